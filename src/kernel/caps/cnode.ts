@@ -1,0 +1,85 @@
+import { KernelError } from '../errors';
+import type { CapKind } from '../sab/layout';
+
+/** What a cap designates: a kernel object (endpoint, spawner) or a process (a process handle). */
+export type CapTarget = { kind: 'object'; id: number } | { kind: 'process'; pid: number };
+
+/**
+ * A capability as held in a slot. Holders see it only through the kernel; they cannot edit it.
+ * `badge` is the legacy caller-visible number on a client facet (0 = none).
+ */
+export interface Cap {
+  readonly kind: Exclude<CapKind, 'none'>;
+  readonly target: CapTarget;
+  readonly badge: number;
+}
+
+export interface Slot {
+  name: string;
+  cap: Cap;
+}
+
+/** A capability table: numbered slots, each with a name unique within the cnode (what the shell's @name uses). */
+export class CNode {
+  private slots: (Slot | null)[] = [];
+  private used = 0;
+
+  constructor(readonly maxSlots = 64) {}
+
+  get size(): number {
+    return this.used;
+  }
+
+  /** Insert into the lowest free slot. The name is made unique (chat, chat-2, …) if it is taken. */
+  insert(name: string, cap: Cap): number {
+    if (this.used >= this.maxSlots) throw new KernelError('ECAPACITY', `cnode is full (${this.maxSlots} slots)`);
+    let unique = name;
+    for (let n = 2; this.indexOf(unique) >= 0; n++) unique = `${name}-${n}`;
+    let slot = this.slots.indexOf(null);
+    if (slot < 0) slot = this.slots.length;
+    this.slots[slot] = { name: unique, cap };
+    this.used++;
+    return slot;
+  }
+
+  get(slot: number): Slot | null {
+    return this.slots[slot] ?? null;
+  }
+
+  indexOf(name: string): number {
+    for (let i = 0; i < this.slots.length; i++) if (this.slots[i]?.name === name) return i;
+    return -1;
+  }
+
+  /** Look a cap up by slot number or name; throws ENOCAP naming what was asked for. */
+  lookup(ref: string | number): { slot: number } & Slot {
+    const slot = typeof ref === 'number' ? ref : this.indexOf(ref);
+    const entry = slot >= 0 ? this.slots[slot] : null;
+    if (!entry) throw new KernelError('ENOCAP', typeof ref === 'number' ? `no cap in slot ${ref}` : `no cap named @${ref}`);
+    return { slot, ...entry };
+  }
+
+  remove(slot: number): Slot | null {
+    const entry = this.slots[slot] ?? null;
+    if (entry) {
+      this.slots[slot] = null;
+      this.used--;
+    }
+    return entry;
+  }
+
+  removeWhere(pred: (cap: Cap) => boolean): Slot[] {
+    const removed: Slot[] = [];
+    this.slots.forEach((s, i) => {
+      if (s && pred(s.cap)) removed.push(this.remove(i)!);
+    });
+    return removed;
+  }
+
+  *entries(): IterableIterator<[number, Slot]> {
+    for (let i = 0; i < this.slots.length; i++) {
+      const s = this.slots[i];
+      if (s) yield [i, s];
+    }
+  }
+}

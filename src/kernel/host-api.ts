@@ -1,0 +1,40 @@
+import type { LedgerEntry } from './sab/layout';
+
+/** One line of shell output. Text is untrusted (names come from scenario files): the UI sanitizes it. */
+export interface OutputLine {
+  text: string;
+  style?: 'error' | 'dim' | 'ok' | 'head';
+}
+
+export interface ExecResult {
+  lines: OutputLine[];
+  /** The command asked for the screen to be cleared (`clear`). */
+  clear?: boolean;
+}
+
+export interface Completion {
+  /** Replace the line from this index up to the cursor with one of the candidates. */
+  from: number;
+  candidates: string[];
+}
+
+export type BootResult = { ok: true; name: string } | { ok: false; errors: string[] };
+
+/**
+ * What the kernel worker exposes over comlink: commands and rare bulk reads only. State reaches the UI through
+ * the SharedArrayBuffer, never through per-event messages.
+ */
+export interface KernelHostApi {
+  /** Boot a scenario (JSON text; the default scenario when omitted). An invalid file leaves the running world untouched. */
+  boot(scenarioText?: string, seed?: number): BootResult;
+  /** The state buffer (shared, not copied). */
+  buffer(): SharedArrayBuffer;
+  /** Run one shell line as the shell process. */
+  exec(line: string): ExecResult;
+  /** Tab completion for a partial line. */
+  complete(line: string, cursor: number): Completion;
+  /** Ledger records with seq in [from, from + count), including ones the SAB ring no longer holds. */
+  ledgerPage(from: number, count: number): LedgerEntry[];
+  /** Does nothing: the comlink round trip the benchmark compares with a SAB read. */
+  ping(): number;
+}

@@ -1,0 +1,122 @@
+import defaultScenario from '../scenarios/default.json';
+import type { BootResult, Completion, ExecResult, KernelHostApi } from './host-api';
+import type { Kernel } from './kernel';
+import { DEFAULT_CAPACITY, SabViews, type Capacity, type LedgerEntry } from './sab/layout';
+import { Publisher } from './sab/publish';
+import { boot } from './scenario/boot';
+import { loadScenario } from './scenario/load';
+import type { Scenario } from './scenario/schema';
+import { Shell } from './shell/shell';
+
+/** A command as applied: the tick it ran at and the line. Scenario + seed + this log reproduce a session. */
+export interface LoggedCommand {
+  at: number;
+  line: string;
+}
+
+/** Longest stretch of virtual time one `advance` call may cover, so a stalled tab cannot freeze the worker. */
+const MAX_ADVANCE_MS = 2000;
+
+/**
+ * Owns the kernel, the shell and the state buffer; what the worker exposes. DOM-free so Node tests and
+ * benchmarks drive it exactly as the worker does.
+ */
+export class KernelHost implements KernelHostApi {
+  readonly views: SabViews;
+  private publisher: Publisher;
+  kernel!: Kernel;
+  private shell!: Shell;
+  scenario!: Scenario;
+  readonly log: LoggedCommand[] = [];
+  private generation = 0;
+  private carry = 0;
+
+  constructor(capacity: Capacity = DEFAULT_CAPACITY, shared = typeof SharedArrayBuffer !== 'undefined') {
+    this.views = SabViews.create(capacity, shared);
+    this.publisher = new Publisher(this.views);
+    const r = this.boot();
+    if (!r.ok) throw new Error(`the default scenario is invalid: ${r.errors.join('; ')}`);
+  }
+
+  boot(scenarioText?: string, seed?: number): BootResult {
+    const loaded = loadScenario(scenarioText ?? defaultScenario);
+    if (!loaded.ok) return loaded;
+    let kernel: Kernel;
+    try {
+      kernel = boot(loaded.scenario, seed ?? loaded.scenario.seed ?? 1, this.views.layout.capacity);
+    } catch (e) {
+      return { ok: false, errors: [`boot failed: ${e instanceof Error ? e.message : String(e)}`] };
+    }
+    this.kernel = kernel;
+    this.scenario = loaded.scenario;
+    this.shell = new Shell(kernel, [...kernel.processes.values()].find((p) => p.program === 'shell')!.pid);
+    this.log.length = 0;
+    this.generation++;
+    this.carry = 0;
+    this.publisher.reset();
+    this.publish();
+    return { ok: true, name: loaded.scenario.name };
+  }
+
+  buffer(): SharedArrayBuffer {
+    return this.views.buffer as SharedArrayBuffer;
+  }
+
+  exec(line: string): ExecResult {
+    const text = String(line);
+    this.log.push({ at: this.kernel.ticks, line: text });
+    try {
+      return this.shell.exec(text);
+    } catch (e) {
+      // A bug, not bad input: report it in the terminal and keep the session alive.
+      return { lines: [{ text: `internal error: ${e instanceof Error ? e.message : String(e)}`, style: 'error' }] };
+    } finally {
+      this.publish();
+    }
+  }
+
+  complete(line: string, cursor: number): Completion {
+    return this.shell.complete(String(line), Number(cursor) || 0);
+  }
+
+  ledgerPage(from: number, count: number): LedgerEntry[] {
+    return this.kernel.ledger.page(Math.max(1, Math.floor(from)), Math.min(10_000, Math.max(0, Math.floor(count))));
+  }
+
+  ping(): number {
+    return 0;
+  }
+
+  /** Real time passed: run the clock forward by `realMs × speed` if it is running, then publish. */
+  advance(realMs: number): void {
+    const k = this.kernel;
+    if (k.running) {
+      this.carry = Math.min(this.carry + realMs * k.speed, MAX_ADVANCE_MS);
+      const ticks = Math.floor(this.carry);
+      this.carry -= ticks;
+      if (ticks > 0) k.step(ticks);
+    }
+    this.publish();
+  }
+
+  publish(): void {
+    const shell = [...this.kernel.processes.values()].find((p) => p.program === 'shell');
+    this.publisher.publish(this.kernel, {
+      scenarioName: this.kernel.intern(this.scenario.name),
+      scenarioGen: this.generation,
+      selfPid: shell?.pid ?? 0,
+    });
+  }
+}
+
+/** Rebuild a session from scenario + seed + command log: the basis of replay and reload-restore. */
+export function replay(scenarioText: string, seed: number, log: readonly LoggedCommand[], capacity?: Capacity): KernelHost {
+  const host = new KernelHost(capacity, false);
+  const r = host.boot(scenarioText, seed);
+  if (!r.ok) throw new Error(r.errors.join('; '));
+  for (const c of log) {
+    host.kernel.step(c.at - host.kernel.ticks);
+    host.exec(c.line);
+  }
+  return host;
+}

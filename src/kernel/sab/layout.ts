@@ -1,0 +1,356 @@
+/**
+ * The SharedArrayBuffer layout: the one kernel module the UI imports.
+ *
+ * One writer (the kernel worker) publishes a full picture of kernel state into the buffer; readers (the UI, once
+ * per animation frame) copy it out under a seqlock. Everything is struct-of-arrays: one Int32Array column per
+ * field, `capacity` rows long, rows packed densely from 0 to the row count in the header.
+ *
+ *   header      HEADER_WORDS Int32 words (see H) + a Float64 for virtual time at byte HEADER_TIME_BYTE
+ *   processes   PROC_COLUMNS × capacity.processes Int32        (dense, ordered by pid)
+ *   caps        CAP_COLUMNS × capacity.caps Int32               (dense, ordered by holder pid, then slot)
+ *   objects     OBJ_COLUMNS × capacity.objects Int32            (dense, ordered by object id)
+ *   machines    MACHINE_COLUMNS × capacity.machines Int32
+ *   ledger ring LEDGER_COLUMNS × capacity.ledgerRing Int32, a Float64 time column, and a fixed UTF-8 detail
+ *               field of LEDGER_DETAIL_BYTES per event; event seq s (1-based) lives in row (s - 1) % ledgerRing
+ *   strings     append-only: offset and length columns × capacity.strings, then capacity.stringBytes of UTF-8
+ *
+ * Seqlock: the writer makes H.SEQ odd, writes, then makes it even again. A reader loads SEQ, retries while it is
+ * odd, copies, and retries if SEQ changed meanwhile. Strings are append-only and written before the count that
+ * exposes them, so they can be read outside the lock.
+ */
+
+import { decodeUtf8 } from './utf8';
+
+export interface Capacity {
+  processes: number;
+  caps: number;
+  objects: number;
+  machines: number;
+  ledgerRing: number;
+  strings: number;
+  stringBytes: number;
+}
+
+export const DEFAULT_CAPACITY: Capacity = {
+  processes: 1024,
+  caps: 8192,
+  objects: 1024,
+  machines: 16,
+  ledgerRing: 4096,
+  strings: 16384,
+  stringBytes: 512 * 1024,
+};
+
+export const SAB_MAGIC = 0x43415050; // "CAPP"
+export const SAB_VERSION = 1;
+
+/** Header word indexes (Int32). */
+export const H = {
+  MAGIC: 0,
+  VERSION: 1,
+  SEQ: 2,
+  TOPOLOGY: 3,
+  PROC_ROWS: 4,
+  CAP_ROWS: 5,
+  OBJ_ROWS: 6,
+  MACHINE_ROWS: 7,
+  LEDGER_HEAD: 8, // seq of the newest event written (0 = none)
+  STRING_COUNT: 9,
+  STRING_BYTES: 10,
+  CLOCK_RUNNING: 11, // 1 running, 0 paused
+  SPEED_MILLI: 12, // speed × 1000
+  TICKS: 13, // scheduler quanta run (wraps at 2^31)
+  SCENARIO_NAME: 14, // string id
+  SCENARIO_GEN: 15, // bumps when a scenario is (re)loaded
+  CAP_PROCESSES: 16,
+  CAP_CAPS: 17,
+  CAP_OBJECTS: 18,
+  CAP_MACHINES: 19,
+  CAP_LEDGER: 20,
+  CAP_STRINGS: 21,
+  CAP_STRING_BYTES: 22,
+  SELF_PID: 23, // the shell's pid
+} as const;
+export const HEADER_WORDS = 64;
+export const HEADER_TIME_BYTE = 32 * 4; // Float64 virtual time in ms
+
+export const PROC = { PID: 0, STATE: 1, MACHINE: 2, PARENT: 3, NAME: 4, PROGRAM: 5, CAPS: 6, RUNS: 7, ENERGY: 8, TIER: 9, FLAGS: 10 } as const;
+export const PROC_COLUMNS = 11;
+export const CAP = { HOLDER: 0, SLOT: 1, KIND: 2, TARGET_KIND: 3, TARGET: 4, BADGE: 5, NAME: 6, RIGHTS: 7, FLAGS: 8 } as const;
+export const CAP_COLUMNS = 9;
+export const OBJ = { ID: 0, KIND: 1, MACHINE: 2, OWNER: 3, NAME: 4, COUNTER: 5 } as const;
+export const OBJ_COLUMNS = 6;
+export const MACHINE = { ID: 0, NAME: 1 } as const;
+export const MACHINE_COLUMNS = 2;
+export const LEDGER = { SEQ: 0, KIND: 1, ACTOR: 2, SUBJECT: 3, DETAIL_LEN: 4 } as const;
+export const LEDGER_COLUMNS = 5;
+export const LEDGER_DETAIL_BYTES = 192;
+
+/** Process states, as stored in PROC.STATE. */
+export const PROC_STATES = ['free', 'ready', 'running', 'blocked', 'sleeping', 'frozen', 'exited', 'killed'] as const;
+export type ProcState = (typeof PROC_STATES)[number];
+
+/** Cap kinds, as stored in CAP.KIND. Append only: indexes are part of the layout. */
+export const CAP_KINDS = ['none', 'endpoint', 'client', 'spawner', 'process'] as const;
+export type CapKind = (typeof CAP_KINDS)[number];
+
+/** What a cap points at, as stored in CAP.TARGET_KIND. */
+export const TARGET_KINDS = ['object', 'process', 'machine'] as const;
+export type TargetKind = (typeof TARGET_KINDS)[number];
+
+/** Kernel object kinds, as stored in OBJ.KIND. Append only. */
+export const OBJECT_KINDS = ['none', 'endpoint', 'spawner'] as const;
+export type ObjectKind = (typeof OBJECT_KINDS)[number];
+
+/** Ledger event kinds, as stored in LEDGER.KIND. Append only. */
+export const LEDGER_KINDS = ['boot', 'spawn', 'exit', 'kill', 'grant', 'release', 'deny', 'clock', 'error'] as const;
+export type LedgerKind = (typeof LEDGER_KINDS)[number];
+
+export interface Layout {
+  capacity: Capacity;
+  bytes: number;
+  procOffset: number;
+  capOffset: number;
+  objOffset: number;
+  machineOffset: number;
+  ledgerOffset: number;
+  ledgerTimeOffset: number;
+  ledgerDetailOffset: number;
+  stringIndexOffset: number;
+  stringBytesOffset: number;
+}
+
+const align8 = (n: number) => (n + 7) & ~7;
+
+export function computeLayout(capacity: Capacity): Layout {
+  for (const [k, v] of Object.entries(capacity)) {
+    if (!Number.isInteger(v) || v <= 0 || v > 1 << 24) throw new RangeError(`capacity.${k} must be an integer in 1..2^24, got ${v}`);
+  }
+  let at = HEADER_WORDS * 4;
+  const take = (n: number) => {
+    const start = at;
+    at = align8(at + n);
+    return start;
+  };
+  const procOffset = take(PROC_COLUMNS * capacity.processes * 4);
+  const capOffset = take(CAP_COLUMNS * capacity.caps * 4);
+  const objOffset = take(OBJ_COLUMNS * capacity.objects * 4);
+  const machineOffset = take(MACHINE_COLUMNS * capacity.machines * 4);
+  const ledgerOffset = take(LEDGER_COLUMNS * capacity.ledgerRing * 4);
+  const ledgerTimeOffset = take(capacity.ledgerRing * 8);
+  const ledgerDetailOffset = take(capacity.ledgerRing * LEDGER_DETAIL_BYTES);
+  const stringIndexOffset = take(2 * capacity.strings * 4);
+  const stringBytesOffset = take(capacity.stringBytes);
+  return {
+    capacity,
+    bytes: at,
+    procOffset,
+    capOffset,
+    objOffset,
+    machineOffset,
+    ledgerOffset,
+    ledgerTimeOffset,
+    ledgerDetailOffset,
+    stringIndexOffset,
+    stringBytesOffset,
+  };
+}
+
+/** Typed-array views over one buffer. Column c of a table is `table.subarray(c * rows, (c + 1) * rows)`. */
+export class SabViews {
+  readonly layout: Layout;
+  readonly header: Int32Array;
+  readonly time: Float64Array;
+  readonly proc: Int32Array[];
+  readonly cap: Int32Array[];
+  readonly obj: Int32Array[];
+  readonly machine: Int32Array[];
+  readonly ledger: Int32Array[];
+  readonly ledgerTime: Float64Array;
+  readonly ledgerDetail: Uint8Array;
+  readonly stringOffset: Int32Array;
+  readonly stringLength: Int32Array;
+  readonly stringBytes: Uint8Array;
+
+  constructor(
+    readonly buffer: SharedArrayBuffer | ArrayBuffer,
+    capacity?: Capacity,
+  ) {
+    const header = new Int32Array(buffer, 0, HEADER_WORDS);
+    if (!capacity) {
+      if (header[H.MAGIC] !== SAB_MAGIC || header[H.VERSION] !== SAB_VERSION) {
+        throw new Error(`not a capplay state buffer (magic ${header[H.MAGIC]}, version ${header[H.VERSION]})`);
+      }
+      capacity = {
+        processes: header[H.CAP_PROCESSES],
+        caps: header[H.CAP_CAPS],
+        objects: header[H.CAP_OBJECTS],
+        machines: header[H.CAP_MACHINES],
+        ledgerRing: header[H.CAP_LEDGER],
+        strings: header[H.CAP_STRINGS],
+        stringBytes: header[H.CAP_STRING_BYTES],
+      };
+    }
+    const layout = computeLayout(capacity);
+    if (buffer.byteLength < layout.bytes) throw new RangeError(`state buffer is ${buffer.byteLength} bytes; layout needs ${layout.bytes}`);
+    this.layout = layout;
+    this.header = header;
+    this.time = new Float64Array(buffer, HEADER_TIME_BYTE, 1);
+    const columns = (offset: number, count: number, rows: number) =>
+      Array.from({ length: count }, (_, c) => new Int32Array(buffer, offset + c * rows * 4, rows));
+    this.proc = columns(layout.procOffset, PROC_COLUMNS, capacity.processes);
+    this.cap = columns(layout.capOffset, CAP_COLUMNS, capacity.caps);
+    this.obj = columns(layout.objOffset, OBJ_COLUMNS, capacity.objects);
+    this.machine = columns(layout.machineOffset, MACHINE_COLUMNS, capacity.machines);
+    this.ledger = columns(layout.ledgerOffset, LEDGER_COLUMNS, capacity.ledgerRing);
+    this.ledgerTime = new Float64Array(buffer, layout.ledgerTimeOffset, capacity.ledgerRing);
+    this.ledgerDetail = new Uint8Array(buffer, layout.ledgerDetailOffset, capacity.ledgerRing * LEDGER_DETAIL_BYTES);
+    this.stringOffset = new Int32Array(buffer, layout.stringIndexOffset, capacity.strings);
+    this.stringLength = new Int32Array(buffer, layout.stringIndexOffset + capacity.strings * 4, capacity.strings);
+    this.stringBytes = new Uint8Array(buffer, layout.stringBytesOffset, capacity.stringBytes);
+  }
+
+  static create(capacity: Capacity = DEFAULT_CAPACITY, shared = true): SabViews {
+    const bytes = computeLayout(capacity).bytes;
+    const buffer = shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+    const views = new SabViews(buffer, capacity);
+    const h = views.header;
+    h[H.MAGIC] = SAB_MAGIC;
+    h[H.VERSION] = SAB_VERSION;
+    h[H.CAP_PROCESSES] = capacity.processes;
+    h[H.CAP_CAPS] = capacity.caps;
+    h[H.CAP_OBJECTS] = capacity.objects;
+    h[H.CAP_MACHINES] = capacity.machines;
+    h[H.CAP_LEDGER] = capacity.ledgerRing;
+    h[H.CAP_STRINGS] = capacity.strings;
+    h[H.CAP_STRING_BYTES] = capacity.stringBytes;
+    return views;
+  }
+}
+
+/** One frame's copy of the state, in plain (non-shared) arrays the UI can keep. Reused frame to frame. */
+export class Frame {
+  seq = 0;
+  time = 0;
+  topology = 0;
+  procRows = 0;
+  capRows = 0;
+  objRows = 0;
+  machineRows = 0;
+  ledgerHead = 0;
+  stringCount = 0;
+  running = false;
+  speed = 1;
+  ticks = 0;
+  scenarioName = 0;
+  scenarioGen = 0;
+  selfPid = 0;
+  readonly proc: Int32Array[];
+  readonly cap: Int32Array[];
+  readonly obj: Int32Array[];
+  readonly machine: Int32Array[];
+
+  constructor(capacity: Capacity) {
+    const cols = (n: number, rows: number) => Array.from({ length: n }, () => new Int32Array(rows));
+    this.proc = cols(PROC_COLUMNS, capacity.processes);
+    this.cap = cols(CAP_COLUMNS, capacity.caps);
+    this.obj = cols(OBJ_COLUMNS, capacity.objects);
+    this.machine = cols(MACHINE_COLUMNS, capacity.machines);
+  }
+}
+
+function copyColumns(from: Int32Array[], to: Int32Array[], rows: number) {
+  for (let c = 0; c < from.length; c++) to[c].set(from[c].subarray(0, rows));
+}
+
+/**
+ * Copy the current state into `frame` under the seqlock. Returns false if the writer kept the lock busy for
+ * `maxTries` attempts (the caller simply tries again next frame).
+ */
+export function readFrame(v: SabViews, frame: Frame, maxTries = 8): boolean {
+  const h = v.header;
+  for (let attempt = 0; attempt < maxTries; attempt++) {
+    const s1 = Atomics.load(h, H.SEQ);
+    if (s1 & 1) continue;
+    const procRows = h[H.PROC_ROWS];
+    const capRows = h[H.CAP_ROWS];
+    const objRows = h[H.OBJ_ROWS];
+    const machineRows = h[H.MACHINE_ROWS];
+    copyColumns(v.proc, frame.proc, procRows);
+    copyColumns(v.cap, frame.cap, capRows);
+    copyColumns(v.obj, frame.obj, objRows);
+    copyColumns(v.machine, frame.machine, machineRows);
+    frame.time = v.time[0];
+    frame.topology = h[H.TOPOLOGY];
+    frame.ledgerHead = h[H.LEDGER_HEAD];
+    frame.stringCount = h[H.STRING_COUNT];
+    frame.running = h[H.CLOCK_RUNNING] === 1;
+    frame.speed = h[H.SPEED_MILLI] / 1000;
+    frame.ticks = h[H.TICKS];
+    frame.scenarioName = h[H.SCENARIO_NAME];
+    frame.scenarioGen = h[H.SCENARIO_GEN];
+    frame.selfPid = h[H.SELF_PID];
+    if (Atomics.load(h, H.SEQ) !== s1) continue;
+    frame.seq = s1;
+    frame.procRows = procRows;
+    frame.capRows = capRows;
+    frame.objRows = objRows;
+    frame.machineRows = machineRows;
+    return true;
+  }
+  return false;
+}
+
+export interface LedgerEntry {
+  seq: number;
+  time: number;
+  kind: LedgerKind;
+  actor: number;
+  subject: number;
+  detail: string;
+}
+
+/**
+ * Read ledger events with seq in [from, head] still present in the ring. Events older than the ring holds are
+ * skipped; `firstAvailable` tells the caller where the ring starts so it can fetch the gap from the worker.
+ */
+export function readLedger(v: SabViews, from: number, max = Infinity): { entries: LedgerEntry[]; firstAvailable: number; head: number } {
+  const ring = v.layout.capacity.ledgerRing;
+  for (;;) {
+    const s1 = Atomics.load(v.header, H.SEQ);
+    if (s1 & 1) continue;
+    const head = v.header[H.LEDGER_HEAD];
+    const firstAvailable = Math.max(1, head - ring + 1);
+    const entries: LedgerEntry[] = [];
+    for (let seq = Math.max(from, firstAvailable); seq <= head && entries.length < max; seq++) {
+      const row = (seq - 1) % ring;
+      const len = v.ledger[LEDGER.DETAIL_LEN][row];
+      const at = row * LEDGER_DETAIL_BYTES;
+      entries.push({
+        seq: v.ledger[LEDGER.SEQ][row],
+        time: v.ledgerTime[row],
+        kind: LEDGER_KINDS[v.ledger[LEDGER.KIND][row]] ?? 'error',
+        actor: v.ledger[LEDGER.ACTOR][row],
+        subject: v.ledger[LEDGER.SUBJECT][row],
+        detail: decodeUtf8(v.ledgerDetail.subarray(at, at + len)),
+      });
+    }
+    if (Atomics.load(v.header, H.SEQ) === s1) return { entries, firstAvailable, head };
+  }
+}
+
+/** Resolves string ids published by the kernel; caches decoded strings (the table is append-only). */
+export class StringTable {
+  private cache: string[] = [''];
+  constructor(private v: SabViews) {}
+  get(id: number): string {
+    if (id <= 0) return '';
+    const cached = this.cache[id];
+    if (cached !== undefined) return cached;
+    if (id >= Atomics.load(this.v.header, H.STRING_COUNT)) return `#${id}`;
+    const off = this.v.stringOffset[id];
+    const s = decodeUtf8(this.v.stringBytes.subarray(off, off + this.v.stringLength[id]));
+    this.cache[id] = s;
+    return s;
+  }
+}

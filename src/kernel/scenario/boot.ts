@@ -1,0 +1,46 @@
+import { Kernel } from '../kernel';
+import type { Capacity } from '../sab/layout';
+import { DEFAULT_CAPACITY } from '../sab/layout';
+import { capName } from './load';
+import type { Scenario } from './schema';
+
+/**
+ * Boot a validated scenario: machines (each with a spawner object), then every process in file order, then the
+ * endpoints they serve, then every declared cap. The manifest is the only authority at boot; each grant is
+ * ledgered as coming from the kernel (actor 0).
+ */
+export function boot(scenario: Scenario, seed = scenario.seed ?? 1, capacity: Capacity = DEFAULT_CAPACITY): Kernel {
+  const k = new Kernel(seed, capacity);
+  k.record('boot', 0, 0, `boot "${scenario.name}" with seed ${seed}`);
+  const machineId = new Map<string, number>();
+  const spawner = new Map<number, number>();
+  for (const m of scenario.machines) {
+    const mach = k.addMachine(m.name);
+    machineId.set(m.name, mach.id);
+    spawner.set(mach.id, k.createObject('spawner', mach.id, 0, `spawner@${m.name}`).id);
+  }
+  const pidOf = new Map<string, number>();
+  for (const p of scenario.processes) {
+    const parent = p.parent ? pidOf.get(p.parent)! : 0;
+    const machine = p.machine !== undefined ? machineId.get(p.machine) : undefined;
+    const proc = k.spawn(parent, p.program, { name: p.name, machine, args: p.args });
+    pidOf.set(p.name, proc.pid);
+  }
+  const endpoint = new Map<string, number>();
+  scenario.processes.forEach((p) => {
+    const proc = k.process(pidOf.get(p.name)!);
+    for (const c of p.caps ?? []) {
+      if (c.endpoint !== undefined) endpoint.set(c.endpoint, k.createObject('endpoint', proc.machine, proc.pid, c.endpoint).id);
+    }
+  });
+  for (const p of scenario.processes) {
+    const proc = k.process(pidOf.get(p.name)!);
+    for (const c of p.caps ?? []) {
+      const name = capName(c);
+      if (c.endpoint !== undefined) k.insertCap(0, proc, name, { kind: 'endpoint', target: { kind: 'object', id: endpoint.get(c.endpoint)! }, badge: 0 });
+      else if (c.client !== undefined) k.insertCap(0, proc, name, { kind: 'client', target: { kind: 'object', id: endpoint.get(c.client)! }, badge: c.badge ?? 0 });
+      else k.insertCap(0, proc, name, { kind: 'spawner', target: { kind: 'object', id: spawner.get(proc.machine)! }, badge: 0 });
+    }
+  }
+  return k;
+}

@@ -1,0 +1,89 @@
+import { ScenarioSchema, type Scenario } from './schema';
+
+export type LoadResult = { ok: true; scenario: Scenario } | { ok: false; errors: string[] };
+
+const MAX_BYTES = 1 << 20;
+
+/** `processes[3].caps[0].client` from a path array. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  return out || '(top level)';
+}
+
+/** Where a JSON.parse error points, as "line L, column C" when the engine tells the offset. */
+function jsonErrorWhere(text: string, message: string): string {
+  const m = /position (\d+)/.exec(message);
+  if (!m) return '';
+  const offset = Number(m[1]);
+  const before = text.slice(0, offset).split('\n');
+  return `line ${before.length}, column ${before[before.length - 1].length + 1}: `;
+}
+
+/**
+ * Parse and validate untrusted scenario text. Every problem is reported with the field path it concerns; the
+ * result is never partially applied.
+ */
+export function loadScenario(input: string | unknown): LoadResult {
+  let data: unknown = input;
+  if (typeof input === 'string') {
+    if (input.length > MAX_BYTES) return { ok: false, errors: [`scenario is ${input.length} characters; the limit is ${MAX_BYTES}`] };
+    try {
+      data = JSON.parse(input);
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      return { ok: false, errors: [`not valid JSON: ${jsonErrorWhere(input, msg)}${msg}`] };
+    }
+  }
+  const parsed = ScenarioSchema.safeParse(data);
+  if (!parsed.success) {
+    return { ok: false, errors: parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`) };
+  }
+  const errors = crossCheck(parsed.data);
+  return errors.length ? { ok: false, errors } : { ok: true, scenario: parsed.data };
+}
+
+/** The checks a schema cannot express: names resolve, are unique, parents come first, one shell. */
+function crossCheck(s: Scenario): string[] {
+  const errors: string[] = [];
+  const machines = new Set<string>();
+  s.machines.forEach((m, i) => {
+    if (machines.has(m.name)) errors.push(`machines[${i}].name: duplicate machine name "${m.name}"`);
+    machines.add(m.name);
+  });
+  const endpoints = new Map<string, number>();
+  s.processes.forEach((p, i) =>
+    p.caps?.forEach((c, j) => {
+      if (c.endpoint === undefined) return;
+      if (endpoints.has(c.endpoint)) errors.push(`processes[${i}].caps[${j}].endpoint: endpoint "${c.endpoint}" is already served by processes[${endpoints.get(c.endpoint)}]`);
+      else endpoints.set(c.endpoint, i);
+    }),
+  );
+  const seen = new Set<string>();
+  s.processes.forEach((p, i) => {
+    const at = `processes[${i}]`;
+    if (seen.has(p.name)) errors.push(`${at}.name: duplicate process name "${p.name}"`);
+    if (p.machine !== undefined && !machines.has(p.machine)) errors.push(`${at}.machine: no machine named "${p.machine}" (declared: ${[...machines].join(', ')})`);
+    if (p.parent !== undefined && !seen.has(p.parent)) {
+      errors.push(`${at}.parent: "${p.parent}" is not declared before this process (parents must come first)`);
+    }
+    const capNames = new Set<string>();
+    p.caps?.forEach((c, j) => {
+      if (c.client !== undefined && !endpoints.has(c.client)) {
+        errors.push(`${at}.caps[${j}].client: no endpoint named "${c.client}" (declared: ${[...endpoints.keys()].join(', ') || 'none'})`);
+      }
+      const name = capName(c);
+      if (capNames.has(name)) errors.push(`${at}.caps[${j}].name: this process already holds a cap named "${name}"`);
+      capNames.add(name);
+    });
+    seen.add(p.name);
+  });
+  const shells = s.processes.filter((p) => p.program === 'shell').length;
+  if (shells !== 1) errors.push(`processes: the scenario needs exactly one process running "shell" (found ${shells})`);
+  return errors;
+}
+
+/** The name a cap declaration gets in its holder's cnode. */
+export function capName(c: { name?: string; endpoint?: string; client?: string; spawner?: true }): string {
+  return c.name ?? c.endpoint ?? c.client ?? 'spawner';
+}

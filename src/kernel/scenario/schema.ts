@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { programByName, PROGRAMS } from '../programs/programs';
+
+/**
+ * The scenario file is the system policy file: it declares the machines, the boot processes and exactly which
+ * caps each one holds. Boot wiring is a trusted minting path; nothing else gets authority at boot.
+ */
+
+const NAME_RE = /^[A-Za-z][A-Za-z0-9_.-]{0,39}$/;
+const Name = z.string().regex(NAME_RE, 'must start with a letter and use only letters, digits, "_", "-" or "." (at most 40 characters)');
+
+const CapDecl = z
+  .strictObject({
+    name: Name.optional(),
+    endpoint: Name.optional(),
+    client: Name.optional(),
+    badge: z.number().int().min(0).max(0x7fffffff).optional(),
+    spawner: z.literal(true).optional(),
+  })
+  .superRefine((c, ctx) => {
+    const forms = (['endpoint', 'client', 'spawner'] as const).filter((k) => c[k] !== undefined);
+    if (forms.length !== 1) {
+      ctx.addIssue({ code: 'custom', message: `a cap needs exactly one of "endpoint", "client" or "spawner" (found ${forms.length ? forms.join(', ') : 'none'})` });
+    }
+    if (c.badge !== undefined && c.client === undefined) ctx.addIssue({ code: 'custom', path: ['badge'], message: 'only a client cap carries a badge' });
+  });
+
+const ArgValue = z.union([z.string().max(200), z.number(), z.boolean()]);
+
+const ProcessDecl = z.strictObject({
+  name: Name,
+  program: z.string().refine((p) => programByName.has(p), {
+    message: `unknown program; known programs: ${PROGRAMS.map((p) => p.name).join(', ')}`,
+  }),
+  machine: Name.optional(),
+  parent: Name.optional(),
+  args: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'argument names are lowercase identifiers'), ArgValue).optional(),
+  caps: z.array(CapDecl).max(64).optional(),
+});
+
+export const ScenarioSchema = z.strictObject({
+  format: z.literal('capplay-scenario'),
+  version: z.literal(1),
+  name: z.string().min(1).max(80),
+  description: z.string().max(4000).optional(),
+  seed: z.number().int().min(0).max(0xffffffff).optional(),
+  machines: z.array(z.strictObject({ name: Name })).min(1).max(16),
+  processes: z.array(ProcessDecl).min(1).max(1000),
+});
+
+export type Scenario = z.infer<typeof ScenarioSchema>;
+export type CapDecl = z.infer<typeof CapDecl>;

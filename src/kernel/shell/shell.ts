@@ -1,0 +1,231 @@
+import { KernelError } from '../errors';
+import type { ExecResult, OutputLine } from '../host-api';
+import type { Kernel } from '../kernel';
+import { PROGRAMS } from '../programs/programs';
+import { ShellSyntaxError, tokenize, type Token } from './tokenize';
+
+/**
+ * The shell: runs command lines as the shell process, inside the kernel. It can only do what the kernel lets
+ * its process do; inspection commands read kernel state, control commands go through kernel calls.
+ */
+
+interface Command {
+  name: string;
+  usage: string;
+  summary: string;
+  /** Completions for argument `index` (0-based) given the words before it. */
+  complete?(index: number): string[];
+  run(args: Token[], ctx: ShellContext): OutputLine[] | ExecResult;
+}
+
+interface ShellContext {
+  kernel: Kernel;
+  pid: number;
+}
+
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly column?: number,
+  ) {
+    super(message);
+  }
+}
+
+const out = (text: string, style?: OutputLine['style']): OutputLine => (style ? { text, style } : { text });
+
+/** Left-aligned columns, widths from the widest cell. */
+function table(head: string[], rows: (string | number)[][]): OutputLine[] {
+  const cells = rows.map((r) => r.map(String));
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
+  const fmt = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
+  return [out(fmt(head), 'head'), ...cells.map((r) => out(fmt(r)))];
+}
+
+function intArg(t: Token | undefined, what: string, min: number, max: number): number {
+  if (!t) throw new UsageError(`missing ${what}`);
+  if (t.type !== 'word' || !/^\d+$/.test(t.value)) throw new UsageError(`${what} must be a whole number, got ${JSON.stringify(t.value)}`, t.column);
+  const n = Number(t.value);
+  if (n < min || n > max) throw new UsageError(`${what} must be between ${min} and ${max}, got ${t.value}`, t.column);
+  return n;
+}
+
+function noMore(args: Token[], from: number) {
+  const extra = args[from];
+  if (extra) throw new UsageError(`unexpected ${JSON.stringify(extra.value)}`, extra.column);
+}
+
+const fmtTime = (ms: number) => `${(ms / 1000).toFixed(3)}s`;
+
+const COMMANDS: Command[] = [
+  {
+    name: 'help',
+    usage: 'help [command]',
+    summary: 'list commands, or explain one',
+    complete: (i) => (i === 0 ? COMMANDS.map((c) => c.name) : []),
+    run(args) {
+      if (args[0]) {
+        noMore(args, 1);
+        const c = COMMANDS.find((x) => x.name === args[0].value);
+        if (!c) throw new UsageError(`no command named ${JSON.stringify(args[0].value)}`, args[0].column);
+        return [out(c.usage, 'head'), out(`  ${c.summary}`)];
+      }
+      return [
+        out('Commands', 'head'),
+        ...COMMANDS.map((c) => out(`  ${c.usage.padEnd(34)}${c.summary}`)),
+        out(''),
+        out('Programs', 'head'),
+        ...PROGRAMS.map((p) => out(`  ${p.name.padEnd(34)}${p.summary}`)),
+        out(''),
+        out('Caps are named with @name (Tab completes commands, pids and @names). Time is virtual: one tick is 1 ms.', 'dim'),
+      ];
+    },
+  },
+  {
+    name: 'ps',
+    usage: 'ps',
+    summary: 'list processes',
+    run(args, { kernel }) {
+      noMore(args, 0);
+      const rows = [...kernel.processes.values()].map((p) => [p.pid, p.parent, kernel.machines[p.machine].name, p.state, p.cnode.size, p.program, p.name]);
+      return table(['PID', 'PPID', 'MACHINE', 'STATE', 'CAPS', 'PROGRAM', 'NAME'], rows);
+    },
+  },
+  {
+    name: 'caps',
+    usage: 'caps [pid]',
+    summary: "show a process's cap table (default: the shell's)",
+    complete: (i) => (i === 0 ? ['<pid>'] : []),
+    run(args, { kernel, pid }) {
+      const target = args[0] ? intArg(args[0], 'pid', 1, 0x7fffffff) : pid;
+      noMore(args, 1);
+      const p = kernel.processes.get(target);
+      if (!p) throw new UsageError(`no process with pid ${target}`, args[0]?.column);
+      const rows = [...p.cnode.entries()].map(([slot, s]) => [slot, `@${s.name}`, s.cap.kind, kernel.describeTarget(s.cap.target), s.cap.badge || '-']);
+      return [out(`${p.name} (pid ${p.pid}) holds ${p.cnode.size} cap${p.cnode.size === 1 ? '' : 's'}`, 'dim'), ...table(['SLOT', 'NAME', 'KIND', 'TARGET', 'BADGE'], rows)];
+    },
+  },
+  {
+    name: 'ledger',
+    usage: 'ledger [n]',
+    summary: 'show the last n audit records (default 10)',
+    run(args, { kernel }) {
+      const n = args[0] ? intArg(args[0], 'n', 1, 1000) : 10;
+      noMore(args, 1);
+      const rows = kernel.ledger.last(n).map((e) => [e.seq, fmtTime(e.time), e.kind, e.detail]);
+      return [out(`${kernel.ledger.length} records in all`, 'dim'), ...table(['SEQ', 'TIME', 'EVENT', 'DETAIL'], rows)];
+    },
+  },
+  {
+    name: 'clear',
+    usage: 'clear',
+    summary: 'clear the terminal',
+    run(args) {
+      noMore(args, 0);
+      return { lines: [], clear: true };
+    },
+  },
+  {
+    name: 'clock',
+    usage: 'clock [pause|run|step [n]|speed x]',
+    summary: 'show or control the virtual clock',
+    complete: (i) => (i === 0 ? ['pause', 'run', 'step', 'speed'] : []),
+    run(args, { kernel, pid }) {
+      const status = () => out(`clock ${kernel.running ? 'running' : 'paused'} at ${fmtTime(kernel.time)}, speed ×${kernel.speed}`);
+      const sub = args[0];
+      if (!sub) return [status()];
+      switch (sub.value) {
+        case 'pause':
+          noMore(args, 1);
+          kernel.setRunning(false, pid);
+          return [status()];
+        case 'run':
+          noMore(args, 1);
+          kernel.setRunning(true, pid);
+          return [status()];
+        case 'step': {
+          const n = args[1] ? intArg(args[1], 'step count', 1, 100_000) : 1;
+          noMore(args, 2);
+          kernel.step(n);
+          return [status()];
+        }
+        case 'speed': {
+          const t = args[1];
+          if (!t) throw new UsageError('missing speed (for example: clock speed 2)');
+          const x = Number(t.value);
+          if (t.type !== 'word' || !Number.isFinite(x) || x <= 0 || x > 100) throw new UsageError(`speed must be a number above 0 and at most 100, got ${JSON.stringify(t.value)}`, t.column);
+          noMore(args, 2);
+          kernel.setSpeed(x, pid);
+          return [status()];
+        }
+        default:
+          throw new UsageError(`unknown clock action ${JSON.stringify(sub.value)}; use pause, run, step [n] or speed x`, sub.column);
+      }
+    },
+  },
+];
+
+const byName = new Map(COMMANDS.map((c) => [c.name, c]));
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+  return d[a.length][b.length];
+}
+
+const errorLine = (text: string): ExecResult => ({ lines: [out(text, 'error')] });
+
+export class Shell {
+  constructor(
+    readonly kernel: Kernel,
+    readonly pid: number,
+  ) {}
+
+  exec(line: string): ExecResult {
+    let tokens: Token[];
+    try {
+      tokens = tokenize(line);
+    } catch (e) {
+      if (e instanceof ShellSyntaxError) return errorLine(`syntax error: ${e.message}`);
+      throw e;
+    }
+    if (!tokens.length) return { lines: [] };
+    const [head, ...args] = tokens;
+    const cmd = head.type === 'word' ? byName.get(head.value) : undefined;
+    if (!cmd) {
+      const near = COMMANDS.map((c) => c.name).filter((n) => editDistance(n, head.value.slice(0, 40)) <= 2);
+      const hint = near.length ? `did you mean ${near.join(' or ')}? ` : '';
+      return errorLine(`${JSON.stringify(head.value.slice(0, 40))}: unknown command (column ${head.column}). ${hint}Type "help" for the list.`);
+    }
+    try {
+      const r = cmd.run(args, { kernel: this.kernel, pid: this.pid });
+      return Array.isArray(r) ? { lines: r } : r;
+    } catch (e) {
+      if (e instanceof UsageError) return errorLine(`${cmd.name}: ${e.message}${e.column ? ` (column ${e.column})` : ''}. Usage: ${cmd.usage}`);
+      if (e instanceof KernelError) return errorLine(`${cmd.name}: ${e.code}: ${e.message}`);
+      throw e;
+    }
+  }
+
+  /** Candidates for the word that ends at `cursor`. */
+  complete(line: string, cursor: number): { from: number; candidates: string[] } {
+    const before = line.slice(0, Math.max(0, Math.min(cursor, line.length)));
+    const from = before.search(/[^\s{},:]*$/);
+    const word = before.slice(from);
+    const previous = before.slice(0, from).trim().split(/\s+/).filter(Boolean);
+    let pool: string[];
+    if (word.startsWith('@')) {
+      const shell = this.kernel.processes.get(this.pid);
+      pool = shell ? [...shell.cnode.entries()].map(([, s]) => `@${s.name}`) : [];
+    } else if (previous.length === 0) {
+      pool = COMMANDS.map((c) => c.name);
+    } else {
+      const cmd = byName.get(previous[0]);
+      const index = previous.length - 1;
+      pool = cmd?.name === 'caps' && index === 0 ? [...this.kernel.processes.keys()].map(String) : (cmd?.complete?.(index) ?? []);
+    }
+    return { from, candidates: pool.filter((c) => c.startsWith(word) && !c.startsWith('<')).sort() };
+  }
+}
