@@ -15,5 +15,6 @@ export default defineConfig({
   server: { headers: isolation },
   preview: { headers: isolation },
   worker: { format: 'es' },
-  build: { target: 'es2022', sourcemap: true },
+  // elkjs (~1.4 MB) lives in the layout worker, never in the page's initial JavaScript.
+  build: { target: 'es2022', sourcemap: true, chunkSizeWarningLimit: 1600 },
 });

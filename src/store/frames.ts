@@ -18,9 +18,14 @@ export class FrameLoop {
     this.strings = new StringTable(views);
   }
 
+  /** Copy the SAB into the frame once; false if the writer held the lock throughout. */
+  read(): boolean {
+    return readFrame(this.views, this.frame);
+  }
+
   start(): void {
     const loop = () => {
-      if (readFrame(this.views, this.frame)) for (const l of this.listeners) l(this.frame, this.strings);
+      if (this.read()) for (const l of this.listeners) l(this.frame, this.strings);
       this.raf = requestAnimationFrame(loop);
     };
     this.raf = requestAnimationFrame(loop);

@@ -24,7 +24,7 @@ export class CNode {
   private slots: (Slot | null)[] = [];
   private used = 0;
 
-  constructor(readonly maxSlots = 64) {}
+  constructor(readonly maxSlots = 1024) {}
 
   get size(): number {
     return this.used;

@@ -1,0 +1,31 @@
+import { test as base, expect, type Page } from '@playwright/test';
+
+/** Every test fails if the page logs a console error or throws: bad input must never reach the console. */
+export const test = base.extend<{ app: Page }>({
+  app: async ({ page }, use) => {
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console.error: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    await page.goto('/');
+    await expect(page.getByTestId('graph').locator('[data-node-id^="p:"]').first()).toBeVisible();
+    await use(page);
+    expect(problems, 'console errors during the test').toEqual([]);
+  },
+});
+export { expect };
+
+/** Type a line into the xterm terminal and press Enter. */
+export async function typeLine(page: Page, line: string) {
+  await page.getByTestId('terminal').locator('.xterm').click();
+  await page.keyboard.type(line);
+  await page.keyboard.press('Enter');
+}
+
+export const terminalText = (page: Page) => page.getByTestId('terminal').locator('.xterm-rows').innerText();
+
+/** Virtual time in seconds, as the top bar shows it. */
+export async function vtime(page: Page): Promise<number> {
+  return parseFloat((await page.getByTestId('vtime').innerText()).replace(/[^\d.]/g, ''));
+}

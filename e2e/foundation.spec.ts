@@ -1,0 +1,90 @@
+import { expect, terminalText, test, typeLine, vtime } from './fixtures';
+
+const BOOT = ['init', 'stdio', 'chat', 'shell', 'alice', 'bob'];
+
+test('the page is cross-origin isolated and the kernel runs', async ({ app }) => {
+  expect(await app.evaluate(() => crossOriginIsolated && typeof SharedArrayBuffer === 'function')).toBe(true);
+  await expect(app.getByTestId('isolation-banner')).toHaveCount(0);
+  await expect(app.getByTestId('scenario-name')).toHaveText('Chat on one machine');
+});
+
+test('ps in the terminal prints the boot processes', async ({ app }) => {
+  await typeLine(app, 'ps');
+  await expect.poll(() => terminalText(app)).toMatch(/PID\s+PPID\s+MACHINE\s+STATE/);
+  const text = await terminalText(app);
+  for (const name of BOOT) expect(text).toMatch(new RegExp(`\\b${name}\\b`));
+  expect(text).toMatch(/chat-server/);
+});
+
+test('the graph shows the same processes as nodes, and caps as edges', async ({ app }) => {
+  const graph = app.getByTestId('graph');
+  const nodes = graph.locator('[data-node-id^="p:"]');
+  await expect(nodes).toHaveCount(BOOT.length);
+  const labels = await nodes.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
+  for (const name of BOOT) expect(labels.some((l) => l.includes(name))).toBe(true);
+  await expect(graph.locator('[data-node-id][data-kind="endpoint"]')).toHaveCount(2);
+  await expect(graph.locator('[data-kind="machine"]')).toHaveCount(1);
+  for (const kind of ['endpoint', 'client', 'spawner', 'process']) {
+    expect(await graph.locator(`[data-edge-kind="${kind}"]`).count()).toBeGreaterThan(0);
+  }
+  expect(Number(await graph.getAttribute('data-layout-ms'))).toBeGreaterThan(0);
+});
+
+test('the ledger shows the boot events and filters by kind', async ({ app }) => {
+  const ledger = app.getByTestId('ledger');
+  await expect(ledger.locator('[data-event="grant"]').first()).toBeVisible();
+  await ledger.getByLabel('Filter ledger by event kind').selectOption('spawn');
+  await expect(ledger.locator('[data-event="spawn"]')).toHaveCount(BOOT.length);
+  await expect(ledger.locator('[data-event]:not([data-event="spawn"])')).toHaveCount(0);
+  await ledger.getByLabel('Filter ledger by event kind').selectOption('boot');
+  await expect(ledger.locator('[data-event="boot"][data-seq="1"]')).toContainText('Chat on one machine');
+});
+
+test('clock pause stops virtual time; clock step advances it', async ({ app }) => {
+  await typeLine(app, 'clock pause');
+  await expect.poll(() => terminalText(app)).toMatch(/clock paused at/);
+  const paused = await vtime(app);
+  await app.waitForTimeout(400);
+  expect(await vtime(app)).toBe(paused);
+  await typeLine(app, 'clock step 250');
+  await expect.poll(() => vtime(app)).toBeCloseTo(paused + 0.25, 3);
+  await typeLine(app, 'clock run');
+  await expect.poll(() => vtime(app)).toBeGreaterThan(paused + 0.3);
+  await expect(app.getByTestId('ledger').locator('[data-event="clock"]').first()).toBeVisible();
+});
+
+test('a bad command prints an error and the shell keeps working', async ({ app }) => {
+  await typeLine(app, 'frobnicate --now');
+  await expect.poll(() => terminalText(app)).toMatch(/"frobnicate": unknown command \(column 1\)/);
+  await typeLine(app, 'run "chat-client');
+  await expect.poll(() => terminalText(app)).toMatch(/syntax error: unterminated string/);
+  await typeLine(app, 'caps 3');
+  await expect.poll(() => terminalText(app)).toMatch(/chat \(pid 3\) holds 1 cap/);
+});
+
+test('tab completes commands and their arguments; arrows recall history', async ({ app }) => {
+  await app.getByTestId('terminal').locator('.xterm').click();
+  await app.keyboard.type('cap');
+  await app.keyboard.press('Tab');
+  await app.keyboard.press('Enter');
+  await expect.poll(() => terminalText(app)).toMatch(/shell \(pid 4\) holds 5 caps/);
+  await app.keyboard.type('clo');
+  await app.keyboard.press('Tab');
+  await app.keyboard.type('pa');
+  await app.keyboard.press('Tab');
+  await app.keyboard.press('Enter');
+  await expect.poll(() => terminalText(app)).toMatch(/clock paused at/);
+  await app.keyboard.press('ArrowUp');
+  await app.keyboard.press('ArrowUp');
+  await app.keyboard.press('Enter');
+  await expect.poll(async () => (await terminalText(app)).match(/holds 5 caps/g)?.length).toBe(2);
+});
+
+test('clicking a process node opens its cap table in the inspector', async ({ app }) => {
+  await app.getByTestId('graph').locator('[data-node-id="p:5"]').click();
+  const inspector = app.getByTestId('inspector');
+  await expect(inspector).toContainText('alice');
+  await expect(inspector.getByTestId('inspector-caps').locator('tbody tr')).toHaveCount(2);
+  await expect(inspector).toContainText('@chat');
+  await expect(inspector.getByTestId('inspector-state')).toHaveText(/sleeping|ready|running|blocked/);
+});

@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// npm run bench: the Node kernel benchmarks, then the browser benchmarks against a fresh build. Prints the
+// combined JSON and writes BENCHMARKS.md with the machine it ran on.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+
+const json = (args) => JSON.parse(execFileSync('npx', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+
+const kernel = json(['tsx', 'bench/kernel.bench.ts']);
+if (spawnSync('npx', ['vite', 'build', '--logLevel', 'error'], { stdio: 'inherit' }).status !== 0) process.exit(1);
+const browser = json(['tsx', 'bench/browser.bench.ts']);
+const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.release()}` };
+const result = { date: new Date().toISOString(), machine, kernel, browser };
+console.log(JSON.stringify(result, null, 2));
+
+const rows = [
+  ['spawn + exit cycles / s (Node)', kernel.spawnExitCyclesPerSecond, ''],
+  ['cap lookups / s by name (Node)', kernel.capLookupsPerSecond.byName, `bare Map.get: ${kernel.capLookupsPerSecond.baselineBareMapGet}`],
+  ['cap lookups / s by slot (Node)', kernel.capLookupsPerSecond.bySlot, ''],
+  ['SAB frame read, 1,000 processes (Node)', `${kernel.sabFrameRead1000Processes.meanMs} ms`, `bare typed-array copy: ${kernel.sabFrameRead1000Processes.baselineBareTypedArrayCopyMs} ms; target < 1 ms`],
+  ['publish, 1,000 processes (Node)', `${kernel.publish1000ProcessesMs} ms`, ''],
+  ['comlink round trip (Chromium)', `${browser.comlinkRoundTripUs} µs`, 'vs. the SAB read below'],
+  ['SAB frame read, 1,000 processes (Chromium)', `${browser.sabFrameReadUs.mean} µs`, 'target < 1 ms'],
+  ['default scenario layout in the worker', `${browser.defaultScenarioLayoutMs.value} ms`, 'target < 300 ms'],
+  ['frame time idle (mean / p95)', `${browser.frameTime.idleDefaultScenario.meanMs} / ${browser.frameTime.idleDefaultScenario.p95Ms} ms`, ''],
+  ['frame time, 1,000 processes (mean / p95)', `${browser.frameTime.with1000Processes.meanMs} / ${browser.frameTime.with1000Processes.p95Ms} ms`, ''],
+];
+const md = `# Benchmarks
+
+Written by \`npm run bench\` on ${result.date}.
+
+Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.platform}; Node ${kernel.node}; Chromium ${browser.chromium}.
+
+| figure | value | baseline / target |
+|---|---|---|
+${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}
+`;
+writeFileSync('BENCHMARKS.md', md);

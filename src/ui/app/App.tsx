@@ -1,0 +1,41 @@
+import { useCallback } from 'react';
+import type { ExecResult } from '../../kernel/host-api';
+import { appStore, useApp } from '../../store/store';
+import { GraphPanel } from '../graph/GraphPanel';
+import { InspectorPanel } from '../inspector/InspectorPanel';
+import { LedgerPanel } from '../ledger/LedgerPanel';
+import { TerminalPanel } from '../terminal/TerminalPanel';
+import { TopBar } from './TopBar';
+import './app.css';
+
+const BANNER = 'capplay: a capability-secured world in your browser. Type "help" to begin, "ps" to see who runs.\n';
+
+function kernelOrThrow() {
+  const k = appStore.getState().kernel;
+  if (!k) throw new Error('the kernel is not running');
+  return k;
+}
+
+export function App() {
+  const status = useApp((s) => s.status);
+  const problem = useApp((s) => s.problem);
+  const exec = useCallback((line: string): Promise<ExecResult> => kernelOrThrow().exec(line), []);
+  const complete = useCallback((line: string, cursor: number) => kernelOrThrow().complete(line, cursor), []);
+
+  return (
+    <div className="app">
+      <TopBar />
+      {problem && (
+        <div className="banner" role="alert" data-testid={status === 'not-isolated' ? 'isolation-banner' : 'error-banner'}>
+          {problem}
+        </div>
+      )}
+      <main className="panels">
+        <TerminalPanel exec={exec} complete={complete} ready={status === 'ready'} banner={BANNER} />
+        <GraphPanel />
+        <InspectorPanel />
+        <LedgerPanel />
+      </main>
+    </div>
+  );
+}

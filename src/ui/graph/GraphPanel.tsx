@@ -1,0 +1,532 @@
+/**
+ * The live capability graph.
+ *
+ * Three speeds of change, three mechanisms:
+ *  - topology (processes, objects, caps appear or go): rare. Build a model, lay it out in the layout worker,
+ *    render the result with React.
+ *  - live figures (process state and run counters, endpoint message counters): every frame. Written straight
+ *    into the SVG from the frame listener; React never hears of them.
+ *  - the view (pan, zoom): every pointer event. Kept in a ref and written to one `transform` attribute.
+ * Selection is a store change and re-renders with React; it is rare enough.
+ */
+
+import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent, type PointerEvent } from 'react';
+import { wrap } from 'comlink';
+import { OBJ, OBJECT_KINDS, PROC, type Frame } from '../../kernel/sab/layout';
+import type { FrameLoop } from '../../store/frames';
+import { appStore, useApp } from '../../store/store';
+import {
+  buildGraphModel,
+  endpointLiveText,
+  HEXAGON_INSET,
+  latestOnly,
+  LINE_HEIGHT,
+  NODE_PAD_Y,
+  processLiveText,
+  stateName,
+  type GraphModel,
+  type LaidOutEdge,
+  type LaidOutGraph,
+  type LaidOutNode,
+  type LayoutApi,
+  type Point,
+} from './model';
+import './graph.css';
+
+const MIN_ZOOM = 0.1;
+const MAX_ZOOM = 4;
+/** A fitted graph is not blown up past this: a three-node graph should not fill the screen. */
+const MAX_FIT_ZOOM = 1.5;
+const FIT_MARGIN = 16;
+const BUTTON_ZOOM = 1.25;
+/** Pointer travel (px) that turns a press into a pan rather than a click. */
+const DRAG_THRESHOLD = 3;
+const EDGE_KINDS = ['endpoint', 'client', 'spawner', 'process'] as const;
+const OBJECT_KIND_ENDPOINT = OBJECT_KINDS.indexOf('endpoint');
+
+interface View {
+  x: number;
+  y: number;
+  k: number;
+}
+
+const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+
+export function GraphPanel() {
+  const [layout, setLayout] = useState<LaidOutGraph | null>(null);
+  const [layoutCount, setLayoutCount] = useState(0);
+  const [error, setError] = useState<string | null>(null);
+  const selected = useApp((s) => s.selected);
+
+  const svgRef = useRef<SVGSVGElement>(null);
+  const viewportRef = useRef<SVGGElement>(null);
+  const view = useRef<View>({ x: 0, y: 0, k: 1 });
+  const live = useRef<LiveIndex>(emptyLiveIndex());
+  /** The latest frame, so freshly rendered nodes can get their live figures before the next frame arrives. */
+  const lastFrame = useRef<Frame | null>(null);
+  /** The rendered layout, for callbacks registered once (resize observer, toolbar). */
+  const layoutRef = useRef<LaidOutGraph | null>(null);
+  /**
+   * Fit every new layout (and every resize) to the panel until the user pans or zooms; "fit" turns it back on.
+   * So the whole graph stays in view as it grows, but a view the user chose is never taken away from them.
+   */
+  const autoFit = useRef(true);
+  const drag = useRef<{ id: number; x: number; y: number; moved: boolean; onNode: boolean } | null>(null);
+  const suppressClick = useRef(false);
+  // Marker ids must be unique per panel and safe inside url(#…).
+  const uid = 'g' + useId().replace(/[^a-zA-Z0-9_-]/g, '');
+
+  const applyView = () => {
+    const { x, y, k } = view.current;
+    viewportRef.current?.setAttribute('transform', `translate(${x} ${y}) scale(${k})`);
+  };
+
+  /** Zoom by `factor` keeping the point `at` (SVG pixels) fixed on screen. */
+  const zoomBy = (factor: number, at?: Point) => {
+    const svg = svgRef.current;
+    if (!svg) return;
+    const v = view.current;
+    const p = at ?? { x: svg.clientWidth / 2, y: svg.clientHeight / 2 };
+    const k = clamp(v.k * factor, MIN_ZOOM, MAX_ZOOM);
+    autoFit.current = false;
+    view.current = { k, x: p.x - ((p.x - v.x) * k) / v.k, y: p.y - ((p.y - v.y) * k) / v.k };
+    applyView();
+  };
+
+  /** Centre the graph and scale it to the panel. Returns false while the panel has no size yet. */
+  const fit = (graph: LaidOutGraph | null = layoutRef.current): boolean => {
+    const svg = svgRef.current;
+    if (!svg || !graph) return false;
+    const w = svg.clientWidth;
+    const h = svg.clientHeight;
+    if (w === 0 || h === 0) return false;
+    const gw = Math.max(graph.width, 1);
+    const gh = Math.max(graph.height, 1);
+    const k = clamp(Math.min((w - 2 * FIT_MARGIN) / gw, (h - 2 * FIT_MARGIN) / gh), MIN_ZOOM, MAX_FIT_ZOOM);
+    view.current = { k, x: (w - gw * k) / 2, y: (h - gh * k) / 2 };
+    applyView();
+    return true;
+  };
+
+  // The layout worker and the frame listener live as long as the panel.
+  useEffect(() => {
+    let disposed = false;
+    let worker: Worker;
+    try {
+      worker = new Worker(new URL('../../../workers/layout.worker.ts', import.meta.url), { type: 'module' });
+    } catch (e) {
+      setError(`The graph layout worker could not start: ${message(e)}`);
+      return;
+    }
+    // A worker that fails to load never answers; say so instead of showing "laying out…" forever.
+    worker.addEventListener('error', (e) => {
+      if (!disposed) setError(`The graph layout worker failed: ${e.message || 'it could not be loaded'}`);
+    });
+    const api = wrap<LayoutApi>(worker);
+    const layouts = latestOnly(
+      (model: GraphModel) => api.layout(model),
+      (graph) => {
+        if (disposed) return;
+        setLayout(graph);
+        setLayoutCount((n) => n + 1);
+        setError(null);
+      },
+      (e) => {
+        if (!disposed) setError(`The graph could not be laid out: ${message(e)}`);
+      },
+    );
+
+    let topologyKey = '';
+    let modelKey = '';
+    const onFrame = (frame: Frame, strings: { get(id: number): string }) => {
+      lastFrame.current = frame;
+      // The scenario generation is part of the key: a reloaded scenario restarts the topology counter.
+      const key = `${frame.scenarioGen}:${frame.topology}`;
+      if (key !== topologyKey) {
+        topologyKey = key;
+        const model = buildGraphModel(frame, strings);
+        // Some topology bumps change nothing the graph shows; skip those layouts.
+        const json = JSON.stringify(model);
+        if (json !== modelKey) {
+          modelKey = json;
+          layouts.request(model);
+        }
+      }
+      applyLive(live.current, frame);
+    };
+
+    // The frame loop appears once the kernel is up (and is replaced if the kernel restarts).
+    let loop: FrameLoop | null = null;
+    let unsubscribeFrames: (() => void) | null = null;
+    const attach = (next: FrameLoop | null) => {
+      if (next === loop) return;
+      unsubscribeFrames?.();
+      loop = next;
+      topologyKey = '';
+      modelKey = '';
+      unsubscribeFrames = next ? next.subscribe(onFrame) : null;
+    };
+    attach(appStore.getState().frames);
+    const unsubscribeStore = appStore.subscribe((s) => attach(s.frames));
+
+    return () => {
+      disposed = true;
+      unsubscribeStore();
+      unsubscribeFrames?.();
+      worker.terminate();
+    };
+  }, []);
+
+  // Wheel zoom needs a non-passive listener (to stop the page scrolling), which React does not offer.
+  useEffect(() => {
+    const svg = svgRef.current;
+    if (!svg) return;
+    const onWheel = (e: WheelEvent) => {
+      e.preventDefault();
+      const r = svg.getBoundingClientRect();
+      // Pixel deltas from trackpads are small and many; line/page deltas from wheels are few and large.
+      const dy = e.deltaMode === 0 ? e.deltaY : e.deltaY * 16;
+      zoomBy(Math.exp(-dy * 0.0015), { x: e.clientX - r.left, y: e.clientY - r.top });
+    };
+    svg.addEventListener('wheel', onWheel, { passive: false });
+    return () => svg.removeEventListener('wheel', onWheel);
+  }, []); // zoomBy only touches refs, so the first render's copy is as good as any
+
+  // After a new layout is committed: re-index the live nodes, fill in their figures, fit while fitting is automatic.
+  useLayoutEffect(() => {
+    layoutRef.current = layout;
+    const viewport = viewportRef.current;
+    if (!viewport) return;
+    live.current = indexLiveNodes(viewport);
+    if (lastFrame.current) applyLive(live.current, lastFrame.current);
+    applyView();
+    if (layout && autoFit.current) fit(layout);
+  }, [layout]);
+
+  // Refit on resize while fitting is automatic; this also fits a panel that had no size at the first layout.
+  useEffect(() => {
+    const svg = svgRef.current;
+    if (!svg || typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(() => {
+      if (autoFit.current) fit();
+    });
+    ro.observe(svg);
+    return () => ro.disconnect();
+  }, []);
+
+  // ── pan and click ───────────────────────────────────────────────────────────────────────────────────────────
+  const onPointerDown = (e: PointerEvent<SVGSVGElement>) => {
+    if (e.button !== 0) return;
+    const target = e.target as Element;
+    const node = target.closest('[data-node-id]');
+    // Dragging on a machine box pans (they cover most of the picture); dragging on a node does not.
+    const onNode = node !== null && node.getAttribute('data-kind') !== 'machine';
+    drag.current = { id: e.pointerId, x: e.clientX, y: e.clientY, moved: false, onNode };
+    suppressClick.current = false;
+  };
+  const onPointerMove = (e: PointerEvent<SVGSVGElement>) => {
+    const d = drag.current;
+    if (!d || d.id !== e.pointerId || d.onNode) return;
+    const dx = e.clientX - d.x;
+    const dy = e.clientY - d.y;
+    if (!d.moved) {
+      if (Math.hypot(dx, dy) < DRAG_THRESHOLD) return;
+      d.moved = true;
+      autoFit.current = false;
+      // Capture only once it is a drag: capturing on press would retarget the click away from the node.
+      e.currentTarget.setPointerCapture(e.pointerId);
+      e.currentTarget.classList.add('is-panning');
+    }
+    view.current = { ...view.current, x: view.current.x + dx, y: view.current.y + dy };
+    d.x = e.clientX;
+    d.y = e.clientY;
+    applyView();
+  };
+  const onPointerUp = (e: PointerEvent<SVGSVGElement>) => {
+    const d = drag.current;
+    if (!d || d.id !== e.pointerId) return;
+    drag.current = null;
+    e.currentTarget.classList.remove('is-panning');
+    if (d.moved) {
+      suppressClick.current = true; // the click that ends a pan selects nothing
+      if (e.currentTarget.hasPointerCapture(e.pointerId)) e.currentTarget.releasePointerCapture(e.pointerId);
+    } else if (!(e.target as Element).closest('[data-node-id]')) {
+      appStore.getState().select(null); // a click on empty space clears the selection
+    }
+  };
+  const onPointerCancel = (e: PointerEvent<SVGSVGElement>) => {
+    if (drag.current?.id !== e.pointerId) return;
+    drag.current = null;
+    e.currentTarget.classList.remove('is-panning');
+  };
+  const onClickCapture = (e: MouseEvent<SVGSVGElement>) => {
+    if (suppressClick.current) {
+      suppressClick.current = false;
+      e.stopPropagation();
+    }
+  };
+
+  const select = (id: string) => appStore.getState().select(id);
+  const onNodeKey = (id: string) => (e: KeyboardEvent) => {
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      select(id);
+    }
+  };
+
+  // ── the picture (React renders it only when a layout arrives or the selection changes) ─────────────────────
+  const picture = useMemo(() => {
+    if (!layout) return null;
+    const labels = new Map(layout.nodes.map((n) => [n.id, n.label]));
+    return (
+      <>
+        {layout.machines.map((m) => (
+          <g
+            key={m.id}
+            data-node-id={m.id}
+            data-kind="machine"
+            role="button"
+            aria-label={m.ariaLabel}
+            aria-pressed={selected === m.id}
+            tabIndex={0}
+            className={selected === m.id ? 'graph-machine is-selected' : 'graph-machine'}
+            transform={`translate(${m.x} ${m.y})`}
+            onClick={() => select(m.id)}
+            onKeyDown={onNodeKey(m.id)}
+          >
+            <rect className="graph-shape" width={m.width} height={m.height} rx={8} />
+            <text className="graph-machine-label" x={12} y={19}>
+              {m.label}
+            </text>
+          </g>
+        ))}
+        {layout.edges.map((e) => (
+          <EdgeView
+            key={e.id}
+            edge={e}
+            markerId={`${uid}-arrow-${e.kind}`}
+            related={selected !== null && (e.source === selected || e.target === selected)}
+            title={`${labels.get(e.source) ?? e.source} holds a ${e.label} cap to ${labels.get(e.target) ?? e.target}`}
+          />
+        ))}
+        {layout.nodes.map((n) => (
+          <g
+            key={n.id}
+            data-node-id={n.id}
+            data-kind={n.kind}
+            role="button"
+            aria-label={n.ariaLabel}
+            aria-pressed={selected === n.id}
+            tabIndex={0}
+            className={selected === n.id ? 'graph-node is-selected' : 'graph-node'}
+            transform={`translate(${n.x} ${n.y})`}
+            onClick={() => select(n.id)}
+            onKeyDown={onNodeKey(n.id)}
+          >
+            <NodeShape node={n} />
+            <text className="graph-label" x={n.width / 2} y={lineY(0)}>
+              {n.label}
+            </text>
+            <text className="graph-detail" x={n.width / 2} y={lineY(1)}>
+              {n.detail}
+            </text>
+            {/* Filled in per frame by applyLive; React leaves its text alone (it renders no children). */}
+            {n.kind !== 'spawner' && <text className="graph-live" data-live="" x={n.width / 2} y={lineY(2)} />}
+          </g>
+        ))}
+      </>
+    );
+  }, [layout, selected]); // the handlers only reach the store, and uid is fixed for the component's life
+
+  return (
+    <section
+      data-testid="graph"
+      className="panel graph-panel"
+      aria-label="Capability graph"
+      data-layout-ms={layout ? layout.durationMs.toFixed(1) : undefined}
+      data-layout-count={layoutCount}
+    >
+      <div className="graph-toolbar" role="toolbar" aria-label="Graph view">
+        <button type="button" onClick={() => zoomBy(1 / BUTTON_ZOOM)} aria-label="Zoom out" title="Zoom out">
+          −
+        </button>
+        <button type="button" onClick={() => zoomBy(BUTTON_ZOOM)} aria-label="Zoom in" title="Zoom in">
+          +
+        </button>
+        <button type="button" onClick={() => {
+            autoFit.current = true;
+            fit();
+          }}
+          aria-label="Fit graph to view" title="Fit graph to view">
+          fit
+        </button>
+      </div>
+      {error ? (
+        <p className="graph-message graph-error" role="alert">
+          {error}
+        </p>
+      ) : (
+        !layout && (
+          <p className="graph-message" role="status">
+            laying out…
+          </p>
+        )
+      )}
+      <svg
+        ref={svgRef}
+        className="graph-canvas"
+        onPointerDown={onPointerDown}
+        onPointerMove={onPointerMove}
+        onPointerUp={onPointerUp}
+        onPointerCancel={onPointerCancel}
+        onClickCapture={onClickCapture}
+      >
+        <defs>
+          {EDGE_KINDS.map((kind) => (
+            <marker
+              key={kind}
+              id={`${uid}-arrow-${kind}`}
+              className={`graph-arrow graph-arrow-${kind}`}
+              viewBox="0 0 10 10"
+              refX={9}
+              refY={5}
+              markerWidth={7}
+              markerHeight={7}
+              markerUnits="userSpaceOnUse"
+              orient="auto"
+            >
+              <path d="M0,1 L9,5 L0,9 z" />
+            </marker>
+          ))}
+        </defs>
+        {/* The view transform is written by applyView, never by React. */}
+        <g ref={viewportRef} className="graph-viewport">
+          {picture}
+        </g>
+      </svg>
+    </section>
+  );
+}
+
+// ── pieces ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** Baseline of text line `i` inside a node (texts use dominant-baseline: central). */
+const lineY = (i: number) => NODE_PAD_Y + LINE_HEIGHT * (i + 0.5);
+
+function NodeShape({ node }: { node: LaidOutNode }) {
+  const { width: w, height: h } = node;
+  switch (node.kind) {
+    case 'endpoint': {
+      const i = HEXAGON_INSET;
+      return <polygon className="graph-shape" points={`${i},0 ${w - i},0 ${w},${h / 2} ${w - i},${h} ${i},${h} 0,${h / 2}`} />;
+    }
+    case 'spawner':
+      return <rect className="graph-shape" width={w} height={h} rx={h / 2} />;
+    default:
+      return <rect className="graph-shape" width={w} height={h} rx={6} />;
+  }
+}
+
+function EdgeView({ edge, markerId, related, title }: { edge: LaidOutEdge; markerId: string; related: boolean; title: string }) {
+  const l = edge.labelBox;
+  return (
+    <g data-edge-id={edge.id} data-edge-kind={edge.kind} className={related ? 'graph-edge is-related' : 'graph-edge'}>
+      <title>{title}</title>
+      <path className="graph-edge-line" d={roundedPath(edge.points, 6)} markerEnd={`url(#${markerId})`} />
+      {l && (
+        <>
+          <rect className="graph-edge-label-bg" x={l.x} y={l.y} width={l.width} height={l.height} rx={3} />
+          <text className="graph-edge-label" x={l.x + l.width / 2} y={l.y + l.height / 2}>
+            {edge.label}
+          </text>
+        </>
+      )}
+    </g>
+  );
+}
+
+/** An SVG path through `points` with its corners rounded (orthogonal routes look less boxy). */
+function roundedPath(points: Point[], radius: number): string {
+  if (points.length === 0) return '';
+  let d = `M${points[0].x},${points[0].y}`;
+  for (let i = 1; i < points.length - 1; i++) {
+    const [a, b, c] = [points[i - 1], points[i], points[i + 1]];
+    const r = Math.min(radius, Math.hypot(b.x - a.x, b.y - a.y) / 2, Math.hypot(c.x - b.x, c.y - b.y) / 2);
+    const p = toward(b, a, r);
+    const q = toward(b, c, r);
+    d += ` L${p.x},${p.y} Q${b.x},${b.y} ${q.x},${q.y}`;
+  }
+  const last = points[points.length - 1];
+  return points.length > 1 ? `${d} L${last.x},${last.y}` : d;
+}
+
+/** The point `r` along the segment from `from` towards `to`. */
+function toward(from: Point, to: Point, r: number): Point {
+  const len = Math.hypot(to.x - from.x, to.y - from.y) || 1;
+  return { x: from.x + ((to.x - from.x) * r) / len, y: from.y + ((to.y - from.y) * r) / len };
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+// ── live figures: straight to the DOM ─────────────────────────────────────────────────────────────────────────
+
+interface LiveSlot {
+  el: Element;
+  text: Element | null;
+  // Last written values, so unchanged figures cost no DOM writes.
+  state: number;
+  count: number;
+}
+
+interface LiveIndex {
+  processes: Map<number, LiveSlot>;
+  endpoints: Map<number, LiveSlot>;
+}
+
+function emptyLiveIndex(): LiveIndex {
+  return { processes: new Map(), endpoints: new Map() };
+}
+
+function indexLiveNodes(root: Element): LiveIndex {
+  const index = emptyLiveIndex();
+  for (const el of root.querySelectorAll('[data-node-id]')) {
+    const kind = el.getAttribute('data-kind');
+    const id = el.getAttribute('data-node-id') ?? '';
+    const num = Number(id.slice(2));
+    const slot = { el, text: el.querySelector('[data-live]'), state: -1, count: -1 };
+    if (kind === 'process') index.processes.set(num, slot);
+    else if (kind === 'endpoint') index.endpoints.set(num, slot);
+  }
+  return index;
+}
+
+function applyLive(index: LiveIndex, frame: Frame): void {
+  if (index.processes.size > 0) {
+    const pids = frame.proc[PROC.PID];
+    const states = frame.proc[PROC.STATE];
+    const runs = frame.proc[PROC.RUNS];
+    for (let row = 0; row < frame.procRows; row++) {
+      const slot = index.processes.get(pids[row]);
+      if (!slot || (slot.state === states[row] && slot.count === runs[row])) continue;
+      const state = stateName(states[row]);
+      if (slot.state !== states[row]) slot.el.setAttribute('data-state', state);
+      if (slot.text) slot.text.textContent = processLiveText(state, runs[row]);
+      slot.state = states[row];
+      slot.count = runs[row];
+    }
+  }
+  if (index.endpoints.size > 0) {
+    const ids = frame.obj[OBJ.ID];
+    const kinds = frame.obj[OBJ.KIND];
+    const counters = frame.obj[OBJ.COUNTER];
+    for (let row = 0; row < frame.objRows; row++) {
+      if (kinds[row] !== OBJECT_KIND_ENDPOINT) continue;
+      const slot = index.endpoints.get(ids[row]);
+      if (!slot || slot.count === counters[row]) continue;
+      if (slot.text) slot.text.textContent = endpointLiveText(counters[row]);
+      slot.count = counters[row];
+    }
+  }
+}

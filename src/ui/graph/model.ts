@@ -1,0 +1,295 @@
+/**
+ * The capability graph as plain data: what the layout worker lays out and the panel draws.
+ *
+ * Pure: no DOM, no React. `buildGraphModel` reads one Frame and produces machines (compound boxes), process and
+ * object nodes, and one edge per cap. Everything is sorted by numeric id so the model order handed to elk is the
+ * same from one relayout to the next, which is what keeps the picture from jumping.
+ *
+ * Node sizes are decided here, from the label text, because the layout needs them and the renderer must agree
+ * with the layout: labels are drawn in a monospace font so a character-count estimate is good enough.
+ */
+
+import {
+  CAP,
+  CAP_KINDS,
+  MACHINE,
+  OBJ,
+  OBJECT_KINDS,
+  PROC,
+  PROC_STATES,
+  TARGET_KINDS,
+  type CapKind,
+  type Frame,
+} from '../../kernel/sab/layout';
+
+/** Anything with a `get(id)`: the SAB StringTable, or a fake in tests. */
+export interface StringSource {
+  get(id: number): string;
+}
+
+export type NodeKind = 'process' | 'endpoint' | 'spawner';
+
+export interface GraphMachine {
+  id: string; // "m:<id>"
+  label: string;
+  ariaLabel: string;
+  /** Lower bound for the box so an empty machine still shows its name. */
+  minWidth: number;
+  minHeight: number;
+}
+
+export interface GraphNode {
+  id: string; // "p:<pid>" or "o:<objectId>"
+  kind: NodeKind;
+  /** Machine node id, or null when the machine is unknown (the node is then laid out at the top level). */
+  machine: string | null;
+  /** Numeric pid or object id, so the live-data pass can index rows without parsing strings. */
+  num: number;
+  label: string; // "chat (3)" for processes, the object name for objects
+  detail: string; // program for processes, kind for objects
+  ariaLabel: string;
+  width: number;
+  height: number;
+}
+
+export interface GraphEdge {
+  id: string; // "c:<holderPid>:<slot>": unique and stable for as long as the cap sits in that slot
+  source: string;
+  target: string;
+  kind: CapKind;
+  label: string;
+  labelWidth: number;
+  labelHeight: number;
+}
+
+export interface GraphModel {
+  machines: GraphMachine[];
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+}
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+export interface Box extends Point {
+  width: number;
+  height: number;
+}
+
+/** Geometry is absolute (one coordinate system for everything), so the renderer never nests transforms. */
+export type LaidOutMachine = GraphMachine & Box;
+export type LaidOutNode = GraphNode & Point;
+export type LaidOutEdge = GraphEdge & { points: Point[]; labelBox: Box | null };
+
+export interface LaidOutGraph {
+  width: number;
+  height: number;
+  machines: LaidOutMachine[];
+  nodes: LaidOutNode[];
+  edges: LaidOutEdge[];
+  /** Time spent in elk, measured in the worker. */
+  durationMs: number;
+}
+
+/** The layout worker's comlink surface, as the UI sees it. */
+export interface LayoutApi {
+  layout(graph: GraphModel): Promise<LaidOutGraph>;
+}
+
+// ── sizing ────────────────────────────────────────────────────────────────────────────────────────────────────
+// Labels use an 11px monospace font; 0.6em per character plus a little slack covers the common fonts.
+export const CHAR_WIDTH = 6.8;
+export const LINE_HEIGHT = 14;
+const PAD_X = 10;
+/** Space above the first text line of a node (the renderer lays lines out from here). */
+export const NODE_PAD_Y = 6;
+const MIN_NODE_WIDTH = 96;
+/** Widest live line a process shows ("sleeping · 99999 runs"), so the per-frame text never overflows. */
+const PROCESS_LIVE_CHARS = 21;
+/** Widest live line an endpoint shows ("99999 msgs"). */
+const ENDPOINT_LIVE_CHARS = 10;
+/** Hexagons lose their corners to the slanted sides: give them room. */
+export const HEXAGON_INSET = 12;
+
+export const textWidth = (text: string): number => Math.ceil(text.length * CHAR_WIDTH);
+
+function nodeSize(lines: string[], liveChars: number, extraWidth = 0): { width: number; height: number } {
+  const chars = Math.max(liveChars, ...lines.map((l) => l.length));
+  const lineCount = lines.length + (liveChars > 0 ? 1 : 0);
+  return {
+    width: Math.max(MIN_NODE_WIDTH, Math.ceil(chars * CHAR_WIDTH) + 2 * PAD_X + extraWidth),
+    height: lineCount * LINE_HEIGHT + 2 * NODE_PAD_Y,
+  };
+}
+
+export function capLabel(kind: CapKind, badge: number): string {
+  return badge !== 0 ? `${kind} · badge ${badge}` : kind;
+}
+
+/** Per-frame text shown under a process (state and run counter). */
+export function processLiveText(state: string, runs: number): string {
+  return `${state} · ${runs} runs`;
+}
+
+/** Per-frame text shown under an endpoint (messages delivered). */
+export function endpointLiveText(counter: number): string {
+  return `${counter} msgs`;
+}
+
+export function stateName(index: number): string {
+  return PROC_STATES[index] ?? 'free';
+}
+
+// ── the model ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+export function buildGraphModel(frame: Frame, strings: StringSource): GraphModel {
+  // Machines: process and object rows name a machine by its id (which is also its index).
+  const machineIds = new Set<number>();
+  const machines: GraphMachine[] = [];
+  for (let row = 0; row < frame.machineRows; row++) {
+    const id = frame.machine[MACHINE.ID][row];
+    const name = strings.get(frame.machine[MACHINE.NAME][row]) || `machine ${id}`;
+    machineIds.add(id);
+    machines.push({
+      id: `m:${id}`,
+      label: name,
+      ariaLabel: `machine ${name}`,
+      minWidth: textWidth(name) + 2 * PAD_X,
+      minHeight: LINE_HEIGHT + 2 * NODE_PAD_Y,
+    });
+  }
+  machines.sort((a, b) => idNum(a.id) - idNum(b.id));
+  const machineOf = (id: number) => (machineIds.has(id) ? `m:${id}` : null);
+
+  const processes: GraphNode[] = [];
+  const pids = new Set<number>();
+  for (let row = 0; row < frame.procRows; row++) {
+    const pid = frame.proc[PROC.PID][row];
+    const name = strings.get(frame.proc[PROC.NAME][row]) || `pid ${pid}`;
+    const program = strings.get(frame.proc[PROC.PROGRAM][row]);
+    const label = `${name} (${pid})`;
+    pids.add(pid);
+    processes.push({
+      id: `p:${pid}`,
+      kind: 'process',
+      machine: machineOf(frame.proc[PROC.MACHINE][row]),
+      num: pid,
+      label,
+      detail: program,
+      ariaLabel: `process ${name} (pid ${pid})`,
+      ...nodeSize([label, program], PROCESS_LIVE_CHARS),
+    });
+  }
+  processes.sort((a, b) => a.num - b.num);
+
+  const objects: GraphNode[] = [];
+  const objectIds = new Set<number>();
+  for (let row = 0; row < frame.objRows; row++) {
+    const id = frame.obj[OBJ.ID][row];
+    const kind = OBJECT_KINDS[frame.obj[OBJ.KIND][row]];
+    if (kind !== 'endpoint' && kind !== 'spawner') continue; // 'none' or a kind this UI does not know yet
+    const name = strings.get(frame.obj[OBJ.NAME][row]) || `${kind} ${id}`;
+    objectIds.add(id);
+    objects.push({
+      id: `o:${id}`,
+      kind,
+      machine: machineOf(frame.obj[OBJ.MACHINE][row]),
+      num: id,
+      label: name,
+      detail: kind,
+      ariaLabel: `${kind} ${name} (object ${id})`,
+      ...nodeSize([name, kind], kind === 'endpoint' ? ENDPOINT_LIVE_CHARS : 0, HEXAGON_INSET * 2),
+    });
+  }
+  objects.sort((a, b) => a.num - b.num);
+
+  const caps: { holder: number; slot: number; edge: GraphEdge }[] = [];
+  for (let row = 0; row < frame.capRows; row++) {
+    const kind = CAP_KINDS[frame.cap[CAP.KIND][row]];
+    if (kind === undefined || kind === 'none') continue;
+    const holder = frame.cap[CAP.HOLDER][row];
+    const slot = frame.cap[CAP.SLOT][row];
+    const targetKind = TARGET_KINDS[frame.cap[CAP.TARGET_KIND][row]];
+    const targetNum = frame.cap[CAP.TARGET][row];
+    // Only caps whose both ends are drawn become edges (machine targets have no node to point at).
+    let target: string;
+    if (targetKind === 'process' && pids.has(targetNum)) target = `p:${targetNum}`;
+    else if (targetKind === 'object' && objectIds.has(targetNum)) target = `o:${targetNum}`;
+    else continue;
+    if (!pids.has(holder)) continue;
+    const label = capLabel(kind, frame.cap[CAP.BADGE][row]);
+    caps.push({
+      holder,
+      slot,
+      edge: {
+        id: `c:${holder}:${slot}`,
+        source: `p:${holder}`,
+        target,
+        kind,
+        label,
+        labelWidth: textWidth(label) + 4,
+        labelHeight: LINE_HEIGHT,
+      },
+    });
+  }
+  caps.sort((a, b) => a.holder - b.holder || a.slot - b.slot);
+
+  return {
+    machines,
+    // Processes before objects: with model order respected, holders sit left of what they hold.
+    nodes: [...processes, ...objects],
+    edges: caps.map((c) => c.edge),
+  };
+}
+
+/** The number after the prefix of a node id ("p:12" → 12). */
+export function idNum(id: string): number {
+  return Number(id.slice(id.indexOf(':') + 1));
+}
+
+// ── layout scheduling ─────────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Runs `task` for the latest input only: while one run is in flight, newer inputs overwrite each other and only
+ * the last one runs when the current run settles. So a burst of topology changes costs at most two layouts, not
+ * a queue of stale ones.
+ */
+export function latestOnly<In, Out>(
+  task: (input: In) => Promise<Out>,
+  onResult: (out: Out, input: In) => void,
+  onError: (error: unknown) => void,
+): { request(input: In): void; readonly busy: boolean } {
+  let busy = false;
+  let pending: { input: In } | null = null;
+  const run = (input: In) => {
+    busy = true;
+    task(input).then(
+      (out) => settle(() => onResult(out, input)),
+      (error) => settle(() => onError(error)),
+    );
+  };
+  const settle = (report: () => void) => {
+    busy = false;
+    try {
+      report();
+    } finally {
+      // A throwing callback must not strand the newest input.
+      if (pending) {
+        const next = pending.input;
+        pending = null;
+        run(next);
+      }
+    }
+  };
+  return {
+    request(input) {
+      if (busy) pending = { input };
+      else run(input);
+    },
+    get busy() {
+      return busy;
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { LEDGER_KINDS, type LedgerKind } from '../../kernel/sab/layout';
+import { useApp } from '../../store/store';
+import { LedgerFeed } from './ledgerFeed';
+import './ledger.css';
+
+const ROW = 22;
+const OVERSCAN = 10;
+
+const fmtTime = (ms: number) => (ms / 1000).toFixed(3);
+const who = (pid: number) => (pid ? String(pid) : 'kernel');
+
+/** The audit ledger: a virtualized table that follows new entries unless you scroll up; filterable by kind. */
+export function LedgerPanel() {
+  const kernel = useApp((s) => s.kernel);
+  const frames = useApp((s) => s.frames);
+  const feed = useMemo(() => (frames && kernel ? new LedgerFeed(frames.views, (from, n) => kernel.ledgerPage(from, n)) : null), [frames, kernel]);
+  useEffect(() => (feed && frames ? frames.subscribe((f) => feed.onFrame(f)) : undefined), [feed, frames]);
+  const version = useSyncExternalStore(feed?.subscribe ?? noSubscribe, () => feed?.version ?? 0);
+
+  const [filter, setFilter] = useState<LedgerKind | 'all'>('all');
+  const rows = useMemo(() => {
+    const all = feed?.entries ?? [];
+    return filter === 'all' ? all.slice() : all.filter((e) => e.kind === filter);
+  }, [feed, filter, version]); // version: the feed grows its array in place
+
+  const scroller = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [height, setHeight] = useState(300);
+  const follow = useRef(true);
+
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setHeight(el.clientHeight));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  // Follow the newest entry while the view is pinned to the bottom.
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (el && follow.current) {
+      el.scrollTop = el.scrollHeight;
+      setScrollTop(el.scrollTop);
+    }
+  }, [rows.length, height]);
+
+  const onScroll = () => {
+    const el = scroller.current!;
+    follow.current = el.scrollTop + el.clientHeight >= el.scrollHeight - ROW;
+    setScrollTop(el.scrollTop);
+  };
+
+  const first = Math.max(0, Math.floor(scrollTop / ROW) - OVERSCAN);
+  const last = Math.min(rows.length, Math.ceil((scrollTop + height) / ROW) + OVERSCAN);
+  const visible = rows.slice(first, last);
+
+  return (
+    <section data-testid="ledger" className="panel ledger-panel" aria-label="Audit ledger">
+      <header className="panel-head">
+        <h2>Ledger</h2>
+        <span className="muted" data-testid="ledger-count">
+          {filter === 'all' ? `${rows.length} records` : `${rows.length} of ${feed?.entries.length ?? 0}`}
+        </span>
+        <label className="ledger-filter">
+          kind{' '}
+          <select aria-label="Filter ledger by event kind" value={filter} onChange={(e) => setFilter(e.target.value as LedgerKind | 'all')}>
+            <option value="all">all</option>
+            {LEDGER_KINDS.map((k) => (
+              <option key={k} value={k}>
+                {k}
+              </option>
+            ))}
+          </select>
+        </label>
+      </header>
+      <div className="ledger-columns" aria-hidden>
+        <span>seq</span>
+        <span>time s</span>
+        <span>event</span>
+        <span>actor</span>
+        <span>detail</span>
+      </div>
+      <div className="ledger-scroll" ref={scroller} onScroll={onScroll} role="table" aria-rowcount={rows.length}>
+        <div style={{ height: rows.length * ROW, position: 'relative' }}>
+          {visible.map((e, i) => (
+            <div
+              key={e.seq}
+              role="row"
+              className={`ledger-row ev-${e.kind}`}
+              data-seq={e.seq}
+              data-event={e.kind}
+              style={{ transform: `translateY(${(first + i) * ROW}px)` }}
+            >
+              <span role="cell">{e.seq}</span>
+              <span role="cell">{fmtTime(e.time)}</span>
+              <span role="cell" className="ev">
+                {e.kind}
+              </span>
+              <span role="cell">{who(e.actor)}</span>
+              <span role="cell" className="detail" title={e.detail}>
+                {e.detail}
+              </span>
+            </div>
+          ))}
+        </div>
+      </div>
+    </section>
+  );
+}
+
+const noSubscribe = () => () => {};
