@@ -23,6 +23,7 @@ const rows = [
   ['comlink round trip (Chromium)', `${browser.comlinkRoundTripUs} µs`, 'vs. the SAB read below'],
   ['SAB frame read, 1,000 processes (Chromium)', `${browser.sabFrameReadUs.mean} µs`, 'target < 1 ms'],
   ['default scenario layout in the worker', `${browser.defaultScenarioLayoutMs.value} ms`, 'target < 300 ms'],
+  ['navigation → kernel ready / graph drawn', `${browser.navigationToKernelReadyMs} / ${browser.navigationToGraphMs} ms`, 'local vite preview, headless'],
   ['frame time idle (mean / p95)', `${browser.frameTime.idleDefaultScenario.meanMs} / ${browser.frameTime.idleDefaultScenario.p95Ms} ms`, ''],
   ['frame time, 1,000 processes (mean / p95)', `${browser.frameTime.with1000Processes.meanMs} / ${browser.frameTime.with1000Processes.p95Ms} ms`, ''],
 ];

@@ -3,13 +3,17 @@ import { createRoot } from 'react-dom/client';
 import { startKernel } from './store/kernelClient';
 import { appStore } from './store/store';
 import { App } from './ui/app/App';
+import { layoutClient } from './ui/graph/layoutClient';
+
+// Both workers start loading before React renders: the kernel boots and elk warms up in parallel with the UI.
+void startKernel();
+if (globalThis.crossOriginIsolated) layoutClient();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <App />
   </StrictMode>,
 );
-void startKernel();
 
 // A read-only handle for benchmarks and the curious (e.g. `capplay.store.getState().frames.frame` in devtools).
 Object.assign(globalThis, { capplay: { store: appStore } });

@@ -10,4 +10,15 @@ import { ensureElk, layoutGraph } from './layoutGraph';
 ensureElk();
 self.onmessage = null;
 
+// Warm elk up while the kernel boots: its first run is several times slower than later ones (the JIT has not
+// seen its code yet), and the first real layout is the one a new user waits for.
+const box = (id: string) => ({ id, minWidth: 80, minHeight: 40 });
+const node = (id: string, machine: string) => ({ id, machine, width: 120, height: 40 });
+const edge = (id: string, source: string, target: string) => ({ id, source, target, label: 'client', labelWidth: 40, labelHeight: 12 });
+void layoutGraph({
+  machines: [box('m:a'), box('m:b')],
+  nodes: [node('p:1', 'm:a'), node('p:2', 'm:a'), node('p:3', 'm:a'), node('o:1', 'm:a'), node('p:4', 'm:b'), node('o:2', 'm:b')],
+  edges: [edge('c:1', 'p:1', 'p:2'), edge('c:2', 'p:2', 'o:1'), edge('c:3', 'p:3', 'o:1'), edge('c:4', 'p:4', 'o:2'), edge('c:5', 'p:1', 'p:3')],
+}).catch(() => {}); // a failed warm-up costs nothing; the real layout reports its own errors
+
 expose({ layout: layoutGraph });

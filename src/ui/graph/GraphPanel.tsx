@@ -11,7 +11,6 @@
  */
 
 import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent, type PointerEvent } from 'react';
-import { wrap } from 'comlink';
 import { OBJ, OBJECT_KINDS, PROC, type Frame } from '../../kernel/sab/layout';
 import type { FrameLoop } from '../../store/frames';
 import { appStore, useApp } from '../../store/store';
@@ -28,9 +27,9 @@ import {
   type LaidOutEdge,
   type LaidOutGraph,
   type LaidOutNode,
-  type LayoutApi,
   type Point,
 } from './model';
+import { layoutClient, type LayoutClient } from './layoutClient';
 import './graph.css';
 
 const MIN_ZOOM = 0.1;
@@ -111,18 +110,20 @@ export function GraphPanel() {
   // The layout worker and the frame listener live as long as the panel.
   useEffect(() => {
     let disposed = false;
-    let worker: Worker;
+    let client: LayoutClient;
     try {
-      worker = new Worker(new URL('../../../workers/layout.worker.ts', import.meta.url), { type: 'module' });
+      client = layoutClient();
     } catch (e) {
       setError(`The graph layout worker could not start: ${message(e)}`);
       return;
     }
+    const { api, worker } = client;
     // A worker that fails to load never answers; say so instead of showing "laying out…" forever.
-    worker.addEventListener('error', (e) => {
+    const onError = (e: ErrorEvent) => {
       if (!disposed) setError(`The graph layout worker failed: ${e.message || 'it could not be loaded'}`);
-    });
-    const api = wrap<LayoutApi>(worker);
+    };
+    if (client.failure) setError(`The graph layout worker failed: ${client.failure}`);
+    worker.addEventListener('error', onError);
     const layouts = latestOnly(
       (model: GraphModel) => api.layout(model),
       (graph) => {
@@ -173,7 +174,7 @@ export function GraphPanel() {
       disposed = true;
       unsubscribeStore();
       unsubscribeFrames?.();
-      worker.terminate();
+      worker.removeEventListener('error', onError);
     };
   }, []);
 

@@ -1,0 +1,35 @@
+// Runs inside the page (passed to page.evaluate as text, so no bundler helpers leak in).
+// `scenario` is a generated scenario with 1,000 processes.
+async (scenario) => {
+  const { kernel, frames } = globalThis.capplay.store.getState();
+  const N = 2000;
+  const mean = async (fn) => {
+    for (let i = 0; i < 50; i++) await fn(); // warm up
+    const t0 = performance.now();
+    for (let i = 0; i < N; i++) await fn();
+    return ((performance.now() - t0) / N) * 1000;
+  };
+  const frameTimes = async (ms) => {
+    const times = [];
+    let last = performance.now();
+    const end = last + ms;
+    while (performance.now() < end) {
+      await new Promise(requestAnimationFrame);
+      const now = performance.now();
+      times.push(now - last);
+      last = now;
+    }
+    times.sort((a, b) => a - b);
+    return { meanMs: +(times.reduce((a, b) => a + b, 0) / times.length).toFixed(2), p95Ms: +times[Math.floor(times.length * 0.95)].toFixed(2) };
+  };
+  const idle = await frameTimes(1500);
+  const booted = await kernel.boot(JSON.stringify(scenario));
+  if (!booted.ok) throw new Error('big scenario failed to boot');
+  await new Promise((r) => setTimeout(r, 300));
+  frames.read();
+  const rows = frames.frame.procRows;
+  const comlinkUs = await mean(() => kernel.ping());
+  const sabUs = await mean(() => frames.read());
+  const loaded = await frameTimes(1500);
+  return { rows, comlinkUs, sabUs, idle, loaded };
+}
