@@ -88,3 +88,23 @@ test('clicking a process node opens its cap table in the inspector', async ({ ap
   await expect(inspector).toContainText('@chat');
   await expect(inspector.getByTestId('inspector-state')).toHaveText(/sleeping|ready|running|blocked/);
 });
+
+test('a malformed scenario file is refused with field-precise errors; a valid one boots', async ({ app }) => {
+  const file = app.getByTestId('scenario-file');
+  const bad = { format: 'capplay-scenario', version: 1, name: 'Broken', machines: [{ name: 'alpha' }], processes: [{ name: 'sh', program: 'shell', caps: [{ client: 'nowhere' }] }] };
+  await file.setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(bad)) });
+  const errors = app.getByTestId('scenario-errors');
+  await expect(errors).toContainText('broken.json was not loaded');
+  await expect(errors).toContainText('processes[0].caps[0].client: no endpoint named "nowhere"');
+  await expect(app.getByTestId('scenario-name')).toHaveText('Chat on one machine');
+  await file.setInputFiles({ name: 'garbage.json', mimeType: 'application/json', buffer: Buffer.from('{"format": ') });
+  await expect(errors).toContainText('not valid JSON');
+
+  const good = { ...bad, name: 'Solo shell', processes: [{ name: 'sh', program: 'shell' }, { name: 'spare', program: 'idle', parent: 'sh' }] };
+  await file.setInputFiles({ name: 'solo.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(good)) });
+  await expect(app.getByTestId('scenario-name')).toHaveText('Solo shell');
+  await expect(errors).toHaveCount(0);
+  await expect(app.getByTestId('graph').locator('[data-node-id^="p:"]')).toHaveCount(2);
+  await typeLine(app, 'ps');
+  await expect.poll(() => terminalText(app)).toMatch(/spare/);
+});

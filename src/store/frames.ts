@@ -20,7 +20,9 @@ export class FrameLoop {
 
   /** Copy the SAB into the frame once; false if the writer held the lock throughout. */
   read(): boolean {
-    return readFrame(this.views, this.frame);
+    if (!readFrame(this.views, this.frame)) return false;
+    this.strings.sync(this.frame);
+    return true;
   }
 
   start(): void {

@@ -15,6 +15,8 @@ export interface AppState {
   /** Graph node id open in the inspector: "p:<pid>", "o:<objectId>" or "m:<machineId>". */
   selected: string | null;
   select(id: string | null): void;
+  /** Why the last scenario file was refused (field path and problem per line); empty when none was. */
+  scenarioErrors: { file: string; errors: string[] } | null;
 }
 
 /** The whole store, React-free; components bind to it through `useApp`. */
@@ -25,7 +27,20 @@ export const appStore = createStore<AppState>()((set) => ({
   frames: null,
   selected: null,
   select: (selected) => set({ selected }),
+  scenarioErrors: null,
 }));
+
+/**
+ * Boot a scenario from untrusted text (a file the user picked), or the default when text is undefined. An
+ * invalid file is refused whole and the running world is left as it was.
+ */
+export async function loadScenario(text: string | undefined, file = 'default scenario'): Promise<boolean> {
+  const kernel = appStore.getState().kernel;
+  if (!kernel) return false;
+  const r = await kernel.boot(text);
+  appStore.setState(r.ok ? { scenarioErrors: null, selected: null } : { scenarioErrors: { file, errors: r.errors } });
+  return r.ok;
+}
 
 export function useApp<T>(selector: (s: AppState) => T): T {
   return useStore(appStore, selector);

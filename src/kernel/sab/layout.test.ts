@@ -63,3 +63,22 @@ describe('SAB layout', () => {
     expect(decodeUtf8(buf.subarray(0, encodeUtf8Into(s, buf, 0, 64)))).toBe(s);
   });
 });
+
+describe('string table across reboots', () => {
+  it('resolves names of the new scenario after a reboot reuses the ids', () => {
+    const host = new KernelHost(small, true);
+    const frame = new Frame(small);
+    const strings = new StringTable(host.views);
+    readFrame(host.views, frame);
+    strings.sync(frame);
+    const nameOf = () => strings.get(frame.scenarioName);
+    expect(nameOf()).toBe('Chat on one machine');
+    for (let id = 1; id < frame.stringCount; id++) strings.get(id); // every id cached under the old scenario
+    const solo = { format: 'capplay-scenario', version: 1, name: 'Solo', machines: [{ name: 'm' }], processes: [{ name: 'sh', program: 'shell' }] };
+    expect(host.boot(JSON.stringify(solo)).ok).toBe(true);
+    readFrame(host.views, frame);
+    strings.sync(frame);
+    expect(nameOf()).toBe('Solo');
+    expect(strings.get(frame.proc[PROC.NAME][0])).toBe('sh');
+  });
+});

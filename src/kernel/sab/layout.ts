@@ -339,10 +339,22 @@ export function readLedger(v: SabViews, from: number, max = Infinity): { entries
   }
 }
 
-/** Resolves string ids published by the kernel; caches decoded strings (the table is append-only). */
+/**
+ * Resolves string ids published by the kernel; caches decoded strings. The table is append-only within one
+ * scenario generation; a reboot starts it over, so call `sync` with each frame to drop a stale cache.
+ */
 export class StringTable {
   private cache: string[] = [''];
+  private generation = -1;
   constructor(private v: SabViews) {}
+
+  sync(frame: Frame): void {
+    if (frame.scenarioGen !== this.generation) {
+      this.generation = frame.scenarioGen;
+      this.cache = [''];
+    }
+  }
+
   get(id: number): string {
     if (id <= 0) return '';
     const cached = this.cache[id];

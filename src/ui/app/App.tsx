@@ -19,6 +19,7 @@ function kernelOrThrow() {
 export function App() {
   const status = useApp((s) => s.status);
   const problem = useApp((s) => s.problem);
+  const scenarioErrors = useApp((s) => s.scenarioErrors);
   const exec = useCallback((line: string): Promise<ExecResult> => kernelOrThrow().exec(line), []);
   const complete = useCallback((line: string, cursor: number) => kernelOrThrow().complete(line, cursor), []);
 
@@ -28,6 +29,20 @@ export function App() {
       {problem && (
         <div className="banner" role="alert" data-testid={status === 'not-isolated' ? 'isolation-banner' : 'error-banner'}>
           {problem}
+        </div>
+      )}
+      {scenarioErrors && (
+        <div className="banner" role="alert" data-testid="scenario-errors">
+          <button type="button" className="dismiss" aria-label="Dismiss" onClick={() => appStore.setState({ scenarioErrors: null })}>
+            ×
+          </button>
+          <strong>{scenarioErrors.file} was not loaded</strong>; the running world is unchanged.
+          <ul>
+            {scenarioErrors.errors.slice(0, 20).map((e, i) => (
+              <li key={i}>{e}</li>
+            ))}
+            {scenarioErrors.errors.length > 20 && <li>…and {scenarioErrors.errors.length - 20} more</li>}
+          </ul>
         </div>
       )}
       <main className="panels">

@@ -1,6 +1,23 @@
 import { useRef } from 'react';
-import { appStore, useApp } from '../../store/store';
+import { appStore, loadScenario, useApp } from '../../store/store';
 import { useFrameValue, useLiveText } from '../../store/useFrame';
+
+const MAX_FILE_BYTES = 1 << 20;
+
+async function openFile(input: HTMLInputElement) {
+  const file = input.files?.[0];
+  input.value = ''; // picking the same file again still fires change
+  if (!file) return;
+  if (file.size > MAX_FILE_BYTES) {
+    appStore.setState({ scenarioErrors: { file: file.name, errors: [`the file is ${file.size} bytes; the limit is ${MAX_FILE_BYTES}`] } });
+    return;
+  }
+  try {
+    await loadScenario(await file.text(), file.name);
+  } catch (e) {
+    appStore.setState({ scenarioErrors: { file: file.name, errors: [`could not read it: ${e instanceof Error ? e.message : String(e)}`] } });
+  }
+}
 
 const SPEEDS = [0.25, 0.5, 1, 2, 5, 10];
 
@@ -27,6 +44,13 @@ export function TopBar() {
       <span className="scenario" data-testid="scenario-name" title="Scenario">
         {scenario || '—'}
       </span>
+      <label className={`button${ready ? '' : ' disabled'}`} title="Boot a scenario file (a system policy file, JSON)">
+        Load scenario…
+        <input type="file" accept=".json,application/json" hidden disabled={!ready} data-testid="scenario-file" onChange={(e) => void openFile(e.currentTarget)} />
+      </label>
+      <button type="button" className="button" disabled={!ready} onClick={() => void loadScenario(undefined)} title="Boot the default scenario again">
+        Reset
+      </button>
       <div className="clock" role="group" aria-label="Virtual clock">
         <button type="button" disabled={!ready} onClick={() => run(running ? 'clock pause' : 'clock run')} aria-pressed={!running}>
           {running ? '❚❚ Pause' : '▶ Run'}
