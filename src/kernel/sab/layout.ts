@@ -311,12 +311,18 @@ export interface LedgerEntry {
 }
 
 /**
- * Read ledger events with seq in [from, head] still present in the ring. Events older than the ring holds are
- * skipped; `firstAvailable` tells the caller where the ring starts so it can fetch the gap from the worker.
+ * Read ledger events with seq in [from, head] still present in the ring, under the seqlock. Events older than
+ * the ring holds are skipped; `firstAvailable` tells the caller where the ring starts so it can fetch the gap
+ * from the worker. Null if the lock stayed busy for `maxTries` attempts.
  */
-export function readLedger(v: SabViews, from: number, max = Infinity): { entries: LedgerEntry[]; firstAvailable: number; head: number } {
+export function readLedger(
+  v: SabViews,
+  from: number,
+  max = Infinity,
+  maxTries = 8,
+): { entries: LedgerEntry[]; firstAvailable: number; head: number } | null {
   const ring = v.layout.capacity.ledgerRing;
-  for (;;) {
+  for (let attempt = 0; attempt < maxTries; attempt++) {
     const s1 = Atomics.load(v.header, H.SEQ);
     if (s1 & 1) continue;
     const head = v.header[H.LEDGER_HEAD];
@@ -324,7 +330,7 @@ export function readLedger(v: SabViews, from: number, max = Infinity): { entries
     const entries: LedgerEntry[] = [];
     for (let seq = Math.max(from, firstAvailable); seq <= head && entries.length < max; seq++) {
       const row = (seq - 1) % ring;
-      const len = v.ledger[LEDGER.DETAIL_LEN][row];
+      const len = Math.min(v.ledger[LEDGER.DETAIL_LEN][row], LEDGER_DETAIL_BYTES);
       const at = row * LEDGER_DETAIL_BYTES;
       entries.push({
         seq: v.ledger[LEDGER.SEQ][row],
@@ -337,6 +343,7 @@ export function readLedger(v: SabViews, from: number, max = Infinity): { entries
     }
     if (Atomics.load(v.header, H.SEQ) === s1) return { entries, firstAvailable, head };
   }
+  return null; // the writer held the lock throughout (or died mid-publish): try again next frame
 }
 
 /**

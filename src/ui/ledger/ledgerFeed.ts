@@ -29,7 +29,9 @@ export class LedgerFeed {
       this.changed();
     }
     if (this.fetching || frame.ledgerHead <= this.head) return;
-    const { entries, firstAvailable, head } = readLedger(this.views, this.head + 1);
+    const read = readLedger(this.views, this.head + 1);
+    if (!read) return;
+    const { entries, firstAvailable, head } = read;
     if (firstAvailable > this.head + 1) {
       // The ring no longer holds what we need next: fetch everything missing from the worker.
       this.fetching = true;
