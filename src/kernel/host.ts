@@ -100,11 +100,10 @@ export class KernelHost implements KernelHostApi {
   }
 
   publish(): void {
-    const shell = [...this.kernel.processes.values()].find((p) => p.program === 'shell');
     this.publisher.publish(this.kernel, {
       scenarioName: this.kernel.intern(this.scenario.name),
       scenarioGen: this.generation,
-      selfPid: shell?.pid ?? 0,
+      selfPid: this.kernel.processes.has(this.shell.pid) ? this.shell.pid : 0,
     });
   }
 }
