@@ -5,7 +5,7 @@ import { KernelHost } from '../src/kernel/host';
 import { Frame, readFrame, type Capacity } from '../src/kernel/sab/layout';
 import { bigScenario } from './scenarios';
 
-const capacity: Capacity = { processes: 1024, caps: 8192, objects: 1024, machines: 16, ledgerRing: 4096, strings: 16384, stringBytes: 512 * 1024 };
+const capacity: Capacity = { processes: 1024, caps: 8192, objects: 1024, machines: 16, ledgerRing: 4096, strings: 16384, stringBytes: 512 * 1024, consoleLines: 16 };
 
 function time(fn: () => void, minMs = 300): { perSecond: number; meanUs: number; iterations: number } {
   let iterations = 0;

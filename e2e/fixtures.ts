@@ -25,6 +25,9 @@ export async function typeLine(page: Page, line: string) {
 
 export const terminalText = (page: Page) => page.getByTestId('terminal').locator('.xterm-rows').innerText();
 
+/** Terminal text with row breaks removed, for matching lines longer than the terminal is wide. */
+export const terminalFlat = async (page: Page) => (await terminalText(page)).replace(/\n/g, '');
+
 /** Virtual time in seconds, as the top bar shows it. */
 export async function vtime(page: Page): Promise<number> {
   return parseFloat((await page.getByTestId('vtime').innerText()).replace(/[^\d.]/g, ''));

@@ -1,6 +1,6 @@
 import { expect, terminalText, test, typeLine, vtime } from './fixtures';
 
-const BOOT = ['init', 'stdio', 'chat', 'shell', 'alice', 'bob'];
+const BOOT = ['init', 'stdio', 'chat', 'shell', 'echo', 'alice', 'bob'];
 
 test('the page is cross-origin isolated and the kernel runs', async ({ app }) => {
   expect(await app.evaluate(() => crossOriginIsolated && typeof SharedArrayBuffer === 'function')).toBe(true);
@@ -67,7 +67,7 @@ test('tab completes commands and their arguments; arrows recall history', async 
   await app.keyboard.type('cap');
   await app.keyboard.press('Tab');
   await app.keyboard.press('Enter');
-  await expect.poll(() => terminalText(app)).toMatch(/shell \(pid 4\) holds 5 caps/);
+  await expect.poll(() => terminalText(app)).toMatch(/shell \(pid 4\) holds 7 caps/);
   await app.keyboard.type('clo');
   await app.keyboard.press('Tab');
   await app.keyboard.type('pa');
@@ -75,17 +75,23 @@ test('tab completes commands and their arguments; arrows recall history', async 
   await app.keyboard.press('Enter');
   await expect.poll(() => terminalText(app)).toMatch(/clock paused at/);
   await app.keyboard.press('ArrowUp');
+  await expect.poll(async () => (await terminalText(app)).trimEnd().split('\n').at(-1)).toMatch(/^capplay\$ clock pause\s*$/);
   await app.keyboard.press('ArrowUp');
-  await app.keyboard.press('Enter');
-  await expect.poll(async () => (await terminalText(app)).match(/holds 5 caps/g)?.length).toBe(2);
+  await expect.poll(async () => (await terminalText(app)).trimEnd().split('\n').at(-1)).toMatch(/^capplay\$ caps\s*$/);
 });
 
 test('clicking a process node opens its cap table in the inspector', async ({ app }) => {
-  await app.getByTestId('graph').locator('[data-node-id="p:5"]').click();
+  await app.getByTestId('graph').locator('[data-node-id="p:4"]').click();
   const inspector = app.getByTestId('inspector');
-  await expect(inspector).toContainText('alice');
-  await expect(inspector.getByTestId('inspector-caps').locator('tbody tr')).toHaveCount(2);
-  await expect(inspector).toContainText('@chat');
+  await expect(inspector).toContainText('shell');
+  const rows = inspector.getByTestId('inspector-caps').locator('tbody tr');
+  await expect(rows).toHaveCount(7);
+  // each cap: kind, interface, generation, rights and how it was obtained
+  const participant = rows.filter({ hasText: '@chat_participant' });
+  await expect(participant).toContainText('ChatParticipant · generation 1 · #');
+  await expect(participant).toContainText('rights: call');
+  await expect(participant).toContainText('boot manifest');
+  await expect(rows.filter({ hasText: '@chat' }).first()).toContainText('badge 42');
   await expect(inspector.getByTestId('inspector-state')).toHaveText(/sleeping|ready|running|blocked/);
 });
 

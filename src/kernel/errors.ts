@@ -6,7 +6,16 @@ export type ErrorCode =
   | 'EPERM' // the caller lacks the authority
   | 'EINVAL' // malformed request
   | 'ENOPROG' // no such program
-  | 'ESCENARIO'; // a scenario file is invalid
+  | 'ESCENARIO' // a scenario file is invalid
+  | 'EBUSY' // the cap is reserved by a move in progress
+  | 'EGATE0' // Gate 0 refused a relabeled client facet
+  | 'EIFACE' // the method belongs to another interface than the cap's
+  | 'ENOMETHOD' // no interface of the service has that method
+  | 'ESTALE' // the cap's receiver cookie is from an older generation of its record
+  | 'ECLOSED' // the service object was closed
+  | 'EREVOKED' // the service object was revoked
+  | 'EPROOF' // a subject proof is expired, mis-scoped or forged
+  | 'ESERVICE'; // the service refused the request (its own reason follows)
 
 export class KernelError extends Error {
   constructor(

@@ -10,6 +10,8 @@ export interface ExecResult {
   lines: OutputLine[];
   /** The command asked for the screen to be cleared (`clear`). */
   clear?: boolean;
+  /** The terminal is now attached to this process (`run`, `wait`): send typed lines with `input` until it ends. */
+  foreground?: number;
 }
 
 export interface Completion {
@@ -31,6 +33,10 @@ export interface KernelHostApi {
   buffer(): SharedArrayBuffer;
   /** Run one shell line as the shell process. */
   exec(line: string): ExecResult;
+  /** A line typed while a program is in the foreground (it reads it through its stdio cap). */
+  input(line: string): void;
+  /** Ctrl-C while a program is in the foreground: the shell kills it (it holds the child's handle). */
+  interrupt(): void;
   /** Tab completion for a partial line. */
   complete(line: string, cursor: number): Completion;
   /** Ledger records with seq in [from, from + count), including ones the SAB ring no longer holds. */

@@ -12,6 +12,10 @@ import { Shell } from './shell/shell';
 export interface LoggedCommand {
   at: number;
   line: string;
+  /** A line typed to the foreground program rather than the shell. */
+  input?: true;
+  /** Ctrl-C on the foreground program. */
+  interrupt?: true;
 }
 
 /** Longest stretch of virtual time one `advance` call may cover, so a stalled tab cannot freeze the worker. */
@@ -75,6 +79,21 @@ export class KernelHost implements KernelHostApi {
     }
   }
 
+  input(line: string): void {
+    const text = String(line).slice(0, 4096);
+    this.log.push({ at: this.kernel.ticks, line: text, input: true });
+    this.kernel.input(text);
+    this.publish();
+  }
+
+  interrupt(): void {
+    const fg = this.kernel.foreground;
+    if (!fg) return;
+    this.log.push({ at: this.kernel.ticks, line: '', interrupt: true });
+    this.kernel.kill(this.kernel.holdsHandle(this.shell.pid, fg) ? this.shell.pid : 0, fg);
+    this.publish();
+  }
+
   complete(line: string, cursor: number): Completion {
     return this.shell.complete(String(line), Number(cursor) || 0);
   }
@@ -115,7 +134,9 @@ export function replay(scenarioText: string, seed: number, log: readonly LoggedC
   if (!r.ok) throw new Error(r.errors.join('; '));
   for (const c of log) {
     host.kernel.step(c.at - host.kernel.ticks);
-    host.exec(c.line);
+    if (c.interrupt) host.interrupt();
+    else if (c.input) host.input(c.line);
+    else host.exec(c.line);
   }
   return host;
 }

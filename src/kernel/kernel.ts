@@ -1,24 +1,52 @@
-import { CNode, type Cap, type CapTarget } from './caps/cnode';
-import { KernelError } from './errors';
+import { CNode, makeCap, type Cap, type CapTarget, type Origin } from './caps/cnode';
+import { KernelError, type ErrorCode } from './errors';
 import { Ledger } from './ledger/ledger';
 import { Prng } from './prng';
-import { programByName, type ArgValue, type Message, type Syscall, type SyscallResult } from './programs/programs';
-import { DEFAULT_CAPACITY, type Capacity, type LedgerEntry, type LedgerKind, type ObjectKind, type ProcState } from './sab/layout';
+import { programByName, type ArgValue, type Syscall, type SyscallResult } from './programs/programs';
+import {
+  DEFAULT_CAPACITY,
+  DEFENSES,
+  type Capacity,
+  type ConsoleStyle,
+  type DefenseId,
+  type LedgerEntry,
+  type LedgerKind,
+  type ObjectKind,
+  type ObjectState,
+  type ProcState,
+} from './sab/layout';
 import { utf8Length } from './sab/utf8';
+import type { CapArg, Reply, Request, ServiceContext, ServiceDef, Value } from './services/service';
+import { MAX_FRESHNESS_MS, ProofAuthority, requestDigest, type Proof } from './subject/proof';
 
 export interface Machine {
   readonly id: number;
   readonly name: string;
 }
 
+/** A receiver record: the kernel's half of a service object (the service keeps its own data beside it). */
+export interface ServiceRecord {
+  readonly endpoint: number;
+  readonly selector: number; // opaque to holders: scoped to the endpoint, never shown or typed
+  iface: string;
+  generation: number;
+  state: ObjectState;
+  data: unknown;
+}
+
 export interface KernelObject {
   readonly id: number;
   readonly kind: Exclude<ObjectKind, 'none'>;
   readonly machine: number;
-  owner: number; // pid of the server (endpoint) or 0 for the kernel (spawner)
-  readonly name: string;
-  counter: number; // messages delivered
-  queue: Message[];
+  owner: number; // pid of the server (endpoints, service objects) or 0 for the kernel (spawners, sessions)
+  name: string;
+  counter: number; // calls served
+  /** Endpoints of a server program: the service and its state. */
+  service?: { def: ServiceDef<unknown>; state: unknown; records: number[] };
+  /** Service objects: the receiver record. */
+  record?: ServiceRecord;
+  /** Sessions: the subject they speak for. */
+  subject?: string;
 }
 
 export interface Process {
@@ -32,11 +60,12 @@ export interface Process {
   state: ProcState;
   runs: number;
   wakeAt: number;
-  waitingOn: number; // object id a blocked recv waits on; -1 for an open-ended wait
   resume: SyscallResult | undefined;
   fiber: Generator<Syscall, void, SyscallResult | undefined> | null;
+  exitCode: number | null;
 }
 
+/** A cap for a new process, and how it was derived (for the ledger and Gate 0). */
 export interface Grant {
   name: string;
   cap: Cap;
@@ -51,6 +80,17 @@ export interface SpawnOptions {
   grantedBy?: number;
 }
 
+export interface CallOptions {
+  iface?: string;
+  args?: Value[];
+  caps?: string[];
+  proof?: Proof | null;
+  /** Name for a cap the reply hands back (default: the name the service suggests). */
+  as?: string;
+}
+
+export type CallResult = { ok: true; value: Value; caps: string[] } | { ok: false; code: ErrorCode; error: string };
+
 /** The world's mutable state, read by the publisher and the shell. */
 export interface KernelState {
   readonly machines: readonly Machine[];
@@ -58,11 +98,18 @@ export interface KernelState {
   readonly objects: ReadonlyMap<number, KernelObject>;
 }
 
-const QUEUE_LIMIT = 256;
+export interface ConsoleEntry {
+  pid: number;
+  style: ConsoleStyle;
+  text: string;
+}
+
+const STDIN_LIMIT = 64;
 
 /**
- * The kernel: machines, processes with cnodes, kernel objects, a scheduler on a virtual clock, and the audit
- * ledger. Pure and deterministic: all time is virtual (one tick = 1 ms) and all randomness comes from the seed.
+ * The kernel: machines, processes with cnodes, kernel objects (endpoints, spawners, service objects, sessions),
+ * CALL routing to services, a scheduler on a virtual clock, defenses, and the audit ledger. Pure and
+ * deterministic: all time is virtual (one tick = 1 ms) and all randomness comes from the seed.
  */
 export class Kernel implements KernelState {
   readonly capacity: Capacity;
@@ -70,16 +117,24 @@ export class Kernel implements KernelState {
   readonly machines: Machine[] = [];
   readonly processes = new Map<number, Process>();
   readonly objects = new Map<number, KernelObject>();
-  /** Bumps whenever a process, object or cap appears or disappears: the UI relayouts only then. */
+  /** Bumps whenever a process, object or cap appears, disappears or changes state: the UI relayouts only then. */
   topology = 0;
   time = 0;
   ticks = 0;
   running = true;
   speed = 1;
+  readonly defenses: Record<DefenseId, boolean> = Object.fromEntries(DEFENSES.map((d) => [d.id, true])) as Record<DefenseId, boolean>;
+  /** What programs printed to the terminal (append-only, like the ledger). */
+  readonly console: ConsoleEntry[] = [];
+  /** The process the terminal is attached to (`run`, `wait`), 0 for the shell prompt, and its prompt. */
+  foreground = 0;
+  prompt = '';
+  private stdin: string[] = [];
   private nextPid = 1;
   private nextObject = 1;
   private capCount = 0;
   private prng: Prng;
+  private proofs: ProofAuthority;
   private readonly strings = new Map<string, number>([['', 0]]);
   readonly stringList: string[] = [''];
   private stringBytes = 0;
@@ -90,6 +145,7 @@ export class Kernel implements KernelState {
   ) {
     this.capacity = capacity;
     this.prng = new Prng(seed);
+    this.proofs = new ProofAuthority(seed);
   }
 
   get liveCaps(): number {
@@ -113,10 +169,25 @@ export class Kernel implements KernelState {
     return id;
   }
 
-  // ── ledger ─────────────────────────────────────────────────────────────────────────────────────────────────
+  // ── ledger, console, defenses ──────────────────────────────────────────────────────────────────────────────
 
-  record(kind: LedgerKind, actor: number, subject: number, detail: string): LedgerEntry {
-    return this.ledger.append(this.time, kind, actor, subject, detail);
+  record(kind: LedgerKind, actor: number, subject: number, detail: string, object = 0): LedgerEntry {
+    return this.ledger.append(this.time, kind, actor, subject, detail, object);
+  }
+
+  deny(actor: number, subject: number, what: string, why: string, object = 0): void {
+    this.record('deny', actor, subject, `denied: ${what}: ${why}`, object);
+  }
+
+  write(pid: number, text: string, style: ConsoleStyle = 'out'): void {
+    for (const line of text.split('\n')) this.console.push({ pid, style, text: line });
+  }
+
+  setDefense(id: DefenseId, on: boolean, by: number): void {
+    if (this.defenses[id] === on) return;
+    this.defenses[id] = on;
+    const label = DEFENSES.find((d) => d.id === id)!.label;
+    this.record('defense', by, 0, `${label} turned ${on ? 'on' : 'off'}`);
   }
 
   // ── machines and objects ───────────────────────────────────────────────────────────────────────────────────
@@ -140,10 +211,98 @@ export class Kernel implements KernelState {
     if (this.objects.size >= this.capacity.objects) throw new KernelError('ECAPACITY', `object table is full (${this.capacity.objects})`);
     this.machine(machine);
     this.intern(name);
-    const obj: KernelObject = { id: this.nextObject++, kind, machine, owner, name, counter: 0, queue: [] };
+    const obj: KernelObject = { id: this.nextObject++, kind, machine, owner, name, counter: 0 };
     this.objects.set(obj.id, obj);
     this.topology++;
     return obj;
+  }
+
+  /** An endpoint served by `owner`; if its program is a server, the service starts with it. */
+  createEndpoint(owner: Process, name: string): KernelObject {
+    const ep = this.createObject('endpoint', owner.machine, owner.pid, name);
+    const def = programByName.get(owner.program)?.service;
+    if (def) ep.service = { def, state: def.init(owner.args), records: [] };
+    return ep;
+  }
+
+  createSession(machine: number, subject: string): KernelObject {
+    const s = this.createObject('session', machine, 0, `UserSession ${subject}`);
+    s.subject = subject;
+    return s;
+  }
+
+  // ── service objects: trusted minting and receiver records ──────────────────────────────────────────────────
+
+  /**
+   * Mint a service object on `endpointId`: a new receiver record, or a freed one reused at the next generation
+   * (so caps to its previous life fail). Only trusted paths reach here: the endpoint's own service, a holder of
+   * mint authority, and boot wiring. `by` is who minted (0 = boot).
+   */
+  private mintRecord(endpointId: number, iface: string, label: string, data: unknown, by: number): Cap {
+    const ep = this.objects.get(endpointId);
+    if (!ep?.service) throw new KernelError('EINVAL', `object ${endpointId} is not a service endpoint`);
+    let obj = ep.service.records.map((id) => this.objects.get(id)!).find((o) => o.record!.state !== 'live');
+    if (obj) {
+      const r = obj.record!;
+      r.generation++;
+      r.state = 'live';
+      r.iface = iface;
+      r.data = data;
+      obj.name = label;
+      this.intern(label);
+      this.topology++;
+    } else {
+      obj = this.createObject('service', ep.machine, ep.owner, label);
+      obj.record = { endpoint: ep.id, selector: ep.service.records.length + 1, iface, generation: 1, state: 'live', data };
+      ep.service.records.push(obj.id);
+    }
+    this.intern(iface);
+    this.record('mint', by, ep.owner, `${label} minted on endpoint "${ep.name}" (generation ${obj.record!.generation}) by ${by ? this.who(by) : 'boot wiring'}`, obj.id);
+    return makeCap('object', { kind: 'object', id: obj.id }, by ? { how: 'minted', by } : { how: 'boot' }, { generation: obj.record!.generation });
+  }
+
+  /** Boot wiring or a broker: ask the service to create an object from declared arguments, then mint it. */
+  mintByAuthority(endpointId: number, iface: string, args: Readonly<Record<string, ArgValue>>, by: number): Cap {
+    const ep = this.objects.get(endpointId);
+    if (!ep?.service) throw new KernelError('EINVAL', `object ${endpointId} is not a service endpoint`);
+    if (!ep.service.def.interfaces[iface]) throw new KernelError('EIFACE', `endpoint "${ep.name}" serves no interface ${iface}`);
+    const made = ep.service.def.create(this.serviceContext(ep), ep.service.state, iface, args);
+    if ('error' in made) throw new KernelError('ESERVICE', made.error);
+    return this.mintRecord(ep.id, iface, made.label, made.data, by);
+  }
+
+  private endRecord(objectId: number, state: 'closed' | 'revoked', by: number): void {
+    const obj = this.objects.get(objectId);
+    const r = obj?.record;
+    if (!obj || !r || r.state !== 'live') return;
+    const ep = this.objects.get(r.endpoint)!;
+    ep.service!.def.released?.(this.serviceContext(ep), ep.service!.state, objectId);
+    r.state = state;
+    this.topology++;
+    this.record(state === 'closed' ? 'close' : 'revoke', by, obj.owner, `${obj.name} ${state} (generation ${r.generation}); its caps now fail`, obj.id);
+  }
+
+  close(objectId: number, by: number): void {
+    this.endRecord(objectId, 'closed', by);
+  }
+
+  revoke(objectId: number, by: number): void {
+    this.endRecord(objectId, 'revoked', by);
+  }
+
+  /** Why a cap no longer works, or null if it does. Closed and revoked records, and reused ones, fail. */
+  capProblem(cap: Cap): { code: ErrorCode; error: string } | null {
+    if (cap.target.kind === 'process') return this.processes.has(cap.target.pid) ? null : { code: 'ESRCH', error: `pid ${cap.target.pid} has exited` };
+    const obj = this.objects.get(cap.target.id);
+    if (!obj) return { code: 'ENOCAP', error: 'its object is gone' };
+    const r = obj.record;
+    if (!r || cap.kind !== 'object') return null;
+    if (cap.generation !== r.generation) {
+      return { code: 'ESTALE', error: `stale receiver cookie: minted for generation ${cap.generation}, the record is at generation ${r.generation}` };
+    }
+    if (r.state === 'closed') return { code: 'ECLOSED', error: `${obj.name} was closed` };
+    if (r.state === 'revoked') return { code: 'EREVOKED', error: `${obj.name} was revoked` };
+    return null;
   }
 
   // ── processes ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -154,22 +313,30 @@ export class Kernel implements KernelState {
     return p;
   }
 
+  who(pid: number): string {
+    const p = this.processes.get(pid);
+    return p ? `${p.name} (pid ${pid})` : `pid ${pid}`;
+  }
+
+  /** Check that a spawn would fit before anything changes, so a refused spawn leaves no trace but its error. */
+  checkSpawn(parent: number, program: string, grantCount: number, machine?: number): void {
+    if (!programByName.has(program)) throw new KernelError('ENOPROG', `no program named "${program}"`);
+    if (parent) this.process(parent);
+    if (machine !== undefined) this.machine(machine);
+    if (this.processes.size >= this.capacity.processes) throw new KernelError('ECAPACITY', `process table is full (${this.capacity.processes} processes)`);
+    this.reserveCaps(grantCount + (parent ? 1 : 0));
+  }
+
   /**
    * Create a process running `program`, holding exactly `grants` (nothing ambient). The parent receives a
    * process handle to the child. `parent` 0 is the kernel itself (boot).
    */
   spawn(parent: number, program: string, opts: SpawnOptions = {}): Process {
-    const prog = programByName.get(program);
-    if (!prog) throw new KernelError('ENOPROG', `no program named "${program}"`);
+    const grants = opts.grants ?? [];
+    this.checkSpawn(parent, program, grants.length, opts.machine);
+    const prog = programByName.get(program)!;
     const parentProc = parent ? this.process(parent) : null;
     const machine = opts.machine ?? parentProc?.machine ?? 0;
-    this.machine(machine);
-    if (this.processes.size >= this.capacity.processes) {
-      throw new KernelError('ECAPACITY', `process table is full (${this.capacity.processes} processes)`);
-    }
-    const grants = opts.grants ?? [];
-    const handleCount = parentProc ? 1 : 0;
-    this.reserveCaps(grants.length + handleCount);
     const name = opts.name ?? program;
     this.intern(name);
     this.intern(program);
@@ -187,17 +354,24 @@ export class Kernel implements KernelState {
       state: 'ready',
       runs: 0,
       wakeAt: 0,
-      waitingOn: -1,
       resume: undefined,
       fiber: null,
+      exitCode: null,
     };
     this.processes.set(pid, proc);
     this.topology++;
     this.record('spawn', parent, pid, `${name} (pid ${pid}) runs "${program}" on ${this.machines[machine].name}`);
     for (const g of grants) this.insertCap(opts.grantedBy ?? parent, proc, g.name, g.cap);
-    if (parentProc) this.insertCap(0, parentProc, name, { kind: 'process', target: { kind: 'process', pid }, badge: 0 });
+    if (parentProc) this.insertCap(0, parentProc, name, makeCap('process', { kind: 'process', pid }, { how: 'spawned' }));
     const random = (n: number) => this.prng.below(n);
-    proc.fiber = prog.body({ pid, name, args: proc.args, random });
+    const cap = (capName: string) => {
+      const slot = proc.cnode.indexOf(capName);
+      const c = slot >= 0 ? proc.cnode.get(slot)!.cap : null;
+      if (!c) return null;
+      const obj = c.target.kind === 'object' ? this.objects.get(c.target.id) : undefined;
+      return { kind: c.kind, iface: obj?.record?.iface ?? '' };
+    };
+    proc.fiber = prog.body({ pid, name, args: proc.args, random, cap });
     return proc;
   }
 
@@ -214,25 +388,37 @@ export class Kernel implements KernelState {
     const slot = to.cnode.insert(name, cap);
     this.capCount++;
     this.topology++;
-    const badge = cap.badge ? ` badge ${cap.badge}` : '';
-    this.record('grant', granter, to.pid, `${to.name} (pid ${to.pid}) holds @${to.cnode.get(slot)!.name}: ${cap.kind} → ${this.describeTarget(cap.target)}${badge}`);
+    this.record('grant', granter, to.pid, `${this.who(to.pid)} holds @${to.cnode.get(slot)!.name}: ${this.describeCap(cap)} (${describeOrigin(cap.origin, this)})`, cap.target.kind === 'object' ? cap.target.id : 0);
     return slot;
   }
 
+  /** Drop a cap from a cnode (a committed move, a release), with a ledger record of why. */
+  releaseSlot(p: Process, slot: number, why: string): void {
+    const s = p.cnode.remove(slot);
+    if (!s) return;
+    this.capCount--;
+    this.topology++;
+    this.record('release', p.pid, p.pid, `${this.who(p.pid)} no longer holds @${s.name}: ${why}`, s.cap.target.kind === 'object' ? s.cap.target.id : 0);
+  }
+
   describeTarget(t: CapTarget): string {
-    if (t.kind === 'process') {
-      const p = this.processes.get(t.pid);
-      return p ? `${p.name} (pid ${t.pid})` : `pid ${t.pid} (gone)`;
-    }
+    if (t.kind === 'process') return this.processes.has(t.pid) ? this.who(t.pid) : `pid ${t.pid} (gone)`;
     const o = this.objects.get(t.id);
-    return o ? `${o.kind} "${o.name}"` : `object ${t.id} (gone)`;
+    if (!o) return `object ${t.id} (gone)`;
+    return o.kind === 'service' ? o.name : `${o.kind} "${o.name}"`;
+  }
+
+  describeCap(cap: Cap): string {
+    const badge = cap.badge ? ` badge ${cap.badge}` : '';
+    const relabel = cap.badge !== cap.sourceBadge ? ` RELABELED from badge ${cap.sourceBadge}` : '';
+    return `${cap.kind} → ${this.describeTarget(cap.target)}${badge}${relabel}`;
   }
 
   /** Normal exit: the process ends itself. */
   exit(pid: number, code: number, why = ''): void {
     const p = this.process(pid);
     this.record('exit', pid, pid, `${p.name} (pid ${pid}) exited with code ${code}${why ? `: ${why}` : ''}`);
-    this.reap(p, 'exited');
+    this.reap(p, 'exited', code);
   }
 
   /**
@@ -241,26 +427,28 @@ export class Kernel implements KernelState {
    */
   kill(by: number, pid: number): void {
     const victim = this.process(pid);
-    if (by !== 0) {
-      const killer = this.process(by);
-      const holds = [...killer.cnode.entries()].some(([, s]) => s.cap.kind === 'process' && s.cap.target.kind === 'process' && s.cap.target.pid === pid);
-      if (!holds) {
-        this.deny(by, pid, `kill ${victim.name} (pid ${pid})`, 'caller holds no process handle to it');
-        throw new KernelError('EPERM', `kill: ${killer.name} holds no process handle to pid ${pid}`);
-      }
+    if (by !== 0 && !this.holdsHandle(by, pid)) {
+      this.deny(by, pid, `kill ${this.who(pid)}`, 'the caller holds no process handle to it');
+      throw new KernelError('EPERM', `kill: ${this.who(by)} holds no process handle to pid ${pid}`);
     }
-    this.record('kill', by, pid, `${victim.name} (pid ${pid}) killed by ${by ? `pid ${by}` : 'the kernel'}`);
-    this.reap(victim, 'killed');
+    this.record('kill', by, pid, `${victim.name} (pid ${pid}) killed by ${by ? this.who(by) : 'the kernel'}`);
+    this.reap(victim, 'killed', 137);
   }
 
-  deny(actor: number, subject: number, what: string, why: string): void {
-    this.record('deny', actor, subject, `denied: ${what}: ${why}`);
+  holdsHandle(holder: number, pid: number): boolean {
+    const p = this.processes.get(holder);
+    return !!p && [...p.cnode.entries()].some(([, s]) => s.cap.kind === 'process' && s.cap.target.kind === 'process' && s.cap.target.pid === pid);
   }
 
-  /** Remove a finished process: release its caps, destroy the objects it served, and drop caps to them. */
-  private reap(p: Process, state: 'exited' | 'killed'): void {
+  /** Exit codes of processes that have ended, for `wait` (kept small: one number per pid). */
+  readonly exitCodes = new Map<number, number>();
+
+  /** Remove a finished process: release its caps, end the objects it served, and drop caps to them. */
+  private reap(p: Process, state: 'exited' | 'killed', code: number): void {
     p.state = state;
     p.fiber = null;
+    p.exitCode = code;
+    this.exitCodes.set(p.pid, code);
     const released = p.cnode.removeWhere(() => true).length;
     this.capCount -= released;
     this.processes.delete(p.pid);
@@ -268,22 +456,151 @@ export class Kernel implements KernelState {
     for (const o of dead) this.objects.delete(o.id);
     const deadIds = new Set(dead.map((o) => o.id));
     for (const holder of this.processes.values()) {
-      const gone = holder.cnode.removeWhere(
-        (c) => (c.target.kind === 'object' && deadIds.has(c.target.id)) || (c.target.kind === 'process' && c.target.pid === p.pid),
-      );
+      const gone = holder.cnode.removeWhere((c) => c.target.kind === 'object' && deadIds.has(c.target.id));
       this.capCount -= gone.length;
-      for (const s of gone) this.record('release', 0, holder.pid, `${holder.name} (pid ${holder.pid}) lost @${s.name}: ${this.describeTarget(s.cap.target)} is gone`);
-      // A server blocked on a destroyed endpoint wakes with an error.
-      if (holder.state === 'blocked' && deadIds.has(holder.waitingOn)) this.wake(holder, { ok: false, code: 'ENOCAP', error: 'endpoint destroyed' });
+      for (const s of gone) this.record('release', 0, holder.pid, `${this.who(holder.pid)} lost @${s.name}: its server ${p.name} (pid ${p.pid}) is gone`);
     }
     this.topology++;
     if (released) this.record('release', p.pid, p.pid, `${p.name} (pid ${p.pid}) released ${released} cap${released === 1 ? '' : 's'}`);
+    if (this.foreground === p.pid) {
+      this.foreground = 0;
+      this.prompt = '';
+      this.stdin.length = 0;
+      this.write(p.pid, `[${p.name} (pid ${p.pid}) ${state === 'killed' ? 'was killed' : `exited with code ${code}`}]`, 'sys');
+    }
   }
 
-  private wake(p: Process, result: SyscallResult | undefined) {
-    p.state = 'ready';
-    p.waitingOn = -1;
-    p.resume = result;
+  // ── the terminal's foreground ──────────────────────────────────────────────────────────────────────────────
+
+  attach(pid: number): void {
+    const p = this.process(pid);
+    this.foreground = pid;
+    this.prompt = `${p.name}> `;
+    this.intern(this.prompt);
+    this.stdin.length = 0;
+  }
+
+  /** A line the user typed while a program is in the foreground. */
+  input(line: string): void {
+    if (!this.foreground) return;
+    if (this.stdin.length >= STDIN_LIMIT) this.stdin.shift();
+    this.stdin.push(line);
+  }
+
+  // ── calls ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+  private serviceContext(ep: KernelObject): ServiceContext {
+    const k = this; // the context's methods act on behalf of this endpoint's server
+    return {
+      server: ep.owner,
+      endpoint: ep.id,
+      now: () => k.time,
+      random: (n) => k.prng.below(n),
+      mint: (iface, label, data) => k.mintRecord(ep.id, iface, label, data, ep.owner),
+      data: <T>(object: number) => k.objects.get(object)?.record?.data as T,
+      close: (object) => k.close(object, ep.owner),
+      revoke: (object) => k.revoke(object, ep.owner),
+      verifyProof: (proof, root, request) => k.proofs.verify(proof, root, requestDigest(request), k.time),
+      write: (text, style) => k.write(k.foreground || ep.owner, text, style),
+      readInput: () => k.stdin.shift() ?? null,
+      setPrompt: (prompt) => {
+        k.intern(prompt);
+        k.prompt = prompt;
+      },
+    };
+  }
+
+  /**
+   * CALL through a cap in `caller`'s cnode. The kernel checks the cap (stale cookies, closed or revoked
+   * objects, interface), then runs the endpoint's service in the server's context and hands the reply back,
+   * inserting any caps it returns into the caller's cnode. The service never learns who called.
+   */
+  call(caller: number, capName: string, method: string, opts: CallOptions = {}): CallResult {
+    const p = this.process(caller);
+    const fail = (code: ErrorCode, error: string, object = 0): CallResult => {
+      this.deny(caller, caller, `${method} on @${capName} by ${this.who(caller)}`, `${code}: ${error}`, object);
+      return { ok: false, code, error };
+    };
+    const slot = p.cnode.indexOf(capName);
+    const entry = slot >= 0 ? p.cnode.get(slot)! : null;
+    if (!entry) return fail('ENOCAP', `no cap named @${capName}`);
+    if (entry.reserved) return fail('EBUSY', `@${capName} is being moved`);
+    const cap = entry.cap;
+    const problem = this.capProblem(cap);
+    if (problem) return fail(problem.code, problem.error, cap.target.kind === 'object' ? cap.target.id : 0);
+    if (cap.target.kind !== 'object') return fail('EINVAL', `@${capName} is a ${cap.kind} cap; it cannot be called`);
+    const obj = this.objects.get(cap.target.id)!;
+
+    if (cap.kind === 'session') return this.sessionCall(p, obj, method, opts, fail);
+    if (cap.kind === 'minter') {
+      if (method !== 'mint') return fail('ENOMETHOD', `a mint authority cap has one method, mint(interface, args)`);
+      const [iface, args] = opts.args ?? [];
+      try {
+        const minted = this.mintByAuthority(obj.id, String(iface), (args && typeof args === 'object' && !Array.isArray(args) ? args : {}) as Record<string, ArgValue>, caller);
+        return this.deliver(p, [{ name: opts.as ?? String(iface).toLowerCase(), cap: minted }], null);
+      } catch (e) {
+        if (e instanceof KernelError) return fail(e.code, e.message, obj.id);
+        throw e;
+      }
+    }
+    if (cap.kind !== 'client' && cap.kind !== 'object') {
+      return fail('EPERM', cap.kind === 'endpoint' ? `@${capName} is the server side of an endpoint: it receives calls, it does not make them` : `@${capName} is a ${cap.kind} cap; it cannot be called`);
+    }
+
+    const ep = cap.kind === 'object' ? this.objects.get(obj.record!.endpoint)! : obj;
+    const service = ep.service;
+    if (!service) return fail('EINVAL', `endpoint "${ep.name}" has no service behind it`, ep.id);
+    const iface = cap.kind === 'object' ? obj.record!.iface : service.def.legacyIface;
+    if (opts.iface && opts.iface !== iface) return fail('EIFACE', `@${capName} is a ${iface}, not a ${opts.iface}`, obj.id);
+    if (!service.def.interfaces[iface]?.includes(method)) {
+      const owner = Object.entries(service.def.interfaces).find(([, methods]) => methods.includes(method))?.[0];
+      return owner ? fail('EIFACE', `${method} belongs to ${owner}; @${capName} is a ${iface}`, obj.id) : fail('ENOMETHOD', `${iface} has no method ${method}`, obj.id);
+    }
+    const caps: CapArg[] = [];
+    for (const name of opts.caps ?? []) {
+      const s = p.cnode.indexOf(name);
+      const c = s >= 0 ? p.cnode.get(s)!.cap : null;
+      if (!c) return fail('ENOCAP', `argument @${name}: no such cap`);
+      const target = c.target.kind === 'object' ? this.objects.get(c.target.id) : undefined;
+      const mine = target?.record && target.record.endpoint === ep.id && !this.capProblem(c);
+      caps.push({ object: mine ? target.id : 0, iface: target?.record?.iface ?? '' });
+    }
+    const req: Request = {
+      via: cap.kind === 'object' ? { kind: 'object', object: obj.id, iface } : { kind: 'client', badge: cap.badge },
+      method,
+      args: opts.args ?? [],
+      caps,
+      proof: opts.proof ?? null,
+    };
+    ep.counter++;
+    if (obj !== ep) obj.counter++;
+    const reply: Reply = service.def.handle(this.serviceContext(ep), service.state, req);
+    if (!reply.ok) return fail(reply.code, reply.error, obj.id);
+    return this.deliver(p, reply.caps ?? [], reply.value ?? null, opts.as);
+  }
+
+  /** Put the caps a reply returns into the caller's cnode (the last one under `as`, if given). */
+  private deliver(p: Process, caps: { name: string; cap: Cap }[], value: Value, as?: string): CallResult {
+    const names = caps.map((c, i) => {
+      const slot = this.insertCap(c.cap.origin.how === 'minted' ? c.cap.origin.by : 0, p, as && i === caps.length - 1 ? as : c.name, c.cap);
+      return p.cnode.get(slot)!.name;
+    });
+    return { ok: true, value, caps: names };
+  }
+
+  /** The kernel serves UserSession: deriveProof(request, freshnessMs) scoped to the root passed as a cap argument. */
+  private sessionCall(p: Process, session: KernelObject, method: string, opts: CallOptions, fail: (code: ErrorCode, error: string, object?: number) => CallResult): CallResult {
+    if (method !== 'deriveProof') return fail('ENOMETHOD', `UserSession has one method, deriveProof(request, freshnessMs) with the service root as a cap argument`);
+    const [request, freshness] = opts.args ?? [];
+    const rootName = opts.caps?.[0];
+    const rootSlot = rootName ? p.cnode.indexOf(rootName) : -1;
+    const root = rootSlot >= 0 ? p.cnode.get(rootSlot)!.cap : null;
+    const rootObj = root?.target.kind === 'object' ? this.objects.get(root.target.id) : undefined;
+    if (!root || !rootObj?.record || this.capProblem(root)) return fail('EINVAL', 'deriveProof needs the service root it is for as a cap argument');
+    const ms = typeof freshness === 'number' && freshness > 0 ? Math.min(freshness, MAX_FRESHNESS_MS) : 5000;
+    const proof = this.proofs.derive(session.subject!, rootObj.id, requestDigest(request ?? null), this.time, ms);
+    this.record('grant', p.pid, p.pid, `${this.who(p.pid)} derived a proof for subject "${session.subject}" scoped to ${rootObj.name}, valid ${ms} ms`, rootObj.id);
+    return { ok: true, value: proof as unknown as Value, caps: [] };
   }
 
   // ── scheduler ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -297,7 +614,10 @@ export class Kernel implements KernelState {
     this.time += 1;
     this.ticks++;
     for (const p of [...this.processes.values()]) {
-      if (p.state === 'sleeping' && p.wakeAt <= this.time) this.wake(p, { ok: true });
+      if (p.state === 'sleeping' && p.wakeAt <= this.time) {
+        p.state = 'ready';
+        p.resume = { ok: true };
+      }
       if (p.state === 'ready') this.run(p);
     }
   }
@@ -315,6 +635,7 @@ export class Kernel implements KernelState {
       this.exit(p.pid, 134, `crashed: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }
+    if (!this.processes.has(p.pid)) return; // it was reaped while running (e.g. a call killed it)
     if (next.done) {
       this.exit(p.pid, 0);
       return;
@@ -330,67 +651,18 @@ export class Kernel implements KernelState {
         return;
       case 'wait':
         p.state = 'blocked';
-        p.waitingOn = -1;
         return;
       case 'exit':
         this.exit(p.pid, call.code);
         return;
-      case 'send':
+      case 'call': {
+        const r = this.call(p.pid, call.cap, call.method, { args: call.args, caps: call.caps, proof: call.proof, as: call.as });
+        if (!this.processes.has(p.pid)) return;
         p.state = 'ready';
-        p.resume = this.send(p, call.cap, call.method, call.payload ?? '');
-        return;
-      case 'recv': {
-        const r = this.endpointFor(p, call.cap, 'recv');
-        if (!r.ok) {
-          p.state = 'ready';
-          p.resume = r;
-          return;
-        }
-        const msg = r.obj.queue.shift();
-        if (msg) {
-          p.state = 'ready';
-          p.resume = { ok: true, message: msg };
-        } else {
-          p.state = 'blocked';
-          p.waitingOn = r.obj.id;
-        }
+        p.resume = r.ok ? { ok: true, value: r.value, caps: r.caps } : { ok: false, code: r.code, error: r.error };
         return;
       }
     }
-  }
-
-  private endpointFor(p: Process, capName: string, verb: 'send' | 'recv'): { ok: true; obj: KernelObject; cap: Cap } | Extract<SyscallResult, { ok: false }> {
-    const slot = p.cnode.indexOf(capName);
-    const cap = slot >= 0 ? p.cnode.get(slot)!.cap : null;
-    const fail = (code: string, why: string) => {
-      this.deny(p.pid, p.pid, `${verb} on @${capName} by ${p.name} (pid ${p.pid})`, why);
-      return { ok: false as const, code, error: why };
-    };
-    if (!cap) return fail('ENOCAP', 'no such cap');
-    if (cap.target.kind !== 'object') return fail('EINVAL', `@${capName} is a ${cap.kind} cap, not an endpoint`);
-    const obj = this.objects.get(cap.target.id);
-    if (!obj || obj.kind !== 'endpoint') return fail('EINVAL', `@${capName} does not designate an endpoint`);
-    if (verb === 'recv' && cap.kind !== 'endpoint') return fail('EPERM', `@${capName} is a client facet: it may call, not receive`);
-    if (verb === 'send' && cap.kind !== 'client' && cap.kind !== 'endpoint') return fail('EPERM', `@${capName} cannot send`);
-    return { ok: true, obj, cap };
-  }
-
-  private send(p: Process, capName: string, method: string, payload: string): SyscallResult {
-    const r = this.endpointFor(p, capName, 'send');
-    if (!r.ok) return r;
-    const { obj, cap } = r;
-    const msg: Message = { from: p.pid, badge: cap.badge, method, payload };
-    obj.counter++;
-    const server = this.processes.get(obj.owner);
-    if (server && server.state === 'blocked' && server.waitingOn === obj.id) {
-      this.wake(server, { ok: true, message: msg });
-    } else if (obj.queue.length < QUEUE_LIMIT) {
-      obj.queue.push(msg);
-    } else {
-      obj.queue.shift(); // a full queue drops its oldest message rather than growing without bound
-      obj.queue.push(msg);
-    }
-    return { ok: true };
   }
 
   // ── clock control ──────────────────────────────────────────────────────────────────────────────────────────
@@ -405,5 +677,19 @@ export class Kernel implements KernelState {
     if (!(speed > 0 && speed <= 100)) throw new KernelError('EINVAL', `speed must be a number in (0, 100], got ${speed}`);
     this.speed = speed;
     this.record('clock', by, 0, `clock speed ×${speed}`);
+  }
+}
+
+export function describeOrigin(o: Origin, k: Pick<Kernel, 'who'>): string {
+  switch (o.how) {
+    case 'boot':
+      return 'boot manifest';
+    case 'minted':
+      return `minted by ${k.who(o.by)}`;
+    case 'copied':
+    case 'moved':
+      return `${o.how} from ${k.who(o.from)} slot ${o.slot}`;
+    case 'spawned':
+      return 'handle to a child it spawned';
   }
 }

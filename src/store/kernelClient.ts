@@ -1,6 +1,8 @@
 import { wrap } from 'comlink';
 import type { KernelHostApi } from '../kernel/host-api';
 import { SabViews } from '../kernel/sab/layout';
+import { LedgerFeed } from '../ui/ledger/ledgerFeed';
+import { ConsoleFeed } from '../ui/terminal/consoleFeed';
 import { FrameLoop } from './frames';
 import { appStore } from './store';
 
@@ -26,8 +28,12 @@ export async function startKernel(): Promise<void> {
     const kernel = wrap<KernelHostApi>(worker);
     const views = new SabViews(await kernel.buffer());
     const frames = new FrameLoop(views);
+    const ledger = new LedgerFeed(views, (from, n) => kernel.ledgerPage(from, n));
+    const console = new ConsoleFeed(views);
+    frames.subscribe((f) => ledger.onFrame(f));
+    frames.subscribe(console.onFrame);
     frames.start();
-    appStore.setState({ status: 'ready', kernel, frames });
+    appStore.setState({ status: 'ready', kernel, frames, ledger, console });
   } catch (e) {
     appStore.setState({ status: 'error', problem: `The kernel could not start: ${e instanceof Error ? e.message : String(e)}` });
   }

@@ -3,6 +3,8 @@ import { useStore } from 'zustand';
 import type { Remote } from 'comlink';
 import type { KernelHostApi } from '../kernel/host-api';
 import type { FrameLoop } from './frames';
+import type { LedgerFeed } from '../ui/ledger/ledgerFeed';
+import type { ConsoleFeed } from '../ui/terminal/consoleFeed';
 
 export type Status = 'starting' | 'ready' | 'not-isolated' | 'error';
 
@@ -12,6 +14,10 @@ export interface AppState {
   problem: string;
   kernel: Remote<KernelHostApi> | null;
   frames: FrameLoop | null;
+  /** The UI's copy of the audit ledger (the ledger panel, the verdict banner and the graph's denial flashes). */
+  ledger: LedgerFeed | null;
+  /** Program output and the terminal's foreground. */
+  console: ConsoleFeed | null;
   /** Graph node id open in the inspector: "p:<pid>", "o:<objectId>" or "m:<machineId>". */
   selected: string | null;
   select(id: string | null): void;
@@ -25,6 +31,8 @@ export const appStore = createStore<AppState>()((set) => ({
   problem: '',
   kernel: null,
   frames: null,
+  ledger: null,
+  console: null,
   selected: null,
   select: (selected) => set({ selected }),
   scenarioErrors: null,

@@ -1,22 +1,41 @@
 import { KernelError } from '../errors';
 import type { CapKind } from '../sab/layout';
 
-/** What a cap designates: a kernel object (endpoint, spawner) or a process (a process handle). */
+/** What a cap designates: a kernel object (endpoint, spawner, service object, session) or a process. */
 export type CapTarget = { kind: 'object'; id: number } | { kind: 'process'; pid: number };
+
+/** How the holder obtained a cap: shown in the inspector, and what the relabel property test checks. */
+export type Origin =
+  | { how: 'boot' }
+  | { how: 'minted'; by: number }
+  | { how: 'copied' | 'moved'; from: number; slot: number }
+  | { how: 'spawned' };
 
 /**
  * A capability as held in a slot. Holders see it only through the kernel; they cannot edit it.
- * `badge` is the legacy caller-visible number on a client facet (0 = none).
+ * - `badge`: the legacy caller-visible number on a client facet (0 = none).
+ * - `generation`: for service objects, the receiver record generation it was minted under (its cookie).
+ * - `sourceBadge`: the badge of the cap it was derived from; differs from `badge` only after a relabel.
  */
 export interface Cap {
   readonly kind: Exclude<CapKind, 'none'>;
   readonly target: CapTarget;
   readonly badge: number;
+  readonly generation: number;
+  readonly origin: Origin;
+  readonly sourceBadge: number;
+}
+
+export function makeCap(kind: Cap['kind'], target: CapTarget, origin: Origin, extra: { badge?: number; generation?: number } = {}): Cap {
+  const badge = extra.badge ?? 0;
+  return { kind, target, badge, generation: extra.generation ?? 0, origin, sourceBadge: badge };
 }
 
 export interface Slot {
   name: string;
   cap: Cap;
+  /** A move in progress: the slot cannot be used until the move commits (removed) or rolls back. */
+  reserved: boolean;
 }
 
 /** A capability table: numbered slots, each with a name unique within the cnode (what the shell's @name uses). */
@@ -30,14 +49,18 @@ export class CNode {
     return this.used;
   }
 
+  get full(): boolean {
+    return this.used >= this.maxSlots;
+  }
+
   /** Insert into the lowest free slot. The name is made unique (chat, chat-2, …) if it is taken. */
   insert(name: string, cap: Cap): number {
-    if (this.used >= this.maxSlots) throw new KernelError('ECAPACITY', `cnode is full (${this.maxSlots} slots)`);
+    if (this.full) throw new KernelError('ECAPACITY', `cnode is full (${this.maxSlots} slots)`);
     let unique = name;
     for (let n = 2; this.indexOf(unique) >= 0; n++) unique = `${name}-${n}`;
     let slot = this.slots.indexOf(null);
     if (slot < 0) slot = this.slots.length;
-    this.slots[slot] = { name: unique, cap };
+    this.slots[slot] = { name: unique, cap, reserved: false };
     this.used++;
     return slot;
   }
@@ -51,12 +74,18 @@ export class CNode {
     return -1;
   }
 
-  /** Look a cap up by slot number or name; throws ENOCAP naming what was asked for. */
+  /** Look a usable cap up by slot number or name; throws ENOCAP naming what was asked for. */
   lookup(ref: string | number): { slot: number } & Slot {
     const slot = typeof ref === 'number' ? ref : this.indexOf(ref);
     const entry = slot >= 0 ? this.slots[slot] : null;
     if (!entry) throw new KernelError('ENOCAP', typeof ref === 'number' ? `no cap in slot ${ref}` : `no cap named @${ref}`);
+    if (entry.reserved) throw new KernelError('EBUSY', `@${entry.name} is being moved`);
     return { slot, ...entry };
+  }
+
+  setReserved(slot: number, reserved: boolean): void {
+    const entry = this.slots[slot];
+    if (entry) entry.reserved = reserved;
   }
 
   remove(slot: number): Slot | null {

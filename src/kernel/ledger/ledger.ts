@@ -1,7 +1,8 @@
 import type { LedgerEntry, LedgerKind } from '../sab/layout';
 
 /**
- * The audit ledger: append-only, one record per spawn, exit, kill, grant, release, denial and clock change.
+ * The audit ledger: append-only, one record per spawn, exit, kill, grant, release, mint, close, revoke, denial,
+ * defense toggle, verdict and clock change.
  * There is no modify or delete API. Records carry virtual time, so a replay reproduces the ledger exactly.
  */
 export class Ledger {
@@ -11,8 +12,8 @@ export class Ledger {
     return this.records.length;
   }
 
-  append(time: number, kind: LedgerKind, actor: number, subject: number, detail: string): LedgerEntry {
-    const entry: LedgerEntry = Object.freeze({ seq: this.records.length + 1, time, kind, actor, subject, detail });
+  append(time: number, kind: LedgerKind, actor: number, subject: number, detail: string, object = 0): LedgerEntry {
+    const entry: LedgerEntry = Object.freeze({ seq: this.records.length + 1, time, kind, actor, subject, object, detail });
     this.records.push(entry);
     return entry;
   }

@@ -3,7 +3,7 @@ import { KernelHost } from '../host';
 import { CAP, CAP_KINDS, Frame, H, OBJ, PROC, PROC_STATES, readFrame, readLedger, SabViews, StringTable, TARGET_KINDS, type Capacity } from './layout';
 import { decodeUtf8, encodeUtf8Into } from './utf8';
 
-const small: Capacity = { processes: 16, caps: 64, objects: 16, machines: 2, ledgerRing: 8, strings: 256, stringBytes: 8192 };
+const small: Capacity = { processes: 16, caps: 64, objects: 16, machines: 2, ledgerRing: 8, strings: 256, stringBytes: 8192, consoleLines: 16 };
 
 describe('SAB layout', () => {
   it('round-trips the kernel state through the buffer', () => {
@@ -12,14 +12,14 @@ describe('SAB layout', () => {
     const frame = new Frame(views.layout.capacity);
     const strings = new StringTable(views);
     expect(readFrame(views, frame)).toBe(true);
-    expect(frame.procRows).toBe(6);
+    expect(frame.procRows).toBe(7);
     const names = Array.from({ length: frame.procRows }, (_, r) => strings.get(frame.proc[PROC.NAME][r]));
-    expect(names).toEqual(['init', 'stdio', 'chat', 'shell', 'alice', 'bob']);
+    expect(names).toEqual(['init', 'stdio', 'chat', 'shell', 'echo', 'alice', 'bob']);
     expect(PROC_STATES[frame.proc[PROC.STATE][0]]).toBe('ready');
     expect(strings.get(frame.scenarioName)).toBe('Chat on one machine');
     expect(frame.selfPid).toBe(4);
     // alice's chat cap: a client facet on the chat endpoint
-    const rows = Array.from({ length: frame.capRows }, (_, r) => r).filter((r) => frame.cap[CAP.HOLDER][r] === 5);
+    const rows = Array.from({ length: frame.capRows }, (_, r) => r).filter((r) => frame.cap[CAP.HOLDER][r] === 6);
     const chat = rows.find((r) => strings.get(frame.cap[CAP.NAME][r]) === 'chat')!;
     expect(CAP_KINDS[frame.cap[CAP.KIND][chat]]).toBe('client');
     expect(TARGET_KINDS[frame.cap[CAP.TARGET_KIND][chat]]).toBe('object');

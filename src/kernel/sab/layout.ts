@@ -13,6 +13,8 @@
  *   ledger ring LEDGER_COLUMNS × capacity.ledgerRing Int32, a Float64 time column, and a fixed UTF-8 detail
  *               field of LEDGER_DETAIL_BYTES per event; event seq s (1-based) lives in row (s - 1) % ledgerRing
  *   strings     append-only: offset and length columns × capacity.strings, then capacity.stringBytes of UTF-8
+ *   console     CONSOLE_COLUMNS × capacity.consoleLines Int32 and CONSOLE_LINE_BYTES of UTF-8 per line: what
+ *               programs wrote to the terminal; line n (1-based) lives in row (n - 1) % consoleLines
  *
  * Seqlock: the writer makes H.SEQ odd, writes, then makes it even again. A reader loads SEQ, retries while it is
  * odd, copies, and retries if SEQ changed meanwhile. Strings are append-only and written before the count that
@@ -29,6 +31,7 @@ export interface Capacity {
   ledgerRing: number;
   strings: number;
   stringBytes: number;
+  consoleLines: number;
 }
 
 export const DEFAULT_CAPACITY: Capacity = {
@@ -39,6 +42,7 @@ export const DEFAULT_CAPACITY: Capacity = {
   ledgerRing: 4096,
   strings: 16384,
   stringBytes: 512 * 1024,
+  consoleLines: 1024,
 };
 
 export const SAB_MAGIC = 0x43415050; // "CAPP"
@@ -70,20 +74,56 @@ export const H = {
   CAP_STRINGS: 21,
   CAP_STRING_BYTES: 22,
   SELF_PID: 23, // the shell's pid
+  CAP_CONSOLE: 24,
+  CONSOLE_HEAD: 25, // lines written to the console (terminal output from programs), 0 = none
+  FOREGROUND: 26, // pid the terminal is attached to (run / wait), 0 = the shell prompt
+  PROMPT: 27, // string id of the foreground program's prompt
+  DEFENSES: 28, // bit i set = DEFENSES[i] is on
 } as const;
 export const HEADER_WORDS = 64;
 export const HEADER_TIME_BYTE = 32 * 4; // Float64 virtual time in ms
 
 export const PROC = { PID: 0, STATE: 1, MACHINE: 2, PARENT: 3, NAME: 4, PROGRAM: 5, CAPS: 6, RUNS: 7, ENERGY: 8, TIER: 9, FLAGS: 10 } as const;
 export const PROC_COLUMNS = 11;
-export const CAP = { HOLDER: 0, SLOT: 1, KIND: 2, TARGET_KIND: 3, TARGET: 4, BADGE: 5, NAME: 6, RIGHTS: 7, FLAGS: 8 } as const;
-export const CAP_COLUMNS = 9;
-export const OBJ = { ID: 0, KIND: 1, MACHINE: 2, OWNER: 3, NAME: 4, COUNTER: 5 } as const;
-export const OBJ_COLUMNS = 6;
+/**
+ * Cap rows. IFACE is a string id (service objects), GENERATION the receiver record generation the cap was
+ * minted under, TAG a short opaque tag for the receiver selector (never the selector itself), ORIGIN_* how the
+ * holder obtained it (ORIGINS index, the pid and slot it came from or the minter's pid), SOURCE_BADGE the badge
+ * of the cap it was derived from (differs from BADGE only after a relabel), FLAGS see CAP_FLAG.
+ */
+export const CAP = {
+  HOLDER: 0,
+  SLOT: 1,
+  KIND: 2,
+  TARGET_KIND: 3,
+  TARGET: 4,
+  BADGE: 5,
+  NAME: 6,
+  RIGHTS: 7,
+  FLAGS: 8,
+  IFACE: 9,
+  GENERATION: 10,
+  TAG: 11,
+  ORIGIN: 12,
+  ORIGIN_PID: 13,
+  ORIGIN_SLOT: 14,
+  SOURCE_BADGE: 15,
+} as const;
+export const CAP_COLUMNS = 16;
+export const CAP_FLAG = { RELABELED: 1, DEAD: 2 } as const;
+/** Service objects are kernel objects too (one per receiver record): PARENT is their endpoint's object id. */
+export const OBJ = { ID: 0, KIND: 1, MACHINE: 2, OWNER: 3, NAME: 4, COUNTER: 5, PARENT: 6, IFACE: 7, GENERATION: 8, STATE: 9 } as const;
+export const OBJ_COLUMNS = 10;
 export const MACHINE = { ID: 0, NAME: 1 } as const;
 export const MACHINE_COLUMNS = 2;
-export const LEDGER = { SEQ: 0, KIND: 1, ACTOR: 2, SUBJECT: 3, DETAIL_LEN: 4 } as const;
-export const LEDGER_COLUMNS = 5;
+/** OBJECT: the kernel object an event concerns (e.g. what a refused grant tried to reach), 0 if none. */
+export const LEDGER = { SEQ: 0, KIND: 1, ACTOR: 2, SUBJECT: 3, DETAIL_LEN: 4, OBJECT: 5 } as const;
+export const LEDGER_COLUMNS = 6;
+export const CONSOLE = { PID: 0, STYLE: 1, LEN: 2 } as const;
+export const CONSOLE_COLUMNS = 3;
+export const CONSOLE_LINE_BYTES = 512;
+export const CONSOLE_STYLES = ['out', 'err', 'sys'] as const;
+export type ConsoleStyle = (typeof CONSOLE_STYLES)[number];
 export const LEDGER_DETAIL_BYTES = 192;
 
 /** Process states, as stored in PROC.STATE. */
@@ -91,7 +131,7 @@ export const PROC_STATES = ['free', 'ready', 'running', 'blocked', 'sleeping', '
 export type ProcState = (typeof PROC_STATES)[number];
 
 /** Cap kinds, as stored in CAP.KIND. Append only: indexes are part of the layout. */
-export const CAP_KINDS = ['none', 'endpoint', 'client', 'spawner', 'process'] as const;
+export const CAP_KINDS = ['none', 'endpoint', 'client', 'spawner', 'process', 'object', 'minter', 'session'] as const;
 export type CapKind = (typeof CAP_KINDS)[number];
 
 /** What a cap points at, as stored in CAP.TARGET_KIND. */
@@ -99,11 +139,35 @@ export const TARGET_KINDS = ['object', 'process', 'machine'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
 
 /** Kernel object kinds, as stored in OBJ.KIND. Append only. */
-export const OBJECT_KINDS = ['none', 'endpoint', 'spawner'] as const;
+export const OBJECT_KINDS = ['none', 'endpoint', 'spawner', 'service', 'session'] as const;
 export type ObjectKind = (typeof OBJECT_KINDS)[number];
 
+/** What a holder may do with a cap of each kind (shown in the inspector). */
+export const CAP_RIGHTS: Record<CapKind, string> = {
+  none: '',
+  endpoint: 'recv, return, mint',
+  client: 'call',
+  spawner: 'spawn',
+  process: 'wait, kill',
+  object: 'call',
+  minter: 'mint',
+  session: 'derive proof',
+};
+
+/** How a holder obtained a cap, as stored in CAP.ORIGIN. */
+export const ORIGINS = ['boot', 'minted', 'copied', 'moved', 'spawned'] as const;
+export type OriginHow = (typeof ORIGINS)[number];
+
+/** Service object record states, as stored in OBJ.STATE. */
+export const OBJECT_STATES = ['live', 'closed', 'revoked'] as const;
+export type ObjectState = (typeof OBJECT_STATES)[number];
+
+/** Defense toggles, bit i of H.DEFENSES. Append only. */
+export const DEFENSES = [{ id: 'gate0', label: 'Gate 0 relabel check' }] as const;
+export type DefenseId = (typeof DEFENSES)[number]['id'];
+
 /** Ledger event kinds, as stored in LEDGER.KIND. Append only. */
-export const LEDGER_KINDS = ['boot', 'spawn', 'exit', 'kill', 'grant', 'release', 'deny', 'clock', 'error'] as const;
+export const LEDGER_KINDS = ['boot', 'spawn', 'exit', 'kill', 'grant', 'release', 'deny', 'clock', 'error', 'mint', 'close', 'revoke', 'defense', 'verdict'] as const;
 export type LedgerKind = (typeof LEDGER_KINDS)[number];
 
 export interface Layout {
@@ -118,6 +182,8 @@ export interface Layout {
   ledgerDetailOffset: number;
   stringIndexOffset: number;
   stringBytesOffset: number;
+  consoleOffset: number;
+  consoleTextOffset: number;
 }
 
 const align8 = (n: number) => (n + 7) & ~7;
@@ -141,6 +207,8 @@ export function computeLayout(capacity: Capacity): Layout {
   const ledgerDetailOffset = take(capacity.ledgerRing * LEDGER_DETAIL_BYTES);
   const stringIndexOffset = take(2 * capacity.strings * 4);
   const stringBytesOffset = take(capacity.stringBytes);
+  const consoleOffset = take(CONSOLE_COLUMNS * capacity.consoleLines * 4);
+  const consoleTextOffset = take(capacity.consoleLines * CONSOLE_LINE_BYTES);
   return {
     capacity,
     bytes: at,
@@ -153,6 +221,8 @@ export function computeLayout(capacity: Capacity): Layout {
     ledgerDetailOffset,
     stringIndexOffset,
     stringBytesOffset,
+    consoleOffset,
+    consoleTextOffset,
   };
 }
 
@@ -171,6 +241,8 @@ export class SabViews {
   readonly stringOffset: Int32Array;
   readonly stringLength: Int32Array;
   readonly stringBytes: Uint8Array;
+  readonly console: Int32Array[];
+  readonly consoleText: Uint8Array;
 
   constructor(
     readonly buffer: SharedArrayBuffer | ArrayBuffer,
@@ -189,6 +261,7 @@ export class SabViews {
         ledgerRing: header[H.CAP_LEDGER],
         strings: header[H.CAP_STRINGS],
         stringBytes: header[H.CAP_STRING_BYTES],
+        consoleLines: header[H.CAP_CONSOLE],
       };
     }
     const layout = computeLayout(capacity);
@@ -208,6 +281,8 @@ export class SabViews {
     this.stringOffset = new Int32Array(buffer, layout.stringIndexOffset, capacity.strings);
     this.stringLength = new Int32Array(buffer, layout.stringIndexOffset + capacity.strings * 4, capacity.strings);
     this.stringBytes = new Uint8Array(buffer, layout.stringBytesOffset, capacity.stringBytes);
+    this.console = columns(layout.consoleOffset, CONSOLE_COLUMNS, capacity.consoleLines);
+    this.consoleText = new Uint8Array(buffer, layout.consoleTextOffset, capacity.consoleLines * CONSOLE_LINE_BYTES);
   }
 
   static create(capacity: Capacity = DEFAULT_CAPACITY, shared = true): SabViews {
@@ -224,6 +299,7 @@ export class SabViews {
     h[H.CAP_LEDGER] = capacity.ledgerRing;
     h[H.CAP_STRINGS] = capacity.strings;
     h[H.CAP_STRING_BYTES] = capacity.stringBytes;
+    h[H.CAP_CONSOLE] = capacity.consoleLines;
     return views;
   }
 }
@@ -245,6 +321,10 @@ export class Frame {
   scenarioName = 0;
   scenarioGen = 0;
   selfPid = 0;
+  consoleHead = 0;
+  foreground = 0;
+  prompt = 0;
+  defenses = 0;
   readonly proc: Int32Array[];
   readonly cap: Int32Array[];
   readonly obj: Int32Array[];
@@ -290,6 +370,10 @@ export function readFrame(v: SabViews, frame: Frame, maxTries = 8): boolean {
     frame.scenarioName = h[H.SCENARIO_NAME];
     frame.scenarioGen = h[H.SCENARIO_GEN];
     frame.selfPid = h[H.SELF_PID];
+    frame.consoleHead = h[H.CONSOLE_HEAD];
+    frame.foreground = h[H.FOREGROUND];
+    frame.prompt = h[H.PROMPT];
+    frame.defenses = h[H.DEFENSES];
     if (Atomics.load(h, H.SEQ) !== s1) continue;
     frame.seq = s1;
     frame.procRows = procRows;
@@ -307,7 +391,16 @@ export interface LedgerEntry {
   kind: LedgerKind;
   actor: number;
   subject: number;
+  /** The kernel object the event concerns (0 if none): what a refused grant tried to reach, a minted object… */
+  object: number;
   detail: string;
+}
+
+export interface ConsoleLine {
+  n: number;
+  pid: number;
+  style: ConsoleStyle;
+  text: string;
 }
 
 /**
@@ -338,12 +431,38 @@ export function readLedger(
         kind: LEDGER_KINDS[v.ledger[LEDGER.KIND][row]] ?? 'error',
         actor: v.ledger[LEDGER.ACTOR][row],
         subject: v.ledger[LEDGER.SUBJECT][row],
+        object: v.ledger[LEDGER.OBJECT][row],
         detail: decodeUtf8(v.ledgerDetail.subarray(at, at + len)),
       });
     }
     if (Atomics.load(v.header, H.SEQ) === s1) return { entries, firstAvailable, head };
   }
   return null; // the writer held the lock throughout (or died mid-publish): try again next frame
+}
+
+/** Console lines numbered [from, head] still in the ring (older ones are gone: the UI reports how many). */
+export function readConsole(v: SabViews, from: number, maxTries = 8): { lines: ConsoleLine[]; firstAvailable: number; head: number } | null {
+  const ring = v.layout.capacity.consoleLines;
+  for (let attempt = 0; attempt < maxTries; attempt++) {
+    const s1 = Atomics.load(v.header, H.SEQ);
+    if (s1 & 1) continue;
+    const head = v.header[H.CONSOLE_HEAD];
+    const firstAvailable = Math.max(1, head - ring + 1);
+    const lines: ConsoleLine[] = [];
+    for (let n = Math.max(from, firstAvailable); n <= head; n++) {
+      const row = (n - 1) % ring;
+      const len = Math.min(v.console[CONSOLE.LEN][row], CONSOLE_LINE_BYTES);
+      const at = row * CONSOLE_LINE_BYTES;
+      lines.push({
+        n,
+        pid: v.console[CONSOLE.PID][row],
+        style: CONSOLE_STYLES[v.console[CONSOLE.STYLE][row]] ?? 'out',
+        text: decodeUtf8(v.consoleText.subarray(at, at + len)),
+      });
+    }
+    if (Atomics.load(v.header, H.SEQ) === s1) return { lines, firstAvailable, head };
+  }
+  return null;
 }
 
 /**

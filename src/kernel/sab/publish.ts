@@ -1,8 +1,16 @@
 import type { Kernel } from '../kernel';
+import { fnv1a } from '../prng';
 import {
   CAP,
+  CAP_FLAG,
   CAP_KINDS,
+  CONSOLE,
+  CONSOLE_LINE_BYTES,
+  CONSOLE_STYLES,
+  DEFENSES,
   H,
+  OBJECT_STATES,
+  ORIGINS,
   LEDGER,
   LEDGER_DETAIL_BYTES,
   LEDGER_KINDS,
@@ -21,6 +29,9 @@ const objKindIndex = new Map(OBJECT_KINDS.map((k, i) => [k, i]));
 const stateIndex = new Map(PROC_STATES.map((k, i) => [k, i]));
 const targetIndex = new Map(TARGET_KINDS.map((k, i) => [k, i]));
 const ledgerKindIndex = new Map(LEDGER_KINDS.map((k, i) => [k, i]));
+const originIndex = new Map(ORIGINS.map((k, i) => [k, i]));
+const objStateIndex = new Map(OBJECT_STATES.map((k, i) => [k, i]));
+const consoleStyleIndex = new Map(CONSOLE_STYLES.map((k, i) => [k, i]));
 
 /**
  * Writes kernel state into the SAB. Tables are rewritten whole on each publish (cheap: a few thousand words),
@@ -30,6 +41,7 @@ export class Publisher {
   private stringsPublished = 1; // id 0 is the empty string
   private stringBytes = 0;
   private ledgerPublished = 0;
+  private consolePublished = 0;
 
   constructor(readonly views: SabViews) {}
 
@@ -38,6 +50,7 @@ export class Publisher {
     this.stringsPublished = 1;
     this.stringBytes = 0;
     this.ledgerPublished = 0;
+    this.consolePublished = 0;
     Atomics.store(this.views.header, H.STRING_COUNT, 1);
   }
 
@@ -84,10 +97,21 @@ export class Publisher {
         c[CAP.KIND][row] = capKindIndex.get(s.cap.kind)!;
         c[CAP.TARGET_KIND][row] = targetIndex.get(s.cap.target.kind)!;
         c[CAP.TARGET][row] = s.cap.target.kind === 'process' ? s.cap.target.pid : s.cap.target.id;
-        c[CAP.BADGE][row] = s.cap.badge;
+        const cap = s.cap;
+        const obj = cap.target.kind === 'object' ? k.objects.get(cap.target.id) : undefined;
+        const o = cap.origin;
+        c[CAP.BADGE][row] = cap.badge;
         c[CAP.NAME][row] = k.intern(s.name);
         c[CAP.RIGHTS][row] = 0;
-        c[CAP.FLAGS][row] = 0;
+        c[CAP.FLAGS][row] = (cap.badge !== cap.sourceBadge ? CAP_FLAG.RELABELED : 0) | (k.capProblem(cap) ? CAP_FLAG.DEAD : 0);
+        c[CAP.IFACE][row] = obj?.record ? k.intern(obj.record.iface) : 0;
+        c[CAP.GENERATION][row] = cap.generation;
+        // An opaque tag for the receiver selector: enough to tell two objects apart, never the selector itself.
+        c[CAP.TAG][row] = obj?.record ? fnv1a(`${k.seed}:${obj.record.endpoint}:${obj.record.selector}`) & 0xffff : 0;
+        c[CAP.ORIGIN][row] = originIndex.get(o.how)!;
+        c[CAP.ORIGIN_PID][row] = o.how === 'minted' ? o.by : o.how === 'copied' || o.how === 'moved' ? o.from : 0;
+        c[CAP.ORIGIN_SLOT][row] = o.how === 'copied' || o.how === 'moved' ? o.slot : -1;
+        c[CAP.SOURCE_BADGE][row] = cap.sourceBadge;
         row++;
       }
     }
@@ -102,6 +126,10 @@ export class Publisher {
       c[OBJ.OWNER][row] = o.owner;
       c[OBJ.NAME][row] = k.intern(o.name);
       c[OBJ.COUNTER][row] = o.counter;
+      c[OBJ.PARENT][row] = o.record?.endpoint ?? 0;
+      c[OBJ.IFACE][row] = o.record ? k.intern(o.record.iface) : 0;
+      c[OBJ.GENERATION][row] = o.record?.generation ?? 0;
+      c[OBJ.STATE][row] = objStateIndex.get(o.record?.state ?? 'live')!;
       row++;
     }
     h[H.OBJ_ROWS] = row;
@@ -122,11 +150,27 @@ export class Publisher {
       v.ledger[LEDGER.KIND][r] = ledgerKindIndex.get(e.kind)!;
       v.ledger[LEDGER.ACTOR][r] = e.actor;
       v.ledger[LEDGER.SUBJECT][r] = e.subject;
+      v.ledger[LEDGER.OBJECT][r] = e.object;
       v.ledgerTime[r] = e.time;
       v.ledger[LEDGER.DETAIL_LEN][r] = encodeUtf8Into(e.detail, v.ledgerDetail, r * LEDGER_DETAIL_BYTES, LEDGER_DETAIL_BYTES);
     }
     this.ledgerPublished = total;
     h[H.LEDGER_HEAD] = total;
+
+    const lines = v.layout.capacity.consoleLines;
+    const written = k.console.length;
+    for (let n = Math.max(this.consolePublished + 1, written - lines + 1); n <= written; n++) {
+      const line = k.console[n - 1];
+      const r = (n - 1) % lines;
+      v.console[CONSOLE.PID][r] = line.pid;
+      v.console[CONSOLE.STYLE][r] = consoleStyleIndex.get(line.style)!;
+      v.console[CONSOLE.LEN][r] = encodeUtf8Into(line.text, v.consoleText, r * CONSOLE_LINE_BYTES, CONSOLE_LINE_BYTES);
+    }
+    this.consolePublished = written;
+    h[H.CONSOLE_HEAD] = written;
+    h[H.FOREGROUND] = k.foreground;
+    h[H.PROMPT] = k.intern(k.prompt);
+    h[H.DEFENSES] = DEFENSES.reduce((bits, d, i) => bits | (k.defenses[d.id] ? 1 << i : 0), 0);
 
     v.time[0] = k.time;
     h[H.TOPOLOGY] = k.topology;

@@ -1,3 +1,4 @@
+import { makeCap } from '../caps/cnode';
 import { Kernel } from '../kernel';
 import type { Capacity } from '../sab/layout';
 import { DEFAULT_CAPACITY } from '../sab/layout';
@@ -30,17 +31,26 @@ export function boot(scenario: Scenario, seed = scenario.seed ?? 1, capacity: Ca
   scenario.processes.forEach((p) => {
     const proc = k.process(pidOf.get(p.name)!);
     for (const c of p.caps ?? []) {
-      if (c.endpoint !== undefined) endpoint.set(c.endpoint, k.createObject('endpoint', proc.machine, proc.pid, c.endpoint).id);
+      if (c.endpoint !== undefined) endpoint.set(c.endpoint, k.createEndpoint(proc, c.endpoint).id);
     }
   });
+  const sessions = new Map<string, number>();
+  const boot = { how: 'boot' as const };
+  const obj = (id: number) => ({ kind: 'object' as const, id });
   for (const p of scenario.processes) {
     const proc = k.process(pidOf.get(p.name)!);
     for (const c of p.caps ?? []) {
       const name = capName(c);
-      if (c.endpoint !== undefined) k.insertCap(0, proc, name, { kind: 'endpoint', target: { kind: 'object', id: endpoint.get(c.endpoint)! }, badge: 0 });
-      else if (c.client !== undefined) k.insertCap(0, proc, name, { kind: 'client', target: { kind: 'object', id: endpoint.get(c.client)! }, badge: c.badge ?? 0 });
-      else k.insertCap(0, proc, name, { kind: 'spawner', target: { kind: 'object', id: spawner.get(proc.machine)! }, badge: 0 });
+      if (c.endpoint !== undefined) k.insertCap(0, proc, name, makeCap('endpoint', obj(endpoint.get(c.endpoint)!), boot));
+      else if (c.client !== undefined) k.insertCap(0, proc, name, makeCap('client', obj(endpoint.get(c.client)!), boot, { badge: c.badge ?? 0 }));
+      else if (c.object !== undefined) k.insertCap(0, proc, name, k.mintByAuthority(endpoint.get(c.object)!, c.iface!, c.args ?? {}, 0));
+      else if (c.mint !== undefined) k.insertCap(0, proc, name, makeCap('minter', obj(endpoint.get(c.mint)!), boot));
+      else if (c.session !== undefined) {
+        if (!sessions.has(c.session)) sessions.set(c.session, k.createSession(proc.machine, c.session).id);
+        k.insertCap(0, proc, name, makeCap('session', obj(sessions.get(c.session)!), boot));
+      } else k.insertCap(0, proc, name, makeCap('spawner', obj(spawner.get(proc.machine)!), boot));
     }
   }
+  for (const [id, on] of Object.entries(scenario.defenses ?? {})) k.setDefense(id as 'gate0', on, 0);
   return k;
 }

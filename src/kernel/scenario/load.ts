@@ -1,3 +1,4 @@
+import { programByName } from '../programs/programs';
 import { ScenarioSchema, type Scenario } from './schema';
 
 export type LoadResult = { ok: true; scenario: Scenario } | { ok: false; errors: string[] };
@@ -69,8 +70,18 @@ function crossCheck(s: Scenario): string[] {
     }
     const capNames = new Set<string>();
     p.caps?.forEach((c, j) => {
-      if (c.client !== undefined && !endpoints.has(c.client)) {
-        errors.push(`${at}.caps[${j}].client: no endpoint named "${c.client}" (declared: ${[...endpoints.keys()].join(', ') || 'none'})`);
+      for (const form of ['client', 'object', 'mint'] as const) {
+        const ep = c[form];
+        if (ep !== undefined && !endpoints.has(ep)) errors.push(`${at}.caps[${j}].${form}: no endpoint named "${ep}" (declared: ${[...endpoints.keys()].join(', ') || 'none'})`);
+      }
+      const served = c.object ?? c.mint;
+      if (served !== undefined && endpoints.has(served)) {
+        const server = s.processes[endpoints.get(served)!];
+        const service = programByName.get(server.program)?.service;
+        if (!service) errors.push(`${at}.caps[${j}].${c.object !== undefined ? 'object' : 'mint'}: endpoint "${served}" is served by "${server.program}", which offers no service objects`);
+        else if (c.iface !== undefined && !service.interfaces[c.iface]) {
+          errors.push(`${at}.caps[${j}].iface: "${server.program}" has no interface ${c.iface} (it has ${Object.keys(service.interfaces).join(', ')})`);
+        }
       }
       const name = capName(c);
       if (capNames.has(name)) errors.push(`${at}.caps[${j}].name: this process already holds a cap named "${name}"`);
@@ -84,6 +95,6 @@ function crossCheck(s: Scenario): string[] {
 }
 
 /** The name a cap declaration gets in its holder's cnode. */
-export function capName(c: { name?: string; endpoint?: string; client?: string; spawner?: true }): string {
-  return c.name ?? c.endpoint ?? c.client ?? 'spawner';
+export function capName(c: { name?: string; endpoint?: string; client?: string; spawner?: true; object?: string; iface?: string; mint?: string; session?: string }): string {
+  return c.name ?? c.endpoint ?? c.client ?? (c.object !== undefined ? `${c.object}_${(c.iface ?? '').toLowerCase()}` : c.mint !== undefined ? `${c.mint}_mint` : c.session !== undefined ? 'session' : 'spawner');
 }

@@ -9,6 +9,11 @@ import { programByName, PROGRAMS } from '../programs/programs';
 const NAME_RE = /^[A-Za-z][A-Za-z0-9_.-]{0,39}$/;
 const Name = z.string().regex(NAME_RE, 'must start with a letter and use only letters, digits, "_", "-" or "." (at most 40 characters)');
 
+const ArgValue = z.union([z.string().max(200), z.number(), z.boolean()]);
+const Args = z.record(z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'argument names are lowercase identifiers'), ArgValue);
+
+export const CAP_FORMS = ['endpoint', 'client', 'spawner', 'object', 'mint', 'session'] as const;
+
 const CapDecl = z
   .strictObject({
     name: Name.optional(),
@@ -16,16 +21,21 @@ const CapDecl = z
     client: Name.optional(),
     badge: z.number().int().min(0).max(0x7fffffff).optional(),
     spawner: z.literal(true).optional(),
+    object: Name.optional(),
+    iface: Name.optional(),
+    args: Args.optional(),
+    mint: Name.optional(),
+    session: Name.optional(),
   })
   .superRefine((c, ctx) => {
-    const forms = (['endpoint', 'client', 'spawner'] as const).filter((k) => c[k] !== undefined);
+    const forms = CAP_FORMS.filter((k) => c[k] !== undefined);
     if (forms.length !== 1) {
-      ctx.addIssue({ code: 'custom', message: `a cap needs exactly one of "endpoint", "client" or "spawner" (found ${forms.length ? forms.join(', ') : 'none'})` });
+      ctx.addIssue({ code: 'custom', message: `a cap needs exactly one of ${CAP_FORMS.map((f) => `"${f}"`).join(', ')} (found ${forms.length ? forms.join(', ') : 'none'})` });
     }
     if (c.badge !== undefined && c.client === undefined) ctx.addIssue({ code: 'custom', path: ['badge'], message: 'only a client cap carries a badge' });
+    if (c.object !== undefined && c.iface === undefined) ctx.addIssue({ code: 'custom', path: ['iface'], message: 'a service object cap names its interface, e.g. "ChatParticipant"' });
+    if (c.object === undefined && (c.iface !== undefined || c.args !== undefined)) ctx.addIssue({ code: 'custom', path: [c.iface !== undefined ? 'iface' : 'args'], message: 'only a service object cap ("object") has an interface and arguments' });
   });
-
-const ArgValue = z.union([z.string().max(200), z.number(), z.boolean()]);
 
 const ProcessDecl = z.strictObject({
   name: Name,
@@ -34,7 +44,7 @@ const ProcessDecl = z.strictObject({
   }),
   machine: Name.optional(),
   parent: Name.optional(),
-  args: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'argument names are lowercase identifiers'), ArgValue).optional(),
+  args: Args.optional(),
   caps: z.array(CapDecl).max(64).optional(),
 });
 
@@ -46,6 +56,7 @@ export const ScenarioSchema = z.strictObject({
   seed: z.number().int().min(0).max(0xffffffff).optional(),
   machines: z.array(z.strictObject({ name: Name })).min(1).max(16),
   processes: z.array(ProcessDecl).min(1).max(1000),
+  defenses: z.strictObject({ gate0: z.boolean().optional() }).optional(),
 });
 
 export type Scenario = z.infer<typeof ScenarioSchema>;

@@ -49,12 +49,13 @@ describe('shell commands', () => {
   it('ps lists the boot processes', () => {
     const out = text(host(), 'ps');
     expect(out.split('\n')[0]).toMatch(/^PID\s+PPID\s+MACHINE\s+STATE\s+CAPS\s+PROGRAM\s+NAME$/);
-    for (const name of ['init', 'stdio', 'chat', 'shell', 'alice', 'bob']) expect(out).toMatch(new RegExp(`\\b${name}$`, 'm'));
+    for (const name of ['init', 'stdio', 'chat', 'shell', 'echo', 'alice', 'bob']) expect(out).toMatch(new RegExp(`\\b${name}$`, 'm'));
   });
 
   it('caps shows the shell’s table by default and any pid on request', () => {
     const h = host();
-    expect(text(h, 'caps')).toMatch(/@chat\s+client\s+endpoint "chat"/);
+    expect(text(h, 'caps')).toMatch(/@chat\s+client\s+endpoint "chat"\s+42/);
+    expect(text(h, 'caps')).toMatch(/@chat_participant\s+object\s+ChatParticipant you/);
     expect(text(h, 'caps 1')).toMatch(/@spawner\s+spawner/);
     expect(text(h, 'caps 99')).toBe('caps: no process with pid 99 (column 6). Usage: caps [pid]');
     expect(text(h, 'caps x')).toBe('caps: pid must be a whole number, got "x" (column 6). Usage: caps [pid]');
@@ -102,8 +103,8 @@ describe('shell commands', () => {
     const h = host();
     expect(h.complete('cl', 2)).toEqual({ from: 0, candidates: ['clear', 'clock'] });
     expect(h.complete('clock st', 8)).toEqual({ from: 6, candidates: ['step'] });
-    expect(h.complete('caps ', 5).candidates).toEqual(['1', '2', '3', '4', '5', '6']);
-    expect(h.complete('x { a: @ch', 10)).toEqual({ from: 7, candidates: ['@chat'] });
+    expect(h.complete('caps ', 5).candidates).toEqual(['1', '2', '3', '4', '5', '6', '7']);
+    expect(h.complete('x { a: @chat_', 13)).toEqual({ from: 7, candidates: ['@chat_mod', '@chat_participant', '@chat_root'] });
   });
 
   it('the same scenario, seed and command log replay to the same ledger', async () => {
@@ -118,5 +119,91 @@ describe('shell commands', () => {
     const again = replay(JSON.stringify(h.scenario), h.kernel.seed, h.log);
     again.kernel.step(h.kernel.ticks - again.kernel.ticks);
     expect(JSON.stringify(again.kernel.ledger.page(1, 1e6))).toBe(JSON.stringify(h.kernel.ledger.page(1, 1e6)));
+  });
+});
+
+describe('launching programs', () => {
+  it('run attaches the terminal; typed lines reach the program through its stdio cap; the echo bot answers', () => {
+    const h = host();
+    const r = h.exec('run "chat-client" with { stdio: client @stdio, chat: @chat_participant }');
+    expect(r.foreground).toBe(8);
+    expect(h.kernel.foreground).toBe(8);
+    h.kernel.step(50);
+    expect(h.kernel.prompt).toBe('#lobby> ');
+    h.input('hello everyone');
+    h.kernel.step(200);
+    const printed = h.kernel.console.map((l) => l.text);
+    expect(printed).toContain('[#lobby] <you> hello everyone');
+    expect(printed).toContain('[#lobby] <echo-bot> echo: hello everyone');
+    h.input('/who');
+    h.kernel.step(60);
+    expect(h.kernel.console.map((l) => l.text)).toContain('#lobby: alice, bob, echo-bot, shell, you');
+    h.input('/exit');
+    h.kernel.step(60);
+    expect(h.kernel.foreground).toBe(0);
+    expect(h.kernel.console.at(-1)).toMatchObject({ style: 'sys', text: '[chat-client (pid 8) exited with code 0]' });
+  });
+
+  it('a child without stdio cannot touch the terminal', () => {
+    const h = host();
+    h.exec('run "chat-client" with { chat: @chat_participant }');
+    h.input('/exit');
+    h.kernel.step(50);
+    expect(h.kernel.console.filter((l) => l.pid === 8 && l.style !== 'sys')).toEqual([]);
+  });
+
+  it('Ctrl-C kills the foreground program; spawn, wait and kill work with pids and handles', () => {
+    const h = host();
+    h.exec('run "idle"');
+    h.interrupt();
+    expect(h.kernel.foreground).toBe(0);
+    expect(h.kernel.console.at(-1)?.text).toBe('[idle (pid 8) was killed]');
+    expect(text(h, 'spawn "idle"')).toBe('spawned idle as pid 9; the shell holds @idle-2 to wait on or kill it');
+    expect(text(h, 'kill @idle-2')).toBe('killed idle (pid 9)');
+    expect(text(h, 'wait 9')).toBe('pid 9 ended with code 137');
+    expect(text(h, 'kill 1')).toMatch(/^kill: EPERM: kill: shell \(pid 4\) holds no process handle to pid 1$/);
+    expect(text(h, 'wait @chat')).toMatch(/@chat is a client cap, not a process handle \(column 6\)/);
+  });
+
+  it('the legacy relabel line is refused by Gate 0 with the grant named; with Gate 0 off it succeeds', () => {
+    const h = host();
+    const line = 'run "chat-client" with { chat: client @chat badge 200 }';
+    expect(text(h, line)).toBe(
+      `run: EGATE0: grant "chat: client @chat badge 200" refused. Gate 0: badge 200 differs from the source's badge 42; a delegated client facet cannot be relabeled (column 26). Usage: ${'run "prog" [with { name: @cap, name: client @cap, name: move @cap, … }]'}`,
+    );
+    expect(h.kernel.processes.size).toBe(7);
+    expect(text(h, 'defense gate0 off')).toBe('Gate 0 relabel check is off');
+    expect(h.exec(line).foreground).toBe(8);
+    expect(h.kernel.ledger.page(1, 1e4).filter((e) => e.kind === 'verdict').map((e) => e.detail.split(':')[0])).toEqual(['relabel blocked', 'relabel succeeded']);
+  });
+
+  it.each([
+    ['run', 'run: expected a program name in quotes, e.g. "chat-client" at the end of the line (column 4)'],
+    ['run chat-client', 'run: expected a program name in quotes, e.g. "chat-client", found "chat-client" (column 5)'],
+    ['run "idle" { a: @chat }', 'run: expected "with { … }" or nothing, found "{" (column 12)'],
+    ['run "idle" with { a @chat }', 'run: expected ":" after the grant name a, found "chat" (column 21)'],
+    ['run "idle" with { a: chat }', 'run: expected a cap (@name), "client @name" or "move @name", found "chat" (column 22)'],
+    ['run "idle" with { a: @chat badge 3 }', 'run: only a client facet takes a badge ("client @chat badge N") (column 28)'],
+    ['run "idle" with { a: client @chat badge -1 }', 'run: expected a badge number (0 to 2147483647), found "-1" (column 41)'],
+    ['run "idle" with { a: client @chat badge 99999999999 }', 'run: expected a badge number (0 to 2147483647), found "99999999999" (column 41)'],
+    ['run "idle" with { a: @chat b: @stdio }', 'run: expected "," or "}", found "b" (column 28)'],
+    ['run "idle" with { a: @chat } extra', 'run: expected the end of the line after "}", found "extra" (column 30)'],
+    ['run "idle" with { a: @chat, a: @stdio }', 'grant name "a" is used twice'],
+    ['run "idle" with { a: @nope }', 'grant "a: @nope": no cap named @nope'],
+    ['run "nope"', 'no program named "nope"; "help" lists the programs (column 5)'],
+    ['run "idle" with {{ a: @chat }}', 'run: expected a grant name (the child’s name for the cap), found "{" (column 18)'],
+  ])('hostile launch line %j is refused clearly', (line, message) => {
+    const h = host();
+    const out = text(h, line);
+    expect(out).toContain(message);
+    expect(h.kernel.processes.size).toBe(7);
+    expect(text(h, 'ps')).toMatch(/^PID/); // still working
+  });
+
+  it('call reaches a service through a cap and shows new caps', () => {
+    const h = host();
+    expect(text(h, 'call @chat_participant who "#lobby"')).toBe('["alice","bob","echo-bot","shell","you"]');
+    expect(text(h, 'call @chat_participant kick "#lobby"')).toBe('call: EIFACE: kick belongs to ChatModerator; @chat_participant is a ChatParticipant');
+    expect(text(h, 'call @chat_mod kick "#lobby" @chat_participant')).toBe('true');
   });
 });

@@ -1,7 +1,11 @@
+import { GrantError, spawnWithGrants } from '../caps/transfer';
 import { KernelError } from '../errors';
 import type { ExecResult, OutputLine } from '../host-api';
 import type { Kernel } from '../kernel';
 import { PROGRAMS } from '../programs/programs';
+import { DEFENSES } from '../sab/layout';
+import type { Value } from '../services/service';
+import { parseLaunch } from './grammar';
 import { ShellSyntaxError, tokenize, type Token } from './tokenize';
 
 /**
@@ -21,6 +25,7 @@ interface Command {
 interface ShellContext {
   kernel: Kernel;
   pid: number;
+  line: string;
 }
 
 class UsageError extends Error {
@@ -56,6 +61,45 @@ function noMore(args: Token[], from: number) {
 }
 
 const fmtTime = (ms: number) => `${(ms / 1000).toFixed(3)}s`;
+
+/** A process named by pid or by the @handle the shell holds to it. */
+function pidArg(t: Token | undefined, { kernel, pid }: ShellContext): number {
+  if (!t) throw new UsageError('missing pid or @handle');
+  if (t.type === 'ref') {
+    const p = kernel.process(pid);
+    const slot = p.cnode.indexOf(t.value);
+    const cap = slot >= 0 ? p.cnode.get(slot)!.cap : null;
+    if (!cap) throw new UsageError(`no cap named @${t.value}`, t.column);
+    if (cap.target.kind !== 'process') throw new UsageError(`@${t.value} is a ${cap.kind} cap, not a process handle`, t.column);
+    return cap.target.pid;
+  }
+  return intArg(t, 'pid', 1, 0x7fffffff);
+}
+
+function launch(verb: 'run' | 'spawn', args: Token[], ctx: ShellContext): ExecResult {
+  const cmd = parseLaunch(verb, args, ctx.line);
+  try {
+    const child = spawnWithGrants(ctx.kernel, ctx.pid, cmd.program, cmd.grants);
+    if (verb === 'spawn') return { lines: [out(`spawned ${cmd.program} as pid ${child.pid}; the shell holds @${handleName(ctx, child.pid)} to wait on or kill it`, 'ok')] };
+    ctx.kernel.attach(child.pid);
+    return { lines: [out(`running ${cmd.program} (pid ${child.pid}) in the foreground; Ctrl-C stops it`, 'dim')], foreground: child.pid };
+  } catch (e) {
+    if (e instanceof GrantError) throw new UsageError(`${e.code}: ${e.message}`, e.grant.column);
+    if (e instanceof KernelError && e.code === 'ENOPROG') throw new UsageError(`${e.message}; "help" lists the programs`, cmd.programColumn);
+    throw e;
+  }
+}
+
+function handleName(ctx: ShellContext, child: number): string {
+  const shell = ctx.kernel.process(ctx.pid);
+  for (const [, s] of shell.cnode.entries()) if (s.cap.kind === 'process' && s.cap.target.kind === 'process' && s.cap.target.pid === child) return s.name;
+  return '?';
+}
+
+function show(v: Value): string {
+  const text = JSON.stringify(v);
+  return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
+}
 
 const COMMANDS: Command[] = [
   {
@@ -114,6 +158,86 @@ const COMMANDS: Command[] = [
       noMore(args, 1);
       const rows = kernel.ledger.last(n).map((e) => [e.seq, fmtTime(e.time), e.kind, e.detail]);
       return [out(`${kernel.ledger.length} records in all`, 'dim'), ...table(['SEQ', 'TIME', 'EVENT', 'DETAIL'], rows)];
+    },
+  },
+  {
+    name: 'run',
+    usage: 'run "prog" [with { name: @cap, name: client @cap, name: move @cap, … }]',
+    summary: 'start a program holding exactly the granted caps, and attach the terminal to it',
+    complete: (i) => (i === 0 ? PROGRAMS.map((p) => `"${p.name}"`) : i === 1 ? ['with'] : []),
+    run: (args, ctx) => launch('run', args, ctx),
+  },
+  {
+    name: 'spawn',
+    usage: 'spawn "prog" [with { … }]',
+    summary: 'start a program in the background; the shell keeps a handle to it',
+    complete: (i) => (i === 0 ? PROGRAMS.map((p) => `"${p.name}"`) : i === 1 ? ['with'] : []),
+    run: (args, ctx) => launch('spawn', args, ctx),
+  },
+  {
+    name: 'wait',
+    usage: 'wait <pid|@handle>',
+    summary: 'attach the terminal to a running child until it ends, or show how it ended',
+    run(args, ctx) {
+      const target = pidArg(args[0], ctx);
+      noMore(args, 1);
+      const code = ctx.kernel.exitCodes.get(target);
+      if (code !== undefined) return [out(`pid ${target} ended with code ${code}`)];
+      if (!ctx.kernel.holdsHandle(ctx.pid, target)) throw new UsageError(`the shell holds no handle to pid ${target}`, args[0].column);
+      ctx.kernel.attach(target);
+      return { lines: [out(`waiting for ${ctx.kernel.who(target)}; Ctrl-C stops it`, 'dim')], foreground: target };
+    },
+  },
+  {
+    name: 'kill',
+    usage: 'kill <pid|@handle>',
+    summary: 'end a process the shell holds a handle to',
+    run(args, ctx) {
+      const target = pidArg(args[0], ctx);
+      noMore(args, 1);
+      const who = ctx.kernel.who(target);
+      ctx.kernel.kill(ctx.pid, target);
+      return [out(`killed ${who}`, 'ok')];
+    },
+  },
+  {
+    name: 'call',
+    usage: 'call @cap method [arg …]',
+    summary: 'CALL a method through a cap; "text", numbers and @caps are arguments',
+    run(args, ctx) {
+      const [capTok, methodTok, ...rest] = args;
+      if (!capTok || capTok.type !== 'ref') throw new UsageError('the first argument is the cap to call, e.g. @chat_participant', capTok?.column);
+      if (!methodTok || methodTok.type !== 'word') throw new UsageError('missing method name', methodTok?.column);
+      const [iface, method] = methodTok.value.includes('.') ? methodTok.value.split('.', 2) : [undefined, methodTok.value];
+      const values: Value[] = [];
+      const caps: string[] = [];
+      for (const t of rest) {
+        if (t.type === 'ref') caps.push(t.value);
+        else if (t.type === 'string') values.push(t.value);
+        else if (t.type === 'word' && /^-?\d+(\.\d+)?$/.test(t.value)) values.push(Number(t.value));
+        else if (t.type === 'word' && (t.value === 'true' || t.value === 'false')) values.push(t.value === 'true');
+        else if (t.type === 'word') values.push(t.value);
+        else throw new UsageError(`unexpected ${JSON.stringify(t.value)}`, t.column);
+      }
+      const r = ctx.kernel.call(ctx.pid, capTok.value, method, { iface, args: values, caps });
+      if (!r.ok) return [out(`call: ${r.code}: ${r.error}`, 'error')];
+      return [out(show(r.value)), ...r.caps.map((c) => out(`→ the shell now holds @${c}`, 'ok'))];
+    },
+  },
+  {
+    name: 'defense',
+    usage: 'defense [name on|off]',
+    summary: 'list the defenses, or turn one on or off (ledgered)',
+    complete: (i) => (i === 0 ? DEFENSES.map((d) => d.id) : i === 1 ? ['on', 'off'] : []),
+    run(args, { kernel, pid }) {
+      if (!args[0]) return DEFENSES.map((d) => out(`${d.id.padEnd(8)}${kernel.defenses[d.id] ? 'on ' : 'off'}  ${d.label}`));
+      const d = DEFENSES.find((x) => x.id === args[0].value);
+      if (!d) throw new UsageError(`no defense named ${JSON.stringify(args[0].value)}; known: ${DEFENSES.map((x) => x.id).join(', ')}`, args[0].column);
+      const state = args[1];
+      if (!state || (state.value !== 'on' && state.value !== 'off')) throw new UsageError('say on or off', state?.column);
+      noMore(args, 2);
+      kernel.setDefense(d.id, state.value === 'on', pid);
+      return [out(`${d.label} is ${state.value}`, 'ok')];
     },
   },
   {
@@ -200,11 +324,12 @@ export class Shell {
       return errorLine(`${JSON.stringify(head.value.slice(0, 40))}: unknown command (column ${head.column}). ${hint}Type "help" for the list.`);
     }
     try {
-      const r = cmd.run(args, { kernel: this.kernel, pid: this.pid });
+      const r = cmd.run(args, { kernel: this.kernel, pid: this.pid, line });
       return Array.isArray(r) ? { lines: r } : r;
     } catch (e) {
       if (e instanceof UsageError) return errorLine(`${cmd.name}: ${e.message}${e.column ? ` (column ${e.column})` : ''}. Usage: ${cmd.usage}`);
       if (e instanceof KernelError) return errorLine(`${cmd.name}: ${e.code}: ${e.message}`);
+      if (e instanceof ShellSyntaxError) return errorLine(`syntax error: ${e.message}`);
       throw e;
     }
   }
@@ -224,7 +349,8 @@ export class Shell {
     } else {
       const cmd = byName.get(previous[0]);
       const index = previous.length - 1;
-      pool = cmd?.name === 'caps' && index === 0 ? [...this.kernel.processes.keys()].map(String) : (cmd?.complete?.(index) ?? []);
+      const pids = () => [...this.kernel.processes.keys()].map(String);
+      pool = ['caps', 'kill', 'wait'].includes(cmd?.name ?? '') && index === 0 ? pids() : (cmd?.complete?.(index) ?? []);
     }
     return { from, candidates: pool.filter((c) => c.startsWith(word) && !c.startsWith('<')).sort() };
   }

@@ -6,6 +6,7 @@ import { InspectorPanel } from '../inspector/InspectorPanel';
 import { LedgerPanel } from '../ledger/LedgerPanel';
 import { TerminalPanel } from '../terminal/TerminalPanel';
 import { TopBar } from './TopBar';
+import { VerdictBanner } from './VerdictBanner';
 import './app.css';
 
 const BANNER = 'capplay: a capability-secured world in your browser. Type "help" to begin, "ps" to see who runs.\n';
@@ -22,6 +23,9 @@ export function App() {
   const scenarioErrors = useApp((s) => s.scenarioErrors);
   const exec = useCallback((line: string): Promise<ExecResult> => kernelOrThrow().exec(line), []);
   const complete = useCallback((line: string, cursor: number) => kernelOrThrow().complete(line, cursor), []);
+  const input = useCallback((line: string) => void kernelOrThrow().input(line), []);
+  const interrupt = useCallback(() => void kernelOrThrow().interrupt(), []);
+  const consoleFeed = useApp((s) => s.console);
 
   return (
     <div className="app">
@@ -45,8 +49,9 @@ export function App() {
           </ul>
         </div>
       )}
+      <VerdictBanner />
       <main className="panels">
-        <TerminalPanel exec={exec} complete={complete} ready={status === 'ready'} banner={BANNER} />
+        <TerminalPanel exec={exec} complete={complete} input={input} interrupt={interrupt} console={consoleFeed} ready={status === 'ready'} banner={BANNER} />
         <GraphPanel />
         <InspectorPanel />
         <LedgerPanel />

@@ -1,4 +1,5 @@
 import { useRef } from 'react';
+import { DEFENSES } from '../../kernel/sab/layout';
 import { appStore, loadScenario, useApp } from '../../store/store';
 import { useFrameValue, useLiveText } from '../../store/useFrame';
 
@@ -32,6 +33,7 @@ export function TopBar() {
   const scenario = useFrameValue((f, s) => s.get(f.scenarioName), '');
   const running = useFrameValue((f) => f.running, true);
   const speed = useFrameValue((f) => f.speed, 1);
+  const defenses = useFrameValue((f) => f.defenses, 0);
   const time = useRef<HTMLSpanElement>(null);
   useLiveText(time, (f) => `${(f.time / 1000).toFixed(3)} s`);
   const ready = status === 'ready';
@@ -51,6 +53,17 @@ export function TopBar() {
       <button type="button" className="button" disabled={!ready} onClick={() => void loadScenario(undefined)} title="Boot the default scenario again">
         Reset
       </button>
+      <div className="defenses" role="group" aria-label="Defenses">
+        {DEFENSES.map((d, i) => {
+          const on = (defenses & (1 << i)) !== 0;
+          return (
+            <label key={d.id} className={`defense ${on ? 'on' : 'off'}`} title={`Toggling is ledgered (shell: defense ${d.id} on|off)`}>
+              <input type="checkbox" data-testid={`defense-${d.id}`} disabled={!ready} checked={on} onChange={(e) => run(`defense ${d.id} ${e.target.checked ? 'on' : 'off'}`)} />
+              {d.label}
+            </label>
+          );
+        })}
+      </div>
       <div className="clock" role="group" aria-label="Virtual clock">
         <button type="button" disabled={!ready} onClick={() => run(running ? 'clock pause' : 'clock run')} aria-pressed={!running}>
           {running ? '❚❚ Pause' : '▶ Run'}

@@ -23,6 +23,7 @@ import {
   NODE_PAD_Y,
   processLiveText,
   stateName,
+  textWidth,
   type GraphModel,
   type LaidOutEdge,
   type LaidOutGraph,
@@ -40,7 +41,7 @@ const FIT_MARGIN = 16;
 const BUTTON_ZOOM = 1.25;
 /** Pointer travel (px) that turns a press into a pan rather than a click. */
 const DRAG_THRESHOLD = 3;
-const EDGE_KINDS = ['endpoint', 'client', 'spawner', 'process'] as const;
+const EDGE_KINDS = ['endpoint', 'client', 'spawner', 'process', 'object', 'minter', 'session', 'denied'] as const;
 const OBJECT_KIND_ENDPOINT = OBJECT_KINDS.indexOf('endpoint');
 
 interface View {
@@ -56,6 +57,7 @@ export function GraphPanel() {
   const [layoutCount, setLayoutCount] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const selected = useApp((s) => s.selected);
+  const flashes = useDeniedFlashes();
 
   const svgRef = useRef<SVGSVGElement>(null);
   const viewportRef = useRef<SVGGElement>(null);
@@ -315,6 +317,7 @@ export function GraphPanel() {
             key={n.id}
             data-node-id={n.id}
             data-kind={n.kind}
+            data-object-state={n.state}
             role="button"
             aria-label={n.ariaLabel}
             aria-pressed={selected === n.id}
@@ -332,7 +335,7 @@ export function GraphPanel() {
               {n.detail}
             </text>
             {/* Filled in per frame by applyLive; React leaves its text alone (it renders no children). */}
-            {n.kind !== 'spawner' && <text className="graph-live" data-live="" x={n.width / 2} y={lineY(2)} />}
+            {(n.kind === 'process' || n.kind === 'endpoint') && <text className="graph-live" data-live="" x={n.width / 2} y={lineY(2)} />}
           </g>
         ))}
       </>
@@ -403,6 +406,7 @@ export function GraphPanel() {
         {/* The view transform is written by applyView, never by React. */}
         <g ref={viewportRef} className="graph-viewport">
           {picture}
+          {layout && <DeniedEdges layout={layout} flashes={flashes} markerId={`${uid}-arrow-denied`} />}
         </g>
       </svg>
     </section>
@@ -410,6 +414,87 @@ export function GraphPanel() {
 }
 
 // ── pieces ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+interface Flash {
+  seq: number;
+  source: string;
+  target: string;
+  reason: string;
+  detail: string;
+}
+
+const FLASH_MS = 6000;
+
+/** The reason part of a denial record, short enough for an edge label. */
+function shortReason(detail: string): string {
+  const gate = detail.indexOf('Gate 0');
+  const why = gate >= 0 ? detail.slice(gate) : detail.replace(/^denied: /, '');
+  const first = why.split(';')[0];
+  return first.length > 72 ? `${first.slice(0, 71)}…` : first;
+}
+
+/** Denials that name the object they tried to reach, as they happen (not the history), for a few seconds. */
+function useDeniedFlashes(): Flash[] {
+  const feed = useApp((s) => s.ledger);
+  const [flashes, setFlashes] = useState<Flash[]>([]);
+  useEffect(() => {
+    if (!feed) return;
+    let seen = feed.entries.length;
+    const timers = new Set<ReturnType<typeof setTimeout>>();
+    const unsubscribe = feed.subscribe(() => {
+      const entries = feed.entries;
+      const fresh: Flash[] = [];
+      for (let i = Math.min(seen, entries.length); i < entries.length; i++) {
+        const e = entries[i];
+        if (e.kind === 'deny' && e.object && e.actor) {
+          fresh.push({ seq: e.seq, source: `p:${e.actor}`, target: `o:${e.object}`, reason: shortReason(e.detail), detail: e.detail });
+        }
+      }
+      seen = entries.length;
+      if (!fresh.length) return;
+      setFlashes((f) => [...f, ...fresh].slice(-8));
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        setFlashes((f) => f.filter((x) => !fresh.includes(x)));
+      }, FLASH_MS);
+      timers.add(timer);
+    });
+    return () => {
+      unsubscribe();
+      for (const t of timers) clearTimeout(t);
+    };
+  }, [feed]);
+  return flashes;
+}
+
+/** Straight red dashed edges from who was refused to what it tried to reach, over the laid-out picture. */
+function DeniedEdges({ layout, flashes, markerId }: { layout: LaidOutGraph; flashes: Flash[]; markerId: string }) {
+  if (!flashes.length) return null;
+  const nodes = new Map(layout.nodes.map((n) => [n.id, n]));
+  return (
+    <>
+      {flashes.map((f) => {
+        const a = nodes.get(f.source);
+        const b = nodes.get(f.target);
+        if (!a || !b) return null;
+        const from = { x: a.x + a.width, y: a.y + a.height / 2 };
+        const to = { x: b.x, y: b.y + b.height / 2 };
+        const mid = { x: (from.x + to.x) / 2, y: (from.y + to.y) / 2 };
+        const w = textWidth(f.reason) + 8;
+        return (
+          <g key={f.seq} className="graph-edge graph-denied" data-edge-kind="denied" data-seq={f.seq} aria-label={f.detail}>
+            <title>{f.detail}</title>
+            <path className="graph-edge-line" d={`M${from.x},${from.y} L${to.x},${to.y}`} markerEnd={`url(#${markerId})`} />
+            <rect className="graph-edge-label-bg" x={mid.x - w / 2} y={mid.y - LINE_HEIGHT / 2} width={w} height={LINE_HEIGHT} rx={3} />
+            <text className="graph-edge-label" x={mid.x} y={mid.y}>
+              ✕ {f.reason}
+            </text>
+          </g>
+        );
+      })}
+    </>
+  );
+}
 
 /** Baseline of text line `i` inside a node (texts use dominant-baseline: central). */
 const lineY = (i: number) => NODE_PAD_Y + LINE_HEIGHT * (i + 0.5);
@@ -422,7 +507,15 @@ function NodeShape({ node }: { node: LaidOutNode }) {
       return <polygon className="graph-shape" points={`${i},0 ${w - i},0 ${w},${h / 2} ${w - i},${h} ${i},${h} 0,${h / 2}`} />;
     }
     case 'spawner':
+    case 'session':
       return <rect className="graph-shape" width={w} height={h} rx={h / 2} />;
+    case 'service':
+      return (
+        <>
+          <rect className="graph-shape" width={w} height={h} rx={2} />
+          <rect className="graph-shape-inner" x={3} y={3} width={w - 6} height={h - 6} rx={1} />
+        </>
+      );
     default:
       return <rect className="graph-shape" width={w} height={h} rx={6} />;
   }
@@ -431,7 +524,13 @@ function NodeShape({ node }: { node: LaidOutNode }) {
 function EdgeView({ edge, markerId, related, title }: { edge: LaidOutEdge; markerId: string; related: boolean; title: string }) {
   const l = edge.labelBox;
   return (
-    <g data-edge-id={edge.id} data-edge-kind={edge.kind} className={related ? 'graph-edge is-related' : 'graph-edge'}>
+    <g
+      data-edge-id={edge.id}
+      data-edge-kind={edge.kind}
+      data-relabeled={edge.relabeled || undefined}
+      data-dead={edge.dead || undefined}
+      className={`graph-edge${related ? ' is-related' : ''}${edge.relabeled ? ' is-relabeled' : ''}${edge.dead ? ' is-dead' : ''}`}
+    >
       <title>{title}</title>
       <path className="graph-edge-line" d={roundedPath(edge.points, 6)} markerEnd={`url(#${markerId})`} />
       {l && (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CAP, CAP_KINDS, Frame, MACHINE, OBJ, OBJECT_KINDS, PROC, PROC_STATES, TARGET_KINDS } from '../../kernel/sab/layout';
+import { CAP, CAP_FLAG, CAP_KINDS, Frame, MACHINE, OBJ, OBJECT_KINDS, PROC, PROC_STATES, TARGET_KINDS } from '../../kernel/sab/layout';
 import type { LaidOutGraph as WorkerLaidOutGraph, LayoutModel } from '../../../workers/layoutGraph';
 import {
   buildGraphModel,
@@ -13,7 +13,7 @@ import {
   type LaidOutGraph,
 } from './model';
 
-const CAPACITY = { processes: 8, caps: 16, objects: 8, machines: 4, ledgerRing: 1, strings: 1, stringBytes: 1 };
+const CAPACITY = { processes: 8, caps: 16, objects: 8, machines: 4, ledgerRing: 1, strings: 1, stringBytes: 1, consoleLines: 16 };
 
 /** A fake string table: ids are handed out as strings are first seen. */
 function fakeStrings() {
@@ -37,6 +37,8 @@ type Cap = {
   kind: (typeof CAP_KINDS)[number];
   target: [(typeof TARGET_KINDS)[number], number];
   badge?: number;
+  /** A relabeled facet: the badge of the cap it came from. */
+  relabeledFrom?: number;
 };
 
 function makeFrame(machines: string[], procs: Proc[], objs: Obj[], caps: Cap[], topology = 1) {
@@ -75,6 +77,8 @@ function makeFrame(machines: string[], procs: Proc[], objs: Obj[], caps: Cap[], 
     f.cap[CAP.TARGET_KIND][row] = TARGET_KINDS.indexOf(c.target[0]);
     f.cap[CAP.TARGET][row] = c.target[1];
     f.cap[CAP.BADGE][row] = c.badge ?? 0;
+    f.cap[CAP.SOURCE_BADGE][row] = c.relabeledFrom ?? c.badge ?? 0;
+    f.cap[CAP.FLAGS][row] = c.relabeledFrom !== undefined ? CAP_FLAG.RELABELED : 0;
     f.cap[CAP.NAME][row] = strings.id(`${c.kind}-${c.slot}`);
   });
   f.capRows = caps.length;
@@ -104,6 +108,7 @@ const CAPS: Cap[] = [
   { holder: 5, slot: 3, kind: 'none', target: ['object', 2] }, // an empty slot
   { holder: 5, slot: 4, kind: 'client', target: ['machine', 0] }, // machines are boxes, not edge targets
   { holder: 42, slot: 0, kind: 'client', target: ['object', 2] }, // holder not published
+  { holder: 7, slot: 0, kind: 'client', target: ['object', 2], badge: 200, relabeledFrom: 42 }, // an impersonation
 ];
 
 function shuffled<T>(xs: T[]): T[] {
@@ -150,7 +155,9 @@ describe('buildGraphModel', () => {
       ['c:3:0', 'p:3', 'o:2', 'endpoint', 'endpoint'],
       ['c:5:0', 'p:5', 'o:2', 'client', 'client'],
       ['c:5:1', 'p:5', 'o:2', 'client', 'client · badge 7'],
+      ['c:7:0', 'p:7', 'o:2', 'client', '⚠ client · badge 200 (was 42): impersonation'],
     ]);
+    expect(model.edges.filter((e) => e.relabeled).map((e) => e.id)).toEqual(['c:7:0']);
     for (const e of model.edges) {
       expect(e.labelWidth).toBeGreaterThanOrEqual(textWidth(e.label));
       expect(e.labelHeight).toBeGreaterThan(0);
@@ -183,7 +190,7 @@ describe('buildGraphModel', () => {
     );
     const next = buildGraphModel(grown.frame, grown.strings);
     expect(next.nodes.map((n) => n.id)).toEqual(['p:1', 'p:3', 'p:5', 'p:6', 'p:7', 'o:1', 'o:2']);
-    expect(next.edges.map((e) => e.id)).toEqual(['c:1:0', 'c:1:1', 'c:3:0', 'c:5:0', 'c:5:1', 'c:6:0']);
+    expect(next.edges.map((e) => e.id)).toEqual(['c:1:0', 'c:1:1', 'c:3:0', 'c:5:0', 'c:5:1', 'c:6:0', 'c:7:0']);
   });
 
   it('builds an empty model from an empty frame', () => {

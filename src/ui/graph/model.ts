@@ -11,10 +11,12 @@
 
 import {
   CAP,
+  CAP_FLAG,
   CAP_KINDS,
   MACHINE,
   OBJ,
   OBJECT_KINDS,
+  OBJECT_STATES,
   PROC,
   PROC_STATES,
   TARGET_KINDS,
@@ -27,7 +29,7 @@ export interface StringSource {
   get(id: number): string;
 }
 
-export type NodeKind = 'process' | 'endpoint' | 'spawner';
+export type NodeKind = 'process' | 'endpoint' | 'spawner' | 'service' | 'session';
 
 export interface GraphMachine {
   id: string; // "m:<id>"
@@ -48,6 +50,8 @@ export interface GraphNode {
   label: string; // "chat (3)" for processes, the object name for objects
   detail: string; // program for processes, kind for objects
   ariaLabel: string;
+  /** Service objects: live, closed or revoked (a closed object's caps fail). */
+  state?: string;
   width: number;
   height: number;
 }
@@ -60,6 +64,10 @@ export interface GraphEdge {
   label: string;
   labelWidth: number;
   labelHeight: number;
+  /** A client facet whose badge differs from its source's: an impersonation (only possible with Gate 0 off). */
+  relabeled: boolean;
+  /** The cap no longer works (its object was closed, revoked or reused). */
+  dead: boolean;
 }
 
 export interface GraphModel {
@@ -124,7 +132,8 @@ function nodeSize(lines: string[], liveChars: number, extraWidth = 0): { width: 
   };
 }
 
-export function capLabel(kind: CapKind, badge: number): string {
+export function capLabel(kind: CapKind, badge: number, sourceBadge = badge): string {
+  if (badge !== sourceBadge) return `⚠ ${kind} · badge ${badge} (was ${sourceBadge}): impersonation`;
   return badge !== 0 ? `${kind} · badge ${badge}` : kind;
 }
 
@@ -189,8 +198,10 @@ export function buildGraphModel(frame: Frame, strings: StringSource): GraphModel
   for (let row = 0; row < frame.objRows; row++) {
     const id = frame.obj[OBJ.ID][row];
     const kind = OBJECT_KINDS[frame.obj[OBJ.KIND][row]];
-    if (kind !== 'endpoint' && kind !== 'spawner') continue; // 'none' or a kind this UI does not know yet
+    if (kind === undefined || kind === 'none') continue; // a kind this UI does not know yet
     const name = strings.get(frame.obj[OBJ.NAME][row]) || `${kind} ${id}`;
+    const state = kind === 'service' ? (OBJECT_STATES[frame.obj[OBJ.STATE][row]] ?? 'live') : undefined;
+    const detail = kind === 'service' ? `gen ${frame.obj[OBJ.GENERATION][row]}${state !== 'live' ? ` · ${state}` : ''}` : kind;
     objectIds.add(id);
     objects.push({
       id: `o:${id}`,
@@ -198,9 +209,10 @@ export function buildGraphModel(frame: Frame, strings: StringSource): GraphModel
       machine: machineOf(frame.obj[OBJ.MACHINE][row]),
       num: id,
       label: name,
-      detail: kind,
-      ariaLabel: `${kind} ${name} (object ${id})`,
-      ...nodeSize([name, kind], kind === 'endpoint' ? ENDPOINT_LIVE_CHARS : 0, HEXAGON_INSET * 2),
+      detail,
+      ariaLabel: `${kind === 'service' ? 'service object' : kind} ${name} (object ${id})${state && state !== 'live' ? `, ${state}` : ''}`,
+      ...(state ? { state } : {}),
+      ...nodeSize([name, detail], kind === 'endpoint' ? ENDPOINT_LIVE_CHARS : 0, HEXAGON_INSET * 2),
     });
   }
   objects.sort((a, b) => a.num - b.num);
@@ -219,7 +231,10 @@ export function buildGraphModel(frame: Frame, strings: StringSource): GraphModel
     else if (targetKind === 'object' && objectIds.has(targetNum)) target = `o:${targetNum}`;
     else continue;
     if (!pids.has(holder)) continue;
-    const label = capLabel(kind, frame.cap[CAP.BADGE][row]);
+    const flags = frame.cap[CAP.FLAGS][row];
+    const relabeled = (flags & CAP_FLAG.RELABELED) !== 0;
+    const badge = frame.cap[CAP.BADGE][row];
+    const label = capLabel(kind, badge, relabeled ? frame.cap[CAP.SOURCE_BADGE][row] : badge);
     caps.push({
       holder,
       slot,
@@ -231,6 +246,8 @@ export function buildGraphModel(frame: Frame, strings: StringSource): GraphModel
         label,
         labelWidth: textWidth(label) + 4,
         labelHeight: LINE_HEIGHT,
+        relabeled,
+        dead: (flags & CAP_FLAG.DEAD) !== 0,
       },
     });
   }

@@ -1,5 +1,20 @@
 import { useRef, type ReactNode } from 'react';
-import { CAP, CAP_KINDS, MACHINE, OBJ, OBJECT_KINDS, PROC, PROC_STATES, TARGET_KINDS, type Frame, type StringTable } from '../../kernel/sab/layout';
+import {
+  CAP,
+  CAP_FLAG,
+  CAP_KINDS,
+  CAP_RIGHTS,
+  MACHINE,
+  OBJ,
+  OBJECT_KINDS,
+  OBJECT_STATES,
+  ORIGINS,
+  PROC,
+  PROC_STATES,
+  TARGET_KINDS,
+  type Frame,
+  type StringTable,
+} from '../../kernel/sab/layout';
 import { useApp } from '../../store/store';
 import { useFrameValue, useLiveText } from '../../store/useFrame';
 import './inspector.css';
@@ -14,7 +29,40 @@ function targetName(f: Frame, s: StringTable, row: number): string {
     return p >= 0 ? `${s.get(f.proc[PROC.NAME][p])} (pid ${target})` : `pid ${target} (gone)`;
   }
   const o = findRow(f.obj[OBJ.ID], f.objRows, target);
-  return o >= 0 ? `${OBJECT_KINDS[f.obj[OBJ.KIND][o]]} "${s.get(f.obj[OBJ.NAME][o])}"` : `object ${target} (gone)`;
+  if (o < 0) return `object ${target} (gone)`;
+  const kind = OBJECT_KINDS[f.obj[OBJ.KIND][o]];
+  return kind === 'service' ? s.get(f.obj[OBJ.NAME][o]) : `${kind} "${s.get(f.obj[OBJ.NAME][o])}"`;
+}
+
+function procName(f: Frame, s: StringTable, pid: number): string {
+  const p = findRow(f.proc[PROC.PID], f.procRows, pid);
+  return p >= 0 ? `${s.get(f.proc[PROC.NAME][p])} (pid ${pid})` : `pid ${pid}`;
+}
+
+/** How the holder obtained the cap: boot manifest, minted by whom, copied or moved from where. */
+function originText(f: Frame, s: StringTable, row: number): string {
+  const how = ORIGINS[f.cap[CAP.ORIGIN][row]];
+  const pid = f.cap[CAP.ORIGIN_PID][row];
+  switch (how) {
+    case 'boot':
+      return 'boot manifest';
+    case 'minted':
+      return `minted by ${procName(f, s, pid)}`;
+    case 'copied':
+    case 'moved':
+      return `${how} from ${procName(f, s, pid)} slot ${f.cap[CAP.ORIGIN_SLOT][row]}`;
+    case 'spawned':
+      return 'handle to a child it spawned';
+  }
+  return '?';
+}
+
+/** Interface, generation and an opaque tag for service objects: the selector itself is never shown. */
+function objectText(f: Frame, s: StringTable, row: number): string | null {
+  const iface = f.cap[CAP.IFACE][row];
+  if (!iface) return null;
+  const tag = f.cap[CAP.TAG][row].toString(16).padStart(4, '0');
+  return `${s.get(iface)} · generation ${f.cap[CAP.GENERATION][row]} · #${tag}`;
 }
 
 function CapTable({ f, s, rows, holder }: { f: Frame; s: StringTable; rows: number[]; holder: boolean }) {
@@ -23,23 +71,35 @@ function CapTable({ f, s, rows, holder }: { f: Frame; s: StringTable; rows: numb
     <table className="cap-table" data-testid="inspector-caps">
       <thead>
         <tr>
-          {holder ? <th>slot</th> : <th>holder</th>}
-          <th>name</th>
-          <th>kind</th>
-          {holder && <th>target</th>}
-          <th>badge</th>
+          <th>{holder ? 'slot' : 'holder'}</th>
+          <th>cap</th>
+          <th>what and whence</th>
         </tr>
       </thead>
       <tbody>
-        {rows.map((r) => (
-          <tr key={`${f.cap[CAP.HOLDER][r]}:${f.cap[CAP.SLOT][r]}`} data-cap-kind={CAP_KINDS[f.cap[CAP.KIND][r]]}>
-            <td>{holder ? f.cap[CAP.SLOT][r] : `pid ${f.cap[CAP.HOLDER][r]}`}</td>
-            <td>@{s.get(f.cap[CAP.NAME][r])}</td>
-            <td>{CAP_KINDS[f.cap[CAP.KIND][r]]}</td>
-            {holder && <td>{targetName(f, s, r)}</td>}
-            <td>{f.cap[CAP.BADGE][r] || '–'}</td>
-          </tr>
-        ))}
+        {rows.map((r) => {
+          const kind = CAP_KINDS[f.cap[CAP.KIND][r]];
+          const badge = f.cap[CAP.BADGE][r];
+          const flags = f.cap[CAP.FLAGS][r];
+          const relabeled = (flags & CAP_FLAG.RELABELED) !== 0;
+          const object = objectText(f, s, r);
+          return (
+            <tr key={`${f.cap[CAP.HOLDER][r]}:${f.cap[CAP.SLOT][r]}`} data-cap-kind={kind} data-relabeled={relabeled || undefined} className={flags & CAP_FLAG.DEAD ? 'dead' : undefined}>
+              <td>{holder ? f.cap[CAP.SLOT][r] : procName(f, s, f.cap[CAP.HOLDER][r])}</td>
+              <td>
+                <div>@{s.get(f.cap[CAP.NAME][r])}</div>
+                <div className="kind">{kind}</div>
+              </td>
+              <td>
+                <div>→ {targetName(f, s, r)}</div>
+                {object && <div className="muted">{object}</div>}
+                {badge !== 0 && <div className={relabeled ? 'relabeled' : 'muted'}>badge {badge}{relabeled ? ` — relabeled from ${f.cap[CAP.SOURCE_BADGE][r]}` : ''}</div>}
+                <div className="muted">rights: {CAP_RIGHTS[kind]}</div>
+                <div className="muted">{originText(f, s, r)}{flags & CAP_FLAG.DEAD ? ' · no longer works' : ''}</div>
+              </td>
+            </tr>
+          );
+        })}
       </tbody>
     </table>
   );
@@ -105,14 +165,24 @@ export function InspectorPanel() {
         body = (
           <>
             <h3>
-              {s.get(f.obj[OBJ.NAME][r])} <span className="muted">{OBJECT_KINDS[f.obj[OBJ.KIND][r]]}</span>
+              {s.get(f.obj[OBJ.NAME][r])} <span className="muted">{OBJECT_KINDS[f.obj[OBJ.KIND][r]] === 'service' ? 'service object' : OBJECT_KINDS[f.obj[OBJ.KIND][r]]}</span>
             </h3>
             <dl>
+              {f.obj[OBJ.IFACE][r] !== 0 && (
+                <>
+                  <dt>interface</dt>
+                  <dd>{s.get(f.obj[OBJ.IFACE][r])}</dd>
+                  <dt>generation</dt>
+                  <dd>{f.obj[OBJ.GENERATION][r]}</dd>
+                  <dt>state</dt>
+                  <dd>{OBJECT_STATES[f.obj[OBJ.STATE][r]]}</dd>
+                </>
+              )}
               <dt>machine</dt>
               <dd>{s.get(f.machine[MACHINE.NAME][f.obj[OBJ.MACHINE][r]])}</dd>
               <dt>owner</dt>
               <dd>{owner ? `pid ${owner}` : 'kernel'}</dd>
-              <dt>messages</dt>
+              <dt>calls served</dt>
               <dd>
                 <Live text={(g) => String(g.obj[OBJ.COUNTER][findRow(g.obj[OBJ.ID], g.objRows, id)] ?? '–')} />
               </dd>

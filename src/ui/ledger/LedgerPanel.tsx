@@ -1,7 +1,6 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { LEDGER_KINDS, type LedgerKind } from '../../kernel/sab/layout';
 import { useApp } from '../../store/store';
-import { LedgerFeed } from './ledgerFeed';
 import './ledger.css';
 
 const ROW = 22;
@@ -12,10 +11,7 @@ const who = (pid: number) => (pid ? String(pid) : 'kernel');
 
 /** The audit ledger: a virtualized table that follows new entries unless you scroll up; filterable by kind. */
 export function LedgerPanel() {
-  const kernel = useApp((s) => s.kernel);
-  const frames = useApp((s) => s.frames);
-  const feed = useMemo(() => (frames && kernel ? new LedgerFeed(frames.views, (from, n) => kernel.ledgerPage(from, n)) : null), [frames, kernel]);
-  useEffect(() => (feed && frames ? frames.subscribe((f) => feed.onFrame(f)) : undefined), [feed, frames]);
+  const feed = useApp((s) => s.ledger);
   const version = useSyncExternalStore(feed?.subscribe ?? noSubscribe, () => feed?.version ?? 0);
 
   const [filter, setFilter] = useState<LedgerKind | 'all'>('all');

@@ -3,7 +3,7 @@ import { KernelHost } from '../../kernel/host';
 import { Frame, readFrame, type Capacity } from '../../kernel/sab/layout';
 import { LedgerFeed } from './ledgerFeed';
 
-const small: Capacity = { processes: 64, caps: 256, objects: 16, machines: 2, ledgerRing: 8, strings: 512, stringBytes: 16384 };
+const small: Capacity = { processes: 64, caps: 256, objects: 16, machines: 2, ledgerRing: 8, strings: 512, stringBytes: 16384, consoleLines: 16 };
 
 function setup() {
   const host = new KernelHost(small, true);

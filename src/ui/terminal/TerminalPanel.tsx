@@ -4,13 +4,19 @@ import { FitAddon } from '@xterm/addon-fit';
 import '@xterm/xterm/css/xterm.css';
 import { LineEditor } from './lineEditor';
 import type { CompletionResult } from './lineEditor';
-import { toTerminal } from './sanitize';
+import type { ConsoleFeed, ConsoleUpdate } from './consoleFeed';
+import { sanitize, toTerminal } from './sanitize';
 
 type LineStyle = 'error' | 'dim' | 'ok' | 'head';
 
 export interface TerminalPanelProps {
   exec(line: string): Promise<{ lines: { text: string; style?: LineStyle }[]; clear?: boolean }>;
   complete(line: string, cursor: number): Promise<CompletionResult>;
+  /** A line typed while a program is in the foreground, and Ctrl-C for it. */
+  input(line: string): void;
+  interrupt(): void;
+  /** Program output and the foreground, from the SAB. */
+  console: ConsoleFeed | null;
   ready: boolean;
   banner?: string;
 }
@@ -42,7 +48,14 @@ interface Session {
   editor: LineEditor;
   booting: boolean; // "booting kernel…" is on the last row, to be replaced by the first prompt
   running: boolean; // a command is executing; the owner re-prompts when it settles
+  foreground: number; // the pid typed lines go to (0 = the shell)
+  held: string; // program output that arrived while a shell command ran: printed after the command's own output
 }
+
+const CONSOLE_STYLE: Record<ConsoleUpdate['lines'][number]['style'], LineStyle | undefined> = { out: undefined, err: 'error', sys: 'dim' };
+
+/** A foreground program's prompt is untrusted text: sanitized, then drawn in our own colour. */
+const programPrompt = (p: string) => `\x1b[1;36m${sanitize(p).replace(/\n/g, ' ') || '> '}\x1b[0m`;
 
 /**
  * The shell: an xterm (DOM renderer, so its rows can be read from `.xterm-rows`) with our line editor
@@ -103,6 +116,16 @@ export function TerminalPanel(props: TerminalPanelProps) {
     };
 
     const run = async (line: string) => {
+      if (session.foreground) {
+        // A program owns the terminal: the line is its input (it reads it through its stdio cap).
+        try {
+          propsRef.current.input(line);
+        } catch (err) {
+          write(styled(messageOf(err), 'error'));
+        }
+        editor.promptAgain();
+        return;
+      }
       if (line.trim() === '') {
         editor.promptAgain();
         return;
@@ -119,6 +142,8 @@ export function TerminalPanel(props: TerminalPanelProps) {
         write(styled(messageOf(err), 'error'));
       } finally {
         session.running = false;
+        if (session.held) write(session.held);
+        session.held = '';
         if (!disposed) editor.promptAgain();
       }
     };
@@ -131,11 +156,12 @@ export function TerminalPanel(props: TerminalPanelProps) {
       clearScreen: () => term.clear(),
       submit: (line) => void run(line),
     });
-    const session: Session = { term, editor, booting: false, running: false };
+    const session: Session = { term, editor, booting: false, running: false, foreground: 0, held: '' };
     sessionRef.current = session;
 
     const input = term.onData((data) => {
       if (!propsRef.current.ready) return;
+      if (session.foreground && data.includes('\x03')) propsRef.current.interrupt();
       try {
         editor.handleData(data);
       } catch (err) {
@@ -171,6 +197,23 @@ export function TerminalPanel(props: TerminalPanelProps) {
       if (sessionRef.current === session) sessionRef.current = null;
     };
   }, []);
+
+  // Program output goes above the prompt; the prompt follows the foreground program.
+  useEffect(() => {
+    const feed = props.console;
+    const session = sessionRef.current;
+    if (!feed || !session) return;
+    return feed.subscribe((u) => {
+      const text =
+        (u.dropped ? styled(`[${u.dropped} lines of output were dropped]`, 'dim') : '') + u.lines.map((l) => styled(l.text, CONSOLE_STYLE[l.style])).join('');
+      if (text && session.running) session.held += text;
+      else if (text) session.editor.printAbove(text);
+      if (u.foreground !== session.foreground || (u.foreground && session.editor.prompt !== programPrompt(u.prompt))) {
+        session.foreground = u.foreground;
+        session.editor.setPrompt(u.foreground ? programPrompt(u.prompt) : PROMPT);
+      }
+    });
+  }, [props.console]);
 
   // First prompt once the kernel is up (also on mount when it already is).
   useEffect(() => {

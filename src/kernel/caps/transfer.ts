@@ -1,0 +1,121 @@
+import { KernelError } from '../errors';
+import type { Grant, Kernel, Process } from '../kernel';
+import type { ArgValue } from '../programs/programs';
+import { makeCap, type Cap } from './cnode';
+
+/**
+ * Spawn with grants, and the relabel gate. A grant names a cap the parent holds and how to pass it:
+ * - copy (`@cap`): the same authority, same badge or receiver selector;
+ * - move (`move @cap`): the same, and the parent loses it — atomically: the source slot is reserved while the
+ *   child is made, then removed (commit) or released (roll back);
+ * - client facet (`client @cap`): a CALL-only view. Omitting a badge preserves the source's identity. The legacy
+ *   `client @cap badge N` is hostile input: Gate 0 refuses a badge different from the source's.
+ */
+export interface GrantSpec {
+  name: string;
+  from: string;
+  mode: 'copy' | 'move' | 'client';
+  badge?: number;
+  /** Where the grant starts in the shell line, for error messages (1-based column), and its text. */
+  column?: number;
+  text?: string;
+}
+
+export class GrantError extends KernelError {
+  constructor(
+    code: KernelError['code'],
+    message: string,
+    readonly grant: GrantSpec,
+  ) {
+    super(code, message);
+  }
+}
+
+const describe = (g: GrantSpec) => g.text ?? `${g.name}: ${g.mode === 'client' ? 'client ' : g.mode === 'move' ? 'move ' : ''}@${g.from}${g.badge !== undefined ? ` badge ${g.badge}` : ''}`;
+
+/** Derive the cap a grant passes, applying Gate 0. Throws GrantError naming the grant; ledgers refusals. */
+function derive(k: Kernel, parent: Process, program: string, g: GrantSpec): { cap: Cap; slot: number } {
+  let source;
+  try {
+    source = parent.cnode.lookup(g.from);
+  } catch (e) {
+    throw new GrantError((e as KernelError).code, `grant "${describe(g)}": ${(e as Error).message}`, g);
+  }
+  const src = source.cap;
+  const dead = k.capProblem(src);
+  if (dead) throw new GrantError(dead.code, `grant "${describe(g)}": @${g.from} no longer works (${dead.error})`, g);
+  const origin = { how: g.mode === 'move' ? ('moved' as const) : ('copied' as const), from: parent.pid, slot: source.slot };
+  if (g.mode !== 'client') return { cap: { ...src, origin, sourceBadge: src.badge }, slot: source.slot };
+
+  if (src.kind === 'endpoint') {
+    // The endpoint's owner deriving a client facet is a trusted mint: it may choose the badge.
+    const cap = makeCap('client', src.target, { how: 'minted', by: parent.pid }, { badge: g.badge ?? 0 });
+    return { cap, slot: source.slot };
+  }
+  if (src.kind !== 'client') {
+    throw new GrantError('EINVAL', `grant "${describe(g)}": @${g.from} is a ${src.kind} cap, not an endpoint or client facet; grant it as @${g.from}`, g);
+  }
+  const badge = g.badge ?? src.badge; // omitting the badge preserves the source identity
+  const target = src.target.kind === 'object' ? src.target.id : 0;
+  if (badge !== src.badge && k.defenses.gate0) {
+    const why =
+      badge === 0
+        ? `Gate 0: a badge-0 encoding would erase the source's badge ${src.badge}; it fails closed`
+        : `Gate 0: badge ${badge} differs from the source's badge ${src.badge}; a delegated client facet cannot be relabeled`;
+    k.deny(parent.pid, parent.pid, `${k.who(parent.pid)} granting "${describe(g)}" to a new "${program}"`, why, target);
+    k.record('verdict', parent.pid, 0, `relabel blocked: ${why}`, target);
+    throw new GrantError('EGATE0', `grant "${describe(g)}" refused. ${why}`, g);
+  }
+  return { cap: { ...src, badge, sourceBadge: src.badge, origin }, slot: source.slot };
+}
+
+/** Who a legacy badge on an endpoint speaks for, from the caps others hold (for the verdict's wording). */
+function badgeOwner(k: Kernel, cap: Cap, except: number): string | null {
+  for (const p of k.processes.values()) {
+    if (p.pid === except) continue;
+    for (const [, s] of p.cnode.entries()) {
+      if (s.cap.kind === 'client' && s.cap.badge === cap.badge && s.cap.target.kind === 'object' && cap.target.kind === 'object' && s.cap.target.id === cap.target.id) return k.who(p.pid);
+    }
+  }
+  return null;
+}
+
+/**
+ * Spawn `program` as a child of `parentPid` holding exactly the granted caps. Every grant is checked before
+ * anything changes: a refused grant means no child and no cap moved.
+ */
+export function spawnWithGrants(k: Kernel, parentPid: number, program: string, grants: GrantSpec[], opts: { name?: string; args?: Record<string, ArgValue> } = {}): Process {
+  const parent = k.process(parentPid);
+  const seen = new Set<string>();
+  for (const g of grants) {
+    if (seen.has(g.name)) throw new GrantError('EINVAL', `grant name "${g.name}" is used twice`, g);
+    seen.add(g.name);
+  }
+  const derived = grants.map((g) => ({ g, ...derive(k, parent, program, g) }));
+  const moves = derived.filter((d) => d.g.mode === 'move');
+  if (new Set(moves.map((d) => d.slot)).size !== moves.length) throw new GrantError('EINVAL', 'the same cap is moved twice', moves[0].g);
+  k.checkSpawn(parentPid, program, grants.length);
+
+  for (const m of moves) parent.cnode.setReserved(m.slot, true); // reserve
+  let child: Process;
+  try {
+    child = k.spawn(parentPid, program, { name: opts.name, args: opts.args, grants: derived.map((d): Grant => ({ name: d.g.name, cap: d.cap })) });
+  } catch (e) {
+    for (const m of moves) parent.cnode.setReserved(m.slot, false); // roll back
+    throw e;
+  }
+  for (const m of moves) k.releaseSlot(parent, m.slot, `moved to ${k.who(child.pid)}`); // commit
+  for (const d of derived) {
+    if (d.cap.badge !== d.cap.sourceBadge) {
+      const victim = badgeOwner(k, d.cap, child.pid);
+      k.record(
+        'verdict',
+        parentPid,
+        child.pid,
+        `relabel succeeded: ${k.who(child.pid)} holds badge ${d.cap.badge} instead of ${d.cap.sourceBadge}${victim ? ` and speaks as ${victim}` : ''} (Gate 0 is off)`,
+        d.cap.target.kind === 'object' ? d.cap.target.id : 0,
+      );
+    }
+  }
+  return child;
+}
