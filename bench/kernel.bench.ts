@@ -27,6 +27,7 @@ const chatCap = shell.cnode.lookup('chat').cap;
 const spawnExit = time(() => {
   const child = k.spawn(shell.pid, 'idle', { name: 'child', grants: [{ name: 'chat', cap: chatCap }] });
   k.kill(shell.pid, child.pid);
+  k.reapHandle(shell.pid, child.pid); // what the shell's wait does
 });
 
 // cap lookups by name and by slot in a 16-slot cnode, against a bare Map lookup as the floor.
@@ -43,6 +44,22 @@ const bySlot = time(() => {
 const map = new Map(names.map((n, i) => [n, i]));
 const bareMap = time(() => {
   for (let i = 0; i < LOOKUPS; i++) sink += map.get(names[i & 15])!;
+});
+
+// CALL + RETURN through a service object (ChatParticipant.poll on an empty queue), against a bare method call
+// on the same service state as the floor. Energy is not charged yet.
+const callHost = new KernelHost(capacity, false);
+const ck = callHost.kernel;
+const caller = [...ck.processes.values()].find((p) => p.program === 'shell')!.pid;
+ck.call(caller, 'chat_participant', 'poll', { args: [100] }); // drain
+const CALLS = 10_000;
+const pollArgs = { args: [1] };
+const calls = time(() => {
+  for (let i = 0; i < CALLS; i++) if (!ck.call(caller, 'chat_participant', 'poll', pollArgs).ok) throw new Error('call failed');
+});
+const queue: unknown[] = [];
+const bareCalls = time(() => {
+  for (let i = 0; i < CALLS; i++) sink += queue.splice(0, 1).length + 1;
 });
 
 // Per-frame SAB read with 1,000 process rows (and their caps), against copying the same bytes with one set().
@@ -64,6 +81,7 @@ console.log(
     {
       node: process.version,
       spawnExitCyclesPerSecond: spawnExit.perSecond,
+      serviceCallsPerSecond: { value: calls.perSecond * CALLS, baselineBareArraySplice: bareCalls.perSecond * CALLS, target: '>= 1,000,000' },
       capLookupsPerSecond: { byName: byName.perSecond * LOOKUPS, bySlot: bySlot.perSecond * LOOKUPS, baselineBareMapGet: bareMap.perSecond * LOOKUPS },
       sabFrameRead1000Processes: {
         rows: { processes: frame.procRows, caps: frame.capRows },

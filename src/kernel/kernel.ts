@@ -41,8 +41,8 @@ export interface KernelObject {
   owner: number; // pid of the server (endpoints, service objects) or 0 for the kernel (spawners, sessions)
   name: string;
   counter: number; // calls served
-  /** Endpoints of a server program: the service and its state. */
-  service?: { def: ServiceDef<unknown>; state: unknown; records: number[] };
+  /** Endpoints of a server program: the service, its state, and the context its handler runs in. */
+  service?: { def: ServiceDef<unknown>; state: unknown; records: number[]; ctx: ServiceContext };
   /** Service objects: the receiver record. */
   record?: ServiceRecord;
   /** Sessions: the subject they speak for. */
@@ -105,6 +105,8 @@ export interface ConsoleEntry {
 }
 
 const STDIN_LIMIT = 64;
+const NO_NAMES: string[] = [];
+const NO_VALUES: Value[] = [];
 
 /**
  * The kernel: machines, processes with cnodes, kernel objects (endpoints, spawners, service objects, sessions),
@@ -221,7 +223,7 @@ export class Kernel implements KernelState {
   createEndpoint(owner: Process, name: string): KernelObject {
     const ep = this.createObject('endpoint', owner.machine, owner.pid, name);
     const def = programByName.get(owner.program)?.service;
-    if (def) ep.service = { def, state: def.init(owner.args), records: [] };
+    if (def) ep.service = { def, state: def.init(owner.args), records: [], ctx: this.serviceContext(ep) };
     return ep;
   }
 
@@ -266,7 +268,7 @@ export class Kernel implements KernelState {
     const ep = this.objects.get(endpointId);
     if (!ep?.service) throw new KernelError('EINVAL', `object ${endpointId} is not a service endpoint`);
     if (!ep.service.def.interfaces[iface]) throw new KernelError('EIFACE', `endpoint "${ep.name}" serves no interface ${iface}`);
-    const made = ep.service.def.create(this.serviceContext(ep), ep.service.state, iface, args);
+    const made = ep.service.def.create(ep.service.ctx, ep.service.state, iface, args);
     if ('error' in made) throw new KernelError('ESERVICE', made.error);
     return this.mintRecord(ep.id, iface, made.label, made.data, by);
   }
@@ -276,7 +278,7 @@ export class Kernel implements KernelState {
     const r = obj?.record;
     if (!obj || !r || r.state !== 'live') return;
     const ep = this.objects.get(r.endpoint)!;
-    ep.service!.def.released?.(this.serviceContext(ep), ep.service!.state, objectId);
+    ep.service!.def.released?.(ep.service!.ctx, ep.service!.state, objectId);
     r.state = state;
     this.topology++;
     this.record(state === 'closed' ? 'close' : 'revoke', by, obj.owner, `${obj.name} ${state} (generation ${r.generation}); its caps now fail`, obj.id);
@@ -443,6 +445,20 @@ export class Kernel implements KernelState {
   /** Exit codes of processes that have ended, for `wait` (kept small: one number per pid). */
   readonly exitCodes = new Map<number, number>();
 
+  /**
+   * `wait` on an ended child: its exit code, and the holder's handles to it are released (like reaping a
+   * zombie). Null while the child still runs.
+   */
+  reapHandle(holder: number, pid: number): number | null {
+    const code = this.exitCodes.get(pid);
+    if (code === undefined) return null;
+    const p = this.process(holder);
+    for (const [slot, s] of [...p.cnode.entries()]) {
+      if (s.cap.kind === 'process' && s.cap.target.kind === 'process' && s.cap.target.pid === pid) this.releaseSlot(p, slot, `waited for pid ${pid} (exit code ${code})`);
+    }
+    return code;
+  }
+
   /** Remove a finished process: release its caps, end the objects it served, and drop caps to them. */
   private reap(p: Process, state: 'exited' | 'killed', code: number): void {
     p.state = state;
@@ -517,10 +533,7 @@ export class Kernel implements KernelState {
    */
   call(caller: number, capName: string, method: string, opts: CallOptions = {}): CallResult {
     const p = this.process(caller);
-    const fail = (code: ErrorCode, error: string, object = 0): CallResult => {
-      this.deny(caller, caller, `${method} on @${capName} by ${this.who(caller)}`, `${code}: ${error}`, object);
-      return { ok: false, code, error };
-    };
+    const fail = (code: ErrorCode, error: string, object = 0): CallResult => this.callDenied(caller, capName, method, code, error, object);
     const slot = p.cnode.indexOf(capName);
     const entry = slot >= 0 ? p.cnode.get(slot)! : null;
     if (!entry) return fail('ENOCAP', `no cap named @${capName}`);
@@ -557,7 +570,7 @@ export class Kernel implements KernelState {
       return owner ? fail('EIFACE', `${method} belongs to ${owner}; @${capName} is a ${iface}`, obj.id) : fail('ENOMETHOD', `${iface} has no method ${method}`, obj.id);
     }
     const caps: CapArg[] = [];
-    for (const name of opts.caps ?? []) {
+    for (const name of opts.caps ?? NO_NAMES) {
       const s = p.cnode.indexOf(name);
       const c = s >= 0 ? p.cnode.get(s)!.cap : null;
       if (!c) return fail('ENOCAP', `argument @${name}: no such cap`);
@@ -568,19 +581,25 @@ export class Kernel implements KernelState {
     const req: Request = {
       via: cap.kind === 'object' ? { kind: 'object', object: obj.id, iface } : { kind: 'client', badge: cap.badge },
       method,
-      args: opts.args ?? [],
+      args: opts.args ?? NO_VALUES,
       caps,
       proof: opts.proof ?? null,
     };
     ep.counter++;
     if (obj !== ep) obj.counter++;
-    const reply: Reply = service.def.handle(this.serviceContext(ep), service.state, req);
+    const reply: Reply = service.def.handle(service.ctx, service.state, req);
     if (!reply.ok) return fail(reply.code, reply.error, obj.id);
     return this.deliver(p, reply.caps ?? [], reply.value ?? null, opts.as);
   }
 
+  private callDenied(caller: number, capName: string, method: string, code: ErrorCode, error: string, object: number): CallResult {
+    this.deny(caller, caller, `${method} on @${capName} by ${this.who(caller)}`, `${code}: ${error}`, object);
+    return { ok: false, code, error };
+  }
+
   /** Put the caps a reply returns into the caller's cnode (the last one under `as`, if given). */
   private deliver(p: Process, caps: { name: string; cap: Cap }[], value: Value, as?: string): CallResult {
+    if (!caps.length) return { ok: true, value, caps: NO_NAMES };
     const names = caps.map((c, i) => {
       const slot = this.insertCap(c.cap.origin.how === 'minted' ? c.cap.origin.by : 0, p, as && i === caps.length - 1 ? as : c.name, c.cap);
       return p.cnode.get(slot)!.name;

@@ -42,6 +42,10 @@ export interface Slot {
 export class CNode {
   private slots: (Slot | null)[] = [];
   private used = 0;
+  private byName = new Map<string, number>();
+  /** Next suffix to try per base name, so many same-named caps (handles to children) stay O(1) to insert. */
+  private suffix = new Map<string, number>();
+  private firstFree = 0;
 
   constructor(readonly maxSlots = 1024) {}
 
@@ -57,10 +61,17 @@ export class CNode {
   insert(name: string, cap: Cap): number {
     if (this.full) throw new KernelError('ECAPACITY', `cnode is full (${this.maxSlots} slots)`);
     let unique = name;
-    for (let n = 2; this.indexOf(unique) >= 0; n++) unique = `${name}-${n}`;
-    let slot = this.slots.indexOf(null);
-    if (slot < 0) slot = this.slots.length;
+    if (this.byName.has(unique)) {
+      let n = this.suffix.get(name) ?? 2;
+      while (this.byName.has(`${name}-${n}`)) n++;
+      unique = `${name}-${n}`;
+      this.suffix.set(name, n + 1);
+    }
+    let slot = this.firstFree;
+    while (slot < this.slots.length && this.slots[slot] !== null) slot++;
+    this.firstFree = slot + 1;
     this.slots[slot] = { name: unique, cap, reserved: false };
+    this.byName.set(unique, slot);
     this.used++;
     return slot;
   }
@@ -70,8 +81,7 @@ export class CNode {
   }
 
   indexOf(name: string): number {
-    for (let i = 0; i < this.slots.length; i++) if (this.slots[i]?.name === name) return i;
-    return -1;
+    return this.byName.get(name) ?? -1;
   }
 
   /** Look a usable cap up by slot number or name; throws ENOCAP naming what was asked for. */
@@ -92,7 +102,9 @@ export class CNode {
     const entry = this.slots[slot] ?? null;
     if (entry) {
       this.slots[slot] = null;
+      this.byName.delete(entry.name);
       this.used--;
+      if (slot < this.firstFree) this.firstFree = slot;
     }
     return entry;
   }

@@ -161,6 +161,7 @@ describe('launching programs', () => {
     expect(text(h, 'spawn "idle"')).toBe('spawned idle as pid 9; the shell holds @idle-2 to wait on or kill it');
     expect(text(h, 'kill @idle-2')).toBe('killed idle (pid 9)');
     expect(text(h, 'wait 9')).toBe('pid 9 ended with code 137');
+    expect(text(h, 'caps')).not.toMatch(/@idle-2/); // waiting reaped the handle
     expect(text(h, 'kill 1')).toMatch(/^kill: EPERM: kill: shell \(pid 4\) holds no process handle to pid 1$/);
     expect(text(h, 'wait @chat')).toMatch(/@chat is a client cap, not a process handle \(column 6\)/);
   });

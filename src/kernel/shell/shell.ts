@@ -181,8 +181,8 @@ const COMMANDS: Command[] = [
     run(args, ctx) {
       const target = pidArg(args[0], ctx);
       noMore(args, 1);
-      const code = ctx.kernel.exitCodes.get(target);
-      if (code !== undefined) return [out(`pid ${target} ended with code ${code}`)];
+      const code = ctx.kernel.reapHandle(ctx.pid, target);
+      if (code !== null) return [out(`pid ${target} ended with code ${code}`)];
       if (!ctx.kernel.holdsHandle(ctx.pid, target)) throw new UsageError(`the shell holds no handle to pid ${target}`, args[0].column);
       ctx.kernel.attach(target);
       return { lines: [out(`waiting for ${ctx.kernel.who(target)}; Ctrl-C stops it`, 'dim')], foreground: target };
