@@ -5,7 +5,7 @@ import type { Kernel, Process } from '../kernel';
 import { DEFAULT_CAPACITY, type Capacity } from '../sab/layout';
 import { boot } from '../scenario/boot';
 import { loadScenario } from '../scenario/load';
-import { GrantError, spawnWithGrants, type GrantSpec } from './transfer';
+import { GrantError, grantTo, spawnWithGrants, type GrantSpec } from './transfer';
 
 function world(capacity?: Capacity): Kernel {
   const loaded = loadScenario(defaultScenario);
@@ -60,6 +60,21 @@ describe('spawn with grants', () => {
   });
 });
 
+describe('grant to a running process', () => {
+  it('needs a process handle; copies and moves like spawn does, Gate 0 included', () => {
+    const k = world();
+    const shell = byName(k, 'shell');
+    const child = spawnWithGrants(k, shell.pid, 'idle', []);
+    grantTo(k, shell.pid, child.pid, grant('p', 'chat_participant'));
+    expect(capOf(child, 'p').origin.how).toBe('copied');
+    grantTo(k, shell.pid, child.pid, grant('m', 'chat_mod', 'move'));
+    expect(shell.cnode.indexOf('chat_mod')).toBe(-1);
+    expect(() => grantTo(k, shell.pid, child.pid, grant('c', 'chat', 'client', 7))).toThrow(/Gate 0: badge 7 differs/);
+    expect(() => grantTo(k, child.pid, shell.pid, grant('x', 'p'))).toThrow(/holds no process handle to pid 4/);
+    expect(k.ledger.last(1)[0]).toMatchObject({ kind: 'deny', actor: child.pid });
+  });
+});
+
 describe('Gate 0', () => {
   it('rejects a relabeled client facet: no child, a denial and a verdict in the ledger', () => {
     const k = world();
@@ -108,6 +123,7 @@ describe('property: no relabel without a trusted mint (Gate 0 on)', () => {
   type Op =
     | { op: 'spawn'; holder: number; caps: number[]; modes: GrantSpec['mode'][]; badges: (number | null)[] }
     | { op: 'close' | 'revoke'; holder: number; cap: number }
+    | { op: 'grant'; holder: number; to: number; cap: number; mode: GrantSpec['mode']; badge: number | null }
     | { op: 'reuse' };
   const opArb: fc.Arbitrary<Op> = fc.oneof(
     fc.record({
@@ -118,6 +134,14 @@ describe('property: no relabel without a trusted mint (Gate 0 on)', () => {
       badges: fc.array(fc.option(fc.constantFrom(0, 7, 42, 200, 999), { nil: null }), { minLength: 3, maxLength: 3 }),
     }),
     fc.record({ op: fc.constantFrom('close' as const, 'revoke' as const), holder: fc.nat(20), cap: fc.nat(20) }),
+    fc.record({
+      op: fc.constant('grant' as const),
+      holder: fc.nat(20),
+      to: fc.nat(20),
+      cap: fc.nat(20),
+      mode: fc.constantFrom<GrantSpec['mode']>('copy', 'move', 'client'),
+      badge: fc.option(fc.constantFrom(0, 7, 42, 200), { nil: null }),
+    }),
     fc.constant({ op: 'reuse' as const }),
   );
 
@@ -133,6 +157,9 @@ describe('property: no relabel without a trusted mint (Gate 0 on)', () => {
             if (o.op === 'spawn' && slots.length) {
               const grants = o.caps.map((c, i) => grant(`g${i}`, slots[c % slots.length][1].name, o.modes[i], o.badges[i] ?? undefined));
               spawnWithGrants(k, holder.pid, 'idle', grants);
+            } else if (o.op === 'grant' && slots.length) {
+              const to = procs[o.to % procs.length];
+              grantTo(k, holder.pid, to.pid, grant(`x${o.to}`, slots[o.cap % slots.length][1].name, o.mode, o.badge ?? undefined));
             } else if ((o.op === 'close' || o.op === 'revoke') && slots.length) {
               const cap = slots[o.cap % slots.length][1].cap;
               if (cap.kind === 'object' && cap.target.kind === 'object') k[o.op](cap.target.id, holder.pid);
@@ -158,7 +185,7 @@ describe('property: no relabel without a trusted mint (Gate 0 on)', () => {
           }
         }
       }),
-      { numRuns: 150 },
+      { numRuns: 200 },
     );
   });
 });

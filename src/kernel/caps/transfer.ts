@@ -34,7 +34,7 @@ export class GrantError extends KernelError {
 const describe = (g: GrantSpec) => g.text ?? `${g.name}: ${g.mode === 'client' ? 'client ' : g.mode === 'move' ? 'move ' : ''}@${g.from}${g.badge !== undefined ? ` badge ${g.badge}` : ''}`;
 
 /** Derive the cap a grant passes, applying Gate 0. Throws GrantError naming the grant; ledgers refusals. */
-function derive(k: Kernel, parent: Process, program: string, g: GrantSpec): { cap: Cap; slot: number } {
+function derive(k: Kernel, parent: Process, recipient: string, g: GrantSpec): { cap: Cap; slot: number } {
   let source;
   try {
     source = parent.cnode.lookup(g.from);
@@ -62,7 +62,7 @@ function derive(k: Kernel, parent: Process, program: string, g: GrantSpec): { ca
       badge === 0
         ? `Gate 0: a badge-0 encoding would erase the source's badge ${src.badge}; it fails closed`
         : `Gate 0: badge ${badge} differs from the source's badge ${src.badge}; a delegated client facet cannot be relabeled`;
-    k.deny(parent.pid, parent.pid, `${k.who(parent.pid)} granting "${describe(g)}" to a new "${program}"`, why, target);
+    k.deny(parent.pid, parent.pid, `${k.who(parent.pid)} granting "${describe(g)}" to ${recipient}`, why, target);
     k.record('verdict', parent.pid, 0, `relabel blocked: ${why}`, target);
     throw new GrantError('EGATE0', `grant "${describe(g)}" refused. ${why}`, g);
   }
@@ -91,7 +91,7 @@ export function spawnWithGrants(k: Kernel, parentPid: number, program: string, g
     if (seen.has(g.name)) throw new GrantError('EINVAL', `grant name "${g.name}" is used twice`, g);
     seen.add(g.name);
   }
-  const derived = grants.map((g) => ({ g, ...derive(k, parent, program, g) }));
+  const derived = grants.map((g) => ({ g, ...derive(k, parent, `a new "${program}"`, g) }));
   const moves = derived.filter((d) => d.g.mode === 'move');
   if (new Set(moves.map((d) => d.slot)).size !== moves.length) throw new GrantError('EINVAL', 'the same cap is moved twice', moves[0].g);
   k.checkSpawn(parentPid, program, grants.length);
@@ -105,17 +105,44 @@ export function spawnWithGrants(k: Kernel, parentPid: number, program: string, g
     throw e;
   }
   for (const m of moves) k.releaseSlot(parent, m.slot, `moved to ${k.who(child.pid)}`); // commit
-  for (const d of derived) {
-    if (d.cap.badge !== d.cap.sourceBadge) {
-      const victim = badgeOwner(k, d.cap, child.pid);
-      k.record(
-        'verdict',
-        parentPid,
-        child.pid,
-        `relabel succeeded: ${k.who(child.pid)} holds badge ${d.cap.badge} instead of ${d.cap.sourceBadge}${victim ? ` and speaks as ${victim}` : ''} (Gate 0 is off)`,
-        d.cap.target.kind === 'object' ? d.cap.target.id : 0,
-      );
-    }
-  }
+  for (const d of derived) recordRelabel(k, parentPid, child.pid, d.cap);
   return child;
+}
+
+/** A relabel got through (Gate 0 off): the kernel says so, and whom the holder now speaks as. */
+function recordRelabel(k: Kernel, by: number, holder: number, cap: Cap): void {
+  if (cap.badge === cap.sourceBadge) return;
+  const victim = badgeOwner(k, cap, holder);
+  k.record(
+    'verdict',
+    by,
+    holder,
+    `relabel succeeded: ${k.who(holder)} holds badge ${cap.badge} instead of ${cap.sourceBadge}${victim ? ` and speaks as ${victim}` : ''} (Gate 0 is off)`,
+    cap.target.kind === 'object' ? cap.target.id : 0,
+  );
+}
+
+/**
+ * Pass a cap to a process that already runs. The granter must hold a process handle to it (the channel a
+ * transfer travels on). Same rules as at spawn: copy, atomic move, client facets through Gate 0.
+ */
+export function grantTo(k: Kernel, fromPid: number, toPid: number, g: GrantSpec): number {
+  const from = k.process(fromPid);
+  const to = k.process(toPid);
+  if (!k.holdsHandle(fromPid, toPid)) {
+    k.deny(fromPid, toPid, `${k.who(fromPid)} granting "${describe(g)}" to ${k.who(toPid)}`, 'the granter holds no process handle to it');
+    throw new GrantError('EPERM', `grant "${describe(g)}": ${k.who(fromPid)} holds no process handle to pid ${toPid}`, g);
+  }
+  const d = derive(k, from, k.who(toPid), g);
+  if (g.mode === 'move') from.cnode.setReserved(d.slot, true); // reserve
+  let slot: number;
+  try {
+    slot = k.insertCap(fromPid, to, g.name, d.cap);
+  } catch (e) {
+    if (g.mode === 'move') from.cnode.setReserved(d.slot, false); // roll back
+    throw e;
+  }
+  if (g.mode === 'move') k.releaseSlot(from, d.slot, `moved to ${k.who(toPid)}`); // commit
+  recordRelabel(k, fromPid, toPid, d.cap);
+  return slot;
 }
