@@ -1,6 +1,6 @@
 import { expect, terminalText, test, typeLine, vtime } from './fixtures';
 
-const BOOT = ['init', 'stdio', 'chat', 'shell', 'echo', 'alice', 'bob'];
+const BOOT = ['init', 'stdio', 'chat', 'shell', 'echo', 'alice', 'bob', 'adventure', 'troll'];
 
 test('the page is cross-origin isolated and the kernel runs', async ({ app }) => {
   expect(await app.evaluate(() => crossOriginIsolated && typeof SharedArrayBuffer === 'function')).toBe(true);
@@ -10,7 +10,7 @@ test('the page is cross-origin isolated and the kernel runs', async ({ app }) =>
 
 test('ps in the terminal prints the boot processes', async ({ app }) => {
   await typeLine(app, 'ps');
-  await expect.poll(() => terminalText(app)).toMatch(/PID\s+PPID\s+MACHINE\s+STATE/);
+  await expect.poll(() => terminalText(app)).toMatch(/PID\s+PPID\s+STATE\s+CAPS\s+NAME/);
   const text = await terminalText(app);
   for (const name of BOOT) expect(text).toMatch(new RegExp(`\\b${name}\\b`));
   expect(text).toMatch(/chat-server/);
@@ -22,9 +22,9 @@ test('the graph shows the same processes as nodes, and caps as edges', async ({ 
   await expect(nodes).toHaveCount(BOOT.length);
   const labels = await nodes.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
   for (const name of BOOT) expect(labels.some((l) => l.includes(name))).toBe(true);
-  await expect(graph.locator('[data-node-id][data-kind="endpoint"]')).toHaveCount(2);
+  await expect(graph.locator('[data-node-id][data-kind="endpoint"]')).toHaveCount(3);
   await expect(graph.locator('[data-kind="machine"]')).toHaveCount(1);
-  for (const kind of ['endpoint', 'client', 'spawner', 'process']) {
+  for (const kind of ['endpoint', 'client', 'spawner', 'process', 'object', 'session']) {
     expect(await graph.locator(`[data-edge-kind="${kind}"]`).count()).toBeGreaterThan(0);
   }
   expect(Number(await graph.getAttribute('data-layout-ms'))).toBeGreaterThan(0);
@@ -67,7 +67,7 @@ test('tab completes commands and their arguments; arrows recall history', async 
   await app.keyboard.type('cap');
   await app.keyboard.press('Tab');
   await app.keyboard.press('Enter');
-  await expect.poll(() => terminalText(app)).toMatch(/shell \(pid 4\) holds 7 caps/);
+  await expect.poll(() => terminalText(app)).toMatch(/shell \(pid 4\) holds 8 caps/);
   await app.keyboard.type('clo');
   await app.keyboard.press('Tab');
   await app.keyboard.type('pa');
@@ -85,7 +85,7 @@ test('clicking a process node opens its cap table in the inspector', async ({ ap
   const inspector = app.getByTestId('inspector');
   await expect(inspector).toContainText('shell');
   const rows = inspector.getByTestId('inspector-caps').locator('tbody tr');
-  await expect(rows).toHaveCount(7);
+  await expect(rows).toHaveCount(8);
   // each cap: kind, interface, generation, rights and how it was obtained
   const participant = rows.filter({ hasText: '@chat_participant' });
   await expect(participant).toContainText('ChatParticipant · generation 1 · #');

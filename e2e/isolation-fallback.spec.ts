@@ -36,7 +36,7 @@ test('a host without isolation headers is isolated by the service-worker fallbac
   await page.goto(base);
   // The fallback reloads the page once; an evaluate that races the reload just means "not yet".
   await expect.poll(() => page.evaluate(() => crossOriginIsolated).catch(() => false), { timeout: 15_000 }).toBe(true);
-  await expect(page.getByTestId('graph').locator('[data-node-id^="p:"]')).toHaveCount(7);
+  await expect(page.getByTestId('graph').locator('[data-node-id^="p:"]')).toHaveCount(9);
   await expect(page.getByTestId('isolation-banner')).toHaveCount(0);
   expect(errors).toEqual([]);
 });

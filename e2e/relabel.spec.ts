@@ -12,7 +12,7 @@ test('chat-client with the right grants joins, sends, and the echo bot answers i
   await typeLine(app, '/join #dev');
   await expect.poll(() => terminalText(app)).toMatch(/#dev> /);
   await typeLine(app, '/exit');
-  await expect.poll(() => terminalFlat(app)).toMatch(/\[chat-client \(pid 8\) exited with code 0\]/);
+  await expect.poll(() => terminalFlat(app)).toMatch(/\[chat-client \(pid 10\) exited with code 0\]/);
   // back at the shell
   await typeLine(app, 'ps');
   await expect.poll(() => terminalText(app)).toMatch(/PID\s+PPID/);
@@ -22,9 +22,9 @@ test('Ctrl-C stops a foreground program and returns to the shell', async ({ app 
   await typeLine(app, 'run "chat-client" with { stdio: client @stdio, chat: @chat_participant }');
   await expect.poll(() => terminalText(app)).toMatch(/#lobby> /);
   await app.keyboard.press('Control+C');
-  await expect.poll(() => terminalText(app)).toMatch(/\[chat-client \(pid 8\) was killed\]/);
+  await expect.poll(() => terminalText(app)).toMatch(/\[chat-client \(pid 10\) was killed\]/);
   await typeLine(app, 'caps 4');
-  await expect.poll(() => terminalText(app)).toMatch(/shell \(pid 4\) holds 8 caps/);
+  await expect.poll(() => terminalText(app)).toMatch(/shell \(pid 4\) holds 9 caps/);
 });
 
 test('the relabeling attack: blocked by Gate 0, visible when the defense is off', async ({ app }) => {
@@ -39,13 +39,13 @@ test('the relabeling attack: blocked by Gate 0, visible when the defense is off'
   const denied = graph.locator('[data-edge-kind="denied"]');
   await expect(denied).toHaveCount(1);
   await expect(denied).toContainText('Gate 0: badge 200 differs from the source');
-  await expect(graph.locator('[data-node-id^="p:"]')).toHaveCount(7); // no child was spawned
+  await expect(graph.locator('[data-node-id^="p:"]')).toHaveCount(9); // no child was spawned
   const ledger = app.getByTestId('ledger');
   await ledger.getByLabel('Filter ledger by event kind').selectOption('deny');
   await expect(ledger.locator('[data-event="deny"]').last()).toContainText('Gate 0: badge 200 differs');
 
   // Gate 0 off (toggled in the top bar, which is ledgered): the same line succeeds and the child speaks as bob.
-  await app.getByTestId('defense-gate0').uncheck();
+  await app.getByTestId('defense-gate0').click(); // the box shows the kernel's state, so it flips once the kernel has it
   await expect(app.getByTestId('defense-gate0')).not.toBeChecked();
   await ledger.getByLabel('Filter ledger by event kind').selectOption('defense');
   await expect(ledger.locator('[data-event="defense"]')).toContainText('Gate 0 relabel check turned off');
@@ -60,4 +60,18 @@ test('the relabeling attack: blocked by Gate 0, visible when the defense is off'
   await typeLine(app, 'I am definitely bob');
   await expect.poll(() => terminalFlat(app)).toMatch(/\[#lobby\] <bob> I am definitely bob/);
   await expect.poll(() => terminalFlat(app)).toMatch(/<echo-bot> echo: I am definitely bob/);
+});
+
+test('adventure: play in the terminal, speak through chat, the troll answers', async ({ app }) => {
+  await typeLine(app, 'run "adventure-client" with { stdio: client @stdio, game: @adventure_player, chat: @chat_participant }');
+  await expect.poll(() => terminalFlat(app)).toMatch(/Great Hall\. Dusty banners/);
+  await typeLine(app, 'go east');
+  await expect.poll(() => terminalFlat(app)).toMatch(/Walled Garden\. A troll naps/);
+  await typeLine(app, 'take brass key');
+  await expect.poll(() => terminalFlat(app)).toMatch(/Taken: brass key\./);
+  await typeLine(app, 'say hello troll');
+  await expect.poll(() => terminalFlat(app)).toMatch(/You say: hello troll/);
+  await typeLine(app, 'quit');
+  await typeLine(app, 'call @chat_participant poll 50');
+  await expect.poll(() => terminalFlat(app)).toMatch(/"from":"troll","text":"\*grunts at you\* I stay in the Walled Garden/);
 });

@@ -15,7 +15,7 @@ const byName = (k: Kernel, name: string) => [...k.processes.values()].find((p) =
 describe('boot', () => {
   it('starts every declared process holding exactly its declared caps', () => {
     const k = world();
-    expect([...k.processes.values()].map((p) => p.name)).toEqual(['init', 'stdio', 'chat', 'shell', 'echo', 'alice', 'bob']);
+    expect([...k.processes.values()].map((p) => p.name)).toEqual(['init', 'stdio', 'chat', 'shell', 'echo', 'alice', 'bob', 'adventure', 'troll']);
     const alice = byName(k, 'alice');
     expect([...alice.cnode.entries()].map(([, s]) => `${s.name}:${s.cap.kind}:${s.cap.badge}`)).toEqual(['chat:client:7']);
     const shell = byName(k, 'shell');
@@ -25,20 +25,21 @@ describe('boot', () => {
       'chat_participant:object',
       'chat_root:object',
       'chat_mod:object',
+      'adventure_player:object',
       'session:session',
       'spawner:spawner',
     ]);
     // init holds its spawner plus a process handle per child it started.
     const init = byName(k, 'init');
-    expect([...init.cnode.entries()].map(([, s]) => s.cap.kind).sort()).toEqual(['process', 'process', 'process', 'process', 'process', 'process', 'spawner']);
+    expect([...init.cnode.entries()].map(([, s]) => s.cap.kind).sort()).toEqual(['process', 'process', 'process', 'process', 'process', 'process', 'process', 'process', 'spawner']);
   });
 
   it('ledgers boot, every spawn and every grant', () => {
     const k = world();
     const kinds = k.ledger.page(1, 1000).map((e) => e.kind);
     expect(kinds[0]).toBe('boot');
-    expect(kinds.filter((x) => x === 'spawn')).toHaveLength(7);
-    expect(kinds.filter((x) => x === 'mint')).toHaveLength(4); // the three shell objects and the echo bot's participant
+    expect(kinds.filter((x) => x === 'spawn')).toHaveLength(9);
+    expect(kinds.filter((x) => x === 'mint')).toHaveLength(7); // the shell's four objects, the echo bot's participant, the troll's two
     const caps = [...k.processes.values()].reduce((n, p) => n + p.cnode.size, 0);
     expect(kinds.filter((x) => x === 'grant')).toHaveLength(caps);
     expect(k.liveCaps).toBe(caps);

@@ -111,7 +111,7 @@ describe('Gate 0', () => {
     expect(k.ledger.last(1)[0]).toMatchObject({ kind: 'defense', detail: 'Gate 0 relabel check turned off' });
     const child = spawnWithGrants(k, shell.pid, 'chat-client', [grant('chat', 'chat', 'client', 200)], { name: 'mallory' });
     expect(capOf(child, 'chat')).toMatchObject({ badge: 200, sourceBadge: 42 });
-    expect(k.ledger.last(1)[0].detail).toBe('relabel succeeded: mallory (pid 8) holds badge 200 instead of 42 and speaks as bob (pid 7) (Gate 0 is off)');
+    expect(k.ledger.last(1)[0].detail).toBe('relabel succeeded: mallory (pid 10) holds badge 200 instead of 42 and speaks as bob (pid 7) (Gate 0 is off)');
     k.step(5);
     const seen = k.call(shell.pid, 'chat_participant', 'poll', { args: [100] });
     if (!seen.ok) throw new Error(seen.error);

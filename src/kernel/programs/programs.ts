@@ -7,7 +7,9 @@
 import type { CapKind } from '../sab/layout';
 import { chatService } from '../services/chat';
 import type { ArgValue, ServiceDef, Value } from '../services/service';
+import { adventureService } from '../services/adventure';
 import { stdioService } from '../services/stdio';
+import { adventureClient, adventureNpc } from './adventure';
 import type { Proof } from '../subject/proof';
 import { chatBot, chatClient } from './chat-client';
 
@@ -59,6 +61,9 @@ export const PROGRAMS: readonly Program[] = [
     body: chatClient,
   },
   { name: 'chat-bot', summary: 'an echo bot: answers every message it hears through its @chat participant', body: chatBot },
+  { name: 'adventure-server', summary: 'serves the adventure game: AdventurePlayer (move, look, take) and AdventureNpc (look only)', body: waitForever, service: adventureService },
+  { name: 'adventure-client', summary: 'play in the terminal with @game (an AdventurePlayer) and @stdio; say speaks through @chat', body: adventureClient },
+  { name: 'adventure-npc', summary: 'a troll that answers in chat when named; it holds no game authority', body: adventureNpc },
 ];
 
 export const programByName = new Map(PROGRAMS.map((p) => [p.name, p]));

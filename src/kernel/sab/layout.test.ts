@@ -12,9 +12,9 @@ describe('SAB layout', () => {
     const frame = new Frame(views.layout.capacity);
     const strings = new StringTable(views);
     expect(readFrame(views, frame)).toBe(true);
-    expect(frame.procRows).toBe(7);
+    expect(frame.procRows).toBe(9);
     const names = Array.from({ length: frame.procRows }, (_, r) => strings.get(frame.proc[PROC.NAME][r]));
-    expect(names).toEqual(['init', 'stdio', 'chat', 'shell', 'echo', 'alice', 'bob']);
+    expect(names).toEqual(['init', 'stdio', 'chat', 'shell', 'echo', 'alice', 'bob', 'adventure', 'troll']);
     expect(PROC_STATES[frame.proc[PROC.STATE][0]]).toBe('ready');
     expect(strings.get(frame.scenarioName)).toBe('Chat on one machine');
     expect(frame.selfPid).toBe(4);

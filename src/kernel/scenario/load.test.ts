@@ -26,7 +26,7 @@ describe('scenario validation', () => {
     s.processes[2].caps[0] = { endpoint: 'chat', client: 'stdio' };
     s.machines[0].name = 'bad name!';
     const errors = errorsOf(s);
-    expect(errors).toContain('processes[1].program: unknown program; known programs: init, shell, idle, stdio-server, chat-server, chat-client, chat-bot');
+    expect(errors).toContain('processes[1].program: unknown program; known programs: init, shell, idle, stdio-server, chat-server, chat-client, chat-bot, adventure-server, adventure-client, adventure-npc');
     expect(errors.some((e) => e.startsWith('processes[2].caps[0]: a cap needs exactly one of "endpoint", "client", "spawner", "object", "mint", "session" (found endpoint, client)'))).toBe(true);
     expect(errors.some((e) => e.startsWith('machines[0].name: must start with a letter'))).toBe(true);
   });
@@ -48,11 +48,11 @@ describe('scenario validation', () => {
     s.processes[3].caps[3].iface = 'ChatBot';
     s.processes.push({ name: 'alice', program: 'shell' });
     const errors = errorsOf(s);
-    expect(errors).toContain('processes[5].caps[0].client: no endpoint named "chatt" (declared: stdio, chat)');
+    expect(errors).toContain('processes[5].caps[0].client: no endpoint named "chatt" (declared: stdio, chat, adventure)');
     expect(errors).toContain('processes[6].machine: no machine named "beta" (declared: alpha)');
     expect(errors).toContain('processes[3].parent: "bob" is not declared before this process (parents must come first)');
     expect(errors).toContain('processes[3].caps[3].iface: "chat-server" has no interface ChatBot (it has Chat, ChatRoot, ChatParticipant, ChatModerator)');
-    expect(errors).toContain('processes[7].name: duplicate process name "alice"');
+    expect(errors).toContain('processes[9].name: duplicate process name "alice"');
     expect(errors).toContain('processes: the scenario needs exactly one process running "shell" (found 2)');
   });
 

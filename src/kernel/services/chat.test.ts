@@ -24,7 +24,7 @@ describe('service objects', () => {
     expect(value(k.call(shell, 'chat_participant', 'send', { args: ['#lobby', 'hello'] }))).toBe(true);
     const events = value(k.call(shell, 'chat_participant', 'poll', { args: [50] })) as { kind: string; from: string; text: string }[];
     expect(events).toContainEqual(expect.objectContaining({ kind: 'message', from: 'you', text: 'hello' }));
-    expect(value(k.call(shell, 'chat_participant', 'who', { args: ['#lobby'] }))).toEqual(['alice', 'bob', 'echo-bot', 'shell', 'you']);
+    expect(value(k.call(shell, 'chat_participant', 'who', { args: ['#lobby'] }))).toEqual(['alice', 'bob', 'echo-bot', 'shell', 'troll', 'you']);
   });
 
   it('wrong interface, unknown method and unknown cap are distinct errors', () => {

@@ -48,8 +48,8 @@ describe('tokenizer', () => {
 describe('shell commands', () => {
   it('ps lists the boot processes', () => {
     const out = text(host(), 'ps');
-    expect(out.split('\n')[0]).toMatch(/^PID\s+PPID\s+MACHINE\s+STATE\s+CAPS\s+PROGRAM\s+NAME$/);
-    for (const name of ['init', 'stdio', 'chat', 'shell', 'echo', 'alice', 'bob']) expect(out).toMatch(new RegExp(`\\b${name}$`, 'm'));
+    expect(out.split('\n')[0]).toMatch(/^PID\s+PPID\s+STATE\s+CAPS\s+NAME\s+PROGRAM$/);
+    for (const name of ['init', 'stdio', 'chat', 'shell', 'echo', 'alice', 'bob', 'adventure', 'troll']) expect(out).toMatch(new RegExp(`\\s${name}\\s+\\S+$`, 'm'));
   });
 
   it('caps shows the shell’s table by default and any pid on request', () => {
@@ -103,7 +103,7 @@ describe('shell commands', () => {
     const h = host();
     expect(h.complete('cl', 2)).toEqual({ from: 0, candidates: ['clear', 'clock'] });
     expect(h.complete('clock st', 8)).toEqual({ from: 6, candidates: ['step'] });
-    expect(h.complete('caps ', 5).candidates).toEqual(['1', '2', '3', '4', '5', '6', '7']);
+    expect(h.complete('caps ', 5).candidates).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9']);
     expect(h.complete('x { a: @chat_', 13)).toEqual({ from: 7, candidates: ['@chat_mod', '@chat_participant', '@chat_root'] });
   });
 
@@ -116,6 +116,14 @@ describe('shell commands', () => {
     h.exec('bogus');
     h.exec('clock run');
     h.advance(1200);
+    h.exec('run "chat-client" with { stdio: client @stdio, chat: @chat_participant }');
+    h.advance(100);
+    h.input('replay me');
+    h.advance(300);
+    h.interrupt();
+    h.exec('defense gate0 off');
+    h.exec('run "chat-client" with { chat: client @chat badge 200 }');
+    h.advance(500);
     const again = replay(JSON.stringify(h.scenario), h.kernel.seed, h.log);
     again.kernel.step(h.kernel.ticks - again.kernel.ticks);
     expect(JSON.stringify(again.kernel.ledger.page(1, 1e6))).toBe(JSON.stringify(h.kernel.ledger.page(1, 1e6)));
@@ -126,8 +134,8 @@ describe('launching programs', () => {
   it('run attaches the terminal; typed lines reach the program through its stdio cap; the echo bot answers', () => {
     const h = host();
     const r = h.exec('run "chat-client" with { stdio: client @stdio, chat: @chat_participant }');
-    expect(r.foreground).toBe(8);
-    expect(h.kernel.foreground).toBe(8);
+    expect(r.foreground).toBe(10);
+    expect(h.kernel.foreground).toBe(10);
     h.kernel.step(50);
     expect(h.kernel.prompt).toBe('#lobby> ');
     h.input('hello everyone');
@@ -137,11 +145,11 @@ describe('launching programs', () => {
     expect(printed).toContain('[#lobby] <echo-bot> echo: hello everyone');
     h.input('/who');
     h.kernel.step(60);
-    expect(h.kernel.console.map((l) => l.text)).toContain('#lobby: alice, bob, echo-bot, shell, you');
+    expect(h.kernel.console.map((l) => l.text)).toContain('#lobby: alice, bob, echo-bot, shell, troll, you');
     h.input('/exit');
     h.kernel.step(60);
     expect(h.kernel.foreground).toBe(0);
-    expect(h.kernel.console.at(-1)).toMatchObject({ style: 'sys', text: '[chat-client (pid 8) exited with code 0]' });
+    expect(h.kernel.console.at(-1)).toMatchObject({ style: 'sys', text: '[chat-client (pid 10) exited with code 0]' });
   });
 
   it('a child without stdio cannot touch the terminal', () => {
@@ -149,7 +157,7 @@ describe('launching programs', () => {
     h.exec('run "chat-client" with { chat: @chat_participant }');
     h.input('/exit');
     h.kernel.step(50);
-    expect(h.kernel.console.filter((l) => l.pid === 8 && l.style !== 'sys')).toEqual([]);
+    expect(h.kernel.console.filter((l) => l.pid === 10 && l.style !== 'sys')).toEqual([]);
   });
 
   it('Ctrl-C kills the foreground program; spawn, wait and kill work with pids and handles', () => {
@@ -157,10 +165,10 @@ describe('launching programs', () => {
     h.exec('run "idle"');
     h.interrupt();
     expect(h.kernel.foreground).toBe(0);
-    expect(h.kernel.console.at(-1)?.text).toBe('[idle (pid 8) was killed]');
-    expect(text(h, 'spawn "idle"')).toBe('spawned idle as pid 9; the shell holds @idle-2 to wait on or kill it');
-    expect(text(h, 'kill @idle-2')).toBe('killed idle (pid 9)');
-    expect(text(h, 'wait 9')).toBe('pid 9 ended with code 137');
+    expect(h.kernel.console.at(-1)?.text).toBe('[idle (pid 10) was killed]');
+    expect(text(h, 'spawn "idle"')).toBe('spawned idle as pid 11; the shell holds @idle-2 to wait on or kill it');
+    expect(text(h, 'kill @idle-2')).toBe('killed idle (pid 11)');
+    expect(text(h, 'wait 11')).toBe('pid 11 ended with code 137');
     expect(text(h, 'caps')).not.toMatch(/@idle-2/); // waiting reaped the handle
     expect(text(h, 'kill 1')).toMatch(/^kill: EPERM: kill: shell \(pid 4\) holds no process handle to pid 1$/);
     expect(text(h, 'wait @chat')).toMatch(/@chat is a client cap, not a process handle \(column 6\)/);
@@ -172,9 +180,9 @@ describe('launching programs', () => {
     expect(text(h, line)).toBe(
       `run: EGATE0: grant "chat: client @chat badge 200" refused. Gate 0: badge 200 differs from the source's badge 42; a delegated client facet cannot be relabeled (column 26). Usage: ${'run "prog" [with { name: @cap, name: client @cap, name: move @cap, … }]'}`,
     );
-    expect(h.kernel.processes.size).toBe(7);
+    expect(h.kernel.processes.size).toBe(9);
     expect(text(h, 'defense gate0 off')).toBe('Gate 0 relabel check is off');
-    expect(h.exec(line).foreground).toBe(8);
+    expect(h.exec(line).foreground).toBe(10);
     expect(h.kernel.ledger.page(1, 1e4).filter((e) => e.kind === 'verdict').map((e) => e.detail.split(':')[0])).toEqual(['relabel blocked', 'relabel succeeded']);
   });
 
@@ -197,13 +205,13 @@ describe('launching programs', () => {
     const h = host();
     const out = text(h, line);
     expect(out).toContain(message);
-    expect(h.kernel.processes.size).toBe(7);
+    expect(h.kernel.processes.size).toBe(9);
     expect(text(h, 'ps')).toMatch(/^PID/); // still working
   });
 
   it('call reaches a service through a cap and shows new caps', () => {
     const h = host();
-    expect(text(h, 'call @chat_participant who "#lobby"')).toBe('["alice","bob","echo-bot","shell","you"]');
+    expect(text(h, 'call @chat_participant who "#lobby"')).toBe('["alice","bob","echo-bot","shell","troll","you"]');
     expect(text(h, 'call @chat_participant kick "#lobby"')).toBe('call: EIFACE: kick belongs to ChatModerator; @chat_participant is a ChatParticipant');
     expect(text(h, 'call @chat_mod kick "#lobby" @chat_participant')).toBe('true');
   });

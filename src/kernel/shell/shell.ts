@@ -131,8 +131,10 @@ const COMMANDS: Command[] = [
     summary: 'list processes',
     run(args, { kernel }) {
       noMore(args, 0);
-      const rows = [...kernel.processes.values()].map((p) => [p.pid, p.parent, kernel.machines[p.machine].name, p.state, p.cnode.size, p.program, p.name]);
-      return table(['PID', 'PPID', 'MACHINE', 'STATE', 'CAPS', 'PROGRAM', 'NAME'], rows);
+      // The machine column only when there is more than one machine: terminals are narrow.
+      const many = kernel.machines.length > 1;
+      const rows = [...kernel.processes.values()].map((p) => [p.pid, p.parent, ...(many ? [kernel.machines[p.machine].name] : []), p.state, p.cnode.size, p.name, p.program]);
+      return table(['PID', 'PPID', ...(many ? ['MACHINE'] : []), 'STATE', 'CAPS', 'NAME', 'PROGRAM'], rows);
     },
   },
   {
