@@ -54,9 +54,13 @@ const caller = [...ck.processes.values()].find((p) => p.program === 'shell')!.pi
 ck.call(caller, 'chat_participant', 'poll', { args: [100] }); // drain
 const CALLS = 10_000;
 const pollArgs = { args: [1] };
-const calls = time(() => {
-  for (let i = 0; i < CALLS; i++) if (!ck.call(caller, 'chat_participant', 'poll', pollArgs).ok) throw new Error('call failed');
-});
+// This machine is shared and noisy: five rounds, the median reported (and the best, for reference).
+const rounds = Array.from({ length: 5 }, () =>
+  time(() => {
+    for (let i = 0; i < CALLS; i++) if (!ck.call(caller, 'chat_participant', 'poll', pollArgs).ok) throw new Error('call failed');
+  }).perSecond,
+).sort((a, b) => a - b);
+const calls = { perSecond: rounds[2], best: rounds[4] };
 const queue: unknown[] = [];
 const bareCalls = time(() => {
   for (let i = 0; i < CALLS; i++) sink += queue.splice(0, 1).length + 1;
@@ -81,7 +85,7 @@ console.log(
     {
       node: process.version,
       spawnExitCyclesPerSecond: spawnExit.perSecond,
-      serviceCallsPerSecond: { value: calls.perSecond * CALLS, baselineBareArraySplice: bareCalls.perSecond * CALLS, target: '>= 1,000,000' },
+      serviceCallsPerSecond: { value: calls.perSecond * CALLS, bestOf5: calls.best * CALLS, baselineBareArraySplice: bareCalls.perSecond * CALLS, target: '>= 1,000,000' },
       capLookupsPerSecond: { byName: byName.perSecond * LOOKUPS, bySlot: bySlot.perSecond * LOOKUPS, baselineBareMapGet: bareMap.perSecond * LOOKUPS },
       sabFrameRead1000Processes: {
         rows: { processes: frame.procRows, caps: frame.capRows },

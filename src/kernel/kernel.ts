@@ -106,6 +106,7 @@ export interface ConsoleEntry {
 
 const STDIN_LIMIT = 64;
 const NO_NAMES: string[] = [];
+const NO_OPTIONS: CallOptions = {};
 const NO_VALUES: Value[] = [];
 
 /**
@@ -531,49 +532,49 @@ export class Kernel implements KernelState {
    * objects, interface), then runs the endpoint's service in the server's context and hands the reply back,
    * inserting any caps it returns into the caller's cnode. The service never learns who called.
    */
-  call(caller: number, capName: string, method: string, opts: CallOptions = {}): CallResult {
+  call(caller: number, capName: string, method: string, opts: CallOptions = NO_OPTIONS): CallResult {
     const p = this.process(caller);
-    const fail = (code: ErrorCode, error: string, object = 0): CallResult => this.callDenied(caller, capName, method, code, error, object);
+    // No closures on the happy path: it allocates only the request and the reply.
     const slot = p.cnode.indexOf(capName);
     const entry = slot >= 0 ? p.cnode.get(slot)! : null;
-    if (!entry) return fail('ENOCAP', `no cap named @${capName}`);
-    if (entry.reserved) return fail('EBUSY', `@${capName} is being moved`);
+    if (!entry) return this.callDenied(caller, capName, method, 'ENOCAP', `no cap named @${capName}`);
+    if (entry.reserved) return this.callDenied(caller, capName, method, 'EBUSY', `@${capName} is being moved`);
     const cap = entry.cap;
     const problem = this.capProblem(cap);
-    if (problem) return fail(problem.code, problem.error, cap.target.kind === 'object' ? cap.target.id : 0);
-    if (cap.target.kind !== 'object') return fail('EINVAL', `@${capName} is a ${cap.kind} cap; it cannot be called`);
+    if (problem) return this.callDenied(caller, capName, method, problem.code, problem.error, cap.target.kind === 'object' ? cap.target.id : 0);
+    if (cap.target.kind !== 'object') return this.callDenied(caller, capName, method, 'EINVAL', `@${capName} is a ${cap.kind} cap; it cannot be called`);
     const obj = this.objects.get(cap.target.id)!;
 
-    if (cap.kind === 'session') return this.sessionCall(p, obj, method, opts, fail);
+    if (cap.kind === 'session') return this.sessionCall(p, obj, method, opts, (code, error, object = 0) => this.callDenied(caller, capName, method, code, error, object));
     if (cap.kind === 'minter') {
-      if (method !== 'mint') return fail('ENOMETHOD', `a mint authority cap has one method, mint(interface, args)`);
+      if (method !== 'mint') return this.callDenied(caller, capName, method, 'ENOMETHOD', `a mint authority cap has one method, mint(interface, args)`);
       const [iface, args] = opts.args ?? [];
       try {
         const minted = this.mintByAuthority(obj.id, String(iface), (args && typeof args === 'object' && !Array.isArray(args) ? args : {}) as Record<string, ArgValue>, caller);
         return this.deliver(p, [{ name: opts.as ?? String(iface).toLowerCase(), cap: minted }], null);
       } catch (e) {
-        if (e instanceof KernelError) return fail(e.code, e.message, obj.id);
+        if (e instanceof KernelError) return this.callDenied(caller, capName, method, e.code, e.message, obj.id);
         throw e;
       }
     }
     if (cap.kind !== 'client' && cap.kind !== 'object') {
-      return fail('EPERM', cap.kind === 'endpoint' ? `@${capName} is the server side of an endpoint: it receives calls, it does not make them` : `@${capName} is a ${cap.kind} cap; it cannot be called`);
+      return this.callDenied(caller, capName, method, 'EPERM', cap.kind === 'endpoint' ? `@${capName} is the server side of an endpoint: it receives calls, it does not make them` : `@${capName} is a ${cap.kind} cap; it cannot be called`);
     }
 
     const ep = cap.kind === 'object' ? this.objects.get(obj.record!.endpoint)! : obj;
     const service = ep.service;
-    if (!service) return fail('EINVAL', `endpoint "${ep.name}" has no service behind it`, ep.id);
+    if (!service) return this.callDenied(caller, capName, method, 'EINVAL', `endpoint "${ep.name}" has no service behind it`, ep.id);
     const iface = cap.kind === 'object' ? obj.record!.iface : service.def.legacyIface;
-    if (opts.iface && opts.iface !== iface) return fail('EIFACE', `@${capName} is a ${iface}, not a ${opts.iface}`, obj.id);
+    if (opts.iface && opts.iface !== iface) return this.callDenied(caller, capName, method, 'EIFACE', `@${capName} is a ${iface}, not a ${opts.iface}`, obj.id);
     if (!service.def.interfaces[iface]?.includes(method)) {
       const owner = Object.entries(service.def.interfaces).find(([, methods]) => methods.includes(method))?.[0];
-      return owner ? fail('EIFACE', `${method} belongs to ${owner}; @${capName} is a ${iface}`, obj.id) : fail('ENOMETHOD', `${iface} has no method ${method}`, obj.id);
+      return owner ? this.callDenied(caller, capName, method, 'EIFACE', `${method} belongs to ${owner}; @${capName} is a ${iface}`, obj.id) : this.callDenied(caller, capName, method, 'ENOMETHOD', `${iface} has no method ${method}`, obj.id);
     }
     const caps: CapArg[] = [];
     for (const name of opts.caps ?? NO_NAMES) {
       const s = p.cnode.indexOf(name);
       const c = s >= 0 ? p.cnode.get(s)!.cap : null;
-      if (!c) return fail('ENOCAP', `argument @${name}: no such cap`);
+      if (!c) return this.callDenied(caller, capName, method, 'ENOCAP', `argument @${name}: no such cap`);
       const target = c.target.kind === 'object' ? this.objects.get(c.target.id) : undefined;
       const mine = target?.record && target.record.endpoint === ep.id && !this.capProblem(c);
       caps.push({ object: mine ? target.id : 0, iface: target?.record?.iface ?? '' });
@@ -588,11 +589,11 @@ export class Kernel implements KernelState {
     ep.counter++;
     if (obj !== ep) obj.counter++;
     const reply: Reply = service.def.handle(service.ctx, service.state, req);
-    if (!reply.ok) return fail(reply.code, reply.error, obj.id);
+    if (!reply.ok) return this.callDenied(caller, capName, method, reply.code, reply.error, obj.id);
     return this.deliver(p, reply.caps ?? [], reply.value ?? null, opts.as);
   }
 
-  private callDenied(caller: number, capName: string, method: string, code: ErrorCode, error: string, object: number): CallResult {
+  private callDenied(caller: number, capName: string, method: string, code: ErrorCode, error: string, object = 0): CallResult {
     this.deny(caller, caller, `${method} on @${capName} by ${this.who(caller)}`, `${code}: ${error}`, object);
     return { ok: false, code, error };
   }
