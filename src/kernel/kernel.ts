@@ -1,7 +1,7 @@
 import { CNode, makeCap, type Cap, type CapTarget, type Origin } from './caps/cnode';
 import { KernelError, type ErrorCode } from './errors';
 import { Ledger } from './ledger/ledger';
-import { Prng } from './prng';
+import { fnv1a, Prng } from './prng';
 import { programByName, type ArgValue, type Syscall, type SyscallResult } from './programs/programs';
 import {
   DEFAULT_CAPACITY,
@@ -28,6 +28,8 @@ export interface Machine {
 export interface ServiceRecord {
   readonly endpoint: number;
   readonly selector: number; // opaque to holders: scoped to the endpoint, never shown or typed
+  /** A short opaque tag the UI may show to tell objects apart: a hash, never the selector itself. */
+  readonly tag: number;
   iface: string;
   generation: number;
   state: ObjectState;
@@ -256,7 +258,8 @@ export class Kernel implements KernelState {
       this.topology++;
     } else {
       obj = this.createObject('service', ep.machine, ep.owner, label);
-      obj.record = { endpoint: ep.id, selector: ep.service.records.length + 1, iface, generation: 1, state: 'live', data };
+      const selector = ep.service.records.length + 1;
+      obj.record = { endpoint: ep.id, selector, tag: fnv1a(`${this.seed}:${ep.id}:${selector}`) & 0xffff, iface, generation: 1, state: 'live', data };
       ep.service.records.push(obj.id);
     }
     this.intern(iface);

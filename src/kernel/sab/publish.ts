@@ -1,5 +1,4 @@
 import type { Kernel } from '../kernel';
-import { fnv1a } from '../prng';
 import {
   CAP,
   CAP_FLAG,
@@ -106,8 +105,7 @@ export class Publisher {
         c[CAP.FLAGS][row] = (cap.badge !== cap.sourceBadge ? CAP_FLAG.RELABELED : 0) | (k.capProblem(cap) ? CAP_FLAG.DEAD : 0);
         c[CAP.IFACE][row] = obj?.record ? k.intern(obj.record.iface) : 0;
         c[CAP.GENERATION][row] = cap.generation;
-        // An opaque tag for the receiver selector: enough to tell two objects apart, never the selector itself.
-        c[CAP.TAG][row] = obj?.record ? fnv1a(`${k.seed}:${obj.record.endpoint}:${obj.record.selector}`) & 0xffff : 0;
+        c[CAP.TAG][row] = obj?.record?.tag ?? 0;
         c[CAP.ORIGIN][row] = originIndex.get(o.how)!;
         c[CAP.ORIGIN_PID][row] = o.how === 'minted' ? o.by : o.how === 'copied' || o.how === 'moved' ? o.from : 0;
         c[CAP.ORIGIN_SLOT][row] = o.how === 'copied' || o.how === 'moved' ? o.slot : -1;
