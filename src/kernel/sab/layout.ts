@@ -344,14 +344,26 @@ function copyColumns(from: Int32Array[], to: Int32Array[], rows: number) {
 }
 
 /**
+ * Run `read` under the seqlock: skipped while the writer is mid-publish (odd SEQ), retried if SEQ moved during
+ * the read. Null if the writer kept the lock for `maxTries` attempts, or died holding it: callers try next frame.
+ */
+function underSeqlock<T>(h: Int32Array, maxTries: number, read: (seq: number) => T): T | null {
+  for (let attempt = 0; attempt < maxTries; attempt++) {
+    const s1 = Atomics.load(h, H.SEQ);
+    if (s1 & 1) continue;
+    const result = read(s1);
+    if (Atomics.load(h, H.SEQ) === s1) return result;
+  }
+  return null;
+}
+
+/**
  * Copy the current state into `frame` under the seqlock. Returns false if the writer kept the lock busy for
  * `maxTries` attempts (the caller simply tries again next frame).
  */
 export function readFrame(v: SabViews, frame: Frame, maxTries = 8): boolean {
   const h = v.header;
-  for (let attempt = 0; attempt < maxTries; attempt++) {
-    const s1 = Atomics.load(h, H.SEQ);
-    if (s1 & 1) continue;
+  const copied = underSeqlock(h, maxTries, (seq) => {
     const procRows = h[H.PROC_ROWS];
     const capRows = h[H.CAP_ROWS];
     const objRows = h[H.OBJ_ROWS];
@@ -360,29 +372,31 @@ export function readFrame(v: SabViews, frame: Frame, maxTries = 8): boolean {
     copyColumns(v.cap, frame.cap, capRows);
     copyColumns(v.obj, frame.obj, objRows);
     copyColumns(v.machine, frame.machine, machineRows);
-    frame.time = v.time[0];
-    frame.topology = h[H.TOPOLOGY];
-    frame.ledgerHead = h[H.LEDGER_HEAD];
-    frame.stringCount = h[H.STRING_COUNT];
-    frame.running = h[H.CLOCK_RUNNING] === 1;
-    frame.speed = h[H.SPEED_MILLI] / 1000;
-    frame.ticks = h[H.TICKS];
-    frame.scenarioName = h[H.SCENARIO_NAME];
-    frame.scenarioGen = h[H.SCENARIO_GEN];
-    frame.selfPid = h[H.SELF_PID];
-    frame.consoleHead = h[H.CONSOLE_HEAD];
-    frame.foreground = h[H.FOREGROUND];
-    frame.prompt = h[H.PROMPT];
-    frame.defenses = h[H.DEFENSES];
-    if (Atomics.load(h, H.SEQ) !== s1) continue;
-    frame.seq = s1;
-    frame.procRows = procRows;
-    frame.capRows = capRows;
-    frame.objRows = objRows;
-    frame.machineRows = machineRows;
-    return true;
-  }
-  return false;
+    return {
+      seq,
+      procRows,
+      capRows,
+      objRows,
+      machineRows,
+      time: v.time[0],
+      topology: h[H.TOPOLOGY],
+      ledgerHead: h[H.LEDGER_HEAD],
+      stringCount: h[H.STRING_COUNT],
+      running: h[H.CLOCK_RUNNING] === 1,
+      speed: h[H.SPEED_MILLI] / 1000,
+      ticks: h[H.TICKS],
+      scenarioName: h[H.SCENARIO_NAME],
+      scenarioGen: h[H.SCENARIO_GEN],
+      selfPid: h[H.SELF_PID],
+      consoleHead: h[H.CONSOLE_HEAD],
+      foreground: h[H.FOREGROUND],
+      prompt: h[H.PROMPT],
+      defenses: h[H.DEFENSES],
+    };
+  });
+  if (!copied) return false;
+  Object.assign(frame, copied); // only a consistent copy lands in the frame's scalar fields
+  return true;
 }
 
 export interface LedgerEntry {
@@ -415,9 +429,7 @@ export function readLedger(
   maxTries = 8,
 ): { entries: LedgerEntry[]; firstAvailable: number; head: number } | null {
   const ring = v.layout.capacity.ledgerRing;
-  for (let attempt = 0; attempt < maxTries; attempt++) {
-    const s1 = Atomics.load(v.header, H.SEQ);
-    if (s1 & 1) continue;
+  return underSeqlock(v.header, maxTries, () => {
     const head = v.header[H.LEDGER_HEAD];
     const firstAvailable = Math.max(1, head - ring + 1);
     const entries: LedgerEntry[] = [];
@@ -435,17 +447,14 @@ export function readLedger(
         detail: decodeUtf8(v.ledgerDetail.subarray(at, at + len)),
       });
     }
-    if (Atomics.load(v.header, H.SEQ) === s1) return { entries, firstAvailable, head };
-  }
-  return null; // the writer held the lock throughout (or died mid-publish): try again next frame
+    return { entries, firstAvailable, head };
+  });
 }
 
 /** Console lines numbered [from, head] still in the ring (older ones are gone: the UI reports how many). */
 export function readConsole(v: SabViews, from: number, maxTries = 8): { lines: ConsoleLine[]; firstAvailable: number; head: number } | null {
   const ring = v.layout.capacity.consoleLines;
-  for (let attempt = 0; attempt < maxTries; attempt++) {
-    const s1 = Atomics.load(v.header, H.SEQ);
-    if (s1 & 1) continue;
+  return underSeqlock(v.header, maxTries, () => {
     const head = v.header[H.CONSOLE_HEAD];
     const firstAvailable = Math.max(1, head - ring + 1);
     const lines: ConsoleLine[] = [];
@@ -460,9 +469,8 @@ export function readConsole(v: SabViews, from: number, maxTries = 8): { lines: C
         text: decodeUtf8(v.consoleText.subarray(at, at + len)),
       });
     }
-    if (Atomics.load(v.header, H.SEQ) === s1) return { lines, firstAvailable, head };
-  }
-  return null;
+    return { lines, firstAvailable, head };
+  });
 }
 
 /**
