@@ -520,7 +520,7 @@ export class Kernel implements KernelState {
       data: <T>(object: number) => k.objects.get(object)?.record?.data as T,
       close: (object) => k.close(object, ep.owner),
       revoke: (object) => k.revoke(object, ep.owner),
-      verifyProof: (proof, root, request) => k.proofs.verify(proof, root, requestDigest(request), k.time),
+      verifyProof: (proof, root, request) => k.proofs.verify(proof, root, ep.name, requestDigest(request), k.time),
       write: (text, style) => k.write(k.foreground || ep.owner, text, style),
       readInput: () => k.stdin.shift() ?? null,
       setPrompt: (prompt) => {
@@ -611,18 +611,22 @@ export class Kernel implements KernelState {
     return { ok: true, value, caps: names };
   }
 
-  /** The kernel serves UserSession: deriveProof(request, freshnessMs) scoped to the root passed as a cap argument. */
+  /**
+   * The kernel serves UserSession: deriveProof(request, freshnessMs, audience?) scoped to the root passed as a cap
+   * argument; the audience defaults to the service the root belongs to (its endpoint's name).
+   */
   private sessionCall(p: Process, session: KernelObject, method: string, opts: CallOptions, fail: (code: ErrorCode, error: string, object?: number) => CallResult): CallResult {
-    if (method !== 'deriveProof') return fail('ENOMETHOD', `UserSession has one method, deriveProof(request, freshnessMs) with the service root as a cap argument`);
-    const [request, freshness] = opts.args ?? [];
+    if (method !== 'deriveProof') return fail('ENOMETHOD', `UserSession has one method, deriveProof(request, freshnessMs, audience?) with the service root as a cap argument`);
+    const [request, freshness, audienceArg] = opts.args ?? [];
     const rootName = opts.caps?.[0];
     const rootSlot = rootName ? p.cnode.indexOf(rootName) : -1;
     const root = rootSlot >= 0 ? p.cnode.get(rootSlot)!.cap : null;
     const rootObj = root?.target.kind === 'object' ? this.objects.get(root.target.id) : undefined;
     if (!root || !rootObj?.record || this.capProblem(root)) return fail('EINVAL', 'deriveProof needs the service root it is for as a cap argument');
     const ms = typeof freshness === 'number' && freshness > 0 ? Math.min(freshness, MAX_FRESHNESS_MS) : 5000;
-    const proof = this.proofs.derive(session.subject!, rootObj.id, requestDigest(request ?? null), this.time, ms);
-    this.record('grant', p.pid, p.pid, `${this.who(p.pid)} derived a proof for subject "${session.subject}" scoped to ${rootObj.name}, valid ${ms} ms`, rootObj.id);
+    const audience = typeof audienceArg === 'string' ? audienceArg.slice(0, 40) : (this.objects.get(rootObj.record.endpoint)?.name ?? '');
+    const proof = this.proofs.derive(session.subject!, rootObj.id, audience, requestDigest(request ?? null), this.time, ms);
+    this.record('grant', p.pid, p.pid, `${this.who(p.pid)} derived a proof for subject "${session.subject}" scoped to ${rootObj.name}, audience "${audience}", valid ${ms} ms`, rootObj.id);
     return { ok: true, value: proof as unknown as Value, caps: [] };
   }
 

@@ -15,8 +15,8 @@ const value = (r: CallResult) => {
   if (!r.ok) throw new Error(`${r.code}: ${r.error}`);
   return r.value;
 };
-const proofFor = (k: Kernel, shell: number, request: object, ms = 5000) =>
-  value(k.call(shell, 'session', 'deriveProof', { args: [request as never, ms], caps: ['chat_root'] })) as unknown as Proof;
+const proofFor = (k: Kernel, shell: number, request: object, ms = 5000, audience?: string) =>
+  value(k.call(shell, 'session', 'deriveProof', { args: [request as never, ms, ...(audience ? [audience] : [])], caps: ['chat_root'] })) as unknown as Proof;
 
 describe('service objects', () => {
   it('a participant object is the authority: send needs no identity, and others see who sent it', () => {
@@ -95,7 +95,8 @@ describe('subject binding', () => {
     const proof = proofFor(k, shell, request);
     expect(join(proof, ['#dev', 'someone-else'])).toMatchObject({ ok: false, error: expect.stringContaining('another request') });
     expect(join({ ...proof, subject: 'root' })).toMatchObject({ ok: false, error: expect.stringContaining('bad MAC') });
-    expect(join({ ...proof, audience: proof.audience + 1 })).toMatchObject({ ok: false, error: expect.stringContaining('bad MAC') });
+    expect(join({ ...proof, root: proof.root + 1 })).toMatchObject({ ok: false, error: expect.stringContaining('bad MAC') });
+    expect(join(proofFor(k, shell, request, 5000, 'adventure'))).toMatchObject({ ok: false, error: 'join refused: the proof is for audience "adventure", not "chat"' });
     expect(join(null)).toMatchObject({ ok: false, error: expect.stringContaining('no subject proof') });
     // a proof for another root: derive against the participant object instead of the root
     const other = value(k.call(shell, 'session', 'deriveProof', { args: [request, 5000], caps: ['chat_participant'] })) as unknown as Proof;

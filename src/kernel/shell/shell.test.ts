@@ -152,6 +152,20 @@ describe('launching programs', () => {
     expect(h.kernel.console.at(-1)).toMatchObject({ style: 'sys', text: '[chat-client (pid 10) exited with code 0]' });
   });
 
+  it('given the ChatRoot and a session instead, chat-client derives a proof and joins as the session subject', () => {
+    const h = host();
+    h.exec('run "chat-client" with { stdio: client @stdio, chat: @chat_root, session: @session }');
+    h.kernel.step(50);
+    h.input('/who');
+    h.kernel.step(60);
+    const out = h.kernel.console.map((l) => l.text);
+    expect(out).toContain('chat-client: connected. You are in #lobby. /join #channel, /leave, /who, /exit; anything else is sent.');
+    expect(out).toContain('#lobby: alice, bob, chat-client, echo-bot, shell, troll, you');
+    const child = h.kernel.process(10);
+    expect(child.cnode.lookup('participant').cap.origin).toEqual({ how: 'minted', by: 3 }); // minted by the chat server
+    expect(h.kernel.ledger.page(1, 1e4).some((e) => /derived a proof for subject "you" scoped to ChatRoot, audience "chat"/.test(e.detail))).toBe(true);
+  });
+
   it('a child without stdio cannot touch the terminal', () => {
     const h = host();
     h.exec('run "chat-client" with { chat: @chat_participant }');

@@ -4,14 +4,15 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Value } from '../services/service';
 
 /**
- * Subject binding (capOS): a UserSession derives a proof scoped to one service root (audience), one request
- * (digest), and a freshness window. The root checks it before minting an object; afterwards possession of the
+ * Subject binding (capOS): a UserSession derives a proof scoped to one service root, one audience (the service
+ * it is meant for), one request (digest), and a freshness window. The root checks it before minting an object; afterwards possession of the
  * object is the authority and no call carries identity. Proofs are MACed with a key only the kernel holds
  * (derived from the seed, so replays match), so a holder can neither forge nor re-scope one.
  */
 export interface Proof {
   subject: string;
-  audience: number; // the service root's object id
+  root: number; // the service root's object id
+  audience: string; // the service the proof is meant for (the root's endpoint name)
   digest: string; // hex SHA-256 of the canonical request
   issuedAt: number; // virtual ms
   expiresAt: number;
@@ -36,7 +37,8 @@ export function requestDigest(request: Value): string {
   return bytesToHex(sha256(utf8ToBytes(canonical(request))));
 }
 
-const macInput = (p: Omit<Proof, 'mac'>) => utf8ToBytes(canonical({ subject: p.subject, audience: p.audience, digest: p.digest, issuedAt: p.issuedAt, expiresAt: p.expiresAt }));
+const macInput = (p: Omit<Proof, 'mac'>) =>
+  utf8ToBytes(canonical({ subject: p.subject, root: p.root, audience: p.audience, digest: p.digest, issuedAt: p.issuedAt, expiresAt: p.expiresAt }));
 
 export class ProofAuthority {
   private key: Uint8Array;
@@ -45,17 +47,18 @@ export class ProofAuthority {
     this.key = sha256(utf8ToBytes(`capplay subject proof key/${seed}`));
   }
 
-  derive(subject: string, audience: number, digest: string, now: number, freshnessMs: number): Proof {
-    const body = { subject, audience, digest, issuedAt: now, expiresAt: now + freshnessMs };
+  derive(subject: string, root: number, audience: string, digest: string, now: number, freshnessMs: number): Proof {
+    const body = { subject, root, audience, digest, issuedAt: now, expiresAt: now + freshnessMs };
     return { ...body, mac: bytesToHex(hmac(sha256, this.key, macInput(body))) };
   }
 
   /** The subject if the proof is genuine, for this audience and request, and fresh; otherwise why not. */
-  verify(proof: Proof | null, audience: number, digest: string, now: number): { ok: true; subject: string } | { ok: false; why: string } {
+  verify(proof: Proof | null, root: number, audience: string, digest: string, now: number): { ok: true; subject: string } | { ok: false; why: string } {
     if (!proof || typeof proof !== 'object') return { ok: false, why: 'no subject proof' };
     const expected = bytesToHex(hmac(sha256, this.key, macInput(proof)));
     if (typeof proof.mac !== 'string' || proof.mac !== expected) return { ok: false, why: 'the proof was not issued by a session (bad MAC)' };
-    if (proof.audience !== audience) return { ok: false, why: 'the proof is scoped to another service root' };
+    if (proof.root !== root) return { ok: false, why: 'the proof is scoped to another service root' };
+    if (proof.audience !== audience) return { ok: false, why: `the proof is for audience "${proof.audience}", not "${audience}"` };
     if (proof.digest !== digest) return { ok: false, why: 'the proof is scoped to another request' };
     if (now < proof.issuedAt) return { ok: false, why: 'the proof is not valid yet' };
     if (now > proof.expiresAt) return { ok: false, why: `the proof expired at ${proof.expiresAt} ms (now ${now} ms)` };
