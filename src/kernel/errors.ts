@@ -15,7 +15,8 @@ export type ErrorCode =
   | 'ECLOSED' // the service object was closed
   | 'EREVOKED' // the service object was revoked
   | 'EPROOF' // a subject proof is expired, mis-scoped or forged
-  | 'ESERVICE'; // the service refused the request (its own reason follows)
+  | 'ESERVICE' // the service refused the request (its own reason follows)
+  | 'EAGAIN'; // not enough energy right now: the operation waits for a refill
 
 export class KernelError extends Error {
   constructor(

@@ -1,5 +1,7 @@
 import { CNode, makeCap, type Cap, type CapTarget, type Origin } from './caps/cnode';
 import { KernelError, type ErrorCode } from './errors';
+import { charge, newMeter, periodOf as periodOfTier, refillIfDue, SPAWN_TIER, VERBS, type Meter, type Tier, type Verb } from './energy/kinetic';
+import { spawnWithGrants } from './caps/transfer';
 import { Ledger } from './ledger/ledger';
 import { fnv1a, Prng } from './prng';
 import { programByName, type ArgValue, type Syscall, type SyscallResult } from './programs/programs';
@@ -65,6 +67,15 @@ export interface Process {
   resume: SyscallResult | undefined;
   fiber: Generator<Syscall, void, SyscallResult | undefined> | null;
   exitCode: number | null;
+  /** Energy: balance, budget, Spectrum tier, next refill. */
+  readonly meter: Meter;
+  /** A syscall waiting for energy (the fiber's own, or its server's); run before the fiber resumes. */
+  pending: Syscall | null;
+  /** When the current syscall was first attempted, and how long the last one waited (virtual ms). */
+  issuedAt: number;
+  latency: number;
+  /** Energy spent in all (for `top`). */
+  spent: number;
 }
 
 /** A cap for a new process, and how it was derived (for the ledger and Gate 0). */
@@ -80,6 +91,8 @@ export interface SpawnOptions {
   grants?: Grant[];
   /** Who the grants are recorded as coming from; defaults to the parent. Boot wiring passes 0 (the kernel). */
   grantedBy?: number;
+  /** Spectrum tier; a spawned fiber starts at the lowest unless boot wiring says otherwise. */
+  tier?: Tier;
 }
 
 export interface CallOptions {
@@ -89,9 +102,12 @@ export interface CallOptions {
   proof?: Proof | null;
   /** Name for a cap the reply hands back (default: the name the service suggests). */
   as?: string;
+  /** The caller already paid for the CALL (the scheduler charges a fiber before it runs the verb). */
+  prepaid?: boolean;
 }
 
-export type CallResult = { ok: true; value: Value; caps: string[] } | { ok: false; code: ErrorCode; error: string };
+/** A refusal; EAGAIN carries when energy returns (the caller's or the frozen server's), so a fiber can wait for it. */
+export type CallResult = { ok: true; value: Value; caps: string[] } | { ok: false; code: ErrorCode; error: string; retryAt?: number };
 
 /** The world's mutable state, read by the publisher and the shell. */
 export interface KernelState {
@@ -107,6 +123,8 @@ export interface ConsoleEntry {
 }
 
 const STDIN_LIMIT = 64;
+/** A safety valve, not a time slice: without energy metering a fiber may run this many verbs per tick. */
+export const MAX_VERBS_PER_TICK = 64;
 const NO_NAMES: string[] = [];
 const NO_OPTIONS: CallOptions = {};
 const NO_VALUES: Value[] = [];
@@ -193,6 +211,34 @@ export class Kernel implements KernelState {
     this.defenses[id] = on;
     const label = DEFENSES.find((d) => d.id === id)!.label;
     this.record('defense', by, 0, `${label} turned ${on ? 'on' : 'off'}`);
+  }
+
+  // ── energy ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Pay for `verb` out of `p`'s balance; free while the "energy budgets" defense is off. */
+  pay(p: Process, verb: Verb): boolean {
+    if (!this.defenses.energy) return true;
+    if (!charge(p.meter, verb)) return false;
+    p.spent += VERBS[verb];
+    return true;
+  }
+
+  /** For operations run on a user's behalf (shell commands): pay now, or say when the energy returns. */
+  payOrThrow(p: Process, verb: Verb): void {
+    if (!this.pay(p, verb)) throw new KernelError('EAGAIN', this.frozenWhy(p, verb));
+  }
+
+  private frozenWhy(p: Process, verb: Verb): string {
+    return `${this.who(p.pid)} has ${p.meter.energy} J and ${verb} costs ${VERBS[verb]} J: frozen until its refill at ${p.meter.nextRefill} ms`;
+  }
+
+  /** Raise or lower a fiber's Spectrum tier (authority is checked by the caller: see the shell's `tier`). */
+  setTier(pid: number, tier: Tier, by: number): void {
+    const p = this.process(pid);
+    const from = p.meter.tier;
+    p.meter.tier = tier;
+    p.meter.nextRefill = Math.min(p.meter.nextRefill, this.time + periodOfTier(tier));
+    this.record('grant', by, pid, `${this.who(pid)} moved from tier ${from} to ${tier} by ${by ? this.who(by) : 'the kernel'}`);
   }
 
   // ── machines and objects ───────────────────────────────────────────────────────────────────────────────────
@@ -363,6 +409,11 @@ export class Kernel implements KernelState {
       resume: undefined,
       fiber: null,
       exitCode: null,
+      meter: newMeter(this.time, opts.tier ?? SPAWN_TIER),
+      pending: null,
+      issuedAt: 0,
+      latency: 0,
+      spent: 0,
     };
     this.processes.set(pid, proc);
     this.topology++;
@@ -377,7 +428,7 @@ export class Kernel implements KernelState {
       const obj = c.target.kind === 'object' ? this.objects.get(c.target.id) : undefined;
       return { kind: c.kind, iface: obj?.record?.iface ?? '' };
     };
-    proc.fiber = prog.body({ pid, name, args: proc.args, random, cap });
+    proc.fiber = prog.body({ pid, name, args: proc.args, random, cap, now: () => this.time });
     return proc;
   }
 
@@ -567,6 +618,13 @@ export class Kernel implements KernelState {
     const ep = cap.kind === 'object' ? this.objects.get(obj.record!.endpoint)! : obj;
     const service = ep.service;
     if (!service) return this.callDenied(caller, capName, method, 'EINVAL', `endpoint "${ep.name}" has no service behind it`, ep.id);
+    // Energy: the caller pays the CALL, the server the RETURN. Short of either, the call waits (EAGAIN + when).
+    const server = this.processes.get(ep.owner);
+    if (this.defenses.energy && server && server.meter.energy < VERBS.SEND) {
+      return { ok: false, code: 'EAGAIN', error: this.frozenWhy(server, 'SEND'), retryAt: server.meter.nextRefill };
+    }
+    if (!opts.prepaid && !this.pay(p, 'SEND')) return { ok: false, code: 'EAGAIN', error: this.frozenWhy(p, 'SEND'), retryAt: p.meter.nextRefill };
+    if (server) this.pay(server, 'SEND');
     const iface = cap.kind === 'object' ? obj.record!.iface : service.def.legacyIface;
     if (opts.iface && opts.iface !== iface) return this.callDenied(caller, capName, method, 'EIFACE', `@${capName} is a ${iface}, not a ${opts.iface}`, obj.id);
     if (!service.def.interfaces[iface]?.includes(method)) {
@@ -641,6 +699,7 @@ export class Kernel implements KernelState {
     this.time += 1;
     this.ticks++;
     for (const p of [...this.processes.values()]) {
+      if (refillIfDue(p.meter, this.time) && p.state === 'frozen') p.state = 'ready';
       if (p.state === 'sleeping' && p.wakeAt <= this.time) {
         p.state = 'ready';
         p.resume = { ok: true };
@@ -649,28 +708,49 @@ export class Kernel implements KernelState {
     }
   }
 
+  /**
+   * Run a fiber's verbs until it sleeps, blocks, freezes for want of energy, or exits. Energy is the limit, not
+   * a time slice; MAX_VERBS_PER_TICK only keeps an unmetered fiber from stalling the simulation.
+   */
   private run(p: Process): void {
     if (!p.fiber) return;
-    p.state = 'running';
     p.runs++;
-    let next: IteratorResult<Syscall, void>;
-    try {
-      const resume = p.resume;
-      p.resume = undefined;
-      next = p.fiber.next(resume);
-    } catch (e) {
-      this.exit(p.pid, 134, `crashed: ${e instanceof Error ? e.message : String(e)}`);
-      return;
+    for (let n = 0; n < MAX_VERBS_PER_TICK; n++) {
+      let call = p.pending;
+      if (!call) {
+        p.state = 'running';
+        let next: IteratorResult<Syscall, void>;
+        try {
+          const resume = p.resume;
+          p.resume = undefined;
+          next = p.fiber.next(resume);
+        } catch (e) {
+          this.exit(p.pid, 134, `crashed: ${e instanceof Error ? e.message : String(e)}`);
+          return;
+        }
+        if (!this.processes.has(p.pid)) return; // it was reaped while running (e.g. a call killed it)
+        if (next.done) {
+          this.exit(p.pid, 0);
+          return;
+        }
+        call = next.value;
+        p.issuedAt = this.time;
+      }
+      p.pending = null;
+      this.syscall(p, call);
+      if (p.state !== 'ready' || !this.processes.has(p.pid)) return;
     }
-    if (!this.processes.has(p.pid)) return; // it was reaped while running (e.g. a call killed it)
-    if (next.done) {
-      this.exit(p.pid, 0);
-      return;
-    }
-    this.syscall(p, next.value);
   }
 
+  /** Execute one syscall, charging its verb first; a fiber that cannot pay freezes with the syscall pending. */
   private syscall(p: Process, call: Syscall): void {
+    const verb = verbOf(call);
+    if (verb && !this.pay(p, verb)) {
+      p.pending = call;
+      p.state = 'frozen';
+      return;
+    }
+    p.latency = this.time - p.issuedAt;
     switch (call.op) {
       case 'sleep':
         p.state = 'sleeping';
@@ -682,9 +762,34 @@ export class Kernel implements KernelState {
       case 'exit':
         this.exit(p.pid, call.code);
         return;
-      case 'call': {
-        const r = this.call(p.pid, call.cap, call.method, { args: call.args, caps: call.caps, proof: call.proof, as: call.as });
+      case 'spawn': {
+        let result: SyscallResult;
+        try {
+          const child = spawnWithGrants(this, p.pid, call.program, call.grants ?? [], { name: call.name, prepaid: true });
+          result = { ok: true, value: child.pid };
+        } catch (e) {
+          if (!(e instanceof KernelError)) throw e;
+          result = { ok: false, code: e.code, error: e.message };
+        }
         if (!this.processes.has(p.pid)) return;
+        p.state = 'ready';
+        p.resume = result;
+        return;
+      }
+      case 'call': {
+        const r = this.call(p.pid, call.cap, call.method, { args: call.args, caps: call.caps, proof: call.proof, as: call.as, prepaid: true });
+        if (!this.processes.has(p.pid)) return;
+        if (!r.ok && r.code === 'EAGAIN' && r.retryAt !== undefined) {
+          // The server is frozen: give the CALL back and wait for its refill (latency, not an error).
+          if (this.defenses.energy) {
+            p.meter.energy += VERBS.SEND;
+            p.spent -= VERBS.SEND;
+          }
+          p.pending = call;
+          p.state = 'sleeping';
+          p.wakeAt = Math.max(this.time + 1, r.retryAt);
+          return;
+        }
         p.state = 'ready';
         p.resume = r.ok ? { ok: true, value: r.value, caps: r.caps } : { ok: false, code: r.code, error: r.error };
         return;
@@ -704,6 +809,20 @@ export class Kernel implements KernelState {
     if (!(speed > 0 && speed <= 100)) throw new KernelError('EINVAL', `speed must be a number in (0, 100], got ${speed}`);
     this.speed = speed;
     this.record('clock', by, 0, `clock speed ×${speed}`);
+  }
+}
+
+/** The verb a syscall is charged as (null: free). */
+function verbOf(call: Syscall): Verb | null {
+  switch (call.op) {
+    case 'sleep':
+      return 'TICK';
+    case 'call':
+      return 'SEND';
+    case 'spawn':
+      return 'SPAWN';
+    default:
+      return null;
   }
 }
 

@@ -84,8 +84,17 @@ function badgeOwner(k: Kernel, cap: Cap, except: number): string | null {
  * Spawn `program` as a child of `parentPid` holding exactly the granted caps. Every grant is checked before
  * anything changes: a refused grant means no child and no cap moved.
  */
-export function spawnWithGrants(k: Kernel, parentPid: number, program: string, grants: GrantSpec[], opts: { name?: string; args?: Record<string, ArgValue> } = {}): Process {
+export function spawnWithGrants(
+  k: Kernel,
+  parentPid: number,
+  program: string,
+  grants: GrantSpec[],
+  opts: { name?: string; args?: Record<string, ArgValue>; prepaid?: boolean } = {},
+): Process {
   const parent = k.process(parentPid);
+  // SPAWN authority is a spawner cap on the parent's machine; nothing is ambient.
+  const spawner = [...parent.cnode.entries()].some(([, s]) => s.cap.kind === 'spawner' && !k.capProblem(s.cap));
+  if (!spawner) throw new KernelError('EPERM', `${k.who(parentPid)} holds no spawner cap`);
   const seen = new Set<string>();
   for (const g of grants) {
     if (seen.has(g.name)) throw new GrantError('EINVAL', `grant name "${g.name}" is used twice`, g);
@@ -95,6 +104,7 @@ export function spawnWithGrants(k: Kernel, parentPid: number, program: string, g
   const moves = derived.filter((d) => d.g.mode === 'move');
   if (new Set(moves.map((d) => d.slot)).size !== moves.length) throw new GrantError('EINVAL', 'the same cap is moved twice', moves[0].g);
   k.checkSpawn(parentPid, program, grants.length);
+  if (!opts.prepaid) k.payOrThrow(parent, 'SPAWN');
 
   for (const m of moves) parent.cnode.setReserved(m.slot, true); // reserve
   let child: Process;
@@ -134,6 +144,7 @@ export function grantTo(k: Kernel, fromPid: number, toPid: number, g: GrantSpec)
     throw new GrantError('EPERM', `grant "${describe(g)}": ${k.who(fromPid)} holds no process handle to pid ${toPid}`, g);
   }
   const d = derive(k, from, k.who(toPid), g);
+  k.payOrThrow(from, 'GRANT');
   if (g.mode === 'move') from.cnode.setReserved(d.slot, true); // reserve
   let slot: number;
   try {

@@ -10,7 +10,9 @@ import type { ArgValue, ServiceDef, Value } from '../services/service';
 import { adventureService } from '../services/adventure';
 import { stdioService } from '../services/stdio';
 import { adventureClient, adventureNpc } from './adventure';
+import { bomblet, flooder, forkbomb, pinger } from './load';
 import type { Proof } from '../subject/proof';
+import type { GrantSpec } from '../caps/transfer';
 import { chatBot, chatClient } from './chat-client';
 
 export type { ArgValue };
@@ -20,7 +22,9 @@ export type Syscall =
   | { op: 'wait' } // block until the kernel wakes the process (servers, init, the shell)
   | { op: 'exit'; code: number }
   /** CALL on a cap; `caps` are cap names passed as arguments, `as` names a cap the reply hands back. */
-  | { op: 'call'; cap: string; method: string; args?: Value[]; caps?: string[]; proof?: Proof | null; as?: string };
+  | { op: 'call'; cap: string; method: string; args?: Value[]; caps?: string[]; proof?: Proof | null; as?: string }
+  /** SPAWN a program; needs a spawner cap. Grants as in the shell: copy, move or client facet of caps it holds. */
+  | { op: 'spawn'; program: string; name?: string; grants?: GrantSpec[] };
 
 /** What a syscall gives back to the program. */
 export type SyscallResult = { ok: true; value?: Value; caps?: string[] } | { ok: false; code: string; error: string };
@@ -31,6 +35,8 @@ export interface ProgramContext {
   readonly args: Readonly<Record<string, ArgValue>>;
   /** Deterministic randomness in [0, n). */
   random(n: number): number;
+  /** The virtual clock, in ms. */
+  now(): number;
   /** What the process holds under `name` (its own table: no authority is gained by looking). */
   cap(name: string): { kind: CapKind; iface: string } | null;
 }
@@ -64,6 +70,10 @@ export const PROGRAMS: readonly Program[] = [
   { name: 'adventure-server', summary: 'serves the adventure game: AdventurePlayer (move, look, take) and AdventureNpc (look only)', body: waitForever, service: adventureService },
   { name: 'adventure-client', summary: 'play in the terminal with @game (an AdventurePlayer) and @stdio; say speaks through @chat', body: adventureClient },
   { name: 'adventure-npc', summary: 'a troll that answers in chat when named; it holds no game authority', body: adventureNpc },
+  { name: 'forkbomb', summary: 'spawns bomblets as fast as it can pay (needs @spawner); budgets cap it at 4 per refill', body: forkbomb },
+  { name: 'bomblet', summary: 'a fork bomb’s child: holds nothing, lingers 3 s, ends', body: bomblet },
+  { name: 'flooder', summary: 'floods #flood through @chat; budgets cap it at 400 sends per refill', body: flooder },
+  { name: 'pinger', summary: 'asks @chat who is in #lobby every 100 ms and reports its latency on @stdio', body: pinger },
 ];
 
 export const programByName = new Map(PROGRAMS.map((p) => [p.name, p]));

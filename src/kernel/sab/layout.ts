@@ -83,8 +83,10 @@ export const H = {
 export const HEADER_WORDS = 64;
 export const HEADER_TIME_BYTE = 32 * 4; // Float64 virtual time in ms
 
-export const PROC = { PID: 0, STATE: 1, MACHINE: 2, PARENT: 3, NAME: 4, PROGRAM: 5, CAPS: 6, RUNS: 7, ENERGY: 8, TIER: 9, FLAGS: 10 } as const;
-export const PROC_COLUMNS = 11;
+/** ENERGY is the u32 balance (stored as Int32 bits: read it with >>> 0), TIER an index into TIERS, LATENCY the
+ * virtual ms its last syscall waited (frozen or blocked on a frozen server), NEXT_REFILL a virtual time. */
+export const PROC = { PID: 0, STATE: 1, MACHINE: 2, PARENT: 3, NAME: 4, PROGRAM: 5, CAPS: 6, RUNS: 7, ENERGY: 8, TIER: 9, FLAGS: 10, BUDGET: 11, LATENCY: 12, NEXT_REFILL: 13, SPENT: 14 } as const;
+export const PROC_COLUMNS = 15;
 /**
  * Cap rows. IFACE is a string id (service objects), GENERATION the receiver record generation the cap was
  * minted under, TAG a short opaque tag for the receiver selector (never the selector itself), ORIGIN_* how the
@@ -163,7 +165,10 @@ export const OBJECT_STATES = ['live', 'closed', 'revoked'] as const;
 export type ObjectState = (typeof OBJECT_STATES)[number];
 
 /** Defense toggles, bit i of H.DEFENSES. Append only. */
-export const DEFENSES = [{ id: 'gate0', label: 'Gate 0 relabel check' }] as const;
+export const DEFENSES = [
+  { id: 'gate0', label: 'Gate 0 relabel check' },
+  { id: 'energy', label: 'Energy budgets' },
+] as const;
 export type DefenseId = (typeof DEFENSES)[number]['id'];
 
 /** Ledger event kinds, as stored in LEDGER.KIND. Append only. */

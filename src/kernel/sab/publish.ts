@@ -21,6 +21,7 @@ import {
   TARGET_KINDS,
   type SabViews,
 } from './layout';
+import { tierIndex } from '../energy/kinetic';
 import { encodeUtf8Into } from './utf8';
 
 const capKindIndex = new Map(CAP_KINDS.map((k, i) => [k, i]));
@@ -80,9 +81,13 @@ export class Publisher {
       c[PROC.PROGRAM][row] = k.intern(p.program);
       c[PROC.CAPS][row] = p.cnode.size;
       c[PROC.RUNS][row] = p.runs;
-      c[PROC.ENERGY][row] = 0;
-      c[PROC.TIER][row] = 0;
+      c[PROC.ENERGY][row] = p.meter.energy | 0; // u32 in Int32 bits
+      c[PROC.TIER][row] = tierIndex(p.meter.tier);
       c[PROC.FLAGS][row] = 0;
+      c[PROC.BUDGET][row] = p.meter.budget | 0;
+      c[PROC.LATENCY][row] = Math.min(p.latency, 0x7fffffff);
+      c[PROC.NEXT_REFILL][row] = Math.min(p.meter.nextRefill, 0x7fffffff);
+      c[PROC.SPENT][row] = p.spent | 0;
       row++;
     }
     h[H.PROC_ROWS] = row;

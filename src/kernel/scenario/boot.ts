@@ -1,7 +1,8 @@
 import { makeCap } from '../caps/cnode';
+import type { Tier } from '../energy/kinetic';
 import { Kernel } from '../kernel';
 import type { Capacity } from '../sab/layout';
-import { DEFAULT_CAPACITY } from '../sab/layout';
+import { DEFAULT_CAPACITY, type DefenseId } from '../sab/layout';
 import { capName } from './load';
 import type { Scenario } from './schema';
 
@@ -24,7 +25,7 @@ export function boot(scenario: Scenario, seed = scenario.seed ?? 1, capacity: Ca
   for (const p of scenario.processes) {
     const parent = p.parent ? pidOf.get(p.parent)! : 0;
     const machine = p.machine !== undefined ? machineId.get(p.machine) : undefined;
-    const proc = k.spawn(parent, p.program, { name: p.name, machine, args: p.args });
+    const proc = k.spawn(parent, p.program, { name: p.name, machine, args: p.args, tier: (p.tier ?? 'matter') as Tier });
     pidOf.set(p.name, proc.pid);
   }
   const endpoint = new Map<string, number>();
@@ -51,6 +52,6 @@ export function boot(scenario: Scenario, seed = scenario.seed ?? 1, capacity: Ca
       } else k.insertCap(0, proc, name, makeCap('spawner', obj(spawner.get(proc.machine)!), boot));
     }
   }
-  for (const [id, on] of Object.entries(scenario.defenses ?? {})) k.setDefense(id as 'gate0', on, 0);
+  for (const [id, on] of Object.entries(scenario.defenses ?? {})) k.setDefense(id as DefenseId, on, 0);
   return k;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TIER_IDS } from '../energy/kinetic';
 import { programByName, PROGRAMS } from '../programs/programs';
 
 /**
@@ -45,6 +46,8 @@ const ProcessDecl = z.strictObject({
   machine: Name.optional(),
   parent: Name.optional(),
   args: Args.optional(),
+  /** Spectrum tier (default matter for boot processes; spawned fibers start at void). */
+  tier: z.enum(TIER_IDS as [string, ...string[]]).optional(),
   caps: z.array(CapDecl).max(64).optional(),
 });
 
@@ -56,7 +59,7 @@ export const ScenarioSchema = z.strictObject({
   seed: z.number().int().min(0).max(0xffffffff).optional(),
   machines: z.array(z.strictObject({ name: Name })).min(1).max(16),
   processes: z.array(ProcessDecl).min(1).max(1000),
-  defenses: z.strictObject({ gate0: z.boolean().optional() }).optional(),
+  defenses: z.strictObject({ gate0: z.boolean().optional(), energy: z.boolean().optional() }).optional(),
 });
 
 export type Scenario = z.infer<typeof ScenarioSchema>;

@@ -1,4 +1,5 @@
-import { GrantError, spawnWithGrants } from '../caps/transfer';
+import { GrantError, grantTo, spawnWithGrants } from '../caps/transfer';
+import { OPERATION_VERBS, TIER_IDS, TIERS, tierIndex, VERBS, type Tier } from '../energy/kinetic';
 import { KernelError } from '../errors';
 import type { ExecResult, OutputLine } from '../host-api';
 import type { Kernel } from '../kernel';
@@ -106,8 +107,21 @@ const COMMANDS: Command[] = [
     name: 'help',
     usage: 'help [command]',
     summary: 'list commands, or explain one',
-    complete: (i) => (i === 0 ? COMMANDS.map((c) => c.name) : []),
+    complete: (i) => (i === 0 ? [...COMMANDS.map((c) => c.name), 'verbs'] : []),
     run(args) {
+      if (args[0]?.value === 'verbs') {
+        noMore(args, 1);
+        return [
+          out('The seven verbs (Nexus S1/S3) and what they cost', 'head'),
+          ...Object.entries(VERBS).map(([v, j]) => out(`  ${v.padEnd(6)} ${String(j).padStart(3)} J`)),
+          out(''),
+          out('Every kernel operation is charged as one of them', 'head'),
+          ...OPERATION_VERBS.map(([op, v]) => out(`  ${op.padEnd(72)}${v}`)),
+          out(''),
+          out(`Budgets: 2000 J per fiber, refilled per Spectrum tier: ${TIERS.map((t) => `${t.label} ${t.periodMs} ms`).join(', ')}.`, 'dim'),
+          out('A fiber that cannot pay freezes until its next refill: latency, not an error. New fibers start at Void.', 'dim'),
+        ];
+      }
       if (args[0]) {
         noMore(args, 1);
         const c = COMMANDS.find((x) => x.name === args[0].value);
@@ -243,6 +257,77 @@ const COMMANDS: Command[] = [
     },
   },
   {
+    name: 'top',
+    usage: 'top',
+    summary: 'energy per fiber: tier, balance, state, last wait, energy spent',
+    run(args, { kernel }) {
+      noMore(args, 0);
+      const procs = [...kernel.processes.values()];
+      const frozen = procs.filter((p) => p.state === 'frozen').length;
+      const rows = procs.map((p) => [p.pid, p.name, p.meter.tier, `${p.meter.energy}/${p.meter.budget}`, p.state, `${p.latency}`, p.spent]);
+      return [
+        out(`energy budgets ${kernel.defenses.energy ? 'on' : 'OFF'}; ${procs.length} fibers, ${frozen} frozen; clock ${fmtTime(kernel.time)}`, 'dim'),
+        ...table(['PID', 'NAME', 'TIER', 'ENERGY J', 'STATE', 'WAIT ms', 'SPENT J'], rows),
+      ];
+    },
+  },
+  {
+    name: 'tier',
+    usage: 'tier <pid|@handle> photon|matter|gravity|void',
+    summary: "set a fiber's Spectrum tier (needs its handle; never above the shell's own tier)",
+    complete: (i) => (i === 1 ? [...TIER_IDS] : []),
+    run(args, ctx) {
+      const { kernel, pid } = ctx;
+      const target = pidArg(args[0], ctx);
+      const t = args[1];
+      if (!t || !TIER_IDS.includes(t.value as Tier)) throw new UsageError(`tier must be one of ${TIER_IDS.join(', ')}`, t?.column);
+      noMore(args, 2);
+      if (target === pid) throw new UsageError('a fiber cannot set its own tier', args[0].column);
+      if (!kernel.holdsHandle(pid, target)) {
+        kernel.deny(pid, target, `tier ${kernel.who(target)} ${t.value}`, 'the shell holds no process handle to it');
+        throw new UsageError(`the shell holds no process handle to pid ${target}`, args[0].column);
+      }
+      const own = kernel.process(pid).meter.tier;
+      if (tierIndex(t.value as Tier) < tierIndex(own)) throw new UsageError(`cannot raise pid ${target} above the shell's own tier (${own})`, t.column);
+      kernel.setTier(target, t.value as Tier, pid);
+      return [out(`${kernel.who(target)} is now ${t.value}`, 'ok')];
+    },
+  },
+  {
+    name: 'grant',
+    usage: 'grant <pid|@handle> [move|client] @cap [badge N] [as name]',
+    summary: 'give a running child a cap (GRANT: copy by default; Gate 0 applies to client facets)',
+    run(args, ctx) {
+      const target = pidArg(args[0], ctx);
+      let i = 1;
+      let mode: 'copy' | 'move' | 'client' = 'copy';
+      if (args[i]?.type === 'word' && (args[i].value === 'move' || args[i].value === 'client')) mode = args[i++].value as 'move' | 'client';
+      const ref = args[i++];
+      if (!ref || ref.type !== 'ref') throw new UsageError('expected the cap to grant, e.g. @chat_participant', ref?.column);
+      let badge: number | undefined;
+      if (args[i]?.value === 'badge') {
+        if (mode !== 'client') throw new UsageError('only a client facet takes a badge', args[i].column);
+        badge = intArg(args[i + 1], 'badge', 0, 0x7fffffff);
+        i += 2;
+      }
+      let name = ref.value;
+      if (args[i]?.value === 'as') {
+        const n = args[i + 1];
+        if (!n || n.type !== 'word' || !/^[A-Za-z][A-Za-z0-9_.-]{0,39}$/.test(n.value)) throw new UsageError('expected a name after as', n?.column);
+        name = n.value;
+        i += 2;
+      }
+      noMore(args, i);
+      try {
+        const slot = grantTo(ctx.kernel, ctx.pid, target, { name, from: ref.value, mode, badge, column: args[1].column, text: ctx.line.slice(args[1].column - 1) });
+        return [out(`${ctx.kernel.who(target)} now holds @${ctx.kernel.process(target).cnode.get(slot)!.name}`, 'ok')];
+      } catch (e) {
+        if (e instanceof GrantError) throw new UsageError(`${e.code}: ${e.message}`, e.grant.column);
+        throw e;
+      }
+    },
+  },
+  {
     name: 'clear',
     usage: 'clear',
     summary: 'clear the terminal',
@@ -352,7 +437,7 @@ export class Shell {
       const cmd = byName.get(previous[0]);
       const index = previous.length - 1;
       const pids = () => [...this.kernel.processes.keys()].map(String);
-      pool = ['caps', 'kill', 'wait'].includes(cmd?.name ?? '') && index === 0 ? pids() : (cmd?.complete?.(index) ?? []);
+      pool = ['caps', 'kill', 'wait', 'tier', 'grant'].includes(cmd?.name ?? '') && index === 0 ? pids() : (cmd?.complete?.(index) ?? []);
     }
     return { from, candidates: pool.filter((c) => c.startsWith(word) && !c.startsWith('<')).sort() };
   }
