@@ -1,6 +1,7 @@
 import { useCallback } from 'react';
 import type { ExecResult } from '../../kernel/host-api';
 import { appStore, useApp } from '../../store/store';
+import { EnergyPanel } from '../energy/EnergyPanel';
 import { GraphPanel } from '../graph/GraphPanel';
 import { InspectorPanel } from '../inspector/InspectorPanel';
 import { LedgerPanel } from '../ledger/LedgerPanel';
@@ -55,6 +56,7 @@ export function App() {
         <GraphPanel />
         <InspectorPanel />
         <LedgerPanel />
+        <EnergyPanel />
       </main>
     </div>
   );

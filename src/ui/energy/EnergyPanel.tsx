@@ -1,0 +1,126 @@
+import { useEffect, useRef } from 'react';
+import { TIERS } from '../../kernel/energy/kinetic';
+import { PROC, PROC_STATES, type Frame, type StringTable } from '../../kernel/sab/layout';
+import { useApp } from '../../store/store';
+import { useFrameValue } from '../../store/useFrame';
+import './energy.css';
+
+const MAX_ROWS = 200;
+const TIMELINE_ROWS = 48;
+const FROZEN = PROC_STATES.indexOf('frozen');
+
+interface Row {
+  pid: number;
+  name: string;
+}
+
+/** pid → row index in the frame, rebuilt once per frame (rows are dense and ordered by pid). */
+function rowsByPid(f: Frame): Map<number, number> {
+  const m = new Map<number, number>();
+  for (let r = 0; r < f.procRows; r++) m.set(f.proc[PROC.PID][r], r);
+  return m;
+}
+
+/**
+ * Energy per fiber: a bar of balance over budget in its tier's colour, frozen fibers marked; and a scheduler
+ * timeline of the last seconds (who ran, who was frozen, who refilled). React renders the rows when the process
+ * set changes; every frame the figures are written straight to the DOM and the timeline canvas.
+ */
+export function EnergyPanel() {
+  const frames = useApp((s) => s.frames);
+  const topology = useFrameValue((f) => `${f.scenarioGen}:${f.topology}`, '');
+  const listRef = useRef<HTMLDivElement>(null);
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const summaryRef = useRef<HTMLSpanElement>(null);
+
+  const f = frames?.frame;
+  const s = frames?.strings;
+  const rows: Row[] = [];
+  if (f && s) for (let r = 0; r < Math.min(f.procRows, MAX_ROWS); r++) rows.push({ pid: f.proc[PROC.PID][r], name: s.get(f.proc[PROC.NAME][r]) });
+
+  useEffect(() => {
+    if (!frames) return;
+    const prev = new Map<number, { runs: number; energy: number; tier: number; state: number }>();
+    const onFrame = (frame: Frame, _strings: StringTable) => {
+      const index = rowsByPid(frame);
+      const list = listRef.current;
+      let frozen = 0;
+      for (let r = 0; r < frame.procRows; r++) if (frame.proc[PROC.STATE][r] === FROZEN) frozen++;
+      if (summaryRef.current) summaryRef.current.textContent = `${frame.procRows} fibers · ${frozen} frozen`;
+      if (list) {
+        for (const el of list.children as HTMLCollectionOf<HTMLElement>) {
+          const r = index.get(Number(el.dataset.pid));
+          if (r === undefined) continue;
+          const energy = frame.proc[PROC.ENERGY][r] >>> 0;
+          const budget = frame.proc[PROC.BUDGET][r] >>> 0 || 1;
+          const tier = frame.proc[PROC.TIER][r];
+          const state = frame.proc[PROC.STATE][r];
+          const last = prev.get(frame.proc[PROC.PID][r]);
+          if (last && last.energy === energy && last.tier === tier && last.state === state) continue;
+          const fill = el.querySelector<HTMLElement>('.fill')!;
+          fill.style.width = `${Math.min(100, (energy / budget) * 100)}%`;
+          el.querySelector('.joules')!.textContent = `${energy} J`;
+          el.dataset.tier = TIERS[tier]?.id ?? '';
+          el.dataset.frozen = String(state === FROZEN);
+          el.querySelector('.tier')!.textContent = TIERS[tier]?.label ?? '?';
+        }
+      }
+      drawTimeline(canvasRef.current, frame, prev);
+      for (let r = 0; r < frame.procRows; r++) {
+        prev.set(frame.proc[PROC.PID][r], { runs: frame.proc[PROC.RUNS][r], energy: frame.proc[PROC.ENERGY][r] >>> 0, tier: frame.proc[PROC.TIER][r], state: frame.proc[PROC.STATE][r] });
+      }
+    };
+    return frames.subscribe(onFrame);
+  }, [frames, topology]); // new rows: start over so each gets its first figures
+
+  return (
+    <section data-testid="energy" className="panel energy-panel" aria-label="Energy">
+      <header className="panel-head">
+        <h2>Energy</h2>
+        <span className="muted summary" ref={summaryRef} />
+      </header>
+      <canvas className="timeline" ref={canvasRef} width={600} height={TIMELINE_ROWS * 3} aria-label="Scheduler timeline: ran (green), frozen (red), refilled (white)" data-testid="scheduler-timeline" />
+      <div className="energy-rows" ref={listRef}>
+        {rows.map((r) => (
+          <div key={r.pid} className="energy-row" data-pid={r.pid} data-frozen="false">
+            <span className="who" title={`${r.name} (pid ${r.pid})`}>
+              {r.name} <span className="muted">{r.pid}</span>
+            </span>
+            <span className="tier" />
+            <span className="bar">
+              <span className="fill" />
+            </span>
+            <span className="joules" />
+          </div>
+        ))}
+        {f && f.procRows > MAX_ROWS && <div className="muted more">…and {f.procRows - MAX_ROWS} more (see top in the terminal)</div>}
+      </div>
+    </section>
+  );
+}
+
+const TIER_COLOURS = ['#56d4dd', '#7ee787', '#e3b341', '#8b949e'];
+
+/** Scroll the timeline one column left and draw this frame: per fiber, ran / frozen / refilled. */
+function drawTimeline(canvas: HTMLCanvasElement | null, frame: Frame, prev: Map<number, { runs: number; energy: number; state: number }>) {
+  const ctx = canvas?.getContext('2d');
+  if (!canvas || !ctx) return;
+  const w = canvas.width;
+  const rowH = canvas.height / TIMELINE_ROWS;
+  ctx.drawImage(canvas, -2, 0);
+  ctx.fillStyle = '#0d1117';
+  ctx.fillRect(w - 2, 0, 2, canvas.height);
+  for (let r = 0; r < Math.min(frame.procRows, TIMELINE_ROWS); r++) {
+    const pid = frame.proc[PROC.PID][r];
+    const last = prev.get(pid);
+    const y = r * rowH;
+    if (frame.proc[PROC.STATE][r] === FROZEN) ctx.fillStyle = '#ff4d4f';
+    else if (last && frame.proc[PROC.RUNS][r] !== last.runs) ctx.fillStyle = TIER_COLOURS[frame.proc[PROC.TIER][r]] ?? '#7ee787';
+    else continue;
+    ctx.fillRect(w - 2, y, 2, Math.max(1, rowH - 1));
+    if (last && (frame.proc[PROC.ENERGY][r] >>> 0) > last.energy) {
+      ctx.fillStyle = '#ffffff';
+      ctx.fillRect(w - 2, y, 2, 1);
+    }
+  }
+}
