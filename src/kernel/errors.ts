@@ -16,7 +16,9 @@ export type ErrorCode =
   | 'EREVOKED' // the service object was revoked
   | 'EPROOF' // a subject proof is expired, mis-scoped or forged
   | 'ESERVICE' // the service refused the request (its own reason follows)
-  | 'EAGAIN'; // not enough energy right now: the operation waits for a refill
+  | 'EAGAIN' // not enough energy right now: the operation waits for a refill
+  | 'EDECAYED' // the Law of Decay took the cap's last right
+  | 'EFAULT'; // outside a memory region's bounds
 
 export class KernelError extends Error {
   constructor(

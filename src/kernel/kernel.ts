@@ -3,6 +3,7 @@ import { KernelError, type ErrorCode } from './errors';
 import { charge, newMeter, periodOf as periodOfTier, refillIfDue, SPAWN_TIER, VERBS, type Meter, type Tier, type Verb } from './energy/kinetic';
 import { spawnWithGrants } from './caps/transfer';
 import { Ledger } from './ledger/ledger';
+import { ALL_RIGHTS, DEFAULT_DECAY, effectiveRights, maskProblem, nextDecayAt, R, rightsText, W, type Bounds, type DecayRule } from './caps/algebra';
 import { fnv1a, Prng } from './prng';
 import { programByName, type ArgValue, type Syscall, type SyscallResult } from './programs/programs';
 import {
@@ -51,6 +52,11 @@ export interface KernelObject {
   record?: ServiceRecord;
   /** Sessions: the subject they speak for. */
   subject?: string;
+  /** Channels and memory regions: the revocation epoch (flipping it kills every cap minted under an older one). */
+  epoch?: number;
+  /** Channels: messages written and not yet read. Regions: their cells. */
+  messages?: string[];
+  cells?: number[];
 }
 
 export interface Process {
@@ -146,6 +152,10 @@ export class Kernel implements KernelState {
   ticks = 0;
   running = true;
   speed = 1;
+  /** The Law of Decay's parameters (the scenario may set them). */
+  decay: DecayRule = { ...DEFAULT_DECAY };
+  /** The earliest time a channel or memory cap loses a right: the picture changes then, so topology moves. */
+  private nextDecay = Infinity;
   readonly defenses: Record<DefenseId, boolean> = Object.fromEntries(DEFENSES.map((d) => [d.id, true])) as Record<DefenseId, boolean>;
   /** What programs printed to the terminal (append-only, like the ledger). */
   readonly console: ConsoleEntry[] = [];
@@ -342,11 +352,21 @@ export class Kernel implements KernelState {
     this.endRecord(objectId, 'revoked', by);
   }
 
+  /** A channel or memory cap's rights now, after the Law of Decay. */
+  effective(cap: Cap): number {
+    return effectiveRights(cap.rights, this.decay, this.time - cap.since, cap.depth);
+  }
+
   /** Why a cap no longer works, or null if it does. Closed and revoked records, and reused ones, fail. */
   capProblem(cap: Cap): { code: ErrorCode; error: string } | null {
     if (cap.target.kind === 'process') return this.processes.has(cap.target.pid) ? null : { code: 'ESRCH', error: `pid ${cap.target.pid} has exited` };
     const obj = this.objects.get(cap.target.id);
     if (!obj) return { code: 'ENOCAP', error: 'its object is gone' };
+    if (obj.epoch !== undefined) {
+      if (cap.epoch !== obj.epoch) return { code: 'EREVOKED', error: `revoked: minted under epoch ${cap.epoch}, ${obj.name} is at epoch ${obj.epoch}` };
+      if (!this.effective(cap)) return { code: 'EDECAYED', error: `the Law of Decay took its last right (depth ${cap.depth}, age ${this.time - cap.since} ms)` };
+      return null;
+    }
     const r = obj.record;
     if (!r || cap.kind !== 'object') return null;
     if (cap.generation !== r.generation) {
@@ -355,6 +375,122 @@ export class Kernel implements KernelState {
     if (r.state === 'closed') return { code: 'ECLOSED', error: `${obj.name} was closed` };
     if (r.state === 'revoked') return { code: 'EREVOKED', error: `${obj.name} was revoked` };
     return null;
+  }
+
+  // ── channels and memory regions (Nexus S1) ─────────────────────────────────────────────────────────────────
+
+  private noteDecay(cap: Cap): void {
+    if (cap.kind !== 'channel' && cap.kind !== 'memory') return;
+    const at = nextDecayAt(cap.rights, this.decay, cap.since, this.time, cap.depth);
+    if (at !== null && at < this.nextDecay) this.nextDecay = at;
+  }
+
+  /** Some cap just lost a right to the Law of Decay: redraw, and find the next moment one will. */
+  private decayed(): void {
+    this.topology++;
+    this.nextDecay = Infinity;
+    for (const p of this.processes.values()) for (const [, s] of p.cnode.entries()) this.noteDecay(s.cap);
+  }
+
+  /** A new channel (rwx) or memory region (rw, bounds [0, length)) owned by `owner`, who gets the depth-0 cap. MAP. */
+  createChannel(owner: number, name: string, region?: { length: number }): number {
+    const p = this.process(owner);
+    this.checkName(name);
+    this.reserveCaps(1);
+    this.payOrThrow(p, 'MAP');
+    const obj = this.createObject(region ? 'region' : 'channel', p.machine, owner, name);
+    obj.epoch = 0;
+    if (region) obj.cells = new Array(region.length).fill(0);
+    else obj.messages = [];
+    const rights = region ? R | W : ALL_RIGHTS;
+    const bounds = region ? { base: 0, length: region.length } : undefined;
+    this.record('map', owner, owner, `${this.who(owner)} created ${region ? `memory region "${name}" [0, ${region.length})` : `channel "${name}"`} (${rightsText(rights)})`, obj.id);
+    return this.insertCap(owner, p, name, makeCap(region ? 'memory' : 'channel', { kind: 'object', id: obj.id }, { how: 'minted', by: owner }, { rights, bounds, epoch: 0, since: this.time }));
+  }
+
+  private checkName(name: string) {
+    if (!/^[A-Za-z][A-Za-z0-9_.-]{0,39}$/.test(name)) throw new KernelError('EINVAL', `"${name}" is not a name (a letter, then letters, digits, "_", "-" or ".")`);
+  }
+
+  /** MASK: narrow a cap's rights (and a region's bounds) in place. Never widens; costs MASK. */
+  mask(pid: number, capName: string, rights: number, bounds?: Bounds): void {
+    const p = this.process(pid);
+    const { slot, cap } = p.cnode.lookup(capName);
+    if (cap.kind !== 'channel' && cap.kind !== 'memory') throw new KernelError('EINVAL', `@${capName} is a ${cap.kind} cap; only channel and memory caps have rights bits to mask`);
+    const dead = this.capProblem(cap);
+    if (dead) throw new KernelError(dead.code, `@${capName} no longer works: ${dead.error}`);
+    const why = maskProblem(this.effective(cap), rights, cap.bounds, bounds);
+    if (why) {
+      this.deny(pid, pid, `mask @${capName} ${rightsText(rights)}`, why, cap.target.kind === 'object' ? cap.target.id : 0);
+      throw new KernelError('EPERM', why);
+    }
+    this.payOrThrow(p, 'MASK');
+    p.cnode.replace(slot, { ...cap, rights, ...(bounds ? { bounds } : {}) });
+    this.noteDecay(p.cnode.get(slot)!.cap);
+    this.topology++;
+    this.record('mask', pid, pid, `${this.who(pid)} masked @${capName} to ${rightsText(rights)}${bounds ? ` [${bounds.base}, ${bounds.base + bounds.length})` : ''}`, cap.target.kind === 'object' ? cap.target.id : 0);
+  }
+
+  /**
+   * Epoch revocation: the object's epoch flips and every cap minted under the old one, at any depth, is dead at
+   * once — no walk over the caps. Only the holder of the depth-0 cap (the minter) may revoke; its own cap is
+   * reissued at the new epoch.
+   */
+  revokeEpoch(pid: number, capName: string): number {
+    const p = this.process(pid);
+    const { slot, cap } = p.cnode.lookup(capName);
+    const obj = cap.target.kind === 'object' ? this.objects.get(cap.target.id) : undefined;
+    if (!obj || obj.epoch === undefined) throw new KernelError('EINVAL', `@${capName} is not a channel or memory region: revoke flips an object's epoch`);
+    if (cap.depth !== 0 || obj.owner !== pid) {
+      this.deny(pid, pid, `revoke @${capName}`, `only the minter of ${obj.name} may revoke it (this cap is at depth ${cap.depth})`, obj.id);
+      throw new KernelError('EPERM', `only the minter of ${obj.name} may revoke it (@${capName} is at depth ${cap.depth})`);
+    }
+    const old = obj.epoch;
+    obj.epoch = old + 1;
+    p.cnode.replace(slot, { ...cap, epoch: obj.epoch });
+    this.topology++;
+    let dead = 0; // counted for the ledger only; revocation itself touched one word
+    for (const q of this.processes.values()) for (const [, s] of q.cnode.entries()) if (s.cap.target.kind === 'object' && s.cap.target.id === obj.id && s.cap.epoch === old) dead++;
+    this.record('revoke', pid, pid, `${obj.name}: epoch ${old} → ${obj.epoch}; ${dead} delegated cap${dead === 1 ? '' : 's'} died at once`, obj.id);
+    return dead;
+  }
+
+  /** Channel and memory methods, served by the kernel: write/read (channels), load/store (regions). */
+  private channelCall(cap: Cap, obj: KernelObject, method: string, args: Value[], fail: (code: ErrorCode, error: string, object?: number) => CallResult): CallResult {
+    const eff = this.effective(cap);
+    const need = (bit: number, what: string) => (eff & bit ? null : fail('EPERM', `@${obj.name}: ${what} needs ${rightsText(bit).replace(/-/g, '')}; the cap has ${rightsText(eff)}`, obj.id));
+    if (obj.kind === 'channel') {
+      if (method === 'write') {
+        const refused = need(W, 'write');
+        if (refused) return refused;
+        if (obj.messages!.length >= 256) obj.messages!.shift();
+        obj.messages!.push(String(args[0] ?? '').slice(0, 400));
+        obj.counter++;
+        return { ok: true, value: true, caps: NO_NAMES };
+      }
+      if (method === 'read') {
+        const refused = need(R, 'read');
+        if (refused) return refused;
+        obj.counter++;
+        return { ok: true, value: obj.messages!.shift() ?? null, caps: NO_NAMES };
+      }
+      return fail('ENOMETHOD', `a channel has write(text) and read()`, obj.id);
+    }
+    const offset = Number(args[0]);
+    const b = cap.bounds!;
+    if (!Number.isInteger(offset) || offset < b.base || offset >= b.base + b.length) return fail('EFAULT', `offset ${args[0]} is outside [${b.base}, ${b.base + b.length})`, obj.id);
+    if (method === 'store') {
+      const refused = need(W, 'store');
+      if (refused) return refused;
+      obj.cells![offset] = Number(args[1]) | 0;
+      return { ok: true, value: true, caps: NO_NAMES };
+    }
+    if (method === 'load') {
+      const refused = need(R, 'load');
+      if (refused) return refused;
+      return { ok: true, value: obj.cells![offset], caps: NO_NAMES };
+    }
+    return fail('ENOMETHOD', `a memory region has load(offset) and store(offset, value)`, obj.id);
   }
 
   // ── processes ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -441,6 +577,7 @@ export class Kernel implements KernelState {
   /** Put a cap into a process's cnode and ledger the grant (granter 0 = kernel/boot wiring). */
   insertCap(granter: number, to: Process, name: string, cap: Cap): number {
     this.reserveCaps(1);
+    this.noteDecay(cap);
     this.intern(name);
     const slot = to.cnode.insert(name, cap);
     this.capCount++;
@@ -600,6 +737,10 @@ export class Kernel implements KernelState {
     const obj = this.objects.get(cap.target.id)!;
 
     if (cap.kind === 'session') return this.sessionCall(p, obj, method, opts, (code, error, object = 0) => this.callDenied(caller, capName, method, code, error, object));
+    if (cap.kind === 'channel' || cap.kind === 'memory') {
+      if (!opts.prepaid && !this.pay(p, method === 'read' || method === 'load' ? 'RECV' : 'SEND')) return { ok: false, code: 'EAGAIN', error: this.frozenWhy(p, 'SEND'), retryAt: p.meter.nextRefill };
+      return this.channelCall(cap, obj, method, opts.args ?? NO_VALUES, (code, error, object = 0) => this.callDenied(caller, capName, method, code, error, object));
+    }
     if (cap.kind === 'minter') {
       if (method !== 'mint') return this.callDenied(caller, capName, method, 'ENOMETHOD', `a mint authority cap has one method, mint(interface, args)`);
       const [iface, args] = opts.args ?? [];
@@ -698,6 +839,7 @@ export class Kernel implements KernelState {
   private tick(): void {
     this.time += 1;
     this.ticks++;
+    if (this.time >= this.nextDecay) this.decayed();
     for (const p of [...this.processes.values()]) {
       if (refillIfDue(p.meter, this.time) && p.state === 'frozen') p.state = 'ready';
       if (p.state === 'sleeping' && p.wakeAt <= this.time) {
@@ -742,9 +884,27 @@ export class Kernel implements KernelState {
     }
   }
 
+  /** The verb a syscall is charged as (null: free). Reading a channel or region is RECV; other calls are SEND. */
+  private verbOf(p: Process, call: Syscall): Verb | null {
+    switch (call.op) {
+      case 'sleep':
+        return 'TICK';
+      case 'spawn':
+        return 'SPAWN';
+      case 'call': {
+        if (call.method !== 'read' && call.method !== 'load') return 'SEND';
+        const slot = p.cnode.indexOf(call.cap);
+        const kind = slot >= 0 ? p.cnode.get(slot)!.cap.kind : null;
+        return kind === 'channel' || kind === 'memory' ? 'RECV' : 'SEND';
+      }
+      default:
+        return null;
+    }
+  }
+
   /** Execute one syscall, charging its verb first; a fiber that cannot pay freezes with the syscall pending. */
   private syscall(p: Process, call: Syscall): void {
-    const verb = verbOf(call);
+    const verb = this.verbOf(p, call);
     if (verb && !this.pay(p, verb)) {
       p.pending = call;
       p.state = 'frozen';
@@ -812,19 +972,6 @@ export class Kernel implements KernelState {
   }
 }
 
-/** The verb a syscall is charged as (null: free). */
-function verbOf(call: Syscall): Verb | null {
-  switch (call.op) {
-    case 'sleep':
-      return 'TICK';
-    case 'call':
-      return 'SEND';
-    case 'spawn':
-      return 'SPAWN';
-    default:
-      return null;
-  }
-}
 
 export function describeOrigin(o: Origin, k: Pick<Kernel, 'who'>): string {
   switch (o.how) {

@@ -24,11 +24,35 @@ export interface Cap {
   readonly generation: number;
   readonly origin: Origin;
   readonly sourceBadge: number;
+  /** Channels and memory regions (Nexus S1): rights bits (r=1 w=2 x=4), bounds, delegation depth, the object
+   * epoch it was minted under, and when its holder got it (the Law of Decay counts age from there). */
+  readonly rights: number;
+  readonly bounds?: { base: number; length: number };
+  readonly depth: number;
+  readonly epoch: number;
+  readonly since: number;
 }
 
-export function makeCap(kind: Cap['kind'], target: CapTarget, origin: Origin, extra: { badge?: number; generation?: number } = {}): Cap {
+export function makeCap(
+  kind: Cap['kind'],
+  target: CapTarget,
+  origin: Origin,
+  extra: { badge?: number; generation?: number; rights?: number; bounds?: { base: number; length: number }; epoch?: number; since?: number } = {},
+): Cap {
   const badge = extra.badge ?? 0;
-  return { kind, target, badge, generation: extra.generation ?? 0, origin, sourceBadge: badge };
+  return {
+    kind,
+    target,
+    badge,
+    generation: extra.generation ?? 0,
+    origin,
+    sourceBadge: badge,
+    rights: extra.rights ?? 0,
+    ...(extra.bounds ? { bounds: extra.bounds } : {}),
+    depth: 0,
+    epoch: extra.epoch ?? 0,
+    since: extra.since ?? 0,
+  };
 }
 
 export interface Slot {
@@ -91,6 +115,12 @@ export class CNode {
     if (!entry) throw new KernelError('ENOCAP', typeof ref === 'number' ? `no cap in slot ${ref}` : `no cap named @${ref}`);
     if (entry.reserved) throw new KernelError('EBUSY', `@${entry.name} is being moved`);
     return { slot, ...entry };
+  }
+
+  /** Put a changed cap (a MASK, a refresh after revocation) back into its slot. */
+  replace(slot: number, cap: Cap): void {
+    const entry = this.slots[slot];
+    if (entry) entry.cap = cap;
   }
 
   setReserved(slot: number, reserved: boolean): void {

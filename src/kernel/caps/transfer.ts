@@ -45,7 +45,14 @@ function derive(k: Kernel, parent: Process, recipient: string, g: GrantSpec): { 
   const dead = k.capProblem(src);
   if (dead) throw new GrantError(dead.code, `grant "${describe(g)}": @${g.from} no longer works (${dead.error})`, g);
   const origin = { how: g.mode === 'move' ? ('moved' as const) : ('copied' as const), from: parent.pid, slot: source.slot };
-  if (g.mode !== 'client') return { cap: { ...src, origin, sourceBadge: src.badge }, slot: source.slot };
+  if (g.mode !== 'client') {
+    if (src.kind === 'channel' || src.kind === 'memory') {
+      // GRANT delegates one level deeper; the copy starts from what the source holds *now* (after decay), so it
+      // can never hold more than its parent, and it ages from the moment it is granted.
+      return { cap: { ...src, origin, sourceBadge: src.badge, rights: k.effective(src), depth: src.depth + 1, since: k.time }, slot: source.slot };
+    }
+    return { cap: { ...src, origin, sourceBadge: src.badge }, slot: source.slot };
+  }
 
   if (src.kind === 'endpoint') {
     // The endpoint's owner deriving a client facet is a trusted mint: it may choose the badge.

@@ -110,12 +110,17 @@ export const CAP = {
   ORIGIN_PID: 13,
   ORIGIN_SLOT: 14,
   SOURCE_BADGE: 15,
+  EFFECTIVE: 16, // rights after the Law of Decay (channels, memory regions)
+  DEPTH: 17, // delegation depth
+  NEXT_DECAY: 18, // virtual ms when it next loses a right, -1 if never
+  BOUNDS_BASE: 19,
+  BOUNDS_LEN: 20,
 } as const;
-export const CAP_COLUMNS = 16;
+export const CAP_COLUMNS = 21;
 export const CAP_FLAG = { RELABELED: 1, DEAD: 2 } as const;
 /** Service objects are kernel objects too (one per receiver record): PARENT is their endpoint's object id. */
-export const OBJ = { ID: 0, KIND: 1, MACHINE: 2, OWNER: 3, NAME: 4, COUNTER: 5, PARENT: 6, IFACE: 7, GENERATION: 8, STATE: 9 } as const;
-export const OBJ_COLUMNS = 10;
+export const OBJ = { ID: 0, KIND: 1, MACHINE: 2, OWNER: 3, NAME: 4, COUNTER: 5, PARENT: 6, IFACE: 7, GENERATION: 8, STATE: 9, EPOCH: 10 } as const;
+export const OBJ_COLUMNS = 11;
 export const MACHINE = { ID: 0, NAME: 1 } as const;
 export const MACHINE_COLUMNS = 2;
 /** OBJECT: the kernel object an event concerns (e.g. what a refused grant tried to reach), 0 if none. */
@@ -133,7 +138,7 @@ export const PROC_STATES = ['free', 'ready', 'running', 'blocked', 'sleeping', '
 export type ProcState = (typeof PROC_STATES)[number];
 
 /** Cap kinds, as stored in CAP.KIND. Append only: indexes are part of the layout. */
-export const CAP_KINDS = ['none', 'endpoint', 'client', 'spawner', 'process', 'object', 'minter', 'session'] as const;
+export const CAP_KINDS = ['none', 'endpoint', 'client', 'spawner', 'process', 'object', 'minter', 'session', 'channel', 'memory'] as const;
 export type CapKind = (typeof CAP_KINDS)[number];
 
 /** What a cap points at, as stored in CAP.TARGET_KIND. */
@@ -141,7 +146,7 @@ export const TARGET_KINDS = ['object', 'process', 'machine'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
 
 /** Kernel object kinds, as stored in OBJ.KIND. Append only. */
-export const OBJECT_KINDS = ['none', 'endpoint', 'spawner', 'service', 'session'] as const;
+export const OBJECT_KINDS = ['none', 'endpoint', 'spawner', 'service', 'session', 'channel', 'region'] as const;
 export type ObjectKind = (typeof OBJECT_KINDS)[number];
 
 /** What a holder may do with a cap of each kind (shown in the inspector). */
@@ -154,6 +159,8 @@ export const CAP_RIGHTS: Record<CapKind, string> = {
   object: 'call',
   minter: 'mint',
   session: 'derive proof',
+  channel: 'per its rights bits (r read, w write, x exec)',
+  memory: 'per its rights bits, within its bounds',
 };
 
 /** How a holder obtained a cap, as stored in CAP.ORIGIN. */
@@ -172,7 +179,7 @@ export const DEFENSES = [
 export type DefenseId = (typeof DEFENSES)[number]['id'];
 
 /** Ledger event kinds, as stored in LEDGER.KIND. Append only. */
-export const LEDGER_KINDS = ['boot', 'spawn', 'exit', 'kill', 'grant', 'release', 'deny', 'clock', 'error', 'mint', 'close', 'revoke', 'defense', 'verdict'] as const;
+export const LEDGER_KINDS = ['boot', 'spawn', 'exit', 'kill', 'grant', 'release', 'deny', 'clock', 'error', 'mint', 'close', 'revoke', 'defense', 'verdict', 'mask', 'map'] as const;
 export type LedgerKind = (typeof LEDGER_KINDS)[number];
 
 export interface Layout {

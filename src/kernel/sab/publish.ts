@@ -21,6 +21,7 @@ import {
   TARGET_KINDS,
   type SabViews,
 } from './layout';
+import { nextDecayAt } from '../caps/algebra';
 import { tierIndex } from '../energy/kinetic';
 import { encodeUtf8Into } from './utf8';
 
@@ -115,6 +116,13 @@ export class Publisher {
         c[CAP.ORIGIN_PID][row] = o.how === 'minted' ? o.by : o.how === 'copied' || o.how === 'moved' ? o.from : 0;
         c[CAP.ORIGIN_SLOT][row] = o.how === 'copied' || o.how === 'moved' ? o.slot : -1;
         c[CAP.SOURCE_BADGE][row] = cap.sourceBadge;
+        const metered = cap.kind === 'channel' || cap.kind === 'memory';
+        c[CAP.RIGHTS][row] = cap.rights;
+        c[CAP.EFFECTIVE][row] = metered ? k.effective(cap) : 0;
+        c[CAP.DEPTH][row] = cap.depth;
+        c[CAP.NEXT_DECAY][row] = metered ? Math.min(nextDecayAt(cap.rights, k.decay, cap.since, k.time, cap.depth) ?? -1, 0x7fffffff) : -1;
+        c[CAP.BOUNDS_BASE][row] = cap.bounds?.base ?? 0;
+        c[CAP.BOUNDS_LEN][row] = cap.bounds?.length ?? 0;
         row++;
       }
     }
@@ -133,6 +141,7 @@ export class Publisher {
       c[OBJ.IFACE][row] = o.record ? k.intern(o.record.iface) : 0;
       c[OBJ.GENERATION][row] = o.record?.generation ?? 0;
       c[OBJ.STATE][row] = objStateIndex.get(o.record?.state ?? 'live')!;
+      c[OBJ.EPOCH][row] = o.epoch ?? 0;
       row++;
     }
     h[H.OBJ_ROWS] = row;

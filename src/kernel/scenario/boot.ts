@@ -13,6 +13,7 @@ import type { Scenario } from './schema';
  */
 export function boot(scenario: Scenario, seed = scenario.seed ?? 1, capacity: Capacity = DEFAULT_CAPACITY): Kernel {
   const k = new Kernel(seed, capacity);
+  k.decay = { ...k.decay, ...scenario.decay };
   k.record('boot', 0, 0, `boot "${scenario.name}" with seed ${seed}`);
   const machineId = new Map<string, number>();
   const spawner = new Map<number, number>();

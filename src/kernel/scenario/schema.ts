@@ -60,6 +60,8 @@ export const ScenarioSchema = z.strictObject({
   machines: z.array(z.strictObject({ name: Name })).min(1).max(16),
   processes: z.array(ProcessDecl).min(1).max(1000),
   defenses: z.strictObject({ gate0: z.boolean().optional(), energy: z.boolean().optional() }).optional(),
+  /** The Law of Decay: a channel or memory cap loses a right every ageStepMs, and one per delegation level from depthLimit on. */
+  decay: z.strictObject({ ageStepMs: z.number().int().min(1).max(86_400_000), depthLimit: z.number().int().min(1).max(64) }).partial().optional(),
 });
 
 export type Scenario = z.infer<typeof ScenarioSchema>;

@@ -1,4 +1,5 @@
 import { GrantError, grantTo, spawnWithGrants } from '../caps/transfer';
+import { parseRights } from '../caps/algebra';
 import { OPERATION_VERBS, TIER_IDS, TIERS, tierIndex, VERBS, type Tier } from '../energy/kinetic';
 import { KernelError } from '../errors';
 import type { ExecResult, OutputLine } from '../host-api';
@@ -325,6 +326,63 @@ const COMMANDS: Command[] = [
         if (e instanceof GrantError) throw new UsageError(`${e.code}: ${e.message}`, e.grant.column);
         throw e;
       }
+    },
+  },
+  {
+    name: 'channel',
+    usage: 'channel <name>',
+    summary: 'create a channel (rwx) the shell owns (MAP)',
+    run(args, { kernel, pid }) {
+      const n = args[0];
+      if (!n || n.type !== 'word') throw new UsageError('missing channel name', n?.column);
+      noMore(args, 1);
+      const slot = kernel.createChannel(pid, n.value);
+      return [out(`the shell holds @${kernel.process(pid).cnode.get(slot)!.name}: a new channel, rwx, depth 0`, 'ok')];
+    },
+  },
+  {
+    name: 'map',
+    usage: 'map <name> <length>',
+    summary: 'map a memory region [0, length) the shell owns, rw (MAP)',
+    run(args, { kernel, pid }) {
+      const n = args[0];
+      if (!n || n.type !== 'word') throw new UsageError('missing region name', n?.column);
+      const length = intArg(args[1], 'length', 1, 65536);
+      noMore(args, 2);
+      const slot = kernel.createChannel(pid, n.value, { length });
+      return [out(`the shell holds @${kernel.process(pid).cnode.get(slot)!.name}: memory [0, ${length}), rw-, depth 0`, 'ok')];
+    },
+  },
+  {
+    name: 'mask',
+    usage: 'mask @cap <rights> [bounds <base> <length>]',
+    summary: 'narrow a channel or memory cap (MASK: only ever narrows), e.g. mask @news r',
+    run(args, { kernel, pid }) {
+      const ref = args[0];
+      if (!ref || ref.type !== 'ref') throw new UsageError('expected the cap to mask, e.g. @news', ref?.column);
+      const r = args[1];
+      const bits = r && r.type === 'word' ? parseRights(r.value) : r && r.value === '-' ? 0 : null;
+      if (bits === null || !r) throw new UsageError('rights are letters from r, w, x (e.g. r, rw, r-x)', r?.column);
+      let bounds: { base: number; length: number } | undefined;
+      if (args[2]) {
+        if (args[2].value !== 'bounds') throw new UsageError(`unexpected ${JSON.stringify(args[2].value)}`, args[2].column);
+        bounds = { base: intArg(args[3], 'base', 0, 65536), length: intArg(args[4], 'length', 0, 65536) };
+        noMore(args, 5);
+      }
+      kernel.mask(pid, ref.value, bits, bounds);
+      return [out(`@${ref.value} is now ${r.value}${bounds ? ` within [${bounds.base}, ${bounds.base + bounds.length})` : ''}`, 'ok')];
+    },
+  },
+  {
+    name: 'revoke',
+    usage: 'revoke @cap',
+    summary: "flip a channel's or region's epoch: every cap delegated from it dies at once",
+    run(args, { kernel, pid }) {
+      const ref = args[0];
+      if (!ref || ref.type !== 'ref') throw new UsageError('expected the cap whose object to revoke, e.g. @news', ref?.column);
+      noMore(args, 1);
+      const dead = kernel.revokeEpoch(pid, ref.value);
+      return [out(`revoked: ${dead} delegated cap${dead === 1 ? '' : 's'} died; @${ref.value} moved to the new epoch`, 'ok')];
     },
   },
   {
