@@ -41,7 +41,7 @@ const FIT_MARGIN = 16;
 const BUTTON_ZOOM = 1.25;
 /** Pointer travel (px) that turns a press into a pan rather than a click. */
 const DRAG_THRESHOLD = 3;
-const EDGE_KINDS = ['endpoint', 'client', 'spawner', 'process', 'object', 'minter', 'session', 'denied'] as const;
+const EDGE_KINDS = ['endpoint', 'client', 'spawner', 'process', 'object', 'minter', 'session', 'channel', 'memory', 'denied'] as const;
 const OBJECT_KIND_ENDPOINT = OBJECT_KINDS.indexOf('endpoint');
 
 interface View {
@@ -506,6 +506,9 @@ function NodeShape({ node }: { node: LaidOutNode }) {
       const i = HEXAGON_INSET;
       return <polygon className="graph-shape" points={`${i},0 ${w - i},0 ${w},${h / 2} ${w - i},${h} ${i},${h} 0,${h / 2}`} />;
     }
+    case 'channel':
+    case 'region':
+      return <rect className="graph-shape" width={w} height={h} rx={2} transform={`skewX(-8) translate(${h * 0.07} 0)`} />;
     case 'spawner':
     case 'session':
       return <rect className="graph-shape" width={w} height={h} rx={h / 2} />;

@@ -29,7 +29,7 @@ export interface StringSource {
   get(id: number): string;
 }
 
-export type NodeKind = 'process' | 'endpoint' | 'spawner' | 'service' | 'session';
+export type NodeKind = 'process' | 'endpoint' | 'spawner' | 'service' | 'session' | 'channel' | 'region';
 
 export interface GraphMachine {
   id: string; // "m:<id>"
