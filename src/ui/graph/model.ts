@@ -23,6 +23,7 @@ import {
   type CapKind,
   type Frame,
 } from '../../kernel/sab/layout';
+import { rightsText } from '../../kernel/caps/algebra';
 
 /** Anything with a `get(id)`: the SAB StringTable, or a fake in tests. */
 export interface StringSource {
@@ -234,7 +235,10 @@ export function buildGraphModel(frame: Frame, strings: StringSource): GraphModel
     const flags = frame.cap[CAP.FLAGS][row];
     const relabeled = (flags & CAP_FLAG.RELABELED) !== 0;
     const badge = frame.cap[CAP.BADGE][row];
-    const label = capLabel(kind, badge, relabeled ? frame.cap[CAP.SOURCE_BADGE][row] : badge);
+    const label =
+      kind === 'channel' || kind === 'memory'
+        ? `${kind} ${rightsText(frame.cap[CAP.EFFECTIVE][row])} · depth ${frame.cap[CAP.DEPTH][row]}`
+        : capLabel(kind, badge, relabeled ? frame.cap[CAP.SOURCE_BADGE][row] : badge);
     caps.push({
       holder,
       slot,

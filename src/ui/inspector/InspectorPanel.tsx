@@ -15,6 +15,7 @@ import {
   type Frame,
   type StringTable,
 } from '../../kernel/sab/layout';
+import { rightsText } from '../../kernel/caps/algebra';
 import { useApp } from '../../store/store';
 import { useFrameValue, useLiveText } from '../../store/useFrame';
 import './inspector.css';
@@ -94,7 +95,16 @@ function CapTable({ f, s, rows, holder }: { f: Frame; s: StringTable; rows: numb
                 <div>→ {targetName(f, s, r)}</div>
                 {object && <div className="muted">{object}</div>}
                 {badge !== 0 && <div className={relabeled ? 'relabeled' : 'muted'}>badge {badge}{relabeled ? ` — relabeled from ${f.cap[CAP.SOURCE_BADGE][r]}` : ''}</div>}
-                <div className="muted">rights: {CAP_RIGHTS[kind]}</div>
+                {kind === 'channel' || kind === 'memory' ? (
+                  <div data-testid="cap-algebra">
+                    rights {rightsText(f.cap[CAP.EFFECTIVE][r])}
+                    {f.cap[CAP.EFFECTIVE][r] !== f.cap[CAP.RIGHTS][r] && <span className="muted"> (of {rightsText(f.cap[CAP.RIGHTS][r])}: decayed)</span>} · depth {f.cap[CAP.DEPTH][r]}
+                    {kind === 'memory' && ` · [${f.cap[CAP.BOUNDS_BASE][r]}, ${f.cap[CAP.BOUNDS_BASE][r] + f.cap[CAP.BOUNDS_LEN][r]})`}
+                    <div className="muted">{f.cap[CAP.NEXT_DECAY][r] >= 0 ? `next decay at ${(f.cap[CAP.NEXT_DECAY][r] / 1000).toFixed(3)} s` : 'nothing left to decay'}</div>
+                  </div>
+                ) : (
+                  <div className="muted">rights: {CAP_RIGHTS[kind]}</div>
+                )}
                 <div className="muted">{originText(f, s, r)}{flags & CAP_FLAG.DEAD ? ' · no longer works' : ''}</div>
               </td>
             </tr>
@@ -182,6 +192,12 @@ export function InspectorPanel() {
               <dd>{s.get(f.machine[MACHINE.NAME][f.obj[OBJ.MACHINE][r]])}</dd>
               <dt>owner</dt>
               <dd>{owner ? `pid ${owner}` : 'kernel'}</dd>
+              {(OBJECT_KINDS[f.obj[OBJ.KIND][r]] === 'channel' || OBJECT_KINDS[f.obj[OBJ.KIND][r]] === 'region') && (
+                <>
+                  <dt>epoch</dt>
+                  <dd>{f.obj[OBJ.EPOCH][r]}</dd>
+                </>
+              )}
               <dt>calls served</dt>
               <dd>
                 <Live text={(g) => String(g.obj[OBJ.COUNTER][findRow(g.obj[OBJ.ID], g.objRows, id)] ?? '–')} />
