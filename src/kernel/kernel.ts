@@ -245,6 +245,7 @@ export class Kernel implements KernelState {
   /** Raise or lower a fiber's Spectrum tier (authority is checked by the caller: see the shell's `tier`). */
   setTier(pid: number, tier: Tier, by: number): void {
     const p = this.process(pid);
+    if (by) this.payOrThrow(this.process(by), 'GRANT');
     const from = p.meter.tier;
     p.meter.tier = tier;
     p.meter.nextRefill = Math.min(p.meter.nextRefill, this.time + periodOfTier(tier));
@@ -445,6 +446,7 @@ export class Kernel implements KernelState {
       this.deny(pid, pid, `revoke @${capName}`, `only the minter of ${obj.name} may revoke it (this cap is at depth ${cap.depth})`, obj.id);
       throw new KernelError('EPERM', `only the minter of ${obj.name} may revoke it (@${capName} is at depth ${cap.depth})`);
     }
+    this.payOrThrow(p, 'MASK');
     const old = obj.epoch;
     obj.epoch = old + 1;
     p.cnode.replace(slot, { ...cap, epoch: obj.epoch });
@@ -625,6 +627,7 @@ export class Kernel implements KernelState {
       this.deny(by, pid, `kill ${this.who(pid)}`, 'the caller holds no process handle to it');
       throw new KernelError('EPERM', `kill: ${this.who(by)} holds no process handle to pid ${pid}`);
     }
+    if (by !== 0) this.payOrThrow(this.process(by), 'SEND');
     this.record('kill', by, pid, `${victim.name} (pid ${pid}) killed by ${by ? this.who(by) : 'the kernel'}`);
     this.reap(victim, 'killed', 137);
   }
@@ -645,6 +648,7 @@ export class Kernel implements KernelState {
     const code = this.exitCodes.get(pid);
     if (code === undefined) return null;
     const p = this.process(holder);
+    this.payOrThrow(p, 'RECV');
     for (const [slot, s] of [...p.cnode.entries()]) {
       if (s.cap.kind === 'process' && s.cap.target.kind === 'process' && s.cap.target.pid === pid) this.releaseSlot(p, slot, `waited for pid ${pid} (exit code ${code})`);
     }

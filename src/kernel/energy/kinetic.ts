@@ -25,7 +25,7 @@ export const U32_MAX = 0xffff_ffff;
 export const SPAWN_TIER: Tier = 'void';
 
 /** How every kernel operation is charged: `help verbs` prints this. */
-export const OPERATION_VERBS: readonly [string, Verb][] = [
+export const OPERATION_VERBS: readonly [string, Verb | 'free'][] = [
   ['spawn a fiber (its initial grants included)', 'SPAWN'],
   ['CALL through a cap (client facet, service object, session, mint authority)', 'SEND'],
   ['RETURN from a service (paid by the server)', 'SEND'],
@@ -36,6 +36,11 @@ export const OPERATION_VERBS: readonly [string, Verb][] = [
   ['read from a channel', 'RECV'],
   ['write to a channel', 'SEND'],
   ['sleep / read the timer', 'TICK'],
+  ['kill a child (a message to the kernel)', 'SEND'],
+  ['wait for a child (read its exit status)', 'RECV'],
+  ['revoke a channel or region (flip its epoch: a restriction)', 'MASK'],
+  ['set another fiber’s tier (delegating energy authority)', 'GRANT'],
+  ['exit, and boot wiring', 'free'],
 ];
 
 /** A fiber's meter. Balances are u32: never negative, never above U32_MAX. */

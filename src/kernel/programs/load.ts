@@ -15,6 +15,11 @@ export function* forkbomb(): Fiber {
   }
 }
 
+/** spinner: a busy fiber doing one TICK every millisecond, forever (load for benchmarks and demos). */
+export function* spinner(): Fiber {
+  for (;;) yield { op: 'sleep', ms: 1 };
+}
+
 /** bomblet: a fork bomb's child. It holds nothing (fibers spawn with an empty cap set), lingers, and ends. */
 export function* bomblet(): Fiber {
   yield { op: 'sleep', ms: 3000 };

@@ -10,7 +10,7 @@ import type { ArgValue, ServiceDef, Value } from '../services/service';
 import { adventureService } from '../services/adventure';
 import { stdioService } from '../services/stdio';
 import { adventureClient, adventureNpc } from './adventure';
-import { bomblet, flooder, forkbomb, pinger } from './load';
+import { bomblet, flooder, forkbomb, pinger, spinner } from './load';
 import type { Proof } from '../subject/proof';
 import type { GrantSpec } from '../caps/transfer';
 import { chatBot, chatClient } from './chat-client';
@@ -73,6 +73,7 @@ export const PROGRAMS: readonly Program[] = [
   { name: 'forkbomb', summary: 'spawns bomblets as fast as it can pay (needs @spawner); budgets cap it at 4 per refill', body: forkbomb },
   { name: 'bomblet', summary: 'a fork bomb’s child: holds nothing, lingers 3 s, ends', body: bomblet },
   { name: 'flooder', summary: 'floods #flood through @chat; budgets cap it at 400 sends per refill', body: flooder },
+  { name: 'spinner', summary: 'a busy fiber: one TICK every millisecond', body: spinner },
   { name: 'pinger', summary: 'asks @chat who is in #lobby every 100 ms and reports its latency on @stdio', body: pinger },
 ];
 

@@ -7,6 +7,7 @@ import './energy.css';
 
 const MAX_ROWS = 200;
 const TIMELINE_ROWS = 48;
+const ROW_PX = 18; // .energy-row line height
 const FROZEN = PROC_STATES.indexOf('frozen');
 
 interface Row {
@@ -41,33 +42,51 @@ export function EnergyPanel() {
   useEffect(() => {
     if (!frames) return;
     const prev = new Map<number, { runs: number; energy: number; tier: number; state: number }>();
+    // What each bar shows, and when it was written: balances redraw at most ~8 times a second, states at once.
+    const shown = new Map<number, { energy: number; tier: number; state: number; at: number }>();
+    let tick = 0;
     const onFrame = (frame: Frame, _strings: StringTable) => {
       const index = rowsByPid(frame);
       const list = listRef.current;
       let frozen = 0;
       for (let r = 0; r < frame.procRows; r++) if (frame.proc[PROC.STATE][r] === FROZEN) frozen++;
-      if (summaryRef.current) summaryRef.current.textContent = `${frame.procRows} fibers · ${frozen} frozen`;
+      const summary = `${frame.procRows} fibers · ${frozen} frozen`;
+      if (summaryRef.current && summaryRef.current.textContent !== summary) summaryRef.current.textContent = summary;
       if (list) {
-        for (const el of list.children as HTMLCollectionOf<HTMLElement>) {
-          const r = index.get(Number(el.dataset.pid));
+        // Only the rows in view are written: off-screen bars cost style work and show nothing.
+        const rowsEls = list.children as HTMLCollectionOf<HTMLElement>;
+        const first = Math.max(0, Math.floor(list.scrollTop / ROW_PX) - 2);
+        const last = Math.min(rowsEls.length, first + Math.ceil(list.clientHeight / ROW_PX) + 4);
+        const now = performance.now();
+        for (let i = first; i < last; i++) {
+          const el = rowsEls[i];
+          const pid = Number(el.dataset.pid);
+          const r = index.get(pid);
           if (r === undefined) continue;
           const energy = frame.proc[PROC.ENERGY][r] >>> 0;
           const budget = frame.proc[PROC.BUDGET][r] >>> 0 || 1;
           const tier = frame.proc[PROC.TIER][r];
           const state = frame.proc[PROC.STATE][r];
-          const last = prev.get(frame.proc[PROC.PID][r]);
-          if (last && last.energy === energy && last.tier === tier && last.state === state) continue;
-          const fill = el.querySelector<HTMLElement>('.fill')!;
-          fill.style.width = `${Math.min(100, (energy / budget) * 100)}%`;
-          el.querySelector('.joules')!.textContent = `${energy} J`;
-          el.dataset.tier = TIERS[tier]?.id ?? '';
-          el.dataset.frozen = String(state === FROZEN);
-          el.querySelector('.tier')!.textContent = TIERS[tier]?.label ?? '?';
+          const was = shown.get(pid);
+          if (was && was.tier === tier && was.state === state && (was.energy === energy || now - was.at < 120)) continue;
+          shown.set(pid, { energy, tier, state, at: now });
+          const [, tierEl, bar, joules] = el.children as HTMLCollectionOf<HTMLElement>;
+          (bar.firstElementChild as HTMLElement).style.width = `${Math.min(100, (energy / budget) * 100)}%`;
+          joules.textContent = `${energy} J`;
+          if (!was || was.tier !== tier) {
+            el.dataset.tier = TIERS[tier]?.id ?? '';
+            tierEl.textContent = TIERS[tier]?.label ?? '?';
+          }
+          if (!was || was.state !== state) el.dataset.frozen = String(state === FROZEN);
         }
       }
-      drawTimeline(canvasRef.current, frame, prev);
-      for (let r = 0; r < frame.procRows; r++) {
-        prev.set(frame.proc[PROC.PID][r], { runs: frame.proc[PROC.RUNS][r], energy: frame.proc[PROC.ENERGY][r] >>> 0, tier: frame.proc[PROC.TIER][r], state: frame.proc[PROC.STATE][r] });
+      // The timeline draws every other frame (30 columns a second, ~10 s of history), comparing with the frame
+      // it last drew: who ran since, who is frozen, who refilled.
+      if ((tick++ & 1) === 0) {
+        drawTimeline(canvasRef.current, frame, prev);
+        for (let r = 0; r < frame.procRows; r++) {
+          prev.set(frame.proc[PROC.PID][r], { runs: frame.proc[PROC.RUNS][r], energy: frame.proc[PROC.ENERGY][r] >>> 0, tier: frame.proc[PROC.TIER][r], state: frame.proc[PROC.STATE][r] });
+        }
       }
     };
     return frames.subscribe(onFrame);

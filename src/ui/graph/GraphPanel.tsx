@@ -581,7 +581,14 @@ interface LiveSlot {
   // Last written values, so unchanged figures cost no DOM writes.
   state: number;
   count: number;
+  /** When the counter text was last written: counters need not redraw every frame (states do). */
+  at: number;
 }
+
+/** Counters (runs, messages) are redrawn at most this often per node; state changes show at once. */
+const COUNTER_MS = 250;
+/** Past this many nodes the counters are too small to read and repainting them costs frames: states only. */
+const COUNTER_NODE_LIMIT = 300;
 
 interface LiveIndex {
   processes: Map<number, LiveSlot>;
@@ -598,7 +605,7 @@ function indexLiveNodes(root: Element): LiveIndex {
     const kind = el.getAttribute('data-kind');
     const id = el.getAttribute('data-node-id') ?? '';
     const num = Number(id.slice(2));
-    const slot = { el, text: el.querySelector('[data-live]'), state: -1, count: -1 };
+    const slot = { el, text: el.querySelector('[data-live]'), state: -1, count: -1, at: 0 };
     if (kind === 'process') index.processes.set(num, slot);
     else if (kind === 'endpoint') index.endpoints.set(num, slot);
   }
@@ -606,18 +613,21 @@ function indexLiveNodes(root: Element): LiveIndex {
 }
 
 function applyLive(index: LiveIndex, frame: Frame): void {
+  const now = performance.now();
   if (index.processes.size > 0) {
     const pids = frame.proc[PROC.PID];
     const states = frame.proc[PROC.STATE];
     const runs = frame.proc[PROC.RUNS];
     for (let row = 0; row < frame.procRows; row++) {
       const slot = index.processes.get(pids[row]);
-      if (!slot || (slot.state === states[row] && slot.count === runs[row])) continue;
+      const counters = index.processes.size <= COUNTER_NODE_LIMIT;
+      if (!slot || (slot.state === states[row] && (!counters || slot.count === runs[row] || now - slot.at < COUNTER_MS))) continue;
       const state = stateName(states[row]);
       if (slot.state !== states[row]) slot.el.setAttribute('data-state', state);
       if (slot.text) slot.text.textContent = processLiveText(state, runs[row]);
       slot.state = states[row];
       slot.count = runs[row];
+      slot.at = now;
     }
   }
   if (index.endpoints.size > 0) {
@@ -627,9 +637,10 @@ function applyLive(index: LiveIndex, frame: Frame): void {
     for (let row = 0; row < frame.objRows; row++) {
       if (kinds[row] !== OBJECT_KIND_ENDPOINT) continue;
       const slot = index.endpoints.get(ids[row]);
-      if (!slot || slot.count === counters[row]) continue;
+      if (!slot || slot.count === counters[row] || now - slot.at < COUNTER_MS) continue;
       if (slot.text) slot.text.textContent = endpointLiveText(counters[row]);
       slot.count = counters[row];
+      slot.at = now;
     }
   }
 }
