@@ -88,12 +88,30 @@ describe('the fork bomb and the flooder are capped per refill', () => {
     expect(k.processes.size).toBeLessThan(9 + 2 + 16); // bomblets live 3 s: at most ~16 at once
   });
 
-  it('with budgets off the same fork bomb fills the process table', () => {
+  it('with budgets off the same fork bomb fills the process table and starves everyone else of it', () => {
     const h = host();
     h.exec('defense energy off');
     h.exec('spawn "forkbomb" with { spawner: @spawner }');
     h.kernel.step(50);
     expect(h.kernel.processes.size).toBe(h.kernel.capacity.processes);
+    expect(h.exec('spawn "idle"').lines[0].text).toMatch(/ECAPACITY: process table is full/);
+  });
+
+  it('a well-behaved interactive fiber keeps a low latency while a fork bomb and a flooder run', () => {
+    const h = host();
+    const k = h.kernel;
+    h.exec('spawn "forkbomb" with { spawner: @spawner }');
+    h.exec('spawn "flooder" with { chat: @chat_participant }');
+    h.exec('spawn "pinger" with { chat: @chat_participant }');
+    const pinger = [...k.processes.values()].find((p) => p.program === 'pinger')!;
+    h.exec(`tier ${pinger.pid} matter`);
+    let worst = 0;
+    for (let t = 0; t < 5000; t++) {
+      k.step(1);
+      worst = Math.max(worst, pinger.latency);
+    }
+    expect(pinger.spent).toBeGreaterThan(0);
+    expect(worst).toBe(0); // never frozen, never waiting on a frozen server
   });
 
   it('a flooder gets exactly 400 sends per refill', () => {
