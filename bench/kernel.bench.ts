@@ -3,7 +3,11 @@
  */
 import { KernelHost } from '../src/kernel/host';
 import { Frame, readFrame, type Capacity } from '../src/kernel/sab/layout';
+import { allows, bit, type Promise_ } from '../src/kernel/sandbox/pledge';
+import { applyUnveil, checkAccess, UR, UW, type UnveilState } from '../src/kernel/sandbox/unveil';
 import { bigScenario } from './scenarios';
+
+const FILE_PROMISES: Promise_[] = ['rw', 'storage'];
 
 const capacity: Capacity = { processes: 1024, caps: 8192, objects: 1024, machines: 16, ledgerRing: 4096, strings: 16384, stringBytes: 512 * 1024, consoleLines: 16 };
 
@@ -102,6 +106,33 @@ const bare = time(() => {
   }
 });
 
+// Permission checks for a fiber with 50 unveiled paths: pledge + unveil on a canonical path (most specific wins),
+// against a bare Set lookup of the same path as the floor.
+const unveilState: UnveilState = { entries: null, locked: false };
+const unveiled = Array.from({ length: 50 }, (_, i) => ({ path: `/srv/app${i % 10}/data${i}`, perms: UR | (i % 2 ? UW : 0) }));
+applyUnveil(unveilState, unveiled);
+const probes = Array.from({ length: 64 }, (_, i) => (i % 4 === 3 ? `/etc/secret${i}` : `${unveiled[(i * 7) % 50].path}/file${i}.txt`));
+const pledgeBits = bit('stdio') | bit('rw');
+const CHECKS = 10_000;
+const checkRounds = Array.from({ length: 5 }, () =>
+  time(() => {
+    for (let i = 0; i < CHECKS; i++) if (allows(pledgeBits, FILE_PROMISES) && checkAccess(unveilState, probes[i & 63], UR) === null) sink++;
+  }).perSecond,
+).sort((a, b) => a - b);
+// The same checks with every path seen for the first time (the lookup cache cold): unique paths, made up front.
+const coldProbes = Array.from({ length: 200_000 }, (_, i) => (i % 4 === 3 ? `/etc/secret${i}` : `${unveiled[(i * 7) % 50].path}/f${i}`));
+let coldAt = 0;
+const cold = time(() => {
+  for (let i = 0; i < CHECKS; i++) {
+    if (coldAt >= coldProbes.length) break;
+    if (allows(pledgeBits, FILE_PROMISES) && checkAccess(unveilState, coldProbes[coldAt++], UR) === null) sink++;
+  }
+}, 50);
+const probeSet = new Set(probes);
+const bareChecks = time(() => {
+  for (let i = 0; i < CHECKS; i++) if (probeSet.has(probes[i & 63])) sink++;
+});
+
 // Per-frame SAB read with 1,000 process rows (and their caps), against copying the same bytes with one set().
 const big = new KernelHost(capacity, true);
 const boot = big.boot(JSON.stringify(bigScenario(1000)));
@@ -128,6 +159,12 @@ console.log(
         baselineBareTypedArrayLoop: bare.perSecond * 1000,
         ratio: +((bare.perSecond * 1000) / verbRounds[2]).toFixed(1),
         target: '>= 2,000,000 verbs/s; ratio <= 5x',
+      },
+      permissionChecksPerSecond50Unveils: {
+        value: checkRounds[2] * CHECKS,
+        firstLookupOfEachPath: cold.perSecond * CHECKS,
+        baselineBareSetHas: bareChecks.perSecond * CHECKS,
+        target: '>= 5,000,000',
       },
       capLookupsPerSecond: { byName: byName.perSecond * LOOKUPS, bySlot: bySlot.perSecond * LOOKUPS, baselineBareMapGet: bareMap.perSecond * LOOKUPS },
       sabFrameRead1000Processes: {

@@ -67,7 +67,7 @@ test('tab completes commands and their arguments; arrows recall history', async 
   await app.keyboard.type('cap');
   await app.keyboard.press('Tab');
   await app.keyboard.press('Enter');
-  await expect.poll(() => terminalText(app)).toMatch(/shell \(pid 4\) holds 8 caps/);
+  await expect.poll(() => terminalText(app)).toMatch(/shell \(pid 4\) holds 9 caps/);
   await app.keyboard.type('clo');
   await app.keyboard.press('Tab');
   await app.keyboard.type('pa');
@@ -85,7 +85,7 @@ test('clicking a process node opens its cap table in the inspector', async ({ ap
   const inspector = app.getByTestId('inspector');
   await expect(inspector).toContainText('shell');
   const rows = inspector.getByTestId('inspector-caps').locator('tbody tr');
-  await expect(rows).toHaveCount(8);
+  await expect(rows).toHaveCount(9);
   // each cap: kind, interface, generation, rights and how it was obtained
   const participant = rows.filter({ hasText: '@chat_participant' });
   await expect(participant).toContainText('ChatParticipant · generation 1 · #');

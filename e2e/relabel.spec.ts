@@ -24,7 +24,7 @@ test('Ctrl-C stops a foreground program and returns to the shell', async ({ app 
   await app.keyboard.press('Control+C');
   await expect.poll(() => terminalText(app)).toMatch(/\[chat-client \(pid 10\) was killed\]/);
   await typeLine(app, 'caps 4');
-  await expect.poll(() => terminalText(app)).toMatch(/shell \(pid 4\) holds 9 caps/);
+  await expect.poll(() => terminalText(app)).toMatch(/shell \(pid 4\) holds 10 caps/);
 });
 
 test('the relabeling attack: blocked by Gate 0, visible when the defense is off', async ({ app }) => {

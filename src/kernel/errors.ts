@@ -18,7 +18,12 @@ export type ErrorCode =
   | 'ESERVICE' // the service refused the request (its own reason follows)
   | 'EAGAIN' // not enough energy right now: the operation waits for a refill
   | 'EDECAYED' // the Law of Decay took the cap's last right
-  | 'EFAULT'; // outside a memory region's bounds
+  | 'EFAULT' // outside a memory region's bounds
+  | 'ENOENT' // no such file, or not unveiled (invisible)
+  | 'EACCES' // unveiled, but not with the permission asked for
+  | 'ENOTDIR'
+  | 'ELOOP'
+  | 'EABORT'; // a pledge violation: the fiber was aborted
 
 export class KernelError extends Error {
   constructor(

@@ -20,6 +20,15 @@ export interface Completion {
   candidates: string[];
 }
 
+/** A fiber's sandbox, for the inspector (a rare bulk read). */
+export interface SandboxView {
+  pledge: string;
+  execpromises: string;
+  /** null: nothing unveiled yet, everything visible. */
+  unveil: { path: string; perms: string }[] | null;
+  locked: boolean;
+}
+
 export type BootResult = { ok: true; name: string } | { ok: false; errors: string[] };
 
 /**
@@ -41,6 +50,8 @@ export interface KernelHostApi {
   complete(line: string, cursor: number): Completion;
   /** Ledger records with seq in [from, from + count), including ones the SAB ring no longer holds. */
   ledgerPage(from: number, count: number): LedgerEntry[];
+  /** Promises, execpromises and unveiled paths of a process (null if there is no such process). */
+  sandbox(pid: number): SandboxView | null;
   /** Does nothing: the comlink round trip the benchmark compares with a SAB read. */
   ping(): number;
 }

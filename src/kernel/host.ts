@@ -1,5 +1,7 @@
 import defaultScenario from '../scenarios/default.json';
-import type { BootResult, Completion, ExecResult, KernelHostApi } from './host-api';
+import type { BootResult, Completion, ExecResult, KernelHostApi, SandboxView } from './host-api';
+import { promisesText } from './sandbox/pledge';
+import { permsText } from './sandbox/unveil';
 import type { Kernel } from './kernel';
 import { DEFAULT_CAPACITY, SabViews, type Capacity, type LedgerEntry } from './sab/layout';
 import { Publisher } from './sab/publish';
@@ -100,6 +102,17 @@ export class KernelHost implements KernelHostApi {
 
   ledgerPage(from: number, count: number): LedgerEntry[] {
     return this.kernel.ledger.page(Math.max(1, Math.floor(from)), Math.min(10_000, Math.max(0, Math.floor(count))));
+  }
+
+  sandbox(pid: number): SandboxView | null {
+    const p = this.kernel.processes.get(Number(pid));
+    if (!p) return null;
+    return {
+      pledge: promisesText(p.pledge),
+      execpromises: p.execpromises === null ? '(none: children are not bounded)' : promisesText(p.execpromises),
+      unveil: p.unveil.entries ? [...p.unveil.entries].sort((a, b) => a.path.localeCompare(b.path)).map((e) => ({ path: e.path, perms: permsText(e.perms) })) : null,
+      locked: p.unveil.locked,
+    };
   }
 
   ping(): number {

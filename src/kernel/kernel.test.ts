@@ -27,6 +27,7 @@ describe('boot', () => {
       'chat_mod:object',
       'adventure_player:object',
       'session:session',
+      'fs:fs',
       'spawner:spawner',
     ]);
     // init holds its spawner plus a process handle per child it started.

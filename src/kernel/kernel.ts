@@ -5,6 +5,9 @@ import { spawnWithGrants } from './caps/transfer';
 import { Ledger } from './ledger/ledger';
 import { ALL_RIGHTS, DEFAULT_DECAY, effectiveRights, maskProblem, nextDecayAt, R, rightsText, W, type Bounds, type DecayRule } from './caps/algebra';
 import { fnv1a, Prng } from './prng';
+import { allows, promisesText, ratchetProblem, type Promise_ } from './sandbox/pledge';
+import { applyUnveil, checkAccess, granted, permsText, UC, UR, UW, type UnveilEntry, type UnveilState } from './sandbox/unveil';
+import { defaultVfs, type Vfs } from './sandbox/vfs';
 import { programByName, type ArgValue, type Syscall, type SyscallResult } from './programs/programs';
 import {
   DEFAULT_CAPACITY,
@@ -54,6 +57,8 @@ export interface KernelObject {
   subject?: string;
   /** Channels and memory regions: the revocation epoch (flipping it kills every cap minted under an older one). */
   epoch?: number;
+  /** A machine's filesystem (vfs objects). */
+  vfs?: Vfs;
   /** Channels: messages written and not yet read. Regions: their cells. */
   messages?: string[];
   cells?: number[];
@@ -82,6 +87,10 @@ export interface Process {
   latency: number;
   /** Energy spent in all (for `top`). */
   spent: number;
+  /** Pledge (null = unpledged), execpromises (null = none: children are not bounded), and unveil. */
+  pledge: number | null;
+  execpromises: number | null;
+  readonly unveil: UnveilState;
 }
 
 /** A cap for a new process, and how it was derived (for the ledger and Gate 0). */
@@ -99,6 +108,11 @@ export interface SpawnOptions {
   grantedBy?: number;
   /** Spectrum tier; a spawned fiber starts at the lowest unless boot wiring says otherwise. */
   tier?: Tier;
+  /** Sandbox at spawn: a pledge (within the parent's execpromises), and unveils on top of the parent's. */
+  pledge?: number;
+  unveil?: UnveilEntry[];
+  /** Command-line words after the program name (`run "cat /etc/passwd"`). */
+  argv?: string[];
 }
 
 export interface CallOptions {
@@ -263,6 +277,15 @@ export class Kernel implements KernelState {
     return m;
   }
 
+  /** The machine's filesystem object (created on first use: a cap to it is what `fs` grants). */
+  vfsObject(machine: number): KernelObject {
+    const found = [...this.objects.values()].find((o) => o.kind === 'vfs' && o.machine === machine);
+    if (found) return found;
+    const o = this.createObject('vfs', machine, 0, `fs@${this.machine(machine).name}`);
+    o.vfs = defaultVfs();
+    return o;
+  }
+
   machine(id: number): Machine {
     const m = this.machines[id];
     if (!m) throw new KernelError('EINVAL', `no machine ${id}`);
@@ -397,6 +420,7 @@ export class Kernel implements KernelState {
   createChannel(owner: number, name: string, region?: { length: number }): number {
     const p = this.process(owner);
     this.checkName(name);
+    if (!this.requirePromise(p, ['stdio'], 'MAP')) throw new KernelError('EABORT', 'aborted');
     this.reserveCaps(1);
     this.payOrThrow(p, 'MAP');
     const obj = this.createObject(region ? 'region' : 'channel', p.machine, owner, name);
@@ -425,6 +449,7 @@ export class Kernel implements KernelState {
       this.deny(pid, pid, `mask @${capName} ${rightsText(rights)}`, why, cap.target.kind === 'object' ? cap.target.id : 0);
       throw new KernelError('EPERM', why);
     }
+    if (!this.requirePromise(p, ['stdio'], `mask @${capName}`)) throw new KernelError('EABORT', 'aborted');
     this.payOrThrow(p, 'MASK');
     p.cnode.replace(slot, { ...cap, rights, ...(bounds ? { bounds } : {}) });
     this.noteDecay(p.cnode.get(slot)!.cap);
@@ -495,6 +520,117 @@ export class Kernel implements KernelState {
     return fail('ENOMETHOD', `a memory region has load(offset) and store(offset, value)`, obj.id);
   }
 
+  // ── pledge and unveil (Nexus S2) ───────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Does `p`'s pledge allow an operation that needs one of `needs`? If not, the fiber — and only it — is aborted
+   * and the ledger says which promise was missing for what. The shell is never aborted: it is told (it is the
+   * user's hand, and the session must survive). With the sandbox defense off the operation goes ahead, and the
+   * kernel says what it would have stopped.
+   */
+  requirePromise(p: Process, needs: readonly Promise_[], what: string, object = 0): boolean {
+    if (allows(p.pledge, needs)) return true;
+    const need = needs.map((n) => `"${n}"`).join(' or ');
+    const detail = `${what} needs ${need}; ${this.who(p.pid)} pledged "${promisesText(p.pledge)}"`;
+    if (!this.defenses.sandbox) {
+      this.record('verdict', p.pid, p.pid, `pledge bypassed: ${detail} (pledge/unveil is off)`, object);
+      return true;
+    }
+    if (p.program === 'shell') throw new KernelError('EPERM', `pledge: ${detail}`);
+    this.record('abort', p.pid, p.pid, `pledge violation: ${detail}: aborted`, object);
+    this.record('verdict', p.pid, p.pid, `pledge violation blocked: ${detail}; ${p.name} was aborted and its caps released`, object);
+    this.reap(p, 'killed', 134, `aborted: pledge violation: ${what} needs ${need}`);
+    return false;
+  }
+
+  /** A later pledge may only drop promises (and execpromises likewise); an attempt to add one is EPERM, ledgered. */
+  setPledge(pid: number, promises: number, execpromises?: number): void {
+    const p = this.process(pid);
+    const problem = ratchetProblem(p.pledge, promises) ?? (execpromises !== undefined ? ratchetProblem(p.execpromises, execpromises, 'execpromises') : null);
+    if (problem && this.defenses.sandbox) {
+      this.deny(pid, pid, `pledge "${promisesText(promises)}"`, problem);
+      throw new KernelError('EPERM', problem);
+    }
+    p.pledge = promises;
+    if (execpromises !== undefined) p.execpromises = execpromises;
+    // Dropping both file promises ends unveiling, as OpenBSD's dropping "unveil" does.
+    if (!allows(promises, ['rw', 'storage'])) p.unveil.locked = true;
+    this.topology++;
+    this.record('pledge', pid, pid, `${this.who(pid)} pledged "${promisesText(promises)}"${execpromises !== undefined ? `, execpromises "${promisesText(execpromises)}"` : ''}`);
+  }
+
+  /** Canonical unveil entries for paths on a machine's filesystem (a spawn-time unveil). */
+  resolveUnveil(machine: number, add: { path: string; perms: number }[]): UnveilEntry[] {
+    const vfs = this.vfsObject(machine).vfs!;
+    return add.map((a) => {
+      const r = vfs.resolve(a.path);
+      if (!r.ok) throw new KernelError(r.code, `unveil ${a.path}: ${r.error}`);
+      return { path: r.path, perms: a.perms };
+    });
+  }
+
+  /** Unveil paths (one call, one or more paths), or lock. Paths are resolved to canonical form first. */
+  unveilPaths(pid: number, add: { path: string; perms: number }[] | 'lock'): void {
+    const p = this.process(pid);
+    if (add === 'lock') {
+      p.unveil.locked = true;
+      this.record('unveil', pid, pid, `${this.who(pid)} locked unveil`);
+      return;
+    }
+    if (!this.requirePromise(p, ['rw', 'storage'], 'unveil')) throw new KernelError('EABORT', 'aborted');
+    const entries = this.resolveUnveil(p.machine, add);
+    const why = applyUnveil(p.unveil, entries);
+    if (why) {
+      this.deny(pid, pid, `unveil ${add.map((a) => `${a.path} ${permsText(a.perms)}`).join(', ')}`, why);
+      throw new KernelError('EPERM', why);
+    }
+    this.topology++;
+    this.record('unveil', pid, pid, `${this.who(pid)} unveiled ${entries.map((e) => `${e.path} ${permsText(e.perms)}`).join(', ')}`);
+  }
+
+  /** The filesystem, served by the kernel through an fs cap: read, write, list — within pledge and unveil. */
+  private fsCall(p: Process, obj: KernelObject, method: string, args: Value[], fail: (code: ErrorCode, error: string, object?: number) => CallResult): CallResult {
+    const vfs = obj.vfs!;
+    const path = String(args[0] ?? '');
+    const what = `${method} ${path}`;
+    if (method !== 'read' && method !== 'write' && method !== 'list') return fail('ENOMETHOD', 'a filesystem cap has read(path), write(path, text) and list(path)', obj.id);
+    if (!this.requirePromise(p, ['rw', 'storage'], what, obj.id)) return { ok: false, code: 'EABORT', error: 'aborted' };
+    const r = vfs.resolve(path);
+    if (!r.ok) return fail(r.code, `${path}: ${r.error}`, obj.id);
+    const device = /^\/dev\/(audio|video|gpu)$/.exec(r.path)?.[1] as Promise_ | undefined;
+    if (device && !this.requirePromise(p, [device], `${what} (a ${device} device)`, obj.id)) return { ok: false, code: 'EABORT', error: 'aborted' };
+    const need = method === 'write' ? (r.node ? UW : UC) : UR;
+    const blocked = checkAccess(p.unveil, r.path, need);
+    if (blocked) {
+      const shownAs = path === r.path ? r.path : `${path} (that is ${r.path})`;
+      if (this.defenses.sandbox) {
+        // A hidden file that exists was sought outside the unveiled paths: that is an escape attempt.
+        if (blocked === 'ENOENT' && r.node) this.record('verdict', p.pid, p.pid, `unveil escape blocked: ${this.who(p.pid)} looked for ${shownAs} outside what it unveiled, and saw nothing (ENOENT)`, obj.id);
+        return fail(blocked, blocked === 'ENOENT' ? `${path}: no such file or directory` : `${path}: unveiled without "${permsText(need)}"`, obj.id);
+      }
+      this.record('verdict', p.pid, p.pid, `unveil bypassed: ${this.who(p.pid)} reached ${shownAs}, which its unveil hides (pledge/unveil is off)`, obj.id);
+    }
+    if (method === 'list') {
+      if (!r.node) return fail('ENOENT', `${path}: no such file or directory`, obj.id);
+      if (r.node.kind !== 'dir') return { ok: true, value: [r.path], caps: NO_NAMES };
+      const base = r.path === '/' ? '' : r.path;
+      const names = [...r.node.children.keys()].filter((n) => !this.defenses.sandbox || granted(p.unveil, `${base}/${n}`) !== 0 || isAncestorOfUnveil(p.unveil, `${base}/${n}`)).sort();
+      return { ok: true, value: names, caps: NO_NAMES };
+    }
+    if (method === 'read') {
+      if (!r.node) return fail('ENOENT', `${path}: no such file or directory`, obj.id);
+      if (r.node.kind !== 'file') return fail('EINVAL', `${path}: is a directory`, obj.id);
+      obj.counter++;
+      return { ok: true, value: r.node.content, caps: NO_NAMES };
+    }
+    if (r.node && r.node.kind !== 'file') return fail('EINVAL', `${path}: is a directory`, obj.id);
+    const parent = vfs.resolve(r.parent);
+    if (!parent.ok || parent.node?.kind !== 'dir') return fail('ENOENT', `${r.parent}: no such directory`, obj.id);
+    vfs.write(r.path, String(args[1] ?? '').slice(0, 4000));
+    obj.counter++;
+    return { ok: true, value: true, caps: NO_NAMES };
+  }
+
   // ── processes ──────────────────────────────────────────────────────────────────────────────────────────────
 
   process(pid: number): Process {
@@ -526,6 +662,10 @@ export class Kernel implements KernelState {
     this.checkSpawn(parent, program, grants.length, opts.machine);
     const prog = programByName.get(program)!;
     const parentProc = parent ? this.process(parent) : null;
+    if (opts.pledge !== undefined && parentProc?.execpromises != null && this.defenses.sandbox) {
+      const why = ratchetProblem(parentProc.execpromises, opts.pledge, 'a child’s pledge');
+      if (why) throw new KernelError('EPERM', `${why} (the parent's execpromises bound it)`);
+    }
     const machine = opts.machine ?? parentProc?.machine ?? 0;
     const name = opts.name ?? program;
     this.intern(name);
@@ -552,7 +692,16 @@ export class Kernel implements KernelState {
       issuedAt: 0,
       latency: 0,
       spent: 0,
+      // A child inherits its parent's unveils (it cannot see more than its parent) and starts pledged to the
+      // parent's execpromises unless it asks for less.
+      pledge: opts.pledge ?? parentProc?.execpromises ?? null,
+      execpromises: parentProc?.execpromises ?? null,
+      unveil: { entries: parentProc?.unveil.entries ? [...parentProc.unveil.entries] : null, locked: parentProc?.unveil.locked ?? false },
     };
+    if (opts.unveil?.length) {
+      const why = applyUnveil(proc.unveil, opts.unveil);
+      if (why) throw new KernelError('EPERM', `unveil for the child: ${why}`);
+    }
     this.processes.set(pid, proc);
     this.topology++;
     this.record('spawn', parent, pid, `${name} (pid ${pid}) runs "${program}" on ${this.machines[machine].name}`);
@@ -566,7 +715,7 @@ export class Kernel implements KernelState {
       const obj = c.target.kind === 'object' ? this.objects.get(c.target.id) : undefined;
       return { kind: c.kind, iface: obj?.record?.iface ?? '' };
     };
-    proc.fiber = prog.body({ pid, name, args: proc.args, random, cap, now: () => this.time });
+    proc.fiber = prog.body({ pid, name, args: proc.args, argv: Object.freeze([...(opts.argv ?? [])]), random, cap, now: () => this.time });
     return proc;
   }
 
@@ -656,7 +805,7 @@ export class Kernel implements KernelState {
   }
 
   /** Remove a finished process: release its caps, end the objects it served, and drop caps to them. */
-  private reap(p: Process, state: 'exited' | 'killed', code: number): void {
+  private reap(p: Process, state: 'exited' | 'killed', code: number, why = ''): void {
     p.state = state;
     p.fiber = null;
     p.exitCode = code;
@@ -678,7 +827,7 @@ export class Kernel implements KernelState {
       this.foreground = 0;
       this.prompt = '';
       this.stdin.length = 0;
-      this.write(p.pid, `[${p.name} (pid ${p.pid}) ${state === 'killed' ? 'was killed' : `exited with code ${code}`}]`, 'sys');
+      this.write(p.pid, `[${p.name} (pid ${p.pid}) ${why || (state === 'killed' ? 'was killed' : `exited with code ${code}`)}]`, state === 'killed' && why ? 'err' : 'sys');
     }
   }
 
@@ -740,6 +889,13 @@ export class Kernel implements KernelState {
     if (cap.target.kind !== 'object') return this.callDenied(caller, capName, method, 'EINVAL', `@${capName} is a ${cap.kind} cap; it cannot be called`);
     const obj = this.objects.get(cap.target.id)!;
 
+    if (cap.kind === 'fs') {
+      if (!opts.prepaid && !this.pay(p, method === 'write' ? 'SEND' : 'RECV')) return { ok: false, code: 'EAGAIN', error: this.frozenWhy(p, 'SEND'), retryAt: p.meter.nextRefill };
+      return this.fsCall(p, obj, method, opts.args ?? NO_VALUES, (code, error, object = 0) => this.callDenied(caller, capName, method, code, error, object));
+    }
+    if ((cap.kind === 'channel' || cap.kind === 'memory' || cap.kind === 'minter') && !this.requirePromise(p, ['stdio'], `${method} on @${capName}`, obj.id)) {
+      return { ok: false, code: 'EABORT', error: 'aborted' };
+    }
     if (cap.kind === 'session') return this.sessionCall(p, obj, method, opts, (code, error, object = 0) => this.callDenied(caller, capName, method, code, error, object));
     if (cap.kind === 'channel' || cap.kind === 'memory') {
       if (!opts.prepaid && !this.pay(p, method === 'read' || method === 'load' ? 'RECV' : 'SEND')) return { ok: false, code: 'EAGAIN', error: this.frozenWhy(p, 'SEND'), retryAt: p.meter.nextRefill };
@@ -763,6 +919,7 @@ export class Kernel implements KernelState {
     const ep = cap.kind === 'object' ? this.objects.get(obj.record!.endpoint)! : obj;
     const service = ep.service;
     if (!service) return this.callDenied(caller, capName, method, 'EINVAL', `endpoint "${ep.name}" has no service behind it`, ep.id);
+    if (!this.requirePromise(p, [service.def.promise], `${method} on @${capName}`, obj.id)) return { ok: false, code: 'EABORT', error: 'aborted' };
     // Energy: the caller pays the CALL, the server the RETURN. Short of either, the call waits (EAGAIN + when).
     const server = this.processes.get(ep.owner);
     if (this.defenses.energy && server && server.meter.energy < VERBS.SEND) {
@@ -926,6 +1083,31 @@ export class Kernel implements KernelState {
       case 'exit':
         this.exit(p.pid, call.code);
         return;
+      case 'pledge': {
+        let result: SyscallResult = { ok: true };
+        try {
+          this.setPledge(p.pid, call.promises, call.execpromises);
+        } catch (e) {
+          if (!(e instanceof KernelError)) throw e;
+          result = { ok: false, code: e.code, error: e.message };
+        }
+        p.state = 'ready';
+        p.resume = result;
+        return;
+      }
+      case 'unveil': {
+        let result: SyscallResult = { ok: true };
+        try {
+          this.unveilPaths(p.pid, call.entries);
+        } catch (e) {
+          if (!(e instanceof KernelError)) throw e;
+          result = { ok: false, code: e.code, error: e.message };
+        }
+        if (!this.processes.has(p.pid)) return;
+        p.state = 'ready';
+        p.resume = result;
+        return;
+      }
       case 'spawn': {
         let result: SyscallResult;
         try {
@@ -976,6 +1158,11 @@ export class Kernel implements KernelState {
   }
 }
 
+
+/** Is `path` a directory above some unveiled entry (so listing may show it as a way down)? */
+function isAncestorOfUnveil(state: UnveilState, path: string): boolean {
+  return !!state.entries?.some((e) => e.perms !== 0 && e.path.startsWith(`${path}/`));
+}
 
 export function describeOrigin(o: Origin, k: Pick<Kernel, 'who'>): string {
   switch (o.how) {

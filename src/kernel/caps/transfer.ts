@@ -96,7 +96,7 @@ export function spawnWithGrants(
   parentPid: number,
   program: string,
   grants: GrantSpec[],
-  opts: { name?: string; args?: Record<string, ArgValue>; prepaid?: boolean } = {},
+  opts: { name?: string; args?: Record<string, ArgValue>; prepaid?: boolean; argv?: string[]; pledge?: number; unveil?: { path: string; perms: number }[] } = {},
 ): Process {
   const parent = k.process(parentPid);
   // SPAWN authority is a spawner cap on the parent's machine; nothing is ambient.
@@ -111,12 +111,20 @@ export function spawnWithGrants(
   const moves = derived.filter((d) => d.g.mode === 'move');
   if (new Set(moves.map((d) => d.slot)).size !== moves.length) throw new GrantError('EINVAL', 'the same cap is moved twice', moves[0].g);
   k.checkSpawn(parentPid, program, grants.length);
+  if (!k.requirePromise(parent, ['spawn'], `spawn "${program}"`)) throw new KernelError('EABORT', `${k.who(parentPid)} was aborted`);
   if (!opts.prepaid) k.payOrThrow(parent, 'SPAWN');
 
   for (const m of moves) parent.cnode.setReserved(m.slot, true); // reserve
   let child: Process;
   try {
-    child = k.spawn(parentPid, program, { name: opts.name, args: opts.args, grants: derived.map((d): Grant => ({ name: d.g.name, cap: d.cap })) });
+    child = k.spawn(parentPid, program, {
+      name: opts.name,
+      args: opts.args,
+      argv: opts.argv,
+      pledge: opts.pledge,
+      unveil: opts.unveil && k.resolveUnveil(parent.machine, opts.unveil),
+      grants: derived.map((d): Grant => ({ name: d.g.name, cap: d.cap })),
+    });
   } catch (e) {
     for (const m of moves) parent.cnode.setReserved(m.slot, false); // roll back
     throw e;
@@ -151,6 +159,7 @@ export function grantTo(k: Kernel, fromPid: number, toPid: number, g: GrantSpec)
     throw new GrantError('EPERM', `grant "${describe(g)}": ${k.who(fromPid)} holds no process handle to pid ${toPid}`, g);
   }
   const d = derive(k, from, k.who(toPid), g);
+  if (!k.requirePromise(from, ['stdio'], `grant @${g.from}`)) throw new KernelError('EABORT', `${k.who(fromPid)} was aborted`);
   k.payOrThrow(from, 'GRANT');
   if (g.mode === 'move') from.cnode.setReserved(d.slot, true); // reserve
   let slot: number;

@@ -10,6 +10,7 @@ import type { ArgValue, ServiceDef, Value } from '../services/service';
 import { adventureService } from '../services/adventure';
 import { stdioService } from '../services/stdio';
 import { adventureClient, adventureNpc } from './adventure';
+import { cat, fetchWorker, ls, pdfViewer, write } from './files';
 import { bomblet, flooder, forkbomb, pinger, spinner } from './load';
 import type { Proof } from '../subject/proof';
 import type { GrantSpec } from '../caps/transfer';
@@ -24,7 +25,10 @@ export type Syscall =
   /** CALL on a cap; `caps` are cap names passed as arguments, `as` names a cap the reply hands back. */
   | { op: 'call'; cap: string; method: string; args?: Value[]; caps?: string[]; proof?: Proof | null; as?: string }
   /** SPAWN a program; needs a spawner cap. Grants as in the shell: copy, move or client facet of caps it holds. */
-  | { op: 'spawn'; program: string; name?: string; grants?: GrantSpec[] };
+  | { op: 'spawn'; program: string; name?: string; grants?: GrantSpec[]; argv?: string[] }
+  /** Pledge (only ever drops promises) and unveil (one call; later calls only narrow) for itself. */
+  | { op: 'pledge'; promises: number; execpromises?: number }
+  | { op: 'unveil'; entries: { path: string; perms: number }[] | 'lock' };
 
 /** What a syscall gives back to the program. */
 export type SyscallResult = { ok: true; value?: Value; caps?: string[] } | { ok: false; code: string; error: string };
@@ -33,6 +37,8 @@ export interface ProgramContext {
   readonly pid: number;
   readonly name: string;
   readonly args: Readonly<Record<string, ArgValue>>;
+  /** The words after the program name on its command line. */
+  readonly argv: readonly string[];
   /** Deterministic randomness in [0, n). */
   random(n: number): number;
   /** The virtual clock, in ms. */
@@ -74,6 +80,11 @@ export const PROGRAMS: readonly Program[] = [
   { name: 'bomblet', summary: 'a fork bomb’s child: holds nothing, lingers 3 s, ends', body: bomblet },
   { name: 'flooder', summary: 'floods #flood through @chat; budgets cap it at 400 sends per refill', body: flooder },
   { name: 'spinner', summary: 'a busy fiber: one TICK every millisecond', body: spinner },
+  { name: 'cat', summary: 'print files: run "cat /etc/hosts" with { stdio: client @stdio, fs: @fs }', body: cat },
+  { name: 'ls', summary: 'list directories through @fs (only what is unveiled shows)', body: ls },
+  { name: 'write', summary: 'write a file: run "write /tmp/note hello" with { … fs: @fs }', body: write },
+  { name: 'fetch-worker', summary: 'demo: pledged "stdio net", it reaches for /vault/secrets (needs stdio, chat, fs)', body: fetchWorker },
+  { name: 'pdf-viewer', summary: 'demo: unveiled to /home/docs r, it tries to escape with .. and symlinks (needs stdio, fs)', body: pdfViewer },
   { name: 'pinger', summary: 'asks @chat who is in #lobby every 100 ms and reports its latency on @stdio', body: pinger },
 ];
 

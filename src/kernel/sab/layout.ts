@@ -85,8 +85,11 @@ export const HEADER_TIME_BYTE = 32 * 4; // Float64 virtual time in ms
 
 /** ENERGY is the u32 balance (stored as Int32 bits: read it with >>> 0), TIER an index into TIERS, LATENCY the
  * virtual ms its last syscall waited (frozen or blocked on a frozen server), NEXT_REFILL a virtual time. */
-export const PROC = { PID: 0, STATE: 1, MACHINE: 2, PARENT: 3, NAME: 4, PROGRAM: 5, CAPS: 6, RUNS: 7, ENERGY: 8, TIER: 9, FLAGS: 10, BUDGET: 11, LATENCY: 12, NEXT_REFILL: 13, SPENT: 14 } as const;
-export const PROC_COLUMNS = 15;
+export const PROC = { PID: 0, STATE: 1, MACHINE: 2, PARENT: 3, NAME: 4, PROGRAM: 5, CAPS: 6, RUNS: 7, ENERGY: 8, TIER: 9, FLAGS: 10, BUDGET: 11, LATENCY: 12, NEXT_REFILL: 13, SPENT: 14, PLEDGE: 15, EXECPROMISES: 16, UNVEILS: 17 } as const;
+export const PROC_COLUMNS = 18;
+/** PROC.PLEDGE / EXECPROMISES: promise bits (PROMISES order), -1 = unpledged. PROC.UNVEILS: entries, -1 = none
+ * yet (all visible); PROC.FLAGS bit 1 = unveil locked. */
+export const PROC_FLAG = { UNVEIL_LOCKED: 1 } as const;
 /**
  * Cap rows. IFACE is a string id (service objects), GENERATION the receiver record generation the cap was
  * minted under, TAG a short opaque tag for the receiver selector (never the selector itself), ORIGIN_* how the
@@ -138,7 +141,7 @@ export const PROC_STATES = ['free', 'ready', 'running', 'blocked', 'sleeping', '
 export type ProcState = (typeof PROC_STATES)[number];
 
 /** Cap kinds, as stored in CAP.KIND. Append only: indexes are part of the layout. */
-export const CAP_KINDS = ['none', 'endpoint', 'client', 'spawner', 'process', 'object', 'minter', 'session', 'channel', 'memory'] as const;
+export const CAP_KINDS = ['none', 'endpoint', 'client', 'spawner', 'process', 'object', 'minter', 'session', 'channel', 'memory', 'fs'] as const;
 export type CapKind = (typeof CAP_KINDS)[number];
 
 /** What a cap points at, as stored in CAP.TARGET_KIND. */
@@ -146,7 +149,7 @@ export const TARGET_KINDS = ['object', 'process', 'machine'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
 
 /** Kernel object kinds, as stored in OBJ.KIND. Append only. */
-export const OBJECT_KINDS = ['none', 'endpoint', 'spawner', 'service', 'session', 'channel', 'region'] as const;
+export const OBJECT_KINDS = ['none', 'endpoint', 'spawner', 'service', 'session', 'channel', 'region', 'vfs'] as const;
 export type ObjectKind = (typeof OBJECT_KINDS)[number];
 
 /** What a holder may do with a cap of each kind (shown in the inspector). */
@@ -161,6 +164,7 @@ export const CAP_RIGHTS: Record<CapKind, string> = {
   session: 'derive proof',
   channel: 'per its rights bits (r read, w write, x exec)',
   memory: 'per its rights bits, within its bounds',
+  fs: 'open, read, write, list files (within its pledge and unveil)',
 };
 
 /** How a holder obtained a cap, as stored in CAP.ORIGIN. */
@@ -175,11 +179,12 @@ export type ObjectState = (typeof OBJECT_STATES)[number];
 export const DEFENSES = [
   { id: 'gate0', label: 'Gate 0 relabel check' },
   { id: 'energy', label: 'Energy budgets' },
+  { id: 'sandbox', label: 'pledge/unveil' },
 ] as const;
 export type DefenseId = (typeof DEFENSES)[number]['id'];
 
 /** Ledger event kinds, as stored in LEDGER.KIND. Append only. */
-export const LEDGER_KINDS = ['boot', 'spawn', 'exit', 'kill', 'grant', 'release', 'deny', 'clock', 'error', 'mint', 'close', 'revoke', 'defense', 'verdict', 'mask', 'map'] as const;
+export const LEDGER_KINDS = ['boot', 'spawn', 'exit', 'kill', 'grant', 'release', 'deny', 'clock', 'error', 'mint', 'close', 'revoke', 'defense', 'verdict', 'mask', 'map', 'abort', 'pledge', 'unveil'] as const;
 export type LedgerKind = (typeof LEDGER_KINDS)[number];
 
 export interface Layout {

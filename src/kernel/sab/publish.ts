@@ -17,6 +17,7 @@ import {
   OBJ,
   OBJECT_KINDS,
   PROC,
+  PROC_FLAG,
   PROC_STATES,
   TARGET_KINDS,
   type SabViews,
@@ -84,11 +85,14 @@ export class Publisher {
       c[PROC.RUNS][row] = p.runs;
       c[PROC.ENERGY][row] = p.meter.energy | 0; // u32 in Int32 bits
       c[PROC.TIER][row] = tierIndex(p.meter.tier);
-      c[PROC.FLAGS][row] = 0;
       c[PROC.BUDGET][row] = p.meter.budget | 0;
       c[PROC.LATENCY][row] = Math.min(p.latency, 0x7fffffff);
       c[PROC.NEXT_REFILL][row] = Math.min(p.meter.nextRefill, 0x7fffffff);
       c[PROC.SPENT][row] = p.spent | 0;
+      c[PROC.PLEDGE][row] = p.pledge ?? -1;
+      c[PROC.EXECPROMISES][row] = p.execpromises ?? -1;
+      c[PROC.UNVEILS][row] = p.unveil.entries ? p.unveil.entries.length : -1;
+      c[PROC.FLAGS][row] = p.unveil.locked ? PROC_FLAG.UNVEIL_LOCKED : 0;
       row++;
     }
     h[H.PROC_ROWS] = row;

@@ -50,7 +50,8 @@ export function boot(scenario: Scenario, seed = scenario.seed ?? 1, capacity: Ca
       else if (c.session !== undefined) {
         if (!sessions.has(c.session)) sessions.set(c.session, k.createSession(proc.machine, c.session).id);
         k.insertCap(0, proc, name, makeCap('session', obj(sessions.get(c.session)!), boot));
-      } else k.insertCap(0, proc, name, makeCap('spawner', obj(spawner.get(proc.machine)!), boot));
+      } else if (c.fs) k.insertCap(0, proc, name, makeCap('fs', obj(k.vfsObject(proc.machine).id), boot));
+      else k.insertCap(0, proc, name, makeCap('spawner', obj(spawner.get(proc.machine)!), boot));
     }
   }
   for (const [id, on] of Object.entries(scenario.defenses ?? {})) k.setDefense(id as DefenseId, on, 0);

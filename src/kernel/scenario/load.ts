@@ -95,6 +95,6 @@ function crossCheck(s: Scenario): string[] {
 }
 
 /** The name a cap declaration gets in its holder's cnode. */
-export function capName(c: { name?: string; endpoint?: string; client?: string; spawner?: true; object?: string; iface?: string; mint?: string; session?: string }): string {
-  return c.name ?? c.endpoint ?? c.client ?? (c.object !== undefined ? `${c.object}_${(c.iface ?? '').toLowerCase()}` : c.mint !== undefined ? `${c.mint}_mint` : c.session !== undefined ? 'session' : 'spawner');
+export function capName(c: { name?: string; endpoint?: string; client?: string; spawner?: true; object?: string; iface?: string; mint?: string; session?: string; fs?: true }): string {
+  return c.name ?? c.endpoint ?? c.client ?? (c.object !== undefined ? `${c.object}_${(c.iface ?? '').toLowerCase()}` : c.mint !== undefined ? `${c.mint}_mint` : c.session !== undefined ? 'session' : c.fs ? 'fs' : 'spawner');
 }

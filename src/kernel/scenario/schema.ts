@@ -13,7 +13,7 @@ const Name = z.string().regex(NAME_RE, 'must start with a letter and use only le
 const ArgValue = z.union([z.string().max(200), z.number(), z.boolean()]);
 const Args = z.record(z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'argument names are lowercase identifiers'), ArgValue);
 
-export const CAP_FORMS = ['endpoint', 'client', 'spawner', 'object', 'mint', 'session'] as const;
+export const CAP_FORMS = ['endpoint', 'client', 'spawner', 'object', 'mint', 'session', 'fs'] as const;
 
 const CapDecl = z
   .strictObject({
@@ -27,6 +27,7 @@ const CapDecl = z
     args: Args.optional(),
     mint: Name.optional(),
     session: Name.optional(),
+    fs: z.literal(true).optional(),
   })
   .superRefine((c, ctx) => {
     const forms = CAP_FORMS.filter((k) => c[k] !== undefined);
@@ -59,7 +60,7 @@ export const ScenarioSchema = z.strictObject({
   seed: z.number().int().min(0).max(0xffffffff).optional(),
   machines: z.array(z.strictObject({ name: Name })).min(1).max(16),
   processes: z.array(ProcessDecl).min(1).max(1000),
-  defenses: z.strictObject({ gate0: z.boolean().optional(), energy: z.boolean().optional() }).optional(),
+  defenses: z.strictObject({ gate0: z.boolean().optional(), energy: z.boolean().optional(), sandbox: z.boolean().optional() }).optional(),
   /** The Law of Decay: a channel or memory cap loses a right every ageStepMs, and one per delegation level from depthLimit on. */
   decay: z.strictObject({ ageStepMs: z.number().int().min(1).max(86_400_000), depthLimit: z.number().int().min(1).max(64) }).partial().optional(),
 });

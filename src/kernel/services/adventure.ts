@@ -43,6 +43,7 @@ function describe(s: AdventureState, self: Data, room: string): string {
 }
 
 export const adventureService: ServiceDef<AdventureState> = {
+  promise: 'net',
   legacyIface: 'Adventure',
   interfaces: {
     Adventure: [],

@@ -120,6 +120,7 @@ function memberCall(ctx: ServiceContext, s: ChatState, id: number, req: Request)
 }
 
 export const chatService: ServiceDef<ChatState> = {
+  promise: 'net',
   legacyIface: 'Chat',
   interfaces: {
     Chat: MEMBER_METHODS,

@@ -50,6 +50,8 @@ export interface ServiceContext {
 export type ArgValue = string | number | boolean;
 
 export interface ServiceDef<S = unknown> {
+  /** The pledge promise a caller needs to use this service (Nexus S2). */
+  promise: 'stdio' | 'net';
   /** The interface a legacy client facet of the endpoint reaches (its badge picks the member). */
   legacyIface: string;
   /** Interfaces and their methods: a method called on the wrong interface is EIFACE, an unknown one ENOMETHOD. */

@@ -5,6 +5,7 @@ import { fail, ok, type ServiceDef } from './service';
  * the next line the user typed while a program is in the foreground, prompt sets the terminal's prompt.
  */
 export const stdioService: ServiceDef<null> = {
+  promise: 'stdio',
   legacyIface: 'StdIO',
   interfaces: { StdIO: ['write', 'read', 'prompt'] },
   init: () => null,

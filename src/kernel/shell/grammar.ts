@@ -8,6 +8,11 @@ import { ShellSyntaxError, type Token } from './tokenize';
 export interface LaunchCommand {
   program: string;
   programColumn: number;
+  /** Words after the program name inside the quotes: `run "cat /etc/hosts"`. */
+  argv: string[];
+  /** `pledge "stdio net"` and `unveil "/home/docs r, /tmp rwc"` clauses, with where they start. */
+  pledge?: { text: string; column: number };
+  unveil?: { text: string; column: number };
   grants: GrantSpec[];
 }
 
@@ -24,10 +29,22 @@ export function parseLaunch(verb: string, tokens: Token[], line: string): Launch
   const prog = peek();
   if (!prog || prog.type !== 'string') expect('a program name in quotes, e.g. "chat-client"');
   i++;
+  const words = prog.value.trim().split(/\s+/).filter(Boolean);
+  if (!words.length) throw new ShellSyntaxError(`${verb}: the program name is empty`, prog.column);
+  const clauses: { pledge?: { text: string; column: number }; unveil?: { text: string; column: number } } = {};
+  while (peek()?.type === 'word' && (peek().value === 'pledge' || peek().value === 'unveil')) {
+    const kw = peek().value as 'pledge' | 'unveil';
+    if (clauses[kw]) throw new ShellSyntaxError(`${verb}: ${kw} given twice`, peek().column);
+    i++;
+    const arg = peek();
+    if (!arg || arg.type !== 'string') expect(kw === 'pledge' ? 'promises in quotes after pledge, e.g. pledge "stdio net"' : 'paths in quotes after unveil, e.g. unveil "/home/docs r"');
+    clauses[kw] = { text: arg.value, column: arg.column };
+    i++;
+  }
   const grants: GrantSpec[] = [];
   if (peek()) {
     const w = peek();
-    if (w.type !== 'word' || w.value !== 'with') expect('"with { … }" or nothing');
+    if (w.type !== 'word' || w.value !== 'with') expect('pledge "…", unveil "…", "with { … }" or nothing');
     i++;
     if (peek()?.value !== '{' || peek()?.type !== 'punct') expect('"{" after with');
     i++;
@@ -66,5 +83,5 @@ export function parseLaunch(verb: string, tokens: Token[], line: string): Launch
     i++;
     if (peek()) expect('the end of the line after "}"');
   }
-  return { program: prog.value, programColumn: prog.column, grants };
+  return { program: words[0], programColumn: prog.column, argv: words.slice(1), ...clauses, grants };
 }

@@ -192,7 +192,7 @@ describe('launching programs', () => {
     const h = host();
     const line = 'run "chat-client" with { chat: client @chat badge 200 }';
     expect(text(h, line)).toBe(
-      `run: EGATE0: grant "chat: client @chat badge 200" refused. Gate 0: badge 200 differs from the source's badge 42; a delegated client facet cannot be relabeled (column 26). Usage: ${'run "prog" [with { name: @cap, name: client @cap, name: move @cap, … }]'}`,
+      `run: EGATE0: grant "chat: client @chat badge 200" refused. Gate 0: badge 200 differs from the source's badge 42; a delegated client facet cannot be relabeled (column 26). Usage: ${'run "prog [args]" [pledge "…"] [unveil "…"] [with { name: @cap, name: client @cap, name: move @cap, … }]'}`,
     );
     expect(h.kernel.processes.size).toBe(9);
     expect(text(h, 'defense gate0 off')).toBe('Gate 0 relabel check is off');
@@ -203,7 +203,7 @@ describe('launching programs', () => {
   it.each([
     ['run', 'run: expected a program name in quotes, e.g. "chat-client" at the end of the line (column 4)'],
     ['run chat-client', 'run: expected a program name in quotes, e.g. "chat-client", found "chat-client" (column 5)'],
-    ['run "idle" { a: @chat }', 'run: expected "with { … }" or nothing, found "{" (column 12)'],
+    ['run "idle" { a: @chat }', 'run: expected pledge "…", unveil "…", "with { … }" or nothing, found "{" (column 12)'],
     ['run "idle" with { a @chat }', 'run: expected ":" after the grant name a, found "chat" (column 21)'],
     ['run "idle" with { a: chat }', 'run: expected a cap (@name), "client @name" or "move @name", found "chat" (column 22)'],
     ['run "idle" with { a: @chat badge 3 }', 'run: only a client facet takes a badge ("client @chat badge N") (column 28)'],

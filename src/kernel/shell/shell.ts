@@ -1,5 +1,7 @@
 import { GrantError, grantTo, spawnWithGrants } from '../caps/transfer';
 import { parseRights } from '../caps/algebra';
+import { NEEDS, parsePromises, PROMISES } from '../sandbox/pledge';
+import { parsePerms } from '../sandbox/unveil';
 import { OPERATION_VERBS, TIER_IDS, TIERS, tierIndex, VERBS, type Tier } from '../energy/kinetic';
 import { KernelError } from '../errors';
 import type { ExecResult, OutputLine } from '../host-api';
@@ -78,16 +80,36 @@ function pidArg(t: Token | undefined, { kernel, pid }: ShellContext): number {
   return intArg(t, 'pid', 1, 0x7fffffff);
 }
 
+/** "/home/docs r, /tmp rwc" → entries; errors name the column of the clause. */
+function parseUnveilSpec(text: string, column: number): { path: string; perms: number }[] {
+  return text.split(',').map((part) => {
+    const [path, letters = '', extra] = part.trim().split(/\s+/);
+    if (!path || extra !== undefined) throw new UsageError(`unveil entries look like "/path rwc", got ${JSON.stringify(part.trim())}`, column);
+    const perms = parsePerms(letters);
+    if (perms === null) throw new UsageError(`unveil permissions are letters from r, w, x, c; got ${JSON.stringify(letters)}`, column);
+    return { path, perms };
+  });
+}
+
 function launch(verb: 'run' | 'spawn', args: Token[], ctx: ShellContext): ExecResult {
   const cmd = parseLaunch(verb, args, ctx.line);
+  let pledge: number | undefined;
+  if (cmd.pledge) {
+    const r = parsePromises(cmd.pledge.text);
+    if (!r.ok) throw new UsageError(r.error, cmd.pledge.column);
+    pledge = r.bits;
+  }
+  const unveil = cmd.unveil ? parseUnveilSpec(cmd.unveil.text, cmd.unveil.column) : undefined;
   try {
-    const child = spawnWithGrants(ctx.kernel, ctx.pid, cmd.program, cmd.grants);
+    const child = spawnWithGrants(ctx.kernel, ctx.pid, cmd.program, cmd.grants, { argv: cmd.argv, pledge, unveil });
     if (verb === 'spawn') return { lines: [out(`spawned ${cmd.program} as pid ${child.pid}; the shell holds @${handleName(ctx, child.pid)} to wait on or kill it`, 'ok')] };
     ctx.kernel.attach(child.pid);
     return { lines: [out(`running ${cmd.program} (pid ${child.pid}) in the foreground; Ctrl-C stops it`, 'dim')], foreground: child.pid };
   } catch (e) {
     if (e instanceof GrantError) throw new UsageError(`${e.code}: ${e.message}`, e.grant.column);
     if (e instanceof KernelError && e.code === 'ENOPROG') throw new UsageError(`${e.message}; "help" lists the programs`, cmd.programColumn);
+    if (e instanceof KernelError && e.message.startsWith('unveil') && cmd.unveil) throw new UsageError(`${e.code}: ${e.message}`, cmd.unveil.column);
+    if (e instanceof KernelError && /pledge/.test(e.message) && cmd.pledge) throw new UsageError(`${e.code}: ${e.message}`, cmd.pledge.column);
     throw e;
   }
 }
@@ -108,8 +130,19 @@ const COMMANDS: Command[] = [
     name: 'help',
     usage: 'help [command]',
     summary: 'list commands, or explain one',
-    complete: (i) => (i === 0 ? [...COMMANDS.map((c) => c.name), 'verbs'] : []),
+    complete: (i) => (i === 0 ? [...COMMANDS.map((c) => c.name), 'verbs', 'pledge'] : []),
     run(args) {
+      if (args[0]?.value === 'pledge' && !args[1]) {
+        return [
+          out(`Promises: ${PROMISES.join(' ')}`, 'head'),
+          out('What each operation needs (any one of the promises listed)', 'head'),
+          ...NEEDS.map((n) => out(`  ${n.op.padEnd(62)}${n.needs.length ? n.needs.join(' or ') : '(always allowed)'}`)),
+          out(''),
+          out('pledge "…" ["execpromises"] narrows the shell (later pledges only drop promises); run "prog" pledge "…" starts a child', 'dim'),
+          out('pledged (never beyond the parent’s execpromises). A violation aborts only the violating fiber.', 'dim'),
+          out('unveil /path rwc[, /path r] hides every other path (ENOENT); after the first call unveil only narrows; unveil lock ends it.', 'dim'),
+        ];
+      }
       if (args[0]?.value === 'verbs') {
         noMore(args, 1);
         return [
@@ -179,14 +212,14 @@ const COMMANDS: Command[] = [
   },
   {
     name: 'run',
-    usage: 'run "prog" [with { name: @cap, name: client @cap, name: move @cap, … }]',
+    usage: 'run "prog [args]" [pledge "…"] [unveil "…"] [with { name: @cap, name: client @cap, name: move @cap, … }]',
     summary: 'start a program holding exactly the granted caps, and attach the terminal to it',
     complete: (i) => (i === 0 ? PROGRAMS.map((p) => `"${p.name}"`) : i === 1 ? ['with'] : []),
     run: (args, ctx) => launch('run', args, ctx),
   },
   {
     name: 'spawn',
-    usage: 'spawn "prog" [with { … }]',
+    usage: 'spawn "prog [args]" [pledge "…"] [unveil "…"] [with { … }]',
     summary: 'start a program in the background; the shell keeps a handle to it',
     complete: (i) => (i === 0 ? PROGRAMS.map((p) => `"${p.name}"`) : i === 1 ? ['with'] : []),
     run: (args, ctx) => launch('spawn', args, ctx),
@@ -383,6 +416,44 @@ const COMMANDS: Command[] = [
       noMore(args, 1);
       const dead = kernel.revokeEpoch(pid, ref.value);
       return [out(`revoked: ${dead} delegated cap${dead === 1 ? '' : 's'} died; @${ref.value} moved to the new epoch`, 'ok')];
+    },
+  },
+  {
+    name: 'pledge',
+    usage: 'pledge "<promises>" ["<execpromises>"]',
+    summary: 'pledge the shell (only ever drops promises); execpromises bound its children',
+    run(args, { kernel, pid }) {
+      const [a, b] = args;
+      if (!a || a.type !== 'string') throw new UsageError('promises in quotes, e.g. pledge "stdio rw spawn net"', a?.column);
+      const p = parsePromises(a.value);
+      if (!p.ok) throw new UsageError(p.error, a.column);
+      let exec: number | undefined;
+      if (b) {
+        if (b.type !== 'string') throw new UsageError('execpromises in quotes', b.column);
+        const e = parsePromises(b.value);
+        if (!e.ok) throw new UsageError(e.error, b.column);
+        exec = e.bits;
+        noMore(args, 2);
+      }
+      kernel.setPledge(pid, p.bits, exec);
+      return [out(`the shell is pledged "${a.value}"${b ? `, execpromises "${b.value}"` : ''}`, 'ok')];
+    },
+  },
+  {
+    name: 'unveil',
+    usage: 'unveil <path> <rwxc>[, <path> <rwxc>…] | unveil lock',
+    summary: 'unveil paths for the shell and its future children; everything else becomes invisible',
+    run(args, { kernel, pid, line }) {
+      if (!args[0]) throw new UsageError('missing path (or lock)');
+      if (args[0].value === 'lock') {
+        noMore(args, 1);
+        kernel.unveilPaths(pid, 'lock');
+        return [out('unveil is locked', 'ok')];
+      }
+      const spec = line.slice(args[0].column - 1).replace(/#.*$/, '');
+      const entries = parseUnveilSpec(spec, args[0].column);
+      kernel.unveilPaths(pid, entries);
+      return [out(`unveiled ${spec.trim()}; everything else is invisible to the shell and its children`, 'ok')];
     },
   },
   {

@@ -41,7 +41,7 @@ const FIT_MARGIN = 16;
 const BUTTON_ZOOM = 1.25;
 /** Pointer travel (px) that turns a press into a pan rather than a click. */
 const DRAG_THRESHOLD = 3;
-const EDGE_KINDS = ['endpoint', 'client', 'spawner', 'process', 'object', 'minter', 'session', 'channel', 'memory', 'denied'] as const;
+const EDGE_KINDS = ['endpoint', 'client', 'spawner', 'process', 'object', 'minter', 'session', 'channel', 'memory', 'fs', 'denied'] as const;
 const OBJECT_KIND_ENDPOINT = OBJECT_KINDS.indexOf('endpoint');
 
 interface View {
@@ -417,6 +417,8 @@ export function GraphPanel() {
 
 interface Flash {
   seq: number;
+  /** A refused grant or call: an edge from source to target. An abort: the fiber itself (target ''). */
+  kind: 'denied' | 'abort';
   source: string;
   target: string;
   reason: string;
@@ -447,7 +449,11 @@ function useDeniedFlashes(): Flash[] {
       for (let i = Math.min(seen, entries.length); i < entries.length; i++) {
         const e = entries[i];
         if (e.kind === 'deny' && e.object && e.actor) {
-          fresh.push({ seq: e.seq, source: `p:${e.actor}`, target: `o:${e.object}`, reason: shortReason(e.detail), detail: e.detail });
+          fresh.push({ seq: e.seq, kind: 'denied', source: `p:${e.actor}`, target: `o:${e.object}`, reason: shortReason(e.detail), detail: e.detail });
+        }
+        if (e.kind === 'abort' && e.actor) {
+          const need = /needs (.*?);/.exec(e.detail)?.[1] ?? '';
+          fresh.push({ seq: e.seq, kind: 'abort', source: `p:${e.actor}`, target: '', reason: `aborted: missing ${need}`, detail: e.detail });
         }
       }
       seen = entries.length;
@@ -467,13 +473,33 @@ function useDeniedFlashes(): Flash[] {
   return flashes;
 }
 
-/** Straight red dashed edges from who was refused to what it tried to reach, over the laid-out picture. */
+/**
+ * Straight red dashed edges from who was refused to what it tried to reach, and a red outline where an aborted
+ * fiber stood (it is gone from the next layout, so its last place is remembered), over the laid-out picture.
+ */
 function DeniedEdges({ layout, flashes, markerId }: { layout: LaidOutGraph; flashes: Flash[]; markerId: string }) {
+  const places = useRef(new Map<string, LaidOutNode>());
+  for (const n of layout.nodes) places.current.set(n.id, n);
   if (!flashes.length) return null;
   const nodes = new Map(layout.nodes.map((n) => [n.id, n]));
   return (
     <>
       {flashes.map((f) => {
+        if (f.kind === 'abort') {
+          const n = places.current.get(f.source);
+          if (!n) return null;
+          const w = Math.max(n.width, textWidth(f.reason) + 12);
+          return (
+            <g key={f.seq} className="graph-edge graph-denied graph-aborted" data-edge-kind="aborted" data-node-flash={f.source} data-seq={f.seq} aria-label={f.detail}>
+              <title>{f.detail}</title>
+              <rect className="graph-aborted-box" x={n.x - 3} y={n.y - 3} width={n.width + 6} height={n.height + 6} rx={7} />
+              <rect className="graph-edge-label-bg" x={n.x + n.width / 2 - w / 2} y={n.y + n.height + 4} width={w} height={LINE_HEIGHT} rx={3} />
+              <text className="graph-edge-label" x={n.x + n.width / 2} y={n.y + n.height + 4 + LINE_HEIGHT / 2}>
+                ✕ {f.reason}
+              </text>
+            </g>
+          );
+        }
         const a = nodes.get(f.source);
         const b = nodes.get(f.target);
         if (!a || !b) return null;
@@ -511,6 +537,7 @@ function NodeShape({ node }: { node: LaidOutNode }) {
       return <rect className="graph-shape" width={w} height={h} rx={2} transform={`skewX(-8) translate(${h * 0.07} 0)`} />;
     case 'spawner':
     case 'session':
+    case 'vfs':
       return <rect className="graph-shape" width={w} height={h} rx={h / 2} />;
     case 'service':
       return (

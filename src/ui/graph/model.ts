@@ -30,7 +30,7 @@ export interface StringSource {
   get(id: number): string;
 }
 
-export type NodeKind = 'process' | 'endpoint' | 'spawner' | 'service' | 'session' | 'channel' | 'region';
+export type NodeKind = 'process' | 'endpoint' | 'spawner' | 'service' | 'session' | 'channel' | 'region' | 'vfs';
 
 export interface GraphMachine {
   id: string; // "m:<id>"

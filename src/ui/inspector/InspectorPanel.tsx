@@ -1,4 +1,5 @@
-import { useRef, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import type { SandboxView } from '../../kernel/host-api';
 import {
   CAP,
   CAP_FLAG,
@@ -115,6 +116,44 @@ function CapTable({ f, s, rows, holder }: { f: Frame; s: StringTable; rows: numb
   );
 }
 
+/** Pledge, execpromises and the unveiled tree of a process: fetched from the worker when it (or its sandbox) changes. */
+function Sandbox({ pid, version }: { pid: number; version: string }) {
+  const kernel = useApp((s) => s.kernel);
+  const [view, setView] = useState<SandboxView | null>(null);
+  useEffect(() => {
+    let live = true;
+    kernel?.sandbox(pid).then((v) => live && setView(v), () => {});
+    return () => {
+      live = false;
+    };
+  }, [kernel, pid, version]);
+  if (!view) return null;
+  return (
+    <div data-testid="inspector-sandbox">
+      <h4>pledge</h4>
+      <dl>
+        <dt>promises</dt>
+        <dd data-testid="inspector-pledge">{view.pledge}</dd>
+        <dt>execpromises</dt>
+        <dd>{view.execpromises}</dd>
+      </dl>
+      <h4>unveil{view.locked ? ' (locked)' : ''}</h4>
+      {view.unveil === null ? (
+        <p className="muted">nothing unveiled: every path is visible</p>
+      ) : (
+        <ul className="unveil-list" data-testid="inspector-unveil">
+          {view.unveil.map((u) => (
+            <li key={u.path}>
+              <code>{u.path}</code> <span className="letters">{u.perms}</span>
+            </li>
+          ))}
+          <li className="muted">everything else: invisible (ENOENT)</li>
+        </ul>
+      )}
+    </div>
+  );
+}
+
 /** Live per-frame fields of the selected node, written to the DOM directly. */
 function Live({ text }: { text: (f: Frame, s: StringTable) => string }) {
   const ref = useRef<HTMLSpanElement>(null);
@@ -161,6 +200,7 @@ export function InspectorPanel() {
                 <Live text={(g) => (liveRow(g) >= 0 ? String(g.proc[PROC.RUNS][liveRow(g)]) : '–')} />
               </dd>
             </dl>
+            <Sandbox pid={id} version={`${f.scenarioGen}:${f.topology}`} />
             <h4>cap table ({caps.length})</h4>
             <CapTable f={f} s={s} rows={caps} holder />
           </>

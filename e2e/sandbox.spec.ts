@@ -1,0 +1,40 @@
+import { expect, terminalFlat, test, typeLine } from './fixtures';
+
+const FETCH = 'run "fetch-worker" pledge "stdio net" with { stdio: client @stdio, chat: @chat_participant, fs: @fs }';
+const PDF = 'run "pdf-viewer" unveil "/home/docs r" with { stdio: client @stdio, fs: @fs }';
+
+test('fetch-worker: a pledge violation aborts it, the shell survives, the ledger and verdict say why', async ({ app }) => {
+  await typeLine(app, FETCH);
+  await expect.poll(() => terminalFlat(app)).toMatch(/fetch-worker: GET https:\/\/example\.test\/feed/);
+  // While it fetches, the inspector shows its pledge.
+  await app.getByTestId('graph').locator('[data-node-id="p:10"]').click();
+  await expect(app.getByTestId('inspector-pledge')).toHaveText('net stdio');
+  await expect.poll(() => terminalFlat(app)).toMatch(/\[fetch-worker \(pid 10\) aborted: pledge violation: read \/vault\/secrets needs "rw" or "storage"\]/);
+  await expect(app.getByTestId('graph').locator('[data-edge-kind="aborted"]')).toContainText('aborted: missing "rw" or "storage"');
+  await expect(app.getByTestId('verdict')).toContainText('pledge violation blocked');
+  const ledger = app.getByTestId('ledger');
+  await ledger.getByLabel('Filter ledger by event kind').selectOption('abort');
+  await expect(ledger.locator('[data-event="abort"]')).toContainText('read /vault/secrets needs "rw" or "storage"');
+  expect(await terminalFlat(app)).not.toMatch(/launch code/);
+  await typeLine(app, 'ps');
+  await expect.poll(() => terminalFlat(app)).toMatch(/PID\s+PPID.*shell/);
+
+  // pledge/unveil off: the same program gets the secret out.
+  await app.getByTestId('defense-sandbox').click();
+  await expect(app.getByTestId('defense-sandbox')).not.toBeChecked();
+  await typeLine(app, FETCH);
+  await expect.poll(() => terminalFlat(app), { timeout: 15_000 }).toMatch(/fetch-worker: got it: launch code: 0000/);
+  await expect(app.getByTestId('verdict')).toContainText('pledge bypassed');
+});
+
+test('pdf-viewer: every escape from its unveil sees only ENOENT', async ({ app }) => {
+  await typeLine(app, PDF);
+  await expect.poll(() => terminalFlat(app)).toMatch(/pdf-viewer: rendering report\.pdf/);
+  await app.getByTestId('graph').locator('[data-node-id="p:10"]').click();
+  await expect(app.getByTestId('inspector-unveil')).toContainText('/home/docs r');
+  await expect.poll(() => terminalFlat(app)).toMatch(/pdf-viewer: \/home\/docs\/shortcut → ENOENT/);
+  const text = await terminalFlat(app);
+  expect(text).toMatch(/\/home\/docs\/\.\.\/\.\.\/etc\/passwd → ENOENT/);
+  expect(text).not.toMatch(/READ: /);
+  await expect(app.getByTestId('verdict')).toContainText('unveil escape blocked');
+});
