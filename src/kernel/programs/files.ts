@@ -1,3 +1,4 @@
+import { bit } from '../sandbox/pledge';
 import type { Fiber, ProgramContext, SyscallResult } from './programs';
 
 /**
@@ -42,6 +43,8 @@ export function* write(ctx: ProgramContext): Fiber {
  * /vault/secrets — which its pledge "stdio net" does not allow: the kernel aborts it.
  */
 export function* fetchWorker(): Fiber {
+  // It pledges itself too, as a well-written program does: whoever starts it, it keeps only stdio and net.
+  yield { op: 'pledge', promises: bit('stdio') | bit('net') };
   yield* say('fetch-worker: GET https://example.test/feed …');
   yield { op: 'sleep', ms: 800 }; // the network is slow
   yield* say('fetch-worker: 200 OK');
@@ -61,6 +64,7 @@ export function* fetchWorker(): Fiber {
 export function* pdfViewer(): Fiber {
   const doc = yield* fs('read', ['/home/docs/report.pdf']);
   yield* say(doc?.ok ? `pdf-viewer: rendering report.pdf: ${String(doc.value).trim()}` : `pdf-viewer: ${errorText(doc)}`);
+  yield { op: 'unveil', entries: 'lock' }; // it locks its unveil, as a careful viewer does
   yield { op: 'sleep', ms: 1500 }; // rendering takes a moment; then the exploit runs
   for (const path of ['/home/docs/../../etc/passwd', '/home/docs//..//..//vault/secrets', '/home/docs/shortcut', '/home/docs/up/vault/secrets', '/home/docs/./../docs/../../etc/passwd']) {
     const r = yield* fs('read', [path]);

@@ -30,6 +30,14 @@ describe('the fetch-worker demo (pledge)', () => {
     expect(k.liveCaps).toBe(host().kernel.liveCaps + 1); // the child's caps were released; the shell keeps its handle
   });
 
+  it('the program pledges itself too: started unpledged, it is still aborted', () => {
+    const h = host();
+    h.exec('run "fetch-worker" with { stdio: client @stdio, chat: @chat_participant, fs: @fs }');
+    h.kernel.step(900);
+    expect(h.kernel.ledger.page(1, 1e4).some((e) => e.kind === 'pledge' && e.detail === 'fetch-worker (pid 10) pledged "net stdio"')).toBe(true);
+    expect(h.kernel.exitCodes.get(10)).toBe(134);
+  });
+
   it('with pledge/unveil off the same program exfiltrates the secret', () => {
     const h = host();
     h.exec('defense sandbox off');
