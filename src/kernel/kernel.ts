@@ -1045,6 +1045,21 @@ export class Kernel implements KernelState {
     }
   }
 
+  /** Run a kernel operation for a fiber and resume it with the outcome: a refusal is a result, never thrown at it. */
+  private settle(p: Process, op: () => Value | void): void {
+    let result: SyscallResult;
+    try {
+      const value = op();
+      result = value === undefined ? { ok: true } : { ok: true, value };
+    } catch (e) {
+      if (!(e instanceof KernelError)) throw e;
+      result = { ok: false, code: e.code, error: e.message };
+    }
+    if (!this.processes.has(p.pid)) return; // it was aborted on the way
+    p.state = 'ready';
+    p.resume = result;
+  }
+
   /** The verb a syscall is charged as (null: free). Reading a channel or region is RECV; other calls are SEND. */
   private verbOf(p: Process, call: Syscall): Verb | null {
     switch (call.op) {
@@ -1083,45 +1098,15 @@ export class Kernel implements KernelState {
       case 'exit':
         this.exit(p.pid, call.code);
         return;
-      case 'pledge': {
-        let result: SyscallResult = { ok: true };
-        try {
-          this.setPledge(p.pid, call.promises, call.execpromises);
-        } catch (e) {
-          if (!(e instanceof KernelError)) throw e;
-          result = { ok: false, code: e.code, error: e.message };
-        }
-        p.state = 'ready';
-        p.resume = result;
+      case 'pledge':
+        this.settle(p, () => this.setPledge(p.pid, call.promises, call.execpromises));
         return;
-      }
-      case 'unveil': {
-        let result: SyscallResult = { ok: true };
-        try {
-          this.unveilPaths(p.pid, call.entries);
-        } catch (e) {
-          if (!(e instanceof KernelError)) throw e;
-          result = { ok: false, code: e.code, error: e.message };
-        }
-        if (!this.processes.has(p.pid)) return;
-        p.state = 'ready';
-        p.resume = result;
+      case 'unveil':
+        this.settle(p, () => this.unveilPaths(p.pid, call.entries));
         return;
-      }
-      case 'spawn': {
-        let result: SyscallResult;
-        try {
-          const child = spawnWithGrants(this, p.pid, call.program, call.grants ?? [], { name: call.name, prepaid: true });
-          result = { ok: true, value: child.pid };
-        } catch (e) {
-          if (!(e instanceof KernelError)) throw e;
-          result = { ok: false, code: e.code, error: e.message };
-        }
-        if (!this.processes.has(p.pid)) return;
-        p.state = 'ready';
-        p.resume = result;
+      case 'spawn':
+        this.settle(p, () => spawnWithGrants(this, p.pid, call.program, call.grants ?? [], { name: call.name, argv: call.argv, prepaid: true }).pid);
         return;
-      }
       case 'call': {
         const r = this.call(p.pid, call.cap, call.method, { args: call.args, caps: call.caps, proof: call.proof, as: call.as, prepaid: true });
         if (!this.processes.has(p.pid)) return;
