@@ -5,6 +5,7 @@ import { KernelHost } from '../src/kernel/host';
 import { Frame, readFrame, type Capacity } from '../src/kernel/sab/layout';
 import { allows, bit, type Promise_ } from '../src/kernel/sandbox/pledge';
 import { applyUnveil, checkAccess, UR, UW, type UnveilState } from '../src/kernel/sandbox/unveil';
+import { image, YieldRuntime, type YCap } from '../src/kernel/yield/runtime';
 import { bigScenario } from './scenarios';
 
 const FILE_PROMISES: Promise_[] = ['rw', 'storage'];
@@ -133,6 +134,31 @@ const bareChecks = time(() => {
   for (let i = 0; i < CHECKS; i++) if (probeSet.has(probes[i & 63])) sink++;
 });
 
+// Yields routed through a 16-deep owner chain: the outermost instance registered the key, so every yield walks
+// all 16 owner edges before it is caught; each round trip is 16 CALLs, one yield and its resume.
+const yrt = new YieldRuntime();
+const relayImage = image({
+  name: 'Relay',
+  description: 'calls down slot 1; the innermost yields with slot 2',
+  yieldReceiverSlot: 0,
+  methods: { down: (ctx) => (ctx.get(1) ? ctx.call(1, 'down') : ctx.yield(2, null)) },
+  catches: { '*': () => 1 },
+});
+let below: YCap | null = null;
+let outer = 0;
+for (let i = 16; i >= 0; i--) {
+  const inst = yrt.spawn(0, relayImage, { caps: [{ kind: 'receiver', keys: new Set(i === 0 ? ['deep_key'] : []) }, below, { kind: 'sender', key: 'deep_key' }] });
+  below = { kind: 'instance', id: inst.id };
+  outer = inst.id;
+}
+yrt.routeLimit = 16;
+const yieldRounds = Array.from({ length: 5 }, () =>
+  time(() => {
+    for (let i = 0; i < 100; i++) sink += yrt.invoke(outer, 'down', null, 1e9) as number;
+  }).perSecond * 100,
+).sort((a, b) => a - b);
+if (yrt.routes.at(-1)?.walked.length !== 16) throw new Error('the bench chain is not 16 deep');
+
 // Per-frame SAB read with 1,000 process rows (and their caps), against copying the same bytes with one set().
 const big = new KernelHost(capacity, true);
 const boot = big.boot(JSON.stringify(bigScenario(1000)));
@@ -166,6 +192,7 @@ console.log(
         baselineBareSetHas: bareChecks.perSecond * CHECKS,
         target: '>= 5,000,000',
       },
+      yieldsRoutedPerSecond16Deep: { value: yieldRounds[2], target: '>= 500,000' },
       capLookupsPerSecond: { byName: byName.perSecond * LOOKUPS, bySlot: bySlot.perSecond * LOOKUPS, baselineBareMapGet: bareMap.perSecond * LOOKUPS },
       sabFrameRead1000Processes: {
         rows: { processes: frame.procRows, caps: frame.capRows },

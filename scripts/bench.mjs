@@ -19,6 +19,7 @@ const rows = [
   ['CALL + RETURN through a service object / s (Node, median of 5)', kernel.serviceCallsPerSecond.value, `best of 5: ${kernel.serviceCallsPerSecond.bestOf5}; target >= 1,000,000; bare array splice: ${kernel.serviceCallsPerSecond.baselineBareArraySplice}`],
   ['verbs charged and scheduled / s, 1,000 fibers (Node, median of 5)', kernel.verbsPerSecond1000Fibers.value, `target >= 2,000,000; bare typed-array loop: ${kernel.verbsPerSecond1000Fibers.baselineBareTypedArrayLoop} (ratio ${kernel.verbsPerSecond1000Fibers.ratio}x; aim <= 5x)`],
   ['pledge + unveil checks / s, 50 unveiled paths (Node, median of 5)', kernel.permissionChecksPerSecond50Unveils.value, `target >= 5,000,000; first lookup of each path: ${kernel.permissionChecksPerSecond50Unveils.firstLookupOfEachPath}; bare Set.has: ${kernel.permissionChecksPerSecond50Unveils.baselineBareSetHas}`],
+  ['yields routed / s through a 16-deep owner chain (Node, median of 5)', kernel.yieldsRoutedPerSecond16Deep.value, 'target >= 500,000'],
   ['cap lookups / s by name (Node)', kernel.capLookupsPerSecond.byName, `bare Map.get: ${kernel.capLookupsPerSecond.baselineBareMapGet}`],
   ['cap lookups / s by slot (Node)', kernel.capLookupsPerSecond.bySlot, ''],
   ['SAB frame read, 1,000 processes (Node)', `${kernel.sabFrameRead1000Processes.meanMs} ms`, `bare typed-array copy: ${kernel.sabFrameRead1000Processes.baselineBareTypedArrayCopyMs} ms; target < 1 ms`],
