@@ -8,6 +8,7 @@ import { fnv1a, Prng } from './prng';
 import { allows, promisesText, ratchetProblem, type Promise_ } from './sandbox/pledge';
 import { applyUnveil, checkAccess, granted, permsText, UC, UR, UW, type UnveilEntry, type UnveilState } from './sandbox/unveil';
 import { defaultVfs, type Vfs } from './sandbox/vfs';
+import { ChainWorld } from './yield/world';
 import { programByName, type ArgValue, type Syscall, type SyscallResult } from './programs/programs';
 import {
   DEFAULT_CAPACITY,
@@ -233,8 +234,18 @@ export class Kernel implements KernelState {
   setDefense(id: DefenseId, on: boolean, by: number): void {
     if (this.defenses[id] === on) return;
     this.defenses[id] = on;
+    if (id === 'interpose') this.chainWorldIfAny?.setInterposition(on);
     const label = DEFENSES.find((d) => d.id === id)!.label;
     this.record('defense', by, 0, `${label} turned ${on ? 'on' : 'off'}`);
+  }
+
+  // ── yield-key routing (seed 004) ───────────────────────────────────────────────────────────────────────────
+
+  private chainWorldIfAny: ChainWorld | null = null;
+
+  /** The chain world the shell's yield commands act on, made on first use. */
+  get chainWorld(): ChainWorld {
+    return (this.chainWorldIfAny ??= new ChainWorld(this.defenses.interpose));
   }
 
   // ── energy ─────────────────────────────────────────────────────────────────────────────────────────────────

@@ -176,15 +176,18 @@ export const OBJECT_STATES = ['live', 'closed', 'revoked'] as const;
 export type ObjectState = (typeof OBJECT_STATES)[number];
 
 /** Defense toggles, bit i of H.DEFENSES. Append only. */
+/** `short` is the top bar's label; `label` is the full name (ledger, shell, tooltips). */
 export const DEFENSES = [
-  { id: 'gate0', label: 'Gate 0 relabel check' },
-  { id: 'energy', label: 'Energy budgets' },
-  { id: 'sandbox', label: 'pledge/unveil' },
+  { id: 'gate0', label: 'Gate 0 relabel check', short: 'Gate 0' },
+  { id: 'energy', label: 'Energy budgets', short: 'budgets' },
+  { id: 'sandbox', label: 'pledge/unveil', short: 'pledge/unveil' },
+  { id: 'interpose', label: 'mint_yield interposition', short: 'interposition' },
+  { id: 'hashauth', label: 'image_hash ≠ authority', short: 'hash ≠ authority' },
 ] as const;
 export type DefenseId = (typeof DEFENSES)[number]['id'];
 
 /** Ledger event kinds, as stored in LEDGER.KIND. Append only. */
-export const LEDGER_KINDS = ['boot', 'spawn', 'exit', 'kill', 'grant', 'release', 'deny', 'clock', 'error', 'mint', 'close', 'revoke', 'defense', 'verdict', 'mask', 'map', 'abort', 'pledge', 'unveil'] as const;
+export const LEDGER_KINDS = ['boot', 'spawn', 'exit', 'kill', 'grant', 'release', 'deny', 'clock', 'error', 'mint', 'close', 'revoke', 'defense', 'verdict', 'mask', 'map', 'abort', 'pledge', 'unveil', 'yield'] as const;
 export type LedgerKind = (typeof LEDGER_KINDS)[number];
 
 export interface Layout {

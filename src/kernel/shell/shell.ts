@@ -10,6 +10,7 @@ import { PROGRAMS } from '../programs/programs';
 import { DEFENSES } from '../sab/layout';
 import type { Value } from '../services/service';
 import { parseLaunch } from './grammar';
+import type { ChainWorld, Outcome } from '../yield/world';
 import { ShellSyntaxError, tokenize, type Token } from './tokenize';
 
 /**
@@ -65,6 +66,21 @@ function noMore(args: Token[], from: number) {
 }
 
 const fmtTime = (ms: number) => `${(ms / 1000).toFixed(3)}s`;
+
+/** Run a yield example or attack on the kernel's chain world; ledger the route (and the verdict, for attacks). */
+function yieldCommand(ctx: ShellContext, args: Token[], maxArgs: number, run: (w: ChainWorld) => Outcome, verdict?: (o: Outcome) => string): OutputLine[] {
+  noMore(args, maxArgs);
+  const { kernel, pid } = ctx;
+  const w = kernel.chainWorld;
+  const o = run(w);
+  const route = w.describe(o.route);
+  if (o.route) kernel.record('yield', pid, pid, route);
+  if (verdict) kernel.record('verdict', pid, pid, verdict(o));
+  return [
+    o.ok ? out(`→ ${JSON.stringify(o.value)}`, 'ok') : out(`fault: ${o.fault}`, 'error'),
+    ...(o.route ? [out(`route: ${route}`, 'dim')] : []),
+  ];
+}
 
 /** A process named by pid or by the @handle the shell holds to it. */
 function pidArg(t: Token | undefined, { kernel, pid }: ShellContext): number {
@@ -455,6 +471,68 @@ const COMMANDS: Command[] = [
       kernel.unveilPaths(pid, entries);
       return [out(`unveiled ${spec.trim()}; everything else is invisible to the shell and its children`, 'ok')];
     },
+  },
+  {
+    name: 'attest',
+    usage: 'attest',
+    summary: 'run the AttestationAuthority example: a kernel:attest yield, handled by the kernel',
+    run: (args, ctx) => yieldCommand(ctx, args, 0, (w) => w.attest()),
+  },
+  {
+    name: 'invoke',
+    usage: 'invoke [old] ["payload"]',
+    summary: "invoke the user's EndpointRefCap (old: the one it held before the last rotation)",
+    run(args, ctx) {
+      const old = args[0]?.value === 'old';
+      const payload = args[old ? 1 : 0];
+      return yieldCommand(ctx, args, old ? 2 : 1, (w) => w.invoke(payload ? { payload: payload.value } : null, old));
+    },
+  },
+  {
+    name: 'mint',
+    usage: 'mint <domain> <content>',
+    summary: 'the MintRefCap example: mint(domain, content) through the chain',
+    run(args, ctx) {
+      if (!args[1]) throw new UsageError('usage: mint <domain> <content>', args[0]?.column);
+      return yieldCommand(ctx, args, 2, (w) => w.mint(args[0].value, args[1].value));
+    },
+  },
+  {
+    name: 'rotate',
+    usage: 'rotate <key> [new-key]',
+    summary: 'revoke by key rotation: the chain drops <key> (calls in flight keep their snapshot)',
+    run(args, ctx) {
+      if (!args[0]) throw new UsageError('which key? e.g. rotate invoke_key');
+      const next = args[1]?.value ?? `${args[0].value}_${ctx.kernel.ticks}`;
+      return yieldCommand(ctx, args, 2, (w) => w.rotate(args[0].value, next));
+    },
+  },
+  {
+    name: 'yields',
+    usage: 'yields [n]',
+    summary: 'the last n yield routes (emitter → owner edges walked → catcher, or the fault)',
+    run(args, { kernel }) {
+      const n = args[0] ? intArg(args[0], 'n', 1, 100) : 10;
+      noMore(args, 1);
+      const w = kernel.chainWorld;
+      const routes = w.rt.routes.slice(-n);
+      return routes.length ? routes.map((r) => out(w.describe(r), r.caughtBy === null ? 'error' : undefined)) : [out('no yields yet: try attest, invoke or mint', 'dim')];
+    },
+  },
+  {
+    name: 'forge',
+    usage: 'forge',
+    summary: 'attack: a descendant mints the reserved invoke_key itself (blocked by mint_yield interposition)',
+    run: (args, ctx) => yieldCommand(ctx, args, 0, (w) => w.forge(), (o) => (o.ok ? 'forged mint succeeded: the descendant minted invoke_key and the chain accepted its yield as authority' : `forged mint blocked: ${o.fault}`)),
+  },
+  {
+    name: 'lookalike',
+    usage: 'lookalike',
+    summary: 'attack: present a derived instance of the right image_hash to a vault (blocked when image_hash is not authority)',
+    run: (args, ctx) =>
+      yieldCommand(ctx, args, 0, (w) => w.lookalike(!ctx.kernel.defenses.hashauth), (o) =>
+        o.ok ? 'image_hash taken as authority: the vault paid a look-alike instance' : `look-alike refused: ${o.fault}`,
+      ),
   },
   {
     name: 'clear',

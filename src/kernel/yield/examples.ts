@@ -53,7 +53,7 @@ export const Chain: Image = image({
     /** Mint an AuthorityCap embedding the sender for `key`; returns the slot holding it. */
     issue(ctx, args) {
       const key = String(arg(args, 'key') ?? 'invoke_key');
-      const img = key === 'mint_key' ? MintRefCap : EndpointRefCap;
+      const img = key.startsWith('mint_key') ? MintRefCap : EndpointRefCap;
       const sender = ctx.state[`sender:${key}`];
       if (typeof sender !== 'number') throw new YieldFault(`the chain holds no sender for ${key}`);
       return ctx.deriveSpawn(img, { state: { label: img.name }, caps: [ctx.get(sender)] });
@@ -102,6 +102,8 @@ export const User: Image = image({
   yieldReceiverSlot: null,
   methods: {
     main: (ctx, args) => ctx.call(0, 'invoke', args),
+    /** Invoke the cap it held before a rotation (kept in slot 1). */
+    old: (ctx, args) => ctx.call(1, 'invoke', args),
     /** Try to take the sender out of the AuthorityCap it holds. */
     steal: (ctx) => {
       const taken = ctx.peek(0, 0);

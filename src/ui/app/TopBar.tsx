@@ -43,7 +43,7 @@ export function TopBar() {
       <h1>
         capplay <span className="muted">capability playground</span>
       </h1>
-      <span className="scenario" data-testid="scenario-name" title="Scenario">
+      <span className="scenario" data-testid="scenario-name" title={scenario ? `Scenario: ${scenario}` : "Scenario"}>
         {scenario || '—'}
       </span>
       <label className={`button${ready ? '' : ' disabled'}`} title="Boot a scenario file (a system policy file, JSON)">
@@ -57,9 +57,9 @@ export function TopBar() {
         {DEFENSES.map((d, i) => {
           const on = (defenses & (1 << i)) !== 0;
           return (
-            <label key={d.id} className={`defense ${on ? 'on' : 'off'}`} title={`Toggling is ledgered (shell: defense ${d.id} on|off)`}>
+            <label key={d.id} className={`defense ${on ? 'on' : 'off'}`} title={`${d.label}: ${on ? 'on' : 'off'}. Toggling is ledgered (shell: defense ${d.id} on|off)`}>
               <input type="checkbox" data-testid={`defense-${d.id}`} disabled={!ready} checked={on} onChange={(e) => run(`defense ${d.id} ${e.target.checked ? 'on' : 'off'}`)} />
-              {d.label}
+              {d.short}
             </label>
           );
         })}

@@ -1,0 +1,130 @@
+import type { Value } from '../services/service';
+import { AttestationAuthority, bootChain, Forger, MintRefCap, User, Vault } from './examples';
+import { image, YieldFault, YieldRuntime, type Instance, type Route } from './runtime';
+
+export type Outcome = { ok: true; value: Value; route: Route | null } | { ok: false; fault: string; route: Route | null };
+
+/**
+ * The chain world the shell's yield commands act on: a chain orchestrator, a user contract holding an
+ * EndpointRefCap, and the worked examples and attacks of seed 004, run as transactions the chain dispatches.
+ */
+export class ChainWorld {
+  readonly rt = new YieldRuntime();
+  readonly chain: Instance;
+  private readonly userSlot: number;
+  private nextSlot = 100;
+
+  constructor(interpose: boolean) {
+    const { chain, userSlot } = bootChain(this.rt, interpose);
+    this.chain = chain;
+    this.userSlot = userSlot;
+  }
+
+  name(id: number | 'kernel' | null): string {
+    if (id === 'kernel') return 'kernel';
+    if (id === null) return 'nobody';
+    const i = this.rt.instances.get(id);
+    return i ? `${i.image.name}#${id}` : `#${id}`;
+  }
+
+  /** "EndpointRefCap#3 → User#4 → Chain#1 (caught)" */
+  describe(route: Route | null): string {
+    if (!route) return 'no yield';
+    // The catcher is the last owner walked: name it once, as the catcher.
+    const walked = typeof route.caughtBy === 'number' ? route.walked.slice(0, -1) : route.walked;
+    const path = [route.emitter, ...walked].map((id) => this.name(id)).join(' → ');
+    return route.caughtBy === null ? `${route.key}: ${path} → fault (${route.fault})` : `${route.key}: ${path} → caught by ${this.name(route.caughtBy)}`;
+  }
+
+  /** Run one transaction: the chain CALLs a contract placed in one of its slots. */
+  private transact(contract: Instance, method = 'main', args: Value = null): Outcome {
+    const slot = this.nextSlot++;
+    this.chain.cnode[slot] = { kind: 'instance', id: contract.id };
+    const before = this.rt.routes.length;
+    try {
+      const value = this.rt.invoke(this.chain.id, 'run', { slot, method, args });
+      return { ok: true, value, route: this.rt.routes.length > before ? this.rt.routes[this.rt.routes.length - 1] : null };
+    } catch (e) {
+      if (!(e instanceof YieldFault)) throw e;
+      return { ok: false, fault: e.fault, route: this.rt.routes.length > before ? this.rt.routes[this.rt.routes.length - 1] : null };
+    } finally {
+      this.chain.cnode[slot] = null;
+    }
+  }
+
+  private get user(): Instance {
+    const u = this.chain.cnode[this.userSlot];
+    return this.rt.instances.get(u?.kind === 'instance' ? u.id : 0)!;
+  }
+
+  /** The user invokes its EndpointRefCap (or, with `old`, the one it held before the last rotation). */
+  invoke(args: Value, old = false): Outcome {
+    return this.transact(this.user, old ? 'old' : 'main', args);
+  }
+
+  attest(): Outcome {
+    const att = this.rt.spawn(this.chain.id, AttestationAuthority, { caps: [{ kind: 'sender', key: 'kernel:attest' }] });
+    return this.transact(this.rt.spawn(this.chain.id, User, { caps: [{ kind: 'instance', id: att.id }] }));
+  }
+
+  mint(domain: string, content: string): Outcome {
+    const slot = this.rt.invoke(this.chain.id, 'issue', { key: 'mint_key' }) as number;
+    const user = this.rt.spawn(this.chain.id, User, { caps: [this.chain.cnode[slot]] });
+    return this.transact(user, 'main', { domain, content });
+  }
+
+  /**
+   * Revoke by key rotation: the chain drops `key`, mints under `next` and redistributes a new EndpointRefCap to
+   * the user; the user keeps its old cap in slot 1, which now faults.
+   */
+  rotate(key: string, next: string): Outcome {
+    try {
+      this.rt.invoke(this.chain.id, 'rotate', { key, next });
+      const slot = this.rt.invoke(this.chain.id, 'issue', { key: next }) as number;
+      this.user.cnode[1] = this.user.cnode[0];
+      this.user.cnode[0] = this.chain.cnode[slot];
+      return { ok: true, value: next, route: null };
+    } catch (e) {
+      if (!(e instanceof YieldFault)) throw e;
+      return { ok: false, fault: e.fault, route: null };
+    }
+  }
+
+  /** Turn the chain's interposition over kernel:mint_yield on or off (register or drop the key). */
+  setInterposition(on: boolean): void {
+    const r = this.chain.cnode[0];
+    const keys = new Set(r?.kind === 'receiver' ? r.keys : []);
+    if (on) keys.add('kernel:mint_yield');
+    else keys.delete('kernel:mint_yield');
+    this.chain.cnode[0] = { kind: 'receiver', keys };
+  }
+
+  /** Attack: a descendant mints the reserved invoke_key itself and yields with it. */
+  forge(): Outcome {
+    return this.transact(this.rt.spawn(this.chain.id, Forger));
+  }
+
+  /** Attack: derive an instance of the MintRefCap type and present it to a vault that trusts a real one. */
+  lookalike(checkHash: boolean): Outcome {
+    const real = this.rt.invoke(this.chain.id, 'issue', { key: 'mint_key' }) as number;
+    const realCap = this.chain.cnode[real];
+    const vault = this.rt.spawn(0, Vault, { state: { trusted: realCap?.kind === 'instance' ? realCap.id : 0 } });
+    const attacker = this.rt.spawn(
+      this.chain.id,
+      image({
+        name: 'Attacker',
+        description: 'derives its own MintRefCap-typed instance and presents it to the vault',
+        yieldReceiverSlot: null,
+        methods: {
+          main: (ctx) => {
+            const fake = ctx.deriveSpawn(MintRefCap, { state: { label: 'look-alike' } });
+            ctx.copyTo(fake, 0, 5);
+            return ctx.call(0, 'withdraw', { slot: 5, checkHash });
+          },
+        },
+      }),
+      { caps: [{ kind: 'instance', id: vault.id }] },
+    );
+    return this.transact(attacker);
+  }
+}
