@@ -60,7 +60,10 @@ export const ScenarioSchema = z.strictObject({
   seed: z.number().int().min(0).max(0xffffffff).optional(),
   machines: z.array(z.strictObject({ name: Name })).min(1).max(16),
   processes: z.array(ProcessDecl).min(1).max(1000),
-  defenses: z.strictObject({ gate0: z.boolean().optional(), energy: z.boolean().optional(), sandbox: z.boolean().optional() }).optional(),
+  defenses: z
+    .strictObject({ gate0: z.boolean(), energy: z.boolean(), sandbox: z.boolean(), interpose: z.boolean(), hashauth: z.boolean() })
+    .partial()
+    .optional(),
   /** The Law of Decay: a channel or memory cap loses a right every ageStepMs, and one per delegation level from depthLimit on. */
   decay: z.strictObject({ ageStepMs: z.number().int().min(1).max(86_400_000), depthLimit: z.number().int().min(1).max(64) }).partial().optional(),
 });
