@@ -2,6 +2,7 @@ import defaultScenario from '../scenarios/default.json';
 import type { BootResult, Completion, ExecResult, KernelHostApi, SandboxView } from './host-api';
 import { promisesText } from './sandbox/pledge';
 import { permsText } from './sandbox/unveil';
+import { KernelError } from './errors';
 import type { Kernel } from './kernel';
 import { DEFAULT_CAPACITY, SabViews, type Capacity, type LedgerEntry } from './sab/layout';
 import { Publisher } from './sab/publish';
@@ -92,7 +93,13 @@ export class KernelHost implements KernelHostApi {
     const fg = this.kernel.foreground;
     if (!fg) return;
     this.log.push({ at: this.kernel.ticks, line: '', interrupt: true });
-    this.kernel.kill(this.kernel.holdsHandle(this.shell.pid, fg) ? this.shell.pid : 0, fg);
+    try {
+      this.kernel.kill(this.kernel.holdsHandle(this.shell.pid, fg) ? this.shell.pid : 0, fg);
+    } catch (e) {
+      // Ctrl-C must always work: if the shell cannot (say it is out of energy), the kernel ends the program.
+      if (!(e instanceof KernelError)) throw e;
+      this.kernel.kill(0, fg);
+    }
     this.publish();
   }
 

@@ -230,3 +230,15 @@ describe('launching programs', () => {
     expect(text(h, 'call @chat_mod kick "#lobby" @chat_participant')).toBe('true');
   });
 });
+
+describe('Ctrl-C always works', () => {
+  it('even when the shell has no energy left to pay for the kill', () => {
+    const h = new KernelHost(undefined, false);
+    h.exec('run "idle"');
+    const shell = [...h.kernel.processes.values()].find((p) => p.program === 'shell')!;
+    shell.meter.energy = 0;
+    h.interrupt();
+    expect(h.kernel.foreground).toBe(0);
+    expect(h.kernel.ledger.last(2).some((e) => e.kind === 'kill' && /killed by the kernel/.test(e.detail))).toBe(true);
+  });
+});

@@ -24,8 +24,9 @@ export function App() {
   const scenarioErrors = useApp((s) => s.scenarioErrors);
   const exec = useCallback((line: string): Promise<ExecResult> => kernelOrThrow().exec(line), []);
   const complete = useCallback((line: string, cursor: number) => kernelOrThrow().complete(line, cursor), []);
-  const input = useCallback((line: string) => void kernelOrThrow().input(line), []);
-  const interrupt = useCallback(() => void kernelOrThrow().interrupt(), []);
+  // Fire-and-forget: a dead worker is reported by the kernel client's banner, not as an unhandled rejection.
+  const input = useCallback((line: string) => void kernelOrThrow().input(line).catch(() => {}), []);
+  const interrupt = useCallback(() => void kernelOrThrow().interrupt().catch(() => {}), []);
   const consoleFeed = useApp((s) => s.console);
 
   return (
