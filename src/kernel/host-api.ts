@@ -20,6 +20,12 @@ export interface Completion {
   candidates: string[];
 }
 
+/** The yield world for the yields view (a rare bulk read, after a yield command). */
+export interface YieldView {
+  routes: { key: string; hops: { name: string; role: 'emitter' | 'owner' | 'catcher' | 'kernel' | 'fault' }[]; fault?: string; stack: { caller: string; callee: string; keys: string[] }[] }[];
+  properties: { id: string; name: string; status: string; note: string }[];
+}
+
 /** A fiber's sandbox, for the inspector (a rare bulk read). */
 export interface SandboxView {
   pledge: string;
@@ -52,6 +58,8 @@ export interface KernelHostApi {
   ledgerPage(from: number, count: number): LedgerEntry[];
   /** Promises, execpromises and unveiled paths of a process (null if there is no such process). */
   sandbox(pid: number): SandboxView | null;
+  /** Recent yield routes (newest last), with their call stacks, and the V1–V9 table. */
+  yieldView(): YieldView;
   /** Does nothing: the comlink round trip the benchmark compares with a SAB read. */
   ping(): number;
 }

@@ -1,5 +1,5 @@
 import defaultScenario from '../scenarios/default.json';
-import type { BootResult, Completion, ExecResult, KernelHostApi, SandboxView } from './host-api';
+import type { BootResult, Completion, ExecResult, KernelHostApi, SandboxView, YieldView } from './host-api';
 import { promisesText } from './sandbox/pledge';
 import { permsText } from './sandbox/unveil';
 import { KernelError } from './errors';
@@ -119,6 +119,25 @@ export class KernelHost implements KernelHostApi {
       execpromises: p.execpromises === null ? '(none: children are not bounded)' : promisesText(p.execpromises),
       unveil: p.unveil.entries ? [...p.unveil.entries].sort((a, b) => a.path.localeCompare(b.path)).map((e) => ({ path: e.path, perms: permsText(e.perms) })) : null,
       locked: p.unveil.locked,
+    };
+  }
+
+  yieldView(): YieldView {
+    const w = this.kernel.chainWorld;
+    return {
+      routes: w.rt.routes.slice(-8).map((r) => {
+        const owners = typeof r.caughtBy === 'number' ? r.walked.slice(0, -1) : r.walked;
+        const hops: YieldView['routes'][number]['hops'] = [{ name: w.name(r.emitter), role: 'emitter' }, ...owners.map((id) => ({ name: w.name(id), role: 'owner' as const }))];
+        if (typeof r.caughtBy === 'number') hops.push({ name: w.name(r.caughtBy), role: 'catcher' });
+        else hops.push({ name: r.caughtBy === 'kernel' ? 'kernel' : 'unhandled', role: r.caughtBy === 'kernel' ? 'kernel' : 'fault' });
+        return {
+          key: r.key,
+          hops,
+          ...(r.fault ? { fault: r.fault } : {}),
+          stack: (r.stack ?? []).map((f) => ({ caller: f.caller ? w.name(f.caller) : 'external', callee: w.name(f.callee), keys: f.snapshot })),
+        };
+      }),
+      properties: w.properties(),
     };
   }
 

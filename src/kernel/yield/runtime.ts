@@ -59,6 +59,8 @@ export interface Route {
   walked: number[];
   caughtBy: number | 'kernel' | null;
   fault?: string;
+  /** The frames in flight when it was emitted (outermost first), if the runtime captures stacks. */
+  stack?: { caller: number; callee: number; snapshot: string[] }[];
 }
 
 export class YieldFault extends Error {
@@ -96,6 +98,8 @@ export class YieldRuntime {
   /** Kernel-root handlers for kernel:* keys beyond mint and merge (attestation…). */
   readonly kernelKeys = new Map<string, (emitter: Instance, payload: Value) => Value>();
   routeLimit = 256;
+  /** Record the call stack with each route (for the call-stack view); off where only speed matters. */
+  captureStacks = false;
 
   constructor() {
     this.kernelKeys.set('kernel:attest', (emitter) => ({ status: 'attested', image: emitter.image.name }));
@@ -189,6 +193,7 @@ export class YieldRuntime {
   }
 
   private log(r: Route) {
+    if (this.captureStacks) r.stack = this.frames();
     this.routes.push(r);
     // Trim in batches, not per yield: keeps between routeLimit and twice that many.
     if (this.routes.length >= 2 * this.routeLimit) this.routes.splice(0, this.routes.length - this.routeLimit);

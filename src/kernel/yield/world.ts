@@ -14,7 +14,11 @@ export class ChainWorld {
   private readonly userSlot: number;
   private nextSlot = 100;
 
+  /** What the running scenario has shown so far, for the V1–V9 table. */
+  readonly shown = { forgeBlocked: false, forgeSucceeded: false, rotated: false, staleFaulted: false, lookalikeRefused: false, lookalikePaid: false, opaque: false };
+
   constructor(interpose: boolean) {
+    this.rt.captureStacks = true;
     const { chain, userSlot } = bootChain(this.rt, interpose);
     this.chain = chain;
     this.userSlot = userSlot;
@@ -59,7 +63,9 @@ export class ChainWorld {
 
   /** The user invokes its EndpointRefCap (or, with `old`, the one it held before the last rotation). */
   invoke(args: Value, old = false): Outcome {
-    return this.transact(this.user, old ? 'old' : 'main', args);
+    const o = this.transact(this.user, old ? 'old' : 'main', args);
+    if (old && !o.ok) this.shown.staleFaulted = true;
+    return o;
   }
 
   attest(): Outcome {
@@ -83,6 +89,7 @@ export class ChainWorld {
       const slot = this.rt.invoke(this.chain.id, 'issue', { key: next }) as number;
       this.user.cnode[1] = this.user.cnode[0];
       this.user.cnode[0] = this.chain.cnode[slot];
+      this.shown.rotated = true;
       return { ok: true, value: next, route: null };
     } catch (e) {
       if (!(e instanceof YieldFault)) throw e;
@@ -101,7 +108,10 @@ export class ChainWorld {
 
   /** Attack: a descendant mints the reserved invoke_key itself and yields with it. */
   forge(): Outcome {
-    return this.transact(this.rt.spawn(this.chain.id, Forger));
+    const o = this.transact(this.rt.spawn(this.chain.id, Forger));
+    if (o.ok) this.shown.forgeSucceeded = true;
+    else this.shown.forgeBlocked = true;
+    return o;
   }
 
   /** Attack: derive an instance of the MintRefCap type and present it to a vault that trusts a real one. */
@@ -125,6 +135,40 @@ export class ChainWorld {
       }),
       { caps: [{ kind: 'instance', id: vault.id }] },
     );
-    return this.transact(attacker);
+    const o = this.transact(attacker);
+    if (o.ok) this.shown.lookalikePaid = true;
+    else this.shown.lookalikeRefused = true;
+    return o;
+  }
+
+  /** The seed's V1–V9 properties with what this session has demonstrated (or broken, with a defense off). */
+  properties(): { id: string; name: string; status: 'holds' | 'demonstrated' | 'violated' | 'lost'; note: string }[] {
+    const s = this.shown;
+    return [
+      { id: 'V1', name: 'Authority confinement', status: 'holds', note: 'an AuthorityCap conveys one operation' },
+      {
+        id: 'V2',
+        name: 'Authority unforgeability',
+        status: s.forgeSucceeded ? 'violated' : s.forgeBlocked ? 'demonstrated' : 'holds',
+        note: s.forgeSucceeded ? 'a descendant minted invoke_key with interposition off' : 'interposition over kernel:mint_yield (try forge)',
+      },
+      {
+        id: 'V3',
+        name: 'Revocation',
+        status: s.rotated && s.staleFaulted ? 'demonstrated' : 'holds',
+        note: s.rotated ? 'key rotated; old caps fault on new calls (snapshot caveat for calls in flight)' : 'rotate a key, then invoke old',
+      },
+      { id: 'V4', name: 'Endpoint mediation', status: 'holds', note: 'only AuthorityCap bytecode reaches its opaque sender' },
+      { id: 'V5', name: 'Cap rights', status: 'holds', note: 'policy baked into each AuthorityCap’s state' },
+      {
+        id: 'V6',
+        name: 'Integrity',
+        status: s.lookalikePaid ? 'violated' : s.lookalikeRefused ? 'demonstrated' : 'holds',
+        note: s.lookalikePaid ? 'a vault took image_hash as authority' : 'image_hash is identity, never authority (try lookalike)',
+      },
+      { id: 'V7', name: 'Confidentiality from intermediates', status: 'holds', note: 'single resumer: unregistered owners never see the payload' },
+      { id: 'V8', name: 'Availability', status: 'lost', note: 'intermediates can stall (intrinsic to a layered system)' },
+      { id: 'V9', name: 'Determinism', status: 'holds', note: 'every operation is deterministic' },
+    ];
   }
 }

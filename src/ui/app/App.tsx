@@ -8,6 +8,7 @@ import { LedgerPanel } from '../ledger/LedgerPanel';
 import { TerminalPanel } from '../terminal/TerminalPanel';
 import { TopBar } from './TopBar';
 import { VerdictBanner } from './VerdictBanner';
+import { YieldsPanel } from '../yields/YieldsPanel';
 import './app.css';
 
 const BANNER = 'capplay: a capability-secured world in your browser. Type "help" to begin, "ps" to see who runs.\n';
@@ -55,7 +56,10 @@ export function App() {
       <main className="panels">
         <TerminalPanel exec={exec} complete={complete} input={input} interrupt={interrupt} console={consoleFeed} ready={status === 'ready'} banner={BANNER} />
         <GraphPanel />
-        <InspectorPanel />
+        <div className="right-column">
+          <InspectorPanel />
+          <YieldsPanel />
+        </div>
         <LedgerPanel />
         <EnergyPanel />
       </main>
