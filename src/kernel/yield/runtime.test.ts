@@ -223,3 +223,32 @@ describe('property: a yield is caught by exactly the nearest snapshot holding it
     );
   });
 });
+
+describe('property: no instance without a sender for a key ever reaches its handler', () => {
+  it('over random chains where the emitter may or may not hold a sender, and may hold one for another key', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.subarray(['a', 'b']), { minLength: 2, maxLength: 6 }),
+        fc.constantFrom('a', 'b'),
+        fc.constantFrom<'none' | 'same' | 'other'>('none', 'same', 'other'),
+        (layers, key, held) => {
+          const rt = new YieldRuntime();
+          const ids = chainOf(rt, layers.map((keys) => ({ keys })), key);
+          const emitter = rt.instances.get(ids[ids.length - 1])!;
+          const other = key === 'a' ? 'b' : 'a';
+          emitter.cnode[2] = held === 'none' ? null : { kind: 'sender', key: held === 'same' ? key : other };
+          let handled: unknown = null;
+          try {
+            handled = rt.invoke(ids[0], 'down');
+          } catch (e) {
+            if (!(e instanceof YieldFault)) throw e;
+          }
+          const reached = (handled as { key?: string } | null)?.key ?? null;
+          if (held === 'none') expect(reached).toBeNull(); // no sender: no handler ran
+          if (reached !== null) expect(reached).toBe(held === 'same' ? key : other); // only the key it holds a sender for
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
