@@ -5,7 +5,7 @@ import type { Value } from '../services/service';
 
 /**
  * Subject binding (capOS): a UserSession derives a proof scoped to one service root, one audience (the service
- * it is meant for), one request (digest), and a freshness window. The root checks it before minting an object; afterwards possession of the
+ * it is meant for), one request (digest), and a freshness window; the root checks it before minting an object; afterwards possession of the
  * object is the authority and no call carries identity. Proofs are MACed with a key only the kernel holds
  * (derived from the seed, so replays match), so a holder can neither forge nor re-scope one.
  */
