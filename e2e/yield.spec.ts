@@ -12,6 +12,23 @@ test('yield routing from the shell: attestation route in the ledger; forged mint
   await expect(route.locator('[data-role="kernel"]')).toHaveCount(1);
   await expect(route.getByText('call stack at the yield')).toBeVisible();
 
+  // The graph grows the yield runtime: the instances, the owner edges of the CALLs in flight, and the route
+  // animated over them, hop by hop, ending at the kernel root and resuming back down to the emitter.
+  const graph = app.getByTestId('graph');
+  await expect(graph.locator('[data-node-id="y:runtime"]')).toHaveCount(1);
+  await expect(graph.locator('[data-edge-kind="owner"]')).toHaveCount(2);
+  const drawn = graph.getByTestId('graph-yield-route');
+  await expect(drawn).toHaveAttribute('data-key', 'kernel:attest');
+  await expect(drawn.locator('.yield-hop')).toHaveCount(4);
+  expect(await drawn.locator('.yield-hop').evaluateAll((els) => els.map((e) => e.getAttribute('data-role')))).toEqual(['emitter', 'owner', 'owner', 'kernel']);
+  await expect(drawn.locator('[data-role="resume"]')).toHaveCount(1);
+  // Each hop is drawn over its own node, and lights up after the one before it.
+  const hopNodes = await drawn.locator('.yield-hop').evaluateAll((els) => els.map((e) => e.getAttribute('data-node')));
+  for (const id of hopNodes) await expect(graph.locator(`[data-node-id="${id}"]`)).toHaveCount(1);
+  const delays = await drawn.locator('.yield-hop').evaluateAll((els) => els.map((e) => parseFloat(getComputedStyle(e).animationDelay)));
+  expect(delays).toEqual([...delays].sort((a, b) => a - b));
+  expect(new Set(delays).size).toBe(4);
+
   await typeLine(app, 'forge');
   await expect(app.getByTestId('verdict')).toContainText('forged mint blocked');
   const v2 = app.getByTestId('v-properties').locator('tr').filter({ hasText: 'V2' });
@@ -22,4 +39,8 @@ test('yield routing from the shell: attestation route in the ledger; forged mint
   await expect(app.getByTestId('verdict')).toContainText('forged mint succeeded');
   await expect(v2).toHaveAttribute('data-status', 'violated');
   await expect.poll(() => terminalFlat(app)).toMatch(/route: invoke_key: Forger#\d+ → caught by Chain#1/);
+  // The forged yield's route in the graph ends at the chain, which caught it.
+  await expect(drawn).toHaveAttribute('data-key', 'invoke_key');
+  await expect(drawn.locator('.yield-hop').last()).toHaveAttribute('data-role', 'catcher');
+  await expect(drawn.locator('.yield-hop').last()).toHaveAttribute('data-node', 'y:1');
 });

@@ -21,8 +21,25 @@ export interface Completion {
 }
 
 /** The yield world for the yields view (a rare bulk read, after a yield command). */
+export type HopRole = 'emitter' | 'owner' | 'catcher' | 'kernel' | 'fault';
+
+/** Yield routing (seed 004) for the yields view and the graph: a rare bulk read, refreshed on yield records. */
 export interface YieldView {
-  routes: { key: string; hops: { name: string; role: 'emitter' | 'owner' | 'catcher' | 'kernel' | 'fault' }[]; fault?: string; stack: { caller: string; callee: string; keys: string[] }[] }[];
+  /** Routes so far (the number of the newest), so a view can tell a new route from the same one re-read. */
+  count: number;
+  routes: {
+    key: string;
+    /** Graph node ids: "y:<instance>", "y:kernel", or "" for the fault (which has no node). */
+    hops: { id: string; name: string; role: HopRole }[];
+    fault?: string;
+    /** The CALLs in flight at the yield, outermost first: each is an owner edge (caller → callee). */
+    stack: { callerId: string; calleeId: string; caller: string; callee: string; keys: string[] }[];
+  }[];
+  /**
+   * The instances worth drawing (the chain, what it holds, and everything on the newest route), or null before
+   * the first yield, so the graph only grows a yield runtime once the session uses one.
+   */
+  world: { id: string; name: string; image: string; opaque: boolean; keys: string[]; holds: string[] }[] | null;
   properties: { id: string; name: string; status: string; note: string }[];
 }
 

@@ -10,6 +10,7 @@ import { boot } from './scenario/boot';
 import { loadScenario } from './scenario/load';
 import type { Scenario } from './scenario/schema';
 import { Shell } from './shell/shell';
+import { yieldView } from './yield/view';
 
 /** A command as applied: the tick it ran at and the line. Scenario + seed + this log reproduce a session. */
 export interface LoggedCommand {
@@ -123,22 +124,7 @@ export class KernelHost implements KernelHostApi {
   }
 
   yieldView(): YieldView {
-    const w = this.kernel.chainWorld;
-    return {
-      routes: w.rt.routes.slice(-8).map((r) => {
-        const owners = typeof r.caughtBy === 'number' ? r.walked.slice(0, -1) : r.walked;
-        const hops: YieldView['routes'][number]['hops'] = [{ name: w.name(r.emitter), role: 'emitter' }, ...owners.map((id) => ({ name: w.name(id), role: 'owner' as const }))];
-        if (typeof r.caughtBy === 'number') hops.push({ name: w.name(r.caughtBy), role: 'catcher' });
-        else hops.push({ name: r.caughtBy === 'kernel' ? 'kernel' : 'unhandled', role: r.caughtBy === 'kernel' ? 'kernel' : 'fault' });
-        return {
-          key: r.key,
-          hops,
-          ...(r.fault ? { fault: r.fault } : {}),
-          stack: (r.stack ?? []).map((f) => ({ caller: f.caller ? w.name(f.caller) : 'external', callee: w.name(f.callee), keys: f.snapshot })),
-        };
-      }),
-      properties: w.properties(),
-    };
+    return yieldView(this.kernel.chainWorld);
   }
 
   ping(): number {

@@ -1,4 +1,4 @@
-import { wrap } from 'comlink';
+import { wrap, type Remote } from 'comlink';
 import type { KernelHostApi } from '../kernel/host-api';
 import { SabViews } from '../kernel/sab/layout';
 import { LedgerFeed } from '../ui/ledger/ledgerFeed';
@@ -34,7 +34,25 @@ export async function startKernel(): Promise<void> {
     frames.subscribe(console.onFrame);
     frames.start();
     appStore.setState({ status: 'ready', kernel, frames, ledger, console });
+    watchYields(kernel, ledger);
   } catch (e) {
     appStore.setState({ status: 'error', problem: `The kernel could not start: ${e instanceof Error ? e.message : String(e)}` });
   }
+}
+
+/** Kinds of ledger record after which the yield view may have changed. */
+const YIELD_KINDS = new Set(['yield', 'verdict', 'defense', 'boot']);
+
+/** One bulk read of the yield view per batch of ledger records that could change it (never per frame). */
+function watchYields(kernel: Remote<KernelHostApi>, ledger: LedgerFeed): void {
+  let seenSeq = 0;
+  const refresh = () => kernel.yieldView().then((yields) => appStore.setState({ yields }), () => {});
+  refresh();
+  ledger.subscribe(() => {
+    if (ledger.head < seenSeq) seenSeq = 0; // a new scenario restarted the sequence
+    let relevant = false;
+    for (let i = ledger.entries.length - 1; i >= 0 && ledger.entries[i].seq > seenSeq; i--) relevant ||= YIELD_KINDS.has(ledger.entries[i].kind);
+    seenSeq = ledger.head;
+    if (relevant) refresh();
+  });
 }

@@ -1,7 +1,7 @@
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { Remote } from 'comlink';
-import type { KernelHostApi } from '../kernel/host-api';
+import type { KernelHostApi, YieldView } from '../kernel/host-api';
 import type { FrameLoop } from './frames';
 import type { LedgerFeed } from '../ui/ledger/ledgerFeed';
 import type { ConsoleFeed } from '../ui/terminal/consoleFeed';
@@ -21,6 +21,8 @@ export interface AppState {
   /** Graph node id open in the inspector: "p:<pid>", "o:<objectId>" or "m:<machineId>". */
   selected: string | null;
   select(id: string | null): void;
+  /** Yield routing (the yields view and the graph's yield runtime), re-read when the ledger records a yield. */
+  yields: YieldView | null;
   /** Why the last scenario file was refused (field path and problem per line); empty when none was. */
   scenarioErrors: { file: string; errors: string[] } | null;
 }
@@ -35,6 +37,7 @@ export const appStore = createStore<AppState>()((set) => ({
   console: null,
   selected: null,
   select: (selected) => set({ selected }),
+  yields: null,
   scenarioErrors: null,
 }));
 

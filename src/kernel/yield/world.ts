@@ -22,7 +22,11 @@ export class ChainWorld {
     const { chain, userSlot } = bootChain(this.rt, interpose);
     this.chain = chain;
     this.userSlot = userSlot;
+    this.bootRoutes = this.rt.routesLogged;
   }
+
+  /** Routes the chain's own setup made (its kernel:mint_yield calls): not the session's. */
+  readonly bootRoutes: number;
 
   name(id: number | 'kernel' | null): string {
     if (id === 'kernel') return 'kernel';

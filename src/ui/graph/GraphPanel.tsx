@@ -31,6 +31,8 @@ import {
   type Point,
 } from './model';
 import { layoutClient, type LayoutClient } from './layoutClient';
+import { withYieldWorld } from './yieldModel';
+import type { YieldView } from '../../kernel/host-api';
 import './graph.css';
 
 const MIN_ZOOM = 0.1;
@@ -41,7 +43,7 @@ const FIT_MARGIN = 16;
 const BUTTON_ZOOM = 1.25;
 /** Pointer travel (px) that turns a press into a pan rather than a click. */
 const DRAG_THRESHOLD = 3;
-const EDGE_KINDS = ['endpoint', 'client', 'spawner', 'process', 'object', 'minter', 'session', 'channel', 'memory', 'fs', 'denied'] as const;
+const EDGE_KINDS = ['endpoint', 'client', 'spawner', 'process', 'object', 'minter', 'session', 'channel', 'memory', 'fs', 'holds', 'owner', 'denied'] as const;
 const OBJECT_KIND_ENDPOINT = OBJECT_KINDS.indexOf('endpoint');
 
 interface View {
@@ -58,6 +60,7 @@ export function GraphPanel() {
   const [error, setError] = useState<string | null>(null);
   const selected = useApp((s) => s.selected);
   const flashes = useDeniedFlashes();
+  const yields = useApp((s) => s.yields);
 
   const svgRef = useRef<SVGSVGElement>(null);
   const viewportRef = useRef<SVGGElement>(null);
@@ -141,19 +144,26 @@ export function GraphPanel() {
 
     let topologyKey = '';
     let modelKey = '';
+    let frameModel: GraphModel | null = null;
+    let yields = appStore.getState().yields;
+    const relayout = () => {
+      if (!frameModel) return;
+      const model = withYieldWorld(frameModel, yields);
+      // Some topology bumps change nothing the graph shows; skip those layouts.
+      const json = JSON.stringify(model);
+      if (json !== modelKey) {
+        modelKey = json;
+        layouts.request(model);
+      }
+    };
     const onFrame = (frame: Frame, strings: { get(id: number): string }) => {
       lastFrame.current = frame;
       // The scenario generation is part of the key: a reloaded scenario restarts the topology counter.
       const key = `${frame.scenarioGen}:${frame.topology}`;
       if (key !== topologyKey) {
         topologyKey = key;
-        const model = buildGraphModel(frame, strings);
-        // Some topology bumps change nothing the graph shows; skip those layouts.
-        const json = JSON.stringify(model);
-        if (json !== modelKey) {
-          modelKey = json;
-          layouts.request(model);
-        }
+        frameModel = buildGraphModel(frame, strings);
+        relayout();
       }
       applyLive(live.current, frame);
     };
@@ -170,7 +180,13 @@ export function GraphPanel() {
       unsubscribeFrames = next ? next.subscribe(onFrame) : null;
     };
     attach(appStore.getState().frames);
-    const unsubscribeStore = appStore.subscribe((s) => attach(s.frames));
+    const unsubscribeStore = appStore.subscribe((s) => {
+      attach(s.frames);
+      if (s.yields !== yields) {
+        yields = s.yields;
+        relayout();
+      }
+    });
 
     return () => {
       disposed = true;
@@ -407,6 +423,7 @@ export function GraphPanel() {
         <g ref={viewportRef} className="graph-viewport">
           {picture}
           {layout && <DeniedEdges layout={layout} flashes={flashes} markerId={`${uid}-arrow-denied`} />}
+          {layout && yields && <YieldRoute layout={layout} view={yields} />}
         </g>
       </svg>
     </section>
@@ -519,6 +536,54 @@ function DeniedEdges({ layout, flashes, markerId }: { layout: LaidOutGraph; flas
         );
       })}
     </>
+  );
+}
+
+/** Seconds between the hops of an animated yield route. */
+const HOP_S = 0.4;
+
+/**
+ * The newest yield's route over the picture: the emitter, each owner edge walked toward the root, the snapshot
+ * that caught it (or the kernel root, or a fault at the top), then the resume back down to the emitter. It
+ * plays once per yield (keyed by the route count) and stays drawn until the next one.
+ */
+function YieldRoute({ layout, view }: { layout: LaidOutGraph; view: YieldView }) {
+  const route = view.routes.at(-1);
+  if (!route) return null;
+  const nodes = new Map(layout.nodes.map((n) => [n.id, n]));
+  const hops = route.hops.filter((h) => h.role !== 'fault');
+  // The layout with the route's instances may still be on its way.
+  if (hops.some((h) => !nodes.has(h.id))) return null;
+  const center = (id: string): Point => {
+    const n = nodes.get(id)!;
+    return { x: n.x + n.width / 2, y: n.y + n.height / 2 };
+  };
+  const points = hops.map((h) => center(h.id));
+  const fault = route.hops.at(-1)!.role === 'fault';
+  const top = nodes.get(hops.at(-1)!.id)!;
+  const faultText = `✕ ${route.fault ?? 'unhandled yield_key'}: ${hops[0].name} faults`;
+  const resumeAt = route.hops.length * HOP_S;
+  return (
+    <g key={view.count} className="yield-route" data-testid="graph-yield-route" data-key={route.key} data-count={view.count} aria-label={`yield ${route.key}: ${route.hops.map((h) => h.name).join(' → ')}`}>
+      {hops.map((h, i) => {
+        const n = nodes.get(h.id)!;
+        return (
+          <g key={i}>
+            {i > 0 && <path className="yield-walk" d={`M${points[i - 1].x},${points[i - 1].y} L${points[i].x},${points[i].y}`} style={{ animationDelay: `${(i - 0.5) * HOP_S}s` }} />}
+            <rect className={`yield-hop role-${h.role}`} data-role={h.role} data-node={h.id} x={n.x - 4} y={n.y - 4} width={n.width + 8} height={n.height + 8} rx={8} style={{ animationDelay: `${i * HOP_S}s` }}>
+              <title>{`${i + 1}. ${h.role}: ${h.name}`}</title>
+            </rect>
+          </g>
+        );
+      })}
+      {fault ? (
+        <text className="yield-fault" data-role="fault" x={top.x + top.width / 2} y={top.y - 12} style={{ animationDelay: `${resumeAt - HOP_S}s` }}>
+          {faultText}
+        </text>
+      ) : (
+        points.length > 1 && <polyline className="yield-resume" data-role="resume" points={[...points].reverse().map((p) => `${p.x},${p.y}`).join(' ')} style={{ animationDelay: `${resumeAt}s` }} />
+      )}
+    </g>
   );
 }
 

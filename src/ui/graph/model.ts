@@ -30,7 +30,10 @@ export interface StringSource {
   get(id: number): string;
 }
 
-export type NodeKind = 'process' | 'endpoint' | 'spawner' | 'service' | 'session' | 'channel' | 'region' | 'vfs';
+export type NodeKind = 'process' | 'endpoint' | 'spawner' | 'service' | 'session' | 'channel' | 'region' | 'vfs' | 'instance' | 'kernel';
+
+/** Cap kinds from the SAB, plus the yield runtime's: an instance holding another, and a CALL's owner edge. */
+export type EdgeKind = CapKind | 'holds' | 'owner';
 
 export interface GraphMachine {
   id: string; // "m:<id>"
@@ -61,7 +64,7 @@ export interface GraphEdge {
   id: string; // "c:<holderPid>:<slot>": unique and stable for as long as the cap sits in that slot
   source: string;
   target: string;
-  kind: CapKind;
+  kind: EdgeKind;
   label: string;
   labelWidth: number;
   labelHeight: number;
@@ -111,7 +114,7 @@ export interface LayoutApi {
 // Labels use an 11px monospace font; 0.6em per character plus a little slack covers the common fonts.
 export const CHAR_WIDTH = 6.8;
 export const LINE_HEIGHT = 14;
-const PAD_X = 10;
+export const PAD_X = 10;
 /** Space above the first text line of a node (the renderer lays lines out from here). */
 export const NODE_PAD_Y = 6;
 const MIN_NODE_WIDTH = 96;
@@ -124,7 +127,7 @@ export const HEXAGON_INSET = 12;
 
 export const textWidth = (text: string): number => Math.ceil(text.length * CHAR_WIDTH);
 
-function nodeSize(lines: string[], liveChars: number, extraWidth = 0): { width: number; height: number } {
+export function nodeSize(lines: string[], liveChars: number, extraWidth = 0): { width: number; height: number } {
   const chars = Math.max(liveChars, ...lines.map((l) => l.length));
   const lineCount = lines.length + (liveChars > 0 ? 1 : 0);
   return {

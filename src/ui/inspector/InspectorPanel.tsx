@@ -165,6 +165,7 @@ function Live({ text }: { text: (f: Frame, s: StringTable) => string }) {
 export function InspectorPanel() {
   const selected = useApp((s) => s.selected);
   const frames = useApp((s) => s.frames);
+  const yields = useApp((s) => s.yields);
   useFrameValue((f) => f.topology, 0); // re-render when caps or processes change, not every frame
   const f = frames?.frame;
   const s = frames?.strings;
@@ -248,6 +249,28 @@ export function InspectorPanel() {
           </>
         );
       }
+    } else if (kind === 'y') {
+      const inst = yields?.world?.find((i) => i.id === selected);
+      if (selected === 'y:kernel') body = <p>The kernel: the implicit root receiver. It catches <code>kernel:*</code> keys no instance above the emitter registered (mint_yield, attest, oog).</p>;
+      else if (!inst) body = <p className="muted">That instance is no longer drawn.</p>;
+      else
+        body = (
+          <>
+            <h3>
+              {inst.name} <span className="muted">instance</span>
+            </h3>
+            <dl>
+              <dt>image</dt>
+              <dd>{inst.image}</dd>
+              <dt>cnode</dt>
+              <dd>{inst.opaque ? 'opaque: holders can invoke it, never open it' : 'readable by its holders'}</dd>
+              <dt>registered keys</dt>
+              <dd>{inst.keys.length ? inst.keys.join(', ') : '(none: it catches nothing)'}</dd>
+              <dt>holds</dt>
+              <dd>{inst.holds.length ? inst.holds.map((h) => yields!.world!.find((i) => i.id === h)?.name ?? h).join(', ') : '(no instances)'}</dd>
+            </dl>
+          </>
+        );
     } else if (kind === 'm') {
       const procs = rowsOf(f.procRows).filter((r) => f.proc[PROC.MACHINE][r] === id);
       body = (

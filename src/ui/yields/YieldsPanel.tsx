@@ -1,5 +1,3 @@
-import { useEffect, useState } from 'react';
-import type { YieldView } from '../../kernel/host-api';
 import { useApp } from '../../store/store';
 import './yields.css';
 
@@ -8,31 +6,11 @@ const STEP_S = 0.35;
 /**
  * Yield routing, seed 004: the newest route animated hop by hop (emitter, each owner edge walked, the snapshot
  * that caught it or the fault, then the resume back to the emitter), the call stack with each frame's
- * snapshotted keys, and the V1–V9 properties with what this session has shown. Refreshed by a bulk read when
- * the ledger records a yield, a verdict or a defense toggle.
+ * snapshotted keys, and the V1–V9 properties with what this session has shown (the store re-reads them when
+ * the ledger records a yield, a verdict or a defense toggle).
  */
 export function YieldsPanel() {
-  const kernel = useApp((s) => s.kernel);
-  const feed = useApp((s) => s.ledger);
-  const [view, setView] = useState<YieldView | null>(null);
-
-  useEffect(() => {
-    if (!kernel || !feed) return;
-    let seen = feed.entries.length;
-    let live = true;
-    const refresh = () => kernel.yieldView().then((v) => live && setView(v), () => {});
-    refresh();
-    const off = feed.subscribe(() => {
-      const fresh = feed.entries.slice(Math.min(seen, feed.entries.length));
-      seen = feed.entries.length;
-      if (fresh.some((e) => e.kind === 'yield' || e.kind === 'verdict' || e.kind === 'defense' || e.kind === 'boot')) refresh();
-    });
-    return () => {
-      live = false;
-      off();
-    };
-  }, [kernel, feed]);
-
+  const view = useApp((s) => s.yields);
   const latest = view?.routes.at(-1);
   return (
     <section data-testid="yields" className="panel yields-panel" aria-label="Yield routing">
@@ -44,7 +22,7 @@ export function YieldsPanel() {
           <p className="muted">No yields yet. Type attest, invoke or mint in the terminal.</p>
         ) : (
           // key: a new route restarts the animation
-          <div className="route" key={`${view!.routes.length}:${latest.key}:${latest.hops.map((h) => h.name).join()}`} data-testid="yield-route">
+          <div className="route" key={view!.count} data-testid="yield-route">
             <div className="route-key">
               <code>{latest.key}</code>
             </div>
