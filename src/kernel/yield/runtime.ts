@@ -92,8 +92,14 @@ export interface Ctx {
 
 export class YieldRuntime {
   readonly instances = new Map<number, Instance>();
+  /** The same instances indexed by id: the CALL path looks them up without hashing. */
+  private byId: (Instance | undefined)[] = [];
   readonly routes: Route[] = [];
-  private stack: Frame[] = [];
+  /** Routes logged since the start (routes itself is trimmed). */
+  routesLogged = 0;
+  /** The CALLs in flight: frames[0, depth) (frame objects are reused, so a CALL allocates nothing). */
+  private frameStack: Frame[] = [];
+  private top = 0;
   private nextId = 1;
   /** Kernel-root handlers for kernel:* keys beyond mint and merge (attestation…). */
   readonly kernelKeys = new Map<string, (emitter: Instance, payload: Value) => Value>();
@@ -108,20 +114,21 @@ export class YieldRuntime {
   spawn(parent: number, img: Image, init: { state?: Record<string, Value>; caps?: (YCap | null)[] } = {}): Instance {
     const inst: Instance = { id: this.nextId++, image: img, parent, cnode: [...(init.caps ?? [])], state: { ...(init.state ?? {}) }, reserved: [] };
     this.instances.set(inst.id, inst);
+    this.byId[inst.id] = inst;
     return inst;
   }
 
   get depth(): number {
-    return this.stack.length;
+    return this.top;
   }
 
   /** The frames in flight, outermost first (for a call-stack view). */
   frames(): { caller: number; callee: number; snapshot: string[] }[] {
-    return this.stack.map((f) => ({ caller: f.caller, callee: f.callee, snapshot: [...f.snapshot].sort() }));
+    return this.frameStack.slice(0, this.top).map((f) => ({ caller: f.caller, callee: f.callee, snapshot: [...f.snapshot].sort() }));
   }
 
   private inst(id: number): Instance {
-    const i = this.instances.get(id);
+    const i = this.byId[id];
     if (!i) throw new YieldFault(`no instance ${id}`);
     return i;
   }
@@ -144,18 +151,23 @@ export class YieldRuntime {
     const fn = callee.image.methods[method];
     if (!fn) throw new YieldFault(`${callee.image.name} has no method ${method}`);
     // Receiver sets are never mutated (merges and drops make new ones), so holding the reference is a snapshot.
-    const frame: Frame = { caller: caller?.id ?? 0, callee: callee.id, snapshot: this.receiverKeys(caller), gas };
-    this.stack.push(frame);
+    let frame = this.frameStack[this.top];
+    if (!frame) this.frameStack.push((frame = { caller: 0, callee: 0, snapshot: NO_KEYS, gas: 0 }));
+    frame.caller = caller ? caller.id : 0;
+    frame.callee = callee.id;
+    frame.snapshot = this.receiverKeys(caller);
+    frame.gas = gas;
+    this.top++;
     try {
       return fn(this.ctx(callee), args);
     } finally {
-      this.stack.pop();
+      this.frameStack[--this.top].snapshot = NO_KEYS; // let a dropped receiver set be collected
     }
   }
 
   private spend(n: number): void {
-    const f = this.stack[this.stack.length - 1];
-    if (!f) return;
+    if (this.top === 0) return;
+    const f = this.frameStack[this.top - 1];
     f.gas -= n;
     if (f.gas < 0) {
       f.gas = Number.POSITIVE_INFINITY; // the oog yield itself must not run out again
@@ -170,8 +182,8 @@ export class YieldRuntime {
    */
   route(emitter: Instance, key: string, payload: Value): Value {
     const walked: number[] = [];
-    for (let k = this.stack.length - 1; k >= 0; k--) {
-      const f = this.stack[k];
+    for (let k = this.top - 1; k >= 0; k--) {
+      const f = this.frameStack[k];
       if (f.caller === 0) break; // the external root holds no receiver
       walked.push(f.caller);
       if (f.snapshot.has(key)) {
@@ -195,6 +207,7 @@ export class YieldRuntime {
   private log(r: Route) {
     if (this.captureStacks) r.stack = this.frames();
     this.routes.push(r);
+    this.routesLogged++;
     // Trim in batches, not per yield: keeps between routeLimit and twice that many.
     if (this.routes.length >= 2 * this.routeLimit) this.routes.splice(0, this.routes.length - this.routeLimit);
   }
@@ -217,12 +230,13 @@ export class YieldRuntime {
     return at >= 0 ? at : i.cnode.length;
   }
 
-  private contexts = new Map<number, InstanceCtx>();
+  /** Indexed by instance id. */
+  private contexts: (InstanceCtx | undefined)[] = [];
 
   /** One context per instance, made on its first CALL: a CALL allocates only its frame. */
   private ctx(self: Instance): Ctx {
-    let c = this.contexts.get(self.id);
-    if (!c) this.contexts.set(self.id, (c = new InstanceCtx(this, self)));
+    let c = this.contexts[self.id];
+    if (!c) this.contexts[self.id] = c = new InstanceCtx(this, self);
     return c;
   }
 
