@@ -23,7 +23,11 @@ export type ErrorCode =
   | 'EACCES' // unveiled, but not with the permission asked for
   | 'ENOTDIR'
   | 'ELOOP'
-  | 'EABORT'; // a pledge violation: the fiber was aborted
+  | 'EABORT' // a pledge violation: the fiber was aborted
+  | 'ENOTFOUND' // no such machine or service visible from here (unpaired machines are invisible, not denied)
+  | 'EDIODE' // the Diode: no capability can express a command upstream
+  | 'ETOFU' // TOFU+: the peer's key does not match the CellID bound on first contact
+  | 'EHANDSHAKE'; // the pairing handshake failed (a party could not prove its key, or a message was altered)
 
 export class KernelError extends Error {
   constructor(

@@ -43,6 +43,28 @@ export interface YieldView {
   properties: { id: string; name: string; status: string; note: string }[];
 }
 
+/** A machine's identity, pairings, TOFU+ bindings and recent handshakes, for the inspector (a rare bulk read). */
+export interface MachineView {
+  name: string;
+  role: string;
+  diodeLevel: number;
+  staticPublicKey: string;
+  signingPublicKey: string;
+  cellId: string;
+  keyGeneration: number;
+  pairings: { peer: string; type: string; means: string; mitm: boolean; since: number }[];
+  bindings: { peer: string; cellId: string; how: string; since: number }[];
+  handshakes: {
+    id: number;
+    label: string;
+    type: string;
+    protocol: string;
+    ok: boolean;
+    outcome: string;
+    steps: { index: number; from: string; to: string; tokens: string[]; dh: string[]; length: number; altered: boolean; learns: string; ok: boolean }[];
+  }[];
+}
+
 /** A fiber's sandbox, for the inspector (a rare bulk read). */
 export interface SandboxView {
   pledge: string;
@@ -77,6 +99,8 @@ export interface KernelHostApi {
   sandbox(pid: number): SandboxView | null;
   /** Recent yield routes (newest last), with their call stacks, and the V1–V9 table. */
   yieldView(): YieldView;
+  /** A machine's keys, CellID, pairings, bindings and the handshakes it took part in. */
+  machineView(id: number): MachineView | null;
   /** Does nothing: the comlink round trip the benchmark compares with a SAB read. */
   ping(): number;
 }

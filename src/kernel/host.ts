@@ -1,5 +1,7 @@
 import defaultScenario from '../scenarios/default.json';
-import type { BootResult, Completion, ExecResult, KernelHostApi, SandboxView, YieldView } from './host-api';
+import type { BootResult, Completion, ExecResult, KernelHostApi, MachineView, SandboxView, YieldView } from './host-api';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { TYPE_MEANS } from './pairing/fleet';
 import { promisesText } from './sandbox/pledge';
 import { permsText } from './sandbox/unveil';
 import { KernelError } from './errors';
@@ -125,6 +127,37 @@ export class KernelHost implements KernelHostApi {
 
   yieldView(): YieldView {
     return yieldView(this.kernel.chainWorld);
+  }
+
+  machineView(id: number): MachineView | null {
+    const k = this.kernel;
+    const m = k.machines[Number(id)];
+    if (!m) return null;
+    const f = k.fleet;
+    const me = f.identity(m.name);
+    const peerOf = (p: { a: number; b: number }) => k.machines[p.a === m.id ? p.b : p.a].name;
+    return {
+      name: m.name,
+      role: m.role ?? '(none)',
+      diodeLevel: f.level(m),
+      staticPublicKey: bytesToHex(me.staticKeyPair.publicKey),
+      signingPublicKey: bytesToHex(me.signingKeyPair.publicKey),
+      cellId: me.cellIdText,
+      keyGeneration: f.generation(m.name),
+      pairings: f.pairings.filter((p) => p.live && (p.a === m.id || p.b === m.id)).map((p) => ({ peer: peerOf(p), type: p.type, means: TYPE_MEANS[p.type], mitm: p.mitm, since: p.since })),
+      bindings: [...f.bindingsOf(m.id)].map(([peer, b]) => ({ peer, cellId: b.cellId, how: b.how, since: b.since })),
+      handshakes: f.handshakes
+        .filter((h) => h.label.split(/[ (),→]+/).includes(m.name))
+        .map((h) => ({
+          id: h.id,
+          label: h.label,
+          type: h.type,
+          protocol: h.protocol,
+          ok: h.ok,
+          outcome: h.outcome,
+          steps: h.steps.map((s) => ({ index: s.index, from: s.from, to: s.to, tokens: s.tokens, dh: s.dh.map((d) => `${d.formula}${d.agree === false ? ' ✕ sides disagree' : d.agree ? ' ✓' : ''}`), length: s.length, altered: s.altered, learns: s.learns, ok: s.ok })),
+        })),
+    };
   }
 
   ping(): number {

@@ -9,6 +9,7 @@ import { allows, promisesText, ratchetProblem, type Promise_ } from './sandbox/p
 import { applyUnveil, checkAccess, granted, permsText, UC, UR, UW, type UnveilEntry, type UnveilState } from './sandbox/unveil';
 import { defaultVfs, type Vfs } from './sandbox/vfs';
 import { ChainWorld } from './yield/world';
+import { ACCESS_BITS, Fleet, sanitizeTelemetry, TYPE_ALLOWS, typesAllowing, type Access } from './pairing/fleet';
 import { programByName, type ArgValue, type Syscall, type SyscallResult } from './programs/programs';
 import {
   DEFAULT_CAPACITY,
@@ -29,6 +30,8 @@ import { MAX_FRESHNESS_MS, ProofAuthority, requestDigest, type Proof } from './s
 export interface Machine {
   readonly id: number;
   readonly name: string;
+  /** console, orchestration, totebox, mediakit…: where it sits for the Diode (seed 000). */
+  readonly role?: string;
 }
 
 /** A receiver record: the kernel's half of a service object (the service keeps its own data beside it). */
@@ -183,6 +186,8 @@ export class Kernel implements KernelState {
   private capCount = 0;
   private prng: Prng;
   private proofs: ProofAuthority;
+  /** Machine keys, pairings, TOFU+ bindings and the Diode (seeds 000, 001; Nexus S4). */
+  readonly fleet: Fleet;
   private readonly strings = new Map<string, number>([['', 0]]);
   readonly stringList: string[] = [''];
   private stringBytes = 0;
@@ -194,6 +199,12 @@ export class Kernel implements KernelState {
     this.capacity = capacity;
     this.prng = new Prng(seed);
     this.proofs = new ProofAuthority(seed);
+    this.fleet = new Fleet(this);
+  }
+
+  /** Something the graph draws changed without a process, object or cap coming or going (a pairing). */
+  touch(): void {
+    this.topology++;
   }
 
   get liveCaps(): number {
@@ -279,10 +290,10 @@ export class Kernel implements KernelState {
 
   // ── machines and objects ───────────────────────────────────────────────────────────────────────────────────
 
-  addMachine(name: string): Machine {
+  addMachine(name: string, role?: string): Machine {
     if (this.machines.length >= this.capacity.machines) throw new KernelError('ECAPACITY', `machine table is full (${this.capacity.machines})`);
     this.intern(name);
-    const m = { id: this.machines.length, name };
+    const m = { id: this.machines.length, name, ...(role ? { role } : {}) };
     this.machines.push(m);
     this.topology++;
     return m;
@@ -395,6 +406,7 @@ export class Kernel implements KernelState {
   /** Why a cap no longer works, or null if it does. Closed and revoked records, and reused ones, fail. */
   capProblem(cap: Cap): { code: ErrorCode; error: string } | null {
     if (cap.target.kind === 'process') return this.processes.has(cap.target.pid) ? null : { code: 'ESRCH', error: `pid ${cap.target.pid} has exited` };
+    if (cap.kind === 'import' && !this.fleet.pairing(cap.pairing ?? 0)?.live) return { code: 'ENOTFOUND', error: 'not found: the pairing it crossed was severed, so the machines are mutually invisible' };
     const obj = this.objects.get(cap.target.id);
     if (!obj) return { code: 'ENOCAP', error: 'its object is gone' };
     if (obj.epoch !== undefined) {
@@ -923,7 +935,7 @@ export class Kernel implements KernelState {
         throw e;
       }
     }
-    if (cap.kind !== 'client' && cap.kind !== 'object') {
+    if (cap.kind !== 'client' && cap.kind !== 'object' && cap.kind !== 'import') {
       return this.callDenied(caller, capName, method, 'EPERM', cap.kind === 'endpoint' ? `@${capName} is the server side of an endpoint: it receives calls, it does not make them` : `@${capName} is a ${cap.kind} cap; it cannot be called`);
     }
 
@@ -931,6 +943,12 @@ export class Kernel implements KernelState {
     const service = ep.service;
     if (!service) return this.callDenied(caller, capName, method, 'EINVAL', `endpoint "${ep.name}" has no service behind it`, ep.id);
     if (!this.requirePromise(p, [service.def.promise], `${method} on @${capName}`, obj.id)) return { ok: false, code: 'EABORT', error: 'aborted' };
+    let args = opts.args ?? NO_VALUES;
+    if (cap.kind === 'import') {
+      const refused = this.authorizeImport(p, cap, ep, service.def, method);
+      if (refused) return this.callDenied(caller, capName, method, refused.code, refused.error, ep.id);
+      if (service.def.access?.[method] === 'telemetry') args = args.map(sanitizeTelemetry);
+    }
     // Energy: the caller pays the CALL, the server the RETURN. Short of either, the call waits (EAGAIN + when).
     const server = this.processes.get(ep.owner);
     if (this.defenses.energy && server && server.meter.energy < VERBS.SEND) {
@@ -956,7 +974,7 @@ export class Kernel implements KernelState {
     const req: Request = {
       via: cap.kind === 'object' ? { kind: 'object', object: obj.id, iface } : { kind: 'client', badge: cap.badge },
       method,
-      args: opts.args ?? NO_VALUES,
+      args,
       caps,
       proof: opts.proof ?? null,
     };
@@ -965,6 +983,65 @@ export class Kernel implements KernelState {
     const reply: Reply = service.def.handle(service.ctx, service.state, req);
     if (!reply.ok) return this.callDenied(caller, capName, method, reply.code, reply.error, obj.id);
     return this.deliver(p, reply.caps ?? [], reply.value ?? null, opts.as);
+  }
+
+  // ── imports across a machine pairing (seeds 000, 001) ───────────────────────────────────────────────────────
+
+  /**
+   * Import a service from another machine: only across a live pairing. An unpaired machine is not-found, exactly
+   * like a machine that does not exist (mutual invisibility), never "denied". The cap's calls are attenuated by
+   * the pairing's type at each call, and by the Diode: from downstream, only sanitised telemetry flows up.
+   */
+  importService(pid: number, machineName: string, service: string, as?: string): { name: string; cap: Cap; telemetryOnly: boolean } {
+    const p = this.process(pid);
+    const from = this.machines[p.machine];
+    const to = this.fleet.machine(machineName);
+    const pairing = to ? this.fleet.between(from.id, to.id) : undefined;
+    const ep = to && pairing ? [...this.objects.values()].find((o) => o.kind === 'endpoint' && o.machine === to.id && o.name === service && o.service) : undefined;
+    if (!to || to.id === from.id || !pairing || !ep) {
+      const why = to?.id === from.id ? `${service} is on this machine: use a local cap, not an import` : `no service "${service}" on a machine "${machineName}" is visible from ${from.name}`;
+      this.deny(pid, pid, `import ${machineName}/${service} by ${this.who(pid)}`, `ENOTFOUND: ${why}`);
+      throw new KernelError(to?.id === from.id ? 'EINVAL' : 'ENOTFOUND', why);
+    }
+    const cap = makeCap('import', { kind: 'object', id: ep.id }, { how: 'minted', by: 0 }, { pairing: pairing.id, since: this.time });
+    const slot = this.insertCap(0, p, as ?? service, cap);
+    const telemetryOnly = this.defenses.diode && this.fleet.upstream(from, to);
+    this.record(
+      'auth',
+      pid,
+      pid,
+      `${this.who(pid)} imported ${service}@${to.name} across the ${pairing.type} pairing${telemetryOnly ? `; the Diode: ${from.name} is downstream of ${to.name}, so the cap carries sanitised telemetry only` : ''}`,
+      ep.id,
+    );
+    return { name: p.cnode.get(slot)!.name, cap, telemetryOnly };
+  }
+
+  /** What an import held on `machine` may do right now, as ACCESS_BITS (bit i = ACCESS_BITS[i]), for the UI. */
+  importAccess(machine: number, cap: Cap): number {
+    const pairing = this.fleet.pairing(cap.pairing ?? 0);
+    const ep = cap.target.kind === 'object' ? this.objects.get(cap.target.id) : undefined;
+    if (!pairing?.live || !ep) return 0;
+    const diode = this.defenses.diode && this.fleet.upstream(this.machines[machine], this.machines[ep.machine]);
+    return ACCESS_BITS.reduce((bits, a, i) => (TYPE_ALLOWS[pairing.type].has(a) && (!diode || a === 'telemetry') ? bits | (1 << i) : bits), 0);
+  }
+
+  /** Check one call through an import; ledger the authorization either way (a refusal via the denial). */
+  private authorizeImport(p: Process, cap: Cap, ep: KernelObject, def: ServiceDef<unknown>, method: string): { code: ErrorCode; error: string } | null {
+    const pairing = this.fleet.pairing(cap.pairing ?? 0)!;
+    const access: Access = def.access?.[method] ?? 'write';
+    const from = this.machines[p.machine];
+    const to = this.machines[ep.machine];
+    const upstream = this.fleet.upstream(from, to) && access !== 'telemetry';
+    if (upstream && this.defenses.diode) {
+      this.record('verdict', p.pid, p.pid, `upstream command impossible: ${this.who(p.pid)} on ${from.name} tried ${method} on ${ep.name}@${to.name}; the Diode lets only sanitised telemetry flow up`, ep.id);
+      return { code: 'EDIODE', error: `the Diode: ${from.name} is downstream of ${to.name}; no capability can express a command upstream (only sanitised telemetry flows up)` };
+    }
+    if (!TYPE_ALLOWS[pairing.type].has(access)) {
+      return { code: 'EPERM', error: `the ${pairing.type} pairing is ${pairing.type === 'USER' ? 'read-only' : pairing.type === 'INTERFACE' ? 'metadata only' : 'not ADMIN'}: ${method} (${access}) needs ${typesAllowing(access)}` };
+    }
+    this.record('auth', p.pid, p.pid, `${this.who(p.pid)} ${method} (${access}) on ${ep.name}@${to.name}: allowed by the ${pairing.type} pairing ${from.name} ⇄ ${to.name}`, ep.id);
+    if (upstream) this.record('verdict', p.pid, p.pid, `upstream command went through: ${this.who(p.pid)} on ${from.name} ran ${method} on ${ep.name}@${to.name} (the Diode is off)`, ep.id);
+    return null;
   }
 
   private callDenied(caller: number, capName: string, method: string, code: ErrorCode, error: string, object = 0): CallResult {

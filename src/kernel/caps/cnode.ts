@@ -31,13 +31,15 @@ export interface Cap {
   readonly depth: number;
   readonly epoch: number;
   readonly since: number;
+  /** Imports: the pairing it crossed (its type attenuates every call; severing it kills the cap). */
+  readonly pairing?: number;
 }
 
 export function makeCap(
   kind: Cap['kind'],
   target: CapTarget,
   origin: Origin,
-  extra: { badge?: number; generation?: number; rights?: number; bounds?: { base: number; length: number }; epoch?: number; since?: number } = {},
+  extra: { badge?: number; generation?: number; rights?: number; bounds?: { base: number; length: number }; epoch?: number; since?: number; pairing?: number } = {},
 ): Cap {
   const badge = extra.badge ?? 0;
   return {
@@ -52,6 +54,7 @@ export function makeCap(
     depth: 0,
     epoch: extra.epoch ?? 0,
     since: extra.since ?? 0,
+    ...(extra.pairing ? { pairing: extra.pairing } : {}),
   };
 }
 

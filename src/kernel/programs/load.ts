@@ -49,3 +49,14 @@ export function* pinger(ctx: ProgramContext): Fiber {
     if (hasStdio && i % 10 === 0) yield { op: 'call', cap: 'stdio', method: 'write', args: [`pinger: #lobby answered in ${ctx.now() - asked} ms`] };
   }
 }
+
+/**
+ * A MediaKit edge process (seed 000): it streams, and every 5 s sends a line of telemetry up to the Totebox
+ * through its @telemetry import. The Diode lets that up (sanitised) and nothing else.
+ */
+export function* mediaEdge(ctx: ProgramContext): Fiber {
+  for (let i = 1; ; i++) {
+    yield { op: 'sleep', ms: 5000 };
+    if (ctx.cap('telemetry')) yield { op: 'call', cap: 'telemetry', method: 'telemetry', args: [`viewers=${40 + ctx.random(20)} segment=${i}`] };
+  }
+}

@@ -11,7 +11,8 @@ import { adventureService } from '../services/adventure';
 import { stdioService } from '../services/stdio';
 import { adventureClient, adventureNpc } from './adventure';
 import { cat, fetchWorker, ls, pdfViewer, write } from './files';
-import { bomblet, flooder, forkbomb, pinger, spinner } from './load';
+import { bomblet, flooder, forkbomb, mediaEdge, pinger, spinner } from './load';
+import { vaultService } from '../services/vault';
 import type { Proof } from '../subject/proof';
 import type { GrantSpec } from '../caps/transfer';
 import { chatBot, chatClient } from './chat-client';
@@ -85,6 +86,8 @@ export const PROGRAMS: readonly Program[] = [
   { name: 'write', summary: 'write a file: run "write /tmp/note hello" with { … fs: @fs }', body: write },
   { name: 'fetch-worker', summary: 'demo: pledged "stdio net", it reaches for /vault/secrets (needs stdio, chat, fs)', body: fetchWorker },
   { name: 'pdf-viewer', summary: 'demo: unveiled to /home/docs r, it tries to escape with .. and symlinks (needs stdio, fs)', body: pdfViewer },
+  { name: 'vault-server', summary: 'the Totebox vault: Records (names, count, read, write, migrate, telemetry), reached by imports across a pairing', body: waitForever, service: vaultService },
+  { name: 'media-edge', summary: 'a MediaKit edge: streams, and sends telemetry up to the Totebox through @telemetry every 5 s', body: mediaEdge },
   { name: 'pinger', summary: 'asks @chat who is in #lobby every 100 ms and reports its latency on @stdio', body: pinger },
 ];
 

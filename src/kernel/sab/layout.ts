@@ -124,8 +124,9 @@ export const CAP_FLAG = { RELABELED: 1, DEAD: 2 } as const;
 /** Service objects are kernel objects too (one per receiver record): PARENT is their endpoint's object id. */
 export const OBJ = { ID: 0, KIND: 1, MACHINE: 2, OWNER: 3, NAME: 4, COUNTER: 5, PARENT: 6, IFACE: 7, GENERATION: 8, STATE: 9, EPOCH: 10 } as const;
 export const OBJ_COLUMNS = 11;
-export const MACHINE = { ID: 0, NAME: 1 } as const;
-export const MACHINE_COLUMNS = 2;
+/** DETAIL: a string id for the machine's role and pairings, shown on its box ("totebox · paired alpha USER"). */
+export const MACHINE = { ID: 0, NAME: 1, DETAIL: 2 } as const;
+export const MACHINE_COLUMNS = 3;
 /** OBJECT: the kernel object an event concerns (e.g. what a refused grant tried to reach), 0 if none. */
 export const LEDGER = { SEQ: 0, KIND: 1, ACTOR: 2, SUBJECT: 3, DETAIL_LEN: 4, OBJECT: 5 } as const;
 export const LEDGER_COLUMNS = 6;
@@ -141,7 +142,7 @@ export const PROC_STATES = ['free', 'ready', 'running', 'blocked', 'sleeping', '
 export type ProcState = (typeof PROC_STATES)[number];
 
 /** Cap kinds, as stored in CAP.KIND. Append only: indexes are part of the layout. */
-export const CAP_KINDS = ['none', 'endpoint', 'client', 'spawner', 'process', 'object', 'minter', 'session', 'channel', 'memory', 'fs'] as const;
+export const CAP_KINDS = ['none', 'endpoint', 'client', 'spawner', 'process', 'object', 'minter', 'session', 'channel', 'memory', 'fs', 'import'] as const;
 export type CapKind = (typeof CAP_KINDS)[number];
 
 /** What a cap points at, as stored in CAP.TARGET_KIND. */
@@ -165,6 +166,7 @@ export const CAP_RIGHTS: Record<CapKind, string> = {
   channel: 'per its rights bits (r read, w write, x exec)',
   memory: 'per its rights bits, within its bounds',
   fs: 'open, read, write, list files (within its pledge and unveil)',
+  import: 'call a service on a paired machine, attenuated by the pairing type (and the Diode)',
 };
 
 /** How a holder obtained a cap, as stored in CAP.ORIGIN. */
@@ -183,11 +185,13 @@ export const DEFENSES = [
   { id: 'sandbox', label: 'pledge/unveil', short: 'pledge/unveil' },
   { id: 'interpose', label: 'mint_yield interposition', short: 'interposition' },
   { id: 'hashauth', label: 'image_hash ≠ authority', short: 'hash ≠ authority' },
+  { id: 'tofu', label: 'TOFU+ binding check', short: 'TOFU+' },
+  { id: 'diode', label: 'Diode (commands flow downstream only)', short: 'Diode' },
 ] as const;
 export type DefenseId = (typeof DEFENSES)[number]['id'];
 
 /** Ledger event kinds, as stored in LEDGER.KIND. Append only. */
-export const LEDGER_KINDS = ['boot', 'spawn', 'exit', 'kill', 'grant', 'release', 'deny', 'clock', 'error', 'mint', 'close', 'revoke', 'defense', 'verdict', 'mask', 'map', 'abort', 'pledge', 'unveil', 'yield'] as const;
+export const LEDGER_KINDS = ['boot', 'spawn', 'exit', 'kill', 'grant', 'release', 'deny', 'clock', 'error', 'mint', 'close', 'revoke', 'defense', 'verdict', 'mask', 'map', 'abort', 'pledge', 'unveil', 'yield', 'pair', 'unpair', 'auth'] as const;
 export type LedgerKind = (typeof LEDGER_KINDS)[number];
 
 export interface Layout {

@@ -122,7 +122,8 @@ export class Publisher {
         c[CAP.SOURCE_BADGE][row] = cap.sourceBadge;
         const metered = cap.kind === 'channel' || cap.kind === 'memory';
         c[CAP.RIGHTS][row] = cap.rights;
-        c[CAP.EFFECTIVE][row] = metered ? k.effective(cap) : 0;
+        // Imports: what the pairing (and the Diode) let through right now, as ACCESS_BITS.
+        c[CAP.EFFECTIVE][row] = metered ? k.effective(cap) : cap.kind === 'import' ? k.importAccess(p.machine, cap) : 0;
         c[CAP.DEPTH][row] = cap.depth;
         c[CAP.NEXT_DECAY][row] = metered ? Math.min(nextDecayAt(cap.rights, k.decay, cap.since, k.time, cap.depth) ?? -1, 0x7fffffff) : -1;
         c[CAP.BOUNDS_BASE][row] = cap.bounds?.base ?? 0;
@@ -153,6 +154,7 @@ export class Publisher {
     k.machines.forEach((m, i) => {
       v.machine[MACHINE.ID][i] = m.id;
       v.machine[MACHINE.NAME][i] = k.intern(m.name);
+      v.machine[MACHINE.DETAIL][i] = k.intern(k.fleet.describe(m));
     });
     h[H.MACHINE_ROWS] = k.machines.length;
 

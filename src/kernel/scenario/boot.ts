@@ -18,7 +18,7 @@ export function boot(scenario: Scenario, seed = scenario.seed ?? 1, capacity: Ca
   const machineId = new Map<string, number>();
   const spawner = new Map<number, number>();
   for (const m of scenario.machines) {
-    const mach = k.addMachine(m.name);
+    const mach = k.addMachine(m.name, m.role);
     machineId.set(m.name, mach.id);
     spawner.set(mach.id, k.createObject('spawner', mach.id, 0, `spawner@${m.name}`).id);
   }
@@ -36,6 +36,11 @@ export function boot(scenario: Scenario, seed = scenario.seed ?? 1, capacity: Ca
       if (c.endpoint !== undefined) endpoint.set(c.endpoint, k.createEndpoint(proc, c.endpoint).id);
     }
   });
+  // Pairings before caps: imports need them. Each is a real handshake, so the ledger records the bindings.
+  for (const pr of scenario.pairings ?? []) {
+    const r = k.fleet.pair(0, pr.a, pr.b, pr.type);
+    if (!r.ok) throw new Error(`pairing ${pr.a} ⇄ ${pr.b} failed at boot: ${r.message}`);
+  }
   const sessions = new Map<string, number>();
   const boot = { how: 'boot' as const };
   const obj = (id: number) => ({ kind: 'object' as const, id });
@@ -51,6 +56,7 @@ export function boot(scenario: Scenario, seed = scenario.seed ?? 1, capacity: Ca
         if (!sessions.has(c.session)) sessions.set(c.session, k.createSession(proc.machine, c.session).id);
         k.insertCap(0, proc, name, makeCap('session', obj(sessions.get(c.session)!), boot));
       } else if (c.fs) k.insertCap(0, proc, name, makeCap('fs', obj(k.vfsObject(proc.machine).id), boot));
+      else if (c.import !== undefined) k.importService(proc.pid, c.import.split('/')[0], c.import.split('/')[1], name);
       else k.insertCap(0, proc, name, makeCap('spawner', obj(spawner.get(proc.machine)!), boot));
     }
   }

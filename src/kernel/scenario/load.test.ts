@@ -26,8 +26,8 @@ describe('scenario validation', () => {
     s.processes[2].caps[0] = { endpoint: 'chat', client: 'stdio' };
     s.machines[0].name = 'bad name!';
     const errors = errorsOf(s);
-    expect(errors).toContain('processes[1].program: unknown program; known programs: init, shell, idle, stdio-server, chat-server, chat-client, chat-bot, adventure-server, adventure-client, adventure-npc, forkbomb, bomblet, flooder, spinner, cat, ls, write, fetch-worker, pdf-viewer, pinger');
-    expect(errors.some((e) => e.startsWith('processes[2].caps[0]: a cap needs exactly one of "endpoint", "client", "spawner", "object", "mint", "session", "fs" (found endpoint, client)'))).toBe(true);
+    expect(errors).toContain('processes[1].program: unknown program; known programs: init, shell, idle, stdio-server, chat-server, chat-client, chat-bot, adventure-server, adventure-client, adventure-npc, forkbomb, bomblet, flooder, spinner, cat, ls, write, fetch-worker, pdf-viewer, vault-server, media-edge, pinger');
+    expect(errors.some((e) => e.startsWith('processes[2].caps[0]: a cap needs exactly one of "endpoint", "client", "spawner", "object", "mint", "session", "fs", "import" (found endpoint, client)'))).toBe(true);
     expect(errors.some((e) => e.startsWith('machines[0].name: must start with a letter'))).toBe(true);
   });
 

@@ -52,6 +52,10 @@ function crossCheck(s: Scenario): string[] {
     if (machines.has(m.name)) errors.push(`machines[${i}].name: duplicate machine name "${m.name}"`);
     machines.add(m.name);
   });
+  s.pairings?.forEach((pr, i) => {
+    for (const end of ['a', 'b'] as const) if (!machines.has(pr[end])) errors.push(`pairings[${i}].${end}: no machine named "${pr[end]}" (declared: ${[...machines].join(', ')})`);
+    if (pr.a === pr.b) errors.push(`pairings[${i}]: a machine does not pair with itself`);
+  });
   const endpoints = new Map<string, number>();
   s.processes.forEach((p, i) =>
     p.caps?.forEach((c, j) => {
@@ -83,6 +87,15 @@ function crossCheck(s: Scenario): string[] {
           errors.push(`${at}.caps[${j}].iface: "${server.program}" has no interface ${c.iface} (it has ${Object.keys(service.interfaces).join(', ')})`);
         }
       }
+      if (c.import !== undefined) {
+        const [machine, endpoint] = c.import.split('/');
+        const server = endpoints.has(endpoint) ? s.processes[endpoints.get(endpoint)!] : undefined;
+        const own = p.machine ?? s.machines[0].name;
+        if (!server || (server.machine ?? s.machines[0].name) !== machine) errors.push(`${at}.caps[${j}].import: no endpoint "${endpoint}" is served on machine "${machine}"`);
+        else if (!s.pairings?.some((pr) => (pr.a === own && pr.b === machine) || (pr.b === own && pr.a === machine))) {
+          errors.push(`${at}.caps[${j}].import: ${own} and ${machine} are not paired (add them to "pairings"): unpaired machines cannot see each other`);
+        }
+      }
       const name = capName(c);
       if (capNames.has(name)) errors.push(`${at}.caps[${j}].name: this process already holds a cap named "${name}"`);
       capNames.add(name);
@@ -95,6 +108,6 @@ function crossCheck(s: Scenario): string[] {
 }
 
 /** The name a cap declaration gets in its holder's cnode. */
-export function capName(c: { name?: string; endpoint?: string; client?: string; spawner?: true; object?: string; iface?: string; mint?: string; session?: string; fs?: true }): string {
-  return c.name ?? c.endpoint ?? c.client ?? (c.object !== undefined ? `${c.object}_${(c.iface ?? '').toLowerCase()}` : c.mint !== undefined ? `${c.mint}_mint` : c.session !== undefined ? 'session' : c.fs ? 'fs' : 'spawner');
+export function capName(c: { name?: string; endpoint?: string; client?: string; spawner?: true; object?: string; iface?: string; mint?: string; session?: string; fs?: true; import?: string }): string {
+  return c.name ?? c.endpoint ?? c.client ?? (c.import !== undefined ? c.import.split('/')[1] : undefined) ?? (c.object !== undefined ? `${c.object}_${(c.iface ?? '').toLowerCase()}` : c.mint !== undefined ? `${c.mint}_mint` : c.session !== undefined ? 'session' : c.fs ? 'fs' : 'spawner');
 }

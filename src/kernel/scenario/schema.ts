@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { TIER_IDS } from '../energy/kinetic';
 import { programByName, PROGRAMS } from '../programs/programs';
+import { PAIRING_TYPES, ROLE_LEVEL } from '../pairing/types';
+
+const MACHINE_ROLES = Object.keys(ROLE_LEVEL) as [string, ...string[]];
 
 /**
  * The scenario file is the system policy file: it declares the machines, the boot processes and exactly which
@@ -13,7 +16,7 @@ const Name = z.string().regex(NAME_RE, 'must start with a letter and use only le
 const ArgValue = z.union([z.string().max(200), z.number(), z.boolean()]);
 const Args = z.record(z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'argument names are lowercase identifiers'), ArgValue);
 
-export const CAP_FORMS = ['endpoint', 'client', 'spawner', 'object', 'mint', 'session', 'fs'] as const;
+export const CAP_FORMS = ['endpoint', 'client', 'spawner', 'object', 'mint', 'session', 'fs', 'import'] as const;
 
 const CapDecl = z
   .strictObject({
@@ -28,6 +31,8 @@ const CapDecl = z
     mint: Name.optional(),
     session: Name.optional(),
     fs: z.literal(true).optional(),
+    /** A service on a paired machine, "machine/endpoint": attenuated by the pairing type and the Diode. */
+    import: z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,39}\/[A-Za-z][A-Za-z0-9_.-]{0,39}$/, 'an import names "machine/endpoint", e.g. "totebox/vault"').optional(),
   })
   .superRefine((c, ctx) => {
     const forms = CAP_FORMS.filter((k) => c[k] !== undefined);
@@ -58,10 +63,12 @@ export const ScenarioSchema = z.strictObject({
   name: z.string().min(1).max(80),
   description: z.string().max(4000).optional(),
   seed: z.number().int().min(0).max(0xffffffff).optional(),
-  machines: z.array(z.strictObject({ name: Name })).min(1).max(16),
+  machines: z.array(z.strictObject({ name: Name, role: z.enum(MACHINE_ROLES).optional() })).min(1).max(16),
+  /** Pairings made at boot (a real handshake each), seed 001: the type sets what crosses. */
+  pairings: z.array(z.strictObject({ a: Name, b: Name, type: z.enum(PAIRING_TYPES) })).max(64).optional(),
   processes: z.array(ProcessDecl).min(1).max(1000),
   defenses: z
-    .strictObject({ gate0: z.boolean(), energy: z.boolean(), sandbox: z.boolean(), interpose: z.boolean(), hashauth: z.boolean() })
+    .strictObject({ gate0: z.boolean(), energy: z.boolean(), sandbox: z.boolean(), interpose: z.boolean(), hashauth: z.boolean(), tofu: z.boolean(), diode: z.boolean() })
     .partial()
     .optional(),
   /** The Law of Decay: a channel or memory cap loses a right every ageStepMs, and one per delegation level from depthLimit on. */

@@ -2,6 +2,7 @@ import type { Cap } from '../caps/cnode';
 import type { ErrorCode } from '../errors';
 import type { ConsoleStyle } from '../sab/layout';
 import type { Proof } from '../subject/proof';
+import type { Access } from '../pairing/types';
 
 /** Plain data that crosses a call (JSON-shaped, so replays and the shell can show it). */
 export type Value = null | boolean | number | string | Value[] | { [key: string]: Value };
@@ -54,6 +55,8 @@ export interface ServiceDef<S = unknown> {
   promise: 'stdio' | 'net';
   /** The interface a legacy client facet of the endpoint reaches (its badge picks the member). */
   legacyIface: string;
+  /** What each method does, for calls arriving through an import (pairing types attenuate by it; default write). */
+  access?: Readonly<Record<string, Access>>;
   /** Interfaces and their methods: a method called on the wrong interface is EIFACE, an unknown one ENOMETHOD. */
   interfaces: Record<string, readonly string[]>;
   init(args: Readonly<Record<string, ArgValue>>): S;

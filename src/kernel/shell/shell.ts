@@ -12,58 +12,13 @@ import type { Value } from '../services/service';
 import { parseLaunch } from './grammar';
 import type { ChainWorld, Outcome } from '../yield/world';
 import { ShellSyntaxError, tokenize, type Token } from './tokenize';
+import { intArg, noMore, out, table, UsageError, type Command, type ShellContext } from './common';
+import { PAIRING_COMMANDS } from './pairing';
 
 /**
  * The shell: runs command lines as the shell process, inside the kernel. It can only do what the kernel lets
  * its process do; inspection commands read kernel state, control commands go through kernel calls.
  */
-
-interface Command {
-  name: string;
-  usage: string;
-  summary: string;
-  /** Completions for argument `index` (0-based) given the words before it. */
-  complete?(index: number): string[];
-  run(args: Token[], ctx: ShellContext): OutputLine[] | ExecResult;
-}
-
-interface ShellContext {
-  kernel: Kernel;
-  pid: number;
-  line: string;
-}
-
-class UsageError extends Error {
-  constructor(
-    message: string,
-    readonly column?: number,
-  ) {
-    super(message);
-  }
-}
-
-const out = (text: string, style?: OutputLine['style']): OutputLine => (style ? { text, style } : { text });
-
-/** Left-aligned columns, widths from the widest cell. */
-function table(head: string[], rows: (string | number)[][]): OutputLine[] {
-  const cells = rows.map((r) => r.map(String));
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
-  const fmt = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
-  return [out(fmt(head), 'head'), ...cells.map((r) => out(fmt(r)))];
-}
-
-function intArg(t: Token | undefined, what: string, min: number, max: number): number {
-  if (!t) throw new UsageError(`missing ${what}`);
-  if (t.type !== 'word' || !/^\d+$/.test(t.value)) throw new UsageError(`${what} must be a whole number, got ${JSON.stringify(t.value)}`, t.column);
-  const n = Number(t.value);
-  if (n < min || n > max) throw new UsageError(`${what} must be between ${min} and ${max}, got ${t.value}`, t.column);
-  return n;
-}
-
-function noMore(args: Token[], from: number) {
-  const extra = args[from];
-  if (extra) throw new UsageError(`unexpected ${JSON.stringify(extra.value)}`, extra.column);
-}
 
 const fmtTime = (ms: number) => `${(ms / 1000).toFixed(3)}s`;
 
@@ -581,6 +536,7 @@ const COMMANDS: Command[] = [
       }
     },
   },
+  ...PAIRING_COMMANDS,
 ];
 
 const byName = new Map(COMMANDS.map((c) => [c.name, c]));
@@ -644,7 +600,7 @@ export class Shell {
       const cmd = byName.get(previous[0]);
       const index = previous.length - 1;
       const pids = () => [...this.kernel.processes.keys()].map(String);
-      pool = ['caps', 'kill', 'wait', 'tier', 'grant'].includes(cmd?.name ?? '') && index === 0 ? pids() : (cmd?.complete?.(index) ?? []);
+      pool = ['caps', 'kill', 'wait', 'tier', 'grant'].includes(cmd?.name ?? '') && index === 0 ? pids() : (cmd?.complete?.(index, this.kernel) ?? []);
     }
     return { from, candidates: pool.filter((c) => c.startsWith(word) && !c.startsWith('<')).sort() };
   }

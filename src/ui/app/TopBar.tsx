@@ -1,5 +1,6 @@
 import { useRef } from 'react';
 import { DEFENSES } from '../../kernel/sab/layout';
+import { BUILT_IN_SCENARIOS } from '../../scenarios';
 import { appStore, loadScenario, useApp } from '../../store/store';
 import { useFrameValue, useLiveText } from '../../store/useFrame';
 
@@ -46,6 +47,24 @@ export function TopBar() {
       <span className="scenario" data-testid="scenario-name" title={scenario ? `Scenario: ${scenario}` : "Scenario"}>
         {scenario || '—'}
       </span>
+      <select
+        className="button"
+        aria-label="Open a built-in scenario"
+        data-testid="scenario-picker"
+        disabled={!ready}
+        value=""
+        onChange={(e) => {
+          const pick = BUILT_IN_SCENARIOS.find((x) => x.id === e.target.value);
+          if (pick) void loadScenario(pick.text, pick.name);
+        }}
+      >
+        <option value="">Scenarios…</option>
+        {BUILT_IN_SCENARIOS.map((x) => (
+          <option key={x.id} value={x.id}>
+            {x.name}
+          </option>
+        ))}
+      </select>
       <label className={`button${ready ? '' : ' disabled'}`} title="Boot a scenario file (a system policy file, JSON)">
         Load scenario…
         <input type="file" accept=".json,application/json" hidden disabled={!ready} data-testid="scenario-file" onChange={(e) => void openFile(e.currentTarget)} />

@@ -24,6 +24,7 @@ import {
   type Frame,
 } from '../../kernel/sab/layout';
 import { rightsText } from '../../kernel/caps/algebra';
+import { ACCESS_BITS } from '../../kernel/pairing/types';
 
 /** Anything with a `get(id)`: the SAB StringTable, or a fake in tests. */
 export interface StringSource {
@@ -141,6 +142,14 @@ export function capLabel(kind: CapKind, badge: number, sourceBadge = badge): str
   return badge !== 0 ? `${kind} · badge ${badge}` : kind;
 }
 
+/** An import across a pairing: what crosses it now ("import · meta read"), or that the pairing is gone. */
+export function importLabel(accessBits: number, dead: boolean): string {
+  if (dead) return 'import · not found (unpaired)';
+  if (accessBits === 1 << ACCESS_BITS.indexOf('telemetry')) return 'import · telemetry only (Diode)';
+  const what = ACCESS_BITS.filter((a, i) => a !== 'telemetry' && accessBits & (1 << i));
+  return `import · ${what.join(' ') || 'nothing'}`;
+}
+
 /** Per-frame text shown under a process (state and run counter). */
 export function processLiveText(state: string, runs: number): string {
   return `${state} · ${runs} runs`;
@@ -164,12 +173,15 @@ export function buildGraphModel(frame: Frame, strings: StringSource): GraphModel
   for (let row = 0; row < frame.machineRows; row++) {
     const id = frame.machine[MACHINE.ID][row];
     const name = strings.get(frame.machine[MACHINE.NAME][row]) || `machine ${id}`;
+    // Role and live pairings ("totebox · ⇄ mediakit INPUT"), when the scenario has any.
+    const detail = strings.get(frame.machine[MACHINE.DETAIL][row]);
+    const label = detail ? `${name} · ${detail}` : name;
     machineIds.add(id);
     machines.push({
       id: `m:${id}`,
-      label: name,
-      ariaLabel: `machine ${name}`,
-      minWidth: textWidth(name) + 2 * PAD_X,
+      label,
+      ariaLabel: `machine ${label}`,
+      minWidth: textWidth(label) + 2 * PAD_X,
       minHeight: LINE_HEIGHT + 2 * NODE_PAD_Y,
     });
   }
@@ -238,10 +250,13 @@ export function buildGraphModel(frame: Frame, strings: StringSource): GraphModel
     const flags = frame.cap[CAP.FLAGS][row];
     const relabeled = (flags & CAP_FLAG.RELABELED) !== 0;
     const badge = frame.cap[CAP.BADGE][row];
+    const dead = (flags & CAP_FLAG.DEAD) !== 0;
     const label =
       kind === 'channel' || kind === 'memory'
         ? `${kind} ${rightsText(frame.cap[CAP.EFFECTIVE][row])} · depth ${frame.cap[CAP.DEPTH][row]}`
-        : capLabel(kind, badge, relabeled ? frame.cap[CAP.SOURCE_BADGE][row] : badge);
+        : kind === 'import'
+          ? importLabel(frame.cap[CAP.EFFECTIVE][row], dead)
+          : capLabel(kind, badge, relabeled ? frame.cap[CAP.SOURCE_BADGE][row] : badge);
     caps.push({
       holder,
       slot,
@@ -254,7 +269,7 @@ export function buildGraphModel(frame: Frame, strings: StringSource): GraphModel
         labelWidth: textWidth(label) + 4,
         labelHeight: LINE_HEIGHT,
         relabeled,
-        dead: (flags & CAP_FLAG.DEAD) !== 0,
+        dead,
       },
     });
   }

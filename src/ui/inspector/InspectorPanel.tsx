@@ -19,6 +19,7 @@ import {
 import { rightsText } from '../../kernel/caps/algebra';
 import { useApp } from '../../store/store';
 import { useFrameValue, useLiveText } from '../../store/useFrame';
+import { MachineDetails } from './MachineDetails';
 import './inspector.css';
 
 const rowsOf = (n: number) => Array.from({ length: n }, (_, r) => r);
@@ -284,6 +285,7 @@ export function InspectorPanel() {
             <dt>objects</dt>
             <dd>{rowsOf(f.objRows).filter((r) => f.obj[OBJ.MACHINE][r] === id).length}</dd>
           </dl>
+          <MachineDetails id={id} version={`${f.scenarioGen}:${f.topology}`} />
         </>
       );
     }

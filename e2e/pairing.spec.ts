@@ -1,0 +1,72 @@
+import { expect, terminalFlat, test, typeLine } from './fixtures';
+import type { Page } from '@playwright/test';
+
+async function openPointSav(app: Page) {
+  await app.getByTestId('scenario-picker').selectOption('pointsav');
+  await expect(app.getByTestId('scenario-name')).toHaveText(/PointSav fleet/);
+  await expect(app.getByTestId('graph').locator('[data-kind="machine"]')).toHaveCount(4);
+}
+
+test('pairing types attenuate imports: USER refuses a write, INPUT allows it, severing makes the vault not found', async ({ app }) => {
+  await openPointSav(app);
+  const graph = app.getByTestId('graph');
+  await typeLine(app, 'import totebox vault');
+  await expect.poll(() => terminalFlat(app)).toContain('ENOTFOUND: no service "vault" on a machine "totebox" is visible from console');
+
+  await typeLine(app, 'pair totebox as USER');
+  await expect.poll(() => terminalFlat(app)).toContain('paired console ↔ totebox as USER');
+  await expect(graph.locator('[data-node-id="m:0"]')).toHaveAttribute('aria-label', /⇄ totebox USER/);
+  await typeLine(app, 'import totebox vault');
+  await expect(graph.locator('[data-edge-kind="import"]').filter({ hasText: 'import · meta read' })).toHaveCount(1);
+  await typeLine(app, 'call @vault write memo.txt "hello"');
+  await expect.poll(() => terminalFlat(app)).toContain('EPERM: the USER pairing is read-only');
+
+  await typeLine(app, 'pair totebox as INPUT');
+  await expect(graph.locator('[data-edge-kind="import"]').filter({ hasText: 'import · meta read write' })).toHaveCount(1);
+  await typeLine(app, 'call @vault write memo.txt "hello"');
+  await expect.poll(() => terminalFlat(app)).toContain('"wrote memo.txt"');
+
+  await typeLine(app, 'unpair totebox');
+  // The import edge breaks with the pairing (same picture), and the vault is simply not there any more.
+  await expect(graph.locator('[data-edge-kind="import"][data-dead]').filter({ hasText: 'not found' })).toHaveCount(1);
+  await typeLine(app, 'call @vault names');
+  await expect.poll(() => terminalFlat(app)).toContain('ENOTFOUND: not found');
+
+  // The inspector shows the console's keys and steps through the handshake messages.
+  await graph.locator('[data-node-id="m:0"] .graph-machine-label').click();
+  const inspector = app.getByTestId('inspector');
+  await expect(inspector.getByTestId('machine-cellid')).toHaveText(/^([0-9a-f]{4}-){7}[0-9a-f]{4}$/);
+  const stepper = inspector.getByTestId('handshake');
+  await expect(stepper.getByTestId('handshake-step')).toContainText('message 1 of 3');
+  await stepper.getByRole('button', { name: 'next ▶' }).click();
+  await expect(stepper.getByTestId('handshake-step')).toContainText('message 2 of 3');
+  await expect(stepper.getByTestId('handshake-step')).toContainText('ee: DH(e_i, e_r)');
+  await expect(stepper.getByTestId('handshake-outcome')).toContainText('ok');
+});
+
+test('MITM: succeeds on first contact, refused by TOFU+ after binding', async ({ app }) => {
+  await openPointSav(app);
+  await typeLine(app, 'mitm totebox');
+  await expect(app.getByTestId('verdict')).toContainText('MITM succeeded');
+  await expect(app.getByTestId('graph').locator('[data-node-id="m:0"]')).toHaveAttribute('aria-label', /MITM/);
+
+  await openPointSav(app);
+  await typeLine(app, 'pair totebox');
+  await typeLine(app, 'unpair totebox');
+  await typeLine(app, 'mitm totebox');
+  await expect(app.getByTestId('verdict')).toContainText('MITM after binding blocked by TOFU+');
+  await expect.poll(() => terminalFlat(app)).toContain('ETOFU');
+});
+
+test('the Diode: the compromised MediaKit cannot command the vault, until the Diode is off', async ({ app }) => {
+  await openPointSav(app);
+  const graph = app.getByTestId('graph');
+  // Its only edge to the Totebox carries telemetry: there is no command edge to try.
+  await expect(graph.locator('[data-edge-kind="import"]').filter({ hasText: 'telemetry only' })).toHaveCount(1);
+  await typeLine(app, 'compromise media');
+  await expect(app.getByTestId('verdict')).toContainText('upstream command impossible');
+  await app.getByTestId('defense-diode').click();
+  await expect(app.getByTestId('defense-diode')).not.toBeChecked();
+  await typeLine(app, 'compromise media');
+  await expect(app.getByTestId('verdict')).toContainText('upstream command went through');
+});

@@ -1,0 +1,194 @@
+import { KernelError } from '../errors';
+import type { OutputLine } from '../host-api';
+import type { Kernel } from '../kernel';
+import { PAIRING_TYPES, TYPE_MEANS, type PairingType } from '../pairing/fleet';
+import { noMore, out, table, UsageError, type Command, type ShellContext } from './common';
+import type { Token } from './tokenize';
+
+/**
+ * Shell commands for machine pairing (seeds 000, 001; Nexus S4): pair, unpair, import, the MITM demo, TOFU+
+ * bindings and key announcements, the Diode demo, and the handshake trace.
+ */
+
+const machineNames = (k: Kernel) => k.machines.map((m) => m.name);
+const here = ({ kernel, pid }: ShellContext) => kernel.machines[kernel.process(pid).machine];
+
+function machineArg(t: Token | undefined, { kernel }: ShellContext): string {
+  if (!t) throw new UsageError('missing machine name');
+  if (t.type !== 'word' || !kernel.fleet.machine(t.value)) throw new UsageError(`no machine named ${JSON.stringify(t.value)}; machines: ${machineNames(kernel).join(', ')}`, t.column);
+  return t.value;
+}
+
+/** "<a> [<b>] [as TYPE]": one machine means the shell's own machine and that one. */
+function pairArgs(args: Token[], ctx: ShellContext, withType: boolean): { a: string; b: string; type: PairingType } {
+  const asAt = args.findIndex((t) => t.type === 'word' && t.value === 'as');
+  const names = asAt >= 0 ? args.slice(0, asAt) : args;
+  if (names.length === 0 || names.length > 2) throw new UsageError('name one machine (paired with this one) or two', names[2]?.column);
+  const [a, b] = names.length === 1 ? [here(ctx).name, machineArg(names[0], ctx)] : [machineArg(names[0], ctx), machineArg(names[1], ctx)];
+  let type: PairingType = 'INPUT';
+  if (asAt >= 0) {
+    if (!withType) throw new UsageError('unpair takes no type', args[asAt].column);
+    const t = args[asAt + 1];
+    const upper = t?.value.toUpperCase();
+    if (!t || !(PAIRING_TYPES as readonly string[]).includes(upper!)) throw new UsageError(`pairing types: ${PAIRING_TYPES.join(', ')}`, t?.column ?? args[asAt].column);
+    type = upper as PairingType;
+    noMore(args, asAt + 2);
+  }
+  return { a, b, type };
+}
+
+function handshakeLines(kernel: Kernel, last: number): OutputLine[] {
+  const runs = kernel.fleet.handshakes.slice(-last);
+  if (!runs.length) return [out('no handshakes yet: try pair <machine>', 'dim')];
+  return runs.flatMap((h) => [
+    out(`handshake #${h.id} ${h.label} (${h.type}) — ${h.protocol}`, 'head'),
+    ...h.steps.map((s) => out(`  ${s.index}. ${s.from} → ${s.to}  [${s.tokens.join(', ')}]  ${s.length} bytes${s.altered ? ' (altered on the wire)' : ''}: ${s.learns}`, s.ok ? undefined : 'error')),
+    out(`  ${h.ok ? '✓' : '✕'} ${h.outcome}`, h.ok ? 'ok' : 'error'),
+  ]);
+}
+
+export const PAIRING_COMMANDS: Command[] = [
+  {
+    name: 'machines',
+    usage: 'machines',
+    summary: 'list machines: role, Diode level, CellID and live pairings',
+    run(args, { kernel }) {
+      noMore(args, 0);
+      const f = kernel.fleet;
+      const rows = kernel.machines.map((m) => [m.name, m.role ?? '-', f.level(m), f.identity(m.name).fingerprint, f.describe(m).replace(/^[^⇄]*?(?=⇄|$)/, '') || '(unpaired)']);
+      return table(['MACHINE', 'ROLE', 'DIODE', 'CELLID', 'PAIRINGS'], rows);
+    },
+  },
+  {
+    name: 'pair',
+    usage: 'pair <machine> [<machine>] [as ADMIN|INPUT|USER|INTERFACE]',
+    summary: 'pair two machines by a Noise XX handshake (one name: this machine and that one); the type sets what crosses',
+    complete: (i, k) => [...machineNames(k), 'as', ...PAIRING_TYPES].filter(() => i < 4),
+    run(args, ctx) {
+      const { a, b, type } = pairArgs(args, ctx, true);
+      const r = ctx.kernel.fleet.pair(ctx.pid, a, b, type);
+      if (!r.ok) return [out(`pair: ${r.code}: ${r.message}`, 'error'), ...handshakeLines(ctx.kernel, 1)];
+      return [out(`${r.message}: ${TYPE_MEANS[type]}`, 'ok'), out(`handshake: ${ctx.kernel.fleet.handshakes.at(-1)!.outcome} (type "handshake" for the messages)`, 'dim')];
+    },
+  },
+  {
+    name: 'unpair',
+    usage: 'unpair <machine> [<machine>]',
+    summary: 'sever a pairing at either end: every import across it breaks at once; the machines vanish from each other',
+    complete: (i, k) => (i < 2 ? machineNames(k) : []),
+    run(args, ctx) {
+      const { a, b } = pairArgs(args, ctx, false);
+      const r = ctx.kernel.fleet.unpair(ctx.pid, a, b);
+      if (!r.ok) return [out(`unpair: ${r.message}`, 'error')];
+      return [out(`severed ${a} ⇄ ${b}: imports across it now answer "not found"`, 'ok')];
+    },
+  },
+  {
+    name: 'import',
+    usage: 'import <machine> <service> [as <name>]',
+    summary: 'import a service from a paired machine (not found if unpaired); calls are attenuated by the pairing type',
+    complete: (i, k) => (i === 0 ? machineNames(k) : i === 2 ? ['as'] : []),
+    run(args, ctx) {
+      const machine = args[0];
+      const service = args[1];
+      if (!machine || !service) throw new UsageError('usage: import <machine> <service> [as <name>]', machine?.column);
+      let as: string | undefined;
+      if (args[2]) {
+        if (args[2].value !== 'as' || !args[3] || !/^[A-Za-z][A-Za-z0-9_]{0,39}$/.test(args[3].value)) throw new UsageError('say "as <name>" with a name of letters, digits and _', args[2].column);
+        as = args[3].value;
+        noMore(args, 4);
+      }
+      try {
+        const r = ctx.kernel.importService(ctx.pid, machine.value, service.value, as);
+        return [
+          out(`the shell now holds @${r.name}: ${service.value}@${machine.value}`, 'ok'),
+          ...(r.telemetryOnly ? [out('the Diode: this machine is downstream, so the cap carries sanitised telemetry only', 'dim')] : []),
+        ];
+      } catch (e) {
+        if (e instanceof KernelError) return [out(`import: ${e.code}: ${e.message}`, 'error')];
+        throw e;
+      }
+    },
+  },
+  {
+    name: 'mitm',
+    usage: 'mitm <machine> [<machine>] [as TYPE]',
+    summary: 'attack: pair through mallory, who answers each side with her own key (succeeds on first contact, refused after binding)',
+    complete: (i, k) => (i < 2 ? machineNames(k) : []),
+    run(args, ctx) {
+      const { a, b, type } = pairArgs(args, ctx, true);
+      const r = ctx.kernel.fleet.pair(ctx.pid, a, b, type, true);
+      if (!r.ok) return [out(`mitm: ${r.code}: ${r.message}`, 'error'), out('TOFU+ held: the CellID bound on first contact does not match mallory’s', 'ok')];
+      return [
+        out(`${r.message}`, 'error'),
+        out(`${a} and ${b} think they are paired; mallory holds both session keys. Nothing was bound before, so nothing could tell.`, 'dim'),
+        out(`Out of band, compare CellIDs: ${b} is really ${ctx.kernel.fleet.identity(b).fingerprint}…, what ${a} bound is ${ctx.kernel.fleet.bindingsOf(ctx.kernel.fleet.machine(a)!.id).get(b)?.cellId.slice(0, 19)}…`, 'dim'),
+      ];
+    },
+  },
+  {
+    name: 'tofu',
+    usage: 'tofu [<machine>] | tofu forget <machine> <peer>',
+    summary: 'show TOFU+ bindings (peer → CellID bound on first contact), or forget one (an ADMIN action)',
+    complete: (i, k) => (i === 0 ? ['forget', ...machineNames(k)] : i < 3 ? machineNames(k) : []),
+    run(args, ctx) {
+      const { kernel, pid } = ctx;
+      if (args[0]?.value === 'forget') {
+        const m = machineArg(args[1], ctx);
+        const peer = machineArg(args[2], ctx);
+        noMore(args, 3);
+        const r = kernel.fleet.forget(pid, here(ctx).id, m, peer);
+        return [out(r.message, r.ok ? 'ok' : 'error')];
+      }
+      const m = args[0] ? machineArg(args[0], ctx) : here(ctx).name;
+      noMore(args, 1);
+      const b = kernel.fleet.bindingsOf(kernel.fleet.machine(m)!.id);
+      if (!b.size) return [out(`${m} has bound no peers yet (first contact binds)`, 'dim')];
+      return table(['PEER', 'CELLID', 'HOW', 'SINCE'], [...b].map(([peer, x]) => [peer, x.cellId, x.how, `${(x.since / 1000).toFixed(3)}s`]));
+    },
+  },
+  {
+    name: 'announce',
+    usage: 'announce <machine> [forged]',
+    summary: 'a machine rotates its keys and announces them signed by its old key (mutual consent); forged: signed by mallory',
+    complete: (i, k) => (i === 0 ? machineNames(k) : i === 1 ? ['forged'] : []),
+    run(args, ctx) {
+      const m = machineArg(args[0], ctx);
+      const forged = args[1]?.value === 'forged';
+      if (args[1] && !forged) throw new UsageError('say "forged" or nothing', args[1].column);
+      noMore(args, 2);
+      const r = ctx.kernel.fleet.announce(ctx.pid, m, forged);
+      return [out(r.message, r.ok ? 'ok' : 'error')];
+    },
+  },
+  {
+    name: 'compromise',
+    usage: 'compromise <process>',
+    summary: 'attack: a compromised edge process tries to command the vault through its imports (the Diode stops it)',
+    run(args, ctx) {
+      const { kernel } = ctx;
+      const t = args[0];
+      if (!t) throw new UsageError('which process? e.g. compromise media');
+      noMore(args, 1);
+      const p = [...kernel.processes.values()].find((x) => x.name === t.value || String(x.pid) === t.value);
+      if (!p) throw new UsageError(`no process named ${JSON.stringify(t.value)}`, t.column);
+      const imports = [...p.cnode.entries()].filter(([, s]) => s.cap.kind === 'import');
+      if (!imports.length) return [out(`${p.name} holds no import: there is no edge to another machine to even try`, 'dim')];
+      return imports.map(([, s]) => {
+        const r = kernel.call(p.pid, s.name, 'write', { args: ['owned.txt', `written by the compromised ${p.name}`] });
+        return r.ok ? out(`${p.name}: write through @${s.name} went through: ${JSON.stringify(r.value)}`, 'error') : out(`${p.name}: write through @${s.name} refused: ${r.code}: ${r.error}`, 'ok');
+      });
+    },
+  },
+  {
+    name: 'handshake',
+    usage: 'handshake [n]',
+    summary: 'the messages of the last n pairing handshakes: who sent what, which DH, what each side learned',
+    run(args, { kernel }) {
+      const n = args[0] ? Number(args[0].value) : 1;
+      if (!Number.isInteger(n) || n < 1 || n > 8) throw new UsageError('n is 1 to 8', args[0]?.column);
+      noMore(args, 1);
+      return handshakeLines(kernel, n);
+    },
+  },
+];

@@ -1,0 +1,8 @@
+import chat from './default.json';
+import pointsav from './pointsav.json';
+
+/** Scenarios that ship with the playground, for the top bar's picker (a loaded file works the same way). */
+export const BUILT_IN_SCENARIOS: readonly { id: string; name: string; text: string }[] = [
+  { id: 'default', name: chat.name, text: JSON.stringify(chat) },
+  { id: 'pointsav', name: pointsav.name, text: JSON.stringify(pointsav) },
+];
