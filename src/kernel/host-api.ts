@@ -74,6 +74,22 @@ export interface SandboxView {
   locked: boolean;
 }
 
+/** Everything needed to rebuild a session exactly: saved on every change, shared in links, replayed on reload. */
+export interface Session {
+  scenario: string;
+  seed: number;
+  log: { at: number; line: string; input?: true; interrupt?: true }[];
+  /** The virtual tick reached (time runs on after the last command). */
+  ticks: number;
+}
+
+/** Time travel: which ledger record the shown state ends at, of how many in the live session. */
+export interface TravelState {
+  traveling: boolean;
+  seq: number;
+  total: number;
+}
+
 export type BootResult = { ok: true; name: string } | { ok: false; errors: string[] };
 
 /**
@@ -101,6 +117,17 @@ export interface KernelHostApi {
   yieldView(): YieldView;
   /** A machine's keys, CellID, pairings, bindings and the handshakes it took part in. */
   machineView(id: number): MachineView | null;
+  /** The session as it stands: scenario text, seed, command log and tick. */
+  session(): Session;
+  /** Rebuild a saved or shared session by replay; a malformed one is refused and nothing changes. */
+  restore(session: Session): BootResult;
+  /** Show the session as it was at ledger record `seq` (deterministic replay); the live state is parked. */
+  travel(seq: number): TravelState;
+  travelState(): TravelState;
+  /** Back to the live session. */
+  travelEnd(): TravelState;
+  /** Resume from the state shown: it becomes the live session. */
+  travelFork(): TravelState;
   /** Does nothing: the comlink round trip the benchmark compares with a SAB read. */
   ping(): number;
 }

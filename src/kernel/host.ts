@@ -1,5 +1,5 @@
 import defaultScenario from '../scenarios/default.json';
-import type { BootResult, Completion, ExecResult, KernelHostApi, MachineView, SandboxView, YieldView } from './host-api';
+import type { BootResult, Completion, ExecResult, KernelHostApi, MachineView, SandboxView, Session, TravelState, YieldView } from './host-api';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { TYPE_MEANS } from './pairing/fleet';
 import { promisesText } from './sandbox/pledge';
@@ -13,6 +13,7 @@ import { loadScenario } from './scenario/load';
 import type { Scenario } from './scenario/schema';
 import { Shell } from './shell/shell';
 import { yieldView } from './yield/view';
+import { MAX_RESTORE_TICKS, sessionProblem } from './sessionCheck';
 
 /** A command as applied: the tick it ran at and the line. Scenario + seed + this log reproduce a session. */
 export interface LoggedCommand {
@@ -38,8 +39,13 @@ export class KernelHost implements KernelHostApi {
   private shell!: Shell;
   scenario!: Scenario;
   readonly log: LoggedCommand[] = [];
+  /** What was booted, so a session can be saved, shared and replayed. */
+  scenarioText = '';
+  seed = 1;
   private generation = 0;
   private carry = 0;
+  /** While time travelling: the live session, parked (the published state is a replay of its past). */
+  private live: { kernel: Kernel; shell: Shell; log: LoggedCommand[] } | null = null;
 
   constructor(capacity: Capacity = DEFAULT_CAPACITY, shared = typeof SharedArrayBuffer !== 'undefined') {
     this.views = SabViews.create(capacity, shared);
@@ -59,13 +65,101 @@ export class KernelHost implements KernelHostApi {
     }
     this.kernel = kernel;
     this.scenario = loaded.scenario;
-    this.shell = new Shell(kernel, [...kernel.processes.values()].find((p) => p.program === 'shell')!.pid);
+    this.scenarioText = scenarioText ?? JSON.stringify(defaultScenario);
+    this.seed = kernel.seed;
+    this.shell = shellOf(kernel);
     this.log.length = 0;
+    this.live = null;
+    this.republish();
+    return { ok: true, name: loaded.scenario.name };
+  }
+
+  /** A different kernel is now the one shown: the UI starts its feeds again (a new generation). */
+  private republish(): void {
     this.generation++;
     this.carry = 0;
     this.publisher.reset();
     this.publish();
-    return { ok: true, name: loaded.scenario.name };
+  }
+
+  // ── sessions: save, share, restore ───────────────────────────────────────────────────────────────────────────
+
+  /** Scenario + seed + command log + the tick reached: enough to rebuild this session exactly. */
+  session(): Session {
+    const kernel = this.live?.kernel ?? this.kernel;
+    return { scenario: this.scenarioText, seed: this.seed, log: [...(this.live?.log ?? this.log)], ticks: kernel.ticks };
+  }
+
+  /**
+   * Rebuild a saved or shared session by replay. Untrusted input: anything malformed is refused whole with a
+   * reason, and the running session is left as it was.
+   */
+  restore(session: Session): BootResult {
+    const problem = sessionProblem(session);
+    if (problem) return { ok: false, errors: [problem] };
+    const before = { kernel: this.kernel, shell: this.shell, scenario: this.scenario, text: this.scenarioText, seed: this.seed, log: [...this.log], live: this.live };
+    const r = this.boot(session.scenario, session.seed);
+    if (!r.ok) {
+      Object.assign(this, { kernel: before.kernel, shell: before.shell, scenario: before.scenario, scenarioText: before.text, seed: before.seed, live: before.live });
+      this.log.splice(0, this.log.length, ...before.log);
+      this.republish();
+      return r;
+    }
+    applyLog(this.kernel, this.shell, session.log, this.log);
+    this.kernel.step(Math.max(0, Math.min(session.ticks, MAX_RESTORE_TICKS) - this.kernel.ticks));
+    this.publish();
+    return r;
+  }
+
+  // ── time travel ──────────────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Show the session as it was when its ledger had `seq` records: replay scenario + seed + log from the start up
+   * to there (deterministic), and publish that instead of the live state, which is parked meanwhile.
+   */
+  travel(seq: number): TravelState {
+    if (!this.live) this.live = { kernel: this.kernel, shell: this.shell, log: [...this.log] };
+    const live = this.live;
+    const target = Math.max(1, Math.min(Math.floor(Number(seq)) || 1, live.kernel.ledger.length));
+    const loaded = loadScenario(this.scenarioText);
+    if (!loaded.ok) throw new Error('the session scenario no longer loads');
+    const kernel = boot(loaded.scenario, this.seed, this.views.layout.capacity);
+    const shell = shellOf(kernel);
+    const applied: LoggedCommand[] = [];
+    applyLog(kernel, shell, live.log, applied, () => kernel.ledger.length >= target, live.kernel.ticks);
+    kernel.running = false;
+    this.kernel = kernel;
+    this.shell = shell;
+    this.log.splice(0, this.log.length, ...applied);
+    this.republish();
+    return this.travelState();
+  }
+
+  /** Where the shown state is, against the live session. */
+  travelState(): TravelState {
+    return { traveling: this.live !== null, seq: this.kernel.ledger.length, total: (this.live?.kernel ?? this.kernel).ledger.length };
+  }
+
+  /** Back to the live session, as it was left. */
+  travelEnd(): TravelState {
+    if (this.live) {
+      this.kernel = this.live.kernel;
+      this.shell = this.live.shell;
+      this.log.splice(0, this.log.length, ...this.live.log);
+      this.live = null;
+      this.republish();
+    }
+    return this.travelState();
+  }
+
+  /** "Resume from here": the past being shown becomes the live session (a fork; the old future is dropped). */
+  travelFork(): TravelState {
+    if (this.live) {
+      this.live = null;
+      this.kernel.running = true;
+      this.republish();
+    }
+    return this.travelState();
   }
 
   buffer(): SharedArrayBuffer {
@@ -73,6 +167,7 @@ export class KernelHost implements KernelHostApi {
   }
 
   exec(line: string): ExecResult {
+    if (this.live) return { lines: [{ text: 'you are looking at the past: "resume from here" to fork the session, or go back to live first', style: 'error' }] };
     const text = String(line);
     this.log.push({ at: this.kernel.ticks, line: text });
     try {
@@ -86,6 +181,7 @@ export class KernelHost implements KernelHostApi {
   }
 
   input(line: string): void {
+    if (this.live) return;
     const text = String(line).slice(0, 4096);
     this.log.push({ at: this.kernel.ticks, line: text, input: true });
     this.kernel.input(text);
@@ -93,16 +189,11 @@ export class KernelHost implements KernelHostApi {
   }
 
   interrupt(): void {
+    if (this.live) return;
     const fg = this.kernel.foreground;
     if (!fg) return;
     this.log.push({ at: this.kernel.ticks, line: '', interrupt: true });
-    try {
-      this.kernel.kill(this.kernel.holdsHandle(this.shell.pid, fg) ? this.shell.pid : 0, fg);
-    } catch (e) {
-      // Ctrl-C must always work: if the shell cannot (say it is out of energy), the kernel ends the program.
-      if (!(e instanceof KernelError)) throw e;
-      this.kernel.kill(0, fg);
-    }
+    interruptForeground(this.kernel, this.shell);
     this.publish();
   }
 
@@ -167,7 +258,7 @@ export class KernelHost implements KernelHostApi {
   /** Real time passed: run the clock forward by `realMs × speed` if it is running, then publish. */
   advance(realMs: number): void {
     const k = this.kernel;
-    if (k.running) {
+    if (k.running && !this.live) {
       this.carry = Math.min(this.carry + realMs * k.speed, MAX_ADVANCE_MS);
       const ticks = Math.floor(this.carry);
       this.carry -= ticks;
@@ -190,11 +281,52 @@ export function replay(scenarioText: string, seed: number, log: readonly LoggedC
   const host = new KernelHost(capacity, false);
   const r = host.boot(scenarioText, seed);
   if (!r.ok) throw new Error(r.errors.join('; '));
-  for (const c of log) {
-    host.kernel.step(c.at - host.kernel.ticks);
-    if (c.interrupt) host.interrupt();
-    else if (c.input) host.input(c.line);
-    else host.exec(c.line);
-  }
+  applyLog(host.kernel, (host as unknown as { shell: Shell }).shell, log, host.log);
   return host;
+}
+
+function shellOf(kernel: Kernel): Shell {
+  return new Shell(kernel, [...kernel.processes.values()].find((p) => p.program === 'shell')!.pid);
+}
+
+/**
+ * Apply a command log to a freshly booted kernel, each command at its tick, recording what was applied into
+ * `applied`. With `stop`, the clock runs one tick at a time and replay ends as soon as `stop()` holds (at the
+ * latest at `untilTick`).
+ */
+function applyLog(kernel: Kernel, shell: Shell, log: readonly LoggedCommand[], applied: LoggedCommand[], stop?: () => boolean, untilTick = 0): void {
+  applied.length = 0;
+  for (const c of log) {
+    if (stop) {
+      while (kernel.ticks < c.at) {
+        if (stop()) return;
+        kernel.step(1);
+      }
+      if (stop()) return;
+    } else kernel.step(c.at - kernel.ticks);
+    applied.push(c);
+    if (c.interrupt) interruptForeground(kernel, shell);
+    else if (c.input) kernel.input(c.line);
+    else {
+      try {
+        shell.exec(c.line);
+      } catch {
+        // the live session reported it as an internal error; replay carries on the same way
+      }
+    }
+  }
+  // Time ran on after the last command: so may the replay, up to where the live session is.
+  if (stop) while (!stop() && kernel.ticks < untilTick) kernel.step(1);
+}
+
+/** Ctrl-C: the shell kills the foreground program with its handle; if it cannot (say it is out of energy), the kernel does. */
+function interruptForeground(kernel: Kernel, shell: Shell): void {
+  const fg = kernel.foreground;
+  if (!fg) return;
+  try {
+    kernel.kill(kernel.holdsHandle(shell.pid, fg) ? shell.pid : 0, fg);
+  } catch (e) {
+    if (!(e instanceof KernelError)) throw e;
+    kernel.kill(0, fg);
+  }
 }

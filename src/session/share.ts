@@ -1,0 +1,117 @@
+import type { Session } from '../kernel/host-api';
+import { sessionProblem } from '../kernel/sessionCheck';
+
+/**
+ * Share links: a session (scenario + seed + command log + tick) in the URL fragment, so it never reaches a
+ * server. Format `#s=<version>.<base64url(deflate-raw(JSON))>`. Version 1 is the only one so far; a link from a
+ * newer build says so instead of failing obscurely. The same JSON is what "Export session" saves.
+ */
+
+export const SHARE_VERSION = 1;
+const PREFIX = '#s=';
+/** Links longer than this are refused on the way in (browsers cope with ~2 MB; people do not). */
+const MAX_LINK_CHARS = 400_000;
+const MAX_JSON_BYTES = 4 << 20;
+
+export type Decoded = { ok: true; session: Session } | { ok: false; error: string };
+
+/** The file format for export/import: the same session, readable. */
+export function sessionFile(session: Session): string {
+  return JSON.stringify({ format: 'capplay-session', version: SHARE_VERSION, ...session });
+}
+
+export function parseSessionFile(text: string): Decoded {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, error: `not a session file: the JSON does not parse (${e instanceof Error ? e.message : String(e)})` };
+  }
+  if (!data || typeof data !== 'object' || (data as { format?: unknown }).format !== 'capplay-session') return { ok: false, error: 'not a session file: "format" is not "capplay-session"' };
+  const { format: _f, version, ...session } = data as Record<string, unknown>;
+  if (version !== SHARE_VERSION) return { ok: false, error: versionError(version) };
+  return checked(session);
+}
+
+export async function encodeShare(session: Session): Promise<string> {
+  const json = new TextEncoder().encode(JSON.stringify(session));
+  const packed = await pipe(json, new CompressionStream('deflate-raw'));
+  return `${PREFIX}${SHARE_VERSION}.${toBase64Url(packed)}`;
+}
+
+/** Decode a fragment (with or without the leading "#s="). Untrusted: every failure is a sentence, never a throw. */
+export async function decodeShare(fragment: string): Promise<Decoded> {
+  const body = fragment.startsWith(PREFIX) ? fragment.slice(PREFIX.length) : fragment.startsWith('s=') ? fragment.slice(2) : fragment;
+  if (body.length > MAX_LINK_CHARS) return { ok: false, error: `the link is ${body.length} characters long; at most ${MAX_LINK_CHARS} are read` };
+  const dot = body.indexOf('.');
+  if (dot < 1) return { ok: false, error: 'not a capplay share link: it should look like #s=1.…' };
+  const version = Number(body.slice(0, dot));
+  if (version !== SHARE_VERSION) return { ok: false, error: versionError(Number.isInteger(version) ? version : body.slice(0, dot)) };
+  const bytes = fromBase64Url(body.slice(dot + 1));
+  if (!bytes) return { ok: false, error: 'the link is damaged: its data is not valid base64url (was it cut off or edited?)' };
+  let json: Uint8Array;
+  try {
+    json = await pipe(bytes, new DecompressionStream('deflate-raw'), MAX_JSON_BYTES);
+  } catch {
+    return { ok: false, error: 'the link is damaged: its data does not decompress (was it cut off or edited?)' };
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(new TextDecoder().decode(json));
+  } catch {
+    return { ok: false, error: 'the link is damaged: its session is not valid JSON' };
+  }
+  return checked(data);
+}
+
+function checked(data: unknown): Decoded {
+  const problem = sessionProblem(data);
+  if (problem) return { ok: false, error: `the session in it is not usable: ${problem}` };
+  const s = data as Session;
+  return { ok: true, session: { scenario: s.scenario, seed: s.seed, log: s.log, ticks: s.ticks } };
+}
+
+function versionError(v: unknown): string {
+  return typeof v === 'number' && v > SHARE_VERSION
+    ? `this link was made by a newer capplay (format ${v}); this one reads format ${SHARE_VERSION}. Open it with the newer version.`
+    : `unknown share format ${JSON.stringify(v)}; this capplay reads format ${SHARE_VERSION}`;
+}
+
+async function pipe(input: Uint8Array, transform: CompressionStream | DecompressionStream, limit = Infinity): Promise<Uint8Array> {
+  const stream = new Blob([input as BlobPart]).stream().pipeThrough(transform);
+  const reader = stream.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > limit) {
+      await reader.cancel();
+      throw new Error('too large');
+    }
+    parts.push(value);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) out.set(p, (at += p.length) - p.length);
+  return out;
+}
+
+function toBase64Url(bytes: Uint8Array): string {
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromBase64Url(text: string): Uint8Array | null {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
+  try {
+    const bin = atob(text.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((text.length + 3) % 4));
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  } catch {
+    return null;
+  }
+}
