@@ -1,6 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { startKernel } from './store/kernelClient';
+import { crashKernel, startKernel } from './store/kernelClient';
 import { appStore } from './store/store';
 import { App } from './ui/app/App';
 import { layoutClient } from './ui/graph/layoutClient';
@@ -16,4 +16,5 @@ createRoot(document.getElementById('root')!).render(
 );
 
 // A read-only handle for benchmarks and the curious (e.g. `capplay.store.getState().frames.frame` in devtools).
-Object.assign(globalThis, { capplay: { store: appStore } });
+// `capplay.crashKernel()` crashes the kernel worker for real, to watch (and test) recovery by replay.
+Object.assign(globalThis, { capplay: { store: appStore, crashKernel } });

@@ -131,3 +131,8 @@ export interface KernelHostApi {
   /** Does nothing: the comlink round trip the benchmark compares with a SAB read. */
   ping(): number;
 }
+
+/** The kernel worker's surface: the host, plus a way to crash the worker for real (to show recovery). */
+export interface KernelWorkerApi extends KernelHostApi {
+  crash(): void;
+}

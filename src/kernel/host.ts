@@ -121,12 +121,22 @@ export class KernelHost implements KernelHostApi {
     if (!this.live) this.live = { kernel: this.kernel, shell: this.shell, log: [...this.log] };
     const live = this.live;
     const target = Math.max(1, Math.min(Math.floor(Number(seq)) || 1, live.kernel.ledger.length));
-    const loaded = loadScenario(this.scenarioText);
-    if (!loaded.ok) throw new Error('the session scenario no longer loads');
-    const kernel = boot(loaded.scenario, this.seed, this.views.layout.capacity);
-    const shell = shellOf(kernel);
+    // The state shown is the last one whose ledger has at most `target` records: a command's records are
+    // written together, so stepping back one record can land a few records earlier. Replay is deterministic,
+    // so a first pass finds the unit that goes past the target and a second stops just before it.
+    const fresh = () => {
+      const loaded = loadScenario(this.scenarioText);
+      if (!loaded.ok) throw new Error('the session scenario no longer loads');
+      const k = boot(loaded.scenario, this.seed, this.views.layout.capacity);
+      return { k, sh: shellOf(k) };
+    };
     const applied: LoggedCommand[] = [];
-    applyLog(kernel, shell, live.log, applied, () => kernel.ledger.length >= target, live.kernel.ticks);
+    let { k: kernel, sh: shell } = fresh();
+    const units = applyLog(kernel, shell, live.log, applied, { stop: () => kernel.ledger.length > target, untilTick: live.kernel.ticks });
+    if (kernel.ledger.length > target) {
+      ({ k: kernel, sh: shell } = fresh());
+      applyLog(kernel, shell, live.log, applied, { maxUnits: units - 1 });
+    }
     kernel.running = false;
     this.kernel = kernel;
     this.shell = shell;
@@ -291,20 +301,32 @@ function shellOf(kernel: Kernel): Shell {
 
 /**
  * Apply a command log to a freshly booted kernel, each command at its tick, recording what was applied into
- * `applied`. With `stop`, the clock runs one tick at a time and replay ends as soon as `stop()` holds (at the
- * latest at `untilTick`).
+ * `applied`. Replay advances in units (one tick, or one command); with `stop` or `maxUnits` it goes one unit
+ * at a time and halts as soon as `stop()` holds or `maxUnits` were applied, running on after the last command
+ * at most to `untilTick`. Returns the number of units applied.
  */
-function applyLog(kernel: Kernel, shell: Shell, log: readonly LoggedCommand[], applied: LoggedCommand[], stop?: () => boolean, untilTick = 0): void {
+function applyLog(
+  kernel: Kernel,
+  shell: Shell,
+  log: readonly LoggedCommand[],
+  applied: LoggedCommand[],
+  opts: { stop?: () => boolean; maxUnits?: number; untilTick?: number } = {},
+): number {
   applied.length = 0;
+  const limited = opts.stop !== undefined || opts.maxUnits !== undefined;
+  let units = 0;
+  const halt = () => (opts.maxUnits !== undefined && units >= opts.maxUnits) || (opts.stop?.() ?? false);
   for (const c of log) {
-    if (stop) {
+    if (limited) {
       while (kernel.ticks < c.at) {
-        if (stop()) return;
+        if (halt()) return units;
         kernel.step(1);
+        units++;
       }
-      if (stop()) return;
+      if (halt()) return units;
     } else kernel.step(c.at - kernel.ticks);
     applied.push(c);
+    units++;
     if (c.interrupt) interruptForeground(kernel, shell);
     else if (c.input) kernel.input(c.line);
     else {
@@ -316,7 +338,13 @@ function applyLog(kernel: Kernel, shell: Shell, log: readonly LoggedCommand[], a
     }
   }
   // Time ran on after the last command: so may the replay, up to where the live session is.
-  if (stop) while (!stop() && kernel.ticks < untilTick) kernel.step(1);
+  if (limited) {
+    while (!halt() && kernel.ticks < (opts.untilTick ?? 0)) {
+      kernel.step(1);
+      units++;
+    }
+  }
+  return units;
 }
 
 /** Ctrl-C: the shell kills the foreground program with its handle; if it cannot (say it is out of energy), the kernel does. */

@@ -1,12 +1,28 @@
 import { wrap, type Remote } from 'comlink';
-import type { KernelHostApi } from '../kernel/host-api';
+import type { KernelHostApi, KernelWorkerApi, Session } from '../kernel/host-api';
 import { SabViews } from '../kernel/sab/layout';
 import { LedgerFeed } from '../ui/ledger/ledgerFeed';
 import { ConsoleFeed } from '../ui/terminal/consoleFeed';
+import { clearSession, loadSession, saveSession } from '../session/persist';
+import { decodeShare } from '../session/share';
 import { FrameLoop } from './frames';
 import { appStore } from './store';
 
-/** Start the kernel worker and the frame loop, or say plainly why it cannot start. */
+/** How often the running session is saved even when nobody types (time runs on). */
+const SAVE_EVERY_MS = 2000;
+
+let worker: Worker | null = null;
+let frames: FrameLoop | null = null;
+let saver: ReturnType<typeof setInterval> | null = null;
+/** The newest session saved: what a crashed worker is rebuilt from. */
+let lastSaved: Session | null = null;
+let recovering = false;
+
+/**
+ * Start the kernel worker and the frame loop, or say plainly why it cannot start. The session comes from a share
+ * link in the URL fragment if there is one, else from IndexedDB (a reload or a reopened tab), else the default
+ * scenario boots; `#fresh` starts clean and forgets the saved session.
+ */
 export async function startKernel(): Promise<void> {
   if (!globalThis.crossOriginIsolated || typeof SharedArrayBuffer === 'undefined') {
     appStore.setState({
@@ -19,25 +35,115 @@ export async function startKernel(): Promise<void> {
     });
     return;
   }
+  const { session, notice } = await initialSession();
+  if (notice) appStore.setState({ notice });
+  await launch(session);
+}
+
+async function initialSession(): Promise<{ session: Session | null; notice?: string }> {
+  const hash = location.hash;
+  if (hash === '#fresh') {
+    await clearSession();
+    history.replaceState(null, '', location.pathname + location.search);
+    return { session: null, notice: 'A fresh playground: the saved session was cleared.' };
+  }
+  if (hash.startsWith('#s=')) {
+    const r = await decodeShare(hash);
+    // The link has been read: a reload should come back to the session as it goes on, not to the link.
+    history.replaceState(null, '', location.pathname + location.search);
+    if (r.ok) return { session: r.session, notice: `Opened a shared session (${r.session.log.length} commands replayed).` };
+    return { session: (await loadSession())?.session ?? null, notice: `The share link could not be opened: ${r.error}` };
+  }
+  const saved = await loadSession();
+  if (saved) appStore.setState({ presenter: saved.ui.presenter });
+  return { session: saved?.session ?? null };
+}
+
+async function launch(session: Session | null): Promise<void> {
   try {
-    const worker = new Worker(new URL('../../workers/kernel.worker.ts', import.meta.url), { type: 'module', name: 'kernel' });
-    worker.addEventListener('error', (e) => {
+    const w = new Worker(new URL('../../workers/kernel.worker.ts', import.meta.url), { type: 'module', name: 'kernel' });
+    worker = w;
+    w.addEventListener('error', (e) => {
       e.preventDefault();
-      appStore.setState({ status: 'error', problem: `The kernel worker failed: ${e.message || 'unknown error'}. Reload the page to start again.` });
+      if (worker === w) void recover(e.message || 'unknown error');
     });
-    const kernel = wrap<KernelHostApi>(worker);
+    const kernel = wrap<KernelWorkerApi>(w);
+    if (session) {
+      const r = await kernel.restore(session);
+      if (!r.ok) appStore.setState({ notice: `The saved session could not be restored (${r.errors[0]}); the default scenario is running.` });
+    }
     const views = new SabViews(await kernel.buffer());
-    const frames = new FrameLoop(views);
+    frames?.stop();
+    frames = new FrameLoop(views);
     const ledger = new LedgerFeed(views, (from, n) => kernel.ledgerPage(from, n));
     const console = new ConsoleFeed(views);
     frames.subscribe((f) => ledger.onFrame(f));
     frames.subscribe(console.onFrame);
     frames.start();
-    appStore.setState({ status: 'ready', kernel, frames, ledger, console });
+    appStore.setState({ status: 'ready', problem: '', kernel, frames, ledger, console, travel: null });
     watchYields(kernel, ledger);
+    startSaving(kernel, ledger);
   } catch (e) {
     appStore.setState({ status: 'error', problem: `The kernel could not start: ${e instanceof Error ? e.message : String(e)}` });
   }
+}
+
+/**
+ * The worker died: say so, start a new one and rebuild the session by replay from the last save. Commands are
+ * saved as they run, so only idle time since the last save can differ.
+ */
+async function recover(why: string): Promise<void> {
+  if (recovering) return;
+  recovering = true;
+  appStore.setState({ status: 'recovering', problem: `The kernel worker crashed (${why}). Restoring your session by replay…` });
+  if (saver) clearInterval(saver);
+  frames?.stop();
+  worker?.terminate();
+  worker = null;
+  const session = lastSaved;
+  await launch(session);
+  recovering = false;
+  if (appStore.getState().status === 'ready') {
+    appStore.setState({ notice: `The kernel worker crashed (${why}) and was restarted; your session was restored by replay${session ? ` (${session.log.length} commands)` : ''}.` });
+  }
+}
+
+/** Save on every change the ledger shows, and every couple of seconds while time runs. */
+function startSaving(kernel: Remote<KernelHostApi>, ledger: LedgerFeed): void {
+  if (saver) clearInterval(saver);
+  let busy = false;
+  let last = '';
+  const save = async () => {
+    if (busy || recovering) return;
+    busy = true;
+    try {
+      const session = await kernel.session();
+      const key = `${session.log.length}:${session.ticks}:${session.scenario.length}:${appStore.getState().presenter}`;
+      if (key !== last) {
+        last = key;
+        lastSaved = session;
+        await saveSession({ session, ui: { presenter: appStore.getState().presenter } });
+      }
+    } catch {
+      // A worker that is going away cannot answer; the next save (or the recovery) takes over.
+    } finally {
+      busy = false;
+    }
+  };
+  void save();
+  saver = setInterval(() => void save(), SAVE_EVERY_MS);
+  let head = 0;
+  ledger.subscribe(() => {
+    if (ledger.head !== head) {
+      head = ledger.head;
+      void save();
+    }
+  });
+}
+
+/** Ask the worker to crash for real (an uncaught error), to show and test recovery. */
+export function crashKernel(): void {
+  void appStore.getState().kernel?.crash().catch(() => {});
 }
 
 /** Kinds of ledger record after which the yield view may have changed. */

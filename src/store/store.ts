@@ -1,18 +1,18 @@
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { Remote } from 'comlink';
-import type { KernelHostApi, YieldView } from '../kernel/host-api';
+import type { KernelWorkerApi, TravelState, YieldView } from '../kernel/host-api';
 import type { FrameLoop } from './frames';
 import type { LedgerFeed } from '../ui/ledger/ledgerFeed';
 import type { ConsoleFeed } from '../ui/terminal/consoleFeed';
 
-export type Status = 'starting' | 'ready' | 'not-isolated' | 'error';
+export type Status = 'starting' | 'ready' | 'recovering' | 'not-isolated' | 'error';
 
 export interface AppState {
   status: Status;
   /** A plain sentence for the banner when status is 'not-isolated' or 'error'. */
   problem: string;
-  kernel: Remote<KernelHostApi> | null;
+  kernel: Remote<KernelWorkerApi> | null;
   frames: FrameLoop | null;
   /** The UI's copy of the audit ledger (the ledger panel, the verdict banner and the graph's denial flashes). */
   ledger: LedgerFeed | null;
@@ -23,6 +23,12 @@ export interface AppState {
   select(id: string | null): void;
   /** Yield routing (the yields view and the graph's yield runtime), re-read when the ledger records a yield. */
   yields: YieldView | null;
+  /** A passing message (a restored session, a link that could not be opened); dismissable. */
+  notice: string;
+  /** Presenter mode: large type, high contrast, fewer panels. Saved with the session. */
+  presenter: boolean;
+  /** Time travel: the ledger record shown, or null while live. */
+  travel: TravelState | null;
   /** Why the last scenario file was refused (field path and problem per line); empty when none was. */
   scenarioErrors: { file: string; errors: string[] } | null;
 }
@@ -38,6 +44,9 @@ export const appStore = createStore<AppState>()((set) => ({
   selected: null,
   select: (selected) => set({ selected }),
   yields: null,
+  notice: '',
+  presenter: false,
+  travel: null,
   scenarioErrors: null,
 }));
 
@@ -49,7 +58,7 @@ export async function loadScenario(text: string | undefined, file = 'default sce
   const kernel = appStore.getState().kernel;
   if (!kernel) return false;
   const r = await kernel.boot(text);
-  appStore.setState(r.ok ? { scenarioErrors: null, selected: null } : { scenarioErrors: { file, errors: r.errors } });
+  appStore.setState(r.ok ? { scenarioErrors: null, selected: null, travel: null } : { scenarioErrors: { file, errors: r.errors } });
   return r.ok;
 }
 

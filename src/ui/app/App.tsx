@@ -1,4 +1,4 @@
-import { useCallback } from 'react';
+import { useCallback, useEffect } from 'react';
 import type { ExecResult } from '../../kernel/host-api';
 import { appStore, useApp } from '../../store/store';
 import { EnergyPanel } from '../energy/EnergyPanel';
@@ -9,6 +9,7 @@ import { TerminalPanel } from '../terminal/TerminalPanel';
 import { TopBar } from './TopBar';
 import { VerdictBanner } from './VerdictBanner';
 import { YieldsPanel } from '../yields/YieldsPanel';
+import { Timeline } from '../timeline/Timeline';
 import './app.css';
 
 const BANNER = 'capplay: a capability-secured world in your browser. Type "help" to begin, "ps" to see who runs.\n';
@@ -29,13 +30,35 @@ export function App() {
   const input = useCallback((line: string) => void kernelOrThrow().input(line).catch(() => {}), []);
   const interrupt = useCallback(() => void kernelOrThrow().interrupt().catch(() => {}), []);
   const consoleFeed = useApp((s) => s.console);
+  const notice = useApp((s) => s.notice);
+  const presenter = useApp((s) => s.presenter);
+
+  // Presenter mode: Ctrl+Alt+P anywhere (the terminal included) switches it.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.ctrlKey && e.altKey && e.key.toLowerCase() === 'p') {
+        e.preventDefault();
+        appStore.setState({ presenter: !appStore.getState().presenter });
+      }
+    };
+    addEventListener('keydown', onKey, true);
+    return () => removeEventListener('keydown', onKey, true);
+  }, []);
 
   return (
-    <div className="app">
+    <div className={presenter ? 'app presenter' : 'app'} data-presenter={presenter ? 'true' : 'false'}>
       <TopBar />
       {problem && (
-        <div className="banner" role="alert" data-testid={status === 'not-isolated' ? 'isolation-banner' : 'error-banner'}>
+        <div className="banner" role="alert" data-testid={status === 'not-isolated' ? 'isolation-banner' : status === 'recovering' ? 'recovery-banner' : 'error-banner'}>
           {problem}
+        </div>
+      )}
+      {notice && !problem && (
+        <div className="banner notice" role="status" data-testid="notice">
+          <button type="button" className="dismiss" aria-label="Dismiss" onClick={() => appStore.setState({ notice: '' })}>
+            ×
+          </button>
+          {notice}
         </div>
       )}
       {scenarioErrors && (
@@ -53,6 +76,7 @@ export function App() {
         </div>
       )}
       <VerdictBanner />
+      <Timeline />
       <main className="panels">
         <TerminalPanel exec={exec} complete={complete} input={input} interrupt={interrupt} console={consoleFeed} ready={status === 'ready'} banner={BANNER} />
         <GraphPanel />

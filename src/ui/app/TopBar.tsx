@@ -1,6 +1,7 @@
 import { useRef } from 'react';
 import { DEFENSES } from '../../kernel/sab/layout';
 import { BUILT_IN_SCENARIOS } from '../../scenarios';
+import { ShareMenu } from '../share/ShareMenu';
 import { appStore, loadScenario, useApp } from '../../store/store';
 import { useFrameValue, useLiveText } from '../../store/useFrame';
 
@@ -38,6 +39,7 @@ export function TopBar() {
   const time = useRef<HTMLSpanElement>(null);
   useLiveText(time, (f) => `${(f.time / 1000).toFixed(3)} s`);
   const ready = status === 'ready';
+  const presenter = useApp((s) => s.presenter);
 
   return (
     <header className="topbar">
@@ -71,6 +73,17 @@ export function TopBar() {
       </label>
       <button type="button" className="button" disabled={!ready} onClick={() => void loadScenario(undefined)} title="Boot the default scenario again">
         Reset
+      </button>
+      <ShareMenu />
+      <button
+        type="button"
+        className="button"
+        data-testid="presenter-toggle"
+        aria-pressed={presenter}
+        title="Presenter mode: large type, high contrast, fewer panels (Ctrl+Alt+P)"
+        onClick={() => appStore.setState({ presenter: !presenter })}
+      >
+        Present
       </button>
       <div className="defenses" role="group" aria-label="Defenses">
         {DEFENSES.map((d, i) => {

@@ -6,6 +6,10 @@ import { LineEditor } from './lineEditor';
 import type { CompletionResult } from './lineEditor';
 import type { ConsoleFeed, ConsoleUpdate } from './consoleFeed';
 import { sanitize, toTerminal } from './sanitize';
+import { appStore } from '../../store/store';
+
+const FONT = 13;
+const PRESENTER_FONT = 20;
 
 type LineStyle = 'error' | 'dim' | 'ok' | 'head';
 
@@ -81,7 +85,7 @@ export function TerminalPanel(props: TerminalPanelProps) {
       scrollback: 5000,
       allowProposedApi: false,
       fontFamily: "ui-monospace, 'SFMono-Regular', 'DejaVu Sans Mono', Menlo, Consolas, 'Liberation Mono', monospace",
-      fontSize: 13,
+      fontSize: appStore.getState().presenter ? PRESENTER_FONT : FONT,
       theme: {
         background: '#0d1117',
         foreground: '#e6edf3',
@@ -110,6 +114,12 @@ export function TerminalPanel(props: TerminalPanelProps) {
       }
     };
     refit();
+    // Presenter mode changes the type size; the panel's size changes too, and the observer below refits.
+    const unsubscribePresenter = appStore.subscribe((st, prev) => {
+      if (st.presenter === prev.presenter) return;
+      term.options.fontSize = st.presenter ? PRESENTER_FONT : FONT;
+      requestAnimationFrame(refit);
+    });
 
     const write = (data: string) => {
       if (!disposed) term.write(data);
@@ -189,6 +199,7 @@ export function TerminalPanel(props: TerminalPanelProps) {
     observer?.observe(host);
 
     return () => {
+      unsubscribePresenter();
       disposed = true;
       cancelAnimationFrame(frame);
       observer?.disconnect();
