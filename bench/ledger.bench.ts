@@ -1,0 +1,137 @@
+/**
+ * WORM ledger benchmarks: appends/s with hashing and checkpoint signing, in-memory verify() of 1M entries,
+ * export and verifyExport of 1M entries, memory, and the append/verify cost of a few checkpoint intervals (which
+ * is how DEFAULT_CHECKPOINT_EVERY was picked). Prints one JSON object.
+ *
+ *   npx tsx bench/ledger.bench.ts            (add --expose-gc before the file name for steadier memory figures)
+ *
+ * The hot loops call methods only; no closure is created per iteration (tsx wraps closures with a __name helper).
+ */
+import { LEDGER_KINDS, type LedgerKind } from '../src/kernel/sab/layout';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { checkpointMessage } from '../src/kernel/ledger/chain';
+import { DEFAULT_CHECKPOINT_EVERY, Ledger, verifyExport } from '../src/kernel/ledger/ledger';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+const collect = () => {
+  if (gc) {
+    gc();
+    gc();
+  }
+};
+const now = () => performance.now();
+const mib = (b: number) => +(b / 2 ** 20).toFixed(1);
+
+// Realistic details: 60–120 characters, a few non-ASCII, drawn from a fixed pool so the loop measures the ledger.
+const VERBS = ['denied: call chat.send', 'granted read on /vault/notes', 'spawned fetch-worker', 'revoked channel cap', 'pledge violation blocked', 'minted session object'];
+const DETAILS: string[] = [];
+for (let i = 0; i < 4096; i++) {
+  let d = `${VERBS[i % VERBS.length]} on endpoint #${(i * 7919) % 10007} for pid ${i % 97}: cap slot ${i % 64} → object ${i * 31}`;
+  if (i % 5 === 0) d += ` (rights ${['R', 'RW', 'RWX', 'W'][i % 4]}, decay ×${(i % 9) + 1})`;
+  while (d.length < 60) d += ' …';
+  DETAILS.push(d.slice(0, 120));
+}
+const meanDetail = DETAILS.reduce((n, d) => n + d.length, 0) / DETAILS.length;
+const KINDS = LEDGER_KINDS as readonly LedgerKind[];
+
+function fill(ledger: Ledger, n: number): number {
+  const t = now();
+  for (let i = 0; i < n; i++) ledger.append(i * 0.5, KINDS[i % KINDS.length], i % 97, (i * 13) % 101, DETAILS[i & 4095], i % 7);
+  return now() - t;
+}
+
+/** The old ledger: frozen records pushed on an array, no hashing. */
+function fillBare(n: number): number {
+  const records: object[] = [];
+  const t = now();
+  for (let i = 0; i < n; i++) records.push(Object.freeze({ seq: records.length + 1, time: i * 0.5, kind: KINDS[i % KINDS.length], actor: i % 97, subject: (i * 13) % 101, object: i % 7, detail: DETAILS[i & 4095] }));
+  return now() - t;
+}
+
+const N = 1_000_000;
+const result: Record<string, unknown> = { node: process.version, gcExposed: !!gc, meanDetailChars: +meanDetail.toFixed(1), defaultCheckpointEvery: DEFAULT_CHECKPOINT_EVERY };
+
+// Warm up the JIT and noble's precomputed tables.
+{
+  const w = new Ledger({ checkpointEvery: 512 });
+  fill(w, 20_000);
+  w.verify();
+  verifyExport(w.exportJsonl());
+}
+
+// Checkpoint interval sweep on 200k entries: append rate and verify time.
+const sweep: Record<string, { appendsPerSecond: number; verifyMs: number; checkpoints: number }> = {};
+for (const every of [256, 1024, 4096, 8192, 16384]) {
+  const l = new Ledger({ checkpointEvery: every });
+  const ms = fill(l, 200_000);
+  const t = now();
+  const v = l.verify();
+  sweep[every] = { appendsPerSecond: Math.round(200_000 / (ms / 1000)), verifyMs: Math.round(now() - t), checkpoints: v.checkpoints };
+  if (!v.ok) throw new Error(`sweep verify failed: ${v.firstBad?.reason}`);
+}
+result.checkpointSweep200k = sweep;
+
+collect();
+const bareMs = fillBare(N);
+collect();
+const before = process.memoryUsage();
+const ledger = new Ledger();
+const appendMs = fill(ledger, N);
+collect();
+const after = process.memoryUsage();
+result.appendsPerSecond = { value: Math.round(N / (appendMs / 1000)), entries: N, target: '>= 200,000', baselineUnhashedPush: Math.round(N / (bareMs / 1000)) };
+result.memory1M = {
+  heapUsedDeltaMiB: mib(after.heapUsed - before.heapUsed),
+  arrayBuffersDeltaMiB: mib(after.arrayBuffers - before.arrayBuffers),
+  note: 'heap: the 1M frozen records (details come from a shared pool of 4096 strings; unique details add their own size); arrayBuffers: the 32-byte hashes',
+};
+
+const verifyRuns: number[] = [];
+let v = ledger.verify();
+for (let i = 0; i < 3; i++) {
+  const t0 = now();
+  v = ledger.verify();
+  verifyRuns.push(now() - t0);
+}
+verifyRuns.sort((a, b) => a - b);
+// What the signatures cost inside verify(): as many Ed25519 verifications of a real checkpoint, on their own.
+const cps = ledger.checkpoints();
+const cp = cps[0];
+const msg = checkpointMessage(cp.size, cp.root, ledger.checkpointEvery);
+const pk = ledger.publicKey;
+for (let i = 0; i < 5; i++) ed25519.verify(cp.sig, msg, pk, { zip215: false });
+let t = now();
+for (let i = 0; i < 40; i++) ed25519.verify(cp.sig, msg, pk, { zip215: false });
+const sigMs = ((now() - t) / 40) * cps.length;
+result.verify1M = {
+  medianMs: Math.round(verifyRuns[1]),
+  bestMs: Math.round(verifyRuns[0]),
+  ok: v.ok,
+  entries: v.entries,
+  checkpoints: v.checkpoints,
+  ofWhichSignatureChecksMs: Math.round(sigMs),
+  target: '<= 5000 ms',
+};
+
+collect();
+const beforeExport = process.memoryUsage().heapUsed;
+t = now();
+const text = ledger.exportJsonl();
+const exportMs = now() - t;
+collect();
+const exportHeap = process.memoryUsage().heapUsed - beforeExport;
+const again = ledger.exportJsonl();
+result.export1M = { ms: Math.round(exportMs), chars: text.length, MiB: mib(text.length), deterministic: again === text, heapUsedDeltaMiB: mib(exportHeap), note: 'the heap delta is the finished text itself' };
+
+t = now();
+const r = verifyExport(text, { publicKey: ledger.publicKey, maxChars: 2 ** 29 });
+result.verifyExport1M = {
+  ms: Math.round(now() - t),
+  ok: r.ok,
+  entries: r.ok ? r.entries.length : 0,
+  checkpoints: r.ok ? r.checkpoints.length : 0,
+  firstBad: r.ok ? undefined : r.firstBad,
+  note: `maxChars raised to 2^29 for this run: the default import limit is 64 MiB (about ${Math.round((64 * 2 ** 20) / (text.length / N) / 1000)}k entries)`,
+};
+
+console.log(JSON.stringify(result, null, 2));

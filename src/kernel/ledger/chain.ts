@@ -1,0 +1,344 @@
+import { _SHA256, sha256 } from '@noble/hashes/sha2.js';
+
+/**
+ * The ledger's hash chain: the canonical byte encoding of one record and the SHA-256 that links it to the one
+ * before. Shared by the in-memory ledger (append, verify) and the verifier of exported files, so both hash the
+ * same bytes.
+ *
+ *   hash_i = SHA-256( ENTRY_TAG || hash_{i-1} || encode(entry_i) )        hash_0 = GENESIS (32 zero bytes)
+ *
+ *   encode(e) = u64 seq || f64 time || str kind || f64 actor || f64 subject || f64 object || str detail
+ *
+ * All integers and floats are big-endian. f64 is IEEE-754 binary64 with -0 written as +0 and every NaN as the
+ * one quiet NaN 7ff8000000000000, so equal numbers always encode alike. `str` is a u32 byte length then the
+ * string's UTF-8 (a lone surrogate, which UTF-8 cannot express, is written in its 3-byte generalized form
+ * ED xx xx — WTF-8 — rather than replaced by U+FFFD, so two different strings never encode alike).
+ *
+ * ENTRY_TAG is 64 bytes, exactly one SHA-256 block: the ASCII text below, then zero bytes. Being a full block,
+ * its compression is done once (the midstate) and each record only pays for its own bytes.
+ */
+
+export const HASH_BYTES = 32;
+
+/** The chain's starting point, the "previous hash" of entry 1: 32 zero bytes. (Nothing here reads this array.) */
+export const GENESIS: Uint8Array = new Uint8Array(HASH_BYTES);
+
+const ENTRY_TAG_TEXT = 'capplay-ledger/v1 entry';
+const CHECKPOINT_TAG_TEXT = 'capplay-ledger/v1 checkpoint';
+
+function asciiBytes(s: string, size = s.length): Uint8Array {
+  const out = new Uint8Array(size);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+/** 64 bytes: the tag text, zero-padded to one SHA-256 block. */
+export const ENTRY_TAG: Uint8Array = asciiBytes(ENTRY_TAG_TEXT, 64);
+/** The tag text then one zero byte; the checkpoint message is this || u64 size || root || u32 checkpointEvery. */
+export const CHECKPOINT_TAG: Uint8Array = asciiBytes(CHECKPOINT_TAG_TEXT, CHECKPOINT_TAG_TEXT.length + 1);
+
+/** A signed statement by the ledger's key: "the chain had `size` entries and its head hash was `root`". */
+export interface Checkpoint {
+  /** Number of entries covered: entries 1..size. */
+  readonly size: number;
+  /** The chain head at that size: the hash of entry `size`. */
+  readonly root: Uint8Array;
+  /** Ed25519 over checkpointMessage(size, root, checkpointEvery). */
+  readonly sig: Uint8Array;
+}
+
+/**
+ * The bytes a checkpoint signs: CHECKPOINT_TAG || u64 size || root || u32 checkpointEvery (big-endian). The
+ * interval is signed too, so the one header field a verifier relies on that nothing else vouches for cannot
+ * be edited without breaking every signature.
+ */
+export function checkpointMessage(size: number, root: Uint8Array, checkpointEvery: number): Uint8Array {
+  const t = CHECKPOINT_TAG.length;
+  const msg = new Uint8Array(t + 8 + HASH_BYTES + 4);
+  msg.set(CHECKPOINT_TAG, 0);
+  const view = new DataView(msg.buffer);
+  view.setUint32(t, Math.floor(size / 0x1_0000_0000), false);
+  view.setUint32(t + 4, size >>> 0, false);
+  msg.set(root.subarray(0, HASH_BYTES), t + 8);
+  view.setUint32(t + 8 + HASH_BYTES, checkpointEvery >>> 0, false);
+  return msg;
+}
+
+/**
+ * noble's SHA-256, driven block by block. The chain pads each message itself in its scratch buffer and runs
+ * noble's compression function over it from the precomputed midstate: no hasher object, DataView or subarray
+ * is allocated per record, which is about a fifth of the cost of chaining an entry through the public
+ * update()/digestInto() path. `process`, `set` and the state words are noble's documented protected members
+ * (sha2.d.ts), reached by subclassing; a known-answer self-test against the public `sha256()` below decides
+ * whether this path is used at all, so a change inside noble can only make the chain slower, never wrong.
+ */
+class BlockSha256 extends _SHA256 {
+  /** Set the chaining state. */
+  load(s: Int32Array): void {
+    this.set(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]);
+  }
+
+  /** Copy the chaining state out. */
+  save(s: Int32Array): void {
+    s[0] = this.A;
+    s[1] = this.B;
+    s[2] = this.C;
+    s[3] = this.D;
+    s[4] = this.E;
+    s[5] = this.F;
+    s[6] = this.G;
+    s[7] = this.H;
+  }
+
+  /** Compress the 64-byte blocks of `view` from 0 to `end`. */
+  blocks(view: DataView, end: number): void {
+    for (let off = 0; off < end; off += 64) this.process(view, off);
+  }
+
+  /** Write the state, big-endian, as the 32-byte digest at the start of `view`. */
+  digestTo(view: DataView): void {
+    view.setInt32(0, this.A, false);
+    view.setInt32(4, this.B, false);
+    view.setInt32(8, this.C, false);
+    view.setInt32(12, this.D, false);
+    view.setInt32(16, this.E, false);
+    view.setInt32(20, this.F, false);
+    view.setInt32(24, this.G, false);
+    view.setInt32(28, this.H, false);
+  }
+}
+
+// SHA-256 state after absorbing ENTRY_TAG: the public hasher for the slow path, the 8 words for the fast one.
+const MIDSTATE: _SHA256 = sha256.create().update(ENTRY_TAG);
+const MID_WORDS = new Int32Array(8);
+{
+  const b = new BlockSha256();
+  b.update(ENTRY_TAG); // exactly one block: processed, nothing buffered
+  b.save(MID_WORDS);
+}
+
+/** Fixed part of a record after the tag: prev 32 + seq 8 + time 8 + kind len 4 + 3 floats 24 + detail len 4. */
+const FIXED = HASH_BYTES + 8 + 8 + 4 + 24 + 4;
+/** Room for SHA-256 padding after a message: 0x80, zeros, 8-byte length. */
+const PAD = 72;
+
+/**
+ * A running chain: feed it records in order and it yields each record's hash. Holds one scratch buffer (the
+ * message) whose first 32 bytes are always the current head, so the digest of one record lands exactly where
+ * the next record's "previous hash" goes. One instance per chain; not re-entrant.
+ */
+export class ChainHasher {
+  private buf: Uint8Array;
+  private view: DataView;
+  private readonly block = new BlockSha256();
+  private readonly h: _SHA256 = sha256.create();
+
+  constructor(initialCapacity = 512) {
+    this.buf = new Uint8Array(Math.max(FIXED + PAD + 64, initialCapacity));
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  /** Copy the current head (the last record's hash, or the start) into `out` at `off`. */
+  headInto(out: Uint8Array, off: number): void {
+    const b = this.buf;
+    for (let i = 0; i < HASH_BYTES; i++) out[off + i] = b[i];
+  }
+
+  /** The current head as lowercase hex. */
+  headHex(): string {
+    return toHex(this.buf, 0, HASH_BYTES);
+  }
+
+  /** True if the current head, in lowercase hex, is `hex`. Compares character codes: no string is built. */
+  headIsHex(hex: string): boolean {
+    if (hex.length !== 2 * HASH_BYTES) return false;
+    const b = this.buf;
+    for (let i = 0; i < HASH_BYTES; i++) {
+      const x = b[i] << 1;
+      if (hex.charCodeAt(2 * i) !== HEX_CODES[x] || hex.charCodeAt(2 * i + 1) !== HEX_CODES[x + 1]) return false;
+    }
+    return true;
+  }
+
+  /** True if the current head equals the 32 bytes of `other` at `off`. */
+  headEquals(other: Uint8Array, off: number): boolean {
+    const b = this.buf;
+    let diff = 0;
+    for (let i = 0; i < HASH_BYTES; i++) diff |= b[i] ^ other[off + i];
+    return diff === 0;
+  }
+
+  /** Chain one record: the head becomes its hash. */
+  push(seq: number, time: number, kind: string, actor: number, subject: number, object: number, detail: string): void {
+    const need = FIXED + 3 * (kind.length + detail.length) + PAD;
+    if (need > this.buf.length) this.grow(need);
+    const view = this.view;
+    view.setUint32(32, Math.floor(seq / 0x1_0000_0000), false);
+    view.setUint32(36, seq >>> 0, false);
+    writeF64(view, 40, time);
+    let p = this.writeStr(48, kind);
+    writeF64(view, p, actor);
+    writeF64(view, p + 8, subject);
+    writeF64(view, p + 16, object);
+    p = this.writeStr(p + 24, detail);
+    if (FAST) this.digestFast(p);
+    else this.digestSlow(p);
+  }
+
+  /** Hash ENTRY_TAG || buf[0, len) into buf[0, 32). */
+  private digestFast(len: number): void {
+    const buf = this.buf;
+    const view = this.view;
+    const end = (len + 9 + 63) & ~63;
+    buf[len] = 0x80;
+    buf.fill(0, len + 1, end - 8);
+    const bits = (64 + len) * 8; // the tag block counts too
+    view.setUint32(end - 8, Math.floor(bits / 0x1_0000_0000), false);
+    view.setUint32(end - 4, bits >>> 0, false);
+    const b = this.block;
+    b.load(MID_WORDS);
+    b.blocks(view, end);
+    b.digestTo(view);
+  }
+
+  private digestSlow(len: number): void {
+    const h = this.h;
+    MIDSTATE._cloneInto(h);
+    h.update(this.buf.subarray(0, len));
+    h.digestInto(this.buf); // writes bytes 0..31: the new head, i.e. the next record's "previous hash"
+  }
+
+  /** u32 length then the string's bytes, at `at`; returns the position after it. */
+  private writeStr(at: number, s: string): number {
+    const buf = this.buf;
+    const start = at + 4;
+    let p = start;
+    const n = s.length;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      buf[p++] = c;
+    }
+    if (i < n) p = writeWtf8(buf, p, s, i);
+    this.view.setUint32(at, p - start, false);
+    return p;
+  }
+
+  private grow(need: number): void {
+    let size = this.buf.length;
+    while (size < need) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, HASH_BYTES));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+}
+
+function writeF64(view: DataView, at: number, x: number): void {
+  if (x !== x) {
+    view.setUint32(at, 0x7ff80000, false);
+    view.setUint32(at + 4, 0, false);
+  } else view.setFloat64(at, x + 0, false); // x + 0 turns -0 into +0
+}
+
+/** UTF-8 of s from index i on (lone surrogates as WTF-8); returns the position after it. */
+function writeWtf8(buf: Uint8Array, p: number, s: string, i: number): number {
+  const n = s.length;
+  for (; i < n; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 0x80) buf[p++] = c;
+    else if (c < 0x800) {
+      buf[p++] = 0xc0 | (c >> 6);
+      buf[p++] = 0x80 | (c & 63);
+    } else {
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
+        const d = s.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d <= 0xdfff) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          i++;
+          buf[p++] = 0xf0 | (c >> 18);
+          buf[p++] = 0x80 | ((c >> 12) & 63);
+          buf[p++] = 0x80 | ((c >> 6) & 63);
+          buf[p++] = 0x80 | (c & 63);
+          continue;
+        }
+      }
+      buf[p++] = 0xe0 | (c >> 12);
+      buf[p++] = 0x80 | ((c >> 6) & 63);
+      buf[p++] = 0x80 | (c & 63);
+    }
+  }
+  return p;
+}
+
+const HEX_CODES = new Uint16Array(512); // the two character codes of each byte's hex
+for (let i = 0; i < 256; i++) {
+  const h = i.toString(16).padStart(2, '0');
+  HEX_CODES[2 * i] = h.charCodeAt(0);
+  HEX_CODES[2 * i + 1] = h.charCodeAt(1);
+}
+const HEX_SCRATCH = new Uint16Array(128);
+
+/** Lowercase hex of `n` bytes of `b` from `off`, as one flat string. */
+export function toHex(b: Uint8Array, off = 0, n = b.length - off): string {
+  const codes = n <= 64 ? HEX_SCRATCH : new Uint16Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    const x = b[off + i] << 1;
+    codes[2 * i] = HEX_CODES[x];
+    codes[2 * i + 1] = HEX_CODES[x + 1];
+  }
+  return String.fromCharCode.apply(null, codes.subarray(0, 2 * n) as unknown as number[]);
+}
+
+/** Bytes of a lowercase hex string the caller has already checked (even length, [0-9a-f] only). */
+export function fromHex(s: string): Uint8Array {
+  const out = new Uint8Array(s.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.substr(2 * i, 2), 16);
+  return out;
+}
+
+/** Known-answer test: the fast path must agree with the public sha256() (1-, 2- and 3-block messages, and padding that spills into a block of its own). */
+function fastPathAgrees(): boolean {
+  try {
+    for (const n of [0, 40, 55, 56, 63, 64, 100, 119, 120, 200]) {
+      const detail = 'x'.repeat(n) + '→';
+      FAST = true;
+      const fast = new ChainHasher();
+      fast.push(1, 2.5, 'boot', 3, 4, 5, detail);
+      FAST = false;
+      const slow = new ChainHasher();
+      slow.push(1, 2.5, 'boot', 3, 4, 5, detail);
+      if (fast.headHex() !== slow.headHex()) return false;
+    }
+    // And the slow path against a one-shot sha256 of the whole message.
+    const probe = new ChainHasher();
+    probe.push(7, -0, 'spawn', 1, 2, 3, 'ab');
+    const msg = new Uint8Array(64 + FIXED + 5 + 2);
+    msg.set(ENTRY_TAG, 0);
+    const v = new DataView(msg.buffer);
+    let p = 64 + 32;
+    v.setUint32(p + 4, 7, false);
+    p += 16; // seq, time = +0
+    v.setUint32(p, 5, false);
+    for (let i = 0; i < 5; i++) msg[p + 4 + i] = 'spawn'.charCodeAt(i);
+    p += 9;
+    v.setFloat64(p, 1, false);
+    v.setFloat64(p + 8, 2, false);
+    v.setFloat64(p + 16, 3, false);
+    v.setUint32(p + 24, 2, false);
+    msg[p + 28] = 0x61;
+    msg[p + 29] = 0x62;
+    return probe.headHex() === toHex(sha256(msg));
+  } catch {
+    return false;
+  }
+}
+
+let FAST = false;
+FAST = fastPathAgrees();
+
+/** Whether the chain uses the block-level fast path (false only if noble's internals changed). For tests. */
+export function chainFastPath(): boolean {
+  return FAST;
+}

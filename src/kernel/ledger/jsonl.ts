@@ -1,0 +1,361 @@
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { LEDGER_KINDS, type LedgerEntry, type LedgerKind } from '../sab/layout';
+import { ChainHasher, checkpointMessage, fromHex, HASH_BYTES, toHex, type Checkpoint } from './chain';
+
+/**
+ * The ledger's export format: JSON lines, UTF-8, every line ending in "\n", nothing else in the file.
+ *
+ *   line 1   {"format":"capplay-ledger","version":1,"entries":N,"checkpointEvery":K,"publicKey":"<64 hex>"}
+ *   entry    {"seq":1,"time":0,"kind":"boot","actor":0,"subject":0,"object":0,"detail":"…","prev":"<64 hex>","hash":"<64 hex>"}
+ *   …        one line per entry, seq 1..N in order; `prev` is the previous entry's `hash` (64 zeros for entry 1)
+ *   ckpt     {"checkpoint":{"size":S,"root":"<64 hex>","sig":"<128 hex>"}}   right after entry S
+ *
+ * There is a checkpoint after every entry whose seq is a multiple of K, and the file always ends with one
+ * covering entry N (signed at export time when N is not a multiple of K). Hex is lowercase. Numbers are
+ * JavaScript's shortest round-trip spelling; a non-finite time, actor, subject or object is written as the
+ * string "NaN", "Infinity" or "-Infinity". Each line has exactly one spelling: keys in this order, no spaces,
+ * strings as JSON.stringify writes them. The verifier rejects any other spelling, so any edit to a line — even
+ * one that keeps the same values — is reported.
+ *
+ * What verification proves: the entries form an unbroken chain, each checkpoint's root is the chain head at its
+ * size, and every checkpoint is signed by the header's public key over (size, root, checkpointEvery). Every
+ * header field is thereby vouched for — format and version must match, `entries` must equal the signed final
+ * size, `checkpointEvery` is in every signature — except `publicKey` itself: someone who rewrites the whole
+ * file can sign it with a key of their own, so pin the expected key (`verifyExport(text, { publicKey })`)
+ * whenever it is known. Likewise a file cut back to an earlier checkpoint, header edited to match, is a valid
+ * shorter ledger: compare `entries.length` with what you expect.
+ */
+export const LEDGER_FORMAT = 'capplay-ledger';
+export const LEDGER_FORMAT_VERSION = 1;
+
+/** Default import limits: refuse bigger input instead of spending memory and time on it. */
+export const MAX_IMPORT_CHARS = 64 * 1024 * 1024;
+export const MAX_IMPORT_LINES = 2_000_000;
+export const MAX_LINE_CHARS = 1024 * 1024;
+/**
+ * Each checkpoint costs an Ed25519 verification (2–3 ms on a slow core). A file signed with its own key could
+ * put one after every entry; this bounds the work (10,000 is 41M entries at the default interval).
+ */
+export const MAX_IMPORT_CHECKPOINTS = 10_000;
+
+const ZERO_HEX = '0'.repeat(2 * HASH_BYTES);
+
+// ── writing ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+function num(x: number): string {
+  return Number.isFinite(x) ? String(x) : `"${String(x)}"`;
+}
+
+function headerLine(entries: number, every: number, publicKeyHex: string): string {
+  return `{"format":"${LEDGER_FORMAT}","version":${LEDGER_FORMAT_VERSION},"entries":${entries},"checkpointEvery":${every},"publicKey":"${publicKeyHex}"}`;
+}
+
+function entryLine(seq: number, time: number, kind: string, actor: number, subject: number, object: number, detail: string, prev: string, hash: string): string {
+  return `{"seq":${seq},"time":${num(time)},"kind":${JSON.stringify(kind)},"actor":${num(actor)},"subject":${num(subject)},"object":${num(object)},"detail":${JSON.stringify(detail)},"prev":"${prev}","hash":"${hash}"}`;
+}
+
+function checkpointLine(size: number, root: string, sig: string): string {
+  return `{"checkpoint":{"size":${size},"root":"${root}","sig":"${sig}"}}`;
+}
+
+/** The text of an export. `seal` is the checkpoint over the head when the stored ones stop short of it. */
+export function exportLines(
+  records: readonly LedgerEntry[],
+  hashes: Uint8Array,
+  checkpoints: readonly Checkpoint[],
+  publicKey: Uint8Array,
+  every: number,
+  seal: Checkpoint | null,
+): string {
+  const n = records.length;
+  const chunks: string[] = [headerLine(n, every, toHex(publicKey)) + '\n'];
+  let lines: string[] = [];
+  let prev = ZERO_HEX;
+  let ci = 0;
+  for (let i = 0; i < n; i++) {
+    const e = records[i];
+    const hash = toHex(hashes, i * HASH_BYTES, HASH_BYTES);
+    lines.push(entryLine(e.seq, e.time, e.kind, e.actor, e.subject, e.object, e.detail, prev, hash));
+    prev = hash;
+    while (ci < checkpoints.length && checkpoints[ci].size === i + 1) {
+      const c = checkpoints[ci++];
+      lines.push(checkpointLine(c.size, toHex(c.root), toHex(c.sig)));
+    }
+    if (lines.length >= 4096) {
+      chunks.push(lines.join('\n') + '\n');
+      lines = [];
+    }
+  }
+  const lastSize = checkpoints.length ? checkpoints[checkpoints.length - 1].size : 0;
+  if (seal && seal.size === n && lastSize !== n) lines.push(checkpointLine(seal.size, toHex(seal.root), toHex(seal.sig)));
+  if (lines.length) chunks.push(lines.join('\n') + '\n');
+  return chunks.join('');
+}
+
+// ── verifying ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+export interface VerifyExportOptions {
+  /** The public key the ledger is expected to be signed with (32 bytes or 64 hex). Strongly recommended. */
+  publicKey?: Uint8Array | string;
+  /** Refuse text longer than this many characters. Default MAX_IMPORT_CHARS (64 Mi). */
+  maxChars?: number;
+  /** Refuse text with more lines than this. Default MAX_IMPORT_LINES (2,000,000). */
+  maxLines?: number;
+  /** Refuse any line longer than this many characters. Default MAX_LINE_CHARS (1 Mi). */
+  maxLineChars?: number;
+  /** Refuse files with more checkpoints than this. Default MAX_IMPORT_CHECKPOINTS (10,000). */
+  maxCheckpoints?: number;
+}
+
+/** Where verification stopped, and why, in one sentence. */
+export interface ExportBad {
+  /** 1-based line number (0 when the problem is the text as a whole). */
+  line: number;
+  /** The entry concerned: for an entry line, the seq that line should carry. */
+  seq?: number;
+  /** 1-based index of the checkpoint concerned, for a checkpoint that fails. */
+  checkpoint?: number;
+  /** For a failing checkpoint: the entries it covers that no earlier good checkpoint vouches for. */
+  range?: [number, number];
+  reason: string;
+}
+
+export type VerifyExportResult =
+  | { ok: true; entries: LedgerEntry[]; checkpoints: Checkpoint[]; publicKey: Uint8Array; checkpointEvery: number; head: Uint8Array }
+  | { ok: false; firstBad: ExportBad };
+
+const HEX64 = /^[0-9a-f]{64}$/;
+const HEX128 = /^[0-9a-f]{128}$/;
+const KNOWN_KINDS: ReadonlySet<string> = new Set(LEDGER_KINDS);
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type Obj = { [k: string]: Json };
+
+function fail(line: number, reason: string, extra: Omit<ExportBad, 'line' | 'reason'> = {}): VerifyExportResult {
+  return { ok: false, firstBad: { line, ...extra, reason } };
+}
+
+function isObj(v: Json | undefined): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function describe(v: Json | undefined): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return v.length > 40 ? `a ${v.length}-character string` : `the string ${JSON.stringify(v)}`;
+  if (typeof v === 'object') return 'an object';
+  return `${typeof v} ${String(v)}`;
+}
+
+/** A number field: a JSON number, or one of the three strings for non-finite values. */
+function readNum(v: Json | undefined): number | undefined {
+  if (typeof v === 'number') return v;
+  if (v === 'NaN') return NaN;
+  if (v === 'Infinity') return Infinity;
+  if (v === '-Infinity') return -Infinity;
+  return undefined;
+}
+
+function numProblem(name: string, value: number | undefined, raw: Json | undefined): string | null {
+  if (value !== undefined) return null;
+  return raw === undefined ? `the "${name}" field is missing` : `"${name}" should be a number, found ${describe(raw)}`;
+}
+
+function isCount(v: Json | undefined, min: number): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= min;
+}
+
+function parseLine(line: string): Json | undefined {
+  try {
+    return JSON.parse(line) as Json;
+  } catch {
+    return undefined;
+  }
+}
+
+function positiveLimit(v: number | undefined, dflt: number): number {
+  return typeof v === 'number' && v > 0 ? v : dflt;
+}
+
+function pinnedKeyHex(k: Uint8Array | string | undefined): string | null | undefined {
+  if (k === undefined) return undefined;
+  if (typeof k === 'string') return HEX64.test(k.toLowerCase()) ? k.toLowerCase() : null;
+  return k instanceof Uint8Array && k.length === 32 ? toHex(k) : null;
+}
+
+/**
+ * Check an exported ledger. The text is untrusted: this never throws, and on failure names the first thing
+ * wrong — the line, the entry (seq) or checkpoint, and what is wrong with it — in one sentence.
+ */
+export function verifyExport(text: string, options: VerifyExportOptions = {}): VerifyExportResult {
+  try {
+    return verifyText(text, options ?? {});
+  } catch (err) {
+    let why = 'unknown error';
+    try {
+      why = err instanceof Error ? err.message : String(err);
+    } catch {
+      /* keep the generic text */
+    }
+    return fail(0, `the verifier failed unexpectedly (${why}); the file was not verified`);
+  }
+}
+
+function verifyText(text: unknown, options: VerifyExportOptions): VerifyExportResult {
+  if (typeof text !== 'string') return fail(0, `expected the export as text, got ${text === null ? 'null' : typeof text}`);
+  const maxChars = positiveLimit(options.maxChars, MAX_IMPORT_CHARS);
+  const maxLines = positiveLimit(options.maxLines, MAX_IMPORT_LINES);
+  const maxLineChars = positiveLimit(options.maxLineChars, MAX_LINE_CHARS);
+  const maxCheckpoints = positiveLimit(options.maxCheckpoints, MAX_IMPORT_CHECKPOINTS);
+  const pinned = pinnedKeyHex(options.publicKey);
+  if (pinned === null) return fail(0, 'the expected public key given to the verifier is not 32 bytes (64 hex digits)');
+  if (text.length === 0) return fail(1, 'the file is empty: there is no header line');
+  if (text.length > maxChars) return fail(0, `the file is ${text.length} characters long, over the ${maxChars}-character limit; it was not verified`);
+  if (text.charCodeAt(0) === 0xfeff) return fail(1, 'the file starts with a byte-order mark (U+FEFF), which an export never has (was it re-saved by an editor?)');
+
+  // Header.
+  let end = text.indexOf('\n');
+  if (end === -1) end = text.length;
+  let lineNo = 1;
+  if (end > maxLineChars) return fail(1, `line 1 (the header) is ${end} characters long, over the ${maxLineChars}-character line limit`);
+  const headerText = text.slice(0, end);
+  let pos = end + 1;
+  if (headerText.endsWith('\r')) return fail(1, 'line 1 ends in a carriage return — CRLF line endings (was the file converted after export?) or an edit; exports end lines with \\n only');
+  const header = parseLine(headerText);
+  if (header === undefined) return fail(1, 'line 1 (the header) is not valid JSON — this is not a capplay ledger export, or its header was damaged');
+  if (!isObj(header)) return fail(1, `line 1 (the header) should be a JSON object, found ${describe(header)}`);
+  if (header.format !== LEDGER_FORMAT) {
+    return fail(1, header.format === undefined ? `line 1 has no "format" field: the header line is missing or this is not a capplay ledger export` : `line 1: format is ${describe(header.format)}, not "${LEDGER_FORMAT}"`);
+  }
+  if (header.version !== LEDGER_FORMAT_VERSION) return fail(1, `line 1: unsupported version ${describe(header.version)} — this verifier reads version ${LEDGER_FORMAT_VERSION} only`);
+  const declared = header.entries;
+  const every = header.checkpointEvery;
+  const keyHex = header.publicKey;
+  if (!isCount(declared, 0)) return fail(1, `line 1: "entries" should be a whole number >= 0, found ${describe(declared)}`);
+  if (!isCount(every, 1)) return fail(1, `line 1: "checkpointEvery" should be a whole number >= 1, found ${describe(every)}`);
+  if (typeof keyHex !== 'string' || !HEX64.test(keyHex)) return fail(1, `line 1: "publicKey" should be 64 lowercase hex digits, found ${describe(keyHex)}`);
+  if (headerLine(declared, every, keyHex) !== headerText) return fail(1, 'line 1: the header is not in canonical form (extra, missing or reordered fields, or a different spelling) — it was edited');
+  const publicKey = fromHex(keyHex);
+  if (pinned !== undefined && pinned !== keyHex) return fail(1, `line 1: the file is signed by public key ${keyHex}, not the expected ${pinned}`);
+  if (!ed25519.utils.isValidPublicKey(publicKey, false)) return fail(1, 'line 1: "publicKey" is not a valid Ed25519 public key');
+
+  const hasher = new ChainHasher();
+  const entries: LedgerEntry[] = [];
+  const checkpoints: Checkpoint[] = [];
+  let count = 0; // entries read
+  let headHex = ZERO_HEX;
+  let headLine = 1;
+  let pendingCheckpoint = 0; // an entry whose seq is a multiple of `every` still waiting for its checkpoint
+  let lastCheckpointSize = 0;
+
+  while (pos < text.length) {
+    end = text.indexOf('\n', pos);
+    const cutOff = end === -1;
+    if (cutOff) end = text.length;
+    lineNo++;
+    const next = count + 1;
+    if (lineNo > maxLines) return fail(lineNo, `the file has more than ${maxLines} lines, over the line limit; it was not verified past line ${maxLines}`);
+    if (end - pos > maxLineChars) return fail(lineNo, `line ${lineNo} is ${end - pos} characters long, over the ${maxLineChars}-character line limit`, { seq: next });
+    const line = text.slice(pos, end);
+    pos = end + 1;
+
+    if (line.endsWith('\r')) return fail(lineNo, `line ${lineNo} ends in a carriage return — CRLF line endings (was the file converted after export?) or an edit; exports end lines with \\n only`, { seq: next });
+    if (line.length === 0) return fail(lineNo, `line ${lineNo} is empty (entry ${next} or a checkpoint was expected)`, { seq: next });
+    const v = parseLine(line);
+    if (v === undefined) {
+      if (cutOff) return fail(lineNo, `line ${lineNo} is cut off: the file ends in the middle of a line — truncated after entry ${count} (the header declares ${declared})`, { seq: next });
+      return fail(lineNo, `line ${lineNo} is not valid JSON (entry ${next} or a checkpoint was expected there) — the line was damaged or edited`, { seq: next });
+    }
+    if (!isObj(v)) return fail(lineNo, `line ${lineNo} should be a JSON object, found ${describe(v)}`, { seq: next });
+
+    // ── a checkpoint line ──
+    if ('checkpoint' in v) {
+      const c = v.checkpoint;
+      const index = checkpoints.length + 1;
+      if (index > maxCheckpoints) return fail(lineNo, `the file has more than ${maxCheckpoints} checkpoints, over the limit (each costs a signature check); it was not verified past line ${lineNo - 1}`, { checkpoint: index });
+      if (!isObj(c)) return fail(lineNo, `line ${lineNo}: "checkpoint" should be an object, found ${describe(c)}`, { checkpoint: index });
+      const { size, root, sig } = c;
+      if (!isCount(size, 1)) return fail(lineNo, `checkpoint ${index} (line ${lineNo}): "size" should be a whole number >= 1, found ${describe(size)}`, { checkpoint: index });
+      if (typeof root !== 'string' || !HEX64.test(root)) return fail(lineNo, `checkpoint ${index} (line ${lineNo}): "root" should be 64 lowercase hex digits, found ${describe(root)}`, { checkpoint: index });
+      if (typeof sig !== 'string' || !HEX128.test(sig)) return fail(lineNo, `checkpoint ${index} (line ${lineNo}): "sig" should be 128 lowercase hex digits, found ${describe(sig)}`, { checkpoint: index });
+      if (checkpointLine(size, root, sig) !== line) return fail(lineNo, `checkpoint ${index} (line ${lineNo}) is not in canonical form (extra, missing or reordered fields, or a different spelling) — it was edited`, { checkpoint: index });
+      if (size > count) {
+        return fail(lineNo, `checkpoint ${index} (line ${lineNo}) claims ${size} entries but only ${count} precede it — entries ${count + 1}..${size} are missing (deleted, or the file was truncated)`, { checkpoint: index, seq: count + 1 });
+      }
+      if (size === lastCheckpointSize) return fail(lineNo, `checkpoint ${index} (line ${lineNo}) repeats the checkpoint for size ${size}`, { checkpoint: index });
+      if (size < count) return fail(lineNo, `checkpoint ${index} (line ${lineNo}) is for size ${size} but follows entry ${count} — checkpoints were moved or entries inserted`, { checkpoint: index, seq: size });
+      const from = lastCheckpointSize + 1;
+      const covers = `checkpoint ${index} (line ${lineNo}), which covers entries 1..${size}`;
+      const since = from === 1 ? `entries 1..${size} cannot be trusted` : `entries up to ${from - 1} are vouched for by the checkpoint before it, so the change lies in entries ${from}..${size}`;
+      if (root !== headHex) {
+        return fail(lineNo, `${covers}: its root is not the hash of entry ${size} — entries were rewritten (and their hashes recomputed) after they were signed; ${since}`, { checkpoint: index, range: [from, size] });
+      }
+      const rootBytes = fromHex(root);
+      if (!ed25519.verify(fromHex(sig), checkpointMessage(size, rootBytes, every), publicKey, { zip215: false })) {
+        return fail(lineNo, `${covers}: its signature does not verify under the header's public key — the checkpoint was forged or entries were rewritten after they were signed; ${since}`, { checkpoint: index, range: [from, size] });
+      }
+      checkpoints.push({ size, root: rootBytes, sig: fromHex(sig) });
+      lastCheckpointSize = size;
+      pendingCheckpoint = 0;
+      continue;
+    }
+
+    // ── an entry line ──
+    if (pendingCheckpoint) {
+      return fail(lineNo, `the checkpoint after entry ${pendingCheckpoint} is missing (one is due every ${every} entries): line ${lineNo} holds an entry instead`, { seq: pendingCheckpoint });
+    }
+    const at = `entry ${next} (line ${lineNo})`;
+    const where = { seq: next };
+    const { seq, kind, detail, prev, hash } = v;
+    if (seq === undefined) return fail(lineNo, `${at}: the "seq" field is missing`, where);
+    if (!isCount(seq, 1)) return fail(lineNo, `${at}: "seq" should be a whole number >= 1, found ${describe(seq)}`, where);
+    if (seq !== next) {
+      const why = seq > next ? `entries ${next}..${seq - 1} are missing` : 'entries are out of order or duplicated';
+      return fail(lineNo, `line ${lineNo} holds seq ${seq} where entry ${next} was expected — ${why}`, where);
+    }
+    if (next > declared) return fail(lineNo, `${at}: the header declares only ${declared} entries`, where);
+    const time = readNum(v.time);
+    const actor = readNum(v.actor);
+    const subject = readNum(v.subject);
+    const object = readNum(v.object);
+    const badNum =
+      numProblem('time', time, v.time) ?? numProblem('actor', actor, v.actor) ?? numProblem('subject', subject, v.subject) ?? numProblem('object', object, v.object);
+    if (badNum) return fail(lineNo, `${at}: ${badNum}`, where);
+    if (typeof kind !== 'string') return fail(lineNo, kind === undefined ? `${at}: the "kind" field is missing` : `${at}: "kind" should be a string, found ${describe(kind)}`, where);
+    if (typeof detail !== 'string') return fail(lineNo, detail === undefined ? `${at}: the "detail" field is missing` : `${at}: "detail" should be a string, found ${describe(detail)}`, where);
+    // Cheap shape checks here; the full hex check runs only on the failure paths below (a hex string that
+    // matches the recomputed chain is necessarily well formed).
+    if (typeof prev !== 'string' || prev.length !== 64) return fail(lineNo, prev === undefined ? `${at}: the "prev" field is missing` : `${at}: "prev" should be 64 lowercase hex digits, found ${describe(prev)}`, where);
+    if (typeof hash !== 'string' || hash.length !== 64) return fail(lineNo, hash === undefined ? `${at}: the "hash" field is missing` : `${at}: "hash" should be 64 lowercase hex digits, found ${describe(hash)}`, where);
+    if (entryLine(seq, time!, kind, actor!, subject!, object!, detail, prev, hash) !== line) {
+      return fail(lineNo, `${at} is not in canonical form (extra, missing or reordered fields, or a different spelling of a value) — it was edited`, where);
+    }
+    if (prev !== headHex) {
+      if (!HEX64.test(prev)) return fail(lineNo, `${at}: "prev" should be 64 lowercase hex digits, found ${describe(prev)}`, where);
+      const before = next === 1 ? 'the chain start (64 zeros)' : `the hash of entry ${next - 1} (line ${headLine})`;
+      return fail(lineNo, `${at}: chain break — its "prev" is not ${before}; entries were removed, inserted or reordered, or a hash was edited`, where);
+    }
+    hasher.push(seq, time!, kind, actor!, subject!, object!, detail);
+    if (!hasher.headIsHex(hash)) {
+      if (!HEX64.test(hash)) return fail(lineNo, `${at}: "hash" should be 64 lowercase hex digits, found ${describe(hash)}`, where);
+      return fail(lineNo, `${at}: contents do not match its hash — altered after it was written`, where);
+    }
+    if (!KNOWN_KINDS.has(kind)) return fail(lineNo, `${at}: kind ${JSON.stringify(kind)} is not one this verifier knows (a newer kernel's export?)`, where);
+    entries.push(Object.freeze({ seq, time: time!, kind: kind as LedgerKind, actor: actor!, subject: subject!, object: object!, detail }));
+    count = next;
+    headHex = hash;
+    headLine = lineNo;
+    if (count % every === 0) pendingCheckpoint = count;
+  }
+
+  const endLine = lineNo;
+  if (count < declared) return fail(endLine, `the file is truncated: the header declares ${declared} entries but it ends after entry ${count} (line ${endLine})`, { seq: count + 1 });
+  if (pendingCheckpoint) return fail(endLine, `the checkpoint after entry ${pendingCheckpoint} is missing (one is due every ${every} entries): the file ends at line ${endLine}`, { seq: pendingCheckpoint });
+  if (count > 0 && lastCheckpointSize !== count) {
+    return fail(endLine, `entries ${lastCheckpointSize + 1}..${count} are not covered by any signed checkpoint — an export always ends with one, so the final checkpoint line was removed`, { seq: lastCheckpointSize + 1 });
+  }
+  const head = new Uint8Array(HASH_BYTES);
+  hasher.headInto(head, 0);
+  return { ok: true, entries, checkpoints, publicKey, checkpointEvery: every, head };
+}

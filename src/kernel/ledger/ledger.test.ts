@@ -1,0 +1,610 @@
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { LEDGER_KINDS, type LedgerEntry, type LedgerKind } from '../sab/layout';
+import { chainFastPath, checkpointMessage, ENTRY_TAG } from './chain';
+import {
+  DEFAULT_CHECKPOINT_EVERY,
+  DEFAULT_SIGNING_KEY,
+  GENESIS,
+  Ledger,
+  ledgerKeyFromSeed,
+  MAX_IMPORT_CHARS,
+  toHex,
+  verifyExport,
+  type Checkpoint,
+  type VerifyExportResult,
+} from './ledger';
+
+// ── helpers ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+const KINDS = LEDGER_KINDS as readonly LedgerKind[];
+const enc = new TextEncoder();
+const dec = new TextDecoder(); // non-fatal: invalid UTF-8 becomes U+FFFD, as a file reader would do
+
+function detailFor(i: number): string {
+  const base = `denied: call chat.send on endpoint #${(i * 7919) % 10007} for pid ${i % 97}: cap slot ${i % 64} → object ${i * 31}`;
+  return i % 5 === 0 ? `${base} (rights RW, decay ×${(i % 9) + 1})` : base;
+}
+
+function filled(n: number, options: ConstructorParameters<typeof Ledger>[0] = {}): Ledger {
+  const l = new Ledger(options);
+  for (let i = 0; i < n; i++) l.append(i * 1.5, KINDS[i % KINDS.length], i % 9, (i * 7) % 13, detailFor(i), i % 4);
+  return l;
+}
+
+/** An independent statement of the record encoding (chain.ts), built the slow obvious way. */
+function encodeRecord(prev: Uint8Array, e: Omit<LedgerEntry, 'kind'> & { kind: string }): Uint8Array {
+  const parts: number[] = [...ENTRY_TAG, ...prev];
+  const u32 = (x: number) => parts.push((x >>> 24) & 255, (x >>> 16) & 255, (x >>> 8) & 255, x & 255);
+  const f64 = (x: number) => {
+    const b = new DataView(new ArrayBuffer(8));
+    if (Number.isNaN(x)) b.setUint32(0, 0x7ff80000);
+    else b.setFloat64(0, x === 0 ? 0 : x);
+    parts.push(...new Uint8Array(b.buffer));
+  };
+  const str = (s: string) => {
+    const b = enc.encode(s); // well-formed strings only here
+    u32(b.length);
+    parts.push(...b);
+  };
+  u32(Math.floor(e.seq / 2 ** 32));
+  u32(e.seq >>> 0);
+  f64(e.time);
+  str(e.kind);
+  f64(e.actor);
+  f64(e.subject);
+  f64(e.object);
+  str(e.detail);
+  return new Uint8Array(parts);
+}
+
+const hashOf = (prev: Uint8Array, e: Omit<LedgerEntry, 'kind'> & { kind: string }) => sha256(encodeRecord(prev, e));
+
+function bad(r: VerifyExportResult) {
+  if (r.ok) throw new Error('expected verification to fail');
+  return r.firstBad;
+}
+
+const lines = (text: string) => text.split('\n').slice(0, -1); // every line ends in \n
+const join = (ls: string[]) => ls.map((l) => l + '\n').join('');
+/** 1-based line number of entry `seq` in an export. */
+const lineOfEntry = (text: string, seq: number) => lines(text).findIndex((l) => l.startsWith(`{"seq":${seq},`)) + 1;
+
+/** An attacker's rewrite: recompute `hash`/`prev` of every entry line from `from` on, with the honest algorithm. */
+function rechain(ls: string[]): string[] {
+  let prev = new Uint8Array(32);
+  return ls.map((line, i) => {
+    if (i === 0) return line;
+    const o = JSON.parse(line);
+    if (o.checkpoint) return line;
+    o.prev = toHex(prev);
+    const h = hashOf(prev, o);
+    o.hash = toHex(h);
+    prev = h;
+    return JSON.stringify(o);
+  });
+}
+
+// ── the chain ────────────────────────────────────────────────────────────────────────────────────────────────
+
+describe('hash chain', () => {
+  it('keeps the existing API: frozen entries, seq from 1, page, last, length', () => {
+    const l = new Ledger();
+    const e = l.append(5, 'spawn', 1, 2, 'spawned x', 3);
+    expect(e).toEqual({ seq: 1, time: 5, kind: 'spawn', actor: 1, subject: 2, object: 3, detail: 'spawned x' });
+    expect(Object.isFrozen(e)).toBe(true);
+    expect(Object.keys(e)).toEqual(['seq', 'time', 'kind', 'actor', 'subject', 'object', 'detail']);
+    l.append(6, 'exit', 1, 2, 'bye');
+    expect(l.length).toBe(2);
+    expect(l.page(1, 10)).toEqual([e, { seq: 2, time: 6, kind: 'exit', actor: 1, subject: 2, object: 0, detail: 'bye' }]);
+    expect(l.page(2, 1)[0].seq).toBe(2);
+    expect(l.last(1)[0].seq).toBe(2);
+    expect(l.page(0, 0)).toEqual([]);
+    // No modify or delete API.
+    const api = Object.getOwnPropertyNames(Ledger.prototype).filter((n) => n !== 'constructor');
+    expect(api.filter((n) => /set(?!SigningKey)|delete|remove|modify|update|truncate|clear|splice|pop/i.test(n))).toEqual([]);
+  });
+
+  it('uses the block-level fast path (its self-test against the public sha256 passed)', () => {
+    expect(chainFastPath()).toBe(true);
+  });
+
+  it('hashes SHA-256(tag || prev || encoding) from a genesis of 32 zero bytes — known answer', () => {
+    const l = new Ledger();
+    expect(l.headHash()).toEqual(GENESIS);
+    expect(toHex(GENESIS)).toBe('0'.repeat(64));
+    const a = l.append(0, 'boot', 0, 0, 'kernel up');
+    const b = l.append(2.5, 'grant', 3, 4, 'granted chat → alice (π ∈ ☃, 😀)', 9);
+    const h1 = hashOf(GENESIS, a);
+    const h2 = hashOf(h1, b);
+    expect(l.hashAt(1)).toEqual(h1);
+    expect(l.hashAt(2)).toEqual(h2);
+    expect(l.headHash()).toEqual(h2);
+    expect(l.hashAt(0)).toBeUndefined();
+    expect(l.hashAt(3)).toBeUndefined();
+    expect(l.hashAt(1.5)).toBeUndefined();
+    // The tag is one 64-byte block starting with the version text.
+    expect(ENTRY_TAG.length).toBe(64);
+    expect(String.fromCharCode(...ENTRY_TAG.subarray(0, 23))).toBe('capplay-ledger/v1 entry');
+  });
+
+  it('every field moves the hash, and field boundaries cannot be shifted', () => {
+    const h = (time: number, kind: string, actor: number, subject: number, detail: string, object: number) => {
+      const l = new Ledger();
+      l.append(time, kind as LedgerKind, actor, subject, detail, object);
+      return toHex(l.headHash());
+    };
+    const ref = h(1, 'grant', 2, 3, 'abc', 4);
+    const variants = [h(2, 'grant', 2, 3, 'abc', 4), h(1, 'deny', 2, 3, 'abc', 4), h(1, 'grant', 5, 3, 'abc', 4), h(1, 'grant', 2, 5, 'abc', 4), h(1, 'grant', 2, 3, 'abd', 4), h(1, 'grant', 2, 3, 'abc', 5)];
+    expect(new Set([ref, ...variants]).size).toBe(7);
+    // kind "mapx" + detail "" vs kind "map" + detail "x": the length prefixes keep them apart.
+    expect(h(0, 'mapx', 0, 0, '', 0)).not.toBe(h(0, 'map', 0, 0, 'x', 0));
+    // A lone surrogate is not U+FFFD (WTF-8, not replacement), and -0 is +0.
+    expect(h(0, 'map', 0, 0, '\ud800', 0)).not.toBe(h(0, 'map', 0, 0, '\ufffd', 0));
+    expect(h(-0, 'map', 0, 0, '', 0)).toBe(h(0, 'map', 0, 0, '', 0));
+    // Same records, same key: same chain.
+    expect(toHex(filled(50).headHash())).toBe(toHex(filled(50).headHash()));
+  });
+
+  it('stores hashes compactly and keeps them across growth', () => {
+    const l = filled(1000);
+    let prev: Uint8Array = GENESIS;
+    for (const e of l.page(1, 1000)) {
+      const h = hashOf(prev, e);
+      expect(l.hashAt(e.seq)).toEqual(h);
+      prev = h;
+    }
+  });
+});
+
+// ── checkpoints ──────────────────────────────────────────────────────────────────────────────────────────────
+
+describe('checkpoints', () => {
+  it('signs (size, head) every N entries with the injected key', () => {
+    const key = ledgerKeyFromSeed(42);
+    const l = filled(25, { signingKey: key, checkpointEvery: 10 });
+    expect(l.publicKey).toEqual(ed25519.getPublicKey(key));
+    const cps = l.checkpoints();
+    expect(cps.map((c) => c.size)).toEqual([10, 20]);
+    for (const c of cps) {
+      expect(c.root).toEqual(l.hashAt(c.size));
+      expect(ed25519.verify(c.sig, checkpointMessage(c.size, c.root, 10), l.publicKey, { zip215: false })).toBe(true);
+    }
+    // Domain separation: the message starts with its own tag, then u64 size, then the root.
+    const msg = checkpointMessage(10, cps[0].root, 10);
+    expect(String.fromCharCode(...msg.subarray(0, 28))).toBe('capplay-ledger/v1 checkpoint');
+    expect(msg.length).toBe(29 + 8 + 32 + 4);
+    // Copies: editing what was returned changes nothing.
+    cps[0].root[0] ^= 1;
+    expect(l.checkpoints()[0].root).toEqual(l.hashAt(10));
+  });
+
+  it('new Ledger() works with a deterministic default key; the key can be set only before the first append', () => {
+    const l = new Ledger();
+    expect(l.checkpointEvery).toBe(DEFAULT_CHECKPOINT_EVERY);
+    expect(l.publicKey).toEqual(ed25519.getPublicKey(DEFAULT_SIGNING_KEY));
+    l.setSigningKey(ledgerKeyFromSeed(7));
+    expect(l.publicKey).toEqual(ed25519.getPublicKey(ledgerKeyFromSeed(7)));
+    l.append(0, 'boot', 0, 0, 'up');
+    expect(() => l.setSigningKey(ledgerKeyFromSeed(8))).toThrow(/before the first append/);
+    expect(() => new Ledger({ signingKey: new Uint8Array(31) })).toThrow(/32 bytes/);
+    expect(() => new Ledger({ checkpointEvery: 0 })).toThrow(RangeError);
+    expect(() => new Ledger({ checkpointEvery: 2.5 })).toThrow(RangeError);
+    expect(ledgerKeyFromSeed(1)).not.toEqual(ledgerKeyFromSeed(2));
+    expect(ledgerKeyFromSeed(1)).toEqual(ledgerKeyFromSeed(1));
+    expect(ledgerKeyFromSeed('1')).not.toEqual(ledgerKeyFromSeed(1));
+    expect(ledgerKeyFromSeed(1)).toHaveLength(32);
+  });
+
+  it('signHead covers the tail without storing anything, and is deterministic', () => {
+    const l = filled(13, { checkpointEvery: 5 });
+    const s = l.signHead()!;
+    expect(s.size).toBe(13);
+    expect(s.root).toEqual(l.headHash());
+    expect(l.signHead()).toEqual(s);
+    expect(l.checkpoints().map((c) => c.size)).toEqual([5, 10]);
+    expect(new Ledger().signHead()).toBeNull();
+  });
+});
+
+// ── verify() ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+type Guts = { records: LedgerEntry[]; hashes: Uint8Array; cps: Checkpoint[] };
+const guts = (l: Ledger) => l as unknown as Guts;
+
+describe('verify() on the in-memory ledger', () => {
+  it('passes on an honest ledger', () => {
+    expect(filled(0).verify()).toEqual({ ok: true, entries: 0, checkpoints: 0 });
+    expect(filled(95, { checkpointEvery: 10 }).verify()).toEqual({ ok: true, entries: 95, checkpoints: 9 });
+  });
+
+  it('names the exact entry whose record was altered', () => {
+    for (const k of [1, 2, 37, 60]) {
+      const l = filled(60, { checkpointEvery: 10 });
+      const g = guts(l);
+      g.records[k - 1] = Object.freeze({ ...g.records[k - 1], detail: g.records[k - 1].detail + '!' });
+      const v = l.verify();
+      expect(v.ok).toBe(false);
+      expect(v.firstBad).toEqual({ seq: k, reason: `entry ${k}: contents do not match its hash — altered after it was written` });
+      expect(v.entries).toBe(k - 1);
+    }
+  });
+
+  it('names the exact entry whose stored hash was altered, and catches reordered records', () => {
+    const l = filled(30);
+    guts(l).hashes[(17 - 1) * 32 + 5] ^= 0x40;
+    expect(l.verify().firstBad?.seq).toBe(17);
+    const m = filled(30);
+    const r = guts(m).records;
+    [r[3], r[4]] = [r[4], r[3]];
+    expect(m.verify().firstBad).toMatchObject({ seq: 4, reason: expect.stringMatching(/reordered/) });
+  });
+
+  it('catches a bad checkpoint signature, a bad root and a missing checkpoint', () => {
+    const a = filled(35, { checkpointEvery: 10 });
+    guts(a).cps[1].sig[3] ^= 1;
+    expect(a.verify().firstBad).toEqual({ seq: 20, reason: expect.stringMatching(/^checkpoint 2 \(entries 1\.\.20; new since the previous checkpoint: 11\.\.20\): its signature does not verify/) });
+    const b = filled(35, { checkpointEvery: 10 });
+    guts(b).cps[2].root[0] ^= 1;
+    expect(b.verify().firstBad).toMatchObject({ seq: 30, reason: expect.stringMatching(/checkpoint 3 .*root is not the chain head/) });
+    const c = filled(35, { checkpointEvery: 10 });
+    guts(c).cps.splice(1, 1);
+    expect(c.verify().firstBad).toEqual({ seq: 20, reason: 'the checkpoint after entry 20 is missing' });
+  });
+});
+
+// ── export ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+describe('exportJsonl', () => {
+  it('writes a header, one line per entry and checkpoints after the entries they cover, ending with a signed head', () => {
+    const l = filled(23, { checkpointEvery: 10 });
+    const text = l.exportJsonl();
+    expect(text.endsWith('\n')).toBe(true);
+    const ls = lines(text);
+    expect(JSON.parse(ls[0])).toEqual({ format: 'capplay-ledger', version: 1, entries: 23, checkpointEvery: 10, publicKey: toHex(l.publicKey) });
+    expect(ls).toHaveLength(1 + 23 + 3);
+    const first = JSON.parse(ls[1]);
+    expect(first).toEqual({ ...l.page(1, 1)[0], prev: '0'.repeat(64), hash: toHex(l.hashAt(1)!) });
+    expect(Object.keys(first)).toEqual(['seq', 'time', 'kind', 'actor', 'subject', 'object', 'detail', 'prev', 'hash']);
+    expect(JSON.parse(ls[2]).prev).toBe(first.hash);
+    const cpLines = ls.map((x, i) => [i, JSON.parse(x)] as const).filter(([, o]) => o.checkpoint);
+    expect(cpLines.map(([i, o]) => [i, o.checkpoint.size])).toEqual([
+      [11, 10],
+      [22, 20],
+      [26, 23],
+    ]);
+    const seal = l.signHead()!;
+    expect(JSON.parse(ls[26])).toEqual({ checkpoint: { size: 23, root: toHex(seal.root), sig: toHex(seal.sig) } });
+  });
+
+  it('is a pure function of the ledger: same ledger, same bytes; same records and key, same bytes', () => {
+    const l = filled(57, { checkpointEvery: 8, signingKey: ledgerKeyFromSeed(3) });
+    const text = l.exportJsonl();
+    expect(l.exportJsonl()).toBe(text);
+    expect(filled(57, { checkpointEvery: 8, signingKey: ledgerKeyFromSeed(3) }).exportJsonl()).toBe(text);
+    const other = filled(57, { checkpointEvery: 8, signingKey: ledgerKeyFromSeed(4) }).exportJsonl();
+    expect(other).not.toBe(text);
+    // Only the key and signatures differ: the chain is the same.
+    expect(lines(other).filter((x) => x.startsWith('{"seq"'))).toEqual(lines(text).filter((x) => x.startsWith('{"seq"')));
+  });
+
+  it('exports an empty ledger as a header alone, which verifies', () => {
+    const text = new Ledger().exportJsonl();
+    expect(lines(text)).toHaveLength(1);
+    const r = verifyExport(text);
+    expect(r.ok && r.entries).toEqual([]);
+  });
+});
+
+// ── verifyExport ─────────────────────────────────────────────────────────────────────────────────────────────
+
+describe('verifyExport: round trip', () => {
+  it('gives back exactly the entries, checkpoints, key and head', () => {
+    const l = filled(47, { checkpointEvery: 10, signingKey: ledgerKeyFromSeed(9) });
+    const r = verifyExport(l.exportJsonl(), { publicKey: l.publicKey });
+    if (!r.ok) throw new Error(r.firstBad.reason);
+    expect(r.entries).toEqual(l.page(1, 1e6));
+    expect(r.checkpoints).toEqual([...l.checkpoints(), l.signHead()]);
+    expect(r.publicKey).toEqual(l.publicKey);
+    expect(r.head).toEqual(l.headHash());
+    expect(r.checkpointEvery).toBe(10);
+    expect(verifyExport(l.exportJsonl(), { publicKey: toHex(l.publicKey) }).ok).toBe(true);
+  });
+
+  it('round-trips awkward values: unicode, escapes, a lone surrogate, -0, non-finite numbers', () => {
+    const l = new Ledger({ checkpointEvery: 2 });
+    l.append(-0, 'verdict', -1, 2 ** 40, 'quote " backslash \\ newline \n tab \t nul \u0000 sep \u2028 emoji 😀', -0);
+    l.append(NaN, 'map', Infinity, -Infinity, 'lone \ud800 surrogate and \udc00 too', 1e-7);
+    l.append(1e21, 'mask', 0.1 + 0.2, 5e-324, '', Number.MAX_SAFE_INTEGER);
+    expect(l.verify().ok).toBe(true);
+    const text = l.exportJsonl();
+    expect(text.split('\n')).toHaveLength(1 + 3 + 2 + 1); // header, entries, checkpoints at 2 and 3, final empty
+    const r = verifyExport(text);
+    if (!r.ok) throw new Error(r.firstBad.reason);
+    const [a, b, c] = l.page(1, 3);
+    expect(r.entries).toEqual([
+      { ...a, time: 0, object: 0 }, // -0 is written (and hashed) as 0
+      b,
+      c,
+    ]);
+    expect(r.entries[1].detail).toBe('lone \ud800 surrogate and \udc00 too');
+  });
+});
+
+describe('verifyExport: tampering', () => {
+  it('names the first bad entry when ANY single byte of an entry line is flipped', () => {
+    // No checkpoint before the end, so a failing verification never pays for a signature check.
+    const l = filled(12, { checkpointEvery: 1000 });
+    const text = l.exportJsonl();
+    const bytes = enc.encode(text);
+    const ls = lines(text);
+    let tried = 0;
+    for (const k of [1, 2, 7, 12]) {
+      const lineNo = lineOfEntry(text, k);
+      const start = enc.encode(join(ls.slice(0, lineNo - 1))).length;
+      const len = enc.encode(ls[lineNo - 1]).length + 1; // the line and its \n
+      for (let at = start; at < start + len; at++) {
+        for (const mask of [0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80]) {
+          const copy = bytes.slice();
+          copy[at] ^= mask;
+          const r = verifyExport(dec.decode(copy), { publicKey: l.publicKey });
+          tried++;
+          if (r.ok) throw new Error(`flipping byte ${at} (entry ${k}) with ${mask} went unnoticed`);
+          const fb = r.firstBad;
+          if (fb.seq !== k && fb.line !== lineNo) throw new Error(`flip at byte ${at} of entry ${k}: named seq ${fb.seq} line ${fb.line}: ${fb.reason}`);
+        }
+      }
+    }
+    expect(tried).toBeGreaterThan(4000);
+  });
+
+  it('names the exact entry, with checkpoints in the file, for sampled flips', () => {
+    const l = filled(30, { checkpointEvery: 4 });
+    const text = l.exportJsonl();
+    const bytes = enc.encode(text);
+    const ls = lines(text);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 30 }), fc.nat(), fc.integer({ min: 1, max: 255 }), (k, pick, mask) => {
+        const lineNo = lineOfEntry(text, k);
+        const start = enc.encode(join(ls.slice(0, lineNo - 1))).length;
+        const len = enc.encode(ls[lineNo - 1]).length;
+        const copy = bytes.slice();
+        copy[start + (pick % len)] ^= mask;
+        const fb = bad(verifyExport(dec.decode(copy)));
+        expect(fb.seq === k || fb.line === lineNo).toBe(true);
+      }),
+      { numRuns: 60, seed: 7 },
+    );
+  });
+
+  it('notices any single-bit flip in the header, and sampled flips anywhere in the file', () => {
+    const l = filled(3, { checkpointEvery: 2 });
+    const text = l.exportJsonl();
+    const bytes = enc.encode(text);
+    const headerLen = enc.encode(lines(text)[0]).length + 1;
+    for (let at = 0; at < headerLen; at++) {
+      for (let bit = 0; bit < 8; bit++) {
+        const copy = bytes.slice();
+        copy[at] ^= 1 << bit;
+        if (verifyExport(dec.decode(copy)).ok) throw new Error(`header flip at byte ${at} bit ${bit} went unnoticed`);
+      }
+    }
+    fc.assert(
+      fc.property(fc.nat(bytes.length - 2), fc.integer({ min: 1, max: 255 }), (at, mask) => {
+        const copy = bytes.slice();
+        copy[at] ^= mask; // anywhere but the final newline, whose loss is tolerated
+        expect(verifyExport(dec.decode(copy)).ok).toBe(false);
+      }),
+      { numRuns: 200, seed: 11 },
+    );
+  });
+
+  it('reports an altered entry in plain words', () => {
+    const l = filled(20, { checkpointEvery: 100 });
+    const ls = lines(l.exportJsonl());
+    const o = JSON.parse(ls[8]);
+    o.detail = 'nothing to see here';
+    ls[8] = JSON.stringify(o);
+    expect(bad(verifyExport(join(ls)))).toEqual({ line: 9, seq: 8, reason: 'entry 8 (line 9): contents do not match its hash — altered after it was written' });
+  });
+
+  it('catches a rewrite that recomputes every later hash: the first checkpoint after it fails, with its range', () => {
+    const l = filled(45, { checkpointEvery: 10 });
+    const ls = lines(l.exportJsonl());
+    const k = lineOfEntry(join(ls), 23) - 1;
+    const o = JSON.parse(ls[k]);
+    o.detail = 'granted root to mallory';
+    ls[k] = JSON.stringify(o);
+    const forged = rechain(ls);
+    // Every entry line is self-consistent now…
+    const fb = bad(verifyExport(join(forged)));
+    // …but checkpoint 3 (after entry 30) still vouches for the old chain.
+    expect(fb.checkpoint).toBe(3);
+    expect(fb.range).toEqual([21, 30]);
+    expect(fb.line).toBe(lineOfEntry(join(forged), 30) + 1);
+    expect(fb.reason).toMatch(/^checkpoint 3 \(line \d+\), which covers entries 1\.\.30: its root is not the hash of entry 30 — entries were rewritten .* the change lies in entries 21\.\.30$/);
+
+    // The attacker also puts the new chain heads into the checkpoints: now the signature fails.
+    let head = '';
+    const withRoots = forged.map((line) => {
+      const x = JSON.parse(line);
+      if (x.hash) head = x.hash;
+      if (!x.checkpoint) return line;
+      x.checkpoint.root = head;
+      return JSON.stringify(x);
+    });
+    const fb2 = bad(verifyExport(join(withRoots)));
+    expect(fb2).toMatchObject({ checkpoint: 3, range: [21, 30] });
+    expect(fb2.reason).toMatch(/checkpoint 3 .* covers entries 1\.\.30: its signature does not verify under the header's public key/);
+  });
+
+  it('a full re-signing with another key passes on its own, and fails once the real key is pinned', () => {
+    const l = filled(25, { checkpointEvery: 10 });
+    const ls = lines(l.exportJsonl());
+    const o = JSON.parse(ls[5]);
+    o.detail = 'forged';
+    ls[5] = JSON.stringify(o);
+    const evil = ledgerKeyFromSeed(666);
+    let head = '';
+    const forged = rechain(ls).map((line, i) => {
+      const x = JSON.parse(line);
+      if (i === 0) return JSON.stringify({ ...x, publicKey: toHex(ed25519.getPublicKey(evil)) });
+      if (x.hash) head = x.hash;
+      if (!x.checkpoint) return line;
+      const root = Uint8Array.from(head.match(/../g)!.map((h: string) => parseInt(h, 16)));
+      x.checkpoint.root = head;
+      x.checkpoint.sig = toHex(ed25519.sign(checkpointMessage(x.checkpoint.size, root, 10), evil));
+      return JSON.stringify(x);
+    });
+    expect(verifyExport(join(forged)).ok).toBe(true);
+    expect(bad(verifyExport(join(forged), { publicKey: l.publicKey }))).toEqual({
+      line: 1,
+      reason: `line 1: the file is signed by public key ${toHex(ed25519.getPublicKey(evil))}, not the expected ${toHex(l.publicKey)}`,
+    });
+  });
+
+  it('reports a chain break when an entry line is dropped and the seqs renumbered', () => {
+    const l = filled(12, { checkpointEvery: 100 });
+    const ls = lines(l.exportJsonl());
+    const o = JSON.parse(ls[6]); // entry 6 → moves into the place of entry 5
+    o.seq = 5;
+    ls.splice(5, 2, JSON.stringify(o));
+    expect(bad(verifyExport(join(ls)))).toMatchObject({ line: 6, seq: 5, reason: expect.stringMatching(/^entry 5 \(line 6\): chain break — its "prev" is not the hash of entry 4 \(line 5\)/) });
+  });
+
+  it('reports deleted, duplicated and reordered entries', () => {
+    const ls = lines(filled(12, { checkpointEvery: 100 }).exportJsonl());
+    const del = [...ls];
+    del.splice(5, 1); // entry 5
+    expect(bad(verifyExport(join(del)))).toMatchObject({ line: 6, seq: 5, reason: 'line 6 holds seq 6 where entry 5 was expected — entries 5..5 are missing' });
+    const dup = [...ls];
+    dup.splice(5, 0, ls[4]);
+    expect(bad(verifyExport(join(dup)))).toMatchObject({ line: 6, seq: 5, reason: expect.stringMatching(/holds seq 4 where entry 5 was expected — entries are out of order or duplicated/) });
+  });
+
+  it('reports checkpoint lines that are missing, moved, duplicated or altered', () => {
+    const l = filled(25, { checkpointEvery: 10 });
+    const ls = lines(l.exportJsonl());
+    const cp10 = ls.findIndex((x) => x.startsWith('{"checkpoint":{"size":10,'));
+    const missing = [...ls];
+    missing.splice(cp10, 1);
+    expect(bad(verifyExport(join(missing)))).toMatchObject({ seq: 10, reason: expect.stringMatching(/^the checkpoint after entry 10 is missing \(one is due every 10 entries\)/) });
+    const early = [...ls];
+    const [moved] = early.splice(cp10, 1);
+    early.splice(cp10 - 3, 0, moved);
+    expect(bad(verifyExport(join(early)))).toMatchObject({ checkpoint: 1, seq: 8, reason: expect.stringMatching(/claims 10 entries but only 7 precede it — entries 8\.\.10 are missing/) });
+    const twice = [...ls];
+    twice.splice(cp10, 0, ls[cp10]);
+    expect(bad(verifyExport(join(twice))).reason).toMatch(/repeats the checkpoint for size 10/);
+    const sig = [...ls];
+    const c = JSON.parse(sig[cp10]);
+    c.checkpoint.sig = c.checkpoint.sig.replace(/^./, (d: string) => (d === '0' ? '1' : '0'));
+    sig[cp10] = JSON.stringify(c);
+    expect(bad(verifyExport(join(sig)))).toMatchObject({ checkpoint: 1, range: [1, 10], reason: expect.stringMatching(/signature does not verify.*entries 1\.\.10 cannot be trusted/) });
+  });
+
+  it('reports truncation: cut at a line, cut mid-line, and a removed final checkpoint', () => {
+    const l = filled(25, { checkpointEvery: 10 });
+    const text = l.exportJsonl();
+    const ls = lines(text);
+    expect(bad(verifyExport(join(ls.slice(0, 20))))).toMatchObject({ seq: 19, reason: 'the file is truncated: the header declares 25 entries but it ends after entry 18 (line 20)' });
+    expect(bad(verifyExport(text.slice(0, text.length - 400)))).toMatchObject({ reason: expect.stringMatching(/^line 28 is cut off: the file ends in the middle of a line — truncated after entry 24/) });
+    expect(bad(verifyExport(join(ls.slice(0, -1))))).toMatchObject({ seq: 21, reason: 'entries 21..25 are not covered by any signed checkpoint — an export always ends with one, so the final checkpoint line was removed' });
+    // A missing final newline alone is tolerated.
+    expect(verifyExport(text.slice(0, -1)).ok).toBe(true);
+  });
+
+  it('reports missing and mistyped fields by name', () => {
+    const ls = lines(filled(5, { checkpointEvery: 100 }).exportJsonl());
+    const edit = (f: (o: Record<string, unknown>) => void) => {
+      const copy = [...ls];
+      const o = JSON.parse(copy[3]);
+      f(o);
+      copy[3] = JSON.stringify(o);
+      return bad(verifyExport(join(copy)));
+    };
+    expect(edit((o) => delete o.detail)).toEqual({ line: 4, seq: 3, reason: 'entry 3 (line 4): the "detail" field is missing' });
+    expect(edit((o) => (o.time = '12'))).toEqual({ line: 4, seq: 3, reason: 'entry 3 (line 4): "time" should be a number, found the string "12"' });
+    expect(edit((o) => (o.hash = 'XYZ'))).toEqual({ line: 4, seq: 3, reason: 'entry 3 (line 4): "hash" should be 64 lowercase hex digits, found the string "XYZ"' });
+    expect(edit((o) => (o.prev = (o.prev as string).toUpperCase()))).toMatchObject({ seq: 3, reason: expect.stringMatching(/"prev" should be 64 lowercase hex digits/) });
+    expect(edit((o) => (o.extra = 1))).toEqual({ line: 4, seq: 3, reason: 'entry 3 (line 4) is not in canonical form (extra, missing or reordered fields, or a different spelling of a value) — it was edited' });
+    expect(edit((o) => (o.seq = 'three'))).toMatchObject({ seq: 3, reason: 'entry 3 (line 4): "seq" should be a whole number >= 1, found the string "three"' });
+    // Same values, different spelling: still an edit.
+    const spaced = [...ls];
+    spaced[3] = spaced[3].replace('"time":', '"time": ');
+    expect(bad(verifyExport(join(spaced))).reason).toMatch(/entry 3 \(line 4\) is not in canonical form/);
+  });
+});
+
+describe('verifyExport: bad input never throws and says what is wrong', () => {
+  const good = filled(6, { checkpointEvery: 4 }).exportJsonl();
+  const header = lines(good)[0];
+
+  it.each([
+    ['empty text', '', { line: 1, reason: 'the file is empty: there is no header line' }],
+    ['garbage', 'hello world\nmore', { line: 1, reason: expect.stringMatching(/^line 1 \(the header\) is not valid JSON/) }],
+    ['a header that is an array', '[1,2]\n', { line: 1, reason: 'line 1 (the header) should be a JSON object, found an array' }],
+    ['another format', '{"format":"other","version":1}\n', { line: 1, reason: 'line 1: format is the string "other", not "capplay-ledger"' }],
+    ['an unknown version', header.replace('"version":1', '"version":2') + '\n', { line: 1, reason: 'line 1: unsupported version number 2 — this verifier reads version 1 only' }],
+    ['a missing header', lines(good).slice(1).join('\n') + '\n', { line: 1, reason: expect.stringMatching(/no "format" field: the header line is missing/) }],
+    ['a bad public key', header.replace(/"publicKey":"[0-9a-f]+"/, '"publicKey":"zz"') + '\n', { line: 1, reason: 'line 1: "publicKey" should be 64 lowercase hex digits, found the string "zz"' }],
+    ['a blank line', good.replace('\n', '\n\n'), { line: 2, seq: 1, reason: 'line 2 is empty (entry 1 or a checkpoint was expected)' }],
+    ['a line that is not an object', header + '\n42\n', { line: 2, seq: 1, reason: 'line 2 should be a JSON object, found number 42' }],
+  ])('%s', (_name, text, expected) => {
+    expect(bad(verifyExport(text))).toEqual(expected);
+  });
+
+  it('explains a byte-order mark, CRLF line endings and too many checkpoints', () => {
+    expect(bad(verifyExport('\ufeff' + good)).reason).toMatch(/byte-order mark/);
+    expect(bad(verifyExport(good.replace(/\n/g, '\r\n')))).toMatchObject({ line: 1, reason: expect.stringMatching(/^line 1 ends in a carriage return — CRLF line endings/) });
+    expect(bad(verifyExport(good, { maxCheckpoints: 1 }))).toMatchObject({ checkpoint: 2, reason: expect.stringMatching(/more than 1 checkpoints, over the limit/) });
+  });
+
+  it('refuses input that is not a string', () => {
+    for (const v of [null, undefined, 42, {}, [good], new Uint8Array(3)]) {
+      expect(bad(verifyExport(v as unknown as string)).reason).toMatch(/^expected the export as text, got /);
+    }
+  });
+
+  it('refuses huge input: the whole text, a line, the line count', () => {
+    const huge = header + '\n' + 'x'.repeat(MAX_IMPORT_CHARS);
+    expect(bad(verifyExport(huge))).toEqual({ line: 0, reason: `the file is ${huge.length} characters long, over the ${MAX_IMPORT_CHARS}-character limit; it was not verified` });
+    const longLine = header + '\n{"seq":1,"detail":"' + 'y'.repeat(2 * 1024 * 1024) + '"}\n';
+    expect(bad(verifyExport(longLine))).toMatchObject({ line: 2, seq: 1, reason: `line 2 is ${longLine.length - header.length - 2} characters long, over the 1048576-character line limit` });
+    expect(bad(verifyExport(good, { maxLines: 3 })).reason).toMatch(/more than 3 lines/);
+    expect(bad(verifyExport(good, { maxChars: 100 })).reason).toMatch(/over the 100-character limit/);
+    expect(bad(verifyExport(good, { publicKey: 'nope' })).reason).toMatch(/expected public key given to the verifier is not 32 bytes/);
+  });
+
+  it('never throws on random text or random JSON lines', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (s) => {
+        const r = verifyExport(s);
+        expect(r.ok).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(fc.array(fc.jsonValue(), { maxLength: 6 }), (values) => {
+        const text = [header, ...values.map((v) => JSON.stringify(v))].join('\n');
+        const r = verifyExport(text);
+        if (!r.ok) expect(typeof r.firstBad.reason).toBe('string');
+      }),
+      { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(fc.nat(), fc.string({ minLength: 1, maxLength: 3 }), (at, s) => {
+        const i = at % good.length;
+        const text = good.slice(0, i) + s + good.slice(i + 1);
+        const r = verifyExport(text);
+        if (text !== good && r.ok) {
+          // Only a change confined to the final newline can keep the file valid.
+          expect(text.replace(/\n?$/, '')).toBe(good.replace(/\n$/, ''));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
