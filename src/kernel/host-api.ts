@@ -8,6 +8,8 @@ export interface OutputLine {
 
 export interface ExecResult {
   lines: OutputLine[];
+  /** A file the command produced for the user to save (`ledger export`). */
+  download?: { name: string; text: string };
   /** The command asked for the screen to be cleared (`clear`). */
   clear?: boolean;
   /** The terminal is now attached to this process (`run`, `wait`): send typed lines with `input` until it ends. */
@@ -83,6 +85,31 @@ export interface Session {
   ticks: number;
 }
 
+/** The WORM ledger's verification: the hash chain and every signed checkpoint, checked in the worker. */
+export interface LedgerStatus {
+  ok: boolean;
+  entries: number;
+  checkpoints: number;
+  /** The kernel's checkpoint-signing public key (hex). */
+  publicKey: string;
+  firstBad?: { seq: number; reason: string };
+}
+
+/** An imported ledger export, verified: how much checked out, or the first bad entry and why. */
+export type LedgerImport =
+  | { ok: true; entries: number; checkpoints: number; sameKey: boolean }
+  | { ok: false; line: number; seq?: number; reason: string };
+
+/** A lesson in progress: every step as the kernel checks it. The hint is for after a wrong try. */
+export interface LessonStatus {
+  title: string;
+  current: number;
+  done: boolean;
+  /** Commands run at the current step without finishing it. */
+  tries: number;
+  steps: { index: number; goal: string; hint: string; state: 'done' | 'current' | 'ahead'; ok: boolean; why: string }[];
+}
+
 /** Time travel: which ledger record the shown state ends at, of how many in the live session. */
 export interface TravelState {
   traveling: boolean;
@@ -117,6 +144,14 @@ export interface KernelHostApi {
   yieldView(): YieldView;
   /** A machine's keys, CellID, pairings, bindings and the handshakes it took part in. */
   machineView(id: number): MachineView | null;
+  /** The running scenario's lesson, if it has one. */
+  lessonStatus(): LessonStatus | null;
+  /** Verify the ledger's hash chain and signed checkpoints. */
+  ledgerVerify(): LedgerStatus;
+  /** The ledger as JSONL with its checkpoints (the last one signed over the head). */
+  ledgerExport(): string;
+  /** Verify an exported ledger (untrusted text): never throws; names the first bad entry. */
+  ledgerImport(text: string): LedgerImport;
   /** The session as it stands: scenario text, seed, command log and tick. */
   session(): Session;
   /** Rebuild a saved or shared session by replay; a malformed one is refused and nothing changes. */

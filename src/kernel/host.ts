@@ -1,5 +1,6 @@
 import defaultScenario from '../scenarios/default.json';
-import type { BootResult, Completion, ExecResult, KernelHostApi, MachineView, SandboxView, Session, TravelState, YieldView } from './host-api';
+import type { BootResult, Completion, ExecResult, KernelHostApi, LedgerImport, LedgerStatus, LessonStatus, MachineView, SandboxView, Session, TravelState, YieldView } from './host-api';
+import { verifyLedgerText } from './ledger/verifyText';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { TYPE_MEANS } from './pairing/fleet';
 import { promisesText } from './sandbox/pledge';
@@ -13,6 +14,7 @@ import { loadScenario } from './scenario/load';
 import type { Scenario } from './scenario/schema';
 import { Shell } from './shell/shell';
 import { yieldView } from './yield/view';
+import { LessonProgress } from './lessons/progress';
 import { MAX_RESTORE_TICKS, sessionProblem } from './sessionCheck';
 
 /** A command as applied: the tick it ran at and the line. Scenario + seed + this log reproduce a session. */
@@ -44,6 +46,8 @@ export class KernelHost implements KernelHostApi {
   seed = 1;
   private generation = 0;
   private carry = 0;
+  /** The scenario's lesson, if it has one: which step is current, and wrong tries at it (for the hint). */
+  private lesson: { progress: LessonProgress; tries: number } | null = null;
   /** While time travelling: the live session, parked (the published state is a replay of its past). */
   private live: { kernel: Kernel; shell: Shell; log: LoggedCommand[] } | null = null;
 
@@ -70,6 +74,7 @@ export class KernelHost implements KernelHostApi {
     this.shell = shellOf(kernel);
     this.log.length = 0;
     this.live = null;
+    this.lesson = loaded.scenario.lesson ? { progress: new LessonProgress(loaded.scenario.lesson, kernel), tries: 0 } : null;
     this.republish();
     return { ok: true, name: loaded.scenario.name };
   }
@@ -80,6 +85,40 @@ export class KernelHost implements KernelHostApi {
     this.carry = 0;
     this.publisher.reset();
     this.publish();
+  }
+
+  // ── lessons ────────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** After a command: the current step may be done now; if not, that was a try (the hint shows after one). */
+  private lessonAfterCommand(): void {
+    const l = this.lesson;
+    if (!l || l.progress.done || this.live) return;
+    if (l.progress.advance(this.kernel) > 0) l.tries = 0;
+    else l.tries++;
+  }
+
+  /** The lesson's steps, each checked by the kernel: done (green), current (with why not yet), or ahead. */
+  lessonStatus(): LessonStatus | null {
+    const l = this.lesson;
+    if (!l || this.live) return null;
+    if (l.progress.advance(this.kernel) > 0) l.tries = 0; // time passing can finish a step too
+    return { title: l.progress.lesson.title, current: l.progress.current, done: l.progress.done, tries: l.tries, steps: l.progress.status(this.kernel) };
+  }
+
+  // ── the WORM ledger ──────────────────────────────────────────────────────────────────────────────────────────
+
+  ledgerVerify(): LedgerStatus {
+    const l = this.kernel.ledger;
+    const r = l.verify();
+    return { ok: r.ok, entries: r.entries, checkpoints: r.checkpoints, publicKey: bytesToHex(l.publicKey), ...(r.firstBad ? { firstBad: r.firstBad } : {}) };
+  }
+
+  ledgerExport(): string {
+    return this.kernel.ledger.exportJsonl();
+  }
+
+  ledgerImport(text: string): LedgerImport {
+    return verifyLedgerText(String(text), this.kernel.ledger.publicKey);
   }
 
   // ── sessions: save, share, restore ───────────────────────────────────────────────────────────────────────────
@@ -186,6 +225,7 @@ export class KernelHost implements KernelHostApi {
       // A bug, not bad input: report it in the terminal and keep the session alive.
       return { lines: [{ text: `internal error: ${e instanceof Error ? e.message : String(e)}`, style: 'error' }] };
     } finally {
+      this.lessonAfterCommand();
       this.publish();
     }
   }

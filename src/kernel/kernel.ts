@@ -2,7 +2,7 @@ import { CNode, makeCap, type Cap, type CapTarget, type Origin } from './caps/cn
 import { KernelError, type ErrorCode } from './errors';
 import { charge, newMeter, periodOf as periodOfTier, refillIfDue, SPAWN_TIER, VERBS, type Meter, type Tier, type Verb } from './energy/kinetic';
 import { spawnWithGrants } from './caps/transfer';
-import { Ledger } from './ledger/ledger';
+import { Ledger, ledgerKeyFromSeed } from './ledger/ledger';
 import { ALL_RIGHTS, DEFAULT_DECAY, effectiveRights, maskProblem, nextDecayAt, R, rightsText, W, type Bounds, type DecayRule } from './caps/algebra';
 import { fnv1a, Prng } from './prng';
 import { allows, promisesText, ratchetProblem, type Promise_ } from './sandbox/pledge';
@@ -199,6 +199,8 @@ export class Kernel implements KernelState {
     this.capacity = capacity;
     this.prng = new Prng(seed);
     this.proofs = new ProofAuthority(seed);
+    // The WORM ledger signs its checkpoints with a key from the seed, so a replay signs byte for byte the same.
+    this.ledger.setSigningKey(ledgerKeyFromSeed(seed));
     this.fleet = new Fleet(this);
   }
 
@@ -416,7 +418,7 @@ export class Kernel implements KernelState {
     }
     const r = obj.record;
     if (!r || cap.kind !== 'object') return null;
-    if (cap.generation !== r.generation) {
+    if (cap.generation !== r.generation && this.defenses.generation) {
       return { code: 'ESTALE', error: `stale receiver cookie: minted for generation ${cap.generation}, the record is at generation ${r.generation}` };
     }
     if (r.state === 'closed') return { code: 'ECLOSED', error: `${obj.name} was closed` };
@@ -908,9 +910,13 @@ export class Kernel implements KernelState {
     if (entry.reserved) return this.callDenied(caller, capName, method, 'EBUSY', `@${capName} is being moved`);
     const cap = entry.cap;
     const problem = this.capProblem(cap);
-    if (problem) return this.callDenied(caller, capName, method, problem.code, problem.error, cap.target.kind === 'object' ? cap.target.id : 0);
+    if (problem) {
+      if (problem.code === 'ESTALE') this.staleVerdict(caller, capName, cap, false);
+      return this.callDenied(caller, capName, method, problem.code, problem.error, cap.target.kind === 'object' ? cap.target.id : 0);
+    }
     if (cap.target.kind !== 'object') return this.callDenied(caller, capName, method, 'EINVAL', `@${capName} is a ${cap.kind} cap; it cannot be called`);
     const obj = this.objects.get(cap.target.id)!;
+    if (cap.kind === 'object' && obj.record && cap.generation !== obj.record.generation) this.staleVerdict(caller, capName, cap, true);
 
     if (cap.kind === 'fs') {
       if (!opts.prepaid && !this.pay(p, method === 'write' ? 'SEND' : 'RECV')) return { ok: false, code: 'EAGAIN', error: this.frozenWhy(p, 'SEND'), retryAt: p.meter.nextRefill };
@@ -1044,6 +1050,26 @@ export class Kernel implements KernelState {
     return null;
   }
 
+  /**
+   * A call through a service object cap minted for an earlier generation of its receiver record (the record was
+   * freed and reused): refused as ESTALE, or — with the generation check off — let through to whoever holds the
+   * record now. Either way the verdict says which.
+   */
+  private staleVerdict(caller: number, capName: string, cap: Cap, accepted: boolean): void {
+    const obj = cap.target.kind === 'object' ? this.objects.get(cap.target.id) : undefined;
+    if (!obj?.record) return;
+    const now = `generation ${obj.record.generation} (${obj.name})`;
+    this.record(
+      'verdict',
+      caller,
+      caller,
+      accepted
+        ? `stale cookie accepted: ${this.who(caller)}'s @${capName} was minted for generation ${cap.generation} of its receiver record and reached ${now}: it acts as the new holder's object (the receiver generation check is off)`
+        : `stale cookie refused: ${this.who(caller)}'s @${capName} was minted for generation ${cap.generation} of its receiver record, which is now at ${now}: ESTALE, the call never reaches the new object`,
+      obj.id,
+    );
+  }
+
   private callDenied(caller: number, capName: string, method: string, code: ErrorCode, error: string, object = 0): CallResult {
     this.deny(caller, caller, `${method} on @${capName} by ${this.who(caller)}`, `${code}: ${error}`, object);
     return { ok: false, code, error };
@@ -1172,10 +1198,18 @@ export class Kernel implements KernelState {
     if (verb && !this.pay(p, verb)) {
       p.pending = call;
       p.state = 'frozen';
+      if (!this.frozenOnce.has(p)) this.firstFreeze(p, verb);
       return;
     }
+    if ((verb === 'SPAWN' || verb === 'SEND') && !this.defenses.energy) this.unmetered(p, verb);
     p.latency = this.time - p.issuedAt;
     switch (call.op) {
+      case 'verdict':
+        // A built-in demo program says how its story ended (the verdict banner shows it); free, and ledgered as its own.
+        this.record('verdict', p.pid, p.pid, String(call.text).slice(0, 400));
+        p.state = 'ready';
+        p.resume = { ok: true };
+        return;
       case 'sleep':
         p.state = 'sleeping';
         p.wakeAt = this.time + Math.max(1, Math.floor(call.ms));
@@ -1214,6 +1248,39 @@ export class Kernel implements KernelState {
         return;
       }
     }
+  }
+
+  // ── verdicts on energy: a budget that held, or a burst nothing slowed ─────────────────────────────────────
+
+  private readonly frozenOnce = new WeakSet<Process>();
+  private readonly bursts = new WeakMap<Process, { from: number; SPAWN: number; SEND: number; told: boolean }>();
+
+  /** The first time a fiber cannot pay for a verb, say so once: the budget held (latency, not an error). */
+  private firstFreeze(p: Process, verb: Verb): void {
+    this.frozenOnce.add(p);
+    const m = p.meter;
+    this.record(
+      'verdict',
+      p.pid,
+      p.pid,
+      `energy budget held: ${this.who(p.pid)} cannot pay its next ${verb} (${VERBS[verb]} J, ${m.energy} J left of ${m.budget} J: ${Math.floor(m.budget / VERBS[verb])} per refill) and is frozen until its refill at ${m.nextRefill} ms (tier ${m.tier})`,
+    );
+  }
+
+  /** With budgets off, a fiber running bursts of SPAWN (≥ 64) or SEND (≥ 2000) within a second gets one verdict. */
+  private unmetered(p: Process, verb: 'SPAWN' | 'SEND'): void {
+    let b = this.bursts.get(p);
+    if (b?.told) return;
+    if (!b || this.time - b.from >= 1000) this.bursts.set(p, (b = { from: this.time, SPAWN: 0, SEND: 0, told: false }));
+    const n = ++b[verb];
+    if (n < (verb === 'SPAWN' ? 64 : 2000)) return;
+    b.told = true;
+    this.record(
+      'verdict',
+      p.pid,
+      p.pid,
+      `no energy budget: ${this.who(p.pid)} ran ${n} ${verb}s in ${this.time - b.from + 1} ms; with budgets on it could pay for ${Math.floor(p.meter.budget / VERBS[verb])} per refill (energy budgets are off: nothing slows it)`,
+    );
   }
 
   // ── clock control ──────────────────────────────────────────────────────────────────────────────────────────

@@ -16,6 +16,7 @@ import { vaultService } from '../services/vault';
 import type { Proof } from '../subject/proof';
 import type { GrantSpec } from '../caps/transfer';
 import { chatBot, chatClient } from './chat-client';
+import { ambientCompiler, capCompiler } from './deputy';
 
 export type { ArgValue };
 
@@ -29,7 +30,9 @@ export type Syscall =
   | { op: 'spawn'; program: string; name?: string; grants?: GrantSpec[]; argv?: string[] }
   /** Pledge (only ever drops promises) and unveil (one call; later calls only narrow) for itself. */
   | { op: 'pledge'; promises: number; execpromises?: number }
-  | { op: 'unveil'; entries: { path: string; perms: number }[] | 'lock' };
+  | { op: 'unveil'; entries: { path: string; perms: number }[] | 'lock' }
+  /** A built-in demo program tells how its story ended: ledgered as a verdict of its own (free). */
+  | { op: 'verdict'; text: string };
 
 /** What a syscall gives back to the program. */
 export type SyscallResult = { ok: true; value?: Value; caps?: string[] } | { ok: false; code: string; error: string };
@@ -89,6 +92,8 @@ export const PROGRAMS: readonly Program[] = [
   { name: 'vault-server', summary: 'the Totebox vault: Records (names, count, read, write, migrate, telemetry), reached by imports across a pairing', body: waitForever, service: vaultService },
   { name: 'media-edge', summary: 'a MediaKit edge: streams, and sends telemetry up to the Totebox through @telemetry every 5 s', body: mediaEdge },
   { name: 'pinger', summary: 'asks @chat who is in #lobby every 100 ms and reports its latency on @stdio', body: pinger },
+  { name: 'cc', summary: 'demo: a compiler with ambient authority: writes a job’s output wherever it names, with its own @fs (needs jobs, fs)', body: ambientCompiler },
+  { name: 'capcc', summary: 'demo: a capability compiler: writes output only through a channel cap passed to it; bills through @billing (needs jobs, billing)', body: capCompiler },
 ];
 
 export const programByName = new Map(PROGRAMS.map((p) => [p.name, p]));

@@ -187,6 +187,7 @@ export const DEFENSES = [
   { id: 'hashauth', label: 'image_hash ≠ authority', short: 'hash ≠ authority' },
   { id: 'tofu', label: 'TOFU+ binding check', short: 'TOFU+' },
   { id: 'diode', label: 'Diode (commands flow downstream only)', short: 'Diode' },
+  { id: 'generation', label: 'receiver generation check', short: 'generations' },
 ] as const;
 export type DefenseId = (typeof DEFENSES)[number]['id'];
 

@@ -98,6 +98,7 @@ export function defaultVfs(): Vfs {
       '/home/docs/notes.txt': 'remember: capabilities, not passwords\n',
       '/home/you/todo.txt': 'learn pledge and unveil\n',
       '/var/log/system.log': 'boot ok\n',
+      '/var/billing': '# billing: one line per compile job\nyou: 3 credits\n',
       '/vault/secrets': 'launch code: 0000 (do not tell the fetch-worker)\n',
       '/tmp/': '',
       '/dev/audio': '',

@@ -26,7 +26,7 @@ describe('scenario validation', () => {
     s.processes[2].caps[0] = { endpoint: 'chat', client: 'stdio' };
     s.machines[0].name = 'bad name!';
     const errors = errorsOf(s);
-    expect(errors).toContain('processes[1].program: unknown program; known programs: init, shell, idle, stdio-server, chat-server, chat-client, chat-bot, adventure-server, adventure-client, adventure-npc, forkbomb, bomblet, flooder, spinner, cat, ls, write, fetch-worker, pdf-viewer, vault-server, media-edge, pinger');
+    expect(errors).toContain('processes[1].program: unknown program; known programs: init, shell, idle, stdio-server, chat-server, chat-client, chat-bot, adventure-server, adventure-client, adventure-npc, forkbomb, bomblet, flooder, spinner, cat, ls, write, fetch-worker, pdf-viewer, vault-server, media-edge, pinger, cc, capcc');
     expect(errors.some((e) => e.startsWith('processes[2].caps[0]: a cap needs exactly one of "endpoint", "client", "spawner", "object", "mint", "session", "fs", "import" (found endpoint, client)'))).toBe(true);
     expect(errors.some((e) => e.startsWith('machines[0].name: must start with a letter'))).toBe(true);
   });
@@ -64,6 +64,76 @@ describe('scenario validation', () => {
     t.processes[2].caps[0].endpoint = 'stdio';
     const errors = errorsOf(t);
     expect(errors.some((e) => e.startsWith('processes[2].caps[0].endpoint: endpoint "stdio" is already served'))).toBe(true);
+  });
+
+  it('accepts a script, expectations and a lesson', () => {
+    const s = base();
+    s.script = [{ line: 'spawn "chat-client" with { chat: client @chat badge 200 }', wait: 50 }, { line: 'ps' }];
+    s.expect = [{ verdict: '^relabel blocked' }];
+    s.lesson = {
+      title: 'Relabel',
+      steps: [
+        { goal: 'try it', hint: 'spawn …', check: { verdict: 'relabel blocked' } },
+        { goal: 'turn it off', hint: 'defense gate0 off', check: { all: [{ defense: { gate0: false } }, { not: { process: { program: 'forkbomb' } } }] } },
+        { goal: 'a ledger record', hint: '', check: { any: [{ ledger: 'exited', kind: 'exit' }, { pairing: { a: 'alpha', b: 'alpha', live: false } }] } },
+      ],
+    };
+    const r = loadScenario(s);
+    expect(r.ok ? r.scenario.lesson?.steps.length : r.errors).toBe(3);
+  });
+
+  it('rejects a bad script, naming the field path', () => {
+    const s = base();
+    s.script = [{ line: 'ps\nclear' }, { line: 'x'.repeat(501) }, { line: 'ps', wait: 1.5 }, { line: 'ps', wait: 3_600_001 }, { line: 'ps', pause: 3 }, { wait: 3 }];
+    const errors = errorsOf(s);
+    expect(errors).toContain('script[0].line: one shell line: no line breaks');
+    expect(errors.some((e) => e.startsWith('script[1].line: Too big'))).toBe(true);
+    expect(errors.some((e) => e.startsWith('script[2].wait: '))).toBe(true);
+    expect(errors.some((e) => e.startsWith('script[3].wait: Too big'))).toBe(true);
+    expect(errors.some((e) => e.startsWith('script[4]: ') && /pause/.test(e))).toBe(true);
+    expect(errors.some((e) => e.startsWith('script[5].line: '))).toBe(true);
+    const t = base();
+    t.script = [{ line: 'ps', wait: 3_000_000 }, { line: 'ps', wait: 1_000_000 }];
+    expect(errorsOf(t)).toEqual(['script: the waits add up to 4000000 ms of virtual time; the limit is 3600000 (one hour)']);
+  });
+
+  it('rejects an expectation whose pattern does not compile', () => {
+    const s = base();
+    s.expect = [{ verdict: 'relabel (blocked' }, { verdict: '(a+)+' }, { verdikt: 'x' }];
+    const errors = errorsOf(s);
+    expect(errors).toContain('expect[0].verdict: not a valid regular expression: Invalid regular expression: /relabel (blocked/i: Unterminated group');
+    expect(errors).toContain('expect[1].verdict: nested quantifiers such as (a+)+ can take exponential time; simplify the pattern');
+    expect(errors.some((e) => e.startsWith('expect[2]'))).toBe(true);
+  });
+
+  it('rejects a bad lesson: step count, fields, and checks, each by path', () => {
+    const s = base();
+    s.lesson = { title: 'L', steps: [] };
+    expect(errorsOf(s)).toEqual(['lesson.steps: a lesson has 1 to 20 steps']);
+    s.lesson.steps = Array.from({ length: 21 }, () => ({ goal: 'g', hint: 'h', check: { verdict: 'x' } }));
+    expect(errorsOf(s)).toEqual(['lesson.steps: a lesson has 1 to 20 steps']);
+    s.lesson = {
+      steps: [
+        { goal: 'g', hint: 'h' },
+        { goal: 'g', hint: 'h', check: { all: [{ verdict: '[' }, { process: { program: 'chat-client', capz: ['stdio'] } }] } },
+        { goal: 'g', hint: 'h', check: { defense: { gate1: false } } },
+      ],
+    };
+    const errors = errorsOf(s);
+    expect(errors.some((e) => e.startsWith('lesson.title: '))).toBe(true);
+    expect(errors).toContain('lesson.steps[0].check: a check is an object with one of "verdict", "ledger", "process", "pairing", "defense", "all", "any", "not"');
+    expect(errors).toContain('lesson.steps[1].check.all[0].verdict: not a valid regular expression: Invalid regular expression: /[/i: Unterminated character class');
+    expect(errors).toContain('lesson.steps[1].check.all[1].process.capz: unknown field "capz" (known: program, name, alive, caps, exactly, capKinds)');
+    expect(errors.some((e) => e.startsWith('lesson.steps[2].check.defense.gate1: no defense named "gate1"'))).toBe(true);
+  });
+
+  it('cross-checks lesson checks against the scenario: machines and programs', () => {
+    const s = base();
+    s.lesson = { title: 'L', steps: [{ goal: 'g', hint: 'h', check: { any: [{ pairing: { a: 'alpha', b: 'totebox' } }, { not: { process: { program: 'chatclient' } } }] } }] };
+    expect(errorsOf(s)).toEqual([
+      'lesson.steps[0].check.any[0].pairing.b: no machine named "totebox" (declared: alpha)',
+      'lesson.steps[0].check.any[1].not.process.program: no program named "chatclient"',
+    ]);
   });
 
   it('survives hostile input', () => {

@@ -1,5 +1,6 @@
+import type { Check } from '../lessons/check';
 import { programByName } from '../programs/programs';
-import { ScenarioSchema, type Scenario } from './schema';
+import { MAX_SCRIPT_MS, ScenarioSchema, type Scenario } from './schema';
 
 export type LoadResult = { ok: true; scenario: Scenario } | { ok: false; errors: string[] };
 
@@ -104,7 +105,25 @@ function crossCheck(s: Scenario): string[] {
   });
   const shells = s.processes.filter((p) => p.program === 'shell').length;
   if (shells !== 1) errors.push(`processes: the scenario needs exactly one process running "shell" (found ${shells})`);
+  const waited = (s.script ?? []).reduce((sum, l) => sum + (l.wait ?? 0), 0);
+  if (waited > MAX_SCRIPT_MS) errors.push(`script: the waits add up to ${waited} ms of virtual time; the limit is ${MAX_SCRIPT_MS} (one hour)`);
+  s.lesson?.steps.forEach((step, i) =>
+    walkChecks(step.check, `lesson.steps[${i}].check`, (c, at) => {
+      if ('pairing' in c) {
+        for (const end of ['a', 'b'] as const) if (!machines.has(c.pairing[end])) errors.push(`${at}.pairing.${end}: no machine named "${c.pairing[end]}" (declared: ${[...machines].join(', ')})`);
+      }
+      if ('process' in c && c.process.program !== undefined && !programByName.has(c.process.program)) errors.push(`${at}.process.program: no program named "${c.process.program}"`);
+    }),
+  );
   return errors;
+}
+
+/** Visit a check and every check nested in it, with its path. */
+function walkChecks(c: Check, at: string, visit: (c: Check, at: string) => void): void {
+  visit(c, at);
+  if ('all' in c) c.all.forEach((x, i) => walkChecks(x, `${at}.all[${i}]`, visit));
+  else if ('any' in c) c.any.forEach((x, i) => walkChecks(x, `${at}.any[${i}]`, visit));
+  else if ('not' in c) walkChecks(c.not, `${at}.not`, visit);
 }
 
 /** The name a cap declaration gets in its holder's cnode. */

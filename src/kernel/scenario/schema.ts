@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { TIER_IDS } from '../energy/kinetic';
 import { programByName, PROGRAMS } from '../programs/programs';
 import { PAIRING_TYPES, ROLE_LEVEL } from '../pairing/types';
+import { checkProblems, regexProblem, type Check } from '../lessons/check';
 
 const MACHINE_ROLES = Object.keys(ROLE_LEVEL) as [string, ...string[]];
 
@@ -44,6 +45,38 @@ const CapDecl = z
     if (c.object === undefined && (c.iface !== undefined || c.args !== undefined)) ctx.addIssue({ code: 'custom', path: [c.iface !== undefined ? 'iface' : 'args'], message: 'only a service object cap ("object") has an interface and arguments' });
   });
 
+/** A case-insensitive regular expression (validated: it compiles, is short, and has no nested quantifiers). */
+const Pattern = z.string().superRefine((v, ctx) => {
+  const why = regexProblem(v);
+  if (why) ctx.addIssue({ code: 'custom', message: why });
+});
+
+/** A lesson check: declarative JSON evaluated by the kernel (see lessons/check.ts); problems name their path. */
+const CheckDecl = z
+  .unknown()
+  .superRefine((v, ctx) => {
+    for (const p of checkProblems(v)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+  })
+  .transform((v) => v as Check);
+
+/** The longest a scenario's script may run the clock, in virtual ms (one hour). */
+export const MAX_SCRIPT_MS = 3_600_000;
+
+const ScriptLine = z.strictObject({
+  /** A shell line, run as the shell process after boot. */
+  line: z.string().min(1).max(500).regex(/^[^\r\n]*$/, 'one shell line: no line breaks'),
+  /** Virtual ms to run the clock after the line. */
+  wait: z.number().int().min(0).max(MAX_SCRIPT_MS).optional(),
+});
+
+const Lesson = z.strictObject({
+  title: z.string().min(1).max(120),
+  steps: z
+    .array(z.strictObject({ goal: z.string().min(1).max(300), hint: z.string().max(500), check: CheckDecl }))
+    .min(1, 'a lesson has 1 to 20 steps')
+    .max(20, 'a lesson has 1 to 20 steps'),
+});
+
 const ProcessDecl = z.strictObject({
   name: Name,
   program: z.string().refine((p) => programByName.has(p), {
@@ -68,11 +101,17 @@ export const ScenarioSchema = z.strictObject({
   pairings: z.array(z.strictObject({ a: Name, b: Name, type: z.enum(PAIRING_TYPES) })).max(64).optional(),
   processes: z.array(ProcessDecl).min(1).max(1000),
   defenses: z
-    .strictObject({ gate0: z.boolean(), energy: z.boolean(), sandbox: z.boolean(), interpose: z.boolean(), hashauth: z.boolean(), tofu: z.boolean(), diode: z.boolean() })
+    .strictObject({ gate0: z.boolean(), energy: z.boolean(), sandbox: z.boolean(), interpose: z.boolean(), hashauth: z.boolean(), tofu: z.boolean(), diode: z.boolean(), generation: z.boolean() })
     .partial()
     .optional(),
   /** The Law of Decay: a channel or memory cap loses a right every ageStepMs, and one per delegation level from depthLimit on. */
   decay: z.strictObject({ ageStepMs: z.number().int().min(1).max(86_400_000), depthLimit: z.number().int().min(1).max(64) }).partial().optional(),
+  /** Shell lines to run after boot, each optionally followed by virtual time (the headless runner runs them). */
+  script: z.array(ScriptLine).max(1000).optional(),
+  /** Verdicts that must appear after boot: each a case-insensitive regex some 'verdict' ledger record matches. */
+  expect: z.array(z.strictObject({ verdict: Pattern })).max(64).optional(),
+  /** A lesson: ordered steps, each done when its check passes. */
+  lesson: Lesson.optional(),
 });
 
 export type Scenario = z.infer<typeof ScenarioSchema>;

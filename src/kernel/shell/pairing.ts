@@ -37,6 +37,19 @@ function pairArgs(args: Token[], ctx: ShellContext, withType: boolean): { a: str
   return { a, b, type };
 }
 
+/** The live imports that cross pairing `id` (optionally only copies of `target`), as "holder @name". */
+export function importsAcross(kernel: Kernel, id: number, target?: number): string[] {
+  const found: string[] = [];
+  for (const p of kernel.processes.values()) {
+    for (const [, s] of p.cnode.entries()) {
+      if (s.cap.kind !== 'import' || s.cap.pairing !== id) continue;
+      if (target !== undefined && (s.cap.target.kind !== 'object' || s.cap.target.id !== target)) continue;
+      found.push(`${kernel.who(p.pid)} @${s.name}`);
+    }
+  }
+  return found;
+}
+
 function handshakeLines(kernel: Kernel, last: number): OutputLine[] {
   const runs = kernel.fleet.handshakes.slice(-last);
   if (!runs.length) return [out('no handshakes yet: try pair <machine>', 'dim')];
@@ -80,7 +93,14 @@ export const PAIRING_COMMANDS: Command[] = [
       const { a, b } = pairArgs(args, ctx, false);
       const r = ctx.kernel.fleet.unpair(ctx.pid, a, b);
       if (!r.ok) return [out(`unpair: ${r.message}`, 'error')];
-      return [out(`severed ${a} ⇄ ${b}: imports across it now answer "not found"`, 'ok')];
+      const dead = importsAcross(ctx.kernel, r.pairing.id);
+      ctx.kernel.record(
+        'verdict',
+        ctx.pid,
+        0,
+        `pairing revoked: severed ${a} ⇄ ${b} (${r.pairing.type}); ${dead.length ? `${dead.length} import${dead.length === 1 ? '' : 's'} across it died at once (${dead.join(', ')})` : 'no import crossed it'}, and the machines are mutually invisible again`,
+      );
+      return [out(`severed ${a} ⇄ ${b}: imports across it now answer "not found"${dead.length ? ` (${dead.length} died at once)` : ''}`, 'ok')];
     },
   },
   {
@@ -121,7 +141,7 @@ export const PAIRING_COMMANDS: Command[] = [
       if (!r.ok) return [out(`mitm: ${r.code}: ${r.message}`, 'error'), out('TOFU+ held: the CellID bound on first contact does not match mallory’s', 'ok')];
       return [
         out(`${r.message}`, 'error'),
-        out(`${a} and ${b} think they are paired; mallory holds both session keys. Nothing was bound before, so nothing could tell.`, 'dim'),
+        out(`${a} and ${b} think they are paired; mallory holds both session keys. ${ctx.kernel.defenses.tofu ? 'Nothing was bound before, so nothing could tell.' : 'Pure TOFU (TOFU+ is off) checks no binding, so the new key was taken.'}`, 'dim'),
         out(`Out of band, compare CellIDs: ${b} is really ${ctx.kernel.fleet.identity(b).fingerprint}…, what ${a} bound is ${ctx.kernel.fleet.bindingsOf(ctx.kernel.fleet.machine(a)!.id).get(b)?.cellId.slice(0, 19)}…`, 'dim'),
       ];
     },

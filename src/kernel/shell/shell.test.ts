@@ -242,3 +242,31 @@ describe('Ctrl-C always works', () => {
     expect(h.kernel.ledger.last(2).some((e) => e.kind === 'kill' && /killed by the kernel/.test(e.detail))).toBe(true);
   });
 });
+
+describe('drop, rotate inflight, and the verdicts they leave', () => {
+  const verdicts = (h: KernelHost) => h.kernel.ledger.page(1, 1e5).filter((e) => e.kind === 'verdict').map((e) => e.detail);
+
+  it('drop deletes a cap from the shell only; a local delete is no revocation', () => {
+    const h = host();
+    expect(text(h, 'drop news')).toMatch(/^drop: expected the cap to drop, e\.g\. @vault \(column 6\)/);
+    expect(text(h, 'drop @nope')).toMatch(/^drop: no cap named @nope \(column 6\)/);
+    h.exec('channel news');
+    h.exec('spawn "idle" with { news: @news }');
+    expect(text(h, 'drop @news')).toBe('the shell no longer holds @news');
+    expect(isError(h, 'mask @news r')).toBe(true);
+    expect(h.kernel.ledger.last(1)[0]).toMatchObject({ kind: 'release', detail: 'shell (pid 4) no longer holds @news: dropped by the shell' });
+    expect(verdicts(h)).toEqual([]); // only imports get the "revocation incomplete" verdict
+  });
+
+  it('rotate … inflight: a call in flight finishes under its snapshot; a new call through the old cap faults', () => {
+    const h = host();
+    expect(text(h, 'rotate invoke_key invoke_key_2 inflight')).toMatch(/^→ \{"status":"ok","routed":\{"cap":"EndpointRefCap","args":\{"inflight":true\}\}\}\nroute: invoke_key: EndpointRefCap#\d+ → InFlight#\d+ → caught by Chain#1$/);
+    expect(text(h, 'invoke old')).toMatch(/^fault: unhandled yield_key invoke_key/);
+    expect(text(h, 'invoke')).toMatch(/^→ \{"status":"ok","key":"invoke_key_2"/);
+    expect(verdicts(h).map((v) => v.split(':')[0])).toEqual(['snapshot caveat', 'revoked by key rotation']);
+  });
+
+  it('defense lists the receiver generation check', () => {
+    expect(text(host(), 'defense').split('\n').at(-1)).toBe('generation on   receiver generation check');
+  });
+});

@@ -13,12 +13,45 @@ import { parseLaunch } from './grammar';
 import type { ChainWorld, Outcome } from '../yield/world';
 import { ShellSyntaxError, tokenize, type Token } from './tokenize';
 import { intArg, noMore, out, table, UsageError, type Command, type ShellContext } from './common';
-import { PAIRING_COMMANDS } from './pairing';
+import { importsAcross, PAIRING_COMMANDS } from './pairing';
+import { image, YieldFault } from '../yield/runtime';
+import { tamperCopy, verifyLedgerText } from '../ledger/verifyText';
+import { bytesToHex } from '@noble/hashes/utils.js';
 
 /**
  * The shell: runs command lines as the shell process, inside the kernel. It can only do what the kernel lets
  * its process do; inspection commands read kernel state, control commands go through kernel calls.
  */
+
+/** `ledger verify | export | tamper [seq]`: the WORM ledger's checks, its export, and a tampered copy's break. */
+function ledgerCommand(sub: string, args: Token[], kernel: Kernel): OutputLine[] | ExecResult {
+  const l = kernel.ledger;
+  switch (sub) {
+    case 'verify': {
+      noMore(args, 1);
+      const r = l.verify();
+      if (!r.ok) return [out(`✕ the ledger does not verify: entry ${r.firstBad!.seq}: ${r.firstBad!.reason}`, 'error')];
+      return [out(`✓ ${r.entries} entries, hash chain intact; ${r.checkpoints} signed checkpoint${r.checkpoints === 1 ? '' : 's'} verified (key ${bytesToHex(l.publicKey).slice(0, 16)}…)`, 'ok')];
+    }
+    case 'export': {
+      noMore(args, 1);
+      const text = l.exportJsonl();
+      return { lines: [out(`exported ${l.length} entries as JSONL with their checkpoints (the last one signed over the head)`, 'ok')], download: { name: 'capplay-ledger.jsonl', text } };
+    }
+    case 'tamper': {
+      const seq = args[1] ? intArg(args[1], 'seq', 1, l.length) : Math.max(1, Math.ceil(l.length / 2));
+      noMore(args, 2);
+      const copy = tamperCopy(l.exportJsonl(), seq);
+      if (!copy) return [out(`entry ${seq} has no letter to alter`, 'error')];
+      const r = verifyLedgerText(copy.altered, l.publicKey);
+      return [
+        out(`altered one byte of entry ${seq} (line ${copy.line}) in a copy of the export; the ledger itself has no API to modify or delete a record`, 'dim'),
+        r.ok ? out('✕ the altered copy still verified: this should never happen', 'error') : out(`verification of the copy: ✕ line ${r.line}${r.seq !== undefined ? `, entry ${r.seq}` : ''}: ${r.reason}`, 'ok'),
+      ];
+    }
+  }
+  throw new UsageError(`ledger takes a count, verify, export or tamper; got ${JSON.stringify(sub)}`, args[0].column);
+}
 
 const fmtTime = (ms: number) => `${(ms / 1000).toFixed(3)}s`;
 
@@ -35,6 +68,45 @@ function yieldCommand(ctx: ShellContext, args: Token[], maxArgs: number, run: (w
     o.ok ? out(`→ ${JSON.stringify(o.value)}`, 'ok') : out(`fault: ${o.fault}`, 'error'),
     ...(o.route ? [out(`route: ${route}`, 'dim')] : []),
   ];
+}
+
+/**
+ * The snapshot caveat of revocation by key rotation (seed 004): a contract holding an EndpointRefCap under `key`
+ * is called; while that CALL is in flight the chain rotates `key` (and redistributes, as `rotate` does); then the
+ * contract invokes its old cap. Its yield is caught under the snapshot its CALL took before the rotation.
+ */
+function rotateInFlight(w: ChainWorld, key: string, next: string): Outcome {
+  const rt = w.rt;
+  const before = rt.routes.length;
+  const lastRoute = () => (rt.routes.length > before ? rt.routes[rt.routes.length - 1] : null);
+  let slot = -1;
+  try {
+    const issued = rt.invoke(w.chain.id, 'issue', { key }) as number;
+    const contract = rt.spawn(
+      w.chain.id,
+      image({
+        name: 'InFlight',
+        description: 'a contract whose call is in flight when its key is rotated; it invokes its EndpointRefCap afterwards',
+        yieldReceiverSlot: null,
+        methods: {
+          main: (c, a) => {
+            w.rotate(key, next); // meanwhile, the chain rotates the key
+            return c.call(0, 'invoke', a);
+          },
+        },
+      }),
+      { caps: [w.chain.cnode[issued]] },
+    );
+    slot = w.chain.cnode.length;
+    w.chain.cnode[slot] = { kind: 'instance', id: contract.id };
+    const value = rt.invoke(w.chain.id, 'run', { slot, method: 'main', args: { inflight: true } });
+    return { ok: true, value, route: lastRoute() };
+  } catch (e) {
+    if (!(e instanceof YieldFault)) throw e;
+    return { ok: false, fault: e.fault, route: lastRoute() };
+  } finally {
+    if (slot >= 0) w.chain.cnode[slot] = null;
+  }
 }
 
 /** A process named by pid or by the @handle the shell holds to it. */
@@ -172,9 +244,12 @@ const COMMANDS: Command[] = [
   },
   {
     name: 'ledger',
-    usage: 'ledger [n]',
-    summary: 'show the last n audit records (default 10)',
+    usage: 'ledger [n] | ledger verify | ledger export | ledger tamper [seq]',
+    summary: 'the last n audit records (default 10); verify the hash chain and signed checkpoints; export JSONL; the tamper demo',
+    complete: (i) => (i === 0 ? ['verify', 'export', 'tamper'] : []),
     run(args, { kernel }) {
+      const sub = args[0]?.type === 'word' && /^[a-z]+$/.test(args[0].value) ? args[0].value : null;
+      if (sub) return ledgerCommand(sub, args, kernel);
       const n = args[0] ? intArg(args[0], 'n', 1, 1000) : 10;
       noMore(args, 1);
       const rows = kernel.ledger.last(n).map((e) => [e.seq, fmtTime(e.time), e.kind, e.detail]);
@@ -251,7 +326,7 @@ const COMMANDS: Command[] = [
     summary: 'list the defenses, or turn one on or off (ledgered)',
     complete: (i) => (i === 0 ? DEFENSES.map((d) => d.id) : i === 1 ? ['on', 'off'] : []),
     run(args, { kernel, pid }) {
-      if (!args[0]) return DEFENSES.map((d) => out(`${d.id.padEnd(8)}${kernel.defenses[d.id] ? 'on ' : 'off'}  ${d.label}`));
+      if (!args[0]) return DEFENSES.map((d) => out(`${d.id.padEnd(11)}${kernel.defenses[d.id] ? 'on ' : 'off'}  ${d.label}`));
       const d = DEFENSES.find((x) => x.id === args[0].value);
       if (!d) throw new UsageError(`no defense named ${JSON.stringify(args[0].value)}; known: ${DEFENSES.map((x) => x.id).join(', ')}`, args[0].column);
       const state = args[1];
@@ -330,6 +405,38 @@ const COMMANDS: Command[] = [
         if (e instanceof GrantError) throw new UsageError(`${e.code}: ${e.message}`, e.grant.column);
         throw e;
       }
+    },
+  },
+  {
+    name: 'drop',
+    usage: 'drop @cap',
+    summary: "delete a cap from the shell's own table: a local delete (copies elsewhere live on; revoke or unpair revokes)",
+    run(args, { kernel, pid }) {
+      const ref = args[0];
+      if (!ref || ref.type !== 'ref') throw new UsageError('expected the cap to drop, e.g. @vault', ref?.column);
+      noMore(args, 1);
+      const p = kernel.process(pid);
+      const slot = p.cnode.indexOf(ref.value);
+      const entry = slot >= 0 ? p.cnode.get(slot) : undefined;
+      if (!entry) throw new UsageError(`no cap named @${ref.value}`, ref.column);
+      if (entry.reserved) throw new UsageError(`@${ref.value} is being moved`, ref.column);
+      const cap = entry.cap;
+      kernel.releaseSlot(p, slot, 'dropped by the shell');
+      const pairing = cap.kind === 'import' ? kernel.fleet.pairing(cap.pairing ?? 0) : undefined;
+      const copies = pairing?.live && cap.target.kind === 'object' ? importsAcross(kernel, pairing.id, cap.target.id) : [];
+      if (pairing && copies.length) {
+        const ends = `${kernel.machines[pairing.a].name} ⇄ ${kernel.machines[pairing.b].name}`;
+        const ep = cap.target.kind === 'object' ? kernel.objects.get(cap.target.id) : undefined;
+        const service = ep ? `${ep.name}@${kernel.machines[ep.machine].name}` : kernel.describeTarget(cap.target);
+        kernel.record(
+          'verdict',
+          pid,
+          pid,
+          `revocation incomplete: ${kernel.who(pid)} dropped its @${ref.value}, but ${copies.length} other import${copies.length === 1 ? '' : 's'} of ${service} across the live ${ends} pairing still work${copies.length === 1 ? 's' : ''} (${copies.join(', ')}): deleting your own copy revokes nothing; unpair severs them all`,
+          cap.target.kind === 'object' ? cap.target.id : 0,
+        );
+      }
+      return [out(`the shell no longer holds @${ref.value}${copies.length ? `; ${copies.length} cop${copies.length === 1 ? 'y' : 'ies'} across the pairing still work${copies.length === 1 ? 's' : ''}` : ''}`, 'ok')];
     },
   },
   {
@@ -440,7 +547,9 @@ const COMMANDS: Command[] = [
     run(args, ctx) {
       const old = args[0]?.value === 'old';
       const payload = args[old ? 1 : 0];
-      return yieldCommand(ctx, args, old ? 2 : 1, (w) => w.invoke(payload ? { payload: payload.value } : null, old));
+      // After a rotation, invoking the old cap is the revocation's test: the verdict says how it went.
+      const verdict = old && ctx.kernel.chainWorld.shown.rotated ? (o: Outcome) => (o.ok ? `old cap still works after the rotation: ${ctx.kernel.chainWorld.describe(o.route)}` : `revoked by key rotation: the user's old EndpointRefCap faults (${o.fault}); the chain redistributed one under the new key`) : undefined;
+      return yieldCommand(ctx, args, old ? 2 : 1, (w) => w.invoke(payload ? { payload: payload.value } : null, old), verdict);
     },
   },
   {
@@ -454,12 +563,21 @@ const COMMANDS: Command[] = [
   },
   {
     name: 'rotate',
-    usage: 'rotate <key> [new-key]',
-    summary: 'revoke by key rotation: the chain drops <key> (calls in flight keep their snapshot)',
+    usage: 'rotate <key> [new-key] [inflight]',
+    summary: 'revoke by key rotation: the chain drops <key> (inflight: rotate while a call holding the old cap is in flight — the snapshot caveat)',
+    complete: (i) => (i === 0 ? ['invoke_key', 'mint_key'] : ['inflight']),
     run(args, ctx) {
       if (!args[0]) throw new UsageError('which key? e.g. rotate invoke_key');
-      const next = args[1]?.value ?? `${args[0].value}_${ctx.kernel.ticks}`;
-      return yieldCommand(ctx, args, 2, (w) => w.rotate(args[0].value, next));
+      const inflight = args.length > 1 && args[args.length - 1].value === 'inflight';
+      const rest = inflight ? args.slice(0, -1) : args;
+      const key = rest[0].value;
+      const next = rest[1]?.value ?? `${key}_${ctx.kernel.ticks}`;
+      if (!inflight) return yieldCommand(ctx, rest, 2, (w) => w.rotate(key, next));
+      return yieldCommand(ctx, rest, 2, (w) => rotateInFlight(w, key, next), (o) =>
+        o.ok
+          ? `snapshot caveat: a call already in flight when ${key} was rotated still got through (${ctx.kernel.chainWorld.describe(o.route)}): its CALL snapshotted the chain's receiver before the rotation, so rotation revokes new calls only`
+          : `rotation reached the call in flight: ${o.fault}`,
+      );
     },
   },
   {

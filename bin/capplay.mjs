@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// The headless runner: `npx capplay run <scenario.json> [--seed N] [--quiet]`, `npx capplay gallery [id] [--off]`,
+// `npx capplay lesson [id] [--json]`. It loads the TypeScript entry through tsx (a devDependency), so it works in
+// this repository after `npm install`.
+import { tsImport } from 'tsx/esm/api';
+
+// A reader that stops early (`| head`) is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
+const { main } = await tsImport('../src/cli/run.ts', import.meta.url);
+process.exitCode = main(process.argv.slice(2));

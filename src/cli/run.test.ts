@@ -1,0 +1,123 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { lessonById, lessonScenario } from '../lessons/lessons';
+import { main, runScenario } from './run';
+
+const capture = () => {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l), readFile: (p: string) => files[p] ?? (() => { throw new Error(`ENOENT: ${p}`); })() } };
+};
+const files: Record<string, string> = {};
+
+/** The relabel lesson, with a script that does it and expectations about both verdicts. */
+function relabelScenario(extra: Record<string, unknown> = {}) {
+  const s = JSON.parse(lessonScenario(lessonById('relabel')!));
+  s.script = [
+    { line: 'run "chat-client" with { stdio: client @stdio, chat: client @chat badge 200 }' },
+    { line: 'defense gate0 off' },
+    { line: 'run "chat-client" with { stdio: client @stdio, chat: client @chat badge 200 }', wait: 30 },
+    { line: 'defense gate0 on' },
+    { line: 'kill @chat-client' },
+  ];
+  s.expect = [{ verdict: '^relabel blocked' }, { verdict: 'speaks as bob' }];
+  return JSON.stringify({ ...s, ...extra });
+}
+
+describe('the headless runner', () => {
+  it('runs a good scenario: transcript, ledger, summary; exit 0', () => {
+    const c = capture();
+    expect(runScenario(relabelScenario(), { source: 'relabel.json' }, c.io)).toBe(0);
+    const text = c.out.join('\n');
+    expect(c.out[0]).toBe('capplay run: relabel.json: "Chat on one machine", seed 2026, 5 script lines, 0.030s of virtual time');
+    expect(text).toContain('── transcript ──\n$ run "chat-client" with { stdio: client @stdio, chat: client @chat badge 200 }\n  run: EGATE0: grant "chat: client @chat badge 200" refused.');
+    expect(text).toMatch(/── ledger ──\n 1 {5}0\.000s {2}boot {5}boot "Chat on one machine" with seed 2026\n/);
+    expect(text).toMatch(/\n\d+ +0\.000s {2}verdict {2}relabel succeeded: chat-client \(pid 10\) holds badge 200/);
+    expect(text).toContain('lesson "Make the relabel fail": 4 of 4 steps done');
+    expect(text).toMatch(/✓ expect\[0\] verdict \/\^relabel blocked\/: the verdict reads "relabel blocked: Gate 0/);
+    expect(text).toContain('✓ lesson step 2: Turn Gate 0 off (the top bar, or the shell). — Gate 0 relabel check is off');
+    expect(text).toContain('✓ lesson step 4: Turn Gate 0 back on and end the impostor (/exit in it, or kill @chat-client). — Gate 0 relabel check is on; no running chat-client holds @stdio');
+    expect(c.out.at(-1)).toBe('6 of 6 passed');
+    expect(c.err).toEqual([]);
+  });
+
+  it('exit 1 when an expectation or a lesson check fails, saying why; --quiet prints only the summary', () => {
+    const c = capture();
+    const text = JSON.parse(relabelScenario());
+    text.script = text.script.slice(0, 2); // never runs the relabel with Gate 0 off
+    text.expect.push({ verdict: 'relabel succeeded' });
+    expect(runScenario(JSON.stringify(text), { quiet: true }, c.io)).toBe(1);
+    expect(c.out).toEqual([
+      'capplay run: scenario: "Chat on one machine", seed 2026, 2 script lines, 0.000s of virtual time',
+      '',
+      '── summary ──',
+      'lesson "Make the relabel fail": 2 of 4 steps done',
+      expect.stringMatching(/^✓ expect\[0\]/),
+      expect.stringMatching(/^✗ expect\[1\] verdict \/speaks as bob\/: no verdict matching \/speaks as bob\/ yet; the newest verdict reads "relabel blocked: /),
+      expect.stringMatching(/^✗ expect\[2\] verdict \/relabel succeeded\/: no verdict matching/),
+      expect.stringMatching(/^✓ lesson step 1: /),
+      expect.stringMatching(/^✓ lesson step 2: /),
+      expect.stringMatching(/^✗ lesson step 3: Run the same line again: the child now holds badge 200 and speaks as bob\. — no verdict matching \/\^relabel succeeded: \.\*speaks as bob\/ yet/),
+      '✗ lesson step 4: Turn Gate 0 back on and end the impostor (/exit in it, or kill @chat-client). — not reached: step 3 is not done yet',
+      '3 of 7 passed',
+    ]);
+  });
+
+  it('exit 2 for an invalid file: every problem names its field path', () => {
+    const c = capture();
+    const bad = JSON.parse(relabelScenario());
+    bad.script[1].wait = -5;
+    bad.expect[0].verdict = '(unclosed';
+    bad.lesson.steps[0].check = { verdict: 'x', kind: 'exit' };
+    expect(runScenario(JSON.stringify(bad), { source: 'bad.json' }, c.io)).toBe(2);
+    expect(c.out).toEqual([]);
+    expect(c.err[0]).toBe('bad.json: invalid scenario (3 problems):');
+    expect(c.err.slice(1)).toEqual([
+      expect.stringMatching(/^ {2}script\[1\]\.wait: Too small/),
+      expect.stringMatching(/^ {2}expect\[0\]\.verdict: not a valid regular expression/),
+      '  lesson.steps[0].check.kind: unknown field "kind" in a "verdict" check',
+    ]);
+    const j = capture();
+    expect(runScenario('{"format": "capplay-scenario",', {}, j.io)).toBe(2);
+    expect(j.err[1]).toMatch(/^ {2}not valid JSON: /);
+  });
+
+  it('main: run, gallery, lesson, and usage errors (exit 2)', () => {
+    files['good.json'] = relabelScenario();
+    let c = capture();
+    expect(main(['run', 'good.json', '--seed', '2026', '--quiet'], c.io)).toBe(0);
+    expect(c.out.at(-1)).toBe('6 of 6 passed');
+    c = capture();
+    expect(main(['run', 'missing.json'], c.io)).toBe(2);
+    expect(c.err[0]).toBe('missing.json: cannot read it: ENOENT: missing.json');
+    for (const argv of [[], ['run'], ['run', 'a', 'b'], ['run', 'good.json', '--seed', 'x'], ['frobnicate'], ['gallery', 'nope'], ['lesson', 'nope'], ['run', 'good.json', '--verbose']]) {
+      c = capture();
+      expect(main(argv, c.io), argv.join(' ')).toBe(2);
+      expect(c.err.at(-1)).toBe('       capplay lesson [id] [--json]');
+    }
+    c = capture();
+    expect(main(['gallery', 'stale-cookie', '--off'], c.io)).toBe(0);
+    expect(c.out[0]).toBe('Stale receiver cookie — A cap to a closed service object is used after its record was reused for someone else.');
+    expect(c.out.at(-2)).toMatch(/^verdict: stale cookie accepted: /);
+    expect(c.out.at(-1)).toBe('✓ expected /^stale cookie accepted/');
+    c = capture();
+    expect(main(['lesson'], c.io)).toBe(0);
+    expect(c.out[0]).toMatch(/^1\. first-run +Grant only what is needed/);
+    c = capture();
+    expect(main(['lesson', 'pairing', '--json'], c.io)).toBe(0);
+    expect(JSON.parse(c.out.join('\n')).lesson.steps).toHaveLength(6);
+  });
+
+  it('bin/capplay.mjs runs a scenario file in a subprocess', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'capplay-'));
+    const file = join(dir, 'relabel.json');
+    writeFileSync(file, relabelScenario());
+    const r = spawnSync(process.execPath, ['bin/capplay.mjs', 'run', file, '--quiet'], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('6 of 6 passed');
+    expect(r.status).toBe(0);
+  }, 20_000);
+});

@@ -1,0 +1,225 @@
+import { readFileSync } from 'node:fs';
+import { GALLERY, galleryEntry, playEntry, type GalleryMode } from '../gallery/gallery';
+import { KernelHost } from '../kernel/host';
+import { evaluate } from '../kernel/lessons/check';
+import { LessonProgress } from '../kernel/lessons/progress';
+import { LESSONS, lessonById, lessonScenario } from '../lessons/lessons';
+
+/**
+ * The headless runner behind `npx capplay` (bin/capplay.mjs loads this file through tsx). No DOM, no worker:
+ * the same KernelHost the worker runs, driven line by line.
+ *
+ *   capplay run <scenario.json> [--seed N] [--quiet]   boot, run the script, check expectations and the lesson
+ *   capplay gallery [id] [--off] [--seed N] [--quiet]  play gallery entries (all of them, or one in full)
+ *   capplay lesson [id] [--json]                       list the lessons, show one, or print it as a scenario file
+ *
+ * Exit codes: 0 every expectation and lesson check passed (or the entry's verdict was the expected one); 1 some
+ * did not; 2 bad usage or an invalid scenario file (the errors name the field path).
+ */
+
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+  readFile(path: string): string;
+}
+
+const nodeIo: CliIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  readFile: (path) => readFileSync(path, 'utf8'),
+};
+
+export const USAGE = [
+  'usage: capplay run <scenario.json> [--seed N] [--quiet]',
+  '       capplay gallery [id] [--off] [--seed N] [--quiet]',
+  '       capplay lesson [id] [--json]',
+];
+
+/** Text from scenario files and programs reaches a terminal: no control characters or escape sequences. */
+// eslint-disable-next-line no-control-regex
+const clean = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
+const fmtTime = (ms: number) => `${(ms / 1000).toFixed(3)}s`;
+
+class UsageProblem extends Error {}
+
+interface Flags {
+  positional: string[];
+  seed?: number;
+  quiet: boolean;
+  off: boolean;
+  json: boolean;
+}
+
+function parseFlags(args: string[]): Flags {
+  const f: Flags = { positional: [], quiet: false, off: false, json: false };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--quiet' || a === '-q') f.quiet = true;
+    else if (a === '--off') f.off = true;
+    else if (a === '--json') f.json = true;
+    else if (a === '--seed' || a.startsWith('--seed=')) {
+      const v = a === '--seed' ? args[++i] : a.slice('--seed='.length);
+      if (v === undefined || !/^\d{1,10}$/.test(v) || Number(v) > 0xffffffff) throw new UsageProblem(`--seed takes a whole number from 0 to 4294967295, got ${JSON.stringify(v ?? '')}`);
+      f.seed = Number(v);
+    } else if (a.startsWith('-')) throw new UsageProblem(`unknown option ${JSON.stringify(a)}`);
+    else f.positional.push(a);
+  }
+  return f;
+}
+
+export interface RunOptions {
+  seed?: number;
+  quiet?: boolean;
+  /** What to call the file in error messages. */
+  source?: string;
+}
+
+/**
+ * Boot a scenario (untrusted text), run its script line by line, and check it. The lesson advances after boot
+ * and after every script line (and its wait): the current step's check counts ledger records made since the
+ * step before it was done, and when it passes the next step becomes current. Expectations are checked at the
+ * end against every verdict recorded after boot. Returns the exit code.
+ */
+export function runScenario(text: string, opts: RunOptions, io: Pick<CliIo, 'out' | 'err'>): number {
+  const source = opts.source ?? 'scenario';
+  const host = new KernelHost(undefined, false);
+  const booted = host.boot(text, opts.seed);
+  if (!booted.ok) {
+    io.err(`${clean(source)}: invalid scenario (${booted.errors.length} problem${booted.errors.length === 1 ? '' : 's'}):`);
+    for (const e of booted.errors) io.err(`  ${clean(e)}`);
+    return 2;
+  }
+  const k = host.kernel;
+  const scenario = host.scenario;
+  const bootSeq = k.ledger.length;
+  const progress = scenario.lesson ? new LessonProgress(scenario.lesson, k) : null;
+  progress?.advance(k);
+  const transcript: string[] = [];
+  let printed = k.console.length;
+  const drain = () => {
+    for (; printed < k.console.length; printed++) transcript.push(`  | ${clean(k.console[printed].text)}`);
+  };
+  for (const step of scenario.script ?? []) {
+    transcript.push(`$ ${clean(step.line)}`);
+    for (const l of host.exec(step.line).lines) transcript.push(`  ${clean(l.text)}`);
+    drain();
+    if (step.wait) {
+      k.step(step.wait);
+      drain();
+    }
+    progress?.advance(k);
+  }
+
+  const summary: { ok: boolean; text: string }[] = [];
+  for (const [i, e] of (scenario.expect ?? []).entries()) {
+    const r = evaluate(k, { verdict: e.verdict }, bootSeq);
+    summary.push({ ok: r.ok, text: `expect[${i}] verdict /${e.verdict}/: ${r.why}` });
+  }
+  if (progress) {
+    for (const s of progress.status(k)) summary.push({ ok: s.state === 'done', text: `lesson step ${s.index + 1}: ${s.goal} — ${s.why}` });
+  }
+
+  const out = (line: string) => io.out(line);
+  out(`capplay run: ${clean(source)}: "${clean(scenario.name)}", seed ${k.seed}, ${(scenario.script ?? []).length} script line${(scenario.script ?? []).length === 1 ? '' : 's'}, ${fmtTime(k.time)} of virtual time`);
+  if (!opts.quiet) {
+    out('');
+    out('── transcript ──');
+    for (const l of transcript) out(l);
+    out('');
+    out('── ledger ──');
+    const width = String(k.ledger.length).length;
+    for (const e of k.ledger.page(1, k.ledger.length)) out(`${String(e.seq).padStart(width)}  ${fmtTime(e.time).padStart(9)}  ${e.kind.padEnd(7)}  ${clean(e.detail)}`);
+  }
+  out('');
+  out('── summary ──');
+  if (progress) out(`lesson "${clean(progress.lesson.title)}": ${progress.current} of ${progress.lesson.steps.length} step${progress.lesson.steps.length === 1 ? '' : 's'} done`);
+  for (const s of summary) out(`${s.ok ? '✓' : '✗'} ${clean(s.text)}`);
+  const passed = summary.filter((s) => s.ok).length;
+  out(summary.length ? `${passed} of ${summary.length} passed` : 'nothing to check: the scenario has no "expect" and no "lesson"');
+  return passed === summary.length ? 0 : 1;
+}
+
+function gallery(f: Flags, io: Pick<CliIo, 'out' | 'err'>): number {
+  const mode: GalleryMode = f.off ? 'off' : 'on';
+  const [id, extra] = f.positional;
+  if (extra !== undefined) throw new UsageProblem(`gallery takes one entry id, got also ${JSON.stringify(extra)}`);
+  const mark = (ok: boolean) => (ok ? '✓' : '✗');
+  if (id === undefined) {
+    let failed = 0;
+    for (const e of GALLERY) {
+      const r = playEntry(e, mode, f.seed);
+      if (!r.ok) failed++;
+      io.out(`${mark(r.ok)} ${e.id.padEnd(19)} ${mode.padEnd(3)}  ${clean(r.verdict || '(no verdict)')}`);
+    }
+    io.out(`${GALLERY.length - failed} of ${GALLERY.length} entries ended with the expected verdict (defense ${mode})`);
+    return failed ? 1 : 0;
+  }
+  const entry = galleryEntry(id);
+  if (!entry) throw new UsageProblem(`no gallery entry ${JSON.stringify(id)}; entries: ${GALLERY.map((e) => e.id).join(', ')}`);
+  const r = playEntry(entry, mode, f.seed);
+  io.out(`${entry.title} — ${entry.summary}`);
+  io.out(`scenario ${entry.scenario}; ${entry.defense ? `defense ${entry.defense} ${mode}` : `no defense toggle: "${mode}" plays the ${mode === 'off' ? 'vulnerable' : 'sound'} variant`}`);
+  for (const [i, s] of r.steps.entries()) {
+    io.out('');
+    io.out(`${i + 1}. ${s.narration}`);
+    if (!f.quiet) for (const l of s.transcript) io.out(clean(l));
+  }
+  io.out('');
+  io.out(`verdict: ${clean(r.verdict || '(none)')}`);
+  io.out(`${mark(r.ok)} expected /${entry.expect[mode]}/`);
+  return r.ok ? 0 : 1;
+}
+
+function lesson(f: Flags, io: Pick<CliIo, 'out' | 'err'>): number {
+  const [id, extra] = f.positional;
+  if (extra !== undefined) throw new UsageProblem(`lesson takes one lesson id, got also ${JSON.stringify(extra)}`);
+  if (id === undefined) {
+    LESSONS.forEach((l, i) => io.out(`${i + 1}. ${l.id.padEnd(11)} ${l.title} (${l.steps.length} steps, scenario ${l.scenario})`));
+    return 0;
+  }
+  const l = lessonById(id);
+  if (!l) throw new UsageProblem(`no lesson ${JSON.stringify(id)}; lessons: ${LESSONS.map((x) => x.id).join(', ')}`);
+  if (f.json) {
+    io.out(lessonScenario(l));
+    return 0;
+  }
+  io.out(`${l.title} — ${l.summary} (scenario ${l.scenario})`);
+  l.steps.forEach((s, i) => {
+    io.out(`${i + 1}. ${s.goal}`);
+    io.out(`   hint: ${s.hint}`);
+  });
+  return 0;
+}
+
+/** The command line: returns the exit code (bin/capplay.mjs sets it). */
+export function main(argv: readonly string[], io: CliIo = nodeIo): number {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+      for (const l of USAGE) (command === undefined ? io.err : io.out)(l);
+      return command === undefined ? 2 : 0;
+    }
+    const f = parseFlags(rest);
+    if (command === 'run') {
+      const [path, extra] = f.positional;
+      if (path === undefined) throw new UsageProblem('run needs a scenario file');
+      if (extra !== undefined) throw new UsageProblem(`run takes one scenario file, got also ${JSON.stringify(extra)}`);
+      let text: string;
+      try {
+        text = io.readFile(path);
+      } catch (e) {
+        io.err(`${clean(path)}: cannot read it: ${e instanceof Error ? e.message : String(e)}`);
+        return 2;
+      }
+      return runScenario(text, { seed: f.seed, quiet: f.quiet, source: path }, io);
+    }
+    if (command === 'gallery') return gallery(f, io);
+    if (command === 'lesson') return lesson(f, io);
+    throw new UsageProblem(`unknown command ${JSON.stringify(command)}`);
+  } catch (e) {
+    if (!(e instanceof UsageProblem)) throw e;
+    io.err(`capplay: ${e.message}`);
+    for (const l of USAGE) io.err(l);
+    return 2;
+  }
+}

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { DEFENSES } from '../kernel/sab/layout';
+import { GALLERY, playEntry, stepLines } from './gallery';
+
+describe('the attack gallery', () => {
+  it('has the thirteen entries, each well formed', () => {
+    expect(GALLERY.map((e) => e.id)).toEqual(['relabel', 'confused-deputy', 'fork-bomb', 'intent-flood', 'stale-cookie', 'pledge', 'unveil', 'forge', 'image-hash', 'key-rotation', 'mitm', 'diode', 'pairing-revocation']);
+    for (const e of GALLERY) {
+      expect(e.title.length).toBeGreaterThan(0);
+      expect(e.steps.length).toBeGreaterThan(0);
+      if (e.defense !== null) expect(DEFENSES.map((d) => d.id)).toContain(e.defense);
+      // Without a toggle, "off" must differ somewhere: it plays the vulnerable variant of the lines.
+      else expect(e.steps.some((s) => s.linesWhenOff && s.linesWhenOff.join('\n') !== s.lines.join('\n'))).toBe(true);
+      for (const s of e.steps) expect(s.narration.length).toBeGreaterThan(40);
+      expect(() => new RegExp(e.expect.on, 'i')).not.toThrow();
+      expect(() => new RegExp(e.expect.off, 'i')).not.toThrow();
+    }
+  });
+
+  for (const entry of GALLERY) {
+    for (const mode of ['on', 'off'] as const) {
+      it(`${entry.id}, defense ${mode}: ends with the expected verdict`, () => {
+        const r = playEntry(entry, mode);
+        expect(r.verdict).toMatch(new RegExp(entry.expect[mode], 'i'));
+        expect(r.ok).toBe(true);
+        expect(new RegExp(entry.expect[mode === 'on' ? 'off' : 'on'], 'i').test(r.verdict)).toBe(false); // the modes end differently
+        // Every line is a command that exists and parses; nothing crashed.
+        expect(r.transcript.filter((l) => /internal error|unknown command|syntax error/.test(l))).toEqual([]);
+        expect(r.steps).toHaveLength(entry.steps.length);
+        const ran = r.transcript.filter((l) => l.startsWith('$ ')).map((l) => l.slice(2));
+        const planned = entry.steps.flatMap((s) => stepLines(s, mode));
+        expect(ran).toEqual(entry.defense ? [`defense ${entry.defense} ${mode}`, ...planned] : planned);
+      });
+    }
+  }
+
+  it('is deterministic for a seed', () => {
+    const e = GALLERY.find((x) => x.id === 'stale-cookie')!;
+    expect(playEntry(e, 'on', 7).transcript).toEqual(playEntry(e, 'on', 7).transcript);
+  });
+});
