@@ -70,3 +70,28 @@ test('the Diode: the compromised MediaKit cannot command the vault, until the Di
   await typeLine(app, 'compromise media');
   await expect(app.getByTestId('verdict')).toContainText('upstream command went through');
 });
+
+test('the WORM ledger: verified in the panel; export it, alter one byte, import it, and the first bad entry is named', async ({ app }) => {
+  const ledger = app.getByTestId('ledger');
+  await expect(ledger.getByTestId('ledger-verify')).toContainText('✓ chain intact');
+  const download = app.waitForEvent('download');
+  await ledger.getByRole('button', { name: 'Export' }).click();
+  const file = await download;
+  const text = await (await file.createReadStream()).toArray().then((chunks) => Buffer.concat(chunks).toString('utf8'));
+  const lines = text.split('\n');
+  expect(lines[0]).toContain('"format":"capplay-ledger"');
+
+  // The untouched file verifies.
+  await ledger.getByTestId('ledger-import').setInputFiles({ name: 'ledger.jsonl', mimeType: 'text/plain', buffer: Buffer.from(text) });
+  await expect(ledger.getByTestId('ledger-import-result')).toContainText('✓ verified');
+
+  // One byte altered in entry 9's detail (line 10): named exactly.
+  const at = lines[9].indexOf('"detail":"') + 12;
+  lines[9] = lines[9].slice(0, at) + (lines[9][at] === 'x' ? 'y' : 'x') + lines[9].slice(at + 1);
+  await ledger.getByTestId('ledger-import').setInputFiles({ name: 'tampered.jsonl', mimeType: 'text/plain', buffer: Buffer.from(lines.join('\n')) });
+  await expect(ledger.getByTestId('ledger-import-result')).toContainText('first bad entry 9 (line 10)');
+
+  // The tamper demo from the shell does the same on a copy.
+  await typeLine(app, 'ledger tamper 5');
+  await expect.poll(() => terminalFlat(app)).toContain('verification of the copy: ✕ line 6, entry 5');
+});

@@ -29,6 +29,10 @@ export interface AppState {
   presenter: boolean;
   /** Time travel: the ledger record shown, or null while live. */
   travel: TravelState | null;
+  /** Lines for the terminal to type as if the user did (the gallery and lessons); `id` tells batches apart. */
+  script: { id: number; lines: readonly string[] } | null;
+  /** The terminal is still typing a script. */
+  scriptBusy: boolean;
   /** Why the last scenario file was refused (field path and problem per line); empty when none was. */
   scenarioErrors: { file: string; errors: string[] } | null;
 }
@@ -47,6 +51,8 @@ export const appStore = createStore<AppState>()((set) => ({
   notice: '',
   presenter: false,
   travel: null,
+  script: null,
+  scriptBusy: false,
   scenarioErrors: null,
 }));
 
@@ -64,4 +70,10 @@ export async function loadScenario(text: string | undefined, file = 'default sce
 
 export function useApp<T>(selector: (s: AppState) => T): T {
   return useStore(appStore, selector);
+}
+
+let scriptId = 0;
+/** Have the terminal type these lines, one after another at a human pace, exactly as if typed. */
+export function typeLines(lines: readonly string[]): void {
+  if (lines.length) appStore.setState({ script: { id: ++scriptId, lines }, scriptBusy: true });
 }

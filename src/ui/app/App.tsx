@@ -8,8 +8,9 @@ import { LedgerPanel } from '../ledger/LedgerPanel';
 import { TerminalPanel } from '../terminal/TerminalPanel';
 import { TopBar } from './TopBar';
 import { VerdictBanner } from './VerdictBanner';
-import { YieldsPanel } from '../yields/YieldsPanel';
+import { LearnTabs } from '../learn/LearnTabs';
 import { Timeline } from '../timeline/Timeline';
+import { downloadText } from '../download';
 import './app.css';
 
 const BANNER = 'capplay: a capability-secured world in your browser. Type "help" to begin, "ps" to see who runs.\n';
@@ -24,7 +25,11 @@ export function App() {
   const status = useApp((s) => s.status);
   const problem = useApp((s) => s.problem);
   const scenarioErrors = useApp((s) => s.scenarioErrors);
-  const exec = useCallback((line: string): Promise<ExecResult> => kernelOrThrow().exec(line), []);
+  const exec = useCallback(async (line: string): Promise<ExecResult> => {
+    const r = await kernelOrThrow().exec(line);
+    if (r.download) downloadText(r.download.name, r.download.text);
+    return r;
+  }, []);
   const complete = useCallback((line: string, cursor: number) => kernelOrThrow().complete(line, cursor), []);
   // Fire-and-forget: a dead worker is reported by the kernel client's banner, not as an unhandled rejection.
   const input = useCallback((line: string) => void kernelOrThrow().input(line).catch(() => {}), []);
@@ -82,7 +87,7 @@ export function App() {
         <GraphPanel />
         <div className="right-column">
           <InspectorPanel />
-          <YieldsPanel />
+          <LearnTabs />
         </div>
         <LedgerPanel />
         <EnergyPanel />

@@ -1,6 +1,7 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { LEDGER_KINDS, type LedgerKind } from '../../kernel/sab/layout';
 import { useApp } from '../../store/store';
+import { LedgerIntegrity } from './LedgerIntegrity';
 import './ledger.css';
 
 const ROW = 22;
@@ -70,6 +71,7 @@ export function LedgerPanel() {
             ))}
           </select>
         </label>
+        <LedgerIntegrity />
       </header>
       <div className="ledger-columns" aria-hidden>
         <span>seq</span>

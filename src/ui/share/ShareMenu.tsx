@@ -1,6 +1,7 @@
 import { useRef, useState } from 'react';
 import { appStore, useApp } from '../../store/store';
 import { encodeShare, parseSessionFile, sessionFile } from '../../session/share';
+import { downloadText } from '../download';
 import './share.css';
 
 const MAX_FILE_BYTES = 4 << 20;
@@ -31,12 +32,7 @@ export function ShareMenu() {
 
   const exportFile = async () => {
     if (!kernel) return;
-    const blob = new Blob([sessionFile(await kernel.session())], { type: 'application/json' });
-    const a = document.createElement('a');
-    a.href = URL.createObjectURL(blob);
-    a.download = 'capplay-session.json';
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+    downloadText('capplay-session.json', sessionFile(await kernel.session()), 'application/json');
   };
 
   const importFile = async (input: HTMLInputElement) => {

@@ -10,6 +10,9 @@ import { appStore } from '../../store/store';
 
 const FONT = 13;
 const PRESENTER_FONT = 20;
+/** Pause between scripted lines, so people can follow them. */
+const SCRIPT_PACE_MS = 350;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type LineStyle = 'error' | 'dim' | 'ok' | 'head';
 
@@ -179,6 +182,29 @@ export function TerminalPanel(props: TerminalPanelProps) {
       }
     });
 
+    // Scripted lines (the gallery, lessons) are typed through the editor, one at a time, as a person would.
+    const queue: string[] = [];
+    let pumping = false;
+    const pump = async () => {
+      if (pumping) return;
+      pumping = true;
+      while (queue.length && !disposed) {
+        while ((session.running || !propsRef.current.ready) && !disposed) await sleep(40);
+        const line = queue.shift()!;
+        editor.handleData('\x15' + line + '\r'); // Ctrl-U first: a half-typed line gives way
+        await sleep(SCRIPT_PACE_MS);
+      }
+      while (session.running && !disposed) await sleep(40);
+      pumping = false;
+      if (!disposed) appStore.setState({ scriptBusy: false });
+    };
+    const unsubscribeScript = appStore.subscribe((st, prev) => {
+      if (st.script && st.script !== prev.script) {
+        queue.push(...st.script.lines);
+        void pump();
+      }
+    });
+
     const banner = propsRef.current.banner;
     if (banner) write(toTerminal(banner.endsWith('\n') ? banner : banner + '\n'));
     if (!propsRef.current.ready) {
@@ -199,6 +225,7 @@ export function TerminalPanel(props: TerminalPanelProps) {
     observer?.observe(host);
 
     return () => {
+      unsubscribeScript();
       unsubscribePresenter();
       disposed = true;
       cancelAnimationFrame(frame);

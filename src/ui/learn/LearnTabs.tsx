@@ -1,0 +1,28 @@
+import { useState } from 'react';
+import { YieldsPanel } from '../yields/YieldsPanel';
+import { GalleryPlayer } from './GalleryPlayer';
+import { LessonPlayer } from './LessonPlayer';
+import './learn.css';
+
+const TABS = [
+  { id: 'yields', label: 'Yield routes' },
+  { id: 'gallery', label: 'Attack gallery' },
+  { id: 'lessons', label: 'Lessons' },
+] as const;
+
+/** The lower right: yield routes, the attack gallery and the lessons, one at a time. */
+export function LearnTabs() {
+  const [tab, setTab] = useState<(typeof TABS)[number]['id']>('yields');
+  return (
+    <section className="panel learn-panel" aria-label="Yields, gallery and lessons" data-testid="learn">
+      <div className="learn-tabs" role="tablist">
+        {TABS.map((t) => (
+          <button key={t.id} type="button" role="tab" aria-selected={tab === t.id} data-testid={`tab-${t.id}`} className={tab === t.id ? 'is-active' : ''} onClick={() => setTab(t.id)}>
+            {t.label}
+          </button>
+        ))}
+      </div>
+      <div className="learn-body">{tab === 'yields' ? <YieldsPanel /> : tab === 'gallery' ? <GalleryPlayer /> : <LessonPlayer />}</div>
+    </section>
+  );
+}

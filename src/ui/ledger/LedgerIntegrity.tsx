@@ -1,0 +1,77 @@
+import { useEffect, useState } from 'react';
+import type { LedgerImport, LedgerStatus } from '../../kernel/host-api';
+import { useApp } from '../../store/store';
+import { downloadText } from '../download';
+
+const MAX_IMPORT_BYTES = 64 << 20;
+/** Verify at most this often while records stream in (the worker re-hashes the whole chain). */
+const VERIFY_EVERY_MS = 1500;
+
+/**
+ * The WORM ledger's integrity in the ledger panel's header: the hash chain and signed checkpoints as the worker
+ * last verified them, Export (JSONL plus checkpoints), and Import… which verifies a file and names the first bad
+ * entry if a byte was altered.
+ */
+export function LedgerIntegrity() {
+  const kernel = useApp((s) => s.kernel);
+  const feed = useApp((s) => s.ledger);
+  const [status, setStatus] = useState<LedgerStatus | null>(null);
+  const [imported, setImported] = useState<{ file: string; result: LedgerImport } | null>(null);
+
+  useEffect(() => {
+    if (!kernel || !feed) return;
+    let live = true;
+    let due = true;
+    const check = () => {
+      if (!due) return;
+      due = false;
+      kernel.ledgerVerify().then((s) => live && setStatus(s), () => {});
+    };
+    check();
+    const timer = setInterval(check, VERIFY_EVERY_MS);
+    const off = feed.subscribe(() => (due = true));
+    return () => {
+      live = false;
+      clearInterval(timer);
+      off();
+    };
+  }, [kernel, feed]);
+
+  const exportLedger = async () => {
+    if (kernel) downloadText('capplay-ledger.jsonl', await kernel.ledgerExport());
+  };
+
+  const importLedger = async (input: HTMLInputElement) => {
+    const f = input.files?.[0];
+    input.value = '';
+    if (!f || !kernel) return;
+    if (f.size > MAX_IMPORT_BYTES) return setImported({ file: f.name, result: { ok: false, line: 0, reason: `the file is ${f.size} bytes; at most ${MAX_IMPORT_BYTES} are read` } });
+    setImported({ file: f.name, result: await kernel.ledgerImport(await f.text()) });
+  };
+
+  return (
+    <>
+      <span className={`ledger-verify ${status ? (status.ok ? 'ok' : 'bad') : ''}`} data-testid="ledger-verify" title={status ? `checkpoints signed with Ed25519 key ${status.publicKey}` : ''}>
+        {!status ? 'verifying…' : status.ok ? `✓ chain intact · ${status.checkpoints} signed checkpoint${status.checkpoints === 1 ? '' : 's'}` : `✕ broken at entry ${status.firstBad?.seq}`}
+      </span>
+      <button type="button" className="ledger-button" onClick={() => void exportLedger()} disabled={!kernel}>
+        Export
+      </button>
+      <label className="ledger-button">
+        Import…
+        <input type="file" hidden accept=".jsonl,.txt,application/jsonl,text/plain" data-testid="ledger-import" onChange={(e) => void importLedger(e.currentTarget)} />
+      </label>
+      {imported && (
+        <span className={`ledger-import-result ${imported.result.ok ? 'ok' : 'bad'}`} data-testid="ledger-import-result" role="status">
+          {imported.file}:{' '}
+          {imported.result.ok
+            ? `✓ verified: ${imported.result.entries} entries, ${imported.result.checkpoints} checkpoints${imported.result.sameKey ? '' : ' (signed by another session’s key)'}`
+            : `✕ ${imported.result.seq !== undefined ? `first bad entry ${imported.result.seq} (line ${imported.result.line})` : `line ${imported.result.line}`}: ${imported.result.reason}`}
+          <button type="button" aria-label="Dismiss" onClick={() => setImported(null)}>
+            ×
+          </button>
+        </span>
+      )}
+    </>
+  );
+}
