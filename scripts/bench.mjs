@@ -8,10 +8,13 @@ import os from 'node:os';
 const json = (args) => JSON.parse(execFileSync('npx', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
 
 const kernel = json(['tsx', 'bench/kernel.bench.ts']);
+const handshake = json(['tsx', 'bench/handshake.bench.ts']);
+const replay = json(['tsx', 'bench/replay.bench.ts']);
+const ledger = json(['tsx', '--expose-gc', 'bench/ledger.bench.ts']);
 if (spawnSync('npx', ['vite', 'build', '--logLevel', 'error'], { stdio: 'inherit' }).status !== 0) process.exit(1);
 const browser = json(['tsx', 'bench/browser.bench.ts']);
 const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.release()}` };
-const result = { date: new Date().toISOString(), machine, kernel, browser };
+const result = { date: new Date().toISOString(), machine, kernel, handshake, replay, ledger, browser };
 console.log(JSON.stringify(result, null, 2));
 
 const rows = [
@@ -20,6 +23,13 @@ const rows = [
   ['verbs charged and scheduled / s, 1,000 fibers (Node, median of 5)', kernel.verbsPerSecond1000Fibers.value, `target >= 2,000,000; bare typed-array loop: ${kernel.verbsPerSecond1000Fibers.baselineBareTypedArrayLoop} (ratio ${kernel.verbsPerSecond1000Fibers.ratio}x; aim <= 5x)`],
   ['pledge + unveil checks / s, 50 unveiled paths (Node, median of 5)', kernel.permissionChecksPerSecond50Unveils.value, `target >= 5,000,000; first lookup of each path: ${kernel.permissionChecksPerSecond50Unveils.firstLookupOfEachPath}; bare Set.has: ${kernel.permissionChecksPerSecond50Unveils.baselineBareSetHas}`],
   ['yields routed / s through a 16-deep owner chain (Node, median of 5)', kernel.yieldsRoutedPerSecond16Deep.value, 'target >= 500,000'],
+  ['ledger appends / s with hashing and signed checkpoints, 1M entries (Node)', ledger.appendsPerSecond.value, `target >= 200,000; unhashed push: ${ledger.appendsPerSecond.baselineUnhashedPush}`],
+  ['ledger verify(), 1,000,000 entries (Node)', `${ledger.verify1M.medianMs} ms (best ${ledger.verify1M.bestMs})`, `target <= 5,000 ms; signature checks: ${ledger.verify1M.ofWhichSignatureChecksMs} ms`],
+  ['ledger export import-verify, 1,000,000 entries (Node)', `${ledger.verifyExport1M.ms} ms`, `export: ${ledger.export1M.ms} ms, ${ledger.export1M.MiB} MiB`],
+  ['Noise XX pairing handshakes / s, both sides (Node)', handshake.noiseXxHandshakesPerSecond.fullBothSides, `X25519 scalar mults / s: ${handshake.noiseXxHandshakesPerSecond.baselineX25519ScalarMultsPerSecond} (8 per handshake)`],
+  ['SipHash-128 / s, 32-byte input (Node)', handshake.siphash128PerSecond32ByteInput.value, `noble SHA-256: ${handshake.siphash128PerSecond32ByteInput.baselineNobleSha256}`],
+  [`replay of a ${replay.sessionEvents}-event session (Node)`, `${replay.fullReplayMs} ms (${replay.entriesReplayedPerSecond} entries / s)`, `${replay.sessionCommands} commands`],
+  ['timeline scrub on that session (Node; median / worst)', `${replay.scrubMs.median} / ${replay.scrubMs.worst} ms`, 'target <= 200 ms'],
   ['cap lookups / s by name (Node)', kernel.capLookupsPerSecond.byName, `bare Map.get: ${kernel.capLookupsPerSecond.baselineBareMapGet}`],
   ['cap lookups / s by slot (Node)', kernel.capLookupsPerSecond.bySlot, ''],
   ['SAB frame read, 1,000 processes (Node)', `${kernel.sabFrameRead1000Processes.meanMs} ms`, `bare typed-array copy: ${kernel.sabFrameRead1000Processes.baselineBareTypedArrayCopyMs} ms; target < 1 ms`],
