@@ -146,7 +146,7 @@ export interface KernelHostApi {
   machineView(id: number): MachineView | null;
   /** The running scenario's lesson, if it has one. */
   lessonStatus(): LessonStatus | null;
-  /** Verify the ledger's hash chain and signed checkpoints. */
+  /** Verify the ledger's hash chain and signed checkpoints (incrementally: what was checked stays checked). */
   ledgerVerify(): LedgerStatus;
   /** The ledger as JSONL with its checkpoints (the last one signed over the head). */
   ledgerExport(): string;
@@ -156,8 +156,12 @@ export interface KernelHostApi {
   session(): Session;
   /** Rebuild a saved or shared session by replay; a malformed one is refused and nothing changes. */
   restore(session: Session): BootResult;
-  /** Show the session as it was at ledger record `seq` (deterministic replay); the live state is parked. */
-  travel(seq: number): TravelState;
+  /**
+   * Show the session as it was at ledger record `seq` (deterministic replay); the live state is parked. A
+   * command's records come together: 'back' shows the last state with at most `seq` records, 'forward' the
+   * first with at least `seq`.
+   */
+  travel(seq: number, direction?: 'back' | 'forward'): TravelState;
   travelState(): TravelState;
   /** Back to the live session. */
   travelEnd(): TravelState;

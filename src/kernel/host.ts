@@ -109,7 +109,9 @@ export class KernelHost implements KernelHostApi {
 
   ledgerVerify(): LedgerStatus {
     const l = this.kernel.ledger;
-    const r = l.verify();
+    // Incremental: entries already checked stay checked (there is no API to change them), so a live status
+    // costs time per new entry. `ledger verify` in the shell re-derives the whole chain.
+    const r = l.verifyNew();
     return { ok: r.ok, entries: r.entries, checkpoints: r.checkpoints, publicKey: bytesToHex(l.publicKey), ...(r.firstBad ? { firstBad: r.firstBad } : {}) };
   }
 
@@ -156,7 +158,7 @@ export class KernelHost implements KernelHostApi {
    * Show the session as it was when its ledger had `seq` records: replay scenario + seed + log from the start up
    * to there (deterministic), and publish that instead of the live state, which is parked meanwhile.
    */
-  travel(seq: number): TravelState {
+  travel(seq: number, direction: 'back' | 'forward' = 'back'): TravelState {
     if (!this.live) this.live = { kernel: this.kernel, shell: this.shell, log: [...this.log] };
     const live = this.live;
     const target = Math.max(1, Math.min(Math.floor(Number(seq)) || 1, live.kernel.ledger.length));
@@ -171,8 +173,10 @@ export class KernelHost implements KernelHostApi {
     };
     const applied: LoggedCommand[] = [];
     let { k: kernel, sh: shell } = fresh();
-    const units = applyLog(kernel, shell, live.log, applied, { stop: () => kernel.ledger.length > target, untilTick: live.kernel.ticks });
-    if (kernel.ledger.length > target) {
+    // Forward: the first state with at least `target` records (a step forward always moves).
+    const forward = direction === 'forward';
+    const units = applyLog(kernel, shell, live.log, applied, { stop: () => (forward ? kernel.ledger.length >= target : kernel.ledger.length > target), untilTick: live.kernel.ticks });
+    if (!forward && kernel.ledger.length > target) {
       ({ k: kernel, sh: shell } = fresh());
       applyLog(kernel, shell, live.log, applied, { maxUnits: units - 1 });
     }

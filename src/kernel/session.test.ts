@@ -63,6 +63,11 @@ describe('time travel', () => {
       expect(h.kernel.ledger.page(1, 1e6)).toEqual(live.slice(0, t.seq));
     }
     expect(previous).toBe(live.length);
+    // Stepping forward always moves: to the first state with at least one more record.
+    const at = h.travel(live.length - 3).seq;
+    const next = h.travel(at + 1, 'forward');
+    expect(next.seq).toBeGreaterThan(at);
+    expect(h.kernel.ledger.page(1, 1e6)).toEqual(live.slice(0, next.seq));
     h.travel(20);
     expect(h.exec('ps').lines[0].text).toMatch(/looking at the past/);
     const back = h.travelEnd();

@@ -170,15 +170,34 @@ export class Ledger {
    * checkpoint's root against the chain and its signature against `publicKey`. Stops at the first problem.
    */
   verify(): LedgerVerifyResult {
+    return this.verifyFrom({ hasher: new ChainHasher(), next: 0, ci: 0 });
+  }
+
+  /** Where the last incremental verification stopped: the chain state after the entries already checked. */
+  private checked: { hasher: ChainHasher; next: number; ci: number } | null = null;
+
+  /**
+   * Verify only what was appended since the last call (the entries before were checked and there is no API to
+   * change them), so a status that is kept current costs time per new entry, not per entry ever written.
+   */
+  verifyNew(): LedgerVerifyResult {
+    this.checked ??= { hasher: new ChainHasher(), next: 0, ci: 0 };
+    const r = this.verifyFrom(this.checked);
+    if (!r.ok) this.checked = null; // start over next time, and report the same break
+    return r;
+  }
+
+  /** Check entries from `at.next` on, advancing `at` (its hasher holds the chain head so far). */
+  private verifyFrom(at: { hasher: ChainHasher; next: number; ci: number }): LedgerVerifyResult {
     const n = this.records.length;
     const every = this.checkpointEvery;
-    const hasher = new ChainHasher();
+    const { hasher } = at;
     const hashes = this.hashes;
     const records = this.records;
     const cps = this.cps;
     const publicKey = this.publicKey;
-    let ci = 0;
-    for (let i = 0; i < n; i++) {
+    let ci = at.ci;
+    for (let i = at.next; i < n; i++) {
       const e = records[i];
       const seq = i + 1;
       if (!e || e.seq !== seq) return { ok: false, entries: i, checkpoints: ci, firstBad: { seq, reason: `entry ${seq}: the record in its place says seq ${e?.seq} — records were reordered or replaced` } };
@@ -194,6 +213,8 @@ export class Ledger {
         signedHere = true;
       }
       if (seq % every === 0 && !signedHere) return { ok: false, entries: seq, checkpoints: ci, firstBad: { seq, reason: `the checkpoint after entry ${seq} is missing` } };
+      at.next = seq;
+      at.ci = ci;
     }
     if (ci < cps.length) {
       const c = cps[ci];
@@ -201,6 +222,7 @@ export class Ledger {
     }
     return { ok: true, entries: n, checkpoints: cps.length };
   }
+
 
   /** Write the ledger as JSON lines (see jsonl.ts for the format). A pure function of the ledger: same ledger, same text. */
   exportJsonl(): string {

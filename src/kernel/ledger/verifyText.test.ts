@@ -11,6 +11,16 @@ describe('the WORM ledger from the shell and the host', () => {
     expect(h.ledgerVerify()).toMatchObject({ ok: true, entries: h.kernel.ledger.length });
   });
 
+  it('keeps a live status cheaply: verifyNew checks only what was appended since, and agrees with verify', () => {
+    const h = new KernelHost(undefined, false);
+    const first = h.kernel.ledger.verifyNew();
+    expect(first).toMatchObject({ ok: true, entries: h.kernel.ledger.length });
+    h.exec('spawn "idle"');
+    h.exec('spawn "idle"');
+    expect(h.kernel.ledger.verifyNew()).toEqual(h.kernel.ledger.verify());
+    expect(h.ledgerVerify()).toMatchObject({ ok: true, entries: h.kernel.ledger.length });
+  });
+
   it('ledger export hands the JSONL over as a download; importing it verifies, with this session’s key', () => {
     const h = new KernelHost(undefined, false);
     const r = h.exec('ledger export');

@@ -36,7 +36,7 @@ export interface Capacity {
 
 export const DEFAULT_CAPACITY: Capacity = {
   processes: 1024,
-  caps: 8192,
+  caps: 16384,
   objects: 1024,
   machines: 16,
   ledgerRing: 4096,

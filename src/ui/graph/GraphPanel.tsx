@@ -32,11 +32,15 @@ import {
 } from './model';
 import { layoutClient, type LayoutClient } from './layoutClient';
 import { withYieldWorld } from './yieldModel';
+import { clusterable, clustered } from './clusters';
 import type { YieldView } from '../../kernel/host-api';
 import './graph.css';
 
 const MIN_ZOOM = 0.1;
 const MAX_ZOOM = 4;
+/** Zoom levels below which edge labels, then node labels, are left out (level of detail). */
+const LOD_MID = 0.4;
+const LOD_FAR = 0.22;
 /** A fitted graph is not blown up past this: a three-node graph should not fill the screen. */
 const MAX_FIT_ZOOM = 1.5;
 const FIT_MARGIN = 16;
@@ -75,6 +79,10 @@ export function GraphPanel() {
    * So the whole graph stays in view as it grows, but a view the user chose is never taken away from them.
    */
   const autoFit = useRef(true);
+  /** Machines the user expanded in a clustered (big) graph. */
+  const expanded = useRef<Set<string>>(new Set());
+  const relayoutRef = useRef<() => void>(() => {});
+  const [canCollapse, setCanCollapse] = useState(false);
   const drag = useRef<{ id: number; x: number; y: number; moved: boolean; onNode: boolean } | null>(null);
   const suppressClick = useRef(false);
   // Marker ids must be unique per panel and safe inside url(#…).
@@ -83,6 +91,10 @@ export function GraphPanel() {
   const applyView = () => {
     const { x, y, k } = view.current;
     viewportRef.current?.setAttribute('transform', `translate(${x} ${y}) scale(${k})`);
+    // Level of detail: zoomed out, labels go first, then edges fade (CSS keys off this attribute).
+    const lod = k < LOD_FAR ? 'far' : k < LOD_MID ? 'mid' : 'near';
+    const svg = svgRef.current;
+    if (svg && svg.dataset.lod !== lod) svg.dataset.lod = lod;
   };
 
   /** Zoom by `factor` keeping the point `at` (SVG pixels) fixed on screen. */
@@ -146,9 +158,11 @@ export function GraphPanel() {
     let modelKey = '';
     let frameModel: GraphModel | null = null;
     let yields = appStore.getState().yields;
+    let generation = -1;
     const relayout = () => {
       if (!frameModel) return;
-      const model = withYieldWorld(frameModel, yields);
+      const model = withYieldWorld(clustered(frameModel, expanded.current), yields);
+      setCanCollapse(clusterable(frameModel));
       // Some topology bumps change nothing the graph shows; skip those layouts.
       const json = JSON.stringify(model);
       if (json !== modelKey) {
@@ -156,12 +170,17 @@ export function GraphPanel() {
         layouts.request(model);
       }
     };
+    relayoutRef.current = relayout;
     const onFrame = (frame: Frame, strings: { get(id: number): string }) => {
       lastFrame.current = frame;
       // The scenario generation is part of the key: a reloaded scenario restarts the topology counter.
       const key = `${frame.scenarioGen}:${frame.topology}`;
       if (key !== topologyKey) {
         topologyKey = key;
+        if (frame.scenarioGen !== generation) {
+          generation = frame.scenarioGen;
+          expanded.current = new Set(); // a new world starts collapsed (if it is big)
+        }
         frameModel = buildGraphModel(frame, strings);
         relayout();
       }
@@ -285,7 +304,22 @@ export function GraphPanel() {
     }
   };
 
-  const select = (id: string) => appStore.getState().select(id);
+  const select = (id: string) => {
+    if (id.startsWith('cl:')) {
+      // A collapsed machine: expand it in place, and show the machine in the inspector.
+      const machine = id.slice(3);
+      expanded.current = new Set([...expanded.current, machine]);
+      relayoutRef.current();
+      appStore.getState().select(machine);
+      return;
+    }
+    appStore.getState().select(id);
+  };
+  const collapseAll = () => {
+    expanded.current = new Set();
+    autoFit.current = true;
+    relayoutRef.current();
+  };
   const onNodeKey = (id: string) => (e: KeyboardEvent) => {
     if (e.key === 'Enter' || e.key === ' ') {
       e.preventDefault();
@@ -352,6 +386,11 @@ export function GraphPanel() {
             </text>
             {/* Filled in per frame by applyLive; React leaves its text alone (it renders no children). */}
             {(n.kind === 'process' || n.kind === 'endpoint') && <text className="graph-live" data-live="" x={n.width / 2} y={lineY(2)} />}
+            {n.kind === 'cluster' && (
+              <text className="graph-detail graph-hint" x={n.width / 2} y={lineY(2)}>
+                click to expand
+              </text>
+            )}
           </g>
         ))}
       </>
@@ -380,6 +419,11 @@ export function GraphPanel() {
           aria-label="Fit graph to view" title="Fit graph to view">
           fit
         </button>
+        {canCollapse && (
+          <button type="button" onClick={collapseAll} aria-label="Collapse every machine" title="Collapse every machine into one node">
+            collapse
+          </button>
+        )}
       </div>
       {error ? (
         <p className="graph-message graph-error" role="alert">

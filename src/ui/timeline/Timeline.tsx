@@ -15,12 +15,12 @@ export function Timeline() {
   const travel = useApp((s) => s.travel);
   const head = useFrameValue((f) => f.ledgerHead, 0);
   const [pending, setPending] = useState<number | null>(null);
-  const requests = useRef<{ request(seq: number): void } | null>(null);
+  const requests = useRef<{ request(to: { seq: number; direction: 'back' | 'forward' }): void } | null>(null);
 
   useEffect(() => {
     if (!kernel) return;
     requests.current = latestOnly(
-      (seq: number) => kernel.travel(seq),
+      ({ seq, direction }: { seq: number; direction: 'back' | 'forward' }) => kernel.travel(seq, direction),
       (t: TravelState) => {
         appStore.setState({ travel: t });
         setPending(null);
@@ -31,10 +31,10 @@ export function Timeline() {
 
   const total = travel?.total ?? head;
   const shown = pending ?? travel?.seq ?? head;
-  const go = (seq: number) => {
+  const go = (seq: number, direction: 'back' | 'forward' = 'back') => {
     const target = Math.max(1, Math.min(total, seq));
     setPending(target);
-    requests.current?.request(target);
+    requests.current?.request({ seq: target, direction });
   };
   const settle = (p: Promise<TravelState> | undefined) => p?.then((t) => appStore.setState({ travel: t.traveling ? t : null }), () => {});
 
@@ -52,7 +52,7 @@ export function Timeline() {
         disabled={!kernel || total < 2}
         onChange={(e) => go(Number(e.target.value))}
       />
-      <button type="button" className="button" aria-label="Step forward one record" disabled={!kernel || !travel || shown >= total} onClick={() => go(shown + 1)}>
+      <button type="button" className="button" aria-label="Step forward one record" disabled={!kernel || !travel || shown >= total} onClick={() => go(shown + 1, 'forward')}>
         ▶
       </button>
       <span className="where">
