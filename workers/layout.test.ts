@@ -148,3 +148,24 @@ describe('layoutGraph', () => {
     expect(Number.isFinite(out.width)).toBe(true);
   });
 });
+
+describe('huge graphs', () => {
+  it('lay out a thousand nodes as a grid per machine: inside their box, never overlapping, every edge drawn', async () => {
+    const nodes = Array.from({ length: 1000 }, (_, i) => node(`p:${i}`, i < 700 ? 'm:0' : 'm:1'));
+    const edges = nodes.slice(1).map((n, i) => edge(`c:${i}`, n.id, 'p:0'));
+    const out = await layoutGraph({ machines: [{ id: 'm:0', minWidth: 60, minHeight: 26 }, { id: 'm:1', minWidth: 60, minHeight: 26 }], nodes, edges });
+    expect(out.durationMs).toBeLessThan(1000);
+    expect(out.edges).toHaveLength(999);
+    expect(out.edges.every((e) => e.points.length === 2)).toBe(true);
+    const boxes = new Map(out.machines.map((m) => [m.id, m]));
+    const seen = new Set<string>();
+    for (const n of out.nodes) {
+      const m = boxes.get(n.machine!)!;
+      expect(n.x >= m.x && n.y >= m.y && n.x + n.width <= m.x + m.width && n.y + n.height <= m.y + m.height).toBe(true);
+      const key = `${n.x},${n.y}`;
+      expect(seen.has(key)).toBe(false);
+      seen.add(key);
+    }
+    expect(boxes.get('m:0')!.x + boxes.get('m:0')!.width).toBeLessThan(boxes.get('m:1')!.x);
+  });
+});

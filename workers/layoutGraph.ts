@@ -151,8 +151,10 @@ export function ensureElk(): InstanceType<typeof ELK> {
 export async function layoutGraph<M extends LayoutMachineIn, N extends LayoutNodeIn, E extends LayoutEdgeIn>(
   model: LayoutModel<M, N, E>,
 ): Promise<LaidOutGraph<M, N, E>> {
-  const engine = ensureElk();
   const started = performance.now();
+  if (model.nodes.length > HUGE_GRAPH) return gridLayout(model, started);
+  if (!model.machines.length && model.nodes.length <= RING_MAX && model.edges.length > 3 * model.nodes.length) return ringLayout(model, started);
+  const engine = ensureElk();
 
   const machineIds = new Set(model.machines.map((m) => m.id));
   const nodeIds = new Set(model.nodes.map((n) => n.id));
@@ -236,4 +238,107 @@ export async function layoutGraph<M extends LayoutMachineIn, N extends LayoutNod
   };
   result.durationMs = performance.now() - started;
   return result;
+}
+
+/**
+ * Past this many nodes (a fork bomb with budgets off fills a machine with a thousand fibers) elk's layered
+ * layout takes tens of seconds. Such a graph is read at a zoom where only its shape shows, so it gets a grid:
+ * each machine's nodes in rows, machines side by side, straight edges. Linear time, deterministic.
+ */
+export const HUGE_GRAPH = 400;
+const GRID_GAP = 16;
+const MACHINE_PAD = { top: 30, side: 14 };
+
+function gridLayout<M extends LayoutMachineIn, N extends LayoutNodeIn, E extends LayoutEdgeIn>(model: LayoutModel<M, N, E>, started: number): LaidOutGraph<M, N, E> {
+  const groups = new Map<string | null, N[]>();
+  const machineIds = new Set(model.machines.map((m) => m.id));
+  for (const n of model.nodes) {
+    const key = n.machine !== null && machineIds.has(n.machine) ? n.machine : null;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = []));
+    g.push(n);
+  }
+  const placed = new Map<string, Box>();
+  const machines: (M & Box)[] = [];
+  let x = 0;
+  let height = 0;
+  const place = (nodes: N[], left: number, top: number): { width: number; height: number } => {
+    if (!nodes.length) return { width: 0, height: 0 };
+    const cellW = Math.max(...nodes.map((n) => n.width)) + GRID_GAP;
+    const cellH = Math.max(...nodes.map((n) => n.height)) + GRID_GAP;
+    const columns = Math.max(1, Math.ceil(Math.sqrt((nodes.length * cellH * 1.6) / cellW)));
+    nodes.forEach((n, i) => placed.set(n.id, { x: left + (i % columns) * cellW, y: top + Math.floor(i / columns) * cellH, width: n.width, height: n.height }));
+    return { width: columns * cellW - GRID_GAP, height: Math.ceil(nodes.length / columns) * cellH - GRID_GAP };
+  };
+  for (const m of model.machines) {
+    const size = place(groups.get(m.id) ?? [], x + MACHINE_PAD.side, MACHINE_PAD.top);
+    const box = { x, y: 0, width: Math.max(m.minWidth, size.width + 2 * MACHINE_PAD.side), height: Math.max(m.minHeight, size.height + MACHINE_PAD.top + MACHINE_PAD.side) };
+    machines.push({ ...m, ...box });
+    placed.set(m.id, box);
+    x += box.width + 3 * GRID_GAP;
+    height = Math.max(height, box.height);
+  }
+  const loose = place(groups.get(null) ?? [], x, 0);
+  height = Math.max(height, loose.height);
+  const width = x + loose.width;
+  const edges = model.edges
+    .filter((e) => placed.has(e.source) && placed.has(e.target))
+    .map((e) => {
+      const a = placed.get(e.source)!;
+      const b = placed.get(e.target)!;
+      const ca = { x: a.x + a.width / 2, y: a.y + a.height / 2 };
+      const cb = { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+      return { ...e, points: [border(ca, a.width, a.height, cb), border(cb, b.width, b.height, ca)], labelBox: null };
+    });
+  return {
+    width,
+    height,
+    machines,
+    nodes: model.nodes.map((n) => ({ ...n, x: placed.get(n.id)!.x, y: placed.get(n.id)!.y })),
+    edges,
+    durationMs: performance.now() - started,
+  };
+}
+
+/**
+ * A small, dense graph with no machine boxes (a big world with every machine collapsed: eight clusters, each
+ * calling all the others) costs elk seconds for a handful of nodes. A ring shows it better anyway: clusters
+ * round a circle, straight edges, labels at their middle.
+ */
+const RING_MAX = 40;
+
+function ringLayout<M extends LayoutMachineIn, N extends LayoutNodeIn, E extends LayoutEdgeIn>(model: LayoutModel<M, N, E>, started: number): LaidOutGraph<M, N, E> {
+  const widest = Math.max(...model.nodes.map((n) => Math.max(n.width, n.height)));
+  const r = Math.max(widest, (model.nodes.length * (widest + 40)) / (2 * Math.PI));
+  const c = r + widest;
+  const centers = new Map<string, Point>();
+  const sizes = new Map(model.nodes.map((n) => [n.id, n]));
+  const nodes = model.nodes.map((n, i) => {
+    const a = -Math.PI / 2 + (2 * Math.PI * i) / model.nodes.length;
+    const p = { x: c + r * Math.cos(a), y: c + r * Math.sin(a) };
+    centers.set(n.id, p);
+    return { ...n, x: p.x - n.width / 2, y: p.y - n.height / 2 };
+  });
+  const edges = model.edges
+    .filter((e) => centers.has(e.source) && centers.has(e.target))
+    .map((e) => {
+      const a = centers.get(e.source)!;
+      const b = centers.get(e.target)!;
+      // The two directions between a pair would overlap: bow each to its own side.
+      const mx = (a.x + b.x) / 2 + (b.y - a.y) * 0.08;
+      const my = (a.y + b.y) / 2 - (b.x - a.x) * 0.08;
+      const m = { x: mx, y: my };
+      const sa = sizes.get(e.source)!;
+      const sb = sizes.get(e.target)!;
+      return { ...e, points: [border(a, sa.width, sa.height, m), m, border(b, sb.width, sb.height, m)], labelBox: { x: mx - e.labelWidth / 2, y: my - e.labelHeight / 2, width: e.labelWidth, height: e.labelHeight } };
+    });
+  return { width: 2 * c, height: 2 * c, machines: [], nodes, edges, durationMs: performance.now() - started };
+}
+
+/** Where the segment from a node's centre toward `to` leaves the node's box: edges start and end on borders. */
+function border(center: Point, width: number, height: number, to: Point): Point {
+  const dx = to.x - center.x;
+  const dy = to.y - center.y;
+  const t = Math.max(Math.abs(dx) / (width / 2 + 2), Math.abs(dy) / (height / 2 + 2), 1e-9);
+  return t <= 1 ? center : { x: center.x + dx / t, y: center.y + dy / t };
 }

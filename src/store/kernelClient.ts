@@ -35,9 +35,21 @@ export async function startKernel(): Promise<void> {
     });
     return;
   }
+  // The worker starts loading at once; reading the saved session from IndexedDB happens meanwhile.
+  const w = spawnWorker();
   const { session, notice } = await initialSession();
   if (notice) appStore.setState({ notice });
-  await launch(session);
+  await launch(session, w);
+}
+
+function spawnWorker(): Worker {
+  const w = new Worker(new URL('../../workers/kernel.worker.ts', import.meta.url), { type: 'module', name: 'kernel' });
+  worker = w;
+  w.addEventListener('error', (e) => {
+    e.preventDefault();
+    if (worker === w) void recover(e.message || 'unknown error');
+  });
+  return w;
 }
 
 async function initialSession(): Promise<{ session: Session | null; notice?: string }> {
@@ -59,15 +71,9 @@ async function initialSession(): Promise<{ session: Session | null; notice?: str
   return { session: saved?.session ?? null };
 }
 
-async function launch(session: Session | null): Promise<void> {
+async function launch(session: Session | null, w?: Worker): Promise<void> {
   try {
-    const w = new Worker(new URL('../../workers/kernel.worker.ts', import.meta.url), { type: 'module', name: 'kernel' });
-    worker = w;
-    w.addEventListener('error', (e) => {
-      e.preventDefault();
-      if (worker === w) void recover(e.message || 'unknown error');
-    });
-    const kernel = wrap<KernelWorkerApi>(w);
+    const kernel = wrap<KernelWorkerApi>(w ?? spawnWorker());
     if (session) {
       const r = await kernel.restore(session);
       if (!r.ok) appStore.setState({ notice: `The saved session could not be restored (${r.errors[0]}); the default scenario is running.` });

@@ -41,6 +41,8 @@ const MAX_ZOOM = 4;
 /** Zoom levels below which edge labels, then node labels, are left out (level of detail). */
 const LOD_MID = 0.4;
 const LOD_FAR = 0.22;
+/** Labels come back this long after the view stops moving. */
+const SETTLE_MS = 150;
 /** A fitted graph is not blown up past this: a three-node graph should not fill the screen. */
 const MAX_FIT_ZOOM = 1.5;
 const FIT_MARGIN = 16;
@@ -88,13 +90,30 @@ export function GraphPanel() {
   // Marker ids must be unique per panel and safe inside url(#…).
   const uid = 'g' + useId().replace(/[^a-zA-Z0-9_-]/g, '');
 
+  /**
+   * Write the view transform once per animation frame however many wheel or pointer events arrived. While the
+   * view moves, labels are hidden (`is-moving`): repainting a big SVG without them keeps pan and zoom smooth.
+   */
+  const viewFrame = useRef(0);
+  const moving = useRef<ReturnType<typeof setTimeout> | null>(null);
   const applyView = () => {
-    const { x, y, k } = view.current;
-    viewportRef.current?.setAttribute('transform', `translate(${x} ${y}) scale(${k})`);
-    // Level of detail: zoomed out, labels go first, then edges fade (CSS keys off this attribute).
-    const lod = k < LOD_FAR ? 'far' : k < LOD_MID ? 'mid' : 'near';
-    const svg = svgRef.current;
-    if (svg && svg.dataset.lod !== lod) svg.dataset.lod = lod;
+    if (viewFrame.current) return;
+    viewFrame.current = requestAnimationFrame(() => {
+      viewFrame.current = 0;
+      const { x, y, k } = view.current;
+      viewportRef.current?.setAttribute('transform', `translate(${x} ${y}) scale(${k})`);
+      // Level of detail: zoomed out, labels go first, then edges fade (CSS keys off this attribute).
+      const lod = k < LOD_FAR ? 'far' : k < LOD_MID ? 'mid' : 'near';
+      const svg = svgRef.current;
+      if (!svg) return;
+      if (svg.dataset.lod !== lod) svg.dataset.lod = lod;
+      if (!moving.current) svg.classList.add('is-moving');
+      else clearTimeout(moving.current);
+      moving.current = setTimeout(() => {
+        moving.current = null;
+        svg.classList.remove('is-moving');
+      }, SETTLE_MS);
+    });
   };
 
   /** Zoom by `factor` keeping the point `at` (SVG pixels) fixed on screen. */

@@ -1,5 +1,5 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import { LEDGER_KINDS, type LedgerKind } from '../../kernel/sab/layout';
+import { LEDGER_KINDS, type LedgerEntry, type LedgerKind } from '../../kernel/sab/layout';
 import { useApp } from '../../store/store';
 import { LedgerIntegrity } from './LedgerIntegrity';
 import './ledger.css';
@@ -16,9 +16,17 @@ export function LedgerPanel() {
   const version = useSyncExternalStore(feed?.subscribe ?? noSubscribe, () => feed?.version ?? 0);
 
   const [filter, setFilter] = useState<LedgerKind | 'all'>('all');
+  // Long sessions: "all" is the feed's own array (no copy per frame), and a filter scans only what arrived since
+  // its last scan, so a million records cost one pass when the filter changes and almost nothing per frame.
+  const filtered = useRef<{ feed: unknown; kind: LedgerKind | 'all'; scanned: number; rows: LedgerEntry[] } | null>(null);
   const rows = useMemo(() => {
     const all = feed?.entries ?? [];
-    return filter === 'all' ? all.slice() : all.filter((e) => e.kind === filter);
+    if (filter === 'all') return all;
+    let f = filtered.current;
+    if (!f || f.feed !== feed || f.kind !== filter || f.scanned > all.length) f = filtered.current = { feed, kind: filter, scanned: 0, rows: [] };
+    for (let i = f.scanned; i < all.length; i++) if (all[i].kind === filter) f.rows.push(all[i]);
+    f.scanned = all.length;
+    return f.rows;
   }, [feed, filter, version]); // version: the feed grows its array in place
 
   const scroller = useRef<HTMLDivElement>(null);
