@@ -51,6 +51,7 @@ const rows = [
   ['stress world (1,000 processes, 8 machines): layout collapsed / one rack expanded', `${browser.stress.collapsedLayoutMs} / ${browser.stress.oneRackExpandedLayoutMs} ms`, `target <= 2,000 ms; ${browser.stress.nodesDrawnExpanded} nodes drawn expanded; boot to graph ${browser.stress.bootToGraphMs} ms`],
   ['stress world: frame time while zooming (mean / p95)', `${browser.stress.panZoomFrameTime.meanMs} / ${browser.stress.panZoomFrameTime.p95Ms} ms (${browser.stress.panZoomFrameTime.fps} fps)`, 'target >= 30 fps'],
   ['stress world: shell `ps` round trip', `${browser.stress.shellPsRoundTripMs} ms`, ''],
+  [`long session: ${browser.longSession.records} ledger records in the page`, `filter ${browser.longSession.filterMs} ms; scroll ${browser.longSession.scrollFrameTime.meanMs} / ${browser.longSession.scrollFrameTime.p95Ms} ms per frame`, `filter target <= 200 ms; appended in the worker in ${browser.longSession.appendInWorkerMs} ms; the page held them all after ${browser.longSession.pageHoldsAllAfterMs} ms; page heap +${browser.longSession.pageHeapGrowthMiB} MiB`],
   ['frame time, 1,000 running fibers (mean / p95)', `${browser.frameTime.with1000RunningFibers.meanMs} / ${browser.frameTime.with1000RunningFibers.p95Ms} ms`, 'target p95 <= 20 ms'],
 ];
 const md = `# Benchmarks

@@ -174,4 +174,6 @@ export interface KernelHostApi {
 /** The kernel worker's surface: the host, plus a way to crash the worker for real (to show recovery). */
 export interface KernelWorkerApi extends KernelHostApi {
   crash(): void;
+  /** For `npm run bench` only: append synthetic ledger records. */
+  benchFillLedger(n: number): number;
 }
