@@ -49,7 +49,7 @@ export class KernelHost implements KernelHostApi {
   /** The scenario's lesson, if it has one: which step is current, and wrong tries at it (for the hint). */
   private lesson: { progress: LessonProgress; tries: number } | null = null;
   /** While time travelling: the live session, parked (the published state is a replay of its past). */
-  private live: { kernel: Kernel; shell: Shell; log: LoggedCommand[] } | null = null;
+  private live: { kernel: Kernel; shell: Shell; log: LoggedCommand[]; marks: { units: number[]; lengths: number[]; total: number } | null } | null = null;
 
   constructor(capacity: Capacity = DEFAULT_CAPACITY, shared = typeof SharedArrayBuffer !== 'undefined') {
     this.views = SabViews.create(capacity, shared);
@@ -159,27 +159,47 @@ export class KernelHost implements KernelHostApi {
    * to there (deterministic), and publish that instead of the live state, which is parked meanwhile.
    */
   travel(seq: number, direction: 'back' | 'forward' = 'back'): TravelState {
-    if (!this.live) this.live = { kernel: this.kernel, shell: this.shell, log: [...this.log] };
+    if (!this.live) this.live = { kernel: this.kernel, shell: this.shell, log: [...this.log], marks: null };
     const live = this.live;
     const target = Math.max(1, Math.min(Math.floor(Number(seq)) || 1, live.kernel.ledger.length));
-    // The state shown is the last one whose ledger has at most `target` records: a command's records are
-    // written together, so stepping back one record can land a few records earlier. Replay is deterministic,
-    // so a first pass finds the unit that goes past the target and a second stops just before it.
     const fresh = () => {
       const loaded = loadScenario(this.scenarioText);
       if (!loaded.ok) throw new Error('the session scenario no longer loads');
       const k = boot(loaded.scenario, this.seed, this.views.layout.capacity);
-      return { k, sh: shellOf(k) };
+      return { kernel: k, shell: shellOf(k) };
     };
-    const applied: LoggedCommand[] = [];
-    let { k: kernel, sh: shell } = fresh();
-    // Forward: the first state with at least `target` records (a step forward always moves).
-    const forward = direction === 'forward';
-    const units = applyLog(kernel, shell, live.log, applied, { stop: () => (forward ? kernel.ledger.length >= target : kernel.ledger.length > target), untilTick: live.kernel.ticks });
-    if (!forward && kernel.ledger.length > target) {
-      ({ k: kernel, sh: shell } = fresh());
-      applyLog(kernel, shell, live.log, applied, { maxUnits: units - 1 });
+    // Once per visit to the past: replay the whole session, noting after which unit (a tick or a command) the
+    // ledger grew and to what. Every scrub after that is a single replay to exactly the right unit.
+    if (!live.marks) {
+      const r = fresh();
+      const marks = { units: [0], lengths: [r.kernel.ledger.length], total: 0 };
+      const totalUnits = applyLog(r.kernel, r.shell, live.log, [], {
+        stop: () => false,
+        untilTick: live.kernel.ticks,
+        onUnit: (units) => {
+          if (r.kernel.ledger.length !== marks.lengths[marks.lengths.length - 1]) {
+            marks.units.push(units);
+            marks.lengths.push(r.kernel.ledger.length);
+          }
+        },
+      });
+      marks.total = totalUnits;
+      live.marks = marks;
     }
+    // A command's records come together: back shows the last state with at most `target` records, forward the
+    // first with at least `target` (so a step forward always moves).
+    const { units, lengths, total } = live.marks;
+    let stopAt: number;
+    if (direction === 'forward') {
+      const j = lengths.findIndex((n) => n >= target);
+      stopAt = j < 0 ? total : units[j];
+    } else {
+      const j = lengths.findIndex((n) => n > target);
+      stopAt = j < 0 ? total : j === 0 ? 0 : units[j] - 1;
+    }
+    const { kernel, shell } = fresh();
+    const applied: LoggedCommand[] = [];
+    applyLog(kernel, shell, live.log, applied, { maxUnits: stopAt, untilTick: live.kernel.ticks });
     kernel.running = false;
     this.kernel = kernel;
     this.shell = shell;
@@ -354,7 +374,7 @@ function applyLog(
   shell: Shell,
   log: readonly LoggedCommand[],
   applied: LoggedCommand[],
-  opts: { stop?: () => boolean; maxUnits?: number; untilTick?: number } = {},
+  opts: { stop?: () => boolean; maxUnits?: number; untilTick?: number; onUnit?: (units: number) => void } = {},
 ): number {
   applied.length = 0;
   const limited = opts.stop !== undefined || opts.maxUnits !== undefined;
@@ -366,6 +386,7 @@ function applyLog(
         if (halt()) return units;
         kernel.step(1);
         units++;
+        opts.onUnit?.(units);
       }
       if (halt()) return units;
     } else kernel.step(c.at - kernel.ticks);
@@ -380,12 +401,14 @@ function applyLog(
         // the live session reported it as an internal error; replay carries on the same way
       }
     }
+    opts.onUnit?.(units);
   }
   // Time ran on after the last command: so may the replay, up to where the live session is.
   if (limited) {
     while (!halt() && kernel.ticks < (opts.untilTick ?? 0)) {
       kernel.step(1);
       units++;
+      opts.onUnit?.(units);
     }
   }
   return units;

@@ -9,7 +9,7 @@ import { sessionProblem } from '../kernel/sessionCheck';
 
 export interface Saved {
   session: Session;
-  ui: { presenter: boolean };
+  ui: { presenter: boolean; learnTab: 'yields' | 'gallery' | 'lessons' };
 }
 
 const DB_NAME = 'capplay';
@@ -57,7 +57,8 @@ export async function saveSession(saved: Saved): Promise<void> {
 export async function loadSession(): Promise<Saved | null> {
   const v = (await request('readonly', (s) => s.get(KEY))) as Saved | null;
   if (!v || typeof v !== 'object' || sessionProblem(v.session)) return null;
-  return { session: v.session, ui: { presenter: v.ui?.presenter === true } };
+  const tab = v.ui?.learnTab;
+  return { session: v.session, ui: { presenter: v.ui?.presenter === true, learnTab: tab === 'gallery' || tab === 'lessons' ? tab : 'yields' } };
 }
 
 export async function clearSession(): Promise<void> {

@@ -67,7 +67,7 @@ async function initialSession(): Promise<{ session: Session | null; notice?: str
     return { session: (await loadSession())?.session ?? null, notice: `The share link could not be opened: ${r.error}` };
   }
   const saved = await loadSession();
-  if (saved) appStore.setState({ presenter: saved.ui.presenter });
+  if (saved) appStore.setState({ presenter: saved.ui.presenter, learnTab: saved.ui.learnTab });
   return { session: saved?.session ?? null };
 }
 
@@ -124,11 +124,12 @@ function startSaving(kernel: Remote<KernelHostApi>, ledger: LedgerFeed): void {
     busy = true;
     try {
       const session = await kernel.session();
-      const key = `${session.log.length}:${session.ticks}:${session.scenario.length}:${appStore.getState().presenter}`;
+      const { presenter, learnTab } = appStore.getState();
+      const key = `${session.log.length}:${session.ticks}:${session.scenario.length}:${presenter}:${learnTab}`;
       if (key !== last) {
         last = key;
         lastSaved = session;
-        await saveSession({ session, ui: { presenter: appStore.getState().presenter } });
+        await saveSession({ session, ui: { presenter, learnTab } });
       }
     } catch {
       // A worker that is going away cannot answer; the next save (or the recovery) takes over.

@@ -27,6 +27,8 @@ export interface AppState {
   notice: string;
   /** Presenter mode: large type, high contrast, fewer panels. Saved with the session. */
   presenter: boolean;
+  /** Which tab the lower right shows (yield routes, gallery, lessons). Saved with the session. */
+  learnTab: 'yields' | 'gallery' | 'lessons';
   /** Time travel: the ledger record shown, or null while live. */
   travel: TravelState | null;
   /** Lines for the terminal to type as if the user did (the gallery and lessons); `id` tells batches apart. */
@@ -50,6 +52,7 @@ export const appStore = createStore<AppState>()((set) => ({
   yields: null,
   notice: '',
   presenter: false,
+  learnTab: 'yields',
   travel: null,
   script: null,
   scriptBusy: false,

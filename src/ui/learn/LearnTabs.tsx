@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { appStore, useApp } from '../../store/store';
 import { YieldsPanel } from '../yields/YieldsPanel';
 import { GalleryPlayer } from './GalleryPlayer';
 import { LessonPlayer } from './LessonPlayer';
@@ -12,7 +12,8 @@ const TABS = [
 
 /** The lower right: yield routes, the attack gallery and the lessons, one at a time. */
 export function LearnTabs() {
-  const [tab, setTab] = useState<(typeof TABS)[number]['id']>('yields');
+  const tab = useApp((s) => s.learnTab);
+  const setTab = (learnTab: (typeof TABS)[number]['id']) => appStore.setState({ learnTab });
   return (
     <section className="panel learn-panel" aria-label="Yields, gallery and lessons" data-testid="learn">
       <div className="learn-tabs" role="tablist">
