@@ -30,3 +30,19 @@ test('the stress world: 1,000 processes on 8 machines load collapsed; zoom and a
   await expect.poll(() => terminalFlat(app)).toContain('spawned idle as pid 1001');
   await expect(app.getByTestId('ledger').locator('[data-event="spawn"]').last()).toContainText('idle');
 });
+
+test('a long session: the ledger panel scrolls over every record, older ones read from the worker, and filters them all', async ({ app }) => {
+  const total = await app.evaluate(() => (globalThis as unknown as { capplay: { store: { getState(): { kernel: { benchFillLedger(n: number): Promise<number> } } } } }).capplay.store.getState().kernel.benchFillLedger(150_000));
+  const ledger = app.getByTestId('ledger');
+  await expect(ledger.getByTestId('ledger-count')).toHaveText(`${total} records`, { timeout: 30_000 });
+  // The page holds a window of the newest; scrolling to the top reads the first records from the worker.
+  await ledger.locator('.ledger-scroll').evaluate((el) => (el.scrollTop = 0));
+  await expect(ledger.locator('[data-seq="1"]')).toHaveAttribute('data-event', 'boot');
+  const held = await app.evaluate(() => (globalThis as unknown as { capplay: { store: { getState(): { ledger: { entries: unknown[] } } } } }).capplay.store.getState().ledger.entries.length);
+  expect(held).toBeLessThan(total);
+  // A filter covers the whole ledger, not only the window.
+  await ledger.getByLabel('Filter ledger by event kind').selectOption('boot');
+  await expect(ledger.getByTestId('ledger-count')).toHaveText(`1 of ${total}`);
+  await ledger.getByLabel('Filter ledger by event kind').selectOption('deny');
+  await expect(ledger.getByTestId('ledger-count')).toHaveText(new RegExp(`^2500\\d of ${total}$`));
+});

@@ -144,6 +144,8 @@ export interface KernelHostApi {
   yieldView(): YieldView;
   /** A machine's keys, CellID, pairings, bindings and the handshakes it took part in. */
   machineView(id: number): MachineView | null;
+  /** The seqs of every ledger record of one kind, oldest first (the ledger panel's filter over the whole ledger). */
+  ledgerFind(kind: string): Int32Array;
   /** The running scenario's lesson, if it has one. */
   lessonStatus(): LessonStatus | null;
   /** Verify the ledger's hash chain and signed checkpoints (incrementally: what was checked stays checked). */

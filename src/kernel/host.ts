@@ -7,7 +7,7 @@ import { promisesText } from './sandbox/pledge';
 import { permsText } from './sandbox/unveil';
 import { KernelError } from './errors';
 import type { Kernel } from './kernel';
-import { DEFAULT_CAPACITY, SabViews, type Capacity, type LedgerEntry } from './sab/layout';
+import { DEFAULT_CAPACITY, LEDGER_KINDS, SabViews, type Capacity, type LedgerEntry, type LedgerKind } from './sab/layout';
 import { Publisher } from './sab/publish';
 import { boot } from './scenario/boot';
 import { loadScenario } from './scenario/load';
@@ -106,6 +106,10 @@ export class KernelHost implements KernelHostApi {
   }
 
   // ── the WORM ledger ──────────────────────────────────────────────────────────────────────────────────────────
+
+  ledgerFind(kind: string): Int32Array {
+    return (LEDGER_KINDS as readonly string[]).includes(kind) ? this.kernel.ledger.seqsOfKind(kind as LedgerKind) : new Int32Array(0);
+  }
 
   ledgerVerify(): LedgerStatus {
     const l = this.kernel.ledger;

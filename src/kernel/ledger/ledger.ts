@@ -131,6 +131,14 @@ export class Ledger {
     return this.records.slice(start, start + Math.max(0, count));
   }
 
+  /** The seqs of every record of one kind, oldest first (a filter over the whole ledger, for the UI). */
+  seqsOfKind(kind: LedgerKind): Int32Array {
+    const out = new Int32Array(this.records.length);
+    let n = 0;
+    for (const e of this.records) if (e.kind === kind) out[n++] = e.seq;
+    return out.slice(0, n);
+  }
+
   last(n: number): LedgerEntry[] {
     return this.records.slice(Math.max(0, this.records.length - n));
   }

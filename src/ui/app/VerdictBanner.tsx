@@ -13,17 +13,20 @@ export function VerdictBanner() {
 
   useEffect(() => {
     if (!feed) return;
-    let seen = 0;
+    let seen = 0; // the newest seq looked at (the feed is a window: positions shift, sequence numbers do not)
     const check = () => {
       const entries = feed.entries;
-      if (entries.length < seen) setVerdict(null); // a new scenario started over
-      for (let i = entries.length - 1; i >= Math.min(seen, entries.length); i--) {
+      if (feed.head < seen) {
+        setVerdict(null); // a new scenario started over
+        seen = 0;
+      }
+      for (let i = entries.length - 1; i >= 0 && entries[i].seq > seen; i--) {
         if (entries[i].kind === 'verdict') {
           setVerdict(entries[i]);
           break;
         }
       }
-      seen = entries.length;
+      seen = feed.head;
     };
     check();
     return feed.subscribe(check);

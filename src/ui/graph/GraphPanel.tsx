@@ -521,12 +521,15 @@ function useDeniedFlashes(): Flash[] {
   const [flashes, setFlashes] = useState<Flash[]>([]);
   useEffect(() => {
     if (!feed) return;
-    let seen = feed.entries.length;
+    let seen = feed.head; // by seq: the feed is a window whose positions shift
     const timers = new Set<ReturnType<typeof setTimeout>>();
     const unsubscribe = feed.subscribe(() => {
       const entries = feed.entries;
       const fresh: Flash[] = [];
-      for (let i = Math.min(seen, entries.length); i < entries.length; i++) {
+      if (feed.head < seen) seen = 0; // a new scenario
+      let i = entries.length;
+      while (i > 0 && entries[i - 1].seq > seen) i--;
+      for (; i < entries.length; i++) {
         const e = entries[i];
         if (e.kind === 'deny' && e.object && e.actor) {
           fresh.push({ seq: e.seq, kind: 'denied', source: `p:${e.actor}`, target: `o:${e.object}`, reason: shortReason(e.detail), detail: e.detail });
@@ -536,7 +539,7 @@ function useDeniedFlashes(): Flash[] {
           fresh.push({ seq: e.seq, kind: 'abort', source: `p:${e.actor}`, target: '', reason: `aborted: missing ${need}`, detail: e.detail });
         }
       }
-      seen = entries.length;
+      seen = feed.head;
       if (!fresh.length) return;
       setFlashes((f) => [...f, ...fresh].slice(-8));
       const timer = setTimeout(() => {

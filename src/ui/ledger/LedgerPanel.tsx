@@ -10,24 +10,84 @@ const OVERSCAN = 10;
 const fmtTime = (ms: number) => (ms / 1000).toFixed(3);
 const who = (pid: number) => (pid ? String(pid) : 'kernel');
 
-/** The audit ledger: a virtualized table that follows new entries unless you scroll up; filterable by kind. */
+/** Records read from the worker per page, for rows older than the feed's window; and how many pages are kept. */
+const PAGE = 500;
+const PAGES_KEPT = 40;
+
+/**
+ * The audit ledger: a virtualized table over every record (not only the ones the page holds), following new
+ * entries unless you scroll up, filterable by kind. Rows are addressed by sequence number: the newest come from
+ * the feed's window, older ones from the worker a page at a time as they scroll into view. A kind filter is one
+ * scan in the worker, then kept current from the feed.
+ */
 export function LedgerPanel() {
   const feed = useApp((s) => s.ledger);
+  const kernel = useApp((s) => s.kernel);
   const version = useSyncExternalStore(feed?.subscribe ?? noSubscribe, () => feed?.version ?? 0);
 
   const [filter, setFilter] = useState<LedgerKind | 'all'>('all');
-  // Long sessions: "all" is the feed's own array (no copy per frame), and a filter scans only what arrived since
-  // its last scan, so a million records cost one pass when the filter changes and almost nothing per frame.
-  const filtered = useRef<{ feed: unknown; kind: LedgerKind | 'all'; scanned: number; rows: LedgerEntry[] } | null>(null);
-  const rows = useMemo(() => {
-    const all = feed?.entries ?? [];
-    if (filter === 'all') return all;
-    let f = filtered.current;
-    if (!f || f.feed !== feed || f.kind !== filter || f.scanned > all.length) f = filtered.current = { feed, kind: filter, scanned: 0, rows: [] };
-    for (let i = f.scanned; i < all.length; i++) if (all[i].kind === filter) f.rows.push(all[i]);
-    f.scanned = all.length;
-    return f.rows;
-  }, [feed, filter, version]); // version: the feed grows its array in place
+  const [found, setFound] = useState<{ feed: unknown; kind: LedgerKind; seqs: number[]; upTo: number } | null>(null);
+  const [, setPagesVersion] = useState(0);
+  const pages = useRef(new Map<number, LedgerEntry[]>());
+  const asked = useRef(new Set<number>());
+
+  // A new scenario (or a time-travel view) starts the feed over: forget pages read from the old one.
+  const head = feed?.head ?? 0;
+  const lastHead = useRef(0);
+  const [epoch, setEpoch] = useState(0);
+  if (head < lastHead.current) {
+    pages.current.clear();
+    asked.current.clear();
+    setEpoch(epoch + 1); // and scan again for the filter
+  }
+  lastHead.current = head;
+
+  // The filter: every matching seq in the ledger (one scan in the worker), then the feed's new matches.
+  useEffect(() => {
+    if (filter === 'all' || !kernel || !feed) return;
+    let live = true;
+    kernel.ledgerFind(filter).then(
+      (seqs) => live && setFound({ feed, kind: filter, seqs: Array.from(seqs), upTo: seqs.length ? seqs[seqs.length - 1] : 0 }),
+      () => {},
+    );
+    return () => {
+      live = false;
+    };
+  }, [filter, kernel, feed, epoch]);
+  const seqs = useMemo(() => {
+    if (filter === 'all' || !found || found.kind !== filter || found.feed !== feed || !feed) return null;
+    if (head < found.upTo) return [];
+    for (let i = Math.max(0, found.upTo - feed.base + 1); i < feed.entries.length; i++) if (feed.entries[i].kind === filter) found.seqs.push(feed.entries[i].seq);
+    found.upTo = head;
+    return found.seqs;
+  }, [filter, found, feed, version, head]); // version: the feed grows in place
+  const count = filter === 'all' ? head : (seqs?.length ?? 0);
+  const seqAt = (row: number) => (seqs ? seqs[row] : row + 1);
+
+  /** A record by seq: from the feed's window, or a page read from the worker (asked for once, kept a while). */
+  const entry = (seq: number): LedgerEntry | undefined => {
+    const e = feed?.bySeq(seq);
+    if (e) return e;
+    const page = Math.floor((seq - 1) / PAGE);
+    const held = pages.current.get(page);
+    if (held) return held[seq - 1 - page * PAGE];
+    if (kernel && !asked.current.has(page)) {
+      asked.current.add(page);
+      kernel.ledgerPage(page * PAGE + 1, PAGE).then(
+        (got) => {
+          pages.current.set(page, got);
+          if (pages.current.size > PAGES_KEPT) {
+            const oldest = pages.current.keys().next().value!;
+            pages.current.delete(oldest);
+            asked.current.delete(oldest);
+          }
+          setPagesVersion((v) => v + 1);
+        },
+        () => asked.current.delete(page),
+      );
+    }
+    return undefined;
+  };
 
   const scroller = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
@@ -49,7 +109,7 @@ export function LedgerPanel() {
       el.scrollTop = el.scrollHeight;
       setScrollTop(el.scrollTop);
     }
-  }, [rows.length, height]);
+  }, [count, height]);
 
   const onScroll = () => {
     const el = scroller.current!;
@@ -58,15 +118,19 @@ export function LedgerPanel() {
   };
 
   const first = Math.max(0, Math.floor(scrollTop / ROW) - OVERSCAN);
-  const last = Math.min(rows.length, Math.ceil((scrollTop + height) / ROW) + OVERSCAN);
-  const visible = rows.slice(first, last);
+  const last = Math.min(count, Math.ceil((scrollTop + height) / ROW) + OVERSCAN);
+  const visible: { row: number; seq: number; e: LedgerEntry | undefined }[] = [];
+  for (let row = first; row < last; row++) {
+    const seq = seqAt(row);
+    visible.push({ row, seq, e: entry(seq) });
+  }
 
   return (
     <section data-testid="ledger" className="panel ledger-panel" aria-label="Audit ledger">
       <header className="panel-head">
         <h2>Ledger</h2>
         <span className="muted" data-testid="ledger-count">
-          {filter === 'all' ? `${rows.length} records` : `${rows.length} of ${feed?.entries.length ?? 0}`}
+          {filter === 'all' ? `${count} records` : seqs ? `${count} of ${head}` : 'filtering…'}
         </span>
         <label className="ledger-filter">
           kind{' '}
@@ -88,16 +152,24 @@ export function LedgerPanel() {
         <span>actor</span>
         <span>detail</span>
       </div>
-      <div className="ledger-scroll" ref={scroller} onScroll={onScroll} role="table" aria-rowcount={rows.length}>
-        <div style={{ height: rows.length * ROW, position: 'relative' }}>
-          {visible.map((e, i) => (
+      <div className="ledger-scroll" ref={scroller} onScroll={onScroll} role="table" aria-rowcount={count}>
+        <div style={{ height: count * ROW, position: 'relative' }}>
+          {visible.map(({ row, seq, e }) =>
+            !e ? (
+              <div key={seq} role="row" className="ledger-row loading" data-seq={seq} style={{ transform: `translateY(${row * ROW}px)` }}>
+                <span role="cell">{seq}</span>
+                <span role="cell" className="muted">
+                  reading from the worker…
+                </span>
+              </div>
+            ) : (
             <div
               key={e.seq}
               role="row"
               className={`ledger-row ev-${e.kind}`}
               data-seq={e.seq}
               data-event={e.kind}
-              style={{ transform: `translateY(${(first + i) * ROW}px)` }}
+              style={{ transform: `translateY(${row * ROW}px)` }}
             >
               <span role="cell">{e.seq}</span>
               <span role="cell">{fmtTime(e.time)}</span>
@@ -109,7 +181,8 @@ export function LedgerPanel() {
                 {e.detail}
               </span>
             </div>
-          ))}
+            ),
+          )}
         </div>
       </div>
     </section>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KernelHost } from '../../kernel/host';
 import { Frame, readFrame, type Capacity } from '../../kernel/sab/layout';
-import { LedgerFeed } from './ledgerFeed';
+import { FEED_WINDOW, LedgerFeed } from './ledgerFeed';
 
 const small: Capacity = { processes: 64, caps: 256, objects: 16, machines: 2, ledgerRing: 8, strings: 512, stringBytes: 16384, consoleLines: 16 };
 
@@ -46,5 +46,22 @@ describe('LedgerFeed', () => {
     expect(feed.version).toBeGreaterThan(versions);
     expect(feed.entries[0]).toMatchObject({ seq: 1, kind: 'boot', detail: 'boot "Solo" with seed 1' });
     expect(feed.entries).toHaveLength(host.kernel.ledger.length);
+  });
+
+  it('keeps a window of the newest records: a long session is not all held in the page', async () => {
+    const { host, feed, fetched, tick } = setup();
+    await tick();
+    await tick();
+    // Far more records than the window holds, appended while the page was not looking.
+    for (let i = 0; i < FEED_WINDOW + 25_000; i++) host.kernel.record('grant', 1, 1, `record ${i}`);
+    host.publish();
+    for (let i = 0; i < 40 && feed.head < host.kernel.ledger.length; i++) await tick();
+    expect(feed.head).toBe(host.kernel.ledger.length);
+    expect(feed.entries.length).toBeLessThanOrEqual(FEED_WINDOW);
+    expect(feed.base).toBe(feed.head - feed.entries.length + 1);
+    // It skipped straight to the window: nothing older was fetched for nothing.
+    expect(fetched.at(-1)![0]).toBeGreaterThan(host.kernel.ledger.length - FEED_WINDOW - 1);
+    expect(feed.bySeq(feed.head)?.detail).toBe(`record ${FEED_WINDOW + 25_000 - 1}`);
+    expect(feed.bySeq(feed.base - 1)).toBeUndefined();
   });
 });
