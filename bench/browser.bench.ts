@@ -112,7 +112,7 @@ try {
     const total = await kernel.benchFillLedger(1000000);
     const fillMs = performance.now() - t;
     t = performance.now();
-    while (ledger.entries.length < total) await new Promise((r) => setTimeout(r, 20));
+    while (ledger.head < total) await new Promise((r) => setTimeout(r, 20));
     const catchUpMs = performance.now() - t;
     await new Promise((r) => setTimeout(r, 500));
     const scroller = document.querySelector('.ledger-scroll');
@@ -142,6 +142,7 @@ try {
       filterMs: Math.round(filterMs),
       filterTarget: '<= 200 ms',
       pageHeapGrowthMiB: performance.memory ? Math.round((performance.memory.usedJSHeapSize - heap0) / 1048576) : null,
+      recordsHeldInThePage: ledger.entries.length,
     };
   })()`)) as Record<string, unknown>;
 
