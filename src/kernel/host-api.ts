@@ -88,7 +88,10 @@ export interface Session {
 /** The WORM ledger's verification: the hash chain and every signed checkpoint, checked in the worker. */
 export interface LedgerStatus {
   ok: boolean;
+  /** Records verified so far (a big burst is checked a slice per call)… */
   entries: number;
+  /** …of this many in the ledger. */
+  total: number;
   checkpoints: number;
   /** The kernel's checkpoint-signing public key (hex). */
   publicKey: string;

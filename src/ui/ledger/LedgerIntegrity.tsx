@@ -25,7 +25,11 @@ export function LedgerIntegrity() {
     const check = () => {
       if (!due) return;
       due = false;
-      kernel.ledgerVerify().then((s) => live && setStatus(s), () => {});
+      kernel.ledgerVerify().then((s) => {
+        if (!live) return;
+        setStatus(s);
+        if (s.ok && s.entries < s.total) due = true; // a slice at a time until caught up
+      }, () => {});
     };
     check();
     const timer = setInterval(check, VERIFY_EVERY_MS);
@@ -52,7 +56,13 @@ export function LedgerIntegrity() {
   return (
     <>
       <span className={`ledger-verify ${status ? (status.ok ? 'ok' : 'bad') : ''}`} data-testid="ledger-verify" title={status ? `checkpoints signed with Ed25519 key ${status.publicKey}` : ''}>
-        {!status ? 'verifying…' : status.ok ? `✓ chain intact · ${status.checkpoints} signed checkpoint${status.checkpoints === 1 ? '' : 's'}` : `✕ broken at entry ${status.firstBad?.seq}`}
+        {!status
+          ? 'verifying…'
+          : !status.ok
+            ? `✕ broken at entry ${status.firstBad?.seq}`
+            : status.entries < status.total
+              ? `verifying… ${status.entries} of ${status.total}`
+              : `✓ chain intact · ${status.checkpoints} signed checkpoint${status.checkpoints === 1 ? '' : 's'}`}
       </span>
       <button type="button" className="ledger-button" onClick={() => void exportLedger()} disabled={!kernel}>
         Export

@@ -26,7 +26,8 @@ export function LedgerPanel() {
   const version = useSyncExternalStore(feed?.subscribe ?? noSubscribe, () => feed?.version ?? 0);
 
   const [filter, setFilter] = useState<LedgerKind | 'all'>('all');
-  const [found, setFound] = useState<{ feed: unknown; kind: LedgerKind; seqs: number[]; upTo: number } | null>(null);
+  // The worker's scan (kept as it came: an Int32Array) plus matches the feed brought since.
+  const [found, setFound] = useState<{ feed: unknown; kind: LedgerKind; scanned: Int32Array; more: number[]; upTo: number } | null>(null);
   const [, setPagesVersion] = useState(0);
   const pages = useRef(new Map<number, LedgerEntry[]>());
   const asked = useRef(new Set<number>());
@@ -47,22 +48,22 @@ export function LedgerPanel() {
     if (filter === 'all' || !kernel || !feed) return;
     let live = true;
     kernel.ledgerFind(filter).then(
-      (seqs) => live && setFound({ feed, kind: filter, seqs: Array.from(seqs), upTo: seqs.length ? seqs[seqs.length - 1] : 0 }),
+      (scanned) => live && setFound({ feed, kind: filter, scanned, more: [], upTo: scanned.length ? scanned[scanned.length - 1] : 0 }),
       () => {},
     );
     return () => {
       live = false;
     };
   }, [filter, kernel, feed, epoch]);
-  const seqs = useMemo(() => {
+  const matches = useMemo(() => {
     if (filter === 'all' || !found || found.kind !== filter || found.feed !== feed || !feed) return null;
-    if (head < found.upTo) return [];
-    for (let i = Math.max(0, found.upTo - feed.base + 1); i < feed.entries.length; i++) if (feed.entries[i].kind === filter) found.seqs.push(feed.entries[i].seq);
+    if (head < found.upTo) return { scanned: new Int32Array(0), more: [] as number[] };
+    for (let i = Math.max(0, found.upTo - feed.base + 1); i < feed.entries.length; i++) if (feed.entries[i].kind === filter) found.more.push(feed.entries[i].seq);
     found.upTo = head;
-    return found.seqs;
+    return found;
   }, [filter, found, feed, version, head]); // version: the feed grows in place
-  const count = filter === 'all' ? head : (seqs?.length ?? 0);
-  const seqAt = (row: number) => (seqs ? seqs[row] : row + 1);
+  const count = filter === 'all' ? head : matches ? matches.scanned.length + matches.more.length : 0;
+  const seqAt = (row: number) => (!matches ? row + 1 : row < matches.scanned.length ? matches.scanned[row] : matches.more[row - matches.scanned.length]);
 
   /** A record by seq: from the feed's window, or a page read from the worker (asked for once, kept a while). */
   const entry = (seq: number): LedgerEntry | undefined => {
@@ -130,7 +131,7 @@ export function LedgerPanel() {
       <header className="panel-head">
         <h2>Ledger</h2>
         <span className="muted" data-testid="ledger-count">
-          {filter === 'all' ? `${count} records` : seqs ? `${count} of ${head}` : 'filtering…'}
+          {filter === 'all' ? `${count} records` : matches ? `${count} of ${head}` : 'filtering…'}
         </span>
         <label className="ledger-filter">
           kind{' '}
