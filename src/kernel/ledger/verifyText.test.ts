@@ -30,7 +30,7 @@ describe('the WORM ledger from the shell and the host', () => {
     expect(first).toMatchObject({ ok: true, total });
     expect(first.entries).toBeLessThan(total);
     let r = first;
-    for (let i = 0; i < 10 && r.entries < total; i++) r = h.ledgerVerify();
+    for (let i = 0; i < 30 && r.entries < total; i++) r = h.ledgerVerify();
     expect(r).toMatchObject({ ok: true, entries: total, total, checkpoints: h.kernel.ledger.verify().checkpoints });
   });
 
