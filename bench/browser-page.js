@@ -1,6 +1,6 @@
 // Runs inside the page (passed to page.evaluate as text, so no bundler helpers leak in).
-// `scenario` is a generated scenario with 1,000 processes.
-async (scenario) => {
+// `scenario` is a generated scenario with 1,000 processes; `frameTimes(ms)` is browser.bench.ts's frame-time probe.
+async (scenario, frameTimes) => {
   const { kernel, frames } = globalThis.capplay.store.getState();
   const N = 2000;
   const mean = async (fn) => {
@@ -8,19 +8,6 @@ async (scenario) => {
     const t0 = performance.now();
     for (let i = 0; i < N; i++) await fn();
     return ((performance.now() - t0) / N) * 1000;
-  };
-  const frameTimes = async (ms) => {
-    const times = [];
-    let last = performance.now();
-    const end = last + ms;
-    while (performance.now() < end) {
-      await new Promise(requestAnimationFrame);
-      const now = performance.now();
-      times.push(now - last);
-      last = now;
-    }
-    times.sort((a, b) => a - b);
-    return { meanMs: +(times.reduce((a, b) => a + b, 0) / times.length).toFixed(2), p95Ms: +times[Math.floor(times.length * 0.95)].toFixed(2) };
   };
   const idle = await frameTimes(1500);
   const booted = await kernel.boot(JSON.stringify(scenario));

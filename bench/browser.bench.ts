@@ -30,7 +30,7 @@ async function waitForServer() {
   throw new Error('vite preview did not start');
 }
 
-/** Frame times over `ms` of animation frames, run in the page. */
+/** Frame times over `ms` of animation frames, run in the page (browser-page.js gets it too, as an argument). */
 const frameTimesSource = `async (ms) => {
   const times = [];
   let last = performance.now();
@@ -63,7 +63,7 @@ try {
   const layoutMs = Number(await page.getAttribute('[data-testid="graph"]', 'data-layout-ms'));
 
   const pageBench = readFileSync(new URL('./browser-page.js', import.meta.url), 'utf8');
-  const figures = await page.evaluate(`(${pageBench.replace(/^\/\/.*\n/gm, '')})(${JSON.stringify(bigScenario(1000, 'spinner'))})`);
+  const figures = await page.evaluate(`(${pageBench.replace(/^\/\/.*\n/gm, '')})(${JSON.stringify(bigScenario(1000, 'spinner'))}, ${frameTimesSource})`);
 
   const f = figures as { rows: number; comlinkUs: number; sabUs: number; idle: object; loaded: object };
 

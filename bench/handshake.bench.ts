@@ -7,23 +7,13 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { HandshakeState, runHandshake, type Party } from '../src/kernel/pairing/handshake';
 import { deriveEphemeralSeed, deriveIdentity } from '../src/kernel/pairing/identity';
 import { siphash128, siphash64 } from '../src/kernel/pairing/siphash';
+import { time } from './timing';
 
-function time(fn: () => void, minMs = 400): { perSecond: number; meanUs: number } {
-  let iterations = 0;
-  const start = performance.now();
-  let elapsed = 0;
-  while (elapsed < minMs) {
-    fn();
-    iterations++;
-    elapsed = performance.now() - start;
-  }
-  return { perSecond: Math.round((iterations / elapsed) * 1000), meanUs: +((elapsed / iterations) * 1000).toFixed(2) };
-}
 
 /** Median of 5 rounds, after one warm-up round (JIT). */
 function median5(fn: () => void, minMs?: number): number {
   time(fn, 200);
-  const rounds = Array.from({ length: 5 }, () => time(fn, minMs).perSecond).sort((a, b) => a - b);
+  const rounds = Array.from({ length: 5 }, () => time(fn, minMs ?? 400).perSecond).sort((a, b) => a - b);
   return rounds[2];
 }
 

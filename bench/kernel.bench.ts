@@ -7,22 +7,12 @@ import { allows, bit, type Promise_ } from '../src/kernel/sandbox/pledge';
 import { applyUnveil, checkAccess, UR, UW, type UnveilState } from '../src/kernel/sandbox/unveil';
 import { image, YieldRuntime, type YCap } from '../src/kernel/yield/runtime';
 import { bigScenario } from './scenarios';
+import { time } from './timing';
 
 const FILE_PROMISES: Promise_[] = ['rw', 'storage'];
 
 const capacity: Capacity = { processes: 1024, caps: 8192, objects: 1024, machines: 16, ledgerRing: 4096, strings: 16384, stringBytes: 512 * 1024, consoleLines: 16 };
 
-function time(fn: () => void, minMs = 300): { perSecond: number; meanUs: number; iterations: number } {
-  let iterations = 0;
-  const start = performance.now();
-  let elapsed = 0;
-  while (elapsed < minMs) {
-    fn();
-    iterations++;
-    elapsed = performance.now() - start;
-  }
-  return { perSecond: Math.round((iterations / elapsed) * 1000), meanUs: +((elapsed / iterations) * 1000).toFixed(3), iterations };
-}
 
 // spawn + exit cycles: the shell spawns a child and kills it (handle, ledger records, cap release included).
 // Kernel paths without the energy meter (measured on its own below): metering would freeze the loops.

@@ -173,7 +173,7 @@ export class Fleet {
       const fresh = !this.host.defenses.tofu ? 'pure TOFU (no binding check) accepted a new key' : 'first contact: nothing was bound yet, so TOFU+ accepted the key';
       this.host.record('verdict', actor, 0, `MITM succeeded: ${fresh}; ${a.name} now trusts ${MALLORY}'s CellID ${this.identityText(MALLORY)} as ${b.name}. Compare CellIDs out of band before trusting a first contact.`);
     }
-    this.host.touch();
+    this.changed();
     return { ok: true, pairing: p, message: what };
   }
 
@@ -185,7 +185,7 @@ export class Fleet {
     if (!a || !b || !p) return { ok: false, message: `${aName} and ${bName} are not paired` };
     p.live = false;
     this.host.record('unpair', actor, 0, `severed ${a.name} ↔ ${b.name} (${p.type}): the machines are mutually invisible again`);
-    this.host.touch();
+    this.changed();
     return { ok: true, pairing: p };
   }
 
@@ -269,7 +269,7 @@ export class Fleet {
     }
     if (forged) return { ok: false, rebound, refused, message: `forged announcement for ${name}: refused by ${refused.join(', ') || 'nobody (no one had bound it)'}` };
     this.identities.set(name, { gen, id: next });
-    this.host.touch();
+    this.changed();
     return { ok: true, rebound, refused, message: `${name} has new keys (CellID ${next.cellIdText}); rebound by ${rebound.join(', ') || 'nobody (no one had bound it)'}` };
   }
 
@@ -282,8 +282,22 @@ export class Fleet {
     if (this.handshakes.length > HANDSHAKES_KEPT) this.handshakes.shift();
   }
 
+  /** Labels by machine id: the publisher asks every frame, and they change only with the pairings. */
+  private readonly described = new Map<number, string>();
+
+  private changed(): void {
+    this.described.clear();
+    this.host.touch();
+  }
+
   /** The machine's label on the graph: its role and live pairings. */
   describe(m: FleetMachine): string {
+    let text = this.described.get(m.id);
+    if (text === undefined) this.described.set(m.id, (text = this.label(m)));
+    return text;
+  }
+
+  private label(m: FleetMachine): string {
     const parts: string[] = [];
     if (m.role) parts.push(m.role);
     for (const p of this.pairings) {

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useRef, type ReactNode } from 'react';
 import type { SandboxView } from '../../kernel/host-api';
 import {
   CAP,
@@ -20,6 +20,7 @@ import { rightsText } from '../../kernel/caps/algebra';
 import { useApp } from '../../store/store';
 import { useFrameValue, useLiveText } from '../../store/useFrame';
 import { MachineDetails } from './MachineDetails';
+import { useWorkerRead } from './useWorkerRead';
 import './inspector.css';
 
 const rowsOf = (n: number) => Array.from({ length: n }, (_, r) => r);
@@ -119,15 +120,7 @@ function CapTable({ f, s, rows, holder }: { f: Frame; s: StringTable; rows: numb
 
 /** Pledge, execpromises and the unveiled tree of a process: fetched from the worker when it (or its sandbox) changes. */
 function Sandbox({ pid, version }: { pid: number; version: string }) {
-  const kernel = useApp((s) => s.kernel);
-  const [view, setView] = useState<SandboxView | null>(null);
-  useEffect(() => {
-    let live = true;
-    kernel?.sandbox(pid).then((v) => live && setView(v), () => {});
-    return () => {
-      live = false;
-    };
-  }, [kernel, pid, version]);
+  const view = useWorkerRead((k) => k.sandbox(pid) as Promise<SandboxView | null>, `${pid}@${version}`);
   if (!view) return null;
   return (
     <div data-testid="inspector-sandbox">

@@ -1,6 +1,6 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { MachineView } from '../../kernel/host-api';
-import { useApp } from '../../store/store';
+import { useWorkerRead } from './useWorkerRead';
 
 const hex = (h: string) => `${h.slice(0, 16)}…${h.slice(-8)}`;
 
@@ -10,15 +10,7 @@ const hex = (h: string) => `${h.slice(0, 16)}…${h.slice(-8)}`;
  * `version` changes when the topology does (pairings bump it), which re-reads the view.
  */
 export function MachineDetails({ id, version }: { id: number; version: string }) {
-  const kernel = useApp((s) => s.kernel);
-  const [view, setView] = useState<MachineView | null>(null);
-  useEffect(() => {
-    let live = true;
-    kernel?.machineView(id).then((v) => live && setView(v), () => {});
-    return () => {
-      live = false;
-    };
-  }, [kernel, id, version]);
+  const view = useWorkerRead((k) => k.machineView(id) as Promise<MachineView | null>, `${id}@${version}`);
   if (!view) return null;
   return (
     <div data-testid="inspector-machine">
