@@ -29,6 +29,9 @@ test('the stress world: 1,000 processes on 8 machines load collapsed; zoom and a
   await typeLine(app, 'spawn "idle"');
   await expect.poll(() => terminalFlat(app)).toContain('spawned idle as pid 1001');
   await expect(app.getByTestId('ledger').locator('[data-event="spawn"]').last()).toContainText('idle');
+  // Its state tables were sized for it (the page followed the worker to a bigger state buffer).
+  await typeLine(app, 'tables');
+  await expect.poll(() => terminalFlat(app)).toMatch(/processes\s+1001\s+2048/);
 });
 
 test('a long session: the ledger panel scrolls over every record, older ones read from the worker, and filters them all', async ({ app }) => {

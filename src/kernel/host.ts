@@ -7,9 +7,10 @@ import { promisesText } from './sandbox/pledge';
 import { permsText } from './sandbox/unveil';
 import { KernelError } from './errors';
 import type { Kernel } from './kernel';
-import { DEFAULT_CAPACITY, LEDGER_KINDS, SabViews, type Capacity, type LedgerEntry, type LedgerKind } from './sab/layout';
+import { DEFAULT_CAPACITY, H, LEDGER_KINDS, SabViews, sameCapacity, type Capacity, type LedgerEntry, type LedgerKind } from './sab/layout';
 import { Publisher } from './sab/publish';
 import { boot } from './scenario/boot';
+import { capacityFor } from './scenario/capacity';
 import { loadScenario } from './scenario/load';
 import type { Scenario } from './scenario/schema';
 import { Shell } from './shell/shell';
@@ -35,7 +36,7 @@ const MAX_ADVANCE_MS = 2000;
  * benchmarks drive it exactly as the worker does.
  */
 export class KernelHost implements KernelHostApi {
-  readonly views: SabViews;
+  views: SabViews;
   private publisher: Publisher;
   kernel!: Kernel;
   private shell!: Shell;
@@ -51,8 +52,15 @@ export class KernelHost implements KernelHostApi {
   /** While time travelling: the live session, parked (the published state is a replay of its past). */
   private live: { kernel: Kernel; shell: Shell; log: LoggedCommand[]; marks: { units: number[]; lengths: number[]; total: number } | null } | null = null;
 
-  constructor(capacity: Capacity = DEFAULT_CAPACITY, shared = typeof SharedArrayBuffer !== 'undefined') {
-    this.views = SabViews.create(capacity, shared);
+  /**
+   * `capacity` fixes the state tables for every scenario this host boots (tests use small ones); without it each
+   * scenario gets tables sized for it (scenario/capacity.ts).
+   */
+  constructor(
+    private readonly fixedCapacity?: Capacity,
+    private readonly shared = typeof SharedArrayBuffer !== 'undefined',
+  ) {
+    this.views = SabViews.create(fixedCapacity ?? DEFAULT_CAPACITY, shared);
     this.publisher = new Publisher(this.views);
     const r = this.boot();
     if (!r.ok) throw new Error(`the default scenario is invalid: ${r.errors.join('; ')}`);
@@ -61,12 +69,14 @@ export class KernelHost implements KernelHostApi {
   boot(scenarioText?: string, seed?: number): BootResult {
     const loaded = loadScenario(scenarioText ?? defaultScenario);
     if (!loaded.ok) return loaded;
+    const capacity = this.fixedCapacity ?? capacityFor(loaded.scenario);
     let kernel: Kernel;
     try {
-      kernel = boot(loaded.scenario, seed ?? loaded.scenario.seed ?? 1, this.views.layout.capacity);
+      kernel = boot(loaded.scenario, seed ?? loaded.scenario.seed ?? 1, capacity);
     } catch (e) {
       return { ok: false, errors: [`boot failed: ${e instanceof Error ? e.message : String(e)}`] };
     }
+    if (!sameCapacity(capacity, this.views.layout.capacity)) this.resize(capacity);
     this.kernel = kernel;
     this.scenario = loaded.scenario;
     this.scenarioText = scenarioText ?? JSON.stringify(defaultScenario);
@@ -77,6 +87,17 @@ export class KernelHost implements KernelHostApi {
     this.lesson = loaded.scenario.lesson ? { progress: new LessonProgress(loaded.scenario.lesson, kernel), tries: 0 } : null;
     this.republish();
     return { ok: true, name: loaded.scenario.name };
+  }
+
+  /**
+   * This scenario needs other table sizes: publish into a new state buffer from now on, and flag the old one as
+   * moved so the UI fetches the new one (its frame loop checks the flag) and the old memory can go.
+   */
+  private resize(capacity: Capacity): void {
+    const old = this.views;
+    this.views = SabViews.create(capacity, this.shared);
+    this.publisher = new Publisher(this.views);
+    Atomics.store(old.header, H.MOVED, 1);
   }
 
   /** A different kernel is now the one shown: the UI starts its feeds again (a new generation). */

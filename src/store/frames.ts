@@ -1,4 +1,4 @@
-import { Frame, readFrame, SabViews, StringTable } from '../kernel/sab/layout';
+import { Frame, H, readFrame, SabViews, StringTable } from '../kernel/sab/layout';
 
 export type FrameListener = (frame: Frame, strings: StringTable) => void;
 
@@ -8,18 +8,36 @@ export type FrameListener = (frame: Frame, strings: StringTable) => void;
  * something structural moved (topology, ledger head), so panels do not re-render every frame.
  */
 export class FrameLoop {
-  readonly frame: Frame;
-  readonly strings: StringTable;
+  frame: Frame;
+  strings: StringTable;
+  /** Called once when the worker moved to a new state buffer (a scenario needed other table sizes). */
+  onMoved: (() => void) | null = null;
+  private moved = false;
   private listeners = new Set<FrameListener>();
   private raf = 0;
 
-  constructor(readonly views: SabViews) {
+  constructor(public views: SabViews) {
     this.frame = new Frame(views.layout.capacity);
     this.strings = new StringTable(views);
   }
 
-  /** Copy the SAB into the frame once; false if the writer held the lock throughout. */
+  /** Read the worker's new state buffer from now on. */
+  attach(views: SabViews): void {
+    this.views = views;
+    this.frame = new Frame(views.layout.capacity);
+    this.strings = new StringTable(views);
+    this.moved = false;
+  }
+
+  /** Copy the SAB into the frame once; false if the writer held the lock throughout or has moved elsewhere. */
   read(): boolean {
+    if (Atomics.load(this.views.header, H.MOVED)) {
+      if (!this.moved) {
+        this.moved = true;
+        this.onMoved?.();
+      }
+      return false;
+    }
     if (!readFrame(this.views, this.frame)) return false;
     this.strings.sync(this.frame);
     return true;

@@ -83,6 +83,17 @@ async function launch(session: Session | null, w?: Worker): Promise<void> {
     frames = new FrameLoop(views);
     const ledger = new LedgerFeed(views, (from, n) => kernel.ledgerPage(from, n));
     const console = new ConsoleFeed(views);
+    const loop = frames;
+    loop.onMoved = () =>
+      void kernel.buffer().then(
+        (buffer) => {
+          const moved = new SabViews(buffer);
+          loop.attach(moved);
+          ledger.views = moved;
+          console.views = moved;
+        },
+        () => {}, // a worker going away cannot answer; recovery starts a new loop
+      );
     frames.subscribe((f) => ledger.onFrame(f));
     frames.subscribe(console.onFrame);
     frames.start();

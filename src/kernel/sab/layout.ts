@@ -79,6 +79,7 @@ export const H = {
   FOREGROUND: 26, // pid the terminal is attached to (run / wait), 0 = the shell prompt
   PROMPT: 27, // string id of the foreground program's prompt
   DEFENSES: 28, // bit i set = DEFENSES[i] is on
+  MOVED: 29, // 1 = the writer moved to a new, differently sized buffer (a scenario needed other tables): ask for it
 } as const;
 export const HEADER_WORDS = 64;
 export const HEADER_TIME_BYTE = 32 * 4; // Float64 virtual time in ms
@@ -212,6 +213,11 @@ export interface Layout {
 }
 
 const align8 = (n: number) => (n + 7) & ~7;
+
+/** Same table sizes: a state buffer laid out for one serves the other. */
+export function sameCapacity(a: Capacity, b: Capacity): boolean {
+  return (Object.keys(a) as (keyof Capacity)[]).every((k) => a[k] === b[k]);
+}
 
 export function computeLayout(capacity: Capacity): Layout {
   for (const [k, v] of Object.entries(capacity)) {

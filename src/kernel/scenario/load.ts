@@ -1,5 +1,6 @@
 import type { Check } from '../lessons/check';
 import { programByName } from '../programs/programs';
+import { bootNeeds } from './capacity';
 import { MAX_SCRIPT_MS, ScenarioSchema, type Scenario } from './schema';
 
 export type LoadResult = { ok: true; scenario: Scenario } | { ok: false; errors: string[] };
@@ -103,6 +104,11 @@ function crossCheck(s: Scenario): string[] {
     });
     seen.add(p.name);
   });
+  const needs = bootNeeds(s);
+  for (const k of ['processes', 'caps'] as const) {
+    const declared = s.capacity?.[k];
+    if (declared !== undefined && declared < needs[k]) errors.push(`capacity.${k}: the scenario boots with ${needs[k]} ${k}; the table must hold at least that many (it says ${declared})`);
+  }
   const shells = s.processes.filter((p) => p.program === 'shell').length;
   if (shells !== 1) errors.push(`processes: the scenario needs exactly one process running "shell" (found ${shells})`);
   const waited = (s.script ?? []).reduce((sum, l) => sum + (l.wait ?? 0), 0);

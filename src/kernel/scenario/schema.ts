@@ -3,6 +3,7 @@ import { TIER_IDS } from '../energy/kinetic';
 import { programByName, PROGRAMS } from '../programs/programs';
 import { PAIRING_TYPES, ROLE_LEVEL } from '../pairing/types';
 import { checkProblems, regexProblem, type Check } from '../lessons/check';
+import { CAPACITY_LIMITS } from './capacity';
 
 const MACHINE_ROLES = Object.keys(ROLE_LEVEL) as [string, ...string[]];
 
@@ -90,6 +91,8 @@ const ProcessDecl = z.strictObject({
   caps: z.array(CapDecl).max(64).optional(),
 });
 
+const Size = (min: number, max: number) => z.number().int().min(min).max(max);
+
 export const ScenarioSchema = z.strictObject({
   format: z.literal('capplay-scenario'),
   version: z.literal(1),
@@ -99,7 +102,20 @@ export const ScenarioSchema = z.strictObject({
   machines: z.array(z.strictObject({ name: Name, role: z.enum(MACHINE_ROLES).optional() })).min(1).max(16),
   /** Pairings made at boot (a real handshake each), seed 001: the type sets what crosses. */
   pairings: z.array(z.strictObject({ a: Name, b: Name, type: z.enum(PAIRING_TYPES) })).max(64).optional(),
-  processes: z.array(ProcessDecl).min(1).max(1000),
+  processes: z.array(ProcessDecl).min(1).max(4000),
+  /** State table sizes (see capacity.ts): by default twice what boot fills, at least the defaults. */
+  capacity: z
+    .strictObject({
+      processes: Size(16, CAPACITY_LIMITS.processes),
+      caps: Size(64, CAPACITY_LIMITS.caps),
+      objects: Size(16, CAPACITY_LIMITS.objects),
+      ledgerRing: Size(256, CAPACITY_LIMITS.ledgerRing),
+      strings: Size(256, CAPACITY_LIMITS.strings),
+      stringBytes: Size(4096, CAPACITY_LIMITS.stringBytes),
+      consoleLines: Size(64, CAPACITY_LIMITS.consoleLines),
+    })
+    .partial()
+    .optional(),
   defenses: z
     .strictObject({ gate0: z.boolean(), energy: z.boolean(), sandbox: z.boolean(), interpose: z.boolean(), hashauth: z.boolean(), tofu: z.boolean(), diode: z.boolean(), generation: z.boolean() })
     .partial()

@@ -352,6 +352,27 @@ const COMMANDS: Command[] = [
     },
   },
   {
+    name: 'tables',
+    usage: 'tables',
+    summary: 'how full each state table is (they are sized for the scenario at boot)',
+    run(args, { kernel }) {
+      noMore(args, 0);
+      const c = kernel.capacity;
+      const row = (name: string, used: number, of: number) => [name, used, of, `${Math.floor((100 * used) / of)}%`];
+      return [
+        out('state tables, sized for this scenario at boot; a full one answers ECAPACITY', 'dim'),
+        ...table(['TABLE', 'USED', 'CAPACITY', 'FULL'], [
+          row('processes', kernel.processes.size, c.processes),
+          row('caps', kernel.liveCaps, c.caps),
+          row('objects', kernel.objects.size, c.objects),
+          row('machines', kernel.machines.length, c.machines),
+          row('strings', kernel.stringList.length, c.strings),
+        ]),
+        out(`ledger: ${kernel.ledger.length} records in the worker; the state buffer's ring holds the newest ${c.ledgerRing}, older ones are read from the worker`, 'dim'),
+      ];
+    },
+  },
+  {
     name: 'tier',
     usage: 'tier <pid|@handle> photon|matter|gravity|void',
     summary: "set a fiber's Spectrum tier (needs its handle; never above the shell's own tier)",

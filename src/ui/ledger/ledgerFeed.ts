@@ -18,7 +18,7 @@ export class LedgerFeed {
   version = 0;
 
   constructor(
-    private views: SabViews,
+    public views: SabViews,
     private fetchPage: (from: number, count: number) => Promise<LedgerEntry[]>,
   ) {}
 

@@ -21,7 +21,8 @@ export class ConsoleFeed {
   private prompt = '';
   private listeners = new Set<(u: ConsoleUpdate) => void>();
 
-  constructor(private views: SabViews) {}
+  /** `views` is replaced when the worker moves to a new state buffer; the new generation restarts the feed. */
+  constructor(public views: SabViews) {}
 
   onFrame = (frame: Frame, strings: StringTable): void => {
     if (frame.scenarioGen !== this.generation) {
