@@ -48,4 +48,9 @@ test('a long session: the ledger panel scrolls over every record, older ones rea
   await expect(ledger.getByTestId('ledger-count')).toHaveText(`1 of ${total}`);
   await ledger.getByLabel('Filter ledger by event kind').selectOption('deny');
   await expect(ledger.getByTestId('ledger-count')).toHaveText(new RegExp(`^2500\\d of ${total}$`));
+  // Its sealed segments left the worker's memory for a file (OPFS), and it still verifies from there.
+  await typeLine(app, 'tables');
+  await expect.poll(() => terminalFlat(app)).toMatch(/ledger: \d+ records in the worker, about \d+\.\d MB of them in its memory; sealed segments \(8,192 records each\) are kept in a file \(the origin-private file system\)/);
+  await typeLine(app, 'ledger verify');
+  await expect.poll(() => terminalFlat(app), { timeout: 20_000 }).toMatch(new RegExp(`✓ ${total} entries, hash chain intact`));
 });

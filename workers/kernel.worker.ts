@@ -2,11 +2,11 @@
 import { expose } from 'comlink';
 import { KernelHost } from '../src/kernel/host';
 import type { KernelWorkerApi } from '../src/kernel/host-api';
+import { FileSegmentStore, setSegmentStore } from '../src/kernel/ledger/segments';
 
 // The kernel worker: the one writer of kernel state. Commands arrive over comlink; state leaves through the
 // SharedArrayBuffer, published after every command and every driver tick.
 class WorkerHost extends KernelHost implements KernelWorkerApi {
-  /** An uncaught error outside any call: the page sees the worker fail, exactly as with a real bug. */
   /** For `npm run bench` only: append `n` synthetic records, to measure a long session's ledger in the page. */
   benchFillLedger(n: number): number {
     const kinds = ['grant', 'deny', 'spawn', 'exit', 'verdict', 'auth'] as const;
@@ -18,12 +18,33 @@ class WorkerHost extends KernelHost implements KernelWorkerApi {
     return k.ledger.length;
   }
 
+  /** An uncaught error outside any call: the page sees the worker fail, exactly as with a real bug. */
   crash(): void {
     setTimeout(() => {
       throw new Error('the kernel worker was asked to crash');
     });
   }
 }
+
+/**
+ * Sealed ledger segments (8,192 records each) go to a file in the origin-private file system, read back
+ * synchronously when a page, a filter, a verify or an export needs them: a long session's ledger does not live
+ * in this worker's memory. Files left by workers that are gone are removed first (a live tab's file is locked,
+ * so it stays). Without OPFS, sealed segments stay in memory, packed.
+ */
+async function spillLedgers(): Promise<void> {
+  try {
+    const root = await navigator.storage.getDirectory();
+    const dir = await root.getDirectoryHandle('capplay-ledger-spill', { create: true });
+    for await (const name of dir.keys()) await dir.removeEntry(name).catch(() => {});
+    const file = await dir.getFileHandle(`${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}.segments`, { create: true });
+    const store = new FileSegmentStore(await file.createSyncAccessHandle());
+    setSegmentStore(() => store);
+  } catch {
+    // No origin-private file system here: the default (memory) store serves.
+  }
+}
+void spillLedgers();
 
 const host = new WorkerHost();
 

@@ -185,6 +185,25 @@ export class ChainHasher {
     else this.digestSlow(p);
   }
 
+  /** The same as push, with the detail given as its encoded bytes (a sealed segment's): no string is built. */
+  pushBytes(seq: number, time: number, kind: string, actor: number, subject: number, object: number, bytes: Uint8Array, start: number, end: number): void {
+    const need = FIXED + 3 * kind.length + (end - start) + PAD;
+    if (need > this.buf.length) this.grow(need);
+    const view = this.view;
+    view.setUint32(32, Math.floor(seq / 0x1_0000_0000), false);
+    view.setUint32(36, seq >>> 0, false);
+    writeF64(view, 40, time);
+    let p = this.writeStr(48, kind);
+    writeF64(view, p, actor);
+    writeF64(view, p + 8, subject);
+    writeF64(view, p + 16, object);
+    view.setUint32(p + 24, end - start, false);
+    this.buf.set(bytes.subarray(start, end), p + 28);
+    p += 28 + end - start;
+    if (FAST) this.digestFast(p);
+    else this.digestSlow(p);
+  }
+
   /** Hash ENTRY_TAG || buf[0, len) into buf[0, 32). */
   private digestFast(len: number): void {
     const buf = this.buf;
@@ -242,8 +261,8 @@ function writeF64(view: DataView, at: number, x: number): void {
   } else view.setFloat64(at, x + 0, false); // x + 0 turns -0 into +0
 }
 
-/** UTF-8 of s from index i on (lone surrogates as WTF-8); returns the position after it. */
-function writeWtf8(buf: Uint8Array, p: number, s: string, i: number): number {
+/** UTF-8 of s from index i on (lone surrogates as WTF-8), written at p; returns the position after it. */
+export function writeWtf8(buf: Uint8Array, p: number, s: string, i = 0): number {
   const n = s.length;
   for (; i < n; i++) {
     let c = s.charCodeAt(i);

@@ -60,24 +60,23 @@ function checkpointLine(size: number, root: string, sig: string): string {
 
 /** The text of an export. `seal` is the checkpoint over the head when the stored ones stop short of it. */
 export function exportLines(
-  records: readonly LedgerEntry[],
-  hashes: Uint8Array,
+  n: number,
+  /** Visits every record in order with its stored hash (see Ledger's RecordVisitor). */
+  each: (visit: (seq: number, time: number, kind: string, actor: number, subject: number, object: number, detail: string, hashes: Uint8Array, off: number) => boolean) => void,
   checkpoints: readonly Checkpoint[],
   publicKey: Uint8Array,
   every: number,
   seal: Checkpoint | null,
 ): string {
-  const n = records.length;
   const chunks: string[] = [headerLine(n, every, toHex(publicKey)) + '\n'];
   let lines: string[] = [];
   let prev = ZERO_HEX;
   let ci = 0;
-  for (let i = 0; i < n; i++) {
-    const e = records[i];
-    const hash = toHex(hashes, i * HASH_BYTES, HASH_BYTES);
-    lines.push(entryLine(e.seq, e.time, e.kind, e.actor, e.subject, e.object, e.detail, prev, hash));
+  each((seq, time, kind, actor, subject, object, detail, hashes, off) => {
+    const hash = toHex(hashes, off, HASH_BYTES);
+    lines.push(entryLine(seq, time, kind, actor, subject, object, detail, prev, hash));
     prev = hash;
-    while (ci < checkpoints.length && checkpoints[ci].size === i + 1) {
+    while (ci < checkpoints.length && checkpoints[ci].size === seq) {
       const c = checkpoints[ci++];
       lines.push(checkpointLine(c.size, toHex(c.root), toHex(c.sig)));
     }
@@ -85,7 +84,8 @@ export function exportLines(
       chunks.push(lines.join('\n') + '\n');
       lines = [];
     }
-  }
+    return true;
+  });
   const lastSize = checkpoints.length ? checkpoints[checkpoints.length - 1].size : 0;
   if (seal && seal.size === n && lastSize !== n) lines.push(checkpointLine(seal.size, toHex(seal.root), toHex(seal.sig)));
   if (lines.length) chunks.push(lines.join('\n') + '\n');

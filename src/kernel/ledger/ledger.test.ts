@@ -3,7 +3,8 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LEDGER_KINDS, type LedgerEntry, type LedgerKind } from '../sab/layout';
-import { chainFastPath, checkpointMessage, ENTRY_TAG } from './chain';
+import { ChainHasher, chainFastPath, checkpointMessage, ENTRY_TAG } from './chain';
+import { MemorySegmentStore, Segment, type SegmentRef } from './segments';
 import {
   DEFAULT_CHECKPOINT_EVERY,
   DEFAULT_SIGNING_KEY,
@@ -101,6 +102,8 @@ describe('hash chain', () => {
     expect(l.page(1, 10)).toEqual([e, { seq: 2, time: 6, kind: 'exit', actor: 1, subject: 2, object: 0, detail: 'bye' }]);
     expect(l.page(2, 1)[0].seq).toBe(2);
     expect(l.last(1)[0].seq).toBe(2);
+    expect(l.last(400).map((x) => x.seq)).toEqual([1, 2]);
+    expect(l.last(0)).toEqual([]);
     expect(l.page(0, 0)).toEqual([]);
     // No modify or delete API.
     const api = Object.getOwnPropertyNames(Ledger.prototype).filter((n) => n !== 'constructor');
@@ -131,10 +134,11 @@ describe('hash chain', () => {
   });
 
   it('every field moves the hash, and field boundaries cannot be shifted', () => {
+    // The chain itself (the ledger stores only kinds it knows; the encoding must keep any two apart).
     const h = (time: number, kind: string, actor: number, subject: number, detail: string, object: number) => {
-      const l = new Ledger();
-      l.append(time, kind as LedgerKind, actor, subject, detail, object);
-      return toHex(l.headHash());
+      const c = new ChainHasher();
+      c.push(1, time, kind, actor, subject, object, detail);
+      return c.headHex();
     };
     const ref = h(1, 'grant', 2, 3, 'abc', 4);
     const variants = [h(2, 'grant', 2, 3, 'abc', 4), h(1, 'deny', 2, 3, 'abc', 4), h(1, 'grant', 5, 3, 'abc', 4), h(1, 'grant', 2, 5, 'abc', 4), h(1, 'grant', 2, 3, 'abd', 4), h(1, 'grant', 2, 3, 'abc', 5)];
@@ -211,20 +215,30 @@ describe('checkpoints', () => {
 
 // ── verify() ─────────────────────────────────────────────────────────────────────────────────────────────────
 
-type Guts = { records: LedgerEntry[]; hashes: Uint8Array; cps: Checkpoint[] };
+type Guts = { hot: LedgerEntry[]; hotHashes: Uint8Array; cps: Checkpoint[] };
 const guts = (l: Ledger) => l as unknown as Guts;
+
+/** A memory store whose blocks a test can reach, to alter what a sealed segment holds. */
+class OpenStore extends MemorySegmentStore {
+  readonly blocks: Uint8Array[] = [];
+  override put(bytes: Uint8Array): SegmentRef {
+    this.blocks.push(bytes);
+    return super.put(bytes);
+  }
+}
 
 describe('verify() on the in-memory ledger', () => {
   it('passes on an honest ledger', () => {
     expect(filled(0).verify()).toEqual({ ok: true, entries: 0, checkpoints: 0 });
     expect(filled(95, { checkpointEvery: 10 }).verify()).toEqual({ ok: true, entries: 95, checkpoints: 9 });
+    expect(filled(95, { checkpointEvery: 10, segmentRecords: 16 }).verify()).toEqual({ ok: true, entries: 95, checkpoints: 9 });
   });
 
   it('names the exact entry whose record was altered', () => {
     for (const k of [1, 2, 37, 60]) {
       const l = filled(60, { checkpointEvery: 10 });
       const g = guts(l);
-      g.records[k - 1] = Object.freeze({ ...g.records[k - 1], detail: g.records[k - 1].detail + '!' });
+      g.hot[k - 1] = Object.freeze({ ...g.hot[k - 1], detail: g.hot[k - 1].detail + '!' });
       const v = l.verify();
       expect(v.ok).toBe(false);
       expect(v.firstBad).toEqual({ seq: k, reason: `entry ${k}: contents do not match its hash — altered after it was written` });
@@ -234,12 +248,48 @@ describe('verify() on the in-memory ledger', () => {
 
   it('names the exact entry whose stored hash was altered, and catches reordered records', () => {
     const l = filled(30);
-    guts(l).hashes[(17 - 1) * 32 + 5] ^= 0x40;
+    guts(l).hotHashes[(17 - 1) * 32 + 5] ^= 0x40;
     expect(l.verify().firstBad?.seq).toBe(17);
     const m = filled(30);
-    const r = guts(m).records;
+    const r = guts(m).hot;
     [r[3], r[4]] = [r[4], r[3]];
-    expect(m.verify().firstBad).toMatchObject({ seq: 4, reason: expect.stringMatching(/reordered/) });
+    expect(m.verify().firstBad).toMatchObject({ seq: 4, reason: expect.stringMatching(/altered/) });
+  });
+
+  it('reads sealed segments back to verify them: an altered detail, time or stored hash in a block is named exactly', () => {
+    const alter = (edit: (block: Uint8Array, seg: Segment) => void) => {
+      const store = new OpenStore();
+      const l = filled(70, { checkpointEvery: 10, segmentRecords: 16, store });
+      expect(store.blocks).toHaveLength(4); // 64 sealed, 6 hot
+      edit(store.blocks[2], new Segment(store.blocks[2], 33));
+      return l.verify().firstBad;
+    };
+    // The last byte of a block is the last character of its last record's detail: entry 48.
+    expect(alter((b) => (b[b.length - 1] ^= 1))).toEqual({ seq: 48, reason: 'entry 48: contents do not match its hash — altered after it was written' });
+    expect(alter((_, seg) => (seg.time[5] += 1))?.seq).toBe(38);
+    expect(alter((_, seg) => (seg.hashes[9 * 32] ^= 0x80))?.seq).toBe(42);
+    expect(alter((_, seg) => (seg.kinds[0] = (seg.kinds[0] + 1) % LEDGER_KINDS.length))?.seq).toBe(33);
+  });
+
+  it('sealed segments give back exactly what was appended: pages, hashes, filters, exports', () => {
+    const awkward = ['', 'plain', 'π ∈ ☃, 😀', 'lone \ud800 surrogate', '\u00ff latin-1 edge', 'x'.repeat(10_000)];
+    const seg = new Ledger({ segmentRecords: 4, checkpointEvery: 5 });
+    const flat = new Ledger({ checkpointEvery: 5 });
+    for (let i = 0; i < 23; i++) {
+      const args = [i % 3 ? i * 1.5 : -0, KINDS[(i * 5) % KINDS.length], i % 4 ? i : 2 ** 40 + 0.5, -i, awkward[i % awkward.length], i % 7 ? i : NaN] as const;
+      seg.append(...args);
+      flat.append(...args);
+    }
+    expect(seg.page(1, 23)).toEqual(flat.page(1, 23));
+    expect(Object.is(seg.page(1, 1)[0].time, -0)).toBe(true);
+    expect(seg.page(3, 7)).toEqual(flat.page(3, 7));
+    expect(seg.last(6)).toEqual(flat.last(6));
+    for (let q = 1; q <= 23; q++) expect(seg.hashAt(q)).toEqual(flat.hashAt(q));
+    for (const k of KINDS) expect(seg.seqsOfKind(k)).toEqual(flat.seqsOfKind(k));
+    expect(seg.exportJsonl()).toBe(flat.exportJsonl());
+    expect(seg.verify()).toEqual(flat.verify());
+    expect(() => seg.append(0, 'nonsense' as LedgerKind, 0, 0, '')).toThrow(/unknown ledger kind "nonsense"/);
+    expect(seg.length).toBe(23);
   });
 
   it('catches a bad checkpoint signature, a bad root and a missing checkpoint', () => {

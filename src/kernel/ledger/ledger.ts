@@ -5,6 +5,7 @@ import { utf8ToBytes } from '@noble/hashes/utils.js';
 import type { LedgerEntry, LedgerKind } from '../sab/layout';
 import { ChainHasher, checkpointMessage, HASH_BYTES, type Checkpoint } from './chain';
 import { exportLines } from './jsonl';
+import { encodeSegment, kindCode, newSegmentStore, Segment, type SegmentRef, type SegmentStore } from './segments';
 
 export { GENESIS, toHex, type Checkpoint } from './chain';
 export { LEDGER_FORMAT, LEDGER_FORMAT_VERSION, MAX_IMPORT_CHARS, MAX_IMPORT_CHECKPOINTS, MAX_IMPORT_LINES, MAX_LINE_CHARS, verifyExport } from './jsonl';
@@ -48,7 +49,21 @@ export interface LedgerOptions {
   signingKey?: Uint8Array;
   /** Sign a checkpoint after every this many entries (integer >= 1). Default: DEFAULT_CHECKPOINT_EVERY. */
   checkpointEvery?: number;
+  /** Records per sealed segment. Default: SEGMENT_RECORDS. */
+  segmentRecords?: number;
+  /** Where sealed segments go. Default: newSegmentStore() (memory, or the worker's spill file). */
+  store?: SegmentStore;
 }
+
+/** Records per sealed segment: a block of roughly 0.5–1 MB. */
+export const SEGMENT_RECORDS = 8192;
+/** Sealed segments kept decoded: a page being scrolled and its neighbours. */
+const SEGMENT_CACHE = 4;
+/** About what one hot record costs as a frozen JS object with its detail string (for residentBytes). */
+const RECORD_OBJECT_BYTES = 160;
+
+/** Record `seq` (a hot entry, or record j of a sealed segment) and the hash stored for it at `hashes[off]`; false stops. */
+export type RecordVisitor = (seq: number, record: LedgerEntry | Segment, j: number, hashes: Uint8Array, off: number) => boolean;
 
 export interface LedgerVerifyResult {
   ok: boolean;
@@ -74,11 +89,25 @@ function checkKey(key: unknown): Uint8Array {
  * Every `checkpointEvery` entries the ledger signs (size, head hash, interval) with its Ed25519 key. `verify()`
  * re-derives the chain and checks every checkpoint; `exportJsonl()` writes the ledger as JSON lines that
  * `verifyExport()` checks without trusting anything in the file except, optionally, a public key the caller pins.
+ *
+ * Storage: the newest records are JS objects (the hot segment); every `segmentRecords` of them are sealed into one
+ * packed block (segments.ts) and handed to a SegmentStore, memory by default, a file in the kernel worker. Reads
+ * (pages, filters, verify, export) take blocks back from the store, so what is verified is what is stored.
  */
 export class Ledger {
-  private records: LedgerEntry[] = [];
-  /** hash of entry seq at bytes [32(seq-1), 32 seq). Grows by doubling. */
-  private hashes = new Uint8Array(HASH_BYTES * 256);
+  /** Records of the segment being filled, oldest first; sealed segments went to the store. */
+  private hot: LedgerEntry[] = [];
+  /** Their hashes: record i of the hot segment at [32 i, 32 i + 32). Grows by doubling up to a segment. */
+  private hotHashes = new Uint8Array(HASH_BYTES * 256);
+  /** Sealed segments, oldest first: where each one's block is. */
+  private sealed: SegmentRef[] = [];
+  /** And each one's kind column, kept here (a byte a record), so a filter never reads a block back. */
+  private sealedKinds: Uint8Array[] = [];
+  /** Chosen at the first seal, so a worker that sets up its spill file after boot still spills its first ledger. */
+  private store: SegmentStore | null;
+  /** The few sealed segments read last (a scrolled page, a filter, the walk of a verify). */
+  private readonly cache = new Map<number, Segment>();
+  readonly segmentRecords: number;
   private cps: Checkpoint[] = [];
   private readonly chain = new ChainHasher();
   readonly checkpointEvery: number;
@@ -88,13 +117,17 @@ export class Ledger {
   constructor(options: LedgerOptions = {}) {
     const every = options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
     if (!Number.isInteger(every) || every < 1 || every > MAX_CHECKPOINT_EVERY) throw new RangeError(`checkpointEvery must be an integer from 1 to ${MAX_CHECKPOINT_EVERY}`);
+    const seg = options.segmentRecords ?? SEGMENT_RECORDS;
+    if (!Number.isInteger(seg) || seg < 1 || seg > 1 << 20) throw new RangeError('segmentRecords must be an integer from 1 to 2^20');
     this.checkpointEvery = every;
+    this.segmentRecords = seg;
+    this.store = options.store ?? null;
     this.#secretKey = checkKey(options.signingKey ?? DEFAULT_SIGNING_KEY);
   }
 
   /** Replace the signing key. Only before the first append: a ledger is signed by one key throughout. */
   setSigningKey(key: Uint8Array): void {
-    if (this.records.length > 0) throw new Error('the ledger signing key can only be set before the first append');
+    if (this.length > 0) throw new Error('the ledger signing key can only be set before the first append');
     this.#secretKey = checkKey(key);
     this.#publicKey = null;
   }
@@ -106,53 +139,129 @@ export class Ledger {
   }
 
   get length(): number {
-    return this.records.length;
+    return this.sealed.length * this.segmentRecords + this.hot.length;
+  }
+
+  /** Where sealed segments are kept, in words. */
+  get storage(): string {
+    return (this.store ?? newSegmentStore()).where;
+  }
+
+  /** What the ledger holds in this worker's memory, roughly: hot records, the kind columns, cached segments, blocks a memory store keeps. */
+  residentBytes(): number {
+    let cached = 0;
+    for (const s of this.cache.values()) cached += s.bytes;
+    return this.hot.length * RECORD_OBJECT_BYTES + this.hotHashes.length + this.sealedKinds.length * this.segmentRecords + cached + (this.store?.residentBytes ?? 0);
   }
 
   append(time: number, kind: LedgerKind, actor: number, subject: number, detail: string, object = 0): LedgerEntry {
-    const seq = this.records.length + 1;
+    kindCode(kind); // a kind the ledger cannot store is refused before anything changes
+    const seq = this.length + 1;
     const entry: LedgerEntry = Object.freeze({ seq, time, kind, actor, subject, object, detail });
     this.chain.push(seq, time, kind, actor, subject, object, detail);
-    const off = (seq - 1) * HASH_BYTES;
-    if (off + HASH_BYTES > this.hashes.length) {
-      const grown = new Uint8Array(this.hashes.length * 2);
-      grown.set(this.hashes);
-      this.hashes = grown;
+    const off = this.hot.length * HASH_BYTES;
+    if (off + HASH_BYTES > this.hotHashes.length) {
+      const grown = new Uint8Array(this.hotHashes.length * 2);
+      grown.set(this.hotHashes);
+      this.hotHashes = grown;
     }
-    this.chain.headInto(this.hashes, off);
-    this.records.push(entry);
+    this.chain.headInto(this.hotHashes, off);
+    this.hot.push(entry);
     if (seq % this.checkpointEvery === 0) this.cps.push(this.sign(seq));
+    if (this.hot.length === this.segmentRecords) this.seal();
     return entry;
+  }
+
+  /** The hot segment is full: pack it into a block for the store and start the next. */
+  private seal(): void {
+    this.store ??= newSegmentStore();
+    const block = encodeSegment(this.hot, this.hotHashes);
+    this.sealedKinds.push(new Segment(block, 0).kinds.slice());
+    this.sealed.push(this.store.put(block, this));
+    this.hot = [];
+  }
+
+  /** Sealed segment i, read back (and kept among the few cached). */
+  private segment(i: number): Segment {
+    let s = this.cache.get(i);
+    if (s) {
+      this.cache.delete(i); // re-insert: the map's order is least recently used first
+    } else {
+      s = new Segment(this.store!.get(this.sealed[i]), i * this.segmentRecords + 1);
+      if (this.cache.size >= SEGMENT_CACHE) this.cache.delete(this.cache.keys().next().value!);
+    }
+    this.cache.set(i, s);
+    return s;
   }
 
   /** Records with seq in [from, from + count). */
   page(from: number, count: number): LedgerEntry[] {
-    const start = Math.max(0, from - 1);
-    return this.records.slice(start, start + Math.max(0, count));
+    const start = Math.max(1, from);
+    const end = Math.min(this.length, start + Math.max(0, count) - 1);
+    const out: LedgerEntry[] = [];
+    const per = this.segmentRecords;
+    const hotFirst = this.sealed.length * per + 1;
+    let seq = start;
+    while (seq <= end && seq < hotFirst) {
+      const si = Math.floor((seq - 1) / per);
+      const seg = this.segment(si);
+      for (const stop = Math.min(end, (si + 1) * per); seq <= stop; seq++) out.push(seg.entry(seq - 1 - si * per));
+    }
+    for (; seq <= end; seq++) out.push(this.hot[seq - hotFirst]);
+    return out;
   }
 
   /** The seqs of every record of one kind, oldest first (a filter over the whole ledger, for the UI). */
   seqsOfKind(kind: LedgerKind): Int32Array {
-    const out = new Int32Array(this.records.length);
+    const code = kindCode(kind);
+    const out = new Int32Array(this.length);
     let n = 0;
-    for (const e of this.records) if (e.kind === kind) out[n++] = e.seq;
+    const per = this.segmentRecords;
+    for (let i = 0; i < this.sealed.length; i++) {
+      const kinds = this.sealedKinds[i];
+      for (let j = 0; j < kinds.length; j++) if (kinds[j] === code) out[n++] = i * per + j + 1;
+    }
+    for (const e of this.hot) if (e.kind === kind) out[n++] = e.seq;
     return out.slice(0, n);
   }
 
   last(n: number): LedgerEntry[] {
-    return this.records.slice(Math.max(0, this.records.length - n));
+    const k = Math.max(0, Math.min(Math.floor(n) || 0, this.length));
+    return this.page(this.length - k + 1, k);
   }
 
   /** The hash of the newest entry (GENESIS, 32 zero bytes, while empty). A copy. */
   headHash(): Uint8Array {
-    const n = this.records.length;
-    return n === 0 ? new Uint8Array(HASH_BYTES) : this.hashes.slice((n - 1) * HASH_BYTES, n * HASH_BYTES);
+    return this.hashAt(this.length) ?? new Uint8Array(HASH_BYTES);
   }
 
   /** The hash of entry `seq` (a copy), or undefined if there is no such entry. */
   hashAt(seq: number): Uint8Array | undefined {
-    if (!Number.isInteger(seq) || seq < 1 || seq > this.records.length) return undefined;
-    return this.hashes.slice((seq - 1) * HASH_BYTES, seq * HASH_BYTES);
+    if (!Number.isInteger(seq) || seq < 1 || seq > this.length) return undefined;
+    const per = this.segmentRecords;
+    const hotFirst = this.sealed.length * per + 1;
+    if (seq >= hotFirst) return this.hotHashes.slice((seq - hotFirst) * HASH_BYTES, (seq - hotFirst + 1) * HASH_BYTES);
+    const j = (seq - 1) % per;
+    return this.segment(Math.floor((seq - 1) / per)).hashes.slice(j * HASH_BYTES, (j + 1) * HASH_BYTES);
+  }
+
+  /**
+   * Visit records from index `from` (0-based) to `to` in order, with the hash stored for each: a hot record as
+   * it is, a sealed one as record j of its segment (read one block at a time). Stops when the visitor returns false.
+   */
+  private scan(from: number, to: number, visit: RecordVisitor): void {
+    const per = this.segmentRecords;
+    const hotStart = this.sealed.length * per;
+    let i = from;
+    while (i < to && i < hotStart) {
+      const si = Math.floor(i / per);
+      // A long walk reads each block once without pushing the pages someone is looking at out of the cache.
+      const seg = this.cache.get(si) ?? new Segment(this.store!.get(this.sealed[si]), si * per + 1);
+      const stop = Math.min(to, (si + 1) * per);
+      for (let j = i - si * per; i < stop; i++, j++) if (!visit(i + 1, seg, j, seg.hashes, j * HASH_BYTES)) return;
+    }
+    // The seq is the record's place, not what the record says: a record moved elsewhere does not hash alike.
+    for (; i < to; i++) if (!visit(i + 1, this.hot[i - hotStart], 0, this.hotHashes, (i - hotStart) * HASH_BYTES)) return;
   }
 
   /** The signed checkpoints so far, oldest first, one per `checkpointEvery` entries (copies). */
@@ -166,7 +275,7 @@ export class Ledger {
    * covered too. Null while the ledger is empty.
    */
   signHead(): Checkpoint | null {
-    const n = this.records.length;
+    const n = this.length;
     if (n === 0) return null;
     const last = this.cps[this.cps.length - 1];
     if (last && last.size === n) return { size: n, root: last.root.slice(), sig: last.sig.slice() };
@@ -174,8 +283,9 @@ export class Ledger {
   }
 
   /**
-   * Re-derive the whole chain from the records and compare it with the stored hashes, then check each
-   * checkpoint's root against the chain and its signature against `publicKey`. Stops at the first problem.
+   * Re-derive the whole chain from the records (read back from wherever they are kept) and compare it with the
+   * stored hashes, then check each checkpoint's root against the chain and its signature against `publicKey`.
+   * Stops at the first problem.
    */
   verify(): LedgerVerifyResult {
     return this.verifyFrom({ hasher: new ChainHasher(), next: 0, ci: 0 });
@@ -197,34 +307,41 @@ export class Ledger {
 
   /** Check entries from `at.next` on, advancing `at` (its hasher holds the chain head so far). */
   private verifyFrom(at: { hasher: ChainHasher; next: number; ci: number }, max = Infinity): LedgerVerifyResult {
-    const n = Math.min(this.records.length, at.next + max);
+    const total = this.length;
+    const n = Math.min(total, at.next + max);
     const every = this.checkpointEvery;
     const { hasher } = at;
-    const hashes = this.hashes;
-    const records = this.records;
     const cps = this.cps;
     const publicKey = this.publicKey;
     let ci = at.ci;
-    for (let i = at.next; i < n; i++) {
-      const e = records[i];
-      const seq = i + 1;
-      if (!e || e.seq !== seq) return { ok: false, entries: i, checkpoints: ci, firstBad: { seq, reason: `entry ${seq}: the record in its place says seq ${e?.seq} — records were reordered or replaced` } };
-      hasher.push(seq, e.time, e.kind, e.actor, e.subject, e.object, e.detail);
-      if (!hasher.headEquals(hashes, i * HASH_BYTES)) {
-        return { ok: false, entries: i, checkpoints: ci, firstBad: { seq, reason: `entry ${seq}: contents do not match its hash — altered after it was written` } };
+    let bad: LedgerVerifyResult | null = null;
+    this.scan(at.next, n, (seq, r, j, hashes, off) => {
+      if (r instanceof Segment) hasher.pushBytes(seq, r.time[j], r.kind(j), r.actor(j), r.subject(j), r.object(j), r.details, r.start(j), r.end(j));
+      else hasher.push(seq, r.time, r.kind, r.actor, r.subject, r.object, r.detail);
+      if (!hasher.headEquals(hashes, off)) {
+        bad = { ok: false, entries: seq - 1, checkpoints: ci, firstBad: { seq, reason: `entry ${seq}: contents do not match its hash — altered after it was written` } };
+        return false;
       }
       // Checkpoints are checked where they were signed, so a bad one is reported before the entries after it.
       let signedHere = false;
       for (; ci < cps.length && cps[ci].size <= seq; ci++) {
-        const bad = cps[ci].size === seq ? this.checkCheckpoint(ci, hasher, publicKey) : `checkpoint ${ci + 1} is for size ${cps[ci].size}, out of order`;
-        if (bad) return { ok: false, entries: seq, checkpoints: ci, firstBad: { seq, reason: bad } };
+        const why = cps[ci].size === seq ? this.checkCheckpoint(ci, hasher, publicKey) : `checkpoint ${ci + 1} is for size ${cps[ci].size}, out of order`;
+        if (why) {
+          bad = { ok: false, entries: seq, checkpoints: ci, firstBad: { seq, reason: why } };
+          return false;
+        }
         signedHere = true;
       }
-      if (seq % every === 0 && !signedHere) return { ok: false, entries: seq, checkpoints: ci, firstBad: { seq, reason: `the checkpoint after entry ${seq} is missing` } };
+      if (seq % every === 0 && !signedHere) {
+        bad = { ok: false, entries: seq, checkpoints: ci, firstBad: { seq, reason: `the checkpoint after entry ${seq} is missing` } };
+        return false;
+      }
       at.next = seq;
       at.ci = ci;
-    }
-    if (n < this.records.length) return { ok: true, entries: n, checkpoints: ci }; // checked so far; more to come
+      return true;
+    });
+    if (bad) return bad;
+    if (n < total) return { ok: true, entries: n, checkpoints: ci }; // checked so far; more to come
     if (ci < cps.length) {
       const c = cps[ci];
       return { ok: false, entries: n, checkpoints: ci, firstBad: { seq: c.size, reason: `checkpoint ${ci + 1} claims ${c.size} entries but the ledger holds ${n}` } };
@@ -232,10 +349,9 @@ export class Ledger {
     return { ok: true, entries: n, checkpoints: cps.length };
   }
 
-
   /** Write the ledger as JSON lines (see jsonl.ts for the format). A pure function of the ledger: same ledger, same text. */
   exportJsonl(): string {
-    return exportLines(this.records, this.hashes, this.cps, this.publicKey, this.checkpointEvery, this.signHead());
+    return exportLines(this.length, (visit) => this.scan(0, this.length, (seq, r, j, hashes, off) => (r instanceof Segment ? visit(seq, r.time[j], r.kind(j), r.actor(j), r.subject(j), r.object(j), r.detail(j), hashes, off) : visit(seq, r.time, r.kind, r.actor, r.subject, r.object, r.detail, hashes, off))), this.cps, this.publicKey, this.checkpointEvery, this.signHead());
   }
 
   private checkCheckpoint(ci: number, hasher: ChainHasher, publicKey: Uint8Array): string | null {
@@ -248,7 +364,7 @@ export class Ledger {
   }
 
   private sign(size: number): Checkpoint {
-    const root = this.hashes.slice((size - 1) * HASH_BYTES, size * HASH_BYTES);
+    const root = this.hashAt(size)!;
     return { size, root, sig: ed25519.sign(checkpointMessage(size, root, this.checkpointEvery), this.#secretKey) };
   }
 }

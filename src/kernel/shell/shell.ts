@@ -168,6 +168,8 @@ function show(v: Value): string {
   return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
 }
 
+const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+
 const COMMANDS: Command[] = [
   {
     name: 'help',
@@ -368,7 +370,8 @@ const COMMANDS: Command[] = [
           row('machines', kernel.machines.length, c.machines),
           row('strings', kernel.stringList.length, c.strings),
         ]),
-        out(`ledger: ${kernel.ledger.length} records in the worker; the state buffer's ring holds the newest ${c.ledgerRing}, older ones are read from the worker`, 'dim'),
+        out(`ledger: ${kernel.ledger.length} records in the worker, about ${mb(kernel.ledger.residentBytes())} MB of them in its memory; sealed segments (8,192 records each) are kept ${kernel.ledger.storage}`, 'dim'),
+        out(`the state buffer's ring shows the newest ${c.ledgerRing} records; older ones are read from the worker`, 'dim'),
       ];
     },
   },

@@ -1,0 +1,308 @@
+import { LEDGER_KINDS, type LedgerEntry, type LedgerKind } from '../sab/layout';
+import { decodeUtf8 } from '../sab/utf8';
+import { HASH_BYTES, writeWtf8 } from './chain';
+
+/**
+ * Sealed ledger segments: a full run of records packed into one byte block, columns side by side, so a long
+ * session costs a worker bytes per record instead of a JS object each, and the block can leave memory
+ * altogether (a SegmentStore over a file: see the kernel worker's spill to the origin-private file system).
+ *
+ *   u32 n, u32 flags, u32 detailBytes, u32 0
+ *   f64 time[n]
+ *   actor[n], subject[n], object[n]        i32 each if FLAG_INT (all of them fit), else f64
+ *   u8  hash[32 n]                         the chain hash stored for each record at append
+ *   u32 detailEnd[n]                       cumulative end of each detail in the bytes below
+ *   u8  kind[n]                            index into LEDGER_KINDS
+ *   u8  details[detailBytes]               UTF-8, exactly the bytes the chain hashes (WTF-8 for a lone
+ *                                          surrogate, FLAG_WTF8), so a verify copies them straight in
+ *
+ * Host byte order: a block is only read back by the worker that wrote it. Every string comes back exactly as
+ * appended (a lone surrogate included).
+ */
+
+const HEADER = 16;
+const FLAG_INT = 2;
+const FLAG_WTF8 = 4;
+
+declare const TextDecoder: { new (): { decode(bytes: Uint8Array): string } };
+const utf8 = new TextDecoder(); // in every runtime the kernel runs in (Node, workers); the kernel's lib omits its type
+
+const KIND_CODE = new Map<string, number>(LEDGER_KINDS.map((k, i) => [k, i]));
+
+/** The code a kind is stored as; throws for a kind the ledger does not know (a kernel bug, never input). */
+export function kindCode(kind: string): number {
+  const c = KIND_CODE.get(kind);
+  if (c === undefined) throw new RangeError(`unknown ledger kind "${kind}"`);
+  return c;
+}
+
+function offsets(n: number, flags: number) {
+  const time = HEADER;
+  const nums = time + 8 * n;
+  const hashes = nums + (flags & FLAG_INT ? 12 : 24) * n;
+  const detailEnd = hashes + HASH_BYTES * n;
+  const kinds = detailEnd + 4 * n;
+  const details = kinds + n;
+  return { time, nums, hashes, detailEnd, kinds, details };
+}
+
+const ANY_SURROGATE = /[\ud800-\udfff]/;
+const LONE_SURROGATE = /\p{Cs}/u;
+
+const isInt = (x: number) => (x | 0) === x && !Object.is(x, -0);
+
+/** Pack records (seq-consecutive) and their stored hashes (32 bytes each, from `hashes[0]`) into one block. */
+export function encodeSegment(records: readonly LedgerEntry[], hashes: Uint8Array): Uint8Array {
+  const n = records.length;
+  let most = 0;
+  let ints = true;
+  let wtf8 = false;
+  for (const e of records) {
+    most += 3 * e.detail.length;
+    ints &&= isInt(e.actor) && isInt(e.subject) && isInt(e.object);
+    // A lone surrogate: standard UTF-8 decoders would replace it. (The plain class is quick; \p{Cs} is exact.)
+    wtf8 ||= ANY_SURROGATE.test(e.detail) && LONE_SURROGATE.test(e.detail);
+  }
+  const flags = (ints ? FLAG_INT : 0) | (wtf8 ? FLAG_WTF8 : 0);
+  const o = offsets(n, flags);
+  const block = new Uint8Array(o.details + most);
+  const buf = block.buffer;
+  const time = new Float64Array(buf, o.time, n);
+  const nums = ints ? new Int32Array(buf, o.nums, 3 * n) : new Float64Array(buf, o.nums, 3 * n);
+  const ends = new Uint32Array(buf, o.detailEnd, n);
+  let p = o.details;
+  for (let i = 0; i < n; i++) {
+    const e = records[i];
+    time[i] = e.time;
+    nums[i] = e.actor;
+    nums[n + i] = e.subject;
+    nums[2 * n + i] = e.object;
+    block[o.kinds + i] = kindCode(e.kind);
+    p = writeWtf8(block, p, e.detail);
+    ends[i] = p - o.details;
+  }
+  block.set(hashes.subarray(0, HASH_BYTES * n), o.hashes);
+  new Uint32Array(buf, 0, 4).set([n, flags, p - o.details, 0]);
+  return block.slice(0, p); // the room a detail could have needed, given back
+}
+
+/** A block read back: its columns as views (no copies), and records built on demand. */
+export class Segment {
+  readonly n: number;
+  /** Size of the block. */
+  readonly bytes: number;
+  readonly time: Float64Array;
+  readonly nums: Int32Array | Float64Array;
+  /** The stored hashes: record i's at [32 i, 32 i + 32). */
+  readonly hashes: Uint8Array;
+  readonly kinds: Uint8Array;
+  /** Record i's detail, encoded, is details[start(i), end(i)). */
+  readonly details: Uint8Array;
+  private readonly ends: Uint32Array;
+  private readonly wtf8: boolean;
+  private entries: LedgerEntry[] | null = null;
+
+  /** `block` must start at offset 0 of its buffer (a block as written, or a fresh read of one). */
+  constructor(
+    block: Uint8Array,
+    /** The seq of the first record. */
+    readonly firstSeq: number,
+  ) {
+    const buf = block.buffer;
+    const [n, flags, detailBytes] = new Uint32Array(buf, 0, 3);
+    const o = offsets(n, flags);
+    if (block.byteOffset !== 0 || block.length !== o.details + detailBytes) throw new RangeError('not a whole ledger segment');
+    this.n = n;
+    this.bytes = block.length;
+    this.wtf8 = (flags & FLAG_WTF8) !== 0;
+    this.time = new Float64Array(buf, o.time, n);
+    this.nums = flags & FLAG_INT ? new Int32Array(buf, o.nums, 3 * n) : new Float64Array(buf, o.nums, 3 * n);
+    this.hashes = new Uint8Array(buf, o.hashes, HASH_BYTES * n);
+    this.ends = new Uint32Array(buf, o.detailEnd, n);
+    this.kinds = new Uint8Array(buf, o.kinds, n);
+    this.details = new Uint8Array(buf, o.details, detailBytes);
+  }
+
+  kind(i: number): LedgerKind {
+    return LEDGER_KINDS[this.kinds[i]];
+  }
+
+  actor(i: number): number {
+    return this.nums[i];
+  }
+
+  subject(i: number): number {
+    return this.nums[this.n + i];
+  }
+
+  object(i: number): number {
+    return this.nums[2 * this.n + i];
+  }
+
+  start(i: number): number {
+    return i === 0 ? 0 : this.ends[i - 1];
+  }
+
+  end(i: number): number {
+    return this.ends[i];
+  }
+
+  detail(i: number): string {
+    const bytes = this.details.subarray(this.start(i), this.ends[i]);
+    return this.wtf8 ? decodeUtf8(bytes) : utf8.decode(bytes);
+  }
+
+  /** Record i as the ledger hands it out (built once per segment, then kept while the segment is cached). */
+  entry(i: number): LedgerEntry {
+    this.entries ??= [];
+    return (this.entries[i] ??= Object.freeze({ seq: this.firstSeq + i, time: this.time[i], kind: this.kind(i), actor: this.actor(i), subject: this.subject(i), object: this.object(i), detail: this.detail(i) }));
+  }
+}
+
+/** Where a sealed block went: whatever the store needs to read it back. */
+export interface SegmentRef {
+  readonly bytes: number;
+}
+
+/**
+ * Keeps sealed blocks. `put` takes ownership of the bytes; `get` returns a block starting at offset 0 of its
+ * buffer. `owner` is the ledger the block belongs to: a store that outlives ledgers can reuse a block's space
+ * once its ledger is gone.
+ */
+export interface SegmentStore {
+  put(bytes: Uint8Array, owner: object): SegmentRef;
+  get(ref: SegmentRef): Uint8Array;
+  /** Bytes of sealed blocks this store holds in memory (0 for one that keeps them in a file). */
+  readonly residentBytes: number;
+  /** Where the blocks are, in words (for `tables`). */
+  readonly where: string;
+}
+
+interface MemoryRef extends SegmentRef {
+  readonly block: Uint8Array;
+}
+
+/** The default: blocks stay in memory, packed (well under half of what the same records cost as JS objects). */
+export class MemorySegmentStore implements SegmentStore {
+  residentBytes = 0;
+  readonly where: string = 'in memory, packed';
+
+  put(bytes: Uint8Array): SegmentRef {
+    this.residentBytes += bytes.length;
+    return { bytes: bytes.length, block: bytes } as MemoryRef;
+  }
+
+  get(ref: SegmentRef): Uint8Array {
+    return (ref as MemoryRef).block;
+  }
+}
+
+/** The part of FileSystemSyncAccessHandle a file store uses (a fake in tests, the real one in the worker). */
+export interface SyncFile {
+  read(buffer: Uint8Array, options: { at: number }): number;
+  write(buffer: Uint8Array, options: { at: number }): number;
+  truncate(size: number): void;
+}
+
+interface FileRef extends SegmentRef {
+  readonly at: number;
+}
+
+/**
+ * Blocks in one file, shared by every ledger in the worker: a ledger keeps only where its blocks are, so its
+ * memory no longer grows with its length. When a ledger is gone (a replay for time travel, a replaced world) its
+ * blocks' space is reused, so the file grows with the live ledgers, not with every ledger ever built. Reads are
+ * synchronous, which the origin-private file system offers dedicated workers. If the file refuses a write (the
+ * disk quota), blocks from then on stay in memory: a full disk never loses a record.
+ */
+export class FileSegmentStore implements SegmentStore {
+  private end = 0;
+  /** Freed extents, reused first-fit (blocks are about the same size, so this rarely splits much). */
+  private free: { at: number; bytes: number }[] = [];
+  private readonly owners = new FinalizationRegistry<FileRef[]>((refs) => this.release(refs));
+  private readonly byOwner = new WeakMap<object, FileRef[]>();
+  private readonly fallback = new MemorySegmentStore();
+  private failed: string | null = null;
+
+  constructor(private readonly file: SyncFile) {
+    file.truncate(0);
+  }
+
+  get residentBytes(): number {
+    return this.fallback.residentBytes;
+  }
+
+  get where(): string {
+    return this.failed ? `in a file until it refused a write (${this.failed}); since then in memory` : 'in a file (the origin-private file system)';
+  }
+
+  /** Bytes of the file holding live blocks, and the file's size. */
+  usage(): { live: number; file: number } {
+    return { live: this.end - this.free.reduce((n, f) => n + f.bytes, 0), file: this.end };
+  }
+
+  put(bytes: Uint8Array, owner: object): SegmentRef {
+    if (this.failed) return this.fallback.put(bytes);
+    const at = this.allocate(bytes.length);
+    try {
+      if (this.file.write(bytes, { at }) !== bytes.length) throw new Error('a short write');
+    } catch (e) {
+      this.failed = e instanceof Error ? e.message : String(e);
+      this.release([{ at, bytes: bytes.length }]);
+      return this.fallback.put(bytes);
+    }
+    const ref: FileRef = { at, bytes: bytes.length };
+    let refs = this.byOwner.get(owner);
+    if (!refs) {
+      refs = [];
+      this.byOwner.set(owner, refs);
+      this.owners.register(owner, refs, owner);
+    }
+    refs.push(ref);
+    return ref;
+  }
+
+  get(ref: SegmentRef): Uint8Array {
+    if ('block' in ref) return this.fallback.get(ref);
+    const out = new Uint8Array(ref.bytes);
+    if (this.file.read(out, { at: (ref as FileRef).at }) !== ref.bytes) throw new Error('the ledger spill file is shorter than what was written to it');
+    return out;
+  }
+
+  /** This ledger is done with: its blocks' space is free now (the finalizer does the same for one dropped). */
+  forget(owner: object): void {
+    const refs = this.byOwner.get(owner);
+    if (!refs) return;
+    this.byOwner.delete(owner);
+    this.owners.unregister(owner);
+    this.release(refs);
+  }
+
+  private release(refs: readonly FileRef[]): void {
+    for (const r of refs) this.free.push({ at: r.at, bytes: r.bytes });
+  }
+
+  private allocate(bytes: number): number {
+    const i = this.free.findIndex((f) => f.bytes >= bytes);
+    if (i < 0) {
+      const at = this.end;
+      this.end += bytes;
+      return at;
+    }
+    const f = this.free[i];
+    if (f.bytes === bytes) this.free.splice(i, 1);
+    else this.free[i] = { at: f.at + bytes, bytes: f.bytes - bytes };
+    return f.at;
+  }
+}
+
+let defaultStore: () => SegmentStore = () => new MemorySegmentStore();
+
+/** Where ledgers keep their sealed segments from now on (the kernel worker points this at a file when it can). */
+export function setSegmentStore(make: () => SegmentStore): void {
+  defaultStore = make;
+}
+
+export function newSegmentStore(): SegmentStore {
+  return defaultStore();
+}
