@@ -13,6 +13,7 @@ const who = (pid: number) => (pid ? String(pid) : 'kernel');
 /** Records read from the worker per page, for rows older than the feed's window; and how many pages are kept. */
 const PAGE = 500;
 const PAGES_KEPT = 40;
+const MAX_IN_FLIGHT = 2;
 
 /**
  * The audit ledger: a virtualized table over every record (not only the ones the page holds), following new
@@ -31,6 +32,7 @@ export function LedgerPanel() {
   const [, setPagesVersion] = useState(0);
   const pages = useRef(new Map<number, LedgerEntry[]>());
   const asked = useRef(new Set<number>());
+  const inFlight = useRef(0);
 
   // A new scenario (or a time-travel view) starts the feed over: forget pages read from the old one.
   const head = feed?.head ?? 0;
@@ -72,9 +74,13 @@ export function LedgerPanel() {
     const page = Math.floor((seq - 1) / PAGE);
     const held = pages.current.get(page);
     if (held) return held[seq - 1 - page * PAGE];
-    if (kernel && !asked.current.has(page)) {
+    // At most two pages in flight: a fast scroll across a million records must not queue hundreds of reads in
+    // the worker ahead of everything else (a filter, a command). When one arrives, the re-render asks for what
+    // is on screen then.
+    if (kernel && !asked.current.has(page) && inFlight.current < MAX_IN_FLIGHT) {
       asked.current.add(page);
-      kernel.ledgerPage(page * PAGE + 1, PAGE).then(
+      inFlight.current++;
+      kernel.ledgerPage(page * PAGE + 1, PAGE).finally(() => inFlight.current--).then(
         (got) => {
           pages.current.set(page, got);
           if (pages.current.size > PAGES_KEPT) {
@@ -84,7 +90,10 @@ export function LedgerPanel() {
           }
           setPagesVersion((v) => v + 1);
         },
-        () => asked.current.delete(page),
+        () => {
+          asked.current.delete(page);
+          setPagesVersion((v) => v + 1); // ask again for what is on screen
+        },
       );
     }
     return undefined;
