@@ -32,6 +32,7 @@ const rows = [
   ['yields routed / s through a 16-deep owner chain (Node, median of 5)', kernel.yieldsRoutedPerSecond16Deep.value, 'target >= 500,000'],
   ['ledger appends / s with hashing and signed checkpoints, 1M entries (Node)', ledger.appendsPerSecond.value, `target >= 200,000; unhashed push: ${ledger.appendsPerSecond.baselineUnhashedPush}`],
   ['ledger verify(), 1,000,000 entries (Node)', `${ledger.verify1M.medianMs} ms (best ${ledger.verify1M.bestMs})`, `target <= 5,000 ms; signature checks: ${ledger.verify1M.ofWhichSignatureChecksMs} ms`],
+  ['ledger memory, 1,000,000 entries (Node)', `${ledger.fileSpill1M.residentMiB} MiB resident with sealed segments in a file (${ledger.fileSpill1M.fileMiB} MiB on disk)`, `packed in memory instead: ${ledger.memory1M.residentMiB} MiB; from the file: verify ${ledger.fileSpill1M.verifyMs} ms, a kind filter ${ledger.fileSpill1M.kindFilterMs} ms, appends ${ledger.fileSpill1M.appendsPerSecond} / s`],
   ['ledger export import-verify, 1,000,000 entries (Node)', `${ledger.verifyExport1M.ms} ms`, `export: ${ledger.export1M.ms} ms, ${ledger.export1M.MiB} MiB`],
   ['Noise XX pairing handshakes / s, both sides (Node)', handshake.noiseXxHandshakesPerSecond.fullBothSides, `X25519 scalar mults / s: ${handshake.noiseXxHandshakesPerSecond.baselineX25519ScalarMultsPerSecond} (8 per handshake)`],
   ['SipHash-128 / s, 32-byte input (Node)', handshake.siphash128PerSecond32ByteInput.value, `noble SHA-256: ${handshake.siphash128PerSecond32ByteInput.baselineNobleSha256}`],
@@ -52,6 +53,7 @@ const rows = [
   ['stress world: frame time while zooming (mean / p95)', `${browser.stress.panZoomFrameTime.meanMs} / ${browser.stress.panZoomFrameTime.p95Ms} ms (${browser.stress.panZoomFrameTime.fps} fps)`, 'target >= 30 fps'],
   ['stress world: shell `ps` round trip', `${browser.stress.shellPsRoundTripMs} ms`, ''],
   [`long session: ${browser.longSession.records} ledger records in the page`, `filter ${browser.longSession.filterMs} ms; scroll ${browser.longSession.scrollFrameTime.meanMs} / ${browser.longSession.scrollFrameTime.p95Ms} ms per frame`, `filter target <= 200 ms; appended in the worker in ${browser.longSession.appendInWorkerMs} ms; the page caught up after ${browser.longSession.pageHoldsAllAfterMs} ms holding the newest ${browser.longSession.recordsHeldInThePage}; page heap +${browser.longSession.pageHeapGrowthMiB} MiB`],
+  ['long session: kernel worker memory before / after 1,000,000 records (Chromium)', `${browser.longSession.kernelWorkerMemoryMiB.before} / ${browser.longSession.kernelWorkerMemoryMiB.after} MiB`, 'measureUserAgentSpecificMemory(); sealed ledger segments are in OPFS'],
   ['frame time, 1,000 running fibers (mean / p95)', `${browser.frameTime.with1000RunningFibers.meanMs} / ${browser.frameTime.with1000RunningFibers.p95Ms} ms`, 'target p95 <= 20 ms'],
 ];
 const md = `# Benchmarks
