@@ -80,6 +80,7 @@ try {
   const figures = await page.evaluate(`(${pageBench.replace(/^\/\/.*\n/gm, '')})(${JSON.stringify(bigScenario(1000, 'spinner'))}, ${frameTimesSource})`);
 
   const f = figures as { rows: number; comlinkUs: number; sabUs: number; idle: object; loaded: object };
+  await page.close(); // one page at a time, as a user would have: a page left running would share the two cores
 
   // Big worlds: the stress scenario (1,000 processes, 10,000+ caps, 8 machines) from the scenario menu, in a page
   // of its own (the one above may still be laying out its 1,000 fibers). Layout times are the worker's own
@@ -113,6 +114,7 @@ try {
   const shellStarted = Date.now();
   await sp.evaluate(() => (globalThis as unknown as { capplay: { store: { getState(): { kernel: { exec(l: string): Promise<unknown> } } } } }).capplay.store.getState().kernel.exec('ps'));
   const shellAnswerMs = Date.now() - shellStarted;
+  await sp.close();
   // A long session: a million ledger records (synthetic, appended in the worker with hashing), then the ledger
   // panel: how long the page takes to hold them all, scrolling frame times, and how long a kind filter takes.
   const lp = await browser.newPage({ viewport: { width: 1440, height: 900 } });

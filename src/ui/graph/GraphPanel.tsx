@@ -745,7 +745,9 @@ interface LiveSlot {
 
 /** Counters (runs, messages) are redrawn at most this often per node; state changes show at once. */
 const COUNTER_MS = 250;
-/** Past this many nodes the counters are too small to read and repainting them costs frames: states only. */
+/** Past this many nodes the counters are too small to read and repainting them costs frames: states only, and
+ * each node's at most every COUNTER_MS (a thousand spinners flip running/ready every tick; restyling them all each
+ * frame cost the frame budget, and nobody can follow 60 flips a second anyway). */
 const COUNTER_NODE_LIMIT = 300;
 
 interface LiveIndex {
@@ -776,10 +778,11 @@ function applyLive(index: LiveIndex, frame: Frame): void {
     const pids = frame.proc[PROC.PID];
     const states = frame.proc[PROC.STATE];
     const runs = frame.proc[PROC.RUNS];
+    const counters = index.processes.size <= COUNTER_NODE_LIMIT;
     for (let row = 0; row < frame.procRows; row++) {
       const slot = index.processes.get(pids[row]);
-      const counters = index.processes.size <= COUNTER_NODE_LIMIT;
       if (!slot || (slot.state === states[row] && (!counters || slot.count === runs[row] || now - slot.at < COUNTER_MS))) continue;
+      if (!counters && now - slot.at < COUNTER_MS) continue;
       const state = stateName(states[row]);
       if (slot.state !== states[row]) slot.el.setAttribute('data-state', state);
       if (slot.text) slot.text.textContent = processLiveText(state, runs[row]);
