@@ -14,14 +14,36 @@ const replay = json(['tsx', 'bench/replay.bench.ts']);
 const ledger = json(['tsx', '--expose-gc', 'bench/ledger.bench.ts']);
 if (spawnSync('npx', ['vite', 'build', '--logLevel', 'error'], { stdio: 'inherit' }).status !== 0) process.exit(1);
 const browser = json(['tsx', 'bench/browser.bench.ts']);
-// What the page loads before it is usable: the entry chunk and its CSS (the workers load on their own threads).
+// What the page loads before it is usable: every script but the workers' (they load on their own threads).
 const assets = readdirSync('dist/assets');
 const gz = (re) => assets.filter((f) => re.test(f)).reduce((n, f) => n + gzipSync(readFileSync(`dist/assets/${f}`)).length, 0);
-const initialKiB = +(gz(/^index-.*\.js$/) / 1024).toFixed(1);
+const initialKiB = +(gz(/^(?!.*worker).*\.js$/) / 1024).toFixed(1);
 const workersKiB = +(gz(/worker.*\.js$/) / 1024).toFixed(1);
 browser.initialJavaScriptGzipKiB = { value: initialKiB, target: '<= 300 KiB', workersNotCounted: workersKiB };
 const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.release()}` };
-const result = { date: new Date().toISOString(), machine, kernel, handshake, replay, ledger, browser };
+// Every target the issues set, against what this run measured: met, or the gap.
+const targets = [
+  ['initial JavaScript, gzipped (KiB)', browser.initialJavaScriptGzipKiB.value, '<=', 300],
+  ['navigation → terminal usable (ms)', browser.navigationToTerminalUsableMs.value, '<=', 1500],
+  ['stress world layout in the worker, one rack expanded (ms)', browser.stress.oneRackExpandedLayoutMs, '<=', 2000],
+  ['stress world pan / zoom (fps)', browser.stress.panZoomFrameTime.fps, '>=', 30],
+  ['kind filter over a 1,000,000-record ledger, in the page (ms)', browser.longSession.filterMs, '<=', 200],
+  ['frame time p95 with 1,000 running fibers (ms)', browser.frameTime.with1000RunningFibers.p95Ms, '<=', 20],
+  ['SAB frame read, 1,000 processes, Chromium (µs)', browser.sabFrameReadUs.mean, '<', 1000],
+  ['default scenario layout (ms)', browser.defaultScenarioLayoutMs.value, '<', 300],
+  ['ledger appends / s', ledger.appendsPerSecond.value, '>=', 200_000],
+  ['ledger verify(), 1,000,000 entries (ms)', ledger.verify1M.medianMs, '<=', 5000],
+  ['timeline scrub, worst case (ms)', replay.scrubMs.worst, '<=', 200],
+  ['service calls / s', kernel.serviceCallsPerSecond.value, '>=', 1_000_000],
+  ['verbs charged and scheduled / s, 1,000 fibers', kernel.verbsPerSecond1000Fibers.value, '>=', 2_000_000],
+  ['verbs vs. a bare typed-array loop (x slower)', kernel.verbsPerSecond1000Fibers.ratio, '<=', 5],
+  ['pledge + unveil checks / s', kernel.permissionChecksPerSecond50Unveils.value, '>=', 5_000_000],
+  ['yields routed / s, 16-deep chain', kernel.yieldsRoutedPerSecond16Deep.value, '>=', 500_000],
+].map(([name, value, op, limit]) => {
+  const met = op === '<=' ? value <= limit : op === '<' ? value < limit : value >= limit;
+  return { name, value, target: `${op} ${limit}`, met, ...(met ? {} : { gap: +Math.abs(value - limit).toFixed(2) }) };
+});
+const result = { date: new Date().toISOString(), machine, kernel, handshake, replay, ledger, browser, targets };
 console.log(JSON.stringify(result, null, 2));
 
 const rows = [
@@ -65,5 +87,13 @@ Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${mac
 | figure | value | baseline / target |
 |---|---|---|
 ${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}
+
+## Targets
+
+${targets.filter((t) => t.met).length} of ${targets.length} met in this run. Timings on this shared two-core machine move by 20–50% from run to run; a target missed here by a small margin may be met in the next run, and the other way round.
+
+| target | measured | target | |
+|---|---|---|---|
+${targets.map((t) => `| ${t.name} | ${t.value} | ${t.target} | ${t.met ? 'met' : `gap: ${t.gap}`} |`).join('\n')}
 `;
 writeFileSync('BENCHMARKS.md', md);

@@ -61,8 +61,8 @@ function checkpointLine(size: number, root: string, sig: string): string {
 /** The text of an export. `seal` is the checkpoint over the head when the stored ones stop short of it. */
 export function exportLines(
   n: number,
-  /** Visits every record in order with its stored hash (see Ledger's RecordVisitor). */
-  each: (visit: (seq: number, time: number, kind: string, actor: number, subject: number, object: number, detail: string, hashes: Uint8Array, off: number) => boolean) => void,
+  /** Visits every record in order with its stored hash (at `hashes[off]`). */
+  each: (visit: (e: LedgerEntry, hashes: Uint8Array, off: number) => void) => void,
   checkpoints: readonly Checkpoint[],
   publicKey: Uint8Array,
   every: number,
@@ -72,11 +72,11 @@ export function exportLines(
   let lines: string[] = [];
   let prev = ZERO_HEX;
   let ci = 0;
-  each((seq, time, kind, actor, subject, object, detail, hashes, off) => {
+  each((e, hashes, off) => {
     const hash = toHex(hashes, off, HASH_BYTES);
-    lines.push(entryLine(seq, time, kind, actor, subject, object, detail, prev, hash));
+    lines.push(entryLine(e.seq, e.time, e.kind, e.actor, e.subject, e.object, e.detail, prev, hash));
     prev = hash;
-    while (ci < checkpoints.length && checkpoints[ci].size === seq) {
+    while (ci < checkpoints.length && checkpoints[ci].size === e.seq) {
       const c = checkpoints[ci++];
       lines.push(checkpointLine(c.size, toHex(c.root), toHex(c.sig)));
     }
@@ -84,7 +84,6 @@ export function exportLines(
       chunks.push(lines.join('\n') + '\n');
       lines = [];
     }
-    return true;
   });
   const lastSize = checkpoints.length ? checkpoints[checkpoints.length - 1].size : 0;
   if (seal && seal.size === n && lastSize !== n) lines.push(checkpointLine(seal.size, toHex(seal.root), toHex(seal.sig)));

@@ -351,7 +351,9 @@ export class Ledger {
 
   /** Write the ledger as JSON lines (see jsonl.ts for the format). A pure function of the ledger: same ledger, same text. */
   exportJsonl(): string {
-    return exportLines(this.length, (visit) => this.scan(0, this.length, (seq, r, j, hashes, off) => (r instanceof Segment ? visit(seq, r.time[j], r.kind(j), r.actor(j), r.subject(j), r.object(j), r.detail(j), hashes, off) : visit(seq, r.time, r.kind, r.actor, r.subject, r.object, r.detail, hashes, off))), this.cps, this.publicKey, this.checkpointEvery, this.signHead());
+    const each = (visit: (e: LedgerEntry, hashes: Uint8Array, off: number) => void) =>
+      this.scan(0, this.length, (_seq, r, j, hashes, off) => (visit(r instanceof Segment ? r.entry(j) : r, hashes, off), true));
+    return exportLines(this.length, each, this.cps, this.publicKey, this.checkpointEvery, this.signHead());
   }
 
   private checkCheckpoint(ci: number, hasher: ChainHasher, publicKey: Uint8Array): string | null {

@@ -21,8 +21,8 @@ import { HASH_BYTES, writeWtf8 } from './chain';
  */
 
 const HEADER = 16;
-const FLAG_INT = 2;
-const FLAG_WTF8 = 4;
+const FLAG_INT = 1;
+const FLAG_WTF8 = 2;
 
 declare const TextDecoder: { new (): { decode(bytes: Uint8Array): string } };
 const utf8 = new TextDecoder(); // in every runtime the kernel runs in (Node, workers); the kernel's lib omits its type
