@@ -90,10 +90,7 @@ export function LedgerPanel() {
           }
           setPagesVersion((v) => v + 1);
         },
-        () => {
-          asked.current.delete(page);
-          setPagesVersion((v) => v + 1); // ask again for what is on screen
-        },
+        () => asked.current.delete(page), // asked again at the next render (a scroll), not in a loop
       );
     }
     return undefined;
