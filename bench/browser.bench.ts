@@ -30,12 +30,16 @@ async function waitForServer() {
   throw new Error('vite preview did not start');
 }
 
-/** Frame times over `ms` of animation frames, run in the page (browser-page.js gets it too, as an argument). */
-const frameTimesSource = `async (ms) => {
+/**
+ * Frame times over `ms` of animation frames, run in the page (browser-page.js gets it too, as an argument);
+ * `step(i)`, if given, runs before frame i (a scroll, say).
+ */
+const frameTimesSource = `async (ms, step) => {
   const times = [];
   let last = performance.now();
   const end = last + ms;
   while (performance.now() < end) {
+    step?.(times.length);
     await new Promise(requestAnimationFrame);
     const now = performance.now();
     times.push(now - last);
@@ -52,35 +56,45 @@ try {
     args: ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   // The browser itself starts cold after the Node benches (its binary and libraries may be out of the page
-  // cache); one throwaway visit in a context of its own warms it. The visit measured below is still a first
+  // cache); one throwaway visit in a context of its own warms it. Each visit measured below is still a first
   // visit: a new context has its own HTTP cache, code cache and storage.
   const warm = await browser.newContext();
   await (await warm.newPage()).goto(`http://127.0.0.1:${PORT}/`, { waitUntil: 'load' });
   await warm.close();
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   // Startup milestones are taken in the page (navigation-relative performance.now()), polled every 4 ms, so the
   // figures do not include Playwright's round trips. The terminal is usable once the kernel is ready and xterm
-  // takes keys; the graph is drawn once its first layout is in.
-  await page.addInitScript(() => {
-    const at: Record<string, number> = {};
-    Object.assign(globalThis, { __startup: at });
-    const poll = setInterval(() => {
-      const now = performance.now();
-      const g = globalThis as unknown as { capplay?: { store: { getState(): { status: string } } } };
-      if (!at.ready && g.capplay?.store.getState().status === 'ready') at.ready = now;
-      if (!at.xterm && document.querySelector('.xterm-helper-textarea')) at.xterm = now;
-      if (!at.graph && document.querySelector('[data-testid="graph"][data-layout-ms]')) at.graph = now;
-      if (at.ready && at.xterm && at.graph) clearInterval(poll);
-    }, 4);
-  });
-  await page.goto(`http://127.0.0.1:${PORT}/`);
-  await page.waitForSelector('[data-testid="graph"][data-layout-ms]');
-  await page.waitForFunction(() => (globalThis as unknown as { __startup: { graph?: number } }).__startup.graph);
-  const startup = (await page.evaluate(() => (globalThis as unknown as { __startup: Record<string, number> }).__startup)) as { ready: number; xterm: number; graph: number };
-  const readyMs = startup.ready;
-  const terminalMs = Math.max(startup.ready, startup.xterm);
-  const graphMs = startup.graph;
-  const layoutMs = Number(await page.getAttribute('[data-testid="graph"]', 'data-layout-ms'));
+  // takes keys; the graph is drawn once its first layout is in. Five first visits; the median is the figure.
+  const visit = async () => {
+    const p = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await p.addInitScript(() => {
+      const at: Record<string, number> = {};
+      Object.assign(globalThis, { __startup: at });
+      const poll = setInterval(() => {
+        const now = performance.now();
+        const g = globalThis as unknown as { capplay?: { store: { getState(): { status: string } } } };
+        if (!at.ready && g.capplay?.store.getState().status === 'ready') at.ready = now;
+        if (!at.xterm && document.querySelector('.xterm-helper-textarea')) at.xterm = now;
+        if (!at.graph && document.querySelector('[data-testid="graph"][data-layout-ms]')) at.graph = now;
+        if (at.ready && at.xterm && at.graph) clearInterval(poll);
+      }, 4);
+    });
+    await p.goto(`http://127.0.0.1:${PORT}/`);
+    await p.waitForFunction(() => (globalThis as unknown as { __startup: { graph?: number } }).__startup.graph);
+    const at = (await p.evaluate(() => (globalThis as unknown as { __startup: Record<string, number> }).__startup)) as { ready: number; xterm: number; graph: number };
+    const layout = Number(await p.getAttribute('[data-testid="graph"]', 'data-layout-ms'));
+    return { page: p, ready: Math.round(at.ready), terminal: Math.round(Math.max(at.ready, at.xterm)), graph: Math.round(at.graph), layout };
+  };
+  const visits: Awaited<ReturnType<typeof visit>>[] = [];
+  for (let i = 0; i < 5; i++) {
+    visits.push(await visit());
+    if (i < 4) await visits[i].page.close();
+  }
+  const median = (pick: (v: (typeof visits)[number]) => number) => visits.map(pick).sort((a, b) => a - b)[2];
+  const readyMs = median((v) => v.ready);
+  const terminalMs = median((v) => v.terminal);
+  const graphMs = median((v) => v.graph);
+  const layoutMs = median((v) => v.layout);
+  const page = visits[4].page;
 
   const pageBench = readFileSync(new URL('./browser-page.js', import.meta.url), 'utf8');
   const figures = await page.evaluate(`(${pageBench.replace(/^\/\/.*\n/gm, '')})(${JSON.stringify(bigScenario(1000, 'spinner'))}, ${frameTimesSource})`);
@@ -126,7 +140,7 @@ try {
   const lp = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   await lp.goto(`http://127.0.0.1:${PORT}/`);
   await lp.waitForSelector('[data-testid="graph"][data-layout-ms]');
-  const longSession = (await lp.evaluate(`(async () => {
+  const longSession = (await lp.evaluate(`(async (frameTimes) => {
     const store = globalThis.capplay.store;
     const { kernel, ledger } = store.getState();
     const heap0 = performance.memory ? performance.memory.usedJSHeapSize : 0;
@@ -144,30 +158,19 @@ try {
     t = performance.now();
     while (ledger.head < total) await new Promise((r) => setTimeout(r, 20));
     const catchUpMs = performance.now() - t;
-    // The live integrity status checks the new records 10,000 per call in the background; wait for it.
+    // The live integrity status checks the new records 10,000 per call in the background; wait until it has
+    // checked them all (a checkpoint every 8,192 records), not for the status it showed before the burst.
     const status = document.querySelector('[data-testid="ledger-verify"]');
-    while (!/chain intact/.test(status.textContent)) await new Promise((r) => setTimeout(r, 20));
+    const done = 'chain intact · ' + Math.floor(total / 8192) + ' signed';
+    while (!status.textContent.includes(done)) await new Promise((r) => setTimeout(r, 20));
     const verifiedMs = performance.now() - t;
     const scroller = document.querySelector('.ledger-scroll');
-    // Two ways to scroll: jumps to random places across the million (each frame, rows nobody has read yet), and
-    // a steady scroll, three rows a frame, as a wheel or a dragged thumb does.
-    const scroll = (step) => async () => {
-      const times = [];
-      let last = performance.now();
-      for (let i = 0; i < 120; i++) {
-        step(i);
-        await new Promise(requestAnimationFrame);
-        const now = performance.now();
-        times.push(now - last);
-        last = now;
-      }
-      times.sort((a, b) => a - b);
-      return { meanMs: +(times.reduce((a, b) => a + b, 0) / times.length).toFixed(2), p95Ms: +times[Math.floor(times.length * 0.95)].toFixed(2) };
-    };
-    const jumps = await scroll((i) => (scroller.scrollTop = ((i * 7919) % 1000) / 1000 * scroller.scrollHeight))();
+    // Two ways to scroll, two seconds each: jumps to random places across the million (each frame, rows nobody
+    // has read yet), and a steady scroll, three rows a frame, as a wheel or a dragged thumb does.
+    const jumps = await frameTimes(2000, (i) => (scroller.scrollTop = ((i * 7919) % 1000) / 1000 * scroller.scrollHeight));
     scroller.scrollTop = scroller.scrollHeight / 3;
     await new Promise((r) => setTimeout(r, 300));
-    const steady = await scroll(() => (scroller.scrollTop -= 66))();
+    const steady = await frameTimes(2000, () => (scroller.scrollTop -= 66));
     const select = document.querySelector('[aria-label="Filter ledger by event kind"]');
     const count = document.querySelector('[data-testid="ledger-count"]');
     t = performance.now();
@@ -189,7 +192,7 @@ try {
       recordsHeldInThePage: ledger.entries.length,
       kernelWorkerMemoryMiB: { before: worker0, after: worker1, note: 'performance.measureUserAgentSpecificMemory(); sealed segments are in OPFS' },
     };
-  })()`)) as Record<string, unknown>;
+  })(${frameTimesSource})`)) as Record<string, unknown>;
 
   const stress = {
     collapsedLayoutMs: stressCollapsedLayoutMs,
@@ -210,7 +213,7 @@ try {
         navigationToKernelReadyMs: Math.round(readyMs),
         navigationToGraphMs: Math.round(graphMs),
         frameTime: { idleDefaultScenario: f.idle, with1000RunningFibers: f.loaded, target: 'p95 <= 20 ms' },
-        navigationToTerminalUsableMs: { value: Math.round(terminalMs), target: '<= 1500 ms' },
+        navigationToTerminalUsableMs: { value: terminalMs, target: '<= 1500 ms', visits: visits.map((v) => v.terminal), note: 'median of five first visits' },
         stress,
         longSession,
       },

@@ -170,38 +170,34 @@ export class ChainHasher {
 
   /** Chain one record: the head becomes its hash. */
   push(seq: number, time: number, kind: string, actor: number, subject: number, object: number, detail: string): void {
-    const need = FIXED + 3 * (kind.length + detail.length) + PAD;
-    if (need > this.buf.length) this.grow(need);
-    const view = this.view;
-    view.setUint32(32, Math.floor(seq / 0x1_0000_0000), false);
-    view.setUint32(36, seq >>> 0, false);
-    writeF64(view, 40, time);
-    let p = this.writeStr(48, kind);
-    writeF64(view, p, actor);
-    writeF64(view, p + 8, subject);
-    writeF64(view, p + 16, object);
-    p = this.writeStr(p + 24, detail);
+    const p = this.writeStr(this.writeFixed(seq, time, kind, actor, subject, object, 3 * detail.length), detail);
     if (FAST) this.digestFast(p);
     else this.digestSlow(p);
   }
 
   /** The same as push, with the detail given as its encoded bytes (a sealed segment's): no string is built. */
   pushBytes(seq: number, time: number, kind: string, actor: number, subject: number, object: number, bytes: Uint8Array, start: number, end: number): void {
-    const need = FIXED + 3 * kind.length + (end - start) + PAD;
+    let p = this.writeFixed(seq, time, kind, actor, subject, object, end - start);
+    this.view.setUint32(p, end - start, false);
+    this.buf.set(bytes.subarray(start, end), p + 4);
+    p += 4 + end - start;
+    if (FAST) this.digestFast(p);
+    else this.digestSlow(p);
+  }
+
+  /** Everything of a record but its detail, after the previous hash; room for `detailBytes` more. Returns where the detail goes. */
+  private writeFixed(seq: number, time: number, kind: string, actor: number, subject: number, object: number, detailBytes: number): number {
+    const need = FIXED + 3 * kind.length + detailBytes + PAD;
     if (need > this.buf.length) this.grow(need);
     const view = this.view;
     view.setUint32(32, Math.floor(seq / 0x1_0000_0000), false);
     view.setUint32(36, seq >>> 0, false);
     writeF64(view, 40, time);
-    let p = this.writeStr(48, kind);
+    const p = this.writeStr(48, kind);
     writeF64(view, p, actor);
     writeF64(view, p + 8, subject);
     writeF64(view, p + 16, object);
-    view.setUint32(p + 24, end - start, false);
-    this.buf.set(bytes.subarray(start, end), p + 28);
-    p += 28 + end - start;
-    if (FAST) this.digestFast(p);
-    else this.digestSlow(p);
+    return p + 24;
   }
 
   /** Hash ENTRY_TAG || buf[0, len) into buf[0, 32). */
