@@ -23,7 +23,7 @@ export function LedgerIntegrity() {
     let live = true;
     let due = true;
     const check = () => {
-      if (!due) return;
+      if (!due || !live) return;
       due = false;
       kernel.ledgerVerify().then((s) => {
         if (!live) return;
