@@ -7,7 +7,7 @@ import { promisesText } from './sandbox/pledge';
 import { permsText } from './sandbox/unveil';
 import { KernelError } from './errors';
 import type { Kernel } from './kernel';
-import { DEFAULT_CAPACITY, H, LEDGER_KINDS, SabViews, sameCapacity, type Capacity, type LedgerEntry, type LedgerKind } from './sab/layout';
+import { DEFAULT_CAPACITY, H, ledgerKindCode, SabViews, sameCapacity, type Capacity, type LedgerEntry, type LedgerKind } from './sab/layout';
 import { Publisher } from './sab/publish';
 import { boot } from './scenario/boot';
 import { capacityFor } from './scenario/capacity';
@@ -129,7 +129,7 @@ export class KernelHost implements KernelHostApi {
   // ── the WORM ledger ──────────────────────────────────────────────────────────────────────────────────────────
 
   ledgerFind(kind: string): Int32Array {
-    return (LEDGER_KINDS as readonly string[]).includes(kind) ? this.kernel.ledger.seqsOfKind(kind as LedgerKind) : new Int32Array(0);
+    return ledgerKindCode(kind) !== undefined ? this.kernel.ledger.seqsOfKind(kind as LedgerKind) : new Int32Array(0);
   }
 
   ledgerVerify(): LedgerStatus {
@@ -164,14 +164,8 @@ export class KernelHost implements KernelHostApi {
   restore(session: Session): BootResult {
     const problem = sessionProblem(session);
     if (problem) return { ok: false, errors: [problem] };
-    const before = { kernel: this.kernel, shell: this.shell, scenario: this.scenario, text: this.scenarioText, seed: this.seed, log: [...this.log], live: this.live };
-    const r = this.boot(session.scenario, session.seed);
-    if (!r.ok) {
-      Object.assign(this, { kernel: before.kernel, shell: before.shell, scenario: before.scenario, scenarioText: before.text, seed: before.seed, live: before.live });
-      this.log.splice(0, this.log.length, ...before.log);
-      this.republish();
-      return r;
-    }
+    const r = this.boot(session.scenario, session.seed); // a boot that fails has changed nothing
+    if (!r.ok) return r;
     applyLog(this.kernel, this.shell, session.log, this.log);
     this.kernel.step(Math.max(0, Math.min(session.ticks, MAX_RESTORE_TICKS) - this.kernel.ticks));
     this.publish();
@@ -189,9 +183,7 @@ export class KernelHost implements KernelHostApi {
     const live = this.live;
     const target = Math.max(1, Math.min(Math.floor(Number(seq)) || 1, live.kernel.ledger.length));
     const fresh = () => {
-      const loaded = loadScenario(this.scenarioText);
-      if (!loaded.ok) throw new Error('the session scenario no longer loads');
-      const k = boot(loaded.scenario, this.seed, this.views.layout.capacity);
+      const k = boot(this.scenario, this.seed, this.views.layout.capacity);
       return { kernel: k, shell: shellOf(k) };
     };
     // Once per visit to the past: replay the whole session, noting after which unit (a tick or a command) the

@@ -289,6 +289,11 @@ describe('verify() on the in-memory ledger', () => {
     expect(seg.exportJsonl()).toBe(flat.exportJsonl());
     expect(seg.verify()).toEqual(flat.verify());
     expect(() => seg.append(0, 'nonsense' as LedgerKind, 0, 0, '')).toThrow(/unknown ledger kind "nonsense"/);
+    // The newest record of a kind below a seq, over sealed segments and the hot one alike.
+    for (const k of KINDS) {
+      const all = Array.from(flat.seqsOfKind(k));
+      for (const before of [23, 20, 9, 3]) for (const after of [0, 4]) expect(seg.previousOfKind(k, before, after)).toBe(all.filter((q) => q <= before && q > after).at(-1) ?? 0);
+    }
     expect(seg.length).toBe(23);
   });
 
@@ -361,6 +366,9 @@ describe('verifyExport: round trip', () => {
     expect(r.head).toEqual(l.headHash());
     expect(r.checkpointEvery).toBe(10);
     expect(verifyExport(l.exportJsonl(), { publicKey: toHex(l.publicKey) }).ok).toBe(true);
+    // Counting only: the same verdict without holding the entries.
+    const counted = verifyExport(l.exportJsonl(), { collect: false });
+    expect(counted).toMatchObject({ ok: true, entries: [], count: 47 });
   });
 
   it('round-trips awkward values: unicode, escapes, a lone surrogate, -0, non-finite numbers', () => {

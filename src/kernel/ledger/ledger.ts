@@ -176,7 +176,7 @@ export class Ledger {
   private seal(): void {
     this.store ??= newSegmentStore();
     const block = encodeSegment(this.hot, this.hotHashes);
-    this.sealedKinds.push(new Segment(block, 0).kinds.slice());
+    this.sealedKinds.push(new Segment(block, this.length - this.hot.length + 1).kinds.slice());
     this.sealed.push(this.store.put(block, this));
     this.hot = [];
   }
@@ -223,6 +223,17 @@ export class Ledger {
     }
     for (const e of this.hot) if (e.kind === kind) out[n++] = e.seq;
     return out.slice(0, n);
+  }
+
+  /** The newest seq at or below `before` and above `after` whose record is of `kind`; 0 if none. Reads only kinds. */
+  previousOfKind(kind: LedgerKind, before: number, after = 0): number {
+    const code = kindCode(kind);
+    const per = this.segmentRecords;
+    const hotFirst = this.sealed.length * per + 1;
+    for (let seq = Math.min(Math.floor(before), this.length); seq > after; seq--) {
+      if (seq >= hotFirst ? this.hot[seq - hotFirst].kind === kind : this.sealedKinds[Math.floor((seq - 1) / per)][(seq - 1) % per] === code) return seq;
+    }
+    return 0;
   }
 
   last(n: number): LedgerEntry[] {

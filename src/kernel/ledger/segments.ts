@@ -1,4 +1,4 @@
-import { LEDGER_KINDS, type LedgerEntry, type LedgerKind } from '../sab/layout';
+import { LEDGER_KINDS, ledgerKindCode, type LedgerEntry, type LedgerKind } from '../sab/layout';
 import { decodeUtf8 } from '../sab/utf8';
 import { HASH_BYTES, writeWtf8 } from './chain';
 
@@ -27,11 +27,9 @@ const FLAG_WTF8 = 2;
 declare const TextDecoder: { new (): { decode(bytes: Uint8Array): string } };
 const utf8 = new TextDecoder(); // in every runtime the kernel runs in (Node, workers); the kernel's lib omits its type
 
-const KIND_CODE = new Map<string, number>(LEDGER_KINDS.map((k, i) => [k, i]));
-
 /** The code a kind is stored as; throws for a kind the ledger does not know (a kernel bug, never input). */
 export function kindCode(kind: string): number {
-  const c = KIND_CODE.get(kind);
+  const c = ledgerKindCode(kind);
   if (c === undefined) throw new RangeError(`unknown ledger kind "${kind}"`);
   return c;
 }

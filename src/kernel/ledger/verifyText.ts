@@ -7,9 +7,9 @@ import { verifyExport } from './jsonl';
  * this session's kernel key, or the first bad entry (its seq and line) and why.
  */
 export function verifyLedgerText(text: string, sessionKey: Uint8Array): LedgerImport {
-  const r = verifyExport(text);
+  const r = verifyExport(text, { collect: false });
   if (!r.ok) return { ok: false, line: r.firstBad.line, ...(r.firstBad.seq !== undefined ? { seq: r.firstBad.seq } : {}), reason: r.firstBad.reason };
-  return { ok: true, entries: r.entries.length, checkpoints: r.checkpoints.length, sameKey: bytesToHex(r.publicKey) === bytesToHex(sessionKey) };
+  return { ok: true, entries: r.count, checkpoints: r.checkpoints.length, sameKey: bytesToHex(r.publicKey) === bytesToHex(sessionKey) };
 }
 
 /** The tamper demo: flip one byte in entry `seq`'s detail in a copy of the export, and say what verification finds. */

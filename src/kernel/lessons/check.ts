@@ -84,7 +84,8 @@ export function regexProblem(source: unknown): string | null {
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,39}$/;
+/** A machine, process or endpoint name (the scenario schema uses it too). */
+export const NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,39}$/;
 
 /** Every problem with an untrusted check, each with the path (relative to the check) it concerns. */
 export function checkProblems(value: unknown, path: (string | number)[] = [], depth = 0): CheckProblem[] {
@@ -199,19 +200,40 @@ function regex(source: string): RegExp {
 const clip = (s: string, n = 160) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 const list = (names: readonly string[]) => (names.length ? names.map((n) => `@${n}`).join(', ') : 'no caps');
 
-/** Ledger records with seq > sinceSeq, newest first. */
-function recordsSince(kernel: Kernel, sinceSeq: number): LedgerEntry[] {
-  const from = Math.max(0, Math.floor(sinceSeq)) + 1;
-  return kernel.ledger.page(from, Math.max(0, kernel.ledger.length - from + 1)).reverse();
+/** Records per page when a pattern is looked for in records of any kind, newest first. */
+const PAGE = 512;
+
+/**
+ * The newest record since `sinceSeq` (of `kind`, if given) whose detail matches, and the newest such record at
+ * all. Newest first with an early stop; with a kind, only that kind's records are read (the kind column finds them).
+ */
+function newestMatch(kernel: Kernel, re: RegExp, kind: LedgerKind | undefined, sinceSeq: number): { hit?: LedgerEntry; newest?: LedgerEntry } {
+  const l = kernel.ledger;
+  const since = Math.max(0, Math.floor(sinceSeq));
+  let newest: LedgerEntry | undefined;
+  if (kind) {
+    for (let seq = l.previousOfKind(kind, l.length, since); seq; seq = l.previousOfKind(kind, seq - 1, since)) {
+      const e = l.page(seq, 1)[0];
+      newest ??= e;
+      if (re.test(e.detail)) return { hit: e, newest };
+    }
+    return { newest };
+  }
+  for (let end = l.length; end > since; end -= PAGE) {
+    const from = Math.max(since + 1, end - PAGE + 1);
+    const page = l.page(from, end - from + 1);
+    for (let i = page.length - 1; i >= 0; i--) {
+      newest ??= page[i];
+      if (re.test(page[i].detail)) return { hit: page[i], newest };
+    }
+  }
+  return { newest };
 }
 
 function evalLedger(kernel: Kernel, pattern: string, kind: LedgerKind | undefined, sinceSeq: number, verdictOnly: boolean): CheckResult {
-  const re = regex(pattern);
-  const records = recordsSince(kernel, sinceSeq).filter((e) => !kind || e.kind === kind);
-  const hit = records.find((e) => re.test(e.detail));
+  const { hit, newest } = newestMatch(kernel, regex(pattern), kind, sinceSeq);
   const what = verdictOnly ? 'verdict' : `${kind ? `"${kind}" ` : ''}ledger record`;
   if (hit) return { ok: true, why: `${verdictOnly ? 'the verdict' : `ledger record ${hit.seq} (${hit.kind})`} reads "${clip(hit.detail)}"` };
-  const newest = records[0];
   return {
     ok: false,
     why: `no ${what} matching /${pattern}/ yet${verdictOnly && newest ? `; the newest verdict reads "${clip(newest.detail, 120)}"` : ''}`,

@@ -33,6 +33,8 @@ export class LessonProgress {
   /** The ledger length when the current step became current: its records come after this seq. */
   since: number;
   private readonly passed: CheckResult[] = [];
+  /** The current step's failing result from the last advance, and the state it was taken in: status reuses it. */
+  private pending: { result: CheckResult; at: string } | null = null;
 
   constructor(
     readonly lesson: LessonSpec,
@@ -50,7 +52,10 @@ export class LessonProgress {
     let n = 0;
     while (!this.done) {
       const r = evaluate(kernel, this.lesson.steps[this.current].check, this.since);
-      if (!r.ok) break;
+      if (!r.ok) {
+        this.pending = { result: r, at: stateKey(kernel) };
+        break;
+      }
       this.passed.push(r);
       this.current++;
       this.since = kernel.ledger.length;
@@ -63,8 +68,14 @@ export class LessonProgress {
   status(kernel: Kernel): StepStatus[] {
     return this.lesson.steps.map((s, index) => {
       if (index < this.current) return { index, goal: s.goal, hint: s.hint, state: 'done', ...this.passed[index] };
-      if (index === this.current) return { index, goal: s.goal, hint: s.hint, state: 'current', ...evaluate(kernel, s.check, this.since) };
+      if (index === this.current) {
+        const r = this.pending?.at === stateKey(kernel) ? this.pending.result : evaluate(kernel, s.check, this.since);
+        return { index, goal: s.goal, hint: s.hint, state: 'current', ...r };
+      }
       return { index, goal: s.goal, hint: s.hint, state: 'ahead', ok: false, why: `not reached: step ${this.current + 1} is not done yet` };
     });
   }
 }
+
+/** What a check can depend on has not changed while the ledger length, the topology and the clock stay put. */
+const stateKey = (kernel: Kernel) => `${kernel.ledger.length}:${kernel.topology}:${kernel.ticks}`;

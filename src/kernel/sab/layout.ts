@@ -195,6 +195,9 @@ export type DefenseId = (typeof DEFENSES)[number]['id'];
 /** Ledger event kinds, as stored in LEDGER.KIND. Append only. */
 export const LEDGER_KINDS = ['boot', 'spawn', 'exit', 'kill', 'grant', 'release', 'deny', 'clock', 'error', 'mint', 'close', 'revoke', 'defense', 'verdict', 'mask', 'map', 'abort', 'pledge', 'unveil', 'yield', 'pair', 'unpair', 'auth'] as const;
 export type LedgerKind = (typeof LEDGER_KINDS)[number];
+const LEDGER_KIND_CODES = new Map<string, number>(LEDGER_KINDS.map((k, i) => [k, i]));
+/** A kind's index in LEDGER_KINDS (how the ring and sealed segments store it); undefined for an unknown kind. */
+export const ledgerKindCode = (kind: string): number | undefined => LEDGER_KIND_CODES.get(kind);
 
 export interface Layout {
   capacity: Capacity;

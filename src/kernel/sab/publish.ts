@@ -12,7 +12,7 @@ import {
   ORIGINS,
   LEDGER,
   LEDGER_DETAIL_BYTES,
-  LEDGER_KINDS,
+  ledgerKindCode,
   MACHINE,
   OBJ,
   OBJECT_KINDS,
@@ -30,7 +30,6 @@ const capKindIndex = new Map(CAP_KINDS.map((k, i) => [k, i]));
 const objKindIndex = new Map(OBJECT_KINDS.map((k, i) => [k, i]));
 const stateIndex = new Map(PROC_STATES.map((k, i) => [k, i]));
 const targetIndex = new Map(TARGET_KINDS.map((k, i) => [k, i]));
-const ledgerKindIndex = new Map(LEDGER_KINDS.map((k, i) => [k, i]));
 const originIndex = new Map(ORIGINS.map((k, i) => [k, i]));
 const objStateIndex = new Map(OBJECT_STATES.map((k, i) => [k, i]));
 const consoleStyleIndex = new Map(CONSOLE_STYLES.map((k, i) => [k, i]));
@@ -165,7 +164,7 @@ export class Publisher {
     for (const e of k.ledger.page(from, total - from + 1)) {
       const r = (e.seq - 1) % ring;
       v.ledger[LEDGER.SEQ][r] = e.seq;
-      v.ledger[LEDGER.KIND][r] = ledgerKindIndex.get(e.kind)!;
+      v.ledger[LEDGER.KIND][r] = ledgerKindCode(e.kind)!;
       v.ledger[LEDGER.ACTOR][r] = e.actor;
       v.ledger[LEDGER.SUBJECT][r] = e.subject;
       v.ledger[LEDGER.OBJECT][r] = e.object;

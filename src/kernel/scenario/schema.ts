@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { TIER_IDS } from '../energy/kinetic';
 import { programByName, PROGRAMS } from '../programs/programs';
 import { PAIRING_TYPES, ROLE_LEVEL } from '../pairing/types';
-import { checkProblems, regexProblem, type Check } from '../lessons/check';
+import { checkProblems, NAME, regexProblem, type Check } from '../lessons/check';
 import { CAPACITY_LIMITS } from './capacity';
 
 const MACHINE_ROLES = Object.keys(ROLE_LEVEL) as [string, ...string[]];
@@ -12,8 +12,7 @@ const MACHINE_ROLES = Object.keys(ROLE_LEVEL) as [string, ...string[]];
  * caps each one holds. Boot wiring is a trusted minting path; nothing else gets authority at boot.
  */
 
-const NAME_RE = /^[A-Za-z][A-Za-z0-9_.-]{0,39}$/;
-const Name = z.string().regex(NAME_RE, 'must start with a letter and use only letters, digits, "_", "-" or "." (at most 40 characters)');
+const Name = z.string().regex(NAME, 'must start with a letter and use only letters, digits, "_", "-" or "." (at most 40 characters)');
 
 const ArgValue = z.union([z.string().max(200), z.number(), z.boolean()]);
 const Args = z.record(z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'argument names are lowercase identifiers'), ArgValue);
