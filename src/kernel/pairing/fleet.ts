@@ -2,7 +2,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { LedgerKind } from '../sab/layout';
 import { runHandshake, type HandshakeRun, type TraceStep } from './handshake';
-import { deriveEphemeralSeed, deriveIdentity, formatCellId, cellId, type MachineIdentity } from './identity';
+import { deriveEphemeralSeed, deriveIdentity, type MachineIdentity } from './identity';
 import { ROLE_LEVEL, TYPE_MEANS, type PairingType } from './types';
 
 export * from './types';
@@ -262,10 +262,9 @@ export class Fleet {
         this.host.record('deny', actor, 0, `denied: ${other.name} refused a new key for ${name}: the announcement is not signed by the key it bound`);
         continue;
       }
-      const id = cellId(next.staticKeyPair.publicKey);
-      this.bindings.get(other.id)!.set(name, { cellId: formatCellId(id), staticHex: bytesToHex(next.staticKeyPair.publicKey), signHex: bytesToHex(next.signingKeyPair.publicKey), since: this.host.time, how: 'announcement' });
+      this.bindings.get(other.id)!.set(name, { cellId: next.cellIdText, staticHex: bytesToHex(next.staticKeyPair.publicKey), signHex: bytesToHex(next.signingKeyPair.publicKey), since: this.host.time, how: 'announcement' });
       rebound.push(other.name);
-      this.host.record('pair', actor, 0, `${other.name} rebound ${name} to CellID ${formatCellId(id)}: the announcement is signed by ${name}'s old key (mutual consent)`);
+      this.host.record('pair', actor, 0, `${other.name} rebound ${name} to CellID ${next.cellIdText}: the announcement is signed by ${name}'s old key (mutual consent)`);
     }
     if (forged) return { ok: false, rebound, refused, message: `forged announcement for ${name}: refused by ${refused.join(', ') || 'nobody (no one had bound it)'}` };
     this.identities.set(name, { gen, id: next });

@@ -19,6 +19,7 @@
  */
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { x25519 } from '@noble/curves/ed25519.js';
+import { equalBytes } from '@noble/curves/utils.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
@@ -435,7 +436,7 @@ export class HandshakeState {
 
   private checkPinnedKey(): void {
     if (!this.expectedRemoteStatic || !this.rs) return;
-    if (bytesEqual(this.expectedRemoteStatic, this.rs)) return;
+    if (equalBytes(this.expectedRemoteStatic, this.rs)) return;
     throw new StepFailure(
       'pinned-key',
       `the ${peerOf(this.role)}'s static key (CellID ${cellIdText(this.rs)}) is not the one bound on first use ` +
@@ -492,13 +493,6 @@ function aeadHint(index: MessageIndex, step: FailedStep, peer: Role): string {
 
 function peerOf(role: Role): Role {
   return role === 'initiator' ? 'responder' : 'initiator';
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
-  return diff === 0;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -647,7 +641,7 @@ export function runHandshake(initiator: Party, responder: Party, options: RunOpt
       sentHex: bytesToHex(sent),
       deliveredHex: bytesToHex(delivered),
       length: delivered.length,
-      altered: !bytesEqual(sent, delivered),
+      altered: !equalBytes(sent, delivered),
       payloadHex: null,
       hashAfterHex: null,
       learns: '',
@@ -738,7 +732,7 @@ function dhTrace(index: MessageIndex, token: DhToken, sender: HandshakeState, re
     formula: `${token}: ${DH_FORMULA[token]}`,
     senderHex: mine ? bytesToHex(mine) : null,
     receiverHex: theirs ? bytesToHex(theirs) : null,
-    agree: mine && theirs ? bytesEqual(mine, theirs) : null,
+    agree: mine && theirs ? equalBytes(mine, theirs) : null,
   };
 }
 

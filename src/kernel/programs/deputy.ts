@@ -1,3 +1,4 @@
+import { errorText, say as write } from './io';
 import type { Fiber, ProgramContext, SyscallResult } from './programs';
 
 /**
@@ -19,8 +20,9 @@ export const BILLING = '/var/billing';
 export const BILLING_HEADER = '# billing: one line per compile job';
 const POLL_MS = 20;
 
+/** Report on @stdio, if the compiler was given one. */
 function* say(ctx: ProgramContext, text: string): Generator<any, void, SyscallResult | undefined> {
-  if (ctx.cap('stdio')) yield { op: 'call', cap: 'stdio', method: 'write', args: [text] };
+  if (ctx.cap('stdio')) yield* write(text);
 }
 
 /** The next job from @jobs: [output, source], or null when the channel is gone (the compiler then ends). */
@@ -37,7 +39,6 @@ function* nextJob(): Generator<any, [string, string] | null, SyscallResult | und
 }
 
 const objectCode = (source: string) => `; object code compiled from ${JSON.stringify(source.slice(0, 200))}\n`;
-const errorText = (r: SyscallResult | undefined) => (r && !r.ok ? `${r.code}: ${r.error}` : 'no answer');
 
 /** Append a billing line through `cap` (an fs cap), at the fixed path /var/billing. */
 function* bill(cap: string, who: string, output: string, bytes: number): Generator<any, SyscallResult | undefined, SyscallResult | undefined> {

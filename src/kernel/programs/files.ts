@@ -1,4 +1,5 @@
 import { bit } from '../sandbox/pledge';
+import { errorText, say } from './io';
 import type { Fiber, ProgramContext, SyscallResult } from './programs';
 
 /**
@@ -6,15 +7,9 @@ import type { Fiber, ProgramContext, SyscallResult } from './programs';
  * whatever its pledge and unveil allow (children inherit the shell's unveils).
  */
 
-function* say(text: string): Generator<any, void, SyscallResult | undefined> {
-  yield { op: 'call', cap: 'stdio', method: 'write', args: [text] };
-}
-
 function* fs(method: string, args: string[]): Generator<any, SyscallResult | undefined, SyscallResult | undefined> {
   return yield { op: 'call', cap: 'fs', method, args };
 }
-
-const errorText = (r: SyscallResult | undefined) => (r && !r.ok ? `${r.code}: ${r.error}` : 'no answer');
 
 export function* cat(ctx: ProgramContext): Fiber {
   if (!ctx.argv.length) return yield* say('usage: cat <path> [path…]');

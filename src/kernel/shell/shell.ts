@@ -14,7 +14,6 @@ import type { ChainWorld, Outcome } from '../yield/world';
 import { ShellSyntaxError, tokenize, type Token } from './tokenize';
 import { intArg, noMore, out, table, UsageError, type Command, type ShellContext } from './common';
 import { importsAcross, PAIRING_COMMANDS } from './pairing';
-import { image, YieldFault } from '../yield/runtime';
 import { tamperCopy, verifyLedgerText } from '../ledger/verifyText';
 import { bytesToHex } from '@noble/hashes/utils.js';
 
@@ -68,45 +67,6 @@ function yieldCommand(ctx: ShellContext, args: Token[], maxArgs: number, run: (w
     o.ok ? out(`→ ${JSON.stringify(o.value)}`, 'ok') : out(`fault: ${o.fault}`, 'error'),
     ...(o.route ? [out(`route: ${route}`, 'dim')] : []),
   ];
-}
-
-/**
- * The snapshot caveat of revocation by key rotation (seed 004): a contract holding an EndpointRefCap under `key`
- * is called; while that CALL is in flight the chain rotates `key` (and redistributes, as `rotate` does); then the
- * contract invokes its old cap. Its yield is caught under the snapshot its CALL took before the rotation.
- */
-function rotateInFlight(w: ChainWorld, key: string, next: string): Outcome {
-  const rt = w.rt;
-  const before = rt.routes.length;
-  const lastRoute = () => (rt.routes.length > before ? rt.routes[rt.routes.length - 1] : null);
-  let slot = -1;
-  try {
-    const issued = rt.invoke(w.chain.id, 'issue', { key }) as number;
-    const contract = rt.spawn(
-      w.chain.id,
-      image({
-        name: 'InFlight',
-        description: 'a contract whose call is in flight when its key is rotated; it invokes its EndpointRefCap afterwards',
-        yieldReceiverSlot: null,
-        methods: {
-          main: (c, a) => {
-            w.rotate(key, next); // meanwhile, the chain rotates the key
-            return c.call(0, 'invoke', a);
-          },
-        },
-      }),
-      { caps: [w.chain.cnode[issued]] },
-    );
-    slot = w.chain.cnode.length;
-    w.chain.cnode[slot] = { kind: 'instance', id: contract.id };
-    const value = rt.invoke(w.chain.id, 'run', { slot, method: 'main', args: { inflight: true } });
-    return { ok: true, value, route: lastRoute() };
-  } catch (e) {
-    if (!(e instanceof YieldFault)) throw e;
-    return { ok: false, fault: e.fault, route: lastRoute() };
-  } finally {
-    if (slot >= 0) w.chain.cnode[slot] = null;
-  }
 }
 
 /** A process named by pid or by the @handle the shell holds to it. */
@@ -597,7 +557,7 @@ const COMMANDS: Command[] = [
       const key = rest[0].value;
       const next = rest[1]?.value ?? `${key}_${ctx.kernel.ticks}`;
       if (!inflight) return yieldCommand(ctx, rest, 2, (w) => w.rotate(key, next));
-      return yieldCommand(ctx, rest, 2, (w) => rotateInFlight(w, key, next), (o) =>
+      return yieldCommand(ctx, rest, 2, (w) => w.rotateInFlight(key, next), (o) =>
         o.ok
           ? `snapshot caveat: a call already in flight when ${key} was rotated still got through (${ctx.kernel.chainWorld.describe(o.route)}): its CALL snapshotted the chain's receiver before the rotation, so rotation revokes new calls only`
           : `rotation reached the call in flight: ${o.fault}`,

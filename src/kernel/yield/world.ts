@@ -1,6 +1,6 @@
 import type { Value } from '../services/service';
 import { AttestationAuthority, bootChain, Forger, MintRefCap, User, Vault } from './examples';
-import { image, YieldFault, YieldRuntime, type Instance, type Route } from './runtime';
+import { image, YieldFault, YieldRuntime, type Image, type Instance, type Route } from './runtime';
 
 export type Outcome = { ok: true; value: Value; route: Route | null } | { ok: false; fault: string; route: Route | null };
 
@@ -77,10 +77,14 @@ export class ChainWorld {
     return this.transact(this.rt.spawn(this.chain.id, User, { caps: [{ kind: 'instance', id: att.id }] }));
   }
 
+  /** The chain issues an AuthorityCap for `key` and spawns a contract of `img` holding it in slot 0. */
+  private spawnHolding(key: string, img: Image): Instance {
+    const slot = this.rt.invoke(this.chain.id, 'issue', { key }) as number;
+    return this.rt.spawn(this.chain.id, img, { caps: [this.chain.cnode[slot]] });
+  }
+
   mint(domain: string, content: string): Outcome {
-    const slot = this.rt.invoke(this.chain.id, 'issue', { key: 'mint_key' }) as number;
-    const user = this.rt.spawn(this.chain.id, User, { caps: [this.chain.cnode[slot]] });
-    return this.transact(user, 'main', { domain, content });
+    return this.transact(this.spawnHolding('mint_key', User), 'main', { domain, content });
   }
 
   /**
@@ -99,6 +103,36 @@ export class ChainWorld {
       if (!(e instanceof YieldFault)) throw e;
       return { ok: false, fault: e.fault, route: null };
     }
+  }
+
+  /**
+   * The snapshot caveat of revocation by key rotation (seed 004): a contract holding an EndpointRefCap under `key`
+   * is called; while that CALL is in flight the chain rotates `key` (and redistributes, as `rotate` does); then the
+   * contract invokes its old cap. Its yield is caught under the snapshot its CALL took before the rotation.
+   */
+  rotateInFlight(key: string, next: string): Outcome {
+    let contract: Instance;
+    try {
+      contract = this.spawnHolding(
+        key,
+        image({
+          name: 'InFlight',
+          description: 'a contract whose call is in flight when its key is rotated; it invokes its EndpointRefCap afterwards',
+          yieldReceiverSlot: null,
+          methods: {
+            main: (c, a) => {
+              this.rotate(key, next); // meanwhile, the chain rotates the key
+              return c.call(0, 'invoke', a);
+            },
+          },
+        }),
+      );
+    } catch (e) {
+      // No key to issue under (`issue` yields nothing, so there is no route).
+      if (!(e instanceof YieldFault)) throw e;
+      return { ok: false, fault: e.fault, route: null };
+    }
+    return this.transact(contract, 'main', { inflight: true });
   }
 
   /** Turn the chain's interposition over kernel:mint_yield on or off (register or drop the key). */
