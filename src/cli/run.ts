@@ -4,6 +4,7 @@ import { KernelHost } from '../kernel/host';
 import { evaluate } from '../kernel/lessons/check';
 import { LessonProgress } from '../kernel/lessons/progress';
 import { LESSONS, lessonById, lessonScenario } from '../lessons/lessons';
+import { sanitize } from '../ui/terminal/sanitize';
 
 /**
  * The headless runner behind `npx capplay` (bin/capplay.mjs loads this file through tsx). No DOM, no worker:
@@ -35,9 +36,11 @@ export const USAGE = [
   '       capplay lesson [id] [--json]',
 ];
 
-/** Text from scenario files and programs reaches a terminal: no control characters or escape sequences. */
-// eslint-disable-next-line no-control-regex
-const clean = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
+/**
+ * Text from scenario files and programs reaches a terminal: no control characters or escape sequences (whole
+ * sequences go, payload included), and one line each.
+ */
+const clean = (s: string) => sanitize(s).replace(/[\n\u2028\u2029]/g, ' ');
 const fmtTime = (ms: number) => `${(ms / 1000).toFixed(3)}s`;
 
 class UsageProblem extends Error {}

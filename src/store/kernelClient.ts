@@ -10,10 +10,13 @@ import { appStore } from './store';
 
 /** How often the running session is saved even when nobody types (time runs on). */
 const SAVE_EVERY_MS = 2000;
+/** Ledger changes (every frame while records stream) are saved at most this often, the last one always. */
+const SAVE_AFTER_LEDGER_MS = 300;
 
 let worker: Worker | null = null;
 let frames: FrameLoop | null = null;
 let saver: ReturnType<typeof setInterval> | null = null;
+let saveSoon: ReturnType<typeof setTimeout> | null = null;
 /** The newest session saved: what a crashed worker is rebuilt from. */
 let lastSaved: Session | null = null;
 let recovering = false;
@@ -125,9 +128,11 @@ async function recover(why: string): Promise<void> {
   }
 }
 
-/** Save on every change the ledger shows, and every couple of seconds while time runs. */
+/** Save shortly after changes the ledger shows, and every couple of seconds while time runs. */
 function startSaving(kernel: Remote<KernelHostApi>, ledger: LedgerFeed): void {
   if (saver) clearInterval(saver);
+  if (saveSoon) clearTimeout(saveSoon);
+  saveSoon = null;
   let busy = false;
   let last = '';
   const save = async () => {
@@ -150,11 +155,18 @@ function startSaving(kernel: Remote<KernelHostApi>, ledger: LedgerFeed): void {
   };
   void save();
   saver = setInterval(() => void save(), SAVE_EVERY_MS);
+  // Trailing: the first change starts the delay, later ones within it are saved by the same save (it reads the
+  // session when it runs). A save still under way may predate the change, so wait for it and save again.
+  const later = () => {
+    saveSoon = null;
+    if (busy) saveSoon = setTimeout(later, SAVE_AFTER_LEDGER_MS);
+    else void save();
+  };
   let head = 0;
   ledger.subscribe(() => {
     if (ledger.head !== head) {
       head = ledger.head;
-      void save();
+      saveSoon ??= setTimeout(later, SAVE_AFTER_LEDGER_MS);
     }
   });
 }

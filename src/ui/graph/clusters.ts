@@ -1,4 +1,4 @@
-import { idNum, nodeSize, type GraphEdge, type GraphModel, type GraphNode } from './model';
+import { idNum, nodeSize, textWidth, type GraphEdge, type GraphModel, type GraphNode } from './model';
 
 /**
  * Past this many nodes, a world of several machines starts with every machine collapsed into one cluster node.
@@ -56,7 +56,7 @@ export function clustered(model: GraphModel, expanded: ReadonlySet<string>): Gra
   }
   for (const { edge, count } of merged.values()) {
     const label = count === 1 ? edge.label : `${count} caps`;
-    edges.push({ ...edge, label, labelWidth: Math.ceil(label.length * 6.8) + 4, relabeled: edge.relabeled && count === 1 });
+    edges.push({ ...edge, label, labelWidth: textWidth(label) + 4, relabeled: edge.relabeled && count === 1 });
   }
 
   const clusters: GraphNode[] = model.machines
