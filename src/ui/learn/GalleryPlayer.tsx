@@ -28,7 +28,10 @@ export function GalleryPlayer() {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'PageDown' || (e.ctrlKey && e.altKey && e.key.toLowerCase() === 'n')) {
+      // PageDown is only taken while an entry is playing with a step left: otherwise it belongs to the page
+      // (the ledger, the terminal).
+      const pageDown = e.key === 'PageDown' && step !== null && step < entry.steps.length;
+      if (pageDown || (e.ctrlKey && e.altKey && e.key.toLowerCase() === 'n')) {
         e.preventDefault();
         runStep();
       }

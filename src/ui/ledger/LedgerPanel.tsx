@@ -28,42 +28,42 @@ export function LedgerPanel() {
 
   const [filter, setFilter] = useState<LedgerKind | 'all'>('all');
   // The worker's scan (kept as it came: an Int32Array) plus matches the feed brought since.
-  const [found, setFound] = useState<{ feed: unknown; kind: LedgerKind; scanned: Int32Array; more: number[]; upTo: number } | null>(null);
+  const [found, setFound] = useState<{ feed: unknown; gen: number; kind: LedgerKind; scanned: Int32Array; more: number[]; upTo: number } | null>(null);
   const [, setPagesVersion] = useState(0);
   const pages = useRef(new Map<number, LedgerEntry[]>());
   const asked = useRef(new Set<number>());
   const inFlight = useRef(0);
 
-  // A new scenario (or a time-travel view) starts the feed over: forget pages read from the old one.
+  // A new scenario (or a time-travel view) starts the feed over (a new generation): forget pages read from the
+  // old one, and scan again for the filter (the effect below is keyed on it).
   const head = feed?.head ?? 0;
-  const lastHead = useRef(0);
-  const [epoch, setEpoch] = useState(0);
-  if (head < lastHead.current) {
+  const gen = feed?.generation ?? -1;
+  const lastGen = useRef(gen);
+  if (gen !== lastGen.current) {
     pages.current.clear();
     asked.current.clear();
-    setEpoch(epoch + 1); // and scan again for the filter
+    lastGen.current = gen;
   }
-  lastHead.current = head;
 
   // The filter: every matching seq in the ledger (one scan in the worker), then the feed's new matches.
   useEffect(() => {
     if (filter === 'all' || !kernel || !feed) return;
     let live = true;
     kernel.ledgerFind(filter).then(
-      (scanned) => live && setFound({ feed, kind: filter, scanned, more: [], upTo: scanned.length ? scanned[scanned.length - 1] : 0 }),
+      (scanned) => live && setFound({ feed, gen, kind: filter, scanned, more: [], upTo: scanned.length ? scanned[scanned.length - 1] : 0 }),
       () => {},
     );
     return () => {
       live = false;
     };
-  }, [filter, kernel, feed, epoch]);
+  }, [filter, kernel, feed, gen]);
   const matches = useMemo(() => {
-    if (filter === 'all' || !found || found.kind !== filter || found.feed !== feed || !feed) return null;
+    if (filter === 'all' || !found || found.kind !== filter || found.feed !== feed || found.gen !== gen || !feed) return null;
     if (head < found.upTo) return { scanned: new Int32Array(0), more: [] as number[] };
     for (let i = Math.max(0, found.upTo - feed.base + 1); i < feed.entries.length; i++) if (feed.entries[i].kind === filter) found.more.push(feed.entries[i].seq);
     found.upTo = head;
     return found;
-  }, [filter, found, feed, version, head]); // version: the feed grows in place
+  }, [filter, found, feed, gen, version, head]); // version: the feed grows in place
   const count = filter === 'all' ? head : matches ? matches.scanned.length + matches.more.length : 0;
   const seqAt = (row: number) => (!matches ? row + 1 : row < matches.scanned.length ? matches.scanned[row] : matches.more[row - matches.scanned.length]);
 
@@ -80,8 +80,10 @@ export function LedgerPanel() {
     if (kernel && !asked.current.has(page) && inFlight.current < MAX_IN_FLIGHT) {
       asked.current.add(page);
       inFlight.current++;
+      const askedGen = gen;
       kernel.ledgerPage(page * PAGE + 1, PAGE).finally(() => inFlight.current--).then(
         (got) => {
+          if (askedGen !== lastGen.current) return; // read from a scenario no longer shown
           pages.current.set(page, got);
           if (pages.current.size > PAGES_KEPT) {
             const oldest = pages.current.keys().next().value!;
@@ -90,7 +92,7 @@ export function LedgerPanel() {
           }
           setPagesVersion((v) => v + 1);
         },
-        () => asked.current.delete(page), // asked again at the next render (a scroll), not in a loop
+        () => askedGen === lastGen.current && asked.current.delete(page), // asked again at the next render (a scroll), not in a loop
       );
     }
     return undefined;

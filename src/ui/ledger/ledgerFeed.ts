@@ -12,7 +12,7 @@ export const FEED_WINDOW = 100_000;
 export class LedgerFeed {
   /** Contiguous, oldest first: entries[i].seq === base + i. */
   readonly entries: LedgerEntry[] = [];
-  private generation = -1;
+  private gen = -1;
   private fetching = false;
   private listeners = new Set<() => void>();
   version = 0;
@@ -21,6 +21,11 @@ export class LedgerFeed {
     public views: SabViews,
     private fetchPage: (from: number, count: number) => Promise<LedgerEntry[]>,
   ) {}
+
+  /** The scenario generation the entries belong to (it changes when a new scenario or time-travel view starts the feed over). */
+  get generation(): number {
+    return this.gen;
+  }
 
   get head(): number {
     return this.entries.length ? this.entries[this.entries.length - 1].seq : this.skipped;
@@ -41,8 +46,8 @@ export class LedgerFeed {
 
   /** Call once per frame. */
   onFrame(frame: Frame): void {
-    if (frame.scenarioGen !== this.generation) {
-      this.generation = frame.scenarioGen;
+    if (frame.scenarioGen !== this.gen) {
+      this.gen = frame.scenarioGen;
       this.entries.length = 0;
       this.skipped = 0;
       this.changed();
@@ -55,12 +60,12 @@ export class LedgerFeed {
       // The ring no longer holds what we need next: fetch what is missing from the worker, but never more than
       // the window holds (further back, the panel reads pages from the worker as they scroll into view).
       this.fetching = true;
-      const gen = this.generation;
+      const gen = this.gen;
       const from = Math.max(this.head + 1, head - FEED_WINDOW + 1);
       const jump = from > this.head + 1;
       this.fetchPage(from, head - from + 1)
         .then((page) => {
-          if (gen !== this.generation) return;
+          if (gen !== this.gen) return;
           if (jump) {
             this.entries.length = 0;
             this.skipped = from - 1;
