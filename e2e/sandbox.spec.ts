@@ -1,14 +1,24 @@
+import type { Page } from '@playwright/test';
 import { expect, terminalFlat, test, typeLine } from './fixtures';
+
+const clock = (app: Page) => app.getByRole('group', { name: 'Virtual clock' });
+async function pauseClock(app: Page) {
+  await clock(app).getByRole('button', { name: /Pause/ }).click();
+  await expect(clock(app).getByRole('button', { name: /Run/ })).toBeVisible();
+}
+const resumeClock = (app: Page) => clock(app).getByRole('button', { name: /Run/ }).click();
 
 const FETCH = 'run "fetch-worker" pledge "stdio net" with { stdio: client @stdio, chat: @chat_participant, fs: @fs }';
 const PDF = 'run "pdf-viewer" unveil "/home/docs r" with { stdio: client @stdio, fs: @fs }';
 
 test('fetch-worker: a pledge violation aborts it, the shell survives, the ledger and verdict say why', async ({ app }) => {
+  // The clock is paused while the inspector is read: the program lives under a second of virtual time.
+  await pauseClock(app);
   await typeLine(app, FETCH);
-  await expect.poll(() => terminalFlat(app)).toMatch(/fetch-worker: GET https:\/\/example\.test\/feed/);
-  // While it fetches, the inspector shows its pledge.
   await app.getByTestId('graph').locator('[data-node-id="p:10"]').click();
   await expect(app.getByTestId('inspector-pledge')).toHaveText('net stdio');
+  await resumeClock(app);
+  await expect.poll(() => terminalFlat(app)).toMatch(/fetch-worker: GET https:\/\/example\.test\/feed/);
   await expect.poll(() => terminalFlat(app)).toMatch(/\[fetch-worker \(pid 10\) aborted: pledge violation: read \/vault\/secrets needs "rw" or "storage"\]/);
   await expect(app.getByTestId('graph').locator('[data-edge-kind="aborted"]')).toContainText('aborted: missing "rw" or "storage"');
   await expect(app.getByTestId('verdict')).toContainText('pledge violation blocked');
@@ -28,10 +38,12 @@ test('fetch-worker: a pledge violation aborts it, the shell survives, the ledger
 });
 
 test('pdf-viewer: every escape from its unveil sees only ENOENT', async ({ app }) => {
+  await pauseClock(app);
   await typeLine(app, PDF);
-  await expect.poll(() => terminalFlat(app)).toMatch(/pdf-viewer: rendering report\.pdf/);
   await app.getByTestId('graph').locator('[data-node-id="p:10"]').click();
   await expect(app.getByTestId('inspector-unveil')).toContainText('/home/docs r');
+  await resumeClock(app);
+  await expect.poll(() => terminalFlat(app)).toMatch(/pdf-viewer: rendering report\.pdf/);
   await expect.poll(() => terminalFlat(app)).toMatch(/pdf-viewer: \/home\/docs\/shortcut → ENOENT/);
   const text = await terminalFlat(app);
   expect(text).toMatch(/\/home\/docs\/\.\.\/\.\.\/etc\/passwd → ENOENT/);
