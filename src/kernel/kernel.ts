@@ -152,6 +152,8 @@ export const MAX_VERBS_PER_TICK = 64;
 const NO_NAMES: string[] = [];
 const NO_OPTIONS: CallOptions = {};
 const NO_VALUES: Value[] = [];
+/** What a woken or acknowledged fiber resumes with: shared, as a thousand fibers wake every tick. */
+const RESUMED: SyscallResult = Object.freeze({ ok: true });
 
 /**
  * The kernel: machines, processes with cnodes, kernel objects (endpoints, spawners, service objects, sessions),
@@ -728,6 +730,7 @@ export class Kernel implements KernelState {
       if (why) throw new KernelError('EPERM', `unveil for the child: ${why}`);
     }
     this.processes.set(pid, proc);
+    this.runOrder = null;
     this.topology++;
     this.record('spawn', parent, pid, `${name} (pid ${pid}) runs "${program}" on ${this.machines[machine].name}`);
     for (const g of grants) this.insertCap(opts.grantedBy ?? parent, proc, g.name, g.cap);
@@ -838,6 +841,7 @@ export class Kernel implements KernelState {
     const released = p.cnode.removeWhere(() => true).length;
     this.capCount -= released;
     this.processes.delete(p.pid);
+    this.runOrder = null;
     const dead = [...this.objects.values()].filter((o) => o.owner === p.pid);
     for (const o of dead) this.objects.delete(o.id);
     const deadIds = new Set(dead.map((o) => o.id));
@@ -1107,6 +1111,9 @@ export class Kernel implements KernelState {
   // ── scheduler ──────────────────────────────────────────────────────────────────────────────────────────────
 
   /** Advance virtual time by `n` ticks of 1 ms, running every ready process once per tick in pid order. */
+  /** Processes in pid order, rebuilt only when one is spawned or reaped (not every tick). */
+  private runOrder: Process[] | null = null;
+
   step(n = 1): void {
     for (let i = 0; i < n; i++) this.tick();
   }
@@ -1115,11 +1122,12 @@ export class Kernel implements KernelState {
     this.time += 1;
     this.ticks++;
     if (this.time >= this.nextDecay) this.decayed();
-    for (const p of [...this.processes.values()]) {
+    // A snapshot: a process spawned in this tick first runs in the next, one reaped is skipped by its state.
+    for (const p of (this.runOrder ??= [...this.processes.values()])) {
       if (refillIfDue(p.meter, this.time) && p.state === 'frozen') p.state = 'ready';
       if (p.state === 'sleeping' && p.wakeAt <= this.time) {
         p.state = 'ready';
-        p.resume = { ok: true };
+        p.resume = RESUMED;
       }
       if (p.state === 'ready') this.run(p);
     }
@@ -1145,7 +1153,7 @@ export class Kernel implements KernelState {
           this.exit(p.pid, 134, `crashed: ${e instanceof Error ? e.message : String(e)}`);
           return;
         }
-        if (!this.processes.has(p.pid)) return; // it was reaped while running (e.g. a call killed it)
+        if (!p.fiber) return; // it was reaped while running (e.g. a call killed it)
         if (next.done) {
           this.exit(p.pid, 0);
           return;
@@ -1155,7 +1163,7 @@ export class Kernel implements KernelState {
       }
       p.pending = null;
       this.syscall(p, call);
-      if (p.state !== 'ready' || !this.processes.has(p.pid)) return;
+      if (p.state !== 'ready') return; // sleeping, blocked, frozen, or reaped
     }
   }
 
@@ -1208,7 +1216,7 @@ export class Kernel implements KernelState {
         // A built-in demo program says how its story ended (the verdict banner shows it); free, and ledgered as its own.
         this.record('verdict', p.pid, p.pid, String(call.text).slice(0, 400));
         p.state = 'ready';
-        p.resume = { ok: true };
+        p.resume = RESUMED;
         return;
       case 'sleep':
         p.state = 'sleeping';
