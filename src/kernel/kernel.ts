@@ -1110,10 +1110,10 @@ export class Kernel implements KernelState {
 
   // ── scheduler ──────────────────────────────────────────────────────────────────────────────────────────────
 
-  /** Advance virtual time by `n` ticks of 1 ms, running every ready process once per tick in pid order. */
   /** Processes in pid order, rebuilt only when one is spawned or reaped (not every tick). */
   private runOrder: Process[] | null = null;
 
+  /** Advance virtual time by `n` ticks of 1 ms, running every ready process once per tick in pid order. */
   step(n = 1): void {
     for (let i = 0; i < n; i++) this.tick();
   }
