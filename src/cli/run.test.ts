@@ -77,7 +77,7 @@ describe('the headless runner', () => {
     expect(c.err[0]).toBe('bad.json: invalid scenario (3 problems):');
     expect(c.err.slice(1)).toEqual([
       expect.stringMatching(/^ {2}script\[1\]\.wait: Too small/),
-      expect.stringMatching(/^ {2}expect\[0\]\.verdict: not a valid regular expression/),
+      expect.stringMatching(/^ {2}expect\[0\]\.verdict: not a valid pattern: missing closing \)/),
       '  lesson.steps[0].check.kind: unknown field "kind" in a "verdict" check',
     ]);
     const j = capture();

@@ -1,5 +1,6 @@
 import { KernelHost } from '../kernel/host';
 import { scenarioText, stepLines, type GalleryEntry, type GalleryMode } from './entries';
+import { compiled } from '../kernel/lessons/pattern';
 
 export * from './entries';
 
@@ -65,5 +66,5 @@ export function playEntry(entry: GalleryEntry, mode: GalleryMode, seed?: number)
     steps.push({ narration: step.narration, transcript: t });
   }
   const verdict = newestVerdict(host, bootSeq);
-  return { transcript: steps.flatMap((s) => s.transcript), steps, verdict, ok: verdict !== '' && new RegExp(entry.expect[mode], 'i').test(verdict) };
+  return { transcript: steps.flatMap((s) => s.transcript), steps, verdict, ok: verdict !== '' && compiled(entry.expect[mode]).test(verdict) };
 }

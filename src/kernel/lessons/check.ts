@@ -1,12 +1,13 @@
 import type { Kernel } from '../kernel';
 import { PAIRING_TYPES, type PairingType } from '../pairing/types';
+import { compiled, patternProblem, type Pattern } from './pattern';
 import { DEFENSES, LEDGER_KINDS, type DefenseId, type LedgerEntry, type LedgerKind } from '../sab/layout';
 
 /**
  * Lesson checks: declarative JSON a scenario file carries (untrusted), evaluated against the kernel's state and
  * its ledger. Pure: no clock, no DOM. Each result says why in a sentence a learner can act on.
  *
- * - `{ "verdict": "relabel blocked" }`: a 'verdict' ledger record after `sinceSeq` matches (case-insensitive regex);
+ * - `{ "verdict": "relabel blocked" }`: a 'verdict' ledger record after `sinceSeq` matches (a case-insensitive pattern, see pattern.ts);
  * - `{ "ledger": "exited with code 0", "kind": "exit" }`: any ledger record (of that kind) after `sinceSeq` matches;
  * - `{ "process": { "program", "name", "alive", "caps", "exactly", "capKinds" } }`: some running process matches
  *   (program and name equal, holds every cap in `caps` — exactly those with `exactly` — and each cap in
@@ -53,7 +54,6 @@ export interface CheckResult {
 }
 
 export const CHECK_KINDS = ['verdict', 'ledger', 'process', 'pairing', 'defense', 'all', 'any', 'not'] as const;
-export const MAX_REGEX = 300;
 const MAX_DEPTH = 8;
 const MAX_LIST = 16;
 
@@ -62,25 +62,6 @@ const MAX_LIST = 16;
 export interface CheckProblem {
   path: (string | number)[];
   message: string;
-}
-
-/**
- * Why `source` cannot be used as a check's pattern, or null. Patterns are case-insensitive regexes of at most
- * MAX_REGEX characters; nested quantifiers such as (a+)+ are refused (they can take exponential time).
- */
-export function regexProblem(source: unknown): string | null {
-  if (typeof source !== 'string') return 'expected a regular expression as a string';
-  if (source.length === 0) return 'the pattern is empty';
-  if (source.length > MAX_REGEX) return `the pattern is ${source.length} characters; the limit is ${MAX_REGEX}`;
-  try {
-    new RegExp(source, 'i');
-  } catch (e) {
-    return `not a valid regular expression: ${e instanceof Error ? e.message : String(e)}`;
-  }
-  if (/\((?:[^()\\]|\\.)*(?:[+*]|\{\d+,\d*\})(?:[^()\\]|\\.)*\)(?:[+*]|\{\d+,\d*\})/.test(source)) {
-    return 'nested quantifiers such as (a+)+ can take exponential time; simplify the pattern';
-  }
-  return null;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -116,7 +97,7 @@ export function checkProblems(value: unknown, path: (string | number)[] = [], de
   switch (kind) {
     case 'verdict':
     case 'ledger': {
-      const why = regexProblem(body);
+      const why = patternProblem(body);
       if (why) bad(why, at);
       if (kind === 'ledger' && value.kind !== undefined && !(LEDGER_KINDS as readonly unknown[]).includes(value.kind)) {
         bad(`unknown ledger kind ${JSON.stringify(value.kind)}; kinds: ${LEDGER_KINDS.join(', ')}`, [...path, 'kind']);
@@ -187,16 +168,6 @@ export function checkProblems(value: unknown, path: (string | number)[] = [], de
 
 // ── evaluation ───────────────────────────────────────────────────────────────────────────────────────────────
 
-const regexCache = new Map<string, RegExp>();
-function regex(source: string): RegExp {
-  let r = regexCache.get(source);
-  if (!r) {
-    if (regexCache.size > 512) regexCache.clear();
-    regexCache.set(source, (r = new RegExp(source, 'i')));
-  }
-  return r;
-}
-
 const clip = (s: string, n = 160) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 const list = (names: readonly string[]) => (names.length ? names.map((n) => `@${n}`).join(', ') : 'no caps');
 
@@ -207,7 +178,7 @@ const PAGE = 512;
  * The newest record since `sinceSeq` (of `kind`, if given) whose detail matches, and the newest such record at
  * all. Newest first with an early stop; with a kind, only that kind's records are read (the kind column finds them).
  */
-function newestMatch(kernel: Kernel, re: RegExp, kind: LedgerKind | undefined, sinceSeq: number): { hit?: LedgerEntry; newest?: LedgerEntry } {
+function newestMatch(kernel: Kernel, re: Pattern, kind: LedgerKind | undefined, sinceSeq: number): { hit?: LedgerEntry; newest?: LedgerEntry } {
   const l = kernel.ledger;
   const since = Math.max(0, Math.floor(sinceSeq));
   let newest: LedgerEntry | undefined;
@@ -231,7 +202,7 @@ function newestMatch(kernel: Kernel, re: RegExp, kind: LedgerKind | undefined, s
 }
 
 function evalLedger(kernel: Kernel, pattern: string, kind: LedgerKind | undefined, sinceSeq: number, verdictOnly: boolean): CheckResult {
-  const { hit, newest } = newestMatch(kernel, regex(pattern), kind, sinceSeq);
+  const { hit, newest } = newestMatch(kernel, compiled(pattern), kind, sinceSeq);
   const what = verdictOnly ? 'verdict' : `${kind ? `"${kind}" ` : ''}ledger record`;
   if (hit) return { ok: true, why: `${verdictOnly ? 'the verdict' : `ledger record ${hit.seq} (${hit.kind})`} reads "${clip(hit.detail)}"` };
   return {

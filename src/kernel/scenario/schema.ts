@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { TIER_IDS } from '../energy/kinetic';
 import { programByName, PROGRAMS } from '../programs/programs';
 import { PAIRING_TYPES, ROLE_LEVEL } from '../pairing/types';
-import { checkProblems, NAME, regexProblem, type Check } from '../lessons/check';
+import { checkProblems, NAME, type Check } from '../lessons/check';
+import { patternProblem } from '../lessons/pattern';
 import { CAPACITY_LIMITS } from './capacity';
 
 const MACHINE_ROLES = Object.keys(ROLE_LEVEL) as [string, ...string[]];
@@ -45,9 +46,9 @@ const CapDecl = z
     if (c.object === undefined && (c.iface !== undefined || c.args !== undefined)) ctx.addIssue({ code: 'custom', path: [c.iface !== undefined ? 'iface' : 'args'], message: 'only a service object cap ("object") has an interface and arguments' });
   });
 
-/** A case-insensitive regular expression (validated: it compiles, is short, and has no nested quantifiers). */
+/** A case-insensitive pattern (validated: short, and compiled by the linear-time engine; lessons/pattern.ts). */
 const Pattern = z.string().superRefine((v, ctx) => {
-  const why = regexProblem(v);
+  const why = patternProblem(v);
   if (why) ctx.addIssue({ code: 'custom', message: why });
 });
 

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { lessonById, lessonScenario } from '../../lessons/lessons';
+import { runScenario } from '../../cli/run';
+import { compilePattern, compiled, patternProblem } from './pattern';
+
+/**
+ * A text that counts how often the engine reads it: every character read (charCodeAt and friends), and every
+ * position a native indexOf scans. Matching time is at most (program size) × reads, so a read count linear in
+ * the text is linear time, counted in steps, not milliseconds.
+ */
+function countingText(text: string): { text: string; steps: () => number } {
+  let steps = 0;
+  const s = new String(text);
+  const counting = Object.create(String.prototype) as Record<string, unknown>;
+  for (const key of Object.getOwnPropertyNames(String.prototype)) {
+    const method = (String.prototype as unknown as Record<string, unknown>)[key];
+    if (typeof method !== 'function' || key === 'constructor' || key === 'valueOf' || key === 'toString') continue;
+    counting[key] = function (this: string, ...args: unknown[]) {
+      const r = (method as (...a: unknown[]) => unknown).apply(this, args);
+      if (key === 'indexOf') {
+        const from = Math.max(0, Number(args[1] ?? 0));
+        steps += (r as number) < 0 ? text.length - from : (r as number) - from + String(args[0]).length;
+      } else if (key === 'charCodeAt' || key === 'codePointAt' || key === 'charAt' || key === 'at') steps += 1;
+      else steps += text.length; // anything else: charged as a full pass
+      return r;
+    };
+  }
+  Object.setPrototypeOf(s, counting);
+  return { text: s as unknown as string, steps: () => steps };
+}
+
+/** The patterns that hung the kernel (issue 14), and other classics of catastrophic backtracking. */
+const CATASTROPHIC = ['((.+))+y', '(.|.)*y', '(.*.*){3}y', '(a+)+$', '(a|a)*b', '(x+x+)+y', '((a*)*)*b', '(.*){20}z', '^(\\w+\\s?)*$', '(a|aa)+$'];
+
+describe('patterns run in linear time (RE2)', () => {
+  const N = 100_000;
+  for (const source of CATASTROPHIC) {
+    it(`/${source}/ against 100,000 characters: steps grow linearly`, () => {
+      const p = compiled(source);
+      for (const fill of ['x', 'a', 'ab', 'a ']) {
+        const small = countingText(fill.repeat(N / 10 / fill.length) + '!');
+        const big = countingText(fill.repeat(N / fill.length) + '!');
+        expect(typeof p.test(small.text)).toBe('boolean');
+        p.test(big.text);
+        // A backtracking engine needs 2^n steps here; a linear one a few per character.
+        expect(big.steps(), `${big.steps()} steps for ${N} characters of ${JSON.stringify(fill)}`).toBeLessThanOrEqual(4 * (N + 1));
+        expect(big.steps()).toBeLessThanOrEqual(12 * small.steps());
+      }
+    });
+  }
+
+  it('matches what it should: case-insensitive, anywhere in the text', () => {
+    expect(compiled('^relabel blocked').test('Relabel BLOCKED: Gate 0 refused')).toBe(true);
+    expect(compiled('^relabel blocked').test('not relabel blocked')).toBe(false);
+    expect(compiled('speaks as bob').test('relabel succeeded: … speaks as bob')).toBe(true);
+    expect(compiled('TOFU\\+').test('blocked by tofu+')).toBe(true);
+    expect(compiled('(.|.)*y').test('x'.repeat(1000) + 'y')).toBe(true);
+    // JavaScript syntax is accepted and means the same.
+    expect(compiled('\\u0041\\x42').test('ab')).toBe(true);
+    expect(compiled('a/b').test('a/b')).toBe(true);
+    expect(compiled('\\(pid \\d+\\)').test('chat (pid 12)')).toBe(true);
+  });
+
+  it('refuses what RE2 cannot do in linear time, with a reason', () => {
+    for (const look of ['(?=a)b', 'a(?!b)', '(?<=a)b', '(?<!a)b']) expect(patternProblem(look)).toMatch(/^lookahead and lookbehind .* are not supported: patterns run on a linear-time engine/);
+    for (const back of ['(a)\\1', '(?<x>a)\\k<x>']) expect(patternProblem(back), back).toMatch(/^backreferences .* are not supported/);
+    expect(patternProblem('\\\\1')).toBeNull(); // an escaped backslash and a 1
+    expect(patternProblem('a{1001}')).toMatch(/^not a valid pattern: invalid repeat count/);
+    expect(patternProblem('[z-a]')).toMatch(/^not a valid pattern: invalid character class range/);
+    expect(compilePattern(null)).toEqual({ ok: false, why: 'expected a regular expression as a string' });
+  });
+
+  it('a scenario whose expectation and lesson check are catastrophic for a backtracking engine runs to its end', () => {
+    const s = JSON.parse(lessonScenario(lessonById('relabel')!));
+    s.script = [{ line: 'run "chat-client" with { stdio: client @stdio, chat: client @chat badge 200 }' }];
+    s.expect = [{ verdict: '(.|.)*~' }, { verdict: '^relabel blocked' }];
+    s.lesson.steps[0].check = { ledger: '((.+))+~' };
+    const out: string[] = [];
+    const code = runScenario(JSON.stringify(s), { quiet: true }, { out: (l) => out.push(l), err: (l) => out.push(l) });
+    expect(code).toBe(1);
+    expect(out).toContainEqual(expect.stringMatching(/^✗ expect\[0\] verdict \/\(\.\|\.\)\*~\/: no verdict matching/));
+    expect(out).toContainEqual(expect.stringMatching(/^✓ expect\[1\]/));
+  });
+
+  it('a scenario with an unsupported pattern is refused at load, naming the field', () => {
+    const s = JSON.parse(lessonScenario(lessonById('relabel')!));
+    s.expect = [{ verdict: '(?=x)relabel' }];
+    const out: string[] = [];
+    expect(runScenario(JSON.stringify(s), {}, { out: (l) => out.push(l), err: (l) => out.push(l) })).toBe(2);
+    expect(out.join('\n')).toMatch(/expect\.0\.verdict: lookahead and lookbehind|expect\[0\]\.verdict: lookahead and lookbehind/);
+  });
+});
