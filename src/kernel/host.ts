@@ -9,7 +9,7 @@ import { KernelError } from './errors';
 import type { Kernel } from './kernel';
 import { DEFAULT_CAPACITY, H, ledgerKindCode, SabViews, sameCapacity, type Capacity, type LedgerEntry, type LedgerKind } from './sab/layout';
 import { Publisher } from './sab/publish';
-import { boot } from './scenario/boot';
+import { boot, BootError } from './scenario/boot';
 import { capacityFor } from './scenario/capacity';
 import { loadScenario } from './scenario/load';
 import type { Scenario } from './scenario/schema';
@@ -74,7 +74,8 @@ export class KernelHost implements KernelHostApi {
     try {
       kernel = boot(loaded.scenario, seed ?? loaded.scenario.seed ?? 1, capacity);
     } catch (e) {
-      return { ok: false, errors: [`boot failed: ${e instanceof Error ? e.message : String(e)}`] };
+      // A BootError names the field (processes[4].caps[0]: …); anything else is a bug, said as such.
+      return { ok: false, errors: [e instanceof BootError ? e.message : `boot failed: ${e instanceof Error ? e.message : String(e)}`] };
     }
     if (!sameCapacity(capacity, this.views.layout.capacity)) this.resize(capacity);
     this.kernel = kernel;

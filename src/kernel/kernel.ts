@@ -377,7 +377,7 @@ export class Kernel implements KernelState {
   mintByAuthority(endpointId: number, iface: string, args: Readonly<Record<string, ArgValue>>, by: number): Cap {
     const ep = this.objects.get(endpointId);
     if (!ep?.service) throw new KernelError('EINVAL', `object ${endpointId} is not a service endpoint`);
-    if (!ep.service.def.interfaces[iface]) throw new KernelError('EIFACE', `endpoint "${ep.name}" serves no interface ${iface}`);
+    if (!Object.hasOwn(ep.service.def.interfaces, iface)) throw new KernelError('EIFACE', `endpoint "${ep.name}" serves no interface ${iface}`);
     const made = ep.service.def.create(ep.service.ctx, ep.service.state, iface, args);
     if ('error' in made) throw new KernelError('ESERVICE', made.error);
     return this.mintRecord(ep.id, iface, made.label, made.data, by);
@@ -968,7 +968,7 @@ export class Kernel implements KernelState {
     if (server) this.pay(server, 'SEND');
     const iface = cap.kind === 'object' ? obj.record!.iface : service.def.legacyIface;
     if (opts.iface && opts.iface !== iface) return this.callDenied(caller, capName, method, 'EIFACE', `@${capName} is a ${iface}, not a ${opts.iface}`, obj.id);
-    if (!service.def.interfaces[iface]?.includes(method)) {
+    if (!Object.hasOwn(service.def.interfaces, iface) || !service.def.interfaces[iface].includes(method)) {
       const owner = Object.entries(service.def.interfaces).find(([, methods]) => methods.includes(method))?.[0];
       return owner ? this.callDenied(caller, capName, method, 'EIFACE', `${method} belongs to ${owner}; @${capName} is a ${iface}`, obj.id) : this.callDenied(caller, capName, method, 'ENOMETHOD', `${iface} has no method ${method}`, obj.id);
     }

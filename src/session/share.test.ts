@@ -27,6 +27,9 @@ describe('share links', () => {
   it.each([
     ['#s=2.abc', /newer capplay \(format 2\); this one reads format 1/],
     ['#s=x.abc', /unknown share format "x"/],
+    ['#s=1e0.abc', /unknown share format "1e0"/],
+    ['#s=01.abc', /unknown share format "01"/],
+    ['#s=1.0.abc', /unknown share format|not valid base64url/],
     ['#s=nothing', /should look like #s=1\./],
     ['#s=1.***', /not valid base64url/],
     ['#s=1.AAAA', /does not decompress|not valid JSON/],

@@ -45,8 +45,10 @@ export async function decodeShare(fragment: string): Promise<Decoded> {
   if (body.length > MAX_LINK_CHARS) return { ok: false, error: `the link is ${body.length} characters long; at most ${MAX_LINK_CHARS} are read` };
   const dot = body.indexOf('.');
   if (dot < 1) return { ok: false, error: 'not a capplay share link: it should look like #s=1.…' };
-  const version = Number(body.slice(0, dot));
-  if (version !== SHARE_VERSION) return { ok: false, error: versionError(Number.isInteger(version) ? version : body.slice(0, dot)) };
+  // Only a plain decimal version counts ("1e0" and "01" are not 1: a link means exactly one thing).
+  const written = body.slice(0, dot);
+  const version = /^[1-9][0-9]{0,8}$/.test(written) ? Number(written) : written;
+  if (version !== SHARE_VERSION) return { ok: false, error: versionError(version) };
   const bytes = fromBase64Url(body.slice(dot + 1));
   if (!bytes) return { ok: false, error: 'the link is damaged: its data is not valid base64url (was it cut off or edited?)' };
   let json: Uint8Array;

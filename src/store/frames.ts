@@ -1,4 +1,5 @@
 import { Frame, H, readFrame, SabViews, StringTable } from '../kernel/sab/layout';
+import { plainText } from '../ui/terminal/sanitize';
 
 export type FrameListener = (frame: Frame, strings: StringTable) => void;
 
@@ -18,14 +19,14 @@ export class FrameLoop {
 
   constructor(public views: SabViews) {
     this.frame = new Frame(views.layout.capacity);
-    this.strings = new StringTable(views);
+    this.strings = new StringTable(views, plainText);
   }
 
   /** Read the worker's new state buffer from now on. */
   attach(views: SabViews): void {
     this.views = views;
     this.frame = new Frame(views.layout.capacity);
-    this.strings = new StringTable(views);
+    this.strings = new StringTable(views, plainText);
     this.moved = false;
   }
 

@@ -65,6 +65,9 @@ export interface Slot {
   reserved: boolean;
 }
 
+/** Slots in a process's cap table. */
+export const CNODE_SLOTS = 1024;
+
 /** A capability table: numbered slots, each with a name unique within the cnode (what the shell's @name uses). */
 export class CNode {
   private slots: (Slot | null)[] = [];
@@ -74,7 +77,7 @@ export class CNode {
   private suffix = new Map<string, number>();
   private firstFree = 0;
 
-  constructor(readonly maxSlots = 1024) {}
+  constructor(readonly maxSlots = CNODE_SLOTS) {}
 
   get size(): number {
     return this.used;

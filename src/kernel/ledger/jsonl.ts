@@ -282,7 +282,7 @@ function verifyText(text: unknown, options: VerifyExportOptions): VerifyExportRe
       if (typeof sig !== 'string' || !HEX128.test(sig)) return fail(lineNo, `checkpoint ${index} (line ${lineNo}): "sig" should be 128 lowercase hex digits, found ${describe(sig)}`, { checkpoint: index });
       if (checkpointLine(size, root, sig) !== line) return fail(lineNo, `checkpoint ${index} (line ${lineNo}) is not in canonical form (extra, missing or reordered fields, or a different spelling) — it was edited`, { checkpoint: index });
       if (size > count) {
-        return fail(lineNo, `checkpoint ${index} (line ${lineNo}) claims ${size} entries but only ${count} precede it — entries ${count + 1}..${size} are missing (deleted, or the file was truncated)`, { checkpoint: index, seq: count + 1 });
+        return fail(lineNo, `checkpoint ${index} (line ${lineNo}) claims ${size} entries but only ${count} precede it — ${entriesRange(count + 1, size)} missing (deleted, or the file was truncated)`, { checkpoint: index, seq: count + 1 });
       }
       if (size === lastCheckpointSize) return fail(lineNo, `checkpoint ${index} (line ${lineNo}) repeats the checkpoint for size ${size}`, { checkpoint: index });
       if (size < count) return fail(lineNo, `checkpoint ${index} (line ${lineNo}) is for size ${size} but follows entry ${count} — checkpoints were moved or entries inserted`, { checkpoint: index, seq: size });
@@ -312,7 +312,7 @@ function verifyText(text: unknown, options: VerifyExportOptions): VerifyExportRe
     if (seq === undefined) return fail(lineNo, `${at}: the "seq" field is missing`, where);
     if (!isCount(seq, 1)) return fail(lineNo, `${at}: "seq" should be a whole number >= 1, found ${describe(seq)}`, where);
     if (seq !== next) {
-      const why = seq > next ? `entries ${next}..${seq - 1} are missing` : 'entries are out of order or duplicated';
+      const why = seq > next ? `${entriesRange(next, seq - 1)} missing (deleted, or moved further down)` : 'entries are out of order or duplicated';
       return fail(lineNo, `line ${lineNo} holds seq ${seq} where entry ${next} was expected — ${why}`, where);
     }
     if (next > declared) return fail(lineNo, `${at}: the header declares only ${declared} entries`, where);
@@ -359,4 +359,9 @@ function verifyText(text: unknown, options: VerifyExportOptions): VerifyExportRe
   const head = new Uint8Array(HASH_BYTES);
   hasher.headInto(head, 0);
   return { ok: true, entries, count, checkpoints, publicKey, checkpointEvery: every, head };
+}
+
+/** "entry 20 is" or "entries 20..24 are", for messages about missing entries. */
+function entriesRange(from: number, to: number): string {
+  return from === to ? `entry ${from} is` : `entries ${from}..${to} are`;
 }

@@ -536,7 +536,7 @@ describe('verifyExport: tampering', () => {
     const ls = lines(filled(12, { checkpointEvery: 100 }).exportJsonl());
     const del = [...ls];
     del.splice(5, 1); // entry 5
-    expect(bad(verifyExport(join(del)))).toMatchObject({ line: 6, seq: 5, reason: 'line 6 holds seq 6 where entry 5 was expected — entries 5..5 are missing' });
+    expect(bad(verifyExport(join(del)))).toMatchObject({ line: 6, seq: 5, reason: 'line 6 holds seq 6 where entry 5 was expected — entry 5 is missing (deleted, or moved further down)' });
     const dup = [...ls];
     dup.splice(5, 0, ls[4]);
     expect(bad(verifyExport(join(dup)))).toMatchObject({ line: 6, seq: 5, reason: expect.stringMatching(/holds seq 4 where entry 5 was expected — entries are out of order or duplicated/) });

@@ -514,7 +514,11 @@ export function readConsole(v: SabViews, from: number, maxTries = 8): { lines: C
 export class StringTable {
   private cache: string[] = [''];
   private generation = -1;
-  constructor(private v: SabViews) {}
+  /** `clean` is applied once per string as it is decoded (the page strips control characters from names). */
+  constructor(
+    private v: SabViews,
+    private clean: (s: string) => string = (s) => s,
+  ) {}
 
   sync(frame: Frame): void {
     if (frame.scenarioGen !== this.generation) {
@@ -529,7 +533,7 @@ export class StringTable {
     if (cached !== undefined) return cached;
     if (id >= Atomics.load(this.v.header, H.STRING_COUNT)) return `#${id}`;
     const off = this.v.stringOffset[id];
-    const s = decodeUtf8(this.v.stringBytes.subarray(off, off + this.v.stringLength[id]));
+    const s = this.clean(decodeUtf8(this.v.stringBytes.subarray(off, off + this.v.stringLength[id])));
     this.cache[id] = s;
     return s;
   }

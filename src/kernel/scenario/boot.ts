@@ -6,6 +6,26 @@ import { DEFAULT_CAPACITY, type DefenseId } from '../sab/layout';
 import { capName } from './load';
 import type { Scenario } from './schema';
 
+/** A boot step failed: `path` names the scenario field it came from (processes[4].caps[0]). */
+export class BootError extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(`${path}: ${message}`);
+  }
+}
+
+/** Run one boot step; whatever it throws is reported against the field it came from. */
+function at<T>(path: string, step: () => T): T {
+  try {
+    return step();
+  } catch (e) {
+    if (e instanceof BootError) throw e;
+    throw new BootError(path, e instanceof Error ? e.message : String(e));
+  }
+}
+
 /**
  * Boot a validated scenario: machines (each with a spawner object), then every process in file order, then the
  * endpoints they serve, then every declared cap. The manifest is the only authority at boot; each grant is
@@ -23,12 +43,12 @@ export function boot(scenario: Scenario, seed = scenario.seed ?? 1, capacity: Ca
     spawner.set(mach.id, k.createObject('spawner', mach.id, 0, `spawner@${m.name}`).id);
   }
   const pidOf = new Map<string, number>();
-  for (const p of scenario.processes) {
+  scenario.processes.forEach((p, i) => {
     const parent = p.parent ? pidOf.get(p.parent)! : 0;
     const machine = p.machine !== undefined ? machineId.get(p.machine) : undefined;
-    const proc = k.spawn(parent, p.program, { name: p.name, machine, args: p.args, tier: (p.tier ?? 'matter') as Tier });
+    const proc = at(`processes[${i}]`, () => k.spawn(parent, p.program, { name: p.name, machine, args: p.args, tier: (p.tier ?? 'matter') as Tier }));
     pidOf.set(p.name, proc.pid);
-  }
+  });
   const endpoint = new Map<string, number>();
   scenario.processes.forEach((p) => {
     const proc = k.process(pidOf.get(p.name)!);
@@ -37,16 +57,16 @@ export function boot(scenario: Scenario, seed = scenario.seed ?? 1, capacity: Ca
     }
   });
   // Pairings before caps: imports need them. Each is a real handshake, so the ledger records the bindings.
-  for (const pr of scenario.pairings ?? []) {
+  scenario.pairings?.forEach((pr, i) => {
     const r = k.fleet.pair(0, pr.a, pr.b, pr.type);
-    if (!r.ok) throw new Error(`pairing ${pr.a} ⇄ ${pr.b} failed at boot: ${r.message}`);
-  }
+    if (!r.ok) throw new BootError(`pairings[${i}]`, `pairing ${pr.a} ⇄ ${pr.b} failed at boot: ${r.message}`);
+  });
   const sessions = new Map<string, number>();
   const boot = { how: 'boot' as const };
   const obj = (id: number) => ({ kind: 'object' as const, id });
-  for (const p of scenario.processes) {
+  scenario.processes.forEach((p, i) => {
     const proc = k.process(pidOf.get(p.name)!);
-    for (const c of p.caps ?? []) {
+    p.caps?.forEach((c, j) => at(`processes[${i}].caps[${j}]`, () => {
       const name = capName(c);
       if (c.endpoint !== undefined) k.insertCap(0, proc, name, makeCap('endpoint', obj(endpoint.get(c.endpoint)!), boot));
       else if (c.client !== undefined) k.insertCap(0, proc, name, makeCap('client', obj(endpoint.get(c.client)!), boot, { badge: c.badge ?? 0 }));
@@ -58,8 +78,8 @@ export function boot(scenario: Scenario, seed = scenario.seed ?? 1, capacity: Ca
       } else if (c.fs) k.insertCap(0, proc, name, makeCap('fs', obj(k.vfsObject(proc.machine).id), boot));
       else if (c.import !== undefined) k.importService(proc.pid, c.import.split('/')[0], c.import.split('/')[1], name);
       else k.insertCap(0, proc, name, makeCap('spawner', obj(spawner.get(proc.machine)!), boot));
-    }
-  }
+    }));
+  });
   for (const [id, on] of Object.entries(scenario.defenses ?? {})) k.setDefense(id as DefenseId, on, 0);
   return k;
 }

@@ -97,6 +97,16 @@ describe('scenario validation', () => {
     expect(errorsOf(t)).toEqual(['script: the waits add up to 4000000 ms of virtual time; the limit is 3600000 (one hour)']);
   });
 
+  it('refuses control characters and bidi overrides in text a page or terminal shows', () => {
+    const s = base();
+    s.name = 'Chat\x1b[2J\u202e';
+    s.description = 'two lines\nare fine, a bell \x07 is not';
+    const errors = errorsOf(s);
+    expect(errors).toContain('name: control characters (escape sequences) and bidirectional overrides are not allowed in text that is shown');
+    expect(errors).toContain('description: control characters (escape sequences) and bidirectional overrides are not allowed in text that is shown');
+    expect(loadScenario({ ...base(), description: 'two lines\nand a\ttab' }).ok).toBe(true);
+  });
+
   it('rejects an expectation whose pattern does not compile', () => {
     const s = base();
     s.expect = [{ verdict: 'relabel (blocked' }, { verdict: '(?=a)b' }, { verdikt: 'x' }];

@@ -1,4 +1,5 @@
 import type { Check } from '../lessons/check';
+import { CNODE_SLOTS } from '../caps/cnode';
 import { programByName } from '../programs/programs';
 import { bootNeeds } from './capacity';
 import { MAX_SCRIPT_MS, ScenarioSchema, type Scenario } from './schema';
@@ -67,8 +68,16 @@ function crossCheck(s: Scenario): string[] {
     }),
   );
   const seen = new Set<string>();
+  /** Caps each process holds at boot: its own, and a handle per child. */
+  const held = new Map<string, number>();
   s.processes.forEach((p, i) => {
     const at = `processes[${i}]`;
+    held.set(p.name, (held.get(p.name) ?? 0) + (p.caps?.length ?? 0));
+    if (p.parent !== undefined && seen.has(p.parent)) {
+      const n = (held.get(p.parent) ?? 0) + 1;
+      held.set(p.parent, n);
+      if (n === CNODE_SLOTS + 1) errors.push(`${at}.parent: "${p.parent}" would hold more than ${CNODE_SLOTS} caps at boot (a handle per child, and its own caps); a cap table has ${CNODE_SLOTS} slots, so give some children another parent`);
+    }
     if (seen.has(p.name)) errors.push(`${at}.name: duplicate process name "${p.name}"`);
     if (p.machine !== undefined && !machines.has(p.machine)) errors.push(`${at}.machine: no machine named "${p.machine}" (declared: ${[...machines].join(', ')})`);
     if (p.parent !== undefined && !seen.has(p.parent)) {
@@ -85,7 +94,7 @@ function crossCheck(s: Scenario): string[] {
         const server = s.processes[endpoints.get(served)!];
         const service = programByName.get(server.program)?.service;
         if (!service) errors.push(`${at}.caps[${j}].${c.object !== undefined ? 'object' : 'mint'}: endpoint "${served}" is served by "${server.program}", which offers no service objects`);
-        else if (c.iface !== undefined && !service.interfaces[c.iface]) {
+        else if (c.iface !== undefined && !Object.hasOwn(service.interfaces, c.iface)) {
           errors.push(`${at}.caps[${j}].iface: "${server.program}" has no interface ${c.iface} (it has ${Object.keys(service.interfaces).join(', ')})`);
         }
       }

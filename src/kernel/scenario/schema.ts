@@ -13,6 +13,11 @@ const MACHINE_ROLES = Object.keys(ROLE_LEVEL) as [string, ...string[]];
  * caps each one holds. Boot wiring is a trusted minting path; nothing else gets authority at boot.
  */
 
+/** Control characters (escape sequences) and bidi overrides in text a page or terminal shows are refused at load. */
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
+const Text = (min: number, max: number) =>
+  z.string().min(min).max(max).refine((s) => !CONTROL.test(s), 'control characters (escape sequences) and bidirectional overrides are not allowed in text that is shown');
+
 const Name = z.string().regex(NAME, 'must start with a letter and use only letters, digits, "_", "-" or "." (at most 40 characters)');
 
 const ArgValue = z.union([z.string().max(200), z.number(), z.boolean()]);
@@ -71,9 +76,9 @@ const ScriptLine = z.strictObject({
 });
 
 const Lesson = z.strictObject({
-  title: z.string().min(1).max(120),
+  title: Text(1, 120),
   steps: z
-    .array(z.strictObject({ goal: z.string().min(1).max(300), hint: z.string().max(500), check: CheckDecl }))
+    .array(z.strictObject({ goal: Text(1, 300), hint: Text(0, 500), check: CheckDecl }))
     .min(1, 'a lesson has 1 to 20 steps')
     .max(20, 'a lesson has 1 to 20 steps'),
 });
@@ -96,8 +101,8 @@ const Size = (min: number, max: number) => z.number().int().min(min).max(max);
 export const ScenarioSchema = z.strictObject({
   format: z.literal('capplay-scenario'),
   version: z.literal(1),
-  name: z.string().min(1).max(80),
-  description: z.string().max(4000).optional(),
+  name: Text(1, 80),
+  description: Text(0, 4000).optional(),
   seed: z.number().int().min(0).max(0xffffffff).optional(),
   machines: z.array(z.strictObject({ name: Name, role: z.enum(MACHINE_ROLES).optional() })).min(1).max(16),
   /** Pairings made at boot (a real handshake each), seed 001: the type sets what crosses. */

@@ -15,6 +15,11 @@ describe('adventure service', () => {
     expect(k.call(me, 'adventure_player', 'take', { args: ['old map'] })).toMatchObject({ ok: true, value: 'Taken: old map.' });
     expect(k.call(me, 'adventure_player', 'inventory')).toMatchObject({ ok: true, value: ['old map'] });
     expect(k.call(me, 'adventure_player', 'go', { args: ['up'] })).toMatchObject({ ok: false, code: 'EINVAL', error: 'you cannot go up from the Library' });
+    // A direction named like an object prototype property is no exit (it once walked into a function).
+    for (const dir of ['constructor', 'toString', '__proto__']) expect(k.call(me, 'adventure_player', 'go', { args: [dir] })).toMatchObject({ ok: false, code: 'EINVAL' });
+    expect(k.call(me, 'adventure_player', 'look')).toMatchObject({ ok: true, value: expect.stringMatching(/^Library\./) });
+    // …and a method named like one is no method.
+    expect(k.call(me, 'adventure_player', 'constructor')).toMatchObject({ ok: false, code: 'ENOMETHOD' });
   });
 
   it('an NPC holds no game authority: it can look, not move or take', () => {

@@ -57,7 +57,7 @@ export const adventureService: ServiceDef<AdventureState> = {
     const name = String(args.name ?? '');
     if (!NAME.test(name)) return { error: `an ${iface} needs a "name" argument (letters, digits, "_" or "-")` };
     const room = String(args.room ?? 'hall');
-    if (!ROOMS[room]) return { error: `no room "${room}" (rooms: ${Object.keys(ROOMS).join(', ')})` };
+    if (!Object.hasOwn(ROOMS, room)) return { error: `no room "${room}" (rooms: ${Object.keys(ROOMS).join(', ')})` };
     if (iface === 'AdventurePlayer') return { label: `AdventurePlayer ${name}`, data: { kind: 'player', name, room, inventory: [] } satisfies Data };
     if (iface === 'AdventureNpc') return { label: `AdventureNpc ${name}`, data: { kind: 'npc', name, room, inventory: [] } satisfies Data };
     return { error: `the adventure service has no interface ${iface}` };
@@ -74,7 +74,8 @@ export const adventureService: ServiceDef<AdventureState> = {
       case 'inventory':
         return ok(me.inventory as Value);
       case 'go': {
-        const to = ROOMS[me.room].exits[arg];
+        const exits = ROOMS[me.room].exits;
+        const to = Object.hasOwn(exits, arg) ? exits[arg] : undefined;
         if (!to) return fail(`you cannot go ${arg || 'nowhere'} from the ${ROOMS[me.room].title}`, 'EINVAL');
         me.room = to;
         return ok(describe(s, me, me.room));

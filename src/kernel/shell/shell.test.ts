@@ -97,6 +97,17 @@ describe('shell commands', () => {
     expect(h.exec('clear').clear).toBe(true);
     const help = text(h, 'help');
     for (const c of ['help', 'ps', 'caps', 'ledger', 'clear', 'clock']) expect(help).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
+    // Every summary starts in its own column after a gap: a long usage is never run into its summary.
+    const lines = help.split('\n');
+    const names = h.complete('', 0).candidates.filter((n) => !['verbs', 'pledge'].includes(n));
+    expect(names.length).toBeGreaterThan(20);
+    for (const name of names) {
+      const [usage, summary] = h.exec(`help ${name}`).lines.map((l) => l.text.trim());
+      const row = lines.findIndex((l) => l.endsWith(`  ${summary}`) && l.indexOf(summary) === 36);
+      expect(row, `help: ${usage}`).toBeGreaterThanOrEqual(0);
+      expect(lines[row].startsWith(`  ${usage}`) || lines[row - 1] === `  ${usage}`, usage).toBe(true);
+    }
+    expect(help).toContain('  spawn "prog [args]" [pledge "…"] [unveil "…"] [with { … }]\n');
   });
 
   it('completes commands, subcommands, pids and cap names', () => {

@@ -130,6 +130,13 @@ function show(v: Value): string {
 
 const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
 
+/** Width of help's first column: a longer usage gets the summary on a line of its own, never run into it. */
+const HELP_COLUMN = 34;
+function helpRow(left: string, summary: string): OutputLine[] {
+  if (left.length < HELP_COLUMN - 1) return [out(`  ${left.padEnd(HELP_COLUMN)}${summary}`)];
+  return [out(`  ${left}`), out(`  ${' '.repeat(HELP_COLUMN)}${summary}`)];
+}
+
 const COMMANDS: Command[] = [
   {
     name: 'help',
@@ -169,10 +176,10 @@ const COMMANDS: Command[] = [
       }
       return [
         out('Commands', 'head'),
-        ...COMMANDS.map((c) => out(`  ${c.usage.padEnd(34)}${c.summary}`)),
+        ...COMMANDS.flatMap((c) => helpRow(c.usage, c.summary)),
         out(''),
         out('Programs', 'head'),
-        ...PROGRAMS.map((p) => out(`  ${p.name.padEnd(34)}${p.summary}`)),
+        ...PROGRAMS.flatMap((p) => helpRow(p.name, p.summary)),
         out(''),
         out('Caps are named with @name (Tab completes commands, pids and @names). Time is virtual: one tick is 1 ms.', 'dim'),
       ];

@@ -11,6 +11,7 @@ import { VerdictBanner } from './VerdictBanner';
 import { LearnTabs } from '../learn/LearnTabs';
 import { Timeline } from '../timeline/Timeline';
 import { downloadText } from '../download';
+import { plainText } from '../terminal/sanitize';
 import './app.css';
 
 const BANNER = 'capplay: a capability-secured world in your browser. Type "help" to begin, "ps" to see who runs.\n';
@@ -55,7 +56,7 @@ export function App() {
       <TopBar />
       {problem && (
         <div className="banner" role="alert" data-testid={status === 'not-isolated' ? 'isolation-banner' : status === 'recovering' ? 'recovery-banner' : 'error-banner'}>
-          {problem}
+          {plainText(problem)}
         </div>
       )}
       {notice && !problem && (
@@ -63,7 +64,7 @@ export function App() {
           <button type="button" className="dismiss" aria-label="Dismiss" onClick={() => appStore.setState({ notice: '' })}>
             ×
           </button>
-          {notice}
+          {plainText(notice)}
         </div>
       )}
       {scenarioErrors && (
@@ -71,10 +72,10 @@ export function App() {
           <button type="button" className="dismiss" aria-label="Dismiss" onClick={() => appStore.setState({ scenarioErrors: null })}>
             ×
           </button>
-          <strong>{scenarioErrors.file} was not loaded</strong>; the running world is unchanged.
+          <strong>{plainText(scenarioErrors.file)} was not loaded</strong>; the running world is unchanged.
           <ul>
             {scenarioErrors.errors.slice(0, 20).map((e, i) => (
-              <li key={i}>{e}</li>
+              <li key={i}>{plainText(e)}</li>
             ))}
             {scenarioErrors.errors.length > 20 && <li>…and {scenarioErrors.errors.length - 20} more</li>}
           </ul>

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { LessonStatus } from '../../kernel/host-api';
 import { LESSONS, lessonScenario } from '../../lessons/lessons';
 import { loadScenario, useApp } from '../../store/store';
+import { plainText } from '../terminal/sanitize';
 
 /** How often the lesson's checks are re-read while time runs (a step can finish by itself, e.g. a program exits). */
 const POLL_MS = 1000;
@@ -52,20 +53,20 @@ export function LessonPlayer() {
       <p className="muted">{lesson.summary}</p>
       {status && (
         <>
-          <h4>{status.title}</h4>
+          <h4>{plainText(status.title)}</h4>
           <ol className="lesson-steps">
             {status.steps.map((s) => (
               <li key={s.index} data-testid="lesson-step" data-state={s.state} className={`lesson-step ${s.state}`}>
                 <div>
                   {s.state === 'done' ? '✓ ' : ''}
-                  {s.goal}
+                  {plainText(s.goal)}
                 </div>
                 {s.state === 'current' && (
                   <>
-                    <div className="muted">{s.why}</div>
+                    <div className="muted">{plainText(s.why)}</div>
                     {status.tries > 0 && (
                       <div className="lesson-hint" data-testid="lesson-hint">
-                        hint: <code>{s.hint}</code>
+                        hint: <code>{plainText(s.hint)}</code>
                       </div>
                     )}
                   </>

@@ -2,6 +2,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalS
 import { LEDGER_KINDS, type LedgerEntry, type LedgerKind } from '../../kernel/sab/layout';
 import { useApp } from '../../store/store';
 import { LedgerIntegrity } from './LedgerIntegrity';
+import { cleanDetails } from './ledgerFeed';
 import './ledger.css';
 
 const ROW = 22;
@@ -84,7 +85,7 @@ export function LedgerPanel() {
       kernel.ledgerPage(page * PAGE + 1, PAGE).finally(() => inFlight.current--).then(
         (got) => {
           if (askedGen !== lastGen.current) return; // read from a scenario no longer shown
-          pages.current.set(page, got);
+          pages.current.set(page, cleanDetails(got));
           if (pages.current.size > PAGES_KEPT) {
             const oldest = pages.current.keys().next().value!;
             pages.current.delete(oldest);

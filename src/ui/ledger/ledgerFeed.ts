@@ -1,4 +1,13 @@
 import { readLedger, type Frame, type LedgerEntry, type SabViews } from '../../kernel/sab/layout';
+import { plainText } from '../terminal/sanitize';
+
+/** Ledger details name things from scenario files and programs: strip control and bidi characters before display. */
+export function cleanDetails(entries: LedgerEntry[]): LedgerEntry[] {
+  return entries.map((e) => {
+    const detail = plainText(e.detail);
+    return detail === e.detail ? e : { ...e, detail };
+  });
+}
 
 /** The page keeps at most this many of the newest records; older ones stay in the worker (ledger pages). */
 export const FEED_WINDOW = 100_000;
@@ -81,6 +90,7 @@ export class LedgerFeed {
 
   private append(page: LedgerEntry[]) {
     if (!page.length) return;
+    page = cleanDetails(page);
     for (let i = 0; i < page.length; i += 10_000) this.entries.push(...page.slice(i, i + 10_000));
     // Drop the oldest in chunks, not per record, so trimming costs nothing per frame.
     if (this.entries.length > FEED_WINDOW * 1.2) this.entries.splice(0, this.entries.length - FEED_WINDOW);

@@ -1,9 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { sanitize, toTerminal } from './sanitize';
+import { plainText, sanitize, toTerminal } from './sanitize';
 
-/** Anything a terminal could act on: C0 except '\n', DEL, C1. */
-const UNSAFE = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/;
+/** Anything a terminal could act on: C0 except '\n', DEL, C1; and bidi overrides and isolates, which reorder text. */
+const UNSAFE = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
 
 describe('sanitize', () => {
   it('leaves plain text alone', () => {
@@ -124,12 +124,33 @@ describe('sanitize', () => {
   it('never emits controls for escape-heavy inputs (property)', () => {
     const piece = fc.constantFrom(
       ...['\x1b', '[', ']', 'P', '_', '^', 'X', '\\', '\x07', '\u009b', '\u009d', '\u009c', '\u0090'],
-      ...[';', '1', 'm', 'a', '\r', '\n', '(', 'O'],
+      ...[';', '1', 'm', 'a', '\r', '\n', '(', 'O', '\u202e', '\u2066', '\u2069', '\u202a'],
     );
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 60 }), (parts) => {
         const out = sanitize(parts.join(''));
         expect(UNSAFE.test(out)).toBe(false);
+      }),
+    );
+  });
+});
+
+describe('bidi controls and plain text', () => {
+  it('removes bidi overrides and isolates (Trojan Source), keeping the text around them', () => {
+    const trojan = 'access \u202eLEVEL\u202c admin \u2066x\u2069 \u2067y\u2068z';
+    expect(sanitize(trojan)).toBe('access LEVEL admin x yz');
+    for (let c = 0x202a; c <= 0x202e; c++) expect(sanitize(`a${String.fromCharCode(c)}b`)).toBe('ab');
+    for (let c = 0x2066; c <= 0x2069; c++) expect(sanitize(`a${String.fromCharCode(c)}b`)).toBe('ab');
+    expect(sanitize('שלום עולם \u200f')).toBe('שלום עולם \u200f'); // right-to-left text and marks stay
+  });
+
+  it('plainText: one clean line for the page (names, banners, ledger details)', () => {
+    expect(plainText('Chat\x1b[2J on \x07one\nmachine\u2028\u202e!')).toBe('Chat on one machine !');
+    const clean = 'relabel blocked: Gate 0 refused';
+    expect(plainText(clean)).toBe(clean);
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => {
+        expect(/[\n\u2028\u2029]/.test(plainText(s)) || UNSAFE.test(plainText(s))).toBe(false);
       }),
     );
   });

@@ -6,11 +6,15 @@
  * clipboard writes and OSC 8 hyperlinks), DCS/SOS/PM/APC strings and short ESC sequences. Removing only
  * the ESC byte would leave the sequence's payload visible, so the whole sequence goes.
  *
+ * Bidirectional overrides and isolates (U+202A–U+202E, U+2066–U+2069) go too: they reorder how the rest of a
+ * line reads ("Trojan Source"), so a name could show as something it is not.
+ *
  * The output contains only printable characters and '\n', so it is safe however the input is crafted.
  * The scanner is a single left-to-right pass that never looks back, so it runs in linear time.
  */
 
 const ESC = 0x1b;
+const isBidiControl = (c: number) => (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
 const BEL = 0x07;
 const TAB_WIDTH = 8;
 
@@ -84,7 +88,7 @@ export function sanitize(text: string): string {
 
   for (let i = 0; i < n; ) {
     const c = s.charCodeAt(i);
-    const printable = (c >= 0x20 && c < 0x7f) || c > 0x9f;
+    const printable = (c >= 0x20 && c < 0x7f) || (c > 0x9f && !isBidiControl(c));
     if (printable) {
       // Low surrogates share a cell with their high surrogate; count each code point once.
       if (c < 0xdc00 || c > 0xdfff) column++;
@@ -113,7 +117,7 @@ export function sanitize(text: string): string {
     } else if (c === C1_OSC || c === C1_DCS || c === C1_SOS || c === C1_PM || c === C1_APC) {
       next = skipString(s, i + 1);
     }
-    // Everything else (other C0 controls, DEL, other C1 controls) is dropped.
+    // Everything else (other C0 controls, DEL, other C1 controls, bidi controls) is dropped.
     i = next;
     runStart = next;
   }
@@ -124,4 +128,16 @@ export function sanitize(text: string): string {
 /** Sanitizes, then turns each '\n' into '\r\n' because the terminal runs with `convertEol: false`. */
 export function toTerminal(text: string): string {
   return sanitize(text).replace(/\n/g, '\r\n');
+}
+
+/** Anything sanitize would change (a cheap test first: most text has none). */
+const UNSAFE = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * Untrusted text for one line of the page (a scenario's name, a ledger detail, a banner): sanitized, with line
+ * breaks as spaces. React escapes markup, but control and bidi characters would still reach the screen.
+ */
+export function plainText(text: string): string {
+  const s = String(text);
+  return UNSAFE.test(s) ? sanitize(s).replace(/[\n\u2028\u2029]/g, ' ') : s;
 }
