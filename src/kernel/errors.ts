@@ -29,12 +29,18 @@ export type ErrorCode =
   | 'ETOFU' // TOFU+: the peer's key does not match the CellID bound on first contact
   | 'EHANDSHAKE'; // the pairing handshake failed (a party could not prove its key, or a message was altered)
 
+/**
+ * A refusal the kernel reports to its caller (a result, not a bug), so it carries no stack trace: capturing one
+ * was most of what a fork bomb's refused SPAWN cost.
+ */
 export class KernelError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
+    this.code = code;
     this.name = 'KernelError';
   }
 }

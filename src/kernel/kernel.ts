@@ -845,7 +845,9 @@ export class Kernel implements KernelState {
     const dead = [...this.objects.values()].filter((o) => o.owner === p.pid);
     for (const o of dead) this.objects.delete(o.id);
     const deadIds = new Set(dead.map((o) => o.id));
-    for (const holder of this.processes.values()) {
+    // Only a server's end can break other holders' caps; a process that served nothing (a fork bomb's child)
+    // is reaped without visiting every cap table.
+    for (const holder of deadIds.size ? this.processes.values() : []) {
       const gone = holder.cnode.removeWhere((c) => c.target.kind === 'object' && deadIds.has(c.target.id));
       this.capCount -= gone.length;
       for (const s of gone) this.record('release', 0, holder.pid, `${this.who(holder.pid)} lost @${s.name}: its server ${p.name} (pid ${p.pid}) is gone`);
