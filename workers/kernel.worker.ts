@@ -46,13 +46,21 @@ async function spillLedgers(): Promise<void> {
 }
 void spillLedgers();
 
-const host = new WorkerHost();
+/** Between slices of a long replay, let the event loop run (pings, reads, a Stop) before going on. */
+const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+const host = new WorkerHost(undefined, undefined, { now: () => performance.now(), pause });
 
+/**
+ * The driver: every frame, run the world for at most SLICE_MS (a heavy world falls behind real time instead of
+ * holding the worker), then publish. Each round is its own task, so pings and commands get in between.
+ */
 const FRAME_MS = 16;
+const SLICE_MS = 8;
 let last = performance.now();
 setInterval(() => {
   const now = performance.now();
-  host.advance(now - last);
+  const end = now + SLICE_MS;
+  host.advance(now - last, () => performance.now() >= end);
   last = now;
 }, FRAME_MS);
 

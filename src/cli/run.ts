@@ -105,6 +105,7 @@ export function runScenario(text: string, opts: RunOptions, io: Pick<CliIo, 'out
   for (const step of scenario.script ?? []) {
     transcript.push(`$ ${clean(step.line)}`);
     for (const l of host.exec(step.line).lines) transcript.push(`  ${clean(l.text)}`);
+    host.settle();
     drain();
     if (step.wait) {
       k.step(step.wait);

@@ -59,6 +59,7 @@ export function playEntry(entry: GalleryEntry, mode: GalleryMode, seed?: number)
     const t = i === 0 ? setup : [];
     for (const line of stepLines(step, mode)) {
       run(line, t);
+      host.settle();
       drain(t);
     }
     if (step.wait) host.kernel.step(step.wait);

@@ -36,10 +36,11 @@ export type ErrorCode =
 export class KernelError extends Error {
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string) {
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
+    const engine = Error as { stackTraceLimit?: number }; // V8's; elsewhere setting it does nothing
+    const limit = engine.stackTraceLimit;
+    engine.stackTraceLimit = 0;
     super(message);
-    Error.stackTraceLimit = limit;
+    engine.stackTraceLimit = limit;
     this.code = code;
     this.name = 'KernelError';
   }

@@ -14,6 +14,15 @@ export interface ExecResult {
   clear?: boolean;
   /** The terminal is now attached to this process (`run`, `wait`): send typed lines with `input` until it ends. */
   foreground?: number;
+  /** The command as logged (absent: it was not run, the error says why). */
+  logged?: Logged;
+}
+
+/** A command as the session logged it: which session (it changes when the log is replaced), where, and what. */
+export interface Logged {
+  session: number;
+  index: number;
+  command: Session['log'][number];
 }
 
 export interface Completion {
@@ -80,7 +89,8 @@ export interface SandboxView {
 export interface Session {
   scenario: string;
   seed: number;
-  log: { at: number; line: string; input?: true; interrupt?: true }[];
+  /** Each command at the tick it ran at; `within`: it ran inside that tick, after that many turns of it. */
+  log: { at: number; within?: number; line: string; input?: true; interrupt?: true }[];
   /** The virtual tick reached (time runs on after the last command). */
   ticks: number;
 }
@@ -120,6 +130,14 @@ export interface TravelState {
   total: number;
 }
 
+/** A restore replaying in the worker: commands applied and virtual ms reached, of how many. */
+export interface RestoreProgress {
+  commands: number;
+  totalCommands: number;
+  ticks: number;
+  totalTicks: number;
+}
+
 export type BootResult = { ok: true; name: string } | { ok: false; errors: string[] };
 
 /**
@@ -133,10 +151,10 @@ export interface KernelHostApi {
   buffer(): SharedArrayBuffer;
   /** Run one shell line as the shell process. */
   exec(line: string): ExecResult;
-  /** A line typed while a program is in the foreground (it reads it through its stdio cap). */
-  input(line: string): void;
+  /** A line typed while a program is in the foreground (it reads it through its stdio cap); null if not logged. */
+  input(line: string): Logged | null;
   /** Ctrl-C while a program is in the foreground: the shell kills it (it holds the child's handle). */
-  interrupt(): void;
+  interrupt(): Logged | null;
   /** Tab completion for a partial line. */
   complete(line: string, cursor: number): Completion;
   /** Ledger records with seq in [from, from + count), including ones the SAB ring no longer holds. */
@@ -159,8 +177,15 @@ export interface KernelHostApi {
   ledgerImport(text: string): LedgerImport;
   /** The session as it stands: scenario text, seed, command log and tick. */
   session(): Session;
-  /** Rebuild a saved or shared session by replay; a malformed one is refused and nothing changes. */
-  restore(session: Session): BootResult;
+  /**
+   * Rebuild a saved or shared session by replay; a malformed one is refused and nothing changes. The worker
+   * replays in slices (answering pings meanwhile) and shows the restored world only when the replay is done.
+   */
+  restore(session: Session): Promise<BootResult>;
+  /** How far a restore under way has come (null: none is). */
+  restoreProgress(): RestoreProgress | null;
+  /** Stop a restore under way: the world shown stays as it was, and the restore resolves as stopped. */
+  restoreStop(): void;
   /**
    * Show the session as it was at ledger record `seq` (deterministic replay); the live state is parked. A
    * command's records come together: 'back' shows the last state with at most `seq` records, 'forward' the

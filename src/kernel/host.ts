@@ -1,11 +1,10 @@
 import defaultScenario from '../scenarios/default.json';
-import type { BootResult, Completion, ExecResult, KernelHostApi, LedgerImport, LedgerStatus, LessonStatus, MachineView, SandboxView, Session, TravelState, YieldView } from './host-api';
+import type { BootResult, Completion, Logged, RestoreProgress, ExecResult, KernelHostApi, LedgerImport, LedgerStatus, LessonStatus, MachineView, SandboxView, Session, TravelState, YieldView } from './host-api';
 import { verifyLedgerText } from './ledger/verifyText';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { TYPE_MEANS } from './pairing/fleet';
 import { promisesText } from './sandbox/pledge';
 import { permsText } from './sandbox/unveil';
-import { KernelError } from './errors';
 import type { Kernel } from './kernel';
 import { DEFAULT_CAPACITY, H, ledgerKindCode, SabViews, sameCapacity, type Capacity, type LedgerEntry, type LedgerKind } from './sab/layout';
 import { Publisher } from './sab/publish';
@@ -16,20 +15,39 @@ import type { Scenario } from './scenario/schema';
 import { Shell } from './shell/shell';
 import { yieldView } from './yield/view';
 import { LessonProgress } from './lessons/progress';
-import { MAX_RESTORE_TICKS, sessionProblem } from './sessionCheck';
+import { MAX_LOG, MAX_SESSION_TICKS, sessionProblem } from './sessionCheck';
+import { interruptForeground, Replay, replayByUnits, type LoggedCommand } from './replay';
+import { MIN_SLICE } from './scheduler';
 
-/** A command as applied: the tick it ran at and the line. Scenario + seed + this log reproduce a session. */
-export interface LoggedCommand {
-  at: number;
-  line: string;
-  /** A line typed to the foreground program rather than the shell. */
-  input?: true;
-  /** Ctrl-C on the foreground program. */
-  interrupt?: true;
-}
+export type { LoggedCommand };
 
-/** Longest stretch of virtual time one `advance` call may cover, so a stalled tab cannot freeze the worker. */
+/** Most virtual time the clock may fall behind real time (a stalled tab, a world too heavy to keep up). */
 const MAX_ADVANCE_MS = 2000;
+/** Work per scheduler slice between checks of the worker's time budget (a few ms even in the heaviest world). */
+const SLICE_UNITS = 1024;
+
+const LOG_FULL = `the session's command log is full (${MAX_LOG.toLocaleString('en')} commands, the most a saved session holds), so nothing more can be kept: Share → Export session saves it; Reset or a fresh playground starts a new one`;
+
+/** A restore replays this long (wall-clock ms) between pauses, so pings and reads wait at most about that. */
+const RESTORE_SLICE_MS = 8;
+
+/** The worker's clock and a way to let its event loop run (the kernel itself has neither). */
+export interface HostTiming {
+  now(): number;
+  pause(): Promise<void>;
+}
+/** In Node nothing else waits: never pause. */
+const NO_TIMING: HostTiming = { now: () => 0, pause: () => Promise.resolve() };
+
+/** A booted world not yet shown, with what the host keeps beside it. */
+interface World {
+  kernel: Kernel;
+  shell: Shell;
+  scenario: Scenario;
+  text: string;
+  capacity: Capacity;
+  lesson: { progress: LessonProgress; tries: number } | null;
+}
 
 /**
  * Owns the kernel, the shell and the state buffer; what the worker exposes. DOM-free so Node tests and
@@ -47,6 +65,10 @@ export class KernelHost implements KernelHostApi {
   seed = 1;
   private generation = 0;
   private carry = 0;
+  /** Bumps whenever the log is replaced rather than appended to (a boot, a restore, a fork of the past). */
+  sessionId = 0;
+  /** A restore replaying aside, in slices; the world shown is untouched until it is done. */
+  private restoring: { world: World; replay: Replay } | null = null;
   /** The scenario's lesson, if it has one: which step is current, and wrong tries at it (for the hint). */
   private lesson: { progress: LessonProgress; tries: number } | null = null;
   /** While time travelling: the live session, parked (the published state is a replay of its past). */
@@ -59,6 +81,7 @@ export class KernelHost implements KernelHostApi {
   constructor(
     private readonly fixedCapacity?: Capacity,
     private readonly shared = typeof SharedArrayBuffer !== 'undefined',
+    private readonly timing: HostTiming = NO_TIMING,
   ) {
     this.views = SabViews.create(fixedCapacity ?? DEFAULT_CAPACITY, shared);
     this.publisher = new Publisher(this.views);
@@ -67,6 +90,14 @@ export class KernelHost implements KernelHostApi {
   }
 
   boot(scenarioText?: string, seed?: number): BootResult {
+    const w = this.prepare(scenarioText, seed);
+    if (!w.ok) return w;
+    this.install(w.world, []);
+    return { ok: true, name: w.world.scenario.name };
+  }
+
+  /** Validate and boot a scenario aside; nothing shown changes (a restore replays into it before it is installed). */
+  private prepare(scenarioText?: string, seed?: number): { ok: true; world: World } | { ok: false; errors: string[] } {
     const loaded = loadScenario(scenarioText ?? defaultScenario);
     if (!loaded.ok) return loaded;
     const capacity = this.fixedCapacity ?? capacityFor(loaded.scenario);
@@ -77,17 +108,23 @@ export class KernelHost implements KernelHostApi {
       // A BootError names the field (processes[4].caps[0]: …); anything else is a bug, said as such.
       return { ok: false, errors: [e instanceof BootError ? e.message : `boot failed: ${e instanceof Error ? e.message : String(e)}`] };
     }
-    if (!sameCapacity(capacity, this.views.layout.capacity)) this.resize(capacity);
-    this.kernel = kernel;
-    this.scenario = loaded.scenario;
-    this.scenarioText = scenarioText ?? JSON.stringify(defaultScenario);
-    this.seed = kernel.seed;
-    this.shell = shellOf(kernel);
-    this.log.length = 0;
+    const lesson = loaded.scenario.lesson ? { progress: new LessonProgress(loaded.scenario.lesson, kernel), tries: 0 } : null;
+    return { ok: true, world: { kernel, shell: shellOf(kernel), scenario: loaded.scenario, text: scenarioText ?? JSON.stringify(defaultScenario), capacity, lesson } };
+  }
+
+  /** Make a prepared world (and the commands already applied to it) the one shown. */
+  private install(w: World, log: LoggedCommand[]): void {
+    if (!sameCapacity(w.capacity, this.views.layout.capacity)) this.resize(w.capacity);
+    this.kernel = w.kernel;
+    this.scenario = w.scenario;
+    this.scenarioText = w.text;
+    this.seed = w.kernel.seed;
+    this.shell = w.shell;
+    this.log.splice(0, this.log.length, ...log);
     this.live = null;
-    this.lesson = loaded.scenario.lesson ? { progress: new LessonProgress(loaded.scenario.lesson, kernel), tries: 0 } : null;
+    this.lesson = w.lesson;
+    this.sessionId++;
     this.republish();
-    return { ok: true, name: loaded.scenario.name };
   }
 
   /**
@@ -160,17 +197,63 @@ export class KernelHost implements KernelHostApi {
 
   /**
    * Rebuild a saved or shared session by replay. Untrusted input: anything malformed is refused whole with a
-   * reason, and the running session is left as it was.
+   * reason, and the running session is left as it was. The replay runs aside in slices, pausing between them
+   * (the worker answers pings and reads meanwhile, and `restoreStop` can end it); the restored world is shown
+   * only when it is done.
    */
-  restore(session: Session): BootResult {
+  async restore(session: Session): Promise<BootResult> {
+    const r = this.startRestore(session);
+    if (!r.ok) return r;
+    const mine = this.restoring;
+    let end = this.timing.now() + RESTORE_SLICE_MS;
+    for (;;) {
+      if (this.restoring !== mine) return { ok: false, errors: ['the replay was stopped; the session shown is unchanged'] };
+      const done = this.stepRestore(SLICE_UNITS);
+      if (done !== 'more') return done;
+      if (this.timing.now() >= end) {
+        await this.timing.pause();
+        end = this.timing.now() + RESTORE_SLICE_MS;
+      }
+    }
+  }
+
+  /** The same, all at once (tests and the headless runner, where nothing else waits). */
+  restoreNow(session: Session): BootResult {
+    const r = this.startRestore(session);
+    if (!r.ok) return r;
+    const done = this.stepRestore(Infinity);
+    return done === 'more' ? { ok: false, errors: ['the replay did not finish'] } : done;
+  }
+
+  /** Check a session and boot its scenario aside, ready to replay; a restore under way is dropped. */
+  startRestore(session: Session): BootResult {
+    this.restoring = null;
     const problem = sessionProblem(session);
     if (problem) return { ok: false, errors: [problem] };
-    const r = this.boot(session.scenario, session.seed); // a boot that fails has changed nothing
-    if (!r.ok) return r;
-    applyLog(this.kernel, this.shell, session.log, this.log);
-    this.kernel.step(Math.max(0, Math.min(session.ticks, MAX_RESTORE_TICKS) - this.kernel.ticks));
-    this.publish();
-    return r;
+    const w = this.prepare(session.scenario, session.seed); // a boot that fails has changed nothing
+    if (!w.ok) return w;
+    this.restoring = { world: w.world, replay: new Replay(w.world.kernel, w.world.shell, session.log, session.ticks) };
+    return { ok: true, name: w.world.scenario.name };
+  }
+
+  /** Replay on for at most `budget` work units; when done, the restored world replaces the one shown. */
+  stepRestore(budget: number): 'more' | BootResult {
+    const r = this.restoring;
+    if (!r) return { ok: false, errors: ['no restore is under way'] };
+    if (!r.replay.run(Math.max(budget, MIN_SLICE))) return 'more';
+    this.restoring = null;
+    this.install(r.world, r.replay.applied);
+    return { ok: true, name: r.world.scenario.name };
+  }
+
+  /** How far the restore under way has come, or null when there is none. */
+  restoreProgress(): RestoreProgress | null {
+    return this.restoring?.replay.progress ?? null;
+  }
+
+  /** Stop the restore under way: its world is dropped, the one shown stays as it was. */
+  restoreStop(): void {
+    this.restoring = null;
   }
 
   // ── time travel ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -192,8 +275,7 @@ export class KernelHost implements KernelHostApi {
     if (!live.marks) {
       const r = fresh();
       const marks = { units: [0], lengths: [r.kernel.ledger.length], total: 0 };
-      const totalUnits = applyLog(r.kernel, r.shell, live.log, [], {
-        stop: () => false,
+      const totalUnits = replayByUnits(r.kernel, r.shell, live.log, [], {
         untilTick: live.kernel.ticks,
         onUnit: (units) => {
           if (r.kernel.ledger.length !== marks.lengths[marks.lengths.length - 1]) {
@@ -218,7 +300,7 @@ export class KernelHost implements KernelHostApi {
     }
     const { kernel, shell } = fresh();
     const applied: LoggedCommand[] = [];
-    applyLog(kernel, shell, live.log, applied, { maxUnits: stopAt, untilTick: live.kernel.ticks });
+    replayByUnits(kernel, shell, live.log, applied, { maxUnits: stopAt, untilTick: live.kernel.ticks });
     kernel.running = false;
     this.kernel = kernel;
     this.shell = shell;
@@ -249,6 +331,7 @@ export class KernelHost implements KernelHostApi {
     if (this.live) {
       this.live = null;
       this.kernel.running = true;
+      this.sessionId++; // the log is now the past's: the old future is dropped
       this.republish();
     }
     return this.travelState();
@@ -261,33 +344,50 @@ export class KernelHost implements KernelHostApi {
   exec(line: string): ExecResult {
     if (this.live) return { lines: [{ text: 'you are looking at the past: "resume from here" to fork the session, or go back to live first', style: 'error' }] };
     const text = String(line);
-    this.log.push({ at: this.kernel.ticks, line: text });
+    const logged = this.logCommand({ line: text });
+    if (!logged) return { lines: [{ text: LOG_FULL, style: 'error' }] };
     try {
-      return this.shell.exec(text);
+      return { ...this.shell.exec(text), logged };
     } catch (e) {
       // A bug, not bad input: report it in the terminal and keep the session alive.
-      return { lines: [{ text: `internal error: ${e instanceof Error ? e.message : String(e)}`, style: 'error' }] };
+      return { lines: [{ text: `internal error: ${e instanceof Error ? e.message : String(e)}`, style: 'error' }], logged };
     } finally {
       this.lessonAfterCommand();
       this.publish();
     }
   }
 
-  input(line: string): void {
-    if (this.live) return;
+  input(line: string): Logged | null {
+    if (this.live) return null;
     const text = String(line).slice(0, 4096);
-    this.log.push({ at: this.kernel.ticks, line: text, input: true });
+    const logged = this.logCommand({ line: text, input: true });
+    if (!logged) return null;
     this.kernel.input(text);
     this.publish();
+    return logged;
   }
 
-  interrupt(): void {
-    if (this.live) return;
-    const fg = this.kernel.foreground;
-    if (!fg) return;
-    this.log.push({ at: this.kernel.ticks, line: '', interrupt: true });
+  interrupt(): Logged | null {
+    if (this.live || !this.kernel.foreground) return null;
+    const logged = this.logCommand({ line: '', interrupt: true });
+    if (!logged) return null;
     interruptForeground(this.kernel, this.shell);
     this.publish();
+    return logged;
+  }
+
+  /**
+   * Log a command where it runs (its tick, and inside it how many turns were taken, so a replay stops there
+   * too), unless the log holds all a saved session may: then it is not run at all, and the caller says so.
+   * What is returned lets the page keep the command before its output shows (a crash right after keeps it).
+   */
+  private logCommand(c: Omit<LoggedCommand, 'at' | 'within'>): Logged | null {
+    if (this.log.length >= MAX_LOG) return null;
+    const k = this.kernel;
+    const within = k.scheduler.within;
+    const command: LoggedCommand = within === undefined ? { at: k.ticks, ...c } : { at: k.ticks, within, ...c };
+    this.log.push(command);
+    return { session: this.sessionId, index: this.log.length - 1, command };
   }
 
   complete(line: string, cursor: number): Completion {
@@ -348,16 +448,33 @@ export class KernelHost implements KernelHostApi {
     return 0;
   }
 
-  /** Real time passed: run the clock forward by `realMs × speed` if it is running, then publish. */
-  advance(realMs: number): void {
+  /**
+   * Real time passed: run the clock forward by `realMs × speed` if it is running (and any ticks `clock step` still
+   * owes), in slices of SLICE_UNITS until `outOfTime()` says stop; then publish. A world too heavy to keep up falls
+   * behind real time (at most MAX_ADVANCE_MS) rather than holding the worker.
+   */
+  advance(realMs: number, outOfTime: () => boolean = () => false): void {
     const k = this.kernel;
-    if (k.running && !this.live) {
-      this.carry = Math.min(this.carry + realMs * k.speed, MAX_ADVANCE_MS);
-      const ticks = Math.floor(this.carry);
-      this.carry -= ticks;
-      if (ticks > 0) k.step(ticks);
+    if (!this.live && !this.restoring) {
+      if (k.running) this.carry = Math.min(this.carry + realMs * k.speed, MAX_ADVANCE_MS);
+      const before = k.ticks;
+      const target = Math.min(before + Math.max(Math.floor(this.carry), k.stepsOwed), MAX_SESSION_TICKS);
+      while (!k.scheduler.runTo(target, undefined, SLICE_UNITS) && !outOfTime());
+      this.carry = Math.max(0, this.carry - (k.ticks - before));
+      // A saved session holds at most a week of virtual time: the clock stops there, saying why.
+      if (k.ticks >= MAX_SESSION_TICKS && (k.running || k.stepsOwed)) {
+        k.stepsOwed = 0;
+        k.setRunning(false, 0);
+        k.record('clock', 0, 0, 'clock stopped: the session holds a week of virtual time, the most a saved session may; export it or start a fresh one');
+      }
     }
     this.publish();
+  }
+
+  /** Run whatever `clock step` still owes, all at once (the headless runner, which has no driver). */
+  settle(): void {
+    const k = this.kernel;
+    k.scheduler.runTo(k.ticks + k.stepsOwed);
   }
 
   publish(): void {
@@ -372,9 +489,8 @@ export class KernelHost implements KernelHostApi {
 /** Rebuild a session from scenario + seed + command log: the basis of replay and reload-restore. */
 export function replay(scenarioText: string, seed: number, log: readonly LoggedCommand[], capacity?: Capacity): KernelHost {
   const host = new KernelHost(capacity, false);
-  const r = host.boot(scenarioText, seed);
+  const r = host.restoreNow({ scenario: scenarioText, seed, log: [...log], ticks: 0 });
   if (!r.ok) throw new Error(r.errors.join('; '));
-  applyLog(host.kernel, (host as unknown as { shell: Shell }).shell, log, host.log);
   return host;
 }
 
@@ -384,67 +500,4 @@ const VERIFY_SLICE = 10_000;
 
 function shellOf(kernel: Kernel): Shell {
   return new Shell(kernel, [...kernel.processes.values()].find((p) => p.program === 'shell')!.pid);
-}
-
-/**
- * Apply a command log to a freshly booted kernel, each command at its tick, recording what was applied into
- * `applied`. Replay advances in units (one tick, or one command); with `stop` or `maxUnits` it goes one unit
- * at a time and halts as soon as `stop()` holds or `maxUnits` were applied, running on after the last command
- * at most to `untilTick`. Returns the number of units applied.
- */
-function applyLog(
-  kernel: Kernel,
-  shell: Shell,
-  log: readonly LoggedCommand[],
-  applied: LoggedCommand[],
-  opts: { stop?: () => boolean; maxUnits?: number; untilTick?: number; onUnit?: (units: number) => void } = {},
-): number {
-  applied.length = 0;
-  const limited = opts.stop !== undefined || opts.maxUnits !== undefined;
-  let units = 0;
-  const halt = () => (opts.maxUnits !== undefined && units >= opts.maxUnits) || (opts.stop?.() ?? false);
-  for (const c of log) {
-    if (limited) {
-      while (kernel.ticks < c.at) {
-        if (halt()) return units;
-        kernel.step(1);
-        units++;
-        opts.onUnit?.(units);
-      }
-      if (halt()) return units;
-    } else kernel.step(c.at - kernel.ticks);
-    applied.push(c);
-    units++;
-    if (c.interrupt) interruptForeground(kernel, shell);
-    else if (c.input) kernel.input(c.line);
-    else {
-      try {
-        shell.exec(c.line);
-      } catch {
-        // the live session reported it as an internal error; replay carries on the same way
-      }
-    }
-    opts.onUnit?.(units);
-  }
-  // Time ran on after the last command: so may the replay, up to where the live session is.
-  if (limited) {
-    while (!halt() && kernel.ticks < (opts.untilTick ?? 0)) {
-      kernel.step(1);
-      units++;
-      opts.onUnit?.(units);
-    }
-  }
-  return units;
-}
-
-/** Ctrl-C: the shell kills the foreground program with its handle; if it cannot (say it is out of energy), the kernel does. */
-function interruptForeground(kernel: Kernel, shell: Shell): void {
-  const fg = kernel.foreground;
-  if (!fg) return;
-  try {
-    kernel.kill(kernel.holdsHandle(shell.pid, fg) ? shell.pid : 0, fg);
-  } catch (e) {
-    if (!(e instanceof KernelError)) throw e;
-    kernel.kill(0, fg);
-  }
 }

@@ -1,6 +1,6 @@
 import { CNode, makeCap, type Cap, type CapTarget, type Origin } from './caps/cnode';
 import { KernelError, type ErrorCode } from './errors';
-import { charge, newMeter, periodOf as periodOfTier, refillIfDue, SPAWN_TIER, VERBS, type Meter, type Tier, type Verb } from './energy/kinetic';
+import { charge, newMeter, periodOf as periodOfTier, SPAWN_TIER, VERBS, type Meter, type Tier, type Verb } from './energy/kinetic';
 import { spawnWithGrants } from './caps/transfer';
 import { Ledger, ledgerKeyFromSeed } from './ledger/ledger';
 import { ALL_RIGHTS, DEFAULT_DECAY, effectiveRights, maskProblem, nextDecayAt, R, rightsText, W, type Bounds, type DecayRule } from './caps/algebra';
@@ -11,6 +11,7 @@ import { defaultVfs, type Vfs } from './sandbox/vfs';
 import { ChainWorld } from './yield/world';
 import { ACCESS_BITS, Fleet, sanitizeTelemetry, TYPE_ALLOWS, typesAllowing, type Access } from './pairing/fleet';
 import { programByName, type ArgValue, type Syscall, type SyscallResult } from './programs/programs';
+import { MAX_VERBS_PER_TICK, RESUMED, Scheduler, type Schedulable } from './scheduler';
 import {
   DEFAULT_CAPACITY,
   DEFENSES,
@@ -147,20 +148,16 @@ export interface ConsoleEntry {
 }
 
 const STDIN_LIMIT = 64;
-/** A safety valve, not a time slice: without energy metering a fiber may run this many verbs per tick. */
-export const MAX_VERBS_PER_TICK = 64;
 const NO_NAMES: string[] = [];
 const NO_OPTIONS: CallOptions = {};
 const NO_VALUES: Value[] = [];
-/** What a woken or acknowledged fiber resumes with: shared, as a thousand fibers wake every tick. */
-const RESUMED: SyscallResult = Object.freeze({ ok: true });
 
 /**
  * The kernel: machines, processes with cnodes, kernel objects (endpoints, spawners, service objects, sessions),
  * CALL routing to services, a scheduler on a virtual clock, defenses, and the audit ledger. Pure and
  * deterministic: all time is virtual (one tick = 1 ms) and all randomness comes from the seed.
  */
-export class Kernel implements KernelState {
+export class Kernel implements KernelState, Schedulable {
   readonly capacity: Capacity;
   readonly ledger = new Ledger();
   readonly machines: Machine[] = [];
@@ -169,7 +166,11 @@ export class Kernel implements KernelState {
   /** Bumps whenever a process, object or cap appears, disappears or changes state: the UI relayouts only then. */
   topology = 0;
   time = 0;
+  /** Ticks begun (the one in progress counts). */
   ticks = 0;
+  /** Ticks `clock step` asked for that have not run yet: the worker runs them in slices, paused or not. */
+  stepsOwed = 0;
+  readonly scheduler: Scheduler = new Scheduler(this);
   running = true;
   speed = 1;
   /** The Law of Decay's parameters (the scenario may set them). */
@@ -730,7 +731,7 @@ export class Kernel implements KernelState {
       if (why) throw new KernelError('EPERM', `unveil for the child: ${why}`);
     }
     this.processes.set(pid, proc);
-    this.runOrder = null;
+    this.scheduler.invalidate();
     this.topology++;
     this.record('spawn', parent, pid, `${name} (pid ${pid}) runs "${program}" on ${this.machines[machine].name}`);
     for (const g of grants) this.insertCap(opts.grantedBy ?? parent, proc, g.name, g.cap);
@@ -841,7 +842,7 @@ export class Kernel implements KernelState {
     const released = p.cnode.removeWhere(() => true).length;
     this.capCount -= released;
     this.processes.delete(p.pid);
-    this.runOrder = null;
+    this.scheduler.invalidate();
     const dead = [...this.objects.values()].filter((o) => o.owner === p.pid);
     for (const o of dead) this.objects.delete(o.id);
     const deadIds = new Set(dead.map((o) => o.id));
@@ -1112,37 +1113,29 @@ export class Kernel implements KernelState {
 
   // ── scheduler ──────────────────────────────────────────────────────────────────────────────────────────────
 
-  /** Processes in pid order, rebuilt only when one is spawned or reaped (not every tick). */
-  private runOrder: Process[] | null = null;
-
-  /** Advance virtual time by `n` ticks of 1 ms, running every ready process once per tick in pid order. */
+  /** Advance virtual time by `n` ticks of 1 ms (the scheduler, scheduler.ts, runs every process's turn). */
   step(n = 1): void {
-    for (let i = 0; i < n; i++) this.tick();
+    this.scheduler.step(n);
   }
 
-  private tick(): void {
+  /** The scheduler begins a tick: the clock moves 1 ms, and caps due to decay do. */
+  beginTick(): void {
     this.time += 1;
     this.ticks++;
+    if (this.stepsOwed > 0) this.stepsOwed--;
     if (this.time >= this.nextDecay) this.decayed();
-    // A snapshot: a process spawned in this tick first runs in the next, one reaped is skipped by its state.
-    for (const p of (this.runOrder ??= [...this.processes.values()])) {
-      if (refillIfDue(p.meter, this.time) && p.state === 'frozen') p.state = 'ready';
-      if (p.state === 'sleeping' && p.wakeAt <= this.time) {
-        p.state = 'ready';
-        p.resume = RESUMED;
-      }
-      if (p.state === 'ready') this.run(p);
-    }
   }
 
   /**
    * Run a fiber's verbs until it sleeps, blocks, freezes for want of energy, or exits. Energy is the limit, not
    * a time slice; MAX_VERBS_PER_TICK only keeps an unmetered fiber from stalling the simulation.
    */
-  private run(p: Process): void {
-    if (!p.fiber) return;
+  runFiber(p: Process): number {
+    if (!p.fiber) return 0;
     p.runs++;
-    for (let n = 0; n < MAX_VERBS_PER_TICK; n++) {
+    let n = 0;
+    while (n < MAX_VERBS_PER_TICK) {
+      n++;
       let call = p.pending;
       if (!call) {
         p.state = 'running';
@@ -1153,20 +1146,21 @@ export class Kernel implements KernelState {
           next = p.fiber.next(resume);
         } catch (e) {
           this.exit(p.pid, 134, `crashed: ${e instanceof Error ? e.message : String(e)}`);
-          return;
+          return n;
         }
-        if (!p.fiber) return; // it was reaped while running (e.g. a call killed it)
+        if (!p.fiber) return n; // it was reaped while running (e.g. a call killed it)
         if (next.done) {
           this.exit(p.pid, 0);
-          return;
+          return n;
         }
         call = next.value;
         p.issuedAt = this.time;
       }
       p.pending = null;
       this.syscall(p, call);
-      if (p.state !== 'ready') return; // sleeping, blocked, frozen, or reaped
+      if (p.state !== 'ready') return n; // sleeping, blocked, frozen, or reaped
     }
+    return n;
   }
 
   /** Run a kernel operation for a fiber and resume it with the outcome: a refusal is a result, never thrown at it. */

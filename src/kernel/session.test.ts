@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KernelHost } from './host';
+import { MAX_LOG, MAX_SESSION_TICKS, sessionProblem } from './sessionCheck';
 
 function busy(): KernelHost {
   const h = new KernelHost(undefined, false);
@@ -20,7 +21,7 @@ describe('sessions', () => {
     const a = busy();
     const saved = JSON.parse(JSON.stringify(a.session()));
     const b = new KernelHost(undefined, false);
-    expect(b.restore(saved)).toMatchObject({ ok: true });
+    expect(b.restoreNow(saved)).toMatchObject({ ok: true });
     expect(b.kernel.ticks).toBe(a.kernel.ticks);
     expect(b.kernel.ledger.page(1, 1e6)).toEqual(a.kernel.ledger.page(1, 1e6));
     expect(b.session()).toEqual(a.session());
@@ -34,10 +35,16 @@ describe('sessions', () => {
     [{ scenario: '{}', seed: 1, log: [{ at: 5, line: 'ps' }, { at: 2, line: 'ps' }], ticks: 9 }, 'session.log[1].at'],
     [{ scenario: '{}', seed: 1, log: [{ at: 0, line: 'ps', input: 'yes' }], ticks: 0 }, 'session.log[0]'],
     [{ scenario: '{"format":"nope"}', seed: 1, log: [], ticks: 0 }, 'format'],
+    // A log entry at tick 10^15 would replay practically forever: refused, naming the entry and the bound.
+    [{ scenario: '{}', seed: 1, log: [{ at: 1e15, line: 'ps' }], ticks: 0 }, 'session.log[0].at: tick 1000000000000000 is past the most a session may hold (604800000 ms, a week of virtual time)'],
+    [{ scenario: '{}', seed: 1, log: [], ticks: 1e15 }, 'session.ticks'],
+    [{ scenario: '{}', seed: 1, log: [{ at: 5, within: 3, line: 'ps' }, { at: 5, within: 2, line: 'ps' }], ticks: 9 }, 'session.log[1].within: earlier in tick 5'],
+    [{ scenario: '{}', seed: 1, log: [{ at: 5, line: 'ps' }, { at: 5, within: 2, line: 'ps' }], ticks: 9 }, 'session.log[1].within'],
+    [{ scenario: '{}', seed: 1, log: [{ at: 5, within: -1, line: 'ps' }], ticks: 9 }, 'session.log[0].within: a whole number'],
   ])('refuses a malformed session (%j) and keeps the running one', (bad, named) => {
     const h = busy();
     const before = h.kernel.ledger.length;
-    const r = h.restore(bad as never);
+    const r = h.restoreNow(bad as never);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.errors.join('\n')).toContain(named);
     expect(h.kernel.ledger.length).toBe(before);
@@ -87,7 +94,77 @@ describe('time travel', () => {
     expect(h.kernel.ledger.length).toBeGreaterThan(t.seq);
     // The fork is itself a session that replays exactly.
     const again = new KernelHost(undefined, false);
-    again.restore(h.session());
+    again.restoreNow(h.session());
     expect(again.kernel.ledger.page(1, 1e6)).toEqual(h.kernel.ledger.page(1, 1e6));
+  });
+});
+
+describe('long replays', () => {
+  /** A host whose restore pauses after every slice, as the worker's does, with a counter of pauses. */
+  function pausing() {
+    let clock = 0;
+    const timing = { now: () => (clock += 10), pause: () => new Promise<void>((r) => setTimeout(r, 0)) };
+    return new KernelHost(undefined, false, timing);
+  }
+
+  it('a restore runs in slices with progress, and shows the restored world only when it is done', async () => {
+    const a = busy();
+    a.kernel.step(200_000);
+    const h = pausing();
+    const before = h.kernel;
+    const progress: number[] = [];
+    const done = h.restore(a.session());
+    for (let i = 0; i < 5; i++) {
+      await new Promise((r) => setTimeout(r, 0));
+      const p = h.restoreProgress();
+      if (p) progress.push(p.ticks / p.totalTicks);
+      expect(h.kernel).toBe(before); // meanwhile the world shown is the old one
+    }
+    expect(await done).toMatchObject({ ok: true });
+    expect(progress.length).toBeGreaterThan(2);
+    expect(progress[progress.length - 1]).toBeGreaterThan(progress[0]);
+    expect(h.restoreProgress()).toBeNull();
+    expect(h.kernel.ledger.page(1, 1e6)).toEqual(a.kernel.ledger.page(1, 1e6));
+  });
+
+  it('a restore can be stopped: the session shown stays exactly as it was', async () => {
+    const a = busy();
+    a.kernel.step(500_000);
+    const h = pausing();
+    h.exec('spawn "idle"');
+    const mine = h.session();
+    const done = h.restore(a.session());
+    await new Promise((r) => setTimeout(r, 0));
+    expect(h.restoreProgress()).not.toBeNull();
+    h.restoreStop();
+    expect(await done).toEqual({ ok: false, errors: ['the replay was stopped; the session shown is unchanged'] });
+    expect(h.session()).toEqual(mine);
+    expect(h.exec('ps').lines.map((l) => l.text).join('\n')).toMatch(/idle/);
+  });
+});
+
+describe('the bounds a saved session keeps', () => {
+  it('at the most commands a session may hold, a command is refused visibly, not lost silently', () => {
+    const h = new KernelHost(undefined, false);
+    for (let i = h.log.length; i < MAX_LOG; i++) h.log.push({ at: 0, line: 'ps' });
+    const r = h.exec('spawn "idle"');
+    expect(r.lines[0]).toMatchObject({ style: 'error', text: expect.stringMatching(/^the session's command log is full \(250,000 commands/) });
+    expect(r.logged).toBeUndefined();
+    expect(h.log.length).toBe(MAX_LOG);
+    expect([...h.kernel.processes.values()].some((p) => p.program === 'idle' && p.name === 'idle')).toBe(false); // not run: it could not be kept
+    expect(sessionProblem(h.session())).toBeNull(); // and what is kept still restores
+  });
+
+  it('the clock stops at a week of virtual time, saying why, so the session can still be saved', () => {
+    const h = new KernelHost(undefined, false);
+    h.kernel.ticks = MAX_SESSION_TICKS - 3; // as if it had run a week (idle time only)
+    h.kernel.time = MAX_SESSION_TICKS - 3;
+    h.advance(50);
+    expect(h.kernel.ticks).toBe(MAX_SESSION_TICKS);
+    expect(h.kernel.running).toBe(false);
+    expect(h.kernel.ledger.page(h.kernel.ledger.length, 1)[0].detail).toMatch(/^clock stopped: the session holds a week of virtual time/);
+    h.exec('clock step 100');
+    expect(h.kernel.ticks).toBe(MAX_SESSION_TICKS);
+    expect(sessionProblem(h.session())).toBeNull();
   });
 });

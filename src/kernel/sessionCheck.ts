@@ -1,6 +1,13 @@
-/** Replaying further than a day of virtual time past the last command is refused (a corrupt or hostile session). */
-export const MAX_RESTORE_TICKS = 86_400_000;
-const MAX_LOG = 20_000;
+/**
+ * The most a session may hold, so no file or link can ask for a replay that never ends: a week of virtual time
+ * (a replay of an idle world runs about 3 million ticks a second, in slices with progress and a Stop) and a
+ * quarter of a million commands. The live session keeps to the same bounds and says so when it reaches one, so
+ * nothing it saves is ever refused when it comes back.
+ */
+export const MAX_SESSION_TICKS = 7 * 86_400_000;
+export const MAX_LOG = 250_000;
+/** Turns in one tick: one per process, and a world has at most this many. */
+const MAX_TURNS = 1 << 16;
 
 /**
  * Why a session object (scenario, seed, log, ticks) is unusable, or null. It may come from storage, a link or
@@ -11,13 +18,20 @@ export function sessionProblem(s: unknown): string | null {
   const x = s as Record<string, unknown>;
   if (typeof x.scenario !== 'string' || x.scenario.length > 1 << 20) return 'session.scenario: the scenario text (at most 1 MB)';
   if (!Number.isInteger(x.seed) || (x.seed as number) < 0 || (x.seed as number) > 0xffffffff) return 'session.seed: a whole number from 0 to 4294967295';
-  if (!Number.isInteger(x.ticks) || (x.ticks as number) < 0 || (x.ticks as number) > MAX_RESTORE_TICKS * 10) return 'session.ticks: a whole number of virtual ms';
+  if (!Number.isInteger(x.ticks) || (x.ticks as number) < 0 || (x.ticks as number) > MAX_SESSION_TICKS) return `session.ticks: a whole number of virtual ms, at most ${MAX_SESSION_TICKS} (a week)`;
   if (!Array.isArray(x.log) || x.log.length > MAX_LOG) return `session.log: a list of at most ${MAX_LOG} commands`;
   let last = 0;
+  let lastWithin = -1;
   for (let i = 0; i < x.log.length; i++) {
     const c = x.log[i] as Record<string, unknown> | null;
     if (!c || typeof c !== 'object') return `session.log[${i}]: a command object`;
     if (!Number.isInteger(c.at) || (c.at as number) < last) return `session.log[${i}].at: a tick no earlier than the command before`;
+    if ((c.at as number) > MAX_SESSION_TICKS) return `session.log[${i}].at: tick ${c.at} is past the most a session may hold (${MAX_SESSION_TICKS} ms, a week of virtual time)`;
+    // Inside a tick, after `within` turns (at most one per process): never before the command before it.
+    if (c.within !== undefined && (!Number.isInteger(c.within) || (c.within as number) < 0 || (c.within as number) > MAX_TURNS)) return `session.log[${i}].within: a whole number of turns from 0 to ${MAX_TURNS}`;
+    const within = c.within === undefined ? Infinity : (c.within as number);
+    if (c.at === last && within < lastWithin) return `session.log[${i}].within: earlier in tick ${last} than the command before`;
+    lastWithin = within;
     if (typeof c.line !== 'string' || c.line.length > 4096) return `session.log[${i}].line: text of at most 4096 characters`;
     if ((c.input !== undefined && c.input !== true) || (c.interrupt !== undefined && c.interrupt !== true)) return `session.log[${i}]: input and interrupt are true or absent`;
     last = c.at as number;

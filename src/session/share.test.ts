@@ -20,7 +20,7 @@ describe('share links', () => {
     const back = await decodeShare(link);
     expect(back).toEqual({ ok: true, session: s });
     const other = new KernelHost(undefined, false);
-    expect(other.restore(back.ok ? back.session : (null as never)).ok).toBe(true);
+    expect(other.restoreNow(back.ok ? back.session : (null as never)).ok).toBe(true);
     expect(other.kernel.ledger.page(1, 1e5)).toEqual(h.kernel.ledger.page(1, 1e5));
   });
 

@@ -1,0 +1,119 @@
+import { KernelError } from './errors';
+import type { Kernel } from './kernel';
+import { MIN_SLICE } from './scheduler';
+import type { Shell } from './shell/shell';
+
+/** A command as applied: where it ran and the line. Scenario + seed + this log reproduce a session. */
+export interface LoggedCommand {
+  at: number;
+  /** It ran inside tick `at`, after this many of its turns (the scheduler runs in slices); absent: between ticks. */
+  within?: number;
+  line: string;
+  /** A line typed to the foreground program rather than the shell. */
+  input?: true;
+  /** Ctrl-C on the foreground program. */
+  interrupt?: true;
+}
+
+/** Apply one logged command exactly as the live session did. */
+export function applyCommand(kernel: Kernel, shell: Shell, c: LoggedCommand): void {
+  if (c.interrupt) interruptForeground(kernel, shell);
+  else if (c.input) kernel.input(c.line);
+  else {
+    try {
+      shell.exec(c.line);
+    } catch {
+      // the live session reported it as an internal error; replay carries on the same way
+    }
+  }
+}
+
+/** Ctrl-C: the shell kills the foreground program with its handle; if it cannot (say it is out of energy), the kernel does. */
+export function interruptForeground(kernel: Kernel, shell: Shell): void {
+  const fg = kernel.foreground;
+  if (!fg) return;
+  try {
+    kernel.kill(kernel.holdsHandle(shell.pid, fg) ? shell.pid : 0, fg);
+  } catch (e) {
+    if (!(e instanceof KernelError)) throw e;
+    kernel.kill(0, fg);
+  }
+}
+
+/**
+ * A replay of a command log onto a freshly booted kernel, run in slices of bounded work (the scheduler's units;
+ * a command counts one), so that a long one never holds the worker and can be stopped between slices. Each
+ * command runs where the live session ran it (its tick, and turn within it); then time runs on to `untilTick`.
+ */
+export class Replay {
+  private next = 0;
+  readonly applied: LoggedCommand[] = [];
+
+  constructor(
+    readonly kernel: Kernel,
+    readonly shell: Shell,
+    readonly log: readonly LoggedCommand[],
+    readonly untilTick: number,
+  ) {}
+
+  /** Commands applied so far, and how far virtual time has come of the ticks to replay. */
+  get progress(): { commands: number; totalCommands: number; ticks: number; totalTicks: number } {
+    const last = this.log.length ? this.log[this.log.length - 1].at : 0;
+    return { commands: this.next, totalCommands: this.log.length, ticks: this.kernel.ticks, totalTicks: Math.max(last, this.untilTick) };
+  }
+
+  /** Work on for at most `budget` units; true once the whole log is applied and time has reached `untilTick`. */
+  run(budget = Infinity): boolean {
+    const sched = this.kernel.scheduler;
+    const start = sched.work;
+    const left = () => budget - (sched.work - start);
+    while (this.next < this.log.length) {
+      const c = this.log[this.next];
+      if (left() < MIN_SLICE || !sched.runTo(c.at, c.within, left())) return false;
+      applyCommand(this.kernel, this.shell, c);
+      this.applied.push(c);
+      this.next++;
+      sched.work++;
+    }
+    return left() >= MIN_SLICE && sched.runTo(this.untilTick, undefined, left());
+  }
+}
+
+/**
+ * Time travel's replay: one unit at a time (a tick, or a command with the part of its tick before it), stopping
+ * after `maxUnits`, and telling `onUnit` after each so the caller can note where the ledger grew. Runs on after
+ * the last command at most to `untilTick`. Returns the units applied.
+ */
+export function replayByUnits(
+  kernel: Kernel,
+  shell: Shell,
+  log: readonly LoggedCommand[],
+  applied: LoggedCommand[],
+  opts: { maxUnits?: number; untilTick: number; onUnit?: (units: number) => void },
+): number {
+  applied.length = 0;
+  let units = 0;
+  const halt = () => opts.maxUnits !== undefined && units >= opts.maxUnits;
+  const unit = () => {
+    units++;
+    opts.onUnit?.(units);
+  };
+  for (const c of log) {
+    // Whole ticks up to the command's; a command inside a tick takes the start of that tick with it.
+    while (kernel.ticks + 1 < c.at || (kernel.ticks < c.at && c.within === undefined)) {
+      if (halt()) return units;
+      kernel.step(1);
+      unit();
+    }
+    if (halt()) return units;
+    kernel.scheduler.runTo(c.at, c.within);
+    applyCommand(kernel, shell, c);
+    applied.push(c);
+    unit();
+  }
+  while (!halt() && kernel.ticks < opts.untilTick) {
+    kernel.step(1);
+    unit();
+  }
+  return units;
+}
