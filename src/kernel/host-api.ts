@@ -95,6 +95,18 @@ export interface Session {
   ticks: number;
 }
 
+/** The part of the session the page has not saved: see `sessionSince`. */
+export interface SessionDelta {
+  id: number;
+  /** The scenario text when the whole session follows (the log was replaced), else null. */
+  scenario: string | null;
+  seed: number;
+  /** Index in the session's log of `log[0]`. */
+  from: number;
+  log: Session['log'];
+  ticks: number;
+}
+
 /** The WORM ledger's verification: the hash chain and every signed checkpoint, checked in the worker. */
 export interface LedgerStatus {
   ok: boolean;
@@ -177,6 +189,8 @@ export interface KernelHostApi {
   ledgerImport(text: string): LedgerImport;
   /** The session as it stands: scenario text, seed, command log and tick. */
   session(): Session;
+  /** Only what changed since the page last read: the commands from `from`, if session `id` is still the one. */
+  sessionSince(id: number, from: number): SessionDelta;
   /**
    * Rebuild a saved or shared session by replay; a malformed one is refused and nothing changes. The worker
    * replays in slices (answering pings meanwhile) and shows the restored world only when the replay is done.

@@ -1,5 +1,5 @@
 import defaultScenario from '../scenarios/default.json';
-import type { BootResult, Completion, Logged, RestoreProgress, ExecResult, KernelHostApi, LedgerImport, LedgerStatus, LessonStatus, MachineView, SandboxView, Session, TravelState, YieldView } from './host-api';
+import type { BootResult, Completion, Logged, RestoreProgress, SessionDelta, ExecResult, KernelHostApi, LedgerImport, LedgerStatus, LessonStatus, MachineView, SandboxView, Session, TravelState, YieldView } from './host-api';
 import { verifyLedgerText } from './ledger/verifyText';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { TYPE_MEANS } from './pairing/fleet';
@@ -193,6 +193,18 @@ export class KernelHost implements KernelHostApi {
   session(): Session {
     const kernel = this.live?.kernel ?? this.kernel;
     return { scenario: this.scenarioText, seed: this.seed, log: [...(this.live?.log ?? this.log)], ticks: kernel.ticks };
+  }
+
+  /**
+   * What the page has not saved yet: the commands from `from` on, if `id` is still this session's; otherwise (a
+   * boot, a restore or a fork replaced the log) the whole session, scenario and all.
+   */
+  sessionSince(id: number, from: number): SessionDelta {
+    const kernel = this.live?.kernel ?? this.kernel;
+    const log = this.live?.log ?? this.log;
+    const same = id === this.sessionId && from >= 0 && from <= log.length;
+    const start = same ? Math.floor(from) : 0;
+    return { id: this.sessionId, scenario: same ? null : this.scenarioText, seed: this.seed, from: start, log: log.slice(start), ticks: kernel.ticks };
   }
 
   /**

@@ -9,9 +9,10 @@ import { sessionProblem } from '../kernel/sessionCheck';
 
 export const SHARE_VERSION = 1;
 const PREFIX = '#s=';
-/** Links longer than this are refused on the way in (browsers cope with ~2 MB; people do not). */
-const MAX_LINK_CHARS = 400_000;
-const MAX_JSON_BYTES = 4 << 20;
+/** Links longer than this are refused (Chromium takes URLs of up to 2 MB); a longer session travels as a file. */
+export const MAX_LINK_CHARS = 2_000_000;
+/** What a link or session file may unpack to: a quarter of a million commands fit several times over. */
+export const MAX_SESSION_BYTES = 64 << 20;
 
 export type Decoded = { ok: true; session: Session } | { ok: false; error: string };
 
@@ -53,7 +54,7 @@ export async function decodeShare(fragment: string): Promise<Decoded> {
   if (!bytes) return { ok: false, error: 'the link is damaged: its data is not valid base64url (was it cut off or edited?)' };
   let json: Uint8Array;
   try {
-    json = await pipe(bytes, new DecompressionStream('deflate-raw'), MAX_JSON_BYTES);
+    json = await pipe(bytes, new DecompressionStream('deflate-raw'), MAX_SESSION_BYTES);
   } catch {
     return { ok: false, error: 'the link is damaged: its data does not decompress (was it cut off or edited?)' };
   }

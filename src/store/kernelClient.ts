@@ -1,9 +1,11 @@
 import { wrap, type Remote } from 'comlink';
-import type { KernelHostApi, KernelWorkerApi, Session } from '../kernel/host-api';
+import type { BootResult, ExecResult, KernelHostApi, KernelWorkerApi, Logged, Session } from '../kernel/host-api';
 import { SabViews } from '../kernel/sab/layout';
 import { LedgerFeed } from '../ui/ledger/ledgerFeed';
 import { ConsoleFeed } from '../ui/terminal/consoleFeed';
-import { clearSession, loadSession, saveSession } from '../session/persist';
+import { SessionKeeper } from '../session/keeper';
+import { SessionOwner } from '../session/owner';
+import { clearSession, keepAside, loadKept, loadSession, sessionWriter, StorageError } from '../session/persist';
 import { decodeShare } from '../session/share';
 import { FrameLoop } from './frames';
 import { appStore } from './store';
@@ -12,19 +14,32 @@ import { appStore } from './store';
 const SAVE_EVERY_MS = 2000;
 /** Ledger changes (every frame while records stream) are saved at most this often, the last one always. */
 const SAVE_AFTER_LEDGER_MS = 300;
+/** The worker is asked for a sign of life this often… */
+const HEARTBEAT_MS = 1000;
+/** …and taken for dead if it has not answered for this long (its longest single command is a few seconds). */
+const HEARTBEAT_TIMEOUT_MS = 8000;
+/** Recoveries this close together mean the session itself brings the worker down: stop trying. */
+const RECOVERY_WINDOW_MS = 60_000;
+const MAX_RECOVERIES = 3;
 
 let worker: Worker | null = null;
 let frames: FrameLoop | null = null;
-let saver: ReturnType<typeof setInterval> | null = null;
-let saveSoon: ReturnType<typeof setTimeout> | null = null;
-/** The newest session saved: what a crashed worker is rebuilt from. */
-let lastSaved: Session | null = null;
+let timers: ReturnType<typeof setInterval>[] = [];
 let recovering = false;
+const recoveries: number[] = [];
+
+/** The page's copy of the session (saved in chunks; what a crashed worker is rebuilt from). */
+const keeper = new SessionKeeper();
+/** Whether this tab keeps the saved session (one tab at a time). */
+const owner = new SessionOwner();
+const layout = () => ({ presenter: appStore.getState().presenter, learnTab: appStore.getState().learnTab });
+const write = sessionWriter(layout);
 
 /**
  * Start the kernel worker and the frame loop, or say plainly why it cannot start. The session comes from a share
  * link in the URL fragment if there is one, else from IndexedDB (a reload or a reopened tab), else the default
- * scenario boots; `#fresh` starts clean and forgets the saved session.
+ * scenario boots; `#fresh` starts clean and forgets the saved session. Nothing that cannot be opened ever
+ * replaces what is saved.
  */
 export async function startKernel(): Promise<void> {
   if (!globalThis.crossOriginIsolated || typeof SharedArrayBuffer === 'undefined') {
@@ -38,11 +53,62 @@ export async function startKernel(): Promise<void> {
     });
     return;
   }
-  // The worker starts loading at once; reading the saved session from IndexedDB happens meanwhile.
+  owner.subscribe((s) => appStore.setState({ ownership: s }));
+  appStore.subscribe((s, prev) => {
+    if (s.presenter !== prev.presenter || s.learnTab !== prev.learnTab) saveSoon(0);
+  });
+  // The worker starts loading at once; the lock and the saved session are read meanwhile.
   const w = spawnWorker();
-  const { session, notice } = await initialSession();
+  const [, loaded] = await Promise.all([owner.claim(), loadSession()]);
+  if (loaded.refused) storageProblem(`could not read what it stored (${loaded.refused})`);
+  void loadKept().then((k) => k && appStore.setState({ kept: true }));
+  if (loaded.saved) appStore.setState({ presenter: loaded.saved.ui.presenter, learnTab: loaded.saved.ui.learnTab });
+  const kernel = wrap<KernelWorkerApi>(w);
+  const notice = await openInitialSession(kernel, loaded.saved?.session ?? null, loaded.problem);
   if (notice) appStore.setState({ notice });
-  await launch(session, w);
+  await attach(kernel);
+}
+
+/** Decide what the first world is, restore it, and return what to tell the person (or ''). */
+async function openInitialSession(kernel: Remote<KernelWorkerApi>, saved: Session | null, savedProblem?: string): Promise<string> {
+  const hash = location.hash;
+  const notes: string[] = [];
+  if (savedProblem) notes.push(await setAside(null, `the saved session is damaged (${savedProblem})`));
+  if (hash === '#fresh') {
+    history.replaceState(null, '', location.pathname + location.search);
+    if (owner.owns) await clearSession();
+    return 'A fresh playground: the saved session was cleared.';
+  }
+  if (hash.startsWith('#s=')) {
+    const link = await decodeShare(hash);
+    // The link has been read: a reload should come back to the session as it goes on, not to the link.
+    history.replaceState(null, '', location.pathname + location.search);
+    if (link.ok) {
+      const r = await restoreWithProgress(kernel, link.session, 'Opening the shared session');
+      if (r.ok) return `Opened a shared session (${link.session.log.length} commands replayed).`;
+      notes.push(`The share link could not be opened: ${r.errors[0]}.`);
+    } else notes.push(`The share link could not be opened: ${link.error}.`);
+    // A link that cannot be opened never replaces the person's own session: bring that back instead.
+    if (saved) {
+      const mine = await restoreWithProgress(kernel, saved, 'Restoring your own session');
+      notes.push(mine.ok ? 'Your own session was restored instead.' : await setAside(saved, mine.errors[0]));
+    }
+    return notes.join(' ');
+  }
+  if (saved) {
+    const r = await restoreWithProgress(kernel, saved, 'Restoring your session');
+    if (!r.ok) notes.push(await setAside(saved, r.errors[0]));
+  }
+  return notes.join(' ');
+}
+
+/** A saved session that cannot be restored is kept aside, never overwritten by the world that runs instead. */
+async function setAside(session: Session | null, why: string): Promise<string> {
+  if (session) await keepAside(session, why);
+  appStore.setState({ kept: session !== null });
+  return session
+    ? `Your saved session could not be restored (${why}); it is kept: Share → Download the kept session. The default scenario is running.`
+    : `The saved session could not be read (${why}); the default scenario is running.`;
 }
 
 function spawnWorker(): Worker {
@@ -50,37 +116,40 @@ function spawnWorker(): Worker {
   worker = w;
   w.addEventListener('error', (e) => {
     e.preventDefault();
-    if (worker === w) void recover(e.message || 'unknown error');
+    if (worker === w) void recover(`it crashed: ${e.message || 'unknown error'}`);
   });
   return w;
 }
 
-async function initialSession(): Promise<{ session: Session | null; notice?: string }> {
-  const hash = location.hash;
-  if (hash === '#fresh') {
-    await clearSession();
-    history.replaceState(null, '', location.pathname + location.search);
-    return { session: null, notice: 'A fresh playground: the saved session was cleared.' };
+/**
+ * Replay a session in the worker, showing how far it has come with a Stop button; the world shown until then
+ * stays. Resolves with the worker's answer (a stopped replay is a refusal that says so).
+ */
+export async function restoreWithProgress(kernel: Remote<KernelHostApi>, session: Session, label: string): Promise<BootResult> {
+  appStore.setState({ replay: { label, progress: null, stop: () => void kernel.restoreStop().catch(() => {}) } });
+  const poll = setInterval(() => {
+    kernel.restoreProgress().then(
+      (progress) => {
+        const r = appStore.getState().replay;
+        if (r && progress) appStore.setState({ replay: { ...r, progress } });
+      },
+      () => {},
+    );
+  }, 200);
+  try {
+    return await kernel.restore(session);
+  } catch (e) {
+    return { ok: false, errors: [`the kernel worker stopped during the replay (${e instanceof Error ? e.message : String(e)})`] };
+  } finally {
+    clearInterval(poll);
+    appStore.setState({ replay: null });
   }
-  if (hash.startsWith('#s=')) {
-    const r = await decodeShare(hash);
-    // The link has been read: a reload should come back to the session as it goes on, not to the link.
-    history.replaceState(null, '', location.pathname + location.search);
-    if (r.ok) return { session: r.session, notice: `Opened a shared session (${r.session.log.length} commands replayed).` };
-    return { session: (await loadSession())?.session ?? null, notice: `The share link could not be opened: ${r.error}` };
-  }
-  const saved = await loadSession();
-  if (saved) appStore.setState({ presenter: saved.ui.presenter, learnTab: saved.ui.learnTab });
-  return { session: saved?.session ?? null };
 }
 
-async function launch(session: Session | null, w?: Worker): Promise<void> {
+/** Wire the page to a worker whose world is ready: the state buffer, the feeds, saving, the heartbeat. */
+async function attach(remote: Remote<KernelWorkerApi>): Promise<void> {
   try {
-    const kernel = wrap<KernelWorkerApi>(w ?? spawnWorker());
-    if (session) {
-      const r = await kernel.restore(session);
-      if (!r.ok) appStore.setState({ notice: `The saved session could not be restored (${r.errors[0]}); the default scenario is running.` });
-    }
+    const kernel = journaled(remote);
     const views = new SabViews(await kernel.buffer());
     frames?.stop();
     frames = new FrameLoop(views);
@@ -103,72 +172,180 @@ async function launch(session: Session | null, w?: Worker): Promise<void> {
     appStore.setState({ status: 'ready', problem: '', kernel, frames, ledger, console, travel: null });
     watchYields(kernel, ledger);
     startSaving(kernel, ledger);
+    startHeartbeat(kernel);
   } catch (e) {
     appStore.setState({ status: 'error', problem: `The kernel could not start: ${e instanceof Error ? e.message : String(e)}` });
   }
 }
 
 /**
- * The worker died: say so, start a new one and rebuild the session by replay from the last save. Commands are
- * saved as they run, so only idle time since the last save can differ.
+ * The worker as the page uses it: a command's result carries the command as logged, and the page keeps it
+ * (and saves it) before the output reaches the screen, so a worker that dies right after cannot take it along.
  */
-async function recover(why: string): Promise<void> {
-  if (recovering) return;
-  recovering = true;
-  appStore.setState({ status: 'recovering', problem: `The kernel worker crashed (${why}). Restoring your session by replay…` });
-  if (saver) clearInterval(saver);
-  frames?.stop();
-  worker?.terminate();
-  worker = null;
-  const session = lastSaved;
-  await launch(session);
-  recovering = false;
-  if (appStore.getState().status === 'ready') {
-    appStore.setState({ notice: `The kernel worker crashed (${why}) and was restarted; your session was restored by replay${session ? ` (${session.log.length} commands)` : ''}.` });
-  }
+function journaled(remote: Remote<KernelWorkerApi>): Remote<KernelWorkerApi> {
+  const keep = (l: Logged | null | undefined) => {
+    if (keeper.journal(l)) saveSoon(0);
+  };
+  const exec = async (line: string): Promise<ExecResult> => {
+    const r = await remote.exec(line);
+    keep(r.logged);
+    return r;
+  };
+  const input = async (line: string) => {
+    const l = await remote.input(line);
+    keep(l);
+    return l;
+  };
+  const interrupt = async () => {
+    const l = await remote.interrupt();
+    keep(l);
+    return l;
+  };
+  const own: Record<string, unknown> = { exec, input, interrupt };
+  return new Proxy(remote, { get: (target, key, receiver) => (typeof key === 'string' && key in own ? own[key] : Reflect.get(target, key, receiver)) });
 }
 
-/** Save shortly after changes the ledger shows, and every couple of seconds while time runs. */
+let saveTimer: ReturnType<typeof setTimeout> | null = null;
+let saveNow: (() => void) | null = null;
+/** Save within `ms` (the first request sets the time; later ones within it are covered by the same save). */
+function saveSoon(ms: number): void {
+  if (!saveNow) return;
+  if (saveTimer && ms > 0) return;
+  if (saveTimer) clearTimeout(saveTimer);
+  saveTimer = setTimeout(() => {
+    saveTimer = null;
+    saveNow?.();
+  }, ms);
+}
+
+/** The session is saved after every command, shortly after changes the ledger shows, and every couple of seconds. */
 function startSaving(kernel: Remote<KernelHostApi>, ledger: LedgerFeed): void {
-  if (saver) clearInterval(saver);
-  if (saveSoon) clearTimeout(saveSoon);
-  saveSoon = null;
   let busy = false;
-  let last = '';
+  let again = false;
   const save = async () => {
-    if (busy || recovering) return;
+    if (busy) {
+      again = true; // a save under way may predate the change: save again after it
+      return;
+    }
+    if (recovering) return;
     busy = true;
     try {
-      const session = await kernel.session();
-      const { presenter, learnTab } = appStore.getState();
-      const key = `${session.log.length}:${session.ticks}:${session.scenario.length}:${presenter}:${learnTab}`;
-      if (key !== last) {
-        last = key;
-        lastSaved = session;
-        await saveSession({ session, ui: { presenter, learnTab } });
-      }
-    } catch {
-      // A worker that is going away cannot answer; the next save (or the recovery) takes over.
+      // What the page already knows first (a command just journaled), then what the worker adds (time, output).
+      await persist();
+      keeper.apply(await kernel.sessionSince(keeper.cursor.id, keeper.cursor.from));
+      await persist();
+    } catch (e) {
+      if (e instanceof StorageError) storageProblem(`refused to store it (${e.message})`);
+      // Otherwise the worker is going away: the next save (or the recovery) takes over.
     } finally {
       busy = false;
+      if (again) {
+        again = false;
+        saveSoon(0);
+      }
     }
   };
+  saveNow = () => void save();
+  for (const t of timers) clearInterval(t);
+  timers = [setInterval(() => void save(), SAVE_EVERY_MS)];
   void save();
-  saver = setInterval(() => void save(), SAVE_EVERY_MS);
-  // Trailing: the first change starts the delay, later ones within it are saved by the same save (it reads the
-  // session when it runs). A save still under way may predate the change, so wait for it and save again.
-  const later = () => {
-    saveSoon = null;
-    if (busy) saveSoon = setTimeout(later, SAVE_AFTER_LEDGER_MS);
-    else void save();
-  };
   let head = 0;
   ledger.subscribe(() => {
     if (ledger.head !== head) {
       head = ledger.head;
-      saveSoon ??= setTimeout(later, SAVE_AFTER_LEDGER_MS);
+      saveSoon(SAVE_AFTER_LEDGER_MS);
     }
   });
+}
+
+let savedLayout = '';
+/** Write what changed (and the layout, if it did) when this tab keeps the session. */
+async function persist(): Promise<void> {
+  const ui = JSON.stringify(layout());
+  if (!owner.owns || (!keeper.dirty && ui === savedLayout)) return;
+  await keeper.save(write, ui !== savedLayout);
+  savedLayout = ui;
+  if (appStore.getState().storage) appStore.setState({ storage: '' });
+}
+
+function storageProblem(why: string): void {
+  appStore.setState({ storage: `Your work is not being kept: the browser ${why}. Share → Export session saves a copy you can import later.` });
+}
+
+/** Ask the worker for a sign of life; one that stops answering (dead, or stuck) is replaced, and the person told. */
+function startHeartbeat(kernel: Remote<KernelHostApi>): void {
+  let waitingSince = 0;
+  const beat = setInterval(() => {
+    if (recovering) return;
+    const now = performance.now();
+    if (waitingSince) {
+      if (now - waitingSince > HEARTBEAT_TIMEOUT_MS) void recover(`it stopped answering (no reply for ${Math.round((now - waitingSince) / 1000)} s)`);
+      return;
+    }
+    waitingSince = now;
+    kernel.ping().then(
+      () => (waitingSince = 0),
+      () => {},
+    );
+  }, HEARTBEAT_MS);
+  timers.push(beat);
+}
+
+/** Take this tab's session as the saved one, though another tab keeps it now (it is told, and stops saving). */
+export async function keepThisTab(): Promise<void> {
+  if (await owner.claim(true)) {
+    keeper.forget();
+    saveSoon(0);
+  }
+}
+
+/**
+ * The worker died or stopped answering: say so, start a new one and rebuild the session by replay from the page's
+ * copy (which holds every command whose output was shown). A session that keeps bringing the worker down is
+ * kept aside instead of being replayed forever.
+ */
+async function recover(why: string): Promise<void> {
+  if (recovering) return;
+  recovering = true;
+  for (const t of timers) clearInterval(t);
+  timers = [];
+  frames?.stop();
+  worker?.terminate();
+  worker = null;
+  const now = Date.now();
+  recoveries.push(now);
+  while (recoveries.length && recoveries[0] < now - RECOVERY_WINDOW_MS) recoveries.shift();
+  const session = keeper.known ? keeper.session() : null;
+  if (recoveries.length >= MAX_RECOVERIES) {
+    if (session) await keepAside(session, `the kernel worker ${why}, ${MAX_RECOVERIES} times in a minute`);
+    appStore.setState({
+      status: 'error',
+      kept: session !== null,
+      problem: `The kernel worker ${why}, ${MAX_RECOVERIES} times within a minute while running this session, so it was not restarted again. Your session is kept: Share → Download the kept session, or reload for a new start.`,
+    });
+    recovering = false;
+    return;
+  }
+  appStore.setState({ status: 'recovering', problem: `The kernel worker ${why}. Restoring your session by replay…` });
+  const kernel = wrap<KernelWorkerApi>(spawnWorker());
+  let restored = true;
+  if (session) {
+    const r = await restoreWithProgress(kernel, session, 'Restoring your session');
+    if (!r.ok) {
+      restored = false;
+      await keepAside(session, r.errors[0]);
+      appStore.setState({ kept: true });
+    }
+  }
+  recovering = false;
+  await attach(kernel);
+  if (appStore.getState().status === 'ready') {
+    appStore.setState({
+      notice: restored
+        ? `The kernel worker ${why} and was restarted; your session was restored by replay${session ? ` (${session.log.length} commands)` : ''}.`
+        : `The kernel worker ${why} and was restarted, but your session could not be replayed; it is kept: Share → Download the kept session.`,
+    });
+  }
 }
 
 /** Ask the worker to crash for real (an uncaught error), to show and test recovery. */

@@ -1,7 +1,8 @@
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { Remote } from 'comlink';
-import type { KernelWorkerApi, TravelState, YieldView } from '../kernel/host-api';
+import type { KernelWorkerApi, RestoreProgress, TravelState, YieldView } from '../kernel/host-api';
+import type { Ownership } from '../session/owner';
 import type { FrameLoop } from './frames';
 import type { LedgerFeed } from '../ui/ledger/ledgerFeed';
 import type { ConsoleFeed } from '../ui/terminal/consoleFeed';
@@ -37,6 +38,14 @@ export interface AppState {
   scriptBusy: boolean;
   /** Why the last scenario file was refused (field path and problem per line); empty when none was. */
   scenarioErrors: { file: string; errors: string[] } | null;
+  /** A replay under way in the worker (a restore): what it is, how far it has come, and how to stop it. */
+  replay: { label: string; progress: RestoreProgress | null; stop: () => void } | null;
+  /** Why the session is not being saved (storage refused), or ''. */
+  storage: string;
+  /** Whether this tab keeps the saved session, or another tab does. */
+  ownership: Ownership;
+  /** A session that could not be restored is kept aside (Share offers it for download). */
+  kept: boolean;
 }
 
 /** The whole store, React-free; components bind to it through `useApp`. */
@@ -57,6 +66,10 @@ export const appStore = createStore<AppState>()((set) => ({
   script: null,
   scriptBusy: false,
   scenarioErrors: null,
+  replay: null,
+  storage: '',
+  ownership: 'owner',
+  kept: false,
 }));
 
 /**

@@ -97,6 +97,10 @@ describe('scenario validation', () => {
     expect(errorsOf(t)).toEqual(['script: the waits add up to 4000000 ms of virtual time; the limit is 3600000 (one hour)']);
   });
 
+  it('a scenario from a newer build says so', () => {
+    expect(errorsOf({ ...base(), version: 2 })).toEqual(['version: this scenario was made by a newer capplay (scenario format 2); this build reads format 1, so open it with the newer build']);
+  });
+
   it('refuses control characters and bidi overrides in text a page or terminal shows', () => {
     const s = base();
     s.name = 'Chat\x1b[2J\u202e';

@@ -39,6 +39,10 @@ export function loadScenario(input: string | unknown): LoadResult {
       return { ok: false, errors: [`not valid JSON: ${jsonErrorWhere(input, msg)}${msg}`] };
     }
   }
+  const version = (data as { version?: unknown } | null)?.version;
+  if (typeof version === 'number' && version > 1) {
+    return { ok: false, errors: [`version: this scenario was made by a newer capplay (scenario format ${version}); this build reads format 1, so open it with the newer build`] };
+  }
   const parsed = ScenarioSchema.safeParse(data);
   if (!parsed.success) {
     return { ok: false, errors: parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`) };

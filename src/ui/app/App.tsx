@@ -1,6 +1,7 @@
 import { useCallback, useEffect } from 'react';
 import type { ExecResult } from '../../kernel/host-api';
-import { appStore, useApp } from '../../store/store';
+import { appStore, useApp, type AppState } from '../../store/store';
+import { keepThisTab } from '../../store/kernelClient';
 import { EnergyPanel } from '../energy/EnergyPanel';
 import { GraphPanel } from '../graph/GraphPanel';
 import { InspectorPanel } from '../inspector/InspectorPanel';
@@ -22,6 +23,24 @@ function kernelOrThrow() {
   return k;
 }
 
+/** A replay under way: what it is, how far it has come, and a Stop that keeps the world shown as it was. */
+function ReplayBanner({ replay }: { replay: NonNullable<AppState['replay']> }) {
+  const p = replay.progress;
+  const share = p && p.totalTicks > 0 ? Math.min(1, p.ticks / p.totalTicks) : 0;
+  return (
+    <div className="banner notice replay" role="status" data-testid="replay-banner">
+      <span>
+        {replay.label}: replaying{' '}
+        {p ? `${Math.floor(share * 100)}% (${p.commands.toLocaleString('en')} of ${p.totalCommands.toLocaleString('en')} commands, ${(p.ticks / 1000).toFixed(1)} of ${(p.totalTicks / 1000).toFixed(1)} s of virtual time)` : '…'}
+      </span>
+      <progress max={1} value={share} aria-label="Replay progress" />
+      <button type="button" className="button" data-testid="replay-stop" onClick={replay.stop}>
+        Stop
+      </button>
+    </div>
+  );
+}
+
 export function App() {
   const status = useApp((s) => s.status);
   const problem = useApp((s) => s.problem);
@@ -38,6 +57,9 @@ export function App() {
   const consoleFeed = useApp((s) => s.console);
   const notice = useApp((s) => s.notice);
   const presenter = useApp((s) => s.presenter);
+  const replay = useApp((s) => s.replay);
+  const storage = useApp((s) => s.storage);
+  const ownership = useApp((s) => s.ownership);
 
   // Presenter mode: Ctrl+Alt+P anywhere (the terminal included) switches it.
   useEffect(() => {
@@ -65,6 +87,22 @@ export function App() {
             ×
           </button>
           {plainText(notice)}
+        </div>
+      )}
+      {replay && <ReplayBanner replay={replay} />}
+      {storage && (
+        <div className="banner warn" role="alert" data-testid="storage-banner">
+          {storage}
+        </div>
+      )}
+      {ownership !== 'owner' && status !== 'not-isolated' && (
+        <div className="banner warn" role="status" data-testid="owner-banner">
+          {ownership === 'other-tab'
+            ? 'This playground is open in another tab, which keeps the saved session: what you do in this tab is not saved. '
+            : 'Another tab took over keeping the session: what you do in this tab is no longer saved. '}
+          <button type="button" className="button" data-testid="keep-this-tab" onClick={() => void keepThisTab()}>
+            Keep this tab’s session instead
+          </button>
         </div>
       )}
       {scenarioErrors && (

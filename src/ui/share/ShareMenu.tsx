@@ -1,10 +1,11 @@
 import { useRef, useState } from 'react';
 import { appStore, useApp } from '../../store/store';
-import { encodeShare, parseSessionFile, sessionFile } from '../../session/share';
+import { encodeShare, MAX_LINK_CHARS, MAX_SESSION_BYTES, parseSessionFile, sessionFile, SHARE_VERSION } from '../../session/share';
+import { loadKept } from '../../session/persist';
+import { restoreWithProgress } from '../../store/kernelClient';
 import { downloadText } from '../download';
 import './share.css';
 
-const MAX_FILE_BYTES = 4 << 20;
 
 /**
  * Share the session: a link carrying scenario + seed + command log in its fragment (compressed, versioned), the
@@ -12,6 +13,7 @@ const MAX_FILE_BYTES = 4 << 20;
  */
 export function ShareMenu() {
   const kernel = useApp((s) => s.kernel);
+  const kept = useApp((s) => s.kept);
   const [open, setOpen] = useState(false);
   const [link, setLink] = useState('');
   const [note, setNote] = useState('');
@@ -20,6 +22,10 @@ export function ShareMenu() {
   const makeLink = async () => {
     if (!kernel) return;
     const fragment = await encodeShare(await kernel.session());
+    if (fragment.length > MAX_LINK_CHARS) {
+      setLink('');
+      return setNote(`This session is too long for a link (${fragment.length.toLocaleString('en')} characters; a link holds ${MAX_LINK_CHARS.toLocaleString('en')}): Export session and send the file instead.`);
+    }
     const url = `${location.origin}${location.pathname}${fragment}`;
     setLink(url);
     try {
@@ -35,14 +41,21 @@ export function ShareMenu() {
     downloadText('capplay-session.json', sessionFile(await kernel.session()), 'application/json');
   };
 
+  const downloadKept = async () => {
+    const k = await loadKept();
+    if (!k) return setNote('No session is kept aside any more.');
+    downloadText('capplay-kept-session.json', JSON.stringify({ format: 'capplay-session', version: SHARE_VERSION, ...(k.session as object), why: k.why }), 'application/json');
+    setNote(`Saved the kept session (${k.why}). Import it here or in a newer capplay to try it again.`);
+  };
+
   const importFile = async (input: HTMLInputElement) => {
     const f = input.files?.[0];
     input.value = '';
     if (!f || !kernel) return;
-    if (f.size > MAX_FILE_BYTES) return setNote(`${f.name} is ${f.size} bytes; the limit is ${MAX_FILE_BYTES}.`);
+    if (f.size > MAX_SESSION_BYTES) return setNote(`${f.name} is ${f.size} bytes; the limit is ${MAX_SESSION_BYTES}.`);
     const parsed = parseSessionFile(await f.text());
     if (!parsed.ok) return setNote(`${f.name} was not opened: ${parsed.error}. The running session is unchanged.`);
-    const r = await kernel.restore(parsed.session);
+    const r = await restoreWithProgress(kernel, parsed.session, `Opening ${f.name}`);
     if (!r.ok) return setNote(`${f.name} was not opened: ${r.errors[0]}. The running session is unchanged.`);
     appStore.setState({ travel: null, selected: null });
     setNote(`Opened ${f.name}: ${parsed.session.log.length} commands replayed.`);
@@ -71,6 +84,11 @@ export function ShareMenu() {
               Fresh playground
             </a>
           </div>
+          {kept && (
+            <button type="button" className="button" data-testid="download-kept" onClick={() => void downloadKept()}>
+              Download the kept session
+            </button>
+          )}
           {note && (
             <p className="muted" data-testid="share-note">
               {note}
