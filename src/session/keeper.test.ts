@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Session } from '../kernel/host-api';
 import { KernelHost } from '../kernel/host';
 import { sessionProblem } from '../kernel/sessionCheck';
 import { CHUNK, SessionKeeper, type SaveWrite } from './keeper';
@@ -6,7 +7,7 @@ import { decodeShare, encodeShare } from './share';
 
 /** Storage as the page's IndexedDB lays it out (a head and chunks), in memory, counting what each save wrote. */
 function memoryStore() {
-  const chunks = new Map<number, unknown[]>();
+  const chunks = new Map<number, Session['log']>();
   let head: SaveWrite['head'] | null = null;
   const writes: SaveWrite[] = [];
   let refuse = '';
@@ -21,7 +22,7 @@ function memoryStore() {
       head = w.head;
     },
     /** Read back as loadSession does. */
-    load: () => {
+    load: (): Session | null => {
       if (!head) return null;
       const log = Array.from({ length: Math.ceil(head.logLength / CHUNK) }, (_, i) => chunks.get(i) ?? []).flat();
       return { scenario: head.scenario, seed: head.seed, ticks: head.ticks, log };

@@ -63,18 +63,26 @@ const database = () => {
   return db;
 };
 
-/** Run one transaction; resolves with `result` once it has committed, rejects with the reason it did not. */
+/**
+ * Run one transaction; resolves with `result` once it has committed, rejects with the reason it did not. After a
+ * refusal the connection is closed, so the next try opens a new one (it may be granted what this one was not).
+ */
 async function transact<T>(mode: IDBTransactionMode, run: (s: IDBObjectStore) => () => T): Promise<T> {
   const d = await database();
   return new Promise<T>((resolve, reject) => {
+    const refused = (e: StorageError) => {
+      d.close();
+      db = null;
+      reject(e);
+    };
     try {
       const tx = d.transaction(STORE, mode);
       const result = run(tx.objectStore(STORE));
       tx.oncomplete = () => resolve(result());
-      tx.onerror = () => reject(new StorageError(reason(tx.error)));
-      tx.onabort = () => reject(new StorageError(reason(tx.error ?? 'the write was aborted')));
+      tx.onerror = () => refused(new StorageError(reason(tx.error)));
+      tx.onabort = () => refused(new StorageError(reason(tx.error ?? 'the write was aborted')));
     } catch (e) {
-      reject(new StorageError(reason(e)));
+      refused(new StorageError(reason(e)));
     }
   });
 }

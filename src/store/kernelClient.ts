@@ -116,7 +116,7 @@ function spawnWorker(): Worker {
   worker = w;
   w.addEventListener('error', (e) => {
     e.preventDefault();
-    if (worker === w) void recover(`it crashed: ${e.message || 'unknown error'}`);
+    if (worker === w) void recover(`crashed (${e.message || 'unknown error'})`);
   });
   return w;
 }
@@ -279,7 +279,7 @@ function startHeartbeat(kernel: Remote<KernelHostApi>): void {
     if (recovering) return;
     const now = performance.now();
     if (waitingSince) {
-      if (now - waitingSince > HEARTBEAT_TIMEOUT_MS) void recover(`it stopped answering (no reply for ${Math.round((now - waitingSince) / 1000)} s)`);
+      if (now - waitingSince > HEARTBEAT_TIMEOUT_MS) void recover(`stopped answering (no reply for ${Math.round((now - waitingSince) / 1000)} s)`);
       return;
     }
     waitingSince = now;

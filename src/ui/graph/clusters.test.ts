@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { KernelHost } from '../../kernel/host';
 import { Frame, readFrame } from '../../kernel/sab/layout';
 import { BUILT_IN_SCENARIOS } from '../../scenarios/index';
-import { CLUSTER_OVER, clustered, clusterId } from './clusters';
+import { CLUSTER_OVER, clustered, clusterId, SINGLE_MACHINE_OVER } from './clusters';
 import { buildGraphModel } from './model';
 
 function model(id: string) {
@@ -54,9 +54,15 @@ describe('clusters for big worlds', () => {
     expect(drawn.has(clusterId(rack))).toBe(false);
   });
 
-  it('never collapses a single machine, however big', () => {
+  it('collapses a single machine only when it is too big to draw (thousands of nodes)', () => {
     const one = { ...m, machines: m.machines.slice(0, 1), nodes: m.nodes.map((n) => ({ ...n, machine: m.machines[0].id })) };
+    expect(one.nodes.length).toBeGreaterThan(CLUSTER_OVER);
     expect(clustered(one, new Set())).toBe(one);
+    const huge = { ...one, nodes: Array.from({ length: 3 }, (_, k) => one.nodes.map((n) => ({ ...n, id: `${n.id}.${k}` }))).flat() };
+    expect(huge.nodes.length).toBeGreaterThan(SINGLE_MACHINE_OVER);
+    const c = clustered(huge, new Set());
+    expect(c.nodes.map((n) => n.id)).toEqual([clusterId(m.machines[0].id)]);
+    expect(clustered(huge, new Set([m.machines[0].id]))).toBe(huge); // expanded on request
   });
 
   it('leaves small graphs alone', () => {

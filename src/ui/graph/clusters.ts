@@ -2,11 +2,13 @@ import { idNum, nodeSize, textWidth, type GraphEdge, type GraphModel, type Graph
 
 /**
  * Past this many nodes, a world of several machines starts with every machine collapsed into one cluster node.
- * (One machine is never collapsed: a single box would hide everything, as in a fork bomb on one machine.)
+ * One machine is collapsed only past SINGLE_MACHINE_OVER: a single box hides everything, so a fork bomb of a
+ * thousand on one machine stays drawn (as a grid); thousands more would keep the page too busy to answer.
  */
 export const CLUSTER_OVER = 150;
+export const SINGLE_MACHINE_OVER = 2048;
 
-export const clusterable = (model: GraphModel) => model.nodes.length > CLUSTER_OVER && model.machines.length > 1;
+export const clusterable = (model: GraphModel) => model.nodes.length > (model.machines.length > 1 ? CLUSTER_OVER : SINGLE_MACHINE_OVER);
 
 /** The cluster node standing for a collapsed machine box. */
 export const clusterId = (machineId: string) => `cl:${machineId}`;
