@@ -150,6 +150,9 @@ export interface RestoreProgress {
   totalTicks: number;
 }
 
+/** What a restore that was stopped answers (the world shown is unchanged). */
+export const REPLAY_STOPPED = 'the replay was stopped';
+
 export type BootResult = { ok: true; name: string } | { ok: false; errors: string[] };
 
 /**

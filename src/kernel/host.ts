@@ -1,4 +1,5 @@
 import defaultScenario from '../scenarios/default.json';
+import { REPLAY_STOPPED } from './host-api';
 import type { BootResult, Completion, Logged, RestoreProgress, SessionDelta, ExecResult, KernelHostApi, LedgerImport, LedgerStatus, LessonStatus, MachineView, SandboxView, Session, TravelState, YieldView } from './host-api';
 import { verifyLedgerText } from './ledger/verifyText';
 import { bytesToHex } from '@noble/hashes/utils.js';
@@ -219,7 +220,7 @@ export class KernelHost implements KernelHostApi {
     const mine = this.restoring;
     let end = this.timing.now() + RESTORE_SLICE_MS;
     for (;;) {
-      if (this.restoring !== mine) return { ok: false, errors: ['the replay was stopped; the session shown is unchanged'] };
+      if (this.restoring !== mine) return { ok: false, errors: [REPLAY_STOPPED] };
       const done = this.stepRestore(SLICE_UNITS);
       if (done !== 'more') return done;
       if (this.timing.now() >= end) {

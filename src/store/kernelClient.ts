@@ -1,5 +1,5 @@
 import { wrap, type Remote } from 'comlink';
-import type { BootResult, ExecResult, KernelHostApi, KernelWorkerApi, Logged, Session } from '../kernel/host-api';
+import { REPLAY_STOPPED, type BootResult, type ExecResult, type KernelHostApi, type KernelWorkerApi, type Logged, type Session } from '../kernel/host-api';
 import { SabViews } from '../kernel/sab/layout';
 import { LedgerFeed } from '../ui/ledger/ledgerFeed';
 import { ConsoleFeed } from '../ui/terminal/consoleFeed';
@@ -86,7 +86,7 @@ async function openInitialSession(kernel: Remote<KernelWorkerApi>, saved: Sessio
     if (link.ok) {
       const r = await restoreWithProgress(kernel, link.session, 'Opening the shared session');
       if (r.ok) return `Opened a shared session (${link.session.log.length} commands replayed).`;
-      notes.push(`The share link could not be opened: ${r.errors[0]}.`);
+      notes.push(r.errors[0] === REPLAY_STOPPED ? 'The share link was not opened: you stopped its replay.' : `The share link could not be opened: ${r.errors[0]}.`);
     } else notes.push(`The share link could not be opened: ${link.error}.`);
     // A link that cannot be opened never replaces the person's own session: bring that back instead.
     if (saved) {

@@ -23,6 +23,16 @@ function kernelOrThrow() {
   return k;
 }
 
+/** Virtual ms as a person reads a span: "12.3 s", "4 min 10 s", "3 h 5 min", "6 days 2 h". */
+function duration(ms: number): string {
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const [m, h, d] = [Math.floor(s / 60), Math.floor(s / 3600), Math.floor(s / 86400)];
+  if (s < 3600) return `${m} min ${Math.floor(s % 60)} s`;
+  if (s < 86400) return `${h} h ${m % 60} min`;
+  return `${d} day${d === 1 ? '' : 's'} ${h % 24} h`;
+}
+
 /** A replay under way: what it is, how far it has come, and a Stop that keeps the world shown as it was. */
 function ReplayBanner({ replay }: { replay: NonNullable<AppState['replay']> }) {
   const p = replay.progress;
@@ -31,7 +41,7 @@ function ReplayBanner({ replay }: { replay: NonNullable<AppState['replay']> }) {
     <div className="banner notice replay" role="status" data-testid="replay-banner">
       <span>
         {replay.label}: replaying{' '}
-        {p ? `${Math.floor(share * 100)}% (${p.commands.toLocaleString('en')} of ${p.totalCommands.toLocaleString('en')} commands, ${(p.ticks / 1000).toFixed(1)} of ${(p.totalTicks / 1000).toFixed(1)} s of virtual time)` : '…'}
+        {p ? `${Math.floor(share * 100)}% (${p.commands.toLocaleString('en')} of ${p.totalCommands.toLocaleString('en')} commands, ${duration(p.ticks)} of ${duration(p.totalTicks)} of virtual time)` : '…'}
       </span>
       <progress max={1} value={share} aria-label="Replay progress" />
       <button type="button" className="button" data-testid="replay-stop" onClick={replay.stop}>

@@ -4,6 +4,7 @@ import { BUILT_IN_SCENARIOS } from '../../scenarios';
 import { ShareMenu } from '../share/ShareMenu';
 import { appStore, loadScenario, useApp } from '../../store/store';
 import { useFrameValue, useLiveText } from '../../store/useFrame';
+import { Pace } from './pace';
 
 const MAX_FILE_BYTES = 1 << 20;
 
@@ -38,6 +39,9 @@ export function TopBar() {
   const defenses = useFrameValue((f) => f.defenses, 0);
   const time = useRef<HTMLSpanElement>(null);
   useLiveText(time, (f) => `${(f.time / 1000).toFixed(3)} s`);
+  const lag = useRef<HTMLSpanElement>(null);
+  const pace = useRef(new Pace());
+  useLiveText(lag, (f) => pace.current.text(f.time, f.running ? f.speed : 0, performance.now()));
   const ready = status === 'ready';
   const presenter = useApp((s) => s.presenter);
 
@@ -88,8 +92,10 @@ export function TopBar() {
       <div className="defenses" role="group" aria-label="Defenses">
         {DEFENSES.map((d, i) => {
           const on = (defenses & (1 << i)) !== 0;
+          // Until a world is running (booting, replaying) nothing is known: never show a defense as off then.
+          const state = !ready ? 'unknown' : on ? 'on' : 'off';
           return (
-            <label key={d.id} className={`defense ${on ? 'on' : 'off'}`} title={`${d.label}: ${on ? 'on' : 'off'}. Toggling is ledgered (shell: defense ${d.id} on|off)`}>
+            <label key={d.id} className={`defense ${state}`} title={ready ? `${d.label}: ${state}. Toggling is ledgered (shell: defense ${d.id} on|off)` : `${d.label}: known once the kernel is running`}>
               <input type="checkbox" data-testid={`defense-${d.id}`} disabled={!ready} checked={on} onChange={(e) => run(`defense ${d.id} ${e.target.checked ? 'on' : 'off'}`)} />
               {d.short}
             </label>
@@ -115,6 +121,7 @@ export function TopBar() {
           </select>
         </label>
         <span className="vtime" data-testid="vtime" ref={time} aria-label="Virtual time" />
+        <span className="pace" data-testid="pace" ref={lag} title="The world is too heavy to keep up with its clock speed: the scheduler runs it in slices so the page and shell stay responsive" />
       </div>
       <span className={`isolation ${globalThis.crossOriginIsolated ? 'ok' : 'bad'}`} title="SharedArrayBuffer needs a cross-origin-isolated page">
         {globalThis.crossOriginIsolated ? 'isolated' : 'not isolated'}
