@@ -6,7 +6,9 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { chromium } from '@playwright/test';
-import { bigScenario } from './scenarios';
+import defaultScenario from '../src/scenarios/default.json' with { type: 'json' };
+import { sessionFile } from '../src/session/share';
+import { bigScenario, forkBombWorld } from './scenarios';
 
 const PORT = 4179;
 const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], { stdio: 'ignore', detached: true });
@@ -135,6 +137,52 @@ try {
   await sp.evaluate(() => (globalThis as unknown as { capplay: { store: { getState(): { kernel: { exec(l: string): Promise<unknown> } } } } }).capplay.store.getState().kernel.exec('ps'));
   const shellAnswerMs = Date.now() - shellStarted;
   await sp.close();
+  // The worker stays responsive whatever the world does (issue 14): ping round trips from the page, every 50 ms
+  // for 5 s, in the default world (the baseline, same run), in the 3,991-fork-bomb world running flat out, and
+  // during a long replay (a share link asking for six days of virtual time, stopped after the measurement).
+  const pingsSource = `async (ms) => {
+    const k = globalThis.capplay.store.getState().kernel;
+    const times = [];
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      const t = performance.now();
+      await k.ping();
+      times.push(performance.now() - t);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    times.sort((a, b) => a - b);
+    return { n: times.length, p50Ms: +times[Math.floor(times.length / 2)].toFixed(1), p95Ms: +times[Math.floor(times.length * 0.95)].toFixed(1), maxMs: +times[times.length - 1].toFixed(1) };
+  }`;
+  const hp = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  await hp.goto(`http://127.0.0.1:${PORT}/`);
+  await hp.waitForSelector('[data-testid="graph"][data-layout-ms]');
+  const pingIdle = (await hp.evaluate(`(${pingsSource})(5000)`)) as { p95Ms: number };
+  await hp.setInputFiles('[data-testid="scenario-file"]', { name: 'bombs.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(forkBombWorld(3991))) });
+  await hp.waitForFunction(() => (globalThis as unknown as { capplay: { store: { getState(): { frames: { frame: { procRows: number } } } } } }).capplay.store.getState().frames.frame.procRows > 8000, undefined, { timeout: 60_000 });
+  const pingBombs = (await hp.evaluate(`(${pingsSource})(5000)`)) as { p95Ms: number };
+  const bombShellStarted = Date.now();
+  await hp.evaluate(() => (globalThis as unknown as { capplay: { store: { getState(): { kernel: { exec(l: string): Promise<unknown> } } } } }).capplay.store.getState().kernel.exec('clock'));
+  const bombShellMs = Date.now() - bombShellStarted;
+  const pace = await hp.getByTestId('pace').innerText();
+  // A session file asking for six days of virtual time, imported (Share → Import session): the page stays
+  // attached to the running world meanwhile, so it can ping.
+  await hp.click('[data-testid="share-toggle"]');
+  const long = sessionFile({ scenario: JSON.stringify(defaultScenario), seed: 2026, log: [{ at: 5, line: 'spawn "idle"' }], ticks: 6 * 86_400_000 });
+  await hp.setInputFiles('[data-testid="session-file"]', { name: 'six-days.json', mimeType: 'application/json', buffer: Buffer.from(long) });
+  await hp.waitForSelector('[data-testid="replay-banner"]');
+  const replayStarted = Date.now();
+  const pingReplay = (await hp.evaluate(`(${pingsSource})(5000)`)) as { p95Ms: number };
+  const replayed = await hp.evaluate(() => (globalThis as unknown as { capplay: { store: { getState(): { replay: { progress: { ticks: number } | null } | null } } } }).capplay.store.getState().replay?.progress?.ticks ?? 0);
+  const replayTicksPerSecond = Math.round(replayed / ((Date.now() - replayStarted) / 1000));
+  await hp.click('[data-testid="replay-stop"]');
+  await hp.waitForSelector('[data-testid="replay-banner"]', { state: 'detached' });
+  await hp.close();
+  const responsive = {
+    pingIdleDefaultWorld: pingIdle,
+    pingForkBombWorld: { ...pingBombs, target: 'p95 <= 100 ms', shellCommandMs: bombShellMs, clockPace: pace },
+    pingDuringLongReplay: { ...pingReplay, target: 'p95 <= 100 ms', replayTicksPerSecond },
+  };
+
   // A long session: a million ledger records (synthetic, appended in the worker with hashing), then the ledger
   // panel: how long the page takes to hold them all, scrolling frame times, and how long a kind filter takes.
   const lp = await browser.newPage({ viewport: { width: 1440, height: 900 } });
@@ -215,6 +263,7 @@ try {
         frameTime: { idleDefaultScenario: f.idle, with1000RunningFibers: f.loaded, target: 'p95 <= 20 ms' },
         navigationToTerminalUsableMs: { value: terminalMs, target: '<= 1500 ms', visits: visits.map((v) => v.terminal), note: 'median of five first visits' },
         stress,
+        responsive,
         longSession,
       },
       null,

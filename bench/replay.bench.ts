@@ -24,14 +24,14 @@ const restores: number[] = [];
 for (let r = 0; r < 5; r++) {
   const fresh = new KernelHost(undefined, false);
   const t = performance.now();
-  fresh.restore(session);
+  fresh.restoreNow(session);
   restores.push(performance.now() - t);
   if (fresh.kernel.ledger.length !== events) throw new Error('replay diverged');
 }
 const scrubs: number[] = [];
 for (const at of [0.1, 0.5, 0.9, 0.99, 0.25, 0.75]) {
   const t = performance.now();
-  host.travel(Math.floor(events * at));
+  await host.travel(Math.floor(events * at));
   scrubs.push(performance.now() - t);
 }
 host.travelEnd();

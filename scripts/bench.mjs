@@ -29,6 +29,8 @@ const targets = [
   ['stress world pan / zoom (fps)', browser.stress.panZoomFrameTime.fps, '>=', 30],
   ['kind filter over a 1,000,000-record ledger, in the page (ms)', browser.longSession.filterMs, '<=', 200],
   ['frame time p95 with 1,000 running fibers (ms)', browser.frameTime.with1000RunningFibers.p95Ms, '<=', 20],
+  ['worker ping p95, 3,991 fork bombs running (ms)', browser.responsive.pingForkBombWorld.p95Ms, '<=', 100],
+  ['worker ping p95, during a long replay (ms)', browser.responsive.pingDuringLongReplay.p95Ms, '<=', 100],
   ['SAB frame read, 1,000 processes, Chromium (µs)', browser.sabFrameReadUs.mean, '<', 1000],
   ['default scenario layout (ms)', browser.defaultScenarioLayoutMs.value, '<', 300],
   ['ledger appends / s', ledger.appendsPerSecond.value, '>=', 200_000],
@@ -76,6 +78,7 @@ const rows = [
   ['stress world: shell `ps` round trip', `${browser.stress.shellPsRoundTripMs} ms`, ''],
   [`long session: ${browser.longSession.records} ledger records in the page`, `filter ${browser.longSession.filterMs} ms; scroll, mean / p95 per frame: random jumps ${browser.longSession.scrollFrameTime.randomJumps.meanMs} / ${browser.longSession.scrollFrameTime.randomJumps.p95Ms} ms, steady ${browser.longSession.scrollFrameTime.steady.meanMs} / ${browser.longSession.scrollFrameTime.steady.p95Ms} ms`, `filter target <= 200 ms; appended in the worker in ${browser.longSession.appendInWorkerMs} ms; the page caught up after ${browser.longSession.pageHoldsAllAfterMs} ms holding the newest ${browser.longSession.recordsHeldInThePage}, the live integrity status after ${browser.longSession.integrityStatusCaughtUpMs} ms; page heap +${browser.longSession.pageHeapGrowthMiB} MiB`],
   ['long session: kernel worker memory before / after 1,000,000 records (Chromium)', `${browser.longSession.kernelWorkerMemoryMiB.before} / ${browser.longSession.kernelWorkerMemoryMiB.after} MiB`, 'measureUserAgentSpecificMemory(); sealed ledger segments are in OPFS'],
+  ['worker ping round trip from the page, p50 / p95: default world (baseline) · 3,991 fork bombs, budgets off · a long replay', `${browser.responsive.pingIdleDefaultWorld.p50Ms} / ${browser.responsive.pingIdleDefaultWorld.p95Ms} · ${browser.responsive.pingForkBombWorld.p50Ms} / ${browser.responsive.pingForkBombWorld.p95Ms} · ${browser.responsive.pingDuringLongReplay.p50Ms} / ${browser.responsive.pingDuringLongReplay.p95Ms} ms`, `target p95 <= 100 ms; in the bomb world a shell command answered in ${browser.responsive.pingForkBombWorld.shellCommandMs} ms and the clock ran ${browser.responsive.pingForkBombWorld.clockPace || 'at speed'}; the replay ran ${browser.responsive.pingDuringLongReplay.replayTicksPerSecond} ticks / s`],
   ['frame time, 1,000 running fibers (mean / p95)', `${browser.frameTime.with1000RunningFibers.meanMs} / ${browser.frameTime.with1000RunningFibers.p95Ms} ms`, 'target p95 <= 20 ms'],
 ];
 const md = `# Benchmarks

@@ -208,7 +208,7 @@ export interface KernelHostApi {
    * command's records come together: 'back' shows the last state with at most `seq` records, 'forward' the
    * first with at least `seq`.
    */
-  travel(seq: number, direction?: 'back' | 'forward'): TravelState;
+  travel(seq: number, direction?: 'back' | 'forward'): Promise<TravelState>;
   travelState(): TravelState;
   /** Back to the live session. */
   travelEnd(): TravelState;

@@ -17,7 +17,7 @@ import { Shell } from './shell/shell';
 import { yieldView } from './yield/view';
 import { LessonProgress } from './lessons/progress';
 import { MAX_LOG, MAX_SESSION_TICKS, sessionProblem } from './sessionCheck';
-import { interruptForeground, Replay, replayByUnits, type LoggedCommand } from './replay';
+import { interruptForeground, Replay, UnitReplay, type LoggedCommand } from './replay';
 import { MIN_SLICE } from './scheduler';
 
 export type { LoggedCommand };
@@ -68,6 +68,8 @@ export class KernelHost implements KernelHostApi {
   private carry = 0;
   /** Bumps whenever the log is replaced rather than appended to (a boot, a restore, a fork of the past). */
   sessionId = 0;
+  /** Time-travel requests so far: a scrub superseded by a newer one stops between slices. */
+  private travels = 0;
   /** A restore replaying aside, in slices; the world shown is untouched until it is done. */
   private restoring: { world: World; replay: Replay } | null = null;
   /** The scenario's lesson, if it has one: which step is current, and wrong tries at it (for the hint). */
@@ -218,16 +220,12 @@ export class KernelHost implements KernelHostApi {
     const r = this.startRestore(session);
     if (!r.ok) return r;
     const mine = this.restoring;
-    let end = this.timing.now() + RESTORE_SLICE_MS;
-    for (;;) {
-      if (this.restoring !== mine) return { ok: false, errors: [REPLAY_STOPPED] };
-      const done = this.stepRestore(SLICE_UNITS);
-      if (done !== 'more') return done;
-      if (this.timing.now() >= end) {
-        await this.timing.pause();
-        end = this.timing.now() + RESTORE_SLICE_MS;
-      }
-    }
+    let done: 'more' | BootResult = 'more';
+    const finished = await this.sliced(
+      () => (done = this.stepRestore(SLICE_UNITS)) !== 'more',
+      () => this.restoring === mine,
+    );
+    return finished && done !== 'more' ? done : { ok: false, errors: [REPLAY_STOPPED] };
   }
 
   /** The same, all at once (tests and the headless runner, where nothing else waits). */
@@ -275,20 +273,22 @@ export class KernelHost implements KernelHostApi {
    * Show the session as it was when its ledger had `seq` records: replay scenario + seed + log from the start up
    * to there (deterministic), and publish that instead of the live state, which is parked meanwhile.
    */
-  travel(seq: number, direction: 'back' | 'forward' = 'back'): TravelState {
+  async travel(seq: number, direction: 'back' | 'forward' = 'back'): Promise<TravelState> {
     if (!this.live) this.live = { kernel: this.kernel, shell: this.shell, log: [...this.log], marks: null };
     const live = this.live;
+    const asked = ++this.travels;
     const target = Math.max(1, Math.min(Math.floor(Number(seq)) || 1, live.kernel.ledger.length));
     const fresh = () => {
       const k = boot(this.scenario, this.seed, this.views.layout.capacity);
       return { kernel: k, shell: shellOf(k) };
     };
     // Once per visit to the past: replay the whole session, noting after which unit (a tick or a command) the
-    // ledger grew and to what. Every scrub after that is a single replay to exactly the right unit.
+    // ledger grew and to what. Every scrub after that is a single replay to exactly the right unit. Both run in
+    // slices, like a restore: a long session never holds the worker.
     if (!live.marks) {
       const r = fresh();
       const marks = { units: [0], lengths: [r.kernel.ledger.length], total: 0 };
-      const totalUnits = replayByUnits(r.kernel, r.shell, live.log, [], {
+      const pass = new UnitReplay(r.kernel, r.shell, live.log, {
         untilTick: live.kernel.ticks,
         onUnit: (units) => {
           if (r.kernel.ledger.length !== marks.lengths[marks.lengths.length - 1]) {
@@ -297,7 +297,8 @@ export class KernelHost implements KernelHostApi {
           }
         },
       });
-      marks.total = totalUnits;
+      if (!(await this.sliced(() => pass.run(SLICE_UNITS), () => this.travels === asked && this.live === live))) return this.travelState();
+      marks.total = pass.units;
       live.marks = marks;
     }
     // A command's records come together: back shows the last state with at most `target` records, forward the
@@ -312,14 +313,30 @@ export class KernelHost implements KernelHostApi {
       stopAt = j < 0 ? total : j === 0 ? 0 : units[j] - 1;
     }
     const { kernel, shell } = fresh();
-    const applied: LoggedCommand[] = [];
-    replayByUnits(kernel, shell, live.log, applied, { maxUnits: stopAt, untilTick: live.kernel.ticks });
+    const pass = new UnitReplay(kernel, shell, live.log, { maxUnits: stopAt, untilTick: live.kernel.ticks });
+    if (!(await this.sliced(() => pass.run(SLICE_UNITS), () => this.travels === asked && this.live === live))) return this.travelState();
     kernel.running = false;
     this.kernel = kernel;
     this.shell = shell;
-    this.log.splice(0, this.log.length, ...applied);
+    this.log.splice(0, this.log.length, ...pass.applied);
     this.republish();
     return this.travelState();
+  }
+
+  /**
+   * Run `step` until it says it is done, pausing every RESTORE_SLICE_MS so the worker answers meanwhile; false if
+   * `current()` stops holding across a pause (a newer request, or the session went away).
+   */
+  private async sliced(step: () => boolean, current: () => boolean): Promise<boolean> {
+    let end = this.timing.now() + RESTORE_SLICE_MS;
+    for (;;) {
+      if (!current()) return false;
+      if (step()) return true;
+      if (this.timing.now() >= end) {
+        await this.timing.pause();
+        end = this.timing.now() + RESTORE_SLICE_MS;
+      }
+    }
   }
 
   /** Where the shown state is, against the live session. */

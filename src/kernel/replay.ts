@@ -82,38 +82,41 @@ export class Replay {
 /**
  * Time travel's replay: one unit at a time (a tick, or a command with the part of its tick before it), stopping
  * after `maxUnits`, and telling `onUnit` after each so the caller can note where the ledger grew. Runs on after
- * the last command at most to `untilTick`. Returns the units applied.
+ * the last command at most to `untilTick`. Resumable, in slices like Replay: `run` works at most `budget`
+ * scheduler units (and at least one unit of replay) and says whether it is done.
  */
-export function replayByUnits(
-  kernel: Kernel,
-  shell: Shell,
-  log: readonly LoggedCommand[],
-  applied: LoggedCommand[],
-  opts: { maxUnits?: number; untilTick: number; onUnit?: (units: number) => void },
-): number {
-  applied.length = 0;
-  let units = 0;
-  const halt = () => opts.maxUnits !== undefined && units >= opts.maxUnits;
-  const unit = () => {
-    units++;
-    opts.onUnit?.(units);
-  };
-  for (const c of log) {
-    // Whole ticks up to the command's; a command inside a tick takes the start of that tick with it.
-    while (kernel.ticks + 1 < c.at || (kernel.ticks < c.at && c.within === undefined)) {
-      if (halt()) return units;
-      kernel.step(1);
-      unit();
-    }
-    if (halt()) return units;
-    kernel.scheduler.runTo(c.at, c.within);
-    applyCommand(kernel, shell, c);
-    applied.push(c);
-    unit();
+export class UnitReplay {
+  units = 0;
+  private next = 0;
+  readonly applied: LoggedCommand[] = [];
+
+  constructor(
+    readonly kernel: Kernel,
+    readonly shell: Shell,
+    readonly log: readonly LoggedCommand[],
+    readonly opts: { maxUnits?: number; untilTick: number; onUnit?: (units: number) => void },
+  ) {}
+
+  run(budget = Infinity): boolean {
+    const { kernel, log, opts } = this;
+    const sched = kernel.scheduler;
+    const start = sched.work;
+    const halted = () => opts.maxUnits !== undefined && this.units >= opts.maxUnits;
+    do {
+      if (halted()) return true;
+      const c = this.next < log.length ? log[this.next] : null;
+      if (!c && kernel.ticks >= opts.untilTick) return true;
+      // Whole ticks up to the command's; a command inside a tick takes the start of that tick with it.
+      if (!c || kernel.ticks + 1 < c.at || (kernel.ticks < c.at && c.within === undefined)) kernel.step(1);
+      else {
+        sched.runTo(c.at, c.within);
+        applyCommand(kernel, this.shell, c);
+        this.applied.push(c);
+        this.next++;
+      }
+      this.units++;
+      opts.onUnit?.(this.units);
+    } while (sched.work - start < budget);
+    return false;
   }
-  while (!halt() && kernel.ticks < opts.untilTick) {
-    kernel.step(1);
-    unit();
-  }
-  return units;
 }

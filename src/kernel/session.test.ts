@@ -53,14 +53,14 @@ describe('sessions', () => {
 });
 
 describe('time travel', () => {
-  it('shows the past by replay, refuses commands there, and goes back to live unchanged', () => {
+  it('shows the past by replay, refuses commands there, and goes back to live unchanged', async () => {
     const h = busy();
     const live = h.kernel.ledger.page(1, 1e6);
     const ticks = h.kernel.ticks;
     const booted = new KernelHost(undefined, false).kernel.ledger.length;
     let previous = 0;
     for (const seq of [1, booted + 2, live.length - 3, live.length - 1, live.length]) {
-      const t = h.travel(seq);
+      const t = await h.travel(seq);
       expect(t.traveling).toBe(true);
       expect(t.total).toBe(live.length);
       // The last state with at most `seq` records (boot's records come all at once).
@@ -71,11 +71,11 @@ describe('time travel', () => {
     }
     expect(previous).toBe(live.length);
     // Stepping forward always moves: to the first state with at least one more record.
-    const at = h.travel(live.length - 3).seq;
-    const next = h.travel(at + 1, 'forward');
+    const at = (await h.travel(live.length - 3)).seq;
+    const next = await h.travel(at + 1, 'forward');
     expect(next.seq).toBeGreaterThan(at);
     expect(h.kernel.ledger.page(1, 1e6)).toEqual(live.slice(0, next.seq));
-    h.travel(20);
+    await h.travel(20);
     expect(h.exec('ps').lines[0].text).toMatch(/looking at the past/);
     const back = h.travelEnd();
     expect(back).toEqual({ traveling: false, seq: live.length, total: live.length });
@@ -83,10 +83,10 @@ describe('time travel', () => {
     expect(h.kernel.ledger.page(1, 1e6)).toEqual(live);
   });
 
-  it('"resume from here" forks: the old future is dropped and new commands apply', () => {
+  it('"resume from here" forks: the old future is dropped and new commands apply', async () => {
     const h = busy();
     const total = h.kernel.ledger.length;
-    const t = h.travel(Math.floor(total / 2));
+    const t = await h.travel(Math.floor(total / 2));
     const forked = h.travelFork();
     expect(forked).toEqual({ traveling: false, seq: t.seq, total: t.seq });
     expect(h.log.length).toBeLessThan(busy().log.length);

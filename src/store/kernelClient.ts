@@ -24,8 +24,11 @@ const MAX_RECOVERIES = 3;
 
 let worker: Worker | null = null;
 let frames: FrameLoop | null = null;
-let timers: ReturnType<typeof setInterval>[] = [];
+let saver: ReturnType<typeof setInterval> | null = null;
+let heartbeat: ReturnType<typeof setInterval> | null = null;
 let recovering = false;
+/** The session a restore is replaying right now (what a recovery starts from if the page has no copy yet). */
+let replaying: { session: Session } | null = null;
 const recoveries: number[] = [];
 
 /** The page's copy of the session (saved in chunks; what a crashed worker is rebuilt from). */
@@ -64,6 +67,7 @@ export async function startKernel(): Promise<void> {
   void loadKept().then((k) => k && appStore.setState({ kept: true }));
   if (loaded.saved) appStore.setState({ presenter: loaded.saved.ui.presenter, learnTab: loaded.saved.ui.learnTab });
   const kernel = wrap<KernelWorkerApi>(w);
+  startHeartbeat(kernel, w); // from the start: a replay that hangs the worker is noticed too
   const notice = await openInitialSession(kernel, loaded.saved?.session ?? null, loaded.problem);
   if (notice) appStore.setState({ notice });
   await attach(kernel);
@@ -116,7 +120,7 @@ function spawnWorker(): Worker {
   worker = w;
   w.addEventListener('error', (e) => {
     e.preventDefault();
-    if (worker === w) void recover(`crashed (${e.message || 'unknown error'})`);
+    void recover(`crashed (${e.message || 'unknown error'})`, w);
   });
   return w;
 }
@@ -126,23 +130,34 @@ function spawnWorker(): Worker {
  * stays. Resolves with the worker's answer (a stopped replay is a refusal that says so).
  */
 export async function restoreWithProgress(kernel: Remote<KernelHostApi>, session: Session, label: string): Promise<BootResult> {
-  appStore.setState({ replay: { label, progress: null, stop: () => void kernel.restoreStop().catch(() => {}) } });
-  const poll = setInterval(() => {
-    kernel.restoreProgress().then(
-      (progress) => {
-        const r = appStore.getState().replay;
-        if (r && progress) appStore.setState({ replay: { ...r, progress } });
-      },
-      () => {},
-    );
-  }, 200);
+  const current = { session };
+  replaying = current;
+  const mine = worker;
+  const banner = { label, progress: null, stop: () => void kernel.restoreStop().catch(() => {}) };
+  appStore.setState({ replay: banner });
+  let poll: ReturnType<typeof setInterval> | undefined;
+  // A worker that dies mid-replay never answers: the heartbeat replaces it, and this gives up on it.
+  const gone = new Promise<BootResult>((resolve) => {
+    poll = setInterval(() => {
+      if (worker !== mine) return resolve({ ok: false, errors: ['the kernel worker went away during the replay'] });
+      kernel.restoreProgress().then(
+        (progress) => {
+          const r = appStore.getState().replay;
+          if (r?.stop === banner.stop && progress) appStore.setState({ replay: { ...r, progress } });
+        },
+        () => {},
+      );
+    }, 200);
+  });
   try {
-    return await kernel.restore(session);
+    return await Promise.race([kernel.restore(session), gone]);
   } catch (e) {
     return { ok: false, errors: [`the kernel worker stopped during the replay (${e instanceof Error ? e.message : String(e)})`] };
   } finally {
     clearInterval(poll);
-    appStore.setState({ replay: null });
+    // A newer replay (a recovery's) may have started meanwhile: leave its state alone.
+    if (replaying === current) replaying = null;
+    if (appStore.getState().replay?.stop === banner.stop) appStore.setState({ replay: null });
   }
 }
 
@@ -172,7 +187,6 @@ async function attach(remote: Remote<KernelWorkerApi>): Promise<void> {
     appStore.setState({ status: 'ready', problem: '', kernel, frames, ledger, console, travel: null });
     watchYields(kernel, ledger);
     startSaving(kernel, ledger);
-    startHeartbeat(kernel);
   } catch (e) {
     appStore.setState({ status: 'error', problem: `The kernel could not start: ${e instanceof Error ? e.message : String(e)}` });
   }
@@ -246,8 +260,8 @@ function startSaving(kernel: Remote<KernelHostApi>, ledger: LedgerFeed): void {
     }
   };
   saveNow = () => void save();
-  for (const t of timers) clearInterval(t);
-  timers = [setInterval(() => void save(), SAVE_EVERY_MS)];
+  if (saver) clearInterval(saver);
+  saver = setInterval(() => void save(), SAVE_EVERY_MS);
   void save();
   let head = 0;
   ledger.subscribe(() => {
@@ -272,14 +286,18 @@ function storageProblem(why: string): void {
   appStore.setState({ storage: `Your work is not being kept: the browser ${why}. Share → Export session saves a copy you can import later.` });
 }
 
-/** Ask the worker for a sign of life; one that stops answering (dead, or stuck) is replaced, and the person told. */
-function startHeartbeat(kernel: Remote<KernelHostApi>): void {
+/**
+ * Ask worker `w` for a sign of life; one that stops answering (dead, or stuck) is replaced, and the person told.
+ * It runs from the worker's start, so a replay that hangs it is noticed too.
+ */
+function startHeartbeat(kernel: Remote<KernelHostApi>, w: Worker): void {
   let waitingSince = 0;
-  const beat = setInterval(() => {
-    if (recovering) return;
+  if (heartbeat) clearInterval(heartbeat);
+  heartbeat = setInterval(() => {
+    if (worker !== w) return;
     const now = performance.now();
     if (waitingSince) {
-      if (now - waitingSince > HEARTBEAT_TIMEOUT_MS) void recover(`stopped answering (no reply for ${Math.round((now - waitingSince) / 1000)} s)`);
+      if (now - waitingSince > HEARTBEAT_TIMEOUT_MS) void recover(`stopped answering (no reply for ${Math.round((now - waitingSince) / 1000)} s)`, w);
       return;
     }
     waitingSince = now;
@@ -288,7 +306,6 @@ function startHeartbeat(kernel: Remote<KernelHostApi>): void {
       () => {},
     );
   }, HEARTBEAT_MS);
-  timers.push(beat);
 }
 
 /** Take this tab's session as the saved one, though another tab keeps it now (it is told, and stops saving). */
@@ -304,33 +321,37 @@ export async function keepThisTab(): Promise<void> {
  * copy (which holds every command whose output was shown). A session that keeps bringing the worker down is
  * kept aside instead of being replayed forever.
  */
-async function recover(why: string): Promise<void> {
-  if (recovering) return;
+async function recover(why: string, failed: Worker): Promise<void> {
+  if (failed !== worker) return; // already being replaced
   recovering = true;
-  for (const t of timers) clearInterval(t);
-  timers = [];
+  for (const t of [saver, heartbeat]) if (t) clearInterval(t);
+  saver = heartbeat = null;
   frames?.stop();
-  worker?.terminate();
+  failed.terminate();
   worker = null;
   const now = Date.now();
   recoveries.push(now);
   while (recoveries.length && recoveries[0] < now - RECOVERY_WINDOW_MS) recoveries.shift();
-  const session = keeper.known ? keeper.session() : null;
+  // The page's copy if it has one; else the session a first restore was replaying when the worker went.
+  const session = keeper.known ? keeper.session() : (replaying?.session ?? null);
   if (recoveries.length >= MAX_RECOVERIES) {
     if (session) await keepAside(session, `the kernel worker ${why}, ${MAX_RECOVERIES} times in a minute`);
     appStore.setState({
       status: 'error',
       kept: session !== null,
-      problem: `The kernel worker ${why}, ${MAX_RECOVERIES} times within a minute while running this session, so it was not restarted again. Your session is kept: Share → Download the kept session, or reload for a new start.`,
+      replay: null,
+      problem: `The kernel worker ${why}, ${MAX_RECOVERIES} times within a minute while running this session, so it was not restarted again. ${session ? 'Your session is kept: Share → Download the kept session, or reload for a new start.' : 'Reload for a new start.'}`,
     });
-    recovering = false;
     return;
   }
   appStore.setState({ status: 'recovering', problem: `The kernel worker ${why}. Restoring your session by replay…` });
-  const kernel = wrap<KernelWorkerApi>(spawnWorker());
+  const w = spawnWorker();
+  const kernel = wrap<KernelWorkerApi>(w);
+  startHeartbeat(kernel, w);
   let restored = true;
   if (session) {
     const r = await restoreWithProgress(kernel, session, 'Restoring your session');
+    if (worker !== w) return; // this worker went too: a newer recovery took over
     if (!r.ok) {
       restored = false;
       await keepAside(session, r.errors[0]);

@@ -11,7 +11,11 @@ const MAX_BYTES = 1 << 20;
 /** `processes[3].caps[0].client` from a path array. */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else if (!/^[A-Za-z_$][\w$-]*$/.test(String(p))) out += `[${JSON.stringify(String(p))}]`; // a key that is not a name: quoted
+    else out += out ? `.${String(p)}` : String(p);
+  }
   return out || '(top level)';
 }
 
