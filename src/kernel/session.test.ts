@@ -143,6 +143,27 @@ describe('long replays', () => {
   });
 });
 
+describe('time travel in a long session', () => {
+  it('replays in slices too, and a scrub superseded by a newer one gives way to it', async () => {
+    let clock = 0;
+    let pauses = 0;
+    const h = new KernelHost(undefined, false, { now: () => (clock += 10), pause: () => (pauses++, new Promise<void>((r) => setTimeout(r, 0))) });
+    h.exec('spawn "idle" with { chat: @chat_participant }');
+    h.kernel.step(30_000);
+    h.exec('spawn "idle"');
+    h.kernel.step(30_000);
+    const live = h.kernel.ledger.page(1, 1e6);
+    const first = h.travel(live.length - 1);
+    const second = h.travel(live.length - 2); // the newer request wins; the first stops at its next pause
+    const [a, b] = await Promise.all([first, second]);
+    expect(pauses).toBeGreaterThan(4);
+    expect(b.traveling).toBe(true);
+    expect(h.kernel.ledger.page(1, 1e6)).toEqual(live.slice(0, b.seq));
+    expect(a.traveling).toBe(true); // the first answered at once with where things stood, without replaying on
+    expect((await h.travelEnd()).seq).toBe(live.length);
+  });
+});
+
 describe('the bounds a saved session keeps', () => {
   it('at the most commands a session may hold, a command is refused visibly, not lost silently', () => {
     const h = new KernelHost(undefined, false);
