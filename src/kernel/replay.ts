@@ -46,7 +46,7 @@ export function interruptForeground(kernel: Kernel, shell: Shell): void {
  * command runs where the live session ran it (its tick, and turn within it); then time runs on to `untilTick`.
  */
 export class Replay {
-  private next = 0;
+  protected next = 0;
   readonly applied: LoggedCommand[] = [];
 
   constructor(
@@ -70,12 +70,18 @@ export class Replay {
     while (this.next < this.log.length) {
       const c = this.log[this.next];
       if (left() < MIN_SLICE || !sched.runTo(c.at, c.within, left())) return false;
-      applyCommand(this.kernel, this.shell, c);
-      this.applied.push(c);
-      this.next++;
+      this.applyNext();
       sched.work++;
     }
     return left() >= MIN_SLICE && sched.runTo(this.untilTick, undefined, left());
+  }
+
+  /** Run the next command where the live session ran it (its tick, and turn within it). */
+  protected applyNext(): void {
+    const c = this.log[this.next++];
+    this.kernel.scheduler.runTo(c.at, c.within);
+    applyCommand(this.kernel, this.shell, c);
+    this.applied.push(c);
   }
 }
 
@@ -85,19 +91,14 @@ export class Replay {
  * the last command at most to `untilTick`. Resumable, in slices like Replay: `run` works at most `budget`
  * scheduler units (and at least one unit of replay) and says whether it is done.
  */
-export class UnitReplay {
+export class UnitReplay extends Replay {
   units = 0;
-  private next = 0;
-  readonly applied: LoggedCommand[] = [];
 
-  constructor(
-    readonly kernel: Kernel,
-    readonly shell: Shell,
-    readonly log: readonly LoggedCommand[],
-    readonly opts: { maxUnits?: number; untilTick: number; onUnit?: (units: number) => void },
-  ) {}
+  constructor(kernel: Kernel, shell: Shell, log: readonly LoggedCommand[], untilTick: number, readonly opts: { maxUnits?: number; onUnit?: (units: number) => void } = {}) {
+    super(kernel, shell, log, untilTick);
+  }
 
-  run(budget = Infinity): boolean {
+  override run(budget = Infinity): boolean {
     const { kernel, log, opts } = this;
     const sched = kernel.scheduler;
     const start = sched.work;
@@ -105,15 +106,10 @@ export class UnitReplay {
     do {
       if (halted()) return true;
       const c = this.next < log.length ? log[this.next] : null;
-      if (!c && kernel.ticks >= opts.untilTick) return true;
+      if (!c && kernel.ticks >= this.untilTick) return true;
       // Whole ticks up to the command's; a command inside a tick takes the start of that tick with it.
       if (!c || kernel.ticks + 1 < c.at || (kernel.ticks < c.at && c.within === undefined)) kernel.step(1);
-      else {
-        sched.runTo(c.at, c.within);
-        applyCommand(kernel, this.shell, c);
-        this.applied.push(c);
-        this.next++;
-      }
+      else this.applyNext();
       this.units++;
       opts.onUnit?.(this.units);
     } while (sched.work - start < budget);
