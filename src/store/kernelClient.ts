@@ -1,12 +1,12 @@
 import { wrap, type Remote } from 'comlink';
-import { REPLAY_STOPPED, type BootResult, type ExecResult, type KernelHostApi, type KernelWorkerApi, type Logged, type Session } from '../kernel/host-api';
+import { type BootResult, type ExecResult, type KernelHostApi, type KernelWorkerApi, type Logged, type Session } from '../kernel/host-api';
 import { SabViews } from '../kernel/sab/layout';
 import { LedgerFeed } from '../ui/ledger/ledgerFeed';
 import { ConsoleFeed } from '../ui/terminal/consoleFeed';
 import { SessionKeeper } from '../session/keeper';
 import { SessionOwner } from '../session/owner';
 import { clearSession, keepAside, loadKept, loadSession, sessionWriter, StorageError } from '../session/persist';
-import { decodeShare } from '../session/share';
+import { openFirstSession } from '../session/opening';
 import { FrameLoop } from './frames';
 import { appStore } from './store';
 
@@ -68,51 +68,18 @@ export async function startKernel(): Promise<void> {
   if (loaded.saved) appStore.setState({ presenter: loaded.saved.ui.presenter, learnTab: loaded.saved.ui.learnTab });
   const kernel = wrap<KernelWorkerApi>(w);
   startHeartbeat(kernel, w); // from the start: a replay that hangs the worker is noticed too
-  const notice = await openInitialSession(kernel, loaded.saved?.session ?? null, loaded.problem);
-  if (notice) appStore.setState({ notice });
-  await attach(kernel);
-}
-
-/** Decide what the first world is, restore it, and return what to tell the person (or ''). */
-async function openInitialSession(kernel: Remote<KernelWorkerApi>, saved: Session | null, savedProblem?: string): Promise<string> {
   const hash = location.hash;
-  const notes: string[] = [];
-  if (savedProblem) notes.push(await setAside(null, `the saved session is damaged (${savedProblem})`));
-  if (hash === '#fresh') {
-    history.replaceState(null, '', location.pathname + location.search);
-    if (owner.owns) await clearSession();
-    return 'A fresh playground: the saved session was cleared.';
-  }
-  if (hash.startsWith('#s=')) {
-    const link = await decodeShare(hash);
-    // The link has been read: a reload should come back to the session as it goes on, not to the link.
-    history.replaceState(null, '', location.pathname + location.search);
-    if (link.ok) {
-      const r = await restoreWithProgress(kernel, link.session, 'Opening the shared session');
-      if (r.ok) return `Opened a shared session (${link.session.log.length} commands replayed).`;
-      notes.push(r.errors[0] === REPLAY_STOPPED ? 'The share link was not opened: you stopped its replay.' : `The share link could not be opened: ${r.errors[0]}.`);
-    } else notes.push(`The share link could not be opened: ${link.error}.`);
-    // A link that cannot be opened never replaces the person's own session: bring that back instead.
-    if (saved) {
-      const mine = await restoreWithProgress(kernel, saved, 'Restoring your own session');
-      notes.push(mine.ok ? 'Your own session was restored instead.' : await setAside(saved, mine.errors[0]));
-    }
-    return notes.join(' ');
-  }
-  if (saved) {
-    const r = await restoreWithProgress(kernel, saved, 'Restoring your session');
-    if (!r.ok) notes.push(await setAside(saved, r.errors[0]));
-  }
-  return notes.join(' ');
-}
-
-/** A saved session that cannot be restored is kept aside, never overwritten by the world that runs instead. */
-async function setAside(session: Session | null, why: string): Promise<string> {
-  if (session) await keepAside(session, why);
-  appStore.setState({ kept: session !== null });
-  return session
-    ? `Your saved session could not be restored (${why}); it is kept: Share → Download the kept session. The default scenario is running.`
-    : `The saved session could not be read (${why}); the default scenario is running.`;
+  // The fragment has been read: a reload should come back to the session as it goes on, not to the link.
+  if (hash === '#fresh' || hash.startsWith('#s=')) history.replaceState(null, '', location.pathname + location.search);
+  const opened = await openFirstSession(hash, loaded.saved?.session ?? null, loaded.problem, {
+    restore: (session, label) => restoreWithProgress(kernel, session, label),
+    keepAside,
+    clear: clearSession,
+    owns: owner.owns,
+  });
+  if (opened.notice) appStore.setState({ notice: opened.notice });
+  if (opened.kept) appStore.setState({ kept: true });
+  await attach(kernel);
 }
 
 function spawnWorker(): Worker {

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import defaultScenario from '../scenarios/default.json';
+import { REPLAY_STOPPED, type Session } from '../kernel/host-api';
+import { KernelHost } from '../kernel/host';
+import { openFirstSession, type OpeningIo } from './opening';
+import { encodeShare } from './share';
+
+/** A saved session of one's own: a child holding a participant, Gate 0 off. */
+function mine(): Session {
+  const h = new KernelHost(undefined, false);
+  h.exec('spawn "idle" with { chat: @chat_participant }');
+  h.kernel.step(100);
+  h.exec('defense gate0 off');
+  return h.session();
+}
+
+/** The page's side, backed by a real host (as the worker is), with storage in memory. */
+function page(stopLinks = false) {
+  const host = new KernelHost(undefined, false);
+  const kept: { session: Session; why: string }[] = [];
+  let cleared = false;
+  const io: OpeningIo = {
+    restore: async (session, label) => (stopLinks && label.includes('shared') ? { ok: false, errors: [REPLAY_STOPPED] } : host.restoreNow(session)),
+    keepAside: async (session, why) => void kept.push({ session, why }),
+    clear: async () => void (cleared = true),
+    owns: true,
+  };
+  return { host, io, kept, cleared: () => cleared };
+}
+
+const linkOf = (scenario: object) => encodeShare({ scenario: JSON.stringify(scenario), seed: 1, log: [], ticks: 0 });
+
+describe('opening the first session', () => {
+  it.each([
+    ['its scenario fails validation', () => linkOf({ ...defaultScenario, processes: [{ name: 'x', program: 'nope' }] }), /^The share link could not be opened: processes\[0\]\.program: unknown program/],
+    ['its scenario comes from a newer build', () => linkOf({ ...defaultScenario, version: 3 }), /made by a newer capplay \(scenario format 3\)/],
+    ['the link comes from a newer build', async () => '#s=9.abcd', /newer capplay \(format 9\)/],
+    ['it is damaged', async () => (await linkOf(defaultScenario)).slice(0, 30), /^The share link could not be opened: the link is damaged/],
+  ])('a link that cannot be opened (%s) keeps the saved session, and says what was wrong', async (_, link, says) => {
+    const saved = mine();
+    const p = page();
+    const opened = await openFirstSession(await link(), saved, undefined, p.io);
+    expect(opened.notice).toMatch(says);
+    expect(opened.notice).toMatch(/Your own session was restored instead\.$/);
+    expect(opened.kept).toBe(false);
+    expect(p.host.session()).toEqual(saved); // the person's own world runs (and is what will be saved)
+  });
+
+  it('a link whose replay was stopped keeps the saved session too', async () => {
+    const saved = mine();
+    const p = page(true);
+    const opened = await openFirstSession(await linkOf(defaultScenario), saved, undefined, p.io);
+    expect(opened.notice).toBe('The share link was not opened: you stopped its replay. Your own session was restored instead.');
+    expect(p.host.session()).toEqual(saved);
+  });
+
+  it('a link that opens replaces the world, and says so', async () => {
+    const p = page();
+    const shared = mine();
+    const opened = await openFirstSession(await encodeShare(shared), null, undefined, p.io);
+    expect(opened).toEqual({ notice: `Opened a shared session (${shared.log.length} commands replayed).`, kept: false });
+    expect(p.host.session()).toEqual(shared);
+  });
+
+  it('a saved session that cannot be restored is kept aside, not overwritten', async () => {
+    const p = page();
+    const broken = { ...mine(), scenario: JSON.stringify({ ...defaultScenario, version: 2 }) };
+    const opened = await openFirstSession('', broken, undefined, p.io);
+    expect(opened.kept).toBe(true);
+    expect(p.kept).toEqual([{ session: broken, why: expect.stringMatching(/newer capplay/) }]);
+    expect(opened.notice).toMatch(/^Your saved session could not be restored \(version: this scenario was made by a newer capplay.*\); it is kept: Share → Download the kept session\./);
+  });
+
+  it('#fresh clears the saved session (when this tab keeps it), and restores nothing', async () => {
+    const p = page();
+    const before = p.host.kernel;
+    expect((await openFirstSession('#fresh', mine(), undefined, p.io)).notice).toBe('A fresh playground: the saved session was cleared.');
+    expect(p.cleared()).toBe(true);
+    expect(p.host.kernel).toBe(before);
+  });
+});

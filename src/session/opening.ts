@@ -1,0 +1,60 @@
+import { REPLAY_STOPPED, type BootResult, type Session } from '../kernel/host-api';
+import { decodeShare } from './share';
+
+/** What opening the first session needs of the page: the worker's restore, and storage. */
+export interface OpeningIo {
+  restore(session: Session, label: string): Promise<BootResult>;
+  /** Keep a session that cannot be restored, so the world that runs instead does not overwrite it. */
+  keepAside(session: Session, why: string): Promise<void>;
+  /** Forget the saved session (a fresh playground); only the tab that keeps it may. */
+  clear(): Promise<void>;
+  owns: boolean;
+}
+
+export interface Opened {
+  /** What to tell the person ('' if nothing went wrong and nothing needs saying). */
+  notice: string;
+  /** A session was kept aside (Share offers it for download). */
+  kept: boolean;
+}
+
+/**
+ * Decide what the first world is and restore it: a share link in the fragment if there is one, else the saved
+ * session; `#fresh` starts clean. A link that cannot be opened (damaged, invalid, from a newer build, or its
+ * replay stopped) never replaces the person's own session: it is restored instead, and the notice says what was
+ * wrong with the link. A saved session that cannot be restored is kept aside, never overwritten.
+ */
+export async function openFirstSession(hash: string, saved: Session | null, savedProblem: string | undefined, io: OpeningIo): Promise<Opened> {
+  const notes: string[] = [];
+  let kept = false;
+  const setAside = async (session: Session | null, why: string) => {
+    if (!session) return notes.push(`The saved session could not be read (${why}); the default scenario is running.`);
+    await io.keepAside(session, why);
+    kept = true;
+    notes.push(`Your saved session could not be restored (${why}); it is kept: Share → Download the kept session. The default scenario is running.`);
+  };
+  if (savedProblem) await setAside(null, `the saved session is damaged (${savedProblem})`);
+  if (hash === '#fresh') {
+    if (io.owns) await io.clear();
+    return { notice: 'A fresh playground: the saved session was cleared.', kept };
+  }
+  if (hash.startsWith('#s=')) {
+    const link = await decodeShare(hash);
+    if (link.ok) {
+      const r = await io.restore(link.session, 'Opening the shared session');
+      if (r.ok) return { notice: `Opened a shared session (${link.session.log.length} commands replayed).`, kept };
+      notes.push(r.errors[0] === REPLAY_STOPPED ? 'The share link was not opened: you stopped its replay.' : `The share link could not be opened: ${r.errors[0]}.`);
+    } else notes.push(`The share link could not be opened: ${link.error}.`);
+    if (saved) {
+      const mine = await io.restore(saved, 'Restoring your own session');
+      if (mine.ok) notes.push('Your own session was restored instead.');
+      else await setAside(saved, mine.errors[0]);
+    }
+    return { notice: notes.join(' '), kept };
+  }
+  if (saved) {
+    const r = await io.restore(saved, 'Restoring your session');
+    if (!r.ok) await setAside(saved, r.errors[0]);
+  }
+  return { notice: notes.join(' '), kept };
+}
