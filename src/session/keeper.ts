@@ -92,6 +92,11 @@ export class SessionKeeper {
     this.saved = state;
   }
 
+  /** A new worker took over: its session ids are its own, so the next read from it brings the whole session. */
+  detach(): void {
+    this.id = -1;
+  }
+
   /** Storage may hold something else now (another tab saved there): the next save writes the whole session. */
   forget(): void {
     this.saved = { id: -1, count: 0, ticks: -1 };

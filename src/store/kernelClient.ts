@@ -1,5 +1,5 @@
 import { wrap, type Remote } from 'comlink';
-import { type BootResult, type ExecResult, type KernelHostApi, type KernelWorkerApi, type Logged, type Session } from '../kernel/host-api';
+import type { BootResult, ExecResult, KernelHostApi, KernelWorkerApi, Logged, Session } from '../kernel/host-api';
 import { SabViews } from '../kernel/sab/layout';
 import { LedgerFeed } from '../ui/ledger/ledgerFeed';
 import { ConsoleFeed } from '../ui/terminal/consoleFeed';
@@ -301,6 +301,7 @@ async function recover(why: string, failed: Worker): Promise<void> {
   while (recoveries.length && recoveries[0] < now - RECOVERY_WINDOW_MS) recoveries.shift();
   // The page's copy if it has one; else the session a first restore was replaying when the worker went.
   const session = keeper.known ? keeper.session() : (replaying?.session ?? null);
+  keeper.detach();
   if (recoveries.length >= MAX_RECOVERIES) {
     if (session) await keepAside(session, `the kernel worker ${why}, ${MAX_RECOVERIES} times in a minute`);
     appStore.setState({
