@@ -89,6 +89,13 @@ test('two tabs: one keeps the session, the other is told and does not overwrite 
   await second.reload();
   await expect(second.getByTestId('graph').locator('[data-node-id^="p:"]').first()).toBeVisible();
   await expect(second.getByTestId('graph').locator('[data-node-id="p:10"]')).toHaveCount(0);
+  // A tab waiting its turn takes over when the tab that keeps the session closes, and says so.
+  const waiting = await context.newPage();
+  await waiting.goto(`${baseURL}/`);
+  await expect(waiting.getByTestId('owner-banner')).toContainText('open in another tab');
+  await second.close();
+  await expect(waiting.getByTestId('owner-banner')).toHaveCount(0);
+  await expect(waiting.getByTestId('notice')).toContainText('The other tab that kept the session closed: this tab keeps it now.');
 });
 
 test('storage that refuses is shown: the person is told their work is not being kept', async ({ app, browser, baseURL }) => {

@@ -29,6 +29,9 @@ const SLICE_UNITS = 1024;
 
 const LOG_FULL = `the session's command log is full (${MAX_LOG.toLocaleString('en')} commands, the most a saved session holds), so nothing more can be kept: Share → Export session saves it; Reset or a fresh playground starts a new one`;
 
+/** The longest line a session logs (what the session check accepts). */
+const MAX_LINE = 4096;
+
 /** A restore replays this long (wall-clock ms) between pauses, so pings and reads wait at most about that. */
 const RESTORE_SLICE_MS = 8;
 
@@ -39,6 +42,13 @@ export interface HostTiming {
 }
 /** In Node nothing else waits: never pause. */
 const NO_TIMING: HostTiming = { now: () => 0, pause: () => Promise.resolve() };
+
+/** After which replay unit (a tick, or a command) the ledger grew, and to what: what a scrub replays to. */
+interface Marks {
+  units: number[];
+  lengths: number[];
+  total: number;
+}
 
 /** A booted world not yet shown, with what the host keeps beside it. */
 interface World {
@@ -68,6 +78,8 @@ export class KernelHost implements KernelHostApi {
   private carry = 0;
   /** Bumps whenever the log is replaced rather than appended to (a boot, a restore, a fork of the past). */
   sessionId = 0;
+  /** Whether the clock ran at the point of the past shown (it is shown paused). */
+  private pastRunning = true;
   /** Time-travel requests so far: a scrub superseded by a newer one stops between slices. */
   private travels = 0;
   /** A restore replaying aside, in slices; the world shown is untouched until it is done. */
@@ -75,7 +87,7 @@ export class KernelHost implements KernelHostApi {
   /** The scenario's lesson, if it has one: which step is current, and wrong tries at it (for the hint). */
   private lesson: { progress: LessonProgress; tries: number } | null = null;
   /** While time travelling: the live session, parked (the published state is a replay of its past). */
-  private live: { kernel: Kernel; shell: Shell; log: LoggedCommand[]; marks: { units: number[]; lengths: number[]; total: number } | null } | null = null;
+  private live: { kernel: Kernel; shell: Shell; log: LoggedCommand[]; marks: Promise<Marks | null> | null } | null = null;
 
   /**
    * `capacity` fixes the state tables for every scenario this host boots (tests use small ones); without it each
@@ -123,7 +135,7 @@ export class KernelHost implements KernelHostApi {
     this.scenarioText = w.text;
     this.seed = w.kernel.seed;
     this.shell = w.shell;
-    this.log.splice(0, this.log.length, ...log);
+    replaceAll(this.log, log);
     this.live = null;
     this.lesson = w.lesson;
     this.sessionId++;
@@ -282,27 +294,15 @@ export class KernelHost implements KernelHostApi {
       const k = boot(this.scenario, this.seed, this.views.layout.capacity);
       return { kernel: k, shell: shellOf(k) };
     };
-    // Once per visit to the past: replay the whole session, noting after which unit (a tick or a command) the
-    // ledger grew and to what. Every scrub after that is a single replay to exactly the right unit. Both run in
-    // slices, like a restore: a long session never holds the worker.
-    if (!live.marks) {
-      const r = fresh();
-      const marks = { units: [0], lengths: [r.kernel.ledger.length], total: 0 };
-      const pass = new UnitReplay(r.kernel, r.shell, live.log, live.kernel.ticks, {
-        onUnit: (units) => {
-          if (r.kernel.ledger.length !== marks.lengths[marks.lengths.length - 1]) {
-            marks.units.push(units);
-            marks.lengths.push(r.kernel.ledger.length);
-          }
-        },
-      });
-      if (!(await this.sliced(() => pass.run(SLICE_UNITS), () => this.travels === asked && this.live === live))) return this.travelState();
-      marks.total = pass.units;
-      live.marks = marks;
-    }
+    // Once per visit to the past: replay the whole session, noting where the ledger grew (markUnits); a newer
+    // scrub waits for the same pass rather than start it again. Every scrub after it is a single replay to
+    // exactly the right unit. Both run in slices, like a restore: a long session never holds the worker.
+    live.marks ??= this.markUnits(live, fresh());
+    const marks = await live.marks;
+    if (!marks || this.travels !== asked || this.live !== live) return this.travelState();
     // A command's records come together: back shows the last state with at most `target` records, forward the
     // first with at least `target` (so a step forward always moves).
-    const { units, lengths, total } = live.marks;
+    const { units, lengths, total } = marks;
     let stopAt: number;
     if (direction === 'forward') {
       const j = lengths.findIndex((n) => n >= target);
@@ -314,12 +314,30 @@ export class KernelHost implements KernelHostApi {
     const { kernel, shell } = fresh();
     const pass = new UnitReplay(kernel, shell, live.log, live.kernel.ticks, { maxUnits: stopAt });
     if (!(await this.sliced(() => pass.run(SLICE_UNITS), () => this.travels === asked && this.live === live))) return this.travelState();
+    // The past is shown frozen; a fork gives it back the clock state it really had (a replay of the fork has it).
+    this.pastRunning = kernel.running;
     kernel.running = false;
     this.kernel = kernel;
     this.shell = shell;
-    this.log.splice(0, this.log.length, ...pass.applied);
+    replaceAll(this.log, pass.applied);
     this.republish();
     return this.travelState();
+  }
+
+  /** Replay the whole live session once, noting after which unit the ledger grew and to what (null: it went away). */
+  private async markUnits(live: NonNullable<KernelHost['live']>, r: { kernel: Kernel; shell: Shell }): Promise<Marks | null> {
+    const marks: Marks = { units: [0], lengths: [r.kernel.ledger.length], total: 0 };
+    const pass = new UnitReplay(r.kernel, r.shell, live.log, live.kernel.ticks, {
+      onUnit: (units) => {
+        if (r.kernel.ledger.length !== marks.lengths[marks.lengths.length - 1]) {
+          marks.units.push(units);
+          marks.lengths.push(r.kernel.ledger.length);
+        }
+      },
+    });
+    if (!(await this.sliced(() => pass.run(SLICE_UNITS), () => this.live === live))) return null;
+    marks.total = pass.units;
+    return marks;
   }
 
   /**
@@ -348,7 +366,7 @@ export class KernelHost implements KernelHostApi {
     if (this.live) {
       this.kernel = this.live.kernel;
       this.shell = this.live.shell;
-      this.log.splice(0, this.log.length, ...this.live.log);
+      replaceAll(this.log, this.live.log);
       this.live = null;
       this.republish();
     }
@@ -359,7 +377,7 @@ export class KernelHost implements KernelHostApi {
   travelFork(): TravelState {
     if (this.live) {
       this.live = null;
-      this.kernel.running = true;
+      this.kernel.running = this.pastRunning;
       this.sessionId++; // the log is now the past's: the old future is dropped
       this.republish();
     }
@@ -371,8 +389,12 @@ export class KernelHost implements KernelHostApi {
   }
 
   exec(line: string): ExecResult {
-    if (this.live) return { lines: [{ text: 'you are looking at the past: "resume from here" to fork the session, or go back to live first', style: 'error' }] };
+    if (this.live) {
+      const why = this.kernel === this.live.kernel ? 'going back in time: the replay is under way' : 'you are looking at the past';
+      return { lines: [{ text: `${why}: "resume from here" to fork the session, or go back to live first`, style: 'error' }] };
+    }
     const text = String(line);
+    if (text.length > MAX_LINE) return { lines: [{ text: `a line holds at most ${MAX_LINE.toLocaleString('en')} characters (this one has ${text.length.toLocaleString('en')}); nothing was run`, style: 'error' }] };
     const logged = this.logCommand({ line: text });
     if (!logged) return { lines: [{ text: LOG_FULL, style: 'error' }] };
     try {
@@ -388,9 +410,9 @@ export class KernelHost implements KernelHostApi {
 
   input(line: string): Logged | null {
     if (this.live) return null;
-    const text = String(line).slice(0, 4096);
+    const text = String(line).slice(0, MAX_LINE);
     const logged = this.logCommand({ line: text, input: true });
-    if (!logged) return null;
+    if (!logged) return this.refuseFull();
     this.kernel.input(text);
     this.publish();
     return logged;
@@ -399,10 +421,17 @@ export class KernelHost implements KernelHostApi {
   interrupt(): Logged | null {
     if (this.live || !this.kernel.foreground) return null;
     const logged = this.logCommand({ line: '', interrupt: true });
-    if (!logged) return null;
+    if (!logged) return this.refuseFull();
     interruptForeground(this.kernel, this.shell);
     this.publish();
     return logged;
+  }
+
+  /** A line or Ctrl-C that could not be kept is not run; the terminal says why (a program has the foreground). */
+  private refuseFull(): null {
+    this.kernel.write(0, LOG_FULL, 'err');
+    this.publish();
+    return null;
   }
 
   /**
@@ -490,12 +519,6 @@ export class KernelHost implements KernelHostApi {
       const target = Math.min(before + Math.max(Math.floor(this.carry), k.stepsOwed), MAX_SESSION_TICKS);
       while (!k.scheduler.runTo(target, undefined, SLICE_UNITS) && !outOfTime());
       this.carry = Math.max(0, this.carry - (k.ticks - before));
-      // A saved session holds at most a week of virtual time: the clock stops there, saying why.
-      if (k.ticks >= MAX_SESSION_TICKS && (k.running || k.stepsOwed)) {
-        k.stepsOwed = 0;
-        k.setRunning(false, 0);
-        k.record('clock', 0, 0, 'clock stopped: the session holds a week of virtual time, the most a saved session may; export it or start a fresh one');
-      }
     }
     this.publish();
   }
@@ -529,4 +552,10 @@ const VERIFY_SLICE = 10_000;
 
 function shellOf(kernel: Kernel): Shell {
   return new Shell(kernel, [...kernel.processes.values()].find((p) => p.program === 'shell')!.pid);
+}
+
+/** Replace an array's contents in place (a spread of 250,000 commands would overflow the call stack). */
+function replaceAll<T>(to: T[], from: readonly T[]): void {
+  to.length = 0;
+  for (const x of from) to.push(x);
 }

@@ -12,6 +12,7 @@ import { ChainWorld } from './yield/world';
 import { ACCESS_BITS, Fleet, sanitizeTelemetry, TYPE_ALLOWS, typesAllowing, type Access } from './pairing/fleet';
 import { programByName, type ArgValue, type Syscall, type SyscallResult } from './programs/programs';
 import { MAX_VERBS_PER_TICK, RESUMED, Scheduler, type Schedulable } from './scheduler';
+import { MAX_SESSION_TICKS } from './sessionCheck';
 import {
   DEFAULT_CAPACITY,
   DEFENSES,
@@ -1124,6 +1125,13 @@ export class Kernel implements KernelState, Schedulable {
     this.ticks++;
     if (this.stepsOwed > 0) this.stepsOwed--;
     if (this.time >= this.nextDecay) this.decayed();
+    // A saved session holds at most a week of virtual time: the clock stops there, saying why. Here, in the
+    // tick itself, so a replay reaching that tick stops it the same way.
+    if (this.ticks === MAX_SESSION_TICKS) {
+      this.stepsOwed = 0;
+      this.setRunning(false, 0);
+      this.record('clock', 0, 0, 'clock stopped: the session holds a week of virtual time, the most a saved session may; export it or start a fresh one');
+    }
   }
 
   /**

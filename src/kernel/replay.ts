@@ -71,17 +71,17 @@ export class Replay {
       const c = this.log[this.next];
       if (left() < MIN_SLICE || !sched.runTo(c.at, c.within, left())) return false;
       this.applyNext();
-      sched.work++;
     }
     return left() >= MIN_SLICE && sched.runTo(this.untilTick, undefined, left());
   }
 
-  /** Run the next command where the live session ran it (its tick, and turn within it). */
+  /** Run the next command where the live session ran it (its tick, and turn within it); a command is a unit of work. */
   protected applyNext(): void {
     const c = this.log[this.next++];
     this.kernel.scheduler.runTo(c.at, c.within);
     applyCommand(this.kernel, this.shell, c);
     this.applied.push(c);
+    this.kernel.scheduler.work++;
   }
 }
 

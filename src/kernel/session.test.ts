@@ -176,6 +176,23 @@ describe('the bounds a saved session keeps', () => {
     expect(sessionProblem(h.session())).toBeNull(); // and what is kept still restores
   });
 
+  it('a session of the most commands a session may hold restores', () => {
+    const h = new KernelHost(undefined, false);
+    const log = Array.from({ length: MAX_LOG }, (_, i) => ({ at: Math.floor(i / 100), line: 'clock' }));
+    const session = { scenario: h.scenarioText, seed: h.seed, log, ticks: MAX_LOG / 100 };
+    expect(sessionProblem(session)).toBeNull();
+    expect(h.restoreNow(session)).toMatchObject({ ok: true });
+    expect(h.log.length).toBe(MAX_LOG);
+    expect(h.session().log.length).toBe(MAX_LOG);
+  });
+
+  it('a line longer than a session may log is refused, not run', () => {
+    const h = new KernelHost(undefined, false);
+    const r = h.exec(`call @chat_participant send "#lobby" "${'x'.repeat(5000)}"`);
+    expect(r.lines[0]).toMatchObject({ style: 'error', text: expect.stringMatching(/^a line holds at most 4,096 characters/) });
+    expect(h.log).toHaveLength(0);
+  });
+
   it('the clock stops at a week of virtual time, saying why, so the session can still be saved', () => {
     const h = new KernelHost(undefined, false);
     h.kernel.ticks = MAX_SESSION_TICKS - 3; // as if it had run a week (idle time only)
@@ -187,5 +204,12 @@ describe('the bounds a saved session keeps', () => {
     h.exec('clock step 100');
     expect(h.kernel.ticks).toBe(MAX_SESSION_TICKS);
     expect(sessionProblem(h.session())).toBeNull();
+    // The stop happens in the tick itself, so a replay of the session stops there the same way.
+    const records = h.kernel.ledger.page(1, h.kernel.ledger.length).slice(-2).map((e) => e.detail);
+    const again = new KernelHost(undefined, false);
+    again.kernel.ticks = MAX_SESSION_TICKS - 3;
+    again.kernel.time = MAX_SESSION_TICKS - 3;
+    again.kernel.step(3);
+    expect(again.kernel.ledger.page(1, again.kernel.ledger.length).slice(-2).map((e) => e.detail)).toEqual(records);
   });
 });

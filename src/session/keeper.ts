@@ -11,6 +11,8 @@ export interface SaveWrite {
   chunks: [index: number, commands: Command[]][];
   /** Chunks from this index on belong to an older, longer session: delete them. */
   dropFrom: number;
+  /** The whole session is written (it was replaced, or storage may hold another's): not only what changed. */
+  whole: boolean;
 }
 
 /** Where a save goes (IndexedDB in the page, memory in tests). Resolves when written; rejects with the reason when refused. */
@@ -85,6 +87,7 @@ export class SessionKeeper {
       head: { scenario: this.scenario, seed: this.seed, ticks: this.ticks, logLength: this.log.length },
       chunks: [],
       dropFrom: chunks,
+      whole,
     };
     for (let i = first; i < chunks; i++) w.chunks.push([i, this.log.slice(i * CHUNK, (i + 1) * CHUNK)]);
     const state = { id: this.id, count: this.log.length, ticks: this.ticks };
@@ -95,6 +98,7 @@ export class SessionKeeper {
   /** A new worker took over: its session ids are its own, so the next read from it brings the whole session. */
   detach(): void {
     this.id = -1;
+    this.forget();
   }
 
   /** Storage may hold something else now (another tab saved there): the next save writes the whole session. */

@@ -21,7 +21,7 @@ function page(stopLinks = false) {
   let cleared = false;
   const io: OpeningIo = {
     restore: async (session, label) => (stopLinks && label.includes('shared') ? { ok: false, errors: [REPLAY_STOPPED] } : host.restoreNow(session)),
-    keepAside: async (session, why) => void kept.push({ session, why }),
+    keepAside: async (session, why) => (kept.push({ session: session as Session, why }), true),
     clear: async () => void (cleared = true),
     owns: true,
   };
@@ -71,11 +71,23 @@ describe('opening the first session', () => {
     expect(opened.notice).toMatch(/^Your saved session could not be restored \(version: this scenario was made by a newer capplay.*\); it is kept: Share → Download the kept session\./);
   });
 
+  it('a saved session that is damaged or from a newer build is kept aside as it was found', async () => {
+    const p = page();
+    const raw = { v: 3, head: { logLength: 9 } };
+    const opened = await openFirstSession('', null, { problem: 'it was saved by a newer capplay (storage format 3)', raw }, p.io);
+    expect(p.kept).toEqual([{ session: raw, why: 'it was saved by a newer capplay (storage format 3)' }]);
+    expect(opened).toEqual({ kept: true, notice: expect.stringMatching(/^Your saved session could not be restored \(it was saved by a newer capplay .*\); it is kept/) });
+  });
+
   it('#fresh clears the saved session (when this tab keeps it), and restores nothing', async () => {
     const p = page();
     const before = p.host.kernel;
     expect((await openFirstSession('#fresh', mine(), undefined, p.io)).notice).toBe('A fresh playground: the saved session was cleared.');
     expect(p.cleared()).toBe(true);
     expect(p.host.kernel).toBe(before);
+    const other = page();
+    other.io.owns = false;
+    expect((await openFirstSession('#fresh', mine(), undefined, other.io)).notice).toMatch(/belongs to another open tab and was left as it is/);
+    expect(other.cleared()).toBe(false);
   });
 });

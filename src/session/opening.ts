@@ -4,8 +4,8 @@ import { decodeShare } from './share';
 /** What opening the first session needs of the page: the worker's restore, and storage. */
 export interface OpeningIo {
   restore(session: Session, label: string): Promise<BootResult>;
-  /** Keep a session that cannot be restored, so the world that runs instead does not overwrite it. */
-  keepAside(session: Session, why: string): Promise<void>;
+  /** Keep a session that cannot be restored, so the world that runs instead does not overwrite it (true: kept). */
+  keepAside(session: unknown, why: string): Promise<boolean>;
   /** Forget the saved session (a fresh playground); only the tab that keeps it may. */
   clear(): Promise<void>;
   owns: boolean;
@@ -24,18 +24,18 @@ export interface Opened {
  * replay stopped) never replaces the person's own session: it is restored instead, and the notice says what was
  * wrong with the link. A saved session that cannot be restored is kept aside, never overwritten.
  */
-export async function openFirstSession(hash: string, saved: Session | null, savedProblem: string | undefined, io: OpeningIo): Promise<Opened> {
+export async function openFirstSession(hash: string, saved: Session | null, damaged: { problem: string; raw: unknown } | undefined, io: OpeningIo): Promise<Opened> {
   const notes: string[] = [];
   let kept = false;
-  const setAside = async (session: Session | null, why: string) => {
-    if (!session) return notes.push(`The saved session could not be read (${why}); the default scenario is running.`);
-    await io.keepAside(session, why);
-    kept = true;
-    notes.push(`Your saved session could not be restored (${why}); it is kept: Share → Download the kept session. The default scenario is running.`);
+  const setAside = async (session: unknown, why: string) => {
+    const stored = await io.keepAside(session, why);
+    kept ||= stored;
+    notes.push(`Your saved session could not be restored (${why}); ${stored ? 'it is kept: Share → Download the kept session' : 'storage refused to keep it aside, so it is lost'}. The default scenario is running.`);
   };
-  if (savedProblem) await setAside(null, `the saved session is damaged (${savedProblem})`);
+  if (damaged) await setAside(damaged.raw, damaged.problem);
   if (hash === '#fresh') {
-    if (io.owns) await io.clear();
+    if (!io.owns) return { notice: 'A fresh playground. The saved session belongs to another open tab and was left as it is.', kept };
+    await io.clear();
     return { notice: 'A fresh playground: the saved session was cleared.', kept };
   }
   if (hash.startsWith('#s=')) {

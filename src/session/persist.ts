@@ -1,5 +1,5 @@
 import type { Session } from '../kernel/host-api';
-import { sessionProblem } from '../kernel/sessionCheck';
+import { MAX_LOG, sessionProblem } from '../kernel/sessionCheck';
 import { CHUNK, type SaveWrite, type WriteSession } from './keeper';
 
 /**
@@ -24,14 +24,20 @@ interface Head {
   v: 2;
   head: SaveWrite['head'];
   ui: Layout;
+  /** The tab that wrote it (see sessionWriter): another tab's later writes are refused. */
+  owner?: string;
 }
 
+/** The head format this build writes; a higher one was written by a newer build. */
+const HEAD_VERSION = 2;
 const DB_NAME = 'capplay';
 const STORE = 'sessions';
 const HEAD = 'current';
-/** A session that could not be restored, kept aside rather than overwritten (one slot). */
-const KEPT = 'kept';
+/** Sessions that could not be restored, kept aside rather than overwritten: ["kept", time]. The newest few stay. */
+const KEPT_KEEP = 5;
+const keptKey = (at: number) => ['kept', at];
 const chunkKey = (i: number) => ['log', i];
+const range = (kind: string, from = 0) => IDBKeyRange.bound([kind, from], [kind, Infinity]);
 
 /** Storage refused (not available, blocked, over quota): the page tells the person their work is not kept. */
 export class StorageError extends Error {}
@@ -66,10 +72,12 @@ const database = () => {
 /**
  * Run one transaction; resolves with `result` once it has committed, rejects with the reason it did not. After a
  * refusal the connection is closed, so the next try opens a new one (it may be granted what this one was not).
+ * `run` may abort the transaction itself (`tx.abort()` with a reason): that rejects with that reason, no refusal.
  */
-async function transact<T>(mode: IDBTransactionMode, run: (s: IDBObjectStore) => () => T): Promise<T> {
+async function transact<T>(mode: IDBTransactionMode, run: (s: IDBObjectStore, tx: IDBTransaction) => () => T): Promise<T> {
   const d = await database();
   return new Promise<T>((resolve, reject) => {
+    let abortedBy: Error | null = null;
     const refused = (e: StorageError) => {
       d.close();
       db = null;
@@ -77,23 +85,48 @@ async function transact<T>(mode: IDBTransactionMode, run: (s: IDBObjectStore) =>
     };
     try {
       const tx = d.transaction(STORE, mode);
-      const result = run(tx.objectStore(STORE));
+      const abort = tx.abort.bind(tx);
+      (tx as IDBTransaction & { abortWith(e: Error): void }).abortWith = (e: Error) => {
+        abortedBy = e;
+        abort();
+      };
+      const result = run(tx.objectStore(STORE), tx);
       tx.oncomplete = () => resolve(result());
-      tx.onerror = () => refused(new StorageError(reason(tx.error)));
-      tx.onabort = () => refused(new StorageError(reason(tx.error ?? 'the write was aborted')));
+      tx.onerror = () => (abortedBy ? reject(abortedBy) : refused(new StorageError(reason(tx.error))));
+      tx.onabort = () => (abortedBy ? reject(abortedBy) : refused(new StorageError(reason(tx.error ?? 'the write was aborted'))));
     } catch (e) {
       refused(new StorageError(reason(e)));
     }
   });
 }
+const abortWith = (tx: IDBTransaction, e: Error) => (tx as IDBTransaction & { abortWith(e: Error): void }).abortWith(e);
 
-/** Where the keeper's saves go, with the layout beside them. */
+/** Another tab took over keeping the session: this tab's write was not made (and must not be). */
+export class NotOwner extends Error {}
+
+/**
+ * Where this tab's saves go, with the layout beside them. Each tab writes under its own token: a save that
+ * rewrites the whole session claims the head for this tab; a save of only what changed is made only if the
+ * head is still this tab's (checked in the same transaction), so two tabs can never interleave chunks.
+ */
 export function sessionWriter(ui: () => Layout): WriteSession {
+  const me = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
   return (w) =>
-    transact('readwrite', (s) => {
-      for (const [i, commands] of w.chunks) s.put(commands, chunkKey(i));
-      s.delete(IDBKeyRange.bound(chunkKey(w.dropFrom), ['log', Infinity]));
-      s.put({ v: 2, head: w.head, ui: ui() } satisfies Head, HEAD);
+    transact('readwrite', (s, tx) => {
+      const write = () => {
+        for (const [i, commands] of w.chunks) s.put(commands, chunkKey(i));
+        s.delete(range('log', w.dropFrom));
+        s.put({ v: HEAD_VERSION, head: w.head, ui: ui(), owner: me } satisfies Head, HEAD);
+      };
+      if (w.whole) write();
+      else {
+        const head = s.get(HEAD);
+        head.onsuccess = () => {
+          const h = head.result as Partial<Head> | undefined;
+          if (h && h.owner !== me) abortWith(tx, new NotOwner('another tab keeps the session now'));
+          else write();
+        };
+      }
       return () => undefined;
     });
 }
@@ -104,61 +137,87 @@ const layoutOf = (ui: Partial<Layout> | undefined): Layout => {
 };
 
 /**
- * The saved session, if there is one: `saved` when it is well formed (storage is untrusted too), `problem`
- * when something is there but unusable, and `refused` when storage could not be read at all.
+ * The saved session, if there is one: `saved` when it is well formed (storage is untrusted too); when something
+ * is there but unusable, `problem` says why and `raw` is what was there (to keep aside, never to overwrite
+ * unseen); `refused` when storage could not be read at all. Head and chunks are read in one transaction, so a
+ * save by another tab meanwhile cannot mix two sessions.
  */
-export async function loadSession(): Promise<{ saved: Saved | null; problem?: string; refused?: string }> {
+export async function loadSession(): Promise<{ saved: Saved | null; problem?: string; raw?: unknown; refused?: string }> {
   try {
-    const v = await transact('readonly', (s) => {
+    const read = await transact('readonly', (s) => {
+      const out: { head?: unknown; chunks: unknown[] } = { chunks: [] };
       const head = s.get(HEAD);
-      return () => head.result as unknown;
+      head.onsuccess = () => {
+        out.head = head.result;
+        const h = head.result as Partial<Head> | undefined;
+        const n = h?.v === HEAD_VERSION && Number.isInteger(h.head?.logLength) ? Math.ceil(Math.min(h.head!.logLength, MAX_LOG) / CHUNK) : 0;
+        for (let i = 0; i < n; i++) {
+          const c = s.get(chunkKey(i));
+          c.onsuccess = () => (out.chunks[i] = c.result);
+        }
+      };
+      return () => out;
     });
+    const v = read.head;
     if (!v || typeof v !== 'object') return { saved: null };
     const h = v as Partial<Head> & { session?: unknown; ui?: Partial<Layout> };
+    if (typeof h.v === 'number' && h.v > HEAD_VERSION) {
+      return { saved: null, raw: v, problem: `it was saved by a newer capplay (storage format ${h.v}); this build reads format ${HEAD_VERSION}` };
+    }
     // Format 1 held the whole session in one value.
-    const session = h.v === 2 ? await readChunked(h) : h.session;
-    const problem = sessionProblem(session);
-    if (problem) return { saved: null, problem };
+    const session = h.v === HEAD_VERSION ? joinChunks(h, read.chunks) : h.session;
+    const problem = typeof session === 'string' ? session : sessionProblem(session);
+    if (problem) return { saved: null, raw: h.v === HEAD_VERSION ? { ...h.head, log: read.chunks.flat() } : v, problem };
     return { saved: { session: session as Session, ui: layoutOf(h.ui) } };
   } catch (e) {
     return { saved: null, refused: reason(e) };
   }
 }
 
-async function readChunked(h: Partial<Head>): Promise<unknown> {
+/** The session a head and its chunks make up, or why they do not. */
+function joinChunks(h: Partial<Head>, chunks: unknown[]): unknown {
   const head = h.head;
-  if (!head || !Number.isInteger(head.logLength) || head.logLength < 0) return null;
-  const n = Math.ceil(head.logLength / CHUNK);
-  const chunks = await transact('readonly', (s) => {
-    const reqs = Array.from({ length: n }, (_, i) => s.get(chunkKey(i)));
-    return () => reqs.map((r) => r.result as unknown);
-  });
+  if (!head || !Number.isInteger(head.logLength) || head.logLength < 0) return 'its head is damaged';
+  if (head.logLength > MAX_LOG) return `its head claims ${head.logLength} commands, more than a session holds (${MAX_LOG})`;
   const log: unknown[] = [];
-  for (const c of chunks) {
-    if (!Array.isArray(c)) return { ...head, log: null }; // a chunk is missing: sessionProblem names it
+  for (const [i, c] of chunks.entries()) {
+    if (!Array.isArray(c)) return `chunk ${i} of its command log is missing`;
+    if (c.length !== Math.min(CHUNK, head.logLength - i * CHUNK)) return `chunk ${i} of its command log holds ${c.length} commands where ${Math.min(CHUNK, head.logLength - i * CHUNK)} belong`;
     for (const x of c) log.push(x);
   }
-  return { scenario: head.scenario, seed: head.seed, ticks: head.ticks, log: log.slice(0, head.logLength) };
+  return { scenario: head.scenario, seed: head.seed, ticks: head.ticks, log };
 }
 
-/** Keep a session that could not be restored (it would otherwise be overwritten by the world that runs instead). */
-export async function keepAside(session: unknown, why: string): Promise<void> {
-  await transact('readwrite', (s) => {
-    s.put({ session, why, at: Date.now() }, KEPT);
-    return () => undefined;
-  }).catch(() => {});
-}
-
-/** The session kept aside, if any (for "Download the kept session"). */
-export async function loadKept(): Promise<{ session: unknown; why: string } | null> {
+/**
+ * Keep a session that could not be restored (it would otherwise be overwritten by the world that runs instead).
+ * Resolves true once it is stored; false if storage refused (then the page must not say it is kept).
+ */
+export async function keepAside(session: unknown, why: string): Promise<boolean> {
   try {
-    const v = await transact('readonly', (s) => {
-      const r = s.get(KEPT);
-      return () => r.result as { session: unknown; why: string } | undefined;
+    await transact('readwrite', (s) => {
+      s.put({ session, why, at: Date.now() }, keptKey(Date.now()));
+      const keys = s.getAllKeys(range('kept'));
+      keys.onsuccess = () => {
+        for (const k of keys.result.slice(0, Math.max(0, keys.result.length - KEPT_KEEP))) s.delete(k);
+      };
+      return () => undefined;
     });
-    return v && typeof v === 'object' ? { session: v.session, why: String(v.why) } : null;
+    return true;
   } catch {
-    return null;
+    return false;
+  }
+}
+
+/** The sessions kept aside, newest first (for "Download the kept session"). */
+export async function loadKept(): Promise<{ session: unknown; why: string; at: number }[]> {
+  try {
+    const all = await transact('readonly', (s) => {
+      const r = s.getAll(range('kept'));
+      return () => (r.result ?? []) as { session: unknown; why: unknown; at: unknown }[];
+    });
+    return all.filter((v) => v && typeof v === 'object').map((v) => ({ session: v.session, why: String(v.why), at: Number(v.at) || 0 })).reverse();
+  } catch {
+    return [];
   }
 }
 
@@ -166,7 +225,7 @@ export async function loadKept(): Promise<{ session: unknown; why: string } | nu
 export async function clearSession(): Promise<void> {
   await transact('readwrite', (s) => {
     s.delete(HEAD);
-    s.delete(IDBKeyRange.bound(chunkKey(0), ['log', Infinity]));
+    s.delete(range('log'));
     return () => undefined;
   }).catch(() => {});
 }

@@ -18,6 +18,8 @@ const SAVE_AFTER_LEDGER_MS = 300;
 const HEARTBEAT_MS = 1000;
 /** …and taken for dead if it has not answered for this long (its longest single command is a few seconds). */
 const HEARTBEAT_TIMEOUT_MS = 8000;
+/** …or, before its first answer (its script may still be loading), for this long. */
+const FIRST_ANSWER_TIMEOUT_MS = 30_000;
 /** Recoveries this close together mean the session itself brings the worker down: stop trying. */
 const RECOVERY_WINDOW_MS = 60_000;
 const MAX_RECOVERIES = 3;
@@ -28,7 +30,7 @@ let saver: ReturnType<typeof setInterval> | null = null;
 let heartbeat: ReturnType<typeof setInterval> | null = null;
 let recovering = false;
 /** The session a restore is replaying right now (what a recovery starts from if the page has no copy yet). */
-let replaying: { session: Session } | null = null;
+let replaying: { session: Session | null } | null = null;
 const recoveries: number[] = [];
 
 /** The page's copy of the session (saved in chunks; what a crashed worker is rebuilt from). */
@@ -56,7 +58,16 @@ export async function startKernel(): Promise<void> {
     });
     return;
   }
-  owner.subscribe((s) => appStore.setState({ ownership: s }));
+  owner.subscribe((s) => {
+    const before = appStore.getState().ownership;
+    appStore.setState({ ownership: s });
+    // This tab keeps the session now (it took over, or the tab that kept it closed): write it whole.
+    if (s === 'owner' && before !== 'owner') {
+      keeper.forget(); // (a keeper that knows nothing yet writes whole anyway)
+      saveSoon(0);
+      if (!takingOver) appStore.setState({ notice: 'The other tab that kept the session closed: this tab keeps it now.' });
+    }
+  });
   appStore.subscribe((s, prev) => {
     if (s.presenter !== prev.presenter || s.learnTab !== prev.learnTab) saveSoon(0);
   });
@@ -64,19 +75,32 @@ export async function startKernel(): Promise<void> {
   const w = spawnWorker();
   const [, loaded] = await Promise.all([owner.claim(), loadSession()]);
   if (loaded.refused) storageProblem(`could not read what it stored (${loaded.refused})`);
-  void loadKept().then((k) => k && appStore.setState({ kept: true }));
+  void loadKept().then((k) => k.length > 0 && appStore.setState({ kept: true }));
   if (loaded.saved) appStore.setState({ presenter: loaded.saved.ui.presenter, learnTab: loaded.saved.ui.learnTab });
   const kernel = wrap<KernelWorkerApi>(w);
   startHeartbeat(kernel, w); // from the start: a replay that hangs the worker is noticed too
   const hash = location.hash;
   // The fragment has been read: a reload should come back to the session as it goes on, not to the link.
   if (hash === '#fresh' || hash.startsWith('#s=')) history.replaceState(null, '', location.pathname + location.search);
-  const opened = await openFirstSession(hash, loaded.saved?.session ?? null, loaded.problem, {
-    restore: (session, label) => restoreWithProgress(kernel, session, label),
-    keepAside,
-    clear: clearSession,
-    owns: owner.owns,
-  });
+  const damaged = loaded.problem ? { problem: loaded.problem, raw: loaded.raw } : undefined;
+  const saved = loaded.saved?.session ?? null;
+  let opened;
+  try {
+    opened = await openFirstSession(hash, saved, damaged, {
+      // If the worker goes while a link replays, the recovery brings back the person's own session, not the link.
+      restore: async (session, label) => {
+        const r = await restoreWithProgress(kernel, session, label, w, label.includes('shared') ? saved : session);
+        if (worker !== w) throw new WorkerReplaced();
+        return r;
+      },
+      keepAside,
+      clear: clearSession,
+      owns: owner.owns,
+    });
+  } catch (e) {
+    if (e instanceof WorkerReplaced) return; // the recovery took over, and says what happened
+    throw e;
+  }
   if (opened.notice) appStore.setState({ notice: opened.notice });
   if (opened.kept) appStore.setState({ kept: true });
   await attach(kernel);
@@ -92,14 +116,18 @@ function spawnWorker(): Worker {
   return w;
 }
 
+/** The worker an opening was replaying on went away; the recovery carries on from here. */
+class WorkerReplaced extends Error {}
+
 /**
- * Replay a session in the worker, showing how far it has come with a Stop button; the world shown until then
- * stays. Resolves with the worker's answer (a stopped replay is a refusal that says so).
+ * Replay a session in worker `on`, showing how far it has come with a Stop button; the world shown until then
+ * stays. Resolves with the worker's answer (a stopped replay is a refusal that says so). Should the worker go
+ * meanwhile, a recovery rebuilds `recoverWith` (the session itself, or for a link the person's own).
  */
-export async function restoreWithProgress(kernel: Remote<KernelHostApi>, session: Session, label: string): Promise<BootResult> {
-  const current = { session };
+export async function restoreWithProgress(kernel: Remote<KernelHostApi>, session: Session, label: string, on = worker, recoverWith: Session | null = session): Promise<BootResult> {
+  const current = { session: recoverWith };
   replaying = current;
-  const mine = worker;
+  const mine = on;
   const banner = { label, progress: null, stop: () => void kernel.restoreStop().catch(() => {}) };
   appStore.setState({ replay: banner });
   let poll: ReturnType<typeof setInterval> | undefined;
@@ -164,8 +192,26 @@ async function attach(remote: Remote<KernelWorkerApi>): Promise<void> {
  * (and saves it) before the output reaches the screen, so a worker that dies right after cannot take it along.
  */
 function journaled(remote: Remote<KernelWorkerApi>): Remote<KernelWorkerApi> {
+  // Kept at once if it is the next command of the session known; if the session was just replaced (a boot, a
+  // fork), read it from the worker at once, so the window in which a crash could take a command is a round trip.
   const keep = (l: Logged | null | undefined) => {
-    if (keeper.journal(l)) saveSoon(0);
+    if (l) saveSoon(0);
+    keeper.journal(l);
+  };
+  const boot = async (text?: string, seed?: number) => {
+    const r = await remote.boot(text, seed);
+    saveSoon(0);
+    return r;
+  };
+  const travelFork = async () => {
+    const r = await remote.travelFork();
+    saveSoon(0);
+    return r;
+  };
+  const restore = async (session: Session) => {
+    const r = await remote.restore(session);
+    saveSoon(0);
+    return r;
   };
   const exec = async (line: string): Promise<ExecResult> => {
     const r = await remote.exec(line);
@@ -182,7 +228,7 @@ function journaled(remote: Remote<KernelWorkerApi>): Remote<KernelWorkerApi> {
     keep(l);
     return l;
   };
-  const own: Record<string, unknown> = { exec, input, interrupt };
+  const own: Record<string, unknown> = { exec, input, interrupt, boot, travelFork, restore };
   return new Proxy(remote, { get: (target, key, receiver) => (typeof key === 'string' && key in own ? own[key] : Reflect.get(target, key, receiver)) });
 }
 
@@ -217,6 +263,7 @@ function startSaving(kernel: Remote<KernelHostApi>, ledger: LedgerFeed): void {
       await persist();
     } catch (e) {
       if (e instanceof StorageError) storageProblem(`refused to store it (${e.message})`);
+      // NotOwner: another tab took over between the check and the write; it keeps the session now (the banner says so).
       // Otherwise the worker is going away: the next save (or the recovery) takes over.
     } finally {
       busy = false;
@@ -259,28 +306,38 @@ function storageProblem(why: string): void {
  */
 function startHeartbeat(kernel: Remote<KernelHostApi>, w: Worker): void {
   let waitingSince = 0;
+  let lastBeat = performance.now();
+  let answered = false;
   if (heartbeat) clearInterval(heartbeat);
   heartbeat = setInterval(() => {
     if (worker !== w) return;
     const now = performance.now();
+    // The page itself was asleep (a laptop lid, a frozen tab): the worker was too; ask again rather than blame it.
+    if (now - lastBeat > 3 * HEARTBEAT_MS) waitingSince = 0;
+    lastBeat = now;
     if (waitingSince) {
-      if (now - waitingSince > HEARTBEAT_TIMEOUT_MS) void recover(`stopped answering (no reply for ${Math.round((now - waitingSince) / 1000)} s)`, w);
+      // Until its first answer the worker may still be loading its script (a slow network): give it longer.
+      const limit = answered ? HEARTBEAT_TIMEOUT_MS : FIRST_ANSWER_TIMEOUT_MS;
+      if (now - waitingSince > limit) void recover(`stopped answering (no reply for ${Math.round((now - waitingSince) / 1000)} s)`, w);
       return;
     }
-    waitingSince = now;
+    const asked = (waitingSince = now);
     kernel.ping().then(
-      () => (waitingSince = 0),
+      () => {
+        answered = true;
+        if (waitingSince === asked) waitingSince = 0;
+      },
       () => {},
     );
   }, HEARTBEAT_MS);
 }
 
 /** Take this tab's session as the saved one, though another tab keeps it now (it is told, and stops saving). */
+let takingOver = false;
 export async function keepThisTab(): Promise<void> {
-  if (await owner.claim(true)) {
-    keeper.forget();
-    saveSoon(0);
-  }
+  takingOver = true;
+  await owner.claim(true); // the ownership listener then writes this tab's session whole
+  takingOver = false;
 }
 
 /**
@@ -301,14 +358,15 @@ async function recover(why: string, failed: Worker): Promise<void> {
   while (recoveries.length && recoveries[0] < now - RECOVERY_WINDOW_MS) recoveries.shift();
   // The page's copy if it has one; else the session a first restore was replaying when the worker went.
   const session = keeper.known ? keeper.session() : (replaying?.session ?? null);
+  replaying = null;
   keeper.detach();
   if (recoveries.length >= MAX_RECOVERIES) {
-    if (session) await keepAside(session, `the kernel worker ${why}, ${MAX_RECOVERIES} times in a minute`);
+    const kept = session ? await keepAside(session, `the kernel worker ${why}, ${MAX_RECOVERIES} times in a minute`) : false;
     appStore.setState({
       status: 'error',
-      kept: session !== null,
+      kept: kept || appStore.getState().kept,
       replay: null,
-      problem: `The kernel worker ${why}, ${MAX_RECOVERIES} times within a minute while running this session, so it was not restarted again. ${session ? 'Your session is kept: Share → Download the kept session, or reload for a new start.' : 'Reload for a new start.'}`,
+      problem: `The kernel worker ${why}, ${MAX_RECOVERIES} times within a minute while running this session, so it was not restarted again. ${kept ? 'Your session is kept: Share → Download the kept session, or reload for a new start.' : session ? 'Storage refused to keep your session aside: Share → Export session may still save it. Reload for a new start.' : 'Reload for a new start.'}`,
     });
     return;
   }
@@ -318,12 +376,11 @@ async function recover(why: string, failed: Worker): Promise<void> {
   startHeartbeat(kernel, w);
   let restored = true;
   if (session) {
-    const r = await restoreWithProgress(kernel, session, 'Restoring your session');
+    const r = await restoreWithProgress(kernel, session, 'Restoring your session', w);
     if (worker !== w) return; // this worker went too: a newer recovery took over
     if (!r.ok) {
       restored = false;
-      await keepAside(session, r.errors[0]);
-      appStore.setState({ kept: true });
+      if (await keepAside(session, r.errors[0])) appStore.setState({ kept: true });
     }
   }
   recovering = false;

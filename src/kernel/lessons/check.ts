@@ -173,20 +173,30 @@ const list = (names: readonly string[]) => (names.length ? names.map((n) => `@${
 
 /** Records per page when a pattern is looked for in records of any kind, newest first. */
 const PAGE = 512;
+/**
+ * Most work one check may do looking through the ledger, as characters read × the pattern's program size (the
+ * most a character can cost): a check runs after every command, so a costly pattern over a long ledger must not
+ * hold the kernel. Ordinary patterns (a few dozen instructions) read a hundred thousand records within it.
+ */
+export const SCAN_BUDGET = 200_000_000;
 
 /**
  * The newest record since `sinceSeq` (of `kind`, if given) whose detail matches, and the newest such record at
  * all. Newest first with an early stop; with a kind, only that kind's records are read (the kind column finds them).
+ * `gaveUpAt`: the scan stopped at this seq, its work budget spent, without a match.
  */
-function newestMatch(kernel: Kernel, re: Pattern, kind: LedgerKind | undefined, sinceSeq: number): { hit?: LedgerEntry; newest?: LedgerEntry } {
+function newestMatch(kernel: Kernel, re: Pattern, kind: LedgerKind | undefined, sinceSeq: number): { hit?: LedgerEntry; newest?: LedgerEntry; gaveUpAt?: number } {
   const l = kernel.ledger;
   const since = Math.max(0, Math.floor(sinceSeq));
   let newest: LedgerEntry | undefined;
+  let budget = SCAN_BUDGET;
+  const spent = (e: LedgerEntry) => (budget -= (e.detail.length + 1) * re.size) < 0;
   if (kind) {
     for (let seq = l.previousOfKind(kind, l.length, since); seq; seq = l.previousOfKind(kind, seq - 1, since)) {
       const e = l.page(seq, 1)[0];
       newest ??= e;
       if (re.test(e.detail)) return { hit: e, newest };
+      if (spent(e)) return { newest, gaveUpAt: seq };
     }
     return { newest };
   }
@@ -196,18 +206,19 @@ function newestMatch(kernel: Kernel, re: Pattern, kind: LedgerKind | undefined, 
     for (let i = page.length - 1; i >= 0; i--) {
       newest ??= page[i];
       if (re.test(page[i].detail)) return { hit: page[i], newest };
+      if (spent(page[i])) return { newest, gaveUpAt: page[i].seq };
     }
   }
   return { newest };
 }
 
 function evalLedger(kernel: Kernel, pattern: string, kind: LedgerKind | undefined, sinceSeq: number, verdictOnly: boolean): CheckResult {
-  const { hit, newest } = newestMatch(kernel, compiled(pattern), kind, sinceSeq);
+  const { hit, newest, gaveUpAt } = newestMatch(kernel, compiled(pattern), kind, sinceSeq);
   const what = verdictOnly ? 'verdict' : `${kind ? `"${kind}" ` : ''}ledger record`;
   if (hit) return { ok: true, why: `${verdictOnly ? 'the verdict' : `ledger record ${hit.seq} (${hit.kind})`} reads "${clip(hit.detail)}"` };
   return {
     ok: false,
-    why: `no ${what} matching /${pattern}/ yet${verdictOnly && newest ? `; the newest verdict reads "${clip(newest.detail, 120)}"` : ''}`,
+    why: `no ${what} matching /${pattern}/ ${gaveUpAt ? `among the newest records (the pattern is too costly to read further back than record ${gaveUpAt})` : 'yet'}${verdictOnly && newest ? `; the newest verdict reads "${clip(newest.detail, 120)}"` : ''}`,
   };
 }
 

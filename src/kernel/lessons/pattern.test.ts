@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { lessonById, lessonScenario } from '../../lessons/lessons';
 import { runScenario } from '../../cli/run';
 import { compilePattern, compiled, patternProblem } from './pattern';
+import { evaluate, SCAN_BUDGET } from './check';
+import { KernelHost } from '../host';
 import { countingText } from '../../../fuzz/counting';
 
 /** The patterns that hung the kernel (issue 14), and other classics of catastrophic backtracking. */
@@ -41,6 +43,9 @@ describe('patterns run in linear time (RE2)', () => {
     for (const back of ['(a)\\1', '(?<x>a)\\k<x>']) expect(patternProblem(back), back).toMatch(/^backreferences .* are not supported/);
     expect(patternProblem('\\\\1')).toBeNull(); // an escaped backslash and a 1
     expect(patternProblem('a{1001}')).toMatch(/^not a valid pattern: invalid repeat count/);
+    // Linear in the text, but each character costs up to the program's size: large compiled programs are refused.
+    expect(patternProblem('\\pL{1000}'.repeat(33) + 'z')).toMatch(/^the pattern compiles to \d+ instructions, more than 1000/);
+    expect(patternProblem('[a-z]{500}')).toBeNull();
     expect(patternProblem('[z-a]')).toMatch(/^not a valid pattern: invalid character class range/);
     expect(compilePattern(null)).toEqual({ ok: false, why: 'expected a regular expression as a string' });
   });
@@ -63,5 +68,25 @@ describe('patterns run in linear time (RE2)', () => {
     const out: string[] = [];
     expect(runScenario(JSON.stringify(s), {}, { out: (l) => out.push(l), err: (l) => out.push(l) })).toBe(2);
     expect(out.join('\n')).toMatch(/expect\.0\.verdict: lookahead and lookbehind|expect\[0\]\.verdict: lookahead and lookbehind/);
+  });
+});
+
+describe('a check over a long ledger stays bounded whatever its pattern costs', () => {
+  it('a costly pattern that never matches stops within its budget, and says how far it read', () => {
+    const h = new KernelHost(undefined, false);
+    for (let i = 0; i < 20_000; i++) h.kernel.record('spawn', 1, 1, `bomblet${i} (pid ${i}) runs "bomblet" on alpha, a detail of some length to read`);
+    const costly = '\\pL{400}\\pL{400}z';
+    expect(patternProblem(costly)).toBeNull();
+    const size = compiled(costly).size;
+    const text = h.kernel.ledger.page(1, 1)[0].detail;
+    const perRecord = (text.length + 1) * size;
+    const r = evaluate(h.kernel, { ledger: costly });
+    expect(r.ok).toBe(false);
+    expect(r.why).toMatch(/too costly to read further back than record \d+/);
+    const stoppedAt = Number(/record (\d+)\)/.exec(r.why)![1]);
+    const reads = h.kernel.ledger.length - stoppedAt + 1;
+    expect(reads * perRecord).toBeLessThanOrEqual(SCAN_BUDGET + perRecord * 2);
+    // An ordinary pattern reads the whole of it.
+    expect(evaluate(h.kernel, { ledger: 'no such words' }).why).toMatch(/^no ledger record matching \/no such words\/ yet/);
   });
 });

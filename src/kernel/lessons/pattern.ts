@@ -8,11 +8,18 @@ import { RE2JS } from 're2js';
  * lookaround and backreferences — is refused at load with a reason. Always case-insensitive.
  */
 
-/** Longest pattern accepted (its compiled program, and so each step of matching, stays small). */
+/** Longest pattern accepted. */
 export const MAX_PATTERN = 300;
+/**
+ * Largest compiled program accepted. Matching is linear in the text, but each character costs up to the program's
+ * size: `\pL{1000}` repeated would compile to 33,000 instructions and make every ledger record a slow scan.
+ */
+export const MAX_PROGRAM = 1000;
 
 export interface Pattern {
   readonly source: string;
+  /** Its compiled program's size: what a character of text can cost at most. */
+  readonly size: number;
   /** Does some part of `text` match? Linear in `text.length`. */
   test(text: string): boolean;
 }
@@ -35,7 +42,9 @@ export function compilePattern(source: unknown): Compiled {
   if (/\\k</.test(source.replace(/\\\\/g, ''))) return { ok: false, why: REFUSED[1].why };
   try {
     const re = RE2JS.compile(RE2JS.translateRegExp(source), RE2JS.CASE_INSENSITIVE);
-    return { ok: true, pattern: { source, test: (text) => re.test(text) } };
+    const size = re.programSize();
+    if (size > MAX_PROGRAM) return { ok: false, why: `the pattern compiles to ${size} instructions, more than ${MAX_PROGRAM} (large repeat counts multiply); use fewer or smaller repeats` };
+    return { ok: true, pattern: { source, size, test: (text) => re.test(text) } };
   } catch (e) {
     // re2js carries the case-insensitive flag as a "(?i)" prefix, which the person did not write
     const message = e instanceof Error ? e.message.replace(/^error parsing regexp: /, '').replace("`(?i)", "`") : String(e);

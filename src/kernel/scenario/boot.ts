@@ -50,11 +50,11 @@ export function boot(scenario: Scenario, seed = scenario.seed ?? 1, capacity: Ca
     pidOf.set(p.name, proc.pid);
   });
   const endpoint = new Map<string, number>();
-  scenario.processes.forEach((p) => {
+  scenario.processes.forEach((p, i) => {
     const proc = k.process(pidOf.get(p.name)!);
-    for (const c of p.caps ?? []) {
-      if (c.endpoint !== undefined) endpoint.set(c.endpoint, k.createEndpoint(proc, c.endpoint).id);
-    }
+    p.caps?.forEach((c, j) => {
+      if (c.endpoint !== undefined) endpoint.set(c.endpoint, at(`processes[${i}].caps[${j}].endpoint`, () => k.createEndpoint(proc, c.endpoint!).id));
+    });
   });
   // Pairings before caps: imports need them. Each is a real handshake, so the ledger records the bindings.
   scenario.pairings?.forEach((pr, i) => {
@@ -80,6 +80,6 @@ export function boot(scenario: Scenario, seed = scenario.seed ?? 1, capacity: Ca
       else k.insertCap(0, proc, name, makeCap('spawner', obj(spawner.get(proc.machine)!), boot));
     }));
   });
-  for (const [id, on] of Object.entries(scenario.defenses ?? {})) k.setDefense(id as DefenseId, on, 0);
+  for (const [id, on] of Object.entries(scenario.defenses ?? {})) at(`defenses.${id}`, () => k.setDefense(id as DefenseId, on, 0));
   return k;
 }

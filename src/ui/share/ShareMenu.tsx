@@ -1,4 +1,4 @@
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { appStore, useApp } from '../../store/store';
 import { encodeShare, MAX_LINK_CHARS, MAX_SESSION_BYTES, parseSessionFile, sessionFile, SHARE_VERSION } from '../../session/share';
 import { loadKept } from '../../session/persist';
@@ -41,11 +41,14 @@ export function ShareMenu() {
     downloadText('capplay-session.json', sessionFile(await kernel.session()), 'application/json');
   };
 
-  const downloadKept = async () => {
-    const k = await loadKept();
-    if (!k) return setNote('No session is kept aside any more.');
-    downloadText('capplay-kept-session.json', JSON.stringify({ format: 'capplay-session', version: SHARE_VERSION, ...(k.session as object), why: k.why }), 'application/json');
-    setNote(`Saved the kept session (${k.why}). Import it here or in a newer capplay to try it again.`);
+  const [keptList, setKeptList] = useState<Awaited<ReturnType<typeof loadKept>>>([]);
+  useEffect(() => {
+    if (open && kept) void loadKept().then(setKeptList);
+  }, [open, kept]);
+  const downloadKept = (k: (typeof keptList)[number]) => {
+    const stamp = new Date(k.at).toISOString().slice(0, 19).replace(/[:T]/g, '-');
+    downloadText(`capplay-kept-session-${stamp}.json`, JSON.stringify({ format: 'capplay-session', version: SHARE_VERSION, ...(k.session as object), why: k.why }), 'application/json');
+    setNote(`Saved the kept session (${k.why}). Import it here, or in a newer capplay, to try it again.`);
   };
 
   const importFile = async (input: HTMLInputElement) => {
@@ -84,10 +87,15 @@ export function ShareMenu() {
               Fresh playground
             </a>
           </div>
-          {kept && (
-            <button type="button" className="button" data-testid="download-kept" onClick={() => void downloadKept()}>
-              Download the kept session
-            </button>
+          {keptList.length > 0 && (
+            <div className="share-kept" data-testid="kept-sessions">
+              <p className="muted">Kept aside (they could not be restored):</p>
+              {keptList.map((k) => (
+                <button key={k.at} type="button" className="button" data-testid="download-kept" title={k.why} onClick={() => downloadKept(k)}>
+                  Download the kept session of {new Date(k.at).toLocaleString()}
+                </button>
+              ))}
+            </div>
           )}
           {note && (
             <p className="muted" data-testid="share-note">
