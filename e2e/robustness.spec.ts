@@ -89,13 +89,28 @@ test('two tabs: one keeps the session, the other is told and does not overwrite 
   await second.reload();
   await expect(second.getByTestId('graph').locator('[data-node-id^="p:"]').first()).toBeVisible();
   await expect(second.getByTestId('graph').locator('[data-node-id="p:10"]')).toHaveCount(0);
-  // A tab waiting its turn takes over when the tab that keeps the session closes, and says so.
+  // When the tab that keeps the session closes, the other says so, but does not write its own (perhaps older)
+  // session over the saved one by itself: the person chooses.
   const waiting = await context.newPage();
   await waiting.goto(`${baseURL}/`);
   await expect(waiting.getByTestId('owner-banner')).toContainText('open in another tab');
   await second.close();
+  await expect(waiting.getByTestId('owner-banner')).toContainText('The tab that kept the session has closed', { timeout: 15_000 });
+  await waiting.getByTestId('keep-this-tab').click();
   await expect(waiting.getByTestId('owner-banner')).toHaveCount(0);
-  await expect(waiting.getByTestId('notice')).toContainText('The other tab that kept the session closed: this tab keeps it now.');
+});
+
+test('the tab that keeps the session stays its keeper through a reload; the other tab does not grab it', async ({ app, context, baseURL }) => {
+  await myHistory(app);
+  await saved(app);
+  const other = await context.newPage();
+  await other.goto(`${baseURL}/`);
+  await expect(other.getByTestId('owner-banner')).toContainText('open in another tab');
+  await app.reload();
+  await expect(app.getByTestId('graph').locator('[data-node-id="p:10"]')).toHaveCount(1);
+  await expect(app.getByTestId('owner-banner')).toHaveCount(0);
+  await app.waitForTimeout(3000); // the other tab looks every 2 s
+  await expect(other.getByTestId('owner-banner')).toContainText('open in another tab');
 });
 
 test('storage that refuses is shown: the person is told their work is not being kept', async ({ app, browser, baseURL }) => {
@@ -109,6 +124,7 @@ test('storage that refuses is shown: the person is told their work is not being 
   const origin = new URL(baseURL!).origin;
   await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 1 });
   await page.goto(`${baseURL}/`);
+  await expect(page.getByTestId('graph').locator('[data-node-id^="p:"]').first()).toBeVisible(); // the terminal takes keys
   await myHistory(page);
   await expect(page.getByTestId('storage-banner')).toContainText('Your work is not being kept: the browser refused to store it (QuotaExceededError', { timeout: 15_000 });
   await expect(page.getByTestId('storage-banner')).toContainText('Share → Export session saves a copy');

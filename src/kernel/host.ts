@@ -286,7 +286,10 @@ export class KernelHost implements KernelHostApi {
    * to there (deterministic), and publish that instead of the live state, which is parked meanwhile.
    */
   async travel(seq: number, direction: 'back' | 'forward' = 'back'): Promise<TravelState> {
-    if (!this.live) this.live = { kernel: this.kernel, shell: this.shell, log: [...this.log], marks: null };
+    if (!this.live) {
+      this.live = { kernel: this.kernel, shell: this.shell, log: [...this.log], marks: null };
+      this.pastRunning = this.kernel.running;
+    }
     const live = this.live;
     const asked = ++this.travels;
     const target = Math.max(1, Math.min(Math.floor(Number(seq)) || 1, live.kernel.ledger.length));
@@ -375,6 +378,7 @@ export class KernelHost implements KernelHostApi {
 
   /** "Resume from here": the past being shown becomes the live session (a fork; the old future is dropped). */
   travelFork(): TravelState {
+    if (this.live && this.kernel === this.live.kernel) return this.travelEnd(); // no past shown yet: nothing to fork
     if (this.live) {
       this.live = null;
       this.kernel.running = this.pastRunning;

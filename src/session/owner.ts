@@ -2,23 +2,25 @@
  * One tab at a time keeps the saved session, so two tabs of the playground never silently overwrite each other's
  * work. The owner holds a Web Lock for as long as it lives (the browser releases it when the tab closes or
  * crashes); another tab runs without saving and can take over, which tells the first tab it no longer saves.
+ * A tab never takes over by itself: when the owner goes (closed, or only reloading), the other tab's session may
+ * be older than what is saved, so it says the keeper is gone and leaves the choice to the person.
  */
 
 const LOCK = 'capplay-session';
 /** A lock is held as long as the promise its callback returns is pending: for the tab's whole life. */
 const held = new Promise<void>(() => {});
+/** How often a tab that does not keep the session looks whether any tab still does. */
+const LOOK_EVERY_MS = 2000;
 
-export type Ownership = 'owner' | 'other-tab' | 'taken-over';
+/** This tab keeps the session; another does (it started second, or took over); or no tab does any more. */
+export type Ownership = 'owner' | 'other-tab' | 'taken-over' | 'no-owner';
 
 export class SessionOwner {
   state: Ownership = 'other-tab';
-  private waiting = false;
   private listeners = new Set<(s: Ownership) => void>();
+  private looking: ReturnType<typeof setInterval> | null = null;
 
-  /**
-   * Become the owner if no other tab is (or, with `steal`, even if one is). Resolves with whether this tab owns.
-   * A tab that does not get it waits its turn: when the owner closes, it becomes the owner.
-   */
+  /** Become the owner if no other tab is (or, with `steal`, even if one is). Resolves with whether this tab owns. */
   claim(steal = false): Promise<boolean> {
     const locks = (navigator as Navigator & { locks?: LockManager }).locks;
     if (!locks) {
@@ -26,40 +28,46 @@ export class SessionOwner {
       return Promise.resolve(true);
     }
     return new Promise((resolve) => {
+      let granted = false;
       locks
         .request(LOCK, steal ? { steal: true } : { ifAvailable: true }, (lock) => {
-          if (!lock) {
-            this.set('other-tab');
-            resolve(false);
-            this.waitForTurn(locks);
-            return undefined;
-          }
-          this.set('owner');
-          resolve(true);
-          return held;
+          granted = lock !== null;
+          this.set(granted ? 'owner' : 'other-tab');
+          resolve(granted);
+          if (!granted) this.watch(locks);
+          return granted ? held : undefined;
         })
-        .catch(() => {
-          this.set('taken-over'); // another tab took the lock
-          this.waitForTurn(locks);
+        .catch((e: unknown) => {
+          if (granted && e instanceof DOMException && e.name === 'AbortError') {
+            this.set('taken-over'); // another tab took the lock
+            this.watch(locks);
+          } else if (!granted) {
+            this.set('owner'); // locks refused here (an opaque origin, say): behave as before, one tab assumed
+            resolve(true);
+          }
         });
     });
   }
 
-  /** Queue for the lock: granted once every tab before this one has closed (or given it up). */
-  private waitForTurn(locks: LockManager): void {
-    if (this.waiting) return;
-    this.waiting = true;
-    locks
-      .request(LOCK, () => {
-        this.waiting = false;
-        if (this.state !== 'owner') this.set('owner');
-        return held;
-      })
-      .catch(() => {
-        this.waiting = false;
-        this.set('taken-over');
-        this.waitForTurn(locks);
-      });
+  /** While another tab keeps the session, look now and then whether it still does (a closed tab lets go). */
+  private watch(locks: LockManager): void {
+    if (this.looking) return;
+    this.looking = setInterval(() => {
+      if (this.state === 'owner') {
+        clearInterval(this.looking!);
+        this.looking = null;
+        return;
+      }
+      locks.query().then(
+        (q) => {
+          if (this.state === 'owner') return;
+          const kept = (q.held ?? []).some((l) => l.name === LOCK);
+          if (!kept && this.state !== 'no-owner') this.set('no-owner');
+          else if (kept && this.state === 'no-owner') this.set('other-tab');
+        },
+        () => {},
+      );
+    }, LOOK_EVERY_MS);
   }
 
   get owns(): boolean {

@@ -35,7 +35,7 @@ const STORE = 'sessions';
 const HEAD = 'current';
 /** Sessions that could not be restored, kept aside rather than overwritten: ["kept", time]. The newest few stay. */
 const KEPT_KEEP = 5;
-const keptKey = (at: number) => ['kept', at];
+const keptKey = (at: number) => ['kept', at, Math.random()];
 const chunkKey = (i: number) => ['log', i];
 const range = (kind: string, from = 0) => IDBKeyRange.bound([kind, from], [kind, Infinity]);
 
@@ -90,10 +90,16 @@ async function transact<T>(mode: IDBTransactionMode, run: (s: IDBObjectStore, tx
         abortedBy = e;
         abort();
       };
-      const result = run(tx.objectStore(STORE), tx);
-      tx.oncomplete = () => resolve(result());
       tx.onerror = () => (abortedBy ? reject(abortedBy) : refused(new StorageError(reason(tx.error))));
       tx.onabort = () => (abortedBy ? reject(abortedBy) : refused(new StorageError(reason(tx.error ?? 'the write was aborted'))));
+      let result: () => T;
+      try {
+        result = run(tx.objectStore(STORE), tx);
+      } catch (e) {
+        abortWith(tx, new StorageError(reason(e))); // nothing of a half-made write commits
+        return;
+      }
+      tx.oncomplete = () => resolve(result());
     } catch (e) {
       refused(new StorageError(reason(e)));
     }
@@ -123,7 +129,8 @@ export function sessionWriter(ui: () => Layout): WriteSession {
         const head = s.get(HEAD);
         head.onsuccess = () => {
           const h = head.result as Partial<Head> | undefined;
-          if (h && h.owner !== me) abortWith(tx, new NotOwner('another tab keeps the session now'));
+          // Only onto this tab's own head: another tab's, or none at all (site data cleared), wants a whole write.
+          if (!h || h.owner !== me) abortWith(tx, new NotOwner(h ? 'another tab keeps the session now' : 'the saved session is gone'));
           else write();
         };
       }
@@ -150,10 +157,16 @@ export async function loadSession(): Promise<{ saved: Saved | null; problem?: st
       head.onsuccess = () => {
         out.head = head.result;
         const h = head.result as Partial<Head> | undefined;
-        const n = h?.v === HEAD_VERSION && Number.isInteger(h.head?.logLength) ? Math.ceil(Math.min(h.head!.logLength, MAX_LOG) / CHUNK) : 0;
-        for (let i = 0; i < n; i++) {
-          const c = s.get(chunkKey(i));
-          c.onsuccess = () => (out.chunks[i] = c.result);
+        const length = h?.head?.logLength;
+        if (h?.v === HEAD_VERSION && Number.isInteger(length) && length! >= 0 && length! <= MAX_LOG) {
+          for (let i = 0; i < Math.ceil(length! / CHUNK); i++) {
+            const c = s.get(chunkKey(i));
+            c.onsuccess = () => (out.chunks[i] = c.result);
+          }
+        } else if (h) {
+          // A head this build cannot read (newer, or damaged): take every chunk along, so keeping it aside keeps it whole.
+          const all = s.getAll(range('log'));
+          all.onsuccess = () => (out.chunks = all.result);
         }
       };
       return () => out;
@@ -162,12 +175,12 @@ export async function loadSession(): Promise<{ saved: Saved | null; problem?: st
     if (!v || typeof v !== 'object') return { saved: null };
     const h = v as Partial<Head> & { session?: unknown; ui?: Partial<Layout> };
     if (typeof h.v === 'number' && h.v > HEAD_VERSION) {
-      return { saved: null, raw: v, problem: `it was saved by a newer capplay (storage format ${h.v}); this build reads format ${HEAD_VERSION}` };
+      return { saved: null, raw: { head: v, chunks: read.chunks }, problem: `it was saved by a newer capplay (storage format ${h.v}); this build reads format ${HEAD_VERSION}` };
     }
     // Format 1 held the whole session in one value.
     const session = h.v === HEAD_VERSION ? joinChunks(h, read.chunks) : h.session;
     const problem = typeof session === 'string' ? session : sessionProblem(session);
-    if (problem) return { saved: null, raw: h.v === HEAD_VERSION ? { ...h.head, log: read.chunks.flat() } : v, problem };
+    if (problem) return { saved: null, raw: h.v === HEAD_VERSION ? { head: v, chunks: read.chunks } : v, problem };
     return { saved: { session: session as Session, ui: layoutOf(h.ui) } };
   } catch (e) {
     return { saved: null, refused: reason(e) };
@@ -195,7 +208,8 @@ function joinChunks(h: Partial<Head>, chunks: unknown[]): unknown {
 export async function keepAside(session: unknown, why: string): Promise<boolean> {
   try {
     await transact('readwrite', (s) => {
-      s.put({ session, why, at: Date.now() }, keptKey(Date.now()));
+      const at = Date.now();
+      s.put({ session, why, at }, keptKey(at));
       const keys = s.getAllKeys(range('kept'));
       keys.onsuccess = () => {
         for (const k of keys.result.slice(0, Math.max(0, keys.result.length - KEPT_KEEP))) s.delete(k);
@@ -205,6 +219,18 @@ export async function keepAside(session: unknown, why: string): Promise<boolean>
     return true;
   } catch {
     return false;
+  }
+}
+
+/** How many sessions are kept aside (without reading them). */
+export async function countKept(): Promise<number> {
+  try {
+    return await transact('readonly', (s) => {
+      const r = s.count(range('kept'));
+      return () => r.result;
+    });
+  } catch {
+    return 0;
   }
 }
 

@@ -5,7 +5,7 @@ import { LedgerFeed } from '../ui/ledger/ledgerFeed';
 import { ConsoleFeed } from '../ui/terminal/consoleFeed';
 import { SessionKeeper } from '../session/keeper';
 import { SessionOwner } from '../session/owner';
-import { clearSession, keepAside, loadKept, loadSession, sessionWriter, StorageError } from '../session/persist';
+import { clearSession, countKept, keepAside, loadSession, NotOwner, sessionWriter, StorageError } from '../session/persist';
 import { openFirstSession } from '../session/opening';
 import { FrameLoop } from './frames';
 import { appStore } from './store';
@@ -29,8 +29,14 @@ let frames: FrameLoop | null = null;
 let saver: ReturnType<typeof setInterval> | null = null;
 let heartbeat: ReturnType<typeof setInterval> | null = null;
 let recovering = false;
-/** The session a restore is replaying right now (what a recovery starts from if the page has no copy yet). */
-let replaying: { session: Session | null } | null = null;
+/**
+ * What a recovery rebuilds while the page has no copy of the session yet (at the first open): the saved session,
+ * or the one a replay under way is for — for a link, still the person's own.
+ */
+let fallback: Session | null = null;
+/** The saved session has been read (a recovery must not choose before it has). */
+let initialLoadDone: () => void = () => {};
+const initialLoad = new Promise<void>((resolve) => (initialLoadDone = resolve));
 const recoveries: number[] = [];
 
 /** The page's copy of the session (saved in chunks; what a crashed worker is rebuilt from). */
@@ -61,29 +67,36 @@ export async function startKernel(): Promise<void> {
   owner.subscribe((s) => {
     const before = appStore.getState().ownership;
     appStore.setState({ ownership: s });
-    // This tab keeps the session now (it took over, or the tab that kept it closed): write it whole.
+    // This tab keeps the session now (the person chose to): write it whole.
     if (s === 'owner' && before !== 'owner') {
       keeper.forget(); // (a keeper that knows nothing yet writes whole anyway)
       saveSoon(0);
-      if (!takingOver) appStore.setState({ notice: 'The other tab that kept the session closed: this tab keeps it now.' });
     }
   });
   appStore.subscribe((s, prev) => {
     if (s.presenter !== prev.presenter || s.learnTab !== prev.learnTab) saveSoon(0);
   });
-  // The worker starts loading at once; the lock and the saved session are read meanwhile.
+  // The worker starts loading at once (watched from the start: a replay that hangs it is noticed too); the lock
+  // and the saved session are read meanwhile.
   const w = spawnWorker();
-  const [, loaded] = await Promise.all([owner.claim(), loadSession()]);
-  if (loaded.refused) storageProblem(`could not read what it stored (${loaded.refused})`);
-  void loadKept().then((k) => k.length > 0 && appStore.setState({ kept: true }));
-  if (loaded.saved) appStore.setState({ presenter: loaded.saved.ui.presenter, learnTab: loaded.saved.ui.learnTab });
   const kernel = wrap<KernelWorkerApi>(w);
-  startHeartbeat(kernel, w); // from the start: a replay that hangs the worker is noticed too
+  startHeartbeat(kernel, w);
+  let loaded: Awaited<ReturnType<typeof loadSession>>;
+  try {
+    [, loaded] = await Promise.all([owner.claim(), loadSession()]);
+  } finally {
+    initialLoadDone();
+  }
+  const saved = loaded.saved?.session ?? null;
+  fallback = saved; // what a recovery rebuilds until the page has its own copy of the session
+  if (loaded.refused) storageProblem(`could not read what it stored (${loaded.refused})`);
+  void countKept().then((n) => n > 0 && appStore.setState({ kept: true }));
+  if (loaded.saved) appStore.setState({ presenter: loaded.saved.ui.presenter, learnTab: loaded.saved.ui.learnTab });
+  if (worker !== w) return; // it went while storage was read: the recovery carries on
   const hash = location.hash;
   // The fragment has been read: a reload should come back to the session as it goes on, not to the link.
   if (hash === '#fresh' || hash.startsWith('#s=')) history.replaceState(null, '', location.pathname + location.search);
   const damaged = loaded.problem ? { problem: loaded.problem, raw: loaded.raw } : undefined;
-  const saved = loaded.saved?.session ?? null;
   let opened;
   try {
     opened = await openFirstSession(hash, saved, damaged, {
@@ -101,6 +114,7 @@ export async function startKernel(): Promise<void> {
     if (e instanceof WorkerReplaced) return; // the recovery took over, and says what happened
     throw e;
   }
+  if (worker !== w) return;
   if (opened.notice) appStore.setState({ notice: opened.notice });
   if (opened.kept) appStore.setState({ kept: true });
   await attach(kernel);
@@ -125,8 +139,9 @@ class WorkerReplaced extends Error {}
  * meanwhile, a recovery rebuilds `recoverWith` (the session itself, or for a link the person's own).
  */
 export async function restoreWithProgress(kernel: Remote<KernelHostApi>, session: Session, label: string, on = worker, recoverWith: Session | null = session): Promise<BootResult> {
-  const current = { session: recoverWith };
-  replaying = current;
+  const before = fallback;
+  fallback = recoverWith;
+  let result: BootResult = { ok: false, errors: ['the replay did not run'] };
   const mine = on;
   const banner = { label, progress: null, stop: () => void kernel.restoreStop().catch(() => {}) };
   appStore.setState({ replay: banner });
@@ -145,15 +160,16 @@ export async function restoreWithProgress(kernel: Remote<KernelHostApi>, session
     }, 200);
   });
   try {
-    return await Promise.race([kernel.restore(session), gone]);
+    result = await Promise.race([kernel.restore(session), gone]);
   } catch (e) {
-    return { ok: false, errors: [`the kernel worker stopped during the replay (${e instanceof Error ? e.message : String(e)})`] };
+    result = { ok: false, errors: [`the kernel worker stopped during the replay (${e instanceof Error ? e.message : String(e)})`] };
   } finally {
     clearInterval(poll);
-    // A newer replay (a recovery's) may have started meanwhile: leave its state alone.
-    if (replaying === current) replaying = null;
+    // The world is now this session if it was restored; else what it was. (Only while this worker is the one.)
+    if (worker === mine) fallback = result.ok ? session : before;
     if (appStore.getState().replay?.stop === banner.stop) appStore.setState({ replay: null });
   }
+  return result;
 }
 
 /** Wire the page to a worker whose world is ready: the state buffer, the feeds, saving, the heartbeat. */
@@ -263,7 +279,12 @@ function startSaving(kernel: Remote<KernelHostApi>, ledger: LedgerFeed): void {
       await persist();
     } catch (e) {
       if (e instanceof StorageError) storageProblem(`refused to store it (${e.message})`);
-      // NotOwner: another tab took over between the check and the write; it keeps the session now (the banner says so).
+      // The head is another tab's (or gone). If this tab holds the lock it is the keeper: write whole next time.
+      // If not, the other tab took over between the check and the write, and the banner says so.
+      else if (e instanceof NotOwner && owner.owns) {
+        keeper.forget();
+        again = true;
+      }
       // Otherwise the worker is going away: the next save (or the recovery) takes over.
     } finally {
       busy = false;
@@ -333,11 +354,8 @@ function startHeartbeat(kernel: Remote<KernelHostApi>, w: Worker): void {
 }
 
 /** Take this tab's session as the saved one, though another tab keeps it now (it is told, and stops saving). */
-let takingOver = false;
 export async function keepThisTab(): Promise<void> {
-  takingOver = true;
   await owner.claim(true); // the ownership listener then writes this tab's session whole
-  takingOver = false;
 }
 
 /**
@@ -348,17 +366,17 @@ export async function keepThisTab(): Promise<void> {
 async function recover(why: string, failed: Worker): Promise<void> {
   if (failed !== worker) return; // already being replaced
   recovering = true;
+  worker = null;
+  await initialLoad;
   for (const t of [saver, heartbeat]) if (t) clearInterval(t);
   saver = heartbeat = null;
   frames?.stop();
   failed.terminate();
-  worker = null;
   const now = Date.now();
   recoveries.push(now);
   while (recoveries.length && recoveries[0] < now - RECOVERY_WINDOW_MS) recoveries.shift();
   // The page's copy if it has one; else the session a first restore was replaying when the worker went.
-  const session = keeper.known ? keeper.session() : (replaying?.session ?? null);
-  replaying = null;
+  const session = keeper.known ? keeper.session() : fallback;
   keeper.detach();
   if (recoveries.length >= MAX_RECOVERIES) {
     const kept = session ? await keepAside(session, `the kernel worker ${why}, ${MAX_RECOVERIES} times in a minute`) : false;
@@ -375,12 +393,14 @@ async function recover(why: string, failed: Worker): Promise<void> {
   const kernel = wrap<KernelWorkerApi>(w);
   startHeartbeat(kernel, w);
   let restored = true;
+  let kept = false;
   if (session) {
     const r = await restoreWithProgress(kernel, session, 'Restoring your session', w);
     if (worker !== w) return; // this worker went too: a newer recovery took over
     if (!r.ok) {
       restored = false;
-      if (await keepAside(session, r.errors[0])) appStore.setState({ kept: true });
+      kept = await keepAside(session, r.errors[0]);
+      if (kept) appStore.setState({ kept: true });
     }
   }
   recovering = false;
@@ -389,7 +409,7 @@ async function recover(why: string, failed: Worker): Promise<void> {
     appStore.setState({
       notice: restored
         ? `The kernel worker ${why} and was restarted; your session was restored by replay${session ? ` (${session.log.length} commands)` : ''}.`
-        : `The kernel worker ${why} and was restarted, but your session could not be replayed; it is kept: Share → Download the kept session.`,
+        : `The kernel worker ${why} and was restarted, but your session could not be replayed; ${kept ? 'it is kept: Share → Download the kept session' : 'storage refused to keep it aside'}.`,
     });
   }
 }

@@ -109,7 +109,9 @@ export function App() {
         <div className="banner warn" role="status" data-testid="owner-banner">
           {ownership === 'other-tab'
             ? 'This playground is open in another tab, which keeps the saved session: what you do in this tab is not saved. '
-            : 'Another tab took over keeping the session: what you do in this tab is no longer saved. '}
+            : ownership === 'taken-over'
+              ? 'Another tab took over keeping the session: what you do in this tab is no longer saved. '
+              : 'The tab that kept the session has closed: what you do in this tab is not saved until you choose to keep it. '}
           <button type="button" className="button" data-testid="keep-this-tab" onClick={() => void keepThisTab()}>
             Keep this tab’s session instead
           </button>

@@ -90,8 +90,8 @@ export function ShareMenu() {
           {keptList.length > 0 && (
             <div className="share-kept" data-testid="kept-sessions">
               <p className="muted">Kept aside (they could not be restored):</p>
-              {keptList.map((k) => (
-                <button key={k.at} type="button" className="button" data-testid="download-kept" title={k.why} onClick={() => downloadKept(k)}>
+              {keptList.map((k, i) => (
+                <button key={`${k.at}-${i}`} type="button" className="button" data-testid="download-kept" title={k.why} onClick={() => downloadKept(k)}>
                   Download the kept session of {new Date(k.at).toLocaleString()}
                 </button>
               ))}
