@@ -529,8 +529,7 @@ export class KernelHost implements KernelHostApi {
 
   /** Run whatever `clock step` still owes, all at once (the headless runner, which has no driver). */
   settle(): void {
-    const k = this.kernel;
-    k.scheduler.runTo(k.ticks + k.stepsOwed);
+    this.kernel.runOwed();
   }
 
   publish(): void {

@@ -1119,6 +1119,11 @@ export class Kernel implements KernelState, Schedulable {
     this.scheduler.step(n);
   }
 
+  /** Run what `clock step` still owes, with at most `budget` units of work; true when nothing is owed. */
+  runOwed(budget = Infinity): boolean {
+    return this.scheduler.runTo(this.ticks + this.stepsOwed, undefined, budget);
+  }
+
   /** The scheduler begins a tick: the clock moves 1 ms, and caps due to decay do. */
   beginTick(): void {
     this.time += 1;

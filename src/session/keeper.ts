@@ -69,9 +69,14 @@ export class SessionKeeper {
     return { scenario: this.scenario, seed: this.seed, log: [...this.log], ticks: this.ticks };
   }
 
-  /** Commands known but not yet saved, and whether anything at all would change on a save. */
+  /** Commands (or a replaced session) known but not saved yet. */
+  get commandsUnsaved(): boolean {
+    return this.known && (this.saved.id !== this.id || this.saved.count !== this.log.length);
+  }
+
+  /** Anything at all a save would change: commands, or only the time reached. */
   get dirty(): boolean {
-    return this.known && (this.saved.id !== this.id || this.saved.count !== this.log.length || this.saved.ticks !== this.ticks);
+    return this.commandsUnsaved || (this.known && this.saved.ticks !== this.ticks);
   }
 
   /**

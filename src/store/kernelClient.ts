@@ -273,10 +273,11 @@ function startSaving(kernel: Remote<KernelHostApi>, ledger: LedgerFeed): void {
     if (recovering) return;
     busy = true;
     try {
-      // What the page already knows first (a command just journaled), then what the worker adds (time, output).
-      await persist();
+      // A command just journaled is written first, before asking the worker; what the worker adds is written
+      // after, but time alone not twice in one save (the periodic save keeps it).
+      const wroteCommands = keeper.commandsUnsaved && (await persist());
       keeper.apply(await kernel.sessionSince(keeper.cursor.id, keeper.cursor.from));
-      await persist();
+      if (!wroteCommands || keeper.commandsUnsaved) await persist();
     } catch (e) {
       if (e instanceof StorageError) storageProblem(`refused to store it (${e.message})`);
       // The head is another tab's (or gone). If this tab holds the lock it is the keeper: write whole next time.
@@ -308,13 +309,14 @@ function startSaving(kernel: Remote<KernelHostApi>, ledger: LedgerFeed): void {
 }
 
 let savedLayout = '';
-/** Write what changed (and the layout, if it did) when this tab keeps the session. */
-async function persist(): Promise<void> {
+/** Write what changed (and the layout, if it did) when this tab keeps the session; true if it wrote. */
+async function persist(): Promise<boolean> {
   const ui = JSON.stringify(layout());
-  if (!owner.owns || (!keeper.dirty && ui === savedLayout)) return;
+  if (!owner.owns || (!keeper.dirty && ui === savedLayout)) return false;
   await keeper.save(write, ui !== savedLayout);
   savedLayout = ui;
   if (appStore.getState().storage) appStore.setState({ storage: '' });
+  return true;
 }
 
 function storageProblem(why: string): void {

@@ -635,8 +635,7 @@ const COMMANDS: Command[] = [
           // Owed ticks run as the clock runs, in slices: a heavy world never holds the worker for the whole step.
           // As many as STEP_AT_ONCE work units allow run now (a count, so a replay does the same).
           kernel.stepsOwed = Math.min(kernel.stepsOwed + n, Math.max(0, MAX_SESSION_TICKS - kernel.ticks)); // a saved session holds a week
-          kernel.scheduler.runTo(kernel.ticks + kernel.stepsOwed, undefined, STEP_AT_ONCE);
-          if (!kernel.stepsOwed) return [status()];
+          if (kernel.runOwed(STEP_AT_ONCE)) return [status()];
           return [status(), out(`stepping on: ${kernel.stepsOwed} ms to go (a heavy world: it runs in slices, so the shell stays responsive)`, 'dim')];
         }
         case 'speed': {
