@@ -44,7 +44,7 @@ export class StorageError extends Error {}
 
 /** Why storage failed, in words (the DOMException's name says most: QuotaExceededError, InvalidStateError…). */
 function reason(e: unknown): string {
-  if (e instanceof DOMException || e instanceof Error) return `${e.name}: ${e.message}`;
+  if (e instanceof DOMException || e instanceof Error) return e.message ? `${e.name}: ${e.message}` : e.name;
   return String(e ?? 'unknown error');
 }
 

@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState } from 'react';
 import { appStore, useApp } from '../../store/store';
-import { encodeShare, MAX_LINK_CHARS, MAX_SESSION_BYTES, parseSessionFile, sessionFile, SHARE_VERSION } from '../../session/share';
+import { encodeShare, MAX_LINK_CHARS, MAX_SESSION_BYTES, parseSessionFile, sessionFile } from '../../session/share';
+import { sessionProblem } from '../../kernel/sessionCheck';
+import type { Session } from '../../kernel/host-api';
 import { loadKept } from '../../session/persist';
 import { restoreWithProgress } from '../../store/kernelClient';
 import { downloadText } from '../download';
@@ -47,8 +49,14 @@ export function ShareMenu() {
   }, [open, kept]);
   const downloadKept = (k: (typeof keptList)[number]) => {
     const stamp = new Date(k.at).toISOString().slice(0, 19).replace(/[:T]/g, '-');
-    downloadText(`capplay-kept-session-${stamp}.json`, JSON.stringify({ format: 'capplay-session', version: SHARE_VERSION, ...(k.session as object), why: k.why }), 'application/json');
-    setNote(`Saved the kept session (${k.why}). Import it here, or in a newer capplay, to try it again.`);
+    // A session (its replay failed or was stopped) downloads as a session file; what storage held that this build
+    // cannot read (damaged, or a newer format) downloads as found, and says so.
+    if (!sessionProblem(k.session)) {
+      downloadText(`capplay-kept-session-${stamp}.json`, sessionFile(k.session as Session), 'application/json');
+      return setNote(`Saved the kept session (${k.why}). Import session… opens it again.`);
+    }
+    downloadText(`capplay-kept-storage-${stamp}.json`, JSON.stringify({ why: k.why, found: k.session }), 'application/json');
+    setNote(`Saved what storage held, as found (${k.why}). It is not a session file this build can import.`);
   };
 
   const importFile = async (input: HTMLInputElement) => {
