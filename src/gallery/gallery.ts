@@ -1,3 +1,4 @@
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { KernelHost } from '../kernel/host';
 import { scenarioText, stepLines, type GalleryEntry, type GalleryMode } from './entries';
 import { compiled } from '../kernel/lessons/pattern';
@@ -22,6 +23,8 @@ export interface PlayResult {
   verdict: string;
   /** The verdict matches `expect[mode]`. */
   ok: boolean;
+  /** The ledger's head hash at the end, hex (the golden replays compare it). */
+  head: string;
 }
 
 /** The newest 'verdict' ledger record after `sinceSeq`, or "". */
@@ -67,5 +70,5 @@ export function playEntry(entry: GalleryEntry, mode: GalleryMode, seed?: number)
     steps.push({ narration: step.narration, transcript: t });
   }
   const verdict = newestVerdict(host, bootSeq);
-  return { transcript: steps.flatMap((s) => s.transcript), steps, verdict, ok: verdict !== '' && compiled(entry.expect[mode]).test(verdict) };
+  return { transcript: steps.flatMap((s) => s.transcript), steps, verdict, ok: verdict !== '' && compiled(entry.expect[mode]).test(verdict), head: bytesToHex(host.kernel.ledger.headHash()) };
 }
