@@ -24,7 +24,7 @@ const chatCap = shell.cnode.lookup('chat').cap;
 const spawnExit = time(() => {
   const child = k.spawn(shell.pid, 'idle', { name: 'child', grants: [{ name: 'chat', cap: chatCap }] });
   k.kill(shell.pid, child.pid);
-  k.reapHandle(shell.pid, child.pid); // what the shell's wait does
+  k.lifecycle.reapHandle(shell.pid, child.pid); // what the shell's wait does
 });
 
 // cap lookups by name and by slot in a 16-slot cnode, against a bare Map lookup as the floor.

@@ -18,7 +18,7 @@ import { yieldView } from './yield/view';
 import { LessonProgress } from './lessons/progress';
 import { MAX_LOG, MAX_SESSION_TICKS, sessionProblem } from './sessionCheck';
 import { interruptForeground, Replay, UnitReplay, type LoggedCommand } from './replay';
-import { MIN_SLICE } from './scheduler';
+import { MIN_SLICE } from './scheduler/scheduler';
 
 export type { LoggedCommand };
 
@@ -417,7 +417,7 @@ export class KernelHost implements KernelHostApi {
     const text = String(line).slice(0, MAX_LINE);
     const logged = this.logCommand({ line: text, input: true });
     if (!logged) return this.refuseFull();
-    this.kernel.input(text);
+    this.kernel.lifecycle.input(text);
     this.publish();
     return logged;
   }

@@ -1,6 +1,6 @@
 import { KernelError } from './errors';
 import type { Kernel } from './kernel';
-import { MIN_SLICE } from './scheduler';
+import { MIN_SLICE } from './scheduler/scheduler';
 import type { Shell } from './shell/shell';
 
 /** A command as applied: where it ran and the line. Scenario + seed + this log reproduce a session. */
@@ -18,7 +18,7 @@ export interface LoggedCommand {
 /** Apply one logged command exactly as the live session did. */
 export function applyCommand(kernel: Kernel, shell: Shell, c: LoggedCommand): void {
   if (c.interrupt) interruptForeground(kernel, shell);
-  else if (c.input) kernel.input(c.line);
+  else if (c.input) kernel.lifecycle.input(c.line);
   else {
     try {
       shell.exec(c.line);
@@ -33,7 +33,7 @@ export function interruptForeground(kernel: Kernel, shell: Shell): void {
   const fg = kernel.foreground;
   if (!fg) return;
   try {
-    kernel.kill(kernel.holdsHandle(shell.pid, fg) ? shell.pid : 0, fg);
+    kernel.kill(kernel.lifecycle.holdsHandle(shell.pid, fg) ? shell.pid : 0, fg);
   } catch (e) {
     if (!(e instanceof KernelError)) throw e;
     kernel.kill(0, fg);

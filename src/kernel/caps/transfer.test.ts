@@ -1,11 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import defaultScenario from '../../scenarios/default.json';
-import type { Kernel, Process } from '../kernel';
+import type { Kernel } from '../kernel';
+import type { Process } from '../types';
 import { DEFAULT_CAPACITY, type Capacity } from '../sab/layout';
 import { boot } from '../scenario/boot';
 import { loadScenario } from '../scenario/load';
-import { GrantError, grantTo, spawnWithGrants, type GrantSpec } from './transfer';
+import type { GrantSpec } from '../programs/abi';
+import { GrantError, grantTo, spawnWithGrants } from './transfer';
 
 function world(capacity?: Capacity): Kernel {
   const loaded = loadScenario(defaultScenario);
@@ -162,12 +164,12 @@ describe('property: no relabel without a trusted mint (Gate 0 on)', () => {
               grantTo(k, holder.pid, to.pid, grant(`x${o.to}`, slots[o.cap % slots.length][1].name, o.mode, o.badge ?? undefined));
             } else if ((o.op === 'close' || o.op === 'revoke') && slots.length) {
               const cap = slots[o.cap % slots.length][1].cap;
-              if (cap.kind === 'object' && cap.target.kind === 'object') k[o.op](cap.target.id, holder.pid);
+              if (cap.kind === 'object' && cap.target.kind === 'object') k.services[o.op](cap.target.id, holder.pid);
             } else if (o.op === 'reuse') {
               const shell = byName(k, 'shell');
               if (shell) k.call(shell.pid, 'chat_root', 'join', { args: ['#lobby', 'x'] }); // refused without a proof: no mint
               const mod = [...k.objects.values()].find((x) => x.record);
-              if (mod) k.mintByAuthority(mod.record!.endpoint, 'ChatParticipant', { handle: 'reuser' }, 0); // a trusted mint reuses a freed record
+              if (mod) k.services.mintByAuthority(mod.record!.endpoint, 'ChatParticipant', { handle: 'reuser' }, 0); // a trusted mint reuses a freed record
             }
           } catch (e) {
             if (!(e instanceof Error) || !('code' in e)) throw e; // kernel refusals are fine; bugs are not

@@ -1,6 +1,10 @@
 import { KernelError } from '../errors';
-import type { Grant, Kernel, Process } from '../kernel';
-import type { ArgValue } from '../programs/programs';
+import type { WorldState } from '../core/state';
+import type { Verb } from '../energy/kinetic';
+import type { ArgValue, GrantSpec } from '../programs/abi';
+import type { Promise_ } from '../sandbox/pledge';
+import type { UnveilEntry } from '../sandbox/unveil';
+import type { Grant, Process, SpawnOptions } from '../types';
 import { makeCap, type Cap } from './cnode';
 
 /**
@@ -11,15 +15,21 @@ import { makeCap, type Cap } from './cnode';
  * - client facet (`client @cap`): a CALL-only view. Omitting a badge preserves the source's identity. The legacy
  *   `client @cap badge N` is hostile input: Gate 0 refuses a badge different from the source's.
  */
-export interface GrantSpec {
-  name: string;
-  from: string;
-  mode: 'copy' | 'move' | 'client';
-  badge?: number;
-  /** Where the grant starts in the shell line, for error messages (1-based column), and its text. */
-  column?: number;
-  text?: string;
-}
+
+/** What passing caps needs of the kernel: the state core, cap validity, spawning, the sandbox and energy. */
+export type TransferHost = Pick<WorldState, 'process' | 'processes' | 'effective' | 'time' | 'defenses' | 'deny' | 'record' | 'who' | 'releaseSlot' | 'insertCap'> & {
+  capProblem(cap: Cap): { code: KernelError['code']; error: string } | null;
+  readonly lifecycle: {
+    checkSpawn(parent: number, program: string, grantCount: number, machine?: number): void;
+    spawn(parent: number, program: string, opts?: SpawnOptions): Process;
+    holdsHandle(holder: number, pid: number): boolean;
+  };
+  readonly sandbox: {
+    requirePromise(p: Process, needs: readonly Promise_[], what: string, object?: number): boolean;
+    resolveUnveil(machine: number, add: { path: string; perms: number }[]): UnveilEntry[];
+  };
+  readonly energy: { payOrThrow(p: Process, verb: Verb): void };
+};
 
 export class GrantError extends KernelError {
   constructor(
@@ -34,7 +44,7 @@ export class GrantError extends KernelError {
 const describe = (g: GrantSpec) => g.text ?? `${g.name}: ${g.mode === 'client' ? 'client ' : g.mode === 'move' ? 'move ' : ''}@${g.from}${g.badge !== undefined ? ` badge ${g.badge}` : ''}`;
 
 /** Derive the cap a grant passes, applying Gate 0. Throws GrantError naming the grant; ledgers refusals. */
-function derive(k: Kernel, parent: Process, recipient: string, g: GrantSpec): { cap: Cap; slot: number } {
+function derive(k: TransferHost, parent: Process, recipient: string, g: GrantSpec): { cap: Cap; slot: number } {
   let source;
   try {
     source = parent.cnode.lookup(g.from);
@@ -77,7 +87,7 @@ function derive(k: Kernel, parent: Process, recipient: string, g: GrantSpec): { 
 }
 
 /** Who a legacy badge on an endpoint speaks for, from the caps others hold (for the verdict's wording). */
-function badgeOwner(k: Kernel, cap: Cap, except: number): string | null {
+function badgeOwner(k: TransferHost, cap: Cap, except: number): string | null {
   for (const p of k.processes.values()) {
     if (p.pid === except) continue;
     for (const [, s] of p.cnode.entries()) {
@@ -92,7 +102,7 @@ function badgeOwner(k: Kernel, cap: Cap, except: number): string | null {
  * anything changes: a refused grant means no child and no cap moved.
  */
 export function spawnWithGrants(
-  k: Kernel,
+  k: TransferHost,
   parentPid: number,
   program: string,
   grants: GrantSpec[],
@@ -110,19 +120,19 @@ export function spawnWithGrants(
   const derived = grants.map((g) => ({ g, ...derive(k, parent, `a new "${program}"`, g) }));
   const moves = derived.filter((d) => d.g.mode === 'move');
   if (new Set(moves.map((d) => d.slot)).size !== moves.length) throw new GrantError('EINVAL', 'the same cap is moved twice', moves[0].g);
-  k.checkSpawn(parentPid, program, grants.length);
-  if (!k.requirePromise(parent, ['spawn'], `spawn "${program}"`)) throw new KernelError('EABORT', `${k.who(parentPid)} was aborted`);
-  if (!opts.prepaid) k.payOrThrow(parent, 'SPAWN');
+  k.lifecycle.checkSpawn(parentPid, program, grants.length);
+  if (!k.sandbox.requirePromise(parent, ['spawn'], `spawn "${program}"`)) throw new KernelError('EABORT', `${k.who(parentPid)} was aborted`);
+  if (!opts.prepaid) k.energy.payOrThrow(parent, 'SPAWN');
 
   for (const m of moves) parent.cnode.setReserved(m.slot, true); // reserve
   let child: Process;
   try {
-    child = k.spawn(parentPid, program, {
+    child = k.lifecycle.spawn(parentPid, program, {
       name: opts.name,
       args: opts.args,
       argv: opts.argv,
       pledge: opts.pledge,
-      unveil: opts.unveil && k.resolveUnveil(parent.machine, opts.unveil),
+      unveil: opts.unveil && k.sandbox.resolveUnveil(parent.machine, opts.unveil),
       grants: derived.map((d): Grant => ({ name: d.g.name, cap: d.cap })),
     });
   } catch (e) {
@@ -135,7 +145,7 @@ export function spawnWithGrants(
 }
 
 /** A relabel got through (Gate 0 off): the kernel says so, and whom the holder now speaks as. */
-function recordRelabel(k: Kernel, by: number, holder: number, cap: Cap): void {
+function recordRelabel(k: TransferHost, by: number, holder: number, cap: Cap): void {
   if (cap.badge === cap.sourceBadge) return;
   const victim = badgeOwner(k, cap, holder);
   k.record(
@@ -151,16 +161,16 @@ function recordRelabel(k: Kernel, by: number, holder: number, cap: Cap): void {
  * Pass a cap to a process that already runs. The granter must hold a process handle to it (the channel a
  * transfer travels on). Same rules as at spawn: copy, atomic move, client facets through Gate 0.
  */
-export function grantTo(k: Kernel, fromPid: number, toPid: number, g: GrantSpec): number {
+export function grantTo(k: TransferHost, fromPid: number, toPid: number, g: GrantSpec): number {
   const from = k.process(fromPid);
   const to = k.process(toPid);
-  if (!k.holdsHandle(fromPid, toPid)) {
+  if (!k.lifecycle.holdsHandle(fromPid, toPid)) {
     k.deny(fromPid, toPid, `${k.who(fromPid)} granting "${describe(g)}" to ${k.who(toPid)}`, 'the granter holds no process handle to it');
     throw new GrantError('EPERM', `grant "${describe(g)}": ${k.who(fromPid)} holds no process handle to pid ${toPid}`, g);
   }
   const d = derive(k, from, k.who(toPid), g);
-  if (!k.requirePromise(from, ['stdio'], `grant @${g.from}`)) throw new KernelError('EABORT', `${k.who(fromPid)} was aborted`);
-  k.payOrThrow(from, 'GRANT');
+  if (!k.sandbox.requirePromise(from, ['stdio'], `grant @${g.from}`)) throw new KernelError('EABORT', `${k.who(fromPid)} was aborted`);
+  k.energy.payOrThrow(from, 'GRANT');
   if (g.mode === 'move') from.cnode.setReserved(d.slot, true); // reserve
   let slot: number;
   try {

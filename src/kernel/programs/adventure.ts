@@ -1,5 +1,5 @@
 import type { ChatEvent } from '../services/chat';
-import type { Fiber, ProgramContext, SyscallResult } from './programs';
+import type { Fiber, ProgramContext, SyscallResult } from './abi';
 
 /**
  * adventure-client: plays the game through `game` (an AdventurePlayer) in the terminal (`stdio`). `say` speaks

@@ -1,6 +1,6 @@
 import type { ChatEvent } from '../services/chat';
 import type { Value } from '../services/service';
-import type { Fiber, ProgramContext, SyscallResult } from './programs';
+import type { Fiber, ProgramContext, SyscallResult } from './abi';
 
 /**
  * chat-client: talks to the chat through whatever `chat` cap it was granted — a ChatParticipant object, a

@@ -1,5 +1,5 @@
 import { errorText, say as write } from './io';
-import type { Fiber, ProgramContext, SyscallResult } from './programs';
+import type { Fiber, ProgramContext, SyscallResult } from './abi';
 
 /**
  * The confused deputy (Hardy, 1988), as two compilers. Each is installed once and serves jobs it reads from its

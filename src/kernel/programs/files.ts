@@ -1,6 +1,6 @@
 import { bit } from '../sandbox/pledge';
 import { errorText, say } from './io';
-import type { Fiber, ProgramContext, SyscallResult } from './programs';
+import type { Fiber, ProgramContext, SyscallResult } from './abi';
 
 /**
  * File programs. Each reads the filesystem through its `fs` cap and reports on `stdio`; what it may see is

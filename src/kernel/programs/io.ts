@@ -1,4 +1,4 @@
-import type { SyscallResult } from './programs';
+import type { SyscallResult } from './abi';
 
 /** Shared helpers for programs that report on `stdio`. */
 

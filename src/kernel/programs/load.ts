@@ -1,4 +1,4 @@
-import type { Fiber, ProgramContext, SyscallResult } from './programs';
+import type { Fiber, ProgramContext, SyscallResult } from './abi';
 
 /**
  * Programs that load the system, to show the Kinetic economy. With energy budgets on, a fork bomb gets at most

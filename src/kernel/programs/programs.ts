@@ -4,55 +4,17 @@
  * goes through a cap name in their cnode. Server programs also carry a service definition: the kernel runs its
  * handler in the server's context when a call reaches the server's endpoint.
  */
-import type { CapKind } from '../sab/layout';
 import { chatService } from '../services/chat';
-import type { ArgValue, ServiceDef, Value } from '../services/service';
+import type { ServiceDef } from '../services/service';
+import type { Fiber, ProgramBody } from './abi';
 import { adventureService } from '../services/adventure';
 import { stdioService } from '../services/stdio';
 import { adventureClient, adventureNpc } from './adventure';
 import { cat, fetchWorker, ls, pdfViewer, write } from './files';
 import { bomblet, flooder, forkbomb, mediaEdge, pinger, spinner } from './load';
 import { vaultService } from '../services/vault';
-import type { Proof } from '../subject/proof';
-import type { GrantSpec } from '../caps/transfer';
 import { chatBot, chatClient } from './chat-client';
 import { ambientCompiler, capCompiler } from './deputy';
-
-export type { ArgValue };
-
-export type Syscall =
-  | { op: 'sleep'; ms: number }
-  | { op: 'wait' } // block until the kernel wakes the process (servers, init, the shell)
-  | { op: 'exit'; code: number }
-  /** CALL on a cap; `caps` are cap names passed as arguments, `as` names a cap the reply hands back. */
-  | { op: 'call'; cap: string; method: string; args?: Value[]; caps?: string[]; proof?: Proof | null; as?: string }
-  /** SPAWN a program; needs a spawner cap. Grants as in the shell: copy, move or client facet of caps it holds. */
-  | { op: 'spawn'; program: string; name?: string; grants?: GrantSpec[]; argv?: string[] }
-  /** Pledge (only ever drops promises) and unveil (one call; later calls only narrow) for itself. */
-  | { op: 'pledge'; promises: number; execpromises?: number }
-  | { op: 'unveil'; entries: { path: string; perms: number }[] | 'lock' }
-  /** A built-in demo program tells how its story ended: ledgered as a verdict of its own (free). */
-  | { op: 'verdict'; text: string };
-
-/** What a syscall gives back to the program. */
-export type SyscallResult = { ok: true; value?: Value; caps?: string[] } | { ok: false; code: string; error: string };
-
-export interface ProgramContext {
-  readonly pid: number;
-  readonly name: string;
-  readonly args: Readonly<Record<string, ArgValue>>;
-  /** The words after the program name on its command line. */
-  readonly argv: readonly string[];
-  /** Deterministic randomness in [0, n). */
-  random(n: number): number;
-  /** The virtual clock, in ms. */
-  now(): number;
-  /** What the process holds under `name` (its own table: no authority is gained by looking). */
-  cap(name: string): { kind: CapKind; iface: string } | null;
-}
-
-export type Fiber = Generator<Syscall, void, SyscallResult | undefined>;
-export type ProgramBody = (ctx: ProgramContext) => Fiber;
 
 export interface Program {
   name: string;

@@ -45,6 +45,18 @@ export const DEFAULT_CAPACITY: Capacity = {
   consoleLines: 1024,
 };
 
+/** The largest table a scenario may ask for (explicitly or by its size): the state buffer stays tens of MB. */
+export const CAPACITY_LIMITS: Capacity = {
+  processes: 16_384,
+  caps: 524_288,
+  objects: 65_536,
+  machines: 16,
+  ledgerRing: 65_536,
+  strings: 262_144,
+  stringBytes: 16 << 20,
+  consoleLines: 16_384,
+};
+
 export const SAB_MAGIC = 0x43415050; // "CAPP"
 export const SAB_VERSION = 1;
 

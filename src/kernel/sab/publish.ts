@@ -122,7 +122,7 @@ export class Publisher {
         const metered = cap.kind === 'channel' || cap.kind === 'memory';
         c[CAP.RIGHTS][row] = cap.rights;
         // Imports: what the pairing (and the Diode) let through right now, as ACCESS_BITS.
-        c[CAP.EFFECTIVE][row] = metered ? k.effective(cap) : cap.kind === 'import' ? k.importAccess(p.machine, cap) : 0;
+        c[CAP.EFFECTIVE][row] = metered ? k.effective(cap) : cap.kind === 'import' ? k.imports.importAccess(p.machine, cap) : 0;
         c[CAP.DEPTH][row] = cap.depth;
         c[CAP.NEXT_DECAY][row] = metered ? Math.min(nextDecayAt(cap.rights, k.decay, cap.since, k.time, cap.depth) ?? -1, 0x7fffffff) : -1;
         c[CAP.BOUNDS_BASE][row] = cap.bounds?.base ?? 0;

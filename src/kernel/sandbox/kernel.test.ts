@@ -139,9 +139,9 @@ describe('property: a fiber’s permitted set never grows after its first pledge
         let last = permitted();
         for (const o of ops) {
           try {
-            if (o.op === 'pledge') k.setPledge(shell.pid, o.bits | bit('stdio'));
-            else if (o.op === 'unveil') k.unveilPaths(shell.pid, [{ path: DIRS[o.dir], perms: o.perms }]);
-            else if (o.op === 'lock') k.unveilPaths(shell.pid, 'lock');
+            if (o.op === 'pledge') k.sandbox.setPledge(shell.pid, o.bits | bit('stdio'));
+            else if (o.op === 'unveil') k.sandbox.unveilPaths(shell.pid, [{ path: DIRS[o.dir], perms: o.perms }]);
+            else if (o.op === 'lock') k.sandbox.unveilPaths(shell.pid, 'lock');
             else {
               const r = k.call(shell.pid, 'fs', o.write ? 'write' : 'read', { args: [PATHS[o.path], 'x'] });
               // no open outside the unveiled set (a write needs w on an existing file, c on a new one)

@@ -53,7 +53,7 @@ export function boot(scenario: Scenario, seed = scenario.seed ?? 1, capacity: Ca
   scenario.processes.forEach((p, i) => {
     const proc = k.process(pidOf.get(p.name)!);
     p.caps?.forEach((c, j) => {
-      if (c.endpoint !== undefined) endpoint.set(c.endpoint, at(`processes[${i}].caps[${j}].endpoint`, () => k.createEndpoint(proc, c.endpoint!).id));
+      if (c.endpoint !== undefined) endpoint.set(c.endpoint, at(`processes[${i}].caps[${j}].endpoint`, () => k.services.createEndpoint(proc, c.endpoint!).id));
     });
   });
   // Pairings before caps: imports need them. Each is a real handshake, so the ledger records the bindings.
@@ -70,13 +70,13 @@ export function boot(scenario: Scenario, seed = scenario.seed ?? 1, capacity: Ca
       const name = capName(c);
       if (c.endpoint !== undefined) k.insertCap(0, proc, name, makeCap('endpoint', obj(endpoint.get(c.endpoint)!), boot));
       else if (c.client !== undefined) k.insertCap(0, proc, name, makeCap('client', obj(endpoint.get(c.client)!), boot, { badge: c.badge ?? 0 }));
-      else if (c.object !== undefined) k.insertCap(0, proc, name, k.mintByAuthority(endpoint.get(c.object)!, c.iface!, c.args ?? {}, 0));
+      else if (c.object !== undefined) k.insertCap(0, proc, name, k.services.mintByAuthority(endpoint.get(c.object)!, c.iface!, c.args ?? {}, 0));
       else if (c.mint !== undefined) k.insertCap(0, proc, name, makeCap('minter', obj(endpoint.get(c.mint)!), boot));
       else if (c.session !== undefined) {
         if (!sessions.has(c.session)) sessions.set(c.session, k.createSession(proc.machine, c.session).id);
         k.insertCap(0, proc, name, makeCap('session', obj(sessions.get(c.session)!), boot));
-      } else if (c.fs) k.insertCap(0, proc, name, makeCap('fs', obj(k.vfsObject(proc.machine).id), boot));
-      else if (c.import !== undefined) k.importService(proc.pid, c.import.split('/')[0], c.import.split('/')[1], name);
+      } else if (c.fs) k.insertCap(0, proc, name, makeCap('fs', obj(k.sandbox.vfsObject(proc.machine).id), boot));
+      else if (c.import !== undefined) k.imports.importService(proc.pid, c.import.split('/')[0], c.import.split('/')[1], name);
       else k.insertCap(0, proc, name, makeCap('spawner', obj(spawner.get(proc.machine)!), boot));
     }));
   });

@@ -1,17 +1,6 @@
-import { DEFAULT_CAPACITY, type Capacity } from '../sab/layout';
+import { CAPACITY_LIMITS, DEFAULT_CAPACITY, type Capacity } from '../sab/layout';
 import type { Scenario } from './schema';
 
-/** The largest table a scenario may ask for (explicitly or by its size): the state buffer stays tens of MB. */
-export const CAPACITY_LIMITS: Capacity = {
-  processes: 16_384,
-  caps: 524_288,
-  objects: 65_536,
-  machines: 16,
-  ledgerRing: 65_536,
-  strings: 262_144,
-  stringBytes: 16 << 20,
-  consoleLines: 16_384,
-};
 
 /** What boot itself fills: processes and caps exactly, objects and strings as an upper estimate. */
 export function bootNeeds(s: Scenario): Pick<Capacity, 'processes' | 'caps' | 'objects' | 'machines' | 'strings'> {

@@ -4,7 +4,7 @@ import { programByName, PROGRAMS } from '../programs/programs';
 import { PAIRING_TYPES, ROLE_LEVEL } from '../pairing/types';
 import { checkProblems, NAME, type Check } from '../lessons/check';
 import { patternProblem } from '../lessons/pattern';
-import { CAPACITY_LIMITS } from './capacity';
+import { CAPACITY_LIMITS } from '../sab/layout';
 
 const MACHINE_ROLES = Object.keys(ROLE_LEVEL) as [string, ...string[]];
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import defaultScenario from '../../scenarios/default.json';
-import type { CallResult, Kernel } from '../kernel';
+import type { Kernel } from '../kernel';
+import type { CallResult } from '../types';
 import { boot } from '../scenario/boot';
 import { loadScenario } from '../scenario/load';
 import type { Proof } from '../subject/proof';
@@ -45,7 +46,7 @@ describe('service objects', () => {
     expect(k.call(child.pid, 'copy', 'send', { args: ['#lobby', 'x'] })).toMatchObject({ ok: false, code: 'ECLOSED' });
     // A new participant reuses the freed record at the next generation: the old cookie is stale, the new cap works.
     const obj = old.target.kind === 'object' ? old.target.id : 0;
-    const fresh = k.mintByAuthority(k.objects.get(obj)!.record!.endpoint, 'ChatParticipant', { handle: 'newcomer' }, 0);
+    const fresh = k.services.mintByAuthority(k.objects.get(obj)!.record!.endpoint, 'ChatParticipant', { handle: 'newcomer' }, 0);
     expect(fresh.target).toEqual(old.target);
     expect(fresh.generation).toBe(old.generation + 1);
     expect(k.call(child.pid, 'copy', 'send', { args: ['#lobby', 'x'] })).toMatchObject({ ok: false, code: 'ESTALE', error: expect.stringContaining('stale receiver cookie') });
@@ -54,7 +55,7 @@ describe('service objects', () => {
   it('revoke by the server ends the object for every holder', () => {
     const { k, shell } = world();
     const cap = k.process(shell).cnode.lookup('chat_mod').cap;
-    k.revoke(cap.target.kind === 'object' ? cap.target.id : 0, k.objects.get(cap.target.kind === 'object' ? cap.target.id : 0)!.owner);
+    k.services.revoke(cap.target.kind === 'object' ? cap.target.id : 0, k.objects.get(cap.target.kind === 'object' ? cap.target.id : 0)!.owner);
     expect(k.call(shell, 'chat_mod', 'kick', { args: ['#lobby'] })).toMatchObject({ ok: false, code: 'EREVOKED' });
     expect(k.ledger.page(1, 1e4).some((e) => e.kind === 'revoke')).toBe(true);
   });

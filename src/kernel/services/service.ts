@@ -3,9 +3,9 @@ import type { ErrorCode } from '../errors';
 import type { ConsoleStyle } from '../sab/layout';
 import type { Proof } from '../subject/proof';
 import type { Access } from '../pairing/types';
+import type { Value } from '../value';
 
-/** Plain data that crosses a call (JSON-shaped, so replays and the shell can show it). */
-export type Value = null | boolean | number | string | Value[] | { [key: string]: Value };
+export type { Value };
 
 /** A cap passed as a call argument, as the receiving service sees it: only if it designates one of its objects. */
 export interface CapArg {

@@ -1,4 +1,4 @@
-import type { GrantSpec } from '../caps/transfer';
+import type { GrantSpec } from '../programs/abi';
 import { ShellSyntaxError, type Token } from './tokenize';
 
 /**

@@ -119,7 +119,7 @@ export const PAIRING_COMMANDS: Command[] = [
         noMore(args, 4);
       }
       try {
-        const r = ctx.kernel.importService(ctx.pid, machine.value, service.value, as);
+        const r = ctx.kernel.imports.importService(ctx.pid, machine.value, service.value, as);
         return [
           out(`the shell now holds @${r.name}: ${service.value}@${machine.value}`, 'ok'),
           ...(r.telemetryOnly ? [out('the Diode: this machine is downstream, so the cap carries sanitised telemetry only', 'dim')] : []),

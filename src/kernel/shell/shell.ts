@@ -1,3 +1,4 @@
+import { createChannel, mask, revokeEpoch } from '../caps/channels';
 import { GrantError, grantTo, spawnWithGrants } from '../caps/transfer';
 import { parseRights } from '../caps/algebra';
 import { NEEDS, parsePromises, PROMISES } from '../sandbox/pledge';
@@ -107,7 +108,7 @@ function launch(verb: 'run' | 'spawn', args: Token[], ctx: ShellContext): ExecRe
   try {
     const child = spawnWithGrants(ctx.kernel, ctx.pid, cmd.program, cmd.grants, { argv: cmd.argv, pledge, unveil });
     if (verb === 'spawn') return { lines: [out(`spawned ${cmd.program} as pid ${child.pid}; the shell holds @${handleName(ctx, child.pid)} to wait on or kill it`, 'ok')] };
-    ctx.kernel.attach(child.pid);
+    ctx.kernel.lifecycle.attach(child.pid);
     return { lines: [out(`running ${cmd.program} (pid ${child.pid}) in the foreground; Ctrl-C stops it`, 'dim')], foreground: child.pid };
   } catch (e) {
     if (e instanceof GrantError) throw new UsageError(`${e.code}: ${e.message}`, e.grant.column);
@@ -250,10 +251,10 @@ const COMMANDS: Command[] = [
     run(args, ctx) {
       const target = pidArg(args[0], ctx);
       noMore(args, 1);
-      const code = ctx.kernel.reapHandle(ctx.pid, target);
+      const code = ctx.kernel.lifecycle.reapHandle(ctx.pid, target);
       if (code !== null) return [out(`pid ${target} ended with code ${code}`)];
-      if (!ctx.kernel.holdsHandle(ctx.pid, target)) throw new UsageError(`the shell holds no handle to pid ${target}`, args[0].column);
-      ctx.kernel.attach(target);
+      if (!ctx.kernel.lifecycle.holdsHandle(ctx.pid, target)) throw new UsageError(`the shell holds no handle to pid ${target}`, args[0].column);
+      ctx.kernel.lifecycle.attach(target);
       return { lines: [out(`waiting for ${ctx.kernel.who(target)}; Ctrl-C stops it`, 'dim')], foreground: target };
     },
   },
@@ -358,13 +359,13 @@ const COMMANDS: Command[] = [
       if (!t || !TIER_IDS.includes(t.value as Tier)) throw new UsageError(`tier must be one of ${TIER_IDS.join(', ')}`, t?.column);
       noMore(args, 2);
       if (target === pid) throw new UsageError('a fiber cannot set its own tier', args[0].column);
-      if (!kernel.holdsHandle(pid, target)) {
+      if (!kernel.lifecycle.holdsHandle(pid, target)) {
         kernel.deny(pid, target, `tier ${kernel.who(target)} ${t.value}`, 'the shell holds no process handle to it');
         throw new UsageError(`the shell holds no process handle to pid ${target}`, args[0].column);
       }
       const own = kernel.process(pid).meter.tier;
       if (tierIndex(t.value as Tier) < tierIndex(own)) throw new UsageError(`cannot raise pid ${target} above the shell's own tier (${own})`, t.column);
-      kernel.setTier(target, t.value as Tier, pid);
+      kernel.energy.setTier(target, t.value as Tier, pid);
       return [out(`${kernel.who(target)} is now ${t.value}`, 'ok')];
     },
   },
@@ -442,7 +443,7 @@ const COMMANDS: Command[] = [
       const n = args[0];
       if (!n || n.type !== 'word') throw new UsageError('missing channel name', n?.column);
       noMore(args, 1);
-      const slot = kernel.createChannel(pid, n.value);
+      const slot = createChannel(kernel, pid, n.value);
       return [out(`the shell holds @${kernel.process(pid).cnode.get(slot)!.name}: a new channel, rwx, depth 0`, 'ok')];
     },
   },
@@ -455,7 +456,7 @@ const COMMANDS: Command[] = [
       if (!n || n.type !== 'word') throw new UsageError('missing region name', n?.column);
       const length = intArg(args[1], 'length', 1, 65536);
       noMore(args, 2);
-      const slot = kernel.createChannel(pid, n.value, { length });
+      const slot = createChannel(kernel, pid, n.value, { length });
       return [out(`the shell holds @${kernel.process(pid).cnode.get(slot)!.name}: memory [0, ${length}), rw-, depth 0`, 'ok')];
     },
   },
@@ -475,7 +476,7 @@ const COMMANDS: Command[] = [
         bounds = { base: intArg(args[3], 'base', 0, 65536), length: intArg(args[4], 'length', 0, 65536) };
         noMore(args, 5);
       }
-      kernel.mask(pid, ref.value, bits, bounds);
+      mask(kernel, pid, ref.value, bits, bounds);
       return [out(`@${ref.value} is now ${r.value}${bounds ? ` within [${bounds.base}, ${bounds.base + bounds.length})` : ''}`, 'ok')];
     },
   },
@@ -487,7 +488,7 @@ const COMMANDS: Command[] = [
       const ref = args[0];
       if (!ref || ref.type !== 'ref') throw new UsageError('expected the cap whose object to revoke, e.g. @news', ref?.column);
       noMore(args, 1);
-      const dead = kernel.revokeEpoch(pid, ref.value);
+      const dead = revokeEpoch(kernel, pid, ref.value);
       return [out(`revoked: ${dead} delegated cap${dead === 1 ? '' : 's'} died; @${ref.value} moved to the new epoch`, 'ok')];
     },
   },
@@ -508,7 +509,7 @@ const COMMANDS: Command[] = [
         exec = e.bits;
         noMore(args, 2);
       }
-      kernel.setPledge(pid, p.bits, exec);
+      kernel.sandbox.setPledge(pid, p.bits, exec);
       return [out(`the shell is pledged "${a.value}"${b ? `, execpromises "${b.value}"` : ''}`, 'ok')];
     },
   },
@@ -520,12 +521,12 @@ const COMMANDS: Command[] = [
       if (!args[0]) throw new UsageError('missing path (or lock)');
       if (args[0].value === 'lock') {
         noMore(args, 1);
-        kernel.unveilPaths(pid, 'lock');
+        kernel.sandbox.unveilPaths(pid, 'lock');
         return [out('unveil is locked', 'ok')];
       }
       const spec = line.slice(args[0].column - 1).replace(/#.*$/, '');
       const entries = parseUnveilSpec(spec, args[0].column);
-      kernel.unveilPaths(pid, entries);
+      kernel.sandbox.unveilPaths(pid, entries);
       return [out(`unveiled ${spec.trim()}; everything else is invisible to the shell and its children`, 'ok')];
     },
   },

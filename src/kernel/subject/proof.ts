@@ -1,7 +1,7 @@
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
-import type { Value } from '../services/service';
+import type { Value } from '../value';
 
 /**
  * Subject binding (capOS): a UserSession derives a proof scoped to one service root, one audience (the service

@@ -1,6 +1,6 @@
-import { refillIfDue } from './energy/kinetic';
-import type { Process } from './kernel';
-import type { SyscallResult } from './programs/programs';
+import { refillIfDue } from '../energy/kinetic';
+import type { Process } from '../types';
+import type { SyscallResult } from '../programs/abi';
 
 /**
  * The scheduler: one tick is 1 ms of virtual time, in which every process has a turn, in pid order (a snapshot

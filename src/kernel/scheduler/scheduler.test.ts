@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { forkBombWorld } from '../../bench/scenarios';
-import { KernelHost, replay } from './host';
+import { forkBombWorld } from '../../../bench/scenarios';
+import { KernelHost, replay } from '../host';
 import { MIN_SLICE } from './scheduler';
 
 /** The whole ledger as bytes, and every fiber's scheduling state: what determinism is about. */

@@ -1,0 +1,216 @@
+import { type Cap, type CapTarget, type Origin } from '../caps/cnode';
+import { DEFAULT_DECAY, effectiveRights, nextDecayAt, type DecayRule } from '../caps/algebra';
+import { KernelError } from '../errors';
+import { Ledger, ledgerKeyFromSeed } from '../ledger/ledger';
+import { Prng } from '../prng';
+import { DEFAULT_CAPACITY, DEFENSES, type Capacity, type ConsoleStyle, type DefenseId, type LedgerEntry, type LedgerKind } from '../sab/layout';
+import { utf8Length } from '../sab/utf8';
+import type { ConsoleEntry, KernelObject, KernelState, Machine, Process } from '../types';
+
+/**
+ * The state core: the tables (machines, processes, objects, and the caps in each process's cnode), cap insert
+ * and release, the ledger's `record`, string interning, the defenses' switches, the console and the clock's
+ * counters. No policy: who may do what is decided above it (the CALL router, the handlers, the sandbox, energy).
+ */
+export class WorldState implements KernelState {
+  readonly capacity: Capacity;
+  readonly ledger = new Ledger();
+  readonly machines: Machine[] = [];
+  readonly processes = new Map<number, Process>();
+  readonly objects = new Map<number, KernelObject>();
+  /** Bumps whenever a process, object or cap appears, disappears or changes state: the UI relayouts only then. */
+  topology = 0;
+  time = 0;
+  /** Ticks begun (the one in progress counts). */
+  ticks = 0;
+  /** The Law of Decay's parameters (the scenario may set them). */
+  decay: DecayRule = { ...DEFAULT_DECAY };
+  /** The earliest time a channel or memory cap loses a right: the picture changes then, so topology moves. */
+  nextDecay = Infinity;
+  readonly defenses: Record<DefenseId, boolean> = Object.fromEntries(DEFENSES.map((d) => [d.id, true])) as Record<DefenseId, boolean>;
+  /** What programs printed to the terminal (append-only, like the ledger). */
+  readonly console: ConsoleEntry[] = [];
+  /** The process the terminal is attached to (`run`, `wait`), 0 for the shell prompt, and its prompt. */
+  foreground = 0;
+  prompt = '';
+  /** Lines typed to the foreground program, not yet read. */
+  readonly stdin: string[] = [];
+  /** Exit codes of processes that have ended, for `wait` (kept small: one number per pid). */
+  readonly exitCodes = new Map<number, number>();
+  nextPid = 1;
+  private nextObject = 1;
+  private capCount = 0;
+  readonly prng: Prng;
+  private readonly strings = new Map<string, number>([['', 0]]);
+  readonly stringList: string[] = [''];
+  private stringBytes = 0;
+
+  constructor(
+    readonly seed: number,
+    capacity: Capacity = DEFAULT_CAPACITY,
+  ) {
+    this.capacity = capacity;
+    this.prng = new Prng(seed);
+    // The WORM ledger signs its checkpoints with a key from the seed, so a replay signs byte for byte the same.
+    this.ledger.setSigningKey(ledgerKeyFromSeed(seed));
+  }
+
+  /** Something the graph draws changed without a process, object or cap coming or going (a pairing). */
+  touch(): void {
+    this.topology++;
+  }
+
+  get liveCaps(): number {
+    return this.capCount;
+  }
+
+  // ── strings ────────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Intern a name for the UI's string table; the table is append-only and bounded by the capacity. */
+  intern(s: string): number {
+    const known = this.strings.get(s);
+    if (known !== undefined) return known;
+    const bytes = utf8Length(s);
+    if (this.stringList.length >= this.capacity.strings || this.stringBytes + bytes > this.capacity.stringBytes) {
+      throw new KernelError('ECAPACITY', `string table is full (${this.capacity.strings} strings, ${this.capacity.stringBytes} bytes)`);
+    }
+    const id = this.stringList.length;
+    this.stringList.push(s);
+    this.strings.set(s, id);
+    this.stringBytes += bytes;
+    return id;
+  }
+
+  // ── ledger and console ─────────────────────────────────────────────────────────────────────────────────────
+
+  record(kind: LedgerKind, actor: number, subject: number, detail: string, object = 0): LedgerEntry {
+    return this.ledger.append(this.time, kind, actor, subject, detail, object);
+  }
+
+  deny(actor: number, subject: number, what: string, why: string, object = 0): void {
+    this.record('deny', actor, subject, `denied: ${what}: ${why}`, object);
+  }
+
+  write(pid: number, text: string, style: ConsoleStyle = 'out'): void {
+    for (const line of text.split('\n')) this.console.push({ pid, style, text: line });
+  }
+
+  // ── machines, objects, processes ───────────────────────────────────────────────────────────────────────────
+
+  addMachine(name: string, role?: string): Machine {
+    if (this.machines.length >= this.capacity.machines) throw new KernelError('ECAPACITY', `machine table is full (${this.capacity.machines})`);
+    this.intern(name);
+    const m = { id: this.machines.length, name, ...(role ? { role } : {}) };
+    this.machines.push(m);
+    this.topology++;
+    return m;
+  }
+
+  machine(id: number): Machine {
+    const m = this.machines[id];
+    if (!m) throw new KernelError('EINVAL', `no machine ${id}`);
+    return m;
+  }
+
+  createObject(kind: KernelObject['kind'], machine: number, owner: number, name: string): KernelObject {
+    if (this.objects.size >= this.capacity.objects) throw new KernelError('ECAPACITY', `object table is full (${this.capacity.objects})`);
+    this.machine(machine);
+    this.intern(name);
+    const obj: KernelObject = { id: this.nextObject++, kind, machine, owner, name, counter: 0 };
+    this.objects.set(obj.id, obj);
+    this.topology++;
+    return obj;
+  }
+
+  process(pid: number): Process {
+    const p = this.processes.get(pid);
+    if (!p) throw new KernelError('ESRCH', `no process with pid ${pid}`);
+    return p;
+  }
+
+  who(pid: number): string {
+    const p = this.processes.get(pid);
+    return p ? `${p.name} (pid ${pid})` : `pid ${pid}`;
+  }
+
+  describeTarget(t: CapTarget): string {
+    if (t.kind === 'process') return this.processes.has(t.pid) ? this.who(t.pid) : `pid ${t.pid} (gone)`;
+    const o = this.objects.get(t.id);
+    if (!o) return `object ${t.id} (gone)`;
+    return o.kind === 'service' ? o.name : `${o.kind} "${o.name}"`;
+  }
+
+  describeCap(cap: Cap): string {
+    const badge = cap.badge ? ` badge ${cap.badge}` : '';
+    const relabel = cap.badge !== cap.sourceBadge ? ` RELABELED from badge ${cap.sourceBadge}` : '';
+    return `${cap.kind} → ${this.describeTarget(cap.target)}${badge}${relabel}`;
+  }
+
+  // ── caps ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+  reserveCaps(n: number): void {
+    if (this.capCount + n > this.capacity.caps) {
+      throw new KernelError('ECAPACITY', `cap table is full (${this.capacity.caps} caps)`);
+    }
+  }
+
+  /** Put a cap into a process's cnode and ledger the grant (granter 0 = kernel/boot wiring). */
+  insertCap(granter: number, to: Process, name: string, cap: Cap): number {
+    this.reserveCaps(1);
+    this.noteDecay(cap);
+    this.intern(name);
+    const slot = to.cnode.insert(name, cap);
+    this.capCount++;
+    this.topology++;
+    this.record('grant', granter, to.pid, `${this.who(to.pid)} holds @${to.cnode.get(slot)!.name}: ${this.describeCap(cap)} (${describeOrigin(cap.origin, this)})`, cap.target.kind === 'object' ? cap.target.id : 0);
+    return slot;
+  }
+
+  /** Drop a cap from a cnode (a committed move, a release), with a ledger record of why. */
+  releaseSlot(p: Process, slot: number, why: string): void {
+    const s = p.cnode.remove(slot);
+    if (!s) return;
+    this.capCount--;
+    this.topology++;
+    this.record('release', p.pid, p.pid, `${this.who(p.pid)} no longer holds @${s.name}: ${why}`, s.cap.target.kind === 'object' ? s.cap.target.id : 0);
+  }
+
+  /** Caps removed from cnodes without a record each (a reaped process's table, caps to a dead server). */
+  forgetCaps(n: number): void {
+    this.capCount -= n;
+  }
+
+  // ── the Law of Decay's clock ───────────────────────────────────────────────────────────────────────────────
+
+  /** A channel or memory cap's rights now, after the Law of Decay. */
+  effective(cap: Cap): number {
+    return effectiveRights(cap.rights, this.decay, this.time - cap.since, cap.depth);
+  }
+
+  noteDecay(cap: Cap): void {
+    if (cap.kind !== 'channel' && cap.kind !== 'memory') return;
+    const at = nextDecayAt(cap.rights, this.decay, cap.since, this.time, cap.depth);
+    if (at !== null && at < this.nextDecay) this.nextDecay = at;
+  }
+
+  /** Some cap just lost a right to the Law of Decay: redraw, and find the next moment one will. */
+  decayed(): void {
+    this.topology++;
+    this.nextDecay = Infinity;
+    for (const p of this.processes.values()) for (const [, s] of p.cnode.entries()) this.noteDecay(s.cap);
+  }
+}
+
+export function describeOrigin(o: Origin, k: Pick<WorldState, 'who'>): string {
+  switch (o.how) {
+    case 'boot':
+      return 'boot manifest';
+    case 'minted':
+      return `minted by ${k.who(o.by)}`;
+    case 'copied':
+    case 'moved':
+      return `${o.how} from ${k.who(o.from)} slot ${o.slot}`;
+    case 'spawned':
+      return 'handle to a child it spawned';
+  }
+}

@@ -1,0 +1,76 @@
+import type { WorldState } from '../core/state';
+import { KernelError } from '../errors';
+import type { Process } from '../types';
+import { charge, periodOf, VERBS, type Tier, type Verb } from './kinetic';
+
+/**
+ * Energy accounting (the Kinetic economy): paying for verbs, moving tiers, and the two energy verdicts — a budget
+ * that held, and a burst nothing slowed (budgets off).
+ */
+export class EnergyAccounts {
+  private readonly frozenOnce = new WeakSet<Process>();
+  private readonly bursts = new WeakMap<Process, { from: number; SPAWN: number; SEND: number; told: boolean }>();
+
+  constructor(private readonly k: WorldState) {}
+
+  /** Pay for `verb` out of `p`'s balance; free while the "energy budgets" defense is off. */
+  pay(p: Process, verb: Verb): boolean {
+    if (!this.k.defenses.energy) return true;
+    if (!charge(p.meter, verb)) return false;
+    p.spent += VERBS[verb];
+    return true;
+  }
+
+  /** For operations run on a user's behalf (shell commands): pay now, or say when the energy returns. */
+  payOrThrow(p: Process, verb: Verb): void {
+    if (!this.pay(p, verb)) throw new KernelError('EAGAIN', this.frozenWhy(p, verb));
+  }
+
+  frozenWhy(p: Process, verb: Verb): string {
+    return `${this.k.who(p.pid)} has ${p.meter.energy} J and ${verb} costs ${VERBS[verb]} J: frozen until its refill at ${p.meter.nextRefill} ms`;
+  }
+
+  /** A refusal for want of energy, with when it returns (so a fiber can wait for it). */
+  short(p: Process, verb: Verb): { ok: false; code: 'EAGAIN'; error: string; retryAt: number } {
+    return { ok: false, code: 'EAGAIN', error: this.frozenWhy(p, verb), retryAt: p.meter.nextRefill };
+  }
+
+  /** Raise or lower a fiber's Spectrum tier (authority is checked by the caller: see the shell's `tier`). */
+  setTier(pid: number, tier: Tier, by: number): void {
+    const p = this.k.process(pid);
+    if (by) this.payOrThrow(this.k.process(by), 'GRANT');
+    const from = p.meter.tier;
+    p.meter.tier = tier;
+    p.meter.nextRefill = Math.min(p.meter.nextRefill, this.k.time + periodOf(tier));
+    this.k.record('grant', by, pid, `${this.k.who(pid)} moved from tier ${from} to ${tier} by ${by ? this.k.who(by) : 'the kernel'}`);
+  }
+
+  /** A fiber could not pay for its next verb; the first time, say so once: the budget held (latency, not an error). */
+  frozen(p: Process, verb: Verb): void {
+    if (this.frozenOnce.has(p)) return;
+    this.frozenOnce.add(p);
+    const m = p.meter;
+    this.k.record(
+      'verdict',
+      p.pid,
+      p.pid,
+      `energy budget held: ${this.k.who(p.pid)} cannot pay its next ${verb} (${VERBS[verb]} J, ${m.energy} J left of ${m.budget} J: ${Math.floor(m.budget / VERBS[verb])} per refill) and is frozen until its refill at ${m.nextRefill} ms (tier ${m.tier})`,
+    );
+  }
+
+  /** With budgets off, a fiber running bursts of SPAWN (≥ 64) or SEND (≥ 2000) within a second gets one verdict. */
+  unmetered(p: Process, verb: 'SPAWN' | 'SEND'): void {
+    let b = this.bursts.get(p);
+    if (b?.told) return;
+    if (!b || this.k.time - b.from >= 1000) this.bursts.set(p, (b = { from: this.k.time, SPAWN: 0, SEND: 0, told: false }));
+    const n = ++b[verb];
+    if (n < (verb === 'SPAWN' ? 64 : 2000)) return;
+    b.told = true;
+    this.k.record(
+      'verdict',
+      p.pid,
+      p.pid,
+      `no energy budget: ${this.k.who(p.pid)} ran ${n} ${verb}s in ${this.k.time - b.from + 1} ms; with budgets on it could pay for ${Math.floor(p.meter.budget / VERBS[verb])} per refill (energy budgets are off: nothing slows it)`,
+    );
+  }
+}

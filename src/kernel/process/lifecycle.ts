@@ -1,0 +1,192 @@
+import { CNode, makeCap } from '../caps/cnode';
+import type { WorldState } from '../core/state';
+import type { EnergyAccounts } from '../energy/accounts';
+import { newMeter, SPAWN_TIER } from '../energy/kinetic';
+import { KernelError } from '../errors';
+import { programByName } from '../programs/programs';
+import { ratchetProblem } from '../sandbox/pledge';
+import { applyUnveil } from '../sandbox/unveil';
+import type { Process, SpawnOptions } from '../types';
+
+const STDIN_LIMIT = 64;
+
+/**
+ * Processes from spawn to reap: creating one holding exactly its grants (nothing ambient), exit, kill through a
+ * process handle, `wait`'s reaping of a handle, and the terminal's foreground.
+ */
+export class Lifecycle {
+  constructor(
+    private readonly k: WorldState,
+    private readonly energy: EnergyAccounts,
+    /** The scheduler's pid order is rebuilt when a process comes or goes. */
+    private readonly changed: () => void,
+  ) {}
+
+  /** Check that a spawn would fit before anything changes, so a refused spawn leaves no trace but its error. */
+  checkSpawn(parent: number, program: string, grantCount: number, machine?: number): void {
+    if (!programByName.has(program)) throw new KernelError('ENOPROG', `no program named "${program}"`);
+    if (parent) this.k.process(parent);
+    if (machine !== undefined) this.k.machine(machine);
+    if (this.k.processes.size >= this.k.capacity.processes) throw new KernelError('ECAPACITY', `process table is full (${this.k.capacity.processes} processes)`);
+    this.k.reserveCaps(grantCount + (parent ? 1 : 0));
+  }
+
+  /**
+   * Create a process running `program`, holding exactly `grants` (nothing ambient). The parent receives a
+   * process handle to the child. `parent` 0 is the kernel itself (boot).
+   */
+  spawn(parent: number, program: string, opts: SpawnOptions = {}): Process {
+    const k = this.k;
+    const grants = opts.grants ?? [];
+    this.checkSpawn(parent, program, grants.length, opts.machine);
+    const prog = programByName.get(program)!;
+    const parentProc = parent ? k.process(parent) : null;
+    if (opts.pledge !== undefined && parentProc?.execpromises != null && k.defenses.sandbox) {
+      const why = ratchetProblem(parentProc.execpromises, opts.pledge, 'a child’s pledge');
+      if (why) throw new KernelError('EPERM', `${why} (the parent's execpromises bound it)`);
+    }
+    const machine = opts.machine ?? parentProc?.machine ?? 0;
+    const name = opts.name ?? program;
+    k.intern(name);
+    k.intern(program);
+    for (const g of grants) k.intern(g.name);
+
+    const pid = k.nextPid++;
+    const proc: Process = {
+      pid,
+      machine,
+      parent,
+      name,
+      program,
+      args: Object.freeze({ ...(opts.args ?? {}) }),
+      cnode: new CNode(),
+      state: 'ready',
+      runs: 0,
+      wakeAt: 0,
+      resume: undefined,
+      fiber: null,
+      exitCode: null,
+      meter: newMeter(k.time, opts.tier ?? SPAWN_TIER),
+      pending: null,
+      issuedAt: 0,
+      latency: 0,
+      spent: 0,
+      // A child inherits its parent's unveils (it cannot see more than its parent) and starts pledged to the
+      // parent's execpromises unless it asks for less.
+      pledge: opts.pledge ?? parentProc?.execpromises ?? null,
+      execpromises: parentProc?.execpromises ?? null,
+      unveil: { entries: parentProc?.unveil.entries ? [...parentProc.unveil.entries] : null, locked: parentProc?.unveil.locked ?? false },
+    };
+    if (opts.unveil?.length) {
+      const why = applyUnveil(proc.unveil, opts.unveil);
+      if (why) throw new KernelError('EPERM', `unveil for the child: ${why}`);
+    }
+    k.processes.set(pid, proc);
+    this.changed();
+    k.topology++;
+    k.record('spawn', parent, pid, `${name} (pid ${pid}) runs "${program}" on ${k.machines[machine].name}`);
+    for (const g of grants) k.insertCap(opts.grantedBy ?? parent, proc, g.name, g.cap);
+    if (parentProc) k.insertCap(0, parentProc, name, makeCap('process', { kind: 'process', pid }, { how: 'spawned' }));
+    const random = (n: number) => k.prng.below(n);
+    const cap = (capName: string) => {
+      const slot = proc.cnode.indexOf(capName);
+      const c = slot >= 0 ? proc.cnode.get(slot)!.cap : null;
+      if (!c) return null;
+      const obj = c.target.kind === 'object' ? k.objects.get(c.target.id) : undefined;
+      return { kind: c.kind, iface: obj?.record?.iface ?? '' };
+    };
+    proc.fiber = prog.body({ pid, name, args: proc.args, argv: Object.freeze([...(opts.argv ?? [])]), random, cap, now: () => k.time });
+    return proc;
+  }
+
+  /** Normal exit: the process ends itself. */
+  exit(pid: number, code: number, why = ''): void {
+    const p = this.k.process(pid);
+    this.k.record('exit', pid, pid, `${p.name} (pid ${pid}) exited with code ${code}${why ? `: ${why}` : ''}`);
+    this.reap(p, 'exited', code);
+  }
+
+  /**
+   * Kill `pid` on behalf of `by`. The killer must hold a process handle to the victim (the kernel, by = 0, may
+   * always kill). A refusal is ledgered as a denial and thrown.
+   */
+  kill(by: number, pid: number): void {
+    const k = this.k;
+    const victim = k.process(pid);
+    if (by !== 0 && !this.holdsHandle(by, pid)) {
+      k.deny(by, pid, `kill ${k.who(pid)}`, 'the caller holds no process handle to it');
+      throw new KernelError('EPERM', `kill: ${k.who(by)} holds no process handle to pid ${pid}`);
+    }
+    if (by !== 0) this.energy.payOrThrow(k.process(by), 'SEND');
+    k.record('kill', by, pid, `${victim.name} (pid ${pid}) killed by ${by ? k.who(by) : 'the kernel'}`);
+    this.reap(victim, 'killed', 137);
+  }
+
+  holdsHandle(holder: number, pid: number): boolean {
+    const p = this.k.processes.get(holder);
+    return !!p && [...p.cnode.entries()].some(([, s]) => s.cap.kind === 'process' && s.cap.target.kind === 'process' && s.cap.target.pid === pid);
+  }
+
+  /**
+   * `wait` on an ended child: its exit code, and the holder's handles to it are released (like reaping a
+   * zombie). Null while the child still runs.
+   */
+  reapHandle(holder: number, pid: number): number | null {
+    const code = this.k.exitCodes.get(pid);
+    if (code === undefined) return null;
+    const p = this.k.process(holder);
+    this.energy.payOrThrow(p, 'RECV');
+    for (const [slot, s] of [...p.cnode.entries()]) {
+      if (s.cap.kind === 'process' && s.cap.target.kind === 'process' && s.cap.target.pid === pid) this.k.releaseSlot(p, slot, `waited for pid ${pid} (exit code ${code})`);
+    }
+    return code;
+  }
+
+  /** Remove a finished process: release its caps, end the objects it served, and drop caps to them. */
+  reap(p: Process, state: 'exited' | 'killed', code: number, why = ''): void {
+    const k = this.k;
+    p.state = state;
+    p.fiber = null;
+    p.exitCode = code;
+    k.exitCodes.set(p.pid, code);
+    const released = p.cnode.removeWhere(() => true).length;
+    k.forgetCaps(released);
+    k.processes.delete(p.pid);
+    this.changed();
+    const dead = [...k.objects.values()].filter((o) => o.owner === p.pid);
+    for (const o of dead) k.objects.delete(o.id);
+    const deadIds = new Set(dead.map((o) => o.id));
+    // Only a server's end can break other holders' caps; a process that served nothing (a fork bomb's child)
+    // is reaped without visiting every cap table.
+    for (const holder of deadIds.size ? k.processes.values() : []) {
+      const gone = holder.cnode.removeWhere((c) => c.target.kind === 'object' && deadIds.has(c.target.id));
+      k.forgetCaps(gone.length);
+      for (const s of gone) k.record('release', 0, holder.pid, `${k.who(holder.pid)} lost @${s.name}: its server ${p.name} (pid ${p.pid}) is gone`);
+    }
+    k.topology++;
+    if (released) k.record('release', p.pid, p.pid, `${p.name} (pid ${p.pid}) released ${released} cap${released === 1 ? '' : 's'}`);
+    if (k.foreground === p.pid) {
+      k.foreground = 0;
+      k.prompt = '';
+      k.stdin.length = 0;
+      k.write(p.pid, `[${p.name} (pid ${p.pid}) ${why || (state === 'killed' ? 'was killed' : `exited with code ${code}`)}]`, state === 'killed' && why ? 'err' : 'sys');
+    }
+  }
+
+  // ── the terminal's foreground ──────────────────────────────────────────────────────────────────────────────
+
+  attach(pid: number): void {
+    const p = this.k.process(pid);
+    this.k.foreground = pid;
+    this.k.prompt = `${p.name}> `;
+    this.k.intern(this.k.prompt);
+    this.k.stdin.length = 0;
+  }
+
+  /** A line the user typed while a program is in the foreground. */
+  input(line: string): void {
+    if (!this.k.foreground) return;
+    if (this.k.stdin.length >= STDIN_LIMIT) this.k.stdin.shift();
+    this.k.stdin.push(line);
+  }
+}

@@ -1,0 +1,150 @@
+import { spawnWithGrants, type TransferHost } from '../caps/transfer';
+import { VERBS, type Verb } from '../energy/kinetic';
+import { KernelError } from '../errors';
+import type { Syscall, SyscallResult } from '../programs/abi';
+import type { Value } from '../services/service';
+import type { CallOptions, CallResult, Process } from '../types';
+import { MAX_VERBS_PER_TICK, RESUMED } from './scheduler';
+
+/** What running fibers needs of the kernel: spawning with grants, CALL, exit, and the sandbox's two calls. */
+export interface FiberHost extends TransferHost {
+  call(caller: number, capName: string, method: string, opts?: CallOptions): CallResult;
+  exit(pid: number, code: number, why?: string): void;
+  readonly sandbox: TransferHost['sandbox'] & {
+    setPledge(pid: number, promises: number, execpromises?: number): void;
+    unveilPaths(pid: number, add: { path: string; perms: number }[] | 'lock'): void;
+  };
+  readonly energy: TransferHost['energy'] & {
+    pay(p: Process, verb: Verb): boolean;
+    frozen(p: Process, verb: Verb): void;
+    unmetered(p: Process, verb: 'SPAWN' | 'SEND'): void;
+  };
+}
+
+/**
+ * Run a fiber's verbs until it sleeps, blocks, freezes for want of energy, or exits. Energy is the limit, not
+ * a time slice; MAX_VERBS_PER_TICK only keeps an unmetered fiber from stalling the simulation.
+ */
+export function runFiber(k: FiberHost, p: Process): number {
+  if (!p.fiber) return 0;
+  p.runs++;
+  let n = 0;
+  while (n < MAX_VERBS_PER_TICK) {
+    n++;
+    let call = p.pending;
+    if (!call) {
+      p.state = 'running';
+      let next: IteratorResult<Syscall, void>;
+      try {
+        const resume = p.resume;
+        p.resume = undefined;
+        next = p.fiber.next(resume);
+      } catch (e) {
+        k.exit(p.pid, 134, `crashed: ${e instanceof Error ? e.message : String(e)}`);
+        return n;
+      }
+      if (!p.fiber) return n; // it was reaped while running (e.g. a call killed it)
+      if (next.done) {
+        k.exit(p.pid, 0);
+        return n;
+      }
+      call = next.value;
+      p.issuedAt = k.time;
+    }
+    p.pending = null;
+    syscall(k, p, call);
+    if (p.state !== 'ready') return n; // sleeping, blocked, frozen, or reaped
+  }
+  return n;
+}
+
+/** Run a kernel operation for a fiber and resume it with the outcome: a refusal is a result, never thrown at it. */
+function settle(k: FiberHost, p: Process, op: () => Value | void): void {
+  let result: SyscallResult;
+  try {
+    const value = op();
+    result = value === undefined ? { ok: true } : { ok: true, value };
+  } catch (e) {
+    if (!(e instanceof KernelError)) throw e;
+    result = { ok: false, code: e.code, error: e.message };
+  }
+  if (!k.processes.has(p.pid)) return; // it was aborted on the way
+  p.state = 'ready';
+  p.resume = result;
+}
+
+/** The verb a syscall is charged as (null: free). Reading a channel or region is RECV; other calls are SEND. */
+function verbOf(p: Process, call: Syscall): Verb | null {
+  switch (call.op) {
+    case 'sleep':
+      return 'TICK';
+    case 'spawn':
+      return 'SPAWN';
+    case 'call': {
+      if (call.method !== 'read' && call.method !== 'load') return 'SEND';
+      const slot = p.cnode.indexOf(call.cap);
+      const kind = slot >= 0 ? p.cnode.get(slot)!.cap.kind : null;
+      return kind === 'channel' || kind === 'memory' ? 'RECV' : 'SEND';
+    }
+    default:
+      return null;
+  }
+}
+
+/** Execute one syscall, charging its verb first; a fiber that cannot pay freezes with the syscall pending. */
+function syscall(k: FiberHost, p: Process, call: Syscall): void {
+  const verb = verbOf(p, call);
+  if (verb && !k.energy.pay(p, verb)) {
+    p.pending = call;
+    p.state = 'frozen';
+    k.energy.frozen(p, verb);
+    return;
+  }
+  if ((verb === 'SPAWN' || verb === 'SEND') && !k.defenses.energy) k.energy.unmetered(p, verb);
+  p.latency = k.time - p.issuedAt;
+  switch (call.op) {
+    case 'verdict':
+      // A built-in demo program says how its story ended (the verdict banner shows it); free, and ledgered as its own.
+      k.record('verdict', p.pid, p.pid, String(call.text).slice(0, 400));
+      p.state = 'ready';
+      p.resume = RESUMED;
+      return;
+    case 'sleep':
+      p.state = 'sleeping';
+      p.wakeAt = k.time + Math.max(1, Math.floor(call.ms));
+      return;
+    case 'wait':
+      p.state = 'blocked';
+      return;
+    case 'exit':
+      k.exit(p.pid, call.code);
+      return;
+    case 'pledge':
+      settle(k, p, () => k.sandbox.setPledge(p.pid, call.promises, call.execpromises));
+      return;
+    case 'unveil':
+      settle(k, p, () => k.sandbox.unveilPaths(p.pid, call.entries));
+      return;
+    case 'spawn':
+      settle(k, p, () => spawnWithGrants(k, p.pid, call.program, call.grants ?? [], { name: call.name, argv: call.argv, prepaid: true }).pid);
+      return;
+    case 'call': {
+      const r = k.call(p.pid, call.cap, call.method, { args: call.args, caps: call.caps, proof: call.proof, as: call.as, prepaid: true });
+      if (!k.processes.has(p.pid)) return;
+      if (!r.ok && r.code === 'EAGAIN' && r.retryAt !== undefined) {
+        // The server is frozen: give the CALL back and wait for its refill (latency, not an error).
+        if (k.defenses.energy) {
+          p.meter.energy += VERBS.SEND;
+          p.spent -= VERBS.SEND;
+        }
+        p.pending = call;
+        p.state = 'sleeping';
+        p.wakeAt = Math.max(k.time + 1, r.retryAt);
+        return;
+      }
+      p.state = 'ready';
+      p.resume = r.ok ? { ok: true, value: r.value, caps: r.caps } : { ok: false, code: r.code, error: r.error };
+      return;
+    }
+  }
+}

@@ -1,0 +1,81 @@
+import { aborted, deliver, NO_NAMES, NO_VALUES, refuse, type CallHost, type CallRequest, type CapHandler } from '../call/handler';
+import { KernelError, type ErrorCode } from '../errors';
+import type { ArgValue } from '../programs/abi';
+import type { CallResult, KernelObject } from '../types';
+import type { CapArg, Reply, Request, ServiceDef, Value } from './service';
+import { VERBS } from '../energy/kinetic';
+
+/**
+ * A check a call must pass after the pledge and before energy is spent (imports across a pairing use it): a
+ * refusal, or the arguments the service may see.
+ */
+export type Admit = (endpoint: KernelObject, def: ServiceDef<unknown>) => { refused: { code: ErrorCode; error: string } } | { args: Value[] };
+
+/**
+ * CALL through a client facet, a service object or an import: run the endpoint's service in the server's
+ * context and hand the reply back, inserting any caps it returns into the caller's cnode. The service never
+ * learns who called.
+ */
+export function serveCall(k: CallHost, r: CallRequest, admit?: Admit): CallResult {
+  const { caller: p, capName, cap, obj, method, opts } = r;
+  const ep = cap.kind === 'object' ? k.objects.get(obj.record!.endpoint)! : obj;
+  const service = ep.service;
+  if (!service) return refuse(k, r, 'EINVAL', `endpoint "${ep.name}" has no service behind it`, ep.id);
+  if (!k.sandbox.requirePromise(p, [service.def.promise], `${method} on @${capName}`, obj.id)) return aborted();
+  let args = opts.args ?? NO_VALUES;
+  if (admit) {
+    const admitted = admit(ep, service.def);
+    if ('refused' in admitted) return refuse(k, r, admitted.refused.code, admitted.refused.error, ep.id);
+    args = admitted.args;
+  }
+  // Energy: the caller pays the CALL, the server the RETURN. Short of either, the call waits (EAGAIN + when).
+  const server = k.processes.get(ep.owner);
+  if (k.defenses.energy && server && server.meter.energy < VERBS.SEND) return k.energy.short(server, 'SEND');
+  if (!opts.prepaid && !k.energy.pay(p, 'SEND')) return k.energy.short(p, 'SEND');
+  if (server) k.energy.pay(server, 'SEND');
+  const iface = cap.kind === 'object' ? obj.record!.iface : service.def.legacyIface;
+  if (opts.iface && opts.iface !== iface) return refuse(k, r, 'EIFACE', `@${capName} is a ${iface}, not a ${opts.iface}`, obj.id);
+  if (!Object.hasOwn(service.def.interfaces, iface) || !service.def.interfaces[iface].includes(method)) {
+    const owner = Object.entries(service.def.interfaces).find(([, methods]) => methods.includes(method))?.[0];
+    return owner ? refuse(k, r, 'EIFACE', `${method} belongs to ${owner}; @${capName} is a ${iface}`, obj.id) : refuse(k, r, 'ENOMETHOD', `${iface} has no method ${method}`, obj.id);
+  }
+  const caps: CapArg[] = [];
+  for (const name of opts.caps ?? NO_NAMES) {
+    const s = p.cnode.indexOf(name);
+    const c = s >= 0 ? p.cnode.get(s)!.cap : null;
+    if (!c) return refuse(k, r, 'ENOCAP', `argument @${name}: no such cap`);
+    const target = c.target.kind === 'object' ? k.objects.get(c.target.id) : undefined;
+    const mine = target?.record && target.record.endpoint === ep.id && !k.capProblem(c);
+    caps.push({ object: mine ? target.id : 0, iface: target?.record?.iface ?? '' });
+  }
+  const req: Request = {
+    via: cap.kind === 'object' ? { kind: 'object', object: obj.id, iface } : { kind: 'client', badge: cap.badge },
+    method,
+    args,
+    caps,
+    proof: opts.proof ?? null,
+  };
+  ep.counter++;
+  if (obj !== ep) obj.counter++;
+  const reply: Reply = service.def.handle(service.ctx, service.state, req);
+  if (!reply.ok) return refuse(k, r, reply.code, reply.error, obj.id);
+  return deliver(k, p, reply.caps ?? [], reply.value ?? null, opts.as);
+}
+
+/** A client facet (legacy, badged) or a service object. */
+export const serviceHandler: CapHandler = (k, r) => serveCall(k, r);
+
+/** A mint authority cap: mint(interface, args) asks the endpoint's service for a new object, minted to the caller. */
+export const minterHandler: CapHandler = (k, r) => {
+  const { caller: p, obj, method, opts } = r;
+  if (!k.sandbox.requirePromise(p, ['stdio'], `${method} on @${r.capName}`, obj.id)) return aborted();
+  if (method !== 'mint') return refuse(k, r, 'ENOMETHOD', `a mint authority cap has one method, mint(interface, args)`);
+  const [iface, args] = opts.args ?? [];
+  try {
+    const minted = k.services.mintByAuthority(obj.id, String(iface), (args && typeof args === 'object' && !Array.isArray(args) ? args : {}) as Record<string, ArgValue>, p.pid);
+    return deliver(k, p, [{ name: opts.as ?? String(iface).toLowerCase(), cap: minted }], null);
+  } catch (e) {
+    if (e instanceof KernelError) return refuse(k, r, e.code, e.message, obj.id);
+    throw e;
+  }
+};

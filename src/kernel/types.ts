@@ -1,0 +1,132 @@
+/**
+ * The kernel's shared types: the tables' rows (machines, processes, objects) and what crosses CALL. Modules import
+ * these, never the Kernel class, so nothing under src/kernel imports the kernel back.
+ */
+import type { Cap, CNode } from './caps/cnode';
+import type { ErrorCode } from './errors';
+import type { Meter, Tier } from './energy/kinetic';
+import type { ArgValue, Syscall, SyscallResult } from './programs/abi';
+import type { ConsoleStyle, ObjectKind, ObjectState, ProcState } from './sab/layout';
+import type { UnveilEntry, UnveilState } from './sandbox/unveil';
+import type { Vfs } from './sandbox/vfs';
+import type { ServiceContext, ServiceDef, Value } from './services/service';
+import type { Proof } from './subject/proof';
+
+export interface Machine {
+  readonly id: number;
+  readonly name: string;
+  /** console, orchestration, totebox, mediakit…: where it sits for the Diode (seed 000). */
+  readonly role?: string;
+}
+
+/** A receiver record: the kernel's half of a service object (the service keeps its own data beside it). */
+export interface ServiceRecord {
+  readonly endpoint: number;
+  readonly selector: number; // opaque to holders: scoped to the endpoint, never shown or typed
+  /** A short opaque tag the UI may show to tell objects apart: a hash, never the selector itself. */
+  readonly tag: number;
+  iface: string;
+  generation: number;
+  state: ObjectState;
+  data: unknown;
+}
+
+export interface KernelObject {
+  readonly id: number;
+  readonly kind: Exclude<ObjectKind, 'none'>;
+  readonly machine: number;
+  owner: number; // pid of the server (endpoints, service objects) or 0 for the kernel (spawners, sessions)
+  name: string;
+  counter: number; // calls served
+  /** Endpoints of a server program: the service, its state, and the context its handler runs in. */
+  service?: { def: ServiceDef<unknown>; state: unknown; records: number[]; ctx: ServiceContext };
+  /** Service objects: the receiver record. */
+  record?: ServiceRecord;
+  /** Sessions: the subject they speak for. */
+  subject?: string;
+  /** Channels and memory regions: the revocation epoch (flipping it kills every cap minted under an older one). */
+  epoch?: number;
+  /** A machine's filesystem (vfs objects). */
+  vfs?: Vfs;
+  /** Channels: messages written and not yet read. Regions: their cells. */
+  messages?: string[];
+  cells?: number[];
+}
+
+export interface Process {
+  readonly pid: number;
+  readonly machine: number;
+  readonly parent: number;
+  readonly name: string;
+  readonly program: string;
+  readonly args: Readonly<Record<string, ArgValue>>;
+  readonly cnode: CNode;
+  state: ProcState;
+  runs: number;
+  wakeAt: number;
+  resume: SyscallResult | undefined;
+  fiber: Generator<Syscall, void, SyscallResult | undefined> | null;
+  exitCode: number | null;
+  /** Energy: balance, budget, Spectrum tier, next refill. */
+  readonly meter: Meter;
+  /** A syscall waiting for energy (the fiber's own, or its server's); run before the fiber resumes. */
+  pending: Syscall | null;
+  /** When the current syscall was first attempted, and how long the last one waited (virtual ms). */
+  issuedAt: number;
+  latency: number;
+  /** Energy spent in all (for `top`). */
+  spent: number;
+  /** Pledge (null = unpledged), execpromises (null = none: children are not bounded), and unveil. */
+  pledge: number | null;
+  execpromises: number | null;
+  readonly unveil: UnveilState;
+}
+
+/** A cap for a new process, and how it was derived (for the ledger and Gate 0). */
+export interface Grant {
+  name: string;
+  cap: Cap;
+}
+
+export interface SpawnOptions {
+  name?: string;
+  machine?: number;
+  args?: Record<string, ArgValue>;
+  grants?: Grant[];
+  /** Who the grants are recorded as coming from; defaults to the parent. Boot wiring passes 0 (the kernel). */
+  grantedBy?: number;
+  /** Spectrum tier; a spawned fiber starts at the lowest unless boot wiring says otherwise. */
+  tier?: Tier;
+  /** Sandbox at spawn: a pledge (within the parent's execpromises), and unveils on top of the parent's. */
+  pledge?: number;
+  unveil?: UnveilEntry[];
+  /** Command-line words after the program name (`run "cat /etc/passwd"`). */
+  argv?: string[];
+}
+
+export interface CallOptions {
+  iface?: string;
+  args?: Value[];
+  caps?: string[];
+  proof?: Proof | null;
+  /** Name for a cap the reply hands back (default: the name the service suggests). */
+  as?: string;
+  /** The caller already paid for the CALL (the scheduler charges a fiber before it runs the verb). */
+  prepaid?: boolean;
+}
+
+/** A refusal; EAGAIN carries when energy returns (the caller's or the frozen server's), so a fiber can wait for it. */
+export type CallResult = { ok: true; value: Value; caps: string[] } | { ok: false; code: ErrorCode; error: string; retryAt?: number };
+
+/** The world's mutable state, read by the publisher and the shell. */
+export interface KernelState {
+  readonly machines: readonly Machine[];
+  readonly processes: ReadonlyMap<number, Process>;
+  readonly objects: ReadonlyMap<number, KernelObject>;
+}
+
+export interface ConsoleEntry {
+  pid: number;
+  style: ConsoleStyle;
+  text: string;
+}
