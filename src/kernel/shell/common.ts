@@ -1,22 +1,8 @@
-import type { ExecResult, OutputLine } from '../host-api';
-import type { Kernel } from '../kernel';
+import type { OutputLine } from '../host-api';
+import type { ArgSpec, KernelView, ShellContext } from './context';
 import type { Token } from './tokenize';
 
-/** What every shell command is: a name, its usage line, and what it does with its argument tokens. */
-export interface Command {
-  name: string;
-  usage: string;
-  summary: string;
-  /** Completions for argument `index` (0-based) given the words before it. */
-  complete?(index: number, kernel: Kernel): string[];
-  run(args: Token[], ctx: ShellContext): OutputLine[] | ExecResult;
-}
-
-export interface ShellContext {
-  kernel: Kernel;
-  pid: number;
-  line: string;
-}
+export type { ArgSpec, Command, KernelView, ShellContext } from './context';
 
 export class UsageError extends Error {
   constructor(
@@ -50,3 +36,25 @@ export function noMore(args: Token[], from: number) {
   if (extra) throw new UsageError(`unexpected ${JSON.stringify(extra.value)}`, extra.column);
 }
 
+
+export const fmtTime = (ms: number) => `${(ms / 1000).toFixed(3)}s`;
+
+/** An argument that completes to fixed words. */
+export const words = (name: string, list: readonly string[]): ArgSpec => ({ name, complete: () => list });
+
+/** A pid argument: completes to the pids of running processes. */
+export const PID: ArgSpec = { name: 'pid', complete: (view: KernelView) => [...view.processes.keys()].map(String) };
+
+/** A process named by pid or by the @handle the shell holds to it. */
+export function pidArg(t: Token | undefined, { view, pid }: ShellContext): number {
+  if (!t) throw new UsageError('missing pid or @handle');
+  if (t.type === 'ref') {
+    const p = view.processes.get(pid)!;
+    const slot = p.cnode.indexOf(t.value);
+    const cap = slot >= 0 ? p.cnode.get(slot)!.cap : null;
+    if (!cap) throw new UsageError(`no cap named @${t.value}`, t.column);
+    if (cap.target.kind !== 'process') throw new UsageError(`@${t.value} is a ${cap.kind} cap, not a process handle`, t.column);
+    return cap.target.pid;
+  }
+  return intArg(t, 'pid', 1, 0x7fffffff);
+}

@@ -1,21 +1,21 @@
-import { KernelError } from '../errors';
-import type { OutputLine } from '../host-api';
-import type { Kernel } from '../kernel';
-import { PAIRING_TYPES, TYPE_MEANS, type PairingType } from '../pairing/fleet';
-import { noMore, out, table, UsageError, type Command, type ShellContext } from './common';
-import type { Token } from './tokenize';
+import { KernelError } from '../../errors';
+import type { OutputLine } from '../../host-api';
+import { PAIRING_TYPES, TYPE_MEANS, type PairingType } from '../../pairing/fleet';
+import { noMore, out, table, UsageError, type ArgSpec, type Command, type KernelView, type ShellContext } from '../common';
+import type { Token } from '../tokenize';
 
 /**
  * Shell commands for machine pairing (seeds 000, 001; Nexus S4): pair, unpair, import, the MITM demo, TOFU+
  * bindings and key announcements, the Diode demo, and the handshake trace.
  */
 
-const machineNames = (k: Kernel) => k.machines.map((m) => m.name);
-const here = ({ kernel, pid }: ShellContext) => kernel.machines[kernel.process(pid).machine];
+const machineNames = (view: KernelView) => view.machines.map((m) => m.name);
+const here = ({ view, pid }: ShellContext) => view.machines[view.processes.get(pid)!.machine];
+const MACHINE: ArgSpec = { name: 'machine', complete: machineNames };
 
-function machineArg(t: Token | undefined, { kernel }: ShellContext): string {
+function machineArg(t: Token | undefined, { view }: ShellContext): string {
   if (!t) throw new UsageError('missing machine name');
-  if (t.type !== 'word' || !kernel.fleet.machine(t.value)) throw new UsageError(`no machine named ${JSON.stringify(t.value)}; machines: ${machineNames(kernel).join(', ')}`, t.column);
+  if (t.type !== 'word' || !view.fleet.machine(t.value)) throw new UsageError(`no machine named ${JSON.stringify(t.value)}; machines: ${machineNames(view).join(', ')}`, t.column);
   return t.value;
 }
 
@@ -37,21 +37,8 @@ function pairArgs(args: Token[], ctx: ShellContext, withType: boolean): { a: str
   return { a, b, type };
 }
 
-/** The live imports that cross pairing `id` (optionally only copies of `target`), as "holder @name". */
-export function importsAcross(kernel: Kernel, id: number, target?: number): string[] {
-  const found: string[] = [];
-  for (const p of kernel.processes.values()) {
-    for (const [, s] of p.cnode.entries()) {
-      if (s.cap.kind !== 'import' || s.cap.pairing !== id) continue;
-      if (target !== undefined && (s.cap.target.kind !== 'object' || s.cap.target.id !== target)) continue;
-      found.push(`${kernel.who(p.pid)} @${s.name}`);
-    }
-  }
-  return found;
-}
-
-function handshakeLines(kernel: Kernel, last: number): OutputLine[] {
-  const runs = kernel.fleet.handshakes.slice(-last);
+function handshakeLines(view: KernelView, last: number): OutputLine[] {
+  const runs = view.fleet.handshakes.slice(-last);
   if (!runs.length) return [out('no handshakes yet: try pair <machine>', 'dim')];
   return runs.flatMap((h) => [
     out(`handshake #${h.id} ${h.label} (${h.type}) — ${h.protocol}`, 'head'),
@@ -60,15 +47,18 @@ function handshakeLines(kernel: Kernel, last: number): OutputLine[] {
   ]);
 }
 
+/** Every word pair's arguments complete to: machines, then `as` and the pairing types. */
+const PAIR_WORD: ArgSpec = { name: 'machine|as|type', complete: (view) => [...machineNames(view), 'as', ...PAIRING_TYPES] };
+
 export const PAIRING_COMMANDS: Command[] = [
   {
     name: 'machines',
     usage: 'machines',
     summary: 'list machines: role, Diode level, CellID and live pairings',
-    run(args, { kernel }) {
+    run(args, { view }) {
       noMore(args, 0);
-      const f = kernel.fleet;
-      const rows = kernel.machines.map((m) => [m.name, m.role ?? '-', f.level(m), f.identity(m.name).fingerprint, f.describe(m).replace(/^[^⇄]*?(?=⇄|$)/, '') || '(unpaired)']);
+      const f = view.fleet;
+      const rows = view.machines.map((m) => [m.name, m.role ?? '-', f.level(m), f.identity(m.name).fingerprint, f.describe(m).replace(/^[^⇄]*?(?=⇄|$)/, '') || '(unpaired)']);
       return table(['MACHINE', 'ROLE', 'DIODE', 'CELLID', 'PAIRINGS'], rows);
     },
   },
@@ -76,30 +66,24 @@ export const PAIRING_COMMANDS: Command[] = [
     name: 'pair',
     usage: 'pair <machine> [<machine>] [as ADMIN|INPUT|USER|INTERFACE]',
     summary: 'pair two machines by a Noise XX handshake (one name: this machine and that one); the type sets what crosses',
-    complete: (i, k) => [...machineNames(k), 'as', ...PAIRING_TYPES].filter(() => i < 4),
+    args: Array(4).fill(PAIR_WORD),
     run(args, ctx) {
       const { a, b, type } = pairArgs(args, ctx, true);
-      const r = ctx.kernel.fleet.pair(ctx.pid, a, b, type);
-      if (!r.ok) return [out(`pair: ${r.code}: ${r.message}`, 'error'), ...handshakeLines(ctx.kernel, 1)];
-      return [out(`${r.message}: ${TYPE_MEANS[type]}`, 'ok'), out(`handshake: ${ctx.kernel.fleet.handshakes.at(-1)!.outcome} (type "handshake" for the messages)`, 'dim')];
+      const r = ctx.shell.pair(a, b, type);
+      if (!r.ok) return [out(`pair: ${r.code}: ${r.message}`, 'error'), ...handshakeLines(ctx.view, 1)];
+      return [out(`${r.message}: ${TYPE_MEANS[type]}`, 'ok'), out(`handshake: ${ctx.view.fleet.handshakes.at(-1)!.outcome} (type "handshake" for the messages)`, 'dim')];
     },
   },
   {
     name: 'unpair',
     usage: 'unpair <machine> [<machine>]',
     summary: 'sever a pairing at either end: every import across it breaks at once; the machines vanish from each other',
-    complete: (i, k) => (i < 2 ? machineNames(k) : []),
+    args: [MACHINE, MACHINE],
     run(args, ctx) {
       const { a, b } = pairArgs(args, ctx, false);
-      const r = ctx.kernel.fleet.unpair(ctx.pid, a, b);
+      const r = ctx.shell.unpair(a, b);
       if (!r.ok) return [out(`unpair: ${r.message}`, 'error')];
-      const dead = importsAcross(ctx.kernel, r.pairing.id);
-      ctx.kernel.record(
-        'verdict',
-        ctx.pid,
-        0,
-        `pairing revoked: severed ${a} ⇄ ${b} (${r.pairing.type}); ${dead.length ? `${dead.length} import${dead.length === 1 ? '' : 's'} across it died at once (${dead.join(', ')})` : 'no import crossed it'}, and the machines are mutually invisible again`,
-      );
+      const dead = r.dead;
       return [out(`severed ${a} ⇄ ${b}: imports across it now answer "not found"${dead.length ? ` (${dead.length} died at once)` : ''}`, 'ok')];
     },
   },
@@ -107,7 +91,7 @@ export const PAIRING_COMMANDS: Command[] = [
     name: 'import',
     usage: 'import <machine> <service> [as <name>]',
     summary: 'import a service from a paired machine (not found if unpaired); calls are attenuated by the pairing type',
-    complete: (i, k) => (i === 0 ? machineNames(k) : i === 2 ? ['as'] : []),
+    args: [MACHINE, { name: 'service' }, { name: 'as', complete: () => ['as'] }],
     run(args, ctx) {
       const machine = args[0];
       const service = args[1];
@@ -119,7 +103,7 @@ export const PAIRING_COMMANDS: Command[] = [
         noMore(args, 4);
       }
       try {
-        const r = ctx.kernel.imports.importService(ctx.pid, machine.value, service.value, as);
+        const r = ctx.shell.importService(machine.value, service.value, as);
         return [
           out(`the shell now holds @${r.name}: ${service.value}@${machine.value}`, 'ok'),
           ...(r.telemetryOnly ? [out('the Diode: this machine is downstream, so the cap carries sanitised telemetry only', 'dim')] : []),
@@ -134,15 +118,15 @@ export const PAIRING_COMMANDS: Command[] = [
     name: 'mitm',
     usage: 'mitm <machine> [<machine>] [as TYPE]',
     summary: 'attack: pair through mallory, who answers each side with her own key (succeeds on first contact, refused after binding)',
-    complete: (i, k) => (i < 2 ? machineNames(k) : []),
+    args: [MACHINE, MACHINE],
     run(args, ctx) {
       const { a, b, type } = pairArgs(args, ctx, true);
-      const r = ctx.kernel.fleet.pair(ctx.pid, a, b, type, true);
+      const r = ctx.experimenter.mitm(a, b, type);
       if (!r.ok) return [out(`mitm: ${r.code}: ${r.message}`, 'error'), out('TOFU+ held: the CellID bound on first contact does not match mallory’s', 'ok')];
       return [
         out(`${r.message}`, 'error'),
-        out(`${a} and ${b} think they are paired; mallory holds both session keys. ${ctx.kernel.defenses.tofu ? 'Nothing was bound before, so nothing could tell.' : 'Pure TOFU (TOFU+ is off) checks no binding, so the new key was taken.'}`, 'dim'),
-        out(`Out of band, compare CellIDs: ${b} is really ${ctx.kernel.fleet.identity(b).fingerprint}…, what ${a} bound is ${ctx.kernel.fleet.bindingsOf(ctx.kernel.fleet.machine(a)!.id).get(b)?.cellId.slice(0, 19)}…`, 'dim'),
+        out(`${a} and ${b} think they are paired; mallory holds both session keys. ${ctx.view.defenses.tofu ? 'Nothing was bound before, so nothing could tell.' : 'Pure TOFU (TOFU+ is off) checks no binding, so the new key was taken.'}`, 'dim'),
+        out(`Out of band, compare CellIDs: ${b} is really ${ctx.view.fleet.identity(b).fingerprint}…, what ${a} bound is ${ctx.view.fleet.bindingsOf(ctx.view.fleet.machine(a)!.id).get(b)?.cellId.slice(0, 19)}…`, 'dim'),
       ];
     },
   },
@@ -150,19 +134,19 @@ export const PAIRING_COMMANDS: Command[] = [
     name: 'tofu',
     usage: 'tofu [<machine>] | tofu forget <machine> <peer>',
     summary: 'show TOFU+ bindings (peer → CellID bound on first contact), or forget one (an ADMIN action)',
-    complete: (i, k) => (i === 0 ? ['forget', ...machineNames(k)] : i < 3 ? machineNames(k) : []),
+    args: [{ name: 'machine', complete: (view) => ['forget', ...machineNames(view)] }, MACHINE, MACHINE],
     run(args, ctx) {
-      const { kernel, pid } = ctx;
+      const { view } = ctx;
       if (args[0]?.value === 'forget') {
         const m = machineArg(args[1], ctx);
         const peer = machineArg(args[2], ctx);
         noMore(args, 3);
-        const r = kernel.fleet.forget(pid, here(ctx).id, m, peer);
+        const r = ctx.shell.forgetPeer(m, peer);
         return [out(r.message, r.ok ? 'ok' : 'error')];
       }
       const m = args[0] ? machineArg(args[0], ctx) : here(ctx).name;
       noMore(args, 1);
-      const b = kernel.fleet.bindingsOf(kernel.fleet.machine(m)!.id);
+      const b = view.fleet.bindingsOf(view.fleet.machine(m)!.id);
       if (!b.size) return [out(`${m} has bound no peers yet (first contact binds)`, 'dim')];
       return table(['PEER', 'CELLID', 'HOW', 'SINCE'], [...b].map(([peer, x]) => [peer, x.cellId, x.how, `${(x.since / 1000).toFixed(3)}s`]));
     },
@@ -171,13 +155,13 @@ export const PAIRING_COMMANDS: Command[] = [
     name: 'announce',
     usage: 'announce <machine> [forged]',
     summary: 'a machine rotates its keys and announces them signed by its old key (mutual consent); forged: signed by mallory',
-    complete: (i, k) => (i === 0 ? machineNames(k) : i === 1 ? ['forged'] : []),
+    args: [MACHINE, { name: 'forged', complete: () => ['forged'] }],
     run(args, ctx) {
       const m = machineArg(args[0], ctx);
       const forged = args[1]?.value === 'forged';
       if (args[1] && !forged) throw new UsageError('say "forged" or nothing', args[1].column);
       noMore(args, 2);
-      const r = ctx.kernel.fleet.announce(ctx.pid, m, forged);
+      const r = ctx.shell.announce(m, forged);
       return [out(r.message, r.ok ? 'ok' : 'error')];
     },
   },
@@ -185,17 +169,16 @@ export const PAIRING_COMMANDS: Command[] = [
     name: 'compromise',
     usage: 'compromise <process>',
     summary: 'attack: a compromised edge process tries to command the vault through its imports (the Diode stops it)',
-    run(args, ctx) {
-      const { kernel } = ctx;
+    run(args, { view, experimenter }) {
       const t = args[0];
       if (!t) throw new UsageError('which process? e.g. compromise media');
       noMore(args, 1);
-      const p = [...kernel.processes.values()].find((x) => x.name === t.value || String(x.pid) === t.value);
+      const p = [...view.processes.values()].find((x) => x.name === t.value || String(x.pid) === t.value);
       if (!p) throw new UsageError(`no process named ${JSON.stringify(t.value)}`, t.column);
       const imports = [...p.cnode.entries()].filter(([, s]) => s.cap.kind === 'import');
       if (!imports.length) return [out(`${p.name} holds no import: there is no edge to another machine to even try`, 'dim')];
       return imports.map(([, s]) => {
-        const r = kernel.call(p.pid, s.name, 'write', { args: ['owned.txt', `written by the compromised ${p.name}`] });
+        const r = experimenter.callAs(p.pid, s.name, 'write', { args: ['owned.txt', `written by the compromised ${p.name}`] });
         return r.ok ? out(`${p.name}: write through @${s.name} went through: ${JSON.stringify(r.value)}`, 'error') : out(`${p.name}: write through @${s.name} refused: ${r.code}: ${r.error}`, 'ok');
       });
     },
@@ -204,11 +187,11 @@ export const PAIRING_COMMANDS: Command[] = [
     name: 'handshake',
     usage: 'handshake [n]',
     summary: 'the messages of the last n pairing handshakes: who sent what, which DH, what each side learned',
-    run(args, { kernel }) {
+    run(args, { view }) {
       const n = args[0] ? Number(args[0].value) : 1;
       if (!Number.isInteger(n) || n < 1 || n > 8) throw new UsageError('n is 1 to 8', args[0]?.column);
       noMore(args, 1);
-      return handshakeLines(kernel, n);
+      return handshakeLines(view, n);
     },
   },
 ];

@@ -1,0 +1,124 @@
+import type { Cap, CapTarget, Slot } from '../caps/cnode';
+import type { Capacity, DefenseId } from '../sab/layout';
+import type { ExecResult, OutputLine } from '../host-api';
+import type { Ledger } from '../ledger/ledger';
+import type { Fleet, PairingType, PairResult, Pairing } from '../pairing/fleet';
+import type { GrantSpec } from '../programs/abi';
+import type { Tier } from '../energy/kinetic';
+import type { CallOptions, CallResult, KernelObject, Machine, Process } from '../types';
+import type { ChainWorld, Outcome } from '../yield/world';
+import type { Token } from './tokenize';
+
+/**
+ * What a shell command is given. Not the Kernel: a read-only view for inspection, the operations the shell
+ * process may attempt (each checked by the kernel against the caps the shell holds), and the experimenter's
+ * controls, which sit outside the world (defenses, the clock, staged attacks) and are ledgered.
+ */
+export interface ShellContext {
+  /** The shell's own process. */
+  readonly pid: number;
+  readonly line: string;
+  readonly view: KernelView;
+  readonly shell: ShellOps;
+  readonly experimenter: Controls;
+  /** Every command, for help. */
+  readonly commands: readonly Command[];
+}
+
+/** A command: its name, usage, its arguments (and how each completes), and what it does. */
+export interface Command {
+  name: string;
+  usage: string;
+  summary: string;
+  /** Its arguments in order, for Tab completion; with `repeats`, the last one completes every later word too. */
+  args?: readonly ArgSpec[];
+  repeats?: boolean;
+  run(args: Token[], ctx: ShellContext): OutputLine[] | ExecResult;
+}
+
+export interface ArgSpec {
+  name: string;
+  /** Candidates for this argument (help's also needs the command list). */
+  complete?(view: KernelView, commands: readonly Command[]): readonly string[];
+}
+
+/** A cap table, read only. */
+export interface CNodeView {
+  readonly size: number;
+  entries(): IterableIterator<[number, Readonly<Slot>]>;
+  get(slot: number): Readonly<Slot> | null;
+  indexOf(name: string): number;
+}
+
+export type ProcessView = Readonly<Omit<Process, 'cnode'>> & { readonly cnode: CNodeView };
+
+/** The world, read only: what inspection commands show. */
+export interface KernelView {
+  readonly machines: readonly Machine[];
+  readonly processes: ReadonlyMap<number, ProcessView>;
+  readonly objects: ReadonlyMap<number, Readonly<KernelObject>>;
+  readonly defenses: Readonly<Record<DefenseId, boolean>>;
+  readonly capacity: Readonly<Capacity>;
+  readonly time: number;
+  readonly ticks: number;
+  readonly running: boolean;
+  readonly speed: number;
+  readonly stepsOwed: number;
+  readonly liveCaps: number;
+  readonly stringList: readonly string[];
+  readonly ledger: Pick<Ledger, 'length' | 'last' | 'verify' | 'exportJsonl' | 'publicKey' | 'residentBytes' | 'storage'>;
+  readonly fleet: Pick<Fleet, 'machine' | 'level' | 'identity' | 'describe' | 'bindingsOf' | 'handshakes' | 'pairing'>;
+  who(pid: number): string;
+  describeTarget(t: CapTarget): string;
+}
+
+/** Why the shell may not set a fiber's tier. */
+export type TierRefusal = 'no-handle' | 'above-own';
+
+/**
+ * What the shell process may attempt, as itself. Each is the kernel's own operation with the shell's pid: the
+ * kernel decides, against the caps the shell holds. Pairing, announcing and forgetting are named here so that a
+ * cap check can be put on each in one place.
+ */
+export interface ShellOps {
+  spawn(program: string, grants: GrantSpec[], opts: { argv?: string[]; pledge?: number; unveil?: { path: string; perms: number }[] }): Process;
+  /** Attach the terminal to a child the shell holds a handle to. */
+  attach(pid: number): void;
+  holdsHandle(pid: number): boolean;
+  /** `wait`: an ended child's exit code (its handle is released), or null while it runs. */
+  reapHandle(pid: number): number | null;
+  kill(pid: number): void;
+  call(cap: string, method: string, opts?: CallOptions): CallResult;
+  grant(to: number, g: GrantSpec): number;
+  /** Drop a cap from the shell's table; copies of an import across a live pairing are named (and ledgered). */
+  drop(name: string): { ok: false; why: 'no-cap' | 'moving' } | { ok: true; cap: Cap; copies: string[] };
+  channel(name: string, region?: { length: number }): number;
+  mask(cap: string, rights: number, bounds?: { base: number; length: number }): void;
+  revoke(cap: string): number;
+  pledge(promises: number, execpromises?: number): void;
+  unveil(entries: { path: string; perms: number }[] | 'lock'): void;
+  setTier(pid: number, tier: Tier, named: string): TierRefusal | null;
+  importService(machine: string, service: string, as?: string): { name: string; cap: Cap; telemetryOnly: boolean };
+  pair(a: string, b: string, type: PairingType): PairResult;
+  unpair(a: string, b: string): { ok: true; pairing: Pairing; dead: string[] } | { ok: false; message: string };
+  forgetPeer(machine: string, peer: string): { ok: boolean; message: string };
+  announce(machine: string, forged: boolean): { ok: boolean; message: string };
+}
+
+/** The experimenter's controls: outside the world, free, ledgered, out of every process's reach. */
+export interface Controls {
+  setDefense(id: DefenseId, on: boolean): void;
+  setRunning(running: boolean): void;
+  setSpeed(speed: number): void;
+  /** `clock step n`: owe n ticks (at most to the week bound) and run what `budget` work units allow; true when done. */
+  step(n: number, budget: number): boolean;
+  /** Staged attack: pair through mallory. */
+  mitm(a: string, b: string, type: PairingType): PairResult;
+  /** Staged attack: drive a compromised process to call through one of its caps. */
+  callAs(pid: number, cap: string, method: string, opts?: CallOptions): CallResult;
+  /** Run a yield example on the chain world (seed 004), ledgering its route and, for attacks, the verdict. */
+  chain(run: (w: ChainWorld) => Outcome, verdict?: (o: Outcome, w: ChainWorld) => string): Outcome & { routeText: string };
+  /** The chain world, read only (routes, what the scenario has shown). */
+  readonly chainWorld: Pick<ChainWorld, 'rt' | 'shown' | 'describe'>;
+}
+

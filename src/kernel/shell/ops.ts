@@ -1,0 +1,109 @@
+import { createChannel, mask, revokeEpoch } from '../caps/channels';
+import { grantTo, spawnWithGrants } from '../caps/transfer';
+import type { Kernel } from '../kernel';
+import { tierIndex } from '../energy/kinetic';
+import { importsAcross } from '../pairing/imports';
+import { MAX_SESSION_TICKS } from '../sessionCheck';
+import type { Controls, KernelView, ShellOps } from './context';
+
+/**
+ * The one place the shell meets the kernel: a read-only view for inspection, the shell process's operations
+ * (the kernel's own, with the shell's pid, so the kernel decides against the caps it holds), and the
+ * experimenter's controls. Commands (commands/) see only these.
+ */
+
+export function kernelView(k: Kernel): KernelView {
+  return k;
+}
+
+export function shellOps(k: Kernel, pid: number): ShellOps {
+  return {
+    spawn: (program, grants, opts) => spawnWithGrants(k, pid, program, grants, opts),
+    attach: (target) => k.lifecycle.attach(target),
+    holdsHandle: (target) => k.lifecycle.holdsHandle(pid, target),
+    reapHandle: (target) => k.lifecycle.reapHandle(pid, target),
+    kill: (target) => k.kill(pid, target),
+    call: (cap, method, opts) => k.call(pid, cap, method, opts),
+    grant: (to, g) => grantTo(k, pid, to, g),
+    drop(name) {
+      const p = k.process(pid);
+      const slot = p.cnode.indexOf(name);
+      const entry = slot >= 0 ? p.cnode.get(slot) : undefined;
+      if (!entry) return { ok: false, why: 'no-cap' };
+      if (entry.reserved) return { ok: false, why: 'moving' };
+      const cap = entry.cap;
+      k.releaseSlot(p, slot, 'dropped by the shell');
+      const pairing = cap.kind === 'import' ? k.fleet.pairing(cap.pairing ?? 0) : undefined;
+      const copies = pairing?.live && cap.target.kind === 'object' ? importsAcross(k, pairing.id, cap.target.id) : [];
+      if (pairing && copies.length) {
+        const ends = `${k.machines[pairing.a].name} ⇄ ${k.machines[pairing.b].name}`;
+        const ep = cap.target.kind === 'object' ? k.objects.get(cap.target.id) : undefined;
+        const service = ep ? `${ep.name}@${k.machines[ep.machine].name}` : k.describeTarget(cap.target);
+        k.record(
+          'verdict',
+          pid,
+          pid,
+          `revocation incomplete: ${k.who(pid)} dropped its @${name}, but ${copies.length} other import${copies.length === 1 ? '' : 's'} of ${service} across the live ${ends} pairing still work${copies.length === 1 ? 's' : ''} (${copies.join(', ')}): deleting your own copy revokes nothing; unpair severs them all`,
+          cap.target.kind === 'object' ? cap.target.id : 0,
+        );
+      }
+      return { ok: true, cap, copies };
+    },
+    channel: (name, region) => createChannel(k, pid, name, region),
+    mask: (cap, rights, bounds) => mask(k, pid, cap, rights, bounds),
+    revoke: (cap) => revokeEpoch(k, pid, cap),
+    pledge: (promises, execpromises) => k.sandbox.setPledge(pid, promises, execpromises),
+    unveil: (entries) => k.sandbox.unveilPaths(pid, entries),
+    setTier(target, tier, named) {
+      if (!k.lifecycle.holdsHandle(pid, target)) {
+        k.deny(pid, target, `tier ${k.who(target)} ${named}`, 'the shell holds no process handle to it');
+        return 'no-handle';
+      }
+      if (tierIndex(tier) < tierIndex(k.process(pid).meter.tier)) return 'above-own';
+      k.energy.setTier(target, tier, pid);
+      return null;
+    },
+    importService: (machine, service, as) => k.imports.importService(pid, machine, service, as),
+    pair: (a, b, type) => k.fleet.pair(pid, a, b, type),
+    unpair(a, b) {
+      const r = k.fleet.unpair(pid, a, b);
+      if (!r.ok) return r;
+      const dead = importsAcross(k, r.pairing.id);
+      k.record(
+        'verdict',
+        pid,
+        0,
+        `pairing revoked: severed ${a} ⇄ ${b} (${r.pairing.type}); ${dead.length ? `${dead.length} import${dead.length === 1 ? '' : 's'} across it died at once (${dead.join(', ')})` : 'no import crossed it'}, and the machines are mutually invisible again`,
+      );
+      return { ...r, dead };
+    },
+    forgetPeer: (machine, peer) => k.fleet.forget(pid, k.machines[k.process(pid).machine].id, machine, peer),
+    announce: (machine, forged) => k.fleet.announce(pid, machine, forged),
+  };
+}
+
+/** The experimenter's controls, ledgered as the shell's hand (`by` = the shell's pid, as every command is). */
+export function controls(k: Kernel, pid: number): Controls {
+  return {
+    setDefense: (id, on) => k.setDefense(id, on, pid),
+    setRunning: (running) => k.setRunning(running, pid),
+    setSpeed: (speed) => k.setSpeed(speed, pid),
+    step(n, budget) {
+      k.stepsOwed = Math.min(k.stepsOwed + n, Math.max(0, MAX_SESSION_TICKS - k.ticks)); // a saved session holds a week
+      return k.runOwed(budget);
+    },
+    mitm: (a, b, type) => k.fleet.pair(pid, a, b, type, true),
+    callAs: (actor, cap, method, opts) => k.call(actor, cap, method, opts),
+    chain(run, verdict) {
+      const w = k.chainWorld;
+      const o = run(w);
+      const routeText = w.describe(o.route);
+      if (o.route) k.record('yield', pid, pid, routeText);
+      if (verdict) k.record('verdict', pid, pid, verdict(o, w));
+      return { ...o, routeText };
+    },
+    get chainWorld() {
+      return k.chainWorld;
+    },
+  };
+}
