@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { chromium } from '@playwright/test';
-import defaultScenario from '../src/scenarios/default.json' with { type: 'json' };
+import defaultScenario from '../src/content/scenarios/default.json' with { type: 'json' };
 import { sessionFile } from '../src/session/share';
 import { bigScenario, forkBombWorld } from './scenarios';
 

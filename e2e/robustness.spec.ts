@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import defaultScenario from '../src/scenarios/default.json' with { type: 'json' };
+import defaultScenario from '../src/content/scenarios/default.json' with { type: 'json' };
 import { forkBombWorld } from '../bench/scenarios';
 import { encodeShare } from '../src/session/share';
 import { expect, terminalFlat, test, typeLine } from './fixtures';

@@ -5,9 +5,9 @@
  * is part of the test suite (fuzz/hostile.test.ts).
  */
 import { KernelHost } from '../src/kernel/host';
-import { compilePattern } from '../src/kernel/lessons/pattern';
-import { BUILT_IN_SCENARIOS } from '../src/scenarios';
-import { LESSONS, lessonScenario } from '../src/lessons/lessons';
+import { compilePattern } from '../src/kernel/checks/pattern';
+import { BUILT_IN_SCENARIOS } from '../src/content/scenarios';
+import { LESSONS, lessonScenario } from '../src/content/lessons/lessons';
 import { decodeShare, encodeShare, parseSessionFile, sessionFile } from '../src/session/share';
 import { sanitize } from '../src/ui/terminal/sanitize';
 import { countingText as counting } from './counting';

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lessonById, lessonScenario } from '../lessons/lessons';
+import { lessonById, lessonScenario } from '../content/lessons/lessons';
 import { main, runScenario } from './run';
 
 const capture = () => {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { GALLERY, galleryEntry, playEntry, type GalleryMode } from '../gallery/gallery';
+import { GALLERY, galleryEntry, playEntry, type GalleryMode } from './gallery';
 import { KernelHost } from '../kernel/host';
-import { evaluate } from '../kernel/lessons/check';
-import { LessonProgress } from '../kernel/lessons/progress';
-import { LESSONS, lessonById, lessonScenario } from '../lessons/lessons';
+import { evaluate } from '../kernel/checks/check';
+import { LessonProgress } from '../kernel/checks/progress';
+import { LESSONS, lessonById, lessonScenario } from '../content/lessons/lessons';
 import { sanitize } from '../ui/terminal/sanitize';
 
 /**

@@ -2,9 +2,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
-import { GALLERY, playEntry } from '../gallery/gallery';
+import { GALLERY, playEntry } from '../cli/gallery';
 import { KernelHost } from '../kernel/host';
-import { BUILT_IN_SCENARIOS } from '../scenarios';
+import { BUILT_IN_SCENARIOS } from '../content/scenarios';
 import { SCRIPTS } from './scripts';
 
 /**

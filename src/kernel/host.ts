@@ -1,4 +1,4 @@
-import defaultScenario from '../scenarios/default.json';
+import defaultScenario from '../content/scenarios/default.json';
 import { REPLAY_STOPPED } from './host-api';
 import type { BootResult, Completion, Logged, RestoreProgress, SessionDelta, ExecResult, KernelHostApi, LedgerImport, LedgerStatus, LessonStatus, MachineView, SandboxView, Session, TravelState, YieldView } from './host-api';
 import { verifyLedgerText } from './ledger/verifyText';
@@ -15,9 +15,9 @@ import { loadScenario } from './scenario/load';
 import type { Scenario } from './scenario/schema';
 import { Shell } from './shell/shell';
 import { yieldView } from './yield/view';
-import { LessonProgress } from './lessons/progress';
-import { MAX_LOG, MAX_SESSION_TICKS, sessionProblem } from './sessionCheck';
-import { interruptForeground, Replay, UnitReplay, type LoggedCommand } from './replay';
+import { LessonProgress } from './checks/progress';
+import { MAX_LOG, MAX_SESSION_TICKS, sessionProblem } from './session/check';
+import { interruptForeground, Replay, UnitReplay, type LoggedCommand } from './session/replay';
 import { MIN_SLICE } from './scheduler/scheduler';
 
 export type { LoggedCommand };

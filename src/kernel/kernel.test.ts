@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import defaultScenario from '../scenarios/default.json';
+import defaultScenario from '../content/scenarios/default.json';
 import { KernelError } from './errors';
 import { Kernel } from './kernel';
 import { boot } from './scenario/boot';

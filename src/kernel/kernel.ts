@@ -13,7 +13,7 @@ import { Sandbox } from './sandbox/monitor';
 import { runFiber } from './scheduler/fibers';
 import { Scheduler, type Schedulable } from './scheduler/scheduler';
 import { ServiceRecords } from './services/records';
-import { MAX_SESSION_TICKS } from './sessionCheck';
+import { MAX_SESSION_TICKS } from './session/check';
 import { ProofAuthority } from './subject/proof';
 import type { CallOptions, CallResult, KernelObject, Process, SpawnOptions } from './types';
 import { ChainWorld } from './yield/world';
@@ -76,7 +76,7 @@ export class Kernel extends WorldState implements Schedulable {
     this.lifecycle.kill(by, pid);
   }
 
-  createSession(machine: number, subject: string): KernelObject {
+  createUserSession(machine: number, subject: string): KernelObject {
     const s = this.createObject('session', machine, 0, `UserSession ${subject}`);
     s.subject = subject;
     return s;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Session } from '../kernel/host-api';
 import { KernelHost } from '../kernel/host';
-import { sessionProblem } from '../kernel/sessionCheck';
+import { sessionProblem } from '../kernel/session/check';
 import { CHUNK, SessionKeeper, type SaveWrite } from './keeper';
 import { decodeShare, encodeShare } from './share';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import defaultScenario from '../scenarios/default.json';
+import defaultScenario from '../content/scenarios/default.json';
 import { REPLAY_STOPPED, type Session } from '../kernel/host-api';
 import { KernelHost } from '../kernel/host';
 import { openFirstSession, type OpeningIo } from './opening';

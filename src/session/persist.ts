@@ -1,5 +1,5 @@
 import type { Session } from '../kernel/host-api';
-import { MAX_LOG, sessionProblem } from '../kernel/sessionCheck';
+import { MAX_LOG, sessionProblem } from '../kernel/session/check';
 import { CHUNK, type SaveWrite, type WriteSession } from './keeper';
 
 /**

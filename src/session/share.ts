@@ -1,5 +1,5 @@
 import type { Session } from '../kernel/host-api';
-import { sessionProblem } from '../kernel/sessionCheck';
+import { sessionProblem } from '../kernel/session/check';
 
 /**
  * Share links: a session (scenario + seed + command log + tick) in the URL fragment, so it never reaches a

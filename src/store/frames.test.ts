@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KernelHost } from '../kernel/host';
 import { SabViews } from '../kernel/sab/layout';
-import { stressScenario } from '../scenarios/stress';
+import { stressScenario } from '../content/scenarios/stress';
 import { LedgerFeed } from '../ui/ledger/ledgerFeed';
 import { FrameLoop } from './frames';
 

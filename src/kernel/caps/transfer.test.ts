@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import defaultScenario from '../../scenarios/default.json';
+import defaultScenario from '../../content/scenarios/default.json';
 import type { Kernel } from '../kernel';
 import type { Process } from '../types';
 import { DEFAULT_CAPACITY, type Capacity } from '../sab/layout';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import pointsav from '../../scenarios/pointsav.json';
+import pointsav from '../../content/scenarios/pointsav.json';
 import { KernelHost } from '../host';
 import { CAP, CAP_FLAG, CAP_KINDS, Frame, readFrame } from '../sab/layout';
 import { PAIRING_TYPES } from './fleet';

@@ -82,6 +82,19 @@ export class Imports {
   }
 }
 
+/** The live imports that cross pairing `id` (optionally only copies of `target`), as "holder @name". */
+export function importsAcross(k: Pick<WorldState, 'processes' | 'who'>, id: number, target?: number): string[] {
+  const found: string[] = [];
+  for (const p of k.processes.values()) {
+    for (const [, s] of p.cnode.entries()) {
+      if (s.cap.kind !== 'import' || s.cap.pairing !== id) continue;
+      if (target !== undefined && (s.cap.target.kind !== 'object' || s.cap.target.id !== target)) continue;
+      found.push(`${k.who(p.pid)} @${s.name}`);
+    }
+  }
+  return found;
+}
+
 /** CALL through an import: the service call, authorized by the pairing and the Diode; telemetry is sanitised. */
 export const importHandler: CapHandler = (k, r) =>
   serveCall(k, r, (ep, def) => {

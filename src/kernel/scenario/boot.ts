@@ -73,7 +73,7 @@ export function boot(scenario: Scenario, seed = scenario.seed ?? 1, capacity: Ca
       else if (c.object !== undefined) k.insertCap(0, proc, name, k.services.mintByAuthority(endpoint.get(c.object)!, c.iface!, c.args ?? {}, 0));
       else if (c.mint !== undefined) k.insertCap(0, proc, name, makeCap('minter', obj(endpoint.get(c.mint)!), boot));
       else if (c.session !== undefined) {
-        if (!sessions.has(c.session)) sessions.set(c.session, k.createSession(proc.machine, c.session).id);
+        if (!sessions.has(c.session)) sessions.set(c.session, k.createUserSession(proc.machine, c.session).id);
         k.insertCap(0, proc, name, makeCap('session', obj(sessions.get(c.session)!), boot));
       } else if (c.fs) k.insertCap(0, proc, name, makeCap('fs', obj(k.sandbox.vfsObject(proc.machine).id), boot));
       else if (c.import !== undefined) k.imports.importService(proc.pid, c.import.split('/')[0], c.import.split('/')[1], name);

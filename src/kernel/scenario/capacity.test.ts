@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import defaultScenario from '../../scenarios/default.json';
-import { stressScenario } from '../../scenarios/stress';
+import defaultScenario from '../../content/scenarios/default.json';
+import { stressScenario } from '../../content/scenarios/stress';
 import { KernelHost } from '../host';
 import { DEFAULT_CAPACITY, H, SabViews } from '../sab/layout';
 import { capacityFor } from './capacity';

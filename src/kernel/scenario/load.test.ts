@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import defaultScenario from '../../scenarios/default.json';
+import defaultScenario from '../../content/scenarios/default.json';
 import { loadScenario } from './load';
 
 const base = () => JSON.parse(JSON.stringify(defaultScenario));

@@ -1,4 +1,4 @@
-import type { Check } from '../lessons/check';
+import type { Check } from '../checks/check';
 import { CNODE_SLOTS } from '../caps/cnode';
 import { programByName } from '../programs/programs';
 import { bootNeeds } from './capacity';

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { TIER_IDS } from '../energy/kinetic';
 import { programByName, PROGRAMS } from '../programs/programs';
 import { PAIRING_TYPES, ROLE_LEVEL } from '../pairing/types';
-import { checkProblems, NAME, type Check } from '../lessons/check';
-import { patternProblem } from '../lessons/pattern';
+import { checkProblems, NAME, type Check } from '../checks/check';
+import { patternProblem } from '../checks/pattern';
 import { CAPACITY_LIMITS } from '../sab/layout';
 
 const MACHINE_ROLES = Object.keys(ROLE_LEVEL) as [string, ...string[]];

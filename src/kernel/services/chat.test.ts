@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import defaultScenario from '../../scenarios/default.json';
+import defaultScenario from '../../content/scenarios/default.json';
 import type { Kernel } from '../kernel';
 import type { CallResult } from '../types';
 import { boot } from '../scenario/boot';

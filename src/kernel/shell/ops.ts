@@ -3,7 +3,7 @@ import { grantTo, spawnWithGrants } from '../caps/transfer';
 import type { Kernel } from '../kernel';
 import { tierIndex } from '../energy/kinetic';
 import { importsAcross } from '../pairing/imports';
-import { MAX_SESSION_TICKS } from '../sessionCheck';
+import { MAX_SESSION_TICKS } from '../session/check';
 import type { Controls, KernelView, ShellOps } from './context';
 
 /**

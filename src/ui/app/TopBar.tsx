@@ -1,6 +1,6 @@
 import { useRef } from 'react';
 import { DEFENSES } from '../../kernel/sab/layout';
-import { BUILT_IN_SCENARIOS } from '../../scenarios';
+import { BUILT_IN_SCENARIOS } from '../../content/scenarios';
 import { ShareMenu } from '../share/ShareMenu';
 import { appStore, loadScenario, useApp } from '../../store/store';
 import { useFrameValue, useLiveText } from '../../store/useFrame';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KernelHost } from '../../kernel/host';
 import { Frame, readFrame } from '../../kernel/sab/layout';
-import { BUILT_IN_SCENARIOS } from '../../scenarios/index';
+import { BUILT_IN_SCENARIOS } from '../../content/scenarios/index';
 import { CLUSTER_OVER, clustered, clusterId, SINGLE_MACHINE_OVER } from './clusters';
 import { buildGraphModel } from './model';
 

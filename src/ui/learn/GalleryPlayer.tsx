@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { GALLERY, stepLines, scenarioText, type GalleryMode } from '../../gallery/entries';
+import { GALLERY, stepLines, scenarioText, type GalleryMode } from '../../content/gallery/entries';
 import { loadScenario, typeLines, useApp } from '../../store/store';
 
 /**

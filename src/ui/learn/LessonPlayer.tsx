@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { LessonStatus } from '../../kernel/host-api';
-import { LESSONS, lessonScenario } from '../../lessons/lessons';
+import { LESSONS, lessonScenario } from '../../content/lessons/lessons';
 import { loadScenario, useApp } from '../../store/store';
 import { plainText } from '../terminal/sanitize';
 

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { appStore, useApp } from '../../store/store';
 import { encodeShare, MAX_LINK_CHARS, MAX_SESSION_BYTES, parseSessionFile, sessionFile } from '../../session/share';
-import { sessionProblem } from '../../kernel/sessionCheck';
+import { sessionProblem } from '../../kernel/session/check';
 import type { Session } from '../../kernel/host-api';
 import { loadKept } from '../../session/persist';
 import { restoreWithProgress } from '../../store/kernelClient';

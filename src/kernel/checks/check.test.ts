@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KernelHost } from '../host';
-import defaultScenario from '../../scenarios/default.json';
-import pointsavScenario from '../../scenarios/pointsav.json';
+import defaultScenario from '../../content/scenarios/default.json';
+import pointsavScenario from '../../content/scenarios/pointsav.json';
 import { checkProblems, evaluate, type Check } from './check';
 import { patternProblem } from './pattern';
 import { LessonProgress } from './progress';

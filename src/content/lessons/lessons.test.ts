@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { KernelHost } from '../kernel/host';
-import { LessonProgress } from '../kernel/lessons/progress';
-import { loadScenario } from '../kernel/scenario/load';
+import { KernelHost } from '../../kernel/host';
+import { LessonProgress } from '../../kernel/checks/progress';
+import { loadScenario } from '../../kernel/scenario/load';
 import { LESSONS, lessonById, lessonScenario } from './lessons';
 
 /** What a learner does for one step: shell lines, lines typed to the foreground program, Ctrl-C, and waiting. */

@@ -1,9 +1,9 @@
-import type { LessonSpec, LessonStep } from '../kernel/lessons/progress';
+import type { LessonSpec, LessonStep } from '../../kernel/checks/progress';
 import { BUILT_IN_SCENARIOS } from '../scenarios';
 
 /**
  * The lessons, in order: from the first `run` to pairing machines. Each runs on a built-in scenario; each step
- * has a goal, a hint (the commands that do it) and a check the kernel evaluates (see kernel/lessons/check.ts).
+ * has a goal, a hint (the commands that do it) and a check the kernel evaluates (see kernel/checks/check.ts).
  * Steps are done in order, and a step's ledger checks only count records made after the previous step was done.
  */
 

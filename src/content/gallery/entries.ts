@@ -1,4 +1,4 @@
-import type { DefenseId } from '../kernel/sab/layout';
+import type { DefenseId } from '../../kernel/sab/layout';
 import { BUILT_IN_SCENARIOS } from '../scenarios';
 
 /**

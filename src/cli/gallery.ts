@@ -1,9 +1,9 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { KernelHost } from '../kernel/host';
-import { scenarioText, stepLines, type GalleryEntry, type GalleryMode } from './entries';
-import { compiled } from '../kernel/lessons/pattern';
+import { scenarioText, stepLines, type GalleryEntry, type GalleryMode } from '../content/gallery/entries';
+import { compiled } from '../kernel/checks/pattern';
 
-export * from './entries';
+export * from '../content/gallery/entries';
 
 /**
  * The headless gallery player: boots an entry's scenario in a KernelHost (no worker, no DOM) and plays its steps,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFENSES } from '../kernel/sab/layout';
-import { compiled, patternProblem } from '../kernel/lessons/pattern';
+import { compiled, patternProblem } from '../kernel/checks/pattern';
 import { GALLERY, playEntry, stepLines } from './gallery';
 
 describe('the attack gallery', () => {

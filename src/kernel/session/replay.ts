@@ -1,7 +1,7 @@
-import { KernelError } from './errors';
-import type { Kernel } from './kernel';
-import { MIN_SLICE } from './scheduler/scheduler';
-import type { Shell } from './shell/shell';
+import { KernelError } from '../errors';
+import type { Kernel } from '../kernel';
+import { MIN_SLICE } from '../scheduler/scheduler';
+import type { Shell } from '../shell/shell';
 
 /** A command as applied: where it ran and the line. Scenario + seed + this log reproduce a session. */
 export interface LoggedCommand {

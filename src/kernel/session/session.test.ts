@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { KernelHost } from './host';
-import { MAX_LOG, MAX_SESSION_TICKS, sessionProblem } from './sessionCheck';
+import { KernelHost } from '../host';
+import { MAX_LOG, MAX_SESSION_TICKS, sessionProblem } from './check';
 
 function busy(): KernelHost {
   const h = new KernelHost(undefined, false);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lessonById, lessonScenario } from '../../lessons/lessons';
+import { lessonById, lessonScenario } from '../../content/lessons/lessons';
 import { runScenario } from '../../cli/run';
 import { compilePattern, compiled, patternProblem } from './pattern';
 import { evaluate, SCAN_BUDGET } from './check';
