@@ -196,7 +196,7 @@ try {
     const workerMiB = async () => {
       if (!performance.measureUserAgentSpecificMemory) return null;
       const m = await performance.measureUserAgentSpecificMemory();
-      const own = m.breakdown.filter((b) => b.attribution.some((a) => /kernel\.worker/.test(a.url || '')));
+      const own = m.breakdown.filter((b) => b.attribution.some((a) => /kernel\\.worker/.test(a.url || '')));
       return +(own.reduce((n, b) => n + b.bytes, 0) / 1048576).toFixed(1);
     };
     const worker0 = await workerMiB();

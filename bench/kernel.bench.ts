@@ -75,11 +75,7 @@ const spinners = [...sk.processes.values()].filter((p) => p.program === 'spinner
 const verbRounds = Array.from({ length: 5 }, () => {
   const spent0 = [...sk.processes.values()].reduce((n, p) => n + p.spent, 0);
   const t0 = performance.now();
-  let ticks = 0;
-  while (performance.now() - t0 < 300) {
-    sk.step(1);
-    ticks++;
-  }
+  while (performance.now() - t0 < 300) sk.step(1);
   const verbs = ([...sk.processes.values()].reduce((n, p) => n + p.spent, 0) - spent0) / 1; // TICK = 1 J: joules spent = verbs
   return (verbs / (performance.now() - t0)) * 1000;
 }).sort((a, b) => a - b);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Runs every test — unit (Vitest, Node) and end-to-end (Playwright, Debian Chromium, against the built app) —
-// and ends with one plain line: "N passed, N failed".
+// Runs every test — unit (Vitest, Node) and end-to-end (Playwright, Debian Chromium, against the built app) — and
+// the static checks (types, lint, format, kernel import cycles), and ends with one plain line: "N passed, N failed".
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 
@@ -21,9 +21,19 @@ if (unit) {
   failed += unit.numFailedTests || unit.numFailedTestSuites;
 } else broken = true;
 
-if (run('npx', ['tsc', '-b']) !== 0) {
-  console.error('type check failed');
-  failed++;
+// Static checks: each one that fails counts as one failure.
+const checksFailed = [];
+for (const [name, cmd, args] of [
+  ['type check (tsc -b)', 'npx', ['tsc', '-b']],
+  ['lint (npm run lint)', 'npm', ['run', '--silent', 'lint']],
+  ['format (npm run format:check; npm run format fixes it)', 'npm', ['run', '--silent', 'format:check']],
+  ['import cycles in src/kernel (npm run check:cycles)', 'npm', ['run', '--silent', 'check:cycles']],
+]) {
+  if (run(cmd, args) !== 0) {
+    console.error(`${name} failed`);
+    checksFailed.push(name);
+    failed++;
+  }
 }
 if (run('npx', ['vite', 'build']) !== 0) {
   console.error('build failed');
@@ -40,5 +50,6 @@ if (run('npx', ['vite', 'build']) !== 0) {
 }
 
 if (broken) failed = Math.max(failed, 1);
+if (checksFailed.length) console.error(`\nfailed checks: ${checksFailed.join('; ')}`);
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
