@@ -54,7 +54,7 @@ const KERNEL_FOR_UI = [
   'caps/algebra', // rightsText (GraphPanel's model, InspectorPanel)
   'pairing/types', // ACCESS_BITS (the graph's model)
   'energy/kinetic', // TIERS (EnergyPanel)
-  'sessionCheck', // sessionProblem (ShareMenu: checks a session file before it is sent to the worker)
+  'session/check', // sessionProblem (ShareMenu: checks a session file before it is sent to the worker)
 ];
 const KERNEL_FOR_STORE = ['sab/', 'host-api'];
 // Tests drive a headless kernel to get real frames and views.
@@ -70,7 +70,7 @@ const kernelOnly = (who, allowed) => (depth) => ({
 
 export default defineConfig(
   {
-    ignores: ['dist/', 'test-results/', 'playwright-report/', 'node_modules/', '.tsbuild/', 'bench/out/'],
+    ignores: ['dist/', 'test-results/', 'playwright-report/', 'node_modules/', '.tsbuild/', 'bench/out/', 'tmp-exp/'],
   },
   js.configs.recommended,
   tseslint.configs.recommended,
@@ -122,6 +122,25 @@ export default defineConfig(
 
   // Import boundaries (see above). A later object's rule replaces an earlier one's for the files both match.
   ...perDepth('kernel', {}, kernelRule),
+  // A shell command sees only its context (shell/context.ts): a read-only view, the shell's own operations and
+  // the experimenter's controls. Not the Kernel, its state core, the concerns, or the binder that makes the context.
+  {
+    files: ['src/kernel/shell/commands/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...kernelRule(3).patterns,
+            {
+              regex: '^\\.\\./(ops|shell)$|^\\.\\./\\.\\./(kernel|host|types)$|^\\.\\./\\.\\./(core|call|process|scheduler|session)/',
+              message: 'a shell command gets its context (shell/context.ts), never the Kernel, its state core or shell/ops.ts',
+            },
+          ],
+        },
+      ],
+    },
+  },
   ...perDepth('ui', { ignores: ['**/*.test.{ts,tsx}'] }, kernelOnly('src/ui', KERNEL_FOR_UI)),
   ...perDepth('ui', { tests: true }, kernelOnly('a test in src/ui', [...KERNEL_FOR_UI, ...KERNEL_FOR_TESTS])),
   ...perDepth('store', { ignores: ['**/*.test.{ts,tsx}'] }, kernelOnly('src/store', KERNEL_FOR_STORE)),

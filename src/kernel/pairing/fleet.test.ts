@@ -201,7 +201,10 @@ describe('determinism', () => {
     const lines = ['pair totebox as USER', 'import totebox vault', 'call @vault write x "y"', 'mitm aggregator', 'unpair totebox', 'compromise media'];
     const a = fleet(7);
     const b = fleet(7);
-    for (const l of lines) a.run(l), b.run(l);
+    for (const l of lines) {
+      a.run(l);
+      b.run(l);
+    }
     expect(a.k.ledger.page(1, 10_000)).toEqual(b.k.ledger.page(1, 10_000));
     expect(fleet(8).k.fleet.identity('console').cellIdText).not.toBe(a.k.fleet.identity('console').cellIdText);
   });

@@ -1,6 +1,7 @@
 import type { ChatEvent } from '../services/chat';
+import type { Proof } from '../subject/proof';
 import type { Value } from '../services/service';
-import type { Fiber, ProgramContext, SyscallResult } from './abi';
+import type { Fiber, ProgramContext, Syscall, SyscallResult } from './abi';
 
 /**
  * chat-client: talks to the chat through whatever `chat` cap it was granted — a ChatParticipant object, a
@@ -17,7 +18,7 @@ function format(e: ChatEvent): string {
 }
 
 /** Call and return the value, or print the error (when interactive) and return undefined. */
-function* call(ctx: ProgramContext, cap: string, method: string, args: Value[] = [], extra: { caps?: string[]; proof?: unknown; as?: string } = {}): Generator<any, Value | undefined, SyscallResult | undefined> {
+function* call(ctx: ProgramContext, cap: string, method: string, args: Value[] = [], extra: { caps?: string[]; proof?: Proof | null; as?: string } = {}): Generator<Syscall, Value | undefined, SyscallResult | undefined> {
   const r = yield { op: 'call', cap, method, args, ...extra };
   if (r && r.ok) return r.value ?? null;
   if (ctx.cap('stdio')) yield { op: 'call', cap: 'stdio', method: 'write', args: [`chat-client: ${r?.ok === false ? `${r.code}: ${r.error}` : 'no answer'}`] };
@@ -25,15 +26,16 @@ function* call(ctx: ProgramContext, cap: string, method: string, args: Value[] =
 }
 
 /** Make sure `chat` is something we can talk through; joins via ChatRoot + session if that is what we hold. */
-function* connect(ctx: ProgramContext, handle: string): Generator<any, string | null, SyscallResult | undefined> {
+function* connect(ctx: ProgramContext, handle: string): Generator<Syscall, string | null, SyscallResult | undefined> {
   const chat = ctx.cap('chat');
   if (!chat) return null;
   if (chat.kind === 'client' || chat.iface === 'ChatParticipant') return 'chat';
   if (chat.iface === 'ChatRoot' && ctx.cap('session')) {
     const request: Value = { method: 'join', channel: '#lobby', handle };
+    // The proof crosses CALL as plain data; handed back to the kernel, it is a Proof again.
     const proof = yield* call(ctx, 'session', 'deriveProof', [request, 5000], { caps: ['chat'] });
     if (proof === undefined) return null;
-    const joined = yield* call(ctx, 'chat', 'join', ['#lobby', handle], { proof, as: 'participant' });
+    const joined = yield* call(ctx, 'chat', 'join', ['#lobby', handle], { proof: proof as unknown as Proof, as: 'participant' });
     return joined === undefined ? null : 'participant';
   }
   return null;

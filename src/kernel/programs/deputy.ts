@@ -1,5 +1,5 @@
 import { errorText, say as write } from './io';
-import type { Fiber, ProgramContext, SyscallResult } from './abi';
+import type { Fiber, ProgramContext, Syscall, SyscallResult } from './abi';
 
 /**
  * The confused deputy (Hardy, 1988), as two compilers. Each is installed once and serves jobs it reads from its
@@ -21,12 +21,12 @@ export const BILLING_HEADER = '# billing: one line per compile job';
 const POLL_MS = 20;
 
 /** Report on @stdio, if the compiler was given one. */
-function* say(ctx: ProgramContext, text: string): Generator<any, void, SyscallResult | undefined> {
+function* say(ctx: ProgramContext, text: string): Generator<Syscall, void, SyscallResult | undefined> {
   if (ctx.cap('stdio')) yield* write(text);
 }
 
 /** The next job from @jobs: [output, source], or null when the channel is gone (the compiler then ends). */
-function* nextJob(): Generator<any, [string, string] | null, SyscallResult | undefined> {
+function* nextJob(): Generator<Syscall, [string, string] | null, SyscallResult | undefined> {
   for (;;) {
     const r = yield { op: 'call', cap: 'jobs', method: 'read' };
     if (!r || !r.ok) return null;
@@ -41,7 +41,7 @@ function* nextJob(): Generator<any, [string, string] | null, SyscallResult | und
 const objectCode = (source: string) => `; object code compiled from ${JSON.stringify(source.slice(0, 200))}\n`;
 
 /** Append a billing line through `cap` (an fs cap), at the fixed path /var/billing. */
-function* bill(cap: string, who: string, output: string, bytes: number): Generator<any, SyscallResult | undefined, SyscallResult | undefined> {
+function* bill(cap: string, who: string, output: string, bytes: number): Generator<Syscall, SyscallResult | undefined, SyscallResult | undefined> {
   const before = yield { op: 'call', cap, method: 'read', args: [BILLING] };
   const text = before?.ok ? String(before.value) : `${BILLING_HEADER}\n`;
   return yield { op: 'call', cap, method: 'write', args: [BILLING, `${text}${who}: compiled ${bytes} bytes into ${output}: 1 credit\n`] };

@@ -1,13 +1,13 @@
 import { bit } from '../sandbox/pledge';
 import { errorText, say } from './io';
-import type { Fiber, ProgramContext, SyscallResult } from './abi';
+import type { Fiber, ProgramContext, Syscall, SyscallResult } from './abi';
 
 /**
  * File programs. Each reads the filesystem through its `fs` cap and reports on `stdio`; what it may see is
  * whatever its pledge and unveil allow (children inherit the shell's unveils).
  */
 
-function* fs(method: string, args: string[]): Generator<any, SyscallResult | undefined, SyscallResult | undefined> {
+function* fs(method: string, args: string[]): Generator<Syscall, SyscallResult | undefined, SyscallResult | undefined> {
   return yield { op: 'call', cap: 'fs', method, args };
 }
 

@@ -1,9 +1,9 @@
-import type { SyscallResult } from './abi';
+import type { Syscall, SyscallResult } from './abi';
 
 /** Shared helpers for programs that report on `stdio`. */
 
 /** Write one line to the program's `stdio` cap. */
-export function* say(text: string): Generator<any, void, SyscallResult | undefined> {
+export function* say(text: string): Generator<Syscall, void, SyscallResult | undefined> {
   yield { op: 'call', cap: 'stdio', method: 'write', args: [text] };
 }
 

@@ -20,7 +20,7 @@ export interface Program {
   name: string;
   summary: string;
   body: ProgramBody;
-  service?: ServiceDef<any>; // each service has its own state type
+  service?: ServiceDef<unknown>; // each service has its own state type
 }
 
 function* waitForever(): Fiber {

@@ -16,14 +16,12 @@ describe('the scheduler runs in slices of bounded work', () => {
     expect(h.boot(JSON.stringify(forkBombWorld(3991)))).toMatchObject({ ok: true });
     const s = h.kernel.scheduler;
     const budget = 4096;
-    let slices = 0;
     let inside = 0;
     let most = 0;
     for (;;) {
       const before = s.work;
       const done = s.runTo(3, undefined, budget);
       most = Math.max(most, s.work - before);
-      slices++;
       if (done) break;
       if (s.within !== undefined) inside++;
     }

@@ -56,7 +56,10 @@ function drawnInstances(w: ChainWorld, newest: Route): NonNullable<YieldView['wo
     }
   };
   add(w.chain.id);
-  for (const f of newest.stack ?? []) add(f.caller), add(f.callee);
+  for (const f of newest.stack ?? []) {
+    add(f.caller);
+    add(f.callee);
+  }
   add(newest.emitter);
   for (const id of newest.walked) add(id);
   for (let i = 0; i < order.length; i++) {
