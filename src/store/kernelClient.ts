@@ -1,13 +1,13 @@
 import { wrap, type Remote } from 'comlink';
 import type { BootResult, ExecResult, KernelHostApi, KernelWorkerApi, Logged, Session } from '../kernel/host-api';
 import { SabViews } from '../kernel/sab/layout';
-import { LedgerFeed } from '../ui/ledger/ledgerFeed';
-import { ConsoleFeed } from '../ui/terminal/consoleFeed';
+import { LedgerFeed } from '../client/ledgerFeed';
+import { ConsoleFeed } from '../client/consoleFeed';
 import { SessionKeeper } from '../session/keeper';
 import { SessionOwner } from '../session/owner';
 import { clearSession, countKept, keepAside, loadSession, NotOwner, sessionWriter, StorageError } from '../session/persist';
 import { openFirstSession } from '../session/opening';
-import { FrameLoop } from './frames';
+import { FrameLoop } from '../client/frames';
 import { appStore } from './store';
 
 /** How often the running session is saved even when nobody types (time runs on). */

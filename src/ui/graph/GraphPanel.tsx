@@ -12,7 +12,7 @@
 
 import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent, type PointerEvent } from 'react';
 import { OBJ, OBJECT_KINDS, PROC, type Frame } from '../../kernel/sab/layout';
-import type { FrameLoop } from '../../store/frames';
+import type { FrameLoop } from '../../client/frames';
 import { appStore, useApp } from '../../store/store';
 import {
   buildGraphModel,

@@ -2,7 +2,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalS
 import { LEDGER_KINDS, type LedgerEntry, type LedgerKind } from '../../kernel/sab/layout';
 import { useApp } from '../../store/store';
 import { LedgerIntegrity } from './LedgerIntegrity';
-import { cleanDetails } from './ledgerFeed';
+import { cleanDetails } from '../../client/ledgerFeed';
 import './ledger.css';
 
 const ROW = 22;

@@ -4,7 +4,7 @@ import { FitAddon } from '@xterm/addon-fit';
 import '@xterm/xterm/css/xterm.css';
 import { LineEditor } from './lineEditor';
 import type { CompletionResult } from './lineEditor';
-import type { ConsoleFeed, ConsoleUpdate } from './consoleFeed';
+import type { ConsoleFeed, ConsoleUpdate } from '../../client/consoleFeed';
 import { sanitize, toTerminal } from './sanitize';
 import { appStore } from '../../store/store';
 
