@@ -1,12 +1,12 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { crashKernel, startKernel } from './store/kernelClient';
+import { kernelClient } from './client/instance';
 import { appStore } from './store/store';
 import { App } from './ui/app/App';
 import { layoutClient } from './ui/graph/layoutClient';
 
 // Both workers start loading before React renders: the kernel boots and elk warms up in parallel with the UI.
-void startKernel();
+void kernelClient.start();
 if (globalThis.crossOriginIsolated) layoutClient();
 
 createRoot(document.getElementById('root')!).render(
@@ -17,4 +17,4 @@ createRoot(document.getElementById('root')!).render(
 
 // A read-only handle for benchmarks and the curious (e.g. `capplay.store.getState().frames.frame` in devtools).
 // `capplay.crashKernel()` crashes the kernel worker for real, to watch (and test) recovery by replay.
-Object.assign(globalThis, { capplay: { store: appStore, crashKernel } });
+Object.assign(globalThis, { capplay: { store: appStore, crashKernel: () => kernelClient.crash() } });

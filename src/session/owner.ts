@@ -7,8 +7,6 @@
  */
 
 const LOCK = 'capplay-session';
-/** A lock is held as long as the promise its callback returns is pending: for the tab's whole life. */
-const held = new Promise<void>(() => {});
 /** How often a tab that does not keep the session looks whether any tab still does. */
 const LOOK_EVERY_MS = 2000;
 
@@ -19,6 +17,9 @@ export class SessionOwner {
   state: Ownership = 'other-tab';
   private listeners = new Set<(s: Ownership) => void>();
   private looking: ReturnType<typeof setInterval> | null = null;
+  private letGo: () => void = () => {};
+  /** A lock is held as long as the promise its callback returns is pending: for the tab's whole life (or until release). */
+  private readonly held = new Promise<void>((resolve) => (this.letGo = resolve));
 
   /** Become the owner if no other tab is (or, with `steal`, even if one is). Resolves with whether this tab owns. */
   claim(steal = false): Promise<boolean> {
@@ -35,7 +36,7 @@ export class SessionOwner {
           this.set(granted ? 'owner' : 'other-tab');
           resolve(granted);
           if (!granted) this.watch(locks);
-          return granted ? held : undefined;
+          return granted ? this.held : undefined;
         })
         .catch((e: unknown) => {
           if (granted && e instanceof DOMException && e.name === 'AbortError') {
@@ -68,6 +69,14 @@ export class SessionOwner {
         () => {},
       );
     }, LOOK_EVERY_MS);
+  }
+
+  /** Stop looking at other tabs, let go of the lock if this tab holds it, and tell no one any more (a disposed client). */
+  release(): void {
+    if (this.looking) clearInterval(this.looking);
+    this.looking = null;
+    this.listeners.clear();
+    this.letGo();
   }
 
   get owns(): boolean {

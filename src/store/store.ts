@@ -3,9 +3,9 @@ import { useStore } from 'zustand';
 import type { Remote } from 'comlink';
 import type { KernelWorkerApi, RestoreProgress, TravelState, YieldView } from '../kernel/host-api';
 import type { Ownership } from '../session/owner';
-import type { FrameLoop } from './frames';
-import type { LedgerFeed } from '../ui/ledger/ledgerFeed';
-import type { ConsoleFeed } from '../ui/terminal/consoleFeed';
+import type { FrameLoop } from '../client/frames';
+import type { LedgerFeed } from '../client/ledgerFeed';
+import type { ConsoleFeed } from '../client/consoleFeed';
 
 export type Status = 'starting' | 'ready' | 'recovering' | 'not-isolated' | 'error';
 

@@ -1,7 +1,7 @@
 import { useCallback, useEffect } from 'react';
 import type { ExecResult } from '../../kernel/host-api';
 import { appStore, useApp, type AppState } from '../../store/store';
-import { keepThisTab } from '../../store/kernelClient';
+import { kernelClient } from '../../client/instance';
 import { EnergyPanel } from '../energy/EnergyPanel';
 import { GraphPanel } from '../graph/GraphPanel';
 import { InspectorPanel } from '../inspector/InspectorPanel';
@@ -112,7 +112,7 @@ export function App() {
             : ownership === 'taken-over'
               ? 'Another tab took over keeping the session: what you do in this tab is no longer saved. '
               : 'The tab that kept the session has closed: what you do in this tab is not saved until you choose to keep it. '}
-          <button type="button" className="button" data-testid="keep-this-tab" onClick={() => void keepThisTab()}>
+          <button type="button" className="button" data-testid="keep-this-tab" onClick={() => void kernelClient.keepThisTab()}>
             Keep this tab’s session instead
           </button>
         </div>

@@ -2,7 +2,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalS
 import { LEDGER_KINDS, type LedgerEntry, type LedgerKind } from '../../kernel/sab/layout';
 import { useApp } from '../../store/store';
 import { LedgerIntegrity } from './LedgerIntegrity';
-import { cleanDetails } from './ledgerFeed';
+import { cleanDetails } from '../../client/ledgerFeed';
 import './ledger.css';
 
 const ROW = 22;
@@ -64,7 +64,8 @@ export function LedgerPanel() {
     for (let i = Math.max(0, found.upTo - feed.base + 1); i < feed.entries.length; i++) if (feed.entries[i].kind === filter) found.more.push(feed.entries[i].seq);
     found.upTo = head;
     return found;
-  }, [filter, found, feed, gen, version, head]); // version: the feed grows in place
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- version: the feed grows in place, so its entries change without a new feed
+  }, [filter, found, feed, gen, version, head]);
   const count = filter === 'all' ? head : matches ? matches.scanned.length + matches.more.length : 0;
   const seqAt = (row: number) => (!matches ? row + 1 : row < matches.scanned.length ? matches.scanned[row] : matches.more[row - matches.scanned.length]);
 

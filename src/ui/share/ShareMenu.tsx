@@ -4,7 +4,7 @@ import { encodeShare, MAX_LINK_CHARS, MAX_SESSION_BYTES, parseSessionFile, sessi
 import { sessionProblem } from '../../kernel/session/check';
 import type { Session } from '../../kernel/host-api';
 import { loadKept } from '../../session/persist';
-import { restoreWithProgress } from '../../store/kernelClient';
+import { kernelClient } from '../../client/instance';
 import { downloadText } from '../download';
 import './share.css';
 
@@ -66,7 +66,7 @@ export function ShareMenu() {
     if (f.size > MAX_SESSION_BYTES) return setNote(`${f.name} is ${f.size} bytes; the limit is ${MAX_SESSION_BYTES}.`);
     const parsed = parseSessionFile(await f.text());
     if (!parsed.ok) return setNote(`${f.name} was not opened: ${parsed.error}. The running session is unchanged.`);
-    const r = await restoreWithProgress(kernel, parsed.session, `Opening ${f.name}`);
+    const r = await kernelClient.restoreWithProgress(kernel, parsed.session, `Opening ${f.name}`);
     if (!r.ok) return setNote(`${f.name} was not opened: ${r.errors[0]}. The running session is unchanged.`);
     appStore.setState({ travel: null, selected: null });
     setNote(`Opened ${f.name}: ${parsed.session.log.length} commands replayed.`);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { KernelHost } from '../kernel/host';
 import { SabViews } from '../kernel/sab/layout';
 import { stressScenario } from '../content/scenarios/stress';
-import { LedgerFeed } from '../ui/ledger/ledgerFeed';
+import { LedgerFeed } from './ledgerFeed';
 import { FrameLoop } from './frames';
 
 describe('FrameLoop', () => {

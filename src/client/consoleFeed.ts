@@ -1,4 +1,4 @@
-import { readConsole, type ConsoleLine, type Frame, type SabViews, type StringTable } from '../../kernel/sab/layout';
+import { readConsole, type ConsoleLine, type Frame, type SabViews, type StringTable } from '../kernel/sab/layout';
 
 export interface ConsoleUpdate {
   /** New lines programs wrote to the terminal (already in order); text is untrusted. */

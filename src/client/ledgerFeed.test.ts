@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { KernelHost } from '../../kernel/host';
-import { Frame, readFrame, type Capacity } from '../../kernel/sab/layout';
+import { KernelHost } from '../kernel/host';
+import { Frame, readFrame, type Capacity } from '../kernel/sab/layout';
 import { FEED_WINDOW, LedgerFeed } from './ledgerFeed';
 
 const small: Capacity = { processes: 64, caps: 256, objects: 16, machines: 2, ledgerRing: 8, strings: 512, stringBytes: 16384, consoleLines: 16 };
