@@ -23,4 +23,4 @@ async (scenario, frameTimes) => {
   const sabUs = await mean(() => frames.read());
   const loaded = await frameTimes(1500);
   return { rows, comlinkUs, sabUs, idle, loaded };
-}
+};

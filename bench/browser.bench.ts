@@ -11,7 +11,10 @@ import { sessionFile } from '../src/session/share';
 import { bigScenario, forkBombWorld } from './scenarios';
 
 const PORT = 4179;
-const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], { stdio: 'ignore', detached: true });
+const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(PORT), '--strictPort'], {
+  stdio: 'ignore',
+  detached: true,
+});
 const stop = () => {
   try {
     process.kill(-server.pid!);
@@ -55,7 +58,14 @@ try {
   await waitForServer();
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   // The browser itself starts cold after the Node benches (its binary and libraries may be out of the page
   // cache); one throwaway visit in a context of its own warms it. Each visit measured below is still a first
@@ -82,9 +92,19 @@ try {
     });
     await p.goto(`http://127.0.0.1:${PORT}/`);
     await p.waitForFunction(() => (globalThis as unknown as { __startup: { graph?: number } }).__startup.graph);
-    const at = (await p.evaluate(() => (globalThis as unknown as { __startup: Record<string, number> }).__startup)) as { ready: number; xterm: number; graph: number };
+    const at = (await p.evaluate(() => (globalThis as unknown as { __startup: Record<string, number> }).__startup)) as {
+      ready: number;
+      xterm: number;
+      graph: number;
+    };
     const layout = Number(await p.getAttribute('[data-testid="graph"]', 'data-layout-ms'));
-    return { page: p, ready: Math.round(at.ready), terminal: Math.round(Math.max(at.ready, at.xterm)), graph: Math.round(at.graph), layout };
+    return {
+      page: p,
+      ready: Math.round(at.ready),
+      terminal: Math.round(Math.max(at.ready, at.xterm)),
+      graph: Math.round(at.graph),
+      layout,
+    };
   };
   const visits: Awaited<ReturnType<typeof visit>>[] = [];
   for (let i = 0; i < 5; i++) {
@@ -99,7 +119,9 @@ try {
   const page = visits[4].page;
 
   const pageBench = readFileSync(new URL('./browser-page.js', import.meta.url), 'utf8');
-  const figures = await page.evaluate(`(${pageBench.replace(/^\/\/.*\n/gm, '')})(${JSON.stringify(bigScenario(1000, 'spinner'))}, ${frameTimesSource})`);
+  const figures = await page.evaluate(
+    `(${pageBench.replace(/^\/\/.*\n/gm, '')})(${JSON.stringify(bigScenario(1000, 'spinner'))}, ${frameTimesSource})`,
+  );
 
   const f = figures as { rows: number; comlinkUs: number; sabUs: number; idle: object; loaded: object };
   await page.close(); // one page at a time, as a user would have: a page left running would share the two cores
@@ -112,7 +134,11 @@ try {
   await sp.waitForSelector('[data-testid="graph"][data-layout-ms]');
   const layoutCount = async () => Number(await sp.getAttribute('[data-testid="graph"]', 'data-layout-count'));
   const nextLayout = async (before: number) => {
-    await sp.waitForFunction((n) => Number(document.querySelector('[data-testid="graph"]')?.getAttribute('data-layout-count')) > n, before, { timeout: 60_000 });
+    await sp.waitForFunction(
+      (n) => Number(document.querySelector('[data-testid="graph"]')?.getAttribute('data-layout-count')) > n,
+      before,
+      { timeout: 60_000 },
+    );
     await sp.waitForTimeout(300);
     return Number(await sp.getAttribute('[data-testid="graph"]', 'data-layout-ms'));
   };
@@ -134,7 +160,11 @@ try {
   }
   const pan = (await panFrames) as { meanMs: number; p95Ms: number };
   const shellStarted = Date.now();
-  await sp.evaluate(() => (globalThis as unknown as { capplay: { store: { getState(): { kernel: { exec(l: string): Promise<unknown> } } } } }).capplay.store.getState().kernel.exec('ps'));
+  await sp.evaluate(() =>
+    (globalThis as unknown as { capplay: { store: { getState(): { kernel: { exec(l: string): Promise<unknown> } } } } }).capplay.store
+      .getState()
+      .kernel.exec('ps'),
+  );
   const shellAnswerMs = Date.now() - shellStarted;
   await sp.close();
   // The worker stays responsive whatever the world does (issue 14): ping round trips from the page, every 50 ms
@@ -157,22 +187,51 @@ try {
   await hp.goto(`http://127.0.0.1:${PORT}/`);
   await hp.waitForSelector('[data-testid="graph"][data-layout-ms]');
   const pingIdle = (await hp.evaluate(`(${pingsSource})(5000)`)) as { p95Ms: number };
-  await hp.setInputFiles('[data-testid="scenario-file"]', { name: 'bombs.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(forkBombWorld(3991))) });
-  await hp.waitForFunction(() => (globalThis as unknown as { capplay: { store: { getState(): { frames: { frame: { procRows: number } } } } } }).capplay.store.getState().frames.frame.procRows > 8000, undefined, { timeout: 60_000 });
+  await hp.setInputFiles('[data-testid="scenario-file"]', {
+    name: 'bombs.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify(forkBombWorld(3991))),
+  });
+  await hp.waitForFunction(
+    () =>
+      (
+        globalThis as unknown as { capplay: { store: { getState(): { frames: { frame: { procRows: number } } } } } }
+      ).capplay.store.getState().frames.frame.procRows > 8000,
+    undefined,
+    { timeout: 60_000 },
+  );
   const pingBombs = (await hp.evaluate(`(${pingsSource})(5000)`)) as { p95Ms: number };
   const bombShellStarted = Date.now();
-  await hp.evaluate(() => (globalThis as unknown as { capplay: { store: { getState(): { kernel: { exec(l: string): Promise<unknown> } } } } }).capplay.store.getState().kernel.exec('clock'));
+  await hp.evaluate(() =>
+    (globalThis as unknown as { capplay: { store: { getState(): { kernel: { exec(l: string): Promise<unknown> } } } } }).capplay.store
+      .getState()
+      .kernel.exec('clock'),
+  );
   const bombShellMs = Date.now() - bombShellStarted;
   const pace = await hp.getByTestId('pace').innerText();
   // A session file asking for six days of virtual time, imported (Share → Import session): the page stays
   // attached to the running world meanwhile, so it can ping.
   await hp.click('[data-testid="share-toggle"]');
-  const long = sessionFile({ scenario: JSON.stringify(defaultScenario), seed: 2026, log: [{ at: 5, line: 'spawn "idle"' }], ticks: 6 * 86_400_000 });
-  await hp.setInputFiles('[data-testid="session-file"]', { name: 'six-days.json', mimeType: 'application/json', buffer: Buffer.from(long) });
+  const long = sessionFile({
+    scenario: JSON.stringify(defaultScenario),
+    seed: 2026,
+    log: [{ at: 5, line: 'spawn "idle"' }],
+    ticks: 6 * 86_400_000,
+  });
+  await hp.setInputFiles('[data-testid="session-file"]', {
+    name: 'six-days.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(long),
+  });
   await hp.waitForSelector('[data-testid="replay-banner"]');
   const replayStarted = Date.now();
   const pingReplay = (await hp.evaluate(`(${pingsSource})(5000)`)) as { p95Ms: number };
-  const replayed = await hp.evaluate(() => (globalThis as unknown as { capplay: { store: { getState(): { replay: { progress: { ticks: number } | null } | null } } } }).capplay.store.getState().replay?.progress?.ticks ?? 0);
+  const replayed = await hp.evaluate(
+    () =>
+      (
+        globalThis as unknown as { capplay: { store: { getState(): { replay: { progress: { ticks: number } | null } | null } } } }
+      ).capplay.store.getState().replay?.progress?.ticks ?? 0,
+  );
   const replayTicksPerSecond = Math.round(replayed / ((Date.now() - replayStarted) / 1000));
   await hp.click('[data-testid="replay-stop"]');
   await hp.waitForSelector('[data-testid="replay-banner"]', { state: 'detached' });
@@ -261,7 +320,12 @@ try {
         navigationToKernelReadyMs: Math.round(readyMs),
         navigationToGraphMs: Math.round(graphMs),
         frameTime: { idleDefaultScenario: f.idle, with1000RunningFibers: f.loaded, target: 'p95 <= 20 ms' },
-        navigationToTerminalUsableMs: { value: terminalMs, target: '<= 1500 ms', visits: visits.map((v) => v.terminal), note: 'median of five first visits' },
+        navigationToTerminalUsableMs: {
+          value: terminalMs,
+          target: '<= 1500 ms',
+          visits: visits.map((v) => v.terminal),
+          note: 'median of five first visits',
+        },
         stress,
         responsive,
         longSession,

@@ -9,7 +9,6 @@ import { deriveEphemeralSeed, deriveIdentity } from '../src/kernel/pairing/ident
 import { siphash128, siphash64 } from '../src/kernel/pairing/siphash';
 import { time } from './timing';
 
-
 /** Median of 5 rounds, after one warm-up round (JIT). */
 function median5(fn: () => void, minMs?: number): number {
   time(fn, 200);
@@ -54,24 +53,27 @@ const x25519Ops = median5(() => {
 const key = Uint8Array.from({ length: 16 }, (_, i) => i);
 const input32 = Uint8Array.from({ length: 32 }, (_, i) => i * 7);
 const BATCH = 1000;
-const sip128 = median5(() => {
-  for (let i = 0; i < BATCH; i++) {
-    input32[0] = i;
-    sink ^= siphash128(key, input32)[0];
-  }
-}, 300) * BATCH;
-const sip64 = median5(() => {
-  for (let i = 0; i < BATCH; i++) {
-    input32[0] = i;
-    sink ^= siphash64(key, input32)[0];
-  }
-}, 300) * BATCH;
-const sha = median5(() => {
-  for (let i = 0; i < BATCH; i++) {
-    input32[0] = i;
-    sink ^= sha256(input32)[0];
-  }
-}, 300) * BATCH;
+const sip128 =
+  median5(() => {
+    for (let i = 0; i < BATCH; i++) {
+      input32[0] = i;
+      sink ^= siphash128(key, input32)[0];
+    }
+  }, 300) * BATCH;
+const sip64 =
+  median5(() => {
+    for (let i = 0; i < BATCH; i++) {
+      input32[0] = i;
+      sink ^= siphash64(key, input32)[0];
+    }
+  }, 300) * BATCH;
+const sha =
+  median5(() => {
+    for (let i = 0; i < BATCH; i++) {
+      input32[0] = i;
+      sink ^= sha256(input32)[0];
+    }
+  }, 300) * BATCH;
 
 console.log(
   JSON.stringify(

@@ -11,8 +11,16 @@ import { time } from './timing';
 
 const FILE_PROMISES: Promise_[] = ['rw', 'storage'];
 
-const capacity: Capacity = { processes: 1024, caps: 8192, objects: 1024, machines: 16, ledgerRing: 4096, strings: 16384, stringBytes: 512 * 1024, consoleLines: 16 };
-
+const capacity: Capacity = {
+  processes: 1024,
+  caps: 8192,
+  objects: 1024,
+  machines: 16,
+  ledgerRing: 4096,
+  strings: 16384,
+  stringBytes: 512 * 1024,
+  consoleLines: 16,
+};
 
 // spawn + exit cycles: the shell spawns a child and kills it (handle, ledger records, cap release included).
 // Kernel paths without the energy meter (measured on its own below): metering would freeze the loops.
@@ -53,10 +61,12 @@ ck.call(caller, 'chat_participant', 'poll', { args: [100] }); // drain
 const CALLS = 10_000;
 const pollArgs = { args: [1] };
 // This machine is shared and noisy: five rounds, the median reported (and the best, for reference).
-const rounds = Array.from({ length: 5 }, () =>
-  time(() => {
-    for (let i = 0; i < CALLS; i++) if (!ck.call(caller, 'chat_participant', 'poll', pollArgs).ok) throw new Error('call failed');
-  }).perSecond,
+const rounds = Array.from(
+  { length: 5 },
+  () =>
+    time(() => {
+      for (let i = 0; i < CALLS; i++) if (!ck.call(caller, 'chat_participant', 'poll', pollArgs).ok) throw new Error('call failed');
+    }).perSecond,
 ).sort((a, b) => a - b);
 const calls = { perSecond: rounds[2], best: rounds[4] };
 const queue: unknown[] = [];
@@ -101,10 +111,13 @@ applyUnveil(unveilState, unveiled);
 const probes = Array.from({ length: 64 }, (_, i) => (i % 4 === 3 ? `/etc/secret${i}` : `${unveiled[(i * 7) % 50].path}/file${i}.txt`));
 const pledgeBits = bit('stdio') | bit('rw');
 const CHECKS = 10_000;
-const checkRounds = Array.from({ length: 5 }, () =>
-  time(() => {
-    for (let i = 0; i < CHECKS; i++) if (allows(pledgeBits, FILE_PROMISES) && checkAccess(unveilState, probes[i & 63], UR) === null) sink++;
-  }).perSecond,
+const checkRounds = Array.from(
+  { length: 5 },
+  () =>
+    time(() => {
+      for (let i = 0; i < CHECKS; i++)
+        if (allows(pledgeBits, FILE_PROMISES) && checkAccess(unveilState, probes[i & 63], UR) === null) sink++;
+    }).perSecond,
 ).sort((a, b) => a - b);
 // The same checks with every path seen for the first time (the lookup cache cold): unique paths, made up front.
 const coldProbes = Array.from({ length: 200_000 }, (_, i) => (i % 4 === 3 ? `/etc/secret${i}` : `${unveiled[(i * 7) % 50].path}/f${i}`));
@@ -133,15 +146,19 @@ const relayImage = image({
 let below: YCap | null = null;
 let outer = 0;
 for (let i = 16; i >= 0; i--) {
-  const inst = yrt.spawn(0, relayImage, { caps: [{ kind: 'receiver', keys: new Set(i === 0 ? ['deep_key'] : []) }, below, { kind: 'sender', key: 'deep_key' }] });
+  const inst = yrt.spawn(0, relayImage, {
+    caps: [{ kind: 'receiver', keys: new Set(i === 0 ? ['deep_key'] : []) }, below, { kind: 'sender', key: 'deep_key' }],
+  });
   below = { kind: 'instance', id: inst.id };
   outer = inst.id;
 }
 yrt.routeLimit = 16;
-const yieldRounds = Array.from({ length: 5 }, () =>
-  time(() => {
-    for (let i = 0; i < 100; i++) sink += yrt.invoke(outer, 'down', null, 1e9) as number;
-  }).perSecond * 100,
+const yieldRounds = Array.from(
+  { length: 5 },
+  () =>
+    time(() => {
+      for (let i = 0; i < 100; i++) sink += yrt.invoke(outer, 'down', null, 1e9) as number;
+    }).perSecond * 100,
 ).sort((a, b) => a - b);
 if (yrt.routes.at(-1)?.walked.length !== 16) throw new Error('the bench chain is not 16 deep');
 
@@ -164,7 +181,12 @@ console.log(
     {
       node: process.version,
       spawnExitCyclesPerSecond: spawnExit.perSecond,
-      serviceCallsPerSecond: { value: calls.perSecond * CALLS, bestOf5: calls.best * CALLS, baselineBareArraySplice: bareCalls.perSecond * CALLS, target: '>= 1,000,000' },
+      serviceCallsPerSecond: {
+        value: calls.perSecond * CALLS,
+        bestOf5: calls.best * CALLS,
+        baselineBareArraySplice: bareCalls.perSecond * CALLS,
+        target: '>= 1,000,000',
+      },
       verbsPerSecond1000Fibers: {
         fibers: spinners,
         value: Math.round(verbRounds[2]),
@@ -179,7 +201,11 @@ console.log(
         target: '>= 5,000,000',
       },
       yieldsRoutedPerSecond16Deep: { value: yieldRounds[2], target: '>= 500,000' },
-      capLookupsPerSecond: { byName: byName.perSecond * LOOKUPS, bySlot: bySlot.perSecond * LOOKUPS, baselineBareMapGet: bareMap.perSecond * LOOKUPS },
+      capLookupsPerSecond: {
+        byName: byName.perSecond * LOOKUPS,
+        bySlot: bySlot.perSecond * LOOKUPS,
+        baselineBareMapGet: bareMap.perSecond * LOOKUPS,
+      },
       sabFrameRead1000Processes: {
         rows: { processes: frame.procRows, caps: frame.capRows },
         meanMs: +(read.meanUs / 1000).toFixed(4),

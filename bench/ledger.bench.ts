@@ -28,7 +28,14 @@ const now = () => performance.now();
 const mib = (b: number) => +(b / 2 ** 20).toFixed(1);
 
 // Realistic details: 60–120 characters, a few non-ASCII, drawn from a fixed pool so the loop measures the ledger.
-const VERBS = ['denied: call chat.send', 'granted read on /vault/notes', 'spawned fetch-worker', 'revoked channel cap', 'pledge violation blocked', 'minted session object'];
+const VERBS = [
+  'denied: call chat.send',
+  'granted read on /vault/notes',
+  'spawned fetch-worker',
+  'revoked channel cap',
+  'pledge violation blocked',
+  'minted session object',
+];
 const DETAILS: string[] = [];
 for (let i = 0; i < 4096; i++) {
   let d = `${VERBS[i % VERBS.length]} on endpoint #${(i * 7919) % 10007} for pid ${i % 97}: cap slot ${i % 64} → object ${i * 31}`;
@@ -49,12 +56,28 @@ function fill(ledger: Ledger, n: number): number {
 function fillBare(n: number): number {
   const records: object[] = [];
   const t = now();
-  for (let i = 0; i < n; i++) records.push(Object.freeze({ seq: records.length + 1, time: i * 0.5, kind: KINDS[i % KINDS.length], actor: i % 97, subject: (i * 13) % 101, object: i % 7, detail: DETAILS[i & 4095] }));
+  for (let i = 0; i < n; i++)
+    records.push(
+      Object.freeze({
+        seq: records.length + 1,
+        time: i * 0.5,
+        kind: KINDS[i % KINDS.length],
+        actor: i % 97,
+        subject: (i * 13) % 101,
+        object: i % 7,
+        detail: DETAILS[i & 4095],
+      }),
+    );
   return now() - t;
 }
 
 const N = 1_000_000;
-const result: Record<string, unknown> = { node: process.version, gcExposed: !!gc, meanDetailChars: +meanDetail.toFixed(1), defaultCheckpointEvery: DEFAULT_CHECKPOINT_EVERY };
+const result: Record<string, unknown> = {
+  node: process.version,
+  gcExposed: !!gc,
+  meanDetailChars: +meanDetail.toFixed(1),
+  defaultCheckpointEvery: DEFAULT_CHECKPOINT_EVERY,
+};
 
 // Warm up the JIT and noble's precomputed tables.
 {
@@ -84,7 +107,12 @@ const ledger = new Ledger();
 const appendMs = fill(ledger, N);
 collect();
 const after = process.memoryUsage();
-result.appendsPerSecond = { value: Math.round(N / (appendMs / 1000)), entries: N, target: '>= 200,000', baselineUnhashedPush: Math.round(N / (bareMs / 1000)) };
+result.appendsPerSecond = {
+  value: Math.round(N / (appendMs / 1000)),
+  entries: N,
+  target: '>= 200,000',
+  baselineUnhashedPush: Math.round(N / (bareMs / 1000)),
+};
 result.memory1M = {
   heapUsedDeltaMiB: mib(after.heapUsed - before.heapUsed),
   arrayBuffersDeltaMiB: mib(after.arrayBuffers - before.arrayBuffers),
@@ -166,7 +194,14 @@ const exportMs = now() - t;
 collect();
 const exportHeap = process.memoryUsage().heapUsed - beforeExport;
 const again = ledger.exportJsonl();
-result.export1M = { ms: Math.round(exportMs), chars: text.length, MiB: mib(text.length), deterministic: again === text, heapUsedDeltaMiB: mib(exportHeap), note: 'the heap delta is the finished text itself' };
+result.export1M = {
+  ms: Math.round(exportMs),
+  chars: text.length,
+  MiB: mib(text.length),
+  deterministic: again === text,
+  heapUsedDeltaMiB: mib(exportHeap),
+  note: 'the heap delta is the finished text itself',
+};
 
 t = now();
 const r = verifyExport(text, { publicKey: ledger.publicKey, maxChars: 2 ** 29 });

@@ -25,6 +25,15 @@ export function forkBombWorld(n = 3991) {
     { name: 'shell', program: 'shell', parent: 'init', caps: [{ client: 'stdio' }, { spawner: true }] },
   ];
   for (let h = 0; h < hubs; h++) processes.push({ name: `hub${h}`, program: 'idle', parent: 'init' });
-  for (let i = 0; i < n; i++) processes.push({ name: `bomb${i}`, program: 'forkbomb', parent: `hub${i % hubs}`, caps: [{ spawner: true }] });
-  return { format: 'capplay-scenario', version: 1, name: `${n} fork bombs, budgets off`, seed: 14, machines: [{ name: 'alpha' }], processes, defenses: { energy: false } };
+  for (let i = 0; i < n; i++)
+    processes.push({ name: `bomb${i}`, program: 'forkbomb', parent: `hub${i % hubs}`, caps: [{ spawner: true }] });
+  return {
+    format: 'capplay-scenario',
+    version: 1,
+    name: `${n} fork bombs, budgets off`,
+    seed: 14,
+    machines: [{ name: 'alpha' }],
+    processes,
+    defenses: { energy: false },
+  };
 }

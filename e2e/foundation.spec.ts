@@ -97,7 +97,13 @@ test('clicking a process node opens its cap table in the inspector', async ({ ap
 
 test('a malformed scenario file is refused with field-precise errors; a valid one boots', async ({ app }) => {
   const file = app.getByTestId('scenario-file');
-  const bad = { format: 'capplay-scenario', version: 1, name: 'Broken', machines: [{ name: 'alpha' }], processes: [{ name: 'sh', program: 'shell', caps: [{ client: 'nowhere' }] }] };
+  const bad = {
+    format: 'capplay-scenario',
+    version: 1,
+    name: 'Broken',
+    machines: [{ name: 'alpha' }],
+    processes: [{ name: 'sh', program: 'shell', caps: [{ client: 'nowhere' }] }],
+  };
   await file.setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(bad)) });
   const errors = app.getByTestId('scenario-errors');
   await expect(errors).toContainText('broken.json was not loaded');
@@ -106,7 +112,14 @@ test('a malformed scenario file is refused with field-precise errors; a valid on
   await file.setInputFiles({ name: 'garbage.json', mimeType: 'application/json', buffer: Buffer.from('{"format": ') });
   await expect(errors).toContainText('not valid JSON');
 
-  const good = { ...bad, name: 'Solo shell', processes: [{ name: 'sh', program: 'shell' }, { name: 'spare', program: 'idle', parent: 'sh' }] };
+  const good = {
+    ...bad,
+    name: 'Solo shell',
+    processes: [
+      { name: 'sh', program: 'shell' },
+      { name: 'spare', program: 'idle', parent: 'sh' },
+    ],
+  };
   await file.setInputFiles({ name: 'solo.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(good)) });
   await expect(app.getByTestId('scenario-name')).toHaveText('Solo shell');
   await expect(errors).toHaveCount(0);

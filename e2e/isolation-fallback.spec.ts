@@ -7,7 +7,14 @@ import { expect, test } from '@playwright/test';
 // A static host that cannot send COOP/COEP headers (like GitHub Pages): the service-worker fallback must make
 // the page isolated after one reload, and the kernel must start.
 const DIST = join(process.cwd(), 'dist');
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.json': 'application/json', '.map': 'application/json' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+  '.map': 'application/json',
+};
 
 let server: Server;
 let base = '';

@@ -15,7 +15,16 @@ async function play(app: Page, id: string, mode: 'on' | 'off') {
     await next.click();
   }
   await expect(app.getByTestId('gallery-next')).toHaveCount(0);
-  await expect.poll(() => app.evaluate(() => (globalThis as unknown as { capplay: { store: { getState(): { scriptBusy: boolean } } } }).capplay.store.getState().scriptBusy), { timeout: 15_000 }).toBe(false);
+  await expect
+    .poll(
+      () =>
+        app.evaluate(
+          () =>
+            (globalThis as unknown as { capplay: { store: { getState(): { scriptBusy: boolean } } } }).capplay.store.getState().scriptBusy,
+        ),
+      { timeout: 15_000 },
+    )
+    .toBe(false);
 }
 
 test('the attack gallery: relabeling and a forged mint, each with its defense on and off, ending in the verdict', async ({ app }) => {

@@ -89,7 +89,9 @@ test('the WORM ledger: verified in the panel; export it, alter one byte, import 
   // One byte altered in entry 9's detail (line 10): named exactly.
   const at = lines[9].indexOf('"detail":"') + 12;
   lines[9] = lines[9].slice(0, at) + (lines[9][at] === 'x' ? 'y' : 'x') + lines[9].slice(at + 1);
-  await ledger.getByTestId('ledger-import').setInputFiles({ name: 'tampered.jsonl', mimeType: 'text/plain', buffer: Buffer.from(lines.join('\n')) });
+  await ledger
+    .getByTestId('ledger-import')
+    .setInputFiles({ name: 'tampered.jsonl', mimeType: 'text/plain', buffer: Buffer.from(lines.join('\n')) });
   await expect(ledger.getByTestId('ledger-import-result')).toContainText('first bad entry 9 (line 10)');
 
   // The tamper demo from the shell does the same on a copy.

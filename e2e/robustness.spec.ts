@@ -14,14 +14,22 @@ async function myHistory(page: Page) {
 /** Wait until the session is saved (the keeper writes after every command; a periodic save follows). */
 const saved = (page: Page) => page.waitForTimeout(2500);
 
-const sessionOf = (scenario: object, log: { at: number; line: string }[] = [], ticks = 0) => ({ scenario: JSON.stringify(scenario), seed: 2026, log, ticks });
+const sessionOf = (scenario: object, log: { at: number; line: string }[] = [], ticks = 0) => ({
+  scenario: JSON.stringify(scenario),
+  seed: 2026,
+  log,
+  ticks,
+});
 
 test('a share link that cannot be opened keeps the session the tab had, and says what was wrong', async ({ app, baseURL }) => {
   await myHistory(app);
   await saved(app);
   const cases = [
     // Well formed, but its scenario fails validation.
-    { link: await encodeShare(sessionOf({ ...defaultScenario, processes: [{ name: 'x', program: 'no-such-program' }] })), says: /The share link could not be opened: processes\[0\]\.program: unknown program/ },
+    {
+      link: await encodeShare(sessionOf({ ...defaultScenario, processes: [{ name: 'x', program: 'no-such-program' }] })),
+      says: /The share link could not be opened: processes\[0\]\.program: unknown program/,
+    },
     // Made by a newer build.
     { link: await encodeShare(sessionOf({ ...defaultScenario, version: 3 })), says: /made by a newer capplay \(scenario format 3\)/ },
     { link: '#s=7.abcd', says: /newer capplay \(format 7\)/ },
@@ -50,7 +58,10 @@ test('a worker killed from outside the app is noticed by the heartbeat and repla
   const kernelWorker = app.workers().find((w) => w.url().includes('kernel'));
   expect(kernelWorker).toBeTruthy();
   await kernelWorker!.evaluate(() => (self as unknown as { close(): void }).close()); // no error event, no crash hook
-  await expect(app.getByTestId('notice')).toContainText(/The kernel worker stopped answering \(no reply for \d+ s\) and was restarted; your session was restored by replay \(3 commands\)/, { timeout: 25_000 });
+  await expect(app.getByTestId('notice')).toContainText(
+    /The kernel worker stopped answering \(no reply for \d+ s\) and was restarted; your session was restored by replay \(3 commands\)/,
+    { timeout: 25_000 },
+  );
   await expect(app.getByTestId('graph').locator('[data-node-id="p:11"]')).toHaveCount(1);
   await typeLine(app, 'ps');
   await expect.poll(() => terminalFlat(app)).toMatch(/11\s+4\s+\w+\s+0\s+idle/);
@@ -59,12 +70,21 @@ test('a worker killed from outside the app is noticed by the heartbeat and repla
 test('a worker stuck in a loop is replaced too', async ({ app }) => {
   await myHistory(app);
   const kernelWorker = app.workers().find((w) => w.url().includes('kernel'))!;
-  await kernelWorker.evaluate(() => void setTimeout(() => { for (;;); }));
+  await kernelWorker.evaluate(
+    () =>
+      void setTimeout(() => {
+        for (;;);
+      }),
+  );
   await expect(app.getByTestId('notice')).toContainText('stopped answering', { timeout: 25_000 });
   await expect(app.getByTestId('graph').locator('[data-node-id="p:10"]')).toHaveCount(1);
 });
 
-test('two tabs: one keeps the session, the other is told and does not overwrite it, until it takes over', async ({ app, context, baseURL }) => {
+test('two tabs: one keeps the session, the other is told and does not overwrite it, until it takes over', async ({
+  app,
+  context,
+  baseURL,
+}) => {
   await myHistory(app);
   await saved(app);
   const second = await context.newPage();
@@ -100,7 +120,11 @@ test('two tabs: one keeps the session, the other is told and does not overwrite 
   await expect(waiting.getByTestId('owner-banner')).toHaveCount(0);
 });
 
-test('the tab that keeps the session stays its keeper through a reload; the other tab does not grab it', async ({ app, context, baseURL }) => {
+test('the tab that keeps the session stays its keeper through a reload; the other tab does not grab it', async ({
+  app,
+  context,
+  baseURL,
+}) => {
   await myHistory(app);
   await saved(app);
   const other = await context.newPage();
@@ -126,7 +150,10 @@ test('storage that refuses is shown: the person is told their work is not being 
   await page.goto(`${baseURL}/`);
   await expect(page.getByTestId('graph').locator('[data-node-id^="p:"]').first()).toBeVisible(); // the terminal takes keys
   await myHistory(page);
-  await expect(page.getByTestId('storage-banner')).toContainText('Your work is not being kept: the browser refused to store it (QuotaExceededError', { timeout: 15_000 });
+  await expect(page.getByTestId('storage-banner')).toContainText(
+    'Your work is not being kept: the browser refused to store it (QuotaExceededError',
+    { timeout: 15_000 },
+  );
   await expect(page.getByTestId('storage-banner')).toContainText('Share → Export session saves a copy');
   // The session runs on regardless; once storage is granted again, saving resumes and the banner goes.
   await cdp.send('Storage.overrideQuotaForOrigin', { origin });
@@ -154,12 +181,27 @@ test('a long replay shows its progress and can be stopped, keeping the session t
 
 test('the 3,991-fork-bomb world keeps the shell answering', async ({ app }) => {
   test.setTimeout(90_000);
-  await app.getByTestId('scenario-file').setInputFiles({ name: 'bombs.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(forkBombWorld(3991))) });
+  await app
+    .getByTestId('scenario-file')
+    .setInputFiles({ name: 'bombs.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(forkBombWorld(3991))) });
   await expect(app.getByTestId('scenario-name')).toHaveText(/3991 fork bombs/, { timeout: 30_000 });
-  await expect.poll(() => app.evaluate(() => (globalThis as unknown as { capplay: { store: { getState(): { frames: { frame: { procRows: number } } } } } }).capplay.store.getState().frames.frame.procRows), { timeout: 30_000 }).toBeGreaterThan(8000);
+  await expect
+    .poll(
+      () =>
+        app.evaluate(
+          () =>
+            (
+              globalThis as unknown as { capplay: { store: { getState(): { frames: { frame: { procRows: number } } } } } }
+            ).capplay.store.getState().frames.frame.procRows,
+        ),
+      { timeout: 30_000 },
+    )
+    .toBeGreaterThan(8000);
   // The world runs flat out, yet the worker answers pings and commands between its slices.
   const pings = await app.evaluate(async () => {
-    const k = (globalThis as unknown as { capplay: { store: { getState(): { kernel: { ping(): Promise<number> } } } } }).capplay.store.getState().kernel;
+    const k = (
+      globalThis as unknown as { capplay: { store: { getState(): { kernel: { ping(): Promise<number> } } } } }
+    ).capplay.store.getState().kernel;
     const times: number[] = [];
     for (let i = 0; i < 20; i++) {
       const t = performance.now();

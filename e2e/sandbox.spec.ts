@@ -19,7 +19,9 @@ test('fetch-worker: a pledge violation aborts it, the shell survives, the ledger
   await expect(app.getByTestId('inspector-pledge')).toHaveText('net stdio');
   await resumeClock(app);
   await expect.poll(() => terminalFlat(app)).toMatch(/fetch-worker: GET https:\/\/example\.test\/feed/);
-  await expect.poll(() => terminalFlat(app)).toMatch(/\[fetch-worker \(pid 10\) aborted: pledge violation: read \/vault\/secrets needs "rw" or "storage"\]/);
+  await expect
+    .poll(() => terminalFlat(app))
+    .toMatch(/\[fetch-worker \(pid 10\) aborted: pledge violation: read \/vault\/secrets needs "rw" or "storage"\]/);
   await expect(app.getByTestId('graph').locator('[data-edge-kind="aborted"]')).toContainText('aborted: missing "rw" or "storage"');
   await expect(app.getByTestId('verdict')).toContainText('pledge violation blocked');
   const ledger = app.getByTestId('ledger');

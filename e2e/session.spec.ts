@@ -4,7 +4,9 @@ import type { Page } from '@playwright/test';
 /** The newest ledger record the page's ledger feed holds (its sequence number and text). */
 const ledgerTail = (page: Page) =>
   page.evaluate(() => {
-    const feed = (globalThis as unknown as { capplay: { store: { getState(): { ledger: { entries: { seq: number; detail: string }[] } | null } } } }).capplay.store.getState().ledger;
+    const feed = (
+      globalThis as unknown as { capplay: { store: { getState(): { ledger: { entries: { seq: number; detail: string }[] } | null } } } }
+    ).capplay.store.getState().ledger;
     const e = feed?.entries.at(-1);
     return { seq: e?.seq ?? 0, detail: e?.detail ?? '', count: feed?.entries.length ?? 0 };
   });

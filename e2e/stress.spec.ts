@@ -34,14 +34,26 @@ test('the stress world: 1,000 processes on 8 machines load collapsed; zoom and a
   await expect.poll(() => terminalFlat(app)).toMatch(/processes\s+1001\s+2048/);
 });
 
-test('a long session: the ledger panel scrolls over every record, older ones read from the worker, and filters them all', async ({ app }) => {
-  const total = await app.evaluate(() => (globalThis as unknown as { capplay: { store: { getState(): { kernel: { benchFillLedger(n: number): Promise<number> } } } } }).capplay.store.getState().kernel.benchFillLedger(150_000));
+test('a long session: the ledger panel scrolls over every record, older ones read from the worker, and filters them all', async ({
+  app,
+}) => {
+  const total = await app.evaluate(() =>
+    (
+      globalThis as unknown as { capplay: { store: { getState(): { kernel: { benchFillLedger(n: number): Promise<number> } } } } }
+    ).capplay.store
+      .getState()
+      .kernel.benchFillLedger(150_000),
+  );
   const ledger = app.getByTestId('ledger');
   await expect(ledger.getByTestId('ledger-count')).toHaveText(`${total} records`, { timeout: 30_000 });
   // The page holds a window of the newest; scrolling to the top reads the first records from the worker.
   await ledger.locator('.ledger-scroll').evaluate((el) => (el.scrollTop = 0));
   await expect(ledger.locator('[data-seq="1"]')).toHaveAttribute('data-event', 'boot');
-  const held = await app.evaluate(() => (globalThis as unknown as { capplay: { store: { getState(): { ledger: { entries: unknown[] } } } } }).capplay.store.getState().ledger.entries.length);
+  const held = await app.evaluate(
+    () =>
+      (globalThis as unknown as { capplay: { store: { getState(): { ledger: { entries: unknown[] } } } } }).capplay.store.getState().ledger
+        .entries.length,
+  );
   expect(held).toBeLessThan(total);
   // A filter covers the whole ledger, not only the window.
   await ledger.getByLabel('Filter ledger by event kind').selectOption('boot');
@@ -50,7 +62,11 @@ test('a long session: the ledger panel scrolls over every record, older ones rea
   await expect(ledger.getByTestId('ledger-count')).toHaveText(new RegExp(`^2500\\d of ${total}$`));
   // Its sealed segments left the worker's memory for a file (OPFS), and it still verifies from there.
   await typeLine(app, 'tables');
-  await expect.poll(() => terminalFlat(app)).toMatch(/ledger: \d+ records in the worker, about \d+\.\d MB of them in its memory; sealed segments \(8,192 records each\) are kept in a file \(the origin-private file system\)/);
+  await expect
+    .poll(() => terminalFlat(app))
+    .toMatch(
+      /ledger: \d+ records in the worker, about \d+\.\d MB of them in its memory; sealed segments \(8,192 records each\) are kept in a file \(the origin-private file system\)/,
+    );
   await typeLine(app, 'ledger verify');
   await expect.poll(() => terminalFlat(app), { timeout: 20_000 }).toMatch(new RegExp(`✓ ${total} entries, hash chain intact`));
 });

@@ -1,8 +1,12 @@
 import { expect, terminalFlat, test, typeLine } from './fixtures';
 
-test('yield routing from the shell: attestation route in the ledger; forged mint blocked, then succeeding without interposition', async ({ app }) => {
+test('yield routing from the shell: attestation route in the ledger; forged mint blocked, then succeeding without interposition', async ({
+  app,
+}) => {
   await typeLine(app, 'attest');
-  await expect.poll(() => terminalFlat(app)).toMatch(/route: kernel:attest: AttestationAuthority#\d+ → User#\d+ → Chain#1 → caught by kernel/);
+  await expect
+    .poll(() => terminalFlat(app))
+    .toMatch(/route: kernel:attest: AttestationAuthority#\d+ → User#\d+ → Chain#1 → caught by kernel/);
   const ledger = app.getByTestId('ledger');
   await ledger.getByLabel('Filter ledger by event kind').selectOption('yield');
   await expect(ledger.locator('[data-event="yield"]')).toContainText('caught by kernel');
@@ -20,7 +24,12 @@ test('yield routing from the shell: attestation route in the ledger; forged mint
   const drawn = graph.getByTestId('graph-yield-route');
   await expect(drawn).toHaveAttribute('data-key', 'kernel:attest');
   await expect(drawn.locator('.yield-hop')).toHaveCount(4);
-  expect(await drawn.locator('.yield-hop').evaluateAll((els) => els.map((e) => e.getAttribute('data-role')))).toEqual(['emitter', 'owner', 'owner', 'kernel']);
+  expect(await drawn.locator('.yield-hop').evaluateAll((els) => els.map((e) => e.getAttribute('data-role')))).toEqual([
+    'emitter',
+    'owner',
+    'owner',
+    'kernel',
+  ]);
   await expect(drawn.locator('[data-role="resume"]')).toHaveCount(1);
   // Each hop is drawn over its own node, and lights up after the one before it.
   const hopNodes = await drawn.locator('.yield-hop').evaluateAll((els) => els.map((e) => e.getAttribute('data-node')));

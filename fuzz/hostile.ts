@@ -29,12 +29,83 @@ type Rng = ReturnType<typeof prng>;
 
 /** Values that have broken parsers elsewhere: prototype keys, controls, bidi, extremes, wrong types. */
 const NASTY: unknown[] = [
-  '__proto__', 'constructor', 'toString', 'hasOwnProperty', '', ' ', '\u0000', '\x1b[2J\x1b]52;c;aGk=\x07', '\u202eevil\u202c', '\u2066x\u2069',
-  'a'.repeat(5000), '-28', '1e0', '01', 'NaN', -1, 0, 1, 2, 1.5, -0, 1e15, 2 ** 31, 2 ** 32, Number.MAX_SAFE_INTEGER, NaN, Infinity,
-  true, false, null, [], {}, [1, 2], { a: 1 }, '(.|.)*y', '((.+))+y', '(?=x)', '\\1', 'shell', 'init', 'chat', 'alpha',
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  '',
+  ' ',
+  '\u0000',
+  '\x1b[2J\x1b]52;c;aGk=\x07',
+  '\u202eevil\u202c',
+  '\u2066x\u2069',
+  'a'.repeat(5000),
+  '-28',
+  '1e0',
+  '01',
+  'NaN',
+  -1,
+  0,
+  1,
+  2,
+  1.5,
+  -0,
+  1e15,
+  2 ** 31,
+  2 ** 32,
+  Number.MAX_SAFE_INTEGER,
+  NaN,
+  Infinity,
+  true,
+  false,
+  null,
+  [],
+  {},
+  [1, 2],
+  { a: 1 },
+  '(.|.)*y',
+  '((.+))+y',
+  '(?=x)',
+  '\\1',
+  'shell',
+  'init',
+  'chat',
+  'alpha',
 ];
 
-const CATASTROPHIC_PIECES = ['(', ')', '(?:', '|', '.', '.*', '.+', 'a', 'a+', 'a*', '?', '{2,}', '{3}', '\\d', '\\w+', '[a-z]', '[^x]', '(?=', '(?!', '(?<=', '\\1', '\\k<n>', '(?<n>', '^', '$', 'y', '\\', '[', ']', '*', '+'];
+const CATASTROPHIC_PIECES = [
+  '(',
+  ')',
+  '(?:',
+  '|',
+  '.',
+  '.*',
+  '.+',
+  'a',
+  'a+',
+  'a*',
+  '?',
+  '{2,}',
+  '{3}',
+  '\\d',
+  '\\w+',
+  '[a-z]',
+  '[^x]',
+  '(?=',
+  '(?!',
+  '(?<=',
+  '\\1',
+  '\\k<n>',
+  '(?<n>',
+  '^',
+  '$',
+  'y',
+  '\\',
+  '[',
+  ']',
+  '*',
+  '+',
+];
 
 /** A nasty value, fresh (the shared ones must not grow from case to case). */
 const nasty = (rng: Rng) => structuredClone(rng.pick(NASTY));
@@ -58,9 +129,11 @@ function mutate(value: unknown, rng: Rng, edits: number): unknown {
     const target = parent[key];
     if (op === 0) delete parent[key];
     else if (op === 1) parent[key] = nasty(rng);
-    else if (op === 2 && target && typeof target === 'object' && !Array.isArray(target)) Object.defineProperty(target, String(nasty(rng)), { value: nasty(rng), enumerable: true, writable: true, configurable: true });
+    else if (op === 2 && target && typeof target === 'object' && !Array.isArray(target))
+      Object.defineProperty(target, String(nasty(rng)), { value: nasty(rng), enumerable: true, writable: true, configurable: true });
     else if (op === 3 && Array.isArray(target) && target.length) target.push(structuredClone(target[rng.int(target.length)]));
-    else if (op === 4 && typeof target === 'string') parent[key] = target + rng.pick(['\x1b[31m', '\u202e', '"', '\n', '(.*.*){3}y', 'x'.repeat(rng.int(300))]);
+    else if (op === 4 && typeof target === 'string')
+      parent[key] = target + rng.pick(['\x1b[31m', '\u202e', '"', '\n', '(.*.*){3}y', 'x'.repeat(rng.int(300))]);
     else if (op === 5 && typeof target === 'number') parent[key] = rng.pick([target + 1, -target, target * 1e9, target / 3]);
     else parent[key] = Array.from({ length: 1 + rng.int(4) }, () => rng.pick(CATASTROPHIC_PIECES)).join('');
   }
@@ -90,7 +163,10 @@ const timed = (f: Figures, run: () => void) => {
 export function fuzzScenarios(n: number, seed: number): Figures {
   const rng = prng(seed);
   const f = figures();
-  const bases = [...BUILT_IN_SCENARIOS.filter((s) => s.id !== 'stress').map((s) => JSON.parse(s.text)), ...LESSONS.map((l) => JSON.parse(lessonScenario(l)))];
+  const bases = [
+    ...BUILT_IN_SCENARIOS.filter((s) => s.id !== 'stress').map((s) => JSON.parse(s.text)),
+    ...LESSONS.map((l) => JSON.parse(lessonScenario(l))),
+  ];
   const host = new KernelHost(undefined, false);
   for (let i = 0; i < n; i++) {
     f.cases++;
@@ -117,7 +193,8 @@ export function fuzzScenarios(n: number, seed: number): Figures {
       host.kernel.scheduler.runTo(host.kernel.ticks + 50, undefined, 200_000);
       host.lessonStatus();
       const out = host.exec(rng.pick(['ps', 'ledger 5', 'caps', 'top', 'tables']));
-      if (out.lines.some((l) => /internal error/.test(l.text))) f.failures.push(`scenario ${i}: internal error: ${out.lines.map((l) => l.text).join(' / ')}`);
+      if (out.lines.some((l) => /internal error/.test(l.text)))
+        f.failures.push(`scenario ${i}: internal error: ${out.lines.map((l) => l.text).join(' / ')}`);
     });
   }
   return f;
@@ -144,7 +221,11 @@ export async function fuzzLinks(n: number, seed: number): Promise<Figures> {
         // The link text itself: cut, flipped, versions that only look like 1, the prefix mangled.
         const body = link.split('');
         for (let e = 0; e < 1 + rng.int(3); e++) body[rng.int(body.length)] = rng.pick(['A', '_', '-', '.', '=', '%', 'ÿ']);
-        const mangled = rng.pick([body.join(''), link.slice(0, rng.int(link.length)), link.replace('#s=1.', rng.pick(['#s=1e0.', '#s=01.', '#s=2.', '#s=.', '#s=1..', '#s=-1.']))]);
+        const mangled = rng.pick([
+          body.join(''),
+          link.slice(0, rng.int(link.length)),
+          link.replace('#s=1.', rng.pick(['#s=1e0.', '#s=01.', '#s=2.', '#s=.', '#s=1..', '#s=-1.'])),
+        ]);
         decoded = await decodeShare(mangled);
       } else if (kind === 1) decoded = await decodeShare(await encodeShare(mutate(good, rng, 1 + rng.int(3)) as never));
       else if (kind === 2) decoded = parseSessionFile(JSON.stringify(mutate(JSON.parse(file), rng, 1 + rng.int(3))));
@@ -204,7 +285,12 @@ export function fuzzPatterns(n: number, seed: number): Figures & { worstStepsPer
       continue;
     }
     f.accepted++;
-    const text = counting(rng.pick(['a', 'ab', 'x', 'a ', '1a']).repeat(N / 2).slice(0, N) + '!');
+    const text = counting(
+      rng
+        .pick(['a', 'ab', 'x', 'a ', '1a'])
+        .repeat(N / 2)
+        .slice(0, N) + '!',
+    );
     timed(f, () => c.pattern.test(text.text));
     const perChar = text.steps() / N;
     f.worstStepsPerChar = Math.max(f.worstStepsPerChar, +perChar.toFixed(2));
@@ -218,8 +304,67 @@ export function fuzzShell(n: number, seed: number): Figures {
   const rng = prng(seed);
   const f = figures();
   const h = new KernelHost(undefined, false);
-  const words = ['run', 'spawn', 'call', 'grant', 'mask', 'revoke', 'drop', 'pledge', 'unveil', 'tier', 'channel', 'map', 'pair', 'unpair', 'import', 'defense', 'clock', 'ledger', 'caps', 'ps', 'kill', 'wait', 'help', 'mitm', 'tofu', 'announce', 'compromise', 'rotate', 'mint'];
-  const bits = ['"', '"chat-client"', 'with', '{', '}', ':', ',', '@chat', '@stdio', 'client', 'move', 'badge', '200', '-1', '1e400', 'step', '100000', 'on', 'off', 'x'.repeat(100), '\x1b[2J', '\u202e', '\\', '@', '@@', '__proto__', 'constructor', '#lobby'];
+  const words = [
+    'run',
+    'spawn',
+    'call',
+    'grant',
+    'mask',
+    'revoke',
+    'drop',
+    'pledge',
+    'unveil',
+    'tier',
+    'channel',
+    'map',
+    'pair',
+    'unpair',
+    'import',
+    'defense',
+    'clock',
+    'ledger',
+    'caps',
+    'ps',
+    'kill',
+    'wait',
+    'help',
+    'mitm',
+    'tofu',
+    'announce',
+    'compromise',
+    'rotate',
+    'mint',
+  ];
+  const bits = [
+    '"',
+    '"chat-client"',
+    'with',
+    '{',
+    '}',
+    ':',
+    ',',
+    '@chat',
+    '@stdio',
+    'client',
+    'move',
+    'badge',
+    '200',
+    '-1',
+    '1e400',
+    'step',
+    '100000',
+    'on',
+    'off',
+    'x'.repeat(100),
+    '\x1b[2J',
+    '\u202e',
+    '\\',
+    '@',
+    '@@',
+    '__proto__',
+    'constructor',
+    '#lobby',
+  ];
   for (let i = 0; i < n; i++) {
     f.cases++;
     const line = [rng.pick(words), ...Array.from({ length: rng.int(8) }, () => rng.pick(bits))].join(rng.pick([' ', ' ', '']));
@@ -230,7 +375,9 @@ export function fuzzShell(n: number, seed: number): Figures {
         if (internal) f.failures.push(`shell ${JSON.stringify(line)}: ${internal.text}`);
         if (r.lines.some((l) => l.style === 'error')) f.refused++;
         else f.accepted++;
-        for (const l of r.lines) if (/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/.test(sanitize(l.text))) f.failures.push(`shell ${JSON.stringify(line)}: unsanitized output`);
+        for (const l of r.lines)
+          if (/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/.test(sanitize(l.text)))
+            f.failures.push(`shell ${JSON.stringify(line)}: unsanitized output`);
       } catch (e) {
         f.failures.push(`shell ${JSON.stringify(line)}: threw ${e instanceof Error ? e.message : e}`);
       }

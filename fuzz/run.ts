@@ -28,5 +28,17 @@ const result = {
 result.seconds = +((performance.now() - started) / 1000).toFixed(1);
 const failures = [result.scenarios, result.links, result.patterns, result.shell].flatMap((f) => f.failures);
 const brief = (f: { failures: string[] }) => ({ ...f, failures: f.failures.length, firstFailures: f.failures.slice(0, 5) });
-console.log(JSON.stringify({ ...result, scenarios: brief(result.scenarios), links: brief(result.links), patterns: brief(result.patterns), shell: brief(result.shell) }, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      ...result,
+      scenarios: brief(result.scenarios),
+      links: brief(result.links),
+      patterns: brief(result.patterns),
+      shell: brief(result.shell),
+    },
+    null,
+    2,
+  ),
+);
 process.exit(failures.length ? 1 : 0);

@@ -12,7 +12,12 @@ class WorkerHost extends KernelHost implements KernelWorkerApi {
     const kinds = ['grant', 'deny', 'spawn', 'exit', 'verdict', 'auth'] as const;
     const k = this.kernel;
     for (let i = 0; i < Math.min(Math.floor(Number(n)) || 0, 2_000_000); i++) {
-      k.record(kinds[i % kinds.length], 1 + (i % 97), 1 + (i % 89), `bench record ${i}: granted client @chat badge ${i % 255} to worker ${i % 1000}`);
+      k.record(
+        kinds[i % kinds.length],
+        1 + (i % 97),
+        1 + (i % 89),
+        `bench record ${i}: granted client @chat badge ${i % 255} to worker ${i % 1000}`,
+      );
     }
     this.publish();
     return k.ledger.length;

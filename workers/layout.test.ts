@@ -153,7 +153,14 @@ describe('huge graphs', () => {
   it('lay out a thousand nodes as a grid per machine: inside their box, never overlapping, every edge drawn', async () => {
     const nodes = Array.from({ length: 1000 }, (_, i) => node(`p:${i}`, i < 700 ? 'm:0' : 'm:1'));
     const edges = nodes.slice(1).map((n, i) => edge(`c:${i}`, n.id, 'p:0'));
-    const out = await layoutGraph({ machines: [{ id: 'm:0', minWidth: 60, minHeight: 26 }, { id: 'm:1', minWidth: 60, minHeight: 26 }], nodes, edges });
+    const out = await layoutGraph({
+      machines: [
+        { id: 'm:0', minWidth: 60, minHeight: 26 },
+        { id: 'm:1', minWidth: 60, minHeight: 26 },
+      ],
+      nodes,
+      edges,
+    });
     expect(out.durationMs).toBeLessThan(1000);
     expect(out.edges).toHaveLength(999);
     expect(out.edges.every((e) => e.points.length === 2)).toBe(true);

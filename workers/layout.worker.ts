@@ -18,7 +18,13 @@ const edge = (id: string, source: string, target: string) => ({ id, source, targ
 void layoutGraph({
   machines: [box('m:a'), box('m:b')],
   nodes: [node('p:1', 'm:a'), node('p:2', 'm:a'), node('p:3', 'm:a'), node('o:1', 'm:a'), node('p:4', 'm:b'), node('o:2', 'm:b')],
-  edges: [edge('c:1', 'p:1', 'p:2'), edge('c:2', 'p:2', 'o:1'), edge('c:3', 'p:3', 'o:1'), edge('c:4', 'p:4', 'o:2'), edge('c:5', 'p:1', 'p:3')],
+  edges: [
+    edge('c:1', 'p:1', 'p:2'),
+    edge('c:2', 'p:2', 'o:1'),
+    edge('c:3', 'p:3', 'o:1'),
+    edge('c:4', 'p:4', 'o:2'),
+    edge('c:5', 'p:1', 'p:3'),
+  ],
 }).catch(() => {}); // a failed warm-up costs nothing; the real layout reports its own errors
 
 expose({ layout: layoutGraph });

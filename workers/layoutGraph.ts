@@ -33,7 +33,11 @@ export interface LayoutEdgeIn {
   labelHeight: number;
 }
 
-export interface LayoutModel<M extends LayoutMachineIn = LayoutMachineIn, N extends LayoutNodeIn = LayoutNodeIn, E extends LayoutEdgeIn = LayoutEdgeIn> {
+export interface LayoutModel<
+  M extends LayoutMachineIn = LayoutMachineIn,
+  N extends LayoutNodeIn = LayoutNodeIn,
+  E extends LayoutEdgeIn = LayoutEdgeIn,
+> {
   machines: M[];
   nodes: N[];
   edges: E[];
@@ -48,7 +52,11 @@ export interface Box extends Point {
   height: number;
 }
 
-export interface LaidOutGraph<M extends LayoutMachineIn = LayoutMachineIn, N extends LayoutNodeIn = LayoutNodeIn, E extends LayoutEdgeIn = LayoutEdgeIn> {
+export interface LaidOutGraph<
+  M extends LayoutMachineIn = LayoutMachineIn,
+  N extends LayoutNodeIn = LayoutNodeIn,
+  E extends LayoutEdgeIn = LayoutEdgeIn,
+> {
   width: number;
   height: number;
   machines: (M & Box)[];
@@ -153,7 +161,8 @@ export async function layoutGraph<M extends LayoutMachineIn, N extends LayoutNod
 ): Promise<LaidOutGraph<M, N, E>> {
   const started = performance.now();
   if (model.nodes.length > HUGE_GRAPH) return gridLayout(model, started);
-  if (!model.machines.length && model.nodes.length <= RING_MAX && model.edges.length > 3 * model.nodes.length) return ringLayout(model, started);
+  if (!model.machines.length && model.nodes.length <= RING_MAX && model.edges.length > 3 * model.nodes.length)
+    return ringLayout(model, started);
   const engine = ensureElk();
 
   const machineIds = new Set(model.machines.map((m) => m.id));
@@ -164,7 +173,12 @@ export async function layoutGraph<M extends LayoutMachineIn, N extends LayoutNod
   model.machines.forEach((m, i) => {
     const box: ElkNode = {
       id: m.id,
-      layoutOptions: { ...MACHINE_OPTIONS, ...(big ? BIG_NESTED_OPTIONS : {}), ...orderHint(i), 'elk.nodeSize.minimum': `(${m.minWidth}, ${m.minHeight})` },
+      layoutOptions: {
+        ...MACHINE_OPTIONS,
+        ...(big ? BIG_NESTED_OPTIONS : {}),
+        ...orderHint(i),
+        'elk.nodeSize.minimum': `(${m.minWidth}, ${m.minHeight})`,
+      },
       children: [],
     };
     machineNodes.set(m.id, box);
@@ -249,7 +263,10 @@ export const HUGE_GRAPH = 400;
 const GRID_GAP = 16;
 const MACHINE_PAD = { top: 30, side: 14 };
 
-function gridLayout<M extends LayoutMachineIn, N extends LayoutNodeIn, E extends LayoutEdgeIn>(model: LayoutModel<M, N, E>, started: number): LaidOutGraph<M, N, E> {
+function gridLayout<M extends LayoutMachineIn, N extends LayoutNodeIn, E extends LayoutEdgeIn>(
+  model: LayoutModel<M, N, E>,
+  started: number,
+): LaidOutGraph<M, N, E> {
   const groups = new Map<string | null, N[]>();
   const machineIds = new Set(model.machines.map((m) => m.id));
   for (const n of model.nodes) {
@@ -267,12 +284,19 @@ function gridLayout<M extends LayoutMachineIn, N extends LayoutNodeIn, E extends
     const cellW = Math.max(...nodes.map((n) => n.width)) + GRID_GAP;
     const cellH = Math.max(...nodes.map((n) => n.height)) + GRID_GAP;
     const columns = Math.max(1, Math.ceil(Math.sqrt((nodes.length * cellH * 1.6) / cellW)));
-    nodes.forEach((n, i) => placed.set(n.id, { x: left + (i % columns) * cellW, y: top + Math.floor(i / columns) * cellH, width: n.width, height: n.height }));
+    nodes.forEach((n, i) =>
+      placed.set(n.id, { x: left + (i % columns) * cellW, y: top + Math.floor(i / columns) * cellH, width: n.width, height: n.height }),
+    );
     return { width: columns * cellW - GRID_GAP, height: Math.ceil(nodes.length / columns) * cellH - GRID_GAP };
   };
   for (const m of model.machines) {
     const size = place(groups.get(m.id) ?? [], x + MACHINE_PAD.side, MACHINE_PAD.top);
-    const box = { x, y: 0, width: Math.max(m.minWidth, size.width + 2 * MACHINE_PAD.side), height: Math.max(m.minHeight, size.height + MACHINE_PAD.top + MACHINE_PAD.side) };
+    const box = {
+      x,
+      y: 0,
+      width: Math.max(m.minWidth, size.width + 2 * MACHINE_PAD.side),
+      height: Math.max(m.minHeight, size.height + MACHINE_PAD.top + MACHINE_PAD.side),
+    };
     machines.push({ ...m, ...box });
     placed.set(m.id, box);
     x += box.width + 3 * GRID_GAP;
@@ -307,7 +331,10 @@ function gridLayout<M extends LayoutMachineIn, N extends LayoutNodeIn, E extends
  */
 const RING_MAX = 40;
 
-function ringLayout<M extends LayoutMachineIn, N extends LayoutNodeIn, E extends LayoutEdgeIn>(model: LayoutModel<M, N, E>, started: number): LaidOutGraph<M, N, E> {
+function ringLayout<M extends LayoutMachineIn, N extends LayoutNodeIn, E extends LayoutEdgeIn>(
+  model: LayoutModel<M, N, E>,
+  started: number,
+): LaidOutGraph<M, N, E> {
   const widest = Math.max(...model.nodes.map((n) => Math.max(n.width, n.height)));
   const r = Math.max(widest, (model.nodes.length * (widest + 40)) / (2 * Math.PI));
   const c = r + widest;
@@ -330,7 +357,11 @@ function ringLayout<M extends LayoutMachineIn, N extends LayoutNodeIn, E extends
       const m = { x: mx, y: my };
       const sa = sizes.get(e.source)!;
       const sb = sizes.get(e.target)!;
-      return { ...e, points: [border(a, sa.width, sa.height, m), m, border(b, sb.width, sb.height, m)], labelBox: { x: mx - e.labelWidth / 2, y: my - e.labelHeight / 2, width: e.labelWidth, height: e.labelHeight } };
+      return {
+        ...e,
+        points: [border(a, sa.width, sa.height, m), m, border(b, sb.width, sb.height, m)],
+        labelBox: { x: mx - e.labelWidth / 2, y: my - e.labelHeight / 2, width: e.labelWidth, height: e.labelHeight },
+      };
     });
   return { width: 2 * c, height: 2 * c, machines: [], nodes, edges, durationMs: performance.now() - started };
 }

@@ -5,7 +5,21 @@ import { GALLERY, playEntry, stepLines } from './gallery';
 
 describe('the attack gallery', () => {
   it('has the thirteen entries, each well formed', () => {
-    expect(GALLERY.map((e) => e.id)).toEqual(['relabel', 'confused-deputy', 'fork-bomb', 'intent-flood', 'stale-cookie', 'pledge', 'unveil', 'forge', 'image-hash', 'key-rotation', 'mitm', 'diode', 'pairing-revocation']);
+    expect(GALLERY.map((e) => e.id)).toEqual([
+      'relabel',
+      'confused-deputy',
+      'fork-bomb',
+      'intent-flood',
+      'stale-cookie',
+      'pledge',
+      'unveil',
+      'forge',
+      'image-hash',
+      'key-rotation',
+      'mitm',
+      'diode',
+      'pairing-revocation',
+    ]);
     for (const e of GALLERY) {
       expect(e.title.length).toBeGreaterThan(0);
       expect(e.steps.length).toBeGreaterThan(0);

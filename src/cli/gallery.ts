@@ -70,5 +70,11 @@ export function playEntry(entry: GalleryEntry, mode: GalleryMode, seed?: number)
     steps.push({ narration: step.narration, transcript: t });
   }
   const verdict = newestVerdict(host, bootSeq);
-  return { transcript: steps.flatMap((s) => s.transcript), steps, verdict, ok: verdict !== '' && compiled(entry.expect[mode]).test(verdict), head: bytesToHex(host.kernel.ledger.headHash()) };
+  return {
+    transcript: steps.flatMap((s) => s.transcript),
+    steps,
+    verdict,
+    ok: verdict !== '' && compiled(entry.expect[mode]).test(verdict),
+    head: bytesToHex(host.kernel.ledger.headHash()),
+  };
 }

@@ -9,7 +9,19 @@ import { main, runScenario } from './run';
 const capture = () => {
   const out: string[] = [];
   const err: string[] = [];
-  return { out, err, io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l), readFile: (p: string) => files[p] ?? (() => { throw new Error(`ENOENT: ${p}`); })() } };
+  return {
+    out,
+    err,
+    io: {
+      out: (l: string) => out.push(l),
+      err: (l: string) => err.push(l),
+      readFile: (p: string) =>
+        files[p] ??
+        (() => {
+          throw new Error(`ENOENT: ${p}`);
+        })(),
+    },
+  };
 };
 const files: Record<string, string> = {};
 
@@ -33,13 +45,17 @@ describe('the headless runner', () => {
     expect(runScenario(relabelScenario(), { source: 'relabel.json' }, c.io)).toBe(0);
     const text = c.out.join('\n');
     expect(c.out[0]).toBe('capplay run: relabel.json: "Chat on one machine", seed 2026, 5 script lines, 0.030s of virtual time');
-    expect(text).toContain('── transcript ──\n$ run "chat-client" with { stdio: client @stdio, chat: client @chat badge 200 }\n  run: EGATE0: grant "chat: client @chat badge 200" refused.');
+    expect(text).toContain(
+      '── transcript ──\n$ run "chat-client" with { stdio: client @stdio, chat: client @chat badge 200 }\n  run: EGATE0: grant "chat: client @chat badge 200" refused.',
+    );
     expect(text).toMatch(/── ledger ──\n 1 {5}0\.000s {2}boot {5}boot "Chat on one machine" with seed 2026\n/);
     expect(text).toMatch(/\n\d+ +0\.000s {2}verdict {2}relabel succeeded: chat-client \(pid 10\) holds badge 200/);
     expect(text).toContain('lesson "Make the relabel fail": 4 of 4 steps done');
     expect(text).toMatch(/✓ expect\[0\] verdict \/\^relabel blocked\/: the verdict reads "relabel blocked: Gate 0/);
     expect(text).toContain('✓ lesson step 2: Turn Gate 0 off (the top bar, or the shell). — Gate 0 relabel check is off');
-    expect(text).toContain('✓ lesson step 4: Turn Gate 0 back on and end the impostor (/exit in it, or kill @chat-client). — Gate 0 relabel check is on; no running chat-client holds @stdio');
+    expect(text).toContain(
+      '✓ lesson step 4: Turn Gate 0 back on and end the impostor (/exit in it, or kill @chat-client). — Gate 0 relabel check is on; no running chat-client holds @stdio',
+    );
     expect(c.out.at(-1)).toBe('6 of 6 passed');
     expect(c.err).toEqual([]);
   });
@@ -56,11 +72,15 @@ describe('the headless runner', () => {
       '── summary ──',
       'lesson "Make the relabel fail": 2 of 4 steps done',
       expect.stringMatching(/^✓ expect\[0\]/),
-      expect.stringMatching(/^✗ expect\[1\] verdict \/speaks as bob\/: no verdict matching \/speaks as bob\/ yet; the newest verdict reads "relabel blocked: /),
+      expect.stringMatching(
+        /^✗ expect\[1\] verdict \/speaks as bob\/: no verdict matching \/speaks as bob\/ yet; the newest verdict reads "relabel blocked: /,
+      ),
       expect.stringMatching(/^✗ expect\[2\] verdict \/relabel succeeded\/: no verdict matching/),
       expect.stringMatching(/^✓ lesson step 1: /),
       expect.stringMatching(/^✓ lesson step 2: /),
-      expect.stringMatching(/^✗ lesson step 3: Run the same line again: the child now holds badge 200 and speaks as bob\. — no verdict matching \/\^relabel succeeded: \.\*speaks as bob\/ yet/),
+      expect.stringMatching(
+        /^✗ lesson step 3: Run the same line again: the child now holds badge 200 and speaks as bob\. — no verdict matching \/\^relabel succeeded: \.\*speaks as bob\/ yet/,
+      ),
       '✗ lesson step 4: Turn Gate 0 back on and end the impostor (/exit in it, or kill @chat-client). — not reached: step 3 is not done yet',
       '3 of 7 passed',
     ]);
@@ -93,7 +113,16 @@ describe('the headless runner', () => {
     c = capture();
     expect(main(['run', 'missing.json'], c.io)).toBe(2);
     expect(c.err[0]).toBe('missing.json: cannot read it: ENOENT: missing.json');
-    for (const argv of [[], ['run'], ['run', 'a', 'b'], ['run', 'good.json', '--seed', 'x'], ['frobnicate'], ['gallery', 'nope'], ['lesson', 'nope'], ['run', 'good.json', '--verbose']]) {
+    for (const argv of [
+      [],
+      ['run'],
+      ['run', 'a', 'b'],
+      ['run', 'good.json', '--seed', 'x'],
+      ['frobnicate'],
+      ['gallery', 'nope'],
+      ['lesson', 'nope'],
+      ['run', 'good.json', '--verbose'],
+    ]) {
       c = capture();
       expect(main(argv, c.io), argv.join(' ')).toBe(2);
       expect(c.err.at(-1)).toBe('       capplay lesson [id] [--json]');

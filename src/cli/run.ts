@@ -62,7 +62,8 @@ function parseFlags(args: string[]): Flags {
     else if (a === '--json') f.json = true;
     else if (a === '--seed' || a.startsWith('--seed=')) {
       const v = a === '--seed' ? args[++i] : a.slice('--seed='.length);
-      if (v === undefined || !/^\d{1,10}$/.test(v) || Number(v) > 0xffffffff) throw new UsageProblem(`--seed takes a whole number from 0 to 4294967295, got ${JSON.stringify(v ?? '')}`);
+      if (v === undefined || !/^\d{1,10}$/.test(v) || Number(v) > 0xffffffff)
+        throw new UsageProblem(`--seed takes a whole number from 0 to 4294967295, got ${JSON.stringify(v ?? '')}`);
       f.seed = Number(v);
     } else if (a.startsWith('-')) throw new UsageProblem(`unknown option ${JSON.stringify(a)}`);
     else f.positional.push(a);
@@ -124,7 +125,9 @@ export function runScenario(text: string, opts: RunOptions, io: Pick<CliIo, 'out
   }
 
   const out = (line: string) => io.out(line);
-  out(`capplay run: ${clean(source)}: "${clean(scenario.name)}", seed ${k.seed}, ${(scenario.script ?? []).length} script line${(scenario.script ?? []).length === 1 ? '' : 's'}, ${fmtTime(k.time)} of virtual time`);
+  out(
+    `capplay run: ${clean(source)}: "${clean(scenario.name)}", seed ${k.seed}, ${(scenario.script ?? []).length} script line${(scenario.script ?? []).length === 1 ? '' : 's'}, ${fmtTime(k.time)} of virtual time`,
+  );
   if (!opts.quiet) {
     out('');
     out('── transcript ──');
@@ -132,11 +135,15 @@ export function runScenario(text: string, opts: RunOptions, io: Pick<CliIo, 'out
     out('');
     out('── ledger ──');
     const width = String(k.ledger.length).length;
-    for (const e of k.ledger.page(1, k.ledger.length)) out(`${String(e.seq).padStart(width)}  ${fmtTime(e.time).padStart(9)}  ${e.kind.padEnd(7)}  ${clean(e.detail)}`);
+    for (const e of k.ledger.page(1, k.ledger.length))
+      out(`${String(e.seq).padStart(width)}  ${fmtTime(e.time).padStart(9)}  ${e.kind.padEnd(7)}  ${clean(e.detail)}`);
   }
   out('');
   out('── summary ──');
-  if (progress) out(`lesson "${clean(progress.lesson.title)}": ${progress.current} of ${progress.lesson.steps.length} step${progress.lesson.steps.length === 1 ? '' : 's'} done`);
+  if (progress)
+    out(
+      `lesson "${clean(progress.lesson.title)}": ${progress.current} of ${progress.lesson.steps.length} step${progress.lesson.steps.length === 1 ? '' : 's'} done`,
+    );
   for (const s of summary) out(`${s.ok ? '✓' : '✗'} ${clean(s.text)}`);
   const passed = summary.filter((s) => s.ok).length;
   out(summary.length ? `${passed} of ${summary.length} passed` : 'nothing to check: the scenario has no "expect" and no "lesson"');
@@ -162,7 +169,9 @@ function gallery(f: Flags, io: Pick<CliIo, 'out' | 'err'>): number {
   if (!entry) throw new UsageProblem(`no gallery entry ${JSON.stringify(id)}; entries: ${GALLERY.map((e) => e.id).join(', ')}`);
   const r = playEntry(entry, mode, f.seed);
   io.out(`${entry.title} — ${entry.summary}`);
-  io.out(`scenario ${entry.scenario}; ${entry.defense ? `defense ${entry.defense} ${mode}` : `no defense toggle: "${mode}" plays the ${mode === 'off' ? 'vulnerable' : 'sound'} variant`}`);
+  io.out(
+    `scenario ${entry.scenario}; ${entry.defense ? `defense ${entry.defense} ${mode}` : `no defense toggle: "${mode}" plays the ${mode === 'off' ? 'vulnerable' : 'sound'} variant`}`,
+  );
   for (const [i, s] of r.steps.entries()) {
     io.out('');
     io.out(`${i + 1}. ${s.narration}`);

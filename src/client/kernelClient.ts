@@ -162,7 +162,13 @@ export class KernelClient {
    * stays. Resolves with the worker's answer (a stopped replay is a refusal that says so). Should the worker go
    * meanwhile, a recovery rebuilds `recoverWith` (the session itself, or for a link the person's own).
    */
-  async restoreWithProgress(kernel: Remote<KernelHostApi>, session: Session, label: string, on = this.worker, recoverWith: Session | null = session): Promise<BootResult> {
+  async restoreWithProgress(
+    kernel: Remote<KernelHostApi>,
+    session: Session,
+    label: string,
+    on = this.worker,
+    recoverWith: Session | null = session,
+  ): Promise<BootResult> {
     const store = this.store;
     const before = this.fallback;
     this.fallback = recoverWith;
@@ -204,7 +210,10 @@ export class KernelClient {
 
   /** Ask the worker to crash for real (an uncaught error), to show and test recovery. */
   crash(): void {
-    void this.store.getState().kernel?.crash().catch(() => {});
+    void this.store
+      .getState()
+      .kernel?.crash()
+      .catch(() => {});
   }
 
   /**
@@ -311,7 +320,9 @@ export class KernelClient {
       return l;
     };
     const own: Record<string, unknown> = { exec, input, interrupt, boot, travelFork, restore };
-    return new Proxy(remote, { get: (target, key, receiver) => (typeof key === 'string' && key in own ? own[key] : Reflect.get(target, key, receiver)) });
+    return new Proxy(remote, {
+      get: (target, key, receiver) => (typeof key === 'string' && key in own ? own[key] : Reflect.get(target, key, receiver)),
+    });
   }
 
   /** Save within `ms` (the first request sets the time; later ones within it are covered by the same save). */
@@ -386,7 +397,9 @@ export class KernelClient {
   }
 
   private storageProblem(why: string): void {
-    this.store.setState({ storage: `Your work is not being kept: the browser ${why}. Share → Export session saves a copy you can import later.` });
+    this.store.setState({
+      storage: `Your work is not being kept: the browser ${why}. Share → Export session saves a copy you can import later.`,
+    });
   }
 
   /**
@@ -407,7 +420,8 @@ export class KernelClient {
       if (waitingSince) {
         // Until its first answer the worker may still be loading its script (a slow network): give it longer.
         const limit = answered ? HEARTBEAT_TIMEOUT_MS : FIRST_ANSWER_TIMEOUT_MS;
-        if (now - waitingSince > limit) void this.recover(`stopped answering (no reply for ${Math.round((now - waitingSince) / 1000)} s)`, w);
+        if (now - waitingSince > limit)
+          void this.recover(`stopped answering (no reply for ${Math.round((now - waitingSince) / 1000)} s)`, w);
         return;
       }
       const asked = (waitingSince = now);
@@ -483,13 +497,18 @@ export class KernelClient {
   /** One bulk read of the yield view per batch of ledger records that could change it (never per frame). */
   private watchYields(kernel: Remote<KernelHostApi>, ledger: LedgerFeed): void {
     let seenSeq = 0;
-    const refresh = () => kernel.yieldView().then((yields) => this.store.setState({ yields }), () => {});
+    const refresh = () =>
+      kernel.yieldView().then(
+        (yields) => this.store.setState({ yields }),
+        () => {},
+      );
     refresh();
     this.listeners.push(
       ledger.subscribe(() => {
         if (ledger.head < seenSeq) seenSeq = 0; // a new scenario restarted the sequence
         let relevant = false;
-        for (let i = ledger.entries.length - 1; i >= 0 && ledger.entries[i].seq > seenSeq; i--) relevant ||= YIELD_KINDS.has(ledger.entries[i].kind);
+        for (let i = ledger.entries.length - 1; i >= 0 && ledger.entries[i].seq > seenSeq; i--)
+          relevant ||= YIELD_KINDS.has(ledger.entries[i].kind);
         seenSeq = ledger.head;
         if (relevant) refresh();
       }),

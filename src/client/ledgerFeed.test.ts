@@ -3,7 +3,16 @@ import { KernelHost } from '../kernel/host';
 import { Frame, readFrame, type Capacity } from '../kernel/sab/layout';
 import { FEED_WINDOW, LedgerFeed } from './ledgerFeed';
 
-const small: Capacity = { processes: 64, caps: 256, objects: 16, machines: 2, ledgerRing: 8, strings: 512, stringBytes: 16384, consoleLines: 16 };
+const small: Capacity = {
+  processes: 64,
+  caps: 256,
+  objects: 16,
+  machines: 2,
+  ledgerRing: 8,
+  strings: 512,
+  stringBytes: 16384,
+  consoleLines: 16,
+};
 
 function setup() {
   const host = new KernelHost(small, true);
@@ -40,7 +49,15 @@ describe('LedgerFeed', () => {
     await tick();
     await tick();
     const versions = feed.version;
-    host.boot(JSON.stringify({ format: 'capplay-scenario', version: 1, name: 'Solo', machines: [{ name: 'm' }], processes: [{ name: 'sh', program: 'shell' }] }));
+    host.boot(
+      JSON.stringify({
+        format: 'capplay-scenario',
+        version: 1,
+        name: 'Solo',
+        machines: [{ name: 'm' }],
+        processes: [{ name: 'sh', program: 'shell' }],
+      }),
+    );
     await tick();
     await tick();
     expect(feed.version).toBeGreaterThan(versions);

@@ -72,7 +72,17 @@ export interface MachineView {
     protocol: string;
     ok: boolean;
     outcome: string;
-    steps: { index: number; from: string; to: string; tokens: string[]; dh: string[]; length: number; altered: boolean; learns: string; ok: boolean }[];
+    steps: {
+      index: number;
+      from: string;
+      to: string;
+      tokens: string[];
+      dh: string[];
+      length: number;
+      altered: boolean;
+      learns: string;
+      ok: boolean;
+    }[];
   }[];
 }
 
@@ -122,8 +132,7 @@ export interface LedgerStatus {
 
 /** An imported ledger export, verified: how much checked out, or the first bad entry and why. */
 export type LedgerImport =
-  | { ok: true; entries: number; checkpoints: number; sameKey: boolean }
-  | { ok: false; line: number; seq?: number; reason: string };
+  { ok: true; entries: number; checkpoints: number; sameKey: boolean } | { ok: false; line: number; seq?: number; reason: string };
 
 /** A lesson in progress: every step as the kernel checks it. The hint is for after a wrong try. */
 export interface LessonStatus {

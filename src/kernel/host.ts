@@ -1,13 +1,38 @@
 import defaultScenario from '../content/scenarios/default.json';
 import { REPLAY_STOPPED } from './host-api';
-import type { BootResult, Completion, Logged, RestoreProgress, SessionDelta, ExecResult, KernelHostApi, LedgerImport, LedgerStatus, LessonStatus, MachineView, SandboxView, Session, TravelState, YieldView } from './host-api';
+import type {
+  BootResult,
+  Completion,
+  Logged,
+  RestoreProgress,
+  SessionDelta,
+  ExecResult,
+  KernelHostApi,
+  LedgerImport,
+  LedgerStatus,
+  LessonStatus,
+  MachineView,
+  SandboxView,
+  Session,
+  TravelState,
+  YieldView,
+} from './host-api';
 import { verifyLedgerText } from './ledger/verifyText';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { TYPE_MEANS } from './pairing/fleet';
 import { promisesText } from './sandbox/pledge';
 import { permsText } from './sandbox/unveil';
 import type { Kernel } from './kernel';
-import { DEFAULT_CAPACITY, H, ledgerKindCode, SabViews, sameCapacity, type Capacity, type LedgerEntry, type LedgerKind } from './sab/layout';
+import {
+  DEFAULT_CAPACITY,
+  H,
+  ledgerKindCode,
+  SabViews,
+  sameCapacity,
+  type Capacity,
+  type LedgerEntry,
+  type LedgerKind,
+} from './sab/layout';
 import { Publisher } from './sab/publish';
 import { boot, BootError } from './scenario/boot';
 import { capacityFor } from './scenario/capacity';
@@ -124,7 +149,17 @@ export class KernelHost implements KernelHostApi {
       return { ok: false, errors: [e instanceof BootError ? e.message : `boot failed: ${e instanceof Error ? e.message : String(e)}`] };
     }
     const lesson = loaded.scenario.lesson ? { progress: new LessonProgress(loaded.scenario.lesson, kernel), tries: 0 } : null;
-    return { ok: true, world: { kernel, shell: shellOf(kernel), scenario: loaded.scenario, text: scenarioText ?? JSON.stringify(defaultScenario), capacity, lesson } };
+    return {
+      ok: true,
+      world: {
+        kernel,
+        shell: shellOf(kernel),
+        scenario: loaded.scenario,
+        text: scenarioText ?? JSON.stringify(defaultScenario),
+        capacity,
+        lesson,
+      },
+    };
   }
 
   /** Make a prepared world (and the commands already applied to it) the one shown. */
@@ -176,7 +211,13 @@ export class KernelHost implements KernelHostApi {
     const l = this.lesson;
     if (!l || this.live) return null;
     if (l.progress.advance(this.kernel) > 0) l.tries = 0; // time passing can finish a step too
-    return { title: l.progress.lesson.title, current: l.progress.current, done: l.progress.done, tries: l.tries, steps: l.progress.status(this.kernel) };
+    return {
+      title: l.progress.lesson.title,
+      current: l.progress.current,
+      done: l.progress.done,
+      tries: l.tries,
+      steps: l.progress.status(this.kernel),
+    };
   }
 
   // ── the WORM ledger ──────────────────────────────────────────────────────────────────────────────────────────
@@ -191,7 +232,14 @@ export class KernelHost implements KernelHostApi {
     // costs time per new entry. `ledger verify` in the shell re-derives the whole chain.
     // At most VERIFY_SLICE new records per call, so a burst of a million never stalls the worker for seconds.
     const r = l.verifyNew(VERIFY_SLICE);
-    return { ok: r.ok, entries: r.entries, total: l.length, checkpoints: r.checkpoints, publicKey: bytesToHex(l.publicKey), ...(r.firstBad ? { firstBad: r.firstBad } : {}) };
+    return {
+      ok: r.ok,
+      entries: r.entries,
+      total: l.length,
+      checkpoints: r.checkpoints,
+      publicKey: bytesToHex(l.publicKey),
+      ...(r.firstBad ? { firstBad: r.firstBad } : {}),
+    };
   }
 
   ledgerExport(): string {
@@ -219,7 +267,14 @@ export class KernelHost implements KernelHostApi {
     const log = this.live?.log ?? this.log;
     const same = id === this.sessionId && from >= 0 && from <= log.length;
     const start = same ? Math.floor(from) : 0;
-    return { id: this.sessionId, scenario: same ? null : this.scenarioText, seed: this.seed, from: start, log: log.slice(start), ticks: kernel.ticks };
+    return {
+      id: this.sessionId,
+      scenario: same ? null : this.scenarioText,
+      seed: this.seed,
+      from: start,
+      log: log.slice(start),
+      ticks: kernel.ticks,
+    };
   }
 
   /**
@@ -316,7 +371,13 @@ export class KernelHost implements KernelHostApi {
     }
     const { kernel, shell } = fresh();
     const pass = new UnitReplay(kernel, shell, live.log, live.kernel.ticks, { maxUnits: stopAt });
-    if (!(await this.sliced(() => pass.run(SLICE_UNITS), () => this.travels === asked && this.live === live))) return this.travelState();
+    if (
+      !(await this.sliced(
+        () => pass.run(SLICE_UNITS),
+        () => this.travels === asked && this.live === live,
+      ))
+    )
+      return this.travelState();
     // The past is shown frozen; a fork gives it back the clock state it really had (a replay of the fork has it).
     this.pastRunning = kernel.running;
     kernel.running = false;
@@ -338,7 +399,13 @@ export class KernelHost implements KernelHostApi {
         }
       },
     });
-    if (!(await this.sliced(() => pass.run(SLICE_UNITS), () => this.live === live))) return null;
+    if (
+      !(await this.sliced(
+        () => pass.run(SLICE_UNITS),
+        () => this.live === live,
+      ))
+    )
+      return null;
     marks.total = pass.units;
     return marks;
   }
@@ -398,7 +465,15 @@ export class KernelHost implements KernelHostApi {
       return { lines: [{ text: `${why}: "resume from here" to fork the session, or go back to live first`, style: 'error' }] };
     }
     const text = String(line);
-    if (text.length > MAX_LINE) return { lines: [{ text: `a line holds at most ${MAX_LINE.toLocaleString('en')} characters (this one has ${text.length.toLocaleString('en')}); nothing was run`, style: 'error' }] };
+    if (text.length > MAX_LINE)
+      return {
+        lines: [
+          {
+            text: `a line holds at most ${MAX_LINE.toLocaleString('en')} characters (this one has ${text.length.toLocaleString('en')}); nothing was run`,
+            style: 'error',
+          },
+        ],
+      };
     const logged = this.logCommand({ line: text });
     if (!logged) return { lines: [{ text: LOG_FULL, style: 'error' }] };
     try {
@@ -466,7 +541,9 @@ export class KernelHost implements KernelHostApi {
     return {
       pledge: promisesText(p.pledge),
       execpromises: p.execpromises === null ? '(none: children are not bounded)' : promisesText(p.execpromises),
-      unveil: p.unveil.entries ? [...p.unveil.entries].sort((a, b) => a.path.localeCompare(b.path)).map((e) => ({ path: e.path, perms: permsText(e.perms) })) : null,
+      unveil: p.unveil.entries
+        ? [...p.unveil.entries].sort((a, b) => a.path.localeCompare(b.path)).map((e) => ({ path: e.path, perms: permsText(e.perms) }))
+        : null,
       locked: p.unveil.locked,
     };
   }
@@ -490,7 +567,9 @@ export class KernelHost implements KernelHostApi {
       signingPublicKey: bytesToHex(me.signingKeyPair.publicKey),
       cellId: me.cellIdText,
       keyGeneration: f.generation(m.name),
-      pairings: f.pairings.filter((p) => p.live && (p.a === m.id || p.b === m.id)).map((p) => ({ peer: peerOf(p), type: p.type, means: TYPE_MEANS[p.type], mitm: p.mitm, since: p.since })),
+      pairings: f.pairings
+        .filter((p) => p.live && (p.a === m.id || p.b === m.id))
+        .map((p) => ({ peer: peerOf(p), type: p.type, means: TYPE_MEANS[p.type], mitm: p.mitm, since: p.since })),
       bindings: [...f.bindingsOf(m.id)].map(([peer, b]) => ({ peer, cellId: b.cellId, how: b.how, since: b.since })),
       handshakes: f.handshakes
         .filter((h) => h.label.split(/[ (),→]+/).includes(m.name))
@@ -501,7 +580,17 @@ export class KernelHost implements KernelHostApi {
           protocol: h.protocol,
           ok: h.ok,
           outcome: h.outcome,
-          steps: h.steps.map((s) => ({ index: s.index, from: s.from, to: s.to, tokens: s.tokens, dh: s.dh.map((d) => `${d.formula}${d.agree === false ? ' ✕ sides disagree' : d.agree ? ' ✓' : ''}`), length: s.length, altered: s.altered, learns: s.learns, ok: s.ok })),
+          steps: h.steps.map((s) => ({
+            index: s.index,
+            from: s.from,
+            to: s.to,
+            tokens: s.tokens,
+            dh: s.dh.map((d) => `${d.formula}${d.agree === false ? ' ✕ sides disagree' : d.agree ? ' ✓' : ''}`),
+            length: s.length,
+            altered: s.altered,
+            learns: s.learns,
+            ok: s.ok,
+          })),
         })),
     };
   }

@@ -15,7 +15,17 @@ const byName = (k: Kernel, name: string) => [...k.processes.values()].find((p) =
 describe('boot', () => {
   it('starts every declared process holding exactly its declared caps', () => {
     const k = world();
-    expect([...k.processes.values()].map((p) => p.name)).toEqual(['init', 'stdio', 'chat', 'shell', 'echo', 'alice', 'bob', 'adventure', 'troll']);
+    expect([...k.processes.values()].map((p) => p.name)).toEqual([
+      'init',
+      'stdio',
+      'chat',
+      'shell',
+      'echo',
+      'alice',
+      'bob',
+      'adventure',
+      'troll',
+    ]);
     const alice = byName(k, 'alice');
     expect([...alice.cnode.entries()].map(([, s]) => `${s.name}:${s.cap.kind}:${s.cap.badge}`)).toEqual(['chat:client:7']);
     const shell = byName(k, 'shell');
@@ -32,7 +42,17 @@ describe('boot', () => {
     ]);
     // init holds its spawner plus a process handle per child it started.
     const init = byName(k, 'init');
-    expect([...init.cnode.entries()].map(([, s]) => s.cap.kind).sort()).toEqual(['process', 'process', 'process', 'process', 'process', 'process', 'process', 'process', 'spawner']);
+    expect([...init.cnode.entries()].map(([, s]) => s.cap.kind).sort()).toEqual([
+      'process',
+      'process',
+      'process',
+      'process',
+      'process',
+      'process',
+      'process',
+      'process',
+      'spawner',
+    ]);
   });
 
   it('ledgers boot, every spawn and every grant', () => {
@@ -53,7 +73,11 @@ describe('processes', () => {
     const shell = byName(k, 'shell');
     const child = k.spawn(shell.pid, 'idle', { name: 'loner' });
     expect(child.cnode.size).toBe(0);
-    expect(shell.cnode.lookup('loner').cap).toMatchObject({ kind: 'process', target: { kind: 'process', pid: child.pid }, origin: { how: 'spawned' } });
+    expect(shell.cnode.lookup('loner').cap).toMatchObject({
+      kind: 'process',
+      target: { kind: 'process', pid: child.pid },
+      origin: { how: 'spawned' },
+    });
   });
 
   it('kill needs a process handle; a refusal is a ledgered denial', () => {
@@ -130,7 +154,16 @@ describe('scheduler', () => {
 
 describe('capacity limits', () => {
   it('a full process table is a clear kernel error, not corruption', () => {
-    const k = new Kernel(1, { processes: 3, caps: 100, objects: 10, machines: 1, ledgerRing: 16, strings: 100, stringBytes: 4096, consoleLines: 8 });
+    const k = new Kernel(1, {
+      processes: 3,
+      caps: 100,
+      objects: 10,
+      machines: 1,
+      ledgerRing: 16,
+      strings: 100,
+      stringBytes: 4096,
+      consoleLines: 8,
+    });
     k.addMachine('m');
     const a = k.spawn(0, 'idle');
     k.spawn(a.pid, 'idle');
@@ -140,7 +173,16 @@ describe('capacity limits', () => {
   });
 
   it('a full cap table refuses the spawn before anything is created', () => {
-    const k = new Kernel(1, { processes: 10, caps: 2, objects: 10, machines: 1, ledgerRing: 16, strings: 100, stringBytes: 4096, consoleLines: 8 });
+    const k = new Kernel(1, {
+      processes: 10,
+      caps: 2,
+      objects: 10,
+      machines: 1,
+      ledgerRing: 16,
+      strings: 100,
+      stringBytes: 4096,
+      consoleLines: 8,
+    });
     k.addMachine('m');
     const a = k.spawn(0, 'idle');
     k.spawn(a.pid, 'idle');

@@ -120,7 +120,12 @@ export class Kernel extends WorldState implements Schedulable {
     if (this.ticks === MAX_SESSION_TICKS) {
       this.stepsOwed = 0;
       this.setRunning(false, 0);
-      this.record('clock', 0, 0, 'clock stopped: the session holds a week of virtual time, the most a saved session may; export it or start a fresh one');
+      this.record(
+        'clock',
+        0,
+        0,
+        'clock stopped: the session holds a week of virtual time, the most a saved session may; export it or start a fresh one',
+      );
     }
   }
 

@@ -20,7 +20,8 @@ function page(stopLinks = false) {
   const kept: { session: Session; why: string }[] = [];
   let cleared = false;
   const io: OpeningIo = {
-    restore: async (session, label) => (stopLinks && label.includes('shared') ? { ok: false, errors: [REPLAY_STOPPED] } : host.restoreNow(session)),
+    restore: async (session, label) =>
+      stopLinks && label.includes('shared') ? { ok: false, errors: [REPLAY_STOPPED] } : host.restoreNow(session),
     keepAside: async (session, why) => (kept.push({ session: session as Session, why }), true),
     clear: async () => void (cleared = true),
     owns: true,
@@ -32,8 +33,16 @@ const linkOf = (scenario: object) => encodeShare({ scenario: JSON.stringify(scen
 
 describe('opening the first session', () => {
   it.each([
-    ['its scenario fails validation', () => linkOf({ ...defaultScenario, processes: [{ name: 'x', program: 'nope' }] }), /^The share link could not be opened: processes\[0\]\.program: unknown program/],
-    ['its scenario comes from a newer build', () => linkOf({ ...defaultScenario, version: 3 }), /made by a newer capplay \(scenario format 3\)/],
+    [
+      'its scenario fails validation',
+      () => linkOf({ ...defaultScenario, processes: [{ name: 'x', program: 'nope' }] }),
+      /^The share link could not be opened: processes\[0\]\.program: unknown program/,
+    ],
+    [
+      'its scenario comes from a newer build',
+      () => linkOf({ ...defaultScenario, version: 3 }),
+      /made by a newer capplay \(scenario format 3\)/,
+    ],
     ['the link comes from a newer build', async () => '#s=9.abcd', /newer capplay \(format 9\)/],
     ['it is damaged', async () => (await linkOf(defaultScenario)).slice(0, 30), /^The share link could not be opened: the link is damaged/],
   ])('a link that cannot be opened (%s) keeps the saved session, and says what was wrong', async (_, link, says) => {
@@ -68,7 +77,9 @@ describe('opening the first session', () => {
     const opened = await openFirstSession('', broken, undefined, p.io);
     expect(opened.kept).toBe(true);
     expect(p.kept).toEqual([{ session: broken, why: expect.stringMatching(/newer capplay/) }]);
-    expect(opened.notice).toMatch(/^Your saved session could not be restored \(version: this scenario was made by a newer capplay.*\); it is kept: Share → Download the kept session\./);
+    expect(opened.notice).toMatch(
+      /^Your saved session could not be restored \(version: this scenario was made by a newer capplay.*\); it is kept: Share → Download the kept session\./,
+    );
   });
 
   it('a saved session that is damaged or from a newer build is kept aside as it was found', async () => {
@@ -76,7 +87,10 @@ describe('opening the first session', () => {
     const raw = { v: 3, head: { logLength: 9 } };
     const opened = await openFirstSession('', null, { problem: 'it was saved by a newer capplay (storage format 3)', raw }, p.io);
     expect(p.kept).toEqual([{ session: raw, why: 'it was saved by a newer capplay (storage format 3)' }]);
-    expect(opened).toEqual({ kept: true, notice: expect.stringMatching(/^Your saved session could not be restored \(it was saved by a newer capplay .*\); it is kept/) });
+    expect(opened).toEqual({
+      kept: true,
+      notice: expect.stringMatching(/^Your saved session could not be restored \(it was saved by a newer capplay .*\); it is kept/),
+    });
   });
 
   it('#fresh clears the saved session (when this tab keeps it), and restores nothing', async () => {
@@ -87,7 +101,9 @@ describe('opening the first session', () => {
     expect(p.host.kernel).toBe(before);
     const other = page();
     other.io.owns = false;
-    expect((await openFirstSession('#fresh', mine(), undefined, other.io)).notice).toMatch(/belongs to another open tab and was left as it is/);
+    expect((await openFirstSession('#fresh', mine(), undefined, other.io)).notice).toMatch(
+      /belongs to another open tab and was left as it is/,
+    );
     expect(other.cleared()).toBe(false);
   });
 });

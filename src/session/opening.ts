@@ -24,13 +24,20 @@ export interface Opened {
  * replay stopped) never replaces the person's own session: it is restored instead, and the notice says what was
  * wrong with the link. A saved session that cannot be restored is kept aside, never overwritten.
  */
-export async function openFirstSession(hash: string, saved: Session | null, damaged: { problem: string; raw: unknown } | undefined, io: OpeningIo): Promise<Opened> {
+export async function openFirstSession(
+  hash: string,
+  saved: Session | null,
+  damaged: { problem: string; raw: unknown } | undefined,
+  io: OpeningIo,
+): Promise<Opened> {
   const notes: string[] = [];
   let kept = false;
   const setAside = async (session: unknown, why: string) => {
     const stored = await io.keepAside(session, why);
     kept ||= stored;
-    notes.push(`Your saved session could not be restored (${why}); ${stored ? 'it is kept: Share → Download the kept session' : 'storage refused to keep it aside, so it is lost'}. The default scenario is running.`);
+    notes.push(
+      `Your saved session could not be restored (${why}); ${stored ? 'it is kept: Share → Download the kept session' : 'storage refused to keep it aside, so it is lost'}. The default scenario is running.`,
+    );
   };
   if (damaged) await setAside(damaged.raw, damaged.problem);
   if (hash === '#fresh') {
@@ -43,7 +50,11 @@ export async function openFirstSession(hash: string, saved: Session | null, dama
     if (link.ok) {
       const r = await io.restore(link.session, 'Opening the shared session');
       if (r.ok) return { notice: `Opened a shared session (${link.session.log.length} commands replayed).`, kept };
-      notes.push(r.errors[0] === REPLAY_STOPPED ? 'The share link was not opened: you stopped its replay.' : `The share link could not be opened: ${r.errors[0]}.`);
+      notes.push(
+        r.errors[0] === REPLAY_STOPPED
+          ? 'The share link was not opened: you stopped its replay.'
+          : `The share link could not be opened: ${r.errors[0]}.`,
+      );
     } else notes.push(`The share link could not be opened: ${link.error}.`);
     if (saved) {
       const mine = await io.restore(saved, 'Restoring your own session');

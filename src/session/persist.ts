@@ -175,7 +175,11 @@ export async function loadSession(): Promise<{ saved: Saved | null; problem?: st
     if (!v || typeof v !== 'object') return { saved: null };
     const h = v as Partial<Head> & { session?: unknown; ui?: Partial<Layout> };
     if (typeof h.v === 'number' && h.v > HEAD_VERSION) {
-      return { saved: null, raw: { head: v, chunks: read.chunks }, problem: `it was saved by a newer capplay (storage format ${h.v}); this build reads format ${HEAD_VERSION}` };
+      return {
+        saved: null,
+        raw: { head: v, chunks: read.chunks },
+        problem: `it was saved by a newer capplay (storage format ${h.v}); this build reads format ${HEAD_VERSION}`,
+      };
     }
     // Format 1 held the whole session in one value.
     const session = h.v === HEAD_VERSION ? joinChunks(h, read.chunks) : h.session;
@@ -195,7 +199,8 @@ function joinChunks(h: Partial<Head>, chunks: unknown[]): unknown {
   const log: unknown[] = [];
   for (const [i, c] of chunks.entries()) {
     if (!Array.isArray(c)) return `chunk ${i} of its command log is missing`;
-    if (c.length !== Math.min(CHUNK, head.logLength - i * CHUNK)) return `chunk ${i} of its command log holds ${c.length} commands where ${Math.min(CHUNK, head.logLength - i * CHUNK)} belong`;
+    if (c.length !== Math.min(CHUNK, head.logLength - i * CHUNK))
+      return `chunk ${i} of its command log holds ${c.length} commands where ${Math.min(CHUNK, head.logLength - i * CHUNK)} belong`;
     for (const x of c) log.push(x);
   }
   return { scenario: head.scenario, seed: head.seed, ticks: head.ticks, log };
@@ -241,7 +246,10 @@ export async function loadKept(): Promise<{ session: unknown; why: string; at: n
       const r = s.getAll(range('kept'));
       return () => (r.result ?? []) as { session: unknown; why: unknown; at: unknown }[];
     });
-    return all.filter((v) => v && typeof v === 'object').map((v) => ({ session: v.session, why: String(v.why), at: Number(v.at) || 0 })).reverse();
+    return all
+      .filter((v) => v && typeof v === 'object')
+      .map((v) => ({ session: v.session, why: String(v.why), at: Number(v.at) || 0 }))
+      .reverse();
   } catch {
     return [];
   }

@@ -55,7 +55,13 @@ describe('share links', () => {
     const { s } = session();
     expect(parseSessionFile(sessionFile(s))).toEqual({ ok: true, session: s });
     expect(parseSessionFile('{')).toMatchObject({ ok: false, error: expect.stringContaining('does not parse') });
-    expect(parseSessionFile('{"format":"capplay-scenario"}')).toMatchObject({ ok: false, error: expect.stringContaining('capplay-session') });
-    expect(parseSessionFile(JSON.stringify({ format: 'capplay-session', version: 9 }))).toMatchObject({ ok: false, error: expect.stringContaining('newer capplay') });
+    expect(parseSessionFile('{"format":"capplay-scenario"}')).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('capplay-session'),
+    });
+    expect(parseSessionFile(JSON.stringify({ format: 'capplay-session', version: 9 }))).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('newer capplay'),
+    });
   });
 });

@@ -28,7 +28,8 @@ export function parseSessionFile(text: string): Decoded {
   } catch (e) {
     return { ok: false, error: `not a session file: the JSON does not parse (${e instanceof Error ? e.message : String(e)})` };
   }
-  if (!data || typeof data !== 'object' || (data as { format?: unknown }).format !== 'capplay-session') return { ok: false, error: 'not a session file: "format" is not "capplay-session"' };
+  if (!data || typeof data !== 'object' || (data as { format?: unknown }).format !== 'capplay-session')
+    return { ok: false, error: 'not a session file: "format" is not "capplay-session"' };
   const { format: _f, version, ...session } = data as Record<string, unknown>;
   if (version !== SHARE_VERSION) return { ok: false, error: versionError(version) };
   return checked(session);
@@ -43,7 +44,8 @@ export async function encodeShare(session: Session): Promise<string> {
 /** Decode a fragment (with or without the leading "#s="). Untrusted: every failure is a sentence, never a throw. */
 export async function decodeShare(fragment: string): Promise<Decoded> {
   const body = fragment.startsWith(PREFIX) ? fragment.slice(PREFIX.length) : fragment.startsWith('s=') ? fragment.slice(2) : fragment;
-  if (body.length > MAX_LINK_CHARS) return { ok: false, error: `the link is ${body.length} characters long; at most ${MAX_LINK_CHARS} are read` };
+  if (body.length > MAX_LINK_CHARS)
+    return { ok: false, error: `the link is ${body.length} characters long; at most ${MAX_LINK_CHARS} are read` };
   const dot = body.indexOf('.');
   if (dot < 1) return { ok: false, error: 'not a capplay share link: it should look like #s=1.…' };
   // Only a plain decimal version counts ("1e0" and "01" are not 1: a link means exactly one thing).

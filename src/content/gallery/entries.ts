@@ -122,7 +122,8 @@ export const GALLERY: readonly GalleryEntry[] = [
         wait: 50,
       },
       {
-        narration: 'The shell holds the flooder’s process handle (spawn gave it one), so it can end it. No one else could: authority over a fiber is holding its handle.',
+        narration:
+          'The shell holds the flooder’s process handle (spawn gave it one), so it can end it. No one else could: authority over a fiber is holding its handle.',
         lines: ['kill @flooder'],
       },
     ],
@@ -141,7 +142,8 @@ export const GALLERY: readonly GalleryEntry[] = [
         lines: ['call @chat_participant send "#lobby" "hello from you"'],
       },
       {
-        narration: 'Close it. The chat service drops the member, and the kernel frees the receiver record for reuse; your cap still sits in your table.',
+        narration:
+          'Close it. The chat service drops the member, and the kernel frees the receiver record for reuse; your cap still sits in your table.',
         lines: ['call @chat_participant close'],
       },
       {
@@ -248,7 +250,8 @@ export const GALLERY: readonly GalleryEntry[] = [
         linesWhenOff: ['rotate invoke_key invoke_key_2 inflight'],
       },
       {
-        narration: 'On: a new call through the old cap faults, since no snapshot holds invoke_key any more. Either way, the cap the chain redistributed under invoke_key_2 works.',
+        narration:
+          'On: a new call through the old cap faults, since no snapshot holds invoke_key any more. Either way, the cap the chain redistributed under invoke_key_2 works.',
         lines: ['invoke old', 'invoke'],
         linesWhenOff: ['invoke'],
       },
@@ -307,7 +310,8 @@ export const GALLERY: readonly GalleryEntry[] = [
     defense: null,
     steps: [
       {
-        narration: 'Pair the console with the Totebox as USER (read-only), import the vault and read a record. The pair is the permission: no password, no user table.',
+        narration:
+          'Pair the console with the Totebox as USER (read-only), import the vault and read a record. The pair is the permission: no password, no user table.',
         lines: ['pair totebox as USER', 'import totebox vault', 'call @vault read passport.pdf'],
       },
       {
@@ -328,7 +332,8 @@ export const GALLERY: readonly GalleryEntry[] = [
 export const galleryEntry = (id: string): GalleryEntry | undefined => GALLERY.find((e) => e.id === id);
 
 /** The lines a step runs in a mode. */
-export const stepLines = (step: GalleryStep, mode: GalleryMode): readonly string[] => (mode === 'off' && step.linesWhenOff ? step.linesWhenOff : step.lines);
+export const stepLines = (step: GalleryStep, mode: GalleryMode): readonly string[] =>
+  mode === 'off' && step.linesWhenOff ? step.linesWhenOff : step.lines;
 
 export function scenarioText(id: BuiltInScenarioId): string {
   const s = BUILT_IN_SCENARIOS.find((x) => x.id === id);

@@ -98,7 +98,10 @@ describe('lessons', () => {
         const said: string[] = [];
         for (const a of actions) said.push(...act(host, a));
         // Every line is a command that exists and parses.
-        expect(said.filter((l) => /internal error|unknown command|syntax error/.test(l)), `${lesson.id} step ${i + 1}`).toEqual([]);
+        expect(
+          said.filter((l) => /internal error|unknown command|syntax error/.test(l)),
+          `${lesson.id} step ${i + 1}`,
+        ).toEqual([]);
         const before = progress.current;
         progress.advance(host.kernel);
         const status = progress.status(host.kernel);

@@ -27,7 +27,14 @@ export const LESSONS: readonly Lesson[] = [
       {
         goal: 'Run a chat client holding exactly two caps: a client facet of your terminal (stdio) and your chat participant (chat).',
         hint: 'run "chat-client" with { stdio: client @stdio, chat: @chat_participant }',
-        check: { process: { program: 'chat-client', caps: ['stdio', 'chat'], exactly: true, capKinds: { stdio: 'client', chat: 'ChatParticipant' } } },
+        check: {
+          process: {
+            program: 'chat-client',
+            caps: ['stdio', 'chat'],
+            exactly: true,
+            capKinds: { stdio: 'client', chat: 'ChatParticipant' },
+          },
+        },
       },
       {
         goal: 'Leave the chat client: type /exit in it (or press Ctrl-C; from the shell, kill @chat-client).',
@@ -42,7 +49,12 @@ export const LESSONS: readonly Lesson[] = [
       {
         goal: 'Join as a new member through the ChatRoot, proving who you are with your UserSession: the chat mints the client a participant of its own.',
         hint: 'run "chat-client" with { stdio: client @stdio, chat: @chat_root, session: @session }',
-        check: { all: [{ ledger: 'derived a proof for subject "you"', kind: 'grant' }, { process: { program: 'chat-client', capKinds: { participant: 'ChatParticipant' } } }] },
+        check: {
+          all: [
+            { ledger: 'derived a proof for subject "you"', kind: 'grant' },
+            { process: { program: 'chat-client', capKinds: { participant: 'ChatParticipant' } } },
+          ],
+        },
       },
     ],
   },
@@ -182,7 +194,12 @@ export const LESSONS: readonly Lesson[] = [
       {
         goal: 'Import the vault and read passport.pdf.',
         hint: 'import totebox vault, then call @vault read passport.pdf',
-        check: { all: [{ process: { program: 'shell', capKinds: { vault: 'import' } } }, { ledger: 'read \\(read\\) on vault@totebox: allowed by the USER pairing', kind: 'auth' }] },
+        check: {
+          all: [
+            { process: { program: 'shell', capKinds: { vault: 'import' } } },
+            { ledger: 'read \\(read\\) on vault@totebox: allowed by the USER pairing', kind: 'auth' },
+          ],
+        },
       },
       {
         goal: 'Try to write a record: a USER pairing is read-only, so the call is refused.',
@@ -192,7 +209,12 @@ export const LESSONS: readonly Lesson[] = [
       {
         goal: 'Re-pair as INPUT and write again: now it goes through.',
         hint: 'pair totebox as INPUT, then call @vault write memo.txt "hi"',
-        check: { all: [{ pairing: { a: 'console', b: 'totebox', type: 'INPUT' } }, { ledger: 'write \\(write\\) on vault@totebox: allowed by the INPUT pairing', kind: 'auth' }] },
+        check: {
+          all: [
+            { pairing: { a: 'console', b: 'totebox', type: 'INPUT' } },
+            { ledger: 'write \\(write\\) on vault@totebox: allowed by the INPUT pairing', kind: 'auth' },
+          ],
+        },
       },
       {
         goal: 'Sever the pairing: every import across it dies at once, and the Totebox is invisible again.',
@@ -210,7 +232,9 @@ export const LESSONS: readonly Lesson[] = [
       {
         goal: 'Install the capability compiler: a jobs channel, and its own authority — your fs cap, moved to it as @billing and unveiled to /var/billing alone.',
         hint: 'channel jobs, then spawn "capcc" unveil "/var/billing rw" with { jobs: @jobs, billing: move @fs, stdio: client @stdio }',
-        check: { process: { program: 'capcc', caps: ['jobs', 'billing', 'stdio'], exactly: true, capKinds: { billing: 'fs', jobs: 'channel' } } },
+        check: {
+          process: { program: 'capcc', caps: ['jobs', 'billing', 'stdio'], exactly: true, capKinds: { billing: 'fs', jobs: 'channel' } },
+        },
       },
       {
         goal: 'Pass it an output: create a channel and grant it to the compiler.',

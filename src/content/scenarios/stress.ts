@@ -12,9 +12,23 @@ export function stressScenario(): object {
   const processes: object[] = [
     { name: 'init', program: 'init', machine: 'rack1', caps: [{ spawner: true }], tier: 'photon' },
     { name: 'stdio', program: 'stdio-server', parent: 'init', caps: [{ endpoint: 'stdio' }], tier: 'photon' },
-    { name: 'shell', program: 'shell', parent: 'init', caps: [{ client: 'stdio' }, { spawner: true }, { fs: true }, ...machines.map((m) => ({ client: `svc-${m.name}` }))], tier: 'photon' },
+    {
+      name: 'shell',
+      program: 'shell',
+      parent: 'init',
+      caps: [{ client: 'stdio' }, { spawner: true }, { fs: true }, ...machines.map((m) => ({ client: `svc-${m.name}` }))],
+      tier: 'photon',
+    },
   ];
-  for (const m of machines) processes.push({ name: `svc-${m.name}`, program: 'chat-server', machine: m.name, args: { members: '' }, caps: [{ endpoint: `svc-${m.name}` }], tier: 'photon' });
+  for (const m of machines)
+    processes.push({
+      name: `svc-${m.name}`,
+      program: 'chat-server',
+      machine: m.name,
+      args: { members: '' },
+      caps: [{ endpoint: `svc-${m.name}` }],
+      tier: 'photon',
+    });
   for (let i = 0; processes.length < STRESS_PROCESSES; i++) {
     const m = machines[i % STRESS_MACHINES].name;
     processes.push({
@@ -22,14 +36,20 @@ export function stressScenario(): object {
       program: 'idle',
       machine: m,
       // Every tenth worker is a foreman that may also spawn: that brings the world past 10,000 caps.
-      caps: [{ client: 'stdio', name: 'io' }, { fs: true }, ...machines.map((x) => ({ client: `svc-${x.name}`, name: `to_${x.name}` })), ...(i % 10 === 0 ? [{ spawner: true }] : [])],
+      caps: [
+        { client: 'stdio', name: 'io' },
+        { fs: true },
+        ...machines.map((x) => ({ client: `svc-${x.name}`, name: `to_${x.name}` })),
+        ...(i % 10 === 0 ? [{ spawner: true }] : []),
+      ],
     });
   }
   return {
     format: 'capplay-scenario',
     version: 1,
     name: 'Stress: 1,000 processes, 10,000 caps, 8 machines',
-    description: 'A big world: eight racks, each serving one endpoint, and 989 workers that each hold ten caps (every tenth one eleven). The graph starts with every rack collapsed: click one to expand it.',
+    description:
+      'A big world: eight racks, each serving one endpoint, and 989 workers that each hold ten caps (every tenth one eleven). The graph starts with every rack collapsed: click one to expand it.',
     seed: 9,
     machines,
     processes,

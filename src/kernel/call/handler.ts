@@ -45,7 +45,13 @@ export const NO_NAMES: string[] = [];
 export const NO_VALUES: Value[] = [];
 
 /** A refused call: ledgered as a denial naming the call, the caller and why; the caller gets the code. */
-export function refuse(k: WorldState, r: Pick<CallRequest, 'caller' | 'capName' | 'method'>, code: ErrorCode, error: string, object = 0): CallResult {
+export function refuse(
+  k: WorldState,
+  r: Pick<CallRequest, 'caller' | 'capName' | 'method'>,
+  code: ErrorCode,
+  error: string,
+  object = 0,
+): CallResult {
   k.deny(r.caller.pid, r.caller.pid, `${r.method} on @${r.capName} by ${k.who(r.caller.pid)}`, `${code}: ${error}`, object);
   return { ok: false, code, error };
 }

@@ -12,7 +12,9 @@ const notCallable: CapHandler = (k, r) =>
     k,
     r,
     'EPERM',
-    r.cap.kind === 'endpoint' ? `@${r.capName} is the server side of an endpoint: it receives calls, it does not make them` : `@${r.capName} is a ${r.cap.kind} cap; it cannot be called`,
+    r.cap.kind === 'endpoint'
+      ? `@${r.capName} is the server side of an endpoint: it receives calls, it does not make them`
+      : `@${r.capName} is a ${r.cap.kind} cap; it cannot be called`,
   );
 
 /** One handler per cap kind: adding a kind is one handler file and one line here. */

@@ -23,7 +23,8 @@ export function call(k: CallHost, caller: number, capName: string, method: strin
     if (problem.code === 'ESTALE') staleVerdict(k, caller, capName, cap, false);
     return refuse(k, { caller: p, capName, method }, problem.code, problem.error, cap.target.kind === 'object' ? cap.target.id : 0);
   }
-  if (cap.target.kind !== 'object') return refuse(k, { caller: p, capName, method }, 'EINVAL', `@${capName} is a ${cap.kind} cap; it cannot be called`);
+  if (cap.target.kind !== 'object')
+    return refuse(k, { caller: p, capName, method }, 'EINVAL', `@${capName} is a ${cap.kind} cap; it cannot be called`);
   const obj = k.objects.get(cap.target.id)!;
   if (cap.kind === 'object' && obj.record && cap.generation !== obj.record.generation) staleVerdict(k, caller, capName, cap, true);
   return HANDLERS[cap.kind as keyof typeof HANDLERS](k, { caller: p, capName, cap, obj, method, opts });

@@ -55,7 +55,10 @@ describe('channels, MASK, GRANT and epoch revocation in the kernel', () => {
     expect(shell.meter.energy).toBe(before - 10);
     expect(h.exec('mask @news rw').lines[0].text).toBe('@news is now rw');
     expect(shell.meter.energy).toBe(before - 10 - 3);
-    expect(h.exec('mask @news rwx').lines[0]).toMatchObject({ style: 'error', text: 'mask: EPERM: MASK only narrows: the cap has rw-, and x would widen it' });
+    expect(h.exec('mask @news rwx').lines[0]).toMatchObject({
+      style: 'error',
+      text: 'mask: EPERM: MASK only narrows: the cap has rw-, and x would widen it',
+    });
     expect(k.ledger.last(1)[0]).toMatchObject({ kind: 'deny' });
     expect(capOf(shell, 'news').rights).toBe(R | W);
     expect(h.exec('mask @chat r').lines[0].text).toMatch(/only channel and memory caps have rights bits/);
@@ -66,12 +69,19 @@ describe('channels, MASK, GRANT and epoch revocation in the kernel', () => {
     const k = h.kernel;
     const shell = shellOf(k);
     h.exec('channel news');
-    const child = spawnWithGrants(k, shell.pid, 'idle', [{ name: 'news', from: 'news', mode: 'copy' }, { name: 'spawner', from: 'spawner', mode: 'copy' }]);
+    const child = spawnWithGrants(k, shell.pid, 'idle', [
+      { name: 'news', from: 'news', mode: 'copy' },
+      { name: 'spawner', from: 'spawner', mode: 'copy' },
+    ]);
     expect(capOf(child, 'news').depth).toBe(1);
     const grandchild = spawnWithGrants(k, child.pid, 'idle', [{ name: 'news', from: 'news', mode: 'copy' }]);
     expect(capOf(grandchild, 'news').depth).toBe(2);
     mask(k, child.pid, 'news', R);
-    expect(k.call(child.pid, 'news', 'write', { args: ['hi'] })).toMatchObject({ ok: false, code: 'EPERM', error: '@news: write needs w; the cap has r--' });
+    expect(k.call(child.pid, 'news', 'write', { args: ['hi'] })).toMatchObject({
+      ok: false,
+      code: 'EPERM',
+      error: '@news: write needs w; the cap has r--',
+    });
     expect(k.call(grandchild.pid, 'news', 'write', { args: ['from below'] })).toMatchObject({ ok: true }); // its copy was taken before the mask
     expect(k.call(child.pid, 'news', 'read')).toMatchObject({ ok: true, value: 'from below' });
   });
@@ -81,7 +91,10 @@ describe('channels, MASK, GRANT and epoch revocation in the kernel', () => {
     const k = h.kernel;
     const shell = shellOf(k);
     h.exec('channel news');
-    const a = spawnWithGrants(k, shell.pid, 'idle', [{ name: 'news', from: 'news', mode: 'copy' }, { name: 'spawner', from: 'spawner', mode: 'copy' }]);
+    const a = spawnWithGrants(k, shell.pid, 'idle', [
+      { name: 'news', from: 'news', mode: 'copy' },
+      { name: 'spawner', from: 'spawner', mode: 'copy' },
+    ]);
     const b = spawnWithGrants(k, a.pid, 'idle', [{ name: 'news', from: 'news', mode: 'copy' }]);
     const topology = k.topology;
     expect(() => revokeEpoch(k, a.pid, 'news')).toThrow(/only the minter of news may revoke it \(@news is at depth 1\)/);
@@ -113,7 +126,10 @@ describe('channels, MASK, GRANT and epoch revocation in the kernel', () => {
     const shell = shellOf(k);
     k.decay = { ageStepMs: 100, depthLimit: 2 };
     h.exec('channel news');
-    const child = spawnWithGrants(k, shell.pid, 'idle', [{ name: 'news', from: 'news', mode: 'copy' }, { name: 'spawner', from: 'spawner', mode: 'copy' }]);
+    const child = spawnWithGrants(k, shell.pid, 'idle', [
+      { name: 'news', from: 'news', mode: 'copy' },
+      { name: 'spawner', from: 'spawner', mode: 'copy' },
+    ]);
     const deep = spawnWithGrants(k, child.pid, 'idle', [{ name: 'news', from: 'news', mode: 'copy' }]); // depth 2: loses exec
     expect(k.effective(capOf(deep, 'news'))).toBe(R | W);
     const topology = k.topology;
@@ -128,7 +144,10 @@ describe('channels, MASK, GRANT and epoch revocation in the kernel', () => {
 });
 
 describe('property: no cap ever holds more rights than the cap it came from', () => {
-  type Op = { op: 'grant'; from: number; to: number; cap: number } | { op: 'mask'; who: number; cap: number; rights: number } | { op: 'wait'; ms: number };
+  type Op =
+    | { op: 'grant'; from: number; to: number; cap: number }
+    | { op: 'mask'; who: number; cap: number; rights: number }
+    | { op: 'wait'; ms: number };
   const opArb: fc.Arbitrary<Op> = fc.oneof(
     fc.record({ op: fc.constant('grant' as const), from: fc.nat(9), to: fc.nat(9), cap: fc.nat(9) }),
     fc.record({ op: fc.constant('mask' as const), who: fc.nat(9), cap: fc.nat(9), rights: fc.integer({ min: 0, max: 7 }) }),
@@ -169,7 +188,8 @@ describe('property: no cap ever holds more rights than the cap it came from', ()
             for (const [slot, s] of channelCaps(p)) {
               const key = `${p.pid}:${slot}`;
               const now = k.effective(s.cap);
-              if (seen.has(key)) expect(now & ~before.get(key)!).toBe(0); // an existing cap never gains a right
+              if (seen.has(key))
+                expect(now & ~before.get(key)!).toBe(0); // an existing cap never gains a right
               else if (s.cap.origin.how === 'copied') {
                 const parent = before.get(`${s.cap.origin.from}:${s.cap.origin.slot}`);
                 expect(parent).toBeDefined();

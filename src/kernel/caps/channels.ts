@@ -9,10 +9,28 @@ import { KernelError } from '../errors';
  */
 
 /** What channel operations use: the handlers' host (the state core, the sandbox, energy). */
-type ChannelHost = Pick<CallHost, 'process' | 'objects' | 'processes' | 'sandbox' | 'energy' | 'capProblem' | 'effective' | 'reserveCaps' | 'createObject' | 'record' | 'deny' | 'who' | 'insertCap' | 'noteDecay' | 'time'> & { topology: number };
+type ChannelHost = Pick<
+  CallHost,
+  | 'process'
+  | 'objects'
+  | 'processes'
+  | 'sandbox'
+  | 'energy'
+  | 'capProblem'
+  | 'effective'
+  | 'reserveCaps'
+  | 'createObject'
+  | 'record'
+  | 'deny'
+  | 'who'
+  | 'insertCap'
+  | 'noteDecay'
+  | 'time'
+> & { topology: number };
 
 function checkName(name: string) {
-  if (!/^[A-Za-z][A-Za-z0-9_.-]{0,39}$/.test(name)) throw new KernelError('EINVAL', `"${name}" is not a name (a letter, then letters, digits, "_", "-" or ".")`);
+  if (!/^[A-Za-z][A-Za-z0-9_.-]{0,39}$/.test(name))
+    throw new KernelError('EINVAL', `"${name}" is not a name (a letter, then letters, digits, "_", "-" or ".")`);
 }
 
 /** A new channel (rwx) or memory region (rw, bounds [0, length)) owned by `owner`, who gets the depth-0 cap. MAP. */
@@ -28,15 +46,32 @@ export function createChannel(k: ChannelHost, owner: number, name: string, regio
   else obj.messages = [];
   const rights = region ? R | W : ALL_RIGHTS;
   const bounds = region ? { base: 0, length: region.length } : undefined;
-  k.record('map', owner, owner, `${k.who(owner)} created ${region ? `memory region "${name}" [0, ${region.length})` : `channel "${name}"`} (${rightsText(rights)})`, obj.id);
-  return k.insertCap(owner, p, name, makeCap(region ? 'memory' : 'channel', { kind: 'object', id: obj.id }, { how: 'minted', by: owner }, { rights, bounds, epoch: 0, since: k.time }));
+  k.record(
+    'map',
+    owner,
+    owner,
+    `${k.who(owner)} created ${region ? `memory region "${name}" [0, ${region.length})` : `channel "${name}"`} (${rightsText(rights)})`,
+    obj.id,
+  );
+  return k.insertCap(
+    owner,
+    p,
+    name,
+    makeCap(
+      region ? 'memory' : 'channel',
+      { kind: 'object', id: obj.id },
+      { how: 'minted', by: owner },
+      { rights, bounds, epoch: 0, since: k.time },
+    ),
+  );
 }
 
 /** MASK: narrow a cap's rights (and a region's bounds) in place. Never widens; costs MASK. */
 export function mask(k: ChannelHost, pid: number, capName: string, rights: number, bounds?: Bounds): void {
   const p = k.process(pid);
   const { slot, cap } = p.cnode.lookup(capName);
-  if (cap.kind !== 'channel' && cap.kind !== 'memory') throw new KernelError('EINVAL', `@${capName} is a ${cap.kind} cap; only channel and memory caps have rights bits to mask`);
+  if (cap.kind !== 'channel' && cap.kind !== 'memory')
+    throw new KernelError('EINVAL', `@${capName} is a ${cap.kind} cap; only channel and memory caps have rights bits to mask`);
   const dead = k.capProblem(cap);
   if (dead) throw new KernelError(dead.code, `@${capName} no longer works: ${dead.error}`);
   const why = maskProblem(k.effective(cap), rights, cap.bounds, bounds);
@@ -49,7 +84,13 @@ export function mask(k: ChannelHost, pid: number, capName: string, rights: numbe
   p.cnode.replace(slot, { ...cap, rights, ...(bounds ? { bounds } : {}) });
   k.noteDecay(p.cnode.get(slot)!.cap);
   k.topology++;
-  k.record('mask', pid, pid, `${k.who(pid)} masked @${capName} to ${rightsText(rights)}${bounds ? ` [${bounds.base}, ${bounds.base + bounds.length})` : ''}`, cap.target.kind === 'object' ? cap.target.id : 0);
+  k.record(
+    'mask',
+    pid,
+    pid,
+    `${k.who(pid)} masked @${capName} to ${rightsText(rights)}${bounds ? ` [${bounds.base}, ${bounds.base + bounds.length})` : ''}`,
+    cap.target.kind === 'object' ? cap.target.id : 0,
+  );
 }
 
 /**
@@ -61,7 +102,8 @@ export function revokeEpoch(k: ChannelHost, pid: number, capName: string): numbe
   const p = k.process(pid);
   const { slot, cap } = p.cnode.lookup(capName);
   const obj = cap.target.kind === 'object' ? k.objects.get(cap.target.id) : undefined;
-  if (!obj || obj.epoch === undefined) throw new KernelError('EINVAL', `@${capName} is not a channel or memory region: revoke flips an object's epoch`);
+  if (!obj || obj.epoch === undefined)
+    throw new KernelError('EINVAL', `@${capName} is not a channel or memory region: revoke flips an object's epoch`);
   if (cap.depth !== 0 || obj.owner !== pid) {
     k.deny(pid, pid, `revoke @${capName}`, `only the minter of ${obj.name} may revoke it (this cap is at depth ${cap.depth})`, obj.id);
     throw new KernelError('EPERM', `only the minter of ${obj.name} may revoke it (@${capName} is at depth ${cap.depth})`);
@@ -72,8 +114,15 @@ export function revokeEpoch(k: ChannelHost, pid: number, capName: string): numbe
   p.cnode.replace(slot, { ...cap, epoch: obj.epoch });
   k.topology++;
   let dead = 0; // counted for the ledger only; revocation itself touched one word
-  for (const q of k.processes.values()) for (const [, s] of q.cnode.entries()) if (s.cap.target.kind === 'object' && s.cap.target.id === obj.id && s.cap.epoch === old) dead++;
-  k.record('revoke', pid, pid, `${obj.name}: epoch ${old} → ${obj.epoch}; ${dead} delegated cap${dead === 1 ? '' : 's'} died at once`, obj.id);
+  for (const q of k.processes.values())
+    for (const [, s] of q.cnode.entries()) if (s.cap.target.kind === 'object' && s.cap.target.id === obj.id && s.cap.epoch === old) dead++;
+  k.record(
+    'revoke',
+    pid,
+    pid,
+    `${obj.name}: epoch ${old} → ${obj.epoch}; ${dead} delegated cap${dead === 1 ? '' : 's'} died at once`,
+    obj.id,
+  );
   return dead;
 }
 
@@ -84,7 +133,10 @@ export const channelHandler: CapHandler = (k, r) => {
   if (!r.opts.prepaid && !k.energy.pay(p, method === 'read' || method === 'load' ? 'RECV' : 'SEND')) return k.energy.short(p, 'SEND');
   const args = r.opts.args ?? NO_VALUES;
   const eff = k.effective(cap);
-  const need = (bit: number, what: string) => (eff & bit ? null : refuse(k, r, 'EPERM', `@${obj.name}: ${what} needs ${rightsText(bit).replace(/-/g, '')}; the cap has ${rightsText(eff)}`, obj.id));
+  const need = (bit: number, what: string) =>
+    eff & bit
+      ? null
+      : refuse(k, r, 'EPERM', `@${obj.name}: ${what} needs ${rightsText(bit).replace(/-/g, '')}; the cap has ${rightsText(eff)}`, obj.id);
   if (obj.kind === 'channel') {
     if (method === 'write') {
       const refused = need(W, 'write');
@@ -104,7 +156,8 @@ export const channelHandler: CapHandler = (k, r) => {
   }
   const offset = Number(args[0]);
   const b = cap.bounds!;
-  if (!Number.isInteger(offset) || offset < b.base || offset >= b.base + b.length) return refuse(k, r, 'EFAULT', `offset ${args[0]} is outside [${b.base}, ${b.base + b.length})`, obj.id);
+  if (!Number.isInteger(offset) || offset < b.base || offset >= b.base + b.length)
+    return refuse(k, r, 'EFAULT', `offset ${args[0]} is outside [${b.base}, ${b.base + b.length})`, obj.id);
   if (method === 'store') {
     const refused = need(W, 'store');
     if (refused) return refused;

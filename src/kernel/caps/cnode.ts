@@ -6,10 +6,7 @@ export type CapTarget = { kind: 'object'; id: number } | { kind: 'process'; pid:
 
 /** How the holder obtained a cap: shown in the inspector, and what the relabel property test checks. */
 export type Origin =
-  | { how: 'boot' }
-  | { how: 'minted'; by: number }
-  | { how: 'copied' | 'moved'; from: number; slot: number }
-  | { how: 'spawned' };
+  { how: 'boot' } | { how: 'minted'; by: number } | { how: 'copied' | 'moved'; from: number; slot: number } | { how: 'spawned' };
 
 /**
  * A capability as held in a slot. Holders see it only through the kernel; they cannot edit it.
@@ -39,7 +36,15 @@ export function makeCap(
   kind: Cap['kind'],
   target: CapTarget,
   origin: Origin,
-  extra: { badge?: number; generation?: number; rights?: number; bounds?: { base: number; length: number }; epoch?: number; since?: number; pairing?: number } = {},
+  extra: {
+    badge?: number;
+    generation?: number;
+    rights?: number;
+    bounds?: { base: number; length: number };
+    epoch?: number;
+    since?: number;
+    pairing?: number;
+  } = {},
 ): Cap {
   const badge = extra.badge ?? 0;
   return {

@@ -57,7 +57,9 @@ describe('spawn with grants', () => {
     const shell = byName(k, 'shell');
     expect(() => spawnWithGrants(k, shell.pid, 'idle', [grant('x', 'nope')])).toThrow('grant "x: @nope": no cap named @nope');
     expect(() => spawnWithGrants(k, shell.pid, 'idle', [grant('x', 'chat'), grant('x', 'stdio')])).toThrow('grant name "x" is used twice');
-    expect(() => spawnWithGrants(k, shell.pid, 'idle', [grant('x', 'chat_participant', 'client')])).toThrow(/is a object cap, not an endpoint or client facet/);
+    expect(() => spawnWithGrants(k, shell.pid, 'idle', [grant('x', 'chat_participant', 'client')])).toThrow(
+      /is a object cap, not an endpoint or client facet/,
+    );
     expect(() => spawnWithGrants(k, shell.pid, 'nope', [])).toThrow(/no program named "nope"/);
   });
 });
@@ -97,7 +99,9 @@ describe('Gate 0', () => {
   it('a badge-0 encoding for a nonzero source fails closed', () => {
     const k = world();
     const shell = byName(k, 'shell');
-    expect(() => spawnWithGrants(k, shell.pid, 'idle', [grant('chat', 'chat', 'client', 0)])).toThrow(/badge-0 encoding would erase the source's badge 42; it fails closed/);
+    expect(() => spawnWithGrants(k, shell.pid, 'idle', [grant('chat', 'chat', 'client', 0)])).toThrow(
+      /badge-0 encoding would erase the source's badge 42; it fails closed/,
+    );
   });
 
   it('the same badge is not a relabel', () => {
@@ -113,7 +117,9 @@ describe('Gate 0', () => {
     expect(k.ledger.last(1)[0]).toMatchObject({ kind: 'defense', detail: 'Gate 0 relabel check turned off' });
     const child = spawnWithGrants(k, shell.pid, 'chat-client', [grant('chat', 'chat', 'client', 200)], { name: 'mallory' });
     expect(capOf(child, 'chat')).toMatchObject({ badge: 200, sourceBadge: 42 });
-    expect(k.ledger.last(1)[0].detail).toBe('relabel succeeded: mallory (pid 10) holds badge 200 instead of 42 and speaks as bob (pid 7) (Gate 0 is off)');
+    expect(k.ledger.last(1)[0].detail).toBe(
+      'relabel succeeded: mallory (pid 10) holds badge 200 instead of 42 and speaks as bob (pid 7) (Gate 0 is off)',
+    );
     k.step(5);
     const seen = k.call(shell.pid, 'chat_participant', 'poll', { args: [100] });
     if (!seen.ok) throw new Error(seen.error);

@@ -17,7 +17,10 @@ import { makeCap, type Cap } from './cnode';
  */
 
 /** What passing caps needs of the kernel: the state core, cap validity, spawning, the sandbox and energy. */
-export type TransferHost = Pick<WorldState, 'process' | 'processes' | 'effective' | 'time' | 'defenses' | 'deny' | 'record' | 'who' | 'releaseSlot' | 'insertCap'> & {
+export type TransferHost = Pick<
+  WorldState,
+  'process' | 'processes' | 'effective' | 'time' | 'defenses' | 'deny' | 'record' | 'who' | 'releaseSlot' | 'insertCap'
+> & {
   capProblem(cap: Cap): { code: KernelError['code']; error: string } | null;
   readonly lifecycle: {
     checkSpawn(parent: number, program: string, grantCount: number, machine?: number): void;
@@ -41,7 +44,9 @@ export class GrantError extends KernelError {
   }
 }
 
-const describe = (g: GrantSpec) => g.text ?? `${g.name}: ${g.mode === 'client' ? 'client ' : g.mode === 'move' ? 'move ' : ''}@${g.from}${g.badge !== undefined ? ` badge ${g.badge}` : ''}`;
+const describe = (g: GrantSpec) =>
+  g.text ??
+  `${g.name}: ${g.mode === 'client' ? 'client ' : g.mode === 'move' ? 'move ' : ''}@${g.from}${g.badge !== undefined ? ` badge ${g.badge}` : ''}`;
 
 /** Derive the cap a grant passes, applying Gate 0. Throws GrantError naming the grant; ledgers refusals. */
 function derive(k: TransferHost, parent: Process, recipient: string, g: GrantSpec): { cap: Cap; slot: number } {
@@ -59,7 +64,10 @@ function derive(k: TransferHost, parent: Process, recipient: string, g: GrantSpe
     if (src.kind === 'channel' || src.kind === 'memory') {
       // GRANT delegates one level deeper; the copy starts from what the source holds *now* (after decay), so it
       // can never hold more than its parent, and it ages from the moment it is granted.
-      return { cap: { ...src, origin, sourceBadge: src.badge, rights: k.effective(src), depth: src.depth + 1, since: k.time }, slot: source.slot };
+      return {
+        cap: { ...src, origin, sourceBadge: src.badge, rights: k.effective(src), depth: src.depth + 1, since: k.time },
+        slot: source.slot,
+      };
     }
     return { cap: { ...src, origin, sourceBadge: src.badge }, slot: source.slot };
   }
@@ -70,7 +78,11 @@ function derive(k: TransferHost, parent: Process, recipient: string, g: GrantSpe
     return { cap, slot: source.slot };
   }
   if (src.kind !== 'client') {
-    throw new GrantError('EINVAL', `grant "${describe(g)}": @${g.from} is a ${src.kind} cap, not an endpoint or client facet; grant it as @${g.from}`, g);
+    throw new GrantError(
+      'EINVAL',
+      `grant "${describe(g)}": @${g.from} is a ${src.kind} cap, not an endpoint or client facet; grant it as @${g.from}`,
+      g,
+    );
   }
   const badge = g.badge ?? src.badge; // omitting the badge preserves the source identity
   const target = src.target.kind === 'object' ? src.target.id : 0;
@@ -91,7 +103,14 @@ function badgeOwner(k: TransferHost, cap: Cap, except: number): string | null {
   for (const p of k.processes.values()) {
     if (p.pid === except) continue;
     for (const [, s] of p.cnode.entries()) {
-      if (s.cap.kind === 'client' && s.cap.badge === cap.badge && s.cap.target.kind === 'object' && cap.target.kind === 'object' && s.cap.target.id === cap.target.id) return k.who(p.pid);
+      if (
+        s.cap.kind === 'client' &&
+        s.cap.badge === cap.badge &&
+        s.cap.target.kind === 'object' &&
+        cap.target.kind === 'object' &&
+        s.cap.target.id === cap.target.id
+      )
+        return k.who(p.pid);
     }
   }
   return null;
@@ -106,7 +125,14 @@ export function spawnWithGrants(
   parentPid: number,
   program: string,
   grants: GrantSpec[],
-  opts: { name?: string; args?: Record<string, ArgValue>; prepaid?: boolean; argv?: string[]; pledge?: number; unveil?: { path: string; perms: number }[] } = {},
+  opts: {
+    name?: string;
+    args?: Record<string, ArgValue>;
+    prepaid?: boolean;
+    argv?: string[];
+    pledge?: number;
+    unveil?: { path: string; perms: number }[];
+  } = {},
 ): Process {
   const parent = k.process(parentPid);
   // SPAWN authority is a spawner cap on the parent's machine; nothing is ambient.
@@ -121,7 +147,8 @@ export function spawnWithGrants(
   const moves = derived.filter((d) => d.g.mode === 'move');
   if (new Set(moves.map((d) => d.slot)).size !== moves.length) throw new GrantError('EINVAL', 'the same cap is moved twice', moves[0].g);
   k.lifecycle.checkSpawn(parentPid, program, grants.length);
-  if (!k.sandbox.requirePromise(parent, ['spawn'], `spawn "${program}"`)) throw new KernelError('EABORT', `${k.who(parentPid)} was aborted`);
+  if (!k.sandbox.requirePromise(parent, ['spawn'], `spawn "${program}"`))
+    throw new KernelError('EABORT', `${k.who(parentPid)} was aborted`);
   if (!opts.prepaid) k.energy.payOrThrow(parent, 'SPAWN');
 
   for (const m of moves) parent.cnode.setReserved(m.slot, true); // reserve

@@ -36,30 +36,51 @@ describe('lesson checks', () => {
   it('ledger: any record (of a kind) after sinceSeq matches', () => {
     const h = boot();
     h.exec('channel news');
-    expect(ev(h, { ledger: 'created channel "news"' })).toMatchObject({ ok: true, why: expect.stringMatching(/^ledger record \d+ \(map\) reads "shell \(pid 4\) created channel "news"/) });
+    expect(ev(h, { ledger: 'created channel "news"' })).toMatchObject({
+      ok: true,
+      why: expect.stringMatching(/^ledger record \d+ \(map\) reads "shell \(pid 4\) created channel "news"/),
+    });
     expect(ev(h, { ledger: 'created channel "news"', kind: 'map' }).ok).toBe(true);
-    expect(ev(h, { ledger: 'created channel "news"', kind: 'grant' })).toEqual({ ok: false, why: 'no "grant" ledger record matching /created channel "news"/ yet' });
-    expect(ev(h, { ledger: 'created channel' }, h.kernel.ledger.length)).toEqual({ ok: false, why: 'no ledger record matching /created channel/ yet' });
+    expect(ev(h, { ledger: 'created channel "news"', kind: 'grant' })).toEqual({
+      ok: false,
+      why: 'no "grant" ledger record matching /created channel "news"/ yet',
+    });
+    expect(ev(h, { ledger: 'created channel' }, h.kernel.ledger.length)).toEqual({
+      ok: false,
+      why: 'no ledger record matching /created channel/ yet',
+    });
   });
 
   it('process: some running process matches; exactly; capKinds; alive false', () => {
     const h = boot();
     const exact: Check = { process: { program: 'chat-client', caps: ['stdio', 'chat'], exactly: true } };
     // alice and bob are chat-clients holding only @chat: close, not exact.
-    expect(ev(h, exact)).toEqual({ ok: false, why: 'no running chat-client holds exactly @stdio, @chat (alice (pid 6) is close, but it lacks @stdio)' });
+    expect(ev(h, exact)).toEqual({
+      ok: false,
+      why: 'no running chat-client holds exactly @stdio, @chat (alice (pid 6) is close, but it lacks @stdio)',
+    });
     h.exec('run "chat-client" with { stdio: client @stdio, chat: @chat_participant, fs: @fs }');
     expect(ev(h, exact).why).toBe('no running chat-client holds exactly @stdio, @chat (alice (pid 6) is close, but it lacks @stdio)');
     h.interrupt();
     h.exec('run "chat-client" with { stdio: client @stdio, chat: @chat_participant }');
     expect(ev(h, exact)).toEqual({ ok: true, why: 'chat-client (pid 11) is running and holds @stdio, @chat' });
     expect(ev(h, { process: { program: 'chat-client', capKinds: { chat: 'ChatParticipant', stdio: 'client' } } }).ok).toBe(true);
-    expect(ev(h, { process: { name: 'alice', capKinds: { chat: 'ChatParticipant' } } })).toEqual({ ok: false, why: 'no running process named "alice" holds @chat as a ChatParticipant (alice (pid 6) is close, but its @chat is a client, not a ChatParticipant)' });
+    expect(ev(h, { process: { name: 'alice', capKinds: { chat: 'ChatParticipant' } } })).toEqual({
+      ok: false,
+      why: 'no running process named "alice" holds @chat as a ChatParticipant (alice (pid 6) is close, but its @chat is a client, not a ChatParticipant)',
+    });
     expect(ev(h, { process: { program: 'forkbomb' } })).toEqual({ ok: false, why: 'no forkbomb is running' });
     expect(ev(h, { process: { program: 'forkbomb', alive: false } })).toEqual({ ok: true, why: 'no forkbomb is running' });
-    expect(ev(h, { process: { program: 'chat-client', caps: ['stdio'], alive: false } })).toEqual({ ok: false, why: 'chat-client (pid 11) is still running and holds @stdio' });
+    expect(ev(h, { process: { program: 'chat-client', caps: ['stdio'], alive: false } })).toEqual({
+      ok: false,
+      why: 'chat-client (pid 11) is still running and holds @stdio',
+    });
     h.input('/exit');
     h.kernel.step(60);
-    expect(ev(h, { process: { program: 'chat-client', caps: ['stdio'], alive: false } })).toEqual({ ok: true, why: 'no running chat-client holds @stdio' });
+    expect(ev(h, { process: { program: 'chat-client', caps: ['stdio'], alive: false } })).toEqual({
+      ok: true,
+      why: 'no running chat-client holds @stdio',
+    });
   });
 
   it('pairing: paired now, as a type; live false; unknown machines', () => {
@@ -71,17 +92,29 @@ describe('lesson checks', () => {
     expect(ev(h, user)).toEqual({ ok: false, why: 'console and totebox are paired as INPUT, not as USER' });
     h.exec('pair totebox as USER');
     expect(ev(h, user)).toEqual({ ok: true, why: 'console and totebox are paired as USER' });
-    expect(ev(h, { pairing: { a: 'totebox', b: 'console', live: false } })).toEqual({ ok: false, why: 'totebox and console are still paired (as USER)' });
+    expect(ev(h, { pairing: { a: 'totebox', b: 'console', live: false } })).toEqual({
+      ok: false,
+      why: 'totebox and console are still paired (as USER)',
+    });
     h.exec('unpair totebox');
-    expect(ev(h, { pairing: { a: 'console', b: 'totebox', live: false } })).toEqual({ ok: true, why: 'console and totebox are not paired' });
-    expect(ev(h, { pairing: { a: 'console', b: 'nas' } })).toEqual({ ok: false, why: 'there is no machine named "nas" (machines: console, totebox, mediakit, aggregator)' });
+    expect(ev(h, { pairing: { a: 'console', b: 'totebox', live: false } })).toEqual({
+      ok: true,
+      why: 'console and totebox are not paired',
+    });
+    expect(ev(h, { pairing: { a: 'console', b: 'nas' } })).toEqual({
+      ok: false,
+      why: 'there is no machine named "nas" (machines: console, totebox, mediakit, aggregator)',
+    });
   });
 
   it('defense: each named defense in that state', () => {
     const h = boot();
     expect(ev(h, { defense: { gate0: false } })).toEqual({ ok: false, why: 'Gate 0 relabel check is on; turn it off (defense gate0 off)' });
     h.exec('defense gate0 off');
-    expect(ev(h, { defense: { gate0: false, energy: true } })).toEqual({ ok: true, why: 'Gate 0 relabel check is off; Energy budgets is on' });
+    expect(ev(h, { defense: { gate0: false, energy: true } })).toEqual({
+      ok: true,
+      why: 'Gate 0 relabel check is off; Energy budgets is on',
+    });
   });
 
   it('all, any, not', () => {
@@ -89,7 +122,10 @@ describe('lesson checks', () => {
     const off: Check = { defense: { gate0: false } };
     const relabeled: Check = { verdict: 'relabel succeeded' };
     expect(ev(h, { all: [off, relabeled] })).toEqual({ ok: false, why: 'Gate 0 relabel check is on; turn it off (defense gate0 off)' });
-    expect(ev(h, { any: [off, relabeled] })).toEqual({ ok: false, why: 'none of these yet: Gate 0 relabel check is on; turn it off (defense gate0 off); or no verdict matching /relabel succeeded/ yet' });
+    expect(ev(h, { any: [off, relabeled] })).toEqual({
+      ok: false,
+      why: 'none of these yet: Gate 0 relabel check is on; turn it off (defense gate0 off); or no verdict matching /relabel succeeded/ yet',
+    });
     expect(ev(h, { not: off })).toEqual({ ok: true, why: 'Gate 0 relabel check is on; turn it off (defense gate0 off)' });
     h.exec('defense gate0 off');
     expect(ev(h, { any: [off, relabeled] })).toEqual({ ok: true, why: 'Gate 0 relabel check is off' });
@@ -100,11 +136,23 @@ describe('lesson checks', () => {
 
   it('a lesson advances step by step, each step counting only records made after the previous one', () => {
     const h = boot();
-    const p = new LessonProgress({ title: 't', steps: [{ goal: 'a', hint: '', check: { verdict: 'relabel blocked' } }, { goal: 'b', hint: '', check: { verdict: 'relabel blocked' } }] }, h.kernel);
+    const p = new LessonProgress(
+      {
+        title: 't',
+        steps: [
+          { goal: 'a', hint: '', check: { verdict: 'relabel blocked' } },
+          { goal: 'b', hint: '', check: { verdict: 'relabel blocked' } },
+        ],
+      },
+      h.kernel,
+    );
     expect(p.advance(h.kernel)).toBe(0);
     h.exec(RELABEL);
     expect(p.advance(h.kernel)).toBe(1); // the same record does not complete step 2
-    expect(p.status(h.kernel).map((s) => [s.state, s.ok])).toEqual([['done', true], ['current', false]]);
+    expect(p.status(h.kernel).map((s) => [s.state, s.ok])).toEqual([
+      ['done', true],
+      ['current', false],
+    ]);
     h.exec(RELABEL);
     expect(p.advance(h.kernel)).toBe(1);
     expect(p.done).toBe(true);
@@ -124,9 +172,25 @@ describe('check validation', () => {
 
   it('names the path of every problem', () => {
     expect(checkProblems({ verdict: 'x' })).toEqual([]);
-    expect(checkProblems({ all: [{ process: { program: 'chat-client', caps: ['stdio'], exactly: true, capKinds: { chat: 'ChatParticipant' } } }, { not: { pairing: { a: 'console', b: 'totebox', type: 'USER', live: true } } }] })).toEqual([]);
+    expect(
+      checkProblems({
+        all: [
+          { process: { program: 'chat-client', caps: ['stdio'], exactly: true, capKinds: { chat: 'ChatParticipant' } } },
+          { not: { pairing: { a: 'console', b: 'totebox', type: 'USER', live: true } } },
+        ],
+      }),
+    ).toEqual([]);
     const problems = checkProblems({
-      all: [{ verdict: '(' }, { ledger: 'x', kind: 'nope' }, { process: { program: 'bad name', exactly: true, extra: 1 } }, { pairing: { a: 'console', type: 'ROOT' } }, { defense: { gate9: true, gate0: 'yes' } }, { any: [] }, { verdict: 'a', ledger: 'b' }, 7],
+      all: [
+        { verdict: '(' },
+        { ledger: 'x', kind: 'nope' },
+        { process: { program: 'bad name', exactly: true, extra: 1 } },
+        { pairing: { a: 'console', type: 'ROOT' } },
+        { defense: { gate9: true, gate0: 'yes' } },
+        { any: [] },
+        { verdict: 'a', ledger: 'b' },
+        7,
+      ],
     }).map((p) => `${p.path.join('.')}: ${p.message}`);
     expect(problems).toEqual([
       expect.stringMatching(/^all\.0\.verdict: not a valid pattern: missing closing \)/),
@@ -142,7 +206,9 @@ describe('check validation', () => {
       'all.6: a check needs exactly one of "verdict", "ledger", "process", "pairing", "defense", "all", "any", "not" (found verdict, ledger)',
       'all.7: a check is an object with one of "verdict", "ledger", "process", "pairing", "defense", "all", "any", "not"',
     ]);
-    expect(checkProblems({ verdikt: 'x' })[0].message).toBe('a check needs exactly one of "verdict", "ledger", "process", "pairing", "defense", "all", "any", "not" (found only "verdikt")');
+    expect(checkProblems({ verdikt: 'x' })[0].message).toBe(
+      'a check needs exactly one of "verdict", "ledger", "process", "pairing", "defense", "all", "any", "not" (found only "verdikt")',
+    );
     let deep: unknown = { verdict: 'x' };
     for (let i = 0; i < 12; i++) deep = { not: deep };
     expect(checkProblems(deep).map((p) => p.message)).toEqual(['checks nest at most 8 deep']);

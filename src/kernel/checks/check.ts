@@ -83,7 +83,9 @@ export function checkProblems(value: unknown, path: (string | number)[] = [], de
   const keys = Object.keys(value);
   const kinds = CHECK_KINDS.filter((k) => k in value);
   if (kinds.length !== 1) {
-    bad(`a check needs exactly one of ${CHECK_KINDS.map((k) => `"${k}"`).join(', ')} (found ${kinds.length ? kinds.join(', ') : keys.length ? `only ${keys.map((k) => JSON.stringify(k)).join(', ')}` : 'none'})`);
+    bad(
+      `a check needs exactly one of ${CHECK_KINDS.map((k) => `"${k}"`).join(', ')} (found ${kinds.length ? kinds.join(', ') : keys.length ? `only ${keys.map((k) => JSON.stringify(k)).join(', ')}` : 'none'})`,
+    );
     return problems;
   }
   const kind = kinds[0];
@@ -92,7 +94,8 @@ export function checkProblems(value: unknown, path: (string | number)[] = [], de
   const at = [...path, kind];
   const body = value[kind];
   const strictFields = (o: Record<string, unknown>, fields: readonly string[], where: (string | number)[]) => {
-    for (const k of Object.keys(o)) if (!fields.includes(k)) bad(`unknown field ${JSON.stringify(k)} (known: ${fields.join(', ')})`, [...where, k]);
+    for (const k of Object.keys(o))
+      if (!fields.includes(k)) bad(`unknown field ${JSON.stringify(k)} (known: ${fields.join(', ')})`, [...where, k]);
   };
   switch (kind) {
     case 'verdict':
@@ -111,20 +114,30 @@ export function checkProblems(value: unknown, path: (string | number)[] = [], de
       }
       strictFields(body, ['program', 'name', 'alive', 'caps', 'exactly', 'capKinds'], at);
       for (const k of ['program', 'name'] as const) {
-        if (body[k] !== undefined && (typeof body[k] !== 'string' || !NAME.test(body[k] as string))) bad('expected a name (a letter, then letters, digits, "_", "-" or ".")', [...at, k]);
+        if (body[k] !== undefined && (typeof body[k] !== 'string' || !NAME.test(body[k] as string)))
+          bad('expected a name (a letter, then letters, digits, "_", "-" or ".")', [...at, k]);
       }
-      for (const k of ['alive', 'exactly'] as const) if (body[k] !== undefined && typeof body[k] !== 'boolean') bad('expected true or false', [...at, k]);
+      for (const k of ['alive', 'exactly'] as const)
+        if (body[k] !== undefined && typeof body[k] !== 'boolean') bad('expected true or false', [...at, k]);
       if (body.caps !== undefined) {
         if (!Array.isArray(body.caps) || body.caps.length > 64) bad('expected a list of at most 64 cap names', [...at, 'caps']);
-        else body.caps.forEach((c, i) => typeof c === 'string' && NAME.test(c.replace(/^@/, '')) ? undefined : bad('expected a cap name such as "stdio"', [...at, 'caps', i]));
+        else
+          body.caps.forEach((c, i) =>
+            typeof c === 'string' && NAME.test(c.replace(/^@/, ''))
+              ? undefined
+              : bad('expected a cap name such as "stdio"', [...at, 'caps', i]),
+          );
       }
       if (body.exactly === true && body.caps === undefined) bad('"exactly" compares against "caps": list them', [...at, 'exactly']);
       if (body.capKinds !== undefined) {
-        if (!isRecord(body.capKinds) || Object.keys(body.capKinds).length > 64) bad('expected an object mapping cap names to kinds, e.g. { "chat": "ChatParticipant" }', [...at, 'capKinds']);
-        else for (const [name, k] of Object.entries(body.capKinds)) {
-          if (!NAME.test(name.replace(/^@/, ''))) bad('not a cap name', [...at, 'capKinds', name]);
-          if (typeof k !== 'string' || !NAME.test(k)) bad('expected a cap kind (client, object, fs, import…) or an interface (ChatParticipant…)', [...at, 'capKinds', name]);
-        }
+        if (!isRecord(body.capKinds) || Object.keys(body.capKinds).length > 64)
+          bad('expected an object mapping cap names to kinds, e.g. { "chat": "ChatParticipant" }', [...at, 'capKinds']);
+        else
+          for (const [name, k] of Object.entries(body.capKinds)) {
+            if (!NAME.test(name.replace(/^@/, ''))) bad('not a cap name', [...at, 'capKinds', name]);
+            if (typeof k !== 'string' || !NAME.test(k))
+              bad('expected a cap kind (client, object, fs, import…) or an interface (ChatParticipant…)', [...at, 'capKinds', name]);
+          }
       }
       break;
     }
@@ -134,8 +147,10 @@ export function checkProblems(value: unknown, path: (string | number)[] = [], de
         break;
       }
       strictFields(body, ['a', 'b', 'type', 'live'], at);
-      for (const k of ['a', 'b'] as const) if (typeof body[k] !== 'string' || !NAME.test(body[k] as string)) bad('expected a machine name', [...at, k]);
-      if (body.type !== undefined && !(PAIRING_TYPES as readonly unknown[]).includes(body.type)) bad(`expected one of ${PAIRING_TYPES.join(', ')}`, [...at, 'type']);
+      for (const k of ['a', 'b'] as const)
+        if (typeof body[k] !== 'string' || !NAME.test(body[k] as string)) bad('expected a machine name', [...at, k]);
+      if (body.type !== undefined && !(PAIRING_TYPES as readonly unknown[]).includes(body.type))
+        bad(`expected one of ${PAIRING_TYPES.join(', ')}`, [...at, 'type']);
       if (body.live !== undefined && typeof body.live !== 'boolean') bad('expected true or false', [...at, 'live']);
       break;
     }
@@ -145,7 +160,8 @@ export function checkProblems(value: unknown, path: (string | number)[] = [], de
         break;
       }
       for (const [id, on] of Object.entries(body)) {
-        if (!DEFENSES.some((d) => d.id === id)) bad(`no defense named ${JSON.stringify(id)}; defenses: ${DEFENSES.map((d) => d.id).join(', ')}`, [...at, id]);
+        if (!DEFENSES.some((d) => d.id === id))
+          bad(`no defense named ${JSON.stringify(id)}; defenses: ${DEFENSES.map((d) => d.id).join(', ')}`, [...at, id]);
         else if (typeof on !== 'boolean') bad('expected true (on) or false (off)', [...at, id]);
       }
       break;
@@ -185,7 +201,12 @@ export const SCAN_BUDGET = 200_000_000;
  * all. Newest first with an early stop; with a kind, only that kind's records are read (the kind column finds them).
  * `gaveUpAt`: the scan stopped at this seq, its work budget spent, without a match.
  */
-function newestMatch(kernel: Kernel, re: Pattern, kind: LedgerKind | undefined, sinceSeq: number): { hit?: LedgerEntry; newest?: LedgerEntry; gaveUpAt?: number } {
+function newestMatch(
+  kernel: Kernel,
+  re: Pattern,
+  kind: LedgerKind | undefined,
+  sinceSeq: number,
+): { hit?: LedgerEntry; newest?: LedgerEntry; gaveUpAt?: number } {
   const l = kernel.ledger;
   const since = Math.max(0, Math.floor(sinceSeq));
   let newest: LedgerEntry | undefined;
@@ -215,7 +236,8 @@ function newestMatch(kernel: Kernel, re: Pattern, kind: LedgerKind | undefined, 
 function evalLedger(kernel: Kernel, pattern: string, kind: LedgerKind | undefined, sinceSeq: number, verdictOnly: boolean): CheckResult {
   const { hit, newest, gaveUpAt } = newestMatch(kernel, compiled(pattern), kind, sinceSeq);
   const what = verdictOnly ? 'verdict' : `${kind ? `"${kind}" ` : ''}ledger record`;
-  if (hit) return { ok: true, why: `${verdictOnly ? 'the verdict' : `ledger record ${hit.seq} (${hit.kind})`} reads "${clip(hit.detail)}"` };
+  if (hit)
+    return { ok: true, why: `${verdictOnly ? 'the verdict' : `ledger record ${hit.seq} (${hit.kind})`} reads "${clip(hit.detail)}"` };
   return {
     ok: false,
     why: `no ${what} matching /${pattern}/ ${gaveUpAt ? `among the newest records (the pattern is too costly to read further back than record ${gaveUpAt})` : 'yet'}${verdictOnly && newest ? `; the newest verdict reads "${clip(newest.detail, 120)}"` : ''}`,
@@ -237,7 +259,9 @@ function evalProcess(kernel: Kernel, c: ProcessCheck): CheckResult {
   ];
   const holds = ` holds ${demands.join(' and ')}`;
   const none = demands.length ? `no running ${subject}${holds}` : `no ${subject} is running`;
-  const candidates = [...kernel.processes.values()].filter((p) => (!c.program || p.program === c.program) && (!c.name || p.name === c.name));
+  const candidates = [...kernel.processes.values()].filter(
+    (p) => (!c.program || p.program === c.program) && (!c.name || p.name === c.name),
+  );
   const problemOf = (p: (typeof candidates)[number]): string | null => {
     const names = [...p.cnode.entries()].map(([, s]) => s.name);
     const missing = wanted.filter((n) => !names.includes(n));
@@ -270,7 +294,9 @@ function evalProcess(kernel: Kernel, c: ProcessCheck): CheckResult {
 
 function evalPairing(kernel: Kernel, c: PairingCheck): CheckResult {
   const f = kernel.fleet;
-  for (const m of [c.a, c.b]) if (!f.machine(m)) return { ok: false, why: `there is no machine named "${m}" (machines: ${kernel.machines.map((x) => x.name).join(', ')})` };
+  for (const m of [c.a, c.b])
+    if (!f.machine(m))
+      return { ok: false, why: `there is no machine named "${m}" (machines: ${kernel.machines.map((x) => x.name).join(', ')})` };
   const p = f.between(f.machine(c.a)!.id, f.machine(c.b)!.id);
   const pair = `${c.a} and ${c.b}`;
   if (c.live === false) {
@@ -288,7 +314,8 @@ function evalDefense(kernel: Kernel, want: Partial<Record<DefenseId, boolean>>):
     const on = want[d.id];
     if (on === undefined) continue;
     const now = kernel.defenses[d.id];
-    if (now !== on) return { ok: false, why: `${d.label} is ${now ? 'on' : 'off'}; turn it ${on ? 'on' : 'off'} (defense ${d.id} ${on ? 'on' : 'off'})` };
+    if (now !== on)
+      return { ok: false, why: `${d.label} is ${now ? 'on' : 'off'}; turn it ${on ? 'on' : 'off'} (defense ${d.id} ${on ? 'on' : 'off'})` };
     states.push(`${d.label} is ${now ? 'on' : 'off'}`);
   }
   return { ok: true, why: states.join('; ') };
@@ -309,7 +336,9 @@ export function evaluate(kernel: Kernel, check: Check, sinceSeq = 0): CheckResul
   if ('any' in check) {
     const results = check.any.map((c) => evaluate(kernel, c, sinceSeq));
     const passed = results.find((r) => r.ok);
-    return passed ? { ok: true, why: passed.why } : { ok: false, why: results.length === 1 ? results[0].why : `none of these yet: ${results.map((r) => r.why).join('; or ')}` };
+    return passed
+      ? { ok: true, why: passed.why }
+      : { ok: false, why: results.length === 1 ? results[0].why : `none of these yet: ${results.map((r) => r.why).join('; or ')}` };
   }
   const inner = evaluate(kernel, check.not, sinceSeq);
   return inner.ok ? { ok: false, why: `that should not be so, but ${inner.why}` } : { ok: true, why: inner.why };

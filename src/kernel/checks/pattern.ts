@@ -28,8 +28,14 @@ export type Compiled = { ok: true; pattern: Pattern } | { ok: false; why: string
 
 /** RE2's parse errors for what it refuses on purpose, and the reason to give instead. */
 const REFUSED: { error: RegExp; why: string }[] = [
-  { error: /`\(\?[=!]|`\(\?<[=!]/, why: 'lookahead and lookbehind ((?=…), (?!…), (?<=…), (?<!…)) are not supported: patterns run on a linear-time engine (RE2), which has no lookaround' },
-  { error: /escape sequence: `\\(?:[1-9]|k)/, why: 'backreferences (\\1, \\k<name>) are not supported: no engine can match them in linear time' },
+  {
+    error: /`\(\?[=!]|`\(\?<[=!]/,
+    why: 'lookahead and lookbehind ((?=…), (?!…), (?<=…), (?<!…)) are not supported: patterns run on a linear-time engine (RE2), which has no lookaround',
+  },
+  {
+    error: /escape sequence: `\\(?:[1-9]|k)/,
+    why: 'backreferences (\\1, \\k<name>) are not supported: no engine can match them in linear time',
+  },
 ];
 
 /** Compile an untrusted pattern, or say in a sentence why it cannot be used. Never throws. */
@@ -43,11 +49,15 @@ export function compilePattern(source: unknown): Compiled {
   try {
     const re = RE2JS.compile(RE2JS.translateRegExp(source), RE2JS.CASE_INSENSITIVE);
     const size = re.programSize();
-    if (size > MAX_PROGRAM) return { ok: false, why: `the pattern compiles to ${size} instructions, more than ${MAX_PROGRAM} (large repeat counts multiply); use fewer or smaller repeats` };
+    if (size > MAX_PROGRAM)
+      return {
+        ok: false,
+        why: `the pattern compiles to ${size} instructions, more than ${MAX_PROGRAM} (large repeat counts multiply); use fewer or smaller repeats`,
+      };
     return { ok: true, pattern: { source, size, test: (text) => re.test(text) } };
   } catch (e) {
     // re2js carries the case-insensitive flag as a "(?i)" prefix, which the person did not write
-    const message = e instanceof Error ? e.message.replace(/^error parsing regexp: /, '').replace("`(?i)", "`") : String(e);
+    const message = e instanceof Error ? e.message.replace(/^error parsing regexp: /, '').replace('`(?i)', '`') : String(e);
     const refused = REFUSED.find((r) => r.error.test(message));
     return { ok: false, why: refused ? refused.why : `not a valid pattern: ${message}` };
   }

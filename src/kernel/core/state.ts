@@ -3,7 +3,15 @@ import { DEFAULT_DECAY, effectiveRights, nextDecayAt, type DecayRule } from '../
 import { KernelError } from '../errors';
 import { Ledger, ledgerKeyFromSeed } from '../ledger/ledger';
 import { Prng } from '../prng';
-import { DEFAULT_CAPACITY, DEFENSES, type Capacity, type ConsoleStyle, type DefenseId, type LedgerEntry, type LedgerKind } from '../sab/layout';
+import {
+  DEFAULT_CAPACITY,
+  DEFENSES,
+  type Capacity,
+  type ConsoleStyle,
+  type DefenseId,
+  type LedgerEntry,
+  type LedgerKind,
+} from '../sab/layout';
 import { utf8Length } from '../sab/utf8';
 import type { ConsoleEntry, KernelObject, KernelState, Machine, Process } from '../types';
 
@@ -98,7 +106,8 @@ export class WorldState implements KernelState {
   // ── machines, objects, processes ───────────────────────────────────────────────────────────────────────────
 
   addMachine(name: string, role?: string): Machine {
-    if (this.machines.length >= this.capacity.machines) throw new KernelError('ECAPACITY', `machine table is full (${this.capacity.machines})`);
+    if (this.machines.length >= this.capacity.machines)
+      throw new KernelError('ECAPACITY', `machine table is full (${this.capacity.machines})`);
     this.intern(name);
     const m = { id: this.machines.length, name, ...(role ? { role } : {}) };
     this.machines.push(m);
@@ -162,7 +171,13 @@ export class WorldState implements KernelState {
     const slot = to.cnode.insert(name, cap);
     this.capCount++;
     this.topology++;
-    this.record('grant', granter, to.pid, `${this.who(to.pid)} holds @${to.cnode.get(slot)!.name}: ${this.describeCap(cap)} (${describeOrigin(cap.origin, this)})`, cap.target.kind === 'object' ? cap.target.id : 0);
+    this.record(
+      'grant',
+      granter,
+      to.pid,
+      `${this.who(to.pid)} holds @${to.cnode.get(slot)!.name}: ${this.describeCap(cap)} (${describeOrigin(cap.origin, this)})`,
+      cap.target.kind === 'object' ? cap.target.id : 0,
+    );
     return slot;
   }
 
@@ -172,7 +187,13 @@ export class WorldState implements KernelState {
     if (!s) return;
     this.capCount--;
     this.topology++;
-    this.record('release', p.pid, p.pid, `${this.who(p.pid)} no longer holds @${s.name}: ${why}`, s.cap.target.kind === 'object' ? s.cap.target.id : 0);
+    this.record(
+      'release',
+      p.pid,
+      p.pid,
+      `${this.who(p.pid)} no longer holds @${s.name}: ${why}`,
+      s.cap.target.kind === 'object' ? s.cap.target.id : 0,
+    );
   }
 
   /** Caps removed from cnodes without a record each (a reaped process's table, caps to a dead server). */

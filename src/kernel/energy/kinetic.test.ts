@@ -133,7 +133,13 @@ describe('properties', () => {
       fc.property(
         fc.constantFrom(...TIER_IDS),
         fc.integer({ min: 0, max: U32_MAX }),
-        fc.array(fc.oneof(verbArb.map((v) => ({ v })), fc.integer({ min: 1, max: 3000 }).map((dt) => ({ dt }))), { maxLength: 200 }),
+        fc.array(
+          fc.oneof(
+            verbArb.map((v) => ({ v })),
+            fc.integer({ min: 1, max: 3000 }).map((dt) => ({ dt })),
+          ),
+          { maxLength: 200 },
+        ),
         (tier, budget, ops) => {
           const m = newMeter(0, tier, budget);
           let now = 0;

@@ -176,7 +176,17 @@ export class ChainHasher {
   }
 
   /** The same as push, with the detail given as its encoded bytes (a sealed segment's): no string is built. */
-  pushBytes(seq: number, time: number, kind: string, actor: number, subject: number, object: number, bytes: Uint8Array, start: number, end: number): void {
+  pushBytes(
+    seq: number,
+    time: number,
+    kind: string,
+    actor: number,
+    subject: number,
+    object: number,
+    bytes: Uint8Array,
+    start: number,
+    end: number,
+  ): void {
     let p = this.writeFixed(seq, time, kind, actor, subject, object, end - start);
     this.view.setUint32(p, end - start, false);
     this.buf.set(bytes.subarray(start, end), p + 4);

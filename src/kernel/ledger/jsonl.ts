@@ -50,7 +50,17 @@ function headerLine(entries: number, every: number, publicKeyHex: string): strin
   return `{"format":"${LEDGER_FORMAT}","version":${LEDGER_FORMAT_VERSION},"entries":${entries},"checkpointEvery":${every},"publicKey":"${publicKeyHex}"}`;
 }
 
-function entryLine(seq: number, time: number, kind: string, actor: number, subject: number, object: number, detail: string, prev: string, hash: string): string {
+function entryLine(
+  seq: number,
+  time: number,
+  kind: string,
+  actor: number,
+  subject: number,
+  object: number,
+  detail: string,
+  prev: string,
+  hash: string,
+): string {
   return `{"seq":${seq},"time":${num(time)},"kind":${JSON.stringify(kind)},"actor":${num(actor)},"subject":${num(subject)},"object":${num(object)},"detail":${JSON.stringify(detail)},"prev":"${prev}","hash":"${hash}"}`;
 }
 
@@ -122,7 +132,15 @@ export interface ExportBad {
 }
 
 export type VerifyExportResult =
-  | { ok: true; entries: LedgerEntry[]; count: number; checkpoints: Checkpoint[]; publicKey: Uint8Array; checkpointEvery: number; head: Uint8Array }
+  | {
+      ok: true;
+      entries: LedgerEntry[];
+      count: number;
+      checkpoints: Checkpoint[];
+      publicKey: Uint8Array;
+      checkpointEvery: number;
+      head: Uint8Array;
+    }
   | { ok: false; firstBad: ExportBad };
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -211,8 +229,10 @@ function verifyText(text: unknown, options: VerifyExportOptions): VerifyExportRe
   const pinned = pinnedKeyHex(options.publicKey);
   if (pinned === null) return fail(0, 'the expected public key given to the verifier is not 32 bytes (64 hex digits)');
   if (text.length === 0) return fail(1, 'the file is empty: there is no header line');
-  if (text.length > maxChars) return fail(0, `the file is ${text.length} characters long, over the ${maxChars}-character limit; it was not verified`);
-  if (text.charCodeAt(0) === 0xfeff) return fail(1, 'the file starts with a byte-order mark (U+FEFF), which an export never has (was it re-saved by an editor?)');
+  if (text.length > maxChars)
+    return fail(0, `the file is ${text.length} characters long, over the ${maxChars}-character limit; it was not verified`);
+  if (text.charCodeAt(0) === 0xfeff)
+    return fail(1, 'the file starts with a byte-order mark (U+FEFF), which an export never has (was it re-saved by an editor?)');
 
   // Header.
   let end = text.indexOf('\n');
@@ -221,23 +241,40 @@ function verifyText(text: unknown, options: VerifyExportOptions): VerifyExportRe
   if (end > maxLineChars) return fail(1, `line 1 (the header) is ${end} characters long, over the ${maxLineChars}-character line limit`);
   const headerText = text.slice(0, end);
   let pos = end + 1;
-  if (headerText.endsWith('\r')) return fail(1, 'line 1 ends in a carriage return — CRLF line endings (was the file converted after export?) or an edit; exports end lines with \\n only');
+  if (headerText.endsWith('\r'))
+    return fail(
+      1,
+      'line 1 ends in a carriage return — CRLF line endings (was the file converted after export?) or an edit; exports end lines with \\n only',
+    );
   const header = parseLine(headerText);
-  if (header === undefined) return fail(1, 'line 1 (the header) is not valid JSON — this is not a capplay ledger export, or its header was damaged');
+  if (header === undefined)
+    return fail(1, 'line 1 (the header) is not valid JSON — this is not a capplay ledger export, or its header was damaged');
   if (!isObj(header)) return fail(1, `line 1 (the header) should be a JSON object, found ${describe(header)}`);
   if (header.format !== LEDGER_FORMAT) {
-    return fail(1, header.format === undefined ? `line 1 has no "format" field: the header line is missing or this is not a capplay ledger export` : `line 1: format is ${describe(header.format)}, not "${LEDGER_FORMAT}"`);
+    return fail(
+      1,
+      header.format === undefined
+        ? `line 1 has no "format" field: the header line is missing or this is not a capplay ledger export`
+        : `line 1: format is ${describe(header.format)}, not "${LEDGER_FORMAT}"`,
+    );
   }
-  if (header.version !== LEDGER_FORMAT_VERSION) return fail(1, `line 1: unsupported version ${describe(header.version)} — this verifier reads version ${LEDGER_FORMAT_VERSION} only`);
+  if (header.version !== LEDGER_FORMAT_VERSION)
+    return fail(1, `line 1: unsupported version ${describe(header.version)} — this verifier reads version ${LEDGER_FORMAT_VERSION} only`);
   const declared = header.entries;
   const every = header.checkpointEvery;
   const keyHex = header.publicKey;
   if (!isCount(declared, 0)) return fail(1, `line 1: "entries" should be a whole number >= 0, found ${describe(declared)}`);
   if (!isCount(every, 1)) return fail(1, `line 1: "checkpointEvery" should be a whole number >= 1, found ${describe(every)}`);
-  if (typeof keyHex !== 'string' || !HEX64.test(keyHex)) return fail(1, `line 1: "publicKey" should be 64 lowercase hex digits, found ${describe(keyHex)}`);
-  if (headerLine(declared, every, keyHex) !== headerText) return fail(1, 'line 1: the header is not in canonical form (extra, missing or reordered fields, or a different spelling) — it was edited');
+  if (typeof keyHex !== 'string' || !HEX64.test(keyHex))
+    return fail(1, `line 1: "publicKey" should be 64 lowercase hex digits, found ${describe(keyHex)}`);
+  if (headerLine(declared, every, keyHex) !== headerText)
+    return fail(
+      1,
+      'line 1: the header is not in canonical form (extra, missing or reordered fields, or a different spelling) — it was edited',
+    );
   const publicKey = fromHex(keyHex);
-  if (pinned !== undefined && pinned !== keyHex) return fail(1, `line 1: the file is signed by public key ${keyHex}, not the expected ${pinned}`);
+  if (pinned !== undefined && pinned !== keyHex)
+    return fail(1, `line 1: the file is signed by public key ${keyHex}, not the expected ${pinned}`);
   if (!ed25519.utils.isValidPublicKey(publicKey, false)) return fail(1, 'line 1: "publicKey" is not a valid Ed25519 public key');
 
   const hasher = new ChainHasher();
@@ -256,17 +293,33 @@ function verifyText(text: unknown, options: VerifyExportOptions): VerifyExportRe
     if (cutOff) end = text.length;
     lineNo++;
     const next = count + 1;
-    if (lineNo > maxLines) return fail(lineNo, `the file has more than ${maxLines} lines, over the line limit; it was not verified past line ${maxLines}`);
-    if (end - pos > maxLineChars) return fail(lineNo, `line ${lineNo} is ${end - pos} characters long, over the ${maxLineChars}-character line limit`, { seq: next });
+    if (lineNo > maxLines)
+      return fail(lineNo, `the file has more than ${maxLines} lines, over the line limit; it was not verified past line ${maxLines}`);
+    if (end - pos > maxLineChars)
+      return fail(lineNo, `line ${lineNo} is ${end - pos} characters long, over the ${maxLineChars}-character line limit`, { seq: next });
     const line = text.slice(pos, end);
     pos = end + 1;
 
-    if (line.endsWith('\r')) return fail(lineNo, `line ${lineNo} ends in a carriage return — CRLF line endings (was the file converted after export?) or an edit; exports end lines with \\n only`, { seq: next });
+    if (line.endsWith('\r'))
+      return fail(
+        lineNo,
+        `line ${lineNo} ends in a carriage return — CRLF line endings (was the file converted after export?) or an edit; exports end lines with \\n only`,
+        { seq: next },
+      );
     if (line.length === 0) return fail(lineNo, `line ${lineNo} is empty (entry ${next} or a checkpoint was expected)`, { seq: next });
     const v = parseLine(line);
     if (v === undefined) {
-      if (cutOff) return fail(lineNo, `line ${lineNo} is cut off: the file ends in the middle of a line — truncated after entry ${count} (the header declares ${declared})`, { seq: next });
-      return fail(lineNo, `line ${lineNo} is not valid JSON (entry ${next} or a checkpoint was expected there) — the line was damaged or edited`, { seq: next });
+      if (cutOff)
+        return fail(
+          lineNo,
+          `line ${lineNo} is cut off: the file ends in the middle of a line — truncated after entry ${count} (the header declares ${declared})`,
+          { seq: next },
+        );
+      return fail(
+        lineNo,
+        `line ${lineNo} is not valid JSON (entry ${next} or a checkpoint was expected there) — the line was damaged or edited`,
+        { seq: next },
+      );
     }
     if (!isObj(v)) return fail(lineNo, `line ${lineNo} should be a JSON object, found ${describe(v)}`, { seq: next });
 
@@ -274,27 +327,67 @@ function verifyText(text: unknown, options: VerifyExportOptions): VerifyExportRe
     if ('checkpoint' in v) {
       const c = v.checkpoint;
       const index = checkpoints.length + 1;
-      if (index > maxCheckpoints) return fail(lineNo, `the file has more than ${maxCheckpoints} checkpoints, over the limit (each costs a signature check); it was not verified past line ${lineNo - 1}`, { checkpoint: index });
+      if (index > maxCheckpoints)
+        return fail(
+          lineNo,
+          `the file has more than ${maxCheckpoints} checkpoints, over the limit (each costs a signature check); it was not verified past line ${lineNo - 1}`,
+          { checkpoint: index },
+        );
       if (!isObj(c)) return fail(lineNo, `line ${lineNo}: "checkpoint" should be an object, found ${describe(c)}`, { checkpoint: index });
       const { size, root, sig } = c;
-      if (!isCount(size, 1)) return fail(lineNo, `checkpoint ${index} (line ${lineNo}): "size" should be a whole number >= 1, found ${describe(size)}`, { checkpoint: index });
-      if (typeof root !== 'string' || !HEX64.test(root)) return fail(lineNo, `checkpoint ${index} (line ${lineNo}): "root" should be 64 lowercase hex digits, found ${describe(root)}`, { checkpoint: index });
-      if (typeof sig !== 'string' || !HEX128.test(sig)) return fail(lineNo, `checkpoint ${index} (line ${lineNo}): "sig" should be 128 lowercase hex digits, found ${describe(sig)}`, { checkpoint: index });
-      if (checkpointLine(size, root, sig) !== line) return fail(lineNo, `checkpoint ${index} (line ${lineNo}) is not in canonical form (extra, missing or reordered fields, or a different spelling) — it was edited`, { checkpoint: index });
+      if (!isCount(size, 1))
+        return fail(lineNo, `checkpoint ${index} (line ${lineNo}): "size" should be a whole number >= 1, found ${describe(size)}`, {
+          checkpoint: index,
+        });
+      if (typeof root !== 'string' || !HEX64.test(root))
+        return fail(lineNo, `checkpoint ${index} (line ${lineNo}): "root" should be 64 lowercase hex digits, found ${describe(root)}`, {
+          checkpoint: index,
+        });
+      if (typeof sig !== 'string' || !HEX128.test(sig))
+        return fail(lineNo, `checkpoint ${index} (line ${lineNo}): "sig" should be 128 lowercase hex digits, found ${describe(sig)}`, {
+          checkpoint: index,
+        });
+      if (checkpointLine(size, root, sig) !== line)
+        return fail(
+          lineNo,
+          `checkpoint ${index} (line ${lineNo}) is not in canonical form (extra, missing or reordered fields, or a different spelling) — it was edited`,
+          { checkpoint: index },
+        );
       if (size > count) {
-        return fail(lineNo, `checkpoint ${index} (line ${lineNo}) claims ${size} entries but only ${count} precede it — ${entriesRange(count + 1, size)} missing (deleted, or the file was truncated)`, { checkpoint: index, seq: count + 1 });
+        return fail(
+          lineNo,
+          `checkpoint ${index} (line ${lineNo}) claims ${size} entries but only ${count} precede it — ${entriesRange(count + 1, size)} missing (deleted, or the file was truncated)`,
+          { checkpoint: index, seq: count + 1 },
+        );
       }
-      if (size === lastCheckpointSize) return fail(lineNo, `checkpoint ${index} (line ${lineNo}) repeats the checkpoint for size ${size}`, { checkpoint: index });
-      if (size < count) return fail(lineNo, `checkpoint ${index} (line ${lineNo}) is for size ${size} but follows entry ${count} — checkpoints were moved or entries inserted`, { checkpoint: index, seq: size });
+      if (size === lastCheckpointSize)
+        return fail(lineNo, `checkpoint ${index} (line ${lineNo}) repeats the checkpoint for size ${size}`, { checkpoint: index });
+      if (size < count)
+        return fail(
+          lineNo,
+          `checkpoint ${index} (line ${lineNo}) is for size ${size} but follows entry ${count} — checkpoints were moved or entries inserted`,
+          { checkpoint: index, seq: size },
+        );
       const from = lastCheckpointSize + 1;
       const covers = `checkpoint ${index} (line ${lineNo}), which covers entries 1..${size}`;
-      const since = from === 1 ? `entries 1..${size} cannot be trusted` : `entries up to ${from - 1} are vouched for by the checkpoint before it, so the change lies in entries ${from}..${size}`;
+      const since =
+        from === 1
+          ? `entries 1..${size} cannot be trusted`
+          : `entries up to ${from - 1} are vouched for by the checkpoint before it, so the change lies in entries ${from}..${size}`;
       if (root !== headHex) {
-        return fail(lineNo, `${covers}: its root is not the hash of entry ${size} — entries were rewritten (and their hashes recomputed) after they were signed; ${since}`, { checkpoint: index, range: [from, size] });
+        return fail(
+          lineNo,
+          `${covers}: its root is not the hash of entry ${size} — entries were rewritten (and their hashes recomputed) after they were signed; ${since}`,
+          { checkpoint: index, range: [from, size] },
+        );
       }
       const rootBytes = fromHex(root);
       if (!ed25519.verify(fromHex(sig), checkpointMessage(size, rootBytes, every), publicKey, { zip215: false })) {
-        return fail(lineNo, `${covers}: its signature does not verify under the header's public key — the checkpoint was forged or entries were rewritten after they were signed; ${since}`, { checkpoint: index, range: [from, size] });
+        return fail(
+          lineNo,
+          `${covers}: its signature does not verify under the header's public key — the checkpoint was forged or entries were rewritten after they were signed; ${since}`,
+          { checkpoint: index, range: [from, size] },
+        );
       }
       checkpoints.push({ size, root: rootBytes, sig: fromHex(sig) });
       lastCheckpointSize = size;
@@ -304,7 +397,11 @@ function verifyText(text: unknown, options: VerifyExportOptions): VerifyExportRe
 
     // ── an entry line ──
     if (pendingCheckpoint) {
-      return fail(lineNo, `the checkpoint after entry ${pendingCheckpoint} is missing (one is due every ${every} entries): line ${lineNo} holds an entry instead`, { seq: pendingCheckpoint });
+      return fail(
+        lineNo,
+        `the checkpoint after entry ${pendingCheckpoint} is missing (one is due every ${every} entries): line ${lineNo} holds an entry instead`,
+        { seq: pendingCheckpoint },
+      );
     }
     const at = `entry ${next} (line ${lineNo})`;
     const where = { seq: next };
@@ -312,7 +409,8 @@ function verifyText(text: unknown, options: VerifyExportOptions): VerifyExportRe
     if (seq === undefined) return fail(lineNo, `${at}: the "seq" field is missing`, where);
     if (!isCount(seq, 1)) return fail(lineNo, `${at}: "seq" should be a whole number >= 1, found ${describe(seq)}`, where);
     if (seq !== next) {
-      const why = seq > next ? `${entriesRange(next, seq - 1)} missing (deleted, or moved further down)` : 'entries are out of order or duplicated';
+      const why =
+        seq > next ? `${entriesRange(next, seq - 1)} missing (deleted, or moved further down)` : 'entries are out of order or duplicated';
       return fail(lineNo, `line ${lineNo} holds seq ${seq} where entry ${next} was expected — ${why}`, where);
     }
     if (next > declared) return fail(lineNo, `${at}: the header declares only ${declared} entries`, where);
@@ -321,29 +419,68 @@ function verifyText(text: unknown, options: VerifyExportOptions): VerifyExportRe
     const subject = readNum(v.subject);
     const object = readNum(v.object);
     const badNum =
-      numProblem('time', time, v.time) ?? numProblem('actor', actor, v.actor) ?? numProblem('subject', subject, v.subject) ?? numProblem('object', object, v.object);
+      numProblem('time', time, v.time) ??
+      numProblem('actor', actor, v.actor) ??
+      numProblem('subject', subject, v.subject) ??
+      numProblem('object', object, v.object);
     if (badNum) return fail(lineNo, `${at}: ${badNum}`, where);
-    if (typeof kind !== 'string') return fail(lineNo, kind === undefined ? `${at}: the "kind" field is missing` : `${at}: "kind" should be a string, found ${describe(kind)}`, where);
-    if (typeof detail !== 'string') return fail(lineNo, detail === undefined ? `${at}: the "detail" field is missing` : `${at}: "detail" should be a string, found ${describe(detail)}`, where);
+    if (typeof kind !== 'string')
+      return fail(
+        lineNo,
+        kind === undefined ? `${at}: the "kind" field is missing` : `${at}: "kind" should be a string, found ${describe(kind)}`,
+        where,
+      );
+    if (typeof detail !== 'string')
+      return fail(
+        lineNo,
+        detail === undefined ? `${at}: the "detail" field is missing` : `${at}: "detail" should be a string, found ${describe(detail)}`,
+        where,
+      );
     // Cheap shape checks here; the full hex check runs only on the failure paths below (a hex string that
     // matches the recomputed chain is necessarily well formed).
-    if (typeof prev !== 'string' || prev.length !== 64) return fail(lineNo, prev === undefined ? `${at}: the "prev" field is missing` : `${at}: "prev" should be 64 lowercase hex digits, found ${describe(prev)}`, where);
-    if (typeof hash !== 'string' || hash.length !== 64) return fail(lineNo, hash === undefined ? `${at}: the "hash" field is missing` : `${at}: "hash" should be 64 lowercase hex digits, found ${describe(hash)}`, where);
+    if (typeof prev !== 'string' || prev.length !== 64)
+      return fail(
+        lineNo,
+        prev === undefined
+          ? `${at}: the "prev" field is missing`
+          : `${at}: "prev" should be 64 lowercase hex digits, found ${describe(prev)}`,
+        where,
+      );
+    if (typeof hash !== 'string' || hash.length !== 64)
+      return fail(
+        lineNo,
+        hash === undefined
+          ? `${at}: the "hash" field is missing`
+          : `${at}: "hash" should be 64 lowercase hex digits, found ${describe(hash)}`,
+        where,
+      );
     if (entryLine(seq, time!, kind, actor!, subject!, object!, detail, prev, hash) !== line) {
-      return fail(lineNo, `${at} is not in canonical form (extra, missing or reordered fields, or a different spelling of a value) — it was edited`, where);
+      return fail(
+        lineNo,
+        `${at} is not in canonical form (extra, missing or reordered fields, or a different spelling of a value) — it was edited`,
+        where,
+      );
     }
     if (prev !== headHex) {
       if (!HEX64.test(prev)) return fail(lineNo, `${at}: "prev" should be 64 lowercase hex digits, found ${describe(prev)}`, where);
       const before = next === 1 ? 'the chain start (64 zeros)' : `the hash of entry ${next - 1} (line ${headLine})`;
-      return fail(lineNo, `${at}: chain break — its "prev" is not ${before}; entries were removed, inserted or reordered, or a hash was edited`, where);
+      return fail(
+        lineNo,
+        `${at}: chain break — its "prev" is not ${before}; entries were removed, inserted or reordered, or a hash was edited`,
+        where,
+      );
     }
     hasher.push(seq, time!, kind, actor!, subject!, object!, detail);
     if (!hasher.headIsHex(hash)) {
       if (!HEX64.test(hash)) return fail(lineNo, `${at}: "hash" should be 64 lowercase hex digits, found ${describe(hash)}`, where);
       return fail(lineNo, `${at}: contents do not match its hash — altered after it was written`, where);
     }
-    if (ledgerKindCode(kind) === undefined) return fail(lineNo, `${at}: kind ${JSON.stringify(kind)} is not one this verifier knows (a newer kernel's export?)`, where);
-    if (collect) entries.push(Object.freeze({ seq, time: time!, kind: kind as LedgerKind, actor: actor!, subject: subject!, object: object!, detail }));
+    if (ledgerKindCode(kind) === undefined)
+      return fail(lineNo, `${at}: kind ${JSON.stringify(kind)} is not one this verifier knows (a newer kernel's export?)`, where);
+    if (collect)
+      entries.push(
+        Object.freeze({ seq, time: time!, kind: kind as LedgerKind, actor: actor!, subject: subject!, object: object!, detail }),
+      );
     count = next;
     headHex = hash;
     headLine = lineNo;
@@ -351,10 +488,24 @@ function verifyText(text: unknown, options: VerifyExportOptions): VerifyExportRe
   }
 
   const endLine = lineNo;
-  if (count < declared) return fail(endLine, `the file is truncated: the header declares ${declared} entries but it ends after entry ${count} (line ${endLine})`, { seq: count + 1 });
-  if (pendingCheckpoint) return fail(endLine, `the checkpoint after entry ${pendingCheckpoint} is missing (one is due every ${every} entries): the file ends at line ${endLine}`, { seq: pendingCheckpoint });
+  if (count < declared)
+    return fail(
+      endLine,
+      `the file is truncated: the header declares ${declared} entries but it ends after entry ${count} (line ${endLine})`,
+      { seq: count + 1 },
+    );
+  if (pendingCheckpoint)
+    return fail(
+      endLine,
+      `the checkpoint after entry ${pendingCheckpoint} is missing (one is due every ${every} entries): the file ends at line ${endLine}`,
+      { seq: pendingCheckpoint },
+    );
   if (count > 0 && lastCheckpointSize !== count) {
-    return fail(endLine, `entries ${lastCheckpointSize + 1}..${count} are not covered by any signed checkpoint — an export always ends with one, so the final checkpoint line was removed`, { seq: lastCheckpointSize + 1 });
+    return fail(
+      endLine,
+      `entries ${lastCheckpointSize + 1}..${count} are not covered by any signed checkpoint — an export always ends with one, so the final checkpoint line was removed`,
+      { seq: lastCheckpointSize + 1 },
+    );
   }
   const head = new Uint8Array(HASH_BYTES);
   hasher.headInto(head, 0);

@@ -141,7 +141,14 @@ describe('hash chain', () => {
       return c.headHex();
     };
     const ref = h(1, 'grant', 2, 3, 'abc', 4);
-    const variants = [h(2, 'grant', 2, 3, 'abc', 4), h(1, 'deny', 2, 3, 'abc', 4), h(1, 'grant', 5, 3, 'abc', 4), h(1, 'grant', 2, 5, 'abc', 4), h(1, 'grant', 2, 3, 'abd', 4), h(1, 'grant', 2, 3, 'abc', 5)];
+    const variants = [
+      h(2, 'grant', 2, 3, 'abc', 4),
+      h(1, 'deny', 2, 3, 'abc', 4),
+      h(1, 'grant', 5, 3, 'abc', 4),
+      h(1, 'grant', 2, 5, 'abc', 4),
+      h(1, 'grant', 2, 3, 'abd', 4),
+      h(1, 'grant', 2, 3, 'abc', 5),
+    ];
     expect(new Set([ref, ...variants]).size).toBe(7);
     // kind "mapx" + detail "" vs kind "map" + detail "x": the length prefixes keep them apart.
     expect(h(0, 'mapx', 0, 0, '', 0)).not.toBe(h(0, 'map', 0, 0, 'x', 0));
@@ -265,7 +272,10 @@ describe('verify() on the in-memory ledger', () => {
       return l.verify().firstBad;
     };
     // The last byte of a block is the last character of its last record's detail: entry 48.
-    expect(alter((b) => (b[b.length - 1] ^= 1))).toEqual({ seq: 48, reason: 'entry 48: contents do not match its hash — altered after it was written' });
+    expect(alter((b) => (b[b.length - 1] ^= 1))).toEqual({
+      seq: 48,
+      reason: 'entry 48: contents do not match its hash — altered after it was written',
+    });
     expect(alter((_, seg) => (seg.time[5] += 1))?.seq).toBe(38);
     expect(alter((_, seg) => (seg.hashes[9 * 32] ^= 0x80))?.seq).toBe(42);
     expect(alter((_, seg) => (seg.kinds[0] = (seg.kinds[0] + 1) % LEDGER_KINDS.length))?.seq).toBe(33);
@@ -276,7 +286,14 @@ describe('verify() on the in-memory ledger', () => {
     const seg = new Ledger({ segmentRecords: 4, checkpointEvery: 5 });
     const flat = new Ledger({ checkpointEvery: 5 });
     for (let i = 0; i < 23; i++) {
-      const args = [i % 3 ? i * 1.5 : -0, KINDS[(i * 5) % KINDS.length], i % 4 ? i : 2 ** 40 + 0.5, -i, awkward[i % awkward.length], i % 7 ? i : NaN] as const;
+      const args = [
+        i % 3 ? i * 1.5 : -0,
+        KINDS[(i * 5) % KINDS.length],
+        i % 4 ? i : 2 ** 40 + 0.5,
+        -i,
+        awkward[i % awkward.length],
+        i % 7 ? i : NaN,
+      ] as const;
       seg.append(...args);
       flat.append(...args);
     }
@@ -292,7 +309,9 @@ describe('verify() on the in-memory ledger', () => {
     // The newest record of a kind below a seq, over sealed segments and the hot one alike.
     for (const k of KINDS) {
       const all = Array.from(flat.seqsOfKind(k));
-      for (const before of [23, 20, 9, 3]) for (const after of [0, 4]) expect(seg.previousOfKind(k, before, after)).toBe(all.filter((q) => q <= before && q > after).at(-1) ?? 0);
+      for (const before of [23, 20, 9, 3])
+        for (const after of [0, 4])
+          expect(seg.previousOfKind(k, before, after)).toBe(all.filter((q) => q <= before && q > after).at(-1) ?? 0);
     }
     expect(seg.length).toBe(23);
   });
@@ -300,7 +319,12 @@ describe('verify() on the in-memory ledger', () => {
   it('catches a bad checkpoint signature, a bad root and a missing checkpoint', () => {
     const a = filled(35, { checkpointEvery: 10 });
     guts(a).cps[1].sig[3] ^= 1;
-    expect(a.verify().firstBad).toEqual({ seq: 20, reason: expect.stringMatching(/^checkpoint 2 \(entries 1\.\.20; new since the previous checkpoint: 11\.\.20\): its signature does not verify/) });
+    expect(a.verify().firstBad).toEqual({
+      seq: 20,
+      reason: expect.stringMatching(
+        /^checkpoint 2 \(entries 1\.\.20; new since the previous checkpoint: 11\.\.20\): its signature does not verify/,
+      ),
+    });
     const b = filled(35, { checkpointEvery: 10 });
     guts(b).cps[2].root[0] ^= 1;
     expect(b.verify().firstBad).toMatchObject({ seq: 30, reason: expect.stringMatching(/checkpoint 3 .*root is not the chain head/) });
@@ -318,7 +342,13 @@ describe('exportJsonl', () => {
     const text = l.exportJsonl();
     expect(text.endsWith('\n')).toBe(true);
     const ls = lines(text);
-    expect(JSON.parse(ls[0])).toEqual({ format: 'capplay-ledger', version: 1, entries: 23, checkpointEvery: 10, publicKey: toHex(l.publicKey) });
+    expect(JSON.parse(ls[0])).toEqual({
+      format: 'capplay-ledger',
+      version: 1,
+      entries: 23,
+      checkpointEvery: 10,
+      publicKey: toHex(l.publicKey),
+    });
     expect(ls).toHaveLength(1 + 23 + 3);
     const first = JSON.parse(ls[1]);
     expect(first).toEqual({ ...l.page(1, 1)[0], prev: '0'.repeat(64), hash: toHex(l.hashAt(1)!) });
@@ -411,7 +441,8 @@ describe('verifyExport: tampering', () => {
           tried++;
           if (r.ok) throw new Error(`flipping byte ${at} (entry ${k}) with ${mask} went unnoticed`);
           const fb = r.firstBad;
-          if (fb.seq !== k && fb.line !== lineNo) throw new Error(`flip at byte ${at} of entry ${k}: named seq ${fb.seq} line ${fb.line}: ${fb.reason}`);
+          if (fb.seq !== k && fb.line !== lineNo)
+            throw new Error(`flip at byte ${at} of entry ${k}: named seq ${fb.seq} line ${fb.line}: ${fb.reason}`);
         }
       }
     }
@@ -465,7 +496,11 @@ describe('verifyExport: tampering', () => {
     const o = JSON.parse(ls[8]);
     o.detail = 'nothing to see here';
     ls[8] = JSON.stringify(o);
-    expect(bad(verifyExport(join(ls)))).toEqual({ line: 9, seq: 8, reason: 'entry 8 (line 9): contents do not match its hash — altered after it was written' });
+    expect(bad(verifyExport(join(ls)))).toEqual({
+      line: 9,
+      seq: 8,
+      reason: 'entry 8 (line 9): contents do not match its hash — altered after it was written',
+    });
   });
 
   it('catches a rewrite that recomputes every later hash: the first checkpoint after it fails, with its range', () => {
@@ -482,7 +517,9 @@ describe('verifyExport: tampering', () => {
     expect(fb.checkpoint).toBe(3);
     expect(fb.range).toEqual([21, 30]);
     expect(fb.line).toBe(lineOfEntry(join(forged), 30) + 1);
-    expect(fb.reason).toMatch(/^checkpoint 3 \(line \d+\), which covers entries 1\.\.30: its root is not the hash of entry 30 — entries were rewritten .* the change lies in entries 21\.\.30$/);
+    expect(fb.reason).toMatch(
+      /^checkpoint 3 \(line \d+\), which covers entries 1\.\.30: its root is not the hash of entry 30 — entries were rewritten .* the change lies in entries 21\.\.30$/,
+    );
 
     // The attacker also puts the new chain heads into the checkpoints: now the signature fails.
     let head = '';
@@ -529,17 +566,29 @@ describe('verifyExport: tampering', () => {
     const o = JSON.parse(ls[6]); // entry 6 → moves into the place of entry 5
     o.seq = 5;
     ls.splice(5, 2, JSON.stringify(o));
-    expect(bad(verifyExport(join(ls)))).toMatchObject({ line: 6, seq: 5, reason: expect.stringMatching(/^entry 5 \(line 6\): chain break — its "prev" is not the hash of entry 4 \(line 5\)/) });
+    expect(bad(verifyExport(join(ls)))).toMatchObject({
+      line: 6,
+      seq: 5,
+      reason: expect.stringMatching(/^entry 5 \(line 6\): chain break — its "prev" is not the hash of entry 4 \(line 5\)/),
+    });
   });
 
   it('reports deleted, duplicated and reordered entries', () => {
     const ls = lines(filled(12, { checkpointEvery: 100 }).exportJsonl());
     const del = [...ls];
     del.splice(5, 1); // entry 5
-    expect(bad(verifyExport(join(del)))).toMatchObject({ line: 6, seq: 5, reason: 'line 6 holds seq 6 where entry 5 was expected — entry 5 is missing (deleted, or moved further down)' });
+    expect(bad(verifyExport(join(del)))).toMatchObject({
+      line: 6,
+      seq: 5,
+      reason: 'line 6 holds seq 6 where entry 5 was expected — entry 5 is missing (deleted, or moved further down)',
+    });
     const dup = [...ls];
     dup.splice(5, 0, ls[4]);
-    expect(bad(verifyExport(join(dup)))).toMatchObject({ line: 6, seq: 5, reason: expect.stringMatching(/holds seq 4 where entry 5 was expected — entries are out of order or duplicated/) });
+    expect(bad(verifyExport(join(dup)))).toMatchObject({
+      line: 6,
+      seq: 5,
+      reason: expect.stringMatching(/holds seq 4 where entry 5 was expected — entries are out of order or duplicated/),
+    });
   });
 
   it('reports checkpoint lines that are missing, moved, duplicated or altered', () => {
@@ -548,11 +597,18 @@ describe('verifyExport: tampering', () => {
     const cp10 = ls.findIndex((x) => x.startsWith('{"checkpoint":{"size":10,'));
     const missing = [...ls];
     missing.splice(cp10, 1);
-    expect(bad(verifyExport(join(missing)))).toMatchObject({ seq: 10, reason: expect.stringMatching(/^the checkpoint after entry 10 is missing \(one is due every 10 entries\)/) });
+    expect(bad(verifyExport(join(missing)))).toMatchObject({
+      seq: 10,
+      reason: expect.stringMatching(/^the checkpoint after entry 10 is missing \(one is due every 10 entries\)/),
+    });
     const early = [...ls];
     const [moved] = early.splice(cp10, 1);
     early.splice(cp10 - 3, 0, moved);
-    expect(bad(verifyExport(join(early)))).toMatchObject({ checkpoint: 1, seq: 8, reason: expect.stringMatching(/claims 10 entries but only 7 precede it — entries 8\.\.10 are missing/) });
+    expect(bad(verifyExport(join(early)))).toMatchObject({
+      checkpoint: 1,
+      seq: 8,
+      reason: expect.stringMatching(/claims 10 entries but only 7 precede it — entries 8\.\.10 are missing/),
+    });
     const twice = [...ls];
     twice.splice(cp10, 0, ls[cp10]);
     expect(bad(verifyExport(join(twice))).reason).toMatch(/repeats the checkpoint for size 10/);
@@ -560,16 +616,29 @@ describe('verifyExport: tampering', () => {
     const c = JSON.parse(sig[cp10]);
     c.checkpoint.sig = c.checkpoint.sig.replace(/^./, (d: string) => (d === '0' ? '1' : '0'));
     sig[cp10] = JSON.stringify(c);
-    expect(bad(verifyExport(join(sig)))).toMatchObject({ checkpoint: 1, range: [1, 10], reason: expect.stringMatching(/signature does not verify.*entries 1\.\.10 cannot be trusted/) });
+    expect(bad(verifyExport(join(sig)))).toMatchObject({
+      checkpoint: 1,
+      range: [1, 10],
+      reason: expect.stringMatching(/signature does not verify.*entries 1\.\.10 cannot be trusted/),
+    });
   });
 
   it('reports truncation: cut at a line, cut mid-line, and a removed final checkpoint', () => {
     const l = filled(25, { checkpointEvery: 10 });
     const text = l.exportJsonl();
     const ls = lines(text);
-    expect(bad(verifyExport(join(ls.slice(0, 20))))).toMatchObject({ seq: 19, reason: 'the file is truncated: the header declares 25 entries but it ends after entry 18 (line 20)' });
-    expect(bad(verifyExport(text.slice(0, text.length - 400)))).toMatchObject({ reason: expect.stringMatching(/^line 28 is cut off: the file ends in the middle of a line — truncated after entry 24/) });
-    expect(bad(verifyExport(join(ls.slice(0, -1))))).toMatchObject({ seq: 21, reason: 'entries 21..25 are not covered by any signed checkpoint — an export always ends with one, so the final checkpoint line was removed' });
+    expect(bad(verifyExport(join(ls.slice(0, 20))))).toMatchObject({
+      seq: 19,
+      reason: 'the file is truncated: the header declares 25 entries but it ends after entry 18 (line 20)',
+    });
+    expect(bad(verifyExport(text.slice(0, text.length - 400)))).toMatchObject({
+      reason: expect.stringMatching(/^line 28 is cut off: the file ends in the middle of a line — truncated after entry 24/),
+    });
+    expect(bad(verifyExport(join(ls.slice(0, -1))))).toMatchObject({
+      seq: 21,
+      reason:
+        'entries 21..25 are not covered by any signed checkpoint — an export always ends with one, so the final checkpoint line was removed',
+    });
     // A missing final newline alone is tolerated.
     expect(verifyExport(text.slice(0, -1)).ok).toBe(true);
   });
@@ -584,11 +653,30 @@ describe('verifyExport: tampering', () => {
       return bad(verifyExport(join(copy)));
     };
     expect(edit((o) => delete o.detail)).toEqual({ line: 4, seq: 3, reason: 'entry 3 (line 4): the "detail" field is missing' });
-    expect(edit((o) => (o.time = '12'))).toEqual({ line: 4, seq: 3, reason: 'entry 3 (line 4): "time" should be a number, found the string "12"' });
-    expect(edit((o) => (o.hash = 'XYZ'))).toEqual({ line: 4, seq: 3, reason: 'entry 3 (line 4): "hash" should be 64 lowercase hex digits, found the string "XYZ"' });
-    expect(edit((o) => (o.prev = (o.prev as string).toUpperCase()))).toMatchObject({ seq: 3, reason: expect.stringMatching(/"prev" should be 64 lowercase hex digits/) });
-    expect(edit((o) => (o.extra = 1))).toEqual({ line: 4, seq: 3, reason: 'entry 3 (line 4) is not in canonical form (extra, missing or reordered fields, or a different spelling of a value) — it was edited' });
-    expect(edit((o) => (o.seq = 'three'))).toMatchObject({ seq: 3, reason: 'entry 3 (line 4): "seq" should be a whole number >= 1, found the string "three"' });
+    expect(edit((o) => (o.time = '12'))).toEqual({
+      line: 4,
+      seq: 3,
+      reason: 'entry 3 (line 4): "time" should be a number, found the string "12"',
+    });
+    expect(edit((o) => (o.hash = 'XYZ'))).toEqual({
+      line: 4,
+      seq: 3,
+      reason: 'entry 3 (line 4): "hash" should be 64 lowercase hex digits, found the string "XYZ"',
+    });
+    expect(edit((o) => (o.prev = (o.prev as string).toUpperCase()))).toMatchObject({
+      seq: 3,
+      reason: expect.stringMatching(/"prev" should be 64 lowercase hex digits/),
+    });
+    expect(edit((o) => (o.extra = 1))).toEqual({
+      line: 4,
+      seq: 3,
+      reason:
+        'entry 3 (line 4) is not in canonical form (extra, missing or reordered fields, or a different spelling of a value) — it was edited',
+    });
+    expect(edit((o) => (o.seq = 'three'))).toMatchObject({
+      seq: 3,
+      reason: 'entry 3 (line 4): "seq" should be a whole number >= 1, found the string "three"',
+    });
     // Same values, different spelling: still an edit.
     const spaced = [...ls];
     spaced[3] = spaced[3].replace('"time":', '"time": ');
@@ -604,10 +692,26 @@ describe('verifyExport: bad input never throws and says what is wrong', () => {
     ['empty text', '', { line: 1, reason: 'the file is empty: there is no header line' }],
     ['garbage', 'hello world\nmore', { line: 1, reason: expect.stringMatching(/^line 1 \(the header\) is not valid JSON/) }],
     ['a header that is an array', '[1,2]\n', { line: 1, reason: 'line 1 (the header) should be a JSON object, found an array' }],
-    ['another format', '{"format":"other","version":1}\n', { line: 1, reason: 'line 1: format is the string "other", not "capplay-ledger"' }],
-    ['an unknown version', header.replace('"version":1', '"version":2') + '\n', { line: 1, reason: 'line 1: unsupported version number 2 — this verifier reads version 1 only' }],
-    ['a missing header', lines(good).slice(1).join('\n') + '\n', { line: 1, reason: expect.stringMatching(/no "format" field: the header line is missing/) }],
-    ['a bad public key', header.replace(/"publicKey":"[0-9a-f]+"/, '"publicKey":"zz"') + '\n', { line: 1, reason: 'line 1: "publicKey" should be 64 lowercase hex digits, found the string "zz"' }],
+    [
+      'another format',
+      '{"format":"other","version":1}\n',
+      { line: 1, reason: 'line 1: format is the string "other", not "capplay-ledger"' },
+    ],
+    [
+      'an unknown version',
+      header.replace('"version":1', '"version":2') + '\n',
+      { line: 1, reason: 'line 1: unsupported version number 2 — this verifier reads version 1 only' },
+    ],
+    [
+      'a missing header',
+      lines(good).slice(1).join('\n') + '\n',
+      { line: 1, reason: expect.stringMatching(/no "format" field: the header line is missing/) },
+    ],
+    [
+      'a bad public key',
+      header.replace(/"publicKey":"[0-9a-f]+"/, '"publicKey":"zz"') + '\n',
+      { line: 1, reason: 'line 1: "publicKey" should be 64 lowercase hex digits, found the string "zz"' },
+    ],
     ['a blank line', good.replace('\n', '\n\n'), { line: 2, seq: 1, reason: 'line 2 is empty (entry 1 or a checkpoint was expected)' }],
     ['a line that is not an object', header + '\n42\n', { line: 2, seq: 1, reason: 'line 2 should be a JSON object, found number 42' }],
   ])('%s', (_name, text, expected) => {
@@ -616,8 +720,14 @@ describe('verifyExport: bad input never throws and says what is wrong', () => {
 
   it('explains a byte-order mark, CRLF line endings and too many checkpoints', () => {
     expect(bad(verifyExport('\ufeff' + good)).reason).toMatch(/byte-order mark/);
-    expect(bad(verifyExport(good.replace(/\n/g, '\r\n')))).toMatchObject({ line: 1, reason: expect.stringMatching(/^line 1 ends in a carriage return — CRLF line endings/) });
-    expect(bad(verifyExport(good, { maxCheckpoints: 1 }))).toMatchObject({ checkpoint: 2, reason: expect.stringMatching(/more than 1 checkpoints, over the limit/) });
+    expect(bad(verifyExport(good.replace(/\n/g, '\r\n')))).toMatchObject({
+      line: 1,
+      reason: expect.stringMatching(/^line 1 ends in a carriage return — CRLF line endings/),
+    });
+    expect(bad(verifyExport(good, { maxCheckpoints: 1 }))).toMatchObject({
+      checkpoint: 2,
+      reason: expect.stringMatching(/more than 1 checkpoints, over the limit/),
+    });
   });
 
   it('refuses input that is not a string', () => {
@@ -628,9 +738,16 @@ describe('verifyExport: bad input never throws and says what is wrong', () => {
 
   it('refuses huge input: the whole text, a line, the line count', () => {
     const huge = header + '\n' + 'x'.repeat(MAX_IMPORT_CHARS);
-    expect(bad(verifyExport(huge))).toEqual({ line: 0, reason: `the file is ${huge.length} characters long, over the ${MAX_IMPORT_CHARS}-character limit; it was not verified` });
+    expect(bad(verifyExport(huge))).toEqual({
+      line: 0,
+      reason: `the file is ${huge.length} characters long, over the ${MAX_IMPORT_CHARS}-character limit; it was not verified`,
+    });
     const longLine = header + '\n{"seq":1,"detail":"' + 'y'.repeat(2 * 1024 * 1024) + '"}\n';
-    expect(bad(verifyExport(longLine))).toMatchObject({ line: 2, seq: 1, reason: `line 2 is ${longLine.length - header.length - 2} characters long, over the 1048576-character line limit` });
+    expect(bad(verifyExport(longLine))).toMatchObject({
+      line: 2,
+      seq: 1,
+      reason: `line 2 is ${longLine.length - header.length - 2} characters long, over the 1048576-character line limit`,
+    });
     expect(bad(verifyExport(good, { maxLines: 3 })).reason).toMatch(/more than 3 lines/);
     expect(bad(verifyExport(good, { maxChars: 100 })).reason).toMatch(/over the 100-character limit/);
     expect(bad(verifyExport(good, { publicKey: 'nope' })).reason).toMatch(/expected public key given to the verifier is not 32 bytes/);

@@ -8,7 +8,15 @@ import { exportLines } from './jsonl';
 import { encodeSegment, kindCode, newSegmentStore, Segment, type SegmentRef, type SegmentStore } from './segments';
 
 export { GENESIS, toHex, type Checkpoint } from './chain';
-export { LEDGER_FORMAT, LEDGER_FORMAT_VERSION, MAX_IMPORT_CHARS, MAX_IMPORT_CHECKPOINTS, MAX_IMPORT_LINES, MAX_LINE_CHARS, verifyExport } from './jsonl';
+export {
+  LEDGER_FORMAT,
+  LEDGER_FORMAT_VERSION,
+  MAX_IMPORT_CHARS,
+  MAX_IMPORT_CHECKPOINTS,
+  MAX_IMPORT_LINES,
+  MAX_LINE_CHARS,
+  verifyExport,
+} from './jsonl';
 export type { ExportBad, VerifyExportOptions, VerifyExportResult } from './jsonl';
 
 /**
@@ -116,7 +124,8 @@ export class Ledger {
 
   constructor(options: LedgerOptions = {}) {
     const every = options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
-    if (!Number.isInteger(every) || every < 1 || every > MAX_CHECKPOINT_EVERY) throw new RangeError(`checkpointEvery must be an integer from 1 to ${MAX_CHECKPOINT_EVERY}`);
+    if (!Number.isInteger(every) || every < 1 || every > MAX_CHECKPOINT_EVERY)
+      throw new RangeError(`checkpointEvery must be an integer from 1 to ${MAX_CHECKPOINT_EVERY}`);
     const seg = options.segmentRecords ?? SEGMENT_RECORDS;
     if (!Number.isInteger(seg) || seg < 1 || seg > 1 << 20) throw new RangeError('segmentRecords must be an integer from 1 to 2^20');
     this.checkpointEvery = every;
@@ -151,7 +160,13 @@ export class Ledger {
   residentBytes(): number {
     let cached = 0;
     for (const s of this.cache.values()) cached += s.bytes;
-    return this.hot.length * RECORD_OBJECT_BYTES + this.hotHashes.length + this.sealedKinds.length * this.segmentRecords + cached + (this.store?.residentBytes ?? 0);
+    return (
+      this.hot.length * RECORD_OBJECT_BYTES +
+      this.hotHashes.length +
+      this.sealedKinds.length * this.segmentRecords +
+      cached +
+      (this.store?.residentBytes ?? 0)
+    );
   }
 
   append(time: number, kind: LedgerKind, actor: number, subject: number, detail: string, object = 0): LedgerEntry {
@@ -231,7 +246,10 @@ export class Ledger {
     const per = this.segmentRecords;
     const hotFirst = this.sealed.length * per + 1;
     for (let seq = Math.min(Math.floor(before), this.length); seq > after; seq--) {
-      if (seq >= hotFirst ? this.hot[seq - hotFirst].kind === kind : this.sealedKinds[Math.floor((seq - 1) / per)][(seq - 1) % per] === code) return seq;
+      if (
+        seq >= hotFirst ? this.hot[seq - hotFirst].kind === kind : this.sealedKinds[Math.floor((seq - 1) / per)][(seq - 1) % per] === code
+      )
+        return seq;
     }
     return 0;
   }
@@ -327,16 +345,25 @@ export class Ledger {
     let ci = at.ci;
     let bad: LedgerVerifyResult | null = null;
     this.scan(at.next, n, (seq, r, j, hashes, off) => {
-      if (r instanceof Segment) hasher.pushBytes(seq, r.time[j], r.kind(j), r.actor(j), r.subject(j), r.object(j), r.details, r.start(j), r.end(j));
+      if (r instanceof Segment)
+        hasher.pushBytes(seq, r.time[j], r.kind(j), r.actor(j), r.subject(j), r.object(j), r.details, r.start(j), r.end(j));
       else hasher.push(seq, r.time, r.kind, r.actor, r.subject, r.object, r.detail);
       if (!hasher.headEquals(hashes, off)) {
-        bad = { ok: false, entries: seq - 1, checkpoints: ci, firstBad: { seq, reason: `entry ${seq}: contents do not match its hash — altered after it was written` } };
+        bad = {
+          ok: false,
+          entries: seq - 1,
+          checkpoints: ci,
+          firstBad: { seq, reason: `entry ${seq}: contents do not match its hash — altered after it was written` },
+        };
         return false;
       }
       // Checkpoints are checked where they were signed, so a bad one is reported before the entries after it.
       let signedHere = false;
       for (; ci < cps.length && cps[ci].size <= seq; ci++) {
-        const why = cps[ci].size === seq ? this.checkCheckpoint(ci, hasher, publicKey) : `checkpoint ${ci + 1} is for size ${cps[ci].size}, out of order`;
+        const why =
+          cps[ci].size === seq
+            ? this.checkCheckpoint(ci, hasher, publicKey)
+            : `checkpoint ${ci + 1} is for size ${cps[ci].size}, out of order`;
         if (why) {
           bad = { ok: false, entries: seq, checkpoints: ci, firstBad: { seq, reason: why } };
           return false;
@@ -355,7 +382,12 @@ export class Ledger {
     if (n < total) return { ok: true, entries: n, checkpoints: ci }; // checked so far; more to come
     if (ci < cps.length) {
       const c = cps[ci];
-      return { ok: false, entries: n, checkpoints: ci, firstBad: { seq: c.size, reason: `checkpoint ${ci + 1} claims ${c.size} entries but the ledger holds ${n}` } };
+      return {
+        ok: false,
+        entries: n,
+        checkpoints: ci,
+        firstBad: { seq: c.size, reason: `checkpoint ${ci + 1} claims ${c.size} entries but the ledger holds ${n}` },
+      };
     }
     return { ok: true, entries: n, checkpoints: cps.length };
   }
@@ -372,7 +404,8 @@ export class Ledger {
     const from = ci === 0 ? 1 : this.cps[ci - 1].size + 1;
     const covers = `checkpoint ${ci + 1} (entries 1..${c.size}; new since the previous checkpoint: ${from}..${c.size})`;
     if (!hasher.headEquals(c.root, 0)) return `${covers}: its root is not the chain head at entry ${c.size}`;
-    if (!ed25519.verify(c.sig, checkpointMessage(c.size, c.root, this.checkpointEvery), publicKey, { zip215: false })) return `${covers}: its signature does not verify under the ledger's public key`;
+    if (!ed25519.verify(c.sig, checkpointMessage(c.size, c.root, this.checkpointEvery), publicKey, { zip215: false }))
+      return `${covers}: its signature does not verify under the ledger's public key`;
     return null;
   }
 

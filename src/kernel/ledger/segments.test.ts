@@ -31,7 +31,8 @@ class FakeFile implements SyncFile {
 
 const KINDS = LEDGER_KINDS as readonly LedgerKind[];
 function fill(l: Ledger, n: number): Ledger {
-  for (let i = 0; i < n; i++) l.append(i * 0.5, KINDS[i % KINDS.length], i % 9, i % 13, `record ${i}: ${'→'.repeat(i % 3)} ${i % 7 ? 'granted' : 'denied'}`, i % 4);
+  for (let i = 0; i < n; i++)
+    l.append(i * 0.5, KINDS[i % KINDS.length], i % 9, i % 13, `record ${i}: ${'→'.repeat(i % 3)} ${i % 7 ? 'granted' : 'denied'}`, i % 4);
   return l;
 }
 

@@ -153,7 +153,15 @@ export class Segment {
   /** Record i as the ledger hands it out (built once per segment, then kept while the segment is cached). */
   entry(i: number): LedgerEntry {
     this.entries ??= [];
-    return (this.entries[i] ??= Object.freeze({ seq: this.firstSeq + i, time: this.time[i], kind: this.kind(i), actor: this.actor(i), subject: this.subject(i), object: this.object(i), detail: this.detail(i) }));
+    return (this.entries[i] ??= Object.freeze({
+      seq: this.firstSeq + i,
+      time: this.time[i],
+      kind: this.kind(i),
+      actor: this.actor(i),
+      subject: this.subject(i),
+      object: this.object(i),
+      detail: this.detail(i),
+    }));
   }
 }
 
@@ -231,7 +239,9 @@ export class FileSegmentStore implements SegmentStore {
   }
 
   get where(): string {
-    return this.failed ? `in a file until it refused a write (${this.failed}); since then in memory` : 'in a file (the origin-private file system)';
+    return this.failed
+      ? `in a file until it refused a write (${this.failed}); since then in memory`
+      : 'in a file (the origin-private file system)';
   }
 
   /** Bytes of the file holding live blocks, and the file's size. */
@@ -263,7 +273,8 @@ export class FileSegmentStore implements SegmentStore {
   get(ref: SegmentRef): Uint8Array {
     if ('block' in ref) return this.fallback.get(ref);
     const out = new Uint8Array(ref.bytes);
-    if (this.file.read(out, { at: (ref as FileRef).at }) !== ref.bytes) throw new Error('the ledger spill file is shorter than what was written to it');
+    if (this.file.read(out, { at: (ref as FileRef).at }) !== ref.bytes)
+      throw new Error('the ledger spill file is shorter than what was written to it');
     return out;
   }
 

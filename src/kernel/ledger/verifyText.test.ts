@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { KernelHost } from '../host';
 
-const text = (h: KernelHost, line: string) => h.exec(line).lines.map((l) => l.text).join('\n');
+const text = (h: KernelHost, line: string) =>
+  h
+    .exec(line)
+    .lines.map((l) => l.text)
+    .join('\n');
 
 describe('the WORM ledger from the shell and the host', () => {
   it('ledger verify checks the chain and the signed checkpoints', () => {

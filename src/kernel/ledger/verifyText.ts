@@ -8,7 +8,13 @@ import { verifyExport } from './jsonl';
  */
 export function verifyLedgerText(text: string, sessionKey: Uint8Array): LedgerImport {
   const r = verifyExport(text, { collect: false });
-  if (!r.ok) return { ok: false, line: r.firstBad.line, ...(r.firstBad.seq !== undefined ? { seq: r.firstBad.seq } : {}), reason: r.firstBad.reason };
+  if (!r.ok)
+    return {
+      ok: false,
+      line: r.firstBad.line,
+      ...(r.firstBad.seq !== undefined ? { seq: r.firstBad.seq } : {}),
+      reason: r.firstBad.reason,
+    };
   return { ok: true, entries: r.count, checkpoints: r.checkpoints.length, sameKey: bytesToHex(r.publicKey) === bytesToHex(sessionKey) };
 }
 

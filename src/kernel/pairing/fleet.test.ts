@@ -11,9 +11,16 @@ function fleet(seed?: number) {
   const r = h.boot(SCENARIO, seed);
   if (!r.ok) throw new Error(r.errors.join('\n'));
   const run = (line: string) => h.exec(line).lines;
-  const text = (line: string) => run(line).map((l) => l.text).join('\n');
+  const text = (line: string) =>
+    run(line)
+      .map((l) => l.text)
+      .join('\n');
   const failed = (line: string) => run(line).some((l) => l.style === 'error');
-  const last = (kind: string) => h.kernel.ledger.last(400).filter((e) => e.kind === kind).at(-1)?.detail ?? '';
+  const last = (kind: string) =>
+    h.kernel.ledger
+      .last(400)
+      .filter((e) => e.kind === kind)
+      .at(-1)?.detail ?? '';
   return { h, k: h.kernel, run, text, failed, last };
 }
 
@@ -28,7 +35,13 @@ describe('pairing types attenuate every import', () => {
     const f = fleet();
     expect(f.text(`pair totebox as ${type}`)).toMatch(new RegExp(`paired console ↔ totebox as ${type}`));
     expect(f.failed('import totebox vault')).toBe(false);
-    const calls: Record<string, string> = { names: 'names', count: 'count', read: 'read passport.pdf', write: 'write memo.txt "hello"', migrate: 'migrate' };
+    const calls: Record<string, string> = {
+      names: 'names',
+      count: 'count',
+      read: 'read passport.pdf',
+      write: 'write memo.txt "hello"',
+      migrate: 'migrate',
+    };
     for (const [method, line] of Object.entries(calls)) {
       const out = f.text(`call @vault ${line}`);
       expect(!out.startsWith('call:'), `${type} ${method}: ${out}`).toBe(expected[type][method]);
@@ -198,7 +211,14 @@ describe('the Diode', () => {
 
 describe('determinism', () => {
   it('same scenario, seed and commands ⇒ the same ledger, handshakes included', () => {
-    const lines = ['pair totebox as USER', 'import totebox vault', 'call @vault write x "y"', 'mitm aggregator', 'unpair totebox', 'compromise media'];
+    const lines = [
+      'pair totebox as USER',
+      'import totebox vault',
+      'call @vault write x "y"',
+      'mitm aggregator',
+      'unpair totebox',
+      'compromise media',
+    ];
     const a = fleet(7);
     const b = fleet(7);
     for (const l of lines) {

@@ -59,7 +59,9 @@ export interface HandshakeRecord {
   outcome: string;
 }
 
-export type PairResult = { ok: true; pairing: Pairing; message: string } | { ok: false; code: 'ENOTFOUND' | 'EPERM' | 'EINVAL' | 'ETOFU' | 'EHANDSHAKE'; message: string };
+export type PairResult =
+  | { ok: true; pairing: Pairing; message: string }
+  | { ok: false; code: 'ENOTFOUND' | 'EPERM' | 'EINVAL' | 'ETOFU' | 'EHANDSHAKE'; message: string };
 
 const MALLORY = 'mallory';
 const ANNOUNCE_TAG = 'capplay/pairing/announce-new-key/v1';
@@ -140,8 +142,18 @@ export class Fleet {
       const pinI = leg.initId.machineName === MALLORY ? undefined : this.pinned(leg.init.id, leg.resp.name);
       const pinR = leg.respId.machineName === MALLORY ? undefined : this.pinned(leg.resp.id, leg.init.name);
       const run = runHandshake(
-        { name: leg.initId.machineName, staticKeyPair: leg.initId.staticKeyPair, ephemeralSeed: deriveEphemeralSeed(this.host.seed, leg.initId.machineName, `pair#${n}`), expectedRemoteStatic: pinI },
-        { name: leg.respId.machineName, staticKeyPair: leg.respId.staticKeyPair, ephemeralSeed: deriveEphemeralSeed(this.host.seed, leg.respId.machineName, `pair#${n}`), expectedRemoteStatic: pinR },
+        {
+          name: leg.initId.machineName,
+          staticKeyPair: leg.initId.staticKeyPair,
+          ephemeralSeed: deriveEphemeralSeed(this.host.seed, leg.initId.machineName, `pair#${n}`),
+          expectedRemoteStatic: pinI,
+        },
+        {
+          name: leg.respId.machineName,
+          staticKeyPair: leg.respId.staticKeyPair,
+          ephemeralSeed: deriveEphemeralSeed(this.host.seed, leg.respId.machineName, `pair#${n}`),
+          expectedRemoteStatic: pinR,
+        },
         // The Ed25519 key each side will sign announcements with travels encrypted in messages 2 and 3.
         { payloads: { 2: leg.respId.signingKeyPair.publicKey, 3: leg.initId.signingKeyPair.publicKey } },
       );
@@ -150,7 +162,13 @@ export class Fleet {
         const pinnedFail = run.outcome.failedStep === 'pinned-key';
         const why = pinnedFail ? `TOFU+ refused: ${run.outcome.reason}` : `handshake failed: ${run.outcome.reason}`;
         this.host.record('deny', actor, 0, `denied: pairing ${leg.label} as ${type}: ${why}`);
-        if (mitm) this.host.record('verdict', actor, 0, `MITM after binding blocked by TOFU+: ${a.name} and ${b.name} had bound each other's CellIDs, and ${MALLORY}'s key does not match`);
+        if (mitm)
+          this.host.record(
+            'verdict',
+            actor,
+            0,
+            `MITM after binding blocked by TOFU+: ${a.name} and ${b.name} had bound each other's CellIDs, and ${MALLORY}'s key does not match`,
+          );
         return { ok: false, code: pinnedFail ? 'ETOFU' : 'EHANDSHAKE', message: why };
       }
       // Bind first contacts (both honest sides of this leg).
@@ -170,8 +188,15 @@ export class Fleet {
     const what = `${before ? `re-paired ${a.name} ↔ ${b.name}: ${before} → ${type}` : `paired ${a.name} ↔ ${b.name} as ${type} (${TYPE_MEANS[type]})`}${mitm ? ` — through ${MALLORY}, who holds both session keys` : ''}`;
     this.host.record('pair', actor, 0, `${what}; Noise XX handshake ok`);
     if (mitm) {
-      const fresh = !this.host.defenses.tofu ? 'pure TOFU (no binding check) accepted a new key' : 'first contact: nothing was bound yet, so TOFU+ accepted the key';
-      this.host.record('verdict', actor, 0, `MITM succeeded: ${fresh}; ${a.name} now trusts ${MALLORY}'s CellID ${this.identityText(MALLORY)} as ${b.name}. Compare CellIDs out of band before trusting a first contact.`);
+      const fresh = !this.host.defenses.tofu
+        ? 'pure TOFU (no binding check) accepted a new key'
+        : 'first contact: nothing was bound yet, so TOFU+ accepted the key';
+      this.host.record(
+        'verdict',
+        actor,
+        0,
+        `MITM succeeded: ${fresh}; ${a.name} now trusts ${MALLORY}'s CellID ${this.identityText(MALLORY)} as ${b.name}. Compare CellIDs out of band before trusting a first contact.`,
+      );
     }
     this.changed();
     return { ok: true, pairing: p, message: what };
@@ -207,7 +232,12 @@ export class Fleet {
     if (existing?.staticHex === r.remoteStaticHex) return;
     if (existing) {
       // Only reachable with TOFU+ off: pure TOFU takes the new key without a word.
-      this.host.record('pair', actor, 0, `${self.name} accepted a new key for ${peer} without checking its binding (pure TOFU): CellID ${existing.cellId} → ${r.remoteCellId}`);
+      this.host.record(
+        'pair',
+        actor,
+        0,
+        `${self.name} accepted a new key for ${peer} without checking its binding (pure TOFU): CellID ${existing.cellId} → ${r.remoteCellId}`,
+      );
     } else {
       this.host.record('pair', actor, 0, `${self.name} bound ${peer} to CellID ${r.remoteCellId} on first contact (TOFU+)`);
     }
@@ -243,7 +273,9 @@ export class Fleet {
     const old = this.identity(name);
     const gen = this.generation(name) + 1;
     const next = deriveIdentity(this.host.seed, `${name}#${gen}`);
-    const statement = utf8ToBytes(`${ANNOUNCE_TAG}|${name}|${bytesToHex(next.staticKeyPair.publicKey)}|${bytesToHex(next.signingKeyPair.publicKey)}`);
+    const statement = utf8ToBytes(
+      `${ANNOUNCE_TAG}|${name}|${bytesToHex(next.staticKeyPair.publicKey)}|${bytesToHex(next.signingKeyPair.publicKey)}`,
+    );
     const signer = forged ? deriveIdentity(this.host.seed, MALLORY).signingKeyPair.secretKey : old.signingKeyPair.secretKey;
     const signature = ed25519.sign(statement, signer);
     const rebound: string[] = [];
@@ -259,17 +291,44 @@ export class Fleet {
       }
       if (!valid) {
         refused.push(other.name);
-        this.host.record('deny', actor, 0, `denied: ${other.name} refused a new key for ${name}: the announcement is not signed by the key it bound`);
+        this.host.record(
+          'deny',
+          actor,
+          0,
+          `denied: ${other.name} refused a new key for ${name}: the announcement is not signed by the key it bound`,
+        );
         continue;
       }
-      this.bindings.get(other.id)!.set(name, { cellId: next.cellIdText, staticHex: bytesToHex(next.staticKeyPair.publicKey), signHex: bytesToHex(next.signingKeyPair.publicKey), since: this.host.time, how: 'announcement' });
+      this.bindings.get(other.id)!.set(name, {
+        cellId: next.cellIdText,
+        staticHex: bytesToHex(next.staticKeyPair.publicKey),
+        signHex: bytesToHex(next.signingKeyPair.publicKey),
+        since: this.host.time,
+        how: 'announcement',
+      });
       rebound.push(other.name);
-      this.host.record('pair', actor, 0, `${other.name} rebound ${name} to CellID ${next.cellIdText}: the announcement is signed by ${name}'s old key (mutual consent)`);
+      this.host.record(
+        'pair',
+        actor,
+        0,
+        `${other.name} rebound ${name} to CellID ${next.cellIdText}: the announcement is signed by ${name}'s old key (mutual consent)`,
+      );
     }
-    if (forged) return { ok: false, rebound, refused, message: `forged announcement for ${name}: refused by ${refused.join(', ') || 'nobody (no one had bound it)'}` };
+    if (forged)
+      return {
+        ok: false,
+        rebound,
+        refused,
+        message: `forged announcement for ${name}: refused by ${refused.join(', ') || 'nobody (no one had bound it)'}`,
+      };
     this.identities.set(name, { gen, id: next });
     this.changed();
-    return { ok: true, rebound, refused, message: `${name} has new keys (CellID ${next.cellIdText}); rebound by ${rebound.join(', ') || 'nobody (no one had bound it)'}` };
+    return {
+      ok: true,
+      rebound,
+      refused,
+      message: `${name} has new keys (CellID ${next.cellIdText}); rebound by ${rebound.join(', ') || 'nobody (no one had bound it)'}`,
+    };
   }
 
   identityText(name: string): string {
@@ -277,7 +336,17 @@ export class Fleet {
   }
 
   private keepHandshake(id: number, label: string, type: PairingType, run: HandshakeRun): void {
-    this.handshakes.push({ id, label, type, protocol: run.protocol, steps: run.trace, ok: run.outcome.ok, outcome: run.outcome.ok ? `ok: both sides hold the same handshake hash ${run.outcome.handshakeHashHex.slice(0, 16)}…` : run.outcome.reason });
+    this.handshakes.push({
+      id,
+      label,
+      type,
+      protocol: run.protocol,
+      steps: run.trace,
+      ok: run.outcome.ok,
+      outcome: run.outcome.ok
+        ? `ok: both sides hold the same handshake hash ${run.outcome.handshakeHashHex.slice(0, 16)}…`
+        : run.outcome.reason,
+    });
     if (this.handshakes.length > HANDSHAKES_KEPT) this.handshakes.shift();
   }
 

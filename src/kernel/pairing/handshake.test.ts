@@ -41,8 +41,14 @@ describe('Noise_XX_25519_ChaChaPoly_SHA256 known-answer vectors', () => {
   const RESP_STATIC = '0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20';
   const INIT_EPHEMERAL = '202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f';
   const RESP_EPHEMERAL = '4142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f60';
-  const TRANSPORT_1 = { payload: '79656c6c6f777375626d6172696e65', ciphertext: 'a52ef02ba60e12696d1d6b9ef4245c88fca757b6134ad6e76b56e310a6adf6' };
-  const TRANSPORT_2 = { payload: '7375626d6172696e6579656c6c6f77', ciphertext: '2445aa438ebd649281c636cc7269ca82f1d9023d72520943aeabf909cdf521' };
+  const TRANSPORT_1 = {
+    payload: '79656c6c6f777375626d6172696e65',
+    ciphertext: 'a52ef02ba60e12696d1d6b9ef4245c88fca757b6134ad6e76b56e310a6adf6',
+  };
+  const TRANSPORT_2 = {
+    payload: '7375626d6172696e6579656c6c6f77',
+    ciphertext: '2445aa438ebd649281c636cc7269ca82f1d9023d72520943aeabf909cdf521',
+  };
 
   const cases = [
     {
@@ -66,7 +72,10 @@ describe('Noise_XX_25519_ChaChaPoly_SHA256 known-answer vectors', () => {
       name: 'payloads',
       prologue: '',
       messages: [
-        { payload: '746573745f6d73675f30', ciphertext: '358072d6365880d1aeea329adf9121383851ed21a28e3b75e965d0d2cd166254746573745f6d73675f30' },
+        {
+          payload: '746573745f6d73675f30',
+          ciphertext: '358072d6365880d1aeea329adf9121383851ed21a28e3b75e965d0d2cd166254746573745f6d73675f30',
+        },
         {
           payload: '746573745f6d73675f31',
           ciphertext:
@@ -184,11 +193,7 @@ describe('runHandshake: success', () => {
       [2, 'totebox', 'laptop', 'e,ee,s,es'],
       [3, 'laptop', 'totebox', 's,se'],
     ]);
-    expect(run.trace.map((s) => s.dh.map((d) => d.formula))).toEqual([
-      [],
-      ['ee: DH(e_i, e_r)', 'es: DH(e_i, s_r)'],
-      ['se: DH(s_i, e_r)'],
-    ]);
+    expect(run.trace.map((s) => s.dh.map((d) => d.formula))).toEqual([[], ['ee: DH(e_i, e_r)', 'es: DH(e_i, s_r)'], ['se: DH(s_i, e_r)']]);
     for (const step of run.trace) {
       expect(step.ok).toBe(true);
       expect(step.altered).toBe(false);
@@ -202,7 +207,11 @@ describe('runHandshake: success', () => {
     }
     // Fixed overhead: e = 32; e + enc(s) + tag = 32 + 48 + 16; enc(s) + tag = 48 + 16 (plus the payloads).
     expect(run.trace.map((s) => s.length)).toEqual([32 + 5, 96 + 21, 64 + 8]);
-    expect(run.trace.map((s) => new TextDecoder().decode(hexToBytes(s.payloadHex!)))).toEqual(['hello', 'INPUT pairing offered', 'accepted']);
+    expect(run.trace.map((s) => new TextDecoder().decode(hexToBytes(s.payloadHex!)))).toEqual([
+      'hello',
+      'INPUT pairing offered',
+      'accepted',
+    ]);
     // Message 1's payload is not encrypted: it is right there on the wire after the ephemeral key.
     expect(run.trace[0].sentHex.endsWith(bytesToHex(utf8ToBytes('hello')))).toBe(true);
     expect(run.trace[1].learns).toContain(totebox.cellIdText);
@@ -431,7 +440,11 @@ describe('HandshakeState (step by step)', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(HandshakeError);
-    expect(error).toMatchObject({ messageIndex: 1, step: 'turn', message: "message 1: it is not the initiator's turn to read this message" });
+    expect(error).toMatchObject({
+      messageIndex: 1,
+      step: 'turn',
+      message: "message 1: it is not the initiator's turn to read this message",
+    });
     expect(laptop.failed).toBe(error);
     expect(() => laptop.writeMessage()).toThrow(error as Error);
   });

@@ -338,7 +338,11 @@ export class HandshakeState {
     }
     const message = concatBytes(...parts);
     if (message.length > MAX_MESSAGE_LEN) {
-      throw this.fail(index, 'length', new StepFailure('too-long', `the message would be ${message.length} bytes; Noise allows at most ${MAX_MESSAGE_LEN}`));
+      throw this.fail(
+        index,
+        'length',
+        new StepFailure('too-long', `the message would be ${message.length} bytes; Noise allows at most ${MAX_MESSAGE_LEN}`),
+      );
     }
     this.endMessage();
     return message;
@@ -348,7 +352,11 @@ export class HandshakeState {
   readMessage(message: Uint8Array): Uint8Array {
     const index = this.beginMessage(false);
     if (message.length > MAX_MESSAGE_LEN) {
-      throw this.fail(index, 'length', new StepFailure('too-long', `the message is ${message.length} bytes; Noise allows at most ${MAX_MESSAGE_LEN}`));
+      throw this.fail(
+        index,
+        'length',
+        new StepFailure('too-long', `the message is ${message.length} bytes; Noise allows at most ${MAX_MESSAGE_LEN}`),
+      );
     }
     let cursor = 0;
     const take = (count: number, what: string): Uint8Array => {
@@ -379,7 +387,10 @@ export class HandshakeState {
       step = 'payload';
       const sealedPayload = message.slice(cursor);
       if (this.symmetric.cipher.hasKey() && sealedPayload.length < TAGLEN) {
-        throw new StepFailure('too-short', `the message is too short: the payload needs a ${TAGLEN}-byte tag, only ${sealedPayload.length} left`);
+        throw new StepFailure(
+          'too-short',
+          `the message is too short: the payload needs a ${TAGLEN}-byte tag, only ${sealedPayload.length} left`,
+        );
       }
       payload = this.symmetric.decryptAndHash(sealedPayload);
     } catch (error) {
@@ -428,7 +439,10 @@ export class HandshakeState {
     try {
       shared = x25519.getSharedSecret(local.secretKey, remote);
     } catch {
-      throw new StepFailure('low-order', `the ${token} DH failed: the ${peerOf(this.role)}'s key is a low-order point (all-zero shared secret)`);
+      throw new StepFailure(
+        'low-order',
+        `the ${token} DH failed: the ${peerOf(this.role)}'s key is a low-order point (all-zero shared secret)`,
+      );
     }
     this.dhOutputs.set(`${index}:${token}`, shared);
     this.symmetric.mixKey(shared);
@@ -621,10 +635,22 @@ export function runHandshake(initiator: Party, responder: Party, options: RunOpt
       const outcome = failure(error, fromRole);
       const detail = error instanceof HandshakeError ? error.detail : String(error);
       trace.push({
-        index, from: parties[fromRole].name, to: parties[toRole].name, fromRole, toRole, tokens, dh: [],
-        sentHex: '', deliveredHex: '', length: 0, altered: false, payloadHex: null, hashAfterHex: null,
+        index,
+        from: parties[fromRole].name,
+        to: parties[toRole].name,
+        fromRole,
+        toRole,
+        tokens,
+        dh: [],
+        sentHex: '',
+        deliveredHex: '',
+        length: 0,
+        altered: false,
+        payloadHex: null,
+        hashAfterHex: null,
         learns: `${parties[fromRole].name} cannot build message ${index}: ${detail}. It drops the handshake.`,
-        ok: false, error: outcome.ok ? undefined : outcome.reason,
+        ok: false,
+        error: outcome.ok ? undefined : outcome.reason,
       });
       return { protocol: PROTOCOL_NAME, trace, outcome };
     }

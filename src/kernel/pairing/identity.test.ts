@@ -1,15 +1,7 @@
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
-import {
-  CELL_ID_KEY_TEXT,
-  cellId,
-  cellIdText,
-  deriveEphemeralSeed,
-  deriveIdentity,
-  formatCellId,
-  shortFingerprint,
-} from './identity';
+import { CELL_ID_KEY_TEXT, cellId, cellIdText, deriveEphemeralSeed, deriveIdentity, formatCellId, shortFingerprint } from './identity';
 import { siphash128 } from './siphash';
 
 const CELL_ID_PATTERN = /^[0-9a-f]{4}(-[0-9a-f]{4}){7}$/;

@@ -28,9 +28,15 @@ export class Imports {
     const from = k.machines[p.machine];
     const to = this.fleet.machine(machineName);
     const pairing = to ? this.fleet.between(from.id, to.id) : undefined;
-    const ep = to && pairing ? [...k.objects.values()].find((o) => o.kind === 'endpoint' && o.machine === to.id && o.name === service && o.service) : undefined;
+    const ep =
+      to && pairing
+        ? [...k.objects.values()].find((o) => o.kind === 'endpoint' && o.machine === to.id && o.name === service && o.service)
+        : undefined;
     if (!to || to.id === from.id || !pairing || !ep) {
-      const why = to?.id === from.id ? `${service} is on this machine: use a local cap, not an import` : `no service "${service}" on a machine "${machineName}" is visible from ${from.name}`;
+      const why =
+        to?.id === from.id
+          ? `${service} is on this machine: use a local cap, not an import`
+          : `no service "${service}" on a machine "${machineName}" is visible from ${from.name}`;
       k.deny(pid, pid, `import ${machineName}/${service} by ${k.who(pid)}`, `ENOTFOUND: ${why}`);
       throw new KernelError(to?.id === from.id ? 'EINVAL' : 'ENOTFOUND', why);
     }
@@ -53,7 +59,10 @@ export class Imports {
     const ep = cap.target.kind === 'object' ? this.k.objects.get(cap.target.id) : undefined;
     if (!pairing?.live || !ep) return 0;
     const diode = this.k.defenses.diode && this.fleet.upstream(this.k.machines[machine], this.k.machines[ep.machine]);
-    return ACCESS_BITS.reduce((bits, a, i) => (TYPE_ALLOWS[pairing.type].has(a) && (!diode || a === 'telemetry') ? bits | (1 << i) : bits), 0);
+    return ACCESS_BITS.reduce(
+      (bits, a, i) => (TYPE_ALLOWS[pairing.type].has(a) && (!diode || a === 'telemetry') ? bits | (1 << i) : bits),
+      0,
+    );
   }
 
   /** Is the pairing an import crossed still live? */
@@ -70,14 +79,39 @@ export class Imports {
     const to = k.machines[ep.machine];
     const upstream = this.fleet.upstream(from, to) && access !== 'telemetry';
     if (upstream && k.defenses.diode) {
-      k.record('verdict', p.pid, p.pid, `upstream command impossible: ${k.who(p.pid)} on ${from.name} tried ${method} on ${ep.name}@${to.name}; the Diode lets only sanitised telemetry flow up`, ep.id);
-      return { code: 'EDIODE', error: `the Diode: ${from.name} is downstream of ${to.name}; no capability can express a command upstream (only sanitised telemetry flows up)` };
+      k.record(
+        'verdict',
+        p.pid,
+        p.pid,
+        `upstream command impossible: ${k.who(p.pid)} on ${from.name} tried ${method} on ${ep.name}@${to.name}; the Diode lets only sanitised telemetry flow up`,
+        ep.id,
+      );
+      return {
+        code: 'EDIODE',
+        error: `the Diode: ${from.name} is downstream of ${to.name}; no capability can express a command upstream (only sanitised telemetry flows up)`,
+      };
     }
     if (!TYPE_ALLOWS[pairing.type].has(access)) {
-      return { code: 'EPERM', error: `the ${pairing.type} pairing is ${pairing.type === 'USER' ? 'read-only' : pairing.type === 'INTERFACE' ? 'metadata only' : 'not ADMIN'}: ${method} (${access}) needs ${typesAllowing(access)}` };
+      return {
+        code: 'EPERM',
+        error: `the ${pairing.type} pairing is ${pairing.type === 'USER' ? 'read-only' : pairing.type === 'INTERFACE' ? 'metadata only' : 'not ADMIN'}: ${method} (${access}) needs ${typesAllowing(access)}`,
+      };
     }
-    k.record('auth', p.pid, p.pid, `${k.who(p.pid)} ${method} (${access}) on ${ep.name}@${to.name}: allowed by the ${pairing.type} pairing ${from.name} ⇄ ${to.name}`, ep.id);
-    if (upstream) k.record('verdict', p.pid, p.pid, `upstream command went through: ${k.who(p.pid)} on ${from.name} ran ${method} on ${ep.name}@${to.name} (the Diode is off)`, ep.id);
+    k.record(
+      'auth',
+      p.pid,
+      p.pid,
+      `${k.who(p.pid)} ${method} (${access}) on ${ep.name}@${to.name}: allowed by the ${pairing.type} pairing ${from.name} ⇄ ${to.name}`,
+      ep.id,
+    );
+    if (upstream)
+      k.record(
+        'verdict',
+        p.pid,
+        p.pid,
+        `upstream command went through: ${k.who(p.pid)} on ${from.name} ran ${method} on ${ep.name}@${to.name} (the Diode is off)`,
+        ep.id,
+      );
     return null;
   }
 }

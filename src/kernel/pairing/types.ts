@@ -13,7 +13,9 @@ export type Access = (typeof ACCESS_BITS)[number];
 /** Telemetry may flow up the Diode only as plain, short text: control characters out, length bounded. */
 export function sanitizeTelemetry(v: unknown): string | number | boolean | null {
   if (typeof v === 'number' || typeof v === 'boolean' || v === null) return v;
-  return String(v).replace(/[\u0000-\u001f\u007f-\u009f]/g, '').slice(0, 120);
+  return String(v)
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
+    .slice(0, 120);
 }
 
 /** What crosses a pairing of each type (seed 001's table). Telemetry (sanitised, upward) crosses any. */

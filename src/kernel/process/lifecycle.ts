@@ -27,7 +27,8 @@ export class Lifecycle {
     if (!programByName.has(program)) throw new KernelError('ENOPROG', `no program named "${program}"`);
     if (parent) this.k.process(parent);
     if (machine !== undefined) this.k.machine(machine);
-    if (this.k.processes.size >= this.k.capacity.processes) throw new KernelError('ECAPACITY', `process table is full (${this.k.capacity.processes} processes)`);
+    if (this.k.processes.size >= this.k.capacity.processes)
+      throw new KernelError('ECAPACITY', `process table is full (${this.k.capacity.processes} processes)`);
     this.k.reserveCaps(grantCount + (parent ? 1 : 0));
   }
 
@@ -124,7 +125,9 @@ export class Lifecycle {
 
   holdsHandle(holder: number, pid: number): boolean {
     const p = this.k.processes.get(holder);
-    return !!p && [...p.cnode.entries()].some(([, s]) => s.cap.kind === 'process' && s.cap.target.kind === 'process' && s.cap.target.pid === pid);
+    return (
+      !!p && [...p.cnode.entries()].some(([, s]) => s.cap.kind === 'process' && s.cap.target.kind === 'process' && s.cap.target.pid === pid)
+    );
   }
 
   /**
@@ -137,7 +140,8 @@ export class Lifecycle {
     const p = this.k.process(holder);
     this.energy.payOrThrow(p, 'RECV');
     for (const [slot, s] of [...p.cnode.entries()]) {
-      if (s.cap.kind === 'process' && s.cap.target.kind === 'process' && s.cap.target.pid === pid) this.k.releaseSlot(p, slot, `waited for pid ${pid} (exit code ${code})`);
+      if (s.cap.kind === 'process' && s.cap.target.kind === 'process' && s.cap.target.pid === pid)
+        this.k.releaseSlot(p, slot, `waited for pid ${pid} (exit code ${code})`);
     }
     return code;
   }
@@ -161,7 +165,8 @@ export class Lifecycle {
     for (const holder of deadIds.size ? k.processes.values() : []) {
       const gone = holder.cnode.removeWhere((c) => c.target.kind === 'object' && deadIds.has(c.target.id));
       k.forgetCaps(gone.length);
-      for (const s of gone) k.record('release', 0, holder.pid, `${k.who(holder.pid)} lost @${s.name}: its server ${p.name} (pid ${p.pid}) is gone`);
+      for (const s of gone)
+        k.record('release', 0, holder.pid, `${k.who(holder.pid)} lost @${s.name}: its server ${p.name} (pid ${p.pid}) is gone`);
     }
     k.topology++;
     if (released) k.record('release', p.pid, p.pid, `${p.name} (pid ${p.pid}) released ${released} cap${released === 1 ? '' : 's'}`);
@@ -169,7 +174,11 @@ export class Lifecycle {
       k.foreground = 0;
       k.prompt = '';
       k.stdin.length = 0;
-      k.write(p.pid, `[${p.name} (pid ${p.pid}) ${why || (state === 'killed' ? 'was killed' : `exited with code ${code}`)}]`, state === 'killed' && why ? 'err' : 'sys');
+      k.write(
+        p.pid,
+        `[${p.name} (pid ${p.pid}) ${why || (state === 'killed' ? 'was killed' : `exited with code ${code}`)}]`,
+        state === 'killed' && why ? 'err' : 'sys',
+      );
     }
   }
 

@@ -18,10 +18,17 @@ function format(e: ChatEvent): string {
 }
 
 /** Call and return the value, or print the error (when interactive) and return undefined. */
-function* call(ctx: ProgramContext, cap: string, method: string, args: Value[] = [], extra: { caps?: string[]; proof?: Proof | null; as?: string } = {}): Generator<Syscall, Value | undefined, SyscallResult | undefined> {
+function* call(
+  ctx: ProgramContext,
+  cap: string,
+  method: string,
+  args: Value[] = [],
+  extra: { caps?: string[]; proof?: Proof | null; as?: string } = {},
+): Generator<Syscall, Value | undefined, SyscallResult | undefined> {
   const r = yield { op: 'call', cap, method, args, ...extra };
   if (r && r.ok) return r.value ?? null;
-  if (ctx.cap('stdio')) yield { op: 'call', cap: 'stdio', method: 'write', args: [`chat-client: ${r?.ok === false ? `${r.code}: ${r.error}` : 'no answer'}`] };
+  if (ctx.cap('stdio'))
+    yield { op: 'call', cap: 'stdio', method: 'write', args: [`chat-client: ${r?.ok === false ? `${r.code}: ${r.error}` : 'no answer'}`] };
   return undefined;
 }
 
@@ -47,7 +54,8 @@ export function* chatClient(ctx: ProgramContext): Fiber {
   const handle = typeof ctx.args.handle === 'string' ? ctx.args.handle : ctx.name;
   const chat = yield* connect(ctx, handle);
   if (!chat) {
-    if (interactive) yield write('chat-client: grant me a chat participant (chat: @chat_participant), a chat facet, or a ChatRoot with a session');
+    if (interactive)
+      yield write('chat-client: grant me a chat participant (chat: @chat_participant), a chat facet, or a ChatRoot with a session');
     yield { op: 'exit', code: 1 };
     return;
   }
@@ -59,7 +67,8 @@ export function* chatClient(ctx: ProgramContext): Fiber {
     do {
       if (period) yield { op: 'sleep', ms: period + ctx.random(Math.ceil(period / 4)) };
       const sent = yield { op: 'call', cap: chat, method: 'send', args: [channel, text] };
-      if (sent && !sent.ok && (sent.code === 'ENOCAP' || sent.code === 'ECLOSED' || sent.code === 'ESTALE' || sent.code === 'EREVOKED')) break;
+      if (sent && !sent.ok && (sent.code === 'ENOCAP' || sent.code === 'ECLOSED' || sent.code === 'ESTALE' || sent.code === 'EREVOKED'))
+        break;
       yield { op: 'call', cap: chat, method: 'poll', args: [100] }; // keep our queue short
     } while (period);
     return;
@@ -102,7 +111,8 @@ export function* chatBot(ctx: ProgramContext): Fiber {
     const r = yield { op: 'call', cap: 'chat', method: 'poll', args: [20] };
     if (!r || !r.ok) return;
     for (const e of (r.value as unknown as ChatEvent[]) ?? []) {
-      if (e.kind === 'message' && e.from !== name) yield { op: 'call', cap: 'chat', method: 'send', args: [e.channel, `echo: ${e.text}`.slice(0, 400)] };
+      if (e.kind === 'message' && e.from !== name)
+        yield { op: 'call', cap: 'chat', method: 'send', args: [e.channel, `echo: ${e.text}`.slice(0, 400)] };
     }
     yield { op: 'sleep', ms: 50 };
   }

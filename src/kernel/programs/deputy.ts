@@ -41,7 +41,12 @@ function* nextJob(): Generator<Syscall, [string, string] | null, SyscallResult |
 const objectCode = (source: string) => `; object code compiled from ${JSON.stringify(source.slice(0, 200))}\n`;
 
 /** Append a billing line through `cap` (an fs cap), at the fixed path /var/billing. */
-function* bill(cap: string, who: string, output: string, bytes: number): Generator<Syscall, SyscallResult | undefined, SyscallResult | undefined> {
+function* bill(
+  cap: string,
+  who: string,
+  output: string,
+  bytes: number,
+): Generator<Syscall, SyscallResult | undefined, SyscallResult | undefined> {
   const before = yield { op: 'call', cap, method: 'read', args: [BILLING] };
   const text = before?.ok ? String(before.value) : `${BILLING_HEADER}\n`;
   return yield { op: 'call', cap, method: 'write', args: [BILLING, `${text}${who}: compiled ${bytes} bytes into ${output}: 1 credit\n`] };

@@ -61,7 +61,13 @@ export function* pdfViewer(): Fiber {
   yield* say(doc?.ok ? `pdf-viewer: rendering report.pdf: ${String(doc.value).trim()}` : `pdf-viewer: ${errorText(doc)}`);
   yield { op: 'unveil', entries: 'lock' }; // it locks its unveil, as a careful viewer does
   yield { op: 'sleep', ms: 1500 }; // rendering takes a moment; then the exploit runs
-  for (const path of ['/home/docs/../../etc/passwd', '/home/docs//..//..//vault/secrets', '/home/docs/shortcut', '/home/docs/up/vault/secrets', '/home/docs/./../docs/../../etc/passwd']) {
+  for (const path of [
+    '/home/docs/../../etc/passwd',
+    '/home/docs//..//..//vault/secrets',
+    '/home/docs/shortcut',
+    '/home/docs/up/vault/secrets',
+    '/home/docs/./../docs/../../etc/passwd',
+  ]) {
     const r = yield* fs('read', [path]);
     yield* say(`pdf-viewer: ${path} → ${r?.ok ? `READ: ${String(r.value).split('\n')[0]}` : errorText(r)}`);
   }

@@ -46,7 +46,8 @@ export function* pinger(ctx: ProgramContext): Fiber {
     const asked = ctx.now();
     const r: SyscallResult | undefined = yield { op: 'call', cap: 'chat', method: 'who', args: ['#lobby'] };
     if (!r || !r.ok) return;
-    if (hasStdio && i % 10 === 0) yield { op: 'call', cap: 'stdio', method: 'write', args: [`pinger: #lobby answered in ${ctx.now() - asked} ms`] };
+    if (hasStdio && i % 10 === 0)
+      yield { op: 'call', cap: 'stdio', method: 'write', args: [`pinger: #lobby answered in ${ctx.now() - asked} ms`] };
   }
 }
 
@@ -57,6 +58,7 @@ export function* pinger(ctx: ProgramContext): Fiber {
 export function* mediaEdge(ctx: ProgramContext): Fiber {
   for (let i = 1; ; i++) {
     yield { op: 'sleep', ms: 5000 };
-    if (ctx.cap('telemetry')) yield { op: 'call', cap: 'telemetry', method: 'telemetry', args: [`viewers=${40 + ctx.random(20)} segment=${i}`] };
+    if (ctx.cap('telemetry'))
+      yield { op: 'call', cap: 'telemetry', method: 'telemetry', args: [`viewers=${40 + ctx.random(20)} segment=${i}`] };
   }
 }

@@ -31,16 +31,35 @@ export const PROGRAMS: readonly Program[] = [
   { name: 'init', summary: 'first process; holds the spawner and its children’s handles', body: waitForever },
   { name: 'shell', summary: 'the capOS-style shell; runs your commands with the caps it holds', body: waitForever },
   { name: 'idle', summary: 'does nothing; holds whatever it was granted', body: waitForever },
-  { name: 'stdio-server', summary: 'serves terminal I/O (StdIO) to children granted a stdio cap', body: waitForever, service: stdioService },
-  { name: 'chat-server', summary: 'serves chat: ChatRoot, ChatParticipant, ChatModerator, and legacy badge facets', body: waitForever, service: chatService },
+  {
+    name: 'stdio-server',
+    summary: 'serves terminal I/O (StdIO) to children granted a stdio cap',
+    body: waitForever,
+    service: stdioService,
+  },
+  {
+    name: 'chat-server',
+    summary: 'serves chat: ChatRoot, ChatParticipant, ChatModerator, and legacy badge facets',
+    body: waitForever,
+    service: chatService,
+  },
   {
     name: 'chat-client',
     summary: 'chat in the terminal (/join #chan, /leave, /who, /exit) with @chat and @stdio; without stdio it greets and exits',
     body: chatClient,
   },
   { name: 'chat-bot', summary: 'an echo bot: answers every message it hears through its @chat participant', body: chatBot },
-  { name: 'adventure-server', summary: 'serves the adventure game: AdventurePlayer (move, look, take) and AdventureNpc (look only)', body: waitForever, service: adventureService },
-  { name: 'adventure-client', summary: 'play in the terminal with @game (an AdventurePlayer) and @stdio; say speaks through @chat', body: adventureClient },
+  {
+    name: 'adventure-server',
+    summary: 'serves the adventure game: AdventurePlayer (move, look, take) and AdventureNpc (look only)',
+    body: waitForever,
+    service: adventureService,
+  },
+  {
+    name: 'adventure-client',
+    summary: 'play in the terminal with @game (an AdventurePlayer) and @stdio; say speaks through @chat',
+    body: adventureClient,
+  },
   { name: 'adventure-npc', summary: 'a troll that answers in chat when named; it holds no game authority', body: adventureNpc },
   { name: 'forkbomb', summary: 'spawns bomblets as fast as it can pay (needs @spawner); budgets cap it at 4 per refill', body: forkbomb },
   { name: 'bomblet', summary: 'a fork bomb’s child: holds nothing, lingers 3 s, ends', body: bomblet },
@@ -50,12 +69,34 @@ export const PROGRAMS: readonly Program[] = [
   { name: 'ls', summary: 'list directories through @fs (only what is unveiled shows)', body: ls },
   { name: 'write', summary: 'write a file: run "write /tmp/note hello" with { … fs: @fs }', body: write },
   { name: 'fetch-worker', summary: 'demo: pledged "stdio net", it reaches for /vault/secrets (needs stdio, chat, fs)', body: fetchWorker },
-  { name: 'pdf-viewer', summary: 'demo: unveiled to /home/docs r, it tries to escape with .. and symlinks (needs stdio, fs)', body: pdfViewer },
-  { name: 'vault-server', summary: 'the Totebox vault: Records (names, count, read, write, migrate, telemetry), reached by imports across a pairing', body: waitForever, service: vaultService },
-  { name: 'media-edge', summary: 'a MediaKit edge: streams, and sends telemetry up to the Totebox through @telemetry every 5 s', body: mediaEdge },
+  {
+    name: 'pdf-viewer',
+    summary: 'demo: unveiled to /home/docs r, it tries to escape with .. and symlinks (needs stdio, fs)',
+    body: pdfViewer,
+  },
+  {
+    name: 'vault-server',
+    summary: 'the Totebox vault: Records (names, count, read, write, migrate, telemetry), reached by imports across a pairing',
+    body: waitForever,
+    service: vaultService,
+  },
+  {
+    name: 'media-edge',
+    summary: 'a MediaKit edge: streams, and sends telemetry up to the Totebox through @telemetry every 5 s',
+    body: mediaEdge,
+  },
   { name: 'pinger', summary: 'asks @chat who is in #lobby every 100 ms and reports its latency on @stdio', body: pinger },
-  { name: 'cc', summary: 'demo: a compiler with ambient authority: writes a job’s output wherever it names, with its own @fs (needs jobs, fs)', body: ambientCompiler },
-  { name: 'capcc', summary: 'demo: a capability compiler: writes output only through a channel cap passed to it; bills through @billing (needs jobs, billing)', body: capCompiler },
+  {
+    name: 'cc',
+    summary: 'demo: a compiler with ambient authority: writes a job’s output wherever it names, with its own @fs (needs jobs, fs)',
+    body: ambientCompiler,
+  },
+  {
+    name: 'capcc',
+    summary:
+      'demo: a capability compiler: writes output only through a channel cap passed to it; bills through @billing (needs jobs, billing)',
+    body: capCompiler,
+  },
 ];
 
 export const programByName = new Map(PROGRAMS.map((p) => [p.name, p]));

@@ -1,9 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import { KernelHost } from '../host';
-import { CAP, CAP_KINDS, Frame, H, OBJ, PROC, PROC_STATES, readFrame, readLedger, SabViews, StringTable, TARGET_KINDS, type Capacity } from './layout';
+import {
+  CAP,
+  CAP_KINDS,
+  Frame,
+  H,
+  OBJ,
+  PROC,
+  PROC_STATES,
+  readFrame,
+  readLedger,
+  SabViews,
+  StringTable,
+  TARGET_KINDS,
+  type Capacity,
+} from './layout';
 import { decodeUtf8, encodeUtf8Into } from './utf8';
 
-const small: Capacity = { processes: 16, caps: 64, objects: 16, machines: 2, ledgerRing: 8, strings: 256, stringBytes: 8192, consoleLines: 16 };
+const small: Capacity = {
+  processes: 16,
+  caps: 64,
+  objects: 16,
+  machines: 2,
+  ledgerRing: 8,
+  strings: 256,
+  stringBytes: 8192,
+  consoleLines: 16,
+};
 
 describe('SAB layout', () => {
   it('round-trips the kernel state through the buffer', () => {
@@ -75,7 +98,13 @@ describe('string table across reboots', () => {
     const nameOf = () => strings.get(frame.scenarioName);
     expect(nameOf()).toBe('Chat on one machine');
     for (let id = 1; id < frame.stringCount; id++) strings.get(id); // every id cached under the old scenario
-    const solo = { format: 'capplay-scenario', version: 1, name: 'Solo', machines: [{ name: 'm' }], processes: [{ name: 'sh', program: 'shell' }] };
+    const solo = {
+      format: 'capplay-scenario',
+      version: 1,
+      name: 'Solo',
+      machines: [{ name: 'm' }],
+      processes: [{ name: 'sh', program: 'shell' }],
+    };
     expect(host.boot(JSON.stringify(solo)).ok).toBe(true);
     readFrame(host.views, frame);
     strings.sync(frame);

@@ -98,7 +98,26 @@ export const HEADER_TIME_BYTE = 32 * 4; // Float64 virtual time in ms
 
 /** ENERGY is the u32 balance (stored as Int32 bits: read it with >>> 0), TIER an index into TIERS, LATENCY the
  * virtual ms its last syscall waited (frozen or blocked on a frozen server), NEXT_REFILL a virtual time. */
-export const PROC = { PID: 0, STATE: 1, MACHINE: 2, PARENT: 3, NAME: 4, PROGRAM: 5, CAPS: 6, RUNS: 7, ENERGY: 8, TIER: 9, FLAGS: 10, BUDGET: 11, LATENCY: 12, NEXT_REFILL: 13, SPENT: 14, PLEDGE: 15, EXECPROMISES: 16, UNVEILS: 17 } as const;
+export const PROC = {
+  PID: 0,
+  STATE: 1,
+  MACHINE: 2,
+  PARENT: 3,
+  NAME: 4,
+  PROGRAM: 5,
+  CAPS: 6,
+  RUNS: 7,
+  ENERGY: 8,
+  TIER: 9,
+  FLAGS: 10,
+  BUDGET: 11,
+  LATENCY: 12,
+  NEXT_REFILL: 13,
+  SPENT: 14,
+  PLEDGE: 15,
+  EXECPROMISES: 16,
+  UNVEILS: 17,
+} as const;
 export const PROC_COLUMNS = 18;
 /** PROC.PLEDGE / EXECPROMISES: promise bits (PROMISES order), -1 = unpledged. PROC.UNVEILS: entries, -1 = none
  * yet (all visible); PROC.FLAGS bit 1 = unveil locked. */
@@ -135,7 +154,19 @@ export const CAP = {
 export const CAP_COLUMNS = 21;
 export const CAP_FLAG = { RELABELED: 1, DEAD: 2 } as const;
 /** Service objects are kernel objects too (one per receiver record): PARENT is their endpoint's object id. */
-export const OBJ = { ID: 0, KIND: 1, MACHINE: 2, OWNER: 3, NAME: 4, COUNTER: 5, PARENT: 6, IFACE: 7, GENERATION: 8, STATE: 9, EPOCH: 10 } as const;
+export const OBJ = {
+  ID: 0,
+  KIND: 1,
+  MACHINE: 2,
+  OWNER: 3,
+  NAME: 4,
+  COUNTER: 5,
+  PARENT: 6,
+  IFACE: 7,
+  GENERATION: 8,
+  STATE: 9,
+  EPOCH: 10,
+} as const;
 export const OBJ_COLUMNS = 11;
 /** DETAIL: a string id for the machine's role and pairings, shown on its box ("totebox · paired alpha USER"). */
 export const MACHINE = { ID: 0, NAME: 1, DETAIL: 2 } as const;
@@ -155,7 +186,20 @@ export const PROC_STATES = ['free', 'ready', 'running', 'blocked', 'sleeping', '
 export type ProcState = (typeof PROC_STATES)[number];
 
 /** Cap kinds, as stored in CAP.KIND. Append only: indexes are part of the layout. */
-export const CAP_KINDS = ['none', 'endpoint', 'client', 'spawner', 'process', 'object', 'minter', 'session', 'channel', 'memory', 'fs', 'import'] as const;
+export const CAP_KINDS = [
+  'none',
+  'endpoint',
+  'client',
+  'spawner',
+  'process',
+  'object',
+  'minter',
+  'session',
+  'channel',
+  'memory',
+  'fs',
+  'import',
+] as const;
 export type CapKind = (typeof CAP_KINDS)[number];
 
 /** What a cap points at, as stored in CAP.TARGET_KIND. */
@@ -205,7 +249,31 @@ export const DEFENSES = [
 export type DefenseId = (typeof DEFENSES)[number]['id'];
 
 /** Ledger event kinds, as stored in LEDGER.KIND. Append only. */
-export const LEDGER_KINDS = ['boot', 'spawn', 'exit', 'kill', 'grant', 'release', 'deny', 'clock', 'error', 'mint', 'close', 'revoke', 'defense', 'verdict', 'mask', 'map', 'abort', 'pledge', 'unveil', 'yield', 'pair', 'unpair', 'auth'] as const;
+export const LEDGER_KINDS = [
+  'boot',
+  'spawn',
+  'exit',
+  'kill',
+  'grant',
+  'release',
+  'deny',
+  'clock',
+  'error',
+  'mint',
+  'close',
+  'revoke',
+  'defense',
+  'verdict',
+  'mask',
+  'map',
+  'abort',
+  'pledge',
+  'unveil',
+  'yield',
+  'pair',
+  'unpair',
+  'auth',
+] as const;
 export type LedgerKind = (typeof LEDGER_KINDS)[number];
 const LEDGER_KIND_CODES = new Map<string, number>(LEDGER_KINDS.map((k, i) => [k, i]));
 /** A kind's index in LEDGER_KINDS (how the ring and sealed segments store it); undefined for an unknown kind. */
@@ -498,7 +566,11 @@ export function readLedger(
 }
 
 /** Console lines numbered [from, head] still in the ring (older ones are gone: the UI reports how many). */
-export function readConsole(v: SabViews, from: number, maxTries = 8): { lines: ConsoleLine[]; firstAvailable: number; head: number } | null {
+export function readConsole(
+  v: SabViews,
+  from: number,
+  maxTries = 8,
+): { lines: ConsoleLine[]; firstAvailable: number; head: number } | null {
   const ring = v.layout.capacity.consoleLines;
   return underSeqlock(v.header, maxTries, () => {
     const head = v.header[H.CONSOLE_HEAD];

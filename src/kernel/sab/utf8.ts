@@ -42,7 +42,7 @@ export function utf8Length(s: string): number {
 
 export function decodeUtf8(bytes: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const b = bytes[i];
     let cp: number;
     let size: number;

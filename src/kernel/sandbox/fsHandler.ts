@@ -10,7 +10,8 @@ export const fsHandler: CapHandler = (k, r) => {
   const vfs = obj.vfs!;
   const path = String(args[0] ?? '');
   const what = `${method} ${path}`;
-  if (method !== 'read' && method !== 'write' && method !== 'list') return refuse(k, r, 'ENOMETHOD', 'a filesystem cap has read(path), write(path, text) and list(path)', obj.id);
+  if (method !== 'read' && method !== 'write' && method !== 'list')
+    return refuse(k, r, 'ENOMETHOD', 'a filesystem cap has read(path), write(path, text) and list(path)', obj.id);
   if (!k.sandbox.requirePromise(p, ['rw', 'storage'], what, obj.id)) return aborted();
   const res = vfs.resolve(path);
   if (!res.ok) return refuse(k, r, res.code, `${path}: ${res.error}`, obj.id);
@@ -22,16 +23,37 @@ export const fsHandler: CapHandler = (k, r) => {
     const shownAs = path === res.path ? res.path : `${path} (that is ${res.path})`;
     if (k.defenses.sandbox) {
       // A hidden file that exists was sought outside the unveiled paths: that is an escape attempt.
-      if (blocked === 'ENOENT' && res.node) k.record('verdict', p.pid, p.pid, `unveil escape blocked: ${k.who(p.pid)} looked for ${shownAs} outside what it unveiled, and saw nothing (ENOENT)`, obj.id);
-      return refuse(k, r, blocked, blocked === 'ENOENT' ? `${path}: no such file or directory` : `${path}: unveiled without "${permsText(need)}"`, obj.id);
+      if (blocked === 'ENOENT' && res.node)
+        k.record(
+          'verdict',
+          p.pid,
+          p.pid,
+          `unveil escape blocked: ${k.who(p.pid)} looked for ${shownAs} outside what it unveiled, and saw nothing (ENOENT)`,
+          obj.id,
+        );
+      return refuse(
+        k,
+        r,
+        blocked,
+        blocked === 'ENOENT' ? `${path}: no such file or directory` : `${path}: unveiled without "${permsText(need)}"`,
+        obj.id,
+      );
     }
-    k.record('verdict', p.pid, p.pid, `unveil bypassed: ${k.who(p.pid)} reached ${shownAs}, which its unveil hides (pledge/unveil is off)`, obj.id);
+    k.record(
+      'verdict',
+      p.pid,
+      p.pid,
+      `unveil bypassed: ${k.who(p.pid)} reached ${shownAs}, which its unveil hides (pledge/unveil is off)`,
+      obj.id,
+    );
   }
   if (method === 'list') {
     if (!res.node) return refuse(k, r, 'ENOENT', `${path}: no such file or directory`, obj.id);
     if (res.node.kind !== 'dir') return { ok: true, value: [res.path], caps: NO_NAMES };
     const base = res.path === '/' ? '' : res.path;
-    const names = [...res.node.children.keys()].filter((n) => !k.defenses.sandbox || granted(p.unveil, `${base}/${n}`) !== 0 || isAncestorOfUnveil(p.unveil, `${base}/${n}`)).sort();
+    const names = [...res.node.children.keys()]
+      .filter((n) => !k.defenses.sandbox || granted(p.unveil, `${base}/${n}`) !== 0 || isAncestorOfUnveil(p.unveil, `${base}/${n}`))
+      .sort();
     return { ok: true, value: names, caps: NO_NAMES };
   }
   if (method === 'read') {

@@ -7,7 +7,11 @@ import { checkAccess, UC, UR, UW } from './unveil';
 
 const host = () => new KernelHost(undefined, false);
 const out = (h: KernelHost) => h.kernel.console.map((l) => l.text);
-const text = (h: KernelHost, line: string) => h.exec(line).lines.map((l) => l.text).join('\n');
+const text = (h: KernelHost, line: string) =>
+  h
+    .exec(line)
+    .lines.map((l) => l.text)
+    .join('\n');
 const shellOf = (k: Kernel) => [...k.processes.values()].find((p) => p.program === 'shell')!;
 const FETCH = 'run "fetch-worker" pledge "stdio net" with { stdio: client @stdio, chat: @chat_participant, fs: @fs }';
 const PDF = 'run "pdf-viewer" unveil "/home/docs r" with { stdio: client @stdio, fs: @fs }';
@@ -23,7 +27,9 @@ describe('the fetch-worker demo (pledge)', () => {
     expect(out(h)).toContain('[fetch-worker (pid 10) aborted: pledge violation: read /vault/secrets needs "rw" or "storage"]');
     expect(out(h).some((l) => l.includes('launch code'))).toBe(false);
     const abort = k.ledger.page(1, 1e4).find((e) => e.kind === 'abort')!;
-    expect(abort.detail).toBe('pledge violation: read /vault/secrets needs "rw" or "storage"; fetch-worker (pid 10) pledged "net stdio": aborted');
+    expect(abort.detail).toBe(
+      'pledge violation: read /vault/secrets needs "rw" or "storage"; fetch-worker (pid 10) pledged "net stdio": aborted',
+    );
     expect(k.ledger.page(1, 1e4).some((e) => e.kind === 'verdict' && e.detail.startsWith('pledge violation blocked'))).toBe(true);
     expect(k.foreground).toBe(0);
     expect(text(h, 'ps')).toMatch(/shell/); // the shell is fine
@@ -34,7 +40,9 @@ describe('the fetch-worker demo (pledge)', () => {
     const h = host();
     h.exec('run "fetch-worker" with { stdio: client @stdio, chat: @chat_participant, fs: @fs }');
     h.kernel.step(900);
-    expect(h.kernel.ledger.page(1, 1e4).some((e) => e.kind === 'pledge' && e.detail === 'fetch-worker (pid 10) pledged "net stdio"')).toBe(true);
+    expect(h.kernel.ledger.page(1, 1e4).some((e) => e.kind === 'pledge' && e.detail === 'fetch-worker (pid 10) pledged "net stdio"')).toBe(
+      true,
+    );
     expect(h.kernel.exitCodes.get(10)).toBe(134);
   });
 
@@ -44,7 +52,9 @@ describe('the fetch-worker demo (pledge)', () => {
     h.exec(FETCH);
     h.kernel.step(900);
     expect(out(h)).toContain('fetch-worker: got it: launch code: 0000 (do not tell the fetch-worker)');
-    expect(h.kernel.ledger.page(1, 1e4).some((e) => e.kind === 'verdict' && e.detail.startsWith('pledge bypassed: read /vault/secrets'))).toBe(true);
+    expect(
+      h.kernel.ledger.page(1, 1e4).some((e) => e.kind === 'verdict' && e.detail.startsWith('pledge bypassed: read /vault/secrets')),
+    ).toBe(true);
   });
 });
 
@@ -55,10 +65,21 @@ describe('the pdf-viewer demo (unveil)', () => {
     h.kernel.step(1600);
     const lines = out(h);
     expect(lines).toContain('pdf-viewer: rendering report.pdf: %PDF-1.7 quarterly report: revenue up, risk down');
-    for (const path of ['/home/docs/../../etc/passwd', '/home/docs//..//..//vault/secrets', '/home/docs/shortcut', '/home/docs/up/vault/secrets', '/home/docs/./../docs/../../etc/passwd']) {
+    for (const path of [
+      '/home/docs/../../etc/passwd',
+      '/home/docs//..//..//vault/secrets',
+      '/home/docs/shortcut',
+      '/home/docs/up/vault/secrets',
+      '/home/docs/./../docs/../../etc/passwd',
+    ]) {
       expect(lines).toContain(`pdf-viewer: ${path} → ENOENT: ${path}: no such file or directory`);
     }
-    expect(h.kernel.ledger.page(1, 1e4).filter((e) => e.kind === 'verdict').map((e) => e.detail.split(':')[0])).toContain('unveil escape blocked');
+    expect(
+      h.kernel.ledger
+        .page(1, 1e4)
+        .filter((e) => e.kind === 'verdict')
+        .map((e) => e.detail.split(':')[0]),
+    ).toContain('unveil escape blocked');
   });
 
   it('with pledge/unveil off it reads outside', () => {
@@ -74,7 +95,9 @@ describe('error codes, inheritance, execpromises, lock', () => {
   it('EPERM for adding a promise, EACCES for a wrong letter, ENOENT for the hidden, EPERM after lock', () => {
     const h = host();
     expect(text(h, 'pledge "stdio rw spawn net"')).toMatch(/pledged/);
-    expect(text(h, 'pledge "stdio rw spawn net gpu"')).toBe('pledge: EPERM: pledge may only drop promises: "gpu" would be added to "net stdio rw spawn"');
+    expect(text(h, 'pledge "stdio rw spawn net gpu"')).toBe(
+      'pledge: EPERM: pledge may only drop promises: "gpu" would be added to "net stdio rw spawn"',
+    );
     expect(h.kernel.ledger.last(1)[0].kind).toBe('deny');
     expect(text(h, 'unveil /home r, /tmp rwc')).toMatch(/unveiled/);
     h.exec('run "write /home/you/todo.txt nope" with { stdio: client @stdio, fs: @fs }');
@@ -92,7 +115,9 @@ describe('error codes, inheritance, execpromises, lock', () => {
   it('a child never starts with more than its parent’s execpromises', () => {
     const h = host();
     h.exec('pledge "stdio rw spawn net" "stdio net"');
-    expect(text(h, 'run "cat /etc/hosts" pledge "stdio rw" with { stdio: client @stdio, fs: @fs }')).toMatch(/EPERM: a child’s pledge may only drop promises: "rw" would be added to "net stdio" \(the parent's execpromises bound it\) \(column 29\)/);
+    expect(text(h, 'run "cat /etc/hosts" pledge "stdio rw" with { stdio: client @stdio, fs: @fs }')).toMatch(
+      /EPERM: a child’s pledge may only drop promises: "rw" would be added to "net stdio" \(the parent's execpromises bound it\) \(column 29\)/,
+    );
     h.exec('run "cat /etc/hosts" with { stdio: client @stdio, fs: @fs }'); // starts pledged to the execpromises: "stdio net"
     h.kernel.step(20);
     expect(out(h)).toContain('[cat (pid 10) aborted: pledge violation: read /etc/hosts needs "rw" or "storage"]');
@@ -119,7 +144,11 @@ describe('error codes, inheritance, execpromises, lock', () => {
 describe('property: a fiber’s permitted set never grows after its first pledge or unveil', () => {
   const PATHS = ['/etc/passwd', '/home/docs/notes.txt', '/home/you/todo.txt', '/vault/secrets', '/tmp/x', '/var/log/system.log'];
   const DIRS = ['/', '/etc', '/home', '/home/docs', '/tmp', '/vault', '/var/log'];
-  type Op = { op: 'pledge'; bits: number } | { op: 'unveil'; dir: number; perms: number } | { op: 'open'; path: number; write: boolean } | { op: 'lock' };
+  type Op =
+    | { op: 'pledge'; bits: number }
+    | { op: 'unveil'; dir: number; perms: number }
+    | { op: 'open'; path: number; write: boolean }
+    | { op: 'lock' };
   const opArb: fc.Arbitrary<Op> = fc.oneof(
     fc.record({ op: fc.constant('pledge' as const), bits: fc.integer({ min: 0, max: (1 << PROMISES.length) - 1 }) }),
     fc.record({ op: fc.constant('unveil' as const), dir: fc.nat(DIRS.length - 1), perms: fc.integer({ min: 0, max: 15 }) }),
@@ -134,7 +163,9 @@ describe('property: a fiber’s permitted set never grows after its first pledge
         const k = h.kernel;
         const shell = shellOf(k);
         const permitted = () =>
-          PATHS.flatMap((path) => [UR, UW].map((need) => allows(shell.pledge, ['rw', 'storage']) && checkAccess(shell.unveil, path, need) === null));
+          PATHS.flatMap((path) =>
+            [UR, UW].map((need) => allows(shell.pledge, ['rw', 'storage']) && checkAccess(shell.unveil, path, need) === null),
+          );
         let started = false;
         let last = permitted();
         for (const o of ops) {
@@ -146,7 +177,9 @@ describe('property: a fiber’s permitted set never grows after its first pledge
               const r = k.call(shell.pid, 'fs', o.write ? 'write' : 'read', { args: [PATHS[o.path], 'x'] });
               // no open outside the unveiled set (a write needs w on an existing file, c on a new one)
               if (r.ok && shell.unveil.entries) {
-                const ok = o.write ? checkAccess(shell.unveil, PATHS[o.path], UW) === null || checkAccess(shell.unveil, PATHS[o.path], UC) === null : checkAccess(shell.unveil, PATHS[o.path], UR) === null;
+                const ok = o.write
+                  ? checkAccess(shell.unveil, PATHS[o.path], UW) === null || checkAccess(shell.unveil, PATHS[o.path], UC) === null
+                  : checkAccess(shell.unveil, PATHS[o.path], UR) === null;
                 expect(ok).toBe(true);
               }
             }

@@ -42,7 +42,9 @@ export class Sandbox {
   /** A later pledge may only drop promises (and execpromises likewise); an attempt to add one is EPERM, ledgered. */
   setPledge(pid: number, promises: number, execpromises?: number): void {
     const p = this.k.process(pid);
-    const problem = ratchetProblem(p.pledge, promises) ?? (execpromises !== undefined ? ratchetProblem(p.execpromises, execpromises, 'execpromises') : null);
+    const problem =
+      ratchetProblem(p.pledge, promises) ??
+      (execpromises !== undefined ? ratchetProblem(p.execpromises, execpromises, 'execpromises') : null);
     if (problem && this.k.defenses.sandbox) {
       this.k.deny(pid, pid, `pledge "${promisesText(promises)}"`, problem);
       throw new KernelError('EPERM', problem);
@@ -52,7 +54,12 @@ export class Sandbox {
     // Dropping both file promises ends unveiling, as OpenBSD's dropping "unveil" does.
     if (!allows(promises, ['rw', 'storage'])) p.unveil.locked = true;
     this.k.topology++;
-    this.k.record('pledge', pid, pid, `${this.k.who(pid)} pledged "${promisesText(promises)}"${execpromises !== undefined ? `, execpromises "${promisesText(execpromises)}"` : ''}`);
+    this.k.record(
+      'pledge',
+      pid,
+      pid,
+      `${this.k.who(pid)} pledged "${promisesText(promises)}"${execpromises !== undefined ? `, execpromises "${promisesText(execpromises)}"` : ''}`,
+    );
   }
 
   /** The machine's filesystem object (created on first use: a cap to it is what `fs` grants). */

@@ -14,7 +14,8 @@ export const bit = (p: Promise_): number => BITS.get(p)!;
 export function parsePromises(text: string): { ok: true; bits: number } | { ok: false; error: string } {
   let bits = 0;
   for (const word of text.trim().split(/\s+/).filter(Boolean)) {
-    if (!(PROMISES as readonly string[]).includes(word)) return { ok: false, error: `"${word}" is not a promise (promises: ${PROMISES.join(' ')})` };
+    if (!(PROMISES as readonly string[]).includes(word))
+      return { ok: false, error: `"${word}" is not a promise (promises: ${PROMISES.join(' ')})` };
     bits |= bit(word as Promise_);
   }
   return { ok: true, bits };

@@ -8,7 +8,10 @@ describe('pledge', () => {
   it('parses promises, names unknown ones, and prints them back', () => {
     const r = parsePromises('stdio  net');
     expect(r).toEqual({ ok: true, bits: bit('stdio') | bit('net') });
-    expect(parsePromises('stdio root')).toEqual({ ok: false, error: '"root" is not a promise (promises: net stdio rw storage spawn audio video gpu)' });
+    expect(parsePromises('stdio root')).toEqual({
+      ok: false,
+      error: '"root" is not a promise (promises: net stdio rw storage spawn audio video gpu)',
+    });
     expect(promisesText(bit('net') | bit('stdio'))).toBe('net stdio');
     expect(promisesText(null)).toBe('(unpledged)');
   });
@@ -82,7 +85,9 @@ describe('unveil', () => {
   it('after the first call unveil only narrows; lock ends it', () => {
     const s = fresh();
     applyUnveil(s, [{ path: '/home/docs', perms: UR }]);
-    expect(applyUnveil(s, [{ path: '/etc', perms: UR }])).toMatch(/may only narrow after the first call: \/etc grants "\(hidden\)", not "r"/);
+    expect(applyUnveil(s, [{ path: '/etc', perms: UR }])).toMatch(
+      /may only narrow after the first call: \/etc grants "\(hidden\)", not "r"/,
+    );
     expect(applyUnveil(s, [{ path: '/home/docs', perms: UR | UW }])).toMatch(/may only narrow/);
     s.locked = true;
     expect(applyUnveil(s, [{ path: '/home/docs', perms: 0 }])).toBe('unveil is locked');
@@ -95,7 +100,22 @@ describe('unveil', () => {
     const vfs = defaultVfs();
     const s = fresh();
     applyUnveil(s, [{ path: '/home/docs', perms: UR }]);
-    const segment = fc.constantFrom('..', '.', '', 'home', 'docs', 'etc', 'vault', 'secrets', 'passwd', 'shortcut', 'up', 'notes.txt', 'report.pdf', 'tmp');
+    const segment = fc.constantFrom(
+      '..',
+      '.',
+      '',
+      'home',
+      'docs',
+      'etc',
+      'vault',
+      'secrets',
+      'passwd',
+      'shortcut',
+      'up',
+      'notes.txt',
+      'report.pdf',
+      'tmp',
+    );
     fc.assert(
       fc.property(fc.array(segment, { maxLength: 24 }), fc.boolean(), (parts, lead) => {
         const path = (lead ? '/' : '') + parts.join('/');

@@ -94,7 +94,8 @@ export function applyUnveil(state: UnveilState, add: readonly UnveilEntry[]): st
   if (state.entries) {
     for (const a of add) {
       const have = granted(state, a.path);
-      if (a.perms & ~have) return `unveil may only narrow after the first call: ${a.path} grants "${permsText(have)}", not "${permsText(a.perms)}"`;
+      if (a.perms & ~have)
+        return `unveil may only narrow after the first call: ${a.path} grants "${permsText(have)}", not "${permsText(a.perms)}"`;
     }
   }
   const entries = state.entries ? [...state.entries] : [];

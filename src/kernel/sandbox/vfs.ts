@@ -9,7 +9,9 @@ export type VNode = { kind: 'dir'; children: Map<string, VNode> } | { kind: 'fil
 export const MAX_PATH = 1024;
 const MAX_LINKS = 8;
 
-export type Resolved = { ok: true; path: string; node: VNode | null; parent: string } | { ok: false; code: 'EINVAL' | 'ELOOP' | 'ENOENT' | 'ENOTDIR'; error: string };
+export type Resolved =
+  | { ok: true; path: string; node: VNode | null; parent: string }
+  | { ok: false; code: 'EINVAL' | 'ELOOP' | 'ENOENT' | 'ENOTDIR'; error: string };
 
 export class Vfs {
   readonly root: VNode = { kind: 'dir', children: new Map() };

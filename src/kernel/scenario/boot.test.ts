@@ -23,7 +23,9 @@ describe('boot failures name the field they come from', () => {
     const s = base();
     const [i, j] = capOf(s, 'ChatParticipant');
     delete s.processes[i].caps[j].args;
-    expect(bootErrors(s)).toEqual([`processes[${i}].caps[${j}]: a ChatParticipant needs a "handle" argument (letters, digits, "_" or "-")`]);
+    expect(bootErrors(s)).toEqual([
+      `processes[${i}].caps[${j}]: a ChatParticipant needs a "handle" argument (letters, digits, "_" or "-")`,
+    ]);
     const t = base();
     const [a, b] = capOf(t, 'AdventurePlayer');
     t.processes[a].caps[b].args = { name: 'me', room: '-28' };
@@ -38,7 +40,12 @@ describe('boot failures name the field they come from', () => {
       const r = loadScenario(s);
       expect(r.ok, iface).toBe(false);
       const at = `processes[${i}].caps[${j}].iface: `;
-      if (!r.ok) expect(r.errors).toContain(iface.startsWith('_') ? `${at}must start with a letter and use only letters, digits, "_", "-" or "." (at most 40 characters)` : `${at}"chat-server" has no interface ${iface} (it has Chat, ChatRoot, ChatParticipant, ChatModerator)`);
+      if (!r.ok)
+        expect(r.errors).toContain(
+          iface.startsWith('_')
+            ? `${at}must start with a letter and use only letters, digits, "_", "-" or "." (at most 40 characters)`
+            : `${at}"chat-server" has no interface ${iface} (it has Chat, ChatRoot, ChatParticipant, ChatModerator)`,
+        );
     }
   });
 
@@ -49,7 +56,9 @@ describe('boot failures name the field they come from', () => {
     const initCaps = s.processes[0].caps.length;
     const children = s.processes.filter((p: { parent?: string }) => p.parent === 'init').length - 1100;
     const first = s.processes.findIndex((p: { name: string }) => p.name === `kid${1024 - initCaps - children}`);
-    expect(errors).toEqual([`processes[${first}].parent: "init" would hold more than 1024 caps at boot (a handle per child, and its own caps); a cap table has 1024 slots, so give some children another parent`]);
+    expect(errors).toEqual([
+      `processes[${first}].parent: "init" would hold more than 1024 caps at boot (a handle per child, and its own caps); a cap table has 1024 slots, so give some children another parent`,
+    ]);
   });
 
   it('4,000 processes boot when no parent holds more than its table', () => {

@@ -46,14 +46,20 @@ export function boot(scenario: Scenario, seed = scenario.seed ?? 1, capacity: Ca
   scenario.processes.forEach((p, i) => {
     const parent = p.parent ? pidOf.get(p.parent)! : 0;
     const machine = p.machine !== undefined ? machineId.get(p.machine) : undefined;
-    const proc = at(`processes[${i}]`, () => k.spawn(parent, p.program, { name: p.name, machine, args: p.args, tier: (p.tier ?? 'matter') as Tier }));
+    const proc = at(`processes[${i}]`, () =>
+      k.spawn(parent, p.program, { name: p.name, machine, args: p.args, tier: (p.tier ?? 'matter') as Tier }),
+    );
     pidOf.set(p.name, proc.pid);
   });
   const endpoint = new Map<string, number>();
   scenario.processes.forEach((p, i) => {
     const proc = k.process(pidOf.get(p.name)!);
     p.caps?.forEach((c, j) => {
-      if (c.endpoint !== undefined) endpoint.set(c.endpoint, at(`processes[${i}].caps[${j}].endpoint`, () => k.services.createEndpoint(proc, c.endpoint!).id));
+      if (c.endpoint !== undefined)
+        endpoint.set(
+          c.endpoint,
+          at(`processes[${i}].caps[${j}].endpoint`, () => k.services.createEndpoint(proc, c.endpoint!).id),
+        );
     });
   });
   // Pairings before caps: imports need them. Each is a real handshake, so the ledger records the bindings.
@@ -66,19 +72,23 @@ export function boot(scenario: Scenario, seed = scenario.seed ?? 1, capacity: Ca
   const obj = (id: number) => ({ kind: 'object' as const, id });
   scenario.processes.forEach((p, i) => {
     const proc = k.process(pidOf.get(p.name)!);
-    p.caps?.forEach((c, j) => at(`processes[${i}].caps[${j}]`, () => {
-      const name = capName(c);
-      if (c.endpoint !== undefined) k.insertCap(0, proc, name, makeCap('endpoint', obj(endpoint.get(c.endpoint)!), boot));
-      else if (c.client !== undefined) k.insertCap(0, proc, name, makeCap('client', obj(endpoint.get(c.client)!), boot, { badge: c.badge ?? 0 }));
-      else if (c.object !== undefined) k.insertCap(0, proc, name, k.services.mintByAuthority(endpoint.get(c.object)!, c.iface!, c.args ?? {}, 0));
-      else if (c.mint !== undefined) k.insertCap(0, proc, name, makeCap('minter', obj(endpoint.get(c.mint)!), boot));
-      else if (c.session !== undefined) {
-        if (!sessions.has(c.session)) sessions.set(c.session, k.createUserSession(proc.machine, c.session).id);
-        k.insertCap(0, proc, name, makeCap('session', obj(sessions.get(c.session)!), boot));
-      } else if (c.fs) k.insertCap(0, proc, name, makeCap('fs', obj(k.sandbox.vfsObject(proc.machine).id), boot));
-      else if (c.import !== undefined) k.imports.importService(proc.pid, c.import.split('/')[0], c.import.split('/')[1], name);
-      else k.insertCap(0, proc, name, makeCap('spawner', obj(spawner.get(proc.machine)!), boot));
-    }));
+    p.caps?.forEach((c, j) =>
+      at(`processes[${i}].caps[${j}]`, () => {
+        const name = capName(c);
+        if (c.endpoint !== undefined) k.insertCap(0, proc, name, makeCap('endpoint', obj(endpoint.get(c.endpoint)!), boot));
+        else if (c.client !== undefined)
+          k.insertCap(0, proc, name, makeCap('client', obj(endpoint.get(c.client)!), boot, { badge: c.badge ?? 0 }));
+        else if (c.object !== undefined)
+          k.insertCap(0, proc, name, k.services.mintByAuthority(endpoint.get(c.object)!, c.iface!, c.args ?? {}, 0));
+        else if (c.mint !== undefined) k.insertCap(0, proc, name, makeCap('minter', obj(endpoint.get(c.mint)!), boot));
+        else if (c.session !== undefined) {
+          if (!sessions.has(c.session)) sessions.set(c.session, k.createUserSession(proc.machine, c.session).id);
+          k.insertCap(0, proc, name, makeCap('session', obj(sessions.get(c.session)!), boot));
+        } else if (c.fs) k.insertCap(0, proc, name, makeCap('fs', obj(k.sandbox.vfsObject(proc.machine).id), boot));
+        else if (c.import !== undefined) k.imports.importService(proc.pid, c.import.split('/')[0], c.import.split('/')[1], name);
+        else k.insertCap(0, proc, name, makeCap('spawner', obj(spawner.get(proc.machine)!), boot));
+      }),
+    );
   });
   for (const [id, on] of Object.entries(scenario.defenses ?? {})) at(`defenses.${id}`, () => k.setDefense(id as DefenseId, on, 0));
   return k;

@@ -29,9 +29,33 @@ describe('state tables sized by the scenario', () => {
     const c = capacityFor(loaded(s));
     expect([c.processes, c.ledgerRing, c.caps]).toEqual([64, 512, DEFAULT_CAPACITY.caps]);
     s.capacity = { processes: 16, caps: 64 };
-    const tooSmall = loadScenario({ ...s, processes: [...s.processes, ...Array.from({ length: 12 }, (_, i) => ({ name: `x${i}`, program: 'idle', caps: [{ fs: true }, { fs: true, name: 'b' }, { fs: true, name: 'c' }, { fs: true, name: 'd' }, { fs: true, name: 'e' }, { fs: true, name: 'f' }] }))] });
+    const tooSmall = loadScenario({
+      ...s,
+      processes: [
+        ...s.processes,
+        ...Array.from({ length: 12 }, (_, i) => ({
+          name: `x${i}`,
+          program: 'idle',
+          caps: [
+            { fs: true },
+            { fs: true, name: 'b' },
+            { fs: true, name: 'c' },
+            { fs: true, name: 'd' },
+            { fs: true, name: 'e' },
+            { fs: true, name: 'f' },
+          ],
+        })),
+      ],
+    });
     expect(tooSmall.ok).toBe(false);
-    if (!tooSmall.ok) expect(tooSmall.errors.some((e) => /^capacity\.processes: the scenario boots with \d+ processes/.test(e) || /^capacity\.caps: the scenario boots with \d+ caps/.test(e))).toBe(true);
+    if (!tooSmall.ok)
+      expect(
+        tooSmall.errors.some(
+          (e) =>
+            /^capacity\.processes: the scenario boots with \d+ processes/.test(e) ||
+            /^capacity\.caps: the scenario boots with \d+ caps/.test(e),
+        ),
+      ).toBe(true);
     expect(loadScenario({ ...s, capacity: { processes: 1 << 30 } }).ok).toBe(false);
   });
 
@@ -53,7 +77,10 @@ describe('state tables sized by the scenario', () => {
       host.kernel.step(10); // the shell's energy refills between spawns
     }
     expect(host.kernel.processes.size).toBeGreaterThan(1024);
-    const tables = host.exec('tables').lines.map((l) => l.text).join('\n');
+    const tables = host
+      .exec('tables')
+      .lines.map((l) => l.text)
+      .join('\n');
     expect(tables).toMatch(/^processes +1040 +2048 +50%$/m);
     expect(tables).toMatch(/^caps +\d+ +32768 /m);
     // Back to a small world: a small buffer again.

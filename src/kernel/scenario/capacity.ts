@@ -1,7 +1,6 @@
 import { CAPACITY_LIMITS, DEFAULT_CAPACITY, type Capacity } from '../sab/layout';
 import type { Scenario } from './schema';
 
-
 /** What boot itself fills: processes and caps exactly, objects and strings as an upper estimate. */
 export function bootNeeds(s: Scenario): Pick<Capacity, 'processes' | 'caps' | 'objects' | 'machines' | 'strings'> {
   let caps = 0;

@@ -13,7 +13,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const p of path) {
     if (typeof p === 'number') out += `[${p}]`;
-    else if (!/^[A-Za-z_$][\w$-]*$/.test(String(p))) out += `[${JSON.stringify(String(p))}]`; // a key that is not a name: quoted
+    else if (!/^[A-Za-z_$][\w$-]*$/.test(String(p)))
+      out += `[${JSON.stringify(String(p))}]`; // a key that is not a name: quoted
     else out += out ? `.${String(p)}` : String(p);
   }
   return out || '(top level)';
@@ -45,7 +46,12 @@ export function loadScenario(input: string | unknown): LoadResult {
   }
   const version = (data as { version?: unknown } | null)?.version;
   if (typeof version === 'number' && version > 1) {
-    return { ok: false, errors: [`version: this scenario was made by a newer capplay (scenario format ${version}); this build reads format 1, so open it with the newer build`] };
+    return {
+      ok: false,
+      errors: [
+        `version: this scenario was made by a newer capplay (scenario format ${version}); this build reads format 1, so open it with the newer build`,
+      ],
+    };
   }
   const parsed = ScenarioSchema.safeParse(data);
   if (!parsed.success) {
@@ -64,14 +70,19 @@ function crossCheck(s: Scenario): string[] {
     machines.add(m.name);
   });
   s.pairings?.forEach((pr, i) => {
-    for (const end of ['a', 'b'] as const) if (!machines.has(pr[end])) errors.push(`pairings[${i}].${end}: no machine named "${pr[end]}" (declared: ${[...machines].join(', ')})`);
+    for (const end of ['a', 'b'] as const)
+      if (!machines.has(pr[end]))
+        errors.push(`pairings[${i}].${end}: no machine named "${pr[end]}" (declared: ${[...machines].join(', ')})`);
     if (pr.a === pr.b) errors.push(`pairings[${i}]: a machine does not pair with itself`);
   });
   const endpoints = new Map<string, number>();
   s.processes.forEach((p, i) =>
     p.caps?.forEach((c, j) => {
       if (c.endpoint === undefined) return;
-      if (endpoints.has(c.endpoint)) errors.push(`processes[${i}].caps[${j}].endpoint: endpoint "${c.endpoint}" is already served by processes[${endpoints.get(c.endpoint)}]`);
+      if (endpoints.has(c.endpoint))
+        errors.push(
+          `processes[${i}].caps[${j}].endpoint: endpoint "${c.endpoint}" is already served by processes[${endpoints.get(c.endpoint)}]`,
+        );
       else endpoints.set(c.endpoint, i);
     }),
   );
@@ -84,10 +95,14 @@ function crossCheck(s: Scenario): string[] {
     if (p.parent !== undefined && seen.has(p.parent)) {
       const n = (held.get(p.parent) ?? 0) + 1;
       held.set(p.parent, n);
-      if (n === CNODE_SLOTS + 1) errors.push(`${at}.parent: "${p.parent}" would hold more than ${CNODE_SLOTS} caps at boot (a handle per child, and its own caps); a cap table has ${CNODE_SLOTS} slots, so give some children another parent`);
+      if (n === CNODE_SLOTS + 1)
+        errors.push(
+          `${at}.parent: "${p.parent}" would hold more than ${CNODE_SLOTS} caps at boot (a handle per child, and its own caps); a cap table has ${CNODE_SLOTS} slots, so give some children another parent`,
+        );
     }
     if (seen.has(p.name)) errors.push(`${at}.name: duplicate process name "${p.name}"`);
-    if (p.machine !== undefined && !machines.has(p.machine)) errors.push(`${at}.machine: no machine named "${p.machine}" (declared: ${[...machines].join(', ')})`);
+    if (p.machine !== undefined && !machines.has(p.machine))
+      errors.push(`${at}.machine: no machine named "${p.machine}" (declared: ${[...machines].join(', ')})`);
     if (p.parent !== undefined && !seen.has(p.parent)) {
       errors.push(`${at}.parent: "${p.parent}" is not declared before this process (parents must come first)`);
     }
@@ -95,24 +110,33 @@ function crossCheck(s: Scenario): string[] {
     p.caps?.forEach((c, j) => {
       for (const form of ['client', 'object', 'mint'] as const) {
         const ep = c[form];
-        if (ep !== undefined && !endpoints.has(ep)) errors.push(`${at}.caps[${j}].${form}: no endpoint named "${ep}" (declared: ${[...endpoints.keys()].join(', ') || 'none'})`);
+        if (ep !== undefined && !endpoints.has(ep))
+          errors.push(`${at}.caps[${j}].${form}: no endpoint named "${ep}" (declared: ${[...endpoints.keys()].join(', ') || 'none'})`);
       }
       const served = c.object ?? c.mint;
       if (served !== undefined && endpoints.has(served)) {
         const server = s.processes[endpoints.get(served)!];
         const service = programByName.get(server.program)?.service;
-        if (!service) errors.push(`${at}.caps[${j}].${c.object !== undefined ? 'object' : 'mint'}: endpoint "${served}" is served by "${server.program}", which offers no service objects`);
+        if (!service)
+          errors.push(
+            `${at}.caps[${j}].${c.object !== undefined ? 'object' : 'mint'}: endpoint "${served}" is served by "${server.program}", which offers no service objects`,
+          );
         else if (c.iface !== undefined && !Object.hasOwn(service.interfaces, c.iface)) {
-          errors.push(`${at}.caps[${j}].iface: "${server.program}" has no interface ${c.iface} (it has ${Object.keys(service.interfaces).join(', ')})`);
+          errors.push(
+            `${at}.caps[${j}].iface: "${server.program}" has no interface ${c.iface} (it has ${Object.keys(service.interfaces).join(', ')})`,
+          );
         }
       }
       if (c.import !== undefined) {
         const [machine, endpoint] = c.import.split('/');
         const server = endpoints.has(endpoint) ? s.processes[endpoints.get(endpoint)!] : undefined;
         const own = p.machine ?? s.machines[0].name;
-        if (!server || (server.machine ?? s.machines[0].name) !== machine) errors.push(`${at}.caps[${j}].import: no endpoint "${endpoint}" is served on machine "${machine}"`);
+        if (!server || (server.machine ?? s.machines[0].name) !== machine)
+          errors.push(`${at}.caps[${j}].import: no endpoint "${endpoint}" is served on machine "${machine}"`);
         else if (!s.pairings?.some((pr) => (pr.a === own && pr.b === machine) || (pr.b === own && pr.a === machine))) {
-          errors.push(`${at}.caps[${j}].import: ${own} and ${machine} are not paired (add them to "pairings"): unpaired machines cannot see each other`);
+          errors.push(
+            `${at}.caps[${j}].import: ${own} and ${machine} are not paired (add them to "pairings"): unpaired machines cannot see each other`,
+          );
         }
       }
       const name = capName(c);
@@ -124,18 +148,23 @@ function crossCheck(s: Scenario): string[] {
   const needs = bootNeeds(s);
   for (const k of ['processes', 'caps'] as const) {
     const declared = s.capacity?.[k];
-    if (declared !== undefined && declared < needs[k]) errors.push(`capacity.${k}: the scenario boots with ${needs[k]} ${k}; the table must hold at least that many (it says ${declared})`);
+    if (declared !== undefined && declared < needs[k])
+      errors.push(`capacity.${k}: the scenario boots with ${needs[k]} ${k}; the table must hold at least that many (it says ${declared})`);
   }
   const shells = s.processes.filter((p) => p.program === 'shell').length;
   if (shells !== 1) errors.push(`processes: the scenario needs exactly one process running "shell" (found ${shells})`);
   const waited = (s.script ?? []).reduce((sum, l) => sum + (l.wait ?? 0), 0);
-  if (waited > MAX_SCRIPT_MS) errors.push(`script: the waits add up to ${waited} ms of virtual time; the limit is ${MAX_SCRIPT_MS} (one hour)`);
+  if (waited > MAX_SCRIPT_MS)
+    errors.push(`script: the waits add up to ${waited} ms of virtual time; the limit is ${MAX_SCRIPT_MS} (one hour)`);
   s.lesson?.steps.forEach((step, i) =>
     walkChecks(step.check, `lesson.steps[${i}].check`, (c, at) => {
       if ('pairing' in c) {
-        for (const end of ['a', 'b'] as const) if (!machines.has(c.pairing[end])) errors.push(`${at}.pairing.${end}: no machine named "${c.pairing[end]}" (declared: ${[...machines].join(', ')})`);
+        for (const end of ['a', 'b'] as const)
+          if (!machines.has(c.pairing[end]))
+            errors.push(`${at}.pairing.${end}: no machine named "${c.pairing[end]}" (declared: ${[...machines].join(', ')})`);
       }
-      if ('process' in c && c.process.program !== undefined && !programByName.has(c.process.program)) errors.push(`${at}.process.program: no program named "${c.process.program}"`);
+      if ('process' in c && c.process.program !== undefined && !programByName.has(c.process.program))
+        errors.push(`${at}.process.program: no program named "${c.process.program}"`);
     }),
   );
   return errors;
@@ -150,6 +179,31 @@ function walkChecks(c: Check, at: string, visit: (c: Check, at: string) => void)
 }
 
 /** The name a cap declaration gets in its holder's cnode. */
-export function capName(c: { name?: string; endpoint?: string; client?: string; spawner?: true; object?: string; iface?: string; mint?: string; session?: string; fs?: true; import?: string }): string {
-  return c.name ?? c.endpoint ?? c.client ?? (c.import !== undefined ? c.import.split('/')[1] : undefined) ?? (c.object !== undefined ? `${c.object}_${(c.iface ?? '').toLowerCase()}` : c.mint !== undefined ? `${c.mint}_mint` : c.session !== undefined ? 'session' : c.fs ? 'fs' : 'spawner');
+export function capName(c: {
+  name?: string;
+  endpoint?: string;
+  client?: string;
+  spawner?: true;
+  object?: string;
+  iface?: string;
+  mint?: string;
+  session?: string;
+  fs?: true;
+  import?: string;
+}): string {
+  return (
+    c.name ??
+    c.endpoint ??
+    c.client ??
+    (c.import !== undefined ? c.import.split('/')[1] : undefined) ??
+    (c.object !== undefined
+      ? `${c.object}_${(c.iface ?? '').toLowerCase()}`
+      : c.mint !== undefined
+        ? `${c.mint}_mint`
+        : c.session !== undefined
+          ? 'session'
+          : c.fs
+            ? 'fs'
+            : 'spawner')
+  );
 }

@@ -16,7 +16,14 @@ const MACHINE_ROLES = Object.keys(ROLE_LEVEL) as [string, ...string[]];
 /** Control characters (escape sequences) and bidi overrides in text a page or terminal shows are refused at load. */
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
 const Text = (min: number, max: number) =>
-  z.string().min(min).max(max).refine((s) => !CONTROL.test(s), 'control characters (escape sequences) and bidirectional overrides are not allowed in text that is shown');
+  z
+    .string()
+    .min(min)
+    .max(max)
+    .refine(
+      (s) => !CONTROL.test(s),
+      'control characters (escape sequences) and bidirectional overrides are not allowed in text that is shown',
+    );
 
 const Name = z.string().regex(NAME, 'must start with a letter and use only letters, digits, "_", "-" or "." (at most 40 characters)');
 
@@ -39,16 +46,29 @@ const CapDecl = z
     session: Name.optional(),
     fs: z.literal(true).optional(),
     /** A service on a paired machine, "machine/endpoint": attenuated by the pairing type and the Diode. */
-    import: z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,39}\/[A-Za-z][A-Za-z0-9_.-]{0,39}$/, 'an import names "machine/endpoint", e.g. "totebox/vault"').optional(),
+    import: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_.-]{0,39}\/[A-Za-z][A-Za-z0-9_.-]{0,39}$/, 'an import names "machine/endpoint", e.g. "totebox/vault"')
+      .optional(),
   })
   .superRefine((c, ctx) => {
     const forms = CAP_FORMS.filter((k) => c[k] !== undefined);
     if (forms.length !== 1) {
-      ctx.addIssue({ code: 'custom', message: `a cap needs exactly one of ${CAP_FORMS.map((f) => `"${f}"`).join(', ')} (found ${forms.length ? forms.join(', ') : 'none'})` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `a cap needs exactly one of ${CAP_FORMS.map((f) => `"${f}"`).join(', ')} (found ${forms.length ? forms.join(', ') : 'none'})`,
+      });
     }
-    if (c.badge !== undefined && c.client === undefined) ctx.addIssue({ code: 'custom', path: ['badge'], message: 'only a client cap carries a badge' });
-    if (c.object !== undefined && c.iface === undefined) ctx.addIssue({ code: 'custom', path: ['iface'], message: 'a service object cap names its interface, e.g. "ChatParticipant"' });
-    if (c.object === undefined && (c.iface !== undefined || c.args !== undefined)) ctx.addIssue({ code: 'custom', path: [c.iface !== undefined ? 'iface' : 'args'], message: 'only a service object cap ("object") has an interface and arguments' });
+    if (c.badge !== undefined && c.client === undefined)
+      ctx.addIssue({ code: 'custom', path: ['badge'], message: 'only a client cap carries a badge' });
+    if (c.object !== undefined && c.iface === undefined)
+      ctx.addIssue({ code: 'custom', path: ['iface'], message: 'a service object cap names its interface, e.g. "ChatParticipant"' });
+    if (c.object === undefined && (c.iface !== undefined || c.args !== undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: [c.iface !== undefined ? 'iface' : 'args'],
+        message: 'only a service object cap ("object") has an interface and arguments',
+      });
   });
 
 /** A case-insensitive pattern (validated: short, and compiled by the linear-time engine; lessons/pattern.ts). */
@@ -70,7 +90,11 @@ export const MAX_SCRIPT_MS = 3_600_000;
 
 const ScriptLine = z.strictObject({
   /** A shell line, run as the shell process after boot. */
-  line: z.string().min(1).max(500).regex(/^[^\r\n]*$/, 'one shell line: no line breaks'),
+  line: z
+    .string()
+    .min(1)
+    .max(500)
+    .regex(/^[^\r\n]*$/, 'one shell line: no line breaks'),
   /** Virtual ms to run the clock after the line. */
   wait: z.number().int().min(0).max(MAX_SCRIPT_MS).optional(),
 });
@@ -104,9 +128,15 @@ export const ScenarioSchema = z.strictObject({
   name: Text(1, 80),
   description: Text(0, 4000).optional(),
   seed: z.number().int().min(0).max(0xffffffff).optional(),
-  machines: z.array(z.strictObject({ name: Name, role: z.enum(MACHINE_ROLES).optional() })).min(1).max(16),
+  machines: z
+    .array(z.strictObject({ name: Name, role: z.enum(MACHINE_ROLES).optional() }))
+    .min(1)
+    .max(16),
   /** Pairings made at boot (a real handshake each), seed 001: the type sets what crosses. */
-  pairings: z.array(z.strictObject({ a: Name, b: Name, type: z.enum(PAIRING_TYPES) })).max(64).optional(),
+  pairings: z
+    .array(z.strictObject({ a: Name, b: Name, type: z.enum(PAIRING_TYPES) }))
+    .max(64)
+    .optional(),
   processes: z.array(ProcessDecl).min(1).max(4000),
   /** State table sizes (see capacity.ts): by default twice what boot fills, at least the defaults. */
   capacity: z
@@ -122,15 +152,30 @@ export const ScenarioSchema = z.strictObject({
     .partial()
     .optional(),
   defenses: z
-    .strictObject({ gate0: z.boolean(), energy: z.boolean(), sandbox: z.boolean(), interpose: z.boolean(), hashauth: z.boolean(), tofu: z.boolean(), diode: z.boolean(), generation: z.boolean() })
+    .strictObject({
+      gate0: z.boolean(),
+      energy: z.boolean(),
+      sandbox: z.boolean(),
+      interpose: z.boolean(),
+      hashauth: z.boolean(),
+      tofu: z.boolean(),
+      diode: z.boolean(),
+      generation: z.boolean(),
+    })
     .partial()
     .optional(),
   /** The Law of Decay: a channel or memory cap loses a right every ageStepMs, and one per delegation level from depthLimit on. */
-  decay: z.strictObject({ ageStepMs: z.number().int().min(1).max(86_400_000), depthLimit: z.number().int().min(1).max(64) }).partial().optional(),
+  decay: z
+    .strictObject({ ageStepMs: z.number().int().min(1).max(86_400_000), depthLimit: z.number().int().min(1).max(64) })
+    .partial()
+    .optional(),
   /** Shell lines to run after boot, each optionally followed by virtual time (the headless runner runs them). */
   script: z.array(ScriptLine).max(1000).optional(),
   /** Verdicts that must appear after boot: each a case-insensitive regex some 'verdict' ledger record matches. */
-  expect: z.array(z.strictObject({ verdict: Pattern })).max(64).optional(),
+  expect: z
+    .array(z.strictObject({ verdict: Pattern }))
+    .max(64)
+    .optional(),
   /** A lesson: ordered steps, each done when its check passes. */
   lesson: Lesson.optional(),
 });

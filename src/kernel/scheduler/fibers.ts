@@ -126,7 +126,11 @@ function syscall(k: FiberHost, p: Process, call: Syscall): void {
       settle(k, p, () => k.sandbox.unveilPaths(p.pid, call.entries));
       return;
     case 'spawn':
-      settle(k, p, () => spawnWithGrants(k, p.pid, call.program, call.grants ?? [], { name: call.name, argv: call.argv, prepaid: true }).pid);
+      settle(
+        k,
+        p,
+        () => spawnWithGrants(k, p.pid, call.program, call.grants ?? [], { name: call.name, argv: call.argv, prepaid: true }).pid,
+      );
       return;
     case 'call': {
       const r = k.call(p.pid, call.cap, call.method, { args: call.args, caps: call.caps, proof: call.proof, as: call.as, prepaid: true });

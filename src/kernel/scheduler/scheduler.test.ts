@@ -74,7 +74,10 @@ describe('the scheduler runs in slices of bounded work', () => {
     h.boot(JSON.stringify(forkBombWorld(3991)));
     h.exec('clock pause');
     const before = h.kernel.scheduler.work;
-    const out = h.exec('clock step 40').lines.map((l) => l.text).join('\n');
+    const out = h
+      .exec('clock step 40')
+      .lines.map((l) => l.text)
+      .join('\n');
     expect(h.kernel.scheduler.work - before).toBeLessThanOrEqual(50_000); // bounded work before it answers
     expect(out).toMatch(/stepping on: \d+ ms to go/);
     const owed = h.kernel.stepsOwed;

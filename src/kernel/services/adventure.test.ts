@@ -10,13 +10,24 @@ describe('adventure service', () => {
     const h = host();
     const k = h.kernel;
     const me = shellOf(h);
-    expect(k.call(me, 'adventure_player', 'look')).toMatchObject({ ok: true, value: expect.stringMatching(/^Great Hall\. .*Exits: north, east\./) });
-    expect(k.call(me, 'adventure_player', 'go', { args: ['north'] })).toMatchObject({ ok: true, value: expect.stringContaining('You see: old map.') });
+    expect(k.call(me, 'adventure_player', 'look')).toMatchObject({
+      ok: true,
+      value: expect.stringMatching(/^Great Hall\. .*Exits: north, east\./),
+    });
+    expect(k.call(me, 'adventure_player', 'go', { args: ['north'] })).toMatchObject({
+      ok: true,
+      value: expect.stringContaining('You see: old map.'),
+    });
     expect(k.call(me, 'adventure_player', 'take', { args: ['old map'] })).toMatchObject({ ok: true, value: 'Taken: old map.' });
     expect(k.call(me, 'adventure_player', 'inventory')).toMatchObject({ ok: true, value: ['old map'] });
-    expect(k.call(me, 'adventure_player', 'go', { args: ['up'] })).toMatchObject({ ok: false, code: 'EINVAL', error: 'you cannot go up from the Library' });
+    expect(k.call(me, 'adventure_player', 'go', { args: ['up'] })).toMatchObject({
+      ok: false,
+      code: 'EINVAL',
+      error: 'you cannot go up from the Library',
+    });
     // A direction named like an object prototype property is no exit (it once walked into a function).
-    for (const dir of ['constructor', 'toString', '__proto__']) expect(k.call(me, 'adventure_player', 'go', { args: [dir] })).toMatchObject({ ok: false, code: 'EINVAL' });
+    for (const dir of ['constructor', 'toString', '__proto__'])
+      expect(k.call(me, 'adventure_player', 'go', { args: [dir] })).toMatchObject({ ok: false, code: 'EINVAL' });
     expect(k.call(me, 'adventure_player', 'look')).toMatchObject({ ok: true, value: expect.stringMatching(/^Library\./) });
     // …and a method named like one is no method.
     expect(k.call(me, 'adventure_player', 'constructor')).toMatchObject({ ok: false, code: 'ENOMETHOD' });
@@ -26,7 +37,11 @@ describe('adventure service', () => {
     const h = host();
     const troll = trollOf(h);
     expect(h.kernel.call(troll, 'game', 'look')).toMatchObject({ ok: true, value: expect.stringMatching(/^Walled Garden/) });
-    expect(h.kernel.call(troll, 'game', 'go', { args: ['west'] })).toMatchObject({ ok: false, code: 'EIFACE', error: 'go belongs to AdventurePlayer; @game is a AdventureNpc' });
+    expect(h.kernel.call(troll, 'game', 'go', { args: ['west'] })).toMatchObject({
+      ok: false,
+      code: 'EIFACE',
+      error: 'go belongs to AdventurePlayer; @game is a AdventureNpc',
+    });
     expect(h.kernel.call(troll, 'game', 'take', { args: ['brass key'] })).toMatchObject({ ok: false, code: 'EIFACE' });
   });
 
@@ -44,7 +59,9 @@ describe('adventure service', () => {
     expect(out).toContain('You carry: brass key.');
     expect(out).toContain('You say: hello troll');
     const heard = h.kernel.call(shellOf(h), 'chat_participant', 'poll', { args: [100] });
-    expect(heard.ok && heard.value).toContainEqual(expect.objectContaining({ from: 'troll', text: '*grunts at you* I stay in the Walled Garden. Go away.' }));
+    expect(heard.ok && heard.value).toContainEqual(
+      expect.objectContaining({ from: 'troll', text: '*grunts at you* I stay in the Walled Garden. Go away.' }),
+    );
   });
 
   it('without a chat cap the player has no voice', () => {

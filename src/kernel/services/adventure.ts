@@ -51,14 +51,21 @@ export const adventureService: ServiceDef<AdventureState> = {
     AdventureNpc: ['look'],
   },
 
-  init: () => ({ items: new Map([['library', ['old map']], ['garden', ['brass key']]]), beings: new Map() }),
+  init: () => ({
+    items: new Map([
+      ['library', ['old map']],
+      ['garden', ['brass key']],
+    ]),
+    beings: new Map(),
+  }),
 
   create(_ctx, _s, iface, args) {
     const name = String(args.name ?? '');
     if (!NAME.test(name)) return { error: `an ${iface} needs a "name" argument (letters, digits, "_" or "-")` };
     const room = String(args.room ?? 'hall');
     if (!Object.hasOwn(ROOMS, room)) return { error: `no room "${room}" (rooms: ${Object.keys(ROOMS).join(', ')})` };
-    if (iface === 'AdventurePlayer') return { label: `AdventurePlayer ${name}`, data: { kind: 'player', name, room, inventory: [] } satisfies Data };
+    if (iface === 'AdventurePlayer')
+      return { label: `AdventurePlayer ${name}`, data: { kind: 'player', name, room, inventory: [] } satisfies Data };
     if (iface === 'AdventureNpc') return { label: `AdventureNpc ${name}`, data: { kind: 'npc', name, room, inventory: [] } satisfies Data };
     return { error: `the adventure service has no interface ${iface}` };
   },
@@ -84,7 +91,8 @@ export const adventureService: ServiceDef<AdventureState> = {
       case 'drop': {
         const from = req.method === 'take' ? (s.items.get(me.room) ?? []) : me.inventory;
         const i = from.indexOf(arg);
-        if (i < 0) return fail(req.method === 'take' ? `there is no ${arg || 'such thing'} here` : `you carry no ${arg || 'such thing'}`, 'EINVAL');
+        if (i < 0)
+          return fail(req.method === 'take' ? `there is no ${arg || 'such thing'} here` : `you carry no ${arg || 'such thing'}`, 'EINVAL');
         from.splice(i, 1);
         if (req.method === 'take') me.inventory.push(arg);
         else s.items.set(me.room, [...(s.items.get(me.room) ?? []), arg]);

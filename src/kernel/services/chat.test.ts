@@ -17,7 +17,9 @@ const value = (r: CallResult) => {
   return r.value;
 };
 const proofFor = (k: Kernel, shell: number, request: object, ms = 5000, audience?: string) =>
-  value(k.call(shell, 'session', 'deriveProof', { args: [request as never, ms, ...(audience ? [audience] : [])], caps: ['chat_root'] })) as unknown as Proof;
+  value(
+    k.call(shell, 'session', 'deriveProof', { args: [request as never, ms, ...(audience ? [audience] : [])], caps: ['chat_root'] }),
+  ) as unknown as Proof;
 
 describe('service objects', () => {
   it('a participant object is the authority: send needs no identity, and others see who sent it', () => {
@@ -25,14 +27,29 @@ describe('service objects', () => {
     expect(value(k.call(shell, 'chat_participant', 'send', { args: ['#lobby', 'hello'] }))).toBe(true);
     const events = value(k.call(shell, 'chat_participant', 'poll', { args: [50] })) as { kind: string; from: string; text: string }[];
     expect(events).toContainEqual(expect.objectContaining({ kind: 'message', from: 'you', text: 'hello' }));
-    expect(value(k.call(shell, 'chat_participant', 'who', { args: ['#lobby'] }))).toEqual(['alice', 'bob', 'echo-bot', 'shell', 'troll', 'you']);
+    expect(value(k.call(shell, 'chat_participant', 'who', { args: ['#lobby'] }))).toEqual([
+      'alice',
+      'bob',
+      'echo-bot',
+      'shell',
+      'troll',
+      'you',
+    ]);
   });
 
   it('wrong interface, unknown method and unknown cap are distinct errors', () => {
     const { k, shell } = world();
-    expect(k.call(shell, 'chat_participant', 'kick', { args: ['#lobby'] })).toMatchObject({ ok: false, code: 'EIFACE', error: 'kick belongs to ChatModerator; @chat_participant is a ChatParticipant' });
+    expect(k.call(shell, 'chat_participant', 'kick', { args: ['#lobby'] })).toMatchObject({
+      ok: false,
+      code: 'EIFACE',
+      error: 'kick belongs to ChatModerator; @chat_participant is a ChatParticipant',
+    });
     expect(k.call(shell, 'chat_participant', 'send', { iface: 'ChatRoot', args: [] })).toMatchObject({ ok: false, code: 'EIFACE' });
-    expect(k.call(shell, 'chat_participant', 'fly')).toMatchObject({ ok: false, code: 'ENOMETHOD', error: 'ChatParticipant has no method fly' });
+    expect(k.call(shell, 'chat_participant', 'fly')).toMatchObject({
+      ok: false,
+      code: 'ENOMETHOD',
+      error: 'ChatParticipant has no method fly',
+    });
     expect(k.call(shell, 'nothing', 'send')).toMatchObject({ ok: false, code: 'ENOCAP' });
     expect(k.ledger.last(1)[0].kind).toBe('deny');
   });
@@ -49,13 +66,20 @@ describe('service objects', () => {
     const fresh = k.services.mintByAuthority(k.objects.get(obj)!.record!.endpoint, 'ChatParticipant', { handle: 'newcomer' }, 0);
     expect(fresh.target).toEqual(old.target);
     expect(fresh.generation).toBe(old.generation + 1);
-    expect(k.call(child.pid, 'copy', 'send', { args: ['#lobby', 'x'] })).toMatchObject({ ok: false, code: 'ESTALE', error: expect.stringContaining('stale receiver cookie') });
+    expect(k.call(child.pid, 'copy', 'send', { args: ['#lobby', 'x'] })).toMatchObject({
+      ok: false,
+      code: 'ESTALE',
+      error: expect.stringContaining('stale receiver cookie'),
+    });
   });
 
   it('revoke by the server ends the object for every holder', () => {
     const { k, shell } = world();
     const cap = k.process(shell).cnode.lookup('chat_mod').cap;
-    k.services.revoke(cap.target.kind === 'object' ? cap.target.id : 0, k.objects.get(cap.target.kind === 'object' ? cap.target.id : 0)!.owner);
+    k.services.revoke(
+      cap.target.kind === 'object' ? cap.target.id : 0,
+      k.objects.get(cap.target.kind === 'object' ? cap.target.id : 0)!.owner,
+    );
     expect(k.call(shell, 'chat_mod', 'kick', { args: ['#lobby'] })).toMatchObject({ ok: false, code: 'EREVOKED' });
     expect(k.ledger.page(1, 1e4).some((e) => e.kind === 'revoke')).toBe(true);
   });
@@ -84,7 +108,10 @@ describe('subject binding', () => {
     const r = k.call(shell, 'chat_root', 'join', { args: ['#dev', 'me'], proof });
     expect(r).toMatchObject({ ok: true, caps: ['chat_participant-2'] });
     expect(value(k.call(shell, 'chat_participant-2', 'who', { args: ['#dev'] }))).toEqual(['me']);
-    expect(k.process(shell).cnode.lookup('chat_participant-2').cap.origin).toEqual({ how: 'minted', by: k.objects.get([...k.objects.values()].find((o) => o.name === 'chat')!.id)!.owner });
+    expect(k.process(shell).cnode.lookup('chat_participant-2').cap.origin).toEqual({
+      how: 'minted',
+      by: k.objects.get([...k.objects.values()].find((o) => o.name === 'chat')!.id)!.owner,
+    });
   });
 
   it('expired, mis-scoped, re-targeted and forged proofs fail closed', () => {
@@ -97,7 +124,10 @@ describe('subject binding', () => {
     expect(join(proof, ['#dev', 'someone-else'])).toMatchObject({ ok: false, error: expect.stringContaining('another request') });
     expect(join({ ...proof, subject: 'root' })).toMatchObject({ ok: false, error: expect.stringContaining('bad MAC') });
     expect(join({ ...proof, root: proof.root + 1 })).toMatchObject({ ok: false, error: expect.stringContaining('bad MAC') });
-    expect(join(proofFor(k, shell, request, 5000, 'adventure'))).toMatchObject({ ok: false, error: 'join refused: the proof is for audience "adventure", not "chat"' });
+    expect(join(proofFor(k, shell, request, 5000, 'adventure'))).toMatchObject({
+      ok: false,
+      error: 'join refused: the proof is for audience "adventure", not "chat"',
+    });
     expect(join(null)).toMatchObject({ ok: false, error: expect.stringContaining('no subject proof') });
     // a proof for another root: derive against the participant object instead of the root
     const other = value(k.call(shell, 'session', 'deriveProof', { args: [request, 5000], caps: ['chat_participant'] })) as unknown as Proof;

@@ -147,7 +147,10 @@ export const chatService: ServiceDef<ChatState> = {
       if (!HANDLE.test(handle)) return { error: 'a ChatParticipant needs a "handle" argument (letters, digits, "_" or "-")' };
       const channel = String(args.channel ?? '#lobby');
       if (!CHANNEL.test(channel)) return { error: `"${channel}" is not a channel name like #lobby` };
-      return { label: `ChatParticipant ${handle}`, data: { role: 'participant', member: addMember(s, handle, String(args.subject ?? handle), channel) } satisfies ObjectData };
+      return {
+        label: `ChatParticipant ${handle}`,
+        data: { role: 'participant', member: addMember(s, handle, String(args.subject ?? handle), channel) } satisfies ObjectData,
+      };
     }
     return { error: `the chat service has no interface ${iface}` };
   },

@@ -48,19 +48,36 @@ export class ServiceRecords {
     } else {
       obj = k.createObject('service', ep.machine, ep.owner, label);
       const selector = ep.service.records.length + 1;
-      obj.record = { endpoint: ep.id, selector, tag: fnv1a(`${k.seed}:${ep.id}:${selector}`) & 0xffff, iface, generation: 1, state: 'live', data };
+      obj.record = {
+        endpoint: ep.id,
+        selector,
+        tag: fnv1a(`${k.seed}:${ep.id}:${selector}`) & 0xffff,
+        iface,
+        generation: 1,
+        state: 'live',
+        data,
+      };
       ep.service.records.push(obj.id);
     }
     k.intern(iface);
-    k.record('mint', by, ep.owner, `${label} minted on endpoint "${ep.name}" (generation ${obj.record!.generation}) by ${by ? k.who(by) : 'boot wiring'}`, obj.id);
-    return makeCap('object', { kind: 'object', id: obj.id }, by ? { how: 'minted', by } : { how: 'boot' }, { generation: obj.record!.generation });
+    k.record(
+      'mint',
+      by,
+      ep.owner,
+      `${label} minted on endpoint "${ep.name}" (generation ${obj.record!.generation}) by ${by ? k.who(by) : 'boot wiring'}`,
+      obj.id,
+    );
+    return makeCap('object', { kind: 'object', id: obj.id }, by ? { how: 'minted', by } : { how: 'boot' }, {
+      generation: obj.record!.generation,
+    });
   }
 
   /** Boot wiring or a broker: ask the service to create an object from declared arguments, then mint it. */
   mintByAuthority(endpointId: number, iface: string, args: Readonly<Record<string, ArgValue>>, by: number): Cap {
     const ep = this.k.objects.get(endpointId);
     if (!ep?.service) throw new KernelError('EINVAL', `object ${endpointId} is not a service endpoint`);
-    if (!Object.hasOwn(ep.service.def.interfaces, iface)) throw new KernelError('EIFACE', `endpoint "${ep.name}" serves no interface ${iface}`);
+    if (!Object.hasOwn(ep.service.def.interfaces, iface))
+      throw new KernelError('EIFACE', `endpoint "${ep.name}" serves no interface ${iface}`);
     const made = ep.service.def.create(ep.service.ctx, ep.service.state, iface, args);
     if ('error' in made) throw new KernelError('ESERVICE', made.error);
     return this.mintRecord(ep.id, iface, made.label, made.data, by);
@@ -74,7 +91,13 @@ export class ServiceRecords {
     ep.service!.def.released?.(ep.service!.ctx, ep.service!.state, objectId);
     r.state = state;
     this.k.topology++;
-    this.k.record(state === 'closed' ? 'close' : 'revoke', by, obj.owner, `${obj.name} ${state} (generation ${r.generation}); its caps now fail`, obj.id);
+    this.k.record(
+      state === 'closed' ? 'close' : 'revoke',
+      by,
+      obj.owner,
+      `${obj.name} ${state} (generation ${r.generation}); its caps now fail`,
+      obj.id,
+    );
   }
 
   close(objectId: number, by: number): void {

@@ -61,7 +61,12 @@ export interface ServiceDef<S = unknown> {
   interfaces: Record<string, readonly string[]>;
   init(args: Readonly<Record<string, ArgValue>>): S;
   /** Data for an object minted by boot wiring or a broker (a trusted path), from declared arguments. */
-  create(ctx: ServiceContext, state: S, iface: string, args: Readonly<Record<string, ArgValue>>): { label: string; data: unknown } | { error: string };
+  create(
+    ctx: ServiceContext,
+    state: S,
+    iface: string,
+    args: Readonly<Record<string, ArgValue>>,
+  ): { label: string; data: unknown } | { error: string };
   handle(ctx: ServiceContext, state: S, req: Request): Reply;
   /** Called when one of its objects is closed or revoked (by anyone's hand), to drop the record's state. */
   released?(ctx: ServiceContext, state: S, object: number): void;

@@ -9,7 +9,10 @@ import { VERBS } from '../energy/kinetic';
  * A check a call must pass after the pledge and before energy is spent (imports across a pairing use it): a
  * refusal, or the arguments the service may see.
  */
-export type Admit = (endpoint: KernelObject, def: ServiceDef<unknown>) => { refused: { code: ErrorCode; error: string } } | { args: Value[] };
+export type Admit = (
+  endpoint: KernelObject,
+  def: ServiceDef<unknown>,
+) => { refused: { code: ErrorCode; error: string } } | { args: Value[] };
 
 /**
  * CALL through a client facet, a service object or an import: run the endpoint's service in the server's
@@ -37,7 +40,9 @@ export function serveCall(k: CallHost, r: CallRequest, admit?: Admit): CallResul
   if (opts.iface && opts.iface !== iface) return refuse(k, r, 'EIFACE', `@${capName} is a ${iface}, not a ${opts.iface}`, obj.id);
   if (!Object.hasOwn(service.def.interfaces, iface) || !service.def.interfaces[iface].includes(method)) {
     const owner = Object.entries(service.def.interfaces).find(([, methods]) => methods.includes(method))?.[0];
-    return owner ? refuse(k, r, 'EIFACE', `${method} belongs to ${owner}; @${capName} is a ${iface}`, obj.id) : refuse(k, r, 'ENOMETHOD', `${iface} has no method ${method}`, obj.id);
+    return owner
+      ? refuse(k, r, 'EIFACE', `${method} belongs to ${owner}; @${capName} is a ${iface}`, obj.id)
+      : refuse(k, r, 'ENOMETHOD', `${iface} has no method ${method}`, obj.id);
   }
   const caps: CapArg[] = [];
   for (const name of opts.caps ?? NO_NAMES) {
@@ -72,7 +77,12 @@ export const minterHandler: CapHandler = (k, r) => {
   if (method !== 'mint') return refuse(k, r, 'ENOMETHOD', `a mint authority cap has one method, mint(interface, args)`);
   const [iface, args] = opts.args ?? [];
   try {
-    const minted = k.services.mintByAuthority(obj.id, String(iface), (args && typeof args === 'object' && !Array.isArray(args) ? args : {}) as Record<string, ArgValue>, p.pid);
+    const minted = k.services.mintByAuthority(
+      obj.id,
+      String(iface),
+      (args && typeof args === 'object' && !Array.isArray(args) ? args : {}) as Record<string, ArgValue>,
+      p.pid,
+    );
     return deliver(k, p, [{ name: opts.as ?? String(iface).toLowerCase(), cap: minted }], null);
   } catch (e) {
     if (e instanceof KernelError) return refuse(k, r, e.code, e.message, obj.id);

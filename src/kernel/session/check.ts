@@ -17,8 +17,10 @@ export function sessionProblem(s: unknown): string | null {
   if (!s || typeof s !== 'object') return 'a session is an object with scenario, seed, log and ticks';
   const x = s as Record<string, unknown>;
   if (typeof x.scenario !== 'string' || x.scenario.length > 1 << 20) return 'session.scenario: the scenario text (at most 1 MB)';
-  if (!Number.isInteger(x.seed) || (x.seed as number) < 0 || (x.seed as number) > 0xffffffff) return 'session.seed: a whole number from 0 to 4294967295';
-  if (!Number.isInteger(x.ticks) || (x.ticks as number) < 0 || (x.ticks as number) > MAX_SESSION_TICKS) return `session.ticks: a whole number of virtual ms, at most ${MAX_SESSION_TICKS} (a week)`;
+  if (!Number.isInteger(x.seed) || (x.seed as number) < 0 || (x.seed as number) > 0xffffffff)
+    return 'session.seed: a whole number from 0 to 4294967295';
+  if (!Number.isInteger(x.ticks) || (x.ticks as number) < 0 || (x.ticks as number) > MAX_SESSION_TICKS)
+    return `session.ticks: a whole number of virtual ms, at most ${MAX_SESSION_TICKS} (a week)`;
   if (!Array.isArray(x.log) || x.log.length > MAX_LOG) return `session.log: a list of at most ${MAX_LOG} commands`;
   let last = 0;
   let lastWithin = -1;
@@ -26,14 +28,17 @@ export function sessionProblem(s: unknown): string | null {
     const c = x.log[i] as Record<string, unknown> | null;
     if (!c || typeof c !== 'object') return `session.log[${i}]: a command object`;
     if (!Number.isInteger(c.at) || (c.at as number) < last) return `session.log[${i}].at: a tick no earlier than the command before`;
-    if ((c.at as number) > MAX_SESSION_TICKS) return `session.log[${i}].at: tick ${c.at} is past the most a session may hold (${MAX_SESSION_TICKS} ms, a week of virtual time)`;
+    if ((c.at as number) > MAX_SESSION_TICKS)
+      return `session.log[${i}].at: tick ${c.at} is past the most a session may hold (${MAX_SESSION_TICKS} ms, a week of virtual time)`;
     // Inside a tick, after `within` turns (at most one per process): never before the command before it.
-    if (c.within !== undefined && (!Number.isInteger(c.within) || (c.within as number) < 0 || (c.within as number) > MAX_TURNS)) return `session.log[${i}].within: a whole number of turns from 0 to ${MAX_TURNS}`;
+    if (c.within !== undefined && (!Number.isInteger(c.within) || (c.within as number) < 0 || (c.within as number) > MAX_TURNS))
+      return `session.log[${i}].within: a whole number of turns from 0 to ${MAX_TURNS}`;
     const within = c.within === undefined ? Infinity : (c.within as number);
     if (c.at === last && within < lastWithin) return `session.log[${i}].within: earlier in tick ${last} than the command before`;
     lastWithin = within;
     if (typeof c.line !== 'string' || c.line.length > 4096) return `session.log[${i}].line: text of at most 4096 characters`;
-    if ((c.input !== undefined && c.input !== true) || (c.interrupt !== undefined && c.interrupt !== true)) return `session.log[${i}]: input and interrupt are true or absent`;
+    if ((c.input !== undefined && c.input !== true) || (c.interrupt !== undefined && c.interrupt !== true))
+      return `session.log[${i}]: input and interrupt are true or absent`;
     last = c.at as number;
   }
   return null;

@@ -94,7 +94,13 @@ export class Replay {
 export class UnitReplay extends Replay {
   units = 0;
 
-  constructor(kernel: Kernel, shell: Shell, log: readonly LoggedCommand[], untilTick: number, readonly opts: { maxUnits?: number; onUnit?: (units: number) => void } = {}) {
+  constructor(
+    kernel: Kernel,
+    shell: Shell,
+    log: readonly LoggedCommand[],
+    untilTick: number,
+    readonly opts: { maxUnits?: number; onUnit?: (units: number) => void } = {},
+  ) {
     super(kernel, shell, log, untilTick);
   }
 

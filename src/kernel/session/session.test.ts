@@ -32,14 +32,50 @@ describe('sessions', () => {
     [{ scenario: 1, seed: 1, log: [], ticks: 0 }, 'session.scenario'],
     [{ scenario: '{}', seed: -1, log: [], ticks: 0 }, 'session.seed'],
     [{ scenario: '{}', seed: 1, log: {}, ticks: 0 }, 'session.log'],
-    [{ scenario: '{}', seed: 1, log: [{ at: 5, line: 'ps' }, { at: 2, line: 'ps' }], ticks: 9 }, 'session.log[1].at'],
+    [
+      {
+        scenario: '{}',
+        seed: 1,
+        log: [
+          { at: 5, line: 'ps' },
+          { at: 2, line: 'ps' },
+        ],
+        ticks: 9,
+      },
+      'session.log[1].at',
+    ],
     [{ scenario: '{}', seed: 1, log: [{ at: 0, line: 'ps', input: 'yes' }], ticks: 0 }, 'session.log[0]'],
     [{ scenario: '{"format":"nope"}', seed: 1, log: [], ticks: 0 }, 'format'],
     // A log entry at tick 10^15 would replay practically forever: refused, naming the entry and the bound.
-    [{ scenario: '{}', seed: 1, log: [{ at: 1e15, line: 'ps' }], ticks: 0 }, 'session.log[0].at: tick 1000000000000000 is past the most a session may hold (604800000 ms, a week of virtual time)'],
+    [
+      { scenario: '{}', seed: 1, log: [{ at: 1e15, line: 'ps' }], ticks: 0 },
+      'session.log[0].at: tick 1000000000000000 is past the most a session may hold (604800000 ms, a week of virtual time)',
+    ],
     [{ scenario: '{}', seed: 1, log: [], ticks: 1e15 }, 'session.ticks'],
-    [{ scenario: '{}', seed: 1, log: [{ at: 5, within: 3, line: 'ps' }, { at: 5, within: 2, line: 'ps' }], ticks: 9 }, 'session.log[1].within: earlier in tick 5'],
-    [{ scenario: '{}', seed: 1, log: [{ at: 5, line: 'ps' }, { at: 5, within: 2, line: 'ps' }], ticks: 9 }, 'session.log[1].within'],
+    [
+      {
+        scenario: '{}',
+        seed: 1,
+        log: [
+          { at: 5, within: 3, line: 'ps' },
+          { at: 5, within: 2, line: 'ps' },
+        ],
+        ticks: 9,
+      },
+      'session.log[1].within: earlier in tick 5',
+    ],
+    [
+      {
+        scenario: '{}',
+        seed: 1,
+        log: [
+          { at: 5, line: 'ps' },
+          { at: 5, within: 2, line: 'ps' },
+        ],
+        ticks: 9,
+      },
+      'session.log[1].within',
+    ],
     [{ scenario: '{}', seed: 1, log: [{ at: 5, within: -1, line: 'ps' }], ticks: 9 }, 'session.log[0].within: a whole number'],
   ])('refuses a malformed session (%j) and keeps the running one', (bad, named) => {
     const h = busy();
@@ -139,7 +175,12 @@ describe('long replays', () => {
     h.restoreStop();
     expect(await done).toEqual({ ok: false, errors: ['the replay was stopped'] });
     expect(h.session()).toEqual(mine);
-    expect(h.exec('ps').lines.map((l) => l.text).join('\n')).toMatch(/idle/);
+    expect(
+      h
+        .exec('ps')
+        .lines.map((l) => l.text)
+        .join('\n'),
+    ).toMatch(/idle/);
   });
 });
 
@@ -147,7 +188,10 @@ describe('time travel in a long session', () => {
   it('replays in slices too, and a scrub superseded by a newer one gives way to it', async () => {
     let clock = 0;
     let pauses = 0;
-    const h = new KernelHost(undefined, false, { now: () => (clock += 10), pause: () => (pauses++, new Promise<void>((r) => setTimeout(r, 0))) });
+    const h = new KernelHost(undefined, false, {
+      now: () => (clock += 10),
+      pause: () => (pauses++, new Promise<void>((r) => setTimeout(r, 0))),
+    });
     h.exec('spawn "idle" with { chat: @chat_participant }');
     h.kernel.step(30_000);
     h.exec('spawn "idle"');
@@ -169,7 +213,10 @@ describe('the bounds a saved session keeps', () => {
     const h = new KernelHost(undefined, false);
     for (let i = h.log.length; i < MAX_LOG; i++) h.log.push({ at: 0, line: 'ps' });
     const r = h.exec('spawn "idle"');
-    expect(r.lines[0]).toMatchObject({ style: 'error', text: expect.stringMatching(/^the session's command log is full \(250,000 commands/) });
+    expect(r.lines[0]).toMatchObject({
+      style: 'error',
+      text: expect.stringMatching(/^the session's command log is full \(250,000 commands/),
+    });
     expect(r.logged).toBeUndefined();
     expect(h.log.length).toBe(MAX_LOG);
     expect([...h.kernel.processes.values()].some((p) => p.program === 'idle' && p.name === 'idle')).toBe(false); // not run: it could not be kept
@@ -205,11 +252,19 @@ describe('the bounds a saved session keeps', () => {
     expect(h.kernel.ticks).toBe(MAX_SESSION_TICKS);
     expect(sessionProblem(h.session())).toBeNull();
     // The stop happens in the tick itself, so a replay of the session stops there the same way.
-    const records = h.kernel.ledger.page(1, h.kernel.ledger.length).slice(-2).map((e) => e.detail);
+    const records = h.kernel.ledger
+      .page(1, h.kernel.ledger.length)
+      .slice(-2)
+      .map((e) => e.detail);
     const again = new KernelHost(undefined, false);
     again.kernel.ticks = MAX_SESSION_TICKS - 3;
     again.kernel.time = MAX_SESSION_TICKS - 3;
     again.kernel.step(3);
-    expect(again.kernel.ledger.page(1, again.kernel.ledger.length).slice(-2).map((e) => e.detail)).toEqual(records);
+    expect(
+      again.kernel.ledger
+        .page(1, again.kernel.ledger.length)
+        .slice(-2)
+        .map((e) => e.detail),
+    ).toEqual(records);
   });
 });

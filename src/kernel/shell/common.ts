@@ -25,7 +25,8 @@ export function table(head: string[], rows: (string | number)[][]): OutputLine[]
 
 export function intArg(t: Token | undefined, what: string, min: number, max: number): number {
   if (!t) throw new UsageError(`missing ${what}`);
-  if (t.type !== 'word' || !/^\d+$/.test(t.value)) throw new UsageError(`${what} must be a whole number, got ${JSON.stringify(t.value)}`, t.column);
+  if (t.type !== 'word' || !/^\d+$/.test(t.value))
+    throw new UsageError(`${what} must be a whole number, got ${JSON.stringify(t.value)}`, t.column);
   const n = Number(t.value);
   if (n < min || n > max) throw new UsageError(`${what} must be between ${min} and ${max}, got ${t.value}`, t.column);
   return n;
@@ -35,7 +36,6 @@ export function noMore(args: Token[], from: number) {
   const extra = args[from];
   if (extra) throw new UsageError(`unexpected ${JSON.stringify(extra.value)}`, extra.column);
 }
-
 
 export const fmtTime = (ms: number) => `${(ms / 1000).toFixed(3)}s`;
 

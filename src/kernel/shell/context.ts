@@ -81,7 +81,11 @@ export type TierRefusal = 'no-handle' | 'above-own';
  * cap check can be put on each in one place.
  */
 export interface ShellOps {
-  spawn(program: string, grants: GrantSpec[], opts: { argv?: string[]; pledge?: number; unveil?: { path: string; perms: number }[] }): Process;
+  spawn(
+    program: string,
+    grants: GrantSpec[],
+    opts: { argv?: string[]; pledge?: number; unveil?: { path: string; perms: number }[] },
+  ): Process;
   /** Attach the terminal to a child the shell holds a handle to. */
   attach(pid: number): void;
   holdsHandle(pid: number): boolean;
@@ -121,4 +125,3 @@ export interface Controls {
   /** The chain world, read only (routes, what the scenario has shown). */
   readonly chainWorld: Pick<ChainWorld, 'rt' | 'shown' | 'describe'>;
 }
-

@@ -24,7 +24,10 @@ export function parseLaunch(verb: string, tokens: Token[], line: string): Launch
   const end = line.length + 1;
   const expect = (what: string): never => {
     const t = peek();
-    throw new ShellSyntaxError(t ? `${verb}: expected ${what}, found ${JSON.stringify(t.value)}` : `${verb}: expected ${what} at the end of the line`, t?.column ?? end);
+    throw new ShellSyntaxError(
+      t ? `${verb}: expected ${what}, found ${JSON.stringify(t.value)}` : `${verb}: expected ${what} at the end of the line`,
+      t?.column ?? end,
+    );
   };
   const prog = peek();
   if (!prog || prog.type !== 'string') expect('a program name in quotes, e.g. "chat-client"');
@@ -37,7 +40,12 @@ export function parseLaunch(verb: string, tokens: Token[], line: string): Launch
     if (clauses[kw]) throw new ShellSyntaxError(`${verb}: ${kw} given twice`, peek().column);
     i++;
     const arg = peek();
-    if (!arg || arg.type !== 'string') expect(kw === 'pledge' ? 'promises in quotes after pledge, e.g. pledge "stdio net"' : 'paths in quotes after unveil, e.g. unveil "/home/docs r"');
+    if (!arg || arg.type !== 'string')
+      expect(
+        kw === 'pledge'
+          ? 'promises in quotes after pledge, e.g. pledge "stdio net"'
+          : 'paths in quotes after unveil, e.g. unveil "/home/docs r"',
+      );
     clauses[kw] = { text: arg.value, column: arg.column };
     i++;
   }
@@ -61,15 +69,18 @@ export function parseLaunch(verb: string, tokens: Token[], line: string): Launch
         i++;
       }
       const ref = peek();
-      if (!ref || ref.type !== 'ref') expect(mode === 'copy' ? 'a cap (@name), "client @name" or "move @name"' : `a cap (@name) after ${mode}`);
+      if (!ref || ref.type !== 'ref')
+        expect(mode === 'copy' ? 'a cap (@name), "client @name" or "move @name"' : `a cap (@name) after ${mode}`);
       i++;
       let badge: number | undefined;
       if (peek()?.type === 'word' && peek().value === 'badge') {
         const at = peek().column;
-        if (mode !== 'client') throw new ShellSyntaxError(`${verb}: only a client facet takes a badge ("client @${ref.value} badge N")`, at);
+        if (mode !== 'client')
+          throw new ShellSyntaxError(`${verb}: only a client facet takes a badge ("client @${ref.value} badge N")`, at);
         i++;
         const n = peek();
-        if (!n || n.type !== 'word' || !/^\d{1,10}$/.test(n.value) || Number(n.value) > 0x7fffffff) expect('a badge number (0 to 2147483647)');
+        if (!n || n.type !== 'word' || !/^\d{1,10}$/.test(n.value) || Number(n.value) > 0x7fffffff)
+          expect('a badge number (0 to 2147483647)');
         badge = Number(n.value);
         i++;
       }

@@ -3,7 +3,11 @@ import { KernelHost } from '../host';
 import { MAX_LINE, tokenize } from './tokenize';
 
 const host = () => new KernelHost(undefined, false);
-const text = (h: KernelHost, line: string) => h.exec(line).lines.map((l) => l.text).join('\n');
+const text = (h: KernelHost, line: string) =>
+  h
+    .exec(line)
+    .lines.map((l) => l.text)
+    .join('\n');
 const isError = (h: KernelHost, line: string) => h.exec(line).lines.some((l) => l.style === 'error');
 
 describe('tokenizer', () => {
@@ -49,7 +53,8 @@ describe('shell commands', () => {
   it('ps lists the boot processes', () => {
     const out = text(host(), 'ps');
     expect(out.split('\n')[0]).toMatch(/^PID\s+PPID\s+STATE\s+CAPS\s+NAME\s+PROGRAM$/);
-    for (const name of ['init', 'stdio', 'chat', 'shell', 'echo', 'alice', 'bob', 'adventure', 'troll']) expect(out).toMatch(new RegExp(`\\s${name}\\s+\\S+$`, 'm'));
+    for (const name of ['init', 'stdio', 'chat', 'shell', 'echo', 'alice', 'bob', 'adventure', 'troll'])
+      expect(out).toMatch(new RegExp(`\\s${name}\\s+\\S+$`, 'm'));
   });
 
   it('caps shows the shell’s table by default and any pid on request', () => {
@@ -79,7 +84,12 @@ describe('shell commands', () => {
     h.exec('clock speed 2.5');
     h.advance(100);
     expect(h.kernel.time).toBe(375);
-    expect(h.kernel.ledger.page(1, 1e4).filter((e) => e.kind === 'clock').map((e) => e.detail)).toEqual(['clock paused', 'clock running', 'clock speed ×2.5']);
+    expect(
+      h.kernel.ledger
+        .page(1, 1e4)
+        .filter((e) => e.kind === 'clock')
+        .map((e) => e.detail),
+    ).toEqual(['clock paused', 'clock running', 'clock speed ×2.5']);
   });
 
   it('errors say what and where, and the shell keeps working', () => {
@@ -174,7 +184,9 @@ describe('launching programs', () => {
     expect(out).toContain('#lobby: alice, bob, chat-client, echo-bot, shell, troll, you');
     const child = h.kernel.process(10);
     expect(child.cnode.lookup('participant').cap.origin).toEqual({ how: 'minted', by: 3 }); // minted by the chat server
-    expect(h.kernel.ledger.page(1, 1e4).some((e) => /derived a proof for subject "you" scoped to ChatRoot, audience "chat"/.test(e.detail))).toBe(true);
+    expect(
+      h.kernel.ledger.page(1, 1e4).some((e) => /derived a proof for subject "you" scoped to ChatRoot, audience "chat"/.test(e.detail)),
+    ).toBe(true);
   });
 
   it('a child without stdio cannot touch the terminal', () => {
@@ -208,7 +220,12 @@ describe('launching programs', () => {
     expect(h.kernel.processes.size).toBe(9);
     expect(text(h, 'defense gate0 off')).toBe('Gate 0 relabel check is off');
     expect(h.exec(line).foreground).toBe(10);
-    expect(h.kernel.ledger.page(1, 1e4).filter((e) => e.kind === 'verdict').map((e) => e.detail.split(':')[0])).toEqual(['relabel blocked', 'relabel succeeded']);
+    expect(
+      h.kernel.ledger
+        .page(1, 1e4)
+        .filter((e) => e.kind === 'verdict')
+        .map((e) => e.detail.split(':')[0]),
+    ).toEqual(['relabel blocked', 'relabel succeeded']);
   });
 
   it.each([
@@ -219,7 +236,10 @@ describe('launching programs', () => {
     ['run "idle" with { a: chat }', 'run: expected a cap (@name), "client @name" or "move @name", found "chat" (column 22)'],
     ['run "idle" with { a: @chat badge 3 }', 'run: only a client facet takes a badge ("client @chat badge N") (column 28)'],
     ['run "idle" with { a: client @chat badge -1 }', 'run: expected a badge number (0 to 2147483647), found "-1" (column 41)'],
-    ['run "idle" with { a: client @chat badge 99999999999 }', 'run: expected a badge number (0 to 2147483647), found "99999999999" (column 41)'],
+    [
+      'run "idle" with { a: client @chat badge 99999999999 }',
+      'run: expected a badge number (0 to 2147483647), found "99999999999" (column 41)',
+    ],
     ['run "idle" with { a: @chat b: @stdio }', 'run: expected "," or "}", found "b" (column 28)'],
     ['run "idle" with { a: @chat } extra', 'run: expected the end of the line after "}", found "extra" (column 30)'],
     ['run "idle" with { a: @chat, a: @stdio }', 'grant name "a" is used twice'],
@@ -237,7 +257,9 @@ describe('launching programs', () => {
   it('call reaches a service through a cap and shows new caps', () => {
     const h = host();
     expect(text(h, 'call @chat_participant who "#lobby"')).toBe('["alice","bob","echo-bot","shell","troll","you"]');
-    expect(text(h, 'call @chat_participant kick "#lobby"')).toBe('call: EIFACE: kick belongs to ChatModerator; @chat_participant is a ChatParticipant');
+    expect(text(h, 'call @chat_participant kick "#lobby"')).toBe(
+      'call: EIFACE: kick belongs to ChatModerator; @chat_participant is a ChatParticipant',
+    );
     expect(text(h, 'call @chat_mod kick "#lobby" @chat_participant')).toBe('true');
   });
 });
@@ -255,7 +277,11 @@ describe('Ctrl-C always works', () => {
 });
 
 describe('drop, rotate inflight, and the verdicts they leave', () => {
-  const verdicts = (h: KernelHost) => h.kernel.ledger.page(1, 1e5).filter((e) => e.kind === 'verdict').map((e) => e.detail);
+  const verdicts = (h: KernelHost) =>
+    h.kernel.ledger
+      .page(1, 1e5)
+      .filter((e) => e.kind === 'verdict')
+      .map((e) => e.detail);
 
   it('drop deletes a cap from the shell only; a local delete is no revocation', () => {
     const h = host();
@@ -265,13 +291,18 @@ describe('drop, rotate inflight, and the verdicts they leave', () => {
     h.exec('spawn "idle" with { news: @news }');
     expect(text(h, 'drop @news')).toBe('the shell no longer holds @news');
     expect(isError(h, 'mask @news r')).toBe(true);
-    expect(h.kernel.ledger.last(1)[0]).toMatchObject({ kind: 'release', detail: 'shell (pid 4) no longer holds @news: dropped by the shell' });
+    expect(h.kernel.ledger.last(1)[0]).toMatchObject({
+      kind: 'release',
+      detail: 'shell (pid 4) no longer holds @news: dropped by the shell',
+    });
     expect(verdicts(h)).toEqual([]); // only imports get the "revocation incomplete" verdict
   });
 
   it('rotate … inflight: a call in flight finishes under its snapshot; a new call through the old cap faults', () => {
     const h = host();
-    expect(text(h, 'rotate invoke_key invoke_key_2 inflight')).toMatch(/^→ \{"status":"ok","routed":\{"cap":"EndpointRefCap","args":\{"inflight":true\}\}\}\nroute: invoke_key: EndpointRefCap#\d+ → InFlight#\d+ → caught by Chain#1$/);
+    expect(text(h, 'rotate invoke_key invoke_key_2 inflight')).toMatch(
+      /^→ \{"status":"ok","routed":\{"cap":"EndpointRefCap","args":\{"inflight":true\}\}\}\nroute: invoke_key: EndpointRefCap#\d+ → InFlight#\d+ → caught by Chain#1$/,
+    );
     expect(text(h, 'invoke old')).toMatch(/^fault: unhandled yield_key invoke_key/);
     expect(text(h, 'invoke')).toMatch(/^→ \{"status":"ok","key":"invoke_key_2"/);
     expect(verdicts(h).map((v) => v.split(':')[0])).toEqual(['snapshot caveat', 'revoked by key rotation']);

@@ -18,7 +18,8 @@ function editDistance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0][j] = j;
   for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
   return d[a.length][b.length];
 }
 
@@ -48,13 +49,16 @@ export class Shell {
     if (!cmd) {
       const near = COMMANDS.map((c) => c.name).filter((n) => editDistance(n, head.value.slice(0, 40)) <= 2);
       const hint = near.length ? `did you mean ${near.join(' or ')}? ` : '';
-      return errorLine(`${JSON.stringify(head.value.slice(0, 40))}: unknown command (column ${head.column}). ${hint}Type "help" for the list.`);
+      return errorLine(
+        `${JSON.stringify(head.value.slice(0, 40))}: unknown command (column ${head.column}). ${hint}Type "help" for the list.`,
+      );
     }
     try {
       const r = cmd.run(args, { ...this.ctx, line });
       return Array.isArray(r) ? { lines: r } : r;
     } catch (e) {
-      if (e instanceof UsageError) return errorLine(`${cmd.name}: ${e.message}${e.column ? ` (column ${e.column})` : ''}. Usage: ${cmd.usage}`);
+      if (e instanceof UsageError)
+        return errorLine(`${cmd.name}: ${e.message}${e.column ? ` (column ${e.column})` : ''}. Usage: ${cmd.usage}`);
       if (e instanceof KernelError) return errorLine(`${cmd.name}: ${e.code}: ${e.message}`);
       if (e instanceof ShellSyntaxError) return errorLine(`syntax error: ${e.message}`);
       throw e;

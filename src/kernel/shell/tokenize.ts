@@ -51,7 +51,8 @@ export function tokenize(line: string): Token[] {
         if (c === '"') break;
         if (c === '\\') {
           const next = line[j + 1];
-          if (next !== '"' && next !== '\\') throw new ShellSyntaxError(`unknown escape \\${next ?? ''} in string; only \\" and \\\\ are allowed`, j + 1);
+          if (next !== '"' && next !== '\\')
+            throw new ShellSyntaxError(`unknown escape \\${next ?? ''} in string; only \\" and \\\\ are allowed`, j + 1);
           value += next;
           j += 2;
         } else {

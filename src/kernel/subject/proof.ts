@@ -38,7 +38,9 @@ export function requestDigest(request: Value): string {
 }
 
 const macInput = (p: Omit<Proof, 'mac'>) =>
-  utf8ToBytes(canonical({ subject: p.subject, root: p.root, audience: p.audience, digest: p.digest, issuedAt: p.issuedAt, expiresAt: p.expiresAt }));
+  utf8ToBytes(
+    canonical({ subject: p.subject, root: p.root, audience: p.audience, digest: p.digest, issuedAt: p.issuedAt, expiresAt: p.expiresAt }),
+  );
 
 export class ProofAuthority {
   private key: Uint8Array;
@@ -53,10 +55,17 @@ export class ProofAuthority {
   }
 
   /** The subject if the proof is genuine, for this audience and request, and fresh; otherwise why not. */
-  verify(proof: Proof | null, root: number, audience: string, digest: string, now: number): { ok: true; subject: string } | { ok: false; why: string } {
+  verify(
+    proof: Proof | null,
+    root: number,
+    audience: string,
+    digest: string,
+    now: number,
+  ): { ok: true; subject: string } | { ok: false; why: string } {
     if (!proof || typeof proof !== 'object') return { ok: false, why: 'no subject proof' };
     const expected = bytesToHex(hmac(sha256, this.key, macInput(proof)));
-    if (typeof proof.mac !== 'string' || proof.mac !== expected) return { ok: false, why: 'the proof was not issued by a session (bad MAC)' };
+    if (typeof proof.mac !== 'string' || proof.mac !== expected)
+      return { ok: false, why: 'the proof was not issued by a session (bad MAC)' };
     if (proof.root !== root) return { ok: false, why: 'the proof is scoped to another service root' };
     if (proof.audience !== audience) return { ok: false, why: `the proof is for audience "${proof.audience}", not "${audience}"` };
     if (proof.digest !== digest) return { ok: false, why: 'the proof is scoped to another request' };

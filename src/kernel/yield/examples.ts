@@ -11,7 +11,8 @@ import { image, YieldFault, type Ctx, type Image, type YieldRuntime } from './ru
 export const RESERVED_KEYS: readonly string[] = ['invoke_key', 'mint_key'];
 const RECEIVER_SLOT = 0;
 
-const arg = (args: Value, name: string): Value => (args && typeof args === 'object' && !Array.isArray(args) ? (args as Record<string, Value>)[name] : null);
+const arg = (args: Value, name: string): Value =>
+  args && typeof args === 'object' && !Array.isArray(args) ? (args as Record<string, Value>)[name] : null;
 
 /** An AuthorityCap's bytecode: compose the payload from its state and the args, yield with the embedded sender. */
 function authority(name: string, description: string): Image {
@@ -88,7 +89,8 @@ export const Chain: Image = image({
     /** Interposition: descendants' mint requests reach the chain first; reserved keys are refused. */
     'kernel:mint_yield': (ctx, _key, payload) => {
       const key = String(arg(payload, 'key'));
-      if ((ctx.state.reserved as Value[] | undefined)?.includes(key)) throw new YieldFault(`the chain refuses to mint the reserved key ${key}`);
+      if ((ctx.state.reserved as Value[] | undefined)?.includes(key))
+        throw new YieldFault(`the chain refuses to mint the reserved key ${key}`);
       return { minted: key };
     },
     '*': (_ctx, key, payload) => ({ status: 'ok', key, routed: payload }),
@@ -142,7 +144,8 @@ export const Vault: Image = image({
         if (ctx.imageHash(slot) !== MintRefCap.hash) throw new YieldFault('not a MintRefCap');
         return { paid: true };
       }
-      if (presented.id !== ctx.state.trusted) throw new YieldFault('image_hash is not authority: this is not the instance the vault trusts');
+      if (presented.id !== ctx.state.trusted)
+        throw new YieldFault('image_hash is not authority: this is not the instance the vault trusts');
       return { paid: true };
     },
   },

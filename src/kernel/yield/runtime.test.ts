@@ -23,14 +23,20 @@ function chainOf(rt: YieldRuntime, layers: { keys: string[] }[], emitKey: string
   let below: number | null = null;
   for (let i = layers.length - 1; i >= 0; i--) {
     const inst = rt.spawn(0, relay(`L${i}`, layers[i].keys), {
-      caps: [{ kind: 'receiver', keys: new Set(layers[i].keys) }, below === null ? null : { kind: 'instance', id: below }, { kind: 'sender', key: emitKey }],
+      caps: [
+        { kind: 'receiver', keys: new Set(layers[i].keys) },
+        below === null ? null : { kind: 'instance', id: below },
+        { kind: 'sender', key: emitKey },
+      ],
     });
     ids.unshift(inst.id);
     below = inst.id;
   }
   // the innermost relay's "down" should emit instead of calling further
   const innermost = rt.instances.get(ids[ids.length - 1])!;
-  (innermost.image.methods as Record<string, unknown>).down = (innermost.image.methods as Record<string, (c: never, a: Value) => Value>).emit;
+  (innermost.image.methods as Record<string, unknown>).down = (
+    innermost.image.methods as Record<string, (c: never, a: Value) => Value>
+  ).emit;
   return ids;
 }
 
@@ -79,11 +85,21 @@ describe('routing', () => {
       methods: { a: (ctx) => ctx.call(0, 'b'), b: () => 'inner' },
     });
     const x = rt.spawn(0, reentrant);
-    const caller = image({ name: 'C', description: 'calls x, then touches the lent slot from a nested call', yieldReceiverSlot: null, methods: { go: (ctx) => ctx.call(0, 'a') } });
+    const caller = image({
+      name: 'C',
+      description: 'calls x, then touches the lent slot from a nested call',
+      yieldReceiverSlot: null,
+      methods: { go: (ctx) => ctx.call(0, 'a') },
+    });
     x.cnode[0] = { kind: 'instance', id: x.id };
     const c = rt.spawn(0, caller, { caps: [{ kind: 'instance', id: x.id }] });
     expect(rt.invoke(c.id, 'go')).toBe('inner');
-    const dropper = image({ name: 'D', description: 'drops the slot it is calling through', yieldReceiverSlot: null, methods: { go: (ctx) => ctx.call(0, 'x'), x: () => null } });
+    const dropper = image({
+      name: 'D',
+      description: 'drops the slot it is calling through',
+      yieldReceiverSlot: null,
+      methods: { go: (ctx) => ctx.call(0, 'x'), x: () => null },
+    });
     const d = rt.spawn(0, dropper);
     d.cnode[0] = { kind: 'instance', id: d.id };
     (dropper.methods as Record<string, unknown>).x = (ctx: { put(s: number, v: null): void }) => ctx.put(0, null);
@@ -143,7 +159,8 @@ describe('the authority pattern', () => {
       const { chain } = bootChain(rt, interpose);
       const forger = rt.spawn(chain.id, Forger);
       chain.cnode[30] = { kind: 'instance', id: forger.id };
-      if (interpose) expect(() => rt.invoke(chain.id, 'run', { slot: 30 })).toThrow('the chain refuses to mint the reserved key invoke_key');
+      if (interpose)
+        expect(() => rt.invoke(chain.id, 'run', { slot: 30 })).toThrow('the chain refuses to mint the reserved key invoke_key');
       else expect(rt.invoke(chain.id, 'run', { slot: 30 })).toEqual({ status: 'ok', routed: { forged: true } }); // forged authority
     }
   });
@@ -156,9 +173,19 @@ describe('the authority pattern', () => {
       name: 'Sneaky',
       description: 'asks the chain to rotate, then invokes the old cap',
       yieldReceiverSlot: null,
-      methods: { main: (ctx) => { ctx.call(1, 'rotate', { key: 'invoke_key', next: 'invoke_key_2' }); return ctx.call(0, 'invoke', { late: true }); } },
+      methods: {
+        main: (ctx) => {
+          ctx.call(1, 'rotate', { key: 'invoke_key', next: 'invoke_key_2' });
+          return ctx.call(0, 'invoke', { late: true });
+        },
+      },
     });
-    const s = rt.spawn(chain.id, sneaky, { caps: [rt.instances.get(chain.cnode[userSlot]!.kind === 'instance' ? (chain.cnode[userSlot] as { id: number }).id : 0)!.cnode[0], { kind: 'instance', id: chain.id }] });
+    const s = rt.spawn(chain.id, sneaky, {
+      caps: [
+        rt.instances.get(chain.cnode[userSlot]!.kind === 'instance' ? (chain.cnode[userSlot] as { id: number }).id : 0)!.cnode[0],
+        { kind: 'instance', id: chain.id },
+      ],
+    });
     chain.cnode[40] = { kind: 'instance', id: s.id };
     expect(rt.invoke(chain.id, 'run', { slot: 40 })).toEqual({ status: 'ok', routed: { cap: 'EndpointRefCap', args: { late: true } } }); // the snapshot caveat
     expect(() => rt.invoke(chain.id, 'run', { slot: userSlot })).toThrow('unhandled yield_key invoke_key'); // a new call: revoked
@@ -196,29 +223,37 @@ describe('the authority pattern', () => {
 describe('property: a yield is caught by exactly the nearest snapshot holding its key, or faults', () => {
   it('over random chains of registrations', () => {
     fc.assert(
-      fc.property(fc.array(fc.subarray(['a', 'b', 'c']), { minLength: 1, maxLength: 8 }), fc.constantFrom('a', 'b', 'c', 'kernel:attest'), (layers, key) => {
-        const rt = new YieldRuntime();
-        const ids = chainOf(rt, layers.map((keys) => ({ keys })), key);
-        // expected: walking from the emitter's owner outward (excluding the emitter, the last layer)
-        let expected: number | 'kernel' | null = null;
-        for (let i = layers.length - 2; i >= 0; i--) {
-          if (layers[i].includes(key)) {
-            expected = ids[i];
-            break;
+      fc.property(
+        fc.array(fc.subarray(['a', 'b', 'c']), { minLength: 1, maxLength: 8 }),
+        fc.constantFrom('a', 'b', 'c', 'kernel:attest'),
+        (layers, key) => {
+          const rt = new YieldRuntime();
+          const ids = chainOf(
+            rt,
+            layers.map((keys) => ({ keys })),
+            key,
+          );
+          // expected: walking from the emitter's owner outward (excluding the emitter, the last layer)
+          let expected: number | 'kernel' | null = null;
+          for (let i = layers.length - 2; i >= 0; i--) {
+            if (layers[i].includes(key)) {
+              expected = ids[i];
+              break;
+            }
           }
-        }
-        if (expected === null && key.startsWith('kernel:')) expected = 'kernel';
-        let caught: unknown;
-        try {
-          caught = rt.invoke(ids[0], 'down');
-        } catch (e) {
-          if (!(e instanceof YieldFault)) throw e;
-          caught = null;
-        }
-        const route = rt.routes.at(-1);
-        expect(route?.caughtBy ?? null).toBe(expected);
-        if (typeof expected === 'number') expect(caught).toEqual({ caughtBy: expected, key });
-      }),
+          if (expected === null && key.startsWith('kernel:')) expected = 'kernel';
+          let caught: unknown;
+          try {
+            caught = rt.invoke(ids[0], 'down');
+          } catch (e) {
+            if (!(e instanceof YieldFault)) throw e;
+            caught = null;
+          }
+          const route = rt.routes.at(-1);
+          expect(route?.caughtBy ?? null).toBe(expected);
+          if (typeof expected === 'number') expect(caught).toEqual({ caughtBy: expected, key });
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -233,7 +268,11 @@ describe('property: no instance without a sender for a key ever reaches its hand
         fc.constantFrom<'none' | 'same' | 'other'>('none', 'same', 'other'),
         (layers, key, held) => {
           const rt = new YieldRuntime();
-          const ids = chainOf(rt, layers.map((keys) => ({ keys })), key);
+          const ids = chainOf(
+            rt,
+            layers.map((keys) => ({ keys })),
+            key,
+          );
           const emitter = rt.instances.get(ids[ids.length - 1])!;
           const other = key === 'a' ? 'b' : 'a';
           emitter.cnode[2] = held === 'none' ? null : { kind: 'sender', key: held === 'same' ? key : other };

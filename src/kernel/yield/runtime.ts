@@ -112,7 +112,14 @@ export class YieldRuntime {
   }
 
   spawn(parent: number, img: Image, init: { state?: Record<string, Value>; caps?: (YCap | null)[] } = {}): Instance {
-    const inst: Instance = { id: this.nextId++, image: img, parent, cnode: [...(init.caps ?? [])], state: { ...(init.state ?? {}) }, reserved: [] };
+    const inst: Instance = {
+      id: this.nextId++,
+      image: img,
+      parent,
+      cnode: [...(init.caps ?? [])],
+      state: { ...(init.state ?? {}) },
+      reserved: [],
+    };
     this.instances.set(inst.id, inst);
     this.byId[inst.id] = inst;
     return inst;

@@ -2,19 +2,34 @@ import { describe, expect, it } from 'vitest';
 import { KernelHost } from '../host';
 
 const host = () => new KernelHost(undefined, false);
-const text = (h: KernelHost, line: string) => h.exec(line).lines.map((l) => l.text).join('\n');
-const verdicts = (h: KernelHost) => h.kernel.ledger.page(1, 1e5).filter((e) => e.kind === 'verdict').map((e) => e.detail);
+const text = (h: KernelHost, line: string) =>
+  h
+    .exec(line)
+    .lines.map((l) => l.text)
+    .join('\n');
+const verdicts = (h: KernelHost) =>
+  h.kernel.ledger
+    .page(1, 1e5)
+    .filter((e) => e.kind === 'verdict')
+    .map((e) => e.detail);
 
 describe('yield commands in the shell', () => {
   it('attest: the kernel catches kernel:attest; the caller sees only a status', () => {
     const h = host();
-    expect(text(h, 'attest')).toBe('→ {"status":"attested","image":"AttestationAuthority"}\nroute: kernel:attest: AttestationAuthority#4 → User#5 → Chain#1 → caught by kernel');
-    expect(h.kernel.ledger.last(1)[0]).toMatchObject({ kind: 'yield', detail: 'kernel:attest: AttestationAuthority#4 → User#5 → Chain#1 → caught by kernel' });
+    expect(text(h, 'attest')).toBe(
+      '→ {"status":"attested","image":"AttestationAuthority"}\nroute: kernel:attest: AttestationAuthority#4 → User#5 → Chain#1 → caught by kernel',
+    );
+    expect(h.kernel.ledger.last(1)[0]).toMatchObject({
+      kind: 'yield',
+      detail: 'kernel:attest: AttestationAuthority#4 → User#5 → Chain#1 → caught by kernel',
+    });
   });
 
   it('invoke, mint, rotate: revocation by key rotation, and the re-minted cap works', () => {
     const h = host();
-    expect(text(h, 'invoke "swap"')).toMatch(/^→ \{"status":"ok","routed":\{"cap":"EndpointRefCap","args":\{"payload":"swap"\}\}\}\nroute: invoke_key: EndpointRefCap#\d+ → User#\d+ → caught by Chain#1$/);
+    expect(text(h, 'invoke "swap"')).toMatch(
+      /^→ \{"status":"ok","routed":\{"cap":"EndpointRefCap","args":\{"payload":"swap"\}\}\}\nroute: invoke_key: EndpointRefCap#\d+ → User#\d+ → caught by Chain#1$/,
+    );
     expect(text(h, 'mint art sunrise')).toMatch(/^→ \{"status":"minted","count":1\}/);
     expect(text(h, 'rotate invoke_key invoke_key_2')).toBe('→ "invoke_key_2"');
     expect(text(h, 'invoke old')).toMatch(/^fault: unhandled yield_key invoke_key\nroute: invoke_key: .* → fault \(unhandled yield_key\)$/);
@@ -24,7 +39,9 @@ describe('yield commands in the shell', () => {
 
   it('forge: blocked with interposition, a forged authority without it (the toggle is ledgered)', () => {
     const h = host();
-    expect(text(h, 'forge')).toBe('fault: the chain refuses to mint the reserved key invoke_key\nroute: kernel:mint_yield: Forger#4 → caught by Chain#1');
+    expect(text(h, 'forge')).toBe(
+      'fault: the chain refuses to mint the reserved key invoke_key\nroute: kernel:mint_yield: Forger#4 → caught by Chain#1',
+    );
     expect(text(h, 'defense interpose off')).toBe('mint_yield interposition is off');
     expect(text(h, 'forge')).toMatch(/^→ \{"status":"ok","routed":\{"forged":true\}\}\nroute: invoke_key: Forger#\d+ → caught by Chain#1$/);
     expect(verdicts(h)).toEqual([

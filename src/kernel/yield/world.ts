@@ -15,7 +15,15 @@ export class ChainWorld {
   private nextSlot = 100;
 
   /** What the running scenario has shown so far, for the V1–V9 table. */
-  readonly shown = { forgeBlocked: false, forgeSucceeded: false, rotated: false, staleFaulted: false, lookalikeRefused: false, lookalikePaid: false, opaque: false };
+  readonly shown = {
+    forgeBlocked: false,
+    forgeSucceeded: false,
+    rotated: false,
+    staleFaulted: false,
+    lookalikeRefused: false,
+    lookalikePaid: false,
+    opaque: false,
+  };
 
   constructor(interpose: boolean) {
     this.rt.captureStacks = true;
@@ -41,7 +49,9 @@ export class ChainWorld {
     // The catcher is the last owner walked: name it once, as the catcher.
     const walked = typeof route.caughtBy === 'number' ? route.walked.slice(0, -1) : route.walked;
     const path = [route.emitter, ...walked].map((id) => this.name(id)).join(' → ');
-    return route.caughtBy === null ? `${route.key}: ${path} → fault (${route.fault})` : `${route.key}: ${path} → caught by ${this.name(route.caughtBy)}`;
+    return route.caughtBy === null
+      ? `${route.key}: ${path} → fault (${route.fault})`
+      : `${route.key}: ${path} → caught by ${this.name(route.caughtBy)}`;
   }
 
   /** Run one transaction: the chain CALLs a contract placed in one of its slots. */
@@ -188,13 +198,17 @@ export class ChainWorld {
         id: 'V2',
         name: 'Authority unforgeability',
         status: s.forgeSucceeded ? 'violated' : s.forgeBlocked ? 'demonstrated' : 'holds',
-        note: s.forgeSucceeded ? 'a descendant minted invoke_key with interposition off' : 'interposition over kernel:mint_yield (try forge)',
+        note: s.forgeSucceeded
+          ? 'a descendant minted invoke_key with interposition off'
+          : 'interposition over kernel:mint_yield (try forge)',
       },
       {
         id: 'V3',
         name: 'Revocation',
         status: s.rotated && s.staleFaulted ? 'demonstrated' : 'holds',
-        note: s.rotated ? 'key rotated; old caps fault on new calls (snapshot caveat for calls in flight)' : 'rotate a key, then invoke old',
+        note: s.rotated
+          ? 'key rotated; old caps fault on new calls (snapshot caveat for calls in flight)'
+          : 'rotate a key, then invoke old',
       },
       { id: 'V4', name: 'Endpoint mediation', status: 'holds', note: 'only AuthorityCap bytecode reaches its opaque sender' },
       { id: 'V5', name: 'Cap rights', status: 'holds', note: 'policy baked into each AuthorityCap’s state' },
@@ -204,7 +218,12 @@ export class ChainWorld {
         status: s.lookalikePaid ? 'violated' : s.lookalikeRefused ? 'demonstrated' : 'holds',
         note: s.lookalikePaid ? 'a vault took image_hash as authority' : 'image_hash is identity, never authority (try lookalike)',
       },
-      { id: 'V7', name: 'Confidentiality from intermediates', status: 'holds', note: 'single resumer: unregistered owners never see the payload' },
+      {
+        id: 'V7',
+        name: 'Confidentiality from intermediates',
+        status: 'holds',
+        note: 'single resumer: unregistered owners never see the payload',
+      },
       { id: 'V8', name: 'Availability', status: 'lost', note: 'intermediates can stall (intrinsic to a layered system)' },
       { id: 'V9', name: 'Determinism', status: 'holds', note: 'every operation is deterministic' },
     ];

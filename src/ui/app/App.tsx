@@ -41,7 +41,9 @@ function ReplayBanner({ replay }: { replay: NonNullable<AppState['replay']> }) {
     <div className="banner notice replay" role="status" data-testid="replay-banner">
       <span>
         {replay.label}: replaying{' '}
-        {p ? `${Math.floor(share * 100)}% (${p.commands.toLocaleString('en')} of ${p.totalCommands.toLocaleString('en')} commands, ${duration(p.ticks)} of ${duration(p.totalTicks)} of virtual time)` : '…'}
+        {p
+          ? `${Math.floor(share * 100)}% (${p.commands.toLocaleString('en')} of ${p.totalCommands.toLocaleString('en')} commands, ${duration(p.ticks)} of ${duration(p.totalTicks)} of virtual time)`
+          : '…'}
       </span>
       <progress max={1} value={share} aria-label="Replay progress" />
       <button type="button" className="button" data-testid="replay-stop" onClick={replay.stop}>
@@ -62,8 +64,20 @@ export function App() {
   }, []);
   const complete = useCallback((line: string, cursor: number) => kernelOrThrow().complete(line, cursor), []);
   // Fire-and-forget: a dead worker is reported by the kernel client's banner, not as an unhandled rejection.
-  const input = useCallback((line: string) => void kernelOrThrow().input(line).catch(() => {}), []);
-  const interrupt = useCallback(() => void kernelOrThrow().interrupt().catch(() => {}), []);
+  const input = useCallback(
+    (line: string) =>
+      void kernelOrThrow()
+        .input(line)
+        .catch(() => {}),
+    [],
+  );
+  const interrupt = useCallback(
+    () =>
+      void kernelOrThrow()
+        .interrupt()
+        .catch(() => {}),
+    [],
+  );
   const consoleFeed = useApp((s) => s.console);
   const notice = useApp((s) => s.notice);
   const presenter = useApp((s) => s.presenter);
@@ -87,7 +101,11 @@ export function App() {
     <div className={presenter ? 'app presenter' : 'app'} data-presenter={presenter ? 'true' : 'false'}>
       <TopBar />
       {problem && (
-        <div className="banner" role="alert" data-testid={status === 'not-isolated' ? 'isolation-banner' : status === 'recovering' ? 'recovery-banner' : 'error-banner'}>
+        <div
+          className="banner"
+          role="alert"
+          data-testid={status === 'not-isolated' ? 'isolation-banner' : status === 'recovering' ? 'recovery-banner' : 'error-banner'}
+        >
           {plainText(problem)}
         </div>
       )}
@@ -134,7 +152,15 @@ export function App() {
       <VerdictBanner />
       <Timeline />
       <main className="panels">
-        <TerminalPanel exec={exec} complete={complete} input={input} interrupt={interrupt} console={consoleFeed} ready={status === 'ready'} banner={BANNER} />
+        <TerminalPanel
+          exec={exec}
+          complete={complete}
+          input={input}
+          interrupt={interrupt}
+          console={consoleFeed}
+          ready={status === 'ready'}
+          banner={BANNER}
+        />
         <GraphPanel />
         <div className="right-column">
           <InspectorPanel />

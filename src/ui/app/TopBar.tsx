@@ -19,7 +19,9 @@ async function openFile(input: HTMLInputElement) {
   try {
     await loadScenario(await file.text(), file.name);
   } catch (e) {
-    appStore.setState({ scenarioErrors: { file: file.name, errors: [`could not read it: ${e instanceof Error ? e.message : String(e)}`] } });
+    appStore.setState({
+      scenarioErrors: { file: file.name, errors: [`could not read it: ${e instanceof Error ? e.message : String(e)}`] },
+    });
   }
 }
 
@@ -50,7 +52,7 @@ export function TopBar() {
       <h1>
         capplay <span className="muted">capability playground</span>
       </h1>
-      <span className="scenario" data-testid="scenario-name" title={scenario ? `Scenario: ${scenario}` : "Scenario"}>
+      <span className="scenario" data-testid="scenario-name" title={scenario ? `Scenario: ${scenario}` : 'Scenario'}>
         {scenario || '—'}
       </span>
       <select
@@ -73,9 +75,22 @@ export function TopBar() {
       </select>
       <label className={`button${ready ? '' : ' disabled'}`} title="Boot a scenario file (a system policy file, JSON)">
         Load scenario…
-        <input type="file" accept=".json,application/json" hidden disabled={!ready} data-testid="scenario-file" onChange={(e) => void openFile(e.currentTarget)} />
+        <input
+          type="file"
+          accept=".json,application/json"
+          hidden
+          disabled={!ready}
+          data-testid="scenario-file"
+          onChange={(e) => void openFile(e.currentTarget)}
+        />
       </label>
-      <button type="button" className="button" disabled={!ready} onClick={() => void loadScenario(undefined)} title="Boot the default scenario again">
+      <button
+        type="button"
+        className="button"
+        disabled={!ready}
+        onClick={() => void loadScenario(undefined)}
+        title="Boot the default scenario again"
+      >
         Reset
       </button>
       <ShareMenu />
@@ -95,8 +110,22 @@ export function TopBar() {
           // Until a world is running (booting, replaying) nothing is known: never show a defense as off then.
           const state = !ready ? 'unknown' : on ? 'on' : 'off';
           return (
-            <label key={d.id} className={`defense ${state}`} title={ready ? `${d.label}: ${state}. Toggling is ledgered (shell: defense ${d.id} on|off)` : `${d.label}: known once the kernel is running`}>
-              <input type="checkbox" data-testid={`defense-${d.id}`} disabled={!ready} checked={on} onChange={(e) => run(`defense ${d.id} ${e.target.checked ? 'on' : 'off'}`)} />
+            <label
+              key={d.id}
+              className={`defense ${state}`}
+              title={
+                ready
+                  ? `${d.label}: ${state}. Toggling is ledgered (shell: defense ${d.id} on|off)`
+                  : `${d.label}: known once the kernel is running`
+              }
+            >
+              <input
+                type="checkbox"
+                data-testid={`defense-${d.id}`}
+                disabled={!ready}
+                checked={on}
+                onChange={(e) => run(`defense ${d.id} ${e.target.checked ? 'on' : 'off'}`)}
+              />
               {d.short}
             </label>
           );
@@ -111,7 +140,12 @@ export function TopBar() {
         </button>
         <label>
           speed{' '}
-          <select disabled={!ready} value={SPEEDS.includes(speed) ? speed : ''} onChange={(e) => run(`clock speed ${e.target.value}`)} aria-label="Clock speed">
+          <select
+            disabled={!ready}
+            value={SPEEDS.includes(speed) ? speed : ''}
+            onChange={(e) => run(`clock speed ${e.target.value}`)}
+            aria-label="Clock speed"
+          >
             {!SPEEDS.includes(speed) && <option value="">×{speed}</option>}
             {SPEEDS.map((x) => (
               <option key={x} value={x}>
@@ -121,9 +155,17 @@ export function TopBar() {
           </select>
         </label>
         <span className="vtime" data-testid="vtime" ref={time} aria-label="Virtual time" />
-        <span className="pace" data-testid="pace" ref={lag} title="The world is too heavy to keep up with its clock speed: the scheduler runs it in slices so the page and shell stay responsive" />
+        <span
+          className="pace"
+          data-testid="pace"
+          ref={lag}
+          title="The world is too heavy to keep up with its clock speed: the scheduler runs it in slices so the page and shell stay responsive"
+        />
       </div>
-      <span className={`isolation ${globalThis.crossOriginIsolated ? 'ok' : 'bad'}`} title="SharedArrayBuffer needs a cross-origin-isolated page">
+      <span
+        className={`isolation ${globalThis.crossOriginIsolated ? 'ok' : 'bad'}`}
+        title="SharedArrayBuffer needs a cross-origin-isolated page"
+      >
         {globalThis.crossOriginIsolated ? 'isolated' : 'not isolated'}
       </span>
     </header>

@@ -37,7 +37,10 @@ export function VerdictBanner() {
   const bad = /succeeded/.test(headline);
   return (
     <div className={`verdict ${bad ? 'succeeded' : 'blocked'}`} data-testid="verdict" role="status" data-seq={verdict.seq}>
-      <span className="headline">{bad ? '⚠ ' : '✓ '}{headline}</span>
+      <span className="headline">
+        {bad ? '⚠ ' : '✓ '}
+        {headline}
+      </span>
       <span className="detail">{rest.join(': ')}</span>
       <button type="button" aria-label="Dismiss verdict" onClick={() => setDismissed(verdict.seq)}>
         ×

@@ -37,7 +37,8 @@ export function EnergyPanel() {
   const f = frames?.frame;
   const s = frames?.strings;
   const rows: Row[] = [];
-  if (f && s) for (let r = 0; r < Math.min(f.procRows, MAX_ROWS); r++) rows.push({ pid: f.proc[PROC.PID][r], name: s.get(f.proc[PROC.NAME][r]) });
+  if (f && s)
+    for (let r = 0; r < Math.min(f.procRows, MAX_ROWS); r++) rows.push({ pid: f.proc[PROC.PID][r], name: s.get(f.proc[PROC.NAME][r]) });
 
   useEffect(() => {
     if (!frames) return;
@@ -85,7 +86,12 @@ export function EnergyPanel() {
       if ((tick++ & 1) === 0) {
         drawTimeline(canvasRef.current, frame, prev);
         for (let r = 0; r < frame.procRows; r++) {
-          prev.set(frame.proc[PROC.PID][r], { runs: frame.proc[PROC.RUNS][r], energy: frame.proc[PROC.ENERGY][r] >>> 0, tier: frame.proc[PROC.TIER][r], state: frame.proc[PROC.STATE][r] });
+          prev.set(frame.proc[PROC.PID][r], {
+            runs: frame.proc[PROC.RUNS][r],
+            energy: frame.proc[PROC.ENERGY][r] >>> 0,
+            tier: frame.proc[PROC.TIER][r],
+            state: frame.proc[PROC.STATE][r],
+          });
         }
       }
     };
@@ -98,7 +104,14 @@ export function EnergyPanel() {
         <h2>Energy</h2>
         <span className="muted summary" ref={summaryRef} />
       </header>
-      <canvas className="timeline" ref={canvasRef} width={600} height={TIMELINE_ROWS * 3} aria-label="Scheduler timeline: ran (green), frozen (red), refilled (white)" data-testid="scheduler-timeline" />
+      <canvas
+        className="timeline"
+        ref={canvasRef}
+        width={600}
+        height={TIMELINE_ROWS * 3}
+        aria-label="Scheduler timeline: ran (green), frozen (red), refilled (white)"
+        data-testid="scheduler-timeline"
+      />
       <div className="energy-rows" ref={listRef}>
         {rows.map((r) => (
           <div key={r.pid} className="energy-row" data-pid={r.pid} data-frozen="false">
@@ -137,7 +150,7 @@ function drawTimeline(canvas: HTMLCanvasElement | null, frame: Frame, prev: Map<
     else if (last && frame.proc[PROC.RUNS][r] !== last.runs) ctx.fillStyle = TIER_COLOURS[frame.proc[PROC.TIER][r]] ?? '#7ee787';
     else continue;
     ctx.fillRect(w - 2, y, 2, Math.max(1, rowH - 1));
-    if (last && (frame.proc[PROC.ENERGY][r] >>> 0) > last.energy) {
+    if (last && frame.proc[PROC.ENERGY][r] >>> 0 > last.energy) {
       ctx.fillStyle = '#ffffff';
       ctx.fillRect(w - 2, y, 2, 1);
     }

@@ -1,10 +1,33 @@
 import { memo, useRef, type KeyboardEvent, type RefObject } from 'react';
 import type { YieldView } from '../../kernel/host-api';
-import { HEXAGON_INSET, LINE_HEIGHT, NODE_PAD_Y, textWidth, type LaidOutEdge, type LaidOutGraph, type LaidOutNode, type Point } from './model';
+import {
+  HEXAGON_INSET,
+  LINE_HEIGHT,
+  NODE_PAD_Y,
+  textWidth,
+  type LaidOutEdge,
+  type LaidOutGraph,
+  type LaidOutNode,
+  type Point,
+} from './model';
 import type { Flash } from './useDeniedFlashes';
 import type { PanZoomHandlers } from './usePanZoom';
 
-const EDGE_KINDS = ['endpoint', 'client', 'spawner', 'process', 'object', 'minter', 'session', 'channel', 'memory', 'fs', 'holds', 'owner', 'denied'] as const;
+const EDGE_KINDS = [
+  'endpoint',
+  'client',
+  'spawner',
+  'process',
+  'object',
+  'minter',
+  'session',
+  'channel',
+  'memory',
+  'fs',
+  'holds',
+  'owner',
+  'denied',
+] as const;
 
 export interface GraphPictureProps {
   /** The laid-out graph, or null while the first layout is on its way (the canvas is drawn empty). */
@@ -29,7 +52,17 @@ export interface GraphPictureProps {
  * The capability graph as SVG, from props alone: machines, edges and nodes of a layout, the denial flashes and
  * the newest yield route over them. Live figures (states, counters) are left empty here; useLiveFigures writes them.
  */
-export function GraphPicture({ layout, selected, flashes, yields, markerPrefix, onSelect, svgRef, viewportRef, pointer }: GraphPictureProps) {
+export function GraphPicture({
+  layout,
+  selected,
+  flashes,
+  yields,
+  markerPrefix,
+  onSelect,
+  svgRef,
+  viewportRef,
+  pointer,
+}: GraphPictureProps) {
   return (
     <svg ref={svgRef} className="graph-canvas" {...pointer}>
       <defs>
@@ -61,7 +94,17 @@ export function GraphPicture({ layout, selected, flashes, yields, markerPrefix, 
 }
 
 /** Machines, edges and nodes: re-rendered only when a layout arrives or the selection changes (not per flash). */
-const Topology = memo(function Topology({ layout, selected, markerPrefix, onSelect }: { layout: LaidOutGraph; selected: string | null; markerPrefix: string; onSelect(id: string): void }) {
+const Topology = memo(function Topology({
+  layout,
+  selected,
+  markerPrefix,
+  onSelect,
+}: {
+  layout: LaidOutGraph;
+  selected: string | null;
+  markerPrefix: string;
+  onSelect(id: string): void;
+}) {
   const labels = new Map(layout.nodes.map((n) => [n.id, n.label]));
   const onNodeKey = (id: string) => (e: KeyboardEvent) => {
     if (e.key === 'Enter' || e.key === ' ') {
@@ -152,10 +195,24 @@ function DeniedEdges({ layout, flashes, markerId }: { layout: LaidOutGraph; flas
           if (!n) return null;
           const w = Math.max(n.width, textWidth(f.reason) + 12);
           return (
-            <g key={f.seq} className="graph-edge graph-denied graph-aborted" data-edge-kind="aborted" data-node-flash={f.source} data-seq={f.seq} aria-label={f.detail}>
+            <g
+              key={f.seq}
+              className="graph-edge graph-denied graph-aborted"
+              data-edge-kind="aborted"
+              data-node-flash={f.source}
+              data-seq={f.seq}
+              aria-label={f.detail}
+            >
               <title>{f.detail}</title>
               <rect className="graph-aborted-box" x={n.x - 3} y={n.y - 3} width={n.width + 6} height={n.height + 6} rx={7} />
-              <rect className="graph-edge-label-bg" x={n.x + n.width / 2 - w / 2} y={n.y + n.height + 4} width={w} height={LINE_HEIGHT} rx={3} />
+              <rect
+                className="graph-edge-label-bg"
+                x={n.x + n.width / 2 - w / 2}
+                y={n.y + n.height + 4}
+                width={w}
+                height={LINE_HEIGHT}
+                rx={3}
+              />
               <text className="graph-edge-label" x={n.x + n.width / 2} y={n.y + n.height + 4 + LINE_HEIGHT / 2}>
                 ✕ {f.reason}
               </text>
@@ -209,24 +266,63 @@ function YieldRoute({ layout, view }: { layout: LaidOutGraph; view: YieldView })
   const faultText = `✕ ${route.fault ?? 'unhandled yield_key'}: ${hops[0].name} faults`;
   const resumeAt = route.hops.length * HOP_S;
   return (
-    <g key={view.count} className="yield-route" data-testid="graph-yield-route" data-key={route.key} data-count={view.count} aria-label={`yield ${route.key}: ${route.hops.map((h) => h.name).join(' → ')}`}>
+    <g
+      key={view.count}
+      className="yield-route"
+      data-testid="graph-yield-route"
+      data-key={route.key}
+      data-count={view.count}
+      aria-label={`yield ${route.key}: ${route.hops.map((h) => h.name).join(' → ')}`}
+    >
       {hops.map((h, i) => {
         const n = nodes.get(h.id)!;
         return (
           <g key={i}>
-            {i > 0 && <path className="yield-walk" d={`M${points[i - 1].x},${points[i - 1].y} L${points[i].x},${points[i].y}`} style={{ animationDelay: `${(i - 0.5) * HOP_S}s` }} />}
-            <rect className={`yield-hop role-${h.role}`} data-role={h.role} data-node={h.id} x={n.x - 4} y={n.y - 4} width={n.width + 8} height={n.height + 8} rx={8} style={{ animationDelay: `${i * HOP_S}s` }}>
+            {i > 0 && (
+              <path
+                className="yield-walk"
+                d={`M${points[i - 1].x},${points[i - 1].y} L${points[i].x},${points[i].y}`}
+                style={{ animationDelay: `${(i - 0.5) * HOP_S}s` }}
+              />
+            )}
+            <rect
+              className={`yield-hop role-${h.role}`}
+              data-role={h.role}
+              data-node={h.id}
+              x={n.x - 4}
+              y={n.y - 4}
+              width={n.width + 8}
+              height={n.height + 8}
+              rx={8}
+              style={{ animationDelay: `${i * HOP_S}s` }}
+            >
               <title>{`${i + 1}. ${h.role}: ${h.name}`}</title>
             </rect>
           </g>
         );
       })}
       {fault ? (
-        <text className="yield-fault" data-role="fault" x={top.x + top.width / 2} y={top.y - 12} style={{ animationDelay: `${resumeAt - HOP_S}s` }}>
+        <text
+          className="yield-fault"
+          data-role="fault"
+          x={top.x + top.width / 2}
+          y={top.y - 12}
+          style={{ animationDelay: `${resumeAt - HOP_S}s` }}
+        >
           {faultText}
         </text>
       ) : (
-        points.length > 1 && <polyline className="yield-resume" data-role="resume" points={[...points].reverse().map((p) => `${p.x},${p.y}`).join(' ')} style={{ animationDelay: `${resumeAt}s` }} />
+        points.length > 1 && (
+          <polyline
+            className="yield-resume"
+            data-role="resume"
+            points={[...points]
+              .reverse()
+              .map((p) => `${p.x},${p.y}`)
+              .join(' ')}
+            style={{ animationDelay: `${resumeAt}s` }}
+          />
+        )
       )}
     </g>
   );
@@ -305,4 +401,3 @@ function toward(from: Point, to: Point, r: number): Point {
   const len = Math.hypot(to.x - from.x, to.y - from.y) || 1;
   return { x: from.x + ((to.x - from.x) * r) / len, y: from.y + ((to.y - from.y) * r) / len };
 }
-

@@ -29,7 +29,15 @@ function fakeStrings() {
   };
 }
 
-type Proc = { pid: number; state: (typeof PROC_STATES)[number]; machine: number; parent: number; name: string; program: string; runs?: number };
+type Proc = {
+  pid: number;
+  state: (typeof PROC_STATES)[number];
+  machine: number;
+  parent: number;
+  name: string;
+  program: string;
+  runs?: number;
+};
 type Obj = { id: number; kind: (typeof OBJECT_KINDS)[number]; machine: number; owner: number; name: string; counter?: number };
 type Cap = {
   holder: number;
@@ -226,7 +234,11 @@ describe('latestOnly', () => {
   it('runs at once when idle, and only the newest of the requests made while busy', async () => {
     const { calls, task } = deferredTask();
     const results: string[] = [];
-    const q = latestOnly(task, (out) => results.push(out), () => {});
+    const q = latestOnly(
+      task,
+      (out) => results.push(out),
+      () => {},
+    );
     q.request('a');
     q.request('b');
     q.request('c');
@@ -249,7 +261,11 @@ describe('latestOnly', () => {
     const { calls, task } = deferredTask();
     const errors: unknown[] = [];
     const results: string[] = [];
-    const q = latestOnly(task, (out) => results.push(out), (e) => errors.push(e));
+    const q = latestOnly(
+      task,
+      (out) => results.push(out),
+      (e) => errors.push(e),
+    );
     q.request('a');
     q.request('b');
     calls[0].reject(new Error('elk fell over'));

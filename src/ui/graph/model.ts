@@ -31,7 +31,8 @@ export interface StringSource {
   get(id: number): string;
 }
 
-export type NodeKind = 'process' | 'endpoint' | 'spawner' | 'service' | 'session' | 'channel' | 'region' | 'vfs' | 'instance' | 'kernel' | 'cluster';
+export type NodeKind =
+  'process' | 'endpoint' | 'spawner' | 'service' | 'session' | 'channel' | 'region' | 'vfs' | 'instance' | 'kernel' | 'cluster';
 
 /** Cap kinds from the SAB, plus the yield runtime's: an instance holding another, and a CALL's owner edge. */
 export type EdgeKind = CapKind | 'holds' | 'owner';

@@ -38,11 +38,25 @@ export function useDeniedFlashes(): Flash[] {
       for (; i < entries.length; i++) {
         const e = entries[i];
         if (e.kind === 'deny' && e.object && e.actor) {
-          fresh.push({ seq: e.seq, kind: 'denied', source: `p:${e.actor}`, target: `o:${e.object}`, reason: shortReason(e.detail), detail: e.detail });
+          fresh.push({
+            seq: e.seq,
+            kind: 'denied',
+            source: `p:${e.actor}`,
+            target: `o:${e.object}`,
+            reason: shortReason(e.detail),
+            detail: e.detail,
+          });
         }
         if (e.kind === 'abort' && e.actor) {
           const need = /needs (.*?);/.exec(e.detail)?.[1] ?? '';
-          fresh.push({ seq: e.seq, kind: 'abort', source: `p:${e.actor}`, target: '', reason: `aborted: missing ${need}`, detail: e.detail });
+          fresh.push({
+            seq: e.seq,
+            kind: 'abort',
+            source: `p:${e.actor}`,
+            target: '',
+            reason: `aborted: missing ${need}`,
+            detail: e.detail,
+          });
         }
       }
       seen = feed.head;

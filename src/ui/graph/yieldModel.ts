@@ -28,7 +28,16 @@ export function withYieldWorld(model: GraphModel, view: YieldView | null): Graph
     };
   });
   const root = 'kernel root · kernel:*';
-  nodes.push({ id: 'y:kernel', kind: 'kernel', machine: YIELD_BOX, num: nodes.length, label: 'kernel', detail: root, ariaLabel: 'the kernel, implicit root receiver for kernel:* keys', ...nodeSize(['kernel', root], 0) });
+  nodes.push({
+    id: 'y:kernel',
+    kind: 'kernel',
+    machine: YIELD_BOX,
+    num: nodes.length,
+    label: 'kernel',
+    detail: root,
+    ariaLabel: 'the kernel, implicit root receiver for kernel:* keys',
+    ...nodeSize(['kernel', root], 0),
+  });
 
   const drawn = new Set(nodes.map((n) => n.id));
   const edges: GraphEdge[] = [];
@@ -36,13 +45,30 @@ export function withYieldWorld(model: GraphModel, view: YieldView | null): Graph
   for (const f of newest?.stack ?? []) {
     if (!drawn.has(f.callerId) || !drawn.has(f.calleeId)) continue;
     owner.add(`${f.callerId}>${f.calleeId}`);
-    edges.push(edge(`yo:${f.callerId}:${f.calleeId}`, f.callerId, f.calleeId, 'owner', `CALL · owner edge${f.keys.length ? ` · snapshot ${f.keys.join(', ')}` : ''}`));
+    edges.push(
+      edge(
+        `yo:${f.callerId}:${f.calleeId}`,
+        f.callerId,
+        f.calleeId,
+        'owner',
+        `CALL · owner edge${f.keys.length ? ` · snapshot ${f.keys.join(', ')}` : ''}`,
+      ),
+    );
   }
   for (const inst of view.world) {
     for (const to of inst.holds) if (!owner.has(`${inst.id}>${to}`)) edges.push(edge(`yh:${inst.id}:${to}`, inst.id, to, 'holds', 'holds'));
   }
   return {
-    machines: [...model.machines, { id: YIELD_BOX, label: BOX_LABEL, ariaLabel: 'the yield runtime', minWidth: textWidth(BOX_LABEL) + 2 * PAD_X, minHeight: LINE_HEIGHT + 2 * NODE_PAD_Y }],
+    machines: [
+      ...model.machines,
+      {
+        id: YIELD_BOX,
+        label: BOX_LABEL,
+        ariaLabel: 'the yield runtime',
+        minWidth: textWidth(BOX_LABEL) + 2 * PAD_X,
+        minHeight: LINE_HEIGHT + 2 * NODE_PAD_Y,
+      },
+    ],
     nodes: [...model.nodes, ...nodes],
     edges: [...model.edges, ...edges],
   };

@@ -88,7 +88,12 @@ function CapTable({ f, s, rows, holder }: { f: Frame; s: StringTable; rows: numb
           const relabeled = (flags & CAP_FLAG.RELABELED) !== 0;
           const object = objectText(f, s, r);
           return (
-            <tr key={`${f.cap[CAP.HOLDER][r]}:${f.cap[CAP.SLOT][r]}`} data-cap-kind={kind} data-relabeled={relabeled || undefined} className={flags & CAP_FLAG.DEAD ? 'dead' : undefined}>
+            <tr
+              key={`${f.cap[CAP.HOLDER][r]}:${f.cap[CAP.SLOT][r]}`}
+              data-cap-kind={kind}
+              data-relabeled={relabeled || undefined}
+              className={flags & CAP_FLAG.DEAD ? 'dead' : undefined}
+            >
               <td>{holder ? f.cap[CAP.SLOT][r] : procName(f, s, f.cap[CAP.HOLDER][r])}</td>
               <td>
                 <div>@{s.get(f.cap[CAP.NAME][r])}</div>
@@ -97,18 +102,33 @@ function CapTable({ f, s, rows, holder }: { f: Frame; s: StringTable; rows: numb
               <td>
                 <div>→ {targetName(f, s, r)}</div>
                 {object && <div className="muted">{object}</div>}
-                {badge !== 0 && <div className={relabeled ? 'relabeled' : 'muted'}>badge {badge}{relabeled ? ` — relabeled from ${f.cap[CAP.SOURCE_BADGE][r]}` : ''}</div>}
+                {badge !== 0 && (
+                  <div className={relabeled ? 'relabeled' : 'muted'}>
+                    badge {badge}
+                    {relabeled ? ` — relabeled from ${f.cap[CAP.SOURCE_BADGE][r]}` : ''}
+                  </div>
+                )}
                 {kind === 'channel' || kind === 'memory' ? (
                   <div data-testid="cap-algebra">
                     rights {rightsText(f.cap[CAP.EFFECTIVE][r])}
-                    {f.cap[CAP.EFFECTIVE][r] !== f.cap[CAP.RIGHTS][r] && <span className="muted"> (of {rightsText(f.cap[CAP.RIGHTS][r])}: decayed)</span>} · depth {f.cap[CAP.DEPTH][r]}
+                    {f.cap[CAP.EFFECTIVE][r] !== f.cap[CAP.RIGHTS][r] && (
+                      <span className="muted"> (of {rightsText(f.cap[CAP.RIGHTS][r])}: decayed)</span>
+                    )}{' '}
+                    · depth {f.cap[CAP.DEPTH][r]}
                     {kind === 'memory' && ` · [${f.cap[CAP.BOUNDS_BASE][r]}, ${f.cap[CAP.BOUNDS_BASE][r] + f.cap[CAP.BOUNDS_LEN][r]})`}
-                    <div className="muted">{f.cap[CAP.NEXT_DECAY][r] >= 0 ? `next decay at ${(f.cap[CAP.NEXT_DECAY][r] / 1000).toFixed(3)} s` : 'nothing left to decay'}</div>
+                    <div className="muted">
+                      {f.cap[CAP.NEXT_DECAY][r] >= 0
+                        ? `next decay at ${(f.cap[CAP.NEXT_DECAY][r] / 1000).toFixed(3)} s`
+                        : 'nothing left to decay'}
+                    </div>
                   </div>
                 ) : (
                   <div className="muted">rights: {CAP_RIGHTS[kind]}</div>
                 )}
-                <div className="muted">{originText(f, s, r)}{flags & CAP_FLAG.DEAD ? ' · no longer works' : ''}</div>
+                <div className="muted">
+                  {originText(f, s, r)}
+                  {flags & CAP_FLAG.DEAD ? ' · no longer works' : ''}
+                </div>
               </td>
             </tr>
           );
@@ -205,12 +225,17 @@ export function InspectorPanel() {
       const r = findRow(f.obj[OBJ.ID], f.objRows, id);
       if (r < 0) body = <p className="muted">Object {id} is gone.</p>;
       else {
-        const holders = rowsOf(f.capRows).filter((c) => TARGET_KINDS[f.cap[CAP.TARGET_KIND][c]] === 'object' && f.cap[CAP.TARGET][c] === id);
+        const holders = rowsOf(f.capRows).filter(
+          (c) => TARGET_KINDS[f.cap[CAP.TARGET_KIND][c]] === 'object' && f.cap[CAP.TARGET][c] === id,
+        );
         const owner = f.obj[OBJ.OWNER][r];
         body = (
           <>
             <h3>
-              {s.get(f.obj[OBJ.NAME][r])} <span className="muted">{OBJECT_KINDS[f.obj[OBJ.KIND][r]] === 'service' ? 'service object' : OBJECT_KINDS[f.obj[OBJ.KIND][r]]}</span>
+              {s.get(f.obj[OBJ.NAME][r])}{' '}
+              <span className="muted">
+                {OBJECT_KINDS[f.obj[OBJ.KIND][r]] === 'service' ? 'service object' : OBJECT_KINDS[f.obj[OBJ.KIND][r]]}
+              </span>
             </h3>
             <dl>
               {f.obj[OBJ.IFACE][r] !== 0 && (
@@ -245,7 +270,13 @@ export function InspectorPanel() {
       }
     } else if (kind === 'y') {
       const inst = yields?.world?.find((i) => i.id === selected);
-      if (selected === 'y:kernel') body = <p>The kernel: the implicit root receiver. It catches <code>kernel:*</code> keys no instance above the emitter registered (mint_yield, attest, oog).</p>;
+      if (selected === 'y:kernel')
+        body = (
+          <p>
+            The kernel: the implicit root receiver. It catches <code>kernel:*</code> keys no instance above the emitter registered
+            (mint_yield, attest, oog).
+          </p>
+        );
       else if (!inst) body = <p className="muted">That instance is no longer drawn.</p>;
       else
         body = (
@@ -261,7 +292,9 @@ export function InspectorPanel() {
               <dt>registered keys</dt>
               <dd>{inst.keys.length ? inst.keys.join(', ') : '(none: it catches nothing)'}</dd>
               <dt>holds</dt>
-              <dd>{inst.holds.length ? inst.holds.map((h) => yields!.world!.find((i) => i.id === h)?.name ?? h).join(', ') : '(no instances)'}</dd>
+              <dd>
+                {inst.holds.length ? inst.holds.map((h) => yields!.world!.find((i) => i.id === h)?.name ?? h).join(', ') : '(no instances)'}
+              </dd>
             </dl>
           </>
         );

@@ -28,7 +28,8 @@ export function MachineDetails({ id, version }: { id: number; version: string })
         <dd>{view.keyGeneration ? `generation ${view.keyGeneration} (rotated by announcement)` : 'from the scenario seed'}</dd>
         <dt>Diode</dt>
         <dd>
-          {view.role}, level {view.diodeLevel} {view.diodeLevel === 0 ? '(authority: commands flow down from here)' : '(downstream: commands up are impossible)'}
+          {view.role}, level {view.diodeLevel}{' '}
+          {view.diodeLevel === 0 ? '(authority: commands flow down from here)' : '(downstream: commands up are impossible)'}
         </dd>
       </dl>
       <h4>pairings</h4>

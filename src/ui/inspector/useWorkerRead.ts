@@ -13,7 +13,10 @@ export function useWorkerRead<T>(read: (kernel: Remote<KernelWorkerApi>) => Prom
   useEffect(() => {
     if (!kernel) return;
     let live = true;
-    read(kernel).then((v) => live && setValue(v), () => {});
+    read(kernel).then(
+      (v) => live && setValue(v),
+      () => {},
+    );
     return () => {
       live = false;
     };

@@ -94,7 +94,14 @@ export function GalleryPlayer() {
               Played {mode === 'on' ? 'with the defense on' : 'with the defense off'}: the verdict banner above has the outcome.
             </p>
           ) : (
-            <button type="button" className="button" data-testid="gallery-next" disabled={busy} onClick={runStep} title="PageDown or Ctrl+Alt+N">
+            <button
+              type="button"
+              className="button"
+              data-testid="gallery-next"
+              disabled={busy}
+              onClick={runStep}
+              title="PageDown or Ctrl+Alt+N"
+            >
               Run step ▶
             </button>
           )}

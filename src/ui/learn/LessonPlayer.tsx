@@ -21,7 +21,11 @@ export function LessonPlayer() {
   useEffect(() => {
     if (!kernel || !feed) return;
     let live = true;
-    const read = () => kernel.lessonStatus().then((s) => live && setStatus(s), () => {});
+    const read = () =>
+      kernel.lessonStatus().then(
+        (s) => live && setStatus(s),
+        () => {},
+      );
     read();
     const off = feed.subscribe(read);
     const timer = setInterval(read, POLL_MS);

@@ -25,16 +25,19 @@ export function LedgerIntegrity() {
     const check = () => {
       if (!due || !live) return;
       due = false;
-      kernel.ledgerVerify().then((s) => {
-        if (!live) return;
-        setStatus(s);
-        // A slice at a time until caught up, the next one at once: other requests queue between slices, so a
-        // burst of a million records is checked in seconds without holding anything else up.
-        if (s.ok && s.entries < s.total) {
-          due = true;
-          setTimeout(check);
-        }
-      }, () => {});
+      kernel.ledgerVerify().then(
+        (s) => {
+          if (!live) return;
+          setStatus(s);
+          // A slice at a time until caught up, the next one at once: other requests queue between slices, so a
+          // burst of a million records is checked in seconds without holding anything else up.
+          if (s.ok && s.entries < s.total) {
+            due = true;
+            setTimeout(check);
+          }
+        },
+        () => {},
+      );
     };
     check();
     const timer = setInterval(check, VERIFY_EVERY_MS);
@@ -54,13 +57,21 @@ export function LedgerIntegrity() {
     const f = input.files?.[0];
     input.value = '';
     if (!f || !kernel) return;
-    if (f.size > MAX_IMPORT_BYTES) return setImported({ file: f.name, result: { ok: false, line: 0, reason: `the file is ${f.size} bytes; at most ${MAX_IMPORT_BYTES} are read` } });
+    if (f.size > MAX_IMPORT_BYTES)
+      return setImported({
+        file: f.name,
+        result: { ok: false, line: 0, reason: `the file is ${f.size} bytes; at most ${MAX_IMPORT_BYTES} are read` },
+      });
     setImported({ file: f.name, result: await kernel.ledgerImport(await f.text()) });
   };
 
   return (
     <>
-      <span className={`ledger-verify ${status ? (status.ok ? 'ok' : 'bad') : ''}`} data-testid="ledger-verify" title={status ? `checkpoints signed with Ed25519 key ${status.publicKey}` : ''}>
+      <span
+        className={`ledger-verify ${status ? (status.ok ? 'ok' : 'bad') : ''}`}
+        data-testid="ledger-verify"
+        title={status ? `checkpoints signed with Ed25519 key ${status.publicKey}` : ''}
+      >
         {!status
           ? 'verifying…'
           : !status.ok
@@ -74,7 +85,13 @@ export function LedgerIntegrity() {
       </button>
       <label className="ledger-button">
         Import…
-        <input type="file" hidden accept=".jsonl,.txt,application/jsonl,text/plain" data-testid="ledger-import" onChange={(e) => void importLedger(e.currentTarget)} />
+        <input
+          type="file"
+          hidden
+          accept=".jsonl,.txt,application/jsonl,text/plain"
+          data-testid="ledger-import"
+          onChange={(e) => void importLedger(e.currentTarget)}
+        />
       </label>
       {imported && (
         <span className={`ledger-import-result ${imported.result.ok ? 'ok' : 'bad'}`} data-testid="ledger-import-result" role="status">

@@ -29,7 +29,14 @@ export function LedgerPanel() {
 
   const [filter, setFilter] = useState<LedgerKind | 'all'>('all');
   // The worker's scan (kept as it came: an Int32Array) plus matches the feed brought since.
-  const [found, setFound] = useState<{ feed: unknown; gen: number; kind: LedgerKind; scanned: Int32Array; more: number[]; upTo: number } | null>(null);
+  const [found, setFound] = useState<{
+    feed: unknown;
+    gen: number;
+    kind: LedgerKind;
+    scanned: Int32Array;
+    more: number[];
+    upTo: number;
+  } | null>(null);
   const [, setPagesVersion] = useState(0);
   const pages = useRef(new Map<number, LedgerEntry[]>());
   const asked = useRef(new Set<number>());
@@ -61,13 +68,15 @@ export function LedgerPanel() {
   const matches = useMemo(() => {
     if (filter === 'all' || !found || found.kind !== filter || found.feed !== feed || found.gen !== gen || !feed) return null;
     if (head < found.upTo) return { scanned: new Int32Array(0), more: [] as number[] };
-    for (let i = Math.max(0, found.upTo - feed.base + 1); i < feed.entries.length; i++) if (feed.entries[i].kind === filter) found.more.push(feed.entries[i].seq);
+    for (let i = Math.max(0, found.upTo - feed.base + 1); i < feed.entries.length; i++)
+      if (feed.entries[i].kind === filter) found.more.push(feed.entries[i].seq);
     found.upTo = head;
     return found;
     // eslint-disable-next-line react-hooks/exhaustive-deps -- version: the feed grows in place, so its entries change without a new feed
   }, [filter, found, feed, gen, version, head]);
   const count = filter === 'all' ? head : matches ? matches.scanned.length + matches.more.length : 0;
-  const seqAt = (row: number) => (!matches ? row + 1 : row < matches.scanned.length ? matches.scanned[row] : matches.more[row - matches.scanned.length]);
+  const seqAt = (row: number) =>
+    !matches ? row + 1 : row < matches.scanned.length ? matches.scanned[row] : matches.more[row - matches.scanned.length];
 
   /** A record by seq: from the feed's window, or a page read from the worker (asked for once, kept a while). */
   const entry = (seq: number): LedgerEntry | undefined => {
@@ -83,19 +92,22 @@ export function LedgerPanel() {
       asked.current.add(page);
       inFlight.current++;
       const askedGen = gen;
-      kernel.ledgerPage(page * PAGE + 1, PAGE).finally(() => inFlight.current--).then(
-        (got) => {
-          if (askedGen !== lastGen.current) return; // read from a scenario no longer shown
-          pages.current.set(page, cleanDetails(got));
-          if (pages.current.size > PAGES_KEPT) {
-            const oldest = pages.current.keys().next().value!;
-            pages.current.delete(oldest);
-            asked.current.delete(oldest);
-          }
-          setPagesVersion((v) => v + 1);
-        },
-        () => askedGen === lastGen.current && asked.current.delete(page), // asked again at the next render (a scroll), not in a loop
-      );
+      kernel
+        .ledgerPage(page * PAGE + 1, PAGE)
+        .finally(() => inFlight.current--)
+        .then(
+          (got) => {
+            if (askedGen !== lastGen.current) return; // read from a scenario no longer shown
+            pages.current.set(page, cleanDetails(got));
+            if (pages.current.size > PAGES_KEPT) {
+              const oldest = pages.current.keys().next().value!;
+              pages.current.delete(oldest);
+              asked.current.delete(oldest);
+            }
+            setPagesVersion((v) => v + 1);
+          },
+          () => askedGen === lastGen.current && asked.current.delete(page), // asked again at the next render (a scroll), not in a loop
+        );
     }
     return undefined;
   };
@@ -174,24 +186,24 @@ export function LedgerPanel() {
                 </span>
               </div>
             ) : (
-            <div
-              key={e.seq}
-              role="row"
-              className={`ledger-row ev-${e.kind}`}
-              data-seq={e.seq}
-              data-event={e.kind}
-              style={{ transform: `translateY(${row * ROW}px)` }}
-            >
-              <span role="cell">{e.seq}</span>
-              <span role="cell">{fmtTime(e.time)}</span>
-              <span role="cell" className="ev">
-                {e.kind}
-              </span>
-              <span role="cell">{who(e.actor)}</span>
-              <span role="cell" className="detail" title={e.detail}>
-                {e.detail}
-              </span>
-            </div>
+              <div
+                key={e.seq}
+                role="row"
+                className={`ledger-row ev-${e.kind}`}
+                data-seq={e.seq}
+                data-event={e.kind}
+                style={{ transform: `translateY(${row * ROW}px)` }}
+              >
+                <span role="cell">{e.seq}</span>
+                <span role="cell">{fmtTime(e.time)}</span>
+                <span role="cell" className="ev">
+                  {e.kind}
+                </span>
+                <span role="cell">{who(e.actor)}</span>
+                <span role="cell" className="detail" title={e.detail}>
+                  {e.detail}
+                </span>
+              </div>
             ),
           )}
         </div>

@@ -8,7 +8,6 @@ import { kernelClient } from '../../client/instance';
 import { downloadText } from '../download';
 import './share.css';
 
-
 /**
  * Share the session: a link carrying scenario + seed + command log in its fragment (compressed, versioned), the
  * same as a file to export and import, and a link to a fresh playground that carries nothing.
@@ -26,7 +25,9 @@ export function ShareMenu() {
     const fragment = await encodeShare(await kernel.session());
     if (fragment.length > MAX_LINK_CHARS) {
       setLink('');
-      return setNote(`This session is too long for a link (${fragment.length.toLocaleString('en')} characters; a link holds ${MAX_LINK_CHARS.toLocaleString('en')}): Export session and send the file instead.`);
+      return setNote(
+        `This session is too long for a link (${fragment.length.toLocaleString('en')} characters; a link holds ${MAX_LINK_CHARS.toLocaleString('en')}): Export session and send the file instead.`,
+      );
     }
     const url = `${location.origin}${location.pathname}${fragment}`;
     setLink(url);
@@ -74,7 +75,14 @@ export function ShareMenu() {
 
   return (
     <div className="share">
-      <button type="button" className="button" aria-expanded={open} data-testid="share-toggle" disabled={!kernel} onClick={() => setOpen(!open)}>
+      <button
+        type="button"
+        className="button"
+        aria-expanded={open}
+        data-testid="share-toggle"
+        disabled={!kernel}
+        onClick={() => setOpen(!open)}
+      >
         Share
       </button>
       {open && (
@@ -82,14 +90,23 @@ export function ShareMenu() {
           <button type="button" className="button" data-testid="share-make" onClick={() => void makeLink()}>
             Copy share link
           </button>
-          {link && <input className="share-link" data-testid="share-link" readOnly value={link} onFocus={(e) => e.currentTarget.select()} />}
+          {link && (
+            <input className="share-link" data-testid="share-link" readOnly value={link} onFocus={(e) => e.currentTarget.select()} />
+          )}
           <div className="share-row">
             <button type="button" className="button" onClick={() => void exportFile()}>
               Export session
             </button>
             <label className="button">
               Import session…
-              <input ref={file} type="file" accept=".json,application/json" hidden data-testid="session-file" onChange={(e) => void importFile(e.currentTarget)} />
+              <input
+                ref={file}
+                type="file"
+                accept=".json,application/json"
+                hidden
+                data-testid="session-file"
+                onChange={(e) => void importFile(e.currentTarget)}
+              />
             </label>
             <a className="button" href="#fresh" data-testid="fresh-link" onClick={() => setTimeout(() => location.reload())}>
               Fresh playground
@@ -99,7 +116,14 @@ export function ShareMenu() {
             <div className="share-kept" data-testid="kept-sessions">
               <p className="muted">Kept aside (they could not be restored):</p>
               {keptList.map((k, i) => (
-                <button key={`${k.at}-${i}`} type="button" className="button" data-testid="download-kept" title={k.why} onClick={() => downloadKept(k)}>
+                <button
+                  key={`${k.at}-${i}`}
+                  type="button"
+                  className="button"
+                  data-testid="download-kept"
+                  title={k.why}
+                  onClick={() => downloadKept(k)}
+                >
                   Download the kept session of {new Date(k.at).toLocaleString()}
                 </button>
               ))}

@@ -18,7 +18,7 @@ class Screen {
   constructor(public cols: number) {}
 
   write(data: string): void {
-    for (let i = 0; i < data.length; ) {
+    for (let i = 0; i < data.length;) {
       const c = data[i];
       if (c === '\x1b') {
         const m = /^\x1b\[([0-9;?]*)([@-~])/.exec(data.slice(i, i + 32));
@@ -244,9 +244,28 @@ describe('LineEditor: prompt and insertion', () => {
     const { ed } = setup();
     ed.handleData('a');
     const junk = [
-      '\x1b[200~', '\x1b[201~', '\x1b[1;5A', '\x1b[5~', '\x1b[6~', '\x1b[15~', '\x1b[Z', '\x1bOP', '\x1bOQ',
-      '\x1b[I', '\x1b[O', '\x1b[?1;2c', '\x1bx', '\x1b', '\x00', '\x07', '\x1a', '\x1f', '\u009b', '\u0085',
-      '\x1b[M', '\x1b[12;40R',
+      '\x1b[200~',
+      '\x1b[201~',
+      '\x1b[1;5A',
+      '\x1b[5~',
+      '\x1b[6~',
+      '\x1b[15~',
+      '\x1b[Z',
+      '\x1bOP',
+      '\x1bOQ',
+      '\x1b[I',
+      '\x1b[O',
+      '\x1b[?1;2c',
+      '\x1bx',
+      '\x1b',
+      '\x00',
+      '\x07',
+      '\x1a',
+      '\x1f',
+      '\u009b',
+      '\u0085',
+      '\x1b[M',
+      '\x1b[12;40R',
     ];
     for (const seq of junk) ed.handleData(seq);
     ed.handleData('b');
@@ -661,8 +680,24 @@ describe('LineEditor: wrapped lines', () => {
 
   it('matches an independent layout after any sequence of edits (property)', () => {
     const key = fc.constantFrom(
-      'a', 'bc', ' ', '中', '😀', 'e\u0301', 'wxyz',
-      '\x1b[D', '\x1b[C', '\x1b[H', '\x1b[F', '\x7f', '\x1b[3~', '\x17', '\x15', '\x0b', '\x1b[1;5D', '\x1b[A',
+      'a',
+      'bc',
+      ' ',
+      '中',
+      '😀',
+      'e\u0301',
+      'wxyz',
+      '\x1b[D',
+      '\x1b[C',
+      '\x1b[H',
+      '\x1b[F',
+      '\x7f',
+      '\x1b[3~',
+      '\x17',
+      '\x15',
+      '\x0b',
+      '\x1b[1;5D',
+      '\x1b[A',
     );
     fc.assert(
       fc.property(fc.integer({ min: 4, max: 12 }), fc.array(key, { maxLength: 40 }), (cols, keys) => {
@@ -676,10 +711,7 @@ describe('LineEditor: wrapped lines', () => {
   });
 
   it('leaves a clean transcript through Enter, Ctrl-C and Ctrl-L on wrapped lines (property)', () => {
-    const key = fc.constantFrom(
-      ...['ab', 'c', ' ', '中', '😀', 'wxyz'],
-      ...['\x1b[D', '\x1b[H', '\x7f', '\x1b[A', '\r', '\x03', '\x0c'],
-    );
+    const key = fc.constantFrom(...['ab', 'c', ' ', '中', '😀', 'wxyz'], ...['\x1b[D', '\x1b[H', '\x7f', '\x1b[A', '\r', '\x03', '\x0c']);
     fc.assert(
       fc.property(fc.integer({ min: 4, max: 12 }), fc.array(key, { maxLength: 40 }), (cols, keys) => {
         const h = setup({ cols });

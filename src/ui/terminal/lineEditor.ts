@@ -100,11 +100,7 @@ function printableOnly(text: string): string {
 
 const COMPLETION_TIMEOUT_MS = 2000;
 
-type Key =
-  | { kind: 'text'; text: string }
-  | { kind: 'enter' }
-  | { kind: 'ignore' }
-  | { kind: 'cmd'; cmd: Command };
+type Key = { kind: 'text'; text: string } | { kind: 'enter' } | { kind: 'ignore' } | { kind: 'cmd'; cmd: Command };
 
 type Command =
   | 'left'
@@ -252,7 +248,7 @@ function locate(promptWidths: number[], text: string, pos: number, cols: number)
     col += w;
   };
   for (const w of promptWidths) place(w);
-  for (let i = 0; i < pos; ) {
+  for (let i = 0; i < pos;) {
     const cp = text.codePointAt(i)!;
     place(cellWidth(cp));
     i += cp > 0xffff ? 2 : 1;

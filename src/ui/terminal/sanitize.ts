@@ -86,7 +86,7 @@ export function sanitize(text: string): string {
   let runStart = 0; // start of the pending run of safe characters, copied in one slice
   let column = 0; // approximate column since the last newline, only used to expand tabs
 
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const c = s.charCodeAt(i);
     const printable = (c >= 0x20 && c < 0x7f) || (c > 0x9f && !isBidiControl(c));
     if (printable) {

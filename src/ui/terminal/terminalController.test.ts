@@ -87,7 +87,11 @@ function setup(ready = true) {
   const console = (lines: Omit<ConsoleLine, 'n' | 'pid'>[], foreground = 0, prompt = '') =>
     listener!({ lines: lines.map((l) => ({ ...l, n: ++n, pid: 10 })), dropped: 0, foreground, prompt });
   const scriptsDone: number[] = [];
-  const controller = new TerminalController(screen, kernel, { banner: 'welcome\n', ready, onScriptDone: () => scriptsDone.push(execs.length) });
+  const controller = new TerminalController(screen, kernel, {
+    banner: 'welcome\n',
+    ready,
+    onScriptDone: () => scriptsDone.push(execs.length),
+  });
   const detach = controller.attachConsole(feed);
   return { screen, execs, inputs, interrupts: () => interrupts, console, controller, detach, scriptsDone };
 }
@@ -126,7 +130,15 @@ describe('TerminalController', () => {
     await settle();
     const after = screen.out.slice(mark);
     expect(plain(after)).toBe('PID  PPID  NAME\n4    1     shell\necho-bot: hello\necho-bot: oops\ncapplay$ ');
-    expect(screen.rows()).toEqual(['welcome', 'capplay$ ps', 'PID  PPID  NAME', '4    1     shell', 'echo-bot: hello', 'echo-bot: oops', 'capplay$']);
+    expect(screen.rows()).toEqual([
+      'welcome',
+      'capplay$ ps',
+      'PID  PPID  NAME',
+      '4    1     shell',
+      'echo-bot: hello',
+      'echo-bot: oops',
+      'capplay$',
+    ]);
     expect(after).toContain('\x1b[90m4    1     shell\x1b[0m\r\n'); // the line's own style
     expect(after).toContain('\x1b[31mecho-bot: oops\x1b[0m\r\n'); // a program's stderr in red
     // Nothing held is printed twice: the next console line goes straight above the prompt.

@@ -188,7 +188,9 @@ export class TerminalController {
   }
 
   private onConsole(u: ConsoleUpdate): void {
-    const text = (u.dropped ? styled(`[${u.dropped} lines of output were dropped]`, 'dim') : '') + u.lines.map((l) => styled(l.text, CONSOLE_STYLE[l.style])).join('');
+    const text =
+      (u.dropped ? styled(`[${u.dropped} lines of output were dropped]`, 'dim') : '') +
+      u.lines.map((l) => styled(l.text, CONSOLE_STYLE[l.style])).join('');
     if (text && this.running) this.held += text;
     else if (text) this.editor.printAbove(text);
     if (u.foreground !== this.foreground || (u.foreground && this.editor.prompt !== programPrompt(u.prompt))) {

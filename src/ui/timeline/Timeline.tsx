@@ -36,11 +36,28 @@ export function Timeline() {
     setPending(target);
     requests.current?.request({ seq: target, direction });
   };
-  const settle = (p: Promise<TravelState> | undefined) => p?.then((t) => appStore.setState({ travel: t.traveling ? t : null }), () => {});
+  const settle = (p: Promise<TravelState> | undefined) =>
+    p?.then(
+      (t) => appStore.setState({ travel: t.traveling ? t : null }),
+      () => {},
+    );
 
   return (
-    <section className={`timeline${travel ? ' is-traveling' : ''}`} data-testid="timeline" aria-label="Timeline" data-seq={shown} data-total={total} data-traveling={travel ? 'true' : 'false'}>
-      <button type="button" className="button" aria-label="Step back one record" disabled={!kernel || shown <= 1} onClick={() => go(shown - 1)}>
+    <section
+      className={`timeline${travel ? ' is-traveling' : ''}`}
+      data-testid="timeline"
+      aria-label="Timeline"
+      data-seq={shown}
+      data-total={total}
+      data-traveling={travel ? 'true' : 'false'}
+    >
+      <button
+        type="button"
+        className="button"
+        aria-label="Step back one record"
+        disabled={!kernel || shown <= 1}
+        onClick={() => go(shown - 1)}
+      >
         ◀
       </button>
       <input
@@ -52,7 +69,13 @@ export function Timeline() {
         disabled={!kernel || total < 2}
         onChange={(e) => go(Number(e.target.value))}
       />
-      <button type="button" className="button" aria-label="Step forward one record" disabled={!kernel || !travel || shown >= total} onClick={() => go(shown + 1, 'forward')}>
+      <button
+        type="button"
+        className="button"
+        aria-label="Step forward one record"
+        disabled={!kernel || !travel || shown >= total}
+        onClick={() => go(shown + 1, 'forward')}
+      >
         ▶
       </button>
       <span className="where">
@@ -69,7 +92,12 @@ export function Timeline() {
           <button type="button" className="button" onClick={() => settle(kernel?.travelEnd())}>
             back to live
           </button>
-          <button type="button" className="button" title="Fork: the state shown becomes the live session; what came after it is dropped" onClick={() => settle(kernel?.travelFork())}>
+          <button
+            type="button"
+            className="button"
+            title="Fork: the state shown becomes the live session; what came after it is dropped"
+            onClick={() => settle(kernel?.travelFork())}
+          >
             resume from here
           </button>
         </>

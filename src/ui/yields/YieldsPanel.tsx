@@ -29,7 +29,11 @@ export function YieldsPanel() {
             <div className="hops">
               {latest.hops.map((h, i) => (
                 <span key={i} className="hop-wrap">
-                  {i > 0 && <span className="edge" style={{ animationDelay: `${(i - 0.5) * STEP_S}s` }}>→</span>}
+                  {i > 0 && (
+                    <span className="edge" style={{ animationDelay: `${(i - 0.5) * STEP_S}s` }}>
+                      →
+                    </span>
+                  )}
                   <span className={`hop role-${h.role}`} data-role={h.role} style={{ animationDelay: `${i * STEP_S}s` }}>
                     {h.name}
                   </span>
@@ -37,7 +41,9 @@ export function YieldsPanel() {
               ))}
             </div>
             <div className="resume" style={{ animationDelay: `${latest.hops.length * STEP_S}s` }}>
-              {latest.hops.at(-1)!.role === 'fault' ? `✕ ${latest.fault ?? 'fault'}: the emitter faults` : `↩ resumed: ${latest.hops.at(-1)!.name} answers ${latest.hops[0].name} (single resumer)`}
+              {latest.hops.at(-1)!.role === 'fault'
+                ? `✕ ${latest.fault ?? 'fault'}: the emitter faults`
+                : `↩ resumed: ${latest.hops.at(-1)!.name} answers ${latest.hops[0].name} (single resumer)`}
             </div>
             {latest.stack.length > 0 && (
               <>

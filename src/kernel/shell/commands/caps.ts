@@ -17,7 +17,8 @@ export const CAPS_COMMANDS: Command[] = [
     summary: 'CALL a method through a cap; "text", numbers and @caps are arguments',
     run(args, { shell }) {
       const [capTok, methodTok, ...rest] = args;
-      if (!capTok || capTok.type !== 'ref') throw new UsageError('the first argument is the cap to call, e.g. @chat_participant', capTok?.column);
+      if (!capTok || capTok.type !== 'ref')
+        throw new UsageError('the first argument is the cap to call, e.g. @chat_participant', capTok?.column);
       if (!methodTok || methodTok.type !== 'word') throw new UsageError('missing method name', methodTok?.column);
       const [iface, method] = methodTok.value.includes('.') ? methodTok.value.split('.', 2) : [undefined, methodTok.value];
       const values: Value[] = [];
@@ -56,13 +57,21 @@ export const CAPS_COMMANDS: Command[] = [
       let name = ref.value;
       if (args[i]?.value === 'as') {
         const n = args[i + 1];
-        if (!n || n.type !== 'word' || !/^[A-Za-z][A-Za-z0-9_.-]{0,39}$/.test(n.value)) throw new UsageError('expected a name after as', n?.column);
+        if (!n || n.type !== 'word' || !/^[A-Za-z][A-Za-z0-9_.-]{0,39}$/.test(n.value))
+          throw new UsageError('expected a name after as', n?.column);
         name = n.value;
         i += 2;
       }
       noMore(args, i);
       try {
-        const slot = ctx.shell.grant(target, { name, from: ref.value, mode, badge, column: args[1].column, text: ctx.line.slice(args[1].column - 1) });
+        const slot = ctx.shell.grant(target, {
+          name,
+          from: ref.value,
+          mode,
+          badge,
+          column: args[1].column,
+          text: ctx.line.slice(args[1].column - 1),
+        });
         return [out(`${ctx.view.who(target)} now holds @${ctx.view.processes.get(target)!.cnode.get(slot)!.name}`, 'ok')];
       } catch (e) {
         if (e instanceof GrantError) throw new UsageError(`${e.code}: ${e.message}`, e.grant.column);
@@ -81,7 +90,12 @@ export const CAPS_COMMANDS: Command[] = [
       const r = shell.drop(ref.value);
       if (!r.ok) throw new UsageError(r.why === 'no-cap' ? `no cap named @${ref.value}` : `@${ref.value} is being moved`, ref.column);
       const n = r.copies.length;
-      return [out(`the shell no longer holds @${ref.value}${n ? `; ${n} cop${n === 1 ? 'y' : 'ies'} across the pairing still work${n === 1 ? 's' : ''}` : ''}`, 'ok')];
+      return [
+        out(
+          `the shell no longer holds @${ref.value}${n ? `; ${n} cop${n === 1 ? 'y' : 'ies'} across the pairing still work${n === 1 ? 's' : ''}` : ''}`,
+          'ok',
+        ),
+      ];
     },
   },
   {

@@ -30,13 +30,17 @@ export const CLOCK_COMMANDS: Command[] = [
           // Owed ticks run as the clock runs, in slices: a heavy world never holds the worker for the whole step.
           // As many as STEP_AT_ONCE work units allow run now (a count, so a replay does the same).
           if (experimenter.step(n, STEP_AT_ONCE)) return [status()];
-          return [status(), out(`stepping on: ${view.stepsOwed} ms to go (a heavy world: it runs in slices, so the shell stays responsive)`, 'dim')];
+          return [
+            status(),
+            out(`stepping on: ${view.stepsOwed} ms to go (a heavy world: it runs in slices, so the shell stays responsive)`, 'dim'),
+          ];
         }
         case 'speed': {
           const t = args[1];
           if (!t) throw new UsageError('missing speed (for example: clock speed 2)');
           const x = Number(t.value);
-          if (t.type !== 'word' || !Number.isFinite(x) || x <= 0 || x > 100) throw new UsageError(`speed must be a number above 0 and at most 100, got ${JSON.stringify(t.value)}`, t.column);
+          if (t.type !== 'word' || !Number.isFinite(x) || x <= 0 || x > 100)
+            throw new UsageError(`speed must be a number above 0 and at most 100, got ${JSON.stringify(t.value)}`, t.column);
           noMore(args, 2);
           experimenter.setSpeed(x);
           return [status()];

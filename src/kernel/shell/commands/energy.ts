@@ -14,7 +14,10 @@ export const ENERGY_COMMANDS: Command[] = [
       const frozen = procs.filter((p) => p.state === 'frozen').length;
       const rows = procs.map((p) => [p.pid, p.name, p.meter.tier, `${p.meter.energy}/${p.meter.budget}`, p.state, `${p.latency}`, p.spent]);
       return [
-        out(`energy budgets ${view.defenses.energy ? 'on' : 'OFF'}; ${procs.length} fibers, ${frozen} frozen; clock ${fmtTime(view.time)}`, 'dim'),
+        out(
+          `energy budgets ${view.defenses.energy ? 'on' : 'OFF'}; ${procs.length} fibers, ${frozen} frozen; clock ${fmtTime(view.time)}`,
+          'dim',
+        ),
         ...table(['PID', 'NAME', 'TIER', 'ENERGY J', 'STATE', 'WAIT ms', 'SPENT J'], rows),
       ];
     },
@@ -33,7 +36,8 @@ export const ENERGY_COMMANDS: Command[] = [
       if (target === pid) throw new UsageError('a fiber cannot set its own tier', args[0].column);
       const refused = ctx.shell.setTier(target, t.value as Tier, t.value);
       if (refused === 'no-handle') throw new UsageError(`the shell holds no process handle to pid ${target}`, args[0].column);
-      if (refused === 'above-own') throw new UsageError(`cannot raise pid ${target} above the shell's own tier (${view.processes.get(pid)!.meter.tier})`, t.column);
+      if (refused === 'above-own')
+        throw new UsageError(`cannot raise pid ${target} above the shell's own tier (${view.processes.get(pid)!.meter.tier})`, t.column);
       return [out(`${view.who(target)} is now ${t.value}`, 'ok')];
     },
   },

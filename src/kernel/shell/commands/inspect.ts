@@ -28,9 +28,15 @@ export const INSPECT_COMMANDS: Command[] = [
           out('What each operation needs (any one of the promises listed)', 'head'),
           ...NEEDS.map((n) => out(`  ${n.op.padEnd(62)}${n.needs.length ? n.needs.join(' or ') : '(always allowed)'}`)),
           out(''),
-          out('pledge "…" ["execpromises"] narrows the shell (later pledges only drop promises); run "prog" pledge "…" starts a child', 'dim'),
+          out(
+            'pledge "…" ["execpromises"] narrows the shell (later pledges only drop promises); run "prog" pledge "…" starts a child',
+            'dim',
+          ),
           out('pledged (never beyond the parent’s execpromises). A violation aborts only the violating fiber.', 'dim'),
-          out('unveil /path rwc[, /path r] hides every other path (ENOENT); after the first call unveil only narrows; unveil lock ends it.', 'dim'),
+          out(
+            'unveil /path rwc[, /path r] hides every other path (ENOENT); after the first call unveil only narrows; unveil lock ends it.',
+            'dim',
+          ),
         ];
       }
       if (args[0]?.value === 'verbs') {
@@ -42,7 +48,10 @@ export const INSPECT_COMMANDS: Command[] = [
           out('Every kernel operation is charged as one of them', 'head'),
           ...OPERATION_VERBS.map(([op, v]) => out(`  ${op.padEnd(72)}${v}`)),
           out(''),
-          out(`Budgets: 2000 J per fiber, refilled per Spectrum tier: ${TIERS.map((t) => `${t.label} ${t.periodMs} ms`).join(', ')}.`, 'dim'),
+          out(
+            `Budgets: 2000 J per fiber, refilled per Spectrum tier: ${TIERS.map((t) => `${t.label} ${t.periodMs} ms`).join(', ')}.`,
+            'dim',
+          ),
           out('A fiber that cannot pay freezes until its next refill: latency, not an error. New fibers start at Void.', 'dim'),
         ];
       }
@@ -71,7 +80,15 @@ export const INSPECT_COMMANDS: Command[] = [
       noMore(args, 0);
       // The machine column only when there is more than one machine: terminals are narrow.
       const many = view.machines.length > 1;
-      const rows = [...view.processes.values()].map((p) => [p.pid, p.parent, ...(many ? [view.machines[p.machine].name] : []), p.state, p.cnode.size, p.name, p.program]);
+      const rows = [...view.processes.values()].map((p) => [
+        p.pid,
+        p.parent,
+        ...(many ? [view.machines[p.machine].name] : []),
+        p.state,
+        p.cnode.size,
+        p.name,
+        p.program,
+      ]);
       return table(['PID', 'PPID', ...(many ? ['MACHINE'] : []), 'STATE', 'CAPS', 'NAME', 'PROGRAM'], rows);
     },
   },
@@ -85,8 +102,17 @@ export const INSPECT_COMMANDS: Command[] = [
       noMore(args, 1);
       const p = view.processes.get(target);
       if (!p) throw new UsageError(`no process with pid ${target}`, args[0]?.column);
-      const rows = [...p.cnode.entries()].map(([slot, s]) => [slot, `@${s.name}`, s.cap.kind, view.describeTarget(s.cap.target), s.cap.badge || '-']);
-      return [out(`${p.name} (pid ${p.pid}) holds ${p.cnode.size} cap${p.cnode.size === 1 ? '' : 's'}`, 'dim'), ...table(['SLOT', 'NAME', 'KIND', 'TARGET', 'BADGE'], rows)];
+      const rows = [...p.cnode.entries()].map(([slot, s]) => [
+        slot,
+        `@${s.name}`,
+        s.cap.kind,
+        view.describeTarget(s.cap.target),
+        s.cap.badge || '-',
+      ]);
+      return [
+        out(`${p.name} (pid ${p.pid}) holds ${p.cnode.size} cap${p.cnode.size === 1 ? '' : 's'}`, 'dim'),
+        ...table(['SLOT', 'NAME', 'KIND', 'TARGET', 'BADGE'], rows),
+      ];
     },
   },
   {
@@ -99,14 +125,20 @@ export const INSPECT_COMMANDS: Command[] = [
       const row = (name: string, used: number, of: number) => [name, used, of, `${Math.floor((100 * used) / of)}%`];
       return [
         out('state tables, sized for this scenario at boot; a full one answers ECAPACITY', 'dim'),
-        ...table(['TABLE', 'USED', 'CAPACITY', 'FULL'], [
-          row('processes', view.processes.size, c.processes),
-          row('caps', view.liveCaps, c.caps),
-          row('objects', view.objects.size, c.objects),
-          row('machines', view.machines.length, c.machines),
-          row('strings', view.stringList.length, c.strings),
-        ]),
-        out(`ledger: ${view.ledger.length} records in the worker, about ${mb(view.ledger.residentBytes())} MB of them in its memory; sealed segments (8,192 records each) are kept ${view.ledger.storage}`, 'dim'),
+        ...table(
+          ['TABLE', 'USED', 'CAPACITY', 'FULL'],
+          [
+            row('processes', view.processes.size, c.processes),
+            row('caps', view.liveCaps, c.caps),
+            row('objects', view.objects.size, c.objects),
+            row('machines', view.machines.length, c.machines),
+            row('strings', view.stringList.length, c.strings),
+          ],
+        ),
+        out(
+          `ledger: ${view.ledger.length} records in the worker, about ${mb(view.ledger.residentBytes())} MB of them in its memory; sealed segments (8,192 records each) are kept ${view.ledger.storage}`,
+          'dim',
+        ),
         out(`the state buffer's ring shows the newest ${c.ledgerRing} records; older ones are read from the worker`, 'dim'),
       ];
     },

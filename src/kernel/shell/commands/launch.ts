@@ -21,25 +21,37 @@ function launch(verb: 'run' | 'spawn', args: Token[], ctx: ShellContext): ExecRe
   const unveil = cmd.unveil ? parseUnveilSpec(cmd.unveil.text, cmd.unveil.column) : undefined;
   try {
     const child = ctx.shell.spawn(cmd.program, cmd.grants, { argv: cmd.argv, pledge, unveil });
-    if (verb === 'spawn') return { lines: [out(`spawned ${cmd.program} as pid ${child.pid}; the shell holds @${handleName(ctx, child.pid)} to wait on or kill it`, 'ok')] };
+    if (verb === 'spawn')
+      return {
+        lines: [
+          out(`spawned ${cmd.program} as pid ${child.pid}; the shell holds @${handleName(ctx, child.pid)} to wait on or kill it`, 'ok'),
+        ],
+      };
     ctx.shell.attach(child.pid);
     return { lines: [out(`running ${cmd.program} (pid ${child.pid}) in the foreground; Ctrl-C stops it`, 'dim')], foreground: child.pid };
   } catch (e) {
     if (e instanceof GrantError) throw new UsageError(`${e.code}: ${e.message}`, e.grant.column);
-    if (e instanceof KernelError && e.code === 'ENOPROG') throw new UsageError(`${e.message}; "help" lists the programs`, cmd.programColumn);
-    if (e instanceof KernelError && e.message.startsWith('unveil') && cmd.unveil) throw new UsageError(`${e.code}: ${e.message}`, cmd.unveil.column);
-    if (e instanceof KernelError && /pledge/.test(e.message) && cmd.pledge) throw new UsageError(`${e.code}: ${e.message}`, cmd.pledge.column);
+    if (e instanceof KernelError && e.code === 'ENOPROG')
+      throw new UsageError(`${e.message}; "help" lists the programs`, cmd.programColumn);
+    if (e instanceof KernelError && e.message.startsWith('unveil') && cmd.unveil)
+      throw new UsageError(`${e.code}: ${e.message}`, cmd.unveil.column);
+    if (e instanceof KernelError && /pledge/.test(e.message) && cmd.pledge)
+      throw new UsageError(`${e.code}: ${e.message}`, cmd.pledge.column);
     throw e;
   }
 }
 
 function handleName({ view, pid }: ShellContext, child: number): string {
   const shell = view.processes.get(pid)!;
-  for (const [, s] of shell.cnode.entries()) if (s.cap.kind === 'process' && s.cap.target.kind === 'process' && s.cap.target.pid === child) return s.name;
+  for (const [, s] of shell.cnode.entries())
+    if (s.cap.kind === 'process' && s.cap.target.kind === 'process' && s.cap.target.pid === child) return s.name;
   return '?';
 }
 
-const PROGRAM = words('program', PROGRAMS.map((p) => `"${p.name}"`));
+const PROGRAM = words(
+  'program',
+  PROGRAMS.map((p) => `"${p.name}"`),
+);
 const WITH = words('with', ['with']);
 
 export const LAUNCH_COMMANDS: Command[] = [

@@ -13,12 +13,20 @@ function ledgerCommand(sub: string, args: Token[], view: KernelView): OutputLine
       noMore(args, 1);
       const r = l.verify();
       if (!r.ok) return [out(`✕ the ledger does not verify: entry ${r.firstBad!.seq}: ${r.firstBad!.reason}`, 'error')];
-      return [out(`✓ ${r.entries} entries, hash chain intact; ${r.checkpoints} signed checkpoint${r.checkpoints === 1 ? '' : 's'} verified (key ${bytesToHex(l.publicKey).slice(0, 16)}…)`, 'ok')];
+      return [
+        out(
+          `✓ ${r.entries} entries, hash chain intact; ${r.checkpoints} signed checkpoint${r.checkpoints === 1 ? '' : 's'} verified (key ${bytesToHex(l.publicKey).slice(0, 16)}…)`,
+          'ok',
+        ),
+      ];
     }
     case 'export': {
       noMore(args, 1);
       const text = l.exportJsonl();
-      return { lines: [out(`exported ${l.length} entries as JSONL with their checkpoints (the last one signed over the head)`, 'ok')], download: { name: 'capplay-ledger.jsonl', text } };
+      return {
+        lines: [out(`exported ${l.length} entries as JSONL with their checkpoints (the last one signed over the head)`, 'ok')],
+        download: { name: 'capplay-ledger.jsonl', text },
+      };
     }
     case 'tamper': {
       const seq = args[1] ? intArg(args[1], 'seq', 1, l.length) : Math.max(1, Math.ceil(l.length / 2));
@@ -27,8 +35,13 @@ function ledgerCommand(sub: string, args: Token[], view: KernelView): OutputLine
       if (!copy) return [out(`entry ${seq} has no letter to alter`, 'error')];
       const r = verifyLedgerText(copy.altered, l.publicKey);
       return [
-        out(`altered one byte of entry ${seq} (line ${copy.line}) in a copy of the export; the ledger itself has no API to modify or delete a record`, 'dim'),
-        r.ok ? out('✕ the altered copy still verified: this should never happen', 'error') : out(`verification of the copy: ✕ line ${r.line}${r.seq !== undefined ? `, entry ${r.seq}` : ''}: ${r.reason}`, 'ok'),
+        out(
+          `altered one byte of entry ${seq} (line ${copy.line}) in a copy of the export; the ledger itself has no API to modify or delete a record`,
+          'dim',
+        ),
+        r.ok
+          ? out('✕ the altered copy still verified: this should never happen', 'error')
+          : out(`verification of the copy: ✕ line ${r.line}${r.seq !== undefined ? `, entry ${r.seq}` : ''}: ${r.reason}`, 'ok'),
       ];
     }
   }

@@ -15,7 +15,8 @@ const MACHINE: ArgSpec = { name: 'machine', complete: machineNames };
 
 function machineArg(t: Token | undefined, { view }: ShellContext): string {
   if (!t) throw new UsageError('missing machine name');
-  if (t.type !== 'word' || !view.fleet.machine(t.value)) throw new UsageError(`no machine named ${JSON.stringify(t.value)}; machines: ${machineNames(view).join(', ')}`, t.column);
+  if (t.type !== 'word' || !view.fleet.machine(t.value))
+    throw new UsageError(`no machine named ${JSON.stringify(t.value)}; machines: ${machineNames(view).join(', ')}`, t.column);
   return t.value;
 }
 
@@ -30,7 +31,8 @@ function pairArgs(args: Token[], ctx: ShellContext, withType: boolean): { a: str
     if (!withType) throw new UsageError('unpair takes no type', args[asAt].column);
     const t = args[asAt + 1];
     const upper = t?.value.toUpperCase();
-    if (!t || !(PAIRING_TYPES as readonly string[]).includes(upper!)) throw new UsageError(`pairing types: ${PAIRING_TYPES.join(', ')}`, t?.column ?? args[asAt].column);
+    if (!t || !(PAIRING_TYPES as readonly string[]).includes(upper!))
+      throw new UsageError(`pairing types: ${PAIRING_TYPES.join(', ')}`, t?.column ?? args[asAt].column);
     type = upper as PairingType;
     noMore(args, asAt + 2);
   }
@@ -42,7 +44,12 @@ function handshakeLines(view: KernelView, last: number): OutputLine[] {
   if (!runs.length) return [out('no handshakes yet: try pair <machine>', 'dim')];
   return runs.flatMap((h) => [
     out(`handshake #${h.id} ${h.label} (${h.type}) — ${h.protocol}`, 'head'),
-    ...h.steps.map((s) => out(`  ${s.index}. ${s.from} → ${s.to}  [${s.tokens.join(', ')}]  ${s.length} bytes${s.altered ? ' (altered on the wire)' : ''}: ${s.learns}`, s.ok ? undefined : 'error')),
+    ...h.steps.map((s) =>
+      out(
+        `  ${s.index}. ${s.from} → ${s.to}  [${s.tokens.join(', ')}]  ${s.length} bytes${s.altered ? ' (altered on the wire)' : ''}: ${s.learns}`,
+        s.ok ? undefined : 'error',
+      ),
+    ),
     out(`  ${h.ok ? '✓' : '✕'} ${h.outcome}`, h.ok ? 'ok' : 'error'),
   ]);
 }
@@ -58,7 +65,13 @@ export const PAIRING_COMMANDS: Command[] = [
     run(args, { view }) {
       noMore(args, 0);
       const f = view.fleet;
-      const rows = view.machines.map((m) => [m.name, m.role ?? '-', f.level(m), f.identity(m.name).fingerprint, f.describe(m).replace(/^[^⇄]*?(?=⇄|$)/, '') || '(unpaired)']);
+      const rows = view.machines.map((m) => [
+        m.name,
+        m.role ?? '-',
+        f.level(m),
+        f.identity(m.name).fingerprint,
+        f.describe(m).replace(/^[^⇄]*?(?=⇄|$)/, '') || '(unpaired)',
+      ]);
       return table(['MACHINE', 'ROLE', 'DIODE', 'CELLID', 'PAIRINGS'], rows);
     },
   },
@@ -71,7 +84,10 @@ export const PAIRING_COMMANDS: Command[] = [
       const { a, b, type } = pairArgs(args, ctx, true);
       const r = ctx.shell.pair(a, b, type);
       if (!r.ok) return [out(`pair: ${r.code}: ${r.message}`, 'error'), ...handshakeLines(ctx.view, 1)];
-      return [out(`${r.message}: ${TYPE_MEANS[type]}`, 'ok'), out(`handshake: ${ctx.view.fleet.handshakes.at(-1)!.outcome} (type "handshake" for the messages)`, 'dim')];
+      return [
+        out(`${r.message}: ${TYPE_MEANS[type]}`, 'ok'),
+        out(`handshake: ${ctx.view.fleet.handshakes.at(-1)!.outcome} (type "handshake" for the messages)`, 'dim'),
+      ];
     },
   },
   {
@@ -84,7 +100,9 @@ export const PAIRING_COMMANDS: Command[] = [
       const r = ctx.shell.unpair(a, b);
       if (!r.ok) return [out(`unpair: ${r.message}`, 'error')];
       const dead = r.dead;
-      return [out(`severed ${a} ⇄ ${b}: imports across it now answer "not found"${dead.length ? ` (${dead.length} died at once)` : ''}`, 'ok')];
+      return [
+        out(`severed ${a} ⇄ ${b}: imports across it now answer "not found"${dead.length ? ` (${dead.length} died at once)` : ''}`, 'ok'),
+      ];
     },
   },
   {
@@ -98,7 +116,8 @@ export const PAIRING_COMMANDS: Command[] = [
       if (!machine || !service) throw new UsageError('usage: import <machine> <service> [as <name>]', machine?.column);
       let as: string | undefined;
       if (args[2]) {
-        if (args[2].value !== 'as' || !args[3] || !/^[A-Za-z][A-Za-z0-9_]{0,39}$/.test(args[3].value)) throw new UsageError('say "as <name>" with a name of letters, digits and _', args[2].column);
+        if (args[2].value !== 'as' || !args[3] || !/^[A-Za-z][A-Za-z0-9_]{0,39}$/.test(args[3].value))
+          throw new UsageError('say "as <name>" with a name of letters, digits and _', args[2].column);
         as = args[3].value;
         noMore(args, 4);
       }
@@ -122,11 +141,21 @@ export const PAIRING_COMMANDS: Command[] = [
     run(args, ctx) {
       const { a, b, type } = pairArgs(args, ctx, true);
       const r = ctx.experimenter.mitm(a, b, type);
-      if (!r.ok) return [out(`mitm: ${r.code}: ${r.message}`, 'error'), out('TOFU+ held: the CellID bound on first contact does not match mallory’s', 'ok')];
+      if (!r.ok)
+        return [
+          out(`mitm: ${r.code}: ${r.message}`, 'error'),
+          out('TOFU+ held: the CellID bound on first contact does not match mallory’s', 'ok'),
+        ];
       return [
         out(`${r.message}`, 'error'),
-        out(`${a} and ${b} think they are paired; mallory holds both session keys. ${ctx.view.defenses.tofu ? 'Nothing was bound before, so nothing could tell.' : 'Pure TOFU (TOFU+ is off) checks no binding, so the new key was taken.'}`, 'dim'),
-        out(`Out of band, compare CellIDs: ${b} is really ${ctx.view.fleet.identity(b).fingerprint}…, what ${a} bound is ${ctx.view.fleet.bindingsOf(ctx.view.fleet.machine(a)!.id).get(b)?.cellId.slice(0, 19)}…`, 'dim'),
+        out(
+          `${a} and ${b} think they are paired; mallory holds both session keys. ${ctx.view.defenses.tofu ? 'Nothing was bound before, so nothing could tell.' : 'Pure TOFU (TOFU+ is off) checks no binding, so the new key was taken.'}`,
+          'dim',
+        ),
+        out(
+          `Out of band, compare CellIDs: ${b} is really ${ctx.view.fleet.identity(b).fingerprint}…, what ${a} bound is ${ctx.view.fleet.bindingsOf(ctx.view.fleet.machine(a)!.id).get(b)?.cellId.slice(0, 19)}…`,
+          'dim',
+        ),
       ];
     },
   },
@@ -148,7 +177,10 @@ export const PAIRING_COMMANDS: Command[] = [
       noMore(args, 1);
       const b = view.fleet.bindingsOf(view.fleet.machine(m)!.id);
       if (!b.size) return [out(`${m} has bound no peers yet (first contact binds)`, 'dim')];
-      return table(['PEER', 'CELLID', 'HOW', 'SINCE'], [...b].map(([peer, x]) => [peer, x.cellId, x.how, `${(x.since / 1000).toFixed(3)}s`]));
+      return table(
+        ['PEER', 'CELLID', 'HOW', 'SINCE'],
+        [...b].map(([peer, x]) => [peer, x.cellId, x.how, `${(x.since / 1000).toFixed(3)}s`]),
+      );
     },
   },
   {
@@ -179,7 +211,9 @@ export const PAIRING_COMMANDS: Command[] = [
       if (!imports.length) return [out(`${p.name} holds no import: there is no edge to another machine to even try`, 'dim')];
       return imports.map(([, s]) => {
         const r = experimenter.callAs(p.pid, s.name, 'write', { args: ['owned.txt', `written by the compromised ${p.name}`] });
-        return r.ok ? out(`${p.name}: write through @${s.name} went through: ${JSON.stringify(r.value)}`, 'error') : out(`${p.name}: write through @${s.name} refused: ${r.code}: ${r.error}`, 'ok');
+        return r.ok
+          ? out(`${p.name}: write through @${s.name} went through: ${JSON.stringify(r.value)}`, 'error')
+          : out(`${p.name}: write through @${s.name} refused: ${r.code}: ${r.error}`, 'ok');
       });
     },
   },

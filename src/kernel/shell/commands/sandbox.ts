@@ -8,7 +8,8 @@ import { noMore, out, UsageError, type Command } from '../common';
 export function parseUnveilSpec(text: string, column: number): { path: string; perms: number }[] {
   return text.split(',').map((part) => {
     const [path, letters = '', extra] = part.trim().split(/\s+/);
-    if (!path || extra !== undefined) throw new UsageError(`unveil entries look like "/path rwc", got ${JSON.stringify(part.trim())}`, column);
+    if (!path || extra !== undefined)
+      throw new UsageError(`unveil entries look like "/path rwc", got ${JSON.stringify(part.trim())}`, column);
     const perms = parsePerms(letters);
     if (perms === null) throw new UsageError(`unveil permissions are letters from r, w, x, c; got ${JSON.stringify(letters)}`, column);
     return { path, perms };

@@ -6,7 +6,13 @@ import type { Token } from '../tokenize';
 /** Yield-key authority routing (seed 004): the chain world's examples and attacks. */
 
 /** Run a yield example or attack on the chain world; the route (and the verdict, for attacks) is ledgered. */
-function yieldCommand(ctx: ShellContext, args: Token[], maxArgs: number, run: (w: ChainWorld) => Outcome, verdict?: (o: Outcome, w: ChainWorld) => string): OutputLine[] {
+function yieldCommand(
+  ctx: ShellContext,
+  args: Token[],
+  maxArgs: number,
+  run: (w: ChainWorld) => Outcome,
+  verdict?: (o: Outcome, w: ChainWorld) => string,
+): OutputLine[] {
   noMore(args, maxArgs);
   const o = ctx.experimenter.chain(run, verdict);
   return [
@@ -32,7 +38,10 @@ export const YIELD_COMMANDS: Command[] = [
       // After a rotation, invoking the old cap is the revocation's test: the verdict says how it went.
       const verdict =
         old && ctx.experimenter.chainWorld.shown.rotated
-          ? (o: Outcome, w: ChainWorld) => (o.ok ? `old cap still works after the rotation: ${w.describe(o.route)}` : `revoked by key rotation: the user's old EndpointRefCap faults (${o.fault}); the chain redistributed one under the new key`)
+          ? (o: Outcome, w: ChainWorld) =>
+              o.ok
+                ? `old cap still works after the rotation: ${w.describe(o.route)}`
+                : `revoked by key rotation: the user's old EndpointRefCap faults (${o.fault}); the chain redistributed one under the new key`
           : undefined;
       return yieldCommand(ctx, args, old ? 2 : 1, (w) => w.invoke(payload ? { payload: payload.value } : null, old), verdict);
     },
@@ -49,7 +58,8 @@ export const YIELD_COMMANDS: Command[] = [
   {
     name: 'rotate',
     usage: 'rotate <key> [new-key] [inflight]',
-    summary: 'revoke by key rotation: the chain drops <key> (inflight: rotate while a call holding the old cap is in flight — the snapshot caveat)',
+    summary:
+      'revoke by key rotation: the chain drops <key> (inflight: rotate while a call holding the old cap is in flight — the snapshot caveat)',
     args: [words('key', ['invoke_key', 'mint_key']), words('inflight', ['inflight'])],
     repeats: true,
     run(args, ctx) {
@@ -59,10 +69,15 @@ export const YIELD_COMMANDS: Command[] = [
       const key = rest[0].value;
       const next = rest[1]?.value ?? `${key}_${ctx.view.ticks}`;
       if (!inflight) return yieldCommand(ctx, rest, 2, (w) => w.rotate(key, next));
-      return yieldCommand(ctx, rest, 2, (w) => w.rotateInFlight(key, next), (o, w) =>
-        o.ok
-          ? `snapshot caveat: a call already in flight when ${key} was rotated still got through (${w.describe(o.route)}): its CALL snapshotted the chain's receiver before the rotation, so rotation revokes new calls only`
-          : `rotation reached the call in flight: ${o.fault}`,
+      return yieldCommand(
+        ctx,
+        rest,
+        2,
+        (w) => w.rotateInFlight(key, next),
+        (o, w) =>
+          o.ok
+            ? `snapshot caveat: a call already in flight when ${key} was rotated still got through (${w.describe(o.route)}): its CALL snapshotted the chain's receiver before the rotation, so rotation revokes new calls only`
+            : `rotation reached the call in flight: ${o.fault}`,
       );
     },
   },
@@ -75,22 +90,38 @@ export const YIELD_COMMANDS: Command[] = [
       noMore(args, 1);
       const w = experimenter.chainWorld;
       const routes = w.rt.routes.slice(-n);
-      return routes.length ? routes.map((r) => out(w.describe(r), r.caughtBy === null ? 'error' : undefined)) : [out('no yields yet: try attest, invoke or mint', 'dim')];
+      return routes.length
+        ? routes.map((r) => out(w.describe(r), r.caughtBy === null ? 'error' : undefined))
+        : [out('no yields yet: try attest, invoke or mint', 'dim')];
     },
   },
   {
     name: 'forge',
     usage: 'forge',
     summary: 'attack: a descendant mints the reserved invoke_key itself (blocked by mint_yield interposition)',
-    run: (args, ctx) => yieldCommand(ctx, args, 0, (w) => w.forge(), (o) => (o.ok ? 'forged mint succeeded: the descendant minted invoke_key and the chain accepted its yield as authority' : `forged mint blocked: ${o.fault}`)),
+    run: (args, ctx) =>
+      yieldCommand(
+        ctx,
+        args,
+        0,
+        (w) => w.forge(),
+        (o) =>
+          o.ok
+            ? 'forged mint succeeded: the descendant minted invoke_key and the chain accepted its yield as authority'
+            : `forged mint blocked: ${o.fault}`,
+      ),
   },
   {
     name: 'lookalike',
     usage: 'lookalike',
     summary: 'attack: present a derived instance of the right image_hash to a vault (blocked when image_hash is not authority)',
     run: (args, ctx) =>
-      yieldCommand(ctx, args, 0, (w) => w.lookalike(!ctx.view.defenses.hashauth), (o) =>
-        o.ok ? 'image_hash taken as authority: the vault paid a look-alike instance' : `look-alike refused: ${o.fault}`,
+      yieldCommand(
+        ctx,
+        args,
+        0,
+        (w) => w.lookalike(!ctx.view.defenses.hashauth),
+        (o) => (o.ok ? 'image_hash taken as authority: the vault paid a look-alike instance' : `look-alike refused: ${o.fault}`),
       ),
   },
 ];
