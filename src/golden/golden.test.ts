@@ -37,6 +37,8 @@ describe('golden replays', () => {
       for (const step of SCRIPTS[scenario.id] ?? SCRIPTS.default) {
         if (step === 'interrupt') host.interrupt();
         else if (typeof step === 'number') host.kernel.step(step);
+        else if (typeof step === 'object' && 'complete' in step)
+          output.push(`complete ${step.complete}|${host.complete(step.complete, step.complete.length).candidates.join(' ')}`);
         else if (typeof step === 'object') host.input(step.input);
         else for (const l of host.exec(step).lines) output.push(`${l.style ?? ''}|${l.text}`);
         host.settle();

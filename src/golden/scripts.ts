@@ -1,8 +1,9 @@
 /**
  * What the golden replays do in each built-in scenario: shell lines (every command, and some refusals), lines
- * typed to a foreground program ({ input }), Ctrl-C ('interrupt'), and virtual time (a number of ticks).
+ * typed to a foreground program ({ input }), Ctrl-C ('interrupt'), Tab completion ({ complete }: the candidates
+ * at the end of the line) and virtual time (a number of ticks).
  */
-export type ScriptStep = string | number | { input: string } | 'interrupt';
+export type ScriptStep = string | number | { input: string } | { complete: string } | 'interrupt';
 
 const everyCommand: ScriptStep[] = [
   'help',
@@ -106,6 +107,53 @@ const everyCommand: ScriptStep[] = [
   'ledger 20',
   'clear',
   50,
+  // Refusals and paths the lines above do not reach.
+  'help verbs',
+  'help pledge',
+  'help tier',
+  'help nothing',
+  'spawn "idle"',
+  'tier @idle-2 photon',
+  'tier 4 matter',
+  'tier 1 matter',
+  'spawn "cat /etc/hosts" with { stdio: client @stdio, fs: @fs }',
+  20,
+  'wait @cat',
+  'wait @cat',
+  'map cells 32',
+  'mask @cells rw bounds 4 8',
+  'call @cells load 2',
+  'call @cells load 5',
+  'mask @cells r bounds 0 64',
+  'grant @idle-2 @cells',
+  'kill @idle-2',
+  'call @spawner spawn',
+  'call @chat_participant.ChatRoot join',
+  'ledger export',
+  'clock step 3',
+  { complete: '' },
+  { complete: 'c' },
+  { complete: 'caps ' },
+  { complete: 'kill ' },
+  { complete: 'tier 5 ' },
+  { complete: 'grant ' },
+  { complete: 'grant 5 ' },
+  { complete: 'help ' },
+  { complete: 'run ' },
+  { complete: 'run "idle" ' },
+  { complete: 'defense gate0 ' },
+  { complete: 'rotate ' },
+  { complete: 'rotate invoke_key x ' },
+  { complete: 'ledger ' },
+  { complete: 'clock ' },
+  { complete: 'call @ch' },
+  { complete: 'pair ' },
+  { complete: 'pair alpha as ' },
+  { complete: 'tofu ' },
+  { complete: 'tofu forget ' },
+  { complete: 'import alpha ' },
+  { complete: 'import alpha x ' },
+  { complete: 'announce alpha ' },
 ];
 
 /** The pointsav fleet: pairing, imports across it, the Diode, TOFU+ and key rotation. */
@@ -138,10 +186,31 @@ const fleet: ScriptStep[] = [
   'ledger 30',
   5000,
   'ledger verify',
+  { complete: 'pair ' },
+  { complete: 'mitm ' },
+  { complete: 'unpair console ' },
+  'tofu console',
+  'unpair mediakit totebox',
+  'import mediakit edge',
 ];
 
 export const SCRIPTS: Record<string, ScriptStep[]> = {
   default: everyCommand,
   pointsav: [...fleet, ...everyCommand.slice(0, 12)],
-  stress: ['ps', 'tables', 'top', 'caps 1', 20, 'kill 5', 'spawn "idle"', 50, 'machines', 'ledger 5'],
+  stress: [
+    'ps',
+    'tables',
+    'top',
+    'caps 1',
+    20,
+    'kill 5',
+    'spawn "idle"',
+    50,
+    'machines',
+    'ledger 5',
+    'clock pause',
+    'clock step 400',
+    'clock',
+    'clock run',
+  ],
 };
