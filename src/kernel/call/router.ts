@@ -12,7 +12,7 @@ const NO_OPTIONS: CallOptions = {};
  */
 export function call(k: CallHost, caller: number, capName: string, method: string, opts: CallOptions = NO_OPTIONS): CallResult {
   const p = k.process(caller);
-  // No closures on the happy path: it allocates only the request and the reply.
+  // No closures on the happy path: it allocates only the request handed to the handler, and the reply.
   const slot = p.cnode.indexOf(capName);
   const entry = slot >= 0 ? p.cnode.get(slot)! : null;
   if (!entry) return refuse(k, { caller: p, capName, method }, 'ENOCAP', `no cap named @${capName}`);

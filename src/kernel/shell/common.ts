@@ -49,7 +49,7 @@ export const PID: ArgSpec = { name: 'pid', complete: (view: KernelView) => [...v
 export function pidArg(t: Token | undefined, { view, pid }: ShellContext): number {
   if (!t) throw new UsageError('missing pid or @handle');
   if (t.type === 'ref') {
-    const p = view.processes.get(pid)!;
+    const p = view.process(pid);
     const slot = p.cnode.indexOf(t.value);
     const cap = slot >= 0 ? p.cnode.get(slot)!.cap : null;
     if (!cap) throw new UsageError(`no cap named @${t.value}`, t.column);

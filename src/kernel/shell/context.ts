@@ -68,6 +68,8 @@ export interface KernelView {
   readonly stringList: readonly string[];
   readonly ledger: Pick<Ledger, 'length' | 'last' | 'verify' | 'exportJsonl' | 'publicKey' | 'residentBytes' | 'storage'>;
   readonly fleet: Pick<Fleet, 'machine' | 'level' | 'identity' | 'describe' | 'bindingsOf' | 'handshakes' | 'pairing'>;
+  /** A running process, or ESRCH. */
+  process(pid: number): ProcessView;
   who(pid: number): string;
   describeTarget(t: CapTarget): string;
 }

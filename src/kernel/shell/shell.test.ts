@@ -312,3 +312,13 @@ describe('drop, rotate inflight, and the verdicts they leave', () => {
     expect(text(host(), 'defense').split('\n').at(-1)).toBe('generation on   receiver generation check');
   });
 });
+
+describe('a shell whose process is gone', () => {
+  it('answers ESRCH, never an internal error (the kernel ended it; no shell line can)', () => {
+    const h = host();
+    h.kernel.kill(0, 4);
+    for (const line of ['wait @chat', 'kill @x', 'tier @x void', 'grant @x @stdio', 'tofu']) {
+      expect(text(h, line)).toMatch(/ESRCH: no process with pid 4/);
+    }
+  });
+});

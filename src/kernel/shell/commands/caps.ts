@@ -72,7 +72,7 @@ export const CAPS_COMMANDS: Command[] = [
           column: args[1].column,
           text: ctx.line.slice(args[1].column - 1),
         });
-        return [out(`${ctx.view.who(target)} now holds @${ctx.view.processes.get(target)!.cnode.get(slot)!.name}`, 'ok')];
+        return [out(`${ctx.view.who(target)} now holds @${ctx.view.process(target).cnode.get(slot)!.name}`, 'ok')];
       } catch (e) {
         if (e instanceof GrantError) throw new UsageError(`${e.code}: ${e.message}`, e.grant.column);
         throw e;
@@ -107,7 +107,7 @@ export const CAPS_COMMANDS: Command[] = [
       if (!n || n.type !== 'word') throw new UsageError('missing channel name', n?.column);
       noMore(args, 1);
       const slot = shell.channel(n.value);
-      return [out(`the shell holds @${view.processes.get(pid)!.cnode.get(slot)!.name}: a new channel, rwx, depth 0`, 'ok')];
+      return [out(`the shell holds @${view.process(pid).cnode.get(slot)!.name}: a new channel, rwx, depth 0`, 'ok')];
     },
   },
   {
@@ -120,7 +120,7 @@ export const CAPS_COMMANDS: Command[] = [
       const length = intArg(args[1], 'length', 1, 65536);
       noMore(args, 2);
       const slot = shell.channel(n.value, { length });
-      return [out(`the shell holds @${view.processes.get(pid)!.cnode.get(slot)!.name}: memory [0, ${length}), rw-, depth 0`, 'ok')];
+      return [out(`the shell holds @${view.process(pid).cnode.get(slot)!.name}: memory [0, ${length}), rw-, depth 0`, 'ok')];
     },
   },
   {

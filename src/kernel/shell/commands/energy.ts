@@ -37,7 +37,7 @@ export const ENERGY_COMMANDS: Command[] = [
       const refused = ctx.shell.setTier(target, t.value as Tier, t.value);
       if (refused === 'no-handle') throw new UsageError(`the shell holds no process handle to pid ${target}`, args[0].column);
       if (refused === 'above-own')
-        throw new UsageError(`cannot raise pid ${target} above the shell's own tier (${view.processes.get(pid)!.meter.tier})`, t.column);
+        throw new UsageError(`cannot raise pid ${target} above the shell's own tier (${view.process(pid).meter.tier})`, t.column);
       return [out(`${view.who(target)} is now ${t.value}`, 'ok')];
     },
   },

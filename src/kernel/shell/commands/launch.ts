@@ -42,7 +42,7 @@ function launch(verb: 'run' | 'spawn', args: Token[], ctx: ShellContext): ExecRe
 }
 
 function handleName({ view, pid }: ShellContext, child: number): string {
-  const shell = view.processes.get(pid)!;
+  const shell = view.process(pid);
   for (const [, s] of shell.cnode.entries())
     if (s.cap.kind === 'process' && s.cap.target.kind === 'process' && s.cap.target.pid === child) return s.name;
   return '?';

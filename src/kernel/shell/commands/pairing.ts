@@ -10,7 +10,7 @@ import type { Token } from '../tokenize';
  */
 
 const machineNames = (view: KernelView) => view.machines.map((m) => m.name);
-const here = ({ view, pid }: ShellContext) => view.machines[view.processes.get(pid)!.machine];
+const here = ({ view, pid }: ShellContext) => view.machines[view.process(pid).machine];
 const MACHINE: ArgSpec = { name: 'machine', complete: machineNames };
 
 function machineArg(t: Token | undefined, { view }: ShellContext): string {
