@@ -9,6 +9,8 @@ import { KernelClient } from './kernelClient';
 class FakeWorker {
   posted = 0;
   terminated = false;
+  /** What the client listens for when a worker crashes. */
+  onError: ((e: { preventDefault(): void; message: string }) => void) | null = null;
   readonly channel = new MessageChannel();
   constructor() {
     expose(new KernelHost(undefined, true), this.channel.port2);
@@ -20,6 +22,7 @@ class FakeWorker {
   }
   addEventListener(type: string, listener: EventListener) {
     if (type === 'message') this.channel.port1.addEventListener(type, listener);
+    if (type === 'error') this.onError = listener as never;
   }
   removeEventListener(type: string, listener: EventListener) {
     if (type === 'message') this.channel.port1.removeEventListener(type, listener);
@@ -105,5 +108,25 @@ describe('KernelClient', () => {
     expect(store.getState().kernel).toBeNull();
     expect(workers[0].terminated).toBe(true);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a recovered worker leaves nothing listening to the old feed, so the old state buffer can go', async () => {
+    const { store, workers, client } = setup();
+    await client.start();
+    const feeds = [store.getState().ledger!];
+    for (let i = 0; i < 2; i++) {
+      workers.at(-1)!.onError!({ preventDefault() {}, message: 'boom' });
+      for (let j = 0; j < 100 && (store.getState().status !== 'ready' || store.getState().ledger === feeds.at(-1)); j++)
+        await vi.advanceTimersByTimeAsync(50);
+      expect(store.getState().status).toBe('ready');
+      feeds.push(store.getState().ledger!);
+    }
+    expect(new Set(feeds).size).toBe(3);
+    // The feed's own listener set (private): the client's saving and yield watching subscribe to it.
+    const listening = (f: object) => (f as { listeners: Set<unknown> }).listeners.size;
+    expect(feeds.slice(0, 2).map(listening)).toEqual([0, 0]);
+    expect(listening(feeds[2])).toBeGreaterThan(0);
+    client.dispose();
+    expect(listening(feeds[2])).toBe(0);
   });
 });

@@ -64,8 +64,10 @@ export class KernelClient {
   private initialLoadDone: () => void = () => {};
   private readonly initialLoad = new Promise<void>((resolve) => (this.initialLoadDone = resolve));
   private readonly recoveries: number[] = [];
-  /** Unsubscribes from the store, the owner and the feeds, for dispose(). */
+  /** Unsubscribes from the store and the owner, for dispose(). */
   private readonly listeners: (() => void)[] = [];
+  /** Unsubscribes from the feeds of the worker attached now: dropped when another attaches, so an old feed can go. */
+  private readonly attached: (() => void)[] = [];
 
   /** The page's copy of the session (saved in chunks; what a crashed worker is rebuilt from). */
   private readonly keeper = new SessionKeeper();
@@ -232,7 +234,7 @@ export class KernelClient {
     this.saveNow = null;
     this.frames?.stop();
     this.frames = null;
-    for (const unsubscribe of this.listeners.splice(0)) unsubscribe();
+    for (const unsubscribe of [...this.listeners.splice(0), ...this.attached.splice(0)]) unsubscribe();
     this.owner.release();
     w?.terminate();
   }
@@ -254,6 +256,7 @@ export class KernelClient {
       const views = new SabViews(await kernel.buffer());
       if (this.disposed) return;
       this.frames?.stop();
+      for (const unsubscribe of this.attached.splice(0)) unsubscribe();
       const loop = (this.frames = new FrameLoop(views));
       const ledger = new LedgerFeed(views, (from, n) => kernel.ledgerPage(from, n));
       const console = new ConsoleFeed(views);
@@ -376,7 +379,7 @@ export class KernelClient {
     this.saver = setInterval(() => void save(), SAVE_EVERY_MS);
     void save();
     let head = 0;
-    this.listeners.push(
+    this.attached.push(
       ledger.subscribe(() => {
         if (ledger.head !== head) {
           head = ledger.head;
@@ -503,7 +506,7 @@ export class KernelClient {
         () => {},
       );
     refresh();
-    this.listeners.push(
+    this.attached.push(
       ledger.subscribe(() => {
         if (ledger.head < seenSeq) seenSeq = 0; // a new scenario restarted the sequence
         let relevant = false;
