@@ -119,8 +119,12 @@ try {
   const page = visits[4].page;
 
   const pageBench = readFileSync(new URL('./browser-page.js', import.meta.url), 'utf8');
+  // One function expression, as text: its comments and the statement end a formatter adds are not part of it.
   const figures = await page.evaluate(
-    `(${pageBench.replace(/^\/\/.*\n/gm, '')})(${JSON.stringify(bigScenario(1000, 'spinner'))}, ${frameTimesSource})`,
+    `(${pageBench
+      .replace(/^\/\/.*\n/gm, '')
+      .trim()
+      .replace(/;$/, '')})(${JSON.stringify(bigScenario(1000, 'spinner'))}, ${frameTimesSource})`,
   );
 
   const f = figures as { rows: number; comlinkUs: number; sabUs: number; idle: object; loaded: object };
