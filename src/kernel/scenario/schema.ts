@@ -77,7 +77,7 @@ const Pattern = z.string().superRefine((v, ctx) => {
   if (why) ctx.addIssue({ code: 'custom', message: why });
 });
 
-/** A lesson check: declarative JSON evaluated by the kernel (see lessons/check.ts); problems name their path. */
+/** A lesson check: declarative JSON evaluated by the kernel (see checks/check.ts); problems name their path. */
 const CheckDecl = z
   .unknown()
   .superRefine((v, ctx) => {
