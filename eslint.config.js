@@ -143,6 +143,14 @@ export default defineConfig(
   },
   ...perDepth('ui', { ignores: ['**/*.test.{ts,tsx}'] }, kernelOnly('src/ui', KERNEL_FOR_UI)),
   ...perDepth('ui', { tests: true }, kernelOnly('a test in src/ui', [...KERNEL_FOR_UI, ...KERNEL_FOR_TESTS])),
+  // The client layer sits below the panels: it reads the SAB and talks to the worker, and knows nothing of ui/.
+  ...perDepth('client', { ignores: ['**/*.test.{ts,tsx}'] }, (depth) => ({
+    patterns: [
+      ...kernelOnly('src/client', KERNEL_FOR_STORE)(depth).patterns,
+      { regex: toSrc(depth, ['ui']), message: 'src/client may not import src/ui: the panels depend on it, not it on them' },
+    ],
+  })),
+  ...perDepth('client', { tests: true }, kernelOnly('a test in src/client', [...KERNEL_FOR_STORE, ...KERNEL_FOR_TESTS])),
   ...perDepth('store', { ignores: ['**/*.test.{ts,tsx}'] }, kernelOnly('src/store', KERNEL_FOR_STORE)),
   ...perDepth('store', { tests: true }, kernelOnly('a test in src/store', [...KERNEL_FOR_STORE, ...KERNEL_FOR_TESTS])),
 );

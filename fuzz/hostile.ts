@@ -9,7 +9,7 @@ import { compilePattern } from '../src/kernel/checks/pattern';
 import { BUILT_IN_SCENARIOS } from '../src/content/scenarios';
 import { LESSONS, lessonScenario } from '../src/content/lessons/lessons';
 import { decodeShare, encodeShare, parseSessionFile, sessionFile } from '../src/session/share';
-import { sanitize } from '../src/ui/terminal/sanitize';
+import { sanitize } from '../src/text/sanitize';
 import { countingText as counting } from './counting';
 
 /** mulberry32: small, seeded, good enough to pick mutations. */

@@ -4,7 +4,7 @@ import { KernelHost } from '../kernel/host';
 import { evaluate } from '../kernel/checks/check';
 import { LessonProgress } from '../kernel/checks/progress';
 import { LESSONS, lessonById, lessonScenario } from '../content/lessons/lessons';
-import { sanitize } from '../ui/terminal/sanitize';
+import { sanitize } from '../text/sanitize';
 
 /**
  * The headless runner behind `npx capplay` (bin/capplay.mjs loads this file through tsx). No DOM, no worker:

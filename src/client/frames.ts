@@ -1,5 +1,5 @@
 import { Frame, H, readFrame, SabViews, StringTable } from '../kernel/sab/layout';
-import { plainText } from '../ui/terminal/sanitize';
+import { plainText } from '../text/sanitize';
 
 export type FrameListener = (frame: Frame, strings: StringTable) => void;
 

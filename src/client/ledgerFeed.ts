@@ -1,5 +1,5 @@
 import { readLedger, type Frame, type LedgerEntry, type SabViews } from '../kernel/sab/layout';
-import { plainText } from '../ui/terminal/sanitize';
+import { plainText } from '../text/sanitize';
 
 /** Ledger details name things from scenario files and programs: strip control and bidi characters before display. */
 export function cleanDetails(entries: LedgerEntry[]): LedgerEntry[] {

@@ -12,7 +12,7 @@ import { VerdictBanner } from './VerdictBanner';
 import { LearnTabs } from '../learn/LearnTabs';
 import { Timeline } from '../timeline/Timeline';
 import { downloadText } from '../download';
-import { plainText } from '../terminal/sanitize';
+import { plainText } from '../../text/sanitize';
 import './app.css';
 
 const BANNER = 'capplay: a capability-secured world in your browser. Type "help" to begin, "ps" to see who runs.\n';

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { LessonStatus } from '../../kernel/host-api';
 import { LESSONS, lessonScenario } from '../../content/lessons/lessons';
 import { loadScenario, useApp } from '../../store/store';
-import { plainText } from '../terminal/sanitize';
+import { plainText } from '../../text/sanitize';
 
 /** How often the lesson's checks are re-read while time runs (a step can finish by itself, e.g. a program exits). */
 const POLL_MS = 1000;

@@ -13,7 +13,7 @@
  * discards the type-ahead. This is also how a pasted chunk with several lines submits them one by one.
  */
 
-import { sanitize } from './sanitize';
+import { sanitize } from '../../text/sanitize';
 
 export interface CompletionResult {
   /** Start index (UTF-16 code units) of the text that the candidates replace, up to the cursor. */

@@ -1,6 +1,6 @@
 import type { ConsoleUpdate } from '../../client/consoleFeed';
 import { LineEditor, type CompletionResult } from './lineEditor';
-import { sanitize, toTerminal } from './sanitize';
+import { sanitize, toTerminal } from '../../text/sanitize';
 
 /** Pause between scripted lines, so people can follow them. */
 const SCRIPT_PACE_MS = 350;
