@@ -60,10 +60,6 @@ export class Kernel extends WorldState implements Schedulable {
     return capProblem(this, cap);
   }
 
-  pairingLive(cap: Cap): boolean {
-    return this.imports.live(cap);
-  }
-
   spawn(parent: number, program: string, opts?: SpawnOptions): Process {
     return this.lifecycle.spawn(parent, program, opts);
   }

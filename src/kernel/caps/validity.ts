@@ -4,14 +4,14 @@ import type { Cap } from './cnode';
 
 /** What validity needs beyond the state core: whether the pairing an import crossed still stands. */
 export type ValidityHost = Pick<WorldState, 'processes' | 'objects' | 'defenses' | 'time' | 'effective'> & {
-  pairingLive(cap: Cap): boolean;
+  readonly imports: { live(cap: Cap): boolean };
 };
 
 /** Why a cap no longer works, or null if it does. Closed and revoked records, and reused ones, fail. */
 export function capProblem(k: ValidityHost, cap: Cap): { code: ErrorCode; error: string } | null {
   if (cap.target.kind === 'process')
     return k.processes.has(cap.target.pid) ? null : { code: 'ESRCH', error: `pid ${cap.target.pid} has exited` };
-  if (cap.kind === 'import' && !k.pairingLive(cap))
+  if (cap.kind === 'import' && !k.imports.live(cap))
     return { code: 'ENOTFOUND', error: 'not found: the pairing it crossed was severed, so the machines are mutually invisible' };
   const obj = k.objects.get(cap.target.id);
   if (!obj) return { code: 'ENOCAP', error: 'its object is gone' };

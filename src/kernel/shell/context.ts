@@ -97,13 +97,13 @@ export interface ShellOps {
   call(cap: string, method: string, opts?: CallOptions): CallResult;
   grant(to: number, g: GrantSpec): number;
   /** Drop a cap from the shell's table; copies of an import across a live pairing are named (and ledgered). */
-  drop(name: string): { ok: false; why: 'no-cap' | 'moving' } | { ok: true; cap: Cap; copies: string[] };
+  drop(name: string): { ok: false; why: 'no-cap' | 'moving' } | { ok: true; copies: string[] };
   channel(name: string, region?: { length: number }): number;
   mask(cap: string, rights: number, bounds?: { base: number; length: number }): void;
   revoke(cap: string): number;
   pledge(promises: number, execpromises?: number): void;
   unveil(entries: { path: string; perms: number }[] | 'lock'): void;
-  setTier(pid: number, tier: Tier, named: string): TierRefusal | null;
+  setTier(pid: number, tier: Tier): TierRefusal | null;
   importService(machine: string, service: string, as?: string): { name: string; cap: Cap; telemetryOnly: boolean };
   pair(a: string, b: string, type: PairingType): PairResult;
   unpair(a: string, b: string): { ok: true; pairing: Pairing; dead: string[] } | { ok: false; message: string };

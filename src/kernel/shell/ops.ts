@@ -47,16 +47,16 @@ export function shellOps(k: Kernel, pid: number): ShellOps {
           cap.target.kind === 'object' ? cap.target.id : 0,
         );
       }
-      return { ok: true, cap, copies };
+      return { ok: true, copies };
     },
     channel: (name, region) => createChannel(k, pid, name, region),
     mask: (cap, rights, bounds) => mask(k, pid, cap, rights, bounds),
     revoke: (cap) => revokeEpoch(k, pid, cap),
     pledge: (promises, execpromises) => k.sandbox.setPledge(pid, promises, execpromises),
     unveil: (entries) => k.sandbox.unveilPaths(pid, entries),
-    setTier(target, tier, named) {
+    setTier(target, tier) {
       if (!k.lifecycle.holdsHandle(pid, target)) {
-        k.deny(pid, target, `tier ${k.who(target)} ${named}`, 'the shell holds no process handle to it');
+        k.deny(pid, target, `tier ${k.who(target)} ${tier}`, 'the shell holds no process handle to it');
         return 'no-handle';
       }
       if (tierIndex(tier) < tierIndex(k.process(pid).meter.tier)) return 'above-own';

@@ -34,7 +34,7 @@ export const ENERGY_COMMANDS: Command[] = [
       if (!t || !TIER_IDS.includes(t.value as Tier)) throw new UsageError(`tier must be one of ${TIER_IDS.join(', ')}`, t?.column);
       noMore(args, 2);
       if (target === pid) throw new UsageError('a fiber cannot set its own tier', args[0].column);
-      const refused = ctx.shell.setTier(target, t.value as Tier, t.value);
+      const refused = ctx.shell.setTier(target, t.value as Tier);
       if (refused === 'no-handle') throw new UsageError(`the shell holds no process handle to pid ${target}`, args[0].column);
       if (refused === 'above-own')
         throw new UsageError(`cannot raise pid ${target} above the shell's own tier (${view.process(pid).meter.tier})`, t.column);
