@@ -17,6 +17,16 @@ const FETCH = 'run "fetch-worker" pledge "stdio net" with { stdio: client @stdio
 const PDF = 'run "pdf-viewer" unveil "/home/docs r" with { stdio: client @stdio, fs: @fs }';
 
 describe('the fetch-worker demo (pledge)', () => {
+  it('a call to a service needs the promise the service names (seed 003 S2): stdio output, pledged "rw" only, aborts', () => {
+    const h = host();
+    const k = h.kernel;
+    h.exec('run "chat-client" pledge "rw" with { stdio: client @stdio, chat: @chat_participant }');
+    k.step(50);
+    expect(k.processes.has(10)).toBe(false);
+    expect(out(h)).toContain('[chat-client (pid 10) aborted: pledge violation: write on @stdio needs "stdio"]');
+    expect(k.ledger.last(4).map((e) => e.kind)).toEqual(['grant', 'abort', 'verdict', 'release']);
+  });
+
   it('a pledge violation aborts only the violating fiber; the shell survives and reports it', () => {
     const h = host();
     const k = h.kernel;

@@ -134,3 +134,19 @@ describe('subject binding', () => {
     expect(join(other)).toMatchObject({ ok: false, error: expect.stringContaining('another service root') });
   });
 });
+
+describe('UserSession proofs', () => {
+  it('a proof is derived only for a root that still works: a revoked root gets EINVAL, and nothing is granted', () => {
+    const { k, shell } = world();
+    const root = k.process(shell).cnode.lookup('chat_root').cap;
+    const id = root.target.kind === 'object' ? root.target.id : 0;
+    k.services.revoke(id, k.objects.get(id)!.owner);
+    const before = k.ledger.length;
+    expect(k.call(shell, 'session', 'deriveProof', { args: [{ method: 'join' }, 5000], caps: ['chat_root'] })).toMatchObject({
+      ok: false,
+      code: 'EINVAL',
+      error: 'deriveProof needs the service root it is for as a cap argument',
+    });
+    expect(k.ledger.page(before + 1, 10).map((e) => e.kind)).toEqual(['deny']);
+  });
+});
