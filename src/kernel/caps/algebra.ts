@@ -3,10 +3,12 @@
  * narrows, delegation depth, the Law of Decay, and epoch revocation.
  *
  * The Law of Decay, made explicit (its two parameters come from the scenario, `decay`):
- *   a cap loses its rights in the order exec, write, read —
- *   - one for every `ageStepMs` of virtual time since it was minted or granted to its holder, and
+ *   a cap loses the rights it holds in the order exec, write, read —
+ *   - one for every `ageStepMs` of virtual time since its authority was minted (a copy keeps its source's age), and
  *   - one for every delegation level at or beyond `depthLimit` (depth 0 is the minter's own cap).
  *   A cap whose rights have all decayed is dead.
+ * A cap stores its rights as minted or masked, never decayed ones: the effective rights are derived from them, the
+ * age and the depth, so the law applies once.
  */
 
 export const R = 1;
@@ -67,6 +69,15 @@ export function effectiveRights(rights: number, rule: DecayRule, age: number, de
 export function nextDecayAt(rights: number, rule: DecayRule, since: number, now: number, depth: number): number | null {
   if (!effectiveRights(rights, rule, now - since, depth)) return null;
   return since + (Math.floor(Math.max(0, now - since) / rule.ageStepMs) + 1) * rule.ageStepMs;
+}
+
+/**
+ * The rights MASK stores so that `next` (within the effective rights) is what the cap holds now: the rights decay
+ * already took stay stored and keep counting against the same steps, so decay takes them once, not `next`'s again.
+ * (Decay takes the first held rights in order; those it took all come before those left, so it takes them again.)
+ */
+export function maskedRights(stored: number, effective: number, next: number): number {
+  return next | (stored & ~effective);
 }
 
 /** MASK: the new rights and bounds must lie within the old ones. Returns why not, or null if it only narrows. */

@@ -1,5 +1,5 @@
 import { makeCap } from './cnode';
-import { ALL_RIGHTS, maskProblem, R, rightsText, W, type Bounds } from './algebra';
+import { ALL_RIGHTS, maskedRights, maskProblem, R, rightsText, W, type Bounds } from './algebra';
 import { aborted, NO_NAMES, NO_VALUES, refuse, type CallHost, type CapHandler } from '../call/handler';
 import { KernelError } from '../errors';
 
@@ -66,7 +66,8 @@ export function createChannel(k: ChannelHost, owner: number, name: string, regio
   );
 }
 
-/** MASK: narrow a cap's rights (and a region's bounds) in place. Never widens; costs MASK. */
+/** MASK: narrow a cap's rights (and a region's bounds) in place: after it, the cap holds `rights` (the effective
+ * ones, decay included). Never widens; costs MASK. */
 export function mask(k: ChannelHost, pid: number, capName: string, rights: number, bounds?: Bounds): void {
   const p = k.process(pid);
   const { slot, cap } = p.cnode.lookup(capName);
@@ -74,14 +75,15 @@ export function mask(k: ChannelHost, pid: number, capName: string, rights: numbe
     throw new KernelError('EINVAL', `@${capName} is a ${cap.kind} cap; only channel and memory caps have rights bits to mask`);
   const dead = k.capProblem(cap);
   if (dead) throw new KernelError(dead.code, `@${capName} no longer works: ${dead.error}`);
-  const why = maskProblem(k.effective(cap), rights, cap.bounds, bounds);
+  const eff = k.effective(cap);
+  const why = maskProblem(eff, rights, cap.bounds, bounds);
   if (why) {
     k.deny(pid, pid, `mask @${capName} ${rightsText(rights)}`, why, cap.target.kind === 'object' ? cap.target.id : 0);
     throw new KernelError('EPERM', why);
   }
   if (!k.sandbox.requirePromise(p, ['stdio'], `mask @${capName}`)) throw new KernelError('EABORT', 'aborted');
   k.energy.payOrThrow(p, 'MASK');
-  p.cnode.replace(slot, { ...cap, rights, ...(bounds ? { bounds } : {}) });
+  p.cnode.replace(slot, { ...cap, rights: maskedRights(cap.rights, eff, rights), ...(bounds ? { bounds } : {}) });
   k.noteDecay(p.cnode.get(slot)!.cap);
   k.topology++;
   k.record(

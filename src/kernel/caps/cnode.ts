@@ -21,8 +21,9 @@ export interface Cap {
   readonly generation: number;
   readonly origin: Origin;
   readonly sourceBadge: number;
-  /** Channels and memory regions (Nexus S1): rights bits (r=1 w=2 x=4), bounds, delegation depth, the object
-   * epoch it was minted under, and when its holder got it (the Law of Decay counts age from there). */
+  /** Channels and memory regions (Nexus S1): rights bits (r=1 w=2 x=4) as minted or masked — never decayed ones:
+   * the effective rights are derived from them, the age and the depth — bounds, delegation depth, the object epoch
+   * it was minted under, and when its authority was minted (a copy keeps it: the Law of Decay counts age from there). */
   readonly rights: number;
   readonly bounds?: { base: number; length: number };
   readonly depth: number;

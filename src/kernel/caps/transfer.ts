@@ -19,7 +19,7 @@ import { makeCap, type Cap } from './cnode';
 /** What passing caps needs of the kernel: the state core, cap validity, spawning, the sandbox and energy. */
 export type TransferHost = Pick<
   WorldState,
-  'process' | 'processes' | 'effective' | 'time' | 'defenses' | 'deny' | 'record' | 'who' | 'releaseSlot' | 'insertCap'
+  'process' | 'processes' | 'time' | 'defenses' | 'deny' | 'record' | 'who' | 'releaseSlot' | 'insertCap'
 > & {
   capProblem(cap: Cap): { code: KernelError['code']; error: string } | null;
   readonly lifecycle: {
@@ -62,12 +62,10 @@ function derive(k: TransferHost, parent: Process, recipient: string, g: GrantSpe
   const origin = { how: g.mode === 'move' ? ('moved' as const) : ('copied' as const), from: parent.pid, slot: source.slot };
   if (g.mode !== 'client') {
     if (src.kind === 'channel' || src.kind === 'memory') {
-      // GRANT delegates one level deeper; the copy starts from what the source holds *now* (after decay), so it
-      // can never hold more than its parent, and it ages from the moment it is granted.
-      return {
-        cap: { ...src, origin, sourceBadge: src.badge, rights: k.effective(src), depth: src.depth + 1, since: k.time },
-        slot: source.slot,
-      };
+      // GRANT delegates one level deeper. The copy keeps the source's stored rights and age (not its decayed
+      // rights, which would decay again), so the Law of Decay applies once and, one level deeper, the copy never
+      // holds more than its source — at any moment, not only at the grant.
+      return { cap: { ...src, origin, sourceBadge: src.badge, depth: src.depth + 1 }, slot: source.slot };
     }
     return { cap: { ...src, origin, sourceBadge: src.badge }, slot: source.slot };
   }

@@ -136,7 +136,7 @@ export const CAP = {
   TARGET: 4,
   BADGE: 5,
   NAME: 6,
-  RIGHTS: 7,
+  RIGHTS: 7, // channels, memory regions: rights as minted or masked (before the Law of Decay)
   FLAGS: 8,
   IFACE: 9,
   GENERATION: 10,

@@ -112,7 +112,11 @@ function CapTable({ f, s, rows, holder }: { f: Frame; s: StringTable; rows: numb
                   <div data-testid="cap-algebra">
                     rights {rightsText(f.cap[CAP.EFFECTIVE][r])}
                     {f.cap[CAP.EFFECTIVE][r] !== f.cap[CAP.RIGHTS][r] && (
-                      <span className="muted"> (of {rightsText(f.cap[CAP.RIGHTS][r])}: decayed)</span>
+                      // The stored rights (as minted or masked) less the effective ones: what the Law of Decay took.
+                      <span className="muted">
+                        {' '}
+                        (decay took {rightsText(f.cap[CAP.RIGHTS][r] & ~f.cap[CAP.EFFECTIVE][r]).replace(/-/g, '')})
+                      </span>
                     )}{' '}
                     · depth {f.cap[CAP.DEPTH][r]}
                     {kind === 'memory' && ` · [${f.cap[CAP.BOUNDS_BASE][r]}, ${f.cap[CAP.BOUNDS_BASE][r] + f.cap[CAP.BOUNDS_LEN][r]})`}
