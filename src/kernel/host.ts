@@ -540,7 +540,7 @@ export class KernelHost implements KernelHostApi {
     if (!p) return null;
     return {
       pledge: promisesText(p.pledge),
-      execpromises: p.execpromises === null ? '(none: children are not bounded)' : promisesText(p.execpromises),
+      execpromises: p.execpromises === null ? '(none: its promises alone bound its children)' : promisesText(p.execpromises),
       unveil: p.unveil.entries
         ? [...p.unveil.entries].sort((a, b) => a.path.localeCompare(b.path)).map((e) => ({ path: e.path, perms: permsText(e.perms) }))
         : null,

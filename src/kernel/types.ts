@@ -76,7 +76,8 @@ export interface Process {
   latency: number;
   /** Energy spent in all (for `top`). */
   spent: number;
-  /** Pledge (null = unpledged), execpromises (null = none: children are not bounded), and unveil. */
+  /** Pledge (null = unpledged: every promise), execpromises (null = none: its promises alone bound its children),
+   * and unveil. */
   pledge: number | null;
   execpromises: number | null;
   readonly unveil: UnveilState;
@@ -97,8 +98,9 @@ export interface SpawnOptions {
   grantedBy?: number;
   /** Spectrum tier; a spawned fiber starts at the lowest unless boot wiring says otherwise. */
   tier?: Tier;
-  /** Sandbox at spawn: a pledge (within the parent's execpromises), and unveils on top of the parent's. */
-  pledge?: number;
+  /** Sandbox at spawn: the pledge the sandbox decided (Sandbox.childPledge: within the parent's promises ∩ its
+   * execpromises, null = unpledged; omitted, the child inherits that bound), and unveils on top of the parent's. */
+  pledge?: number | null;
   unveil?: UnveilEntry[];
   /** Command-line words after the program name (`run "cat /etc/passwd"`). */
   argv?: string[];

@@ -29,6 +29,7 @@ export type TransferHost = Pick<
   };
   readonly sandbox: {
     requirePromise(p: Process, needs: readonly Promise_[], what: string, object?: number): boolean;
+    childPledge(parent: Process, asked: number | undefined, what: string): number | null;
     resolveUnveil(machine: number, add: { path: string; perms: number }[]): UnveilEntry[];
   };
   readonly energy: { payOrThrow(p: Process, verb: Verb): void };
@@ -147,6 +148,7 @@ export function spawnWithGrants(
   k.lifecycle.checkSpawn(parentPid, program, grants.length);
   if (!k.sandbox.requirePromise(parent, ['spawn'], `spawn "${program}"`))
     throw new KernelError('EABORT', `${k.who(parentPid)} was aborted`);
+  const pledge = k.sandbox.childPledge(parent, opts.pledge, `spawn "${program}"`); // never beyond the parent's
   if (!opts.prepaid) k.energy.payOrThrow(parent, 'SPAWN');
 
   for (const m of moves) parent.cnode.setReserved(m.slot, true); // reserve
@@ -156,7 +158,7 @@ export function spawnWithGrants(
       name: opts.name,
       args: opts.args,
       argv: opts.argv,
-      pledge: opts.pledge,
+      pledge,
       unveil: opts.unveil && k.sandbox.resolveUnveil(parent.machine, opts.unveil),
       grants: derived.map((d): Grant => ({ name: d.g.name, cap: d.cap })),
     });

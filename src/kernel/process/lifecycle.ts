@@ -4,7 +4,7 @@ import type { EnergyAccounts } from '../energy/accounts';
 import { newMeter, SPAWN_TIER } from '../energy/kinetic';
 import { KernelError } from '../errors';
 import { programByName } from '../programs/programs';
-import { ratchetProblem } from '../sandbox/pledge';
+import { childBound } from '../sandbox/pledge';
 import { applyUnveil } from '../sandbox/unveil';
 import type { Process, SpawnOptions } from '../types';
 
@@ -42,10 +42,6 @@ export class Lifecycle {
     this.checkSpawn(parent, program, grants.length, opts.machine);
     const prog = programByName.get(program)!;
     const parentProc = parent ? k.process(parent) : null;
-    if (opts.pledge !== undefined && parentProc?.execpromises != null && k.defenses.sandbox) {
-      const why = ratchetProblem(parentProc.execpromises, opts.pledge, 'a child’s pledge');
-      if (why) throw new KernelError('EPERM', `${why} (the parent's execpromises bound it)`);
-    }
     const machine = opts.machine ?? parentProc?.machine ?? 0;
     const name = opts.name ?? program;
     k.intern(name);
@@ -73,8 +69,8 @@ export class Lifecycle {
       latency: 0,
       spent: 0,
       // A child inherits its parent's unveils (it cannot see more than its parent) and starts pledged to the
-      // parent's execpromises unless it asks for less.
-      pledge: opts.pledge ?? parentProc?.execpromises ?? null,
+      // parent's promises ∩ execpromises unless the sandbox decided less (Sandbox.childPledge).
+      pledge: opts.pledge !== undefined ? opts.pledge : parentProc ? childBound(parentProc.pledge, parentProc.execpromises) : null,
       execpromises: parentProc?.execpromises ?? null,
       unveil: { entries: parentProc?.unveil.entries ? [...parentProc.unveil.entries] : null, locked: parentProc?.unveil.locked ?? false },
     };

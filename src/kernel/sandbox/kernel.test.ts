@@ -126,9 +126,9 @@ describe('error codes, inheritance, execpromises, lock', () => {
     const h = host();
     h.exec('pledge "stdio rw spawn net" "stdio net"');
     expect(text(h, 'run "cat /etc/hosts" pledge "stdio rw" with { stdio: client @stdio, fs: @fs }')).toMatch(
-      /EPERM: a child’s pledge may only drop promises: "rw" would be added to "net stdio" \(the parent's execpromises bound it\) \(column 29\)/,
+      /EPERM: a child’s pledge may only narrow its parent’s: "rw" is not among the promises shell \(pid 4\) may pass on, "net stdio" \(its promises "net stdio rw spawn" ∩ its execpromises "net stdio"\) \(column 29\)/,
     );
-    h.exec('run "cat /etc/hosts" with { stdio: client @stdio, fs: @fs }'); // starts pledged to the execpromises: "stdio net"
+    h.exec('run "cat /etc/hosts" with { stdio: client @stdio, fs: @fs }'); // starts pledged to promises ∩ execpromises: "stdio net"
     h.kernel.step(20);
     expect(out(h)).toContain('[cat (pid 10) aborted: pledge violation: read /etc/hosts needs "rw" or "storage"]');
   });

@@ -1,7 +1,7 @@
 import type { WorldState } from '../core/state';
 import { KernelError } from '../errors';
 import type { KernelObject, Process } from '../types';
-import { allows, promisesText, ratchetProblem, type Promise_ } from './pledge';
+import { allows, childBound, promisesText, ratchetProblem, type Promise_ } from './pledge';
 import { applyUnveil, permsText, type UnveilEntry } from './unveil';
 import { defaultVfs } from './vfs';
 
@@ -37,6 +37,39 @@ export class Sandbox {
     this.k.record('verdict', p.pid, p.pid, `pledge violation blocked: ${detail}; ${p.name} was aborted and its caps released`, object);
     this.abort(p, `aborted: pledge violation: ${what} needs ${need}`);
     return false;
+  }
+
+  /**
+   * The pledge a child of `parent` starts with (the ratchet across spawn): at most the parent's promises ∩ its
+   * execpromises. Unasked, the child inherits exactly that; asking for more is EPERM and a ledgered denial naming
+   * the missing promises, before anything changes. With the sandbox defense off the child gets what was asked, and
+   * the kernel says what it would have stopped.
+   */
+  childPledge(parent: Process, asked: number | undefined, what: string): number | null {
+    const bound = childBound(parent.pledge, parent.execpromises);
+    if (asked === undefined || bound === null) return asked ?? bound;
+    const added = asked & ~bound;
+    if (!added) return asked;
+    const from =
+      parent.execpromises === null
+        ? 'its promises'
+        : parent.pledge === null
+          ? 'its execpromises'
+          : `its promises "${promisesText(parent.pledge)}" ∩ its execpromises "${promisesText(parent.execpromises)}"`;
+    const why =
+      `a child’s pledge may only narrow its parent’s: "${promisesText(added)}" ${added & (added - 1) ? 'are' : 'is'} not among the ` +
+      `promises ${this.k.who(parent.pid)} may pass on, "${promisesText(bound)}" (${from})`;
+    if (!this.k.defenses.sandbox) {
+      this.k.record(
+        'verdict',
+        parent.pid,
+        parent.pid,
+        `pledge bypassed: ${what} pledged "${promisesText(asked)}": ${why} (pledge/unveil is off)`,
+      );
+      return asked;
+    }
+    this.k.deny(parent.pid, parent.pid, `${what} pledged "${promisesText(asked)}"`, why);
+    throw new KernelError('EPERM', why);
   }
 
   /** A later pledge may only drop promises (and execpromises likewise); an attempt to add one is EPERM, ledgered. */

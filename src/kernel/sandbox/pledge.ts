@@ -1,7 +1,8 @@
 /**
  * Pledge (Nexus S2, OpenBSD pledge(2) where the seed is silent): promise classes a fiber declares; a later pledge
- * may only drop promises (one-way ratchet); execpromises bound what a child may start with. An unpledged fiber
- * (null) may do anything its caps allow.
+ * may only drop promises (one-way ratchet), and the ratchet holds across spawn: a child starts with at most its
+ * parent's promises ∩ its execpromises. An unpledged fiber (null) has every promise: it may do anything its caps
+ * allow.
  */
 
 export const PROMISES = ['net', 'stdio', 'rw', 'storage', 'spawn', 'audio', 'video', 'gpu'] as const;
@@ -43,6 +44,15 @@ export function allows(pledge: number | null, needs: readonly Promise_[]): boole
   if (pledge === null || needs.length === 0) return true;
   for (let i = 0; i < needs.length; i++) if (pledge & BITS.get(needs[i])!) return true; // no closure: a hot path
   return false;
+}
+
+/**
+ * The most a child may start pledged to: its parent's promises ∩ its execpromises (null, unpledged, is every
+ * promise; no execpromises bound nothing more). Tighter than OpenBSD, where execpromises alone bound a child.
+ */
+export function childBound(pledge: number | null, execpromises: number | null): number | null {
+  if (pledge === null) return execpromises;
+  return execpromises === null ? pledge : pledge & execpromises;
 }
 
 /** A later pledge may only drop promises. Returns why not, or null. */

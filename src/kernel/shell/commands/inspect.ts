@@ -28,11 +28,13 @@ export const INSPECT_COMMANDS: Command[] = [
           out('What each operation needs (any one of the promises listed)', 'head'),
           ...NEEDS.map((n) => out(`  ${n.op.padEnd(62)}${n.needs.length ? n.needs.join(' or ') : '(always allowed)'}`)),
           out(''),
+          out('pledge "…" ["execpromises"] narrows the shell (later pledges only drop promises, in every process).', 'dim'),
           out(
-            'pledge "…" ["execpromises"] narrows the shell (later pledges only drop promises); run "prog" pledge "…" starts a child',
+            'A child gets at most its parent’s promises ∩ execpromises (unpledged = every promise): run "prog" starts it with exactly',
             'dim',
           ),
-          out('pledged (never beyond the parent’s execpromises). A violation aborts only the violating fiber.', 'dim'),
+          out('that; run "prog" pledge "…" narrows it, and asking for a promise the parent lacks is refused (EPERM).', 'dim'),
+          out('A violation aborts only the violating fiber.', 'dim'),
           out(
             'unveil /path rwc[, /path r] hides every other path (ENOENT); after the first call unveil only narrows; unveil lock ends it.',
             'dim',

@@ -20,7 +20,7 @@ export const SANDBOX_COMMANDS: Command[] = [
   {
     name: 'pledge',
     usage: 'pledge "<promises>" ["<execpromises>"]',
-    summary: 'pledge the shell (only ever drops promises); execpromises bound its children',
+    summary: 'pledge the shell (only ever drops promises); its children get at most its promises ∩ execpromises',
     run(args, { shell }) {
       const [a, b] = args;
       if (!a || a.type !== 'string') throw new UsageError('promises in quotes, e.g. pledge "stdio rw spawn net"', a?.column);
