@@ -26,4 +26,8 @@ test('revoking a channel darkens its whole delegation subtree in one go; MASK re
   // The inspector shows a channel cap's effective rights, depth and when it next decays.
   await graph.locator('[data-node-id="p:4"]').click();
   await expect(app.getByTestId('inspector').getByTestId('cap-algebra')).toContainText(/rights r-x · depth 0\s*next decay at \d+\.\d{3} s/);
+
+  // One age step later it shows what the Law of Decay took from the masked r-x: exec, once.
+  await typeLine(app, 'clock step 60000');
+  await expect(app.getByTestId('inspector').getByTestId('cap-algebra')).toContainText(/rights r-- \(decay took x\) · depth 0/);
 });
