@@ -16,11 +16,11 @@ function fleet(seed?: number) {
       .map((l) => l.text)
       .join('\n');
   const failed = (line: string) => run(line).some((l) => l.style === 'error');
-  const last = (kind: string) =>
+  const last = (kind: string, back = 1) =>
     h.kernel.ledger
       .last(400)
       .filter((e) => e.kind === kind)
-      .at(-1)?.detail ?? '';
+      .at(-back)?.detail ?? '';
   return { h, k: h.kernel, run, text, failed, last };
 }
 
@@ -53,7 +53,9 @@ describe('pairing types attenuate every import', () => {
       expect(f.text('call @vault read passport.pdf')).not.toContain('P<12345678>');
     }
     // Every authorization is ledgered, and there is no password or user table anywhere to consult.
-    expect(f.last('auth')).toMatch(/allowed by the \w+ pairing console ⇄ totebox/);
+    expect(f.last('auth', 2)).toMatch(/allowed by the \w+ pairing console ⇄ totebox/);
+    // …and so is the response: its size and digest (seed 001), never its contents.
+    expect(f.last('auth')).toMatch(/^response to shell \(pid \d+\)'s \w+ on vault@totebox: \d+ bytes, sha256 [0-9a-f]{16}$/);
   });
 
   it('re-pairing changes what crosses at once: USER refuses a write, INPUT then allows it', () => {

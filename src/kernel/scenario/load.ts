@@ -86,6 +86,12 @@ function crossCheck(s: Scenario): string[] {
       else endpoints.set(c.endpoint, i);
     }),
   );
+  // Where each process runs (its own machine, else its parent's, else the first): nothing crosses machines except
+  // an import over a pairing (seeds 000, 002), so a cap naming another machine's endpoint, or a parent's handle to
+  // a child on another machine, is refused here rather than becoming a path the Diode never sees.
+  const machineOf = new Map<string, string>();
+  for (const p of s.processes)
+    machineOf.set(p.name, p.machine ?? (p.parent !== undefined ? machineOf.get(p.parent) : undefined) ?? s.machines[0].name);
   const seen = new Set<string>();
   /** Caps each process holds at boot: its own, and a handle per child. */
   const held = new Map<string, number>();
@@ -105,6 +111,10 @@ function crossCheck(s: Scenario): string[] {
       errors.push(`${at}.machine: no machine named "${p.machine}" (declared: ${[...machines].join(', ')})`);
     if (p.parent !== undefined && !seen.has(p.parent)) {
       errors.push(`${at}.parent: "${p.parent}" is not declared before this process (parents must come first)`);
+    } else if (p.parent !== undefined && machineOf.get(p.parent) !== machineOf.get(p.name)) {
+      errors.push(
+        `${at}.parent: "${p.parent}" runs on ${machineOf.get(p.parent)} and "${p.name}" on ${machineOf.get(p.name)}; a parent holds a handle to its child, and nothing crosses machines except an import over a pairing (give "${p.name}" no parent, or run it on ${machineOf.get(p.parent)})`,
+      );
     }
     const capNames = new Set<string>();
     p.caps?.forEach((c, j) => {
@@ -112,6 +122,14 @@ function crossCheck(s: Scenario): string[] {
         const ep = c[form];
         if (ep !== undefined && !endpoints.has(ep))
           errors.push(`${at}.caps[${j}].${form}: no endpoint named "${ep}" (declared: ${[...endpoints.keys()].join(', ') || 'none'})`);
+        else if (ep !== undefined) {
+          const there = machineOf.get(s.processes[endpoints.get(ep)!].name)!;
+          const here = machineOf.get(p.name)!;
+          if (there !== here)
+            errors.push(
+              `${at}.caps[${j}].${form}: endpoint "${ep}" is served on ${there} and "${p.name}" runs on ${here}; nothing crosses machines except an import over a pairing (pair ${here} with ${there} in "pairings" and declare { "import": "${there}/${ep}" })`,
+            );
+        }
       }
       const served = c.object ?? c.mint;
       if (served !== undefined && endpoints.has(served)) {
@@ -130,7 +148,7 @@ function crossCheck(s: Scenario): string[] {
       if (c.import !== undefined) {
         const [machine, endpoint] = c.import.split('/');
         const server = endpoints.has(endpoint) ? s.processes[endpoints.get(endpoint)!] : undefined;
-        const own = p.machine ?? s.machines[0].name;
+        const own = machineOf.get(p.name)!;
         if (!server || (server.machine ?? s.machines[0].name) !== machine)
           errors.push(`${at}.caps[${j}].import: no endpoint "${endpoint}" is served on machine "${machine}"`);
         else if (!s.pairings?.some((pr) => (pr.a === own && pr.b === machine) || (pr.b === own && pr.a === machine))) {
