@@ -74,6 +74,8 @@ function crossCheck(s: Scenario): string[] {
       if (!machines.has(pr[end]))
         errors.push(`pairings[${i}].${end}: no machine named "${pr[end]}" (declared: ${[...machines].join(', ')})`);
     if (pr.a === pr.b) errors.push(`pairings[${i}]: a machine does not pair with itself`);
+    const twice = s.pairings!.findIndex((q) => (q.a === pr.a && q.b === pr.b) || (q.a === pr.b && q.b === pr.a));
+    if (twice < i) errors.push(`pairings[${i}]: ${pr.a} ⇄ ${pr.b} is already declared at pairings[${twice}]; one policy per pair`);
   });
   const endpoints = new Map<string, number>();
   s.processes.forEach((p, i) =>
@@ -151,7 +153,9 @@ function crossCheck(s: Scenario): string[] {
         const own = machineOf.get(p.name)!;
         if (!server || (server.machine ?? s.machines[0].name) !== machine)
           errors.push(`${at}.caps[${j}].import: no endpoint "${endpoint}" is served on machine "${machine}"`);
-        else if (!s.pairings?.some((pr) => (pr.a === own && pr.b === machine) || (pr.b === own && pr.a === machine))) {
+        else if (
+          !s.pairings?.some((pr) => pr.boot !== false && ((pr.a === own && pr.b === machine) || (pr.b === own && pr.a === machine)))
+        ) {
           errors.push(
             `${at}.caps[${j}].import: ${own} and ${machine} are not paired (add them to "pairings"): unpaired machines cannot see each other`,
           );
@@ -208,6 +212,7 @@ export function capName(c: {
   session?: string;
   fs?: true;
   import?: string;
+  pairing?: true;
 }): string {
   return (
     c.name ??
@@ -222,6 +227,8 @@ export function capName(c: {
           ? 'session'
           : c.fs
             ? 'fs'
-            : 'spawner')
+            : c.pairing
+              ? 'pairing'
+              : 'spawner')
   );
 }
