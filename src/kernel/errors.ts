@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'EABORT' // a pledge violation: the fiber was aborted
   | 'ENOTFOUND' // no such machine or service visible from here (unpaired machines are invisible, not denied)
   | 'EDIODE' // the Diode: no capability can express a command upstream
+  | 'EXDEV' // the cap would cross machines outside an import over a pairing
   | 'ETOFU' // TOFU+: the peer's key does not match the CellID bound on first contact
   | 'EHANDSHAKE'; // the pairing handshake failed (a party could not prove its key, or a message was altered)
 

@@ -50,6 +50,11 @@ export class Kernel extends WorldState implements Schedulable {
     this.imports = new Imports(this, this.fleet);
   }
 
+  protected override pairingEnds(id: number): readonly [number, number] | undefined {
+    const p = this.fleet.pairing(id);
+    return p && [p.a, p.b];
+  }
+
   /** CALL through a cap in `caller`'s cnode (call/router.ts: the one door every call goes through). */
   call(caller: number, capName: string, method: string, opts?: CallOptions): CallResult {
     return call(this, caller, capName, method, opts);

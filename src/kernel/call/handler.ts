@@ -2,6 +2,7 @@ import type { Cap } from '../caps/cnode';
 import type { WorldState } from '../core/state';
 import type { EnergyAccounts } from '../energy/accounts';
 import type { ErrorCode } from '../errors';
+import type { Fleet } from '../pairing/fleet';
 import type { Sandbox } from '../sandbox/monitor';
 import type { ServiceDef, Value } from '../services/service';
 import type { ServiceRecords } from '../services/records';
@@ -20,12 +21,14 @@ export interface CallHost extends WorldState {
   readonly sandbox: Sandbox;
   readonly services: ServiceRecords;
   readonly imports: ImportChecks;
+  readonly fleet: Fleet;
   readonly proofs: ProofAuthority;
   capProblem(cap: Cap): { code: ErrorCode; error: string } | null;
 }
 
 /** The import check (pairing/imports.ts), declared here so the handlers' host needs nothing from pairing/. */
 export interface ImportChecks {
+  importService(pid: number, machine: string, service: string, as?: string): { name: string; telemetryOnly: boolean };
   authorize(p: Process, cap: Cap, ep: KernelObject, def: ServiceDef<unknown>, method: string): { code: ErrorCode; error: string } | null;
 }
 

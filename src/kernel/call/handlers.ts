@@ -1,5 +1,6 @@
 import { channelHandler } from '../caps/channels';
 import { importHandler } from '../pairing/imports';
+import { pairingHandler } from '../pairing/service';
 import type { CapKind } from '../sab/layout';
 import { fsHandler } from '../sandbox/fsHandler';
 import { minterHandler, serviceHandler } from '../services/serviceHandler';
@@ -27,6 +28,7 @@ export const HANDLERS: Record<Exclude<CapKind, 'none'>, CapHandler> = {
   client: serviceHandler,
   object: serviceHandler,
   import: importHandler,
+  pairing: pairingHandler,
   endpoint: notCallable,
   spawner: notCallable,
   process: notCallable,

@@ -165,6 +165,15 @@ export class WorldState implements KernelState {
 
   /** Put a cap into a process's cnode and ledger the grant (granter 0 = kernel/boot wiring). */
   insertCap(granter: number, to: Process, name: string, cap: Cap): number {
+    // The machine boundary rests on this one door (seeds 000, 002): a cap is held only on its target's machine,
+    // an import only on the importing end of its pairing. Transfers and boot refuse earlier with reasons; this
+    // is the backstop every path into a cnode passes.
+    const home = this.homeOf(cap);
+    if (home !== to.machine) {
+      const why = `EXDEV: ${this.describeCap(cap)} belongs on ${this.machines[home]?.name ?? 'no machine'} and ${this.who(to.pid)} runs on ${this.machines[to.machine].name}: nothing crosses machines except an import over a pairing`;
+      this.deny(granter, to.pid, `@${name} for ${this.who(to.pid)}`, why, cap.target.kind === 'object' ? cap.target.id : 0);
+      throw new KernelError('EXDEV', why.slice(7));
+    }
     this.reserveCaps(1);
     this.noteDecay(cap);
     this.intern(name);
@@ -179,6 +188,19 @@ export class WorldState implements KernelState {
       cap.target.kind === 'object' ? cap.target.id : 0,
     );
     return slot;
+  }
+
+  /** The machine a cap may be held on: its target's; an import's, the end of its pairing that imported it. */
+  homeOf(cap: Cap): number {
+    const there = cap.target.kind === 'process' ? this.processes.get(cap.target.pid)?.machine : this.objects.get(cap.target.id)?.machine;
+    if (cap.kind !== 'import') return there ?? -1;
+    const ends = this.pairingEnds(cap.pairing ?? 0);
+    return ends ? (ends[0] === there ? ends[1] : ends[0]) : -1;
+  }
+
+  /** The two machines of a pairing (the Kernel's fleet knows them). */
+  protected pairingEnds(_id: number): readonly [number, number] | undefined {
+    return undefined;
   }
 
   /** Drop a cap from a cnode (a committed move, a release), with a ledger record of why. */

@@ -6,9 +6,12 @@ import { PAIRING_TYPES } from './fleet';
 
 const SCENARIO = JSON.stringify(pointsav);
 
-function fleet(seed?: number) {
+/** The PointSav fleet; `adminConsole`: its policy lets the console pair with the Totebox as ADMIN. */
+function fleet(seed?: number, adminConsole = false) {
   const h = new KernelHost(undefined, false);
-  const r = h.boot(SCENARIO, seed);
+  const s = structuredClone(pointsav);
+  if (adminConsole) s.pairings.push({ a: 'console', b: 'totebox', type: 'ADMIN', boot: false } as never);
+  const r = h.boot(adminConsole ? JSON.stringify(s) : SCENARIO, seed);
   if (!r.ok) throw new Error(r.errors.join('\n'));
   const run = (line: string) => h.exec(line).lines;
   const text = (line: string) =>
@@ -16,11 +19,11 @@ function fleet(seed?: number) {
       .map((l) => l.text)
       .join('\n');
   const failed = (line: string) => run(line).some((l) => l.style === 'error');
-  const last = (kind: string) =>
+  const last = (kind: string, back = 1) =>
     h.kernel.ledger
       .last(400)
       .filter((e) => e.kind === kind)
-      .at(-1)?.detail ?? '';
+      .at(-back)?.detail ?? '';
   return { h, k: h.kernel, run, text, failed, last };
 }
 
@@ -32,7 +35,7 @@ describe('pairing types attenuate every import', () => {
     INTERFACE: { names: true, count: true, read: false, write: false, migrate: false },
   };
   it.each(PAIRING_TYPES)('%s', (type) => {
-    const f = fleet();
+    const f = fleet(undefined, type === 'ADMIN');
     expect(f.text(`pair totebox as ${type}`)).toMatch(new RegExp(`paired console ↔ totebox as ${type}`));
     expect(f.failed('import totebox vault')).toBe(false);
     const calls: Record<string, string> = {
@@ -53,7 +56,9 @@ describe('pairing types attenuate every import', () => {
       expect(f.text('call @vault read passport.pdf')).not.toContain('P<12345678>');
     }
     // Every authorization is ledgered, and there is no password or user table anywhere to consult.
-    expect(f.last('auth')).toMatch(/allowed by the \w+ pairing console ⇄ totebox/);
+    expect(f.last('auth', 2)).toMatch(/allowed by the \w+ pairing console ⇄ totebox/);
+    // …and so is the response: its size and digest (seed 001), never its contents.
+    expect(f.last('auth')).toMatch(/^response to shell \(pid \d+\)'s \w+ on vault@totebox: \d+ bytes, sha256 [0-9a-f]{16}$/);
   });
 
   it('re-pairing changes what crosses at once: USER refuses a write, INPUT then allows it', () => {
@@ -151,12 +156,12 @@ describe('TOFU+', () => {
     expect(f.text('tofu forget console aggregator')).toMatch(/console forgot aggregator/);
     // Now the aggregator's own poisoned binding refuses console, and only its administrator can drop it.
     expect(f.text('pair aggregator')).toMatch(/ETOFU: TOFU\+ refused: message 3/);
-    expect(f.text('tofu forget aggregator console')).toMatch(/needs ADMIN: run it on aggregator, or over an ADMIN pairing with it/);
-    expect(f.last('deny')).toMatch(/tofu forget aggregator console/);
+    expect(f.text('tofu forget aggregator console')).toMatch(/EPERM: forgetting aggregator's binding needs ADMIN on aggregator/);
+    expect(f.last('deny')).toMatch(/^denied: forget on @pairing by shell \(pid \d+\): EPERM: forgetting aggregator's binding/);
   });
 
   it('an ADMIN pairing carries key management: forgetting a binding on the far machine', () => {
-    const f = fleet();
+    const f = fleet(undefined, true);
     expect(f.text('tofu forget totebox mediakit')).toMatch(/needs ADMIN/);
     f.run('pair totebox as ADMIN');
     expect(f.text('tofu forget totebox mediakit')).toMatch(/totebox forgot mediakit/);
@@ -169,9 +174,11 @@ describe('TOFU+', () => {
     const before = f.k.fleet.bindingsOf(0).get('totebox')!.cellId;
     expect(f.text('announce totebox forged')).toMatch(/refused by console, mediakit, aggregator/);
     expect(f.k.fleet.bindingsOf(0).get('totebox')!.cellId).toBe(before);
-    expect(f.text('announce totebox')).toMatch(/rebound by console, mediakit, aggregator/);
-    const after = f.k.fleet.bindingsOf(0).get('totebox')!;
-    expect(after.cellId).not.toBe(before);
+    // The console announces its own rotation; the Totebox, which bound it, checks the old key's signature.
+    const console0 = f.k.fleet.bindingsOf(1).get('console')!.cellId;
+    expect(f.text('announce console')).toMatch(/rebound by totebox/);
+    const after = f.k.fleet.bindingsOf(1).get('console')!;
+    expect(after.cellId).not.toBe(console0);
     expect(after.how).toBe('announcement');
     f.run('unpair totebox');
     expect(f.failed('pair totebox')).toBe(false); // the new key matches the new binding

@@ -73,6 +73,8 @@ export class Fleet {
   private readonly identities = new Map<string, { gen: number; id: MachineIdentity }>();
   private readonly bindings = new Map<number, Map<string, Binding>>();
   private handshakeCount = 0;
+  /** The pairing policy (the scenario's): the type each declared pair has; others may ask for up to INPUT. */
+  private readonly policy = new Map<string, PairingType>();
 
   constructor(private readonly host: FleetHost) {}
 
@@ -109,6 +111,15 @@ export class Fleet {
 
   pairing(id: number): Pairing | undefined {
     return this.pairings[id - 1];
+  }
+
+  setPolicy(a: string, b: string, type: PairingType): void {
+    this.policy.set([a, b].sort().join('⇄'), type);
+  }
+
+  /** The type the policy gives a pairing between two machines (seed 001: INPUT is the default). */
+  policyType(a: string, b: string): PairingType {
+    return this.policy.get([a, b].sort().join('⇄')) ?? 'INPUT';
   }
 
   bindingsOf(machine: number): ReadonlyMap<string, Binding> {
@@ -245,18 +256,12 @@ export class Fleet {
   }
 
   /**
-   * An ADMIN action: forget `self`'s binding for `peer`, so the next contact binds afresh. Allowed to the
-   * machine's own operator (`operator` is the machine the shell runs on) or over a live ADMIN pairing.
+   * An ADMIN action: forget `self`'s binding for `peer`, so the next contact binds afresh. Who may is decided by
+   * the service-pairing (service.ts): ADMIN on `self`.
    */
-  forget(actor: number, operator: number, selfName: string, peer: string): { ok: boolean; message: string } {
+  forget(actor: number, selfName: string, peer: string): { ok: boolean; message: string } {
     const self = this.machine(selfName);
     if (!self) return { ok: false, message: `no machine named "${selfName}"` };
-    const admin = self.id === operator || this.between(operator, self.id)?.type === 'ADMIN';
-    if (!admin) {
-      const msg = `forgetting ${self.name}'s binding needs ADMIN: run it on ${self.name}, or over an ADMIN pairing with it`;
-      this.host.record('deny', actor, 0, `denied: tofu forget ${self.name} ${peer}: ${msg}`);
-      return { ok: false, message: msg };
-    }
     if (!this.bindings.get(self.id)?.delete(peer)) return { ok: false, message: `${self.name} has no binding for ${peer}` };
     this.host.record('pair', actor, 0, `${self.name} forgot its binding for ${peer} (ADMIN action); the next contact binds afresh`);
     return { ok: true, message: `${self.name} forgot ${peer}'s CellID` };

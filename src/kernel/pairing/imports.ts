@@ -1,3 +1,5 @@
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { makeCap, type Cap } from '../caps/cnode';
 import type { CapHandler } from '../call/handler';
 import type { WorldState } from '../core/state';
@@ -129,11 +131,27 @@ export function importsAcross(k: Pick<WorldState, 'processes' | 'who'>, id: numb
   return found;
 }
 
-/** CALL through an import: the service call, authorized by the pairing and the Diode; telemetry is sanitised. */
-export const importHandler: CapHandler = (k, r) =>
-  serveCall(k, r, (ep, def) => {
+/**
+ * CALL through an import: the service call, authorized by the pairing and the Diode; telemetry is sanitised. The
+ * audit records the command (authorize) and its response (seed 001): its size and digest, not its contents.
+ */
+export const importHandler: CapHandler = (k, r) => {
+  const result = serveCall(k, r, (ep, def) => {
     const refused = k.imports.authorize(r.caller, r.cap, ep, def, r.method);
     if (refused) return { refused };
     const args = r.opts.args ?? [];
     return { args: def.access?.[r.method] === 'telemetry' ? args.map(sanitizeTelemetry) : args };
   });
+  if (result.ok) {
+    const ep = r.obj.record ? k.objects.get(r.obj.record.endpoint)! : r.obj;
+    const bytes = utf8ToBytes(JSON.stringify(result.value) ?? 'null');
+    k.record(
+      'auth',
+      r.caller.pid,
+      r.caller.pid,
+      `response to ${k.who(r.caller.pid)}'s ${r.method} on ${ep.name}@${k.machines[ep.machine].name}: ${bytes.length} bytes, sha256 ${bytesToHex(sha256(bytes)).slice(0, 16)}`,
+      ep.id,
+    );
+  }
+  return result;
+};

@@ -199,6 +199,7 @@ export const CAP_KINDS = [
   'memory',
   'fs',
   'import',
+  'pairing',
 ] as const;
 export type CapKind = (typeof CAP_KINDS)[number];
 
@@ -207,7 +208,7 @@ export const TARGET_KINDS = ['object', 'process', 'machine'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
 
 /** Kernel object kinds, as stored in OBJ.KIND. Append only. */
-export const OBJECT_KINDS = ['none', 'endpoint', 'spawner', 'service', 'session', 'channel', 'region', 'vfs'] as const;
+export const OBJECT_KINDS = ['none', 'endpoint', 'spawner', 'service', 'session', 'channel', 'region', 'vfs', 'pairing'] as const;
 export type ObjectKind = (typeof OBJECT_KINDS)[number];
 
 /** What a holder may do with a cap of each kind (shown in the inspector). */
@@ -224,6 +225,7 @@ export const CAP_RIGHTS: Record<CapKind, string> = {
   memory: 'per its rights bits, within its bounds',
   fs: 'open, read, write, list files (within its pledge and unveil)',
   import: 'call a service on a paired machine, attenuated by the pairing type (and the Diode)',
+  pairing: "this machine's service-pairing: pair, unpair, import, announce its own keys, forget a binding",
 };
 
 /** How a holder obtained a cap, as stored in CAP.ORIGIN. */

@@ -3,6 +3,7 @@ import type { Tier } from '../energy/kinetic';
 import { Kernel } from '../kernel';
 import type { Capacity } from '../sab/layout';
 import { DEFAULT_CAPACITY, type DefenseId } from '../sab/layout';
+import { pairingObject } from '../pairing/service';
 import { capName } from './load';
 import type { Scenario } from './schema';
 
@@ -64,6 +65,8 @@ export function boot(scenario: Scenario, seed = scenario.seed ?? 1, capacity: Ca
   });
   // Pairings before caps: imports need them. Each is a real handshake, so the ledger records the bindings.
   scenario.pairings?.forEach((pr, i) => {
+    k.fleet.setPolicy(pr.a, pr.b, pr.type);
+    if (pr.boot === false) return;
     const r = k.fleet.pair(0, pr.a, pr.b, pr.type);
     if (!r.ok) throw new BootError(`pairings[${i}]`, `pairing ${pr.a} ⇄ ${pr.b} failed at boot: ${r.message}`);
   });
@@ -82,9 +85,12 @@ export function boot(scenario: Scenario, seed = scenario.seed ?? 1, capacity: Ca
           k.insertCap(0, proc, name, k.services.mintByAuthority(endpoint.get(c.object)!, c.iface!, c.args ?? {}, 0));
         else if (c.mint !== undefined) k.insertCap(0, proc, name, makeCap('minter', obj(endpoint.get(c.mint)!), boot));
         else if (c.session !== undefined) {
-          if (!sessions.has(c.session)) sessions.set(c.session, k.createUserSession(proc.machine, c.session).id);
-          k.insertCap(0, proc, name, makeCap('session', obj(sessions.get(c.session)!), boot));
+          // One UserSession per subject per machine: a session object is local like every other.
+          const key = `${proc.machine}/${c.session}`;
+          if (!sessions.has(key)) sessions.set(key, k.createUserSession(proc.machine, c.session).id);
+          k.insertCap(0, proc, name, makeCap('session', obj(sessions.get(key)!), boot));
         } else if (c.fs) k.insertCap(0, proc, name, makeCap('fs', obj(k.sandbox.vfsObject(proc.machine).id), boot));
+        else if (c.pairing) k.insertCap(0, proc, name, makeCap('pairing', obj(pairingObject(k, proc.machine).id), boot));
         else if (c.import !== undefined) k.imports.importService(proc.pid, c.import.split('/')[0], c.import.split('/')[1], name);
         else k.insertCap(0, proc, name, makeCap('spawner', obj(spawner.get(proc.machine)!), boot));
       }),

@@ -32,7 +32,7 @@ describe('scenario validation', () => {
     expect(
       errors.some((e) =>
         e.startsWith(
-          'processes[2].caps[0]: a cap needs exactly one of "endpoint", "client", "spawner", "object", "mint", "session", "fs", "import" (found endpoint, client)',
+          'processes[2].caps[0]: a cap needs exactly one of "endpoint", "client", "spawner", "object", "mint", "session", "fs", "import", "pairing" (found endpoint, client)',
         ),
       ),
     ).toBe(true);

@@ -74,6 +74,8 @@ function crossCheck(s: Scenario): string[] {
       if (!machines.has(pr[end]))
         errors.push(`pairings[${i}].${end}: no machine named "${pr[end]}" (declared: ${[...machines].join(', ')})`);
     if (pr.a === pr.b) errors.push(`pairings[${i}]: a machine does not pair with itself`);
+    const twice = s.pairings!.findIndex((q) => (q.a === pr.a && q.b === pr.b) || (q.a === pr.b && q.b === pr.a));
+    if (twice < i) errors.push(`pairings[${i}]: ${pr.a} ⇄ ${pr.b} is already declared at pairings[${twice}]; one policy per pair`);
   });
   const endpoints = new Map<string, number>();
   s.processes.forEach((p, i) =>
@@ -86,6 +88,12 @@ function crossCheck(s: Scenario): string[] {
       else endpoints.set(c.endpoint, i);
     }),
   );
+  // Where each process runs (its own machine, else its parent's, else the first): nothing crosses machines except
+  // an import over a pairing (seeds 000, 002), so a cap naming another machine's endpoint, or a parent's handle to
+  // a child on another machine, is refused here rather than becoming a path the Diode never sees.
+  const machineOf = new Map<string, string>();
+  for (const p of s.processes)
+    machineOf.set(p.name, p.machine ?? (p.parent !== undefined ? machineOf.get(p.parent) : undefined) ?? s.machines[0].name);
   const seen = new Set<string>();
   /** Caps each process holds at boot: its own, and a handle per child. */
   const held = new Map<string, number>();
@@ -105,6 +113,10 @@ function crossCheck(s: Scenario): string[] {
       errors.push(`${at}.machine: no machine named "${p.machine}" (declared: ${[...machines].join(', ')})`);
     if (p.parent !== undefined && !seen.has(p.parent)) {
       errors.push(`${at}.parent: "${p.parent}" is not declared before this process (parents must come first)`);
+    } else if (p.parent !== undefined && machineOf.get(p.parent) !== machineOf.get(p.name)) {
+      errors.push(
+        `${at}.parent: "${p.parent}" runs on ${machineOf.get(p.parent)} and "${p.name}" on ${machineOf.get(p.name)}; a parent holds a handle to its child, and nothing crosses machines except an import over a pairing (give "${p.name}" no parent, or run it on ${machineOf.get(p.parent)})`,
+      );
     }
     const capNames = new Set<string>();
     p.caps?.forEach((c, j) => {
@@ -112,6 +124,14 @@ function crossCheck(s: Scenario): string[] {
         const ep = c[form];
         if (ep !== undefined && !endpoints.has(ep))
           errors.push(`${at}.caps[${j}].${form}: no endpoint named "${ep}" (declared: ${[...endpoints.keys()].join(', ') || 'none'})`);
+        else if (ep !== undefined) {
+          const there = machineOf.get(s.processes[endpoints.get(ep)!].name)!;
+          const here = machineOf.get(p.name)!;
+          if (there !== here)
+            errors.push(
+              `${at}.caps[${j}].${form}: endpoint "${ep}" is served on ${there} and "${p.name}" runs on ${here}; nothing crosses machines except an import over a pairing (pair ${here} with ${there} in "pairings" and declare { "import": "${there}/${ep}" })`,
+            );
+        }
       }
       const served = c.object ?? c.mint;
       if (served !== undefined && endpoints.has(served)) {
@@ -130,10 +150,12 @@ function crossCheck(s: Scenario): string[] {
       if (c.import !== undefined) {
         const [machine, endpoint] = c.import.split('/');
         const server = endpoints.has(endpoint) ? s.processes[endpoints.get(endpoint)!] : undefined;
-        const own = p.machine ?? s.machines[0].name;
+        const own = machineOf.get(p.name)!;
         if (!server || (server.machine ?? s.machines[0].name) !== machine)
           errors.push(`${at}.caps[${j}].import: no endpoint "${endpoint}" is served on machine "${machine}"`);
-        else if (!s.pairings?.some((pr) => (pr.a === own && pr.b === machine) || (pr.b === own && pr.a === machine))) {
+        else if (
+          !s.pairings?.some((pr) => pr.boot !== false && ((pr.a === own && pr.b === machine) || (pr.b === own && pr.a === machine)))
+        ) {
           errors.push(
             `${at}.caps[${j}].import: ${own} and ${machine} are not paired (add them to "pairings"): unpaired machines cannot see each other`,
           );
@@ -190,6 +212,7 @@ export function capName(c: {
   session?: string;
   fs?: true;
   import?: string;
+  pairing?: true;
 }): string {
   return (
     c.name ??
@@ -204,6 +227,8 @@ export function capName(c: {
           ? 'session'
           : c.fs
             ? 'fs'
-            : 'spawner')
+            : c.pairing
+              ? 'pairing'
+              : 'spawner')
   );
 }

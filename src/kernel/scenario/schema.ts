@@ -30,7 +30,7 @@ const Name = z.string().regex(NAME, 'must start with a letter and use only lette
 const ArgValue = z.union([z.string().max(200), z.number(), z.boolean()]);
 const Args = z.record(z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'argument names are lowercase identifiers'), ArgValue);
 
-export const CAP_FORMS = ['endpoint', 'client', 'spawner', 'object', 'mint', 'session', 'fs', 'import'] as const;
+export const CAP_FORMS = ['endpoint', 'client', 'spawner', 'object', 'mint', 'session', 'fs', 'import', 'pairing'] as const;
 
 const CapDecl = z
   .strictObject({
@@ -45,6 +45,8 @@ const CapDecl = z
     mint: Name.optional(),
     session: Name.optional(),
     fs: z.literal(true).optional(),
+    /** The machine's service-pairing (seed 001): whoever holds it manages this machine's pairings. */
+    pairing: z.literal(true).optional(),
     /** A service on a paired machine, "machine/endpoint": attenuated by the pairing type and the Diode. */
     import: z
       .string()
@@ -132,9 +134,12 @@ export const ScenarioSchema = z.strictObject({
     .array(z.strictObject({ name: Name, role: z.enum(MACHINE_ROLES).optional() }))
     .min(1)
     .max(16),
-  /** Pairings made at boot (a real handshake each), seed 001: the type sets what crosses. */
+  /**
+   * The pairing policy (seed 001): each entry sets the type a pairing between a and b has — made at boot by a real
+   * handshake, or with `"boot": false` only when an end asks. Undeclared pairs may be asked for up to INPUT.
+   */
   pairings: z
-    .array(z.strictObject({ a: Name, b: Name, type: z.enum(PAIRING_TYPES) }))
+    .array(z.strictObject({ a: Name, b: Name, type: z.enum(PAIRING_TYPES), boot: z.boolean().optional() }))
     .max(64)
     .optional(),
   processes: z.array(ProcessDecl).min(1).max(4000),

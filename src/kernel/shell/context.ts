@@ -1,8 +1,8 @@
-import type { Cap, CapTarget, Slot } from '../caps/cnode';
+import type { CapTarget, Slot } from '../caps/cnode';
 import type { Capacity, DefenseId } from '../sab/layout';
 import type { ExecResult, OutputLine } from '../host-api';
 import type { Ledger } from '../ledger/ledger';
-import type { Fleet, PairingType, PairResult, Pairing } from '../pairing/fleet';
+import type { Fleet, PairingType, PairResult } from '../pairing/fleet';
 import type { GrantSpec } from '../programs/abi';
 import type { Tier } from '../energy/kinetic';
 import type { CallOptions, CallResult, KernelObject, Machine, Process } from '../types';
@@ -104,12 +104,14 @@ export interface ShellOps {
   pledge(promises: number, execpromises?: number): void;
   unveil(entries: { path: string; perms: number }[] | 'lock'): void;
   setTier(pid: number, tier: Tier): TierRefusal | null;
-  importService(machine: string, service: string, as?: string): { name: string; cap: Cap; telemetryOnly: boolean };
-  pair(a: string, b: string, type: PairingType): PairResult;
-  unpair(a: string, b: string): { ok: true; pairing: Pairing; dead: string[] } | { ok: false; message: string };
-  forgetPeer(machine: string, peer: string): { ok: boolean; message: string };
-  announce(machine: string, forged: boolean): { ok: boolean; message: string };
+  /**
+   * A call on this machine's service-pairing (seed 001: pair, unpair, import, announce, forget), through the cap
+   * the shell holds for it; without one, a ledgered ENOCAP.
+   */
+  pairing(method: PairingMethod, args: string[]): CallResult;
 }
+
+export type PairingMethod = 'pair' | 'unpair' | 'import' | 'announce' | 'forget';
 
 /** The experimenter's controls: outside the world, free, ledgered, out of every process's reach. */
 export interface Controls {
@@ -120,6 +122,8 @@ export interface Controls {
   step(n: number, budget: number): boolean;
   /** Staged attack: pair through mallory. */
   mitm(a: string, b: string, type: PairingType): PairResult;
+  /** Staged attack: mallory announces new keys for a machine, signed with her own key. */
+  forgeAnnounce(machine: string): { message: string };
   /** Staged attack: drive a compromised process to call through one of its caps. */
   callAs(pid: number, cap: string, method: string, opts?: CallOptions): CallResult;
   /** Run a yield example on the chain world (seed 004), ledgering its route and, for attacks, the verdict. */

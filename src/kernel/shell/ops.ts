@@ -63,22 +63,14 @@ export function shellOps(k: Kernel, pid: number): ShellOps {
       k.energy.setTier(target, tier, pid);
       return null;
     },
-    importService: (machine, service, as) => k.imports.importService(pid, machine, service, as),
-    pair: (a, b, type) => k.fleet.pair(pid, a, b, type),
-    unpair(a, b) {
-      const r = k.fleet.unpair(pid, a, b);
-      if (!r.ok) return r;
-      const dead = importsAcross(k, r.pairing.id);
-      k.record(
-        'verdict',
-        pid,
-        0,
-        `pairing revoked: severed ${a} ⇄ ${b} (${r.pairing.type}); ${dead.length ? `${dead.length} import${dead.length === 1 ? '' : 's'} across it died at once (${dead.join(', ')})` : 'no import crossed it'}, and the machines are mutually invisible again`,
-      );
-      return { ...r, dead };
+    pairing(method, args) {
+      const held = [...k.process(pid).cnode.entries()].find(([, s]) => s.cap.kind === 'pairing' && !s.reserved);
+      if (held) return k.call(pid, held[1].name, method, { args });
+      const machine = k.machines[k.process(pid).machine].name;
+      const error = `the shell holds no service-pairing cap: the policy (the scenario) says who manages ${machine}'s pairings`;
+      k.deny(pid, pid, `${method} by ${k.who(pid)}`, `ENOCAP: ${error}`);
+      return { ok: false, code: 'ENOCAP', error };
     },
-    forgetPeer: (machine, peer) => k.fleet.forget(pid, k.machines[k.process(pid).machine].id, machine, peer),
-    announce: (machine, forged) => k.fleet.announce(pid, machine, forged),
   };
 }
 
@@ -93,6 +85,7 @@ export function controls(k: Kernel, pid: number): Controls {
       return k.runOwed(budget);
     },
     mitm: (a, b, type) => k.fleet.pair(pid, a, b, type, true),
+    forgeAnnounce: (machine) => k.fleet.announce(pid, machine, true),
     callAs: (actor, cap, method, opts) => k.call(actor, cap, method, opts),
     chain(run, verdict) {
       const w = k.chainWorld;

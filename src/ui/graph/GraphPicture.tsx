@@ -344,6 +344,7 @@ function NodeShape({ node }: { node: LaidOutNode }) {
     case 'spawner':
     case 'session':
     case 'vfs':
+    case 'pairing':
       return <rect className="graph-shape" width={w} height={h} rx={h / 2} />;
     case 'service':
       return (

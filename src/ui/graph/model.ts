@@ -32,7 +32,7 @@ export interface StringSource {
 }
 
 export type NodeKind =
-  'process' | 'endpoint' | 'spawner' | 'service' | 'session' | 'channel' | 'region' | 'vfs' | 'instance' | 'kernel' | 'cluster';
+  'process' | 'endpoint' | 'spawner' | 'service' | 'session' | 'channel' | 'region' | 'vfs' | 'pairing' | 'instance' | 'kernel' | 'cluster';
 
 /** Cap kinds from the SAB, plus the yield runtime's: an instance holding another, and a CALL's owner edge. */
 export type EdgeKind = CapKind | 'holds' | 'owner';

@@ -1,6 +1,5 @@
-import { KernelError } from '../../errors';
 import type { OutputLine } from '../../host-api';
-import { PAIRING_TYPES, TYPE_MEANS, type PairingType } from '../../pairing/fleet';
+import { PAIRING_TYPES, type PairingType } from '../../pairing/fleet';
 import { noMore, out, table, UsageError, type ArgSpec, type Command, type KernelView, type ShellContext } from '../common';
 import type { Token } from '../tokenize';
 
@@ -20,13 +19,13 @@ function machineArg(t: Token | undefined, { view }: ShellContext): string {
   return t.value;
 }
 
-/** "<a> [<b>] [as TYPE]": one machine means the shell's own machine and that one. */
-function pairArgs(args: Token[], ctx: ShellContext, withType: boolean): { a: string; b: string; type: PairingType } {
+/** "<a> [<b>] [as TYPE]": one machine means the shell's own machine and that one; no type, the policy's. */
+function pairArgs(args: Token[], ctx: ShellContext, withType: boolean): { a: string; b: string; type?: PairingType } {
   const asAt = args.findIndex((t) => t.type === 'word' && t.value === 'as');
   const names = asAt >= 0 ? args.slice(0, asAt) : args;
   if (names.length === 0 || names.length > 2) throw new UsageError('name one machine (paired with this one) or two', names[2]?.column);
   const [a, b] = names.length === 1 ? [here(ctx).name, machineArg(names[0], ctx)] : [machineArg(names[0], ctx), machineArg(names[1], ctx)];
-  let type: PairingType = 'INPUT';
+  let type: PairingType | undefined;
   if (asAt >= 0) {
     if (!withType) throw new UsageError('unpair takes no type', args[asAt].column);
     const t = args[asAt + 1];
@@ -78,14 +77,20 @@ export const PAIRING_COMMANDS: Command[] = [
   {
     name: 'pair',
     usage: 'pair <machine> [<machine>] [as ADMIN|INPUT|USER|INTERFACE]',
-    summary: 'pair two machines by a Noise XX handshake (one name: this machine and that one); the type sets what crosses',
+    summary:
+      "pair this machine with another by a Noise XX handshake, through the shell's service-pairing cap; the type is the policy's (INPUT if silent), or less; two names: set a pairing's type over an ADMIN pairing to one end",
     args: Array(4).fill(PAIR_WORD),
     run(args, ctx) {
       const { a, b, type } = pairArgs(args, ctx, true);
-      const r = ctx.shell.pair(a, b, type);
-      if (!r.ok) return [out(`pair: ${r.code}: ${r.message}`, 'error'), ...handshakeLines(ctx.view, 1)];
+      const before = ctx.view.fleet.handshakes.length;
+      const r = ctx.shell.pairing('pair', type ? [a, b, type] : [a, b]);
+      if (!r.ok)
+        return [
+          out(`pair: ${r.code}: ${r.error}`, 'error'),
+          ...(ctx.view.fleet.handshakes.length > before ? handshakeLines(ctx.view, 1) : []),
+        ];
       return [
-        out(`${r.message}: ${TYPE_MEANS[type]}`, 'ok'),
+        out(String(r.value), 'ok'),
         out(`handshake: ${ctx.view.fleet.handshakes.at(-1)!.outcome} (type "handshake" for the messages)`, 'dim'),
       ];
     },
@@ -93,22 +98,22 @@ export const PAIRING_COMMANDS: Command[] = [
   {
     name: 'unpair',
     usage: 'unpair <machine> [<machine>]',
-    summary: 'sever a pairing at either end: every import across it breaks at once; the machines vanish from each other',
+    summary:
+      "sever one of this machine's pairings (service-pairing): every import across it breaks at once; the machines vanish from each other",
     args: [MACHINE, MACHINE],
     run(args, ctx) {
       const { a, b } = pairArgs(args, ctx, false);
-      const r = ctx.shell.unpair(a, b);
-      if (!r.ok) return [out(`unpair: ${r.message}`, 'error')];
-      const dead = r.dead;
-      return [
-        out(`severed ${a} ⇄ ${b}: imports across it now answer "not found"${dead.length ? ` (${dead.length} died at once)` : ''}`, 'ok'),
-      ];
+      const r = ctx.shell.pairing('unpair', [a, b]);
+      if (!r.ok) return [out(`unpair: ${r.code}: ${r.error}`, 'error')];
+      const dead = Number(r.value);
+      return [out(`severed ${a} ⇄ ${b}: imports across it now answer "not found"${dead ? ` (${dead} died at once)` : ''}`, 'ok')];
     },
   },
   {
     name: 'import',
     usage: 'import <machine> <service> [as <name>]',
-    summary: 'import a service from a paired machine (not found if unpaired); calls are attenuated by the pairing type',
+    summary:
+      'import a service from a paired machine through the service-pairing (not found if unpaired); calls are attenuated by the pairing type',
     args: [MACHINE, { name: 'service' }, { name: 'as', complete: () => ['as'] }],
     run(args, ctx) {
       const machine = args[0];
@@ -121,16 +126,14 @@ export const PAIRING_COMMANDS: Command[] = [
         as = args[3].value;
         noMore(args, 4);
       }
-      try {
-        const r = ctx.shell.importService(machine.value, service.value, as);
-        return [
-          out(`the shell now holds @${r.name}: ${service.value}@${machine.value}`, 'ok'),
-          ...(r.telemetryOnly ? [out('the Diode: this machine is downstream, so the cap carries sanitised telemetry only', 'dim')] : []),
-        ];
-      } catch (e) {
-        if (e instanceof KernelError) return [out(`import: ${e.code}: ${e.message}`, 'error')];
-        throw e;
-      }
+      const r = ctx.shell.pairing('import', as ? [machine.value, service.value, as] : [machine.value, service.value]);
+      if (!r.ok) return [out(`import: ${r.code}: ${r.error}`, 'error')];
+      return [
+        out(`the shell now holds @${r.caps[0]}: ${service.value}@${machine.value}`, 'ok'),
+        ...(r.value === 'telemetry'
+          ? [out('the Diode: this machine is downstream, so the cap carries sanitised telemetry only', 'dim')]
+          : []),
+      ];
     },
   },
   {
@@ -140,7 +143,7 @@ export const PAIRING_COMMANDS: Command[] = [
     args: [MACHINE, MACHINE],
     run(args, ctx) {
       const { a, b, type } = pairArgs(args, ctx, true);
-      const r = ctx.experimenter.mitm(a, b, type);
+      const r = ctx.experimenter.mitm(a, b, type ?? 'INPUT');
       if (!r.ok)
         return [
           out(`mitm: ${r.code}: ${r.message}`, 'error'),
@@ -162,7 +165,8 @@ export const PAIRING_COMMANDS: Command[] = [
   {
     name: 'tofu',
     usage: 'tofu [<machine>] | tofu forget <machine> <peer>',
-    summary: 'show TOFU+ bindings (peer → CellID bound on first contact), or forget one (an ADMIN action)',
+    summary:
+      'show TOFU+ bindings (peer → CellID bound on first contact), or forget one: ADMIN on that machine (its own service-pairing, or an ADMIN pairing to it)',
     args: [{ name: 'machine', complete: (view) => ['forget', ...machineNames(view)] }, MACHINE, MACHINE],
     run(args, ctx) {
       const { view } = ctx;
@@ -170,8 +174,8 @@ export const PAIRING_COMMANDS: Command[] = [
         const m = machineArg(args[1], ctx);
         const peer = machineArg(args[2], ctx);
         noMore(args, 3);
-        const r = ctx.shell.forgetPeer(m, peer);
-        return [out(r.message, r.ok ? 'ok' : 'error')];
+        const r = ctx.shell.pairing('forget', [m, peer]);
+        return [r.ok ? out(String(r.value), 'ok') : out(`tofu forget: ${r.code}: ${r.error}`, 'error')];
       }
       const m = args[0] ? machineArg(args[0], ctx) : here(ctx).name;
       noMore(args, 1);
@@ -186,15 +190,17 @@ export const PAIRING_COMMANDS: Command[] = [
   {
     name: 'announce',
     usage: 'announce <machine> [forged]',
-    summary: 'a machine rotates its keys and announces them signed by its old key (mutual consent); forged: signed by mallory',
+    summary:
+      "this machine rotates its keys and announces them signed by its old key (mutual consent; only a machine announces its own); forged: mallory's staged forgery",
     args: [MACHINE, { name: 'forged', complete: () => ['forged'] }],
     run(args, ctx) {
       const m = machineArg(args[0], ctx);
       const forged = args[1]?.value === 'forged';
       if (args[1] && !forged) throw new UsageError('say "forged" or nothing', args[1].column);
       noMore(args, 2);
-      const r = ctx.shell.announce(m, forged);
-      return [out(r.message, r.ok ? 'ok' : 'error')];
+      if (forged) return [out(ctx.experimenter.forgeAnnounce(m).message, 'error')];
+      const r = ctx.shell.pairing('announce', [m]);
+      return [r.ok ? out(String(r.value), 'ok') : out(`announce: ${r.code}: ${r.error}`, 'error')];
     },
   },
   {
