@@ -168,6 +168,15 @@ describe('TOFU+', () => {
     expect(f.text('tofu totebox')).not.toMatch(/mediakit/);
   });
 
+  it("after a MITM on first contact, mallory's forged announcement verifies against the key bound — and the ledger says so", () => {
+    const f = fleet();
+    f.run('mitm aggregator');
+    expect(f.text('announce aggregator forged')).toMatch(/forged announcement for aggregator/);
+    expect(f.last('pair')).toMatch(
+      /^console rebound aggregator to CellID \S+ on mallory's forged announcement: the key it bound for aggregator on a poisoned first contact \(MITM\) is hers$/,
+    );
+  });
+
   it('a key announcement signed by the old key rebinds; a forged one is refused', () => {
     const f = fleet();
     f.run('pair totebox');

@@ -316,7 +316,10 @@ export class Fleet {
         'pair',
         actor,
         0,
-        `${other.name} rebound ${name} to CellID ${next.cellIdText}: the announcement is signed by ${name}'s old key (mutual consent)`,
+        forged
+          ? // The signature verified because the key bound for `name` is mallory's: a first contact she sat in on.
+            `${other.name} rebound ${name} to CellID ${next.cellIdText} on ${MALLORY}'s forged announcement: the key it bound for ${name} on a poisoned first contact (MITM) is hers`
+          : `${other.name} rebound ${name} to CellID ${next.cellIdText}: the announcement is signed by ${name}'s old key (mutual consent)`,
       );
     }
     if (forged)

@@ -1,0 +1,359 @@
+import type { Kernel } from '../kernel/kernel';
+import type { LedgerEntry } from '../kernel/sab/layout';
+
+/**
+ * The authority oracle's checker: the seeds' rules restated on their own, sharing no code with the kernel's
+ * checks. After every step it reads what the world holds and what the ledger says happened, and reports each
+ * rule the step broke. It imports the kernel only to read its tables and its ledger; every rule below is written
+ * from the seed text (each names its seed), not from the kernel's implementation of it.
+ */
+
+export type Rule =
+  | 'origin' // seed 000: a cap exists only as granted; every grant is recorded
+  | 'widening' // seed 003 S1: MASK and GRANT only narrow; a delegated cap never holds more than its source
+  | 'relabel' // seed 002: copying a client facet keeps its identity
+  | 'machine' // seeds 000, 002: nothing crosses machines except an import over a pairing
+  | 'pairing' // seed 001: what crosses a pairing is what its type allows, and only while it is live
+  | 'diode' // seed 000: no command flows upstream
+  | 'energy' // seed 003 S3: balances stay in [0, budget]; no fiber does more than its budget pays for
+  | 'generation' // seed 002: a call through an old cookie never reaches a later generation's object
+  | 'tofu' // seed 003 S4: a binding changes only by an ADMIN forget or a signed announcement
+  | 'pledge' // seed 003 S2: promises only narrow, across spawn too; a file needs rw or storage
+  | 'ledger'; // seed 000 / WORM: the ledger verifies
+
+export interface Finding {
+  rule: Rule;
+  step: number;
+  what: string;
+}
+
+interface CapView {
+  slot: number;
+  name: string;
+  kind: string;
+  target: string;
+  targetMachine: number;
+  rights: number;
+  bounds?: { base: number; length: number };
+  depth: number;
+  since: number;
+  badge: number;
+  generation: number;
+  pairing: number;
+  origin: { how: string; from?: number; slot?: number };
+}
+
+interface ProcView {
+  pid: number;
+  machine: number;
+  parent: number;
+  pledge: number | null;
+  exec: number | null;
+  energy: number;
+  budget: number;
+  spent: number;
+  nextRefill: number;
+  caps: Map<number, CapView>;
+}
+
+interface Snapshot {
+  time: number;
+  procs: Map<number, ProcView>;
+  pairings: Map<number, { a: number; b: number; type: string; live: boolean }>;
+  bindings: Map<string, string>;
+}
+
+/** Seed 000's Diode: commands flow from console/orchestration down to the Totebox and on to the MediaKit. */
+const LEVEL: Record<string, number> = { console: 0, orchestration: 0, totebox: 1, mediakit: 2 };
+/** Seed 001's table of what each pairing type carries. */
+const CARRIES: Record<string, string[]> = {
+  ADMIN: ['meta', 'read', 'write', 'admin', 'telemetry'],
+  INPUT: ['meta', 'read', 'write', 'telemetry'],
+  USER: ['meta', 'read', 'telemetry'],
+  INTERFACE: ['meta', 'telemetry'],
+};
+/** Seed 003 S1/S3: costs of the verbs the oracle can see in the ledger. */
+const SPAWN_J = 500;
+/** Seed 003 S1, the Law of Decay as the README states its parameters: exec, then write, then read go. */
+const DECAY_ORDER = [4, 2, 1];
+
+function decayed(rights: number, lost: number): number {
+  let r = rights;
+  for (const bit of DECAY_ORDER) {
+    if (lost <= 0) break;
+    if (r & bit) {
+      r &= ~bit;
+      lost--;
+    }
+  }
+  return r;
+}
+
+export class Checker {
+  readonly findings: Finding[] = [];
+  private prev: Snapshot;
+  private cursor: number;
+  /** Who holds what, by the ledger's grant and release records: "pid/name" → the grant's seq. */
+  private readonly recorded = new Map<string, number>();
+  steps = 0;
+
+  /** `policy`: the scenario's pairings (seed 001: the type each pair may have; INPUT where it is silent). */
+  constructor(
+    private readonly k: Kernel,
+    private readonly policy: readonly { a: string; b: string; type: string }[] = [],
+  ) {
+    this.cursor = 0;
+    this.readLedger();
+    this.prev = this.snapshot();
+  }
+
+  private find(rule: Rule, what: string): void {
+    if (this.findings.length < 200) this.findings.push({ rule, step: this.steps, what });
+  }
+
+  private snapshot(): Snapshot {
+    const k = this.k;
+    const procs = new Map<number, ProcView>();
+    for (const p of k.processes.values()) {
+      const caps = new Map<number, CapView>();
+      for (const [slot, s] of p.cnode.entries()) {
+        const c = s.cap;
+        const targetMachine =
+          c.target.kind === 'process' ? (k.processes.get(c.target.pid)?.machine ?? -1) : (k.objects.get(c.target.id)?.machine ?? -1);
+        caps.set(slot, {
+          slot,
+          name: s.name,
+          kind: c.kind,
+          target: c.target.kind === 'process' ? `p:${c.target.pid}` : `o:${c.target.id}`,
+          targetMachine,
+          rights: c.rights,
+          ...(c.bounds ? { bounds: { ...c.bounds } } : {}),
+          depth: c.depth,
+          since: c.since,
+          badge: c.badge,
+          generation: c.generation,
+          pairing: c.pairing ?? 0,
+          origin: { ...c.origin } as CapView['origin'],
+        });
+      }
+      procs.set(p.pid, {
+        pid: p.pid,
+        machine: p.machine,
+        parent: p.parent,
+        pledge: p.pledge,
+        exec: p.execpromises,
+        energy: p.meter.energy,
+        budget: p.meter.budget,
+        spent: p.spent,
+        nextRefill: p.meter.nextRefill,
+        caps,
+      });
+    }
+    const pairings = new Map<number, { a: number; b: number; type: string; live: boolean }>();
+    for (const pr of k.fleet.pairings) pairings.set(pr.id, { a: pr.a, b: pr.b, type: pr.type, live: pr.live });
+    const bindings = new Map<string, string>();
+    for (const m of k.machines) for (const [peer, b] of k.fleet.bindingsOf(m.id)) bindings.set(`${m.name}→${peer}`, b.cellId);
+    return { time: k.time, procs, pairings, bindings };
+  }
+
+  private readLedger(): LedgerEntry[] {
+    const from = this.cursor + 1;
+    const to = this.k.ledger.length;
+    const out: LedgerEntry[] = [];
+    for (let s = from; s <= to; s += 1000) out.push(...this.k.ledger.page(s, Math.min(1000, to - s + 1)));
+    this.cursor = to;
+    for (const e of out) {
+      const held = e.kind === 'grant' ? /holds @([^:\s]+):/.exec(e.detail) : null;
+      if (held) this.recorded.set(`${e.subject}/${held[1]}`, e.seq);
+      const gone = e.kind === 'release' ? /no longer holds @([^:\s]+):/.exec(e.detail) : null;
+      if (gone) this.recorded.delete(`${e.actor}/${gone[1]}`);
+    }
+    return out;
+  }
+
+  /** Check everything one step changed. `calls` are the oracle's own calls as a process in this step. */
+  check(calls: readonly OracleCall[] = []): void {
+    this.steps++;
+    const k = this.k;
+    const entries = this.readLedger();
+    const now = this.snapshot();
+    const prev = this.prev;
+    const machineName = (id: number) => k.machines[id]?.name ?? `#${id}`;
+    const levelOf = (id: number) => LEVEL[k.machines[id]?.role ?? ''] ?? 0;
+
+    for (const p of now.procs.values()) {
+      const before = prev.procs.get(p.pid);
+      // Seed 003 S2: promises only narrow, across spawn too.
+      if (before && p.pledge !== null && (before.pledge === null ? false : (p.pledge & ~before.pledge) !== 0))
+        this.find('pledge', `pid ${p.pid}'s promises widened: ${before.pledge} → ${p.pledge}`);
+      if (before && before.pledge !== null && p.pledge === null) this.find('pledge', `pid ${p.pid} became unpledged`);
+      if (!before) {
+        const parent = prev.procs.get(p.parent);
+        if (parent) {
+          const bound = (parent.pledge ?? ~0) & (parent.exec ?? ~0);
+          const got = p.pledge ?? ~0;
+          if ((got & ~bound) !== 0) this.find('pledge', `pid ${p.pid} started with promises its parent pid ${p.parent} could not pass on`);
+        }
+      }
+      // Seed 003 S3: a balance is a u32 in [0, budget].
+      if (p.energy < 0 || p.energy > p.budget) this.find('energy', `pid ${p.pid}'s balance ${p.energy} is outside [0, ${p.budget}]`);
+
+      for (const c of p.caps.values()) {
+        // Seed 000: a cap exists only as recorded.
+        if (!this.recorded.has(`${p.pid}/${c.name}`)) this.find('origin', `pid ${p.pid} holds @${c.name} (${c.kind}) with no grant record`);
+        // Seeds 000, 002: held on its target's machine; an import on the other end of its pairing.
+        if (c.kind === 'import') {
+          const pr = now.pairings.get(c.pairing);
+          const ends = pr ? [pr.a, pr.b] : [];
+          if (!ends.includes(p.machine) || !ends.includes(c.targetMachine) || p.machine === c.targetMachine)
+            this.find('machine', `pid ${p.pid} on ${machineName(p.machine)} holds an import @${c.name} not across one of its pairings`);
+        } else if (c.targetMachine !== p.machine && c.targetMachine !== -1) {
+          this.find('machine', `pid ${p.pid} on ${machineName(p.machine)} holds @${c.name} (${c.kind}) of ${machineName(c.targetMachine)}`);
+        }
+        const old = before?.caps.get(c.slot);
+        const same = old && old.name === c.name && old.target === c.target && old.kind === c.kind;
+        if (same) {
+          // MASK only narrows (stored rights and bounds).
+          if ((c.rights & ~old.rights) !== 0) this.find('widening', `pid ${p.pid} @${c.name} rights widened ${old.rights} → ${c.rights}`);
+          if (c.bounds && old.bounds && !within(c.bounds, old.bounds)) this.find('widening', `pid ${p.pid} @${c.name} bounds widened`);
+          continue;
+        }
+        // A cap new to this slot: copied or moved from a source the oracle saw before this step.
+        if ((c.origin.how === 'copied' || c.origin.how === 'moved') && c.origin.from !== undefined && c.origin.slot !== undefined) {
+          const src = prev.procs.get(c.origin.from)?.caps.get(c.origin.slot);
+          if (!src) continue; // made and passed within the step (a spawn's grants): seen at the next level
+          if (src.target !== c.target) this.find('widening', `@${c.name} of pid ${p.pid} designates another object than its source`);
+          if (src.kind === 'client' && c.kind === 'client' && src.badge !== c.badge)
+            this.find('relabel', `pid ${p.pid}'s @${c.name} carries badge ${c.badge}, its source's was ${src.badge}`);
+          if (src.kind === 'object' && src.generation !== c.generation)
+            this.find('relabel', `pid ${p.pid}'s @${c.name} changed generation`);
+          if (c.kind === 'channel' || c.kind === 'memory') {
+            const limit = k.decay.depthLimit;
+            const step = k.decay.ageStepMs;
+            const eff = (x: CapView) => decayed(x.rights, Math.floor((now.time - x.since) / step) + Math.max(0, x.depth - limit + 1));
+            if ((eff(c) & ~eff(src)) !== 0) this.find('widening', `pid ${p.pid}'s @${c.name} holds rights its source does not`);
+            if (c.bounds && src.bounds && !within(c.bounds, src.bounds))
+              this.find('widening', `pid ${p.pid}'s @${c.name} exceeds its source's bounds`);
+          }
+        }
+      }
+      // Seed 003 S3: what a fiber did in the step is paid from its balance and the refills the step brought.
+      if (before && k.defenses.energy !== undefined) {
+        const spawns = entries.filter((e) => e.kind === 'spawn' && e.actor === p.pid).length;
+        const refills = Math.max(0, Math.ceil((now.time - prev.time) / 8) + 1);
+        const budget = before.energy + refills * p.budget;
+        if (spawns * SPAWN_J > budget)
+          this.find('energy', `pid ${p.pid} spawned ${spawns} times in one step (${spawns * SPAWN_J} J, at most ${budget} J paid for)`);
+      }
+    }
+
+    // Seeds 000, 001: every cross-machine command that went through did so over a live pairing of a type that
+    // carries it, downstream.
+    for (const e of entries) {
+      if (e.kind !== 'auth') continue;
+      const m = /^(.*) (\w+) \((\w+)\) on (\S+)@(\S+): allowed by the (\w+) pairing (\S+) ⇄ (\S+)$/.exec(e.detail);
+      if (!m) continue;
+      const [, , method, access, , toName, type, aName, bName] = m;
+      const caller = now.procs.get(e.actor) ?? prev.procs.get(e.actor);
+      const to = k.machines.findIndex((x) => x.name === toName);
+      const a = k.machines.findIndex((x) => x.name === aName);
+      const b = k.machines.findIndex((x) => x.name === bName);
+      const live = [...prev.pairings.values(), ...now.pairings.values()].some(
+        (pr) => pr.live && ((pr.a === a && pr.b === b) || (pr.a === b && pr.b === a)) && pr.type === type,
+      );
+      if (!live) this.find('pairing', `${method} crossed ${aName} ⇄ ${bName} as ${type}, which was not a live pairing`);
+      if (!CARRIES[type]?.includes(access))
+        this.find('pairing', `${method} (${access}) crossed a ${type} pairing, which does not carry it`);
+      if (caller && access !== 'telemetry' && levelOf(caller.machine) > levelOf(to))
+        this.find('diode', `${method} (${access}) went upstream from ${machineName(caller.machine)} to ${toName}`);
+    }
+
+    // Seed 003 S4: a bound CellID changes only by a forget (then a fresh first contact) or a signed announcement.
+    for (const [key, cell] of now.bindings) {
+      const was = prev.bindings.get(key);
+      if (was === undefined || was === cell) continue;
+      const [self, peer] = key.split('→');
+      const why = entries.some(
+        (e) =>
+          e.kind === 'pair' &&
+          ((e.detail.startsWith(`${self} forgot its binding for ${peer} `) && true) ||
+            (e.detail.startsWith(`${self} rebound ${peer} to CellID `) && e.detail.includes('signed by')) ||
+            // The seed's admitted weakness: a MITM on first contact, and what the poisoned binding then accepts.
+            (e.detail.startsWith(`${self} rebound ${peer} to CellID `) && e.detail.includes('poisoned first contact'))),
+      );
+      if (!why) this.find('tofu', `${self}'s binding for ${peer} changed without a forget or a signed announcement`);
+    }
+    // Seed 001: a machine acts only on pairings it is an end of, or over a live ADMIN pairing to an end; an end
+    // never takes a type above the policy's; only a machine announces its own keys. (Boot wiring is actor 0;
+    // mallory's staged MITM is the experimenter's.)
+    const RANK: Record<string, number> = { INTERFACE: 0, USER: 1, INPUT: 2, ADMIN: 3 };
+    const id = (name: string) => k.machines.findIndex((x) => x.name === name);
+    const adminOver = (by: number | undefined, end: number) =>
+      [...prev.pairings.values()].some(
+        (pr) => pr.live && pr.type === 'ADMIN' && ((pr.a === by && pr.b === end) || (pr.b === by && pr.a === end)),
+      );
+    for (const e of entries) {
+      if (e.actor === 0 || (e.kind !== 'pair' && e.kind !== 'unpair') || e.detail.includes('through mallory')) continue;
+      const by = (prev.procs.get(e.actor) ?? now.procs.get(e.actor))?.machine;
+      const m = /^(?:re-)?(?:paired|severed) (\S+) ↔ (\S+)(?: as (\w+)|: \w+ → (\w+)| \()/.exec(e.detail);
+      if (m) {
+        const [a, b, type] = [id(m[1]), id(m[2]), m[3] ?? m[4]];
+        const end = by === a || by === b;
+        if (!end && !adminOver(by, a) && !adminOver(by, b))
+          this.find('pairing', `${machineName(by ?? -1)} acted on ${m[1]} ⇄ ${m[2]}, which it is no end of and holds no ADMIN over`);
+        const allowed = this.policy.find((x) => (x.a === m[1] && x.b === m[2]) || (x.a === m[2] && x.b === m[1]))?.type ?? 'INPUT';
+        if (end && type && RANK[type] > RANK[allowed])
+          this.find('pairing', `${m[1]} ⇄ ${m[2]} became ${type}; the policy allows ${allowed}`);
+      }
+      const rebound = /^\S+ rebound (\S+) to CellID .* signed by/.exec(e.detail);
+      if (rebound && by !== id(rebound[1])) this.find('tofu', `${machineName(by ?? -1)} announced new keys for ${rebound[1]}`);
+    }
+    // …and a forget is an ADMIN action on the machine that forgets: its own, or over a live ADMIN pairing to it.
+    for (const e of entries) {
+      const m = e.kind === 'pair' ? /^(\S+) forgot its binding for /.exec(e.detail) : null;
+      if (!m) continue;
+      const self = k.machines.findIndex((x) => x.name === m[1]);
+      const by = (prev.procs.get(e.actor) ?? now.procs.get(e.actor))?.machine;
+      const admin = [...prev.pairings.values()].some(
+        (pr) => pr.live && pr.type === 'ADMIN' && ((pr.a === by && pr.b === self) || (pr.b === by && pr.a === self)),
+      );
+      if (by !== self && !admin)
+        this.find('tofu', `${m[1]} forgot a binding at the word of ${machineName(by ?? -1)}, which holds no ADMIN over it`);
+    }
+
+    // The oracle's own calls as processes: what they reached.
+    for (const c of calls) {
+      if (!c.ok) continue;
+      if (c.capKind === 'object' && c.recordGeneration !== undefined && c.capGeneration !== c.recordGeneration)
+        this.find(
+          'generation',
+          `pid ${c.pid}'s call through @${c.cap} (generation ${c.capGeneration}) reached generation ${c.recordGeneration}`,
+        );
+      if (c.capKind === 'fs' && c.pledge !== null && (c.pledge & c.fileBits) === 0)
+        this.find('pledge', `pid ${c.pid}, pledged without rw or storage, reached a file through @${c.cap}`);
+    }
+    this.prev = now;
+  }
+
+  /** WORM: the ledger verifies (every record against its hash, every checkpoint's signature). */
+  verifyLedger(): void {
+    const r = this.k.ledger.verify();
+    if (!r.ok) this.find('ledger', `the ledger does not verify: ${JSON.stringify(r).slice(0, 200)}`);
+  }
+}
+
+export interface OracleCall {
+  pid: number;
+  cap: string;
+  capKind: string;
+  ok: boolean;
+  capGeneration?: number;
+  recordGeneration?: number;
+  pledge: number | null;
+  /** The promise bits that would allow a file operation (rw, storage). */
+  fileBits: number;
+}
+
+function within(inner: { base: number; length: number }, outer: { base: number; length: number }): boolean {
+  return inner.base >= outer.base && inner.base + inner.length <= outer.base + outer.length;
+}
