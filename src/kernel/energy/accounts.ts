@@ -10,6 +10,8 @@ import { charge, chargeText, costOf, periodOf, VERBS, type Charge, type Tier, ty
 export class EnergyAccounts {
   private readonly frozenOnce = new WeakSet<Process>();
   private readonly bursts = new WeakMap<Process, { from: number; SPAWN: number; SEND: number; told: boolean }>();
+  /** Work waiting for a process's refill (the shell's lines), by pid: it runs in the process's turn once it refilled. */
+  private readonly waiting = new Map<number, () => void>();
 
   constructor(private readonly k: WorldState) {}
 
@@ -21,13 +23,45 @@ export class EnergyAccounts {
     return true;
   }
 
-  /** For operations run on a user's behalf (shell commands): pay now, or say when the energy returns. */
+  /**
+   * Pay for an operation run on the shell's behalf, or EAGAIN. The shell checks a line's cost first and waits for
+   * its refill (`waitForRefill`), so a line meets this only if it does more than its command declares.
+   */
   payOrThrow(p: Process, c: Charge): void {
     if (!this.pay(p, c)) throw new KernelError('EAGAIN', this.frozenWhy(p, c));
   }
 
+  /** Whether `p` could pay `cost` joules now (always, with budgets off). */
+  canPay(p: Process, cost: number): boolean {
+    return !this.k.defenses.energy || p.meter.energy >= cost;
+  }
+
   frozenWhy(p: Process, c: Charge): string {
     return `${this.k.who(p.pid)} has ${p.meter.energy} J and ${chargeText(c)} costs ${costOf(c)} J: frozen until its refill at ${p.meter.nextRefill} ms`;
+  }
+
+  /**
+   * `p` cannot pay for work done on its behalf (a shell line): it freezes like a fiber at a verb, and `resume`
+   * runs in its first turn after its refill (deterministic: the scheduler's turn, so a replay runs it there too).
+   */
+  waitForRefill(p: Process, c: Charge, resume: () => void): void {
+    this.waiting.set(p.pid, resume);
+    p.state = 'frozen';
+    this.frozen(p, c);
+  }
+
+  /** Stop waiting (Ctrl-C): `p` is runnable again and nothing runs at its refill. */
+  cancelWait(p: Process): void {
+    if (!this.waiting.delete(p.pid)) return;
+    if (p.state === 'frozen') p.state = 'ready';
+  }
+
+  /** `p` has its turn (the scheduler found it ready): run what waited for its refill, if anything did. */
+  resumeWaiting(p: Process): void {
+    const resume = this.waiting.get(p.pid);
+    if (!resume) return;
+    this.waiting.delete(p.pid);
+    resume();
   }
 
   /** A refusal for want of energy, with when it returns (so a fiber can wait for it). */

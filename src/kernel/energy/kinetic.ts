@@ -56,9 +56,12 @@ export const OPERATION_VERBS: readonly [string, Verb | 'free'][] = [
   ['wait for a child (read its exit status)', 'RECV'],
   ['revoke a channel or region (flip its epoch: a restriction)', 'MASK'],
   ['set another fiber’s tier (delegating energy authority)', 'GRANT'],
-  ['pledge or unveil (narrow what a fiber may do)', 'MASK'],
+  ['pledge, unveil (narrow a fiber), or drop a cap from its own table', 'MASK'],
+  ['pair, unpair, import, announce, forget (a CALL on the service-pairing)', 'SEND'],
+  ['a yield example or attack on the chain world (a CALL into the chain)', 'SEND'],
   ['exit', 'free'],
   ['boot wiring: the scenario’s caps, granted by the capability manager', 'free'],
+  ['experimenter controls and inspection (outside the world)', 'free'],
 ];
 
 /** A fiber's meter. Balances are u32: never negative, never above U32_MAX. */
