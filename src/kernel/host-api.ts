@@ -177,7 +177,10 @@ export interface KernelHostApi {
   exec(line: string): ExecResult;
   /** A line typed while a program is in the foreground (it reads it through its stdio cap); null if not logged. */
   input(line: string): Logged | null;
-  /** Ctrl-C while a program is in the foreground: the shell kills it (it holds the child's handle). */
+  /**
+   * Ctrl-C: cancels shell lines waiting for energy, or else kills the foreground program (the shell holds its
+   * handle); null (not logged) when there is neither.
+   */
   interrupt(): Logged | null;
   /** Tab completion for a partial line. */
   complete(line: string, cursor: number): Completion;

@@ -498,7 +498,7 @@ export class KernelHost implements KernelHostApi {
   }
 
   interrupt(): Logged | null {
-    if (this.live || !this.kernel.foreground) return null;
+    if (this.live || (!this.kernel.foreground && !this.shell.waitingLines)) return null;
     const logged = this.logCommand({ line: '', interrupt: true });
     if (!logged) return this.refuseFull();
     interruptForeground(this.kernel, this.shell);

@@ -131,6 +131,9 @@ export class Kernel extends WorldState implements Schedulable {
   }
 
   runFiber(p: Process): number {
+    // What waited for this process's refill (a shell line) runs first, in its turn; it may have to wait again.
+    this.energy.resumeWaiting(p);
+    if (p.state !== 'ready') return 1;
     return runFiber(this, p);
   }
 

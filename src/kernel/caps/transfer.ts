@@ -1,6 +1,6 @@
 import { KernelError } from '../errors';
 import type { WorldState } from '../core/state';
-import type { Verb } from '../energy/kinetic';
+import { spawnCharge, type Charge } from '../energy/kinetic';
 import type { ArgValue, GrantSpec } from '../programs/abi';
 import type { Promise_ } from '../sandbox/pledge';
 import type { UnveilEntry } from '../sandbox/unveil';
@@ -32,7 +32,7 @@ export type TransferHost = Pick<
     childPledge(parent: Process, asked: number | undefined, what: string): number | null;
     resolveUnveil(machine: number, add: { path: string; perms: number }[]): UnveilEntry[];
   };
-  readonly energy: { payOrThrow(p: Process, verb: Verb): void };
+  readonly energy: { payOrThrow(p: Process, c: Charge): void };
 };
 
 export class GrantError extends KernelError {
@@ -117,7 +117,9 @@ function badgeOwner(k: TransferHost, cap: Cap, except: number): string | null {
 
 /**
  * Spawn `program` as a child of `parentPid` holding exactly the granted caps. Every grant is checked before
- * anything changes: a refused grant means no child and no cap moved.
+ * anything changes: a refused grant means no child and no cap moved. The parent pays SPAWN and a GRANT for each
+ * cap it passes (a fiber has paid already: `prepaid`). Boot wiring does not come here: the scenario's caps are
+ * the capability manager's, granted free.
  */
 export function spawnWithGrants(
   k: TransferHost,
@@ -149,7 +151,7 @@ export function spawnWithGrants(
   if (!k.sandbox.requirePromise(parent, ['spawn'], `spawn "${program}"`))
     throw new KernelError('EABORT', `${k.who(parentPid)} was aborted`);
   const pledge = k.sandbox.childPledge(parent, opts.pledge, `spawn "${program}"`); // never beyond the parent's
-  if (!opts.prepaid) k.energy.payOrThrow(parent, 'SPAWN');
+  if (!opts.prepaid) k.energy.payOrThrow(parent, spawnCharge(grants.length));
 
   for (const m of moves) parent.cnode.setReserved(m.slot, true); // reserve
   let child: Process;

@@ -1,7 +1,7 @@
 import type { WorldState } from '../core/state';
 import { KernelError } from '../errors';
 import type { Process } from '../types';
-import { charge, periodOf, VERBS, type Tier, type Verb } from './kinetic';
+import { charge, chargeText, costOf, periodOf, VERBS, type Charge, type Tier, type Verb } from './kinetic';
 
 /**
  * Energy accounting (the Kinetic economy): paying for verbs, moving tiers, and the two energy verdicts — a budget
@@ -10,24 +10,58 @@ import { charge, periodOf, VERBS, type Tier, type Verb } from './kinetic';
 export class EnergyAccounts {
   private readonly frozenOnce = new WeakSet<Process>();
   private readonly bursts = new WeakMap<Process, { from: number; SPAWN: number; SEND: number; told: boolean }>();
+  /** Work waiting for a process's refill (the shell's lines), by pid: it runs in the process's turn once it refilled. */
+  private readonly waiting = new Map<number, () => void>();
 
   constructor(private readonly k: WorldState) {}
 
-  /** Pay for `verb` out of `p`'s balance; free while the "energy budgets" defense is off. */
-  pay(p: Process, verb: Verb): boolean {
+  /** Pay for `c` out of `p`'s balance, all or nothing; free while the "energy budgets" defense is off. */
+  pay(p: Process, c: Charge): boolean {
     if (!this.k.defenses.energy) return true;
-    if (!charge(p.meter, verb)) return false;
-    p.spent += VERBS[verb];
+    if (!charge(p.meter, c)) return false;
+    p.spent += costOf(c);
     return true;
   }
 
-  /** For operations run on a user's behalf (shell commands): pay now, or say when the energy returns. */
-  payOrThrow(p: Process, verb: Verb): void {
-    if (!this.pay(p, verb)) throw new KernelError('EAGAIN', this.frozenWhy(p, verb));
+  /**
+   * Pay for an operation run on the shell's behalf, or EAGAIN. The shell checks a line's cost first and waits for
+   * its refill (`waitForRefill`), so a line meets this only if it does more than its command declares.
+   */
+  payOrThrow(p: Process, c: Charge): void {
+    if (!this.pay(p, c)) throw new KernelError('EAGAIN', this.frozenWhy(p, c));
   }
 
-  frozenWhy(p: Process, verb: Verb): string {
-    return `${this.k.who(p.pid)} has ${p.meter.energy} J and ${verb} costs ${VERBS[verb]} J: frozen until its refill at ${p.meter.nextRefill} ms`;
+  /** Whether `p` could pay `cost` joules now (always, with budgets off). */
+  canPay(p: Process, cost: number): boolean {
+    return !this.k.defenses.energy || p.meter.energy >= cost;
+  }
+
+  frozenWhy(p: Process, c: Charge): string {
+    return `${this.k.who(p.pid)} has ${p.meter.energy} J and ${chargeText(c)} costs ${costOf(c)} J: frozen until its refill at ${p.meter.nextRefill} ms`;
+  }
+
+  /**
+   * `p` cannot pay for work done on its behalf (a shell line): it freezes like a fiber at a verb, and `resume`
+   * runs in its first turn after its refill (deterministic: the scheduler's turn, so a replay runs it there too).
+   */
+  waitForRefill(p: Process, c: Charge, resume: () => void): void {
+    this.waiting.set(p.pid, resume);
+    p.state = 'frozen';
+    this.frozen(p, c);
+  }
+
+  /** Stop waiting (Ctrl-C): `p` is runnable again and nothing runs at its refill. */
+  cancelWait(p: Process): void {
+    if (!this.waiting.delete(p.pid)) return;
+    if (p.state === 'frozen') p.state = 'ready';
+  }
+
+  /** `p` has its turn (the scheduler found it ready): run what waited for its refill, if anything did. */
+  resumeWaiting(p: Process): void {
+    const resume = this.waiting.get(p.pid);
+    if (!resume) return;
+    this.waiting.delete(p.pid);
+    resume();
   }
 
   /** A refusal for want of energy, with when it returns (so a fiber can wait for it). */
@@ -46,7 +80,7 @@ export class EnergyAccounts {
   }
 
   /** A fiber could not pay for its next verb; the first time, say so once: the budget held (latency, not an error). */
-  frozen(p: Process, verb: Verb): void {
+  frozen(p: Process, c: Charge): void {
     if (this.frozenOnce.has(p)) return;
     this.frozenOnce.add(p);
     const m = p.meter;
@@ -54,7 +88,7 @@ export class EnergyAccounts {
       'verdict',
       p.pid,
       p.pid,
-      `energy budget held: ${this.k.who(p.pid)} cannot pay its next ${verb} (${VERBS[verb]} J, ${m.energy} J left of ${m.budget} J: ${Math.floor(m.budget / VERBS[verb])} per refill) and is frozen until its refill at ${m.nextRefill} ms (tier ${m.tier})`,
+      `energy budget held: ${this.k.who(p.pid)} cannot pay its next ${chargeText(c)} (${costOf(c)} J, ${m.energy} J left of ${m.budget} J: ${Math.floor(m.budget / costOf(c))} per refill) and is frozen until its refill at ${m.nextRefill} ms (tier ${m.tier})`,
     );
   }
 

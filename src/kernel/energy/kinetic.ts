@@ -6,6 +6,21 @@
 
 export const VERBS = { SPAWN: 500, SEND: 5, RECV: 2, MAP: 10, MASK: 3, TICK: 1, GRANT: 20 } as const;
 export type Verb = keyof typeof VERBS;
+/** What one operation is charged: a verb, or several paid together (a spawn pays SPAWN and a GRANT per cap). */
+export type Charge = Verb | readonly Verb[];
+
+export const costOf = (c: Charge): number => (typeof c === 'string' ? VERBS[c] : c.reduce((sum, v) => sum + VERBS[v], 0));
+
+/** "SPAWN", or "SPAWN + 3 GRANT". */
+export function chargeText(c: Charge): string {
+  if (typeof c === 'string') return c;
+  const counts = new Map<Verb, number>();
+  for (const v of c) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts].map(([v, n]) => (n === 1 ? v : `${n} ${v}`)).join(' + ') || 'nothing';
+}
+
+/** A spawn's charge: SPAWN, and GRANT for each cap passed to the child (paid by the parent). */
+export const spawnCharge = (grants: number): Charge => (grants ? ['SPAWN', ...Array<Verb>(grants).fill('GRANT')] : 'SPAWN');
 
 /** Refill period per Spectrum tier, in virtual ms. Ordered fastest first: a lower index is a higher tier. */
 export const TIERS = [
@@ -26,7 +41,8 @@ export const SPAWN_TIER: Tier = 'void';
 
 /** How every kernel operation is charged: `help verbs` prints this. */
 export const OPERATION_VERBS: readonly [string, Verb | 'free'][] = [
-  ['spawn a fiber (its initial grants included)', 'SPAWN'],
+  ['spawn a fiber', 'SPAWN'],
+  ['pass a cap to the child at spawn (each one, paid by the parent)', 'GRANT'],
   ['CALL through a cap (client facet, service object, session, mint authority)', 'SEND'],
   ['RETURN from a service (paid by the server)', 'SEND'],
   ['a line a program reads from stdio', 'SEND'],
@@ -35,12 +51,17 @@ export const OPERATION_VERBS: readonly [string, Verb | 'free'][] = [
   ['map a memory region', 'MAP'],
   ['read from a channel', 'RECV'],
   ['write to a channel', 'SEND'],
-  ['sleep / read the timer', 'TICK'],
+  ['sleep, or read the timer (a syscall: programs have no free clock)', 'TICK'],
   ['kill a child (a message to the kernel)', 'SEND'],
   ['wait for a child (read its exit status)', 'RECV'],
   ['revoke a channel or region (flip its epoch: a restriction)', 'MASK'],
   ['set another fiber’s tier (delegating energy authority)', 'GRANT'],
-  ['exit, and boot wiring', 'free'],
+  ['pledge, unveil (narrow a fiber), or drop a cap from its own table', 'MASK'],
+  ['pair, unpair, import, announce, forget (a CALL on the service-pairing)', 'SEND'],
+  ['a yield example or attack on the chain world (a CALL into the chain)', 'SEND'],
+  ['exit', 'free'],
+  ['boot wiring: the scenario’s caps, granted by the capability manager', 'free'],
+  ['experimenter controls and inspection (outside the world)', 'free'],
 ];
 
 /** A fiber's meter. Balances are u32: never negative, never above U32_MAX. */
@@ -57,9 +78,9 @@ export function newMeter(now: number, tier: Tier = SPAWN_TIER, budget = DEFAULT_
 
 export const clampU32 = (n: number): number => Math.max(0, Math.min(U32_MAX, Math.floor(n)));
 
-/** Pay for `verb` if the balance allows; false (and nothing spent) if it does not. */
-export function charge(m: Meter, verb: Verb): boolean {
-  const cost = VERBS[verb];
+/** Pay for `c` (all of it) if the balance allows; false (and nothing spent) if it does not. */
+export function charge(m: Meter, c: Charge): boolean {
+  const cost = costOf(c);
   if (m.energy < cost) return false;
   m.energy -= cost;
   return true;

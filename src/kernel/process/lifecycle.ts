@@ -92,7 +92,7 @@ export class Lifecycle {
       const obj = c.target.kind === 'object' ? k.objects.get(c.target.id) : undefined;
       return { kind: c.kind, iface: obj?.record?.iface ?? '' };
     };
-    proc.fiber = prog.body({ pid, name, args: proc.args, argv: Object.freeze([...(opts.argv ?? [])]), random, cap, now: () => k.time });
+    proc.fiber = prog.body({ pid, name, args: proc.args, argv: Object.freeze([...(opts.argv ?? [])]), random, cap });
     return proc;
   }
 

@@ -24,6 +24,8 @@ export interface GrantSpec {
 
 export type Syscall =
   | { op: 'sleep'; ms: number }
+  /** Read the virtual clock (ms): a verb like any other, charged TICK. Programs have no free clock. */
+  | { op: 'tick' }
   | { op: 'wait' } // block until the kernel wakes the process (servers, init, the shell)
   | { op: 'exit'; code: number }
   /** CALL on a cap; `caps` are cap names passed as arguments, `as` names a cap the reply hands back. */
@@ -47,11 +49,15 @@ export interface ProgramContext {
   readonly argv: readonly string[];
   /** Deterministic randomness in [0, n). */
   random(n: number): number;
-  /** The virtual clock, in ms. */
-  now(): number;
   /** What the process holds under `name` (its own table: no authority is gained by looking). */
   cap(name: string): { kind: CapKind; iface: string } | null;
 }
 
 export type Fiber = Generator<Syscall, void, SyscallResult | undefined>;
 export type ProgramBody = (ctx: ProgramContext) => Fiber;
+
+/** Read the timer inside a program: `const t = yield* now();` (one `tick` syscall, TICK 1 J). */
+export function* now(): Generator<Syscall, number, SyscallResult | undefined> {
+  const r = yield { op: 'tick' };
+  return r?.ok && typeof r.value === 'number' ? r.value : 0;
+}

@@ -1,4 +1,4 @@
-import type { Fiber, ProgramContext, SyscallResult } from './abi';
+import { now, type Fiber, type ProgramContext, type SyscallResult } from './abi';
 
 /**
  * Programs that load the system, to show the Kinetic economy. With energy budgets on, a fork bomb gets at most
@@ -37,17 +37,20 @@ export function* flooder(): Fiber {
 
 /**
  * pinger: a well-behaved interactive program. Every 100 ms it asks the chat who is in #lobby; with a stdio cap
- * it reports, every second, how long the answer took in virtual ms (any time spent frozen included).
+ * it reports, every second, how long the answer took in virtual ms (any time spent frozen included), reading the
+ * timer with a `tick` syscall before and after (TICK 1 J each: no program reads the clock for free).
  */
 export function* pinger(ctx: ProgramContext): Fiber {
   const hasStdio = ctx.cap('stdio') !== null;
   for (let i = 1; ; i++) {
     yield { op: 'sleep', ms: 100 };
-    const asked = ctx.now();
+    const asked = yield* now();
     const r: SyscallResult | undefined = yield { op: 'call', cap: 'chat', method: 'who', args: ['#lobby'] };
     if (!r || !r.ok) return;
-    if (hasStdio && i % 10 === 0)
-      yield { op: 'call', cap: 'stdio', method: 'write', args: [`pinger: #lobby answered in ${ctx.now() - asked} ms`] };
+    if (hasStdio && i % 10 === 0) {
+      const took = (yield* now()) - asked;
+      yield { op: 'call', cap: 'stdio', method: 'write', args: [`pinger: #lobby answered in ${took} ms`] };
+    }
   }
 }
 

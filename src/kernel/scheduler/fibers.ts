@@ -1,5 +1,5 @@
 import { spawnWithGrants, type TransferHost } from '../caps/transfer';
-import { VERBS, type Verb } from '../energy/kinetic';
+import { spawnCharge, VERBS, type Charge } from '../energy/kinetic';
 import { KernelError } from '../errors';
 import type { Syscall, SyscallResult } from '../programs/abi';
 import type { Value } from '../services/service';
@@ -15,8 +15,8 @@ export interface FiberHost extends TransferHost {
     unveilPaths(pid: number, add: { path: string; perms: number }[] | 'lock'): void;
   };
   readonly energy: TransferHost['energy'] & {
-    pay(p: Process, verb: Verb): boolean;
-    frozen(p: Process, verb: Verb): void;
+    pay(p: Process, c: Charge): boolean;
+    frozen(p: Process, c: Charge): void;
     unmetered(p: Process, verb: 'SPAWN' | 'SEND'): void;
   };
 }
@@ -73,13 +73,20 @@ function settle(k: FiberHost, p: Process, op: () => Value | void): void {
   p.resume = result;
 }
 
-/** The verb a syscall is charged as (null: free). Reading a channel or region is RECV; other calls are SEND. */
-function verbOf(p: Process, call: Syscall): Verb | null {
+/**
+ * What a syscall is charged (null: free). Reading the timer and sleeping are TICK; a spawn is SPAWN and a GRANT
+ * per cap passed; pledge and unveil narrow (MASK); reading a channel or region is RECV; other calls are SEND.
+ */
+function verbOf(p: Process, call: Syscall): Charge | null {
   switch (call.op) {
     case 'sleep':
+    case 'tick':
       return 'TICK';
     case 'spawn':
-      return 'SPAWN';
+      return spawnCharge(call.grants?.length ?? 0);
+    case 'pledge':
+    case 'unveil':
+      return 'MASK';
     case 'call': {
       if (call.method !== 'read' && call.method !== 'load') return 'SEND';
       const slot = p.cnode.indexOf(call.cap);
@@ -100,9 +107,15 @@ function syscall(k: FiberHost, p: Process, call: Syscall): void {
     k.energy.frozen(p, verb);
     return;
   }
-  if ((verb === 'SPAWN' || verb === 'SEND') && !k.defenses.energy) k.energy.unmetered(p, verb);
+  const burst = call.op === 'spawn' ? 'SPAWN' : verb === 'SEND' ? 'SEND' : null;
+  if (burst && !k.defenses.energy) k.energy.unmetered(p, burst);
   p.latency = k.time - p.issuedAt;
   switch (call.op) {
+    case 'tick':
+      // The timer, read when the read is paid for: a fiber frozen at it reads the time of its refill.
+      p.state = 'ready';
+      p.resume = { ok: true, value: k.time };
+      return;
     case 'verdict':
       // A built-in demo program says how its story ended (the verdict banner shows it); free, and ledgered as its own.
       k.record('verdict', p.pid, p.pid, String(call.text).slice(0, 400));

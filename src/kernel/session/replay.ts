@@ -28,8 +28,12 @@ export function applyCommand(kernel: Kernel, shell: Shell, c: LoggedCommand): vo
   }
 }
 
-/** Ctrl-C: the shell kills the foreground program with its handle; if it cannot (say it is out of energy), the kernel does. */
+/**
+ * Ctrl-C: lines waiting for the shell's energy are cancelled; else the shell kills the foreground program with its
+ * handle, and if it cannot (say it is out of energy), the kernel does.
+ */
 export function interruptForeground(kernel: Kernel, shell: Shell): void {
+  if (shell.cancelWaiting()) return;
   const fg = kernel.foreground;
   if (!fg) return;
   try {

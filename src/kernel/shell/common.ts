@@ -1,8 +1,12 @@
+import type { Verb } from '../energy/kinetic';
 import type { OutputLine } from '../host-api';
-import type { ArgSpec, KernelView, ShellContext } from './context';
+import type { ArgSpec, Cost, KernelView, ShellContext } from './context';
 import type { Token } from './tokenize';
 
-export type { ArgSpec, Command, KernelView, ShellContext } from './context';
+export type { ArgSpec, Command, Cost, KernelView, ShellContext } from './context';
+
+/** An inside command's cost when every line pays one verb. */
+export const costs = (verb: Verb, text: string = verb): Cost => ({ text, verbs: () => verb });
 
 export class UsageError extends Error {
   constructor(

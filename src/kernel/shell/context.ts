@@ -4,7 +4,7 @@ import type { ExecResult, OutputLine } from '../host-api';
 import type { Ledger } from '../ledger/ledger';
 import type { Fleet, PairingType, PairResult } from '../pairing/fleet';
 import type { GrantSpec } from '../programs/abi';
-import type { Tier } from '../energy/kinetic';
+import type { Charge, Tier } from '../energy/kinetic';
 import type { CallOptions, CallResult, KernelObject, Machine, Process } from '../types';
 import type { ChainWorld, Outcome } from '../yield/world';
 import type { Token } from './tokenize';
@@ -25,8 +25,13 @@ export interface ShellContext {
   readonly commands: readonly Command[];
 }
 
-/** A command: its name, usage, its arguments (and how each completes), and what it does. */
-export interface Command {
+/**
+ * A command: its name, usage, its arguments (and how each completes), what it does, and which side of the world
+ * it is on. Inside, it acts as the shell's process: it needs the shell's caps and pays the shell's energy, and a
+ * line the shell cannot pay for yet waits for its refill (latency, not an error). Outside, it is an experimenter's
+ * control or inspection: free, ledgered when it changes anything, out of every process's reach.
+ */
+export type Command = {
   name: string;
   usage: string;
   summary: string;
@@ -34,6 +39,13 @@ export interface Command {
   args?: readonly ArgSpec[];
   repeats?: boolean;
   run(args: Token[], ctx: ShellContext): OutputLine[] | ExecResult;
+} & ({ world: 'inside'; cost: Cost } | { world: 'outside' });
+
+/** What an inside command costs the shell: as help says it, and the verbs a line pays (the kernel charges them). */
+export interface Cost {
+  text: string;
+  /** From the line's words (a spawn pays a GRANT per cap); it may throw on a malformed line, which then runs to say so. */
+  verbs(args: Token[], line: string): Charge;
 }
 
 export interface ArgSpec {
@@ -79,8 +91,8 @@ export type TierRefusal = 'no-handle' | 'above-own';
 
 /**
  * What the shell process may attempt, as itself. Each is the kernel's own operation with the shell's pid: the
- * kernel decides, against the caps the shell holds. Pairing, announcing and forgetting are named here so that a
- * cap check can be put on each in one place.
+ * kernel decides, against the caps the shell holds, and charges the shell's energy for its verb. Pairing,
+ * announcing and forgetting are named here so that a cap check can be put on each in one place.
  */
 export interface ShellOps {
   spawn(
@@ -109,6 +121,8 @@ export interface ShellOps {
    * the shell holds for it; without one, a ledgered ENOCAP.
    */
   pairing(method: PairingMethod, args: string[]): CallResult;
+  /** Run a yield example on the chain world (seed 004), ledgering its route and, for attacks, the verdict. */
+  chain(run: (w: ChainWorld) => Outcome, verdict?: (o: Outcome, w: ChainWorld) => string): Outcome & { routeText: string };
 }
 
 export type PairingMethod = 'pair' | 'unpair' | 'import' | 'announce' | 'forget';
@@ -126,8 +140,6 @@ export interface Controls {
   forgeAnnounce(machine: string): { message: string };
   /** Staged attack: drive a compromised process to call through one of its caps. */
   callAs(pid: number, cap: string, method: string, opts?: CallOptions): CallResult;
-  /** Run a yield example on the chain world (seed 004), ledgering its route and, for attacks, the verdict. */
-  chain(run: (w: ChainWorld) => Outcome, verdict?: (o: Outcome, w: ChainWorld) => string): Outcome & { routeText: string };
   /** The chain world, read only (routes, what the scenario has shown). */
   readonly chainWorld: Pick<ChainWorld, 'rt' | 'shown' | 'describe'>;
 }

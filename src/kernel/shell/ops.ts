@@ -1,7 +1,7 @@
 import { createChannel, mask, revokeEpoch } from '../caps/channels';
 import { grantTo, spawnWithGrants } from '../caps/transfer';
 import type { Kernel } from '../kernel';
-import { tierIndex } from '../energy/kinetic';
+import { tierIndex, type Verb } from '../energy/kinetic';
 import { importsAcross } from '../pairing/imports';
 import { MAX_SESSION_TICKS } from '../session/check';
 import type { Controls, KernelView, ShellOps } from './context';
@@ -17,6 +17,8 @@ export function kernelView(k: Kernel): KernelView {
 }
 
 export function shellOps(k: Kernel, pid: number): ShellOps {
+  // The verb of an operation the kernel does not charge where it is done (boot uses those places free).
+  const pay = (verb: Verb) => k.energy.payOrThrow(k.process(pid), verb);
   return {
     spawn: (program, grants, opts) => spawnWithGrants(k, pid, program, grants, opts),
     attach: (target) => k.lifecycle.attach(target),
@@ -31,6 +33,7 @@ export function shellOps(k: Kernel, pid: number): ShellOps {
       const entry = slot >= 0 ? p.cnode.get(slot) : undefined;
       if (!entry) return { ok: false, why: 'no-cap' };
       if (entry.reserved) return { ok: false, why: 'moving' };
+      pay('MASK');
       const cap = entry.cap;
       k.releaseSlot(p, slot, 'dropped by the shell');
       const pairing = cap.kind === 'import' ? k.fleet.pairing(cap.pairing ?? 0) : undefined;
@@ -52,8 +55,14 @@ export function shellOps(k: Kernel, pid: number): ShellOps {
     channel: (name, region) => createChannel(k, pid, name, region),
     mask: (cap, rights, bounds) => mask(k, pid, cap, rights, bounds),
     revoke: (cap) => revokeEpoch(k, pid, cap),
-    pledge: (promises, execpromises) => k.sandbox.setPledge(pid, promises, execpromises),
-    unveil: (entries) => k.sandbox.unveilPaths(pid, entries),
+    pledge(promises, execpromises) {
+      pay('MASK');
+      k.sandbox.setPledge(pid, promises, execpromises);
+    },
+    unveil(entries) {
+      pay('MASK');
+      k.sandbox.unveilPaths(pid, entries);
+    },
     setTier(target, tier) {
       if (!k.lifecycle.holdsHandle(pid, target)) {
         k.deny(pid, target, `tier ${k.who(target)} ${tier}`, 'the shell holds no process handle to it');
@@ -71,6 +80,15 @@ export function shellOps(k: Kernel, pid: number): ShellOps {
       k.deny(pid, pid, `${method} by ${k.who(pid)}`, `ENOCAP: ${error}`);
       return { ok: false, code: 'ENOCAP', error };
     },
+    chain(run, verdict) {
+      pay('SEND'); // a CALL into the chain
+      const w = k.chainWorld;
+      const o = run(w);
+      const routeText = w.describe(o.route);
+      if (o.route) k.record('yield', pid, pid, routeText);
+      if (verdict) k.record('verdict', pid, pid, verdict(o, w));
+      return { ...o, routeText };
+    },
   };
 }
 
@@ -87,14 +105,6 @@ export function controls(k: Kernel, pid: number): Controls {
     mitm: (a, b, type) => k.fleet.pair(pid, a, b, type, true),
     forgeAnnounce: (machine) => k.fleet.announce(pid, machine, true),
     callAs: (actor, cap, method, opts) => k.call(actor, cap, method, opts),
-    chain(run, verdict) {
-      const w = k.chainWorld;
-      const o = run(w);
-      const routeText = w.describe(o.route);
-      if (o.route) k.record('yield', pid, pid, routeText);
-      if (verdict) k.record('verdict', pid, pid, verdict(o, w));
-      return { ...o, routeText };
-    },
     get chainWorld() {
       return k.chainWorld;
     },

@@ -164,19 +164,19 @@ describe('TerminalController', () => {
   it("sends typed lines and Ctrl-C to a foreground program (interrupt), and the shell's prompt back when it leaves", () => {
     const { screen, execs, inputs, interrupts, console, controller } = setup();
     controller.setReady(true);
-    controller.handleData('\x03'); // at the shell: Ctrl-C only clears the line
-    expect(interrupts()).toBe(0);
+    controller.handleData('\x03'); // at the shell: Ctrl-C clears the line, and the kernel cancels lines waiting for energy, if any
+    expect(interrupts()).toBe(1);
     console([{ text: 'chat-client: connected', style: 'out' }], 10, '#lobby> ');
     expect(screen.rows()).toEqual(['welcome', 'capplay$ ^C', 'chat-client: connected', '#lobby>']);
     controller.handleData('hello\r');
     expect(inputs).toEqual(['hello']);
     expect(execs).toHaveLength(0);
     controller.handleData('\x03');
-    expect(interrupts()).toBe(1);
+    expect(interrupts()).toBe(2);
     console([{ text: '[chat-client (pid 10) was killed]', style: 'sys' }], 0, '');
     expect(screen.rows().slice(-4)).toEqual(['#lobby> hello', '#lobby> ^C', '[chat-client (pid 10) was killed]', 'capplay$']);
     controller.handleData('\x03');
-    expect(interrupts()).toBe(1);
+    expect(interrupts()).toBe(3);
     controller.handleData('ps\r');
     expect(execs.map((e) => e.line)).toEqual(['ps']);
   });

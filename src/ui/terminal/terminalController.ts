@@ -20,7 +20,7 @@ export interface TerminalScreen {
 export interface TerminalKernel {
   exec(line: string): Promise<{ lines: { text: string; style?: LineStyle }[]; clear?: boolean }>;
   complete(line: string, cursor: number): Promise<CompletionResult>;
-  /** A line typed while a program is in the foreground, and Ctrl-C for it. */
+  /** A line typed while a program is in the foreground, and Ctrl-C (for it, or for shell lines waiting for energy). */
   input(line: string): void;
   interrupt(): void;
 }
@@ -115,7 +115,8 @@ export class TerminalController {
   /** Keys and pasted text from the screen (xterm's onData). */
   handleData(data: string): void {
     if (!this.ready) return;
-    if (this.foreground && data.includes('\x03')) this.kernel.interrupt();
+    // Ctrl-C: the kernel stops the foreground program, or cancels shell lines waiting for energy (else it does nothing).
+    if (data.includes('\x03')) this.kernel.interrupt();
     try {
       this.editor.handleData(data);
     } catch (err) {

@@ -1,7 +1,7 @@
 import { parseRights } from '../../caps/algebra';
 import { GrantError } from '../../caps/transfer';
 import type { Value } from '../../value';
-import { intArg, noMore, out, PID, pidArg, UsageError, type Command } from '../common';
+import { costs, intArg, noMore, out, PID, pidArg, UsageError, type Command } from '../common';
 
 /** Caps the shell holds: CALL through one, grant one to a child, drop one, and channels and memory regions. */
 
@@ -13,6 +13,8 @@ function show(v: Value): string {
 export const CAPS_COMMANDS: Command[] = [
   {
     name: 'call',
+    world: 'inside',
+    cost: costs('SEND', 'SEND (RECV to read a channel or region)'),
     usage: 'call @cap method [arg …]',
     summary: 'CALL a method through a cap; "text", numbers and @caps are arguments',
     run(args, { shell }) {
@@ -38,6 +40,8 @@ export const CAPS_COMMANDS: Command[] = [
   },
   {
     name: 'grant',
+    world: 'inside',
+    cost: costs('GRANT'),
     usage: 'grant <pid|@handle> [move|client] @cap [badge N] [as name]',
     summary: 'give a running child a cap (GRANT: copy by default; Gate 0 applies to client facets)',
     args: [PID],
@@ -81,6 +85,8 @@ export const CAPS_COMMANDS: Command[] = [
   },
   {
     name: 'drop',
+    world: 'inside',
+    cost: costs('MASK'),
     usage: 'drop @cap',
     summary: "delete a cap from the shell's own table: a local delete (copies elsewhere live on; revoke or unpair revokes)",
     run(args, { shell }) {
@@ -100,6 +106,8 @@ export const CAPS_COMMANDS: Command[] = [
   },
   {
     name: 'channel',
+    world: 'inside',
+    cost: costs('MAP'),
     usage: 'channel <name>',
     summary: 'create a channel (rwx) the shell owns (MAP)',
     run(args, { shell, view, pid }) {
@@ -112,6 +120,8 @@ export const CAPS_COMMANDS: Command[] = [
   },
   {
     name: 'map',
+    world: 'inside',
+    cost: costs('MAP'),
     usage: 'map <name> <length>',
     summary: 'map a memory region [0, length) the shell owns, rw (MAP)',
     run(args, { shell, view, pid }) {
@@ -125,6 +135,8 @@ export const CAPS_COMMANDS: Command[] = [
   },
   {
     name: 'mask',
+    world: 'inside',
+    cost: costs('MASK'),
     usage: 'mask @cap <rights> [bounds <base> <length>]',
     summary: 'narrow a channel or memory cap (MASK: only ever narrows), e.g. mask @news r',
     run(args, { shell }) {
@@ -145,6 +157,8 @@ export const CAPS_COMMANDS: Command[] = [
   },
   {
     name: 'revoke',
+    world: 'inside',
+    cost: costs('MASK'),
     usage: 'revoke @cap',
     summary: "flip a channel's or region's epoch: every cap delegated from it dies at once",
     run(args, { shell }) {

@@ -8,6 +8,7 @@ const STEP_AT_ONCE = 50_000;
 export const CLOCK_COMMANDS: Command[] = [
   {
     name: 'clock',
+    world: 'outside',
     usage: 'clock [pause|run|step [n]|speed x]',
     summary: 'show or control the virtual clock',
     args: [words('action', ['pause', 'run', 'step', 'speed'])],

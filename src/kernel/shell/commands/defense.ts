@@ -6,6 +6,7 @@ import { noMore, out, UsageError, words, type Command } from '../common';
 export const DEFENSE_COMMANDS: Command[] = [
   {
     name: 'defense',
+    world: 'outside',
     usage: 'defense [name on|off]',
     summary: 'list the defenses, or turn one on or off (ledgered)',
     args: [

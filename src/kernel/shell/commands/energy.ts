@@ -1,11 +1,12 @@
 import { TIER_IDS, type Tier } from '../../energy/kinetic';
-import { fmtTime, noMore, out, PID, pidArg, table, UsageError, words, type Command } from '../common';
+import { costs, fmtTime, noMore, out, PID, pidArg, table, UsageError, words, type Command } from '../common';
 
 /** Energy: each fiber's tier and balance, and moving a fiber to another Spectrum tier. */
 
 export const ENERGY_COMMANDS: Command[] = [
   {
     name: 'top',
+    world: 'outside',
     usage: 'top',
     summary: 'energy per fiber: tier, balance, state, last wait, energy spent',
     run(args, { view }) {
@@ -24,6 +25,8 @@ export const ENERGY_COMMANDS: Command[] = [
   },
   {
     name: 'tier',
+    world: 'inside',
+    cost: costs('GRANT'),
     usage: 'tier <pid|@handle> photon|matter|gravity|void',
     summary: "set a fiber's Spectrum tier (needs its handle; never above the shell's own tier)",
     args: [PID, words('tier', TIER_IDS)],

@@ -18,6 +18,7 @@ function helpRow(left: string, summary: string): OutputLine[] {
 export const INSPECT_COMMANDS: Command[] = [
   {
     name: 'help',
+    world: 'outside',
     usage: 'help [command]',
     summary: 'list commands, or explain one',
     args: [{ name: 'command', complete: (_, commands) => [...commands.map((c) => c.name), 'verbs', 'pledge'] }],
@@ -55,17 +56,33 @@ export const INSPECT_COMMANDS: Command[] = [
             'dim',
           ),
           out('A fiber that cannot pay freezes until its next refill: latency, not an error. New fibers start at Void.', 'dim'),
+          out(
+            'The shell pays for in-world commands the same way: a line it cannot pay for waits for its refill (Ctrl-C cancels); the experimenter’s controls are free.',
+            'dim',
+          ),
         ];
       }
       if (args[0]) {
         noMore(args, 1);
         const c = commands.find((x) => x.name === args[0].value);
         if (!c) throw new UsageError(`no command named ${JSON.stringify(args[0].value)}`, args[0].column);
-        return [out(c.usage, 'head'), out(`  ${c.summary}`)];
+        return [
+          out(c.usage, 'head'),
+          out(`  ${c.summary}`),
+          out(
+            c.world === 'inside'
+              ? `  inside the world: acts as the shell's process with its caps, and the shell pays ${c.cost.text} (a line it cannot pay for yet waits for the refill)`
+              : '  outside the world: an experimenter’s control or inspection; free, ledgered when it changes anything',
+            'dim',
+          ),
+        ];
       }
       return [
-        out('Commands', 'head'),
-        ...commands.flatMap((c) => helpRow(c.usage, c.summary)),
+        out('In the world: act as the shell’s process (its caps, its energy; a line it cannot pay for waits for the refill)', 'head'),
+        ...commands.filter((c) => c.world === 'inside').flatMap((c) => helpRow(c.usage, c.summary)),
+        out(''),
+        out('Outside the world: the experimenter’s controls and inspection (free, ledgered when they change anything)', 'head'),
+        ...commands.filter((c) => c.world === 'outside').flatMap((c) => helpRow(c.usage, c.summary)),
         out(''),
         out('Programs', 'head'),
         ...PROGRAMS.flatMap((p) => helpRow(p.name, p.summary)),
@@ -76,6 +93,7 @@ export const INSPECT_COMMANDS: Command[] = [
   },
   {
     name: 'ps',
+    world: 'outside',
     usage: 'ps',
     summary: 'list processes',
     run(args, { view }) {
@@ -96,6 +114,7 @@ export const INSPECT_COMMANDS: Command[] = [
   },
   {
     name: 'caps',
+    world: 'outside',
     usage: 'caps [pid]',
     summary: "show a process's cap table (default: the shell's)",
     args: [PID],
@@ -119,6 +138,7 @@ export const INSPECT_COMMANDS: Command[] = [
   },
   {
     name: 'tables',
+    world: 'outside',
     usage: 'tables',
     summary: 'how full each state table is (they are sized for the scenario at boot)',
     run(args, { view }) {
@@ -147,6 +167,7 @@ export const INSPECT_COMMANDS: Command[] = [
   },
   {
     name: 'clear',
+    world: 'outside',
     usage: 'clear',
     summary: 'clear the terminal',
     run(args) {

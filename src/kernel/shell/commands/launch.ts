@@ -1,9 +1,10 @@
 import { GrantError } from '../../caps/transfer';
+import { spawnCharge } from '../../energy/kinetic';
 import { KernelError } from '../../errors';
 import type { ExecResult } from '../../host-api';
 import { PROGRAMS } from '../../programs/programs';
 import { parsePromises } from '../../sandbox/pledge';
-import { noMore, out, PID, pidArg, UsageError, words, type Command, type ShellContext } from '../common';
+import { costs, noMore, out, PID, pidArg, UsageError, words, type Command, type Cost, type ShellContext } from '../common';
 import { parseLaunch } from '../grammar';
 import type { Token } from '../tokenize';
 import { parseUnveilSpec } from './sandbox';
@@ -48,6 +49,12 @@ function handleName({ view, pid }: ShellContext, child: number): string {
   return '?';
 }
 
+/** A launch pays SPAWN and a GRANT for each cap it passes (a line that does not parse runs, to say why). */
+const LAUNCH_COST: Cost = {
+  text: 'SPAWN + GRANT per cap granted',
+  verbs: (args, line) => spawnCharge(parseLaunch('run', args, line).grants.length),
+};
+
 const PROGRAM = words(
   'program',
   PROGRAMS.map((p) => `"${p.name}"`),
@@ -57,6 +64,8 @@ const WITH = words('with', ['with']);
 export const LAUNCH_COMMANDS: Command[] = [
   {
     name: 'run',
+    world: 'inside',
+    cost: LAUNCH_COST,
     usage: 'run "prog [args]" [pledge "…"] [unveil "…"] [with { name: @cap, name: client @cap, name: move @cap, … }]',
     summary: 'start a program holding exactly the granted caps, and attach the terminal to it',
     args: [PROGRAM, WITH],
@@ -64,6 +73,8 @@ export const LAUNCH_COMMANDS: Command[] = [
   },
   {
     name: 'spawn',
+    world: 'inside',
+    cost: LAUNCH_COST,
     usage: 'spawn "prog [args]" [pledge "…"] [unveil "…"] [with { … }]',
     summary: 'start a program in the background; the shell keeps a handle to it',
     args: [PROGRAM, WITH],
@@ -71,6 +82,8 @@ export const LAUNCH_COMMANDS: Command[] = [
   },
   {
     name: 'wait',
+    world: 'inside',
+    cost: costs('RECV', 'RECV (reading an ended child’s exit status)'),
     usage: 'wait <pid|@handle>',
     summary: 'attach the terminal to a running child until it ends, or show how it ended',
     args: [PID],
@@ -86,6 +99,8 @@ export const LAUNCH_COMMANDS: Command[] = [
   },
   {
     name: 'kill',
+    world: 'inside',
+    cost: costs('SEND'),
     usage: 'kill <pid|@handle>',
     summary: 'end a process the shell holds a handle to',
     args: [PID],

@@ -51,6 +51,7 @@ function ledgerCommand(sub: string, args: Token[], view: KernelView): OutputLine
 export const LEDGER_COMMANDS: Command[] = [
   {
     name: 'ledger',
+    world: 'outside',
     usage: 'ledger [n] | ledger verify | ledger export | ledger tamper [seq]',
     summary: 'the last n audit records (default 10); verify the hash chain and signed checkpoints; export JSONL; the tamper demo',
     args: [words('action', ['verify', 'export', 'tamper'])],

@@ -1,6 +1,17 @@
 import type { OutputLine } from '../../host-api';
 import { PAIRING_TYPES, type PairingType } from '../../pairing/fleet';
-import { noMore, out, table, UsageError, type ArgSpec, type Command, type KernelView, type ShellContext } from '../common';
+import {
+  costs,
+  noMore,
+  out,
+  table,
+  UsageError,
+  type ArgSpec,
+  type Command,
+  type Cost,
+  type KernelView,
+  type ShellContext,
+} from '../common';
 import type { Token } from '../tokenize';
 
 /**
@@ -53,12 +64,22 @@ function handshakeLines(view: KernelView, last: number): OutputLine[] {
   ]);
 }
 
+/** `tofu forget` is a message to the pairing (SEND); showing the bindings is a read, free. */
+const TOFU_COST: Cost = { text: 'SEND (tofu forget; showing is free)', verbs: (args) => (args[0]?.value === 'forget' ? 'SEND' : []) };
+
+/** A machine's announcement is a call on its service-pairing (SEND); `forged` is the experimenter's staged forgery, free. */
+const ANNOUNCE_COST: Cost = {
+  text: 'SEND (announce … forged is the experimenter’s staged forgery: free)',
+  verbs: (args) => (args[1]?.value === 'forged' ? [] : 'SEND'),
+};
+
 /** Every word pair's arguments complete to: machines, then `as` and the pairing types. */
 const PAIR_WORD: ArgSpec = { name: 'machine|as|type', complete: (view) => [...machineNames(view), 'as', ...PAIRING_TYPES] };
 
 export const PAIRING_COMMANDS: Command[] = [
   {
     name: 'machines',
+    world: 'outside',
     usage: 'machines',
     summary: 'list machines: role, Diode level, CellID and live pairings',
     run(args, { view }) {
@@ -76,6 +97,8 @@ export const PAIRING_COMMANDS: Command[] = [
   },
   {
     name: 'pair',
+    world: 'inside',
+    cost: costs('SEND'),
     usage: 'pair <machine> [<machine>] [as ADMIN|INPUT|USER|INTERFACE]',
     summary:
       "pair this machine with another by a Noise XX handshake, through the shell's service-pairing cap; the type is the policy's (INPUT if silent), or less; two names: set a pairing's type over an ADMIN pairing to one end",
@@ -97,6 +120,8 @@ export const PAIRING_COMMANDS: Command[] = [
   },
   {
     name: 'unpair',
+    world: 'inside',
+    cost: costs('SEND'),
     usage: 'unpair <machine> [<machine>]',
     summary:
       "sever one of this machine's pairings (service-pairing): every import across it breaks at once; the machines vanish from each other",
@@ -111,6 +136,8 @@ export const PAIRING_COMMANDS: Command[] = [
   },
   {
     name: 'import',
+    world: 'inside',
+    cost: costs('SEND'),
     usage: 'import <machine> <service> [as <name>]',
     summary:
       'import a service from a paired machine through the service-pairing (not found if unpaired); calls are attenuated by the pairing type',
@@ -138,6 +165,7 @@ export const PAIRING_COMMANDS: Command[] = [
   },
   {
     name: 'mitm',
+    world: 'outside',
     usage: 'mitm <machine> [<machine>] [as TYPE]',
     summary: 'attack: pair through mallory, who answers each side with her own key (succeeds on first contact, refused after binding)',
     args: [MACHINE, MACHINE],
@@ -164,6 +192,8 @@ export const PAIRING_COMMANDS: Command[] = [
   },
   {
     name: 'tofu',
+    world: 'inside',
+    cost: TOFU_COST,
     usage: 'tofu [<machine>] | tofu forget <machine> <peer>',
     summary:
       'show TOFU+ bindings (peer → CellID bound on first contact), or forget one: ADMIN on that machine (its own service-pairing, or an ADMIN pairing to it)',
@@ -189,6 +219,8 @@ export const PAIRING_COMMANDS: Command[] = [
   },
   {
     name: 'announce',
+    world: 'inside',
+    cost: ANNOUNCE_COST,
     usage: 'announce <machine> [forged]',
     summary:
       "this machine rotates its keys and announces them signed by its old key (mutual consent; only a machine announces its own); forged: mallory's staged forgery",
@@ -205,6 +237,7 @@ export const PAIRING_COMMANDS: Command[] = [
   },
   {
     name: 'compromise',
+    world: 'outside',
     usage: 'compromise <process>',
     summary: 'attack: a compromised edge process tries to command the vault through its imports (the Diode stops it)',
     run(args, { view, experimenter }) {
@@ -225,6 +258,7 @@ export const PAIRING_COMMANDS: Command[] = [
   },
   {
     name: 'handshake',
+    world: 'outside',
     usage: 'handshake [n]',
     summary: 'the messages of the last n pairing handshakes: who sent what, which DH, what each side learned',
     run(args, { view }) {

@@ -1,6 +1,6 @@
 import { parsePromises } from '../../sandbox/pledge';
 import { parsePerms } from '../../sandbox/unveil';
-import { noMore, out, UsageError, type Command } from '../common';
+import { costs, noMore, out, UsageError, type Command } from '../common';
 
 /** Pledge and unveil for the shell itself (its children inherit them). */
 
@@ -19,6 +19,8 @@ export function parseUnveilSpec(text: string, column: number): { path: string; p
 export const SANDBOX_COMMANDS: Command[] = [
   {
     name: 'pledge',
+    world: 'inside',
+    cost: costs('MASK'),
     usage: 'pledge "<promises>" ["<execpromises>"]',
     summary: 'pledge the shell (only ever drops promises); its children get at most its promises ∩ execpromises',
     run(args, { shell }) {
@@ -40,6 +42,8 @@ export const SANDBOX_COMMANDS: Command[] = [
   },
   {
     name: 'unveil',
+    world: 'inside',
+    cost: costs('MASK'),
     usage: 'unveil <path> <rwxc>[, <path> <rwxc>…] | unveil lock',
     summary: 'unveil paths for the shell and its future children; everything else becomes invisible',
     run(args, { shell, line }) {

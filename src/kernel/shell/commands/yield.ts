@@ -1,6 +1,6 @@
 import type { OutputLine } from '../../host-api';
 import type { ChainWorld, Outcome } from '../../yield/world';
-import { intArg, noMore, out, UsageError, words, type Command, type ShellContext } from '../common';
+import { costs, intArg, noMore, out, UsageError, words, type Command, type ShellContext } from '../common';
 import type { Token } from '../tokenize';
 
 /** Yield-key authority routing (seed 004): the chain world's examples and attacks. */
@@ -14,7 +14,7 @@ function yieldCommand(
   verdict?: (o: Outcome, w: ChainWorld) => string,
 ): OutputLine[] {
   noMore(args, maxArgs);
-  const o = ctx.experimenter.chain(run, verdict);
+  const o = ctx.shell.chain(run, verdict);
   return [
     o.ok ? out(`→ ${JSON.stringify(o.value)}`, 'ok') : out(`fault: ${o.fault}`, 'error'),
     ...(o.route ? [out(`route: ${o.routeText}`, 'dim')] : []),
@@ -24,12 +24,16 @@ function yieldCommand(
 export const YIELD_COMMANDS: Command[] = [
   {
     name: 'attest',
+    world: 'inside',
+    cost: costs('SEND'),
     usage: 'attest',
     summary: 'run the AttestationAuthority example: a kernel:attest yield, handled by the kernel',
     run: (args, ctx) => yieldCommand(ctx, args, 0, (w) => w.attest()),
   },
   {
     name: 'invoke',
+    world: 'inside',
+    cost: costs('SEND'),
     usage: 'invoke [old] ["payload"]',
     summary: "invoke the user's EndpointRefCap (old: the one it held before the last rotation)",
     run(args, ctx) {
@@ -48,6 +52,8 @@ export const YIELD_COMMANDS: Command[] = [
   },
   {
     name: 'mint',
+    world: 'inside',
+    cost: costs('SEND'),
     usage: 'mint <domain> <content>',
     summary: 'the MintRefCap example: mint(domain, content) through the chain',
     run(args, ctx) {
@@ -57,6 +63,8 @@ export const YIELD_COMMANDS: Command[] = [
   },
   {
     name: 'rotate',
+    world: 'inside',
+    cost: costs('SEND'),
     usage: 'rotate <key> [new-key] [inflight]',
     summary:
       'revoke by key rotation: the chain drops <key> (inflight: rotate while a call holding the old cap is in flight — the snapshot caveat)',
@@ -83,6 +91,7 @@ export const YIELD_COMMANDS: Command[] = [
   },
   {
     name: 'yields',
+    world: 'outside',
     usage: 'yields [n]',
     summary: 'the last n yield routes (emitter → owner edges walked → catcher, or the fault)',
     run(args, { experimenter }) {
@@ -97,6 +106,8 @@ export const YIELD_COMMANDS: Command[] = [
   },
   {
     name: 'forge',
+    world: 'inside',
+    cost: costs('SEND'),
     usage: 'forge',
     summary: 'attack: a descendant mints the reserved invoke_key itself (blocked by mint_yield interposition)',
     run: (args, ctx) =>
@@ -113,6 +124,8 @@ export const YIELD_COMMANDS: Command[] = [
   },
   {
     name: 'lookalike',
+    world: 'inside',
+    cost: costs('SEND'),
     usage: 'lookalike',
     summary: 'attack: present a derived instance of the right image_hash to a vault (blocked when image_hash is not authority)',
     run: (args, ctx) =>
