@@ -85,9 +85,11 @@ export const pairingHandler: CapHandler = (k, r): CallResult => {
         );
       const res = k.fleet.pair(p.pid, a.name, b.name, type);
       if (!res.ok) return failed(res.code, res.message);
+      // A first pairing's message names what its type means; a re-pairing's says only the change.
+      const means = res.message.startsWith('re-paired') ? `: ${TYPE_MEANS[type]}` : '';
       return {
         ok: true,
-        value: `${res.message}${admin ? ` (set over ${here.name}'s ADMIN pairing with ${admin.name})` : ''}: ${TYPE_MEANS[type]}`,
+        value: `${res.message}${admin ? ` (set over ${here.name}'s ADMIN pairing with ${admin.name})` : ''}${means}`,
         caps: [],
       };
     }
