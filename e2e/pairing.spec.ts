@@ -13,6 +13,14 @@ test('pairing types attenuate imports: USER refuses a write, INPUT allows it, se
   await typeLine(app, 'import totebox vault');
   await expect.poll(() => terminalFlat(app)).toContain('ENOTFOUND: no service "vault" on a machine "totebox" is visible from console');
 
+  // No ambient authority over pairings (seed 001): the policy sets console ⇄ totebox at INPUT at most, and the
+  // console is no end of the Totebox ⇄ MediaKit pairing. Both refusals are ledgered denials.
+  await typeLine(app, 'pair totebox as ADMIN');
+  await expect.poll(() => terminalFlat(app)).toContain('EPERM: an initiator never upgrades itself');
+  await typeLine(app, 'unpair totebox mediakit');
+  await expect.poll(() => terminalFlat(app)).toContain('EPERM: console is not an end of totebox ⇄ mediakit');
+  await expect(app.getByTestId('ledger').getByText(/denied: unpair on @pairing by shell/)).toBeVisible();
+
   await typeLine(app, 'pair totebox as USER');
   await expect.poll(() => terminalFlat(app)).toContain('paired console ↔ totebox as USER');
   await expect(graph.locator('[data-node-id="m:0"]')).toHaveAttribute('aria-label', /⇄ totebox USER/);
