@@ -147,9 +147,9 @@ let below: YCap | null = null;
 let outer = 0;
 for (let i = 16; i >= 0; i--) {
   const inst = yrt.spawn(0, relayImage, {
-    caps: [{ kind: 'receiver', keys: new Set(i === 0 ? ['deep_key'] : []) }, below, { kind: 'sender', key: 'deep_key' }],
+    caps: [yrt.genesis.receiver(i === 0 ? ['deep_key'] : []), below, yrt.genesis.sender('deep_key')],
   });
-  below = { kind: 'instance', id: inst.id };
+  below = yrt.genesis.instance(inst.id);
   outer = inst.id;
 }
 yrt.routeLimit = 16;

@@ -38,10 +38,14 @@ test('yield routing from the shell: attestation route in the ledger; forged mint
   expect(delays).toEqual([...delays].sort((a, b) => a - b));
   expect(new Set(delays).size).toBe(4);
 
+  // The V1–V9 table is the session's evidence: the attestation's route showed V7, nothing has shown V2 yet.
+  const v2 = app.getByTestId('v-properties').locator('tr').filter({ hasText: 'V2' });
+  await expect(v2).toHaveAttribute('data-status', 'not shown yet');
+  await expect(app.getByTestId('v-properties').locator('tr').filter({ hasText: 'V7' })).toHaveAttribute('data-status', 'demonstrated');
   await typeLine(app, 'forge');
   await expect(app.getByTestId('verdict')).toContainText('forged mint blocked');
-  const v2 = app.getByTestId('v-properties').locator('tr').filter({ hasText: 'V2' });
   await expect(v2).toHaveAttribute('data-status', 'demonstrated');
+  await expect(v2).toContainText(/ledger #\d+: forged mint blocked/);
   await app.getByTestId('defense-interpose').click();
   await expect(app.getByTestId('defense-interpose')).not.toBeChecked();
   await typeLine(app, 'forge');

@@ -39,6 +39,7 @@ import { capacityFor } from './scenario/capacity';
 import { loadScenario } from './scenario/load';
 import type { Scenario } from './scenario/schema';
 import { Shell } from './shell/shell';
+import { EvidenceTally, tallyLedger } from './yield/evidence';
 import { yieldView } from './yield/view';
 import { LessonProgress } from './checks/progress';
 import { MAX_LOG, MAX_SESSION_TICKS, sessionProblem } from './session/check';
@@ -548,8 +549,13 @@ export class KernelHost implements KernelHostApi {
     };
   }
 
+  /** The V1–V9 evidence read from the ledger so far (a new ledger — boot, restore, travel — starts a new tally). */
+  private evidence: { ledger: unknown; tally: EvidenceTally } | null = null;
+
   yieldView(): YieldView {
-    return yieldView(this.kernel.chainWorld);
+    const ledger = this.kernel.ledger;
+    if (this.evidence?.ledger !== ledger) this.evidence = { ledger, tally: new EvidenceTally() };
+    return yieldView(this.kernel.chainWorld, tallyLedger(this.evidence.tally, ledger));
   }
 
   machineView(id: number): MachineView | null {

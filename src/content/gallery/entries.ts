@@ -206,7 +206,7 @@ export const GALLERY: readonly GalleryEntry[] = [
       },
       {
         narration:
-          'The chain registers invoke_key and keeps it reserved. A forger it calls asks kernel:mint_yield for invoke_key. With interposition on, the chain catches every mint_yield from below first and refuses reserved keys. With it off, the kernel mints it, and the chain accepts the forger’s yield as its own authority.',
+          'The chain registers invoke_key and keeps it reserved. A forger it calls asks kernel:mint_yield for invoke_key. With interposition on, the chain catches every mint_yield from below first, refuses reserved keys and passes the rest on to the kernel (an interposer can only pass a request on, never grant it). With it off, the kernel mints it, the chain accepts the forger’s yield as its own authority, and calls contract B’s drain endpoint for it. (Writing the sender into its cnode as a literal does not work either: try forge literal.)',
         lines: ['forge'],
       },
     ],
@@ -221,7 +221,7 @@ export const GALLERY: readonly GalleryEntry[] = [
     steps: [
       {
         narration:
-          'The MintRefCap example: the chain mints under mint_key for a user holding the cap. That cap is one particular instance.',
+          'The MintRefCap example: the chain issues a MintRefCap for the domain art to a user, who mints sunrise through it; the chain’s MintInstance mints it in the domain the cap holds. That cap is one particular instance.',
         lines: ['mint art sunrise'],
       },
       {
@@ -240,7 +240,8 @@ export const GALLERY: readonly GalleryEntry[] = [
     defense: null,
     steps: [
       {
-        narration: 'The user contract invokes its EndpointRefCap: the yield carries invoke_key up to the chain, which catches it.',
+        narration:
+          'The user contract invokes its EndpointRefCap(B, process): the yield carries invoke_key up to the chain, which catches it and, in its own frame, calls contract B’s process endpoint.',
         lines: ['invoke "swap"'],
       },
       {

@@ -154,7 +154,7 @@ export const LESSONS: readonly Lesson[] = [
         check: { ledger: '^kernel:attest: .*caught by kernel', kind: 'yield' },
       },
       {
-        goal: 'Invoke the user’s EndpointRefCap: its invoke_key yield is caught by the chain.',
+        goal: 'Invoke the user’s EndpointRefCap: its invoke_key yield is caught by the chain, which calls contract B’s endpoint.',
         hint: 'invoke "hello"',
         check: { ledger: '^invoke_key: .*caught by Chain', kind: 'yield' },
       },

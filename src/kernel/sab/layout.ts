@@ -242,7 +242,7 @@ export const DEFENSES = [
   { id: 'gate0', label: 'Gate 0 relabel check', short: 'Gate 0' },
   { id: 'energy', label: 'Energy budgets', short: 'budgets' },
   { id: 'sandbox', label: 'pledge/unveil', short: 'pledge/unveil' },
-  { id: 'interpose', label: 'mint_yield interposition', short: 'interposition' },
+  { id: 'interpose', label: 'mint/merge interposition', short: 'interposition' },
   { id: 'hashauth', label: 'image_hash ≠ authority', short: 'hash ≠ authority' },
   { id: 'tofu', label: 'TOFU+ binding check', short: 'TOFU+' },
   { id: 'diode', label: 'Diode (commands flow downstream only)', short: 'Diode' },

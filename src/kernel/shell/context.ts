@@ -121,8 +121,8 @@ export interface ShellOps {
    * the shell holds for it; without one, a ledgered ENOCAP.
    */
   pairing(method: PairingMethod, args: string[]): CallResult;
-  /** Run a yield example on the chain world (seed 004), ledgering its route and, for attacks, the verdict. */
-  chain(run: (w: ChainWorld) => Outcome, verdict?: (o: Outcome, w: ChainWorld) => string): Outcome & { routeText: string };
+  /** Run a yield example on the chain world (seed 004), ledgering its route and, for a demonstration, its verdict. */
+  chain(run: (w: ChainWorld) => Outcome): Outcome & { routeText: string };
 }
 
 export type PairingMethod = 'pair' | 'unpair' | 'import' | 'announce' | 'forget';
@@ -140,6 +140,8 @@ export interface Controls {
   forgeAnnounce(machine: string): { message: string };
   /** Staged attack: drive a compromised process to call through one of its caps. */
   callAs(pid: number, cap: string, method: string, opts?: CallOptions): CallResult;
-  /** The chain world, read only (routes, what the scenario has shown). */
-  readonly chainWorld: Pick<ChainWorld, 'rt' | 'shown' | 'describe'>;
+  /** The chain world, read only (its routes). */
+  readonly chainWorld: Pick<ChainWorld, 'rt' | 'describe'>;
+  /** Rerun the chain world's operations in a fresh one and compare (seed 004's V9), ledgering the verdict. */
+  replayChain(): Outcome;
 }

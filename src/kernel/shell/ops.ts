@@ -80,13 +80,13 @@ export function shellOps(k: Kernel, pid: number): ShellOps {
       k.deny(pid, pid, `${method} by ${k.who(pid)}`, `ENOCAP: ${error}`);
       return { ok: false, code: 'ENOCAP', error };
     },
-    chain(run, verdict) {
+    chain(run) {
       pay('SEND'); // a CALL into the chain
       const w = k.chainWorld;
-      const o = run(w);
+      const o = w.apply(run);
       const routeText = w.describe(o.route);
       if (o.route) k.record('yield', pid, pid, routeText);
-      if (verdict) k.record('verdict', pid, pid, verdict(o, w));
+      if (o.verdict) k.record('verdict', pid, pid, o.verdict);
       return { ...o, routeText };
     },
   };
@@ -107,6 +107,11 @@ export function controls(k: Kernel, pid: number): Controls {
     callAs: (actor, cap, method, opts) => k.call(actor, cap, method, opts),
     get chainWorld() {
       return k.chainWorld;
+    },
+    replayChain() {
+      const o = k.chainWorld.replay();
+      if (o.verdict) k.record('verdict', pid, pid, o.verdict);
+      return o;
     },
   };
 }

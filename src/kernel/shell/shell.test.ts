@@ -301,10 +301,10 @@ describe('drop, rotate inflight, and the verdicts they leave', () => {
   it('rotate … inflight: a call in flight finishes under its snapshot; a new call through the old cap faults', () => {
     const h = host();
     expect(text(h, 'rotate invoke_key invoke_key_2 inflight')).toMatch(
-      /^→ \{"status":"ok","routed":\{"cap":"EndpointRefCap","args":\{"inflight":true\}\}\}\nroute: invoke_key: EndpointRefCap#\d+ → InFlight#\d+ → caught by Chain#1$/,
+      /^→ \{"status":"ok","result":\{"by":"B","processed":\{"inflight":true\}\}\}\nroute: invoke_key: EndpointRefCap#\d+ → InFlight#\d+ → caught by Chain#1$/,
     );
     expect(text(h, 'invoke old')).toMatch(/^fault: unhandled yield_key invoke_key/);
-    expect(text(h, 'invoke')).toMatch(/^→ \{"status":"ok","key":"invoke_key_2"/);
+    expect(text(h, 'invoke')).toMatch(/^→ \{"status":"ok","result":\{"by":"B","processed":null\}\}\nroute: invoke_key_2: /);
     expect(verdicts(h).map((v) => v.split(':')[0])).toEqual(['snapshot caveat', 'revoked by key rotation']);
   });
 

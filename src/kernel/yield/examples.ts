@@ -1,128 +1,288 @@
 import type { Value } from '../services/service';
-import { image, YieldFault, type Ctx, type Image, type YieldRuntime } from './runtime';
+import { FORWARD, GAS, image, YieldFault, type Ctx, type Image, type YCap, type YieldRuntime } from './runtime';
 
 /**
  * The worked examples of seed 004: a chain orchestrator that registers authority keys and interposes over
- * kernel:mint_yield; AuthorityCaps whose opaque cnode holds the YieldSender (EndpointRefCap, MintRefCap,
- * AttestationAuthority); user contracts that invoke them; an attacker; and a vault for the image_hash lesson.
+ * kernel:mint_yield and kernel:merge_yield_receiver; AuthorityCaps whose opaque cnode holds the YieldSender and
+ * whose state holds their policy (EndpointRefCap: target and endpoint; MintRefCap: domain; AttestationAuthority:
+ * mode); the contracts the chain routes to (B, MintInstance); user contracts; attackers; a vault.
  */
 
-/** Keys the chain keeps to itself: no descendant may mint a sender for them. */
-export const RESERVED_KEYS: readonly string[] = ['invoke_key', 'mint_key'];
+/** Keys no descendant may mint a sender for: the chain's authorities and the kernel's attestation. */
+export const RESERVED_KEYS: readonly string[] = ['invoke_key', 'mint_key', 'kernel:attest'];
+export const MINT = 'kernel:mint_yield';
+export const MERGE = 'kernel:merge_yield_receiver';
 const RECEIVER_SLOT = 0;
+/** Gas the chain keeps back from a transaction, for the yields it catches meanwhile (its handlers run in its frame). */
+const HANDLER_RESERVE = 200;
 
 const arg = (args: Value, name: string): Value =>
-  args && typeof args === 'object' && !Array.isArray(args) ? (args as Record<string, Value>)[name] : null;
+  args && typeof args === 'object' && !Array.isArray(args) ? ((args as Record<string, Value>)[name] ?? null) : null;
+const record = (ctx: Ctx, name: string) => ctx.state[name] as Record<string, Value>;
+const list = (ctx: Ctx, name: string) => ctx.state[name] as string[];
 
-/** An AuthorityCap's bytecode: compose the payload from its state and the args, yield with the embedded sender. */
-function authority(name: string, description: string): Image {
-  return image({
-    name,
-    description,
-    yieldReceiverSlot: null,
-    opaque: true,
-    methods: {
-      invoke: (ctx: Ctx, args: Value) => ctx.yield(0, { cap: ctx.state.label ?? name, args }),
+/** AuthorityCaps: opaque, the sender in slot 0, the payload composed from their own state (the caller's args only fill in). */
+export const EndpointRefCap: Image = image({
+  name: 'EndpointRefCap',
+  description: 'invoke(args) → the chain calls the target contract at the endpoint this cap holds',
+  yieldReceiverSlot: null,
+  opaque: true,
+  methods: { invoke: (ctx, args) => ctx.yield(0, { target: ctx.state.target, endpoint: ctx.state.endpoint, args }) },
+});
+
+export const MintRefCap: Image = image({
+  name: 'MintRefCap',
+  description: 'mint(content) → status: the chain mints content in the domain this cap holds',
+  yieldReceiverSlot: null,
+  opaque: true,
+  methods: { mint: (ctx, args) => ctx.yield(0, { domain: ctx.state.domain ?? null, content: arg(args, 'content') }) },
+});
+
+export const AttestationAuthority: Image = image({
+  name: 'AttestationAuthority',
+  description: 'attest(key, blob) → status: yields kernel:attest in the mode this cap holds; the caller sees only a status',
+  yieldReceiverSlot: null,
+  opaque: true,
+  methods: { attest: (ctx, args) => ctx.yield(0, { mode: ctx.state.mode ?? null, key: arg(args, 'key'), blob: arg(args, 'blob') }) },
+});
+
+/** Contract B: the target of the EndpointRefCap the user holds. It remembers which endpoints ran. */
+export const B: Image = image({
+  name: 'B',
+  description: 'a contract with endpoints process (the one the user is granted) and drain',
+  yieldReceiverSlot: null,
+  methods: {
+    process: (ctx, args) => {
+      list(ctx, 'ran').push('process');
+      return { by: 'B', processed: args };
     },
-  });
+    drain: (ctx) => {
+      list(ctx, 'ran').push('drain');
+      return { by: 'B', drained: true };
+    },
+  },
+});
+
+/** The chain's MintInstance: where mint yields end up. */
+export const MintInstance: Image = image({
+  name: 'MintInstance',
+  description: 'mints content into a domain, for the chain',
+  yieldReceiverSlot: null,
+  methods: {
+    mint: (ctx, args) => {
+      const minted = ctx.state.minted as Value[];
+      minted.push({ domain: arg(args, 'domain'), content: arg(args, 'content') });
+      return { status: 'minted', domain: arg(args, 'domain'), count: minted.length };
+    },
+  },
+});
+
+/** Put the union of the chain's per-key receivers for `keys` in its yield_receiver_slot (merges only: no literal). */
+function rebuild(ctx: Ctx): void {
+  ctx.put(RECEIVER_SLOT, null);
+  const receivers = record(ctx, 'receivers');
+  for (const key of list(ctx, 'caught')) ctx.mergeReceiver(RECEIVER_SLOT, receivers[key] as number);
 }
 
-export const EndpointRefCap = authority('EndpointRefCap', 'routes invoke(args) to a target contract endpoint through the chain');
-export const MintRefCap = authority('MintRefCap', 'asks the chain to mint(domain, content)');
-export const AttestationAuthority = authority('AttestationAuthority', 'yields kernel:attest; the caller sees only a status');
+/** Mint a (sender, receiver) pair under `key` and keep both slots. */
+function mintPair(ctx: Ctx, key: string): void {
+  const { sender, receiver } = ctx.mintYield(key);
+  record(ctx, 'senders')[key] = sender;
+  record(ctx, 'receivers')[key] = receiver;
+}
 
 /** The chain orchestrator: the top of the call hierarchy and the handler for its authority keys. */
 export const Chain: Image = image({
   name: 'Chain',
-  description: 'chain orchestrator: registers invoke_key and mint_key, interposes over kernel:mint_yield',
+  description: 'chain orchestrator: registers invoke_key and mint_key, interposes over kernel:mint_yield and merge_yield_receiver',
   yieldReceiverSlot: RECEIVER_SLOT,
   methods: {
-    /** Mint the (sender, receiver) pairs and register the keys; `interpose` also catches kernel:mint_yield. */
+    /** Mint the pairs, register the keys (`interpose` also catches the kernel's mint and merge), deploy B and MintInstance. */
     setup(ctx, args) {
-      ctx.put(RECEIVER_SLOT, { kind: 'receiver', keys: new Set() });
-      const keys = [...RESERVED_KEYS, ...(arg(args, 'interpose') === false ? [] : ['kernel:mint_yield'])];
-      for (const key of keys) {
-        const { sender, receiver } = ctx.mintYield(key);
-        ctx.mergeReceiver(RECEIVER_SLOT, receiver);
-        ctx.put(receiver, null);
-        ctx.state[`sender:${key}`] = sender;
-      }
-      ctx.state.minted = [];
+      Object.assign(ctx.state, { senders: {}, receivers: {}, directory: {}, kinds: { invoke_key: 'endpoint', mint_key: 'mint' } });
+      for (const key of ['invoke_key', 'mint_key', 'kernel:attest', MINT, MERGE]) mintPair(ctx, key);
+      // kernel:attest is the kernel's to catch: the chain keeps only the sender, for the AttestationAuthorities it issues.
+      ctx.put(record(ctx, 'receivers')['kernel:attest'] as number, null);
+      ctx.state.caught = ['invoke_key', 'mint_key', ...(arg(args, 'interpose') === false ? [] : [MINT, MERGE])];
       ctx.state.reserved = [...RESERVED_KEYS];
-      return keys;
+      rebuild(ctx);
+      const b = ctx.deriveSpawn(B, { state: { ran: [] } });
+      const bId = (ctx.get(b) as { id: number }).id;
+      record(ctx, 'directory')[bId] = b;
+      ctx.state.b = bId;
+      ctx.state.mintInstance = ctx.deriveSpawn(MintInstance, { state: { minted: [] } });
+      return list(ctx, 'caught');
     },
-    /** Mint an AuthorityCap embedding the sender for `key`; returns the slot holding it. */
+    /** Mint an AuthorityCap for `key`, its policy baked into its state; returns the slot holding it. */
     issue(ctx, args) {
       const key = String(arg(args, 'key') ?? 'invoke_key');
-      const img = key.startsWith('mint_key') ? MintRefCap : EndpointRefCap;
-      const sender = ctx.state[`sender:${key}`];
-      if (typeof sender !== 'number') throw new YieldFault(`the chain holds no sender for ${key}`);
-      return ctx.deriveSpawn(img, { state: { label: img.name }, caps: [ctx.get(sender)] });
+      const sender = record(ctx, 'senders')[key];
+      const kind = key === 'kernel:attest' ? 'attest' : record(ctx, 'kinds')[key];
+      if (typeof sender !== 'number' || !kind) throw new YieldFault(`the chain issues no authority under ${key}`);
+      const caps = [ctx.get(sender)];
+      if (kind === 'attest') {
+        const mode = arg(args, 'mode') ?? 'sign';
+        if (mode !== 'sign' && mode !== 'verify') throw new YieldFault('an AttestationAuthority is sign or verify');
+        return ctx.deriveSpawn(AttestationAuthority, { state: { mode }, caps });
+      }
+      if (kind === 'mint') {
+        const domain = arg(args, 'domain');
+        if (typeof domain !== 'string' || !domain) throw new YieldFault('a MintRefCap needs a domain');
+        return ctx.deriveSpawn(MintRefCap, { state: { domain }, caps });
+      }
+      const target = arg(args, 'target') ?? ctx.state.b;
+      if (typeof record(ctx, 'directory')[String(target)] !== 'number') throw new YieldFault(`the chain has no contract ${String(target)}`);
+      return ctx.deriveSpawn(EndpointRefCap, { state: { target, endpoint: arg(args, 'endpoint') ?? 'process' }, caps });
     },
-    /** Drop a key from the receiver (revocation by key rotation) and re-mint under a new one. */
+    /** Cap flow: move the cap in `slot` into the cnode of the instance in slot `to`. */
+    give(ctx, args) {
+      const slot = Number(arg(args, 'slot'));
+      ctx.copyTo(slot, Number(arg(args, 'to')));
+      ctx.put(slot, null);
+      return null;
+    },
+    /** Revocation by key rotation: drop `key` from the receiver, re-mint the authority under `next`. */
     rotate(ctx, args) {
       const key = String(arg(args, 'key'));
       const next = String(arg(args, 'next'));
-      const r = ctx.get(RECEIVER_SLOT);
-      if (r?.kind !== 'receiver') throw new YieldFault('no receiver');
-      ctx.put(RECEIVER_SLOT, { kind: 'receiver', keys: new Set([...r.keys].filter((k) => k !== key)) });
-      const { sender, receiver } = ctx.mintYield(next);
-      ctx.mergeReceiver(RECEIVER_SLOT, receiver);
-      ctx.put(receiver, null);
-      ctx.state[`sender:${next}`] = sender;
-      (ctx.state.reserved as Value[]).push(next);
+      const kinds = record(ctx, 'kinds');
+      const senders = record(ctx, 'senders');
+      const receivers = record(ctx, 'receivers');
+      if (!kinds[key] || typeof senders[key] !== 'number') throw new YieldFault(`the chain issues no authority under ${key}`);
+      if (!next || next.startsWith('kernel:') || senders[next] !== undefined || list(ctx, 'reserved').includes(next))
+        throw new YieldFault(`${next} cannot be the new key: it must be new and not a kernel:* key`);
+      ctx.put(senders[key] as number, null);
+      ctx.put(receivers[key] as number, null);
+      delete senders[key];
+      delete receivers[key];
+      mintPair(ctx, next);
+      // The old key keeps its kind: a call already in flight under its snapshot is still handled (the caveat).
+      kinds[next] = kinds[key];
+      ctx.state.caught = [...list(ctx, 'caught').filter((k) => k !== key), next];
+      list(ctx, 'reserved').push(next);
+      rebuild(ctx);
       return next;
+    },
+    /** Register (or drop) the chain's interposition over the kernel's mint and merge (`only` one of them). */
+    interpose(ctx, args) {
+      const only = arg(args, 'only');
+      const which = only === MINT || only === MERGE ? [only] : [MINT, MERGE];
+      const rest = list(ctx, 'caught').filter((k) => !which.includes(k));
+      ctx.state.caught = arg(args, 'on') === true ? [...rest, ...which] : rest;
+      rebuild(ctx);
+      return list(ctx, 'caught');
     },
     /** A transaction: the chain CALLs a contract it holds (so it is on every owner path below). */
     run(ctx, args) {
-      return ctx.call(Number(arg(args, 'slot')), String(arg(args, 'method') ?? 'main'), arg(args, 'args') ?? null);
+      const reserve = Math.min(HANDLER_RESERVE, ctx.gas - GAS.call);
+      return ctx.call(Number(arg(args, 'slot')), String(arg(args, 'method') ?? 'main'), arg(args, 'args'), ctx.gas - GAS.call - reserve);
     },
   },
   catches: {
-    invoke_key: (_ctx, _key, payload) => ({ status: 'ok', routed: payload }),
-    mint_key: (ctx, _key, payload) => {
-      const args = arg(payload, 'args');
-      const minted = ctx.state.minted as Value[];
-      minted.push({ domain: arg(args, 'domain'), content: arg(args, 'content') });
-      return { status: 'minted', count: minted.length };
-    },
-    /** Interposition: descendants' mint requests reach the chain first; reserved keys are refused. */
-    'kernel:mint_yield': (ctx, _key, payload) => {
+    /** Interposition: descendants' mint requests reach the chain first; reserved keys are refused, others go on up. */
+    [MINT]: (ctx, _key, payload) => {
       const key = String(arg(payload, 'key'));
-      if ((ctx.state.reserved as Value[] | undefined)?.includes(key))
-        throw new YieldFault(`the chain refuses to mint the reserved key ${key}`);
-      return { minted: key };
+      if (list(ctx, 'reserved').includes(key)) throw new YieldFault(`the chain refuses to mint the reserved key ${key}`);
+      return FORWARD;
     },
-    '*': (_ctx, key, payload) => ({ status: 'ok', key, routed: payload }),
+    /**
+     * A descendant may not register a key the chain catches, a reserved one or a kernel:* one: being nearer, it
+     * would shadow the chain (or the kernel) for its subtree and see what was meant for them.
+     */
+    [MERGE]: (ctx, _key, payload) => {
+      const keys = (arg(payload, 'keys') as string[] | null) ?? [];
+      const bad = keys.find((k) => k.startsWith('kernel:') || list(ctx, 'caught').includes(k) || list(ctx, 'reserved').includes(k));
+      if (bad !== undefined) throw new YieldFault(`the chain refuses to let a descendant register ${bad}`);
+      return FORWARD;
+    },
+    /** The authority keys: route an endpoint call to its target, a mint to the MintInstance. */
+    '*': (ctx, key, payload) => {
+      const kind = record(ctx, 'kinds')[key];
+      if (kind === 'mint')
+        return ctx.call(ctx.state.mintInstance as number, 'mint', { domain: arg(payload, 'domain'), content: arg(payload, 'content') });
+      if (kind !== 'endpoint') throw new YieldFault(`the chain has no handler for ${key}`);
+      const target = arg(payload, 'target');
+      const slot = record(ctx, 'directory')[String(target)];
+      if (typeof slot !== 'number') throw new YieldFault(`the chain has no contract ${String(target)}`);
+      return { status: 'ok', result: ctx.call(slot, String(arg(payload, 'endpoint')), arg(payload, 'args')) };
+    },
   },
 });
 
-/** A user contract: holds an authority cap in slot 0 and invokes it. */
+/** The slot of the newest (back = 0) or an older instance cap this contract holds. */
+function held(ctx: Ctx, back: number): number {
+  const slots: number[] = [];
+  for (let s = 0; s < ctx.size; s++) if (ctx.get(s)?.kind === 'instance') slots.push(s);
+  const at = slots[slots.length - 1 - back];
+  if (at === undefined) throw new YieldFault(back ? 'the user holds no older cap' : 'the user holds no cap');
+  return at;
+}
+
+/** A user contract: invokes the authority caps it holds (the newest one, or with `old` the one before it). */
 export const User: Image = image({
   name: 'User',
-  description: 'a user contract that invokes the authority it holds in slot 0',
+  description: 'a user contract that invokes the authorities it holds',
   yieldReceiverSlot: null,
   methods: {
-    main: (ctx, args) => ctx.call(0, 'invoke', args),
-    /** Invoke the cap it held before a rotation (kept in slot 1). */
-    old: (ctx, args) => ctx.call(1, 'invoke', args),
+    main: (ctx, args) => ctx.call(held(ctx, 0), 'invoke', args),
+    old: (ctx, args) => ctx.call(held(ctx, 1), 'invoke', args),
+    attest: (ctx, args) => ctx.call(held(ctx, 0), 'attest', args),
+    mint: (ctx, args) => ctx.call(held(ctx, 0), 'mint', args),
     /** Try to take the sender out of the AuthorityCap it holds. */
-    steal: (ctx) => {
-      const taken = ctx.peek(0, 0);
-      return taken ? taken.kind : null;
+    steal: (ctx) => ctx.peek(held(ctx, 0), 0)?.kind ?? null,
+  },
+});
+
+/** An attacker: mints the chain's key itself and yields with it, to reach B's drain endpoint. */
+export const Forger: Image = image({
+  name: 'Forger',
+  description: 'tries kernel:mint_yield for the chain endpoint key (invoke_key) to forge the chain authority',
+  yieldReceiverSlot: null,
+  methods: {
+    main(ctx, args) {
+      const { sender } = ctx.mintYield(String(arg(args, 'key') ?? 'invoke_key'));
+      return ctx.yield(sender, { target: arg(args, 'target'), endpoint: 'drain', args: { forged: true } });
     },
   },
 });
 
-/** An attacker: tries to mint the chain's key itself and yield with it. */
-export const Forger: Image = image({
-  name: 'Forger',
-  description: 'tries kernel:mint_yield(invoke_key) to forge the chain authority',
+/** An attacker: writes a YieldSender for the chain's key into its own cnode as an object literal. */
+export const LiteralForger: Image = image({
+  name: 'LiteralForger',
+  description: 'writes a made-up YieldSender{invoke_key} into its cnode and yields with it',
   yieldReceiverSlot: null,
   methods: {
-    main(ctx) {
-      const { sender } = ctx.mintYield('invoke_key');
-      return ctx.yield(sender, { forged: true });
+    main(ctx, args) {
+      ctx.put(0, { kind: 'sender', key: String(arg(args, 'key') ?? 'invoke_key') } as unknown as YCap);
+      return ctx.yield(0, { target: arg(args, 'target'), endpoint: 'drain', args: { forged: true } });
+    },
+  },
+});
+
+/** An intermediate: spends the CALL's gas, then relays the user's call asking for far more than is left. */
+export const Staller: Image = image({
+  name: 'Staller',
+  description: 'relays a call to the user contract in slot 0 after spending almost all its gas',
+  yieldReceiverSlot: null,
+  methods: {
+    main(ctx, args) {
+      while (ctx.gas > GAS.call + 2) ctx.put(1, null);
+      ctx.state.gave = ctx.gas - GAS.call;
+      return ctx.call(0, 'main', args, 1_000_000);
+    },
+  },
+});
+
+/** Derives its own instance of the MintRefCap image and presents it to the vault it holds in slot 0. */
+export const Attacker: Image = image({
+  name: 'Attacker',
+  description: 'derives its own MintRefCap-typed instance and presents it to the vault',
+  yieldReceiverSlot: null,
+  methods: {
+    main: (ctx, args) => {
+      const fake = ctx.deriveSpawn(MintRefCap, { state: { domain: 'look-alike' } });
+      ctx.copyTo(fake, 0, 5);
+      return ctx.call(0, 'withdraw', { slot: 5, checkHash: arg(args, 'checkHash') });
     },
   },
 });
@@ -151,13 +311,13 @@ export const Vault: Image = image({
   },
 });
 
-/** A chain ready to go: set up, with a user holding an EndpointRefCap, for demos and tests. */
+/** A chain ready to go: set up, with a user holding an EndpointRefCap(B, "process"), for demos and tests. */
 export function bootChain(rt: YieldRuntime, interpose = true) {
   const chain = rt.spawn(0, Chain);
   rt.invoke(chain.id, 'setup', { interpose });
   const capSlot = rt.invoke(chain.id, 'issue', { key: 'invoke_key' }) as number;
   const user = rt.spawn(chain.id, User, { caps: [chain.cnode[capSlot]] });
-  const userSlot = chain.cnode.length;
-  chain.cnode[userSlot] = { kind: 'instance', id: user.id };
-  return { chain, user, userSlot };
+  rt.release(chain, capSlot);
+  const b = rt.instances.get(chain.state.b as number)!;
+  return { chain, user, userSlot: rt.slotOf(chain, user.id), b };
 }

@@ -1,44 +1,47 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Value } from '../services/service';
-import { AttestationAuthority, bootChain, Chain, EndpointRefCap, Forger, MintRefCap, User, Vault } from './examples';
-import { image, YieldFault, YieldRuntime, type Image } from './runtime';
+import { Attacker, bootChain, EndpointRefCap, Forger, MintRefCap, User, Vault } from './examples';
+import { image, YieldFault, YieldRuntime, type Image, type YCap } from './runtime';
 
-/** A relay: holds a receiver in slot 0 (keys from its state) and calls on down slot 1, or yields with slot 2. */
+/** A relay: holds a receiver in slot 0 and calls on down slot 1. */
 const relay = (name: string, keys: string[]): Image =>
   image({
     name,
     description: `relay catching ${keys.join(',')}`,
     yieldReceiverSlot: 0,
-    methods: {
-      down: (ctx, args) => ctx.call(1, 'down', args),
-      emit: (ctx, args) => ctx.yield(2, args),
-    },
+    methods: { down: (ctx, args) => ctx.call(1, 'down', args) },
     catches: { '*': (ctx, key) => ({ caughtBy: ctx.self, key }) },
   });
 
-function chainOf(rt: YieldRuntime, layers: { keys: string[] }[], emitKey: string) {
-  // layers[0] is outermost; the last one emits with a sender for emitKey
+/** layers[0] is outermost; the innermost one emits with the sender `held` gives it (default: one for emitKey). */
+function chainOf(
+  rt: YieldRuntime,
+  layers: { keys: string[] }[],
+  emitKey: string,
+  held: (rt: YieldRuntime) => YCap | null = (r) => r.genesis.sender(emitKey),
+) {
   const ids: number[] = [];
   let below: number | null = null;
   for (let i = layers.length - 1; i >= 0; i--) {
-    const inst = rt.spawn(0, relay(`L${i}`, layers[i].keys), {
-      caps: [
-        { kind: 'receiver', keys: new Set(layers[i].keys) },
-        below === null ? null : { kind: 'instance', id: below },
-        { kind: 'sender', key: emitKey },
-      ],
+    const inner = below === null;
+    const inst = rt.spawn(0, inner ? emitter(`L${i}`) : relay(`L${i}`, layers[i].keys), {
+      caps: [rt.genesis.receiver(layers[i].keys), inner ? null : rt.genesis.instance(below!), inner ? held(rt) : null],
     });
     ids.unshift(inst.id);
     below = inst.id;
   }
-  // the innermost relay's "down" should emit instead of calling further
-  const innermost = rt.instances.get(ids[ids.length - 1])!;
-  (innermost.image.methods as Record<string, unknown>).down = (
-    innermost.image.methods as Record<string, (c: never, a: Value) => Value>
-  ).emit;
   return ids;
 }
+
+/** The innermost layer: its "down" yields with slot 2 instead of calling further. */
+const emitter = (name: string): Image =>
+  image({
+    name,
+    description: 'emits with slot 2',
+    yieldReceiverSlot: 0,
+    methods: { down: (ctx, args) => ctx.yield(2, args) },
+    catches: { '*': (ctx, key) => ({ caughtBy: ctx.self, key }) },
+  });
 
 describe('routing', () => {
   it('the nearest snapshot holding the key catches, over farther ones', () => {
@@ -59,20 +62,18 @@ describe('routing', () => {
 
   it('no sender, no yield: an instance without a YieldSender never reaches a handler', () => {
     const rt = new YieldRuntime();
-    const ids = chainOf(rt, [{ keys: ['k'] }, { keys: [] }], 'k');
-    rt.instances.get(ids[1])!.cnode[2] = null;
+    const ids = chainOf(rt, [{ keys: ['k'] }, { keys: [] }], 'k', () => null);
     expect(() => rt.invoke(ids[0], 'down')).toThrow('holds no YieldSender');
     expect(rt.routes).toHaveLength(0);
   });
 
   it('the kernel is the implicit root for kernel:* keys: attestation returns only a status', () => {
     const rt = new YieldRuntime();
-    const chain = rt.spawn(0, Chain);
-    rt.invoke(chain.id, 'setup', { interpose: true });
-    const att = rt.spawn(0, AttestationAuthority, { caps: [{ kind: 'sender', key: 'kernel:attest' }] });
-    const user = rt.spawn(0, User, { caps: [{ kind: 'instance', id: att.id }] });
-    chain.cnode[9] = { kind: 'instance', id: user.id };
-    expect(rt.invoke(chain.id, 'run', { slot: 9 })).toEqual({ status: 'attested', image: 'AttestationAuthority' });
+    const { chain } = bootChain(rt);
+    const att = rt.invoke(chain.id, 'issue', { key: 'kernel:attest', mode: 'sign' }) as number;
+    const user = rt.spawn(chain.id, User, { caps: [chain.cnode[att]] });
+    const run = { slot: rt.slotOf(chain, user.id), method: 'attest', args: { key: 'hw', blob: 'b' } };
+    expect(rt.invoke(chain.id, 'run', run)).toEqual({ status: 'attested', key: 'hw' });
     expect(rt.routes.at(-1)).toMatchObject({ key: 'kernel:attest', caughtBy: 'kernel' });
   });
 
@@ -85,14 +86,14 @@ describe('routing', () => {
       methods: { a: (ctx) => ctx.call(0, 'b'), b: () => 'inner' },
     });
     const x = rt.spawn(0, reentrant);
+    rt.genesis.place(x, 0, rt.genesis.instance(x.id));
     const caller = image({
       name: 'C',
       description: 'calls x, then touches the lent slot from a nested call',
       yieldReceiverSlot: null,
       methods: { go: (ctx) => ctx.call(0, 'a') },
     });
-    x.cnode[0] = { kind: 'instance', id: x.id };
-    const c = rt.spawn(0, caller, { caps: [{ kind: 'instance', id: x.id }] });
+    const c = rt.spawn(0, caller, { caps: [rt.genesis.instance(x.id)] });
     expect(rt.invoke(c.id, 'go')).toBe('inner');
     const dropper = image({
       name: 'D',
@@ -101,7 +102,7 @@ describe('routing', () => {
       methods: { go: (ctx) => ctx.call(0, 'x'), x: () => null },
     });
     const d = rt.spawn(0, dropper);
-    d.cnode[0] = { kind: 'instance', id: d.id };
+    rt.genesis.place(d, 0, rt.genesis.instance(d.id));
     (dropper.methods as Record<string, unknown>).x = (ctx: { put(s: number, v: null): void }) => ctx.put(0, null);
     expect(() => rt.invoke(d.id, 'go')).toThrow('slot 0 is lent to a CALL in flight');
   });
@@ -127,12 +128,12 @@ describe('routing', () => {
 });
 
 describe('the authority pattern', () => {
-  it('a user invokes its EndpointRefCap; the chain catches invoke_key and resumes it', () => {
+  it('a user invokes its EndpointRefCap; the chain catches invoke_key, calls B and resumes it', () => {
     const rt = new YieldRuntime();
     const { chain, userSlot } = bootChain(rt);
     expect(rt.invoke(chain.id, 'run', { slot: userSlot, args: { to: 'dex', op: 'swap' } })).toEqual({
       status: 'ok',
-      routed: { cap: 'EndpointRefCap', args: { to: 'dex', op: 'swap' } },
+      result: { by: 'B', processed: { to: 'dex', op: 'swap' } },
     });
     expect(rt.routes.at(-1)).toMatchObject({ key: 'invoke_key', caughtBy: chain.id });
   });
@@ -143,78 +144,62 @@ describe('the authority pattern', () => {
     expect(() => rt.invoke(chain.id, 'run', { slot: userSlot, method: 'steal' })).toThrow("EndpointRefCap's cnode is opaque");
   });
 
-  it('MintRefCap: mint(domain, content) reaches the chain', () => {
+  it('MintRefCap: mint(content) reaches the chain, which has its MintInstance mint it', () => {
     const rt = new YieldRuntime();
     const { chain } = bootChain(rt);
-    const slot = rt.invoke(chain.id, 'issue', { key: 'mint_key' }) as number;
+    const slot = rt.invoke(chain.id, 'issue', { key: 'mint_key', domain: 'art' }) as number;
     const user = rt.spawn(chain.id, User, { caps: [chain.cnode[slot]] });
-    chain.cnode[20] = { kind: 'instance', id: user.id };
-    expect(rt.invoke(chain.id, 'run', { slot: 20, args: { domain: 'art', content: 'sunrise' } })).toEqual({ status: 'minted', count: 1 });
-    expect(chain.state.minted).toEqual([{ domain: 'art', content: 'sunrise' }]);
+    const run = { slot: rt.slotOf(chain, user.id), method: 'mint', args: { content: 'sunrise' } };
+    expect(rt.invoke(chain.id, 'run', run)).toEqual({ status: 'minted', domain: 'art', count: 1 });
   });
 
   it('forgery: with interposition the chain refuses the reserved key; without it the forger gets authority', () => {
     for (const interpose of [true, false]) {
       const rt = new YieldRuntime();
-      const { chain } = bootChain(rt, interpose);
+      const { chain, b } = bootChain(rt, interpose);
       const forger = rt.spawn(chain.id, Forger);
-      chain.cnode[30] = { kind: 'instance', id: forger.id };
-      if (interpose)
-        expect(() => rt.invoke(chain.id, 'run', { slot: 30 })).toThrow('the chain refuses to mint the reserved key invoke_key');
-      else expect(rt.invoke(chain.id, 'run', { slot: 30 })).toEqual({ status: 'ok', routed: { forged: true } }); // forged authority
+      const run = () => rt.invoke(chain.id, 'run', { slot: rt.slotOf(chain, forger.id), args: { target: b.id } });
+      if (interpose) expect(run).toThrow('the chain refuses to mint the reserved key invoke_key');
+      else expect(run()).toEqual({ status: 'ok', result: { by: 'B', drained: true } }); // forged authority
     }
   });
 
   it('rotation revokes: new calls fault; a call already in flight finishes under its old snapshot', () => {
     const rt = new YieldRuntime();
     const { chain, userSlot } = bootChain(rt);
-    // A contract that rotates the key mid-call, then invokes the old cap: its frame's snapshot still has the key.
+    // A contract that has the chain rotate the key mid-call, then invokes the old cap: its frame's snapshot still has the key.
     const sneaky = image({
       name: 'Sneaky',
       description: 'asks the chain to rotate, then invokes the old cap',
       yieldReceiverSlot: null,
       methods: {
         main: (ctx) => {
-          ctx.call(1, 'rotate', { key: 'invoke_key', next: 'invoke_key_2' });
+          rt.invoke(chain.id, 'rotate', { key: 'invoke_key', next: 'invoke_key_2' }); // meanwhile, the chain rotates
           return ctx.call(0, 'invoke', { late: true });
         },
       },
     });
-    const s = rt.spawn(chain.id, sneaky, {
-      caps: [
-        rt.instances.get(chain.cnode[userSlot]!.kind === 'instance' ? (chain.cnode[userSlot] as { id: number }).id : 0)!.cnode[0],
-        { kind: 'instance', id: chain.id },
-      ],
-    });
-    chain.cnode[40] = { kind: 'instance', id: s.id };
-    expect(rt.invoke(chain.id, 'run', { slot: 40 })).toEqual({ status: 'ok', routed: { cap: 'EndpointRefCap', args: { late: true } } }); // the snapshot caveat
+    const s = rt.spawn(chain.id, sneaky, { caps: [chain.cnode[rt.invoke(chain.id, 'issue', { key: 'invoke_key' }) as number]] });
+    expect(rt.invoke(chain.id, 'run', { slot: rt.slotOf(chain, s.id) })).toEqual({
+      status: 'ok',
+      result: { by: 'B', processed: { late: true } },
+    }); // the snapshot caveat
     expect(() => rt.invoke(chain.id, 'run', { slot: userSlot })).toThrow('unhandled yield_key invoke_key'); // a new call: revoked
     const fresh = rt.invoke(chain.id, 'issue', { key: 'invoke_key_2' }) as number; // re-minted under the new key
     const u2 = rt.spawn(chain.id, User, { caps: [chain.cnode[fresh]] });
-    chain.cnode[41] = { kind: 'instance', id: u2.id };
-    expect(rt.invoke(chain.id, 'run', { slot: 41 })).toMatchObject({ status: 'ok' });
+    expect(rt.invoke(chain.id, 'run', { slot: rt.slotOf(chain, u2.id) })).toMatchObject({ status: 'ok' });
+    expect(() => rt.invoke(chain.id, 'issue', { key: 'invoke_key' })).toThrow('the chain issues no authority under invoke_key');
   });
 
   it('image_hash is not authority: a derived look-alike fools the buggy check, not the correct one', () => {
     const rt = new YieldRuntime();
     const { chain } = bootChain(rt);
-    const real = rt.invoke(chain.id, 'issue', { key: 'mint_key' }) as number;
-    const vault = rt.spawn(0, Vault, { state: { trusted: (chain.cnode[real] as { id: number }).id } });
-    const attacker = image({
-      name: 'Attacker',
-      description: 'derives its own MintRefCap-typed instance and presents it',
-      yieldReceiverSlot: null,
-      methods: {
-        main: (ctx, args) => {
-          const fake = ctx.deriveSpawn(MintRefCap, { state: { label: 'fake' } });
-          ctx.copyTo(fake, 0, 5); // hand the vault the look-alike in its slot 5
-          return ctx.call(0, 'withdraw', { slot: 5, checkHash: args });
-        },
-      },
-    });
-    const a = rt.spawn(0, attacker, { caps: [{ kind: 'instance', id: vault.id }] });
-    expect(rt.invoke(a.id, 'main', true)).toEqual({ paid: true }); // buggy: same image_hash, accepted
-    expect(() => rt.invoke(a.id, 'main', false)).toThrow('image_hash is not authority');
+    const real = rt.invoke(chain.id, 'issue', { key: 'mint_key', domain: 'vault' }) as number;
+    const vault = rt.spawn(chain.id, Vault, { state: { trusted: (chain.cnode[real] as { id: number }).id } });
+    const a = rt.spawn(chain.id, Attacker, { caps: [chain.cnode[rt.slotOf(chain, vault.id)]] });
+    const run = (checkHash: boolean) => rt.invoke(chain.id, 'run', { slot: rt.slotOf(chain, a.id), args: { checkHash } });
+    expect(run(true)).toEqual({ paid: true }); // buggy: same image_hash, accepted
+    expect(() => run(false)).toThrow('image_hash is not authority');
     expect(MintRefCap.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(EndpointRefCap.hash).not.toBe(MintRefCap.hash);
   });
@@ -268,14 +253,13 @@ describe('property: no instance without a sender for a key ever reaches its hand
         fc.constantFrom<'none' | 'same' | 'other'>('none', 'same', 'other'),
         (layers, key, held) => {
           const rt = new YieldRuntime();
+          const other = key === 'a' ? 'b' : 'a';
           const ids = chainOf(
             rt,
             layers.map((keys) => ({ keys })),
             key,
+            (r) => (held === 'none' ? null : r.genesis.sender(held === 'same' ? key : other)),
           );
-          const emitter = rt.instances.get(ids[ids.length - 1])!;
-          const other = key === 'a' ? 'b' : 'a';
-          emitter.cnode[2] = held === 'none' ? null : { kind: 'sender', key: held === 'same' ? key : other };
           let handled: unknown = null;
           try {
             handled = rt.invoke(ids[0], 'down');

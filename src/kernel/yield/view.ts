@@ -1,4 +1,5 @@
 import type { HopRole, YieldView } from '../host-api';
+import { EvidenceTally } from './evidence';
 import type { Route } from './runtime';
 import type { ChainWorld } from './world';
 
@@ -8,8 +9,11 @@ const ROUTES_SHOWN = 8;
 
 const nodeId = (id: number | 'kernel') => `y:${id}`;
 
-/** The bulk read behind the yields view and the graph's yield runtime box. */
-export function yieldView(w: ChainWorld): YieldView {
+/**
+ * The bulk read behind the yields view and the graph's yield runtime box. The V1–V9 table is `evidence`'s: what
+ * the session's ledger showed (none, for a tally that has read nothing).
+ */
+export function yieldView(w: ChainWorld, evidence: EvidenceTally = new EvidenceTally()): YieldView {
   const ours = Math.min(ROUTES_SHOWN, w.rt.routesLogged - w.bootRoutes, w.rt.routes.length);
   const routes = ours > 0 ? w.rt.routes.slice(-ours) : [];
   const newest = routes.at(-1);
@@ -17,16 +21,17 @@ export function yieldView(w: ChainWorld): YieldView {
     count: w.rt.routesLogged,
     routes: routes.map((r) => describeRoute(w, r)),
     world: newest ? drawnInstances(w, newest) : null,
-    properties: w.properties(),
+    properties: evidence.properties(),
   };
 }
 
 function describeRoute(w: ChainWorld, r: Route): YieldView['routes'][number] {
   // The catcher is the last owner walked: it is named once, as the catcher.
   const owners = typeof r.caughtBy === 'number' ? r.walked.slice(0, -1) : r.walked;
+  const forwarded = new Set(r.forwardedBy ?? []);
   const hops: { id: string; name: string; role: HopRole }[] = [
     { id: nodeId(r.emitter), name: w.name(r.emitter), role: 'emitter' },
-    ...owners.map((id) => ({ id: nodeId(id), name: w.name(id), role: 'owner' as const })),
+    ...owners.map((id) => ({ id: nodeId(id), name: forwarded.has(id) ? `${w.name(id)} (forwarded)` : w.name(id), role: 'owner' as const })),
   ];
   if (typeof r.caughtBy === 'number') hops.push({ id: nodeId(r.caughtBy), name: w.name(r.caughtBy), role: 'catcher' });
   else if (r.caughtBy === 'kernel') hops.push({ id: nodeId('kernel'), name: 'kernel', role: 'kernel' });

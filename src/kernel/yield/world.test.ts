@@ -17,20 +17,20 @@ describe('yield commands in the shell', () => {
   it('attest: the kernel catches kernel:attest; the caller sees only a status', () => {
     const h = host();
     expect(text(h, 'attest')).toBe(
-      '→ {"status":"attested","image":"AttestationAuthority"}\nroute: kernel:attest: AttestationAuthority#4 → User#5 → Chain#1 → caught by kernel',
+      '→ {"status":"attested","key":"hw"}\nroute: kernel:attest: AttestationAuthority#6 → User#7 → Chain#1 → caught by kernel',
     );
     expect(h.kernel.ledger.last(1)[0]).toMatchObject({
       kind: 'yield',
-      detail: 'kernel:attest: AttestationAuthority#4 → User#5 → Chain#1 → caught by kernel',
+      detail: 'kernel:attest: AttestationAuthority#6 → User#7 → Chain#1 → caught by kernel',
     });
   });
 
   it('invoke, mint, rotate: revocation by key rotation, and the re-minted cap works', () => {
     const h = host();
     expect(text(h, 'invoke "swap"')).toMatch(
-      /^→ \{"status":"ok","routed":\{"cap":"EndpointRefCap","args":\{"payload":"swap"\}\}\}\nroute: invoke_key: EndpointRefCap#\d+ → User#\d+ → caught by Chain#1$/,
+      /^→ \{"status":"ok","result":\{"by":"B","processed":\{"payload":"swap"\}\}\}\nroute: invoke_key: EndpointRefCap#\d+ → User#\d+ → caught by Chain#1$/,
     );
-    expect(text(h, 'mint art sunrise')).toMatch(/^→ \{"status":"minted","count":1\}/);
+    expect(text(h, 'mint art sunrise')).toMatch(/^→ \{"status":"minted","domain":"art","count":1\}/);
     expect(text(h, 'rotate invoke_key invoke_key_2')).toBe('→ "invoke_key_2"');
     expect(text(h, 'invoke old')).toMatch(/^fault: unhandled yield_key invoke_key\nroute: invoke_key: .* → fault \(unhandled yield_key\)$/);
     expect(text(h, 'invoke')).toMatch(/^→ \{"status":"ok"/);
@@ -40,13 +40,15 @@ describe('yield commands in the shell', () => {
   it('forge: blocked with interposition, a forged authority without it (the toggle is ledgered)', () => {
     const h = host();
     expect(text(h, 'forge')).toBe(
-      'fault: the chain refuses to mint the reserved key invoke_key\nroute: kernel:mint_yield: Forger#4 → caught by Chain#1',
+      'fault: the chain refuses to mint the reserved key invoke_key\nroute: kernel:mint_yield: Forger#6 → caught by Chain#1',
     );
-    expect(text(h, 'defense interpose off')).toBe('mint_yield interposition is off');
-    expect(text(h, 'forge')).toMatch(/^→ \{"status":"ok","routed":\{"forged":true\}\}\nroute: invoke_key: Forger#\d+ → caught by Chain#1$/);
+    expect(text(h, 'defense interpose off')).toBe('mint/merge interposition is off');
+    expect(text(h, 'forge')).toMatch(
+      /^→ \{"status":"ok","result":\{"by":"B","drained":true\}\}\nroute: invoke_key: Forger#\d+ → caught by Chain#1$/,
+    );
     expect(verdicts(h)).toEqual([
       'forged mint blocked: the chain refuses to mint the reserved key invoke_key',
-      'forged mint succeeded: the descendant minted invoke_key and the chain accepted its yield as authority',
+      'forged mint succeeded: the descendant minted invoke_key and the chain accepted its yield as authority: B.drain ran',
     ]);
   });
 

@@ -1,40 +1,42 @@
 import type { Value } from '../services/service';
-import { AttestationAuthority, bootChain, Forger, MintRefCap, User, Vault } from './examples';
+import { VERDICT, routeText, verdict } from './evidence';
+import { Attacker, bootChain, Forger, LiteralForger, Staller, User, Vault } from './examples';
 import { image, YieldFault, YieldRuntime, type Image, type Instance, type Route } from './runtime';
 
-export type Outcome = { ok: true; value: Value; route: Route | null } | { ok: false; fault: string; route: Route | null };
+/** What a chain-world operation did: its result or fault, its newest route, and for a demonstration the verdict. */
+export type Outcome = ({ ok: true; value: Value } | { ok: false; fault: string }) & {
+  route: Route | null;
+  verdict?: string;
+  /** A replay check: not itself replayed. */
+  replay?: true;
+};
+
+type Op = { run: (w: ChainWorld) => Outcome; summary: string };
 
 /**
- * The chain world the shell's yield commands act on: a chain orchestrator, a user contract holding an
- * EndpointRefCap, and the worked examples and attacks of seed 004, run as transactions the chain dispatches.
+ * The chain world the shell's yield commands act on: a chain orchestrator, contract B, a user contract holding an
+ * EndpointRefCap(B, "process"), and the worked examples and attacks of seed 004, run as transactions the chain
+ * dispatches. Each demonstration says what it showed as a verdict (evidence.ts reads the ledgered verdicts back).
  */
 export class ChainWorld {
   readonly rt = new YieldRuntime();
   readonly chain: Instance;
+  readonly b: Instance;
   private readonly userSlot: number;
-  private nextSlot = 100;
+  private rotations = 0;
+  /** Every operation applied so far, with what it gave, for `yields replay`. */
+  private readonly ops: Op[] = [];
+  /** Routes the chain's own setup made (its kernel:mint_yield and merge calls): not the session's. */
+  readonly bootRoutes: number;
 
-  /** What the running scenario has shown so far, for the V1–V9 table. */
-  readonly shown = {
-    forgeBlocked: false,
-    forgeSucceeded: false,
-    rotated: false,
-    staleFaulted: false,
-    lookalikeRefused: false,
-    lookalikePaid: false,
-    opaque: false,
-  };
-
-  constructor(interpose: boolean) {
+  constructor(private readonly interposeAtBoot: boolean) {
     this.rt.captureStacks = true;
-    const { chain, userSlot } = bootChain(this.rt, interpose);
+    const { chain, userSlot, b } = bootChain(this.rt, interposeAtBoot);
     this.chain = chain;
+    this.b = b;
     this.userSlot = userSlot;
     this.bootRoutes = this.rt.routesLogged;
   }
-
-  /** Routes the chain's own setup made (its kernel:mint_yield calls): not the session's. */
-  readonly bootRoutes: number;
 
   name(id: number | 'kernel' | null): string {
     if (id === 'kernel') return 'kernel';
@@ -43,30 +45,48 @@ export class ChainWorld {
     return i ? `${i.image.name}#${id}` : `#${id}`;
   }
 
-  /** "EndpointRefCap#3 → User#4 → Chain#1 (caught)" */
+  /** "EndpointRefCap#3 → User#4 → caught by Chain#1" */
   describe(route: Route | null): string {
-    if (!route) return 'no yield';
-    // The catcher is the last owner walked: name it once, as the catcher.
-    const walked = typeof route.caughtBy === 'number' ? route.walked.slice(0, -1) : route.walked;
-    const path = [route.emitter, ...walked].map((id) => this.name(id)).join(' → ');
-    return route.caughtBy === null
-      ? `${route.key}: ${path} → fault (${route.fault})`
-      : `${route.key}: ${path} → caught by ${this.name(route.caughtBy)}`;
+    return routeText(route, (id) => this.name(id));
   }
 
-  /** Run one transaction: the chain CALLs a contract placed in one of its slots. */
-  private transact(contract: Instance, method = 'main', args: Value = null): Outcome {
-    const slot = this.nextSlot++;
-    this.chain.cnode[slot] = { kind: 'instance', id: contract.id };
-    const before = this.rt.routes.length;
+  /** Run one operation and remember it (and what it gave) for the replay check. */
+  apply(run: (w: ChainWorld) => Outcome): Outcome {
+    const o = run(this);
+    if (!o.replay) this.ops.push({ run, summary: this.summary(o) });
+    return o;
+  }
+
+  private summary(o: Outcome): string {
+    return JSON.stringify([o.ok ? o.value : o.fault, this.describe(o.route), o.verdict ?? null, this.rt.routesLogged]);
+  }
+
+  /** Kernel operations outside any transaction (the chain's own setup steps): a fault is an outcome, not a throw. */
+  private guard(f: () => Value): Outcome {
     try {
-      const value = this.rt.invoke(this.chain.id, 'run', { slot, method, args });
-      return { ok: true, value, route: this.rt.routes.length > before ? this.rt.routes[this.rt.routes.length - 1] : null };
+      return { ok: true, value: f(), route: null };
     } catch (e) {
       if (!(e instanceof YieldFault)) throw e;
-      return { ok: false, fault: e.fault, route: this.rt.routes.length > before ? this.rt.routes[this.rt.routes.length - 1] : null };
+      return { ok: false, fault: e.fault, route: null };
+    }
+  }
+
+  private newest(before: number): Route | null {
+    return this.rt.routesLogged > before ? this.rt.routes[this.rt.routes.length - 1] : null;
+  }
+
+  /** One transaction: the chain CALLs a contract it holds; what the chain held only for it is dropped after. */
+  private transact(contract: Instance, method = 'main', args: Value = null, keep = false): Outcome {
+    const slot = this.rt.slotOf(this.chain, contract.id);
+    const before = this.rt.routesLogged;
+    try {
+      const value = this.rt.invoke(this.chain.id, 'run', { slot, method, args });
+      return { ok: true, value, route: this.newest(before) };
+    } catch (e) {
+      if (!(e instanceof YieldFault)) throw e;
+      return { ok: false, fault: e.fault, route: this.newest(before) };
     } finally {
-      this.chain.cnode[slot] = null;
+      if (!keep) this.rt.release(this.chain, slot);
     }
   }
 
@@ -75,44 +95,94 @@ export class ChainWorld {
     return this.rt.instances.get(u?.kind === 'instance' ? u.id : 0)!;
   }
 
-  /** The user invokes its EndpointRefCap (or, with `old`, the one it held before the last rotation). */
-  invoke(args: Value, old = false): Outcome {
-    const o = this.transact(this.user, old ? 'old' : 'main', args);
-    if (old && !o.ok) this.shown.staleFaulted = true;
-    return o;
+  /** The chain issues an AuthorityCap (`issue` args) and deploys a contract of `img` holding it in slot 0. */
+  private deployHolding(issue: Record<string, Value>, img: Image): Instance {
+    const slot = this.rt.invoke(this.chain.id, 'issue', issue) as number;
+    const contract = this.rt.spawn(this.chain.id, img, { caps: [this.chain.cnode[slot]] });
+    this.rt.release(this.chain, slot);
+    return contract;
   }
 
-  attest(): Outcome {
-    const att = this.rt.spawn(this.chain.id, AttestationAuthority, { caps: [{ kind: 'sender', key: 'kernel:attest' }] });
-    return this.transact(this.rt.spawn(this.chain.id, User, { caps: [{ kind: 'instance', id: att.id }] }));
-  }
-
-  /** The chain issues an AuthorityCap for `key` and spawns a contract of `img` holding it in slot 0. */
-  private spawnHolding(key: string, img: Image): Instance {
-    const slot = this.rt.invoke(this.chain.id, 'issue', { key }) as number;
-    return this.rt.spawn(this.chain.id, img, { caps: [this.chain.cnode[slot]] });
-  }
-
-  mint(domain: string, content: string): Outcome {
-    return this.transact(this.spawnHolding('mint_key', User), 'main', { domain, content });
+  /** The chain's current key for an authority kind (rotation renames it). */
+  private keyOf(kind: 'endpoint' | 'mint'): string {
+    const kinds = this.chain.state.kinds as Record<string, Value>;
+    const senders = this.chain.state.senders as Record<string, Value>;
+    return Object.keys(kinds).find((k) => kinds[k] === kind && typeof senders[k] === 'number') ?? `${kind} (revoked)`;
   }
 
   /**
-   * Revoke by key rotation: the chain drops `key`, mints under `next` and redistributes a new EndpointRefCap to
-   * the user; the user keeps its old cap in slot 1, which now faults.
+   * The user invokes its EndpointRefCap (with `old`, the one it held before the last rotation). With `endpoint`
+   * its args ask for another endpoint of B: the cap calls the endpoint in its own state whatever the args say.
+   */
+  invoke(payload: Value, old = false, endpoint?: string): Outcome {
+    const ran = (this.b.state.ran as string[]).length;
+    const o = this.transact(
+      this.user,
+      old ? 'old' : 'main',
+      endpoint ? { payload, endpoint } : payload === null ? null : { payload },
+      true,
+    );
+    if (old && this.rotations)
+      o.verdict = o.ok
+        ? verdict(VERDICT.notRevoked, this.describe(o.route))
+        : verdict(VERDICT.revoked, `the user's old EndpointRefCap faults (${o.fault}); the chain redistributed one under the new key`);
+    else if (endpoint && o.ok) {
+      const endpoints = (this.b.state.ran as string[]).slice(ran);
+      // What B ran decides it: the endpoint the args named, or only the one in the cap's state (else: no evidence).
+      if (endpoint !== 'process' && endpoints.includes(endpoint))
+        o.verdict = verdict(VERDICT.escaped, `the user's args chose B.${endpoint}, and it ran`);
+      else if (endpoints.join() === 'process')
+        o.verdict = verdict(
+          VERDICT.confined,
+          `the user's args asked for B.${endpoint}; its EndpointRefCap called B.process, the endpoint in its state`,
+        );
+    }
+    return o;
+  }
+
+  /** The AttestationAuthority example: attest(key, blob) in `mode`, caught by the kernel; the caller sees a status. */
+  attest(mode = 'sign', key = 'hw', blob = 'hello'): Outcome {
+    const issued = this.guard(() => this.deployHolding({ key: 'kernel:attest', mode }, User).id);
+    if (!issued.ok) return issued;
+    return this.transact(this.rt.instances.get(issued.value as number)!, 'attest', { key, blob });
+  }
+
+  /**
+   * The MintRefCap example: the chain issues a MintRefCap for `domain`; the user mints `content` through it. With
+   * `claimed`, the user's args name another domain: the cap mints in the domain of its own state (V5).
+   */
+  mint(domain: string, content: string, claimed?: string): Outcome {
+    const issued = this.guard(() => this.deployHolding({ key: this.keyOf('mint'), domain }, User).id);
+    if (!issued.ok) return issued;
+    const user = this.rt.instances.get(issued.value as number)!;
+    const o = this.transact(user, 'mint', claimed ? { content, domain: claimed } : { content });
+    if (claimed && claimed !== domain && o.ok) {
+      const got = (o.value as { domain?: Value }).domain;
+      o.verdict =
+        got === claimed
+          ? verdict(VERDICT.rightsBroken, `the caller picked the domain ${claimed}`)
+          : verdict(
+              VERDICT.rights,
+              `the caller asked for domain ${claimed}; the MintRefCap minted in ${String(got)}, the domain in its state`,
+            );
+    }
+    return o;
+  }
+
+  /**
+   * Revoke by key rotation: the chain drops `key` and re-mints under `next`. For the endpoint authority it moves a
+   * new EndpointRefCap to the user, who keeps its old one (`invoke old`), which now faults.
    */
   rotate(key: string, next: string): Outcome {
-    try {
+    return this.guard(() => {
       this.rt.invoke(this.chain.id, 'rotate', { key, next });
-      const slot = this.rt.invoke(this.chain.id, 'issue', { key: next }) as number;
-      this.user.cnode[1] = this.user.cnode[0];
-      this.user.cnode[0] = this.chain.cnode[slot];
-      this.shown.rotated = true;
-      return { ok: true, value: next, route: null };
-    } catch (e) {
-      if (!(e instanceof YieldFault)) throw e;
-      return { ok: false, fault: e.fault, route: null };
-    }
+      if ((this.chain.state.kinds as Record<string, Value>)[next] === 'endpoint') {
+        const slot = this.rt.invoke(this.chain.id, 'issue', { key: next }) as number;
+        this.rt.invoke(this.chain.id, 'give', { slot, to: this.userSlot });
+      }
+      this.rotations++;
+      return next;
+    });
   }
 
   /**
@@ -121,111 +191,106 @@ export class ChainWorld {
    * contract invokes its old cap. Its yield is caught under the snapshot its CALL took before the rotation.
    */
   rotateInFlight(key: string, next: string): Outcome {
-    let contract: Instance;
-    try {
-      contract = this.spawnHolding(
-        key,
-        image({
-          name: 'InFlight',
-          description: 'a contract whose call is in flight when its key is rotated; it invokes its EndpointRefCap afterwards',
-          yieldReceiverSlot: null,
-          methods: {
-            main: (c, a) => {
-              this.rotate(key, next); // meanwhile, the chain rotates the key
-              return c.call(0, 'invoke', a);
-            },
-          },
-        }),
-      );
-    } catch (e) {
-      // No key to issue under (`issue` yields nothing, so there is no route).
-      if (!(e instanceof YieldFault)) throw e;
-      return { ok: false, fault: e.fault, route: null };
-    }
-    return this.transact(contract, 'main', { inflight: true });
-  }
-
-  /** Turn the chain's interposition over kernel:mint_yield on or off (register or drop the key). */
-  setInterposition(on: boolean): void {
-    const r = this.chain.cnode[0];
-    const keys = new Set(r?.kind === 'receiver' ? r.keys : []);
-    if (on) keys.add('kernel:mint_yield');
-    else keys.delete('kernel:mint_yield');
-    this.chain.cnode[0] = { kind: 'receiver', keys };
-  }
-
-  /** Attack: a descendant mints the reserved invoke_key itself and yields with it. */
-  forge(): Outcome {
-    const o = this.transact(this.rt.spawn(this.chain.id, Forger));
-    if (o.ok) this.shown.forgeSucceeded = true;
-    else this.shown.forgeBlocked = true;
-    return o;
-  }
-
-  /** Attack: derive an instance of the MintRefCap type and present it to a vault that trusts a real one. */
-  lookalike(checkHash: boolean): Outcome {
-    const real = this.rt.invoke(this.chain.id, 'issue', { key: 'mint_key' }) as number;
-    const realCap = this.chain.cnode[real];
-    const vault = this.rt.spawn(0, Vault, { state: { trusted: realCap?.kind === 'instance' ? realCap.id : 0 } });
-    const attacker = this.rt.spawn(
-      this.chain.id,
-      image({
-        name: 'Attacker',
-        description: 'derives its own MintRefCap-typed instance and presents it to the vault',
-        yieldReceiverSlot: null,
-        methods: {
-          main: (ctx) => {
-            const fake = ctx.deriveSpawn(MintRefCap, { state: { label: 'look-alike' } });
-            ctx.copyTo(fake, 0, 5);
-            return ctx.call(0, 'withdraw', { slot: 5, checkHash });
-          },
+    const inflight = image({
+      name: 'InFlight',
+      description: 'a contract whose call is in flight when its key is rotated; it invokes its EndpointRefCap afterwards',
+      yieldReceiverSlot: null,
+      methods: {
+        main: (c, a) => {
+          this.rotate(key, next); // meanwhile, the chain rotates the key
+          return c.call(0, 'invoke', a);
         },
-      }),
-      { caps: [{ kind: 'instance', id: vault.id }] },
-    );
-    const o = this.transact(attacker);
-    if (o.ok) this.shown.lookalikePaid = true;
-    else this.shown.lookalikeRefused = true;
+      },
+    });
+    const deployed = this.guard(() => this.deployHolding({ key }, inflight).id);
+    if (!deployed.ok) return deployed;
+    const o = this.transact(this.rt.instances.get(deployed.value as number)!, 'main', { inflight: true });
+    o.verdict = o.ok
+      ? verdict(
+          VERDICT.caveat,
+          `a call already in flight when ${key} was rotated still got through (${this.describe(o.route)}): its CALL snapshotted the chain's receiver before the rotation, so rotation revokes new calls only`,
+        )
+      : verdict(VERDICT.inflightRevoked, o.fault);
     return o;
   }
 
-  /** The seed's V1–V9 properties with what this session has demonstrated (or broken, with a defense off). */
-  properties(): { id: string; name: string; status: 'holds' | 'demonstrated' | 'violated' | 'lost'; note: string }[] {
-    const s = this.shown;
-    return [
-      { id: 'V1', name: 'Authority confinement', status: 'holds', note: 'an AuthorityCap conveys one operation' },
-      {
-        id: 'V2',
-        name: 'Authority unforgeability',
-        status: s.forgeSucceeded ? 'violated' : s.forgeBlocked ? 'demonstrated' : 'holds',
-        note: s.forgeSucceeded
-          ? 'a descendant minted invoke_key with interposition off'
-          : 'interposition over kernel:mint_yield (try forge)',
-      },
-      {
-        id: 'V3',
-        name: 'Revocation',
-        status: s.rotated && s.staleFaulted ? 'demonstrated' : 'holds',
-        note: s.rotated
-          ? 'key rotated; old caps fault on new calls (snapshot caveat for calls in flight)'
-          : 'rotate a key, then invoke old',
-      },
-      { id: 'V4', name: 'Endpoint mediation', status: 'holds', note: 'only AuthorityCap bytecode reaches its opaque sender' },
-      { id: 'V5', name: 'Cap rights', status: 'holds', note: 'policy baked into each AuthorityCap’s state' },
-      {
-        id: 'V6',
-        name: 'Integrity',
-        status: s.lookalikePaid ? 'violated' : s.lookalikeRefused ? 'demonstrated' : 'holds',
-        note: s.lookalikePaid ? 'a vault took image_hash as authority' : 'image_hash is identity, never authority (try lookalike)',
-      },
-      {
-        id: 'V7',
-        name: 'Confidentiality from intermediates',
-        status: 'holds',
-        note: 'single resumer: unregistered owners never see the payload',
-      },
-      { id: 'V8', name: 'Availability', status: 'lost', note: 'intermediates can stall (intrinsic to a layered system)' },
-      { id: 'V9', name: 'Determinism', status: 'holds', note: 'every operation is deterministic' },
-    ];
+  /** Turn the chain's interposition over kernel:mint_yield and merge_yield_receiver on or off. */
+  setInterposition(on: boolean): void {
+    this.apply((w) => w.guard(() => w.rt.invoke(w.chain.id, 'interpose', { on })));
+  }
+
+  /**
+   * Attack on V2. "mint": a descendant asks kernel:mint_yield for the chain's endpoint key (invoke_key, or what it
+   * was rotated to) and yields with it to reach B.drain. "literal": it writes a YieldSender object literal into its cnode.
+   */
+  forge(how: 'mint' | 'literal' = 'mint'): Outcome {
+    const key = this.keyOf('endpoint');
+    const o = this.transact(this.rt.spawn(this.chain.id, how === 'mint' ? Forger : LiteralForger), 'main', { target: this.b.id, key });
+    o.verdict =
+      how === 'mint'
+        ? o.ok
+          ? verdict(VERDICT.forgeSucceeded, `the descendant minted ${key} and the chain accepted its yield as authority: B.drain ran`)
+          : verdict(VERDICT.forgeBlocked, o.fault)
+        : o.ok
+          ? verdict(VERDICT.literalAccepted, 'a cnode took a made-up YieldSender and the chain accepted its yield')
+          : verdict(VERDICT.literalRefused, o.fault);
+    return o;
+  }
+
+  /** Attack on V4: the user tries to take the YieldSender out of its EndpointRefCap. */
+  steal(): Outcome {
+    const o = this.transact(this.user, 'steal', null, true);
+    o.verdict =
+      o.ok && o.value !== null
+        ? verdict(VERDICT.stolen, `the user read a ${String(o.value)} out of its EndpointRefCap`)
+        : verdict(VERDICT.theftRefused, o.ok ? 'the cap held nothing to take' : o.fault);
+    return o;
+  }
+
+  /**
+   * V8, which the seed admits is lost: an intermediate spends the transaction's gas, then relays the user's call
+   * asking for a million gas. A nested CALL gets at most what its caller has left, so the user's call starves.
+   */
+  stall(): Outcome {
+    const staller = this.rt.spawn(this.chain.id, Staller, { caps: [this.chain.cnode[this.userSlot]] });
+    const o = this.transact(staller, 'main', { payload: 'stalled' });
+    const gave = String(staller.state.gave);
+    o.verdict =
+      !o.ok && o.fault.startsWith('kernel:oog')
+        ? verdict(
+            VERDICT.stalled,
+            `${this.name(staller.id)} spent the call's gas before relaying it; the user's call asked for 1000000 gas, got ${gave}, and ran out (an intermediate can starve what it relays)`,
+          )
+        : verdict(VERDICT.unbounded, o.ok ? `the relayed call asked for 1000000 gas and finished on ${gave} left` : o.fault);
+    return o;
+  }
+
+  /** Attack on V6: derive an instance of the MintRefCap type and present it to a vault that trusts a real one. */
+  lookalike(checkHash: boolean): Outcome {
+    const real = this.rt.invoke(this.chain.id, 'issue', { key: this.keyOf('mint'), domain: 'vault' }) as number;
+    const realCap = this.chain.cnode[real];
+    const vault = this.rt.spawn(this.chain.id, Vault, { state: { trusted: realCap?.kind === 'instance' ? realCap.id : 0 } });
+    this.rt.release(this.chain, real);
+    const attacker = this.rt.spawn(this.chain.id, Attacker, { caps: [this.chain.cnode[this.rt.slotOf(this.chain, vault.id)]] });
+    this.rt.release(this.chain, this.rt.slotOf(this.chain, vault.id));
+    const o = this.transact(attacker, 'main', { checkHash });
+    o.verdict = o.ok ? verdict(VERDICT.lookalikePaid, 'the vault paid a look-alike instance') : verdict(VERDICT.lookalikeRefused, o.fault);
+    return o;
+  }
+
+  /** V9: replay every operation so far in a fresh chain world and compare what each one gave. */
+  replay(): Outcome {
+    const fresh = new ChainWorld(this.interposeAtBoot);
+    const at = this.ops.findIndex((op) => fresh.summary(fresh.apply(op.run)) !== op.summary);
+    const n = this.ops.length;
+    const o: Outcome = { ok: true, value: n, route: null, replay: true };
+    o.verdict =
+      at < 0
+        ? verdict(
+            VERDICT.deterministic,
+            `replayed ${n} operation${n === 1 ? '' : 's'} in a fresh chain world: the same results, routes and verdicts`,
+          )
+        : verdict(VERDICT.nondeterministic, `operation ${at + 1} of ${n} gave something else in a fresh chain world`);
+    return o;
   }
 }

@@ -6,8 +6,9 @@ const STEP_S = 0.35;
 /**
  * Yield routing, seed 004: the newest route animated hop by hop (emitter, each owner edge walked, the snapshot
  * that caught it or the fault, then the resume back to the emitter), the call stack with each frame's
- * snapshotted keys, and the V1–V9 properties with what this session has shown (the store re-reads them when
- * the ledger records a yield, a verdict or a defense toggle).
+ * snapshotted keys, and the V1–V9 properties as the kernel computed them from this session's ledger (each row
+ * demonstrated, violated, lost, caveat or not shown yet, citing its record; the store re-reads them when the
+ * ledger records a yield, a verdict or a defense toggle).
  */
 export function YieldsPanel() {
   const view = useApp((s) => s.yields);

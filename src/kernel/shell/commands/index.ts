@@ -46,6 +46,8 @@ export const COMMANDS: readonly Command[] = byName(
     'yields',
     'forge',
     'lookalike',
+    'steal',
+    'stall',
     'clear',
     'clock',
     'machines',

@@ -5,16 +5,10 @@ import type { Token } from '../tokenize';
 
 /** Yield-key authority routing (seed 004): the chain world's examples and attacks. */
 
-/** Run a yield example or attack on the chain world; the route (and the verdict, for attacks) is ledgered. */
-function yieldCommand(
-  ctx: ShellContext,
-  args: Token[],
-  maxArgs: number,
-  run: (w: ChainWorld) => Outcome,
-  verdict?: (o: Outcome, w: ChainWorld) => string,
-): OutputLine[] {
+/** Run a yield example or attack on the chain world; its route and, for a demonstration, its verdict are ledgered. */
+function yieldCommand(ctx: ShellContext, args: Token[], maxArgs: number, run: (w: ChainWorld) => Outcome): OutputLine[] {
   noMore(args, maxArgs);
-  const o = ctx.shell.chain(run, verdict);
+  const o = ctx.shell.chain(run);
   return [
     o.ok ? out(`→ ${JSON.stringify(o.value)}`, 'ok') : out(`fault: ${o.fault}`, 'error'),
     ...(o.route ? [out(`route: ${o.routeText}`, 'dim')] : []),
@@ -26,39 +20,39 @@ export const YIELD_COMMANDS: Command[] = [
     name: 'attest',
     world: 'inside',
     cost: costs('SEND'),
-    usage: 'attest',
-    summary: 'run the AttestationAuthority example: a kernel:attest yield, handled by the kernel',
-    run: (args, ctx) => yieldCommand(ctx, args, 0, (w) => w.attest()),
+    usage: 'attest [sign|verify] [key] [blob]',
+    summary:
+      'the AttestationAuthority example: attest(key, blob) → status through a kernel:attest yield the kernel catches; sign (the default) has the kernel sign and keep the signature, verify checks the kernel signed it — the same status either way, never a signature',
+    args: [words('mode', ['sign', 'verify'])],
+    run(args, ctx) {
+      const mode = args[0]?.value ?? 'sign';
+      if (mode !== 'sign' && mode !== 'verify') throw new UsageError('the mode is sign or verify', args[0].column);
+      return yieldCommand(ctx, args, 3, (w) => w.attest(mode, args[1]?.value, args[2]?.value));
+    },
   },
   {
     name: 'invoke',
     world: 'inside',
     cost: costs('SEND'),
-    usage: 'invoke [old] ["payload"]',
-    summary: "invoke the user's EndpointRefCap (old: the one it held before the last rotation)",
+    usage: 'invoke [old] ["payload"] [endpoint]',
+    summary:
+      "invoke the user's EndpointRefCap(B, process): the chain catches invoke_key and calls B's endpoint (old: the cap held before the last rotation; endpoint: the args ask for another endpoint of B, e.g. drain — the cap calls the one in its state)",
     run(args, ctx) {
       const old = args[0]?.value === 'old';
-      const payload = args[old ? 1 : 0];
-      // After a rotation, invoking the old cap is the revocation's test: the verdict says how it went.
-      const verdict =
-        old && ctx.experimenter.chainWorld.shown.rotated
-          ? (o: Outcome, w: ChainWorld) =>
-              o.ok
-                ? `old cap still works after the rotation: ${w.describe(o.route)}`
-                : `revoked by key rotation: the user's old EndpointRefCap faults (${o.fault}); the chain redistributed one under the new key`
-          : undefined;
-      return yieldCommand(ctx, args, old ? 2 : 1, (w) => w.invoke(payload ? { payload: payload.value } : null, old), verdict);
+      const rest = old ? args.slice(1) : args;
+      return yieldCommand(ctx, rest, 2, (w) => w.invoke(rest[0]?.value ?? null, old, rest[1]?.value));
     },
   },
   {
     name: 'mint',
     world: 'inside',
     cost: costs('SEND'),
-    usage: 'mint <domain> <content>',
-    summary: 'the MintRefCap example: mint(domain, content) through the chain',
+    usage: 'mint <domain> <content> [claimed-domain]',
+    summary:
+      'the MintRefCap example: the chain issues a MintRefCap for <domain>, the user mints <content> through it (claimed-domain: the user asks for another domain — the cap mints in its own)',
     run(args, ctx) {
-      if (!args[1]) throw new UsageError('usage: mint <domain> <content>', args[0]?.column);
-      return yieldCommand(ctx, args, 2, (w) => w.mint(args[0].value, args[1].value));
+      if (!args[1]) throw new UsageError('usage: mint <domain> <content> [claimed-domain]', args[0]?.column);
+      return yieldCommand(ctx, args, 3, (w) => w.mint(args[0].value, args[1].value, args[2]?.value));
     },
   },
   {
@@ -67,7 +61,7 @@ export const YIELD_COMMANDS: Command[] = [
     cost: costs('SEND'),
     usage: 'rotate <key> [new-key] [inflight]',
     summary:
-      'revoke by key rotation: the chain drops <key> (inflight: rotate while a call holding the old cap is in flight — the snapshot caveat)',
+      'revoke by key rotation: the chain drops <key> and re-mints under new-key (inflight: rotate while a call holding the old cap is in flight — the snapshot caveat)',
     args: [words('key', ['invoke_key', 'mint_key']), words('inflight', ['inflight'])],
     repeats: true,
     run(args, ctx) {
@@ -76,28 +70,25 @@ export const YIELD_COMMANDS: Command[] = [
       const rest = inflight ? args.slice(0, -1) : args;
       const key = rest[0].value;
       const next = rest[1]?.value ?? `${key}_${ctx.view.ticks}`;
-      if (!inflight) return yieldCommand(ctx, rest, 2, (w) => w.rotate(key, next));
-      return yieldCommand(
-        ctx,
-        rest,
-        2,
-        (w) => w.rotateInFlight(key, next),
-        (o, w) =>
-          o.ok
-            ? `snapshot caveat: a call already in flight when ${key} was rotated still got through (${w.describe(o.route)}): its CALL snapshotted the chain's receiver before the rotation, so rotation revokes new calls only`
-            : `rotation reached the call in flight: ${o.fault}`,
-      );
+      return yieldCommand(ctx, rest, 2, (w) => (inflight ? w.rotateInFlight(key, next) : w.rotate(key, next)));
     },
   },
   {
     name: 'yields',
     world: 'outside',
-    usage: 'yields [n]',
-    summary: 'the last n yield routes (emitter → owner edges walked → catcher, or the fault)',
-    run(args, { experimenter }) {
+    usage: 'yields [n] | yields replay',
+    summary:
+      'the last n yield routes (emitter → owner edges walked → catcher, or the fault); replay: rerun the session’s chain operations in a fresh chain world and compare (V9; free, outside the world, its verdict ledgered)',
+    args: [words('replay', ['replay'])],
+    run(args, ctx) {
+      if (args[0]?.value === 'replay') {
+        noMore(args, 1);
+        const o = ctx.experimenter.replayChain();
+        return [out(o.verdict ?? '', o.verdict?.startsWith('deterministic') ? 'ok' : 'error')];
+      }
       const n = args[0] ? intArg(args[0], 'n', 1, 100) : 10;
       noMore(args, 1);
-      const w = experimenter.chainWorld;
+      const w = ctx.experimenter.chainWorld;
       const routes = w.rt.routes.slice(-n);
       return routes.length
         ? routes.map((r) => out(w.describe(r), r.caughtBy === null ? 'error' : undefined))
@@ -108,19 +99,32 @@ export const YIELD_COMMANDS: Command[] = [
     name: 'forge',
     world: 'inside',
     cost: costs('SEND'),
-    usage: 'forge',
-    summary: 'attack: a descendant mints the reserved invoke_key itself (blocked by mint_yield interposition)',
-    run: (args, ctx) =>
-      yieldCommand(
-        ctx,
-        args,
-        0,
-        (w) => w.forge(),
-        (o) =>
-          o.ok
-            ? 'forged mint succeeded: the descendant minted invoke_key and the chain accepted its yield as authority'
-            : `forged mint blocked: ${o.fault}`,
-      ),
+    usage: 'forge [literal]',
+    summary:
+      'attack: a descendant mints the reserved invoke_key itself (blocked by mint_yield interposition); literal: it writes a made-up YieldSender into its cnode (a cnode takes only kernel-issued caps)',
+    args: [words('how', ['literal'])],
+    run(args, ctx) {
+      const how = args[0]?.value;
+      if (how !== undefined && how !== 'literal') throw new UsageError('forge or forge literal', args[0].column);
+      return yieldCommand(ctx, args, 1, (w) => w.forge(how ? 'literal' : 'mint'));
+    },
+  },
+  {
+    name: 'steal',
+    world: 'inside',
+    cost: costs('SEND'),
+    usage: 'steal',
+    summary: "attack: the user tries to take the YieldSender out of its EndpointRefCap (an AuthorityCap's cnode is opaque)",
+    run: (args, ctx) => yieldCommand(ctx, args, 0, (w) => w.steal()),
+  },
+  {
+    name: 'stall',
+    world: 'inside',
+    cost: costs('SEND'),
+    usage: 'stall',
+    summary:
+      "availability (V8, lost by design): an intermediate spends the call's gas, then relays the user's call asking for a million — a nested CALL gets at most what its caller has left",
+    run: (args, ctx) => yieldCommand(ctx, args, 0, (w) => w.stall()),
   },
   {
     name: 'lookalike',
@@ -128,13 +132,6 @@ export const YIELD_COMMANDS: Command[] = [
     cost: costs('SEND'),
     usage: 'lookalike',
     summary: 'attack: present a derived instance of the right image_hash to a vault (blocked when image_hash is not authority)',
-    run: (args, ctx) =>
-      yieldCommand(
-        ctx,
-        args,
-        0,
-        (w) => w.lookalike(!ctx.view.defenses.hashauth),
-        (o) => (o.ok ? 'image_hash taken as authority: the vault paid a look-alike instance' : `look-alike refused: ${o.fault}`),
-      ),
+    run: (args, ctx) => yieldCommand(ctx, args, 0, (w) => w.lookalike(!ctx.view.defenses.hashauth)),
   },
 ];
