@@ -93,6 +93,11 @@ export class Kernel extends WorldState implements Schedulable {
     this.record('defense', by, 0, `${label} turned ${on ? 'on' : 'off'}`);
   }
 
+  /** The chain world if something has made it (for inspection: reading it makes nothing). */
+  get chainWorldIfMade(): ChainWorld | null {
+    return this.chainWorldIfAny;
+  }
+
   /** The chain world the shell's yield commands act on, made on first use. */
   get chainWorld(): ChainWorld {
     return (this.chainWorldIfAny ??= new ChainWorld(this.defenses.interpose));

@@ -126,6 +126,21 @@ export function runOracle(run: OracleRun): OracleResult {
       () => `compromise media`,
       () => `call @chat_participant close`,
       () => `spawn "chat-client" with { chat: @chat_root, session: @session }`,
+      () =>
+        r.pick([
+          'attest',
+          'attest sign',
+          'invoke',
+          'invoke old',
+          'mint news hello',
+          'mint x y z',
+          'steal',
+          'stall',
+          'forge',
+          'forge literal',
+          'lookalike',
+        ]),
+      () => `rotate ${r.pick(['invoke_key', 'mint_key'])}${r.next() < 0.3 ? ' inflight' : ''}`,
     ];
     return r.pick(lines)();
   };
@@ -155,7 +170,11 @@ export function runOracle(run: OracleRun): OracleResult {
 
   /** The seeds' attack moves, as one step each, so a defense that is off shows. */
   const attack = (): OracleCall[] => {
-    switch (r.int(6)) {
+    switch (r.int(7)) {
+      case 6:
+        // Yield routing (seed 004): the worked examples, whose routes the checker follows along owner edges.
+        h.exec(r.pick(['invoke', 'mint news hello', 'attest', 'attest sign', 'steal', 'stall']));
+        return [];
       case 5:
         // Relabeling (seed 002): a delegated client facet with another badge.
         h.exec(`spawn "idle" with { chat: client @chat badge ${r.pick([200, 7, 0])} }`);

@@ -19,6 +19,7 @@ export type Rule =
   | 'generation' // seed 002: a call through an old cookie never reaches a later generation's object
   | 'tofu' // seed 003 S4: a binding changes only by an ADMIN forget or a signed announcement
   | 'pledge' // seed 003 S2: promises only narrow, across spawn too; a file needs rw or storage
+  | 'yield' // seed 004: a yield is caught by the nearest owner of its emitter whose snapshot holds its key, never the emitter
   | 'ledger'; // seed 000 / WORM: the ledger verifies
 
 export interface Finding {
@@ -321,6 +322,8 @@ export class Checker {
         this.find('tofu', `${m[1]} forgot a binding at the word of ${machineName(by ?? -1)}, which holds no ADMIN over it`);
     }
 
+    this.checkYields();
+
     // The oracle's own calls as processes: what they reached.
     for (const c of calls) {
       if (!c.ok) continue;
@@ -333,6 +336,48 @@ export class Checker {
         this.find('pledge', `pid ${c.pid}, pledged without rw or storage, reached a file through @${c.cap}`);
     }
     this.prev = now;
+  }
+
+  private routesSeen = 0;
+
+  /**
+   * Seed 004: the routes of the yields the step made. Walking owner edges from the emitter (the frames in flight,
+   * innermost first: each frame's caller owns its callee), the catcher is the nearest owner whose snapshot at its
+   * CALL holds the key — interposers that looked and passed it on aside — and never the emitter itself.
+   */
+  private checkYields(): void {
+    const rt = this.k.chainWorldIfMade?.rt;
+    if (!rt) return;
+    rt.captureStacks = true;
+    const fresh = Math.min(rt.routesLogged - this.routesSeen, rt.routes.length);
+    this.routesSeen = rt.routesLogged;
+    for (const r of rt.routes.slice(rt.routes.length - fresh)) {
+      if (typeof r.caughtBy !== 'number' || !r.stack) continue;
+      if (r.caughtBy === r.emitter) {
+        this.find('yield', `instance ${r.emitter} caught its own ${r.key} yield`);
+        continue;
+      }
+      let at = r.emitter;
+      let expected: number | null = null;
+      const owners: number[] = [];
+      for (let i = r.stack.length - 1; i >= 0; i--) {
+        const f = r.stack[i];
+        if (f.callee !== at) continue;
+        owners.push(f.caller);
+        if (f.caller !== r.emitter && f.snapshot.includes(r.key) && !r.forwardedBy?.includes(f.caller)) {
+          expected = f.caller;
+          break;
+        }
+        at = f.caller;
+      }
+      if (!owners.includes(r.caughtBy))
+        this.find('yield', `${r.key} from instance ${r.emitter} was caught by ${r.caughtBy}, no owner of it`);
+      else if (expected !== null && expected !== r.caughtBy)
+        this.find(
+          'yield',
+          `${r.key} from instance ${r.emitter} was caught by ${r.caughtBy}; the nearest owner holding the key is ${expected}`,
+        );
+    }
   }
 
   /** WORM: the ledger verifies (every record against its hash, every checkpoint's signature). */
