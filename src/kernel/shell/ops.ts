@@ -4,6 +4,7 @@ import type { Kernel } from '../kernel';
 import { tierIndex, type Verb } from '../energy/kinetic';
 import { importsAcross } from '../pairing/imports';
 import { MAX_SESSION_TICKS } from '../session/check';
+import type { CallResult } from '../types';
 import type { Controls, KernelView, ShellOps } from './context';
 
 /**
@@ -25,7 +26,29 @@ export function shellOps(k: Kernel, pid: number): ShellOps {
     holdsHandle: (target) => k.lifecycle.holdsHandle(pid, target),
     reapHandle: (target) => k.lifecycle.reapHandle(pid, target),
     kill: (target) => k.kill(pid, target),
-    call: (cap, method, opts) => k.call(pid, cap, method, opts),
+    call(cap, method, opts, show) {
+      const release = () => {
+        if (k.foreground !== pid) return;
+        k.foreground = 0;
+        k.prompt = '';
+        k.stdin.length = 0;
+      };
+      const wait = show
+        ? (reply: CallResult) => {
+            for (const l of show(reply)) k.write(pid, l.text, l.style === 'error' ? 'err' : 'out');
+            release();
+          }
+        : undefined;
+      const r = k.call(pid, cap, method, { ...opts, wait });
+      const waiting = k.process(pid).waiting;
+      if (!r.ok && r.code === 'EINPROGRESS' && waiting) {
+        // The line waits for the reply: the terminal is the shell's own until it comes (Ctrl-C cancels).
+        k.foreground = pid;
+        k.prompt = `(waiting for ${waiting.endpoint.name}; Ctrl-C cancels) `;
+        k.intern(k.prompt);
+      }
+      return r;
+    },
     grant: (to, g) => grantTo(k, pid, to, g),
     drop(name) {
       const p = k.process(pid);

@@ -61,6 +61,11 @@ export class Shell {
       throw e;
     }
     if (!tokens.length) return { lines: [] };
+    const waiting = this.kernel.processes.get(this.pid)?.waiting;
+    if (waiting)
+      return errorLine(
+        `the shell is waiting for the reply to call ${waiting.ticket} (${waiting.method} on @${waiting.capName}) at ${waiting.endpoint.name}: Ctrl-C cancels it`,
+      );
     const [head, ...args] = tokens;
     const cmd = head.type === 'word' ? byName.get(head.value) : undefined;
     if (!cmd) {

@@ -1,5 +1,7 @@
 import { parseRights } from '../../caps/algebra';
 import { GrantError } from '../../caps/transfer';
+import type { OutputLine } from '../../host-api';
+import type { CallResult } from '../context';
 import type { Value } from '../../value';
 import { costs, intArg, noMore, out, PID, pidArg, UsageError, type Command } from '../common';
 
@@ -8,6 +10,12 @@ import { costs, intArg, noMore, out, PID, pidArg, UsageError, type Command } fro
 function show(v: Value): string {
   const text = JSON.stringify(v);
   return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
+}
+
+/** What `call` prints for a reply (now, or when a waiting call's reply comes). */
+function callLines(r: CallResult): OutputLine[] {
+  if (!r.ok) return [out(`call: ${r.code}: ${r.error}`, 'error')];
+  return [out(show(r.value)), ...r.caps.map((c) => out(`→ the shell now holds @${c}`, 'ok'))];
 }
 
 export const CAPS_COMMANDS: Command[] = [
@@ -33,9 +41,10 @@ export const CAPS_COMMANDS: Command[] = [
         else if (t.type === 'word') values.push(t.value);
         else throw new UsageError(`unexpected ${JSON.stringify(t.value)}`, t.column);
       }
-      const r = shell.call(capTok.value, method, { iface, args: values, caps });
-      if (!r.ok) return [out(`call: ${r.code}: ${r.error}`, 'error')];
-      return [out(show(r.value)), ...r.caps.map((c) => out(`→ the shell now holds @${c}`, 'ok'))];
+      const r = shell.call(capTok.value, method, { iface, args: values, caps }, callLines);
+      if (!r.ok && r.code === 'EINPROGRESS')
+        return [out(`call: waiting: ${r.error}; the reply prints when it comes (Ctrl-C cancels the call)`, 'dim')];
+      return callLines(r);
     },
   },
   {
