@@ -23,6 +23,11 @@ export class EndpointQueues implements CallQueues {
 
   constructor(private readonly k: CallHost) {}
 
+  /** The queues that hold calls now (for the state buffer's places in line). */
+  *nonEmpty(): IterableIterator<readonly PendingCall[]> {
+    for (const eps of this.backlog.values()) for (const ep of eps) if (ep.service!.queue.length) yield ep.service!.queue;
+  }
+
   private turn(server: Process): { tick: number; served: number } {
     let t = this.turns.get(server.pid);
     if (!t) this.turns.set(server.pid, (t = { tick: this.k.ticks, served: 0 }));
