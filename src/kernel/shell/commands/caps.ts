@@ -24,7 +24,8 @@ export const CAPS_COMMANDS: Command[] = [
     world: 'inside',
     cost: costs('SEND', 'SEND (RECV to read a channel or region)'),
     usage: 'call @cap method [arg …]',
-    summary: 'CALL a method through a cap; "text", numbers and @caps are arguments',
+    summary:
+      'CALL a method through a cap; "text", numbers and @caps are arguments. If the server is busy or frozen the call waits in its endpoint\'s queue and the line completes when the reply comes (Ctrl-C cancels it)',
     run(args, { shell }) {
       const [capTok, methodTok, ...rest] = args;
       if (!capTok || capTok.type !== 'ref')
@@ -97,7 +98,8 @@ export const CAPS_COMMANDS: Command[] = [
     world: 'inside',
     cost: costs('MASK'),
     usage: 'drop @cap',
-    summary: "delete a cap from the shell's own table: a local delete (copies elsewhere live on; revoke or unpair revokes)",
+    summary:
+      "delete a cap from the shell's own table: a local delete (copies elsewhere live on; revoke or unpair revokes); the last cap to a service object going ends it (a chat participant leaves its channels)",
     run(args, { shell }) {
       const ref = args[0];
       if (!ref || ref.type !== 'ref') throw new UsageError('expected the cap to drop, e.g. @vault', ref?.column);
