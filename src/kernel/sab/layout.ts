@@ -97,7 +97,7 @@ export const HEADER_WORDS = 64;
 export const HEADER_TIME_BYTE = 32 * 4; // Float64 virtual time in ms
 
 /** ENERGY is the u32 balance (stored as Int32 bits: read it with >>> 0), TIER an index into TIERS, LATENCY the
- * virtual ms its last syscall waited (frozen or blocked on a frozen server), NEXT_REFILL a virtual time. */
+ * virtual ms its last syscall waited (frozen, or in an endpoint's queue), NEXT_REFILL a virtual time. */
 export const PROC = {
   PID: 0,
   STATE: 1,

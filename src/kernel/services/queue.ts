@@ -62,8 +62,7 @@ export class EndpointQueues implements CallQueues {
     const why = this.blocked(ep);
     if (why === null) return this.take(call, k.processes.get(ep.owner)!);
     const server = k.processes.get(ep.owner);
-    if (!call.wait || !server)
-      return { ok: false, code: 'EAGAIN', error: `${ep.name} cannot take the call now: ${why}`, retryAt: k.time + 1 };
+    if (!call.wait || !server) return { ok: false, code: 'EAGAIN', error: `${ep.name} cannot take the call now: ${why}` };
     // Arrival order, ties by pid: only calls that arrived in the same ms can be passed.
     const q = ep.service!.queue;
     let i = q.length;

@@ -35,7 +35,7 @@ export function serveCall(k: CallHost, r: CallRequest, admit?: Admit): CallResul
   // is told before it pays.
   if (!opts.wait) {
     const why = k.queues.blocked(ep);
-    if (why) return { ok: false, code: 'EAGAIN', error: `${ep.name} cannot take the call now: ${why}`, retryAt: k.time + 1 };
+    if (why) return { ok: false, code: 'EAGAIN', error: `${ep.name} cannot take the call now: ${why}` };
   }
   if (!opts.prepaid && !k.energy.pay(p, 'SEND')) return k.energy.short(p, 'SEND');
   const iface = cap.kind === 'object' ? obj.record!.iface : service.def.legacyIface;
