@@ -205,12 +205,6 @@ export class Lifecycle {
   /** A line the user typed while a program is in the foreground. */
   input(line: string): void {
     if (!this.k.foreground) return;
-    const fg = this.k.processes.get(this.k.foreground);
-    if (fg?.program === 'shell' && fg.waiting) {
-      // Nothing reads the terminal while a shell line waits: say so rather than let a background program read it.
-      this.k.write(fg.pid, `(the shell is waiting for ${fg.waiting.endpoint.name}: Ctrl-C cancels the call)`, 'sys');
-      return;
-    }
     if (this.k.stdin.length >= STDIN_LIMIT) this.k.stdin.shift();
     this.k.stdin.push(line);
   }

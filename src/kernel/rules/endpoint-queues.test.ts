@@ -64,8 +64,12 @@ describe('seed 002 kernel contract: endpoints are queues, and release drives cle
       /^call: waiting: call \d+ waits in chat's queue \(place 1\): chat \(pid \d+\) is frozen/,
     );
     expect(ep.service!.queue.map((c) => c.caller)).toEqual([shell.pid, echo.pid, troll.pid, a.pid, b.pid]);
-    expect(k.foreground).toBe(shell.pid); // the terminal waits for the reply; other lines are refused meanwhile
-    expect(out('ps')).toMatch(/the shell is waiting for the reply to call \d+ \(who on @chat_participant\) at chat: Ctrl-C cancels it/);
+    // The shell's process is blocked in its CALL: in-world lines are refused meanwhile, the experimenter's run.
+    expect(shell.waiting?.method).toBe('who');
+    expect(out('spawn "idle"')).toMatch(
+      /^spawn: the shell is waiting for the reply to call \d+ \(who on @chat_participant\) at chat; Ctrl-C cancels it$/,
+    );
+    expect(out('ps')).toMatch(/PID\s+PPID\s+STATE/);
 
     // Visible in the state buffer: the endpoint's queue length, each caller's endpoint and place.
     h.publish();
@@ -91,7 +95,6 @@ describe('seed 002 kernel contract: endpoints are queues, and release drives cle
     expect(ep.counter - served).toBeGreaterThanOrEqual(5);
     expect(ep.service!.queue.map((c) => c.caller).filter((pid) => pid !== a.pid && pid !== b.pid)).toEqual([]); // the flooders flood on
     expect(printed(at)).toContain('["alice","bob","echo-bot","shell","troll","you"]');
-    expect(k.foreground).toBe(0);
     expect([shell.waiting, echo.waiting, troll.waiting]).toEqual([null, null, null]);
 
     // Busy: a server takes at most MAX_VERBS_PER_TICK calls a tick; a caller that cannot wait is told, one that can queues.
@@ -122,7 +125,9 @@ describe('seed 002 kernel contract: endpoints are queues, and release drives cle
     const at = k.console.length;
     expect(out('call @chat_participant listen')).toMatch(/call \d+ is in flight at chat: the service answers it later/);
     expect(ep.service!.inFlight).toHaveLength(1);
-    expect(out('spawn "flooder" with { chat: @chat_participant }')).toMatch(/^the shell is waiting for the reply to call \d+ \(listen/);
+    expect(out('spawn "flooder" with { chat: @chat_participant }')).toMatch(
+      /^spawn: the shell is waiting for the reply to call \d+ \(listen/,
+    );
     expect(proc('flooder')).toBeUndefined();
     // A fiber queued behind a frozen server: a chat-bot's first poll.
     const bot = k.spawn(1, 'chat-bot', {
@@ -147,7 +152,7 @@ describe('seed 002 kernel contract: endpoints are queues, and release drives cle
     expect(bot.resume).toMatchObject({ ok: false, code: 'ECLOSED' });
     expect(bot.state).toBe('ready');
     expect(printed(at)).toMatch(/call: ECLOSED: chat's server chat \(pid \d+\) was killed before answering it/);
-    expect(k.foreground).toBe(0);
+    expect(proc('shell').waiting).toBeNull();
   });
 
   it('a caller killed or interrupted cancels its call: the server is told (its cancel hook), drops its record, and the ledger says so', () => {
@@ -181,8 +186,8 @@ describe('seed 002 kernel contract: endpoints are queues, and release drives cle
         `call ${ticket} (listen on @chat_participant) by shell (pid ${shell.pid}) cancelled: interrupted (Ctrl-C); chat (pid ${chat.pid}) was told (it had taken the call) and dropped it`,
       ]);
       expect(printed(at)).toContain('call: ECANCELED: the call was cancelled: interrupted (Ctrl-C)');
-      expect(k.foreground).toBe(0);
-      expect(out('ps')).toContain('shell'); // the shell takes lines again
+      expect(shell.waiting).toBeNull();
+      expect(out('spawn "idle"')).toMatch(/^spawned idle/); // the shell acts in the world again
 
       // Killed: a fiber queued at a frozen server; the shell kills it with its handle.
       out('spawn "flooder" with { chat: @chat_participant }');

@@ -190,13 +190,14 @@ export class EndpointQueues implements CallQueues {
 
   /**
    * `pid` gives up the call it waits on (it is being killed, or Ctrl-C): the call leaves the queue, or, if the
-   * server had taken it, the service is told (its cancel hook) and drops its record of it. Ledgered.
+   * server had taken it, the service is told (its cancel hook) and drops its record of it. Ledgered. False if
+   * it waited on none.
    */
-  cancel(pid: number, why: string): void {
+  cancel(pid: number, why: string): boolean {
     const k = this.k;
     const p = k.processes.get(pid);
     const call = p?.waiting;
-    if (!p || !call) return;
+    if (!p || !call) return false;
     p.waiting = null;
     const s = call.endpoint.service!;
     const taken = call.state === 'taken';
@@ -211,6 +212,7 @@ export class EndpointQueues implements CallQueues {
       call.endpoint.id,
     );
     if (call.wait !== true) call.wait?.({ ok: false, code: 'ECANCELED', error: `the call was cancelled: ${why}` });
+    return true;
   }
 
   /** The server is going: every call waiting on its endpoints, queued or in flight, fails with ECLOSED. Ledgered. */

@@ -31,17 +31,14 @@ export function applyCommand(kernel: Kernel, shell: Shell, c: LoggedCommand): vo
 /**
  * Ctrl-C: lines waiting for the shell's energy are cancelled; else the shell kills the foreground program with its
  * handle, and if it cannot (say it is out of energy), the kernel does.
- * While a shell line waits for a call's reply, Ctrl-C cancels that call (the server is told).
+ * A shell call waiting for its reply is cancelled too (the server is told).
  */
 export function interruptForeground(kernel: Kernel, shell: Shell): void {
-  if (shell.cancelWaiting()) return;
+  const lines = shell.cancelWaiting();
+  const call = kernel.queues.cancel(shell.pid, 'interrupted (Ctrl-C)'); // the server is told
+  if (lines || call) return;
   const fg = kernel.foreground;
   if (!fg) return;
-  if (fg === shell.pid) {
-    // The shell's own line waits for a reply: Ctrl-C cancels that call (the server is told).
-    kernel.queues.cancel(shell.pid, 'interrupted (Ctrl-C)');
-    return;
-  }
   try {
     kernel.kill(kernel.lifecycle.holdsHandle(shell.pid, fg) ? shell.pid : 0, fg);
   } catch (e) {

@@ -27,27 +27,9 @@ export function shellOps(k: Kernel, pid: number): ShellOps {
     reapHandle: (target) => k.lifecycle.reapHandle(pid, target),
     kill: (target) => k.kill(pid, target),
     call(cap, method, opts, show) {
-      const release = () => {
-        if (k.foreground !== pid) return;
-        k.foreground = 0;
-        k.prompt = '';
-        k.stdin.length = 0;
-      };
-      const wait = show
-        ? (reply: CallResult) => {
-            for (const l of show(reply)) k.write(pid, l.text, l.style === 'error' ? 'err' : 'out');
-            release();
-          }
-        : undefined;
-      const r = k.call(pid, cap, method, { ...opts, wait });
-      const waiting = k.process(pid).waiting;
-      if (!r.ok && r.code === 'EINPROGRESS' && waiting) {
-        // The line waits for the reply: the terminal is the shell's own until it comes (Ctrl-C cancels).
-        k.foreground = pid;
-        k.prompt = `(waiting for ${waiting.endpoint.name}; Ctrl-C cancels) `;
-        k.intern(k.prompt);
-      }
-      return r;
+      // A waiting call's reply arrives later, as the shell's output on the console (like a line that waited for energy).
+      const wait = show && ((reply: CallResult) => show(reply).forEach((l) => k.write(pid, l.text, l.style === 'error' ? 'err' : 'out')));
+      return k.call(pid, cap, method, { ...opts, wait });
     },
     grant: (to, g) => grantTo(k, pid, to, g),
     drop(name) {

@@ -61,11 +61,6 @@ export class Shell {
       throw e;
     }
     if (!tokens.length) return { lines: [] };
-    const waiting = this.kernel.processes.get(this.pid)?.waiting;
-    if (waiting)
-      return errorLine(
-        `the shell is waiting for the reply to call ${waiting.ticket} (${waiting.method} on @${waiting.capName}) at ${waiting.endpoint.name}: Ctrl-C cancels it`,
-      );
     const [head, ...args] = tokens;
     const cmd = head.type === 'word' ? byName.get(head.value) : undefined;
     if (!cmd) {
@@ -155,6 +150,12 @@ export class Shell {
   }
 
   private run(cmd: Command, args: Token[], line: string): ExecResult {
+    // The shell's process is blocked in a CALL until its reply comes: nothing more in the world until then.
+    const call = cmd.world === 'inside' ? this.kernel.processes.get(this.pid)?.waiting : null;
+    if (call)
+      return errorLine(
+        `${cmd.name}: the shell is waiting for the reply to call ${call.ticket} (${call.method} on @${call.capName}) at ${call.endpoint.name}; Ctrl-C cancels it`,
+      );
     try {
       const r = cmd.run(args, { ...this.ctx, line });
       return Array.isArray(r) ? { lines: r } : r;
