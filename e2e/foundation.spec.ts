@@ -1,4 +1,4 @@
-import { expect, terminalText, test, typeLine, vtime } from './fixtures';
+import { expect, terminalFlat, terminalText, test, typeLine, vtime } from './fixtures';
 
 const BOOT = ['init', 'stdio', 'chat', 'shell', 'echo', 'alice', 'bob', 'adventure', 'troll'];
 
@@ -93,6 +93,24 @@ test('clicking a process node opens its cap table in the inspector', async ({ ap
   await expect(participant).toContainText('boot manifest');
   await expect(rows.filter({ hasText: '@chat' }).first()).toContainText('badge 42');
   await expect(inspector.getByTestId('inspector-state')).toHaveText(/sleeping|ready|running|blocked/);
+});
+
+test('a call left in flight at its server shows in the graph and the inspector; Ctrl-C cancels it', async ({ app }) => {
+  await typeLine(app, 'clock pause'); // nobody speaks meanwhile, so the listen stays in flight
+  await typeLine(app, 'call @chat_participant poll 100');
+  await typeLine(app, 'call @chat_participant listen');
+  await expect.poll(() => terminalFlat(app)).toMatch(/call: waiting: call \d+ is in flight at chat/);
+  const graph = app.getByTestId('graph');
+  await expect(graph.locator('[data-node-id="p:4"]')).toHaveAttribute('data-waiting', '');
+  await graph.locator('[data-node-id="p:4"]').click();
+  await expect(app.getByTestId('inspector-waiting')).toHaveText('a call in flight at endpoint "chat" (taken, not answered yet)');
+  await graph.locator('[data-kind="endpoint"][aria-label^="endpoint chat "]').click();
+  await expect(app.getByTestId('inspector-queue')).toHaveText('0 waiting, 1 in flight: shell (pid 4) (in flight)');
+  await app.getByTestId('terminal').locator('.xterm').click();
+  await app.keyboard.press('Control+C');
+  await expect.poll(() => terminalFlat(app)).toMatch(/call: ECANCELED: the call was cancelled: interrupted \(Ctrl-C\)/);
+  await expect(app.getByTestId('inspector-queue')).toHaveText('empty: the server takes each call as it comes');
+  await expect(graph.locator('[data-node-id="p:4"]')).not.toHaveAttribute('data-waiting', '');
 });
 
 test('a malformed scenario file is refused with field-precise errors; a valid one boots', async ({ app }) => {

@@ -16,7 +16,9 @@ export type ErrorCode =
   | 'EREVOKED' // the service object was revoked
   | 'EPROOF' // a subject proof is expired, mis-scoped or forged
   | 'ESERVICE' // the service refused the request (its own reason follows)
-  | 'EAGAIN' // not enough energy right now: the operation waits for a refill
+  | 'EAGAIN' // not enough energy right now (or the server cannot take a call now): wait and try again
+  | 'EINPROGRESS' // the call waits in the endpoint's queue (or at the server): its reply comes later
+  | 'ECANCELED' // the caller gave up a call that was waiting (Ctrl-C)
   | 'EDECAYED' // the Law of Decay took the cap's last right
   | 'EFAULT' // outside a memory region's bounds
   | 'ENOENT' // no such file, or not unveiled (invisible)

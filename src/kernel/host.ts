@@ -499,7 +499,8 @@ export class KernelHost implements KernelHostApi {
   }
 
   interrupt(): Logged | null {
-    if (this.live || (!this.kernel.foreground && !this.shell.waitingLines)) return null;
+    if (this.live || (!this.kernel.foreground && !this.shell.waitingLines && !this.kernel.processes.get(this.shell.pid)?.waiting))
+      return null;
     const logged = this.logCommand({ line: '', interrupt: true });
     if (!logged) return this.refuseFull();
     interruptForeground(this.kernel, this.shell);

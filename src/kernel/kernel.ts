@@ -12,6 +12,7 @@ import { DEFAULT_CAPACITY, DEFENSES, type Capacity, type DefenseId } from './sab
 import { Sandbox } from './sandbox/monitor';
 import { runFiber } from './scheduler/fibers';
 import { Scheduler, type Schedulable } from './scheduler/scheduler';
+import { EndpointQueues } from './services/queue';
 import { ServiceRecords } from './services/records';
 import { MAX_SESSION_TICKS } from './session/check';
 import { ProofAuthority } from './subject/proof';
@@ -34,7 +35,8 @@ export class Kernel extends WorldState implements Schedulable {
   readonly scheduler: Scheduler = new Scheduler(this);
   readonly proofs: ProofAuthority;
   readonly energy = new EnergyAccounts(this);
-  readonly lifecycle = new Lifecycle(this, this.energy, () => this.scheduler.invalidate());
+  readonly queues: EndpointQueues = new EndpointQueues(this);
+  readonly lifecycle = new Lifecycle(this, this.energy, this.queues, () => this.scheduler.invalidate());
   readonly sandbox = new Sandbox(this, (p, why) => this.lifecycle.reap(p, 'killed', 134, why));
   readonly services: ServiceRecords;
   /** Machine keys, pairings, TOFU+ bindings and the Diode (seeds 000, 001; Nexus S4). */
@@ -45,7 +47,7 @@ export class Kernel extends WorldState implements Schedulable {
   constructor(seed: number, capacity: Capacity = DEFAULT_CAPACITY) {
     super(seed, capacity);
     this.proofs = new ProofAuthority(seed);
-    this.services = new ServiceRecords(this, this.proofs);
+    this.services = new ServiceRecords(this, this.proofs, (ep, ticket, reply) => this.queues.answer(ep, ticket, reply));
     this.fleet = new Fleet(this);
     this.imports = new Imports(this, this.fleet);
   }
@@ -75,6 +77,11 @@ export class Kernel extends WorldState implements Schedulable {
 
   kill(by: number, pid: number): void {
     this.lifecycle.kill(by, pid);
+  }
+
+  /** The last cap to a live service object went (drop, move, its holder's exit): the service ends the object. */
+  protected override lastCapGone(obj: KernelObject, by: number, how: string): void {
+    this.services.released(obj, by, how);
   }
 
   createUserSession(machine: number, subject: string): KernelObject {
@@ -135,11 +142,16 @@ export class Kernel extends WorldState implements Schedulable {
     }
   }
 
-  runFiber(p: Process): number {
+  /** A process's turn: as a server it first takes calls waiting on its endpoints, then its fiber runs the verbs left. */
+  serveQueues(p: Process): number {
+    return this.queues.serve(p);
+  }
+
+  runFiber(p: Process, limit?: number): number {
     // What waited for this process's refill (a shell line) runs first, in its turn; it may have to wait again.
     this.energy.resumeWaiting(p);
     if (p.state !== 'ready') return 1;
-    return runFiber(this, p);
+    return runFiber(this, p, limit);
   }
 
   // ── clock control ──────────────────────────────────────────────────────────────────────────────────────────

@@ -29,6 +29,8 @@ export interface ServiceRecord {
   generation: number;
   state: ObjectState;
   data: unknown;
+  /** Caps to this generation held in cnodes: when the last one goes, the service is told and the object ends. */
+  holders: number;
 }
 
 export interface KernelObject {
@@ -38,8 +40,20 @@ export interface KernelObject {
   owner: number; // pid of the server (endpoints, service objects) or 0 for the kernel (spawners, sessions)
   name: string;
   counter: number; // calls served
-  /** Endpoints of a server program: the service, its state, and the context its handler runs in. */
-  service?: { def: ServiceDef<unknown>; state: unknown; records: number[]; ctx: ServiceContext };
+  /**
+   * Endpoints of a server program: the service, its state, the context its handler runs in, its receiver records
+   * (object ids by selector - 1), and its queue: calls waiting for the server (FIFO) and calls it has taken but
+   * not answered yet (in flight). Tickets number the calls on this endpoint only.
+   */
+  service?: {
+    def: ServiceDef<unknown>;
+    state: unknown;
+    records: number[];
+    ctx: ServiceContext;
+    queue: PendingCall[];
+    inFlight: PendingCall[];
+    nextTicket: number;
+  };
   /** Service objects: the receiver record. */
   record?: ServiceRecord;
   /** Sessions: the subject they speak for. */
@@ -76,11 +90,39 @@ export interface Process {
   latency: number;
   /** Energy spent in all (for `top`). */
   spent: number;
+  /** The CALL it waits on (queued at a busy or frozen server, or taken and not answered yet), if any. */
+  waiting: PendingCall | null;
   /** Pledge (null = unpledged: every promise), execpromises (null = none: its promises alone bound its children),
    * and unveil. */
   pledge: number | null;
   execpromises: number | null;
   readonly unveil: UnveilState;
+}
+
+/**
+ * A CALL the server has not answered yet: waiting in its endpoint's queue (`queued`), or taken by the server and
+ * left in flight (`taken`) until the service answers it. The ticket numbers it on its endpoint only.
+ */
+export interface PendingCall {
+  readonly ticket: number;
+  readonly caller: number;
+  readonly capName: string;
+  /** The cap called through, checked again when the server takes the call (it may have died meanwhile). */
+  readonly cap: Cap;
+  readonly endpoint: KernelObject;
+  /** What was called: a service object, or the endpoint itself (a legacy facet, an import). */
+  readonly obj: KernelObject;
+  readonly iface: string;
+  readonly method: string;
+  readonly args: Value[];
+  /** Caps passed as arguments, as they were when the call was made. */
+  readonly caps: readonly Cap[];
+  readonly proof: Proof | null;
+  readonly as?: string;
+  /** Virtual ms it arrived (the queue is in arrival order, ties by the caller's pid). */
+  readonly arrived: number;
+  readonly wait?: CallOptions['wait'];
+  state: 'queued' | 'taken';
 }
 
 /** A cap for a new process, and how it was derived (for the ledger and Gate 0). */
@@ -115,9 +157,15 @@ export interface CallOptions {
   as?: string;
   /** The caller already paid for the CALL (the scheduler charges a fiber before it runs the verb). */
   prepaid?: boolean;
+  /**
+   * The caller can wait for its reply: a call the server cannot take now waits in the endpoint's queue (the
+   * result is EINPROGRESS) and the reply comes later — `true`: the caller's fiber blocks and is resumed with it;
+   * a function: it is called with it (the shell's waiting line). Without it such a call is refused with EAGAIN.
+   */
+  wait?: true | ((reply: CallResult) => void);
 }
 
-/** A refusal; EAGAIN carries when energy returns (the caller's or the frozen server's), so a fiber can wait for it. */
+/** A refusal; EAGAIN carries when energy returns (the caller's or the server's), so a fiber can wait for it. */
 export type CallResult = { ok: true; value: Value; caps: string[] } | { ok: false; code: ErrorCode; error: string; retryAt?: number };
 
 /** The world's mutable state, read by the publisher and the shell. */

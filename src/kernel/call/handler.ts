@@ -7,7 +7,7 @@ import type { Sandbox } from '../sandbox/monitor';
 import type { ServiceDef, Value } from '../services/service';
 import type { ServiceRecords } from '../services/records';
 import type { ProofAuthority } from '../subject/proof';
-import type { CallOptions, CallResult, KernelObject, Process } from '../types';
+import type { CallOptions, CallResult, KernelObject, PendingCall, Process } from '../types';
 
 /**
  * The interface every cap kind's CALL handler implements, and what a handler may use. The router (router.ts)
@@ -23,7 +23,16 @@ export interface CallHost extends WorldState {
   readonly imports: ImportChecks;
   readonly fleet: Fleet;
   readonly proofs: ProofAuthority;
+  readonly queues: CallQueues;
   capProblem(cap: Cap): { code: ErrorCode; error: string } | null;
+}
+
+/** The endpoint queues (services/queue.ts), declared here so the handlers' host needs nothing more of them. */
+export interface CallQueues {
+  /** Why the endpoint's server cannot take a call right now (busy, frozen, calls ahead of it), or null if it can. */
+  blocked(ep: KernelObject): string | null;
+  /** Hand a call to the server: answered now, or (if the caller can wait) queued: EINPROGRESS, the reply later. */
+  submit(call: PendingCall): CallResult;
 }
 
 /** The import check (pairing/imports.ts), declared here so the handlers' host needs nothing from pairing/. */

@@ -19,7 +19,7 @@ import { makeCap, type Cap } from './cnode';
 /** What passing caps needs of the kernel: the state core, cap validity, spawning, the sandbox and energy. */
 export type TransferHost = Pick<
   WorldState,
-  'process' | 'processes' | 'time' | 'defenses' | 'deny' | 'record' | 'who' | 'releaseSlot' | 'insertCap'
+  'process' | 'processes' | 'objects' | 'time' | 'defenses' | 'deny' | 'record' | 'who' | 'releaseSlot' | 'insertCap'
 > & {
   capProblem(cap: Cap): { code: KernelError['code']; error: string } | null;
   readonly lifecycle: {
@@ -72,7 +72,14 @@ function derive(k: TransferHost, parent: Process, recipient: string, g: GrantSpe
   }
 
   if (src.kind === 'endpoint') {
-    // The endpoint's owner deriving a client facet is a trusted mint: it may choose the badge.
+    // Deriving a client facet from an endpoint is a mint (it may choose the badge): only its owner, or a holder of
+    // mint authority for it, may. A copy of the endpoint cap in another process's table mints nothing.
+    const ep = src.target.kind === 'object' ? k.objects.get(src.target.id) : undefined;
+    if (ep && ep.owner !== parent.pid && !holdsMinter(k, parent, ep.id)) {
+      const why = `only the endpoint's owner (${k.who(ep.owner)}) or a holder of mint authority for it mints a facet or badge; @${g.from} is a copy of the endpoint cap`;
+      k.deny(parent.pid, parent.pid, `${k.who(parent.pid)} minting "${describe(g)}" for ${recipient}`, why, ep.id);
+      throw new GrantError('EPERM', `grant "${describe(g)}" refused: ${why}`, g);
+    }
     const cap = makeCap('client', src.target, { how: 'minted', by: parent.pid }, { badge: g.badge ?? 0 });
     return { cap, slot: source.slot };
   }
@@ -95,6 +102,13 @@ function derive(k: TransferHost, parent: Process, recipient: string, g: GrantSpe
     throw new GrantError('EGATE0', `grant "${describe(g)}" refused. ${why}`, g);
   }
   return { cap: { ...src, badge, sourceBadge: src.badge, origin }, slot: source.slot };
+}
+
+/** Does `p` hold a working mint authority cap for endpoint `ep`? */
+function holdsMinter(k: TransferHost, p: Process, ep: number): boolean {
+  for (const [, s] of p.cnode.entries())
+    if (s.cap.kind === 'minter' && s.cap.target.kind === 'object' && s.cap.target.id === ep && !k.capProblem(s.cap)) return true;
+  return false;
 }
 
 /** Who a legacy badge on an endpoint speaks for, from the caps others hold (for the verdict's wording). */

@@ -1,4 +1,4 @@
-import { type Cap, type CapTarget, type Origin } from '../caps/cnode';
+import { type Cap, type CapTarget, type Origin, type Slot } from '../caps/cnode';
 import { DEFAULT_DECAY, effectiveRights, nextDecayAt, type DecayRule } from '../caps/algebra';
 import { KernelError } from '../errors';
 import { Ledger, ledgerKeyFromSeed } from '../ledger/ledger';
@@ -179,6 +179,8 @@ export class WorldState implements KernelState {
     this.intern(name);
     const slot = to.cnode.insert(name, cap);
     this.capCount++;
+    const held = this.heldRecord(cap);
+    if (held) held.record!.holders++;
     this.topology++;
     this.record(
       'grant',
@@ -216,12 +218,31 @@ export class WorldState implements KernelState {
       `${this.who(p.pid)} no longer holds @${s.name}: ${why}`,
       s.cap.target.kind === 'object' ? s.cap.target.id : 0,
     );
+    this.unhold([s], p.pid, why);
   }
 
   /** Caps removed from cnodes without a record each (a reaped process's table, caps to a dead server). */
-  forgetCaps(n: number): void {
-    this.capCount -= n;
+  forgetCaps(slots: readonly Slot[], by: number, how: string): void {
+    this.capCount -= slots.length;
+    this.unhold(slots, by, how);
   }
+
+  /** The live service object a cap keeps alive: one of its current generation (a stale cookie keeps nothing). */
+  private heldRecord(cap: Cap) {
+    if (cap.kind !== 'object' || cap.target.kind !== 'object') return undefined;
+    const obj = this.objects.get(cap.target.id);
+    return obj?.record && obj.record.state === 'live' && obj.record.generation === cap.generation ? obj : undefined;
+  }
+
+  private unhold(slots: readonly Slot[], by: number, how: string): void {
+    for (const s of slots) {
+      const obj = this.heldRecord(s.cap);
+      if (obj && --obj.record!.holders === 0) this.lastCapGone(obj, by, how);
+    }
+  }
+
+  /** The last cap to a live service object went: the services concern decides what that ends (kernel.ts). */
+  protected lastCapGone(_obj: KernelObject, _by: number, _how: string): void {}
 
   // ── the Law of Decay's clock ───────────────────────────────────────────────────────────────────────────────
 

@@ -6,7 +6,7 @@ import { KernelError } from '../errors';
 import { programByName } from '../programs/programs';
 import { childBound } from '../sandbox/pledge';
 import { applyUnveil } from '../sandbox/unveil';
-import type { Process, SpawnOptions } from '../types';
+import type { KernelObject, Process, SpawnOptions } from '../types';
 
 const STDIN_LIMIT = 64;
 
@@ -18,6 +18,11 @@ export class Lifecycle {
   constructor(
     private readonly k: WorldState,
     private readonly energy: EnergyAccounts,
+    /** The endpoint queues: a reaped caller's call is cancelled, a reaped server's callers fail (services/queue.ts). */
+    private readonly queues: {
+      cancel(pid: number, why: string): void;
+      serverGone(server: Process, endpoints: readonly KernelObject[], how: string): void;
+    },
     /** The scheduler's pid order is rebuilt when a process comes or goes. */
     private readonly changed: () => void,
   ) {}
@@ -68,6 +73,7 @@ export class Lifecycle {
       issuedAt: 0,
       latency: 0,
       spent: 0,
+      waiting: null,
       // A child inherits its parent's unveils (it cannot see more than its parent) and starts pledged to the
       // parent's promises ∩ execpromises unless the sandbox decided less (Sandbox.childPledge).
       pledge: opts.pledge !== undefined ? opts.pledge : parentProc ? childBound(parentProc.pledge, parentProc.execpromises) : null,
@@ -142,25 +148,33 @@ export class Lifecycle {
     return code;
   }
 
-  /** Remove a finished process: release its caps, end the objects it served, and drop caps to them. */
+  /**
+   * Remove a finished process: a call it waits on is cancelled (the server is told), calls waiting on its
+   * endpoints fail with ECLOSED, its caps are released (a service object whose last cap this was ends), the
+   * objects it served end, and caps to them are dropped.
+   */
   reap(p: Process, state: 'exited' | 'killed', code: number, why = ''): void {
     const k = this.k;
+    const how = state === 'killed' ? 'was killed' : 'exited';
+    this.queues.cancel(p.pid, `its caller ${how}`);
+    const dead = [...k.objects.values()].filter((o) => o.owner === p.pid);
+    this.queues.serverGone(p, dead, how);
     p.state = state;
     p.fiber = null;
     p.exitCode = code;
     k.exitCodes.set(p.pid, code);
-    const released = p.cnode.removeWhere(() => true).length;
-    k.forgetCaps(released);
+    const slots = p.cnode.removeWhere(() => true);
+    const released = slots.length;
     k.processes.delete(p.pid);
+    k.forgetCaps(slots, p.pid, `its holder ${p.name} (pid ${p.pid}) ${how}`);
     this.changed();
-    const dead = [...k.objects.values()].filter((o) => o.owner === p.pid);
     for (const o of dead) k.objects.delete(o.id);
     const deadIds = new Set(dead.map((o) => o.id));
     // Only a server's end can break other holders' caps; a process that served nothing (a fork bomb's child)
     // is reaped without visiting every cap table.
     for (const holder of deadIds.size ? k.processes.values() : []) {
       const gone = holder.cnode.removeWhere((c) => c.target.kind === 'object' && deadIds.has(c.target.id));
-      k.forgetCaps(gone.length);
+      k.forgetCaps(gone, 0, 'its server is gone');
       for (const s of gone)
         k.record('release', 0, holder.pid, `${k.who(holder.pid)} lost @${s.name}: its server ${p.name} (pid ${p.pid}) is gone`);
     }

@@ -7,10 +7,12 @@ import type { Fiber, ProgramContext, Syscall, SyscallResult } from './abi';
  * chat-client: talks to the chat through whatever `chat` cap it was granted — a ChatParticipant object, a
  * ChatRoot plus a `session` (it then derives a proof and joins), or a legacy client facet (its badge picks the
  * member). With a `stdio` cap it is interactive in the terminal; without one it greets (or, with a `period`
- * argument, chats on a timer) and stays silent otherwise.
+ * argument, chats on a timer) and stays silent otherwise; a newcomer that joined through the root stays 5 s.
  */
 
 const POLL_MS = 25;
+/** How long a non-interactive newcomer stays in #lobby after its greeting. */
+const STAY_MS = 5000;
 
 function format(e: ChatEvent): string {
   if (e.kind === 'message') return `[${e.channel}] <${e.from}> ${e.text}`;
@@ -71,6 +73,9 @@ export function* chatClient(ctx: ProgramContext): Fiber {
         break;
       yield { op: 'call', cap: chat, method: 'poll', args: [100] }; // keep our queue short
     } while (period);
+    // A newcomer that joined through the root stays a while; when it ends, its participant (its only cap) is
+    // released and the others see it leave.
+    if (chat === 'participant') yield { op: 'sleep', ms: STAY_MS };
     return;
   }
 

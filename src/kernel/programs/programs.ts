@@ -45,7 +45,8 @@ export const PROGRAMS: readonly Program[] = [
   },
   {
     name: 'chat-client',
-    summary: 'chat in the terminal (/join #chan, /leave, /who, /exit) with @chat and @stdio; without stdio it greets and exits',
+    summary:
+      'chat in the terminal (/join #chan, /leave, /who, /exit) with @chat and @stdio; without stdio it greets and exits (a newcomer joined through a ChatRoot stays 5 s)',
     body: chatClient,
   },
   { name: 'chat-bot', summary: 'an echo bot: answers every message it hears through its @chat participant', body: chatBot },

@@ -97,7 +97,7 @@ export const HEADER_WORDS = 64;
 export const HEADER_TIME_BYTE = 32 * 4; // Float64 virtual time in ms
 
 /** ENERGY is the u32 balance (stored as Int32 bits: read it with >>> 0), TIER an index into TIERS, LATENCY the
- * virtual ms its last syscall waited (frozen or blocked on a frozen server), NEXT_REFILL a virtual time. */
+ * virtual ms its last syscall waited (frozen, or in an endpoint's queue), NEXT_REFILL a virtual time. */
 export const PROC = {
   PID: 0,
   STATE: 1,
@@ -117,8 +117,10 @@ export const PROC = {
   PLEDGE: 15,
   EXECPROMISES: 16,
   UNVEILS: 17,
+  WAITING: 18, // the endpoint (object id) whose reply its CALL waits for, 0 if none
+  WAIT_PLACE: 19, // its place in that endpoint's queue (1 = next), 0 = taken by the server (in flight)
 } as const;
-export const PROC_COLUMNS = 18;
+export const PROC_COLUMNS = 20;
 /** PROC.PLEDGE / EXECPROMISES: promise bits (PROMISES order), -1 = unpledged. PROC.UNVEILS: entries, -1 = none
  * yet (all visible); PROC.FLAGS bit 1 = unveil locked. */
 export const PROC_FLAG = { UNVEIL_LOCKED: 1 } as const;
@@ -166,8 +168,10 @@ export const OBJ = {
   GENERATION: 8,
   STATE: 9,
   EPOCH: 10,
+  QUEUED: 11, // endpoints: calls waiting in the queue for the server
+  IN_FLIGHT: 12, // endpoints: calls the server took and has not answered yet
 } as const;
-export const OBJ_COLUMNS = 11;
+export const OBJ_COLUMNS = 13;
 /** DETAIL: a string id for the machine's role and pairings, shown on its box ("totebox · paired alpha USER"). */
 export const MACHINE = { ID: 0, NAME: 1, DETAIL: 2 } as const;
 export const MACHINE_COLUMNS = 3;
@@ -275,6 +279,7 @@ export const LEDGER_KINDS = [
   'pair',
   'unpair',
   'auth',
+  'cancel', // a CALL ended without its reply: its caller gave up (killed, Ctrl-C) or its server went
 ] as const;
 export type LedgerKind = (typeof LEDGER_KINDS)[number];
 const LEDGER_KIND_CODES = new Map<string, number>(LEDGER_KINDS.map((k, i) => [k, i]));

@@ -1,4 +1,5 @@
 import type { Kernel } from '../kernel';
+import type { PendingCall } from '../types';
 import {
   CAP,
   CAP_FLAG,
@@ -43,6 +44,7 @@ export class Publisher {
   private stringBytes = 0;
   private ledgerPublished = 0;
   private consolePublished = 0;
+  private readonly places = new Map<PendingCall, number>();
 
   constructor(readonly views: SabViews) {}
 
@@ -70,6 +72,10 @@ export class Publisher {
     Atomics.store(h, H.STRING_COUNT, list.length);
     h[H.STRING_BYTES] = this.stringBytes;
 
+    // Each waiting caller's place in its endpoint's queue, from one pass over the queues that hold any.
+    this.places.clear();
+    for (const q of k.queues.nonEmpty()) q.forEach((call, i) => this.places.set(call, i + 1));
+
     Atomics.add(h, H.SEQ, 1); // odd: writing
     let row = 0;
     for (const p of k.processes.values()) {
@@ -92,6 +98,9 @@ export class Publisher {
       c[PROC.EXECPROMISES][row] = p.execpromises ?? -1;
       c[PROC.UNVEILS][row] = p.unveil.entries ? p.unveil.entries.length : -1;
       c[PROC.FLAGS][row] = p.unveil.locked ? PROC_FLAG.UNVEIL_LOCKED : 0;
+      const w = p.waiting;
+      c[PROC.WAITING][row] = w ? w.endpoint.id : 0;
+      c[PROC.WAIT_PLACE][row] = w && w.state === 'queued' ? (this.places.get(w) ?? 0) : 0;
       row++;
     }
     h[H.PROC_ROWS] = row;
@@ -146,6 +155,8 @@ export class Publisher {
       c[OBJ.GENERATION][row] = o.record?.generation ?? 0;
       c[OBJ.STATE][row] = objStateIndex.get(o.record?.state ?? 'live')!;
       c[OBJ.EPOCH][row] = o.epoch ?? 0;
+      c[OBJ.QUEUED][row] = o.service?.queue.length ?? 0;
+      c[OBJ.IN_FLIGHT][row] = o.service?.inFlight.length ?? 0;
       row++;
     }
     h[H.OBJ_ROWS] = row;

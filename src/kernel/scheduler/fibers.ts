@@ -1,5 +1,5 @@
 import { spawnWithGrants, type TransferHost } from '../caps/transfer';
-import { spawnCharge, VERBS, type Charge } from '../energy/kinetic';
+import { spawnCharge, type Charge } from '../energy/kinetic';
 import { KernelError } from '../errors';
 import type { Syscall, SyscallResult } from '../programs/abi';
 import type { Value } from '../services/service';
@@ -25,11 +25,11 @@ export interface FiberHost extends TransferHost {
  * Run a fiber's verbs until it sleeps, blocks, freezes for want of energy, or exits. Energy is the limit, not
  * a time slice; MAX_VERBS_PER_TICK only keeps an unmetered fiber from stalling the simulation.
  */
-export function runFiber(k: FiberHost, p: Process): number {
+export function runFiber(k: FiberHost, p: Process, limit = MAX_VERBS_PER_TICK): number {
   if (!p.fiber) return 0;
   p.runs++;
   let n = 0;
-  while (n < MAX_VERBS_PER_TICK) {
+  while (n < limit) {
     n++;
     let call = p.pending;
     if (!call) {
@@ -146,17 +146,18 @@ function syscall(k: FiberHost, p: Process, call: Syscall): void {
       );
       return;
     case 'call': {
-      const r = k.call(p.pid, call.cap, call.method, { args: call.args, caps: call.caps, proof: call.proof, as: call.as, prepaid: true });
+      const r = k.call(p.pid, call.cap, call.method, {
+        args: call.args,
+        caps: call.caps,
+        proof: call.proof,
+        as: call.as,
+        prepaid: true,
+        wait: true,
+      });
       if (!k.processes.has(p.pid)) return;
-      if (!r.ok && r.code === 'EAGAIN' && r.retryAt !== undefined) {
-        // The server is frozen: give the CALL back and wait for its refill (latency, not an error).
-        if (k.defenses.energy) {
-          p.meter.energy += VERBS.SEND;
-          p.spent -= VERBS.SEND;
-        }
-        p.pending = call;
-        p.state = 'sleeping';
-        p.wakeAt = Math.max(k.time + 1, r.retryAt);
+      if (!r.ok && r.code === 'EINPROGRESS') {
+        // Queued at a busy or frozen server, or in flight at it: the fiber blocks; the reply resumes it.
+        p.state = 'blocked';
         return;
       }
       p.state = 'ready';

@@ -5,7 +5,8 @@ import type { SyscallResult } from '../programs/abi';
 /**
  * The scheduler: one tick is 1 ms of virtual time, in which every process has a turn, in pid order (a snapshot
  * taken as the tick begins: a process spawned during a tick first runs in the next, one reaped is skipped by its
- * state). A turn refills and wakes the fiber if due and, if it is ready, runs its verbs.
+ * state). A turn refills and wakes the fiber if due, lets a server take the calls waiting for it, and, if the
+ * fiber is ready, runs its verbs.
  *
  * It runs in slices of bounded work, with a cursor inside a tick, so that a heavy world (thousands of fibers, a
  * tick that itself takes seconds) never holds the worker: between slices it answers pings and commands. A command
@@ -30,8 +31,10 @@ export interface Schedulable {
   readonly ticks: number;
   /** A tick begins: the clock moves 1 ms. */
   beginTick(): void;
-  /** Run a ready fiber's verbs (at most MAX_VERBS_PER_TICK); returns how many it ran. */
-  runFiber(p: Process): number;
+  /** A server takes calls waiting on its endpoints (at most MAX_VERBS_PER_TICK a tick); returns how many. */
+  serveQueues(p: Process): number;
+  /** Run a ready fiber's verbs (at most `limit`, MAX_VERBS_PER_TICK by default); returns how many it ran. */
+  runFiber(p: Process, limit?: number): number;
 }
 
 export class Scheduler {
@@ -88,7 +91,10 @@ export class Scheduler {
             p.state = 'ready';
             p.resume = RESUMED;
           }
-          if (p.state === 'ready') used += k.runFiber(p);
+          // A server's calls and its fiber's verbs share the turn's bound.
+          const served = k.serveQueues(p);
+          used += served;
+          if (p.state === 'ready' && served < MAX_VERBS_PER_TICK) used += k.runFiber(p, MAX_VERBS_PER_TICK - served);
         }
         if (o.next >= o.order.length) this.open = null;
       }

@@ -23,7 +23,7 @@ type Data = { kind: 'player' | 'npc'; name: string; room: string; inventory: str
 
 export interface AdventureState {
   items: Map<string, string[]>; // room → items lying there
-  beings: Map<number, Data>; // object id → who and where (filled lazily: the object id is known on first call)
+  beings: Map<number, Data>; // selector → who and where (filled lazily: the selector is known on first call)
 }
 
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,23}$/;
@@ -72,8 +72,8 @@ export const adventureService: ServiceDef<AdventureState> = {
 
   handle(ctx, s, req): Reply {
     if (req.via.kind !== 'object') return fail('a bare adventure facet reaches no one: hold an AdventurePlayer or AdventureNpc', 'EPERM');
-    const me = ctx.data<Data>(req.via.object);
-    s.beings.set(req.via.object, me);
+    const me = ctx.data<Data>(req.via.selector);
+    s.beings.set(req.via.selector, me);
     const arg = typeof req.args[0] === 'string' ? req.args[0].trim().toLowerCase() : '';
     switch (req.method) {
       case 'look':
@@ -102,8 +102,7 @@ export const adventureService: ServiceDef<AdventureState> = {
     return fail(`no method ${req.method}`, 'ENOMETHOD');
   },
 
-  released(ctx, s, object) {
-    s.beings.delete(object);
-    void ctx;
+  released(_ctx, s, selector) {
+    s.beings.delete(selector);
   },
 };

@@ -1,4 +1,4 @@
-import { fail, ok, type ArgValue, type Reply, type Request, type ServiceContext, type ServiceDef, type Value } from './service';
+import { DEFERRED, fail, ok, type ArgValue, type Reply, type Request, type ServiceContext, type ServiceDef, type Value } from './service';
 
 /**
  * The chat service (seed 002's example): a ChatRoot mints ChatParticipant objects after checking a subject
@@ -28,12 +28,14 @@ export interface ChatState {
   byBadge: Map<number, number>;
   channels: Map<string, Set<number>>;
   nextMember: number;
+  /** Members waiting in `listen`: the call left in flight (its ticket) and how many events it takes. */
+  listening: Map<number, { ticket: number; max: number }>;
 }
 
 const QUEUE_LIMIT = 200;
 const CHANNEL = /^#[a-z0-9_-]{1,24}$/;
 const HANDLE = /^[A-Za-z][A-Za-z0-9_-]{0,23}$/;
-const MEMBER_METHODS = ['join', 'leave', 'send', 'who', 'poll'] as const;
+const MEMBER_METHODS = ['join', 'leave', 'send', 'who', 'poll', 'listen'] as const;
 
 function addMember(s: ChatState, handle: string, subject: string, channel = '#lobby'): number {
   const id = s.nextMember++;
@@ -75,6 +77,18 @@ function removeMember(s: ChatState, id: number, time: number, why = '') {
   s.members.delete(id);
 }
 
+const maxArg = (v: Value | undefined, fallback: number) => (typeof v === 'number' ? Math.max(1, Math.min(100, Math.floor(v))) : fallback);
+
+/** Answer the listeners with something to hear now (or whose participant is gone). */
+function wake(ctx: ServiceContext, s: ChatState): void {
+  for (const [id, l] of s.listening) {
+    const m = s.members.get(id);
+    if (m && !m.queue.length) continue;
+    s.listening.delete(id);
+    ctx.reply(l.ticket, m ? ok(m.queue.splice(0, l.max) as unknown as Value) : fail('this participant no longer exists', 'ECLOSED'));
+  }
+}
+
 const str = (v: Value | undefined) => (typeof v === 'string' ? v : null);
 
 function channelArg(req: Request, i: number): string | Reply {
@@ -83,7 +97,10 @@ function channelArg(req: Request, i: number): string | Reply {
   return c;
 }
 
-/** join / leave / send / who / poll for one member: shared by participant objects and legacy facets. */
+/**
+ * join / leave / send / who / poll / listen for one member: shared by participant objects and legacy facets.
+ * `listen` is a poll that waits: with nothing to hear yet, the call stays in flight until something arrives.
+ */
 function memberCall(ctx: ServiceContext, s: ChatState, id: number, req: Request): Reply {
   const m = s.members.get(id);
   if (!m) return fail('this participant no longer exists', 'ECLOSED');
@@ -111,9 +128,14 @@ function memberCall(ctx: ServiceContext, s: ChatState, id: number, req: Request)
       if (typeof c !== 'string') return c;
       return ok([...(s.channels.get(c) ?? [])].map((x) => s.members.get(x)!.handle).sort());
     }
-    case 'poll': {
-      const max = typeof req.args[0] === 'number' ? Math.max(1, Math.min(100, Math.floor(req.args[0]))) : 20;
-      return ok(m.queue.splice(0, max) as unknown as Value);
+    case 'poll':
+      return ok(m.queue.splice(0, maxArg(req.args[0], 20)) as unknown as Value);
+    case 'listen': {
+      const max = maxArg(req.args[0], 20);
+      if (m.queue.length) return ok(m.queue.splice(0, max) as unknown as Value);
+      if (s.listening.has(id)) return fail(`${m.handle} is already listening`, 'EBUSY');
+      s.listening.set(id, { ticket: req.ticket, max });
+      return DEFERRED;
     }
   }
   return fail(`no method ${req.method}`, 'ENOMETHOD');
@@ -130,7 +152,7 @@ export const chatService: ServiceDef<ChatState> = {
   },
 
   init(args: Readonly<Record<string, ArgValue>>): ChatState {
-    const s: ChatState = { members: new Map(), byBadge: new Map(), channels: new Map(), nextMember: 1 };
+    const s: ChatState = { members: new Map(), byBadge: new Map(), channels: new Map(), nextMember: 1, listening: new Map() };
     // Legacy members: "42:you,7:alice" — each badge is a member identity, the pre-object-cap design.
     for (const entry of String(args.members ?? '').split(',')) {
       const m = /^\s*(\d+):([A-Za-z][A-Za-z0-9_-]{0,23})\s*$/.exec(entry);
@@ -156,43 +178,55 @@ export const chatService: ServiceDef<ChatState> = {
   },
 
   handle(ctx, s, req) {
-    if (req.via.kind === 'client') {
-      const id = s.byBadge.get(req.via.badge);
-      if (id === undefined) return fail(`badge ${req.via.badge} is not a chat member`, 'EPERM');
-      return memberCall(ctx, s, id, req);
-    }
-    const data = ctx.data<ObjectData>(req.via.object);
-    if (data.role === 'participant') {
-      if (req.method === 'close') {
-        ctx.close(req.via.object);
-        return ok(null);
-      }
-      return memberCall(ctx, s, data.member, req);
-    }
-    if (data.role === 'root') {
-      const channel = channelArg(req, 0);
-      if (typeof channel !== 'string') return channel;
-      const handle = str(req.args[1]);
-      if (!handle || !HANDLE.test(handle)) return fail('join needs a handle (letters, digits, "_" or "-")', 'EINVAL');
-      const verdict = ctx.verifyProof(req.proof, req.via.object, { method: 'join', channel, handle });
-      if (!verdict.ok) return fail(`join refused: ${verdict.why}`, 'EPROOF');
-      const member = addMember(s, handle, verdict.subject, channel);
-      const cap = ctx.mint('ChatParticipant', `ChatParticipant ${handle}`, { role: 'participant', member } satisfies ObjectData);
-      return ok(true, [{ name: 'chat_participant', cap }]);
-    }
-    // moderator: kick(participant, channel): the participant arrives as a cap argument, the channel as a value
-    const target = req.caps[0];
-    const channel = channelArg(req, 0);
-    if (typeof channel !== 'string') return channel;
-    if (!target || !target.object) return fail('kick needs a live ChatParticipant of this chat as its first argument', 'EINVAL');
-    const victim = ctx.data<ObjectData>(target.object);
-    if (victim.role !== 'participant') return fail('kick needs a ChatParticipant', 'EINVAL');
-    const kicked = leaveChannel(s, victim.member, channel, ctx.now(), ' (kicked by a moderator)');
-    return ok(kicked);
+    const reply = handleCall(ctx, s, req);
+    if (s.listening.size) wake(ctx, s);
+    return reply;
   },
 
-  released(ctx, s, object) {
-    const data = ctx.data<ObjectData>(object);
+  released(ctx, s, selector) {
+    const data = ctx.data<ObjectData>(selector);
     if (data.role === 'participant') removeMember(s, data.member, ctx.now());
+    if (s.listening.size) wake(ctx, s);
+  },
+
+  cancelled(_ctx, s, ticket) {
+    for (const [id, l] of s.listening) if (l.ticket === ticket) s.listening.delete(id);
   },
 };
+
+/** A call on a legacy facet (by badge), a participant, the root (join) or the moderator (kick). */
+function handleCall(ctx: ServiceContext, s: ChatState, req: Request): Reply {
+  if (req.via.kind === 'client') {
+    const id = s.byBadge.get(req.via.badge);
+    if (id === undefined) return fail(`badge ${req.via.badge} is not a chat member`, 'EPERM');
+    return memberCall(ctx, s, id, req);
+  }
+  const data = ctx.data<ObjectData>(req.via.selector);
+  if (data.role === 'participant') {
+    if (req.method === 'close') {
+      ctx.close(req.via.selector);
+      return ok(null);
+    }
+    return memberCall(ctx, s, data.member, req);
+  }
+  if (data.role === 'root') {
+    const channel = channelArg(req, 0);
+    if (typeof channel !== 'string') return channel;
+    const handle = str(req.args[1]);
+    if (!handle || !HANDLE.test(handle)) return fail('join needs a handle (letters, digits, "_" or "-")', 'EINVAL');
+    const verdict = ctx.verifyProof(req.proof, req.via.selector, { method: 'join', channel, handle });
+    if (!verdict.ok) return fail(`join refused: ${verdict.why}`, 'EPROOF');
+    const member = addMember(s, handle, verdict.subject, channel);
+    const selector = ctx.mint('ChatParticipant', `ChatParticipant ${handle}`, { role: 'participant', member } satisfies ObjectData);
+    return ok(true, [{ name: 'chat_participant', selector }]);
+  }
+  // moderator: kick(participant, channel): the participant arrives as a cap argument, the channel as a value
+  const target = req.caps[0];
+  const channel = channelArg(req, 0);
+  if (typeof channel !== 'string') return channel;
+  if (!target || !target.selector) return fail('kick needs a live ChatParticipant of this chat as its first argument', 'EINVAL');
+  const victim = ctx.data<ObjectData>(target.selector);
+  if (victim.role !== 'participant') return fail('kick needs a ChatParticipant', 'EINVAL');
+  const kicked = leaveChannel(s, victim.member, channel, ctx.now(), ' (kicked by a moderator)');
+  return ok(kicked);
+}

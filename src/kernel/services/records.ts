@@ -6,48 +6,66 @@ import type { ArgValue } from '../programs/abi';
 import { programByName } from '../programs/programs';
 import { requestDigest, type ProofAuthority } from '../subject/proof';
 import type { KernelObject, Process } from '../types';
-import type { ServiceContext } from './service';
+import type { Answered, ServiceContext } from './service';
+
+/** A deferred reply, handed to the endpoint queues (queue.ts) that own calls in flight. */
+export type Answer = (ep: KernelObject, ticket: number, reply: Answered) => boolean;
 
 /**
  * Endpoints and service objects: a server's endpoint and the context its service runs in, trusted minting of
- * receiver records (reused at the next generation once freed), and closing or revoking them.
+ * receiver records (reused at the next generation once freed), and ending them: closed or revoked by the
+ * server, or released when the last cap to them is gone. A record is named by its selector on its endpoint.
  */
 export class ServiceRecords {
   constructor(
     private readonly k: WorldState,
     private readonly proofs: ProofAuthority,
+    private readonly answer: Answer,
   ) {}
 
   /** An endpoint served by `owner`; if its program is a server, the service starts with it. */
   createEndpoint(owner: Process, name: string): KernelObject {
     const ep = this.k.createObject('endpoint', owner.machine, owner.pid, name);
     const def = programByName.get(owner.program)?.service;
-    if (def) ep.service = { def, state: def.init(owner.args), records: [], ctx: this.serviceContext(ep) };
+    if (def)
+      ep.service = { def, state: def.init(owner.args), records: [], ctx: this.serviceContext(ep), queue: [], inFlight: [], nextTicket: 1 };
     return ep;
   }
 
+  /** The live-or-ended record with this selector on `ep` (selectors mean nothing on another endpoint). */
+  objectOf(ep: KernelObject, selector: number): KernelObject | undefined {
+    const id = Number.isInteger(selector) && selector > 0 ? ep.service?.records[selector - 1] : undefined;
+    return id === undefined ? undefined : this.k.objects.get(id);
+  }
+
+  /** A cap to a record of `ep`, as minted by its server (what a reply hands back). */
+  capTo(obj: KernelObject, by: number): Cap {
+    return makeCap('object', { kind: 'object', id: obj.id }, by ? { how: 'minted', by } : { how: 'boot' }, {
+      generation: obj.record!.generation,
+    });
+  }
+
   /**
-   * Mint a service object on `endpointId`: a new receiver record, or a freed one reused at the next generation
-   * (so caps to its previous life fail). Only trusted paths reach here: the endpoint's own service, a holder of
-   * mint authority, and boot wiring. `by` is who minted (0 = boot).
+   * Mint a service object on `ep`: a new receiver record, or a freed one reused at the next generation (so caps
+   * to its previous life fail). Only trusted paths reach here: the endpoint's own service, a holder of mint
+   * authority, and boot wiring. `by` is who minted (0 = boot).
    */
-  private mintRecord(endpointId: number, iface: string, label: string, data: unknown, by: number): Cap {
+  private mintRecord(ep: KernelObject, iface: string, label: string, data: unknown, by: number): KernelObject {
     const k = this.k;
-    const ep = k.objects.get(endpointId);
-    if (!ep?.service) throw new KernelError('EINVAL', `object ${endpointId} is not a service endpoint`);
-    let obj = ep.service.records.map((id) => k.objects.get(id)!).find((o) => o.record!.state !== 'live');
+    let obj = ep.service!.records.map((id) => k.objects.get(id)!).find((o) => o.record!.state !== 'live');
     if (obj) {
       const r = obj.record!;
       r.generation++;
       r.state = 'live';
       r.iface = iface;
       r.data = data;
+      r.holders = 0; // caps to its earlier life are stale: they keep nothing alive
       obj.name = label;
       k.intern(label);
       k.topology++;
     } else {
       obj = k.createObject('service', ep.machine, ep.owner, label);
-      const selector = ep.service.records.length + 1;
+      const selector = ep.service!.records.length + 1;
       obj.record = {
         endpoint: ep.id,
         selector,
@@ -56,8 +74,9 @@ export class ServiceRecords {
         generation: 1,
         state: 'live',
         data,
+        holders: 0,
       };
-      ep.service.records.push(obj.id);
+      ep.service!.records.push(obj.id);
     }
     k.intern(iface);
     k.record(
@@ -67,9 +86,7 @@ export class ServiceRecords {
       `${label} minted on endpoint "${ep.name}" (generation ${obj.record!.generation}) by ${by ? k.who(by) : 'boot wiring'}`,
       obj.id,
     );
-    return makeCap('object', { kind: 'object', id: obj.id }, by ? { how: 'minted', by } : { how: 'boot' }, {
-      generation: obj.record!.generation,
-    });
+    return obj;
   }
 
   /** Boot wiring or a broker: ask the service to create an object from declared arguments, then mint it. */
@@ -80,47 +97,63 @@ export class ServiceRecords {
       throw new KernelError('EIFACE', `endpoint "${ep.name}" serves no interface ${iface}`);
     const made = ep.service.def.create(ep.service.ctx, ep.service.state, iface, args);
     if ('error' in made) throw new KernelError('ESERVICE', made.error);
-    return this.mintRecord(ep.id, iface, made.label, made.data, by);
+    return this.capTo(this.mintRecord(ep, iface, made.label, made.data, by), by);
   }
 
-  private endRecord(objectId: number, state: 'closed' | 'revoked', by: number): void {
+  private endRecord(objectId: number, state: 'closed' | 'revoked', by: number, why: string): void {
     const obj = this.k.objects.get(objectId);
     const r = obj?.record;
     if (!obj || !r || r.state !== 'live') return;
     const ep = this.k.objects.get(r.endpoint)!;
-    ep.service!.def.released?.(ep.service!.ctx, ep.service!.state, objectId);
+    ep.service!.def.released?.(ep.service!.ctx, ep.service!.state, r.selector);
     r.state = state;
     this.k.topology++;
     this.k.record(
       state === 'closed' ? 'close' : 'revoke',
       by,
       obj.owner,
-      `${obj.name} ${state} (generation ${r.generation}); its caps now fail`,
+      `${obj.name} ${why} (generation ${r.generation}); its caps now fail`,
       obj.id,
     );
   }
 
   close(objectId: number, by: number): void {
-    this.endRecord(objectId, 'closed', by);
+    this.endRecord(objectId, 'closed', by, 'closed');
   }
 
   revoke(objectId: number, by: number): void {
-    this.endRecord(objectId, 'revoked', by);
+    this.endRecord(objectId, 'revoked', by, 'revoked');
+  }
+
+  /** The last cap to a live object went (`how`: dropped, moved on, its holder exited): the service ends it. */
+  released(obj: KernelObject, by: number, how: string): void {
+    const ep = this.k.objects.get(obj.record!.endpoint);
+    this.endRecord(obj.id, 'closed', by, `released: the last cap to it is gone (${how}), so ${ep ? ep.name : 'its service'} ended it`);
   }
 
   /** What a service may do while it handles a call, acting on behalf of this endpoint's server (never the caller). */
   private serviceContext(ep: KernelObject): ServiceContext {
     const k = this.k;
+    const own = (selector: number) => this.objectOf(ep, selector);
     return {
-      server: ep.owner,
-      endpoint: ep.id,
       now: () => k.time,
       random: (n) => k.prng.below(n),
-      mint: (iface, label, data) => this.mintRecord(ep.id, iface, label, data, ep.owner),
-      data: <T>(object: number) => k.objects.get(object)?.record?.data as T,
-      close: (object) => this.close(object, ep.owner),
-      revoke: (object) => this.revoke(object, ep.owner),
-      verifyProof: (proof, root, request) => this.proofs.verify(proof, root, ep.name, requestDigest(request), k.time),
+      mint: (iface, label, data) => this.mintRecord(ep, iface, label, data, ep.owner).record!.selector,
+      data: <T>(selector: number) => own(selector)?.record?.data as T,
+      close: (selector) => {
+        const o = own(selector);
+        if (o) this.close(o.id, ep.owner);
+      },
+      revoke: (selector) => {
+        const o = own(selector);
+        if (o) this.revoke(o.id, ep.owner);
+      },
+      reply: (ticket, reply) => this.answer(ep, ticket, reply),
+      verifyProof: (proof, root, request) => {
+        const o = own(root);
+        const binding = o?.record ? this.proofs.rootBinding(o.id, o.record.generation) : '';
+        return this.proofs.verify(proof, binding, ep.name, requestDigest(request), k.time);
+      },
       write: (text, style) => k.write(k.foreground || ep.owner, text, style),
       readInput: () => k.stdin.shift() ?? null,
       setPrompt: (prompt) => {

@@ -1,4 +1,3 @@
-import type { Cap } from '../caps/cnode';
 import type { ErrorCode } from '../errors';
 import type { ConsoleStyle } from '../sab/layout';
 import type { Proof } from '../subject/proof';
@@ -7,15 +6,23 @@ import type { Value } from '../value';
 
 export type { Value };
 
+/**
+ * The service ABI. A service names its objects by receiver selector, a number scoped to its own endpoint (1, 2,
+ * … on each endpoint): meaningful only together with that endpoint, never a kernel-wide object id. Calls are
+ * numbered the same way, by ticket.
+ */
+
 /** A cap passed as a call argument, as the receiving service sees it: only if it designates one of its objects. */
 export interface CapArg {
-  object: number; // the service object's id, or 0 if the cap is not one of this service's live objects
+  selector: number; // the object's selector on this endpoint, or 0 if the cap is not one of this service's live objects
   iface: string;
 }
 
 export interface Request {
-  /** How the call arrived: a legacy client facet (with its badge) or a service object (with its record). */
-  via: { kind: 'client'; badge: number } | { kind: 'object'; object: number; iface: string };
+  /** How the call arrived: a legacy client facet (with its badge) or a service object (its selector). */
+  via: { kind: 'client'; badge: number } | { kind: 'object'; selector: number; iface: string };
+  /** This call on this endpoint: what a deferred reply (ctx.reply) and the cancel hook name it by. */
+  ticket: number;
   method: string;
   args: Value[];
   caps: CapArg[];
@@ -23,23 +30,30 @@ export interface Request {
   proof: Proof | null;
 }
 
-export type Reply = { ok: true; value?: Value; caps?: { name: string; cap: Cap }[] } | { ok: false; code: ErrorCode; error: string };
+/** Caps a reply hands back: objects of this service, by selector (the kernel makes the caps). */
+export type ReplyCaps = { name: string; selector: number }[];
+
+/** A service's answer to a call: a value (and caps), or a refusal. */
+export type Answered = { ok: true; value?: Value; caps?: ReplyCaps } | { ok: false; code: ErrorCode; error: string };
+
+/** An answer, or `deferred`: the call stays in flight at the server until the service answers it (ctx.reply). */
+export type Reply = Answered | { deferred: true };
 
 /**
  * What the kernel lets a service do while it handles a call, in the server's own context. Note what is absent:
  * the caller's identity. Possession of the object (or the badge of a legacy facet) is all a service learns.
  */
 export interface ServiceContext {
-  readonly server: number;
-  readonly endpoint: number;
   now(): number;
   random(n: number): number;
-  /** Trusted minting: a new receiver record (or a freed one, at the next generation) and a cap to it. */
-  mint(iface: string, label: string, data: unknown): Cap;
+  /** Trusted minting: a new receiver record (or a freed one, at the next generation); its selector. */
+  mint(iface: string, label: string, data: unknown): number;
   /** The service's own data for one of its objects. */
-  data<T>(object: number): T;
-  close(object: number): void;
-  revoke(object: number): void;
+  data<T>(selector: number): T;
+  close(selector: number): void;
+  revoke(selector: number): void;
+  /** Answer a call left in flight (`deferred`); false if it is no longer waiting (cancelled, or answered). */
+  reply(ticket: number, reply: Answered): boolean;
   /** Check a subject proof against this service root (audience) and request digest; the subject, or why not. */
   verifyProof(proof: Proof | null, root: number, request: Value): { ok: true; subject: string } | { ok: false; why: string };
   /** Terminal I/O, for the stdio service. */
@@ -68,9 +82,15 @@ export interface ServiceDef<S = unknown> {
     args: Readonly<Record<string, ArgValue>>,
   ): { label: string; data: unknown } | { error: string };
   handle(ctx: ServiceContext, state: S, req: Request): Reply;
-  /** Called when one of its objects is closed or revoked (by anyone's hand), to drop the record's state. */
-  released?(ctx: ServiceContext, state: S, object: number): void;
+  /**
+   * One of its objects ended: closed, revoked, or released (the last cap to it is gone, by drop, move, or its
+   * holder's exit), to drop the object's state (a chat participant leaves its channels).
+   */
+  released?(ctx: ServiceContext, state: S, selector: number): void;
+  /** A call it left in flight will never be answered: its caller was killed or gave up (drop its record of it). */
+  cancelled?(ctx: ServiceContext, state: S, ticket: number): void;
 }
 
-export const ok = (value?: Value, caps?: { name: string; cap: Cap }[]): Reply => ({ ok: true, value, caps });
-export const fail = (error: string, code: ErrorCode = 'ESERVICE'): Reply => ({ ok: false, code, error });
+export const ok = (value?: Value, caps?: ReplyCaps): Answered => ({ ok: true, value, caps });
+export const fail = (error: string, code: ErrorCode = 'ESERVICE'): Answered => ({ ok: false, code, error });
+export const DEFERRED: Reply = Object.freeze({ deferred: true as const });

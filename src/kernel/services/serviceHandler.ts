@@ -1,9 +1,9 @@
+import type { Cap } from '../caps/cnode';
 import { aborted, deliver, NO_NAMES, NO_VALUES, refuse, type CallHost, type CallRequest, type CapHandler } from '../call/handler';
 import { KernelError, type ErrorCode } from '../errors';
 import type { ArgValue } from '../programs/abi';
 import type { CallResult, KernelObject } from '../types';
-import type { CapArg, Reply, Request, ServiceDef, Value } from './service';
-import { VERBS } from '../energy/kinetic';
+import type { ServiceDef, Value } from './service';
 
 /**
  * A check a call must pass after the pledge and before energy is spent (imports across a pairing use it): a
@@ -15,9 +15,9 @@ export type Admit = (
 ) => { refused: { code: ErrorCode; error: string } } | { args: Value[] };
 
 /**
- * CALL through a client facet, a service object or an import: run the endpoint's service in the server's
- * context and hand the reply back, inserting any caps it returns into the caller's cnode. The service never
- * learns who called.
+ * CALL through a client facet, a service object or an import: checked here (the pledge, the import's admission,
+ * the caller's energy, the interface), then handed to the endpoint's queue (queue.ts), which runs the service in
+ * the server's context now or when the server can take it. The service never learns who called.
  */
 export function serveCall(k: CallHost, r: CallRequest, admit?: Admit): CallResult {
   const { caller: p, capName, cap, obj, method, opts } = r;
@@ -31,11 +31,13 @@ export function serveCall(k: CallHost, r: CallRequest, admit?: Admit): CallResul
     if ('refused' in admitted) return refuse(k, r, admitted.refused.code, admitted.refused.error, ep.id);
     args = admitted.args;
   }
-  // Energy: the caller pays the CALL, the server the RETURN. Short of either, the call waits (EAGAIN + when).
-  const server = k.processes.get(ep.owner);
-  if (k.defenses.energy && server && server.meter.energy < VERBS.SEND) return k.energy.short(server, 'SEND');
+  // Energy: the caller pays the CALL, the server the RETURN (when it takes the call). A caller that cannot wait
+  // is told before it pays.
+  if (!opts.wait) {
+    const why = k.queues.blocked(ep);
+    if (why) return { ok: false, code: 'EAGAIN', error: `${ep.name} cannot take the call now: ${why}` };
+  }
   if (!opts.prepaid && !k.energy.pay(p, 'SEND')) return k.energy.short(p, 'SEND');
-  if (server) k.energy.pay(server, 'SEND');
   const iface = cap.kind === 'object' ? obj.record!.iface : service.def.legacyIface;
   if (opts.iface && opts.iface !== iface) return refuse(k, r, 'EIFACE', `@${capName} is a ${iface}, not a ${opts.iface}`, obj.id);
   if (!Object.hasOwn(service.def.interfaces, iface) || !service.def.interfaces[iface].includes(method)) {
@@ -44,27 +46,30 @@ export function serveCall(k: CallHost, r: CallRequest, admit?: Admit): CallResul
       ? refuse(k, r, 'EIFACE', `${method} belongs to ${owner}; @${capName} is a ${iface}`, obj.id)
       : refuse(k, r, 'ENOMETHOD', `${iface} has no method ${method}`, obj.id);
   }
-  const caps: CapArg[] = [];
+  const caps: Cap[] = [];
   for (const name of opts.caps ?? NO_NAMES) {
     const s = p.cnode.indexOf(name);
     const c = s >= 0 ? p.cnode.get(s)!.cap : null;
     if (!c) return refuse(k, r, 'ENOCAP', `argument @${name}: no such cap`);
-    const target = c.target.kind === 'object' ? k.objects.get(c.target.id) : undefined;
-    const mine = target?.record && target.record.endpoint === ep.id && !k.capProblem(c);
-    caps.push({ object: mine ? target.id : 0, iface: target?.record?.iface ?? '' });
+    caps.push(c);
   }
-  const req: Request = {
-    via: cap.kind === 'object' ? { kind: 'object', object: obj.id, iface } : { kind: 'client', badge: cap.badge },
+  return k.queues.submit({
+    ticket: service.nextTicket++,
+    caller: p.pid,
+    capName,
+    cap,
+    endpoint: ep,
+    obj,
+    iface,
     method,
     args,
     caps,
     proof: opts.proof ?? null,
-  };
-  ep.counter++;
-  if (obj !== ep) obj.counter++;
-  const reply: Reply = service.def.handle(service.ctx, service.state, req);
-  if (!reply.ok) return refuse(k, r, reply.code, reply.error, obj.id);
-  return deliver(k, p, reply.caps ?? [], reply.value ?? null, opts.as);
+    as: opts.as,
+    arrived: k.time,
+    wait: opts.wait,
+    state: 'queued',
+  });
 }
 
 /** A client facet (legacy, badged) or a service object. */

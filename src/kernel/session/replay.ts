@@ -31,9 +31,12 @@ export function applyCommand(kernel: Kernel, shell: Shell, c: LoggedCommand): vo
 /**
  * Ctrl-C: lines waiting for the shell's energy are cancelled; else the shell kills the foreground program with its
  * handle, and if it cannot (say it is out of energy), the kernel does.
+ * A shell call waiting for its reply is cancelled too (the server is told).
  */
 export function interruptForeground(kernel: Kernel, shell: Shell): void {
-  if (shell.cancelWaiting()) return;
+  const lines = shell.cancelWaiting();
+  const call = kernel.queues.cancel(shell.pid, 'interrupted (Ctrl-C)'); // the server is told
+  if (lines || call) return;
   const fg = kernel.foreground;
   if (!fg) return;
   try {

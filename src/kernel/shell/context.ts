@@ -9,6 +9,8 @@ import type { CallOptions, CallResult, KernelObject, Machine, Process } from '..
 import type { ChainWorld, Outcome } from '../yield/world';
 import type { Token } from './tokenize';
 
+export type { CallResult };
+
 /**
  * What a shell command is given. Not the Kernel: a read-only view for inspection, the operations the shell
  * process may attempt (each checked by the kernel against the caps the shell holds), and the experimenter's
@@ -106,7 +108,12 @@ export interface ShellOps {
   /** `wait`: an ended child's exit code (its handle is released), or null while it runs. */
   reapHandle(pid: number): number | null;
   kill(pid: number): void;
-  call(cap: string, method: string, opts?: CallOptions): CallResult;
+  /**
+   * CALL as the shell. With `show`, the line can wait: a call the server cannot take now (or leaves in flight)
+   * answers EINPROGRESS, the terminal waits for the reply (Ctrl-C cancels it), and `show`'s lines are printed
+   * when it comes.
+   */
+  call(cap: string, method: string, opts?: CallOptions, show?: (reply: CallResult) => OutputLine[]): CallResult;
   grant(to: number, g: GrantSpec): number;
   /** Drop a cap from the shell's table; copies of an import across a live pairing are named (and ledgered). */
   drop(name: string): { ok: false; why: 'no-cap' | 'moving' } | { ok: true; copies: string[] };

@@ -4,6 +4,7 @@ import type { Kernel } from '../kernel';
 import { tierIndex, type Verb } from '../energy/kinetic';
 import { importsAcross } from '../pairing/imports';
 import { MAX_SESSION_TICKS } from '../session/check';
+import type { CallResult } from '../types';
 import type { Controls, KernelView, ShellOps } from './context';
 
 /**
@@ -25,7 +26,11 @@ export function shellOps(k: Kernel, pid: number): ShellOps {
     holdsHandle: (target) => k.lifecycle.holdsHandle(pid, target),
     reapHandle: (target) => k.lifecycle.reapHandle(pid, target),
     kill: (target) => k.kill(pid, target),
-    call: (cap, method, opts) => k.call(pid, cap, method, opts),
+    call(cap, method, opts, show) {
+      // A waiting call's reply arrives later, as the shell's output on the console (like a line that waited for energy).
+      const wait = show && ((reply: CallResult) => show(reply).forEach((l) => k.write(pid, l.text, l.style === 'error' ? 'err' : 'out')));
+      return k.call(pid, cap, method, { ...opts, wait });
+    },
     grant: (to, g) => grantTo(k, pid, to, g),
     drop(name) {
       const p = k.process(pid);

@@ -150,6 +150,12 @@ export class Shell {
   }
 
   private run(cmd: Command, args: Token[], line: string): ExecResult {
+    // The shell's process is blocked in a CALL until its reply comes: nothing more in the world until then.
+    const call = cmd.world === 'inside' ? this.kernel.processes.get(this.pid)?.waiting : null;
+    if (call)
+      return errorLine(
+        `${cmd.name}: the shell is waiting for the reply to call ${call.ticket} (${call.method} on @${call.capName}) at ${call.endpoint.name}; Ctrl-C cancels it`,
+      );
     try {
       const r = cmd.run(args, { ...this.ctx, line });
       return Array.isArray(r) ? { lines: r } : r;

@@ -11,7 +11,7 @@ import type { Value } from '../value';
  */
 export interface Proof {
   subject: string;
-  root: number; // the service root's object id
+  root: string; // an opaque binding to the service root (a keyed hash of it): never an object id or selector
   audience: string; // the service the proof is meant for (the root's endpoint name)
   digest: string; // hex SHA-256 of the canonical request
   issuedAt: number; // virtual ms
@@ -49,7 +49,12 @@ export class ProofAuthority {
     this.key = sha256(utf8ToBytes(`capplay subject proof key/${seed}`));
   }
 
-  derive(subject: string, root: number, audience: string, digest: string, now: number, freshnessMs: number): Proof {
+  /** The binding a proof carries for a service root: opaque, and different for each generation of its record. */
+  rootBinding(object: number, generation: number): string {
+    return bytesToHex(hmac(sha256, this.key, utf8ToBytes(`service root/${object}/${generation}`))).slice(0, 32);
+  }
+
+  derive(subject: string, root: string, audience: string, digest: string, now: number, freshnessMs: number): Proof {
     const body = { subject, root, audience, digest, issuedAt: now, expiresAt: now + freshnessMs };
     return { ...body, mac: bytesToHex(hmac(sha256, this.key, macInput(body))) };
   }
@@ -57,7 +62,7 @@ export class ProofAuthority {
   /** The subject if the proof is genuine, for this audience and request, and fresh; otherwise why not. */
   verify(
     proof: Proof | null,
-    root: number,
+    root: string,
     audience: string,
     digest: string,
     now: number,

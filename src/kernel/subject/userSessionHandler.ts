@@ -24,7 +24,14 @@ export const userSessionHandler: CapHandler = (k, r) => {
     return refuse(k, r, 'EINVAL', 'deriveProof needs the service root it is for as a cap argument');
   const ms = typeof freshness === 'number' && freshness > 0 ? Math.min(freshness, MAX_FRESHNESS_MS) : 5000;
   const audience = typeof audienceArg === 'string' ? audienceArg.slice(0, 40) : (k.objects.get(rootObj.record.endpoint)?.name ?? '');
-  const proof = k.proofs.derive(session.subject!, rootObj.id, audience, requestDigest(request ?? null), k.time, ms);
+  const proof = k.proofs.derive(
+    session.subject!,
+    k.proofs.rootBinding(rootObj.id, rootObj.record.generation),
+    audience,
+    requestDigest(request ?? null),
+    k.time,
+    ms,
+  );
   k.record(
     'grant',
     p.pid,

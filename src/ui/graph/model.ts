@@ -122,8 +122,8 @@ export const NODE_PAD_Y = 6;
 const MIN_NODE_WIDTH = 96;
 /** Widest live line a process shows ("sleeping · 99999 runs"), so the per-frame text never overflows. */
 const PROCESS_LIVE_CHARS = 21;
-/** Widest live line an endpoint shows ("99999 msgs"). */
-const ENDPOINT_LIVE_CHARS = 10;
+/** Widest live line an endpoint shows ("99999 msgs · 999 queued"). */
+const ENDPOINT_LIVE_CHARS = 23;
 /** Hexagons lose their corners to the slanted sides: give them room. */
 export const HEXAGON_INSET = 12;
 
@@ -156,9 +156,9 @@ export function processLiveText(state: string, runs: number): string {
   return `${state} · ${runs} runs`;
 }
 
-/** Per-frame text shown under an endpoint (messages delivered). */
-export function endpointLiveText(counter: number): string {
-  return `${counter} msgs`;
+/** Per-frame text shown under an endpoint: messages delivered, and calls waiting in its queue (if any). */
+export function endpointLiveText(counter: number, queued = 0): string {
+  return queued ? `${counter} msgs · ${queued} queued` : `${counter} msgs`;
 }
 
 export function stateName(index: number): string {

@@ -172,6 +172,32 @@ function Sandbox({ pid, version }: { pid: number; version: string }) {
   );
 }
 
+/** The call a process waits on: its place in an endpoint's queue, or in flight at the server. */
+function waitingText(f: Frame, s: StringTable, pid: number): string {
+  const r = findRow(f.proc[PROC.PID], f.procRows, pid);
+  if (r < 0) return 'exited';
+  const ep = f.proc[PROC.WAITING][r];
+  if (!ep) return 'no call';
+  const o = findRow(f.obj[OBJ.ID], f.objRows, ep);
+  const name = o >= 0 ? `"${s.get(f.obj[OBJ.NAME][o])}"` : `object ${ep}`;
+  const place = f.proc[PROC.WAIT_PLACE][r];
+  return place ? `a call, place ${place} in endpoint ${name}'s queue` : `a call in flight at endpoint ${name} (taken, not answered yet)`;
+}
+
+/** An endpoint's queue: how many calls wait, how many the server holds in flight, and who waits, in order. */
+function queueText(f: Frame, s: StringTable, id: number): string {
+  const o = findRow(f.obj[OBJ.ID], f.objRows, id);
+  if (o < 0) return '–';
+  const queued = f.obj[OBJ.QUEUED][o];
+  const flying = f.obj[OBJ.IN_FLIGHT][o];
+  if (!queued && !flying) return 'empty: the server takes each call as it comes';
+  const callers = rowsOf(f.procRows)
+    .filter((r) => f.proc[PROC.WAITING][r] === id)
+    .sort((a, b) => (f.proc[PROC.WAIT_PLACE][a] || Infinity) - (f.proc[PROC.WAIT_PLACE][b] || Infinity))
+    .map((r) => `${procName(f, s, f.proc[PROC.PID][r])}${f.proc[PROC.WAIT_PLACE][r] ? '' : ' (in flight)'}`);
+  return `${queued} waiting, ${flying} in flight: ${callers.join(', ')}`;
+}
+
 /** Live per-frame fields of the selected node, written to the DOM directly. */
 function Live({ text }: { text: (f: Frame, s: StringTable) => string }) {
   const ref = useRef<HTMLSpanElement>(null);
@@ -217,6 +243,10 @@ export function InspectorPanel() {
               <dt>quanta run</dt>
               <dd>
                 <Live text={(g) => (liveRow(g) >= 0 ? String(g.proc[PROC.RUNS][liveRow(g)]) : '–')} />
+              </dd>
+              <dt>waiting on</dt>
+              <dd data-testid="inspector-waiting">
+                <Live text={(g, t) => waitingText(g, t, id)} />
               </dd>
             </dl>
             <Sandbox pid={id} version={`${f.scenarioGen}:${f.topology}`} />
@@ -266,6 +296,14 @@ export function InspectorPanel() {
               <dd>
                 <Live text={(g) => String(g.obj[OBJ.COUNTER][findRow(g.obj[OBJ.ID], g.objRows, id)] ?? '–')} />
               </dd>
+              {OBJECT_KINDS[f.obj[OBJ.KIND][r]] === 'endpoint' && (
+                <>
+                  <dt>queue</dt>
+                  <dd data-testid="inspector-queue">
+                    <Live text={(g, t) => queueText(g, t, id)} />
+                  </dd>
+                </>
+              )}
             </dl>
             <h4>held by ({holders.length})</h4>
             <CapTable f={f} s={s} rows={holders} holder={false} />

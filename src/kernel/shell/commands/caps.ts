@@ -1,5 +1,7 @@
 import { parseRights } from '../../caps/algebra';
 import { GrantError } from '../../caps/transfer';
+import type { OutputLine } from '../../host-api';
+import type { CallResult } from '../context';
 import type { Value } from '../../value';
 import { costs, intArg, noMore, out, PID, pidArg, UsageError, type Command } from '../common';
 
@@ -10,13 +12,20 @@ function show(v: Value): string {
   return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
 }
 
+/** What `call` prints for a reply (now, or when a waiting call's reply comes). */
+function callLines(r: CallResult): OutputLine[] {
+  if (!r.ok) return [out(`call: ${r.code}: ${r.error}`, 'error')];
+  return [out(show(r.value)), ...r.caps.map((c) => out(`→ the shell now holds @${c}`, 'ok'))];
+}
+
 export const CAPS_COMMANDS: Command[] = [
   {
     name: 'call',
     world: 'inside',
     cost: costs('SEND', 'SEND (RECV to read a channel or region)'),
     usage: 'call @cap method [arg …]',
-    summary: 'CALL a method through a cap; "text", numbers and @caps are arguments',
+    summary:
+      'CALL a method through a cap; "text", numbers and @caps are arguments. If the server is busy or frozen the call waits in its endpoint\'s queue and the line completes when the reply comes (Ctrl-C cancels it)',
     run(args, { shell }) {
       const [capTok, methodTok, ...rest] = args;
       if (!capTok || capTok.type !== 'ref')
@@ -33,9 +42,10 @@ export const CAPS_COMMANDS: Command[] = [
         else if (t.type === 'word') values.push(t.value);
         else throw new UsageError(`unexpected ${JSON.stringify(t.value)}`, t.column);
       }
-      const r = shell.call(capTok.value, method, { iface, args: values, caps });
-      if (!r.ok) return [out(`call: ${r.code}: ${r.error}`, 'error')];
-      return [out(show(r.value)), ...r.caps.map((c) => out(`→ the shell now holds @${c}`, 'ok'))];
+      const r = shell.call(capTok.value, method, { iface, args: values, caps }, callLines);
+      if (!r.ok && r.code === 'EINPROGRESS')
+        return [out(`call: waiting: ${r.error}; the reply prints when it comes (Ctrl-C cancels the call)`, 'dim')];
+      return callLines(r);
     },
   },
   {
@@ -88,7 +98,8 @@ export const CAPS_COMMANDS: Command[] = [
     world: 'inside',
     cost: costs('MASK'),
     usage: 'drop @cap',
-    summary: "delete a cap from the shell's own table: a local delete (copies elsewhere live on; revoke or unpair revokes)",
+    summary:
+      "delete a cap from the shell's own table: a local delete (copies elsewhere live on; revoke or unpair revokes); the last cap to a service object going ends it (a chat participant leaves its channels)",
     run(args, { shell }) {
       const ref = args[0];
       if (!ref || ref.type !== 'ref') throw new UsageError('expected the cap to drop, e.g. @vault', ref?.column);
