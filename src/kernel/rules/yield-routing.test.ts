@@ -157,6 +157,38 @@ describe('seed 004 (yield-key authority pattern): yield routing as the seed stat
     expect(rt.routes.at(-1)).toMatchObject({ key: MINT, forwardedBy: [d.id], caughtBy: chain.id });
   });
 
+  it("a receiver's keys cannot be changed in place: only merge_yield_receiver registers a key", () => {
+    const rt = new YieldRuntime();
+    const { chain } = bootChain(rt);
+    // A contract merges a harmless key (allowed), then tries to add the chain's invoke_key to the set it holds.
+    const sneak = img(
+      'Sneak',
+      {
+        main: (ctx) => {
+          const { receiver } = ctx.mintYield('harmless');
+          ctx.mergeReceiver(0, receiver);
+          const r = ctx.get(0) as unknown as { keys: Set<string> };
+          try {
+            r.keys.add('invoke_key');
+          } catch {
+            // refused: the set has no add (and a frozen wrapper takes no new field)
+          }
+          try {
+            (r as { keys: unknown }).keys = new Set(['invoke_key']);
+          } catch {
+            // refused: the cap is frozen
+          }
+          return [...(ctx.get(0) as unknown as { keys: Set<string> }).keys];
+        },
+      },
+      undefined,
+      0,
+    );
+    const d = rt.spawn(chain.id, sneak);
+    expect(rt.invoke(chain.id, 'run', { slot: rt.slotOf(chain, d.id), method: 'main' })).toEqual(['harmless']);
+    expect([...rt.receiverKeys(d)]).toEqual(['harmless']);
+  });
+
   it("a nested CALL's gas never exceeds what its caller has left, and what it leaves goes back", () => {
     const rt = new YieldRuntime();
     const seen: number[] = [];

@@ -84,6 +84,39 @@ export interface Route {
   stack?: { caller: number; callee: number; snapshot: string[] }[];
 }
 
+/**
+ * A YieldReceiver's keys: readable by whoever holds the cap, never writable — only merge_yield_receiver registers a
+ * key (seed 004), so the set lives in a private field no image code can reach (a frozen Set would still take add).
+ */
+export class KeySet implements ReadonlySet<string> {
+  readonly #keys: Set<string>;
+  constructor(keys: Iterable<string>) {
+    this.#keys = new Set(keys);
+    Object.freeze(this);
+  }
+  get size(): number {
+    return this.#keys.size;
+  }
+  has(key: string): boolean {
+    return this.#keys.has(key);
+  }
+  forEach(f: (value: string, key: string, set: ReadonlySet<string>) => void, thisArg?: unknown): void {
+    this.#keys.forEach((v) => f.call(thisArg, v, v, this));
+  }
+  entries(): SetIterator<[string, string]> {
+    return this.#keys.entries();
+  }
+  keys(): SetIterator<string> {
+    return this.#keys.keys();
+  }
+  values(): SetIterator<string> {
+    return this.#keys.values();
+  }
+  [Symbol.iterator](): SetIterator<string> {
+    return this.#keys[Symbol.iterator]();
+  }
+}
+
 export class YieldFault extends Error {
   constructor(readonly fault: string) {
     super(fault);
@@ -154,7 +187,7 @@ export class YieldRuntime {
   readonly genesis = {
     instance: (id: number): YCap => this.issue({ kind: 'instance', id }),
     sender: (key: string): YCap => this.issue({ kind: 'sender', key }),
-    receiver: (keys: Iterable<string>): YCap => this.issue({ kind: 'receiver', keys: new Set(keys) }),
+    receiver: (keys: Iterable<string>): YCap => this.issue({ kind: 'receiver', keys: new KeySet(keys) }),
     /** Write a genesis cnode slot (a cap the runtime issued, or null). */
     place: (i: Instance, slot: number, cap: YCap | null): void => {
       this.admit(cap, null, i, slot, 'genesis');
@@ -253,7 +286,9 @@ export class YieldRuntime {
     if (this.nesting && !this.asides[this.nesting - 1].swapped) this.setAside();
     const parent = caller && this.top > 0 ? this.frameStack[this.top - 1] : null;
     // By default the caller keeps a 64th (as Ethereum does): a handler it runs while this CALL is in flight has gas.
-    const budget = parent ? Math.max(0, Math.min(gas ?? parent.gas - Math.floor(parent.gas / 64), parent.gas)) : (gas ?? 1000);
+    // A gas that is not a whole number (NaN, ±Infinity, a fraction from a payload) asks for the default.
+    const asked = gas !== undefined && Number.isSafeInteger(gas) ? gas : undefined;
+    const budget = parent ? Math.max(0, Math.min(asked ?? parent.gas - Math.floor(parent.gas / 64), parent.gas)) : (asked ?? 1000);
     if (parent) parent.gas -= budget;
     // Receiver sets are never mutated (merges make new ones), so holding the reference is a snapshot.
     let frame = this.frameStack[this.top];
@@ -377,7 +412,8 @@ export class YieldRuntime {
     const from = Number(arg(payload, 'from'));
     const a = emitter.cnode[into] ?? null;
     const b = emitter.cnode[from] ?? null;
-    if (!Number.isInteger(into) || !Number.isInteger(from) || b?.kind !== 'receiver' || (a && a.kind !== 'receiver'))
+    const inSlot = (x: number) => Number.isInteger(x) && x >= 0 && x <= 4096; // a cnode's slots, as put() bounds them
+    if (!inSlot(into) || !inSlot(from) || b?.kind !== 'receiver' || (a && a.kind !== 'receiver'))
       throw new YieldFault('merge_yield_receiver takes two YieldReceivers');
     if (emitter.reserved.includes(into)) throw new YieldFault(`slot ${into} is lent to a CALL in flight`);
     return { into, from, keys: [...b.keys].sort(), registers: into === emitter.image.yieldReceiverSlot };
@@ -398,7 +434,7 @@ export class YieldRuntime {
       const sender = this.free(emitter);
       this.write(emitter, sender, this.issue({ kind: 'sender', key: k }));
       const receiver = this.free(emitter);
-      this.write(emitter, receiver, this.issue({ kind: 'receiver', keys: new Set([k]) }));
+      this.write(emitter, receiver, this.issue({ kind: 'receiver', keys: new KeySet([k]) }));
       return { sender, receiver };
     }
     if (key === MERGE) {
@@ -409,7 +445,7 @@ export class YieldRuntime {
       if ([...b.keys].sort().join('\n') !== (arg(payload, 'keys') as string[]).join('\n'))
         throw new YieldFault('merge_yield_receiver: the receiver changed while the request was gated');
       // A new set, never a mutation: frames keep the set they snapshotted.
-      this.write(emitter, into, this.issue({ kind: 'receiver', keys: new Set([...(a?.kind === 'receiver' ? a.keys : []), ...b.keys]) }));
+      this.write(emitter, into, this.issue({ kind: 'receiver', keys: new KeySet([...(a?.kind === 'receiver' ? a.keys : []), ...b.keys]) }));
       return { merged: into };
     }
     if (key === 'kernel:oog') return null;
