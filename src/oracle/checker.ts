@@ -73,6 +73,8 @@ const CARRIES: Record<string, string[]> = {
   USER: ['meta', 'read', 'telemetry'],
   INTERFACE: ['meta', 'telemetry'],
 };
+/** Seed 003 S3: the Spectrum tiers' refill periods (ms). */
+const REFILL_MS: Record<string, number> = { photon: 8, matter: 16, gravity: 100, void: 1000 };
 /** Seed 003 S1/S3: costs of the verbs the oracle can see in the ledger. */
 const SPAWN_J = 500;
 /** Seed 003 S1, the Law of Decay as the README states its parameters: exec, then write, then read go. */
@@ -239,9 +241,9 @@ export class Checker {
         }
       }
       // Seed 003 S3: what a fiber did in the step is paid from its balance and the refills the step brought.
-      if (before && k.defenses.energy !== undefined) {
+      if (before) {
         const spawns = entries.filter((e) => e.kind === 'spawn' && e.actor === p.pid).length;
-        const refills = Math.max(0, Math.ceil((now.time - prev.time) / 8) + 1);
+        const refills = Math.ceil((now.time - prev.time) / (REFILL_MS[k.process(p.pid).meter.tier] ?? 8)) + 1;
         const budget = before.energy + refills * p.budget;
         if (spawns * SPAWN_J > budget)
           this.find('energy', `pid ${p.pid} spawned ${spawns} times in one step (${spawns * SPAWN_J} J, at most ${budget} J paid for)`);
@@ -277,7 +279,7 @@ export class Checker {
       const why = entries.some(
         (e) =>
           e.kind === 'pair' &&
-          ((e.detail.startsWith(`${self} forgot its binding for ${peer} `) && true) ||
+          (e.detail.startsWith(`${self} forgot its binding for ${peer} `) ||
             (e.detail.startsWith(`${self} rebound ${peer} to CellID `) && e.detail.includes('signed by')) ||
             // The seed's admitted weakness: a MITM on first contact, and what the poisoned binding then accepts.
             (e.detail.startsWith(`${self} rebound ${peer} to CellID `) && e.detail.includes('poisoned first contact'))),
@@ -289,7 +291,9 @@ export class Checker {
     // mallory's staged MITM is the experimenter's.)
     const RANK: Record<string, number> = { INTERFACE: 0, USER: 1, INPUT: 2, ADMIN: 3 };
     const id = (name: string) => k.machines.findIndex((x) => x.name === name);
+    // Seed 001: ADMIN is the owner's machine ↔ a Totebox, the master key for that Totebox (not for its holder).
     const adminOver = (by: number | undefined, end: number) =>
+      k.machines[end]?.role === 'totebox' &&
       [...prev.pairings.values()].some(
         (pr) => pr.live && pr.type === 'ADMIN' && ((pr.a === by && pr.b === end) || (pr.b === by && pr.a === end)),
       );
@@ -315,10 +319,7 @@ export class Checker {
       if (!m) continue;
       const self = k.machines.findIndex((x) => x.name === m[1]);
       const by = (prev.procs.get(e.actor) ?? now.procs.get(e.actor))?.machine;
-      const admin = [...prev.pairings.values()].some(
-        (pr) => pr.live && pr.type === 'ADMIN' && ((pr.a === by && pr.b === self) || (pr.b === by && pr.a === self)),
-      );
-      if (by !== self && !admin)
+      if (by !== self && !adminOver(by, self))
         this.find('tofu', `${m[1]} forgot a binding at the word of ${machineName(by ?? -1)}, which holds no ADMIN over it`);
     }
 
@@ -380,7 +381,10 @@ export class Checker {
     }
   }
 
-  /** WORM: the ledger verifies (every record against its hash, every checkpoint's signature). */
+  /**
+   * WORM: the ledger verifies (every record against its hash, every checkpoint's signature). The one check that
+   * runs the kernel's own code: the ledger's verifier, the same an export's auditor runs.
+   */
   verifyLedger(): void {
     const r = this.k.ledger.verify();
     if (!r.ok) this.find('ledger', `the ledger does not verify: ${JSON.stringify(r).slice(0, 200)}`);

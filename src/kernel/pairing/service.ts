@@ -8,8 +8,8 @@ import { importsAcross } from './imports';
  * Seed 001's `service-pairing`: the per-machine service that manages a machine's pairings. Pairing, unpairing,
  * importing across a pairing, announcing a key rotation and forgetting a TOFU+ binding are calls on a cap to it,
  * held by whom the policy file says. Its authority is its machine's and no more (seeds 001, 003 S4):
- * - a machine acts only on pairings it is an end of — or, holding a live ADMIN pairing to an end (the Totebox),
- *   on that end's pairings, commands flowing down the Diode;
+ * - a machine acts only on pairings it is an end of — or, holding a live ADMIN pairing to a Totebox end, on that
+ *   Totebox's pairings, commands flowing down the Diode (ADMIN is authority over the Totebox, not over its holder);
  * - a pairing's type is the policy's (the scenario's; INPUT where it is silent): an end may ask for less, never
  *   more — only a holder of an ADMIN pairing to the other end sets any type;
  * - only a machine announces its own key rotation; forgetting a binding needs ADMIN on the machine that forgets.
@@ -19,10 +19,18 @@ const RANK: Record<PairingType, number> = { INTERFACE: 0, USER: 1, INPUT: 2, ADM
 
 const word = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
-/** How machine `m` may act on the pairing of `a` and `b`: as an end, as an ADMIN holder over one end, or not. */
+/**
+ * Does `m` hold ADMIN over `end`? Seed 001's ADMIN pairing is the owner's machine ↔ a Totebox, the master key for
+ * that Totebox: it gives authority over the Totebox end only, never over the machine that holds it.
+ */
+function adminOver(k: CallHost, m: FleetMachine, end: FleetMachine): boolean {
+  return end.role === 'totebox' && k.fleet.between(m.id, end.id)?.type === 'ADMIN';
+}
+
+/** How machine `m` may act on the pairing of `a` and `b`: as an end, as an ADMIN holder over a Totebox end, or not. */
 function standing(k: CallHost, m: FleetMachine, a: FleetMachine, b: FleetMachine): 'end' | { admin: FleetMachine } | null {
   if (m.id === a.id || m.id === b.id) return 'end';
-  const over = [a, b].find((end) => k.fleet.between(m.id, end.id)?.type === 'ADMIN');
+  const over = [a, b].find((end) => adminOver(k, m, end));
   return over ? { admin: over } : null;
 }
 
@@ -49,7 +57,7 @@ export const pairingHandler: CapHandler = (k, r): CallResult => {
         k,
         r,
         'EPERM',
-        `${here.name} is not an end of ${a.name} ⇄ ${b.name} and holds no ADMIN pairing to either: a machine ${what} only its own pairings`,
+        `${here.name} is not an end of ${a.name} ⇄ ${b.name} and holds no ADMIN pairing to a Totebox end: a machine ${what} only its own pairings`,
         obj.id,
       );
     if (s === 'end') return { a, b };
@@ -111,13 +119,13 @@ export const pairingHandler: CapHandler = (k, r): CallResult => {
       const self = machine(args[0]);
       const peer = word(args[1]);
       if (typeof self === 'string') return refuse(k, r, 'ENOTFOUND', self, obj.id);
-      const admin = self.id === here.id || k.fleet.between(here.id, self.id)?.type === 'ADMIN';
+      const admin = self.id === here.id || adminOver(k, here, self);
       if (!admin)
         return refuse(
           k,
           r,
           'EPERM',
-          `forgetting ${self.name}'s binding needs ADMIN on ${self.name}: its own service-pairing, or an ADMIN pairing with it`,
+          `forgetting ${self.name}'s binding needs ADMIN on ${self.name}: its own service-pairing, or an ADMIN pairing to it as a Totebox`,
           obj.id,
         );
       if (self.id !== here.id && k.defenses.diode && k.fleet.upstream(here, self))

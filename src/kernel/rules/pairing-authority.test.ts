@@ -31,7 +31,7 @@ describe("seeds 001, 003 S4: no ambient authority over pairings — seed 001's s
   it('a machine acts only on pairings it is an end of: the console cannot sever Totebox ⇄ MediaKit', () => {
     const f = fleet();
     expect(f.text('unpair totebox mediakit')).toMatch(
-      /^unpair: EPERM: console is not an end of totebox ⇄ mediakit and holds no ADMIN pairing to either/,
+      /^unpair: EPERM: console is not an end of totebox ⇄ mediakit and holds no ADMIN pairing to a Totebox end/,
     );
     expect(f.lastDeny()).toMatch(/unpair on @pairing by shell .*EPERM/);
     expect(f.k.fleet.between(f.id('totebox'), f.id('mediakit'))?.live).toBe(true);
@@ -87,6 +87,24 @@ describe("seeds 001, 003 S4: no ambient authority over pairings — seed 001's s
       expect(f.lastDeny()).toMatch(/ENOCAP/);
     }
     expect(f.k.fleet.between(f.id('console'), f.id('totebox'))).toBeUndefined();
+  });
+
+  it('ADMIN is authority over the Totebox end only, never over the machine holding it', () => {
+    // The policy pairs the aggregator with the console as ADMIN, and a process on the aggregator holds its
+    // service-pairing. The console is no Totebox: the aggregator may not retype or sever its pairings, nor forget its bindings.
+    const f = fleet((s) => {
+      adminPolicy(s);
+      s.pairings.push({ a: 'aggregator', b: 'console', type: 'ADMIN' } as never);
+      s.processes.find((p) => p.name === 'fleetview')!.caps.push({ pairing: true } as never);
+    });
+    f.text('pair totebox as USER');
+    const agg = [...f.k.processes.values()].find((p) => p.name === 'fleetview')!.pid;
+    const as = (method: string, args: string[]) => f.k.call(agg, 'pairing', method, { args });
+    expect(as('pair', ['console', 'totebox', 'ADMIN'])).toMatchObject({ ok: false, code: 'EPERM' });
+    expect(as('unpair', ['console', 'totebox'])).toMatchObject({ ok: false, code: 'EPERM' });
+    expect(as('forget', ['console', 'totebox'])).toMatchObject({ ok: false, code: 'EPERM' });
+    expect(f.k.fleet.between(f.id('console'), f.id('totebox'))?.type).toBe('USER');
+    expect(f.k.fleet.bindingsOf(f.id('console')).has('totebox')).toBe(true);
   });
 
   it('an ADMIN pairing carries no command up the Diode', () => {
