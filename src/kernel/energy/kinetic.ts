@@ -43,7 +43,7 @@ export const SPAWN_TIER: Tier = 'void';
 export const OPERATION_VERBS: readonly [string, Verb | 'free'][] = [
   ['spawn a fiber', 'SPAWN'],
   ['pass a cap to the child at spawn (each one, paid by the parent)', 'GRANT'],
-  ['CALL through a cap (client facet, service object, session, mint authority)', 'SEND'],
+  ['CALL through a cap (client facet, service object, session, mint authority, filesystem)', 'SEND'],
   ['RETURN from a service (paid by the server)', 'SEND'],
   ['a line a program reads from stdio', 'SEND'],
   ['grant a cap to a running process (copy or move)', 'GRANT'],

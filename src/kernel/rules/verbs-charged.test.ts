@@ -113,6 +113,21 @@ describe('seed 003 S1/S3: every verb is charged', () => {
     expect(parent.meter.energy).toBe(2000 - 560);
   });
 
+  it('every CALL is a SEND, whatever the cap: a session, a filesystem, a service object', () => {
+    const h = host();
+    const shell = shellOf(h.kernel);
+    for (const line of [
+      'call @session deriveProof "join" 5000 @chat_root',
+      'call @fs read /etc/hosts',
+      'call @fs ls /',
+      'call @chat_participant who "#lobby"',
+    ]) {
+      const before = shell.spent;
+      h.exec(line);
+      expect(shell.spent - before, line).toBe(VERBS.SEND);
+    }
+  });
+
   it('a fiber that can pay SPAWN but not its grants freezes at the spawn, paying nothing', () => {
     const h = host();
     const k = h.kernel;

@@ -5,7 +5,8 @@ import { checkAccess, granted, permsText, UC, UR, UW, type UnveilState } from '.
 /** CALL on a filesystem cap: read, write and list, served by the kernel within pledge and unveil. */
 export const fsHandler: CapHandler = (k, r) => {
   const { caller: p, obj, method } = r;
-  if (!r.opts.prepaid && !k.energy.pay(p, method === 'write' ? 'SEND' : 'RECV')) return k.energy.short(p, 'SEND');
+  // A CALL on the filesystem is a SEND, whoever makes it (a fiber prepays the same verb).
+  if (!r.opts.prepaid && !k.energy.pay(p, 'SEND')) return k.energy.short(p, 'SEND');
   const args = r.opts.args ?? NO_VALUES;
   const vfs = obj.vfs!;
   const path = String(args[0] ?? '');

@@ -80,6 +80,7 @@ export const minterHandler: CapHandler = (k, r) => {
   const { caller: p, obj, method, opts } = r;
   if (!k.sandbox.requirePromise(p, ['stdio'], `${method} on @${r.capName}`, obj.id)) return aborted();
   if (method !== 'mint') return refuse(k, r, 'ENOMETHOD', `a mint authority cap has one method, mint(interface, args)`);
+  if (!opts.prepaid && !k.energy.pay(p, 'SEND')) return k.energy.short(p, 'SEND'); // a CALL, like any other
   const [iface, args] = opts.args ?? [];
   try {
     const minted = k.services.mintByAuthority(

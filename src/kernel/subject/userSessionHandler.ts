@@ -15,6 +15,7 @@ export const userSessionHandler: CapHandler = (k, r) => {
       'ENOMETHOD',
       `UserSession has one method, deriveProof(request, freshnessMs, audience?) with the service root as a cap argument`,
     );
+  if (!opts.prepaid && !k.energy.pay(p, 'SEND')) return k.energy.short(p, 'SEND'); // a CALL, like any other
   const [request, freshness, audienceArg] = opts.args ?? [];
   const rootName = opts.caps?.[0];
   const rootSlot = rootName ? p.cnode.indexOf(rootName) : -1;
