@@ -6,6 +6,7 @@ import { now, type Fiber, type ProgramContext } from '../programs/abi';
 import { programByName } from '../programs/programs';
 import { MIN_SLICE } from '../scheduler/scheduler';
 import { COMMANDS } from '../shell/commands';
+import { inWorld } from '../shell/context';
 import { tokenize } from '../shell/tokenize';
 
 /**
@@ -214,7 +215,19 @@ describe('seed 003 S1/S3: every verb is charged', () => {
     expect(text(h, 'spawn "idle"')).toMatch(
       /^waiting for energy: 500 J short, .*the clock is paused: clock run or clock step lets it come/,
     );
-    for (const line of ['clock run', 'defense gate0 off', 'ps', 'caps', 'top', 'tables', 'machines', 'ledger 3', 'ledger verify', 'help']) {
+    for (const line of [
+      'clock run',
+      'defense gate0 off',
+      'ps',
+      'caps',
+      'top',
+      'tables',
+      'machines',
+      'tofu',
+      'ledger 3',
+      'ledger verify',
+      'help',
+    ]) {
       const r = h.exec(line);
       expect(r.lines[0]?.style, line).not.toBe('error');
       expect(r.lines[0]?.text, line).not.toMatch(/^waiting/);
@@ -282,7 +295,8 @@ describe('seed 003 S1/S3: every verb is charged', () => {
       const [head, ...args] = tokenize(line);
       const cmd = COMMANDS.find((c) => c.name === head.value)!;
       expect(cmd.world, line).toBe('inside');
-      if (cmd.world === 'inside') charged.push([line, costOf(cmd.cost.verbs(args, line))]);
+      // Showing the TOFU+ bindings is the form of tofu that is inspection: outside the world, free.
+      charged.push([line, inWorld(cmd, args) ? costOf(cmd.cost.verbs(args, line)) : 0]);
       expect(shell.spent - before, line).toBe(charged.at(-1)![1]);
     }
     expect(charged.map(([, j]) => j)).toEqual([10, 10, 3, 540, 20, 20, 3, 5, 3, 5, 3, 3, 5, 0]);

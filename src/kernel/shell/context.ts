@@ -41,7 +41,19 @@ export type Command = {
   args?: readonly ArgSpec[];
   repeats?: boolean;
   run(args: Token[], ctx: ShellContext): OutputLine[] | ExecResult;
-} & ({ world: 'inside'; cost: Cost } | { world: 'outside' });
+} & (
+  | {
+      world: 'inside';
+      cost: Cost;
+      /** A form of the command that is the experimenter's instead (showing, a staged attack): free, never waits. */
+      outside?: (args: Token[]) => boolean;
+    }
+  | { world: 'outside' }
+);
+
+/** Does this line act in the world (as the shell's process), or is it the experimenter's? */
+export const inWorld = (cmd: Command, args: Token[]): cmd is Command & { world: 'inside' } =>
+  cmd.world === 'inside' && !cmd.outside?.(args);
 
 /** What an inside command costs the shell: as help says it, and the verbs a line pays (the kernel charges them). */
 export interface Cost {

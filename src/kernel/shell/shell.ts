@@ -5,6 +5,7 @@ import type { Kernel } from '../kernel';
 import type { ConsoleStyle } from '../sab/layout';
 import { COMMANDS } from './commands';
 import { out, UsageError, type Command, type ShellContext } from './common';
+import { inWorld } from './context';
 import { controls, kernelView, shellOps } from './ops';
 import { ShellSyntaxError, tokenize, type Token } from './tokenize';
 
@@ -70,7 +71,7 @@ export class Shell {
         `${JSON.stringify(head.value.slice(0, 40))}: unknown command (column ${head.column}). ${hint}Type "help" for the list.`,
       );
     }
-    if (cmd.world === 'inside') {
+    if (inWorld(cmd, args)) {
       const waits = this.waitForEnergy(cmd, args, line);
       if (waits) return waits;
     }
@@ -151,7 +152,7 @@ export class Shell {
 
   private run(cmd: Command, args: Token[], line: string): ExecResult {
     // The shell's process is blocked in a CALL until its reply comes: nothing more in the world until then.
-    const call = cmd.world === 'inside' ? this.kernel.processes.get(this.pid)?.waiting : null;
+    const call = inWorld(cmd, args) ? this.kernel.processes.get(this.pid)?.waiting : null;
     if (call)
       return errorLine(
         `${cmd.name}: the shell is waiting for the reply to call ${call.ticket} (${call.method} on @${call.capName}) at ${call.endpoint.name}; Ctrl-C cancels it`,

@@ -65,13 +65,10 @@ function handshakeLines(view: KernelView, last: number): OutputLine[] {
 }
 
 /** `tofu forget` is a message to the pairing (SEND); showing the bindings is a read, free. */
-const TOFU_COST: Cost = { text: 'SEND (tofu forget; showing is free)', verbs: (args) => (args[0]?.value === 'forget' ? 'SEND' : []) };
+const TOFU_COST: Cost = { text: 'SEND (tofu forget; showing the bindings is inspection: free)', verbs: () => 'SEND' };
 
 /** A machine's announcement is a call on its service-pairing (SEND); `forged` is the experimenter's staged forgery, free. */
-const ANNOUNCE_COST: Cost = {
-  text: 'SEND (announce … forged is the experimenter’s staged forgery: free)',
-  verbs: (args) => (args[1]?.value === 'forged' ? [] : 'SEND'),
-};
+const ANNOUNCE_COST: Cost = { text: 'SEND (announce … forged is the experimenter’s staged forgery: free)', verbs: () => 'SEND' };
 
 /** Every word pair's arguments complete to: machines, then `as` and the pairing types. */
 const PAIR_WORD: ArgSpec = { name: 'machine|as|type', complete: (view) => [...machineNames(view), 'as', ...PAIRING_TYPES] };
@@ -194,6 +191,7 @@ export const PAIRING_COMMANDS: Command[] = [
     name: 'tofu',
     world: 'inside',
     cost: TOFU_COST,
+    outside: (args) => args[0]?.value !== 'forget',
     usage: 'tofu [<machine>] | tofu forget <machine> <peer>',
     summary:
       'show TOFU+ bindings (peer → CellID bound on first contact), or forget one: ADMIN on that machine (its own service-pairing, or an ADMIN pairing to it)',
@@ -221,6 +219,7 @@ export const PAIRING_COMMANDS: Command[] = [
     name: 'announce',
     world: 'inside',
     cost: ANNOUNCE_COST,
+    outside: (args) => args[1]?.value === 'forged',
     usage: 'announce <machine> [forged]',
     summary:
       "this machine rotates its keys and announces them signed by its old key (mutual consent; only a machine announces its own); forged: mallory's staged forgery",
