@@ -38,6 +38,7 @@ export interface CallQueues {
 /** The import check (pairing/imports.ts), declared here so the handlers' host needs nothing from pairing/. */
 export interface ImportChecks {
   importService(pid: number, machine: string, service: string, as?: string): { name: string; telemetryOnly: boolean };
+  responded(caller: number, ep: KernelObject, method: string, value: unknown): void;
   authorize(p: Process, cap: Cap, ep: KernelObject, def: ServiceDef<unknown>, method: string): { code: ErrorCode; error: string } | null;
 }
 

@@ -72,6 +72,23 @@ export class Imports {
     return !!this.fleet.pairing(cap.pairing ?? 0)?.live;
   }
 
+  /**
+   * The answer to a call through an import, whenever it comes (at once, or later from the endpoint's queue): the
+   * audit records every cross-machine response (seed 001) — its size and digest, not its contents. A refusal is
+   * recorded as its denial.
+   */
+  responded(caller: number, ep: KernelObject, method: string, value: unknown): void {
+    const k = this.k;
+    const bytes = utf8ToBytes(JSON.stringify(value) ?? 'null');
+    k.record(
+      'auth',
+      caller,
+      caller,
+      `response to ${k.who(caller)}'s ${method} on ${ep.name}@${k.machines[ep.machine].name}: ${bytes.length} bytes, sha256 ${bytesToHex(sha256(bytes)).slice(0, 16)}`,
+      ep.id,
+    );
+  }
+
   /** Check one call through an import; ledger the authorization either way (a refusal via the denial). */
   authorize(p: Process, cap: Cap, ep: KernelObject, def: ServiceDef<unknown>, method: string): { code: ErrorCode; error: string } | null {
     const k = this.k;
@@ -133,25 +150,12 @@ export function importsAcross(k: Pick<WorldState, 'processes' | 'who'>, id: numb
 
 /**
  * CALL through an import: the service call, authorized by the pairing and the Diode; telemetry is sanitised. The
- * audit records the command (authorize) and its response (seed 001): its size and digest, not its contents.
+ * audit records the command (authorize) and its response (Imports.responded, when the answer comes).
  */
-export const importHandler: CapHandler = (k, r) => {
-  const result = serveCall(k, r, (ep, def) => {
+export const importHandler: CapHandler = (k, r) =>
+  serveCall(k, r, (ep, def) => {
     const refused = k.imports.authorize(r.caller, r.cap, ep, def, r.method);
     if (refused) return { refused };
     const args = r.opts.args ?? [];
     return { args: def.access?.[r.method] === 'telemetry' ? args.map(sanitizeTelemetry) : args };
   });
-  if (result.ok) {
-    const ep = r.obj.record ? k.objects.get(r.obj.record.endpoint)! : r.obj;
-    const bytes = utf8ToBytes(JSON.stringify(result.value) ?? 'null');
-    k.record(
-      'auth',
-      r.caller.pid,
-      r.caller.pid,
-      `response to ${k.who(r.caller.pid)}'s ${r.method} on ${ep.name}@${k.machines[ep.machine].name}: ${bytes.length} bytes, sha256 ${bytesToHex(sha256(bytes)).slice(0, 16)}`,
-      ep.id,
-    );
-  }
-  return result;
-};

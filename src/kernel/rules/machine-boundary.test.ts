@@ -88,6 +88,17 @@ describe('seed 000, seed 002 network boundaries: nothing crosses machines except
       expect.stringMatching(/^response to shell \(pid \d+\)'s read on vault@totebox: \d+ bytes, sha256 [0-9a-f]{16}$/),
     ]);
     expect(auth.join()).not.toContain('P<12345678>'); // the audit keeps a digest, not the vault's contents
+    // A call that waits in the vault's queue (its server frozen) is audited when its answer comes.
+    const vaultServer = [...k.processes.values()].find((p) => p.name === 'vault')!;
+    vaultServer.meter.energy = 0;
+    const queued = k.ledger.length;
+    expect(text('call @vault read notes.txt')).toMatch(/waits in vault's queue/);
+    k.step(20);
+    const later = k.ledger
+      .page(queued + 1, 50)
+      .filter((e) => e.kind === 'auth')
+      .map((e) => e.detail);
+    expect(later.at(-1)).toMatch(/^response to shell \(pid \d+\)'s read on vault@totebox: \d+ bytes, sha256 [0-9a-f]{16}$/);
     // From the MediaKit, the only edge is the import, and the Diode is applied on it.
     expect(text('compromise media')).toMatch(/refused: EDIODE/);
   });

@@ -128,6 +128,7 @@ export class EndpointQueues implements CallQueues {
     const k = this.k;
     const caller = k.process(call.caller);
     if (!reply.ok) return refuse(k, { caller, capName: call.capName, method: call.method }, reply.code, reply.error, call.obj.id);
+    if (call.cap.kind === 'import') k.imports.responded(caller.pid, call.endpoint, call.method, reply.value ?? null);
     const caps = [];
     for (const c of reply.caps ?? []) {
       const o = k.services.objectOf(call.endpoint, c.selector);
