@@ -1,5 +1,6 @@
 import { deliver, refuse, type CallHost, type CallQueues } from '../call/handler';
 import { VERBS } from '../energy/kinetic';
+import { KernelError } from '../errors';
 import type { SyscallResult } from '../programs/abi';
 import { MAX_VERBS_PER_TICK } from '../scheduler/scheduler';
 import type { CallResult, KernelObject, PendingCall, Process } from '../types';
@@ -62,7 +63,8 @@ export class EndpointQueues implements CallQueues {
     const why = this.blocked(ep);
     if (why === null) return this.take(call, k.processes.get(ep.owner)!);
     const server = k.processes.get(ep.owner);
-    if (!call.wait || !server) return { ok: false, code: 'EAGAIN', error: `${ep.name} cannot take the call now: ${why}` };
+    if (!server) return { ok: false, code: 'ECLOSED', error: `${ep.name} has no server: ${why}` };
+    if (!call.wait) return { ok: false, code: 'EAGAIN', error: `${ep.name} cannot take the call now: ${why}` };
     // Arrival order, ties by pid: only calls that arrived in the same ms can be passed.
     const q = ep.service!.queue;
     let i = q.length;
@@ -180,7 +182,14 @@ export class EndpointQueues implements CallQueues {
         }
         const call = q.shift()!;
         n++;
-        const r = this.take(call, server);
+        let r: CallResult;
+        try {
+          r = this.take(call, server);
+        } catch (e) {
+          // A call the kernel refused to finish (a full table on delivery): its caller must not stay waiting on it.
+          if (!(e instanceof KernelError)) throw e;
+          r = { ok: false, code: e.code, error: e.message };
+        }
         if (r.ok || r.code !== 'EINPROGRESS') this.settle(call, r);
       }
       eps.delete(ep);
@@ -203,7 +212,8 @@ export class EndpointQueues implements CallQueues {
     const s = call.endpoint.service!;
     const taken = call.state === 'taken';
     const list = taken ? s.inFlight : s.queue;
-    list.splice(list.indexOf(call), 1);
+    const at = list.indexOf(call);
+    if (at >= 0) list.splice(at, 1); // never splice(-1): that would drop another caller's call
     if (taken) s.def.cancelled?.(s.ctx, s.state, call.ticket);
     k.record(
       'cancel',
