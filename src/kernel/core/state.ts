@@ -166,8 +166,8 @@ export class WorldState implements KernelState {
   /** Put a cap into a process's cnode and ledger the grant (granter 0 = kernel/boot wiring). */
   insertCap(granter: number, to: Process, name: string, cap: Cap): number {
     // The machine boundary rests on this one door (seeds 000, 002): a cap is held only on its target's machine,
-    // an import only on the importing end of its pairing. Transfers and boot refuse earlier with reasons; this
-    // is the backstop every path into a cnode passes.
+    // an import only on the importing end of its pairing. A scenario file is refused earlier, naming the field;
+    // this is the one check every path into a cnode passes (a ledgered EXDEV denial).
     const home = this.homeOf(cap);
     if (home !== to.machine) {
       const why = `EXDEV: ${this.describeCap(cap)} belongs on ${this.machines[home]?.name ?? 'no machine'} and ${this.who(to.pid)} runs on ${this.machines[to.machine].name}: nothing crosses machines except an import over a pairing`;

@@ -121,7 +121,7 @@ export const PAIRING_COMMANDS: Command[] = [
     cost: costs('SEND'),
     usage: 'unpair <machine> [<machine>]',
     summary:
-      "sever one of this machine's pairings (service-pairing): every import across it breaks at once; the machines vanish from each other",
+      "sever one of this machine's pairings, or, over an ADMIN pairing to a Totebox, the Totebox's (service-pairing): every import across it breaks at once; the machines vanish from each other",
     args: [MACHINE, MACHINE],
     run(args, ctx) {
       const { a, b } = pairArgs(args, ctx, false);
