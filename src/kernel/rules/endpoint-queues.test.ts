@@ -104,7 +104,8 @@ describe('seed 002 kernel contract: endpoints are queues, and release drives cle
     expect(ep.service!.queue).toEqual([]);
     let answered = 0;
     while (k.call(shell.pid, 'chat_participant', 'who', { args: ['#lobby'] }).ok) answered++;
-    expect(answered).toBeLessThanOrEqual(64);
+    expect(answered).toBeGreaterThan(0); // it was taking calls…
+    expect(answered).toBeLessThanOrEqual(64); // …until this tick's 64 were used
     expect(k.call(shell.pid, 'chat_participant', 'who', { args: ['#lobby'] })).toMatchObject({
       ok: false,
       code: 'EAGAIN',
