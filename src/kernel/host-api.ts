@@ -130,9 +130,10 @@ export interface LedgerStatus {
   firstBad?: { seq: number; reason: string };
 }
 
-/** An imported ledger export, verified: how much checked out, or the first bad entry and why. */
+/** An imported ledger export, verified: how much checked out (and its record format), or the first bad entry and why. */
 export type LedgerImport =
-  { ok: true; entries: number; checkpoints: number; sameKey: boolean } | { ok: false; line: number; seq?: number; reason: string };
+  | { ok: true; entries: number; checkpoints: number; sameKey: boolean; format: 1 | 2 }
+  | { ok: false; line: number; seq?: number; reason: string };
 
 /** A lesson in progress: every step as the kernel checks it. The hint is for after a wrong try. */
 export interface LessonStatus {

@@ -7,23 +7,36 @@ import { _SHA256, sha256 } from '@noble/hashes/sha2.js';
  *
  *   hash_i = SHA-256( ENTRY_TAG || hash_{i-1} || encode(entry_i) )        hash_0 = GENESIS (32 zero bytes)
  *
- *   encode(e) = u64 seq || f64 time || str kind || f64 actor || f64 subject || f64 object || str detail
+ * Record format 2 (ENTRY_TAG "capplay-ledger/v2 entry"), what the ledger writes:
+ *
+ *   encode(e) = u64 seq || f64 time || str kind || f64 actor || f64 subject || f64 object || str detail || str facts
+ *
+ * where facts is the record's facts as canonical JSON (facts.ts: keys sorted, no spaces), "" when it has none.
+ * Record format 1 (ENTRY_TAG_V1 "capplay-ledger/v1 entry"), still read from older exports, is the same without
+ * `str facts`.
  *
  * All integers and floats are big-endian. f64 is IEEE-754 binary64 with -0 written as +0 and every NaN as the
  * one quiet NaN 7ff8000000000000, so equal numbers always encode alike. `str` is a u32 byte length then the
  * string's UTF-8 (a lone surrogate, which UTF-8 cannot express, is written in its 3-byte generalized form
  * ED xx xx — WTF-8 — rather than replaced by U+FFFD, so two different strings never encode alike).
  *
- * ENTRY_TAG is 64 bytes, exactly one SHA-256 block: the ASCII text below, then zero bytes. Being a full block,
- * its compression is done once (the midstate) and each record only pays for its own bytes.
+ * An ENTRY_TAG is 64 bytes, exactly one SHA-256 block: the ASCII text, then zero bytes. Being a full block, its
+ * compression is done once (the midstate) and each record only pays for its own bytes. The tag differs between
+ * the formats, so a record can never verify under the other format's encoding.
  */
+
+/** The record formats: 2 is written; 1 is what exports before structured facts hold. */
+export type RecordFormat = 1 | 2;
+export const RECORD_FORMAT: RecordFormat = 2;
 
 export const HASH_BYTES = 32;
 
 /** The chain's starting point, the "previous hash" of entry 1: 32 zero bytes. (Nothing here reads this array.) */
 export const GENESIS: Uint8Array = new Uint8Array(HASH_BYTES);
 
-const ENTRY_TAG_TEXT = 'capplay-ledger/v1 entry';
+const ENTRY_TAG_TEXT = 'capplay-ledger/v2 entry';
+const ENTRY_TAG_V1_TEXT = 'capplay-ledger/v1 entry';
+/** Checkpoints sign (size, root, interval) alike in both formats: the root already depends on the format. */
 const CHECKPOINT_TAG_TEXT = 'capplay-ledger/v1 checkpoint';
 
 function asciiBytes(s: string, size = s.length): Uint8Array {
@@ -32,8 +45,10 @@ function asciiBytes(s: string, size = s.length): Uint8Array {
   return out;
 }
 
-/** 64 bytes: the tag text, zero-padded to one SHA-256 block. */
+/** 64 bytes: the tag text, zero-padded to one SHA-256 block (record format 2). */
 export const ENTRY_TAG: Uint8Array = asciiBytes(ENTRY_TAG_TEXT, 64);
+/** The same for record format 1. */
+export const ENTRY_TAG_V1: Uint8Array = asciiBytes(ENTRY_TAG_V1_TEXT, 64);
 /** The tag text then one zero byte; the checkpoint message is this || u64 size || root || u32 checkpointEvery. */
 export const CHECKPOINT_TAG: Uint8Array = asciiBytes(CHECKPOINT_TAG_TEXT, CHECKPOINT_TAG_TEXT.length + 1);
 
@@ -108,34 +123,43 @@ class BlockSha256 extends _SHA256 {
   }
 }
 
-// SHA-256 state after absorbing ENTRY_TAG: the public hasher for the slow path, the 8 words for the fast one.
-const MIDSTATE: _SHA256 = sha256.create().update(ENTRY_TAG);
-const MID_WORDS = new Int32Array(8);
-{
+// SHA-256 state after absorbing each format's tag: the public hasher for the slow path, the 8 words for the fast one.
+function midstate(tag: Uint8Array): { hasher: _SHA256; words: Int32Array } {
+  const words = new Int32Array(8);
   const b = new BlockSha256();
-  b.update(ENTRY_TAG); // exactly one block: processed, nothing buffered
-  b.save(MID_WORDS);
+  b.update(tag); // exactly one block: processed, nothing buffered
+  b.save(words);
+  return { hasher: sha256.create().update(tag), words };
 }
+const MID = { 1: midstate(ENTRY_TAG_V1), 2: midstate(ENTRY_TAG) } as const;
 
-/** Fixed part of a record after the tag: prev 32 + seq 8 + time 8 + kind len 4 + 3 floats 24 + detail len 4. */
-const FIXED = HASH_BYTES + 8 + 8 + 4 + 24 + 4;
+/** Fixed part of a record after the tag: prev 32 + seq 8 + time 8 + kind len 4 + 3 floats 24 + detail len 4 + facts len 4. */
+const FIXED = HASH_BYTES + 8 + 8 + 4 + 24 + 4 + 4;
 /** Room for SHA-256 padding after a message: 0x80, zeros, 8-byte length. */
 const PAD = 72;
 
 /**
  * A running chain: feed it records in order and it yields each record's hash. Holds one scratch buffer (the
  * message) whose first 32 bytes are always the current head, so the digest of one record lands exactly where
- * the next record's "previous hash" goes. One instance per chain; not re-entrant.
+ * the next record's "previous hash" goes. One instance per chain, of one record format; not re-entrant.
  */
 export class ChainHasher {
   private buf: Uint8Array;
   private view: DataView;
   private readonly block = new BlockSha256();
   private readonly h: _SHA256 = sha256.create();
+  private readonly mid: { hasher: _SHA256; words: Int32Array };
+  /** Format 2 writes `str facts` after the detail. */
+  private readonly withFacts: boolean;
 
-  constructor(initialCapacity = 512) {
+  constructor(
+    readonly format: RecordFormat = RECORD_FORMAT,
+    initialCapacity = 512,
+  ) {
     this.buf = new Uint8Array(Math.max(FIXED + PAD + 64, initialCapacity));
     this.view = new DataView(this.buf.buffer);
+    this.mid = MID[format];
+    this.withFacts = format === 2;
   }
 
   /** Copy the current head (the last record's hash, or the start) into `out` at `off`. */
@@ -168,14 +192,18 @@ export class ChainHasher {
     return diff === 0;
   }
 
-  /** Chain one record: the head becomes its hash. */
-  push(seq: number, time: number, kind: string, actor: number, subject: number, object: number, detail: string): void {
-    const p = this.writeStr(this.writeFixed(seq, time, kind, actor, subject, object, 3 * detail.length), detail);
+  /** Chain one record: the head becomes its hash. `facts` is their canonical text (format 2; "" for none). */
+  push(seq: number, time: number, kind: string, actor: number, subject: number, object: number, detail: string, facts = ''): void {
+    let p = this.writeStr(this.writeFixed(seq, time, kind, actor, subject, object, 3 * (detail.length + facts.length)), detail);
+    if (this.withFacts) p = this.writeStr(p, facts);
     if (FAST) this.digestFast(p);
     else this.digestSlow(p);
   }
 
-  /** The same as push, with the detail given as its encoded bytes (a sealed segment's): no string is built. */
+  /**
+   * The same as push, with the detail and the facts given as their encoded bytes (a sealed segment's columns):
+   * no string is built.
+   */
   pushBytes(
     seq: number,
     time: number,
@@ -183,21 +211,33 @@ export class ChainHasher {
     actor: number,
     subject: number,
     object: number,
-    bytes: Uint8Array,
+    details: Uint8Array,
     start: number,
     end: number,
+    facts: Uint8Array,
+    factsStart: number,
+    factsEnd: number,
   ): void {
-    let p = this.writeFixed(seq, time, kind, actor, subject, object, end - start);
-    this.view.setUint32(p, end - start, false);
-    this.buf.set(bytes.subarray(start, end), p + 4);
-    p += 4 + end - start;
-    if (FAST) this.digestFast(p);
-    else this.digestSlow(p);
+    const p = this.writeFixed(seq, time, kind, actor, subject, object, end - start + factsEnd - factsStart);
+    let q = this.writeBytes(p, details, start, end);
+    if (this.withFacts) q = this.writeBytes(q, facts, factsStart, factsEnd);
+    if (FAST) this.digestFast(q);
+    else this.digestSlow(q);
   }
 
-  /** Everything of a record but its detail, after the previous hash; room for `detailBytes` more. Returns where the detail goes. */
-  private writeFixed(seq: number, time: number, kind: string, actor: number, subject: number, object: number, detailBytes: number): number {
-    const need = FIXED + 3 * kind.length + detailBytes + PAD;
+  /** u32 length then bytes[start, end), at `at`; returns the position after it. */
+  private writeBytes(at: number, bytes: Uint8Array, start: number, end: number): number {
+    this.view.setUint32(at, end - start, false);
+    const buf = this.buf;
+    // Short runs (most facts, many details) copy faster by hand than through subarray + set.
+    if (end - start < 64) for (let i = start, o = at + 4; i < end; i++, o++) buf[o] = bytes[i];
+    else buf.set(bytes.subarray(start, end), at + 4);
+    return at + 4 + end - start;
+  }
+
+  /** Everything of a record but its strings after the kind, after the previous hash; room for `moreBytes` more. Returns where the detail goes. */
+  private writeFixed(seq: number, time: number, kind: string, actor: number, subject: number, object: number, moreBytes: number): number {
+    const need = FIXED + 3 * kind.length + moreBytes + PAD;
     if (need > this.buf.length) this.grow(need);
     const view = this.view;
     view.setUint32(32, Math.floor(seq / 0x1_0000_0000), false);
@@ -221,14 +261,14 @@ export class ChainHasher {
     view.setUint32(end - 8, Math.floor(bits / 0x1_0000_0000), false);
     view.setUint32(end - 4, bits >>> 0, false);
     const b = this.block;
-    b.load(MID_WORDS);
+    b.load(this.mid.words);
     b.blocks(view, end);
     b.digestTo(view);
   }
 
   private digestSlow(len: number): void {
     const h = this.h;
-    MIDSTATE._cloneInto(h);
+    this.mid.hasher._cloneInto(h);
     h.update(this.buf.subarray(0, len));
     h.digestInto(this.buf); // writes bytes 0..31: the new head, i.e. the next record's "previous hash"
   }
@@ -323,23 +363,25 @@ export function fromHex(s: string): Uint8Array {
   return out;
 }
 
-/** Known-answer test: the fast path must agree with the public sha256() (1-, 2- and 3-block messages, and padding that spills into a block of its own). */
+/** Known-answer test: the fast path must agree with the public sha256() (1-, 2- and 3-block messages, and padding that spills into a block of its own), in both formats. */
 function fastPathAgrees(): boolean {
   try {
-    for (const n of [0, 40, 55, 56, 63, 64, 100, 119, 120, 200]) {
-      const detail = 'x'.repeat(n) + '→';
-      FAST = true;
-      const fast = new ChainHasher();
-      fast.push(1, 2.5, 'boot', 3, 4, 5, detail);
-      FAST = false;
-      const slow = new ChainHasher();
-      slow.push(1, 2.5, 'boot', 3, 4, 5, detail);
-      if (fast.headHex() !== slow.headHex()) return false;
-    }
-    // And the slow path against a one-shot sha256 of the whole message.
-    const probe = new ChainHasher();
-    probe.push(7, -0, 'spawn', 1, 2, 3, 'ab');
-    const msg = new Uint8Array(64 + FIXED + 5 + 2);
+    for (const format of [1, 2] as const)
+      for (const n of [0, 40, 55, 56, 63, 64, 100, 119, 120, 200]) {
+        const detail = 'x'.repeat(n) + '→';
+        const facts = n % 3 ? `{"n":${n}}` : '';
+        FAST = true;
+        const fast = new ChainHasher(format);
+        fast.push(1, 2.5, 'boot', 3, 4, 5, detail, facts);
+        FAST = false;
+        const slow = new ChainHasher(format);
+        slow.push(1, 2.5, 'boot', 3, 4, 5, detail, facts);
+        if (fast.headHex() !== slow.headHex()) return false;
+      }
+    // And the slow path against a one-shot sha256 of the whole message (format 2, facts "{}" as a stand-in).
+    const probe = new ChainHasher(2);
+    probe.push(7, -0, 'spawn', 1, 2, 3, 'ab', '{}');
+    const msg = new Uint8Array(64 + FIXED + 5 + 2 + 2);
     msg.set(ENTRY_TAG, 0);
     const v = new DataView(msg.buffer);
     let p = 64 + 32;
@@ -354,6 +396,9 @@ function fastPathAgrees(): boolean {
     v.setUint32(p + 24, 2, false);
     msg[p + 28] = 0x61;
     msg[p + 29] = 0x62;
+    v.setUint32(p + 30, 2, false);
+    msg[p + 34] = 0x7b;
+    msg[p + 35] = 0x7d;
     return probe.headHex() === toHex(sha256(msg));
   } catch {
     return false;

@@ -1,14 +1,19 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { ledgerKindCode, type LedgerEntry, type LedgerKind } from '../sab/layout';
-import { ChainHasher, checkpointMessage, fromHex, HASH_BYTES, toHex, type Checkpoint } from './chain';
+import { ledgerKindCode, type LedgerEntry, type LedgerFacts, type LedgerKind } from '../sab/layout';
+import { ChainHasher, checkpointMessage, fromHex, HASH_BYTES, toHex, type Checkpoint, type RecordFormat } from './chain';
+import { factsProblem, factsText, sealFacts } from './facts';
 
 /**
  * The ledger's export format: JSON lines, UTF-8, every line ending in "\n", nothing else in the file.
  *
- *   line 1   {"format":"capplay-ledger","version":1,"entries":N,"checkpointEvery":K,"publicKey":"<64 hex>"}
- *   entry    {"seq":1,"time":0,"kind":"boot","actor":0,"subject":0,"object":0,"detail":"…","prev":"<64 hex>","hash":"<64 hex>"}
+ *   line 1   {"format":"capplay-ledger","version":2,"entries":N,"checkpointEvery":K,"publicKey":"<64 hex>"}
+ *   entry    {"seq":1,"time":0,"kind":"boot","actor":0,"subject":0,"object":0,"detail":"…","facts":{…},"prev":"<64 hex>","hash":"<64 hex>"}
  *   …        one line per entry, seq 1..N in order; `prev` is the previous entry's `hash` (64 zeros for entry 1)
  *   ckpt     {"checkpoint":{"size":S,"root":"<64 hex>","sig":"<128 hex>"}}   right after entry S
+ *
+ * The version is the record format (chain.ts): version 2 entries carry `"facts"` — the record's facts in their
+ * canonical JSON (facts.ts), only on records that have some — and hash under format 2. A version 1 export, from
+ * before records had facts, has no `"facts"` anywhere and verifies under format 1: older exports still verify.
  *
  * There is a checkpoint after every entry whose seq is a multiple of K, and the file always ends with one
  * covering entry N (signed at export time when N is not a multiple of K). Hex is lowercase. Numbers are
@@ -26,7 +31,8 @@ import { ChainHasher, checkpointMessage, fromHex, HASH_BYTES, toHex, type Checkp
  * shorter ledger: compare `entries.length` with what you expect.
  */
 export const LEDGER_FORMAT = 'capplay-ledger';
-export const LEDGER_FORMAT_VERSION = 1;
+/** The version an export is written in: the record format. Versions 1 and 2 are read. */
+export const LEDGER_FORMAT_VERSION = 2;
 
 /** Default import limits: refuse bigger input instead of spending memory and time on it. */
 export const MAX_IMPORT_CHARS = 64 * 1024 * 1024;
@@ -46,8 +52,8 @@ function num(x: number): string {
   return Number.isFinite(x) ? String(x) : `"${String(x)}"`;
 }
 
-function headerLine(entries: number, every: number, publicKeyHex: string): string {
-  return `{"format":"${LEDGER_FORMAT}","version":${LEDGER_FORMAT_VERSION},"entries":${entries},"checkpointEvery":${every},"publicKey":"${publicKeyHex}"}`;
+function headerLine(entries: number, every: number, publicKeyHex: string, version: RecordFormat = LEDGER_FORMAT_VERSION): string {
+  return `{"format":"${LEDGER_FORMAT}","version":${version},"entries":${entries},"checkpointEvery":${every},"publicKey":"${publicKeyHex}"}`;
 }
 
 function entryLine(
@@ -58,10 +64,12 @@ function entryLine(
   subject: number,
   object: number,
   detail: string,
+  /** The facts' canonical text, "" for none (and always "" in a version 1 line). */
+  facts: string,
   prev: string,
   hash: string,
 ): string {
-  return `{"seq":${seq},"time":${num(time)},"kind":${JSON.stringify(kind)},"actor":${num(actor)},"subject":${num(subject)},"object":${num(object)},"detail":${JSON.stringify(detail)},"prev":"${prev}","hash":"${hash}"}`;
+  return `{"seq":${seq},"time":${num(time)},"kind":${JSON.stringify(kind)},"actor":${num(actor)},"subject":${num(subject)},"object":${num(object)},"detail":${JSON.stringify(detail)}${facts ? `,"facts":${facts}` : ''},"prev":"${prev}","hash":"${hash}"}`;
 }
 
 function checkpointLine(size: number, root: string, sig: string): string {
@@ -84,7 +92,7 @@ export function exportLines(
   let ci = 0;
   each((e, hashes, off) => {
     const hash = toHex(hashes, off, HASH_BYTES);
-    lines.push(entryLine(e.seq, e.time, e.kind, e.actor, e.subject, e.object, e.detail, prev, hash));
+    lines.push(entryLine(e.seq, e.time, e.kind, e.actor, e.subject, e.object, e.detail, factsText(e.facts), prev, hash));
     prev = hash;
     while (ci < checkpoints.length && checkpoints[ci].size === e.seq) {
       const c = checkpoints[ci++];
@@ -140,6 +148,8 @@ export type VerifyExportResult =
       publicKey: Uint8Array;
       checkpointEvery: number;
       head: Uint8Array;
+      /** The record format the file is in (its header's version). */
+      version: RecordFormat;
     }
   | { ok: false; firstBad: ExportBad };
 
@@ -258,8 +268,14 @@ function verifyText(text: unknown, options: VerifyExportOptions): VerifyExportRe
         : `line 1: format is ${describe(header.format)}, not "${LEDGER_FORMAT}"`,
     );
   }
-  if (header.version !== LEDGER_FORMAT_VERSION)
-    return fail(1, `line 1: unsupported version ${describe(header.version)} — this verifier reads version ${LEDGER_FORMAT_VERSION} only`);
+  const version = header.version;
+  if (version !== 1 && version !== 2)
+    return fail(
+      1,
+      typeof version === 'number' && version > LEDGER_FORMAT_VERSION
+        ? `line 1: version ${version} is newer than this verifier reads (versions 1 and ${LEDGER_FORMAT_VERSION}): a newer capplay's export`
+        : `line 1: unsupported version ${describe(version)} — this verifier reads versions 1 and ${LEDGER_FORMAT_VERSION}`,
+    );
   const declared = header.entries;
   const every = header.checkpointEvery;
   const keyHex = header.publicKey;
@@ -267,7 +283,7 @@ function verifyText(text: unknown, options: VerifyExportOptions): VerifyExportRe
   if (!isCount(every, 1)) return fail(1, `line 1: "checkpointEvery" should be a whole number >= 1, found ${describe(every)}`);
   if (typeof keyHex !== 'string' || !HEX64.test(keyHex))
     return fail(1, `line 1: "publicKey" should be 64 lowercase hex digits, found ${describe(keyHex)}`);
-  if (headerLine(declared, every, keyHex) !== headerText)
+  if (headerLine(declared, every, keyHex, version) !== headerText)
     return fail(
       1,
       'line 1: the header is not in canonical form (extra, missing or reordered fields, or a different spelling) — it was edited',
@@ -277,7 +293,7 @@ function verifyText(text: unknown, options: VerifyExportOptions): VerifyExportRe
     return fail(1, `line 1: the file is signed by public key ${keyHex}, not the expected ${pinned}`);
   if (!ed25519.utils.isValidPublicKey(publicKey, false)) return fail(1, 'line 1: "publicKey" is not a valid Ed25519 public key');
 
-  const hasher = new ChainHasher();
+  const hasher = new ChainHasher(version);
   const entries: LedgerEntry[] = [];
   const collect = options.collect ?? true;
   const checkpoints: Checkpoint[] = [];
@@ -454,7 +470,16 @@ function verifyText(text: unknown, options: VerifyExportOptions): VerifyExportRe
           : `${at}: "hash" should be 64 lowercase hex digits, found ${describe(hash)}`,
         where,
       );
-    if (entryLine(seq, time!, kind, actor!, subject!, object!, detail, prev, hash) !== line) {
+    let facts: LedgerFacts | undefined;
+    if (v.facts !== undefined) {
+      if (version === 1)
+        return fail(lineNo, `${at}: a version 1 export has no "facts" (records had none before version 2) — the line was edited`, where);
+      const why = factsProblem(v.facts);
+      if (why) return fail(lineNo, `${at}: "facts" ${why}`, where);
+      facts = sealFacts(v.facts as LedgerFacts);
+    }
+    const spelled = factsText(facts);
+    if (entryLine(seq, time!, kind, actor!, subject!, object!, detail, spelled, prev, hash) !== line) {
       return fail(
         lineNo,
         `${at} is not in canonical form (extra, missing or reordered fields, or a different spelling of a value) — it was edited`,
@@ -470,7 +495,7 @@ function verifyText(text: unknown, options: VerifyExportOptions): VerifyExportRe
         where,
       );
     }
-    hasher.push(seq, time!, kind, actor!, subject!, object!, detail);
+    hasher.push(seq, time!, kind, actor!, subject!, object!, detail, spelled);
     if (!hasher.headIsHex(hash)) {
       if (!HEX64.test(hash)) return fail(lineNo, `${at}: "hash" should be 64 lowercase hex digits, found ${describe(hash)}`, where);
       return fail(lineNo, `${at}: contents do not match its hash — altered after it was written`, where);
@@ -479,7 +504,16 @@ function verifyText(text: unknown, options: VerifyExportOptions): VerifyExportRe
       return fail(lineNo, `${at}: kind ${JSON.stringify(kind)} is not one this verifier knows (a newer kernel's export?)`, where);
     if (collect)
       entries.push(
-        Object.freeze({ seq, time: time!, kind: kind as LedgerKind, actor: actor!, subject: subject!, object: object!, detail }),
+        Object.freeze({
+          seq,
+          time: time!,
+          kind: kind as LedgerKind,
+          actor: actor!,
+          subject: subject!,
+          object: object!,
+          detail,
+          ...(facts ? { facts } : {}),
+        }),
       );
     count = next;
     headHex = hash;
@@ -509,7 +543,7 @@ function verifyText(text: unknown, options: VerifyExportOptions): VerifyExportRe
   }
   const head = new Uint8Array(HASH_BYTES);
   hasher.headInto(head, 0);
-  return { ok: true, entries, count, checkpoints, publicKey, checkpointEvery: every, head };
+  return { ok: true, entries, count, checkpoints, publicKey, checkpointEvery: every, head, version };
 }
 
 /** "entry 20 is" or "entries 20..24 are", for messages about missing entries. */

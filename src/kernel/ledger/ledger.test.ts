@@ -3,7 +3,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LEDGER_KINDS, type LedgerEntry, type LedgerKind } from '../sab/layout';
-import { ChainHasher, chainFastPath, checkpointMessage, ENTRY_TAG } from './chain';
+import { ChainHasher, chainFastPath, checkpointMessage, ENTRY_TAG, ENTRY_TAG_V1 } from './chain';
 import { MemorySegmentStore, Segment, type SegmentRef } from './segments';
 import {
   DEFAULT_CHECKPOINT_EVERY,
@@ -29,15 +29,30 @@ function detailFor(i: number): string {
   return i % 5 === 0 ? `${base} (rights RW, decay ×${(i % 9) + 1})` : base;
 }
 
+/** Every third record carries facts (record format 2), keys given out of order. */
+function factsFor(i: number) {
+  return i % 3 === 1 ? { origin: i % 2 ? 'grant' : 'mint', cap: `c${i}`, from: i - 1, name: 'π ∈ ☃' } : undefined;
+}
+
 function filled(n: number, options: ConstructorParameters<typeof Ledger>[0] = {}): Ledger {
   const l = new Ledger(options);
-  for (let i = 0; i < n; i++) l.append(i * 1.5, KINDS[i % KINDS.length], i % 9, (i * 7) % 13, detailFor(i), i % 4);
+  for (let i = 0; i < n; i++) l.append(i * 1.5, KINDS[i % KINDS.length], i % 9, (i * 7) % 13, detailFor(i), i % 4, factsFor(i));
   return l;
 }
 
-/** An independent statement of the record encoding (chain.ts), built the slow obvious way. */
-function encodeRecord(prev: Uint8Array, e: Omit<LedgerEntry, 'kind'> & { kind: string }): Uint8Array {
-  const parts: number[] = [...ENTRY_TAG, ...prev];
+/** Facts as canonical JSON, stated independently: keys sorted, JSON.stringify's spelling of each key and value. */
+function canonical(facts: object | undefined): string {
+  if (!facts || !Object.keys(facts).length) return '';
+  const f = facts as Record<string, string | number>;
+  return `{${Object.keys(f)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${JSON.stringify(f[k])}`)
+    .join(',')}}`;
+}
+
+/** An independent statement of the record encoding (chain.ts), built the slow obvious way; format 2 unless told. */
+function encodeRecord(prev: Uint8Array, e: Omit<LedgerEntry, 'kind'> & { kind: string }, format: 1 | 2 = 2): Uint8Array {
+  const parts: number[] = [...(format === 2 ? ENTRY_TAG : ENTRY_TAG_V1), ...prev];
   const u32 = (x: number) => parts.push((x >>> 24) & 255, (x >>> 16) & 255, (x >>> 8) & 255, x & 255);
   const f64 = (x: number) => {
     const b = new DataView(new ArrayBuffer(8));
@@ -58,10 +73,12 @@ function encodeRecord(prev: Uint8Array, e: Omit<LedgerEntry, 'kind'> & { kind: s
   f64(e.subject);
   f64(e.object);
   str(e.detail);
+  if (format === 2) str(canonical(e.facts));
   return new Uint8Array(parts);
 }
 
-const hashOf = (prev: Uint8Array, e: Omit<LedgerEntry, 'kind'> & { kind: string }) => sha256(encodeRecord(prev, e));
+const hashOf = (prev: Uint8Array, e: Omit<LedgerEntry, 'kind'> & { kind: string }, format: 1 | 2 = 2) =>
+  sha256(encodeRecord(prev, e, format));
 
 function bad(r: VerifyExportResult) {
   if (r.ok) throw new Error('expected verification to fail');
@@ -119,9 +136,15 @@ describe('hash chain', () => {
     expect(l.headHash()).toEqual(GENESIS);
     expect(toHex(GENESIS)).toBe('0'.repeat(64));
     const a = l.append(0, 'boot', 0, 0, 'kernel up');
-    const b = l.append(2.5, 'grant', 3, 4, 'granted chat → alice (π ∈ ☃, 😀)', 9);
+    const b = l.append(2.5, 'grant', 3, 4, 'granted chat → alice (π ∈ ☃, 😀)', 9, { origin: 'grant', cap: 'chat', from: 1 });
+    expect(b.facts).toEqual({ cap: 'chat', from: 1, origin: 'grant' });
+    expect(Object.keys(b.facts!)).toEqual(['cap', 'from', 'origin']); // sorted, as hashed
+    expect(Object.isFrozen(b.facts)).toBe(true);
+    expect('facts' in a).toBe(false); // only on records that have some
     const h1 = hashOf(GENESIS, a);
     const h2 = hashOf(h1, b);
+    // The format-2 encoding of a record without facts still differs from its format-1 encoding (tag and the empty str).
+    expect(h1).not.toEqual(hashOf(GENESIS, a, 1));
     expect(l.hashAt(1)).toEqual(h1);
     expect(l.hashAt(2)).toEqual(h2);
     expect(l.headHash()).toEqual(h2);
@@ -130,7 +153,12 @@ describe('hash chain', () => {
     expect(l.hashAt(1.5)).toBeUndefined();
     // The tag is one 64-byte block starting with the version text.
     expect(ENTRY_TAG.length).toBe(64);
-    expect(String.fromCharCode(...ENTRY_TAG.subarray(0, 23))).toBe('capplay-ledger/v1 entry');
+    expect(String.fromCharCode(...ENTRY_TAG.subarray(0, 23))).toBe('capplay-ledger/v2 entry');
+    expect(String.fromCharCode(...ENTRY_TAG_V1.subarray(0, 23))).toBe('capplay-ledger/v1 entry');
+    // A format-1 chain hashes exactly the format-1 encoding.
+    const v1 = new ChainHasher(1);
+    v1.push(1, 0, 'boot', 0, 0, 0, 'kernel up');
+    expect(v1.headHex()).toBe(toHex(hashOf(GENESIS, a, 1)));
   });
 
   it('every field moves the hash, and field boundaries cannot be shifted', () => {
@@ -271,11 +299,14 @@ describe('verify() on the in-memory ledger', () => {
       edit(store.blocks[2], new Segment(store.blocks[2], 33));
       return l.verify().firstBad;
     };
-    // The last byte of a block is the last character of its last record's detail: entry 48.
+    // The last byte of a block is the last character of the facts of its last record with facts: entry 47.
     expect(alter((b) => (b[b.length - 1] ^= 1))).toEqual({
-      seq: 48,
-      reason: 'entry 48: contents do not match its hash — altered after it was written',
+      seq: 47,
+      reason: 'entry 47: contents do not match its hash — altered after it was written',
     });
+    // The last detail byte is entry 48's; a byte of the facts of the block's first record with facts is entry 35's.
+    expect(alter((_, seg) => (seg.details[seg.details.length - 1] ^= 1))?.seq).toBe(48);
+    expect(alter((_, seg) => (seg.facts[3] ^= 1))?.seq).toBe(35);
     expect(alter((_, seg) => (seg.time[5] += 1))?.seq).toBe(38);
     expect(alter((_, seg) => (seg.hashes[9 * 32] ^= 0x80))?.seq).toBe(42);
     expect(alter((_, seg) => (seg.kinds[0] = (seg.kinds[0] + 1) % LEDGER_KINDS.length))?.seq).toBe(33);
@@ -293,6 +324,7 @@ describe('verify() on the in-memory ledger', () => {
         -i,
         awkward[i % awkward.length],
         i % 7 ? i : NaN,
+        i % 2 ? { note: awkward[(i + 2) % awkward.length], i, neg: -0 } : undefined,
       ] as const;
       seg.append(...args);
       flat.append(...args);
@@ -306,6 +338,16 @@ describe('verify() on the in-memory ledger', () => {
     expect(seg.exportJsonl()).toBe(flat.exportJsonl());
     expect(seg.verify()).toEqual(flat.verify());
     expect(() => seg.append(0, 'nonsense' as LedgerKind, 0, 0, '')).toThrow(/unknown ledger kind "nonsense"/);
+    // Facts the ledger cannot store are refused before anything changes (a kernel bug, never input).
+    expect(() => seg.append(0, 'grant', 0, 0, '', 0, { '1': 'x' })).toThrow(/key "1", which is not an identifier/);
+    expect(() => seg.append(0, 'grant', 0, 0, '', 0, { n: NaN })).toThrow(/"n" should be a finite number/);
+    expect(() => seg.append(0, 'grant', 0, 0, '', 0, { o: {} as never })).toThrow(/"o" should be a string or a finite number/);
+    expect(seg.append(0, 'grant', 0, 0, '', 0, {})).not.toHaveProperty('facts'); // no facts: no field
+    seg.append(0, 'grant', 0, 0, '', 0, { b: 1, a: 'x' });
+    expect(seg.last(1)[0].facts).toEqual({ a: 'x', b: 1 });
+    flat.append(0, 'grant', 0, 0, '', 0);
+    flat.append(0, 'grant', 0, 0, '', 0, { a: 'x', b: 1 }); // the same facts in another order: the same bytes
+    expect(seg.headHash()).toEqual(flat.headHash());
     // The newest record of a kind below a seq, over sealed segments and the hot one alike.
     for (const k of KINDS) {
       const all = Array.from(flat.seqsOfKind(k));
@@ -313,7 +355,7 @@ describe('verify() on the in-memory ledger', () => {
         for (const after of [0, 4])
           expect(seg.previousOfKind(k, before, after)).toBe(all.filter((q) => q <= before && q > after).at(-1) ?? 0);
     }
-    expect(seg.length).toBe(23);
+    expect(seg.length).toBe(25);
   });
 
   it('catches a bad checkpoint signature, a bad root and a missing checkpoint', () => {
@@ -344,7 +386,7 @@ describe('exportJsonl', () => {
     const ls = lines(text);
     expect(JSON.parse(ls[0])).toEqual({
       format: 'capplay-ledger',
-      version: 1,
+      version: 2,
       entries: 23,
       checkpointEvery: 10,
       publicKey: toHex(l.publicKey),
@@ -353,6 +395,9 @@ describe('exportJsonl', () => {
     const first = JSON.parse(ls[1]);
     expect(first).toEqual({ ...l.page(1, 1)[0], prev: '0'.repeat(64), hash: toHex(l.hashAt(1)!) });
     expect(Object.keys(first)).toEqual(['seq', 'time', 'kind', 'actor', 'subject', 'object', 'detail', 'prev', 'hash']);
+    // A record with facts carries them after its detail, in their canonical spelling.
+    expect(ls[2]).toContain(`,"facts":${canonical(factsFor(1))},"prev":`);
+    expect(JSON.parse(ls[2]).facts).toEqual(l.page(2, 1)[0].facts);
     expect(JSON.parse(ls[2]).prev).toBe(first.hash);
     const cpLines = ls.map((x, i) => [i, JSON.parse(x)] as const).filter(([, o]) => o.checkpoint);
     expect(cpLines.map(([i, o]) => [i, o.checkpoint.size])).toEqual([
@@ -698,9 +743,14 @@ describe('verifyExport: bad input never throws and says what is wrong', () => {
       { line: 1, reason: 'line 1: format is the string "other", not "capplay-ledger"' },
     ],
     [
+      'a newer version',
+      header.replace('"version":2', '"version":3') + '\n',
+      { line: 1, reason: "line 1: version 3 is newer than this verifier reads (versions 1 and 2): a newer capplay's export" },
+    ],
+    [
       'an unknown version',
-      header.replace('"version":1', '"version":2') + '\n',
-      { line: 1, reason: 'line 1: unsupported version number 2 — this verifier reads version 1 only' },
+      header.replace('"version":2', '"version":0') + '\n',
+      { line: 1, reason: 'line 1: unsupported version number 0 — this verifier reads versions 1 and 2' },
     ],
     [
       'a missing header',

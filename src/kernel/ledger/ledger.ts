@@ -2,12 +2,13 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
-import type { LedgerEntry, LedgerKind } from '../sab/layout';
+import type { LedgerEntry, LedgerFacts, LedgerKind } from '../sab/layout';
 import { ChainHasher, checkpointMessage, HASH_BYTES, type Checkpoint } from './chain';
+import { factsText, sealFacts } from './facts';
 import { exportLines } from './jsonl';
 import { encodeSegment, kindCode, newSegmentStore, Segment, type SegmentRef, type SegmentStore } from './segments';
 
-export { GENESIS, toHex, type Checkpoint } from './chain';
+export { GENESIS, RECORD_FORMAT, toHex, type Checkpoint, type RecordFormat } from './chain';
 export {
   LEDGER_FORMAT,
   LEDGER_FORMAT_VERSION,
@@ -92,6 +93,7 @@ function checkKey(key: unknown): Uint8Array {
 /**
  * The audit ledger: append-only, one record per spawn, exit, kill, grant, release, mint, close, revoke, denial,
  * defense toggle, verdict and clock change. Records carry virtual time, so a replay reproduces the ledger exactly.
+ * Besides its prose (`detail`) a record may carry facts: its structured fields (record format 2, chain.ts).
  *
  * WORM: there is no modify or delete API, and every record is hash-chained to the one before (see chain.ts).
  * Every `checkpointEvery` entries the ledger signs (size, head hash, interval) with its Ed25519 key. `verify()`
@@ -107,6 +109,8 @@ export class Ledger {
   private hot: LedgerEntry[] = [];
   /** Their hashes: record i of the hot segment at [32 i, 32 i + 32). Grows by doubling up to a segment. */
   private hotHashes = new Uint8Array(HASH_BYTES * 256);
+  /** Their facts' canonical text ("" for none), as hashed at append: what sealing packs. */
+  private hotFacts: string[] = [];
   /** Sealed segments, oldest first: where each one's block is. */
   private sealed: SegmentRef[] = [];
   /** And each one's kind column, kept here (a byte a record), so a filter never reads a block back. */
@@ -169,11 +173,15 @@ export class Ledger {
     );
   }
 
-  append(time: number, kind: LedgerKind, actor: number, subject: number, detail: string, object = 0): LedgerEntry {
+  append(time: number, kind: LedgerKind, actor: number, subject: number, detail: string, object = 0, facts?: LedgerFacts): LedgerEntry {
     kindCode(kind); // a kind the ledger cannot store is refused before anything changes
+    const sealed = sealFacts(facts); // and so are facts it cannot store
+    const text = factsText(sealed);
     const seq = this.length + 1;
-    const entry: LedgerEntry = Object.freeze({ seq, time, kind, actor, subject, object, detail });
-    this.chain.push(seq, time, kind, actor, subject, object, detail);
+    const entry: LedgerEntry = Object.freeze(
+      sealed ? { seq, time, kind, actor, subject, object, detail, facts: sealed } : { seq, time, kind, actor, subject, object, detail },
+    );
+    this.chain.push(seq, time, kind, actor, subject, object, detail, text);
     const off = this.hot.length * HASH_BYTES;
     if (off + HASH_BYTES > this.hotHashes.length) {
       const grown = new Uint8Array(this.hotHashes.length * 2);
@@ -182,6 +190,7 @@ export class Ledger {
     }
     this.chain.headInto(this.hotHashes, off);
     this.hot.push(entry);
+    this.hotFacts.push(text);
     if (seq % this.checkpointEvery === 0) this.cps.push(this.sign(seq));
     if (this.hot.length === this.segmentRecords) this.seal();
     return entry;
@@ -190,10 +199,11 @@ export class Ledger {
   /** The hot segment is full: pack it into a block for the store and start the next. */
   private seal(): void {
     this.store ??= newSegmentStore();
-    const block = encodeSegment(this.hot, this.hotHashes);
+    const block = encodeSegment(this.hot, this.hotHashes, this.hotFacts);
     this.sealedKinds.push(new Segment(block, this.length - this.hot.length + 1).kinds.slice());
     this.sealed.push(this.store.put(block, this));
     this.hot = [];
+    this.hotFacts = [];
   }
 
   /** Sealed segment i, read back (and kept among the few cached). */
@@ -346,8 +356,22 @@ export class Ledger {
     let bad: LedgerVerifyResult | null = null;
     this.scan(at.next, n, (seq, r, j, hashes, off) => {
       if (r instanceof Segment)
-        hasher.pushBytes(seq, r.time[j], r.kind(j), r.actor(j), r.subject(j), r.object(j), r.details, r.start(j), r.end(j));
-      else hasher.push(seq, r.time, r.kind, r.actor, r.subject, r.object, r.detail);
+        hasher.pushBytes(
+          seq,
+          r.time[j],
+          r.kind(j),
+          r.actor(j),
+          r.subject(j),
+          r.object(j),
+          r.details,
+          r.start(j),
+          r.end(j),
+          r.facts,
+          r.factsStart(j),
+          r.factsEnd(j),
+        );
+      // A hot record's facts are re-spelled from the record itself, not taken from what append kept for sealing.
+      else hasher.push(seq, r.time, r.kind, r.actor, r.subject, r.object, r.detail, factsText(r.facts));
       if (!hasher.headEquals(hashes, off)) {
         bad = {
           ok: false,

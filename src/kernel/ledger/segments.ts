@@ -1,20 +1,24 @@
 import { LEDGER_KINDS, ledgerKindCode, type LedgerEntry, type LedgerKind } from '../sab/layout';
 import { decodeUtf8 } from '../sab/utf8';
 import { HASH_BYTES, writeWtf8 } from './chain';
+import { factsText, parseFacts } from './facts';
 
 /**
  * Sealed ledger segments: a full run of records packed into one byte block, columns side by side, so a long
  * session costs a worker bytes per record instead of a JS object each, and the block can leave memory
  * altogether (a SegmentStore over a file: see the kernel worker's spill to the origin-private file system).
  *
- *   u32 n, u32 flags, u32 detailBytes, u32 0
+ *   u32 n, u32 flags, u32 detailBytes, u32 factsBytes
  *   f64 time[n]
  *   actor[n], subject[n], object[n]        i32 each if FLAG_INT (all of them fit), else f64
  *   u8  hash[32 n]                         the chain hash stored for each record at append
  *   u32 detailEnd[n]                       cumulative end of each detail in the bytes below
+ *   u32 factsEnd[n]                        cumulative end of each record's facts in the facts bytes
  *   u8  kind[n]                            index into LEDGER_KINDS
  *   u8  details[detailBytes]               UTF-8, exactly the bytes the chain hashes (WTF-8 for a lone
  *                                          surrogate, FLAG_WTF8), so a verify copies them straight in
+ *   u8  facts[factsBytes]                  each record's facts as canonical JSON (facts.ts; empty for none),
+ *                                          likewise the bytes the chain hashes
  *
  * Host byte order: a block is only read back by the worker that wrote it. Every string comes back exactly as
  * appended (a lone surrogate included).
@@ -39,9 +43,10 @@ function offsets(n: number, flags: number) {
   const nums = time + 8 * n;
   const hashes = nums + (flags & FLAG_INT ? 12 : 24) * n;
   const detailEnd = hashes + HASH_BYTES * n;
-  const kinds = detailEnd + 4 * n;
+  const factsEnd = detailEnd + 4 * n;
+  const kinds = factsEnd + 4 * n;
   const details = kinds + n;
-  return { time, nums, hashes, detailEnd, kinds, details };
+  return { time, nums, hashes, detailEnd, factsEnd, kinds, details };
 }
 
 const ANY_SURROGATE = /[\ud800-\udfff]/;
@@ -49,14 +54,19 @@ const LONE_SURROGATE = /\p{Cs}/u;
 
 const isInt = (x: number) => (x | 0) === x && !Object.is(x, -0);
 
-/** Pack records (seq-consecutive) and their stored hashes (32 bytes each, from `hashes[0]`) into one block. */
-export function encodeSegment(records: readonly LedgerEntry[], hashes: Uint8Array): Uint8Array {
+/**
+ * Pack records (seq-consecutive) and their stored hashes (32 bytes each, from `hashes[0]`) into one block.
+ * `facts[i]` is record i's facts as canonical text, when the caller kept it (the ledger does, from the append).
+ */
+export function encodeSegment(records: readonly LedgerEntry[], hashes: Uint8Array, facts?: readonly string[]): Uint8Array {
   const n = records.length;
+  const texts = facts ?? records.map((e) => factsText(e.facts));
   let most = 0;
   let ints = true;
   let wtf8 = false;
-  for (const e of records) {
-    most += 3 * e.detail.length;
+  for (let i = 0; i < n; i++) {
+    const e = records[i];
+    most += 3 * (e.detail.length + texts[i].length);
     ints &&= isInt(e.actor) && isInt(e.subject) && isInt(e.object);
     // A lone surrogate: standard UTF-8 decoders would replace it. (The plain class is quick; \p{Cs} is exact.)
     wtf8 ||= ANY_SURROGATE.test(e.detail) && LONE_SURROGATE.test(e.detail);
@@ -68,6 +78,7 @@ export function encodeSegment(records: readonly LedgerEntry[], hashes: Uint8Arra
   const time = new Float64Array(buf, o.time, n);
   const nums = ints ? new Int32Array(buf, o.nums, 3 * n) : new Float64Array(buf, o.nums, 3 * n);
   const ends = new Uint32Array(buf, o.detailEnd, n);
+  const factsEnds = new Uint32Array(buf, o.factsEnd, n);
   let p = o.details;
   for (let i = 0; i < n; i++) {
     const e = records[i];
@@ -79,8 +90,13 @@ export function encodeSegment(records: readonly LedgerEntry[], hashes: Uint8Arra
     p = writeWtf8(block, p, e.detail);
     ends[i] = p - o.details;
   }
+  const factsAt = p;
+  for (let i = 0; i < n; i++) {
+    p = writeWtf8(block, p, texts[i]);
+    factsEnds[i] = p - factsAt;
+  }
   block.set(hashes.subarray(0, HASH_BYTES * n), o.hashes);
-  new Uint32Array(buf, 0, 4).set([n, flags, p - o.details, 0]);
+  new Uint32Array(buf, 0, 4).set([n, flags, factsAt - o.details, p - factsAt]);
   return block.slice(0, p); // the room a detail could have needed, given back
 }
 
@@ -96,7 +112,10 @@ export class Segment {
   readonly kinds: Uint8Array;
   /** Record i's detail, encoded, is details[start(i), end(i)). */
   readonly details: Uint8Array;
+  /** Record i's facts, as canonical JSON, are facts[factsStart(i), factsEnd(i)). */
+  readonly facts: Uint8Array;
   private readonly ends: Uint32Array;
+  private readonly factsEnds: Uint32Array;
   private readonly wtf8: boolean;
   private entries: LedgerEntry[] | null = null;
 
@@ -107,9 +126,9 @@ export class Segment {
     readonly firstSeq: number,
   ) {
     const buf = block.buffer;
-    const [n, flags, detailBytes] = new Uint32Array(buf, 0, 3);
+    const [n, flags, detailBytes, factsBytes] = new Uint32Array(buf, 0, 4);
     const o = offsets(n, flags);
-    if (block.byteOffset !== 0 || block.length !== o.details + detailBytes) throw new RangeError('not a whole ledger segment');
+    if (block.byteOffset !== 0 || block.length !== o.details + detailBytes + factsBytes) throw new RangeError('not a whole ledger segment');
     this.n = n;
     this.bytes = block.length;
     this.wtf8 = (flags & FLAG_WTF8) !== 0;
@@ -117,8 +136,10 @@ export class Segment {
     this.nums = flags & FLAG_INT ? new Int32Array(buf, o.nums, 3 * n) : new Float64Array(buf, o.nums, 3 * n);
     this.hashes = new Uint8Array(buf, o.hashes, HASH_BYTES * n);
     this.ends = new Uint32Array(buf, o.detailEnd, n);
+    this.factsEnds = new Uint32Array(buf, o.factsEnd, n);
     this.kinds = new Uint8Array(buf, o.kinds, n);
     this.details = new Uint8Array(buf, o.details, detailBytes);
+    this.facts = new Uint8Array(buf, o.details + detailBytes, factsBytes);
   }
 
   kind(i: number): LedgerKind {
@@ -150,10 +171,27 @@ export class Segment {
     return this.wtf8 ? decodeUtf8(bytes) : utf8.decode(bytes);
   }
 
+  factsStart(i: number): number {
+    return i === 0 ? 0 : this.factsEnds[i - 1];
+  }
+
+  factsEnd(i: number): number {
+    return this.factsEnds[i];
+  }
+
+  /** Canonical JSON is well-formed (JSON.stringify escapes a lone surrogate), so plain UTF-8 reads it back. */
+  factsOf(i: number): string {
+    const start = this.factsStart(i);
+    return start === this.factsEnds[i] ? '' : utf8.decode(this.facts.subarray(start, this.factsEnds[i]));
+  }
+
   /** Record i as the ledger hands it out (built once per segment, then kept while the segment is cached). */
   entry(i: number): LedgerEntry {
     this.entries ??= [];
-    return (this.entries[i] ??= Object.freeze({
+    const known = this.entries[i];
+    if (known) return known;
+    const facts = parseFacts(this.factsOf(i));
+    return (this.entries[i] = Object.freeze({
       seq: this.firstSeq + i,
       time: this.time[i],
       kind: this.kind(i),
@@ -161,6 +199,7 @@ export class Segment {
       subject: this.subject(i),
       object: this.object(i),
       detail: this.detail(i),
+      ...(facts ? { facts } : {}),
     }));
   }
 }

@@ -42,7 +42,13 @@ describe('the WORM ledger from the shell and the host', () => {
     const h = new KernelHost(undefined, false);
     const r = h.exec('ledger export');
     expect(r.download?.name).toBe('capplay-ledger.jsonl');
-    expect(h.ledgerImport(r.download!.text)).toEqual({ ok: true, entries: h.kernel.ledger.length, checkpoints: 1, sameKey: true });
+    expect(h.ledgerImport(r.download!.text)).toEqual({
+      ok: true,
+      entries: h.kernel.ledger.length,
+      checkpoints: 1,
+      sameKey: true,
+      format: 2,
+    });
     // Same scenario and seed: the same bytes, signature included.
     expect(new KernelHost(undefined, false).ledgerExport()).toBe(h.ledgerExport());
     // Another seed signs with another key.

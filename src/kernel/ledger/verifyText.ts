@@ -15,7 +15,13 @@ export function verifyLedgerText(text: string, sessionKey: Uint8Array): LedgerIm
       ...(r.firstBad.seq !== undefined ? { seq: r.firstBad.seq } : {}),
       reason: r.firstBad.reason,
     };
-  return { ok: true, entries: r.count, checkpoints: r.checkpoints.length, sameKey: bytesToHex(r.publicKey) === bytesToHex(sessionKey) };
+  return {
+    ok: true,
+    entries: r.count,
+    checkpoints: r.checkpoints.length,
+    sameKey: bytesToHex(r.publicKey) === bytesToHex(sessionKey),
+    format: r.version,
+  };
 }
 
 /** The tamper demo: flip one byte in entry `seq`'s detail in a copy of the export, and say what verification finds. */

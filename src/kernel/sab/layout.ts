@@ -11,7 +11,8 @@
  *   objects     OBJ_COLUMNS × capacity.objects Int32            (dense, ordered by object id)
  *   machines    MACHINE_COLUMNS × capacity.machines Int32
  *   ledger ring LEDGER_COLUMNS × capacity.ledgerRing Int32, a Float64 time column, and a fixed UTF-8 detail
- *               field of LEDGER_DETAIL_BYTES per event; event seq s (1-based) lives in row (s - 1) % ledgerRing
+ *               field of LEDGER_DETAIL_BYTES per event; event seq s (1-based) lives in row (s - 1) % ledgerRing.
+ *               Of a record's facts only a verdict's outcome travels (LEDGER.OUTCOME); the rest stay in the worker
  *   strings     append-only: offset and length columns × capacity.strings, then capacity.stringBytes of UTF-8
  *   console     CONSOLE_COLUMNS × capacity.consoleLines Int32 and CONSOLE_LINE_BYTES of UTF-8 per line: what
  *               programs wrote to the terminal; line n (1-based) lives in row (n - 1) % consoleLines
@@ -58,7 +59,7 @@ export const CAPACITY_LIMITS: Capacity = {
 };
 
 export const SAB_MAGIC = 0x43415050; // "CAPP"
-export const SAB_VERSION = 1;
+export const SAB_VERSION = 2; // 2: the ledger ring's OUTCOME column
 
 /** Header word indexes (Int32). */
 export const H = {
@@ -175,9 +176,10 @@ export const OBJ_COLUMNS = 13;
 /** DETAIL: a string id for the machine's role and pairings, shown on its box ("totebox · paired alpha USER"). */
 export const MACHINE = { ID: 0, NAME: 1, DETAIL: 2 } as const;
 export const MACHINE_COLUMNS = 3;
-/** OBJECT: the kernel object an event concerns (e.g. what a refused grant tried to reach), 0 if none. */
-export const LEDGER = { SEQ: 0, KIND: 1, ACTOR: 2, SUBJECT: 3, DETAIL_LEN: 4, OBJECT: 5 } as const;
-export const LEDGER_COLUMNS = 6;
+/** OBJECT: the kernel object an event concerns (e.g. what a refused grant tried to reach), 0 if none. OUTCOME: a
+ * verdict's outcome, 1 + its index in VERDICT_OUTCOMES (0 for any other record). */
+export const LEDGER = { SEQ: 0, KIND: 1, ACTOR: 2, SUBJECT: 3, DETAIL_LEN: 4, OBJECT: 5, OUTCOME: 6 } as const;
+export const LEDGER_COLUMNS = 7;
 export const CONSOLE = { PID: 0, STYLE: 1, LEN: 2 } as const;
 export const CONSOLE_COLUMNS = 3;
 export const CONSOLE_LINE_BYTES = 512;
@@ -520,6 +522,22 @@ export function readFrame(v: SabViews, frame: Frame, maxTries = 8): boolean {
   return true;
 }
 
+/**
+ * What a record says in fields, for the checks and the UI (record format 2): a grant's cap and its origin, a
+ * verdict's outcome, a spawn's pid and parent… Keys are identifiers, values strings or finite numbers.
+ */
+export type LedgerFacts = Readonly<Record<string, string | number>>;
+
+/** How a verdict ended: the defense held, the attack succeeded (a breach), or the kernel only says what happened. */
+export const VERDICT_OUTCOMES = ['held', 'breach', 'info'] as const;
+export type VerdictOutcome = (typeof VERDICT_OUTCOMES)[number];
+
+/** The outcome of a verdict record (undefined for any other record, or one without it). */
+export function verdictOutcome(e: Pick<LedgerEntry, 'kind' | 'facts'>): VerdictOutcome | undefined {
+  const o = e.kind === 'verdict' ? e.facts?.outcome : undefined;
+  return (VERDICT_OUTCOMES as readonly unknown[]).includes(o) ? (o as VerdictOutcome) : undefined;
+}
+
 export interface LedgerEntry {
   seq: number;
   time: number;
@@ -529,6 +547,8 @@ export interface LedgerEntry {
   /** The kernel object the event concerns (0 if none): what a refused grant tried to reach, a minted object… */
   object: number;
   detail: string;
+  /** The record's structured fields, present only when it has some. Read from the SAB ring: a verdict's outcome only. */
+  facts?: LedgerFacts;
 }
 
 export interface ConsoleLine {
@@ -558,6 +578,7 @@ export function readLedger(
       const row = (seq - 1) % ring;
       const len = Math.min(v.ledger[LEDGER.DETAIL_LEN][row], LEDGER_DETAIL_BYTES);
       const at = row * LEDGER_DETAIL_BYTES;
+      const outcome = VERDICT_OUTCOMES[v.ledger[LEDGER.OUTCOME][row] - 1];
       entries.push({
         seq: v.ledger[LEDGER.SEQ][row],
         time: v.ledgerTime[row],
@@ -566,6 +587,7 @@ export function readLedger(
         subject: v.ledger[LEDGER.SUBJECT][row],
         object: v.ledger[LEDGER.OBJECT][row],
         detail: decodeUtf8(v.ledgerDetail.subarray(at, at + len)),
+        ...(outcome ? { facts: { outcome } } : {}),
       });
     }
     return { entries, firstAvailable, head };

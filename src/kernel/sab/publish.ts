@@ -22,6 +22,8 @@ import {
   PROC_STATES,
   TARGET_KINDS,
   type SabViews,
+  VERDICT_OUTCOMES,
+  verdictOutcome,
 } from './layout';
 import { nextDecayAt } from '../caps/algebra';
 import { tierIndex } from '../energy/kinetic';
@@ -179,6 +181,8 @@ export class Publisher {
       v.ledger[LEDGER.ACTOR][r] = e.actor;
       v.ledger[LEDGER.SUBJECT][r] = e.subject;
       v.ledger[LEDGER.OBJECT][r] = e.object;
+      const outcome = verdictOutcome(e);
+      v.ledger[LEDGER.OUTCOME][r] = outcome ? VERDICT_OUTCOMES.indexOf(outcome) + 1 : 0;
       v.ledgerTime[r] = e.time;
       v.ledger[LEDGER.DETAIL_LEN][r] = encodeUtf8Into(e.detail, v.ledgerDetail, r * LEDGER_DETAIL_BYTES, LEDGER_DETAIL_BYTES);
     }

@@ -97,7 +97,7 @@ export function LedgerIntegrity() {
         <span className={`ledger-import-result ${imported.result.ok ? 'ok' : 'bad'}`} data-testid="ledger-import-result" role="status">
           {imported.file}:{' '}
           {imported.result.ok
-            ? `✓ verified: ${imported.result.entries} entries, ${imported.result.checkpoints} checkpoint${imported.result.checkpoints === 1 ? '' : 's'}${imported.result.sameKey ? '' : ' (signed by another session’s key)'}`
+            ? `✓ verified: ${imported.result.entries} entries, ${imported.result.checkpoints} checkpoint${imported.result.checkpoints === 1 ? '' : 's'}${imported.result.sameKey ? '' : ' (signed by another session’s key)'}${imported.result.format === 1 ? '; record format 1, from before records carried facts' : ''}`
             : `✕ ${imported.result.seq !== undefined ? `first bad entry ${imported.result.seq} (line ${imported.result.line})` : `line ${imported.result.line}`}: ${imported.result.reason}`}
           <button type="button" aria-label="Dismiss" onClick={() => setImported(null)}>
             ×
