@@ -12,12 +12,10 @@ class WorkerHost extends KernelHost implements KernelWorkerApi {
     const kinds = ['grant', 'deny', 'spawn', 'exit', 'verdict', 'auth'] as const;
     const k = this.kernel;
     for (let i = 0; i < Math.min(Math.floor(Number(n)) || 0, 2_000_000); i++) {
-      k.record(
-        kinds[i % kinds.length],
-        1 + (i % 97),
-        1 + (i % 89),
-        `bench record ${i}: granted client @chat badge ${i % 255} to worker ${i % 1000}`,
-      );
+      const kind = kinds[i % kinds.length];
+      const detail = `bench record ${i}: granted client @chat badge ${i % 255} to worker ${i % 1000}`;
+      if (kind === 'verdict') k.verdict('info', 1 + (i % 97), 1 + (i % 89), detail);
+      else k.record(kind, 1 + (i % 97), 1 + (i % 89), detail);
     }
     this.publish();
     return k.ledger.length;

@@ -39,6 +39,8 @@ describe('the attack gallery', () => {
         expect(compiled(entry.expect[mode]).test(r.verdict), r.verdict).toBe(true);
         expect(r.ok).toBe(true);
         expect(compiled(entry.expect[mode === 'on' ? 'off' : 'on']).test(r.verdict)).toBe(false); // the modes end differently
+        // Rule 8: the verdict's outcome is a field. Every attack here ends held with its defense on, a breach with it off.
+        expect(r.outcome).toBe(mode === 'on' ? 'held' : 'breach');
         // Every line is a command that exists and parses; nothing crashed.
         expect(r.transcript.filter((l) => /internal error|unknown command|syntax error/.test(l))).toEqual([]);
         expect(r.steps).toHaveLength(entry.steps.length);

@@ -2,6 +2,7 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { KernelHost } from '../kernel/host';
 import { scenarioText, stepLines, type GalleryEntry, type GalleryMode } from '../content/gallery/entries';
 import { compiled } from '../kernel/checks/pattern';
+import { verdictOutcome, type LedgerEntry, type VerdictOutcome } from '../kernel/sab/layout';
 
 export * from '../content/gallery/entries';
 
@@ -21,20 +22,27 @@ export interface PlayResult {
   steps: PlayedStep[];
   /** The newest verdict ledger record (what the banner shows), or "" if there is none. */
   verdict: string;
+  /** Its outcome (the record's field: what colours the banner), if there is a verdict. */
+  outcome?: VerdictOutcome;
   /** The verdict matches `expect[mode]`. */
   ok: boolean;
   /** The ledger's head hash at the end, hex (the golden replays compare it). */
   head: string;
 }
 
-/** The newest 'verdict' ledger record after `sinceSeq`, or "". */
-export function newestVerdict(host: KernelHost, sinceSeq = 0): string {
+/** The newest 'verdict' ledger record after `sinceSeq`, if any. */
+function newestVerdictRecord(host: KernelHost, sinceSeq = 0): LedgerEntry | undefined {
   const k = host.kernel;
   for (let seq = k.ledger.length; seq > sinceSeq; seq--) {
     const e = k.ledger.page(seq, 1)[0];
-    if (e?.kind === 'verdict') return e.detail;
+    if (e?.kind === 'verdict') return e;
   }
-  return '';
+  return undefined;
+}
+
+/** The newest 'verdict' ledger record's text after `sinceSeq`, or "". */
+export function newestVerdict(host: KernelHost, sinceSeq = 0): string {
+  return newestVerdictRecord(host, sinceSeq)?.detail ?? '';
 }
 
 /**
@@ -69,11 +77,14 @@ export function playEntry(entry: GalleryEntry, mode: GalleryMode, seed?: number)
     drain(t);
     steps.push({ narration: step.narration, transcript: t });
   }
-  const verdict = newestVerdict(host, bootSeq);
+  const last = newestVerdictRecord(host, bootSeq);
+  const verdict = last?.detail ?? '';
+  const outcome = last && verdictOutcome(last);
   return {
     transcript: steps.flatMap((s) => s.transcript),
     steps,
     verdict,
+    ...(outcome ? { outcome } : {}),
     ok: verdict !== '' && compiled(entry.expect[mode]).test(verdict),
     head: bytesToHex(host.kernel.ledger.headHash()),
   };

@@ -97,7 +97,7 @@ export class Kernel extends WorldState implements Schedulable {
     this.defenses[id] = on;
     if (id === 'interpose') this.chainWorldIfAny?.setInterposition(on);
     const label = DEFENSES.find((d) => d.id === id)!.label;
-    this.record('defense', by, 0, `${label} turned ${on ? 'on' : 'off'}`);
+    this.record('defense', by, 0, `${label} turned ${on ? 'on' : 'off'}`, 0, { defense: id, on: on ? 1 : 0 });
   }
 
   /** The chain world if something has made it (for inspection: reading it makes nothing). */

@@ -39,8 +39,8 @@ function staleVerdict(k: CallHost, caller: number, capName: string, cap: Cap, ac
   const obj = cap.target.kind === 'object' ? k.objects.get(cap.target.id) : undefined;
   if (!obj?.record) return;
   const now = `generation ${obj.record.generation} (${obj.name})`;
-  k.record(
-    'verdict',
+  k.verdict(
+    accepted ? 'breach' : 'held',
     caller,
     caller,
     accepted

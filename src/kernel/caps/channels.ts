@@ -92,6 +92,7 @@ export function mask(k: ChannelHost, pid: number, capName: string, rights: numbe
     pid,
     `${k.who(pid)} masked @${capName} to ${rightsText(rights)}${bounds ? ` [${bounds.base}, ${bounds.base + bounds.length})` : ''}`,
     cap.target.kind === 'object' ? cap.target.id : 0,
+    { cap: capName, rights: p.cnode.get(slot)!.cap.rights, ...(bounds ? { base: bounds.base, length: bounds.length } : {}) },
   );
 }
 
@@ -124,6 +125,7 @@ export function revokeEpoch(k: ChannelHost, pid: number, capName: string): numbe
     pid,
     `${obj.name}: epoch ${old} → ${obj.epoch}; ${dead} delegated cap${dead === 1 ? '' : 's'} died at once`,
     obj.id,
+    { object: obj.id, epoch: obj.epoch, was: old, dead },
   );
   return dead;
 }

@@ -69,6 +69,8 @@ export interface Slot {
   cap: Cap;
   /** A move in progress: the slot cannot be used until the move commits (removed) or rolls back. */
   reserved: boolean;
+  /** The seq of the grant record that filled the slot (0 until it is ledgered): what later records cite as `from`. */
+  granted: number;
 }
 
 /** Slots in a process's cap table. */
@@ -106,7 +108,7 @@ export class CNode {
     let slot = this.firstFree;
     while (slot < this.slots.length && this.slots[slot] !== null) slot++;
     this.firstFree = slot + 1;
-    this.slots[slot] = { name: unique, cap, reserved: false };
+    this.slots[slot] = { name: unique, cap, reserved: false, granted: 0 };
     this.byName.set(unique, slot);
     this.used++;
     return slot;

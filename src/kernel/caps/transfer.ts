@@ -19,7 +19,7 @@ import { makeCap, type Cap } from './cnode';
 /** What passing caps needs of the kernel: the state core, cap validity, spawning, the sandbox and energy. */
 export type TransferHost = Pick<
   WorldState,
-  'process' | 'processes' | 'objects' | 'time' | 'defenses' | 'deny' | 'record' | 'who' | 'releaseSlot' | 'insertCap'
+  'process' | 'processes' | 'objects' | 'time' | 'defenses' | 'deny' | 'record' | 'verdict' | 'who' | 'releaseSlot' | 'insertCap'
 > & {
   capProblem(cap: Cap): { code: KernelError['code']; error: string } | null;
   readonly lifecycle: {
@@ -98,7 +98,7 @@ function derive(k: TransferHost, parent: Process, recipient: string, g: GrantSpe
         ? `Gate 0: a badge-0 encoding would erase the source's badge ${src.badge}; it fails closed`
         : `Gate 0: badge ${badge} differs from the source's badge ${src.badge}; a delegated client facet cannot be relabeled`;
     k.deny(parent.pid, parent.pid, `${k.who(parent.pid)} granting "${describe(g)}" to ${recipient}`, why, target);
-    k.record('verdict', parent.pid, 0, `relabel blocked: ${why}`, target);
+    k.verdict('held', parent.pid, 0, `relabel blocked: ${why}`, target);
     throw new GrantError('EGATE0', `grant "${describe(g)}" refused. ${why}`, g);
   }
   return { cap: { ...src, badge, sourceBadge: src.badge, origin }, slot: source.slot };
@@ -191,8 +191,8 @@ export function spawnWithGrants(
 function recordRelabel(k: TransferHost, by: number, holder: number, cap: Cap): void {
   if (cap.badge === cap.sourceBadge) return;
   const victim = badgeOwner(k, cap, holder);
-  k.record(
-    'verdict',
+  k.verdict(
+    'breach',
     by,
     holder,
     `relabel succeeded: ${k.who(holder)} holds badge ${cap.badge} instead of ${cap.sourceBadge}${victim ? ` and speaks as ${victim}` : ''} (Gate 0 is off)`,

@@ -33,6 +33,23 @@ describe('lesson checks', () => {
     expect(miss.why).toMatch(/^no verdict matching \/relabel blocked\/ yet; the newest verdict reads "relabel succeeded: /);
   });
 
+  it("verdict with an outcome: the record's field decides, not its wording (rule 8)", () => {
+    const h = boot();
+    h.exec(RELABEL);
+    expect(ev(h, { verdict: 'relabel', outcome: 'held' })).toMatchObject({ ok: true });
+    expect(ev(h, { verdict: 'relabel', outcome: 'breach' })).toEqual({
+      ok: false,
+      why: 'no breach verdict matching /relabel/ yet; the newest verdict (held) reads "relabel blocked: Gate 0: badge 200 differs from the source\'s badge 42; a delegated client facet cannot be relabeled"',
+    });
+    h.exec('defense gate0 off');
+    h.exec(RELABEL);
+    expect(ev(h, { verdict: 'relabel', outcome: 'breach' })).toMatchObject({ ok: true, why: expect.stringMatching(/relabel succeeded/) });
+    expect(checkProblems({ verdict: 'x', outcome: 'won' })).toEqual([
+      { path: ['outcome'], message: 'unknown outcome "won"; outcomes: held, breach, info' },
+    ]);
+    expect(checkProblems({ verdict: 'x', outcome: 'held' })).toEqual([]);
+  });
+
   it('ledger: any record (of a kind) after sinceSeq matches', () => {
     const h = boot();
     h.exec('channel news');

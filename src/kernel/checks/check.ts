@@ -1,13 +1,23 @@
 import type { Kernel } from '../kernel';
 import { PAIRING_TYPES, type PairingType } from '../pairing/types';
 import { compiled, patternProblem, type Pattern } from './pattern';
-import { DEFENSES, LEDGER_KINDS, type DefenseId, type LedgerEntry, type LedgerKind } from '../sab/layout';
+import {
+  DEFENSES,
+  LEDGER_KINDS,
+  VERDICT_OUTCOMES,
+  verdictOutcome,
+  type DefenseId,
+  type LedgerEntry,
+  type LedgerKind,
+  type VerdictOutcome,
+} from '../sab/layout';
 
 /**
  * Lesson checks: declarative JSON a scenario file carries (untrusted), evaluated against the kernel's state and
  * its ledger. Pure: no clock, no DOM. Each result says why in a sentence a learner can act on.
  *
  * - `{ "verdict": "relabel blocked" }`: a 'verdict' ledger record after `sinceSeq` matches (a case-insensitive pattern, see pattern.ts);
+ *   with `"outcome": "held"` (or "breach", "info"), one with that outcome — the record's field, not its wording;
  * - `{ "ledger": "exited with code 0", "kind": "exit" }`: any ledger record (of that kind) after `sinceSeq` matches;
  * - `{ "process": { "program", "name", "alive", "caps", "exactly", "capKinds" } }`: some running process matches
  *   (program and name equal, holds every cap in `caps` — exactly those with `exactly` — and each cap in
@@ -39,7 +49,7 @@ export interface PairingCheck {
 }
 
 export type Check =
-  | { verdict: string }
+  | { verdict: string; outcome?: VerdictOutcome }
   | { ledger: string; kind?: LedgerKind }
   | { process: ProcessCheck }
   | { pairing: PairingCheck }
@@ -89,7 +99,7 @@ export function checkProblems(value: unknown, path: (string | number)[] = [], de
     return problems;
   }
   const kind = kinds[0];
-  const allowed: readonly string[] = kind === 'ledger' ? ['ledger', 'kind'] : [kind];
+  const allowed: readonly string[] = kind === 'ledger' ? ['ledger', 'kind'] : kind === 'verdict' ? ['verdict', 'outcome'] : [kind];
   for (const k of keys) if (!allowed.includes(k)) bad(`unknown field ${JSON.stringify(k)} in a "${kind}" check`, [...path, k]);
   const at = [...path, kind];
   const body = value[kind];
@@ -104,6 +114,9 @@ export function checkProblems(value: unknown, path: (string | number)[] = [], de
       if (why) bad(why, at);
       if (kind === 'ledger' && value.kind !== undefined && !(LEDGER_KINDS as readonly unknown[]).includes(value.kind)) {
         bad(`unknown ledger kind ${JSON.stringify(value.kind)}; kinds: ${LEDGER_KINDS.join(', ')}`, [...path, 'kind']);
+      }
+      if (kind === 'verdict' && value.outcome !== undefined && !(VERDICT_OUTCOMES as readonly unknown[]).includes(value.outcome)) {
+        bad(`unknown outcome ${JSON.stringify(value.outcome)}; outcomes: ${VERDICT_OUTCOMES.join(', ')}`, [...path, 'outcome']);
       }
       break;
     }
@@ -197,15 +210,16 @@ const PAGE = 512;
 export const SCAN_BUDGET = 200_000_000;
 
 /**
- * The newest record since `sinceSeq` (of `kind`, if given) whose detail matches, and the newest such record at
- * all. Newest first with an early stop; with a kind, only that kind's records are read (the kind column finds them).
- * `gaveUpAt`: the scan stopped at this seq, its work budget spent, without a match.
+ * The newest record since `sinceSeq` (of `kind`, if given) whose detail matches (and that `also` accepts), and the
+ * newest such record at all. Newest first with an early stop; with a kind, only that kind's records are read (the
+ * kind column finds them). `gaveUpAt`: the scan stopped at this seq, its work budget spent, without a match.
  */
 function newestMatch(
   kernel: Kernel,
   re: Pattern,
   kind: LedgerKind | undefined,
   sinceSeq: number,
+  also: (e: LedgerEntry) => boolean = () => true,
 ): { hit?: LedgerEntry; newest?: LedgerEntry; gaveUpAt?: number } {
   const l = kernel.ledger;
   const since = Math.max(0, Math.floor(sinceSeq));
@@ -216,7 +230,7 @@ function newestMatch(
     for (let seq = l.previousOfKind(kind, l.length, since); seq; seq = l.previousOfKind(kind, seq - 1, since)) {
       const e = l.page(seq, 1)[0];
       newest ??= e;
-      if (re.test(e.detail)) return { hit: e, newest };
+      if (also(e) && re.test(e.detail)) return { hit: e, newest };
       if (spent(e)) return { newest, gaveUpAt: seq };
     }
     return { newest };
@@ -226,21 +240,29 @@ function newestMatch(
     const page = l.page(from, end - from + 1);
     for (let i = page.length - 1; i >= 0; i--) {
       newest ??= page[i];
-      if (re.test(page[i].detail)) return { hit: page[i], newest };
+      if (also(page[i]) && re.test(page[i].detail)) return { hit: page[i], newest };
       if (spent(page[i])) return { newest, gaveUpAt: page[i].seq };
     }
   }
   return { newest };
 }
 
-function evalLedger(kernel: Kernel, pattern: string, kind: LedgerKind | undefined, sinceSeq: number, verdictOnly: boolean): CheckResult {
-  const { hit, newest, gaveUpAt } = newestMatch(kernel, compiled(pattern), kind, sinceSeq);
-  const what = verdictOnly ? 'verdict' : `${kind ? `"${kind}" ` : ''}ledger record`;
+function evalLedger(
+  kernel: Kernel,
+  pattern: string,
+  kind: LedgerKind | undefined,
+  sinceSeq: number,
+  verdictOnly: boolean,
+  outcome?: VerdictOutcome,
+): CheckResult {
+  const also = outcome ? (e: LedgerEntry) => verdictOutcome(e) === outcome : undefined;
+  const { hit, newest, gaveUpAt } = newestMatch(kernel, compiled(pattern), kind, sinceSeq, also);
+  const what = verdictOnly ? `${outcome ? `${outcome} ` : ''}verdict` : `${kind ? `"${kind}" ` : ''}ledger record`;
   if (hit)
     return { ok: true, why: `${verdictOnly ? 'the verdict' : `ledger record ${hit.seq} (${hit.kind})`} reads "${clip(hit.detail)}"` };
   return {
     ok: false,
-    why: `no ${what} matching /${pattern}/ ${gaveUpAt ? `among the newest records (the pattern is too costly to read further back than record ${gaveUpAt})` : 'yet'}${verdictOnly && newest ? `; the newest verdict reads "${clip(newest.detail, 120)}"` : ''}`,
+    why: `no ${what} matching /${pattern}/ ${gaveUpAt ? `among the newest records (the pattern is too costly to read further back than record ${gaveUpAt})` : 'yet'}${verdictOnly && newest ? `; the newest verdict${outcome ? ` (${verdictOutcome(newest) ?? 'no outcome'})` : ''} reads "${clip(newest.detail, 120)}"` : ''}`,
   };
 }
 
@@ -323,7 +345,7 @@ function evalDefense(kernel: Kernel, want: Partial<Record<DefenseId, boolean>>):
 
 /** Evaluate a (validated) check against the kernel; records count only if their seq is above `sinceSeq`. */
 export function evaluate(kernel: Kernel, check: Check, sinceSeq = 0): CheckResult {
-  if ('verdict' in check) return evalLedger(kernel, check.verdict, 'verdict', sinceSeq, true);
+  if ('verdict' in check) return evalLedger(kernel, check.verdict, 'verdict', sinceSeq, true, check.outcome);
   if ('ledger' in check) return evalLedger(kernel, check.ledger, check.kind, sinceSeq, false);
   if ('process' in check) return evalProcess(kernel, check.process);
   if ('pairing' in check) return evalPairing(kernel, check.pairing);

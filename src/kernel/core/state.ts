@@ -10,7 +10,9 @@ import {
   type ConsoleStyle,
   type DefenseId,
   type LedgerEntry,
+  type LedgerFacts,
   type LedgerKind,
+  type VerdictOutcome,
 } from '../sab/layout';
 import { utf8Length } from '../sab/utf8';
 import type { ConsoleEntry, KernelObject, KernelState, Machine, Process } from '../types';
@@ -91,12 +93,29 @@ export class WorldState implements KernelState {
 
   // ── ledger and console ─────────────────────────────────────────────────────────────────────────────────────
 
-  record(kind: LedgerKind, actor: number, subject: number, detail: string, object = 0): LedgerEntry {
-    return this.ledger.append(this.time, kind, actor, subject, detail, object);
+  /** Ledger a record: its prose (`detail`) and, when it has any, its facts (the structured fields). A verdict goes through `verdict`. */
+  record(
+    kind: Exclude<LedgerKind, 'verdict'>,
+    actor: number,
+    subject: number,
+    detail: string,
+    object = 0,
+    facts?: LedgerFacts,
+  ): LedgerEntry {
+    return this.ledger.append(this.time, kind, actor, subject, detail, object, facts);
   }
 
-  deny(actor: number, subject: number, what: string, why: string, object = 0): void {
-    this.record('deny', actor, subject, `denied: ${what}: ${why}`, object);
+  deny(actor: number, subject: number, what: string, why: string, object = 0, facts?: LedgerFacts): void {
+    this.record('deny', actor, subject, `denied: ${what}: ${why}`, object, facts);
+  }
+
+  /**
+   * A verdict: how an attack demo or a defense ended, for the banner and the checks. The outcome is a field, not
+   * read from the prose: the defense held, the attack succeeded (a breach), or the kernel only says what happened.
+   * `more` adds facts (a breach the seeds admit says which weakness: `weakness`).
+   */
+  verdict(outcome: VerdictOutcome, actor: number, subject: number, detail: string, object = 0, more?: LedgerFacts): LedgerEntry {
+    return this.ledger.append(this.time, 'verdict', actor, subject, detail, object, more ? { ...more, outcome } : { outcome });
   }
 
   write(pid: number, text: string, style: ConsoleStyle = 'out'): void {
@@ -179,17 +198,53 @@ export class WorldState implements KernelState {
     this.intern(name);
     const slot = to.cnode.insert(name, cap);
     this.capCount++;
-    const held = this.heldRecord(cap);
-    if (held) held.record!.holders++;
+    const kept = this.heldRecord(cap);
+    if (kept) kept.record!.holders++;
     this.topology++;
-    this.record(
+    const held = to.cnode.get(slot)!;
+    held.granted = this.record(
       'grant',
       granter,
       to.pid,
-      `${this.who(to.pid)} holds @${to.cnode.get(slot)!.name}: ${this.describeCap(cap)} (${describeOrigin(cap.origin, this)})`,
+      `${this.who(to.pid)} holds @${held.name}: ${this.describeCap(cap)} (${describeOrigin(cap.origin, this)})`,
       cap.target.kind === 'object' ? cap.target.id : 0,
-    );
+      this.grantFacts(held.name, cap, to),
+    ).seq;
     return slot;
+  }
+
+  /**
+   * A grant record's facts: which slot, what cap, held where, and its origin — boot, a grant (copy) or a move
+   * from another slot, a mint, an import, a spawn's handle — with `from`, the seq of the grant record that put
+   * the source cap in its slot (0 when there is no source slot).
+   */
+  private grantFacts(name: string, cap: Cap, to: Process): LedgerFacts {
+    const o = cap.origin;
+    const origin =
+      o.how === 'copied'
+        ? 'grant'
+        : o.how === 'moved'
+          ? 'move'
+          : o.how === 'minted'
+            ? cap.kind === 'import'
+              ? 'import'
+              : 'mint'
+            : o.how === 'spawned'
+              ? 'spawn'
+              : 'boot';
+    const from = o.how === 'copied' || o.how === 'moved' ? (this.processes.get(o.from)?.cnode.get(o.slot)?.granted ?? 0) : 0;
+    return {
+      cap: name,
+      kind: cap.kind,
+      target: cap.target.kind === 'object' ? `o:${cap.target.id}` : `p:${cap.target.pid}`,
+      machine: to.machine,
+      origin,
+      from,
+      rights: cap.rights,
+      depth: cap.depth,
+      badge: cap.badge,
+      ...(cap.kind === 'import' && cap.pairing ? { pairing: cap.pairing } : {}),
+    };
   }
 
   /** The machine a cap may be held on: its target's; an import's, the end of its pairing that imported it. */
@@ -217,6 +272,7 @@ export class WorldState implements KernelState {
       p.pid,
       `${this.who(p.pid)} no longer holds @${s.name}: ${why}`,
       s.cap.target.kind === 'object' ? s.cap.target.id : 0,
+      { cap: s.name, from: s.granted },
     );
     this.unhold([s], p.pid, why);
   }

@@ -76,7 +76,12 @@ export class EnergyAccounts {
     const from = p.meter.tier;
     p.meter.tier = tier;
     p.meter.nextRefill = Math.min(p.meter.nextRefill, this.k.time + periodOf(tier));
-    this.k.record('grant', by, pid, `${this.k.who(pid)} moved from tier ${from} to ${tier} by ${by ? this.k.who(by) : 'the kernel'}`);
+    // A grant of energy, not of a cap: its facts have a tier where a cap grant's have a cap.
+    this.k.record('grant', by, pid, `${this.k.who(pid)} moved from tier ${from} to ${tier} by ${by ? this.k.who(by) : 'the kernel'}`, 0, {
+      pid,
+      tier,
+      was: from,
+    });
   }
 
   /** A fiber could not pay for its next verb; the first time, say so once: the budget held (latency, not an error). */
@@ -84,8 +89,8 @@ export class EnergyAccounts {
     if (this.frozenOnce.has(p)) return;
     this.frozenOnce.add(p);
     const m = p.meter;
-    this.k.record(
-      'verdict',
+    this.k.verdict(
+      'held',
       p.pid,
       p.pid,
       `energy budget held: ${this.k.who(p.pid)} cannot pay its next ${chargeText(c)} (${costOf(c)} J, ${m.energy} J left of ${m.budget} J: ${Math.floor(m.budget / costOf(c))} per refill) and is frozen until its refill at ${m.nextRefill} ms (tier ${m.tier})`,
@@ -100,8 +105,8 @@ export class EnergyAccounts {
     const n = ++b[verb];
     if (n < (verb === 'SPAWN' ? 64 : 2000)) return;
     b.told = true;
-    this.k.record(
-      'verdict',
+    this.k.verdict(
+      'breach',
       p.pid,
       p.pid,
       `no energy budget: ${this.k.who(p.pid)} ran ${n} ${verb}s in ${this.k.time - b.from + 1} ms; with budgets on it could pay for ${Math.floor(p.meter.budget / VERBS[verb])} per refill (energy budgets are off: nothing slows it)`,

@@ -1,6 +1,6 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import type { LedgerKind } from '../sab/layout';
+import type { LedgerFacts, LedgerKind, VerdictOutcome } from '../sab/layout';
 import { runHandshake, type HandshakeRun, type TraceStep } from './handshake';
 import { deriveEphemeralSeed, deriveIdentity, type MachineIdentity } from './identity';
 import { ROLE_LEVEL, TYPE_MEANS, type PairingType } from './types';
@@ -25,7 +25,8 @@ export interface FleetHost {
   readonly machines: readonly FleetMachine[];
   readonly time: number;
   readonly defenses: { readonly tofu: boolean; readonly diode: boolean };
-  record(kind: LedgerKind, actor: number, subject: number, detail: string): void;
+  record(kind: Exclude<LedgerKind, 'verdict'>, actor: number, subject: number, detail: string, object?: number, facts?: LedgerFacts): void;
+  verdict(outcome: VerdictOutcome, actor: number, subject: number, detail: string, object?: number, more?: LedgerFacts): void;
   /** Something the graph shows changed (a pairing's label, imports breaking). */
   touch(): void;
 }
@@ -174,8 +175,8 @@ export class Fleet {
         const why = pinnedFail ? `TOFU+ refused: ${run.outcome.reason}` : `handshake failed: ${run.outcome.reason}`;
         this.host.record('deny', actor, 0, `denied: pairing ${leg.label} as ${type}: ${why}`);
         if (mitm)
-          this.host.record(
-            'verdict',
+          this.host.verdict(
+            'held',
             actor,
             0,
             `MITM after binding blocked by TOFU+: ${a.name} and ${b.name} had bound each other's CellIDs, and ${MALLORY}'s key does not match`,
@@ -197,16 +198,26 @@ export class Fleet {
       this.pairings.push(p);
     }
     const what = `${before ? `re-paired ${a.name} ↔ ${b.name}: ${before} → ${type}` : `paired ${a.name} ↔ ${b.name} as ${type} (${TYPE_MEANS[type]})`}${mitm ? ` — through ${MALLORY}, who holds both session keys` : ''}`;
-    this.host.record('pair', actor, 0, `${what}; Noise XX handshake ok`);
+    this.host.record('pair', actor, 0, `${what}; Noise XX handshake ok`, 0, {
+      a: a.name,
+      b: b.name,
+      type,
+      pairing: p.id,
+      ...(before ? { was: before } : {}),
+      ...(mitm ? { mitm: MALLORY } : {}),
+    });
     if (mitm) {
       const fresh = !this.host.defenses.tofu
         ? 'pure TOFU (no binding check) accepted a new key'
         : 'first contact: nothing was bound yet, so TOFU+ accepted the key';
-      this.host.record(
-        'verdict',
+      // On a first contact this is the weakness seed 001 admits (nothing was bound yet); with TOFU+ off, a plain breach.
+      this.host.verdict(
+        'breach',
         actor,
         0,
         `MITM succeeded: ${fresh}; ${a.name} now trusts ${MALLORY}'s CellID ${this.identityText(MALLORY)} as ${b.name}. Compare CellIDs out of band before trusting a first contact.`,
+        0,
+        this.host.defenses.tofu ? { weakness: 'first contact' } : undefined,
       );
     }
     this.changed();
@@ -220,7 +231,12 @@ export class Fleet {
     const p = a && b ? this.between(a.id, b.id) : undefined;
     if (!a || !b || !p) return { ok: false, message: `${aName} and ${bName} are not paired` };
     p.live = false;
-    this.host.record('unpair', actor, 0, `severed ${a.name} ↔ ${b.name} (${p.type}): the machines are mutually invisible again`);
+    this.host.record('unpair', actor, 0, `severed ${a.name} ↔ ${b.name} (${p.type}): the machines are mutually invisible again`, 0, {
+      a: a.name,
+      b: b.name,
+      type: p.type,
+      pairing: p.id,
+    });
     this.changed();
     return { ok: true, pairing: p };
   }
@@ -248,9 +264,16 @@ export class Fleet {
         actor,
         0,
         `${self.name} accepted a new key for ${peer} without checking its binding (pure TOFU): CellID ${existing.cellId} → ${r.remoteCellId}`,
+        0,
+        { machine: self.name, peer, binding: 'replaced', cellId: r.remoteCellId, was: existing.cellId },
       );
     } else {
-      this.host.record('pair', actor, 0, `${self.name} bound ${peer} to CellID ${r.remoteCellId} on first contact (TOFU+)`);
+      this.host.record('pair', actor, 0, `${self.name} bound ${peer} to CellID ${r.remoteCellId} on first contact (TOFU+)`, 0, {
+        machine: self.name,
+        peer,
+        binding: 'first contact',
+        cellId: r.remoteCellId,
+      });
     }
     map.set(peer, { cellId: r.remoteCellId, staticHex: r.remoteStaticHex, signHex: sign, since: this.host.time, how: 'first contact' });
   }
@@ -263,7 +286,11 @@ export class Fleet {
     const self = this.machine(selfName);
     if (!self) return { ok: false, message: `no machine named "${selfName}"` };
     if (!this.bindings.get(self.id)?.delete(peer)) return { ok: false, message: `${self.name} has no binding for ${peer}` };
-    this.host.record('pair', actor, 0, `${self.name} forgot its binding for ${peer} (ADMIN action); the next contact binds afresh`);
+    this.host.record('pair', actor, 0, `${self.name} forgot its binding for ${peer} (ADMIN action); the next contact binds afresh`, 0, {
+      machine: self.name,
+      peer,
+      binding: 'forgotten',
+    });
     return { ok: true, message: `${self.name} forgot ${peer}'s CellID` };
   }
 
@@ -320,6 +347,14 @@ export class Fleet {
           ? // The signature verified because the key bound for `name` is mallory's: a first contact she sat in on.
             `${other.name} rebound ${name} to CellID ${next.cellIdText} on ${MALLORY}'s forged announcement: the key it bound for ${name} on a poisoned first contact (MITM) is hers`
           : `${other.name} rebound ${name} to CellID ${next.cellIdText}: the announcement is signed by ${name}'s old key (mutual consent)`,
+        0,
+        {
+          machine: other.name,
+          peer: name,
+          binding: forged ? 'forged announcement' : 'announcement',
+          cellId: next.cellIdText,
+          was: b.cellId,
+        },
       );
     }
     if (forged)

@@ -98,8 +98,8 @@ export class Imports {
     const to = k.machines[ep.machine];
     const upstream = this.fleet.upstream(from, to) && access !== 'telemetry';
     if (upstream && k.defenses.diode) {
-      k.record(
-        'verdict',
+      k.verdict(
+        'held',
         p.pid,
         p.pid,
         `upstream command impossible: ${k.who(p.pid)} on ${from.name} tried ${method} on ${ep.name}@${to.name}; the Diode lets only sanitised telemetry flow up`,
@@ -124,8 +124,8 @@ export class Imports {
       ep.id,
     );
     if (upstream)
-      k.record(
-        'verdict',
+      k.verdict(
+        'breach',
         p.pid,
         p.pid,
         `upstream command went through: ${k.who(p.pid)} on ${from.name} ran ${method} on ${ep.name}@${to.name} (the Diode is off)`,

@@ -107,8 +107,9 @@ export const pairingHandler: CapHandler = (k, r): CallResult => {
       const res = k.fleet.unpair(p.pid, ends.a.name, ends.b.name);
       if (!res.ok) return refuse(k, r, 'ENOTFOUND', res.message, obj.id);
       const dead = importsAcross(k, res.pairing.id);
-      k.record(
-        'verdict',
+      // Revocation complete: every import across the pairing died with it (dropping one import is "incomplete").
+      k.verdict(
+        'held',
         p.pid,
         0,
         `pairing revoked: severed ${ends.a.name} ⇄ ${ends.b.name} (${res.pairing.type}); ${dead.length ? `${dead.length} import${dead.length === 1 ? '' : 's'} across it died at once (${dead.join(', ')})` : 'no import crossed it'}, and the machines are mutually invisible again`,

@@ -87,7 +87,12 @@ export class Lifecycle {
     k.processes.set(pid, proc);
     this.changed();
     k.topology++;
-    k.record('spawn', parent, pid, `${name} (pid ${pid}) runs "${program}" on ${k.machines[machine].name}`);
+    k.record('spawn', parent, pid, `${name} (pid ${pid}) runs "${program}" on ${k.machines[machine].name}`, 0, {
+      pid,
+      parent,
+      machine,
+      program,
+    });
     for (const g of grants) k.insertCap(opts.grantedBy ?? parent, proc, g.name, g.cap);
     if (parentProc) k.insertCap(0, parentProc, name, makeCap('process', { kind: 'process', pid }, { how: 'spawned' }));
     const random = (n: number) => k.prng.below(n);
@@ -105,7 +110,12 @@ export class Lifecycle {
   /** Normal exit: the process ends itself. */
   exit(pid: number, code: number, why = ''): void {
     const p = this.k.process(pid);
-    this.k.record('exit', pid, pid, `${p.name} (pid ${pid}) exited with code ${code}${why ? `: ${why}` : ''}`);
+    this.k.record('exit', pid, pid, `${p.name} (pid ${pid}) exited with code ${code}${why ? `: ${why}` : ''}`, 0, {
+      pid,
+      parent: p.parent,
+      machine: p.machine,
+      code,
+    });
     this.reap(p, 'exited', code);
   }
 
@@ -121,7 +131,12 @@ export class Lifecycle {
       throw new KernelError('EPERM', `kill: ${k.who(by)} holds no process handle to pid ${pid}`);
     }
     if (by !== 0) this.energy.payOrThrow(k.process(by), 'SEND');
-    k.record('kill', by, pid, `${victim.name} (pid ${pid}) killed by ${by ? k.who(by) : 'the kernel'}`);
+    k.record('kill', by, pid, `${victim.name} (pid ${pid}) killed by ${by ? k.who(by) : 'the kernel'}`, 0, {
+      pid,
+      parent: victim.parent,
+      machine: victim.machine,
+      by,
+    });
     this.reap(victim, 'killed', 137);
   }
 
@@ -176,10 +191,19 @@ export class Lifecycle {
       const gone = holder.cnode.removeWhere((c) => c.target.kind === 'object' && deadIds.has(c.target.id));
       k.forgetCaps(gone, 0, 'its server is gone');
       for (const s of gone)
-        k.record('release', 0, holder.pid, `${k.who(holder.pid)} lost @${s.name}: its server ${p.name} (pid ${p.pid}) is gone`);
+        k.record('release', 0, holder.pid, `${k.who(holder.pid)} lost @${s.name}: its server ${p.name} (pid ${p.pid}) is gone`, 0, {
+          cap: s.name,
+          from: s.granted,
+        });
     }
     k.topology++;
-    if (released) k.record('release', p.pid, p.pid, `${p.name} (pid ${p.pid}) released ${released} cap${released === 1 ? '' : 's'}`);
+    // The whole cnode at once: `grants` names the grant record of every slot it held (space-separated seqs).
+    if (released)
+      k.record('release', p.pid, p.pid, `${p.name} (pid ${p.pid}) released ${released} cap${released === 1 ? '' : 's'}`, 0, {
+        pid: p.pid,
+        count: released,
+        grants: slots.map((s) => s.granted).join(' '),
+      });
     if (k.foreground === p.pid) {
       k.foreground = 0;
       k.prompt = '';

@@ -2,7 +2,7 @@
  * The program ABI: what a program yields to the kernel (a syscall) and what it is resumed with. A program is a
  * generator; it holds no authority of its own, only cap names in its cnode.
  */
-import type { CapKind } from '../sab/layout';
+import type { CapKind, VerdictOutcome } from '../sab/layout';
 import type { ArgValue, Value } from '../services/service';
 import type { Proof } from '../subject/proof';
 
@@ -35,8 +35,8 @@ export type Syscall =
   /** Pledge (only ever drops promises) and unveil (one call; later calls only narrow) for itself. */
   | { op: 'pledge'; promises: number; execpromises?: number }
   | { op: 'unveil'; entries: { path: string; perms: number }[] | 'lock' }
-  /** A built-in demo program tells how its story ended: ledgered as a verdict of its own (free). */
-  | { op: 'verdict'; text: string };
+  /** A built-in demo program tells how its story ended: ledgered as a verdict of its own (free), with its outcome. */
+  | { op: 'verdict'; outcome: VerdictOutcome; text: string };
 
 /** What a syscall gives back to the program. */
 export type SyscallResult = { ok: true; value?: Value; caps?: string[] } | { ok: false; code: string; error: string };

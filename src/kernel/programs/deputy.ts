@@ -67,6 +67,7 @@ export function* ambientCompiler(ctx: ProgramContext): Fiber {
     if (after?.ok && !String(after.value).startsWith(BILLING_HEADER)) {
       yield {
         op: 'verdict',
+        outcome: 'breach',
         text: `confused deputy: ${me} wrote its caller's output to "${output}" with its own filesystem authority and overwrote ${BILLING}; the caller only named the file, the compiler supplied the authority, and the billing records are gone`,
       };
     }
@@ -87,6 +88,7 @@ export function* capCompiler(ctx: ProgramContext): Fiber {
       yield* say(ctx, `${ctx.name}: "${output}" is ${what}: pass an output channel (grant @${ctx.name} @out) and name it in the job`);
       yield {
         op: 'verdict',
+        outcome: 'held',
         text: `confused deputy prevented: ${me} was asked to write its output to "${output}", ${what}; it writes only through caps passed to it for that, so nothing was written and ${BILLING} keeps its records`,
       };
       continue;

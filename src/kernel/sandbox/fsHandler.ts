@@ -25,8 +25,8 @@ export const fsHandler: CapHandler = (k, r) => {
     if (k.defenses.sandbox) {
       // A hidden file that exists was sought outside the unveiled paths: that is an escape attempt.
       if (blocked === 'ENOENT' && res.node)
-        k.record(
-          'verdict',
+        k.verdict(
+          'held',
           p.pid,
           p.pid,
           `unveil escape blocked: ${k.who(p.pid)} looked for ${shownAs} outside what it unveiled, and saw nothing (ENOENT)`,
@@ -40,8 +40,8 @@ export const fsHandler: CapHandler = (k, r) => {
         obj.id,
       );
     }
-    k.record(
-      'verdict',
+    k.verdict(
+      'breach',
       p.pid,
       p.pid,
       `unveil bypassed: ${k.who(p.pid)} reached ${shownAs}, which its unveil hides (pledge/unveil is off)`,

@@ -29,12 +29,12 @@ export class Sandbox {
     const need = needs.map((n) => `"${n}"`).join(' or ');
     const detail = `${what} needs ${need}; ${this.k.who(p.pid)} pledged "${promisesText(p.pledge)}"`;
     if (!this.k.defenses.sandbox) {
-      this.k.record('verdict', p.pid, p.pid, `pledge bypassed: ${detail} (pledge/unveil is off)`, object);
+      this.k.verdict('breach', p.pid, p.pid, `pledge bypassed: ${detail} (pledge/unveil is off)`, object);
       return true;
     }
     if (p.program === 'shell') throw new KernelError('EPERM', `pledge: ${detail}`);
     this.k.record('abort', p.pid, p.pid, `pledge violation: ${detail}: aborted`, object);
-    this.k.record('verdict', p.pid, p.pid, `pledge violation blocked: ${detail}; ${p.name} was aborted and its caps released`, object);
+    this.k.verdict('held', p.pid, p.pid, `pledge violation blocked: ${detail}; ${p.name} was aborted and its caps released`, object);
     this.abort(p, `aborted: pledge violation: ${what} needs ${need}`);
     return false;
   }
@@ -60,8 +60,8 @@ export class Sandbox {
       `a child’s pledge may only narrow its parent’s: "${promisesText(added)}" ${added & (added - 1) ? 'are' : 'is'} not among the ` +
       `promises ${this.k.who(parent.pid)} may pass on, "${promisesText(bound)}" (${from})`;
     if (!this.k.defenses.sandbox) {
-      this.k.record(
-        'verdict',
+      this.k.verdict(
+        'breach',
         parent.pid,
         parent.pid,
         `pledge bypassed: ${what} pledged "${promisesText(asked)}": ${why} (pledge/unveil is off)`,

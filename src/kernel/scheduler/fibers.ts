@@ -2,9 +2,10 @@ import { spawnWithGrants, type TransferHost } from '../caps/transfer';
 import { spawnCharge, type Charge } from '../energy/kinetic';
 import { KernelError } from '../errors';
 import type { Syscall, SyscallResult } from '../programs/abi';
+import { VERDICT_OUTCOMES } from '../sab/layout';
 import type { Value } from '../services/service';
 import type { CallOptions, CallResult, Process } from '../types';
-import { MAX_VERBS_PER_TICK, RESUMED } from './scheduler';
+import { MAX_VERBS_PER_TICK } from './scheduler';
 
 /** What running fibers needs of the kernel: spawning with grants, CALL, exit, and the sandbox's two calls. */
 export interface FiberHost extends TransferHost {
@@ -118,9 +119,15 @@ function syscall(k: FiberHost, p: Process, call: Syscall): void {
       return;
     case 'verdict':
       // A built-in demo program says how its story ended (the verdict banner shows it); free, and ledgered as its own.
-      k.record('verdict', p.pid, p.pid, String(call.text).slice(0, 400));
-      p.state = 'ready';
-      p.resume = RESUMED;
+      // Its outcome is a field it must give; an unknown one is refused, never guessed from the prose.
+      settle(k, p, () => {
+        if (!(VERDICT_OUTCOMES as readonly unknown[]).includes(call.outcome)) {
+          const why = `EINVAL: a verdict's outcome is ${VERDICT_OUTCOMES.join(', ')}; got ${JSON.stringify(call.outcome) ?? 'none'}`;
+          k.deny(p.pid, p.pid, `verdict by ${k.who(p.pid)}`, why);
+          throw new KernelError('EINVAL', why.slice(8));
+        }
+        k.verdict(call.outcome, p.pid, p.pid, String(call.text).slice(0, 400));
+      });
       return;
     case 'sleep':
       p.state = 'sleeping';

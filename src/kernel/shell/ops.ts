@@ -5,6 +5,7 @@ import { tierIndex, type Verb } from '../energy/kinetic';
 import { importsAcross } from '../pairing/imports';
 import { MAX_SESSION_TICKS } from '../session/check';
 import type { CallResult } from '../types';
+import type { ChainVerdict } from '../yield/evidence';
 import type { Controls, KernelView, ShellOps } from './context';
 
 /**
@@ -47,8 +48,8 @@ export function shellOps(k: Kernel, pid: number): ShellOps {
         const ends = `${k.machines[pairing.a].name} ⇄ ${k.machines[pairing.b].name}`;
         const ep = cap.target.kind === 'object' ? k.objects.get(cap.target.id) : undefined;
         const service = ep ? `${ep.name}@${k.machines[ep.machine].name}` : k.describeTarget(cap.target);
-        k.record(
-          'verdict',
+        k.verdict(
+          'breach',
           pid,
           pid,
           `revocation incomplete: ${k.who(pid)} dropped its @${name}, but ${copies.length} other import${copies.length === 1 ? '' : 's'} of ${service} across the live ${ends} pairing still work${copies.length === 1 ? 's' : ''} (${copies.join(', ')}): deleting your own copy revokes nothing; unpair severs them all`,
@@ -91,7 +92,7 @@ export function shellOps(k: Kernel, pid: number): ShellOps {
       const o = w.apply(run);
       const routeText = w.describe(o.route);
       if (o.route) k.record('yield', pid, pid, routeText);
-      if (o.verdict) k.record('verdict', pid, pid, o.verdict);
+      if (o.verdict) chainVerdict(k, pid, o.verdict);
       return { ...o, routeText };
     },
   };
@@ -115,8 +116,13 @@ export function controls(k: Kernel, pid: number): Controls {
     },
     replayChain() {
       const o = k.chainWorld.replay();
-      if (o.verdict) k.record('verdict', pid, pid, o.verdict);
+      if (o.verdict) chainVerdict(k, pid, o.verdict);
       return o;
     },
   };
+}
+
+/** A chain-world verdict into the ledger, with its outcome (and the weakness the seed admits, if it is one) as facts. */
+function chainVerdict(k: Kernel, pid: number, v: ChainVerdict): void {
+  k.verdict(v.outcome, pid, pid, v.text, 0, v.weakness ? { weakness: v.weakness } : undefined);
 }

@@ -1,4 +1,4 @@
-import type { LedgerEntry } from '../sab/layout';
+import type { LedgerEntry, VerdictOutcome } from '../sab/layout';
 import type { Route } from './runtime';
 
 /**
@@ -32,7 +32,43 @@ export const VERDICT = {
   nondeterministic: 'nondeterministic',
 } as const;
 
-export const verdict = (opening: (typeof VERDICT)[keyof typeof VERDICT], rest: string): string => `${opening}: ${rest}`;
+type Opening = (typeof VERDICT)[keyof typeof VERDICT];
+
+/**
+ * Each verdict's outcome, the ledger field (rule 8): the property held, or it broke (a breach). The snapshot caveat
+ * and lost availability are breaches the seed admits, and say which weakness they are.
+ */
+const OUTCOME: Record<Opening, { outcome: VerdictOutcome; weakness?: string }> = {
+  [VERDICT.confined]: { outcome: 'held' },
+  [VERDICT.escaped]: { outcome: 'breach' },
+  [VERDICT.forgeBlocked]: { outcome: 'held' },
+  [VERDICT.forgeSucceeded]: { outcome: 'breach' },
+  [VERDICT.literalRefused]: { outcome: 'held' },
+  [VERDICT.literalAccepted]: { outcome: 'breach' },
+  [VERDICT.revoked]: { outcome: 'held' },
+  [VERDICT.notRevoked]: { outcome: 'breach' },
+  [VERDICT.caveat]: { outcome: 'breach', weakness: 'snapshot caveat' },
+  [VERDICT.inflightRevoked]: { outcome: 'held' },
+  [VERDICT.theftRefused]: { outcome: 'held' },
+  [VERDICT.stolen]: { outcome: 'breach' },
+  [VERDICT.rights]: { outcome: 'held' },
+  [VERDICT.rightsBroken]: { outcome: 'breach' },
+  [VERDICT.lookalikeRefused]: { outcome: 'held' },
+  [VERDICT.lookalikePaid]: { outcome: 'breach' },
+  [VERDICT.stalled]: { outcome: 'breach', weakness: 'availability' },
+  [VERDICT.unbounded]: { outcome: 'breach' },
+  [VERDICT.deterministic]: { outcome: 'held' },
+  [VERDICT.nondeterministic]: { outcome: 'breach' },
+};
+
+/** A chain-world verdict as the ledger takes it: the prose, and its outcome (and admitted weakness) as fields. */
+export interface ChainVerdict {
+  text: string;
+  outcome: VerdictOutcome;
+  weakness?: string;
+}
+
+export const verdict = (opening: Opening, rest: string): ChainVerdict => ({ text: `${opening}: ${rest}`, ...OUTCOME[opening] });
 
 export type PropertyStatus = 'not shown yet' | 'demonstrated' | 'violated' | 'lost' | 'caveat';
 export interface Property {

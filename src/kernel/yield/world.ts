@@ -1,12 +1,12 @@
 import type { Value } from '../services/service';
-import { VERDICT, routeText, verdict } from './evidence';
+import { VERDICT, routeText, verdict, type ChainVerdict } from './evidence';
 import { Attacker, bootChain, Forger, LiteralForger, Staller, User, Vault } from './examples';
 import { image, YieldFault, YieldRuntime, type Image, type Instance, type Route } from './runtime';
 
 /** What a chain-world operation did: its result or fault, its newest route, and for a demonstration the verdict. */
 export type Outcome = ({ ok: true; value: Value } | { ok: false; fault: string }) & {
   route: Route | null;
-  verdict?: string;
+  verdict?: ChainVerdict;
   /** A replay check: not itself replayed. */
   replay?: true;
 };
@@ -58,7 +58,7 @@ export class ChainWorld {
   }
 
   private summary(o: Outcome): string {
-    return JSON.stringify([o.ok ? o.value : o.fault, this.describe(o.route), o.verdict ?? null, this.rt.routesLogged]);
+    return JSON.stringify([o.ok ? o.value : o.fault, this.describe(o.route), o.verdict?.text ?? null, this.rt.routesLogged]);
   }
 
   /** Kernel operations outside any transaction (the chain's own setup steps): a fault is an outcome, not a throw. */

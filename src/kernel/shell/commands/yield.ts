@@ -84,7 +84,7 @@ export const YIELD_COMMANDS: Command[] = [
       if (args[0]?.value === 'replay') {
         noMore(args, 1);
         const o = ctx.experimenter.replayChain();
-        return [out(o.verdict ?? '', o.verdict?.startsWith('deterministic') ? 'ok' : 'error')];
+        return [out(o.verdict?.text ?? '', o.verdict?.outcome === 'held' ? 'ok' : 'error')];
       }
       const n = args[0] ? intArg(args[0], 'n', 1, 100) : 10;
       noMore(args, 1);
