@@ -36,6 +36,9 @@ test('the relabeling attack: blocked by Gate 0, visible when the defense is off'
   await typeLine(app, RELABEL);
   await expect.poll(() => terminalFlat(app)).toMatch(/EGATE0: grant "chat: client @chat badge 200" refused\. Gate 0: badge 200 differs/);
   await expect(verdict).toContainText('relabel blocked');
+  // The banner's colour comes from the record's outcome field (the SAB ring's OUTCOME column), not its wording.
+  await expect(verdict).toHaveAttribute('data-outcome', 'held');
+  await expect(verdict).toHaveClass(/\bblocked\b/);
   const denied = graph.locator('[data-edge-kind="denied"]');
   await expect(denied).toHaveCount(1);
   await expect(denied).toContainText('Gate 0: badge 200 differs from the source');
@@ -52,6 +55,8 @@ test('the relabeling attack: blocked by Gate 0, visible when the defense is off'
   await typeLine(app, RELABEL);
   await expect(verdict).toContainText('relabel succeeded');
   await expect(verdict).toContainText('speaks as bob (pid 7)');
+  await expect(verdict).toHaveAttribute('data-outcome', 'breach');
+  await expect(verdict).toHaveClass(/\bsucceeded\b/);
   const impersonation = graph.locator('[data-relabeled="true"]');
   await expect(impersonation).toHaveCount(1);
   await expect(impersonation).toContainText('impersonation');

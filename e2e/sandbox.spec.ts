@@ -37,6 +37,8 @@ test('fetch-worker: a pledge violation aborts it, the shell survives, the ledger
   await typeLine(app, FETCH);
   await expect.poll(() => terminalFlat(app), { timeout: 15_000 }).toMatch(/fetch-worker: got it: launch code: 0000/);
   await expect(app.getByTestId('verdict')).toContainText('pledge bypassed');
+  // A breach, though its wording has no "succeeded" (the banner read the prose before and showed it green).
+  await expect(app.getByTestId('verdict')).toHaveAttribute('data-outcome', 'breach');
 });
 
 test('pdf-viewer: every escape from its unveil sees only ENOENT', async ({ app }) => {

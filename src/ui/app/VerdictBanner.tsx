@@ -1,10 +1,18 @@
 import { useEffect, useState } from 'react';
-import type { LedgerEntry } from '../../kernel/sab/layout';
+import { verdictOutcome, type LedgerEntry, type VerdictOutcome } from '../../kernel/sab/layout';
 import { useApp } from '../../store/store';
+
+/** The banner's look for each outcome: a defense that held, an attack that succeeded, a plain statement. */
+const LOOK: Record<VerdictOutcome, { className: string; mark: string }> = {
+  held: { className: 'blocked', mark: '✓ ' },
+  breach: { className: 'succeeded', mark: '⚠ ' },
+  info: { className: 'info', mark: 'ℹ ' },
+};
 
 /**
  * The outcome of the latest attack demo, from the kernel's own `verdict` ledger records ("relabel blocked",
- * "relabel succeeded"): the UI never decides a verdict itself.
+ * "relabel succeeded"): the UI never decides a verdict itself. Its colour comes from the record's outcome field
+ * (published in the SAB ring), never from reading its prose.
  */
 export function VerdictBanner() {
   const feed = useApp((s) => s.ledger);
@@ -34,11 +42,12 @@ export function VerdictBanner() {
 
   if (!verdict || verdict.seq === dismissed) return null;
   const [headline, ...rest] = verdict.detail.split(': ');
-  const bad = /succeeded/.test(headline);
+  const outcome = verdictOutcome(verdict) ?? 'info';
+  const look = LOOK[outcome];
   return (
-    <div className={`verdict ${bad ? 'succeeded' : 'blocked'}`} data-testid="verdict" role="status" data-seq={verdict.seq}>
+    <div className={`verdict ${look.className}`} data-testid="verdict" data-outcome={outcome} role="status" data-seq={verdict.seq}>
       <span className="headline">
-        {bad ? '⚠ ' : '✓ '}
+        {look.mark}
         {headline}
       </span>
       <span className="detail">{rest.join(': ')}</span>
