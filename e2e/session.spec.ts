@@ -60,7 +60,7 @@ test('a share link opens the same session in a fresh browser; a broken one says 
   await app.getByTestId('share-toggle').click();
   await app.getByTestId('share-make').click();
   const link = await app.getByTestId('share-link').inputValue();
-  expect(link).toMatch(/#s=1\./);
+  expect(link).toMatch(/#s=2\./);
   const mine = await ledgerTail(app);
 
   const context = await browser.newContext();

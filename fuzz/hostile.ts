@@ -218,13 +218,13 @@ export async function fuzzLinks(n: number, seed: number): Promise<Figures> {
     const t = performance.now();
     try {
       if (kind === 0) {
-        // The link text itself: cut, flipped, versions that only look like 1, the prefix mangled.
+        // The link text itself: cut, flipped, versions that only look like 2 (or the older 1), the prefix mangled.
         const body = link.split('');
         for (let e = 0; e < 1 + rng.int(3); e++) body[rng.int(body.length)] = rng.pick(['A', '_', '-', '.', '=', '%', 'ÿ']);
         const mangled = rng.pick([
           body.join(''),
           link.slice(0, rng.int(link.length)),
-          link.replace('#s=1.', rng.pick(['#s=1e0.', '#s=01.', '#s=2.', '#s=.', '#s=1..', '#s=-1.'])),
+          link.replace('#s=2.', rng.pick(['#s=2e0.', '#s=02.', '#s=3.', '#s=.', '#s=2..', '#s=-1.', '#s=1.'])),
         ]);
         decoded = await decodeShare(mangled);
       } else if (kind === 1) decoded = await decodeShare(await encodeShare(mutate(good, rng, 1 + rng.int(3)) as never));

@@ -3,7 +3,7 @@ import defaultScenario from '../content/scenarios/default.json';
 import { REPLAY_STOPPED, type Session } from '../kernel/host-api';
 import { KernelHost } from '../kernel/host';
 import { openFirstSession, type OpeningIo } from './opening';
-import { encodeShare } from './share';
+import { encodeShare, SHARE_VERSION } from './share';
 
 /** A saved session of one's own: a child holding a participant, Gate 0 off. */
 function mine(): Session {
@@ -44,6 +44,7 @@ describe('opening the first session', () => {
       /made by a newer capplay \(scenario format 3\)/,
     ],
     ['the link comes from a newer build', async () => '#s=9.abcd', /newer capplay \(format 9\)/],
+    ['the link is one version ahead', async () => `#s=${SHARE_VERSION + 1}.abcd`, /newer capplay \(format 3\)/],
     ['it is damaged', async () => (await linkOf(defaultScenario)).slice(0, 30), /^The share link could not be opened: the link is damaged/],
   ])('a link that cannot be opened (%s) keeps the saved session, and says what was wrong', async (_, link, says) => {
     const saved = mine();
@@ -69,6 +70,55 @@ describe('opening the first session', () => {
     const opened = await openFirstSession(await encodeShare(shared), null, undefined, p.io);
     expect(opened).toEqual({ notice: `Opened a shared session (${shared.log.length} commands replayed).`, kept: false });
     expect(p.host.session()).toEqual(shared);
+  });
+
+  // Rule 8 (issue 16): a link made before the seed rules (share version 1) replays under them, and says so.
+  describe('a link made before the seed rules', () => {
+    const v1 = async (s: Session) => (await encodeShare(s)).replace(`#s=${SHARE_VERSION}.`, '#s=1.');
+
+    it('opens and replays, with a notice that steps may now be refused, and why', async () => {
+      const p = page();
+      // Before rule 4 a pledged shell could start a child pledged to more; the link's replay now meets the refusal.
+      const before = mine();
+      const steps = ['pledge "stdio spawn"', 'spawn "idle" pledge "stdio rw" with { chat: @chat_participant }'];
+      const shared = { ...before, log: [...before.log, ...steps.map((line) => ({ at: before.ticks, line }))] };
+      const opened = await openFirstSession(await v1(shared), null, undefined, p.io);
+      expect(opened.kept).toBe(false);
+      expect(opened.notice).toMatch(
+        new RegExp(`^Opened a shared session \\(${shared.log.length} commands replayed\\)\\. It was made before`),
+      );
+      expect(opened.notice).toMatch(/before the kernel enforced the seed rules \(ledger record format 2\), and it replays under them/);
+      expect(opened.notice).toMatch(/steps it took may now be refused/);
+      // …and why: the rules, each with its seed.
+      for (const why of [
+        /pairings it is an end of/,
+        /nothing crosses machines except an import over a pairing/,
+        /Law of Decay applies once/,
+        /never pledges more than its parent/,
+      ])
+        expect(opened.notice).toMatch(why);
+      expect(p.host.session()).toEqual(shared); // it replayed (under today's kernel)…
+      const refused = p.host.kernel.ledger.last(5).find((e) => e.kind === 'deny');
+      expect(refused?.detail).toMatch(/a child’s pledge may only narrow its parent’s/); // …and the old step was refused, saying why
+    });
+
+    it('a current link says nothing of the kind', async () => {
+      const opened = await openFirstSession(await encodeShare(mine()), null, undefined, page().io);
+      expect(opened.notice).not.toMatch(/seed rules/);
+    });
+
+    it('an old link whose replay fails says why that may be, and keeps the saved session', async () => {
+      const saved = mine();
+      const p = page();
+      const link = (await linkOf({ ...defaultScenario, processes: [{ name: 'x', program: 'nope' }] })).replace(
+        `#s=${SHARE_VERSION}.`,
+        '#s=1.',
+      );
+      const opened = await openFirstSession(link, saved, undefined, p.io);
+      expect(opened.notice).toMatch(/^The share link could not be opened: .*\. It was made before the kernel enforced the seed rules/);
+      expect(opened.notice).toMatch(/Your own session was restored instead\.$/);
+      expect(p.host.session()).toEqual(saved);
+    });
   });
 
   it('a saved session that cannot be restored is kept aside, not overwritten', async () => {

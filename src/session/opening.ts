@@ -1,5 +1,5 @@
 import { REPLAY_STOPPED, type BootResult, type Session } from '../kernel/host-api';
-import { decodeShare } from './share';
+import { decodeShare, olderRulesNotice } from './share';
 
 /** What opening the first session needs of the page: the worker's restore, and storage. */
 export interface OpeningIo {
@@ -48,13 +48,20 @@ export async function openFirstSession(
   if (hash.startsWith('#s=')) {
     const link = await decodeShare(hash);
     if (link.ok) {
+      // A link made before the seed rules replays under them: say so, and why a step may now be refused.
+      const older = olderRulesNotice(link.version);
       const r = await io.restore(link.session, 'Opening the shared session');
-      if (r.ok) return { notice: `Opened a shared session (${link.session.log.length} commands replayed).`, kept };
+      if (r.ok)
+        return {
+          notice: [`Opened a shared session (${link.session.log.length} commands replayed).`, older].filter(Boolean).join(' '),
+          kept,
+        };
       notes.push(
         r.errors[0] === REPLAY_STOPPED
           ? 'The share link was not opened: you stopped its replay.'
           : `The share link could not be opened: ${r.errors[0]}.`,
       );
+      if (older && r.errors[0] !== REPLAY_STOPPED) notes.push(older);
     } else notes.push(`The share link could not be opened: ${link.error}.`);
     if (saved) {
       const mine = await io.restore(saved, 'Restoring your own session');

@@ -3,18 +3,41 @@ import { sessionProblem } from '../kernel/session/check';
 
 /**
  * Share links: a session (scenario + seed + command log + tick) in the URL fragment, so it never reaches a
- * server. Format `#s=<version>.<base64url(deflate-raw(JSON))>`. Version 1 is the only one so far; a link from a
- * newer build says so instead of failing obscurely. The same JSON is what "Export session" saves.
+ * server. Format `#s=<version>.<base64url(deflate-raw(JSON))>`. The same JSON is what "Export session" saves.
+ *
+ * Version 2 links are made by a kernel that enforces the seed rules and writes ledger record format 2. A version
+ * 1 link (made before) holds the same kind of session and still opens, but it replays under today's rules, so
+ * steps it took may now be refused: `olderRulesNotice` says so and why. A link from a newer build says so instead
+ * of failing obscurely.
  */
 
-export const SHARE_VERSION = 1;
+export const SHARE_VERSION = 2;
+/** The oldest version still opened. */
+export const OLDEST_SHARE_VERSION = 1;
 const PREFIX = '#s=';
 /** Links longer than this are refused (Chromium takes URLs of up to 2 MB); a longer session travels as a file. */
 export const MAX_LINK_CHARS = 2_000_000;
 /** What a link or session file may unpack to: a quarter of a million commands fit several times over. */
 export const MAX_SESSION_BYTES = 64 << 20;
 
-export type Decoded = { ok: true; session: Session } | { ok: false; error: string };
+/** A decoded link or file: the session, and the version it was made in (1: before the seed rules). */
+export type Decoded = { ok: true; session: Session; version: number } | { ok: false; error: string };
+
+/**
+ * What changed under a link or file made in `version`: '' for the current one. A session is its command log, so
+ * an older one replays under today's kernel and a step the old kernel allowed may now be refused (the terminal
+ * and the ledger say which, and why).
+ */
+export function olderRulesNotice(version: number): string {
+  if (version >= SHARE_VERSION) return '';
+  return (
+    'It was made before the kernel enforced the seed rules (ledger record format 2), and it replays under them, ' +
+    'so steps it took may now be refused: a machine acts only on pairings it is an end of, through its service-pairing ' +
+    '(seeds 001, 003 S4); nothing crosses machines except an import over a pairing (seeds 000, 002); the Law of Decay ' +
+    'applies once (seed 003 S1); a child never pledges more than its parent (seed 003 S2). The terminal and the ledger ' +
+    'show each refusal and why.'
+  );
+}
 
 /** The file format for export/import: the same session, readable. */
 export function sessionFile(session: Session): string {
@@ -31,8 +54,13 @@ export function parseSessionFile(text: string): Decoded {
   if (!data || typeof data !== 'object' || (data as { format?: unknown }).format !== 'capplay-session')
     return { ok: false, error: 'not a session file: "format" is not "capplay-session"' };
   const { format: _f, version, ...session } = data as Record<string, unknown>;
-  if (version !== SHARE_VERSION) return { ok: false, error: versionError(version) };
-  return checked(session);
+  if (!readable(version)) return { ok: false, error: versionError(version, 'file') };
+  return checked(session, version);
+}
+
+/** A version this build opens (replaying an older one under today's rules). */
+function readable(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= OLDEST_SHARE_VERSION && v <= SHARE_VERSION;
 }
 
 export async function encodeShare(session: Session): Promise<string> {
@@ -47,11 +75,11 @@ export async function decodeShare(fragment: string): Promise<Decoded> {
   if (body.length > MAX_LINK_CHARS)
     return { ok: false, error: `the link is ${body.length} characters long; at most ${MAX_LINK_CHARS} are read` };
   const dot = body.indexOf('.');
-  if (dot < 1) return { ok: false, error: 'not a capplay share link: it should look like #s=1.…' };
+  if (dot < 1) return { ok: false, error: `not a capplay share link: it should look like #s=${SHARE_VERSION}.…` };
   // Only a plain decimal version counts ("1e0" and "01" are not 1: a link means exactly one thing).
   const written = body.slice(0, dot);
   const version = /^[1-9][0-9]{0,8}$/.test(written) ? Number(written) : written;
-  if (version !== SHARE_VERSION) return { ok: false, error: versionError(version) };
+  if (!readable(version)) return { ok: false, error: versionError(version, 'link') };
   const bytes = fromBase64Url(body.slice(dot + 1));
   if (!bytes) return { ok: false, error: 'the link is damaged: its data is not valid base64url (was it cut off or edited?)' };
   let json: Uint8Array;
@@ -66,20 +94,21 @@ export async function decodeShare(fragment: string): Promise<Decoded> {
   } catch {
     return { ok: false, error: 'the link is damaged: its session is not valid JSON' };
   }
-  return checked(data);
+  return checked(data, version);
 }
 
-function checked(data: unknown): Decoded {
+function checked(data: unknown, version: number): Decoded {
   const problem = sessionProblem(data);
   if (problem) return { ok: false, error: `the session in it is not usable: ${problem}` };
   const s = data as Session;
-  return { ok: true, session: { scenario: s.scenario, seed: s.seed, log: s.log, ticks: s.ticks } };
+  return { ok: true, session: { scenario: s.scenario, seed: s.seed, log: s.log, ticks: s.ticks }, version };
 }
 
-function versionError(v: unknown): string {
+function versionError(v: unknown, what: 'link' | 'file'): string {
+  const reads = `formats ${OLDEST_SHARE_VERSION} to ${SHARE_VERSION}`;
   return typeof v === 'number' && v > SHARE_VERSION
-    ? `this link was made by a newer capplay (format ${v}); this one reads format ${SHARE_VERSION}. Open it with the newer version.`
-    : `unknown share format ${JSON.stringify(v)}; this capplay reads format ${SHARE_VERSION}`;
+    ? `this ${what} was made by a newer capplay (format ${v}); this one reads ${reads}. Open it with the newer version.`
+    : `unknown share format ${JSON.stringify(v)}; this capplay reads ${reads}`;
 }
 
 async function pipe(input: Uint8Array, transform: CompressionStream | DecompressionStream, limit = Infinity): Promise<Uint8Array> {

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { appStore, useApp } from '../../store/store';
-import { encodeShare, MAX_LINK_CHARS, MAX_SESSION_BYTES, parseSessionFile, sessionFile } from '../../session/share';
+import { encodeShare, MAX_LINK_CHARS, MAX_SESSION_BYTES, olderRulesNotice, parseSessionFile, sessionFile } from '../../session/share';
 import { sessionProblem } from '../../kernel/session/check';
 import type { Session } from '../../kernel/host-api';
 import { loadKept } from '../../session/persist';
@@ -67,10 +67,11 @@ export function ShareMenu() {
     if (f.size > MAX_SESSION_BYTES) return setNote(`${f.name} is ${f.size} bytes; the limit is ${MAX_SESSION_BYTES}.`);
     const parsed = parseSessionFile(await f.text());
     if (!parsed.ok) return setNote(`${f.name} was not opened: ${parsed.error}. The running session is unchanged.`);
+    const older = olderRulesNotice(parsed.version); // a file made before the seed rules replays under them
     const r = await kernelClient.restoreWithProgress(kernel, parsed.session, `Opening ${f.name}`);
-    if (!r.ok) return setNote(`${f.name} was not opened: ${r.errors[0]}. The running session is unchanged.`);
+    if (!r.ok) return setNote(`${f.name} was not opened: ${r.errors[0]}. The running session is unchanged.${older ? ` ${older}` : ''}`);
     appStore.setState({ travel: null, selected: null });
-    setNote(`Opened ${f.name}: ${parsed.session.log.length} commands replayed.`);
+    setNote(`Opened ${f.name}: ${parsed.session.log.length} commands replayed.${older ? ` ${older}` : ''}`);
   };
 
   return (
