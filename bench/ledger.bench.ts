@@ -52,6 +52,28 @@ function fill(ledger: Ledger, n: number): number {
   return now() - t;
 }
 
+// Facts shaped like a grant record's (record format 2: about 130 characters of canonical JSON), fresh objects as
+// the kernel makes them.
+function grantFacts(i: number) {
+  return {
+    cap: `chat${i & 63}`,
+    kind: 'client',
+    target: `o:${i % 1000}`,
+    machine: i & 3,
+    origin: i & 1 ? 'grant' : 'boot',
+    from: i >> 1,
+    rights: 0,
+    depth: i & 3,
+    badge: 42,
+  };
+}
+
+function fillWithFacts(ledger: Ledger, n: number): number {
+  const t = now();
+  for (let i = 0; i < n; i++) ledger.append(i * 0.5, 'grant', i % 97, (i * 13) % 101, DETAILS[i & 4095], i % 7, grantFacts(i));
+  return now() - t;
+}
+
 /** The old ledger: frozen records pushed on an array, no hashing. */
 function fillBare(n: number): number {
   const records: object[] = [];
@@ -98,6 +120,23 @@ for (const every of [256, 1024, 4096, 8192, 16384]) {
   if (!v.ok) throw new Error(`sweep verify failed: ${v.firstBad?.reason}`);
 }
 result.checkpointSweep200k = sweep;
+
+// Every record with grant-shaped facts (the kernel's grants, releases, spawns, verdicts… carry them): what facts cost.
+{
+  const l = new Ledger();
+  fillWithFacts(l, 20_000);
+  const withFacts = new Ledger();
+  const ms = fillWithFacts(withFacts, 200_000);
+  const t = now();
+  const v = withFacts.verify();
+  if (!v.ok) throw new Error(`facts verify failed: ${v.firstBad?.reason}`);
+  result.withFacts200k = {
+    appendsPerSecond: Math.round(200_000 / (ms / 1000)),
+    verifyMs: Math.round(now() - t),
+    residentMiB: mib(withFacts.residentBytes()),
+    note: 'every record carries facts like a grant record’s; compare checkpointSweep200k.8192 (no facts)',
+  };
+}
 
 collect();
 const bareMs = fillBare(N);
