@@ -95,6 +95,9 @@ describe('opening the first session', () => {
         /nothing crosses machines except an import over a pairing/,
         /Law of Decay applies once/,
         /never pledges more than its parent/,
+        /waits in its endpoint's queue/,
+        /yields walk owner edges/,
+        /every verb is charged/,
       ])
         expect(opened.notice).toMatch(why);
       expect(p.host.session()).toEqual(shared); // it replayed (under today's kernel)…

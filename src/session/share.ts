@@ -34,8 +34,10 @@ export function olderRulesNotice(version: number): string {
     'It was made before the kernel enforced the seed rules (ledger record format 2), and it replays under them, ' +
     'so steps it took may now be refused: a machine acts only on pairings it is an end of, through its service-pairing ' +
     '(seeds 001, 003 S4); nothing crosses machines except an import over a pairing (seeds 000, 002); the Law of Decay ' +
-    'applies once (seed 003 S1); a child never pledges more than its parent (seed 003 S2). The terminal and the ledger ' +
-    'show each refusal and why.'
+    'applies once (seed 003 S1); a child never pledges more than its parent (seed 003 S2); a call waits in its ' +
+    "endpoint's queue, and only an endpoint's owner or mint authority mints from it (seed 002); yields walk owner edges " +
+    "from the handler's own frame (seed 004); every verb is charged, and an in-world command that cannot pay waits " +
+    '(seed 003 S1/S3). The terminal and the ledger show each refusal and why.'
   );
 }
 
