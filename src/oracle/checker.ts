@@ -1,5 +1,5 @@
 import type { Kernel } from '../kernel/kernel';
-import type { LedgerEntry } from '../kernel/sab/layout';
+import type { LedgerEntry, LedgerFacts } from '../kernel/sab/layout';
 
 /**
  * The authority oracle's checker: the seeds' rules restated on their own, sharing no code with the kernel's
@@ -98,6 +98,8 @@ export class Checker {
   private cursor: number;
   /** Who holds what, by the ledger's grant and release records: "pid/name" → the grant's seq. */
   private readonly recorded = new Map<string, number>();
+  /** Every grant record's facts, by seq (a delegation names its source's). */
+  private readonly grants = new Map<number, LedgerFacts>();
   steps = 0;
 
   /** `policy`: the scenario's pairings (seed 001: the type each pair may have; INPUT where it is silent). */
@@ -166,12 +168,36 @@ export class Checker {
     for (let s = from; s <= to; s += 1000) out.push(...this.k.ledger.page(s, Math.min(1000, to - s + 1)));
     this.cursor = to;
     for (const e of out) {
-      const held = e.kind === 'grant' ? /holds @([^:\s]+):/.exec(e.detail) : null;
-      if (held) this.recorded.set(`${e.subject}/${held[1]}`, e.seq);
-      const gone = e.kind === 'release' ? /no longer holds @([^:\s]+):/.exec(e.detail) : null;
-      if (gone) this.recorded.delete(`${e.actor}/${gone[1]}`);
+      const f = e.facts ?? {};
+      if (e.kind === 'grant') this.granted(e);
+      else if (e.kind === 'release' && typeof f.cap === 'string') this.recorded.delete(`${e.actor}/${f.cap}`);
+      else if (e.kind === 'release' && typeof f.grants === 'string') {
+        // A process's whole cnode at its end: the grant records of every slot it held.
+        const gone = new Set(f.grants.split(' ').map(Number));
+        for (const [key, seq] of this.recorded) if (gone.has(seq)) this.recorded.delete(key);
+      }
     }
     return out;
+  }
+
+  /**
+   * A grant record, by its facts (record format 2): who holds which cap of what, and whence. A copy or move names
+   * the grant record of its source: it must exist, designate the same thing, and hold no right the source lacked.
+   * Only boot wiring (the kernel, actor 0) hands out boot caps.
+   */
+  private granted(e: LedgerEntry): void {
+    const f = e.facts ?? {};
+    if (typeof f.cap !== 'string') return; // a grant of something else (a subject proof): no cap enters a cnode
+    this.recorded.set(`${e.subject}/${f.cap}`, e.seq);
+    this.grants.set(e.seq, f);
+    if (f.origin === 'boot' && e.actor !== 0)
+      this.find('origin', `grant ${e.seq}: a boot cap handed out by pid ${e.actor}, not the kernel`);
+    if (f.origin !== 'grant' && f.origin !== 'move') return;
+    const src = this.grants.get(Number(f.from));
+    if (!src) return this.find('origin', `grant ${e.seq} (@${f.cap}) names source record ${f.from}, which granted nothing`);
+    if (src.target !== f.target) this.find('widening', `grant ${e.seq} (@${f.cap}) designates ${f.target}, its source ${src.target}`);
+    if ((f.kind === 'channel' || f.kind === 'memory') && (Number(f.rights) & ~Number(src.rights)) !== 0)
+      this.find('widening', `grant ${e.seq} (@${f.cap}) holds rights ${f.rights}, its source ${src.rights}`);
   }
 
   /** Check everything one step changed. `calls` are the oracle's own calls as a process in this step. */
