@@ -19,7 +19,7 @@ export type Rule =
   | 'generation' // seed 002: a call through an old cookie never reaches a later generation's object
   | 'tofu' // seed 003 S4: a binding changes only by an ADMIN forget or a signed announcement
   | 'pledge' // seed 003 S2: promises only narrow, across spawn too; a file needs rw or storage
-  | 'yield' // seed 004: a yield is caught by the nearest owner of its emitter whose snapshot holds its key, never the emitter
+  | 'yield' // seed 004: the nearest owner holding the key catches, never the emitter; no bare sender of a caught key
   | 'ledger'; // seed 000 / WORM: the ledger verifies
 
 export interface Finding {
@@ -350,6 +350,7 @@ export class Checker {
     }
 
     this.checkYields();
+    this.checkSenders();
 
     // The oracle's own calls as processes: what they reached.
     for (const c of calls) {
@@ -406,6 +407,30 @@ export class Checker {
         );
     }
   }
+
+  /**
+   * Seed 004's forgery resistance: the handler hands out a registered key's YieldSender only inside AuthorityCaps
+   * (opaque instances), never bare, and no descendant can mint one. So a sender for a key some other instance
+   * catches, held in the cnode of an instance that is not opaque, is a forged authority.
+   */
+  private checkSenders(): void {
+    const rt = this.k.chainWorldIfMade?.rt;
+    if (!rt) return;
+    const catchers = new Map<string, number[]>();
+    for (const i of rt.instances.values()) for (const key of rt.receiverKeys(i)) catchers.set(key, [...(catchers.get(key) ?? []), i.id]);
+    for (const i of rt.instances.values()) {
+      if (i.image.opaque) continue;
+      for (const c of i.cnode) {
+        if (c?.kind !== 'sender' || c.key.startsWith('kernel:')) continue;
+        const by = catchers.get(c.key)?.filter((id) => id !== i.id) ?? [];
+        if (by.length && !this.forged.has(`${i.id}/${c.key}`)) {
+          this.forged.add(`${i.id}/${c.key}`);
+          this.find('yield', `${i.image.name} #${i.id} holds a bare YieldSender for ${c.key}, which instance ${by.join(', ')} catches`);
+        }
+      }
+    }
+  }
+  private readonly forged = new Set<string>();
 
   /**
    * WORM: the ledger verifies (every record against its hash, every checkpoint's signature). The one check that
