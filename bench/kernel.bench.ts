@@ -52,7 +52,7 @@ const bareMap = time(() => {
 });
 
 // CALL + RETURN through a service object (ChatParticipant.poll on an empty queue), against a bare method call
-// on the same service state as the floor. Energy is not charged yet.
+// on the same service state as the floor. Energy is not charged; when the server has taken its 64 calls of a tick, the clock steps (included: about one tick per 64 calls).
 const callHost = new KernelHost(capacity, false);
 const ck = callHost.kernel;
 ck.setDefense('energy', false, 0);
@@ -65,7 +65,17 @@ const rounds = Array.from(
   { length: 5 },
   () =>
     time(() => {
-      for (let i = 0; i < CALLS; i++) if (!ck.call(caller, 'chat_participant', 'poll', pollArgs).ok) throw new Error('call failed');
+      for (let i = 0; i < CALLS; i++) {
+        // A server takes at most MAX_VERBS_PER_TICK calls a tick (seed 002's queues): when it is busy, the clock moves on.
+        for (
+          let r = ck.call(caller, 'chat_participant', 'poll', pollArgs);
+          !r.ok;
+          r = ck.call(caller, 'chat_participant', 'poll', pollArgs)
+        ) {
+          if (r.code !== 'EAGAIN') throw new Error(`call failed: ${r.code}`);
+          ck.step(1);
+        }
+      }
     }).perSecond,
 ).sort((a, b) => a - b);
 const calls = { perSecond: rounds[2], best: rounds[4] };
