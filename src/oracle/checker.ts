@@ -170,7 +170,8 @@ export class Checker {
     for (const e of out) {
       const f = e.facts ?? {};
       if (e.kind === 'grant') this.granted(e);
-      else if (e.kind === 'release' && typeof f.cap === 'string') this.recorded.delete(`${e.actor}/${f.cap}`);
+      else if (e.kind === 'release' && typeof f.cap === 'string')
+        this.recorded.delete(`${e.subject}/${f.cap}`); // the holder
       else if (e.kind === 'release' && typeof f.grants === 'string') {
         // A process's whole cnode at its end: the grant records of every slot it held.
         const gone = new Set(f.grants.split(' ').map(Number));
@@ -417,7 +418,12 @@ export class Checker {
     const rt = this.k.chainWorldIfMade?.rt;
     if (!rt) return;
     const catchers = new Map<string, number[]>();
-    for (const i of rt.instances.values()) for (const key of rt.receiverKeys(i)) catchers.set(key, [...(catchers.get(key) ?? []), i.id]);
+    // What each instance catches: the YieldReceiver in its declared yield_receiver_slot (seed 004).
+    for (const i of rt.instances.values()) {
+      const slot = i.image.yieldReceiverSlot;
+      const r = slot === null ? null : i.cnode[slot];
+      if (r?.kind === 'receiver') for (const key of r.keys) catchers.set(key, [...(catchers.get(key) ?? []), i.id]);
+    }
     for (const i of rt.instances.values()) {
       if (i.image.opaque) continue;
       for (const c of i.cnode) {

@@ -177,6 +177,17 @@ describe('TOFU+', () => {
     );
   });
 
+  it('a MITM after one side forgot its binding half succeeds, and the verdict says so (not "blocked")', () => {
+    const f = fleet();
+    f.run('pair totebox');
+    f.run('unpair totebox');
+    expect(f.text('tofu forget console totebox')).toMatch(/console forgot totebox/);
+    expect(f.text('mitm totebox')).toMatch(/ETOFU/); // the Totebox still pins the console's key
+    expect(f.last('verdict')).toMatch(/^MITM half succeeded: console had no binding for totebox and bound mallory's key/);
+    expect(f.k.ledger.last(5).findLast((e) => e.kind === 'verdict')?.facts).toMatchObject({ outcome: 'breach', weakness: 'first contact' });
+    expect(f.k.fleet.bindingsOf(0).get('totebox')!.cellId.startsWith(f.k.fleet.identityText('mallory'))).toBe(true);
+  });
+
   it('a key announcement signed by the old key rebinds; a forged one is refused', () => {
     const f = fleet();
     f.run('pair totebox');

@@ -148,6 +148,9 @@ export class Fleet {
           { init: a, initId: attacker, resp: b, respId: this.identity(b.name), label: `${MALLORY} (posing as ${a.name}) → ${b.name}` },
         ]
       : [{ init: a, initId: this.identity(a.name), resp: b, respId: this.identity(b.name), label: `${a.name} → ${b.name}` }];
+    // Whether each side had bound the other before this pairing: a MITM on a first contact is the weakness the
+    // seed admits, one after a binding is not.
+    const boundBefore = { a: this.bindings.get(a.id)?.has(b.name) ?? false, b: this.bindings.get(b.id)?.has(a.name) ?? false };
     for (const leg of legs) {
       const n = ++this.handshakeCount;
       // Each honest side pins the key it bound on first contact (TOFU+); pure TOFU pins nothing.
@@ -174,7 +177,19 @@ export class Fleet {
         const pinnedFail = run.outcome.failedStep === 'pinned-key';
         const why = pinnedFail ? `TOFU+ refused: ${run.outcome.reason}` : `handshake failed: ${run.outcome.reason}`;
         this.host.record('deny', actor, 0, `denied: pairing ${leg.label} as ${type}: ${why}`);
-        if (mitm)
+        // The first leg may already have bound mallory's key at a side that had forgotten its binding: then the
+        // attack half succeeded, and the verdict says so rather than "blocked".
+        const poisoned = mitm && leg !== legs[0] && !boundBefore.a ? a.name : null;
+        if (mitm && poisoned)
+          this.host.verdict(
+            'breach',
+            actor,
+            0,
+            `MITM half succeeded: ${poisoned} had no binding for ${b.name} and bound ${MALLORY}'s key on that first contact; ${b.name}'s binding refused ${MALLORY}. Compare CellIDs out of band before trusting a first contact.`,
+            0,
+            { weakness: 'first contact' },
+          );
+        else if (mitm)
           this.host.verdict(
             'held',
             actor,
@@ -207,17 +222,18 @@ export class Fleet {
       ...(mitm ? { mitm: MALLORY } : {}),
     });
     if (mitm) {
-      const fresh = !this.host.defenses.tofu
-        ? 'pure TOFU (no binding check) accepted a new key'
-        : 'first contact: nothing was bound yet, so TOFU+ accepted the key';
-      // On a first contact this is the weakness seed 001 admits (nothing was bound yet); with TOFU+ off, a plain breach.
+      const firstContact = !boundBefore.a && !boundBefore.b;
+      const fresh = firstContact
+        ? 'first contact: nothing was bound yet, so the key was taken'
+        : 'pure TOFU (no binding check) accepted a new key';
+      // On a first contact this is the weakness seed 001 admits (nothing was bound yet); after a binding, a plain breach.
       this.host.verdict(
         'breach',
         actor,
         0,
         `MITM succeeded: ${fresh}; ${a.name} now trusts ${MALLORY}'s CellID ${this.identityText(MALLORY)} as ${b.name}. Compare CellIDs out of band before trusting a first contact.`,
         0,
-        this.host.defenses.tofu ? { weakness: 'first contact' } : undefined,
+        firstContact ? { weakness: 'first contact' } : undefined,
       );
     }
     this.changed();
