@@ -173,7 +173,7 @@ export function runOracle(run: OracleRun): OracleResult {
     switch (r.int(7)) {
       case 6:
         // Yield routing (seed 004): the worked examples, whose routes the checker follows along owner edges.
-        h.exec(r.pick(['invoke', 'mint news hello', 'attest', 'attest sign', 'steal', 'stall', 'forge']));
+        h.exec(r.pick(['invoke', 'mint news hello', 'attest', 'attest sign', 'steal', 'stall', 'forge', 'lookalike']));
         return [];
       case 5:
         // Relabeling (seed 002): a delegated client facet with another badge.

@@ -20,6 +20,7 @@ export type Rule =
   | 'tofu' // seed 003 S4: a binding changes only by an ADMIN forget or a signed announcement
   | 'pledge' // seed 003 S2: promises only narrow, across spawn too; a file needs rw or storage
   | 'yield' // seed 004: the nearest owner holding the key catches, never the emitter; no bare sender of a caught key
+  | 'hash' // seed 004 §8: an image_hash identifies a type, never authority: a vault pays only the Instance it was given
   | 'ledger'; // seed 000 / WORM: the ledger verifies
 
 export interface Finding {
@@ -352,6 +353,7 @@ export class Checker {
 
     this.checkYields();
     this.checkSenders();
+    this.checkVaults();
 
     // The oracle's own calls as processes: what they reached.
     for (const c of calls) {
@@ -437,6 +439,21 @@ export class Checker {
     }
   }
   private readonly forged = new Set<string>();
+
+  /** Seed 004 §8: a vault's payout log names only the very Instance it was given, never a look-alike of its type. */
+  private checkVaults(): void {
+    const rt = this.k.chainWorldIfMade?.rt;
+    if (!rt) return;
+    for (const i of rt.instances.values()) {
+      const { paidTo, trusted } = i.state;
+      if (i.image.name !== 'Vault' || paidTo === undefined || paidTo === trusted || this.forged.has(`vault ${i.id}`)) continue;
+      this.forged.add(`vault ${i.id}`);
+      this.find(
+        'hash',
+        `vault #${i.id} paid instance ${String(paidTo)}, not the instance ${String(trusted)} it was given: a type taken as authority`,
+      );
+    }
+  }
 
   /**
    * WORM: the ledger verifies (every record against its hash, every checkpoint's signature). The one check that

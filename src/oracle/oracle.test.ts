@@ -26,6 +26,7 @@ describe('the authority oracle (seeds 000–004, from the ledger and the tables,
     ['tofu', 'pointsav', 'tofu', 300],
     ['diode', 'pointsav', 'diode', 100],
     ['interpose', 'default', 'yield', 300],
+    ['hashauth', 'default', 'hash', 300],
   ];
   it.each(cases)('defense %s off: the oracle finds its breach in %s (%s)', (off, scenario, rule, steps) => {
     // The first of a few seeded runs that finds it (each run is random; one is enough to show it).

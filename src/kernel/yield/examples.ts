@@ -302,10 +302,12 @@ export const Vault: Image = image({
       if (presented?.kind !== 'instance') throw new YieldFault('present an instance');
       if (arg(args, 'checkHash') === true) {
         if (ctx.imageHash(slot) !== MintRefCap.hash) throw new YieldFault('not a MintRefCap');
+        ctx.state.paidTo = presented.id; // the vault's own payout log: to whom it paid
         return { paid: true };
       }
       if (presented.id !== ctx.state.trusted)
         throw new YieldFault('image_hash is not authority: this is not the instance the vault trusts');
+      ctx.state.paidTo = presented.id;
       return { paid: true };
     },
   },
