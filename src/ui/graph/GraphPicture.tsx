@@ -1,5 +1,6 @@
 import { memo, useRef, type KeyboardEvent, type RefObject } from 'react';
 import type { YieldView } from '../../kernel/host-api';
+import { CAP_KINDS } from '../../kernel/sab/layout';
 import {
   HEXAGON_INSET,
   LINE_HEIGHT,
@@ -13,21 +14,8 @@ import {
 import type { Flash } from './useDeniedFlashes';
 import type { PanZoomHandlers } from './usePanZoom';
 
-const EDGE_KINDS = [
-  'endpoint',
-  'client',
-  'spawner',
-  'process',
-  'object',
-  'minter',
-  'session',
-  'channel',
-  'memory',
-  'fs',
-  'holds',
-  'owner',
-  'denied',
-] as const;
+/** An arrowhead per edge kind: every cap kind (so a new kind is never drawn without one), and the graph's own. */
+const EDGE_KINDS = [...CAP_KINDS.filter((k) => k !== 'none'), 'holds', 'owner', 'denied'] as const;
 
 export interface GraphPictureProps {
   /** The laid-out graph, or null while the first layout is on its way (the canvas is drawn empty). */
