@@ -1,4 +1,4 @@
-import { expect, terminalText, test, typeLine } from './fixtures';
+import { expect, terminalText, test, typeLine, toggleDefense } from './fixtures';
 
 const processCount = (app: import('@playwright/test').Page) => app.getByTestId('energy').locator('.energy-row').count();
 
@@ -16,7 +16,7 @@ test('a fork bomb with budgets on stays bounded and the shell answers; with budg
   await expect(energy.locator('.energy-row[data-pid="10"][data-frozen="true"]')).toHaveCount(1); // spent, waiting for its refill
 
   // Budgets off: the same bomb spawns until the process table is full, and the graph and energy panel show it.
-  await app.getByTestId('defense-energy').click();
+  await toggleDefense(app, 'energy');
   await expect(app.getByTestId('defense-energy')).not.toBeChecked();
   await expect.poll(() => processCount(app), { timeout: 15_000 }).toBeGreaterThan(150);
   await expect.poll(() => app.getByTestId('graph').locator('[data-node-id^="p:"]').count(), { timeout: 20_000 }).toBeGreaterThan(150);

@@ -32,3 +32,14 @@ export const terminalFlat = async (page: Page) => (await terminalText(page)).rep
 export async function vtime(page: Page): Promise<number> {
   return parseFloat((await page.getByTestId('vtime').innerText()).replace(/[^\d.]/g, ''));
 }
+
+/** Flip a defense from the top bar's Defenses menu (opened for it, closed after), as a person would. */
+export async function toggleDefense(page: Page, id: string) {
+  const box = page.getByTestId(`defense-${id}`);
+  const was = await box.isChecked();
+  if (!(await box.isVisible())) await page.getByTestId('defenses-button').click();
+  await box.click();
+  await page.keyboard.press('Escape');
+  // The box shows the kernel's state, so it flips once the kernel has it.
+  await expect(box).toBeChecked({ checked: !was });
+}

@@ -1,4 +1,4 @@
-import { expect, terminalFlat, test, typeLine } from './fixtures';
+import { expect, terminalFlat, test, typeLine, toggleDefense } from './fixtures';
 import type { Page } from '@playwright/test';
 
 async function openPointSav(app: Page) {
@@ -74,7 +74,7 @@ test('the Diode: the compromised MediaKit cannot command the vault, until the Di
   await expect(graph.locator('[data-edge-kind="import"]').filter({ hasText: 'telemetry only' })).toHaveCount(1);
   await typeLine(app, 'compromise media');
   await expect(app.getByTestId('verdict')).toContainText('upstream command impossible');
-  await app.getByTestId('defense-diode').click();
+  await toggleDefense(app, 'diode');
   await expect(app.getByTestId('defense-diode')).not.toBeChecked();
   await typeLine(app, 'compromise media');
   await expect(app.getByTestId('verdict')).toContainText('upstream command went through');

@@ -1,4 +1,4 @@
-import { expect, terminalFlat, terminalText, test, typeLine } from './fixtures';
+import { expect, terminalFlat, terminalText, test, typeLine, toggleDefense } from './fixtures';
 
 const RELABEL = 'run "chat-client" with { stdio: client @stdio, chat: client @chat badge 200 }';
 
@@ -48,7 +48,7 @@ test('the relabeling attack: blocked by Gate 0, visible when the defense is off'
   await expect(ledger.locator('[data-event="deny"]').last()).toContainText('Gate 0: badge 200 differs');
 
   // Gate 0 off (toggled in the top bar, which is ledgered): the same line succeeds and the child speaks as bob.
-  await app.getByTestId('defense-gate0').click(); // the box shows the kernel's state, so it flips once the kernel has it
+  await toggleDefense(app, 'gate0');
   await expect(app.getByTestId('defense-gate0')).not.toBeChecked();
   await ledger.getByLabel('Filter ledger by event kind').selectOption('defense');
   await expect(ledger.locator('[data-event="defense"]')).toContainText('Gate 0 relabel check turned off');

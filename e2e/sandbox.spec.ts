@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, terminalFlat, test, typeLine } from './fixtures';
+import { expect, terminalFlat, test, typeLine, toggleDefense } from './fixtures';
 
 const clock = (app: Page) => app.getByRole('group', { name: 'Virtual clock' });
 async function pauseClock(app: Page) {
@@ -32,7 +32,7 @@ test('fetch-worker: a pledge violation aborts it, the shell survives, the ledger
   await expect.poll(() => terminalFlat(app)).toMatch(/PID\s+PPID.*shell/);
 
   // pledge/unveil off: the same program gets the secret out.
-  await app.getByTestId('defense-sandbox').click();
+  await toggleDefense(app, 'sandbox');
   await expect(app.getByTestId('defense-sandbox')).not.toBeChecked();
   await typeLine(app, FETCH);
   await expect.poll(() => terminalFlat(app), { timeout: 15_000 }).toMatch(/fetch-worker: got it: launch code: 0000/);

@@ -84,11 +84,16 @@ test('a share link opens the same session in a fresh browser; a broken one says 
 
 test('nothing lost: a reload and a crashed kernel worker both come back to the same session', async ({ app }) => {
   await someHistory(app);
-  await app.getByTestId('tab-gallery').click(); // the layout is part of the session too
+  await app.getByTestId('tab-lessons').click(); // the layout is part of the session too: the open tab,
+  const splitter = app.getByRole('separator', { name: 'Resize: graph and ledger' });
+  await splitter.focus(); // and the pane sizes (a splitter moved from the keyboard)
+  for (let i = 0; i < 3; i++) await app.keyboard.press('ArrowUp');
+  const moved = await splitter.getAttribute('aria-valuenow');
   const before = await ledgerTail(app);
   await app.waitForTimeout(2500); // one periodic save at least
   await app.reload();
-  await expect(app.getByTestId('tab-gallery')).toHaveAttribute('aria-selected', 'true');
+  await expect(app.getByTestId('tab-lessons')).toHaveAttribute('aria-selected', 'true');
+  await expect(app.getByRole('separator', { name: 'Resize: graph and ledger' })).toHaveAttribute('aria-valuenow', moved ?? '');
   await expect(app.getByTestId('graph').locator('[data-node-id="p:11"]')).toHaveCount(1);
   await expect.poll(async () => (await ledgerTail(app)).seq).toBeGreaterThanOrEqual(before.seq);
   expect(await app.getByTestId('defense-gate0').isChecked()).toBe(false);

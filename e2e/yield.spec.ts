@@ -1,4 +1,4 @@
-import { expect, terminalFlat, test, typeLine } from './fixtures';
+import { expect, terminalFlat, test, typeLine, toggleDefense } from './fixtures';
 
 test('yield routing from the shell: attestation route in the ledger; forged mint blocked, then succeeding without interposition', async ({
   app,
@@ -11,6 +11,7 @@ test('yield routing from the shell: attestation route in the ledger; forged mint
   await ledger.getByLabel('Filter ledger by event kind').selectOption('yield');
   await expect(ledger.locator('[data-event="yield"]')).toContainText('caught by kernel');
   // The yields view walks the route: emitter, the owners it passed, then the kernel that caught it.
+  await app.getByTestId('tab-yields').click();
   const route = app.getByTestId('yield-route');
   await expect(route.locator('[data-role]')).toHaveText([/AttestationAuthority#\d+/, /User#\d+/, 'Chain#1', 'kernel']);
   await expect(route.locator('[data-role="kernel"]')).toHaveCount(1);
@@ -46,7 +47,7 @@ test('yield routing from the shell: attestation route in the ledger; forged mint
   await expect(app.getByTestId('verdict')).toContainText('forged mint blocked');
   await expect(v2).toHaveAttribute('data-status', 'demonstrated');
   await expect(v2).toContainText(/ledger #\d+: forged mint blocked/);
-  await app.getByTestId('defense-interpose').click();
+  await toggleDefense(app, 'interpose');
   await expect(app.getByTestId('defense-interpose')).not.toBeChecked();
   await typeLine(app, 'forge');
   await expect(app.getByTestId('verdict')).toContainText('forged mint succeeded');

@@ -73,7 +73,10 @@ export class KernelClient {
   private readonly keeper = new SessionKeeper();
   /** Whether this tab keeps the saved session (one tab at a time). */
   private readonly owner = new SessionOwner();
-  private readonly layout = () => ({ presenter: this.store.getState().presenter, learnTab: this.store.getState().learnTab });
+  private readonly layout = () => {
+    const { presenter, learnTab, panes } = this.store.getState();
+    return { presenter, learnTab, panes };
+  };
   private readonly write = sessionWriter(this.layout);
 
   constructor(options: KernelClientOptions) {
@@ -111,7 +114,7 @@ export class KernelClient {
         }
       }),
       store.subscribe((s, prev) => {
-        if (s.presenter !== prev.presenter || s.learnTab !== prev.learnTab) this.saveSoon(0);
+        if (s.presenter !== prev.presenter || s.learnTab !== prev.learnTab || s.panes !== prev.panes) this.saveSoon(0);
       }),
     );
     // The worker starts loading at once (watched from the start: a replay that hangs it is noticed too); the lock
@@ -130,7 +133,8 @@ export class KernelClient {
     this.fallback = saved; // what a recovery rebuilds until the page has its own copy of the session
     if (loaded.refused) this.storageProblem(`could not read what it stored (${loaded.refused})`);
     void countKept().then((n) => n > 0 && store.setState({ kept: true }));
-    if (loaded.saved) store.setState({ presenter: loaded.saved.ui.presenter, learnTab: loaded.saved.ui.learnTab });
+    if (loaded.saved)
+      store.setState({ presenter: loaded.saved.ui.presenter, learnTab: loaded.saved.ui.learnTab, panes: loaded.saved.ui.panes ?? {} });
     if (this.worker !== w) return; // it went while storage was read: the recovery carries on
     const hash = location.hash;
     // The fragment has been read: a reload should come back to the session as it goes on, not to the link.

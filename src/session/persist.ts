@@ -1,6 +1,7 @@
 import type { Session } from '../kernel/host-api';
 import { MAX_LOG, sessionProblem } from '../kernel/session/check';
 import { CHUNK, type SaveWrite, type WriteSession } from './keeper';
+import type { PaneLayouts } from '../store/store';
 
 /**
  * The session kept in IndexedDB as it changes, so a reload, a crashed worker or a closed tab comes back to the
@@ -13,6 +14,8 @@ import { CHUNK, type SaveWrite, type WriteSession } from './keeper';
 export interface Layout {
   presenter: boolean;
   learnTab: 'yields' | 'gallery' | 'lessons';
+  /** Pane sizes per resizable group; absent in sessions saved before panes could be resized. */
+  panes?: PaneLayouts;
 }
 
 export interface Saved {
@@ -138,9 +141,30 @@ export function sessionWriter(ui: () => Layout): WriteSession {
     });
 }
 
+const GROUPS = ['main', 'left', 'right', 'top', 'bottom'] as const;
+
+/** Pane sizes from storage (untrusted): known groups only, each a few panes with sizes between 0 and 100. */
+export function panesOf(raw: unknown): PaneLayouts {
+  const out: PaneLayouts = {};
+  if (typeof raw !== 'object' || raw === null) return out;
+  for (const g of GROUPS) {
+    const sizes = (raw as Record<string, unknown>)[g];
+    if (typeof sizes !== 'object' || sizes === null) continue;
+    const entries = Object.entries(sizes).filter(
+      ([k, v]) => k.length <= 20 && typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 100,
+    ) as [string, number][];
+    if (entries.length >= 2 && entries.length <= 4) out[g] = Object.fromEntries(entries);
+  }
+  return out;
+}
+
 const layoutOf = (ui: Partial<Layout> | undefined): Layout => {
   const tab = ui?.learnTab;
-  return { presenter: ui?.presenter === true, learnTab: tab === 'gallery' || tab === 'lessons' ? tab : 'yields' };
+  return {
+    presenter: ui?.presenter === true,
+    learnTab: tab === 'yields' || tab === 'lessons' ? tab : 'gallery',
+    panes: panesOf(ui?.panes),
+  };
 };
 
 /**

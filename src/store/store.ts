@@ -7,6 +7,9 @@ import type { FrameLoop } from '../client/frames';
 import type { LedgerFeed } from '../client/ledgerFeed';
 import type { ConsoleFeed } from '../client/consoleFeed';
 
+/** Sizes per resizable group (see ui/app/Workspace.tsx): pane id → percent. */
+export type PaneLayouts = Partial<Record<'main' | 'left' | 'right' | 'top' | 'bottom', Record<string, number>>>;
+
 export type Status = 'starting' | 'ready' | 'recovering' | 'not-isolated' | 'error';
 
 export interface AppState {
@@ -30,6 +33,10 @@ export interface AppState {
   presenter: boolean;
   /** Which tab the lower right shows (yield routes, gallery, lessons). Saved with the session. */
   learnTab: 'yields' | 'gallery' | 'lessons';
+  /** Pane sizes (percent per pane id) of each resizable group, as the user left them. Saved with the session. */
+  panes: PaneLayouts;
+  /** What the verdict on show is about (graph node ids), for the graph to highlight; null when none or stale. */
+  attack: { seq: number; nodes: string[]; outcome: 'held' | 'breach' | 'info' } | null;
   /** Time travel: the ledger record shown, or null while live. */
   travel: TravelState | null;
   /** Lines for the terminal to type as if the user did (the gallery and lessons); `id` tells batches apart. */
@@ -61,8 +68,10 @@ export const appStore = createStore<AppState>()((set) => ({
   yields: null,
   notice: '',
   presenter: false,
-  learnTab: 'yields',
+  learnTab: 'gallery',
+  panes: {},
   travel: null,
+  attack: null,
   script: null,
   scriptBusy: false,
   scenarioErrors: null,

@@ -2,15 +2,11 @@ import { useCallback, useEffect } from 'react';
 import type { ExecResult } from '../../kernel/host-api';
 import { appStore, useApp, type AppState } from '../../store/store';
 import { kernelClient } from '../../client/instance';
-import { EnergyPanel } from '../energy/EnergyPanel';
-import { GraphPanel } from '../graph/GraphPanel';
-import { InspectorPanel } from '../inspector/InspectorPanel';
-import { LedgerPanel } from '../ledger/LedgerPanel';
 import { TerminalPanel } from '../terminal/TerminalPanel';
 import { TopBar } from './TopBar';
 import { VerdictBanner } from './VerdictBanner';
-import { LearnTabs } from '../learn/LearnTabs';
 import { Timeline } from '../timeline/Timeline';
+import { Workspace } from './Workspace';
 import { downloadText } from '../download';
 import { plainText } from '../../text/sanitize';
 import './app.css';
@@ -97,6 +93,18 @@ export function App() {
     return () => removeEventListener('keydown', onKey, true);
   }, []);
 
+  // Esc deselects the node in the inspector, unless a field, a menu or the terminal has the key.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || e.defaultPrevented || !appStore.getState().selected) return;
+      const t = e.target as Element | null;
+      if (t?.closest('input, select, textarea, [role="dialog"], .xterm')) return;
+      appStore.getState().select(null);
+    };
+    addEventListener('keydown', onKey);
+    return () => removeEventListener('keydown', onKey);
+  }, []);
+
   return (
     <div className={presenter ? 'app presenter' : 'app'} data-presenter={presenter ? 'true' : 'false'}>
       <TopBar />
@@ -151,24 +159,19 @@ export function App() {
       )}
       <VerdictBanner />
       <Timeline />
-      <main className="panels">
-        <TerminalPanel
-          exec={exec}
-          complete={complete}
-          input={input}
-          interrupt={interrupt}
-          console={consoleFeed}
-          ready={status === 'ready'}
-          banner={BANNER}
-        />
-        <GraphPanel />
-        <div className="right-column">
-          <InspectorPanel />
-          <LearnTabs />
-        </div>
-        <LedgerPanel />
-        <EnergyPanel />
-      </main>
+      <Workspace
+        terminal={
+          <TerminalPanel
+            exec={exec}
+            complete={complete}
+            input={input}
+            interrupt={interrupt}
+            console={consoleFeed}
+            ready={status === 'ready'}
+            banner={BANNER}
+          />
+        }
+      />
     </div>
   );
 }

@@ -1,10 +1,11 @@
 import { useRef } from 'react';
-import { DEFENSES } from '../../kernel/sab/layout';
 import { BUILT_IN_SCENARIOS } from '../../content/scenarios';
 import { ShareMenu } from '../share/ShareMenu';
 import { appStore, loadScenario, useApp } from '../../store/store';
 import { useFrameValue, useLiveText } from '../../store/useFrame';
 import { Pace } from './pace';
+import { DefensesMenu } from './DefensesMenu';
+import { runControl as run } from './controls';
 
 const MAX_FILE_BYTES = 1 << 20;
 
@@ -27,19 +28,13 @@ async function openFile(input: HTMLInputElement) {
 
 const SPEEDS = [0.25, 0.5, 1, 2, 5, 10];
 
-/** Clock controls go through the shell's own `clock` command, so they land in the command log like typed ones. */
-function run(line: string) {
-  const kernel = appStore.getState().kernel;
-  kernel?.exec(line).catch(() => {});
-}
-
 export function TopBar() {
   const status = useApp((s) => s.status);
   const scenario = useFrameValue((f, s) => s.get(f.scenarioName), '');
   const running = useFrameValue((f) => f.running, true);
   const speed = useFrameValue((f) => f.speed, 1);
-  const defenses = useFrameValue((f) => f.defenses, 0);
   const time = useRef<HTMLSpanElement>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
   useLiveText(time, (f) => `${(f.time / 1000).toFixed(3)} s`);
   const lag = useRef<HTMLSpanElement>(null);
   const pace = useRef(new Pace());
@@ -73,17 +68,24 @@ export function TopBar() {
           </option>
         ))}
       </select>
-      <label className={`button${ready ? '' : ' disabled'}`} title="Boot a scenario file (a system policy file, JSON)">
-        Load scenario…
-        <input
-          type="file"
-          accept=".json,application/json"
-          hidden
-          disabled={!ready}
-          data-testid="scenario-file"
-          onChange={(e) => void openFile(e.currentTarget)}
-        />
-      </label>
+      <button
+        type="button"
+        className="button"
+        disabled={!ready}
+        title="Boot a scenario file (a system policy file, JSON)"
+        onClick={() => fileInput.current?.click()}
+      >
+        Load…
+      </button>
+      <input
+        ref={fileInput}
+        type="file"
+        accept=".json,application/json"
+        hidden
+        disabled={!ready}
+        data-testid="scenario-file"
+        onChange={(e) => void openFile(e.currentTarget)}
+      />
       <button
         type="button"
         className="button"
@@ -104,33 +106,7 @@ export function TopBar() {
       >
         Present
       </button>
-      <div className="defenses" role="group" aria-label="Defenses">
-        {DEFENSES.map((d, i) => {
-          const on = (defenses & (1 << i)) !== 0;
-          // Until a world is running (booting, replaying) nothing is known: never show a defense as off then.
-          const state = !ready ? 'unknown' : on ? 'on' : 'off';
-          return (
-            <label
-              key={d.id}
-              className={`defense ${state}`}
-              title={
-                ready
-                  ? `${d.label}: ${state}. Toggling is ledgered (shell: defense ${d.id} on|off)`
-                  : `${d.label}: known once the kernel is running`
-              }
-            >
-              <input
-                type="checkbox"
-                data-testid={`defense-${d.id}`}
-                disabled={!ready}
-                checked={on}
-                onChange={(e) => run(`defense ${d.id} ${e.target.checked ? 'on' : 'off'}`)}
-              />
-              {d.short}
-            </label>
-          );
-        })}
-      </div>
+      <DefensesMenu ready={ready} />
       <div className="clock" role="group" aria-label="Virtual clock">
         <button type="button" disabled={!ready} onClick={() => run(running ? 'clock pause' : 'clock run')} aria-pressed={!running}>
           {running ? '❚❚ Pause' : '▶ Run'}
@@ -139,7 +115,6 @@ export function TopBar() {
           Step
         </button>
         <label>
-          speed{' '}
           <select
             disabled={!ready}
             value={SPEEDS.includes(speed) ? speed : ''}

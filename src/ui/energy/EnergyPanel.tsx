@@ -105,7 +105,7 @@ export function EnergyPanel() {
         <span className="muted summary" ref={summaryRef} />
       </header>
       <canvas
-        className="timeline"
+        className="scheduler-timeline"
         ref={canvasRef}
         width={600}
         height={TIMELINE_ROWS * 3}

@@ -5,12 +5,12 @@ import { LessonPlayer } from './LessonPlayer';
 import './learn.css';
 
 const TABS = [
-  { id: 'yields', label: 'Yield routes' },
   { id: 'gallery', label: 'Attack gallery' },
   { id: 'lessons', label: 'Lessons' },
+  { id: 'yields', label: 'Yield routes' },
 ] as const;
 
-/** The lower right: yield routes, the attack gallery and the lessons, one at a time. */
+/** Under the terminal: the attack gallery, the lessons and yield routes, one at a time. */
 export function LearnTabs() {
   const tab = useApp((s) => s.learnTab);
   const setTab = (learnTab: (typeof TABS)[number]['id']) => appStore.setState({ learnTab });
