@@ -23,6 +23,8 @@ export interface LayoutNodeIn {
   machine: string | null;
   width: number;
   height: number;
+  /** Column band, left to right (elk partitions): processes, then endpoints and spawners, then other objects. */
+  band?: number;
 }
 export interface LayoutEdgeIn {
   id: string;
@@ -138,6 +140,22 @@ const BIG_NESTED_OPTIONS: LayoutOptions = {
   'elk.layered.crossingMinimization.semiInteractive': 'false',
 };
 
+/**
+ * Bands (LayoutNodeIn.band): columns chosen by the model rather than by longest path, so a world's many objects
+ * stand in two columns (endpoints and spawners, then the rest) instead of one tall one. Elk's interactive layering
+ * keeps each node in the layer its input x says; every level needs it (INCLUDE_CHILDREN reads it per machine).
+ */
+const BAND_GAP = 10_000;
+const BANDED: LayoutOptions = {
+  'elk.layered.layering.strategy': 'INTERACTIVE',
+  // Banded models are the compact level of detail (no edge labels laid out): tighter spacing too.
+  'elk.spacing.nodeNode': '8',
+  'elk.layered.spacing.nodeNodeBetweenLayers': '22',
+  'elk.spacing.edgeEdge': '5',
+  'elk.layered.spacing.edgeEdgeBetweenLayers': '5',
+  'elk.layered.spacing.edgeNodeBetweenLayers': '8',
+};
+
 /** Room at the top of a machine box for its name, drawn by the panel. */
 const MACHINE_OPTIONS: LayoutOptions = {
   'elk.padding': '[top=30,left=14,bottom=14,right=14]',
@@ -163,19 +181,30 @@ export async function layoutGraph<M extends LayoutMachineIn, N extends LayoutNod
   if (model.nodes.length > HUGE_GRAPH) return gridLayout(model, started);
   if (!model.machines.length && model.nodes.length <= RING_MAX && model.edges.length > 3 * model.nodes.length)
     return ringLayout(model, started);
+  if (model.machines.length > 1 && model.nodes.length + model.edges.length <= BIG_GRAPH && model.nodes.every((n) => n.band !== undefined))
+    return packedLayout(model, started);
+  return elkLayout(model, started);
+}
+
+async function elkLayout<M extends LayoutMachineIn, N extends LayoutNodeIn, E extends LayoutEdgeIn>(
+  model: LayoutModel<M, N, E>,
+  started: number,
+): Promise<LaidOutGraph<M, N, E>> {
   const engine = ensureElk();
 
   const machineIds = new Set(model.machines.map((m) => m.id));
   const nodeIds = new Set(model.nodes.map((n) => n.id));
   const machineNodes = new Map<string, ElkNode>();
   const big = model.nodes.length + model.edges.length > BIG_GRAPH;
-  const root: ElkNode = { id: '__root', layoutOptions: big ? { ...ROOT_OPTIONS, ...BIG_OPTIONS } : ROOT_OPTIONS, children: [], edges: [] };
+  const banded = !big && model.nodes.length > 0 && model.nodes.every((n) => n.band !== undefined);
+  const rootOptions = big ? { ...ROOT_OPTIONS, ...BIG_OPTIONS } : banded ? { ...ROOT_OPTIONS, ...BANDED } : ROOT_OPTIONS;
+  const root: ElkNode = { id: '__root', layoutOptions: rootOptions, children: [], edges: [] };
   model.machines.forEach((m, i) => {
     const box: ElkNode = {
       id: m.id,
       layoutOptions: {
         ...MACHINE_OPTIONS,
-        ...(big ? BIG_NESTED_OPTIONS : {}),
+        ...(big ? BIG_NESTED_OPTIONS : banded ? BANDED : {}),
         ...orderHint(i),
         'elk.nodeSize.minimum': `(${m.minWidth}, ${m.minHeight})`,
       },
@@ -187,7 +216,9 @@ export async function layoutGraph<M extends LayoutMachineIn, N extends LayoutNod
   model.nodes.forEach((n, i) => {
     const parent = (n.machine !== null && machineIds.has(n.machine) && machineNodes.get(n.machine)) || root;
     // Offset past the machines so machine-less nodes at the root come after them.
-    parent.children!.push({ id: n.id, width: n.width, height: n.height, layoutOptions: orderHint(model.machines.length + i) });
+    // A band is given as the node's x: interactive layering (set below when every node has one) keeps it.
+    const at = banded ? { x: n.band! * BAND_GAP, y: i } : {};
+    parent.children!.push({ id: n.id, width: n.width, height: n.height, ...at, layoutOptions: orderHint(model.machines.length + i) });
   });
   // Edges are all declared at the root; elk moves each to the lowest common container of its ends and reports
   // that container on the result, which is what its coordinates are relative to.
@@ -199,7 +230,7 @@ export async function layoutGraph<M extends LayoutMachineIn, N extends LayoutNod
       id: e.id,
       sources: [e.source],
       targets: [e.target],
-      labels: big ? [] : [{ id: `${e.id}:label`, text: e.label, width: e.labelWidth, height: e.labelHeight }],
+      labels: big || e.labelWidth === 0 ? [] : [{ id: `${e.id}:label`, text: e.label, width: e.labelWidth, height: e.labelHeight }],
     });
   }
 
@@ -253,6 +284,93 @@ export async function layoutGraph<M extends LayoutMachineIn, N extends LayoutNod
   result.durationMs = performance.now() - started;
   return result;
 }
+
+/** The shape a packed fleet aims for: panels are wider than tall. */
+const PACK_ASPECT = 1.5;
+
+/**
+ * A compact fleet (several machines, banded nodes): each machine is laid out on its own by elk, and the machine
+ * boxes are packed in rows to suit a wide panel, in model order. One layered run over the whole hierarchy would
+ * interleave the machines' layers and string them out in one long row. Edges between machines (imports) are drawn
+ * straight from box border to box border.
+ */
+async function packedLayout<M extends LayoutMachineIn, N extends LayoutNodeIn, E extends LayoutEdgeIn>(
+  model: LayoutModel<M, N, E>,
+  started: number,
+): Promise<LaidOutGraph<M, N, E>> {
+  const homeOf = new Map(model.nodes.map((n) => [n.id, n.machine]));
+  const byId = new Map(model.nodes.map((n) => [n.id, n]));
+  const inside = await Promise.all(
+    model.machines.map((m) =>
+      elkLayout(
+        {
+          machines: [],
+          nodes: model.nodes.filter((n) => n.machine === m.id).map((n) => ({ ...n, machine: null })),
+          edges: model.edges.filter((e) => homeOf.get(e.source) === m.id && homeOf.get(e.target) === m.id),
+        },
+        started,
+      ),
+    ),
+  );
+  const sizes = inside.map((g, i) => ({
+    width: Math.max(model.machines[i].minWidth, g.width + 2 * MACHINE_PAD.side),
+    height: Math.max(model.machines[i].minHeight, g.height + MACHINE_PAD.top + MACHINE_PAD.side),
+  }));
+  // Shelf packing: try each row width, keep the one whose overall shape is nearest the panel's.
+  let best: { at: Point[]; width: number; height: number } | null = null;
+  const widest = Math.max(...sizes.map((b) => b.width));
+  for (const limit of [...new Set(sizes.map((_, i) => sizes.slice(0, i + 1).reduce((w, b) => w + b.width + PACK_GAP, -PACK_GAP)))]) {
+    const rowLimit = Math.max(limit, widest);
+    const at: Point[] = [];
+    let [x, y, rowH, width] = [0, 0, 0, 0];
+    for (const b of sizes) {
+      if (x > 0 && x + b.width > rowLimit) [x, y, rowH] = [0, y + rowH + PACK_GAP, 0];
+      at.push({ x, y });
+      x += b.width + PACK_GAP;
+      rowH = Math.max(rowH, b.height);
+      width = Math.max(width, x - PACK_GAP);
+    }
+    const height = y + rowH;
+    const score = Math.max(width / PACK_ASPECT, height);
+    if (!best || score < Math.max(best.width / PACK_ASPECT, best.height)) best = { at, width, height };
+  }
+  const { at, width, height } = best!;
+  const machines = model.machines.map((m, i) => ({ ...m, ...at[i], ...sizes[i] }));
+  const nodes: (N & Point)[] = [];
+  const placed = new Map<string, Box>();
+  const edges: (E & { points: Point[]; labelBox: Box | null })[] = [];
+  inside.forEach((g, i) => {
+    const dx = at[i].x + MACHINE_PAD.side;
+    const dy = at[i].y + MACHINE_PAD.top;
+    for (const n of g.nodes) {
+      const x = n.x + dx;
+      const y = n.y + dy;
+      nodes.push({ ...byId.get(n.id)!, x, y });
+      placed.set(n.id, { x, y, width: n.width, height: n.height });
+    }
+    for (const e of g.edges)
+      edges.push({
+        ...e,
+        points: e.points.map((p) => ({ x: p.x + dx, y: p.y + dy })),
+        labelBox: e.labelBox && { ...e.labelBox, x: e.labelBox.x + dx, y: e.labelBox.y + dy },
+      });
+  });
+  const order = new Map(model.nodes.map((n, i) => [n.id, i]));
+  nodes.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+  for (const e of model.edges) {
+    if (homeOf.get(e.source) === homeOf.get(e.target)) continue;
+    const a = placed.get(e.source);
+    const b = placed.get(e.target);
+    if (!a || !b) continue;
+    const ca = { x: a.x + a.width / 2, y: a.y + a.height / 2 };
+    const cb = { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+    edges.push({ ...e, points: [border(ca, a.width, a.height, cb), border(cb, b.width, b.height, ca)], labelBox: null });
+  }
+  const edgeOrder = new Map(model.edges.map((e, i) => [e.id, i]));
+  edges.sort((a, b) => edgeOrder.get(a.id)! - edgeOrder.get(b.id)!);
+  return { width, height, machines, nodes, edges, durationMs: performance.now() - started };
+}
+const PACK_GAP = 24;
 
 /**
  * Past this many nodes (a fork bomb with budgets off fills a machine with a thousand fibers) elk's layered

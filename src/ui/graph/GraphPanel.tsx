@@ -10,13 +10,15 @@
  * Selection is a store change and re-renders with React; it is rare enough.
  */
 
-import { useCallback, useId, useRef } from 'react';
+import { useCallback, useEffect, useId, useRef } from 'react';
 import { appStore, useApp } from '../../store/store';
 import { GraphPicture } from './GraphPicture';
 import { useDeniedFlashes } from './useDeniedFlashes';
 import { useGraphLayout } from './useGraphLayout';
 import { useLiveFigures } from './useLiveFigures';
-import { usePanZoom } from './usePanZoom';
+import { fitScale, usePanZoom } from './usePanZoom';
+import { NAME_FONT, PRESENTER_READABLE_PX, READABLE_PX } from './detail';
+import type { LaidOutGraph } from './model';
 import './graph.css';
 
 const BUTTON_ZOOM = 1.25;
@@ -26,8 +28,35 @@ export function GraphPanel() {
   const selected = useApp((s) => s.selected);
   const flashes = useDeniedFlashes();
   const yields = useApp((s) => s.yields);
-  const { layout, layoutCount, error, canCollapse, expand, collapseAll } = useGraphLayout();
+  const attack = useApp((s) => s.attack);
+  const presenter = useApp((s) => s.presenter);
   const svgRef = useRef<SVGSVGElement>(null);
+  // Readable: node names at least 11 CSS px at fit (16 in presenter mode); else the layout drops detail.
+  const readable = useCallback(
+    (graph: LaidOutGraph) => {
+      const svg = svgRef.current;
+      if (!svg || !svg.clientWidth || !svg.clientHeight) return true; // not shown: nothing to judge by
+      return fitScale(graph, svg.clientWidth, svg.clientHeight) * NAME_FONT >= (presenter ? PRESENTER_READABLE_PX : READABLE_PX);
+    },
+    [presenter],
+  );
+  const { layout, layoutCount, error, canCollapse, expand, collapseAll, recheck } = useGraphLayout(readable);
+  useEffect(recheck, [presenter, recheck]);
+  useEffect(() => {
+    const svg = svgRef.current;
+    if (!svg || typeof ResizeObserver === 'undefined') return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // After the panel settles (a splitter drag, a window resize), not on every pixel of it.
+    const ro = new ResizeObserver(() => {
+      clearTimeout(timer);
+      timer = setTimeout(recheck, 200);
+    });
+    ro.observe(svg);
+    return () => {
+      clearTimeout(timer);
+      ro.disconnect();
+    };
+  }, [recheck]);
   const viewportRef = useRef<SVGGElement>(null);
   useLiveFigures(viewportRef, layout);
   const view = usePanZoom(svgRef, viewportRef, layout, clearSelection); // a click on empty space clears the selection
@@ -97,6 +126,7 @@ export function GraphPanel() {
         flashes={flashes}
         yields={yields}
         markerPrefix={uid}
+        attack={attack}
         onSelect={select}
         svgRef={svgRef}
         viewportRef={viewportRef}

@@ -1,16 +1,7 @@
 import { memo, useRef, type KeyboardEvent, type RefObject } from 'react';
 import type { YieldView } from '../../kernel/host-api';
 import { CAP_KINDS } from '../../kernel/sab/layout';
-import {
-  HEXAGON_INSET,
-  LINE_HEIGHT,
-  NODE_PAD_Y,
-  textWidth,
-  type LaidOutEdge,
-  type LaidOutGraph,
-  type LaidOutNode,
-  type Point,
-} from './model';
+import { HEXAGON_INSET, LINE_HEIGHT, lineY, textWidth, type LaidOutEdge, type LaidOutGraph, type LaidOutNode, type Point } from './model';
 import type { Flash } from './useDeniedFlashes';
 import type { PanZoomHandlers } from './usePanZoom';
 
@@ -27,6 +18,8 @@ export interface GraphPictureProps {
   yields: YieldView | null;
   /** Prefix of the arrow markers' ids: unique per panel and safe inside url(#…). */
   markerPrefix: string;
+  /** The verdict on show: its parties are highlighted, with the edges between them labelled. */
+  attack: { nodes: string[]; outcome: string } | null;
   /** A node, machine or cluster was clicked (or Enter/Space on it). Keep it stable: the nodes re-render only with layout and selection. */
   onSelect(id: string): void;
   svgRef: RefObject<SVGSVGElement | null>;
@@ -46,6 +39,7 @@ export function GraphPicture({
   flashes,
   yields,
   markerPrefix,
+  attack,
   onSelect,
   svgRef,
   viewportRef,
@@ -73,7 +67,7 @@ export function GraphPicture({
       </defs>
       {/* The view transform is written by usePanZoom, never by React. */}
       <g ref={viewportRef} className="graph-viewport">
-        {layout && <Topology layout={layout} selected={selected} markerPrefix={markerPrefix} onSelect={onSelect} />}
+        {layout && <Topology layout={layout} selected={selected} attack={attack} markerPrefix={markerPrefix} onSelect={onSelect} />}
         {layout && <DeniedEdges layout={layout} flashes={flashes} markerId={`${markerPrefix}-arrow-denied`} />}
         {layout && yields && <YieldRoute layout={layout} view={yields} />}
       </g>
@@ -85,15 +79,19 @@ export function GraphPicture({
 const Topology = memo(function Topology({
   layout,
   selected,
+  attack,
   markerPrefix,
   onSelect,
 }: {
   layout: LaidOutGraph;
   selected: string | null;
+  attack: { nodes: string[]; outcome: string } | null;
   markerPrefix: string;
   onSelect(id: string): void;
 }) {
   const labels = new Map(layout.nodes.map((n) => [n.id, n.label]));
+  const parties = new Set(attack?.nodes ?? []);
+  const outcome = attack?.outcome;
   const onNodeKey = (id: string) => (e: KeyboardEvent) => {
     if (e.key === 'Enter' || e.key === ' ') {
       e.preventDefault();
@@ -128,6 +126,7 @@ const Topology = memo(function Topology({
           edge={e}
           markerId={`${markerPrefix}-arrow-${e.kind}`}
           related={selected !== null && (e.source === selected || e.target === selected)}
+          attack={parties.has(e.source) && parties.has(e.target) ? outcome : undefined}
           title={`${labels.get(e.source) ?? e.source} holds a ${e.label} cap to ${labels.get(e.target) ?? e.target}`}
         />
       ))}
@@ -141,7 +140,8 @@ const Topology = memo(function Topology({
           aria-label={n.ariaLabel}
           aria-pressed={selected === n.id}
           tabIndex={0}
-          className={selected === n.id ? 'graph-node is-selected' : 'graph-node'}
+          className={`graph-node${selected === n.id ? ' is-selected' : ''}${parties.has(n.id) ? ` is-attack attack-${outcome}` : ''}`}
+          data-attack={parties.has(n.id) ? outcome : undefined}
           transform={`translate(${n.x} ${n.y})`}
           onClick={() => onSelect(n.id)}
           onKeyDown={onNodeKey(n.id)}
@@ -150,11 +150,15 @@ const Topology = memo(function Topology({
           <text className="graph-label" x={n.width / 2} y={lineY(0)}>
             {n.label}
           </text>
-          <text className="graph-detail" x={n.width / 2} y={lineY(1)}>
-            {n.detail}
-          </text>
+          {n.detail && (
+            <text className="graph-detail" x={n.width / 2} y={lineY(1)}>
+              {n.detail}
+            </text>
+          )}
           {/* Filled in per frame by useLiveFigures; React leaves its text alone (it renders no children). */}
-          {(n.kind === 'process' || n.kind === 'endpoint') && <text className="graph-live" data-live="" x={n.width / 2} y={lineY(2)} />}
+          {(n.kind === 'process' || n.kind === 'endpoint') && (
+            <text className="graph-live" data-live="" x={n.width / 2} y={lineY(n.detail ? 2 : 1)} />
+          )}
           {n.kind === 'cluster' && (
             <text className="graph-detail graph-hint" x={n.width / 2} y={lineY(2)}>
               click to expand
@@ -316,9 +320,6 @@ function YieldRoute({ layout, view }: { layout: LaidOutGraph; view: YieldView })
   );
 }
 
-/** Baseline of text line `i` inside a node (texts use dominant-baseline: central). */
-const lineY = (i: number) => NODE_PAD_Y + LINE_HEIGHT * (i + 0.5);
-
 function NodeShape({ node }: { node: LaidOutNode }) {
   const { width: w, height: h } = node;
   switch (node.kind) {
@@ -346,15 +347,31 @@ function NodeShape({ node }: { node: LaidOutNode }) {
   }
 }
 
-function EdgeView({ edge, markerId, related, title }: { edge: LaidOutEdge; markerId: string; related: boolean; title: string }) {
-  const l = edge.labelBox;
+function EdgeView({
+  edge,
+  markerId,
+  related,
+  attack,
+  title,
+}: {
+  edge: LaidOutEdge;
+  markerId: string;
+  related: boolean;
+  /** The verdict's outcome when both ends are its parties. */
+  attack?: string;
+  title: string;
+}) {
+  // A label the layout left out (compact detail) is drawn where it matters: the picked node's edges, an
+  // attack's, a relabeled cap's.
+  const l = edge.labelBox ?? (related || attack || edge.relabeled ? labelNearEnd(edge) : null);
   return (
     <g
       data-edge-id={edge.id}
       data-edge-kind={edge.kind}
       data-relabeled={edge.relabeled || undefined}
       data-dead={edge.dead || undefined}
-      className={`graph-edge${related ? ' is-related' : ''}${edge.relabeled ? ' is-relabeled' : ''}${edge.dead ? ' is-dead' : ''}`}
+      data-attack={attack}
+      className={`graph-edge${related ? ' is-related' : ''}${edge.relabeled ? ' is-relabeled' : ''}${edge.dead ? ' is-dead' : ''}${attack ? ` is-attack attack-${attack}` : ''}`}
     >
       <title>{title}</title>
       <path className="graph-edge-line" d={roundedPath(edge.points, 6)} markerEnd={`url(#${markerId})`} />
@@ -368,6 +385,14 @@ function EdgeView({ edge, markerId, related, title }: { edge: LaidOutEdge; marke
       )}
     </g>
   );
+}
+
+/** A label box just before the edge's arrowhead, above its last stretch (where no other edge runs). */
+function labelNearEnd(edge: LaidOutEdge): { x: number; y: number; width: number; height: number } | null {
+  const end = edge.points.at(-1);
+  if (!end) return null;
+  const width = textWidth(edge.label) + 6;
+  return { x: end.x - 10 - width, y: end.y - LINE_HEIGHT - 2, width, height: LINE_HEIGHT };
 }
 
 /** An SVG path through `points` with its corners rounded (orthogonal routes look less boxy). */

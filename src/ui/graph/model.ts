@@ -58,6 +58,8 @@ export interface GraphNode {
   ariaLabel: string;
   /** Service objects: live, closed or revoked (a closed object's caps fail). */
   state?: string;
+  /** Column band for the layout (compact detail only; see detail.ts). */
+  band?: number;
   width: number;
   height: number;
 }
@@ -113,9 +115,12 @@ export interface LayoutApi {
 }
 
 // ── sizing ────────────────────────────────────────────────────────────────────────────────────────────────────
-// Labels use an 11px monospace font; 0.6em per character plus a little slack covers the common fonts.
+// A node's first line (its name) is set in 13px bold monospace, what a room reads; the lines under it in 11px.
+// 0.6em per character plus a little slack covers the common monospace fonts.
 export const CHAR_WIDTH = 6.8;
+export const NAME_CHAR_WIDTH = 8;
 export const LINE_HEIGHT = 14;
+export const NAME_LINE_HEIGHT = 18;
 export const PAD_X = 10;
 /** Space above the first text line of a node (the renderer lays lines out from here). */
 export const NODE_PAD_Y = 6;
@@ -129,14 +134,25 @@ export const HEXAGON_INSET = 12;
 
 export const textWidth = (text: string): number => Math.ceil(text.length * CHAR_WIDTH);
 
+/** Characters of the live line a node of this kind shows (0: none), and the extra width its shape needs. */
+export function liveChars(kind: NodeKind): number {
+  return kind === 'process' ? PROCESS_LIVE_CHARS : kind === 'endpoint' ? ENDPOINT_LIVE_CHARS : 0;
+}
+
+/** A node's size for its lines: the first is its name (larger type), the rest smaller, then the live line if any. */
 export function nodeSize(lines: string[], liveChars: number, extraWidth = 0): { width: number; height: number } {
-  const chars = Math.max(liveChars, ...lines.map((l) => l.length));
-  const lineCount = lines.length + (liveChars > 0 ? 1 : 0);
+  const [name = '', ...rest] = lines.filter((l, i) => i === 0 || l !== '');
+  const chars = Math.max(liveChars, ...rest.map((l) => l.length));
+  const small = rest.length + (liveChars > 0 ? 1 : 0);
   return {
-    width: Math.max(MIN_NODE_WIDTH, Math.ceil(chars * CHAR_WIDTH) + 2 * PAD_X + extraWidth),
-    height: lineCount * LINE_HEIGHT + 2 * NODE_PAD_Y,
+    width: Math.max(MIN_NODE_WIDTH, Math.ceil(Math.max(name.length * NAME_CHAR_WIDTH, chars * CHAR_WIDTH)) + 2 * PAD_X + extraWidth),
+    height: NAME_LINE_HEIGHT + small * LINE_HEIGHT + 2 * NODE_PAD_Y,
   };
 }
+
+/** Where text line `i` of a node sits (texts use dominant-baseline: central): the name, then the smaller lines. */
+export const lineY = (i: number): number =>
+  i === 0 ? NODE_PAD_Y + NAME_LINE_HEIGHT / 2 : NODE_PAD_Y + NAME_LINE_HEIGHT + LINE_HEIGHT * (i - 0.5);
 
 export function capLabel(kind: CapKind, badge: number, sourceBadge = badge): string {
   if (badge !== sourceBadge) return `⚠ ${kind} · badge ${badge} (was ${sourceBadge}): impersonation`;
@@ -205,7 +221,7 @@ export function buildGraphModel(frame: Frame, strings: StringSource): GraphModel
       label,
       detail: program,
       ariaLabel: `process ${name} (pid ${pid})`,
-      ...nodeSize([label, program], PROCESS_LIVE_CHARS),
+      ...nodeSize([label, program], liveChars('process')),
     });
   }
   processes.sort((a, b) => a.num - b.num);
@@ -229,7 +245,7 @@ export function buildGraphModel(frame: Frame, strings: StringSource): GraphModel
       detail,
       ariaLabel: `${kind === 'service' ? 'service object' : kind} ${name} (object ${id})${state && state !== 'live' ? `, ${state}` : ''}`,
       ...(state ? { state } : {}),
-      ...nodeSize([name, detail], kind === 'endpoint' ? ENDPOINT_LIVE_CHARS : 0, HEXAGON_INSET * 2),
+      ...nodeSize([name, detail], liveChars(kind), HEXAGON_INSET * 2),
     });
   }
   objects.sort((a, b) => a.num - b.num);

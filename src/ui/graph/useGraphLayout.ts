@@ -6,6 +6,7 @@ import { layoutClient, type LayoutClient } from './layoutClient';
 import { withYieldWorld } from './yieldModel';
 import { clusterable, clustered } from './clusters';
 import { followFrames } from './followFrames';
+import { withDetail, type Detail } from './detail';
 
 export interface GraphLayout {
   /** The newest laid-out picture, or null until the first arrives. */
@@ -20,6 +21,8 @@ export interface GraphLayout {
   expand(machineId: string): void;
   /** Collapse every machine again. */
   collapseAll(): void;
+  /** The panel changed size (or type size): choose the level of detail again. */
+  recheck(): void;
 }
 
 /**
@@ -27,7 +30,7 @@ export interface GraphLayout {
  * topology version (or scenario generation) moves, the yield view changes, or machines are expanded or
  * collapsed; a model equal to the last one laid out is not sent again. React re-renders once per layout.
  */
-export function useGraphLayout(): GraphLayout {
+export function useGraphLayout(readable: (graph: LaidOutGraph) => boolean): GraphLayout {
   const [layout, setLayout] = useState<LaidOutGraph | null>(null);
   const [layoutCount, setLayoutCount] = useState(0);
   const [error, setError] = useState<string | null>(null);
@@ -35,6 +38,9 @@ export function useGraphLayout(): GraphLayout {
   /** Machines the user expanded in a clustered (big) graph. */
   const expanded = useRef<Set<string>>(new Set());
   const relayoutRef = useRef<() => void>(() => {});
+  const recheckRef = useRef<() => void>(() => {});
+  const readableRef = useRef(readable);
+  readableRef.current = readable;
 
   // The layout worker and the frame listener live as long as the panel.
   useEffect(() => {
@@ -53,10 +59,25 @@ export function useGraphLayout(): GraphLayout {
     };
     if (client.failure) setError(`The graph layout worker failed: ${client.failure}`);
     worker.addEventListener('error', onError);
+    // Level of detail (see detail.ts): full while the full picture is readable at fit, else compact. The last
+    // full layout is kept, so a panel that grows can tell when full detail would be readable again.
+    let detail: Detail = 'full';
+    let lastFull: LaidOutGraph | null = null;
+    let shown: LaidOutGraph | null = null;
     const layouts = latestOnly(
-      (model: GraphModel) => api.layout(model),
-      (graph) => {
+      (req: { model: GraphModel; detail: Detail }) => api.layout(req.model),
+      (graph, req) => {
         if (disposed) return;
+        if (req.detail === 'full') {
+          lastFull = graph;
+          if (detail === 'full' && !readableRef.current(graph)) {
+            detail = 'compact';
+            relayout();
+            return;
+          }
+        }
+        if (req.detail !== detail) return; // a level since left; the newer layout is on its way
+        shown = graph;
         setLayout(graph);
         setLayoutCount((n) => n + 1);
         setError(null);
@@ -73,16 +94,29 @@ export function useGraphLayout(): GraphLayout {
     let generation = -1;
     const relayout = () => {
       if (!frameModel) return;
-      const model = withYieldWorld(clustered(frameModel, expanded.current), yields);
+      const model = withDetail(withYieldWorld(clustered(frameModel, expanded.current), yields), detail);
       setCanCollapse(clusterable(frameModel));
       // Some topology bumps change nothing the graph shows; skip those layouts.
       const json = JSON.stringify(model);
       if (json !== modelKey) {
         modelKey = json;
-        layouts.request(model);
+        layouts.request({ model, detail });
       }
     };
     relayoutRef.current = relayout;
+    recheckRef.current = () => {
+      const next: Detail =
+        detail === 'compact'
+          ? lastFull && readableRef.current(lastFull)
+            ? 'full'
+            : 'compact'
+          : shown && !readableRef.current(shown)
+            ? 'compact'
+            : 'full';
+      if (next === detail) return;
+      detail = next;
+      relayout();
+    };
     const onFrame = (frame: Frame, strings: { get(id: number): string }) => {
       // The scenario generation is part of the key: a reloaded scenario restarts the topology counter.
       const key = `${frame.scenarioGen}:${frame.topology}`;
@@ -91,6 +125,8 @@ export function useGraphLayout(): GraphLayout {
       if (frame.scenarioGen !== generation) {
         generation = frame.scenarioGen;
         expanded.current = new Set(); // a new world starts collapsed (if it is big)
+        detail = 'full'; // and with full detail, if that is readable
+        lastFull = null;
       }
       frameModel = buildGraphModel(frame, strings);
       relayout();
@@ -124,7 +160,8 @@ export function useGraphLayout(): GraphLayout {
     relayoutRef.current();
   }, []);
 
-  return { layout, layoutCount, error, canCollapse, expand, collapseAll };
+  const recheck = useCallback(() => recheckRef.current(), []);
+  return { layout, layoutCount, error, canCollapse, expand, collapseAll, recheck };
 }
 
 function message(e: unknown): string {

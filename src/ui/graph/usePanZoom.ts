@@ -10,7 +10,7 @@ const LOD_FAR = 0.22;
 const SETTLE_MS = 150;
 /** A fitted graph is not blown up past this: a three-node graph should not fill the screen. */
 const MAX_FIT_ZOOM = 1.5;
-const FIT_MARGIN = 16;
+const FIT_MARGIN = 10;
 /** Pointer travel (px) that turns a press into a pan rather than a click. */
 const DRAG_THRESHOLD = 3;
 
@@ -40,6 +40,13 @@ export interface PanZoom {
 }
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+
+/** The scale at which `graph` fits a w×h panel (what "fit" shows). */
+export function fitScale(graph: { width: number; height: number }, w: number, h: number): number {
+  const gw = Math.max(graph.width, 1);
+  const gh = Math.max(graph.height, 1);
+  return clamp(Math.min((w - 2 * FIT_MARGIN) / gw, (h - 2 * FIT_MARGIN) / gh), MIN_ZOOM, MAX_FIT_ZOOM);
+}
 
 /**
  * Pan (drag), zoom (wheel, buttons) and fit for the graph. The view lives in a ref and is written to the
@@ -107,10 +114,8 @@ export function usePanZoom(
     const w = svg.clientWidth;
     const h = svg.clientHeight;
     if (w === 0 || h === 0) return false;
-    const gw = Math.max(graph.width, 1);
-    const gh = Math.max(graph.height, 1);
-    const k = clamp(Math.min((w - 2 * FIT_MARGIN) / gw, (h - 2 * FIT_MARGIN) / gh), MIN_ZOOM, MAX_FIT_ZOOM);
-    view.current = { k, x: (w - gw * k) / 2, y: (h - gh * k) / 2 };
+    const k = fitScale(graph, w, h);
+    view.current = { k, x: (w - graph.width * k) / 2, y: (h - graph.height * k) / 2 };
     applyView();
     return true;
   };

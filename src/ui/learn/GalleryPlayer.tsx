@@ -1,6 +1,25 @@
 import { useEffect, useState } from 'react';
 import { GALLERY, stepLines, scenarioText, type GalleryMode } from '../../content/gallery/entries';
-import { loadScenario, typeLines, useApp } from '../../store/store';
+import { appStore, loadScenario, typeLines, useApp } from '../../store/store';
+import { verdictOutcome, type VerdictOutcome } from '../../kernel/sab/layout';
+import { plainText } from '../../text/sanitize';
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Resolves once the terminal has typed everything it was given. */
+async function typed(): Promise<void> {
+  while (appStore.getState().scriptBusy) await pause(50);
+}
+
+/** The newest verdict the kernel has recorded in the running world, if any. */
+function newestVerdict(): { outcome: VerdictOutcome; text: string } | null {
+  const entries = appStore.getState().ledger?.entries ?? [];
+  for (let i = entries.length - 1; i >= 0; i--)
+    if (entries[i].kind === 'verdict') return { outcome: verdictOutcome(entries[i]) ?? 'info', text: plainText(entries[i].detail) };
+  return null;
+}
+
+const MARK: Record<VerdictOutcome, string> = { held: '✓', breach: '⚠', info: 'ℹ' };
 
 /**
  * The attack gallery, played at human pace: pick an attack and whether its defense is on, then step through it.
@@ -11,6 +30,9 @@ export function GalleryPlayer() {
   const [id, setId] = useState(GALLERY[0].id);
   const [mode, setMode] = useState<GalleryMode>('on');
   const [step, setStep] = useState<number | null>(null);
+  /** The on-then-off comparison: each run's verdict, as the kernel recorded it. */
+  const [compared, setCompared] = useState<{ mode: GalleryMode; verdict: ReturnType<typeof newestVerdict> }[] | null>(null);
+  const [comparing, setComparing] = useState(false);
   const busy = useApp((s) => s.scriptBusy);
   const entry = GALLERY.find((e) => e.id === id) ?? GALLERY[0];
 
@@ -18,6 +40,32 @@ export function GalleryPlayer() {
     if (!(await loadScenario(scenarioText(entry.scenario), entry.title))) return;
     setStep(0);
     if (entry.defense) typeLines([`defense ${entry.defense} ${mode}`]);
+  };
+
+  /** Play the whole entry with the defense on, then again with it off, and keep both verdicts side by side. */
+  const compare = async () => {
+    setComparing(true);
+    setCompared([]);
+    try {
+      for (const m of ['on', 'off'] as const) {
+        setMode(m);
+        if (!(await loadScenario(scenarioText(entry.scenario), entry.title))) return;
+        setStep(0);
+        if (entry.defense) typeLines([`defense ${entry.defense} ${m}`]);
+        await typed();
+        for (let i = 0; i < entry.steps.length; i++) {
+          typeLines(stepLines(entry.steps[i], m));
+          setStep(i + 1);
+          await typed();
+          // The step's virtual wait, at the clock's speed, and a little for the verdict to reach the page.
+          await pause(Math.min(5000, (entry.steps[i].wait ?? 0) / Math.max(0.25, appStore.getState().frames?.frame.speed ?? 1)) + 400);
+        }
+        const verdict = newestVerdict();
+        setCompared((c) => [...(c ?? []), { mode: m, verdict }]);
+      }
+    } finally {
+      setComparing(false);
+    }
   };
 
   const runStep = () => {
@@ -69,10 +117,36 @@ export function GalleryPlayer() {
             {entry.defense ? `${m === 'on' ? 'defense on' : 'defense off'}` : m === 'on' ? 'capability variant' : 'vulnerable variant'}
           </label>
         ))}
-        <button type="button" className="button" data-testid="gallery-play" onClick={() => void start()}>
+        <button type="button" className="button" data-testid="gallery-play" disabled={comparing} onClick={() => void start()}>
           {step === null ? 'Play' : 'Restart'}
         </button>
+        <button
+          type="button"
+          className="button"
+          data-testid="gallery-compare"
+          disabled={comparing || busy}
+          title="Play the whole attack with the defense on, then off, and show both outcomes"
+          onClick={() => void compare()}
+        >
+          {entry.defense ? 'Play on, then off' : 'Play both variants'}
+        </button>
       </div>
+      {compared && (
+        <ul className="gallery-compare" data-testid="gallery-compared" aria-live="polite">
+          {compared.map((c) => (
+            <li
+              key={c.mode}
+              data-mode={c.mode}
+              data-outcome={c.verdict?.outcome ?? 'none'}
+              className={`outcome-${c.verdict?.outcome ?? 'none'}`}
+            >
+              <b>{entry.defense ? `defense ${c.mode}` : c.mode === 'on' ? 'capability variant' : 'vulnerable variant'}:</b>{' '}
+              {c.verdict ? `${MARK[c.verdict.outcome]} ${c.verdict.text}` : 'no verdict'}
+            </li>
+          ))}
+          {comparing && <li className="muted">playing…</li>}
+        </ul>
+      )}
       {shown !== null && (
         <div className="gallery-step" data-testid="gallery-narration" data-step={shown + 1}>
           <div className="muted">

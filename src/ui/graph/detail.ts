@@ -1,0 +1,76 @@
+import { HEXAGON_INSET, liveChars, nodeSize, type GraphModel, type NodeKind } from './model';
+
+/**
+ * Level of detail for the layout. A world whose full picture (every node's kind line, every edge label laid out)
+ * would have to be shrunk below readable type at the panel's fit is laid out compact instead: nodes keep their
+ * name and live line, and edge labels take no room (they are drawn over the edges that matter: a relabeled cap,
+ * the picked node's, an attack's). Detail goes before size.
+ */
+export type Detail = 'full' | 'compact';
+
+/** Kinds whose second line only repeats what the shape and colour say (program name, object kind). */
+const DROPS_DETAIL: ReadonlySet<NodeKind> = new Set<NodeKind>([
+  'process',
+  'endpoint',
+  'spawner',
+  'service',
+  'session',
+  'channel',
+  'region',
+  'vfs',
+  'pairing',
+]);
+const HEXAGON: ReadonlySet<NodeKind> = new Set<NodeKind>(['endpoint']);
+
+export function withDetail(model: GraphModel, detail: Detail): GraphModel {
+  if (detail === 'full') return model;
+  // Bands only when every node is a process or kernel object (not clusters, not the yield world's instances).
+  const bands = model.nodes.every((n) => DROPS_DETAIL.has(n.kind)) ? bandsOf(model) : null;
+  return {
+    machines: model.machines,
+    nodes: model.nodes.map((n) =>
+      DROPS_DETAIL.has(n.kind)
+        ? {
+            ...n,
+            detail: '',
+            ...(bands ? { band: bands.get(n.id) } : {}),
+            ...nodeSize([n.label], liveChars(n.kind), HEXAGON.has(n.kind) ? HEXAGON_INSET * 2 : 0),
+          }
+        : n,
+    ),
+    edges: model.edges.map((e) => ({ ...e, labelWidth: 0 })),
+  };
+}
+
+/** Deepest process generation laid out as its own column; deeper ones share it. */
+const MAX_PROCESS_BAND = 3;
+
+/**
+ * Columns, left to right: processes by generation (a parent left of what it spawned: it holds their process
+ * caps), then endpoints and spawners (what servers serve), then every other object.
+ */
+function bandsOf(model: GraphModel): Map<string, number> {
+  const parent = new Map<string, string>();
+  for (const e of model.edges)
+    if (e.kind === 'process' && e.target.startsWith('p:') && !parent.has(e.target)) parent.set(e.target, e.source);
+  const depth = (id: string): number => {
+    let d = 0;
+    for (let at = parent.get(id); at !== undefined && d < MAX_PROCESS_BAND; at = parent.get(at)) d++;
+    return d;
+  };
+  const bands = new Map<string, number>();
+  let deepest = 0;
+  for (const n of model.nodes)
+    if (n.kind === 'process') {
+      const d = depth(n.id);
+      bands.set(n.id, d);
+      deepest = Math.max(deepest, d);
+    }
+  for (const n of model.nodes) if (n.kind !== 'process') bands.set(n.id, deepest + (n.kind === 'endpoint' || n.kind === 'spawner' ? 1 : 2));
+  return bands;
+}
+
+/** Name type is this many graph units; readable means at least this many CSS px on screen. */
+export const NAME_FONT = 13;
+export const READABLE_PX = 11;
+export const PRESENTER_READABLE_PX = 16;
