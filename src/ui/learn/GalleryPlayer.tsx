@@ -5,10 +5,10 @@ import { loadScenario, typeLines, useApp } from '../../store/store';
 /**
  * The attack gallery, played at human pace: pick an attack and whether its defense is on, then step through it.
  * Each step shows its narration, and "Run step" has the terminal type its lines; the verdict banner ends it.
- * PageDown (or Ctrl+Alt+N) runs the next step, for presenters.
+ * PageDown (or Ctrl+Alt+N) runs the next step, for presenters. `entry` picks the attack it starts on (the embed's).
  */
-export function GalleryPlayer() {
-  const [id, setId] = useState(GALLERY[0].id);
+export function GalleryPlayer({ entry: first }: { entry?: string }) {
+  const [id, setId] = useState(first ?? GALLERY[0].id);
   const [mode, setMode] = useState<GalleryMode>('on');
   const [step, setStep] = useState<number | null>(null);
   const busy = useApp((s) => s.scriptBusy);
