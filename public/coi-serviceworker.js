@@ -2,9 +2,10 @@
  * Cross-origin isolation for static hosts that cannot send headers (GitHub Pages and the like).
  *
  * Loaded as a plain script by index.html: if the page is not isolated, it registers itself as a service worker
- * and reloads once. As the service worker, it re-serves every response with COOP/COEP/CORP headers, which
- * makes the reloaded page cross-origin isolated, so SharedArrayBuffer works. If that still fails (private
- * mode, service workers disabled), the app says so in a banner instead of failing silently.
+ * and reloads once. As the service worker, it re-serves every response with the headers vite.config.ts sends
+ * (COOP/COEP, CORP cross-origin, Document-Isolation-Policy), which makes the reloaded page cross-origin isolated,
+ * so SharedArrayBuffer works (in a frame, Document-Isolation-Policy can, where Chromium supports it). If that still
+ * fails (private mode, service workers disabled), the app says so instead of failing silently.
  */
 if (typeof window === 'undefined') {
   self.addEventListener('install', () => self.skipWaiting());
@@ -18,7 +19,8 @@ if (typeof window === 'undefined') {
         const headers = new Headers(response.headers);
         headers.set('Cross-Origin-Opener-Policy', 'same-origin');
         headers.set('Cross-Origin-Embedder-Policy', 'require-corp');
-        if (!headers.has('Cross-Origin-Resource-Policy')) headers.set('Cross-Origin-Resource-Policy', 'same-origin');
+        if (!headers.has('Cross-Origin-Resource-Policy')) headers.set('Cross-Origin-Resource-Policy', 'cross-origin');
+        headers.set('Document-Isolation-Policy', 'isolate-and-require-corp');
         return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
       }),
     );

@@ -24,10 +24,10 @@ const MARK: Record<VerdictOutcome, string> = { held: '✓', breach: '⚠', info:
 /**
  * The attack gallery, played at human pace: pick an attack and whether its defense is on, then step through it.
  * Each step shows its narration, and "Run step" has the terminal type its lines; the verdict banner ends it.
- * PageDown (or Ctrl+Alt+N) runs the next step, for presenters.
+ * PageDown (or Ctrl+Alt+N) runs the next step, for presenters. `entry` picks the attack it starts on (the embed's).
  */
-export function GalleryPlayer() {
-  const [id, setId] = useState(GALLERY[0].id);
+export function GalleryPlayer({ entry: first }: { entry?: string }) {
+  const [id, setId] = useState(first ?? GALLERY[0].id);
   const [mode, setMode] = useState<GalleryMode>('on');
   const [step, setStep] = useState<number | null>(null);
   /** The on-then-off comparison: each run's verdict, as the kernel recorded it. */
