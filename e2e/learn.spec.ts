@@ -35,7 +35,7 @@ test('the attack gallery: relabeling and a forged mint, each with its defense on
   await play(app, 'relabel', 'off');
   await expect(app.getByTestId('verdict')).toContainText('relabel succeeded');
   // The lines were typed in the terminal, for people to follow.
-  await expect.poll(() => terminalFlat(app)).toContain('spawn "chat-client" with { chat: client @chat badge 200 }');
+  await expect.poll(() => terminalFlat(app)).toContain('spawn "chat-client stay" with { chat: client @chat badge 200 }');
 
   await play(app, 'forge', 'on');
   await expect(app.getByTestId('verdict')).toContainText('forged mint blocked');

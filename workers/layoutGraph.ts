@@ -148,12 +148,14 @@ const BIG_NESTED_OPTIONS: LayoutOptions = {
 const BAND_GAP = 10_000;
 const BANDED: LayoutOptions = {
   'elk.layered.layering.strategy': 'INTERACTIVE',
+  'elk.layered.nodePlacement.strategy': 'SIMPLE',
   // Banded models are the compact level of detail (no edge labels laid out): tighter spacing too.
   'elk.spacing.nodeNode': '8',
-  'elk.layered.spacing.nodeNodeBetweenLayers': '22',
+  'elk.layered.spacing.nodeNodeBetweenLayers': '16',
   'elk.spacing.edgeEdge': '5',
   'elk.layered.spacing.edgeEdgeBetweenLayers': '5',
   'elk.layered.spacing.edgeNodeBetweenLayers': '8',
+  'elk.padding': '[top=30,left=8,bottom=8,right=8]',
 };
 
 /** Room at the top of a machine box for its name, drawn by the panel. */
@@ -197,7 +199,11 @@ async function elkLayout<M extends LayoutMachineIn, N extends LayoutNodeIn, E ex
   const machineNodes = new Map<string, ElkNode>();
   const big = model.nodes.length + model.edges.length > BIG_GRAPH;
   const banded = !big && model.nodes.length > 0 && model.nodes.every((n) => n.band !== undefined);
-  const rootOptions = big ? { ...ROOT_OPTIONS, ...BIG_OPTIONS } : banded ? { ...ROOT_OPTIONS, ...BANDED } : ROOT_OPTIONS;
+  const rootOptions = big
+    ? { ...ROOT_OPTIONS, ...BIG_OPTIONS }
+    : banded
+      ? { ...ROOT_OPTIONS, ...BANDED, 'elk.padding': '[top=4,left=4,bottom=4,right=4]' }
+      : ROOT_OPTIONS;
   const root: ElkNode = { id: '__root', layoutOptions: rootOptions, children: [], edges: [] };
   model.machines.forEach((m, i) => {
     const box: ElkNode = {

@@ -51,7 +51,7 @@ export const GALLERY: readonly GalleryEntry[] = [
       {
         narration:
           'The attack: start a chat client holding a client facet of @chat relabeled to badge 200. With Gate 0 on, the kernel refuses to derive a facet whose badge differs from its source’s: no child starts, the ledger records the denial. With it off, the child holds badge 200 and greets #lobby as bob.',
-        lines: ['spawn "chat-client" with { chat: client @chat badge 200 }'],
+        lines: ['spawn "chat-client stay" with { chat: client @chat badge 200 }'],
         wait: 50,
       },
     ],

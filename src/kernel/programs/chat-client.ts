@@ -7,7 +7,8 @@ import type { Fiber, ProgramContext, Syscall, SyscallResult } from './abi';
  * chat-client: talks to the chat through whatever `chat` cap it was granted — a ChatParticipant object, a
  * ChatRoot plus a `session` (it then derives a proof and joins), or a legacy client facet (its badge picks the
  * member). With a `stdio` cap it is interactive in the terminal; without one it greets (or, with a `period`
- * argument, chats on a timer) and stays silent otherwise; a newcomer that joined through the root stays 5 s.
+ * argument, chats on a timer) and stays silent otherwise; a newcomer that joined through the root, or one started
+ * as `chat-client stay`, stays 5 s.
  */
 
 const POLL_MS = 25;
@@ -75,7 +76,8 @@ export function* chatClient(ctx: ProgramContext): Fiber {
     } while (period);
     // A newcomer that joined through the root stays a while; when it ends, its participant (its only cap) is
     // released and the others see it leave.
-    if (chat === 'participant') yield { op: 'sleep', ms: STAY_MS };
+    // `chat-client stay` does too: the gallery's impostor, so the room sees it (and its relabeled cap) in the graph.
+    if (chat === 'participant' || ctx.argv.includes('stay')) yield { op: 'sleep', ms: STAY_MS };
     return;
   }
 

@@ -112,7 +112,7 @@ export function EnergyPanel() {
         aria-label="Scheduler timeline: ran (green), frozen (red), refilled (white)"
         data-testid="scheduler-timeline"
       />
-      <div className="energy-rows" ref={listRef}>
+      <div className="energy-rows" ref={listRef} tabIndex={0} aria-label="Energy per fiber">
         {rows.map((r) => (
           <div key={r.pid} className="energy-row" data-pid={r.pid} data-frozen="false">
             <span className="who" title={`${r.name} (pid ${r.pid})`}>

@@ -43,7 +43,7 @@ export function withDetail(model: GraphModel, detail: Detail): GraphModel {
 }
 
 /** Deepest process generation laid out as its own column; deeper ones share it. */
-const MAX_PROCESS_BAND = 3;
+const MAX_PROCESS_BAND = 1;
 
 /**
  * Columns, left to right: processes by generation (a parent left of what it spawned: it holds their process

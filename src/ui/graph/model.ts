@@ -118,7 +118,7 @@ export interface LayoutApi {
 // A node's first line (its name) is set in 13px bold monospace, what a room reads; the lines under it in 11px.
 // 0.6em per character plus a little slack covers the common monospace fonts.
 export const CHAR_WIDTH = 6.8;
-export const NAME_CHAR_WIDTH = 8;
+export const NAME_CHAR_WIDTH = 7.9;
 export const LINE_HEIGHT = 14;
 export const NAME_LINE_HEIGHT = 18;
 export const PAD_X = 10;

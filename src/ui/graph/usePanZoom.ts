@@ -116,9 +116,30 @@ export function usePanZoom(
     if (w === 0 || h === 0) return false;
     const k = fitScale(graph, w, h);
     view.current = { k, x: (w - graph.width * k) / 2, y: (h - graph.height * k) / 2 };
+    layoutShown.current = true;
     applyView();
     return true;
   };
+
+  /**
+   * A new layout that still fits the view as it is keeps that view: nodes already on screen stay where they
+   * are when a process comes or goes (the layout keeps their places). Only one that would not fit, or one
+   * that has shrunk to well under the view, is fitted again.
+   */
+  const stillFits = (graph: LaidOutGraph, before: LaidOutGraph | null): boolean => {
+    const svg = svgRef.current;
+    if (!svg || !layoutShown.current || !before) return false;
+    // The same world, a node or two different (not a new scenario, not a rack expanded).
+    const key = (n: { id: string; label: string }) => `${n.id} ${n.label}`;
+    const known = new Set(before.nodes.map(key));
+    if (graph.nodes.filter((n) => known.has(key(n))).length < Math.max(1, graph.nodes.length - 3)) return false;
+    const { x, y, k } = view.current;
+    const w = svg.clientWidth;
+    const h = svg.clientHeight;
+    const fits = x >= 0 && y >= 0 && x + graph.width * k <= w && y + graph.height * k <= h;
+    return fits && k <= fitScale(graph, w, h) * 1.05 && fitScale(graph, w, h) < k * 1.3;
+  };
+  const layoutShown = useRef(false);
 
   // Wheel zoom needs a non-passive listener (to stop the page scrolling), which React does not offer.
   useEffect(() => {
@@ -138,10 +159,11 @@ export function usePanZoom(
 
   // After a new layout is committed: write the view, and fit while fitting is automatic.
   useLayoutEffect(() => {
+    const before = layoutRef.current;
     layoutRef.current = layout;
     if (!viewportRef.current) return;
     applyView();
-    if (layout && autoFit.current) fit(layout);
+    if (layout && autoFit.current && !stillFits(layout, before)) fit(layout);
     // eslint-disable-next-line react-hooks/exhaustive-deps -- applyView and fit only touch refs; a new layout is what calls for this
   }, [layout]);
 

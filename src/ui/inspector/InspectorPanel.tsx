@@ -364,7 +364,9 @@ export function InspectorPanel() {
       <header className="panel-head">
         <h2>Inspector</h2>
       </header>
-      <div className="inspector-body">{body}</div>
+      <div className="inspector-body" tabIndex={0} aria-label="Inspector details">
+        {body}
+      </div>
     </section>
   );
 }

@@ -175,7 +175,15 @@ export function LedgerPanel() {
         <span>actor</span>
         <span>detail</span>
       </div>
-      <div className="ledger-scroll" ref={scroller} onScroll={onScroll} role="table" aria-rowcount={count}>
+      <div
+        className="ledger-scroll"
+        ref={scroller}
+        onScroll={onScroll}
+        role="table"
+        aria-rowcount={count}
+        tabIndex={0}
+        aria-label="Ledger records"
+      >
         <div style={{ height: count * ROW, position: 'relative' }}>
           {visible.map(({ row, seq, e }) =>
             !e ? (

@@ -1,0 +1,177 @@
+import AxeBuilder from '@axe-core/playwright';
+import type { Page } from '@playwright/test';
+import { expect, test, typeLine } from './fixtures';
+
+/** The smallest node name on screen, in CSS px: its font size times the graph's scale at the moment. */
+const smallestName = (page: Page) =>
+  page.evaluate(() =>
+    Math.min(
+      ...Array.from(document.querySelectorAll('[data-testid="graph"] .graph-label')).map(
+        (t) => (t as SVGGraphicsElement).getScreenCTM()!.a * parseFloat(getComputedStyle(t).fontSize),
+      ),
+    ),
+  );
+
+/** Where each node is on screen. */
+const nodePlaces = (page: Page) =>
+  page.evaluate(() =>
+    Object.fromEntries(
+      Array.from(document.querySelectorAll('[data-testid="graph"] [data-node-id]')).map((n) => {
+        const r = n.getBoundingClientRect();
+        return [n.getAttribute('data-node-id')!, [r.x, r.y] as [number, number]];
+      }),
+    ),
+  );
+
+const layouts = (page: Page) => page.getByTestId('graph').getAttribute('data-layout-count').then(Number);
+
+for (const [width, height] of [
+  [1280, 720],
+  [1440, 900],
+  [1920, 1080],
+]) {
+  test(`${width}x${height}: nothing overflows sideways; the terminal is wide enough`, async ({ app }) => {
+    await app.setViewportSize({ width, height });
+    await expect.poll(() => app.evaluate(() => document.documentElement.scrollWidth)).toBe(width);
+    expect(await app.evaluate(() => document.querySelector('.topbar')!.scrollWidth)).toBeLessThanOrEqual(width);
+    // Every control of the top bar is on screen (none pushed past the right edge).
+    const right = await app.evaluate(() =>
+      Math.max(...Array.from(document.querySelectorAll('.topbar > *')).map((e) => e.getBoundingClientRect().right)),
+    );
+    expect(right).toBeLessThanOrEqual(width);
+    if (width >= 1440) {
+      const cols = await app.evaluate(() => (document.querySelector('.xterm-rows > div')?.textContent ?? '').length);
+      expect(cols).toBeGreaterThanOrEqual(80);
+    }
+  });
+}
+
+test('graph names are readable at the default fit (1440x900): the chat world and PointSav', async ({ app }) => {
+  await expect.poll(() => smallestName(app), { timeout: 15_000 }).toBeGreaterThanOrEqual(11);
+  await app.getByTestId('scenario-picker').selectOption('pointsav');
+  await expect(app.getByTestId('scenario-name')).toHaveText(/PointSav/);
+  await expect.poll(() => smallestName(app), { timeout: 15_000 }).toBeGreaterThanOrEqual(11);
+});
+
+test('a node on screen moves at most 24 px when another process is spawned or exits', async ({ app }) => {
+  await expect.poll(() => smallestName(app), { timeout: 15_000 }).toBeGreaterThanOrEqual(11);
+  const moved = (a: Record<string, [number, number]>, b: Record<string, [number, number]>) =>
+    Math.max(
+      ...Object.keys(a)
+        .filter((id) => b[id])
+        .map((id) => Math.hypot(a[id][0] - b[id][0], a[id][1] - b[id][1])),
+    );
+  const before = await nodePlaces(app);
+  let count = await layouts(app);
+  await typeLine(app, 'spawn "idle"');
+  await expect(app.getByTestId('graph').locator('[data-node-id="p:10"]')).toHaveCount(1);
+  await expect.poll(() => layouts(app)).toBeGreaterThan(count);
+  await app.waitForTimeout(300);
+  const spawned = await nodePlaces(app);
+  expect(moved(before, spawned)).toBeLessThanOrEqual(24);
+  count = await layouts(app);
+  await typeLine(app, 'kill @idle');
+  await expect(app.getByTestId('graph').locator('[data-node-id="p:10"]')).toHaveCount(0);
+  await app.waitForTimeout(300);
+  expect(moved(spawned, await nodePlaces(app))).toBeLessThanOrEqual(24);
+});
+
+test('the verdict banner says the outcome in colour and words, the attack edge is on screen and labelled, and a toggled defense makes it stale', async ({
+  app,
+}) => {
+  // Played by keyboard alone: the gallery's controls, then PageDown for each step.
+  await app.getByTestId('tab-gallery').focus();
+  await app.keyboard.press('Enter');
+  await app.getByTestId('gallery-mode-off').focus();
+  await app.keyboard.press('Space');
+  await app.getByTestId('gallery-play').focus();
+  await app.keyboard.press('Enter');
+  await expect(app.getByTestId('gallery-narration')).toContainText('step 1 of 2');
+  await expect(app.getByTestId('gallery-next')).toBeEnabled({ timeout: 15_000 }); // the toggle has been typed
+  await app.keyboard.press('PageDown');
+  await expect(app.getByTestId('gallery-next')).toBeEnabled({ timeout: 15_000 });
+  await app.keyboard.press('PageDown');
+  const verdict = app.getByTestId('verdict');
+  await expect(verdict).toHaveAttribute('data-outcome', 'breach', { timeout: 15_000 });
+  await expect(verdict).toContainText(/attack succeeded/i);
+  await expect(verdict).toContainText('speaks as bob');
+  const red = await verdict.evaluate((e) => getComputedStyle(e).backgroundColor);
+  expect(red).toBe('rgb(90, 19, 19)');
+  // The relabeled cap is drawn, labelled, inside the graph's panel.
+  const edge = app.getByTestId('graph').locator('[data-relabeled="true"]');
+  await expect(edge).toHaveCount(1);
+  await expect(edge.locator('.graph-edge-label')).toContainText('impersonation');
+  const pane = (await app.getByTestId('graph').boundingBox())!;
+  const box = (await edge.boundingBox())!;
+  expect(box.x).toBeGreaterThanOrEqual(pane.x);
+  expect(box.x + box.width).toBeLessThanOrEqual(pane.x + pane.width);
+  expect(box.y).toBeGreaterThanOrEqual(pane.y);
+  expect(box.y + box.height).toBeLessThanOrEqual(pane.y + pane.height);
+  await expect(app.getByTestId('graph').locator('.graph-node.attack-breach')).not.toHaveCount(0);
+
+  // Gate 0 back on: the breach no longer describes the world, so it is marked stale and no longer red.
+  await typeLine(app, 'defense gate0 on');
+  await expect(verdict).toHaveAttribute('data-stale', 'true');
+  await expect(app.getByTestId('verdict-stale')).toContainText('Gate 0 relabel check turned on');
+  expect(await verdict.evaluate((e) => getComputedStyle(e).backgroundColor)).not.toBe(red);
+
+  // With the defense on the same attack is held: green.
+  await app.getByTestId('gallery-mode-on').check();
+  await app.getByTestId('gallery-play').click();
+  await expect(app.getByTestId('gallery-next')).toBeEnabled({ timeout: 15_000 });
+  await app.keyboard.press('PageDown');
+  await expect(app.getByTestId('gallery-next')).toBeEnabled({ timeout: 15_000 });
+  await app.keyboard.press('PageDown');
+  await expect(verdict).toHaveAttribute('data-outcome', 'held', { timeout: 15_000 });
+  await expect(verdict).toContainText(/defense held/i);
+  expect(await verdict.evaluate((e) => getComputedStyle(e).backgroundColor)).toBe('rgb(18, 54, 31)');
+});
+
+test('keyboard: a node is picked with Enter and let go with Esc; splitters move with the arrow keys', async ({ app }) => {
+  const shell = app.getByTestId('graph').locator('[data-node-id="p:4"]');
+  await shell.focus();
+  await app.keyboard.press('Enter');
+  await expect(app.getByTestId('inspector')).toContainText('shell');
+  await expect(app.getByTestId('inspector')).toBeVisible();
+  await app.keyboard.press('Escape');
+  await expect(app.getByTestId('inspector')).toBeHidden();
+  const splitter = app.getByRole('separator', { name: 'Resize: left and right columns' });
+  const was = Number(await splitter.getAttribute('aria-valuenow'));
+  await splitter.focus();
+  await app.keyboard.press('ArrowLeft');
+  await expect.poll(async () => Number(await splitter.getAttribute('aria-valuenow'))).toBeLessThan(was);
+});
+
+test('the defenses menu opens and closes from the keyboard', async ({ app }) => {
+  const button = app.getByTestId('defenses-button');
+  await button.focus();
+  await app.keyboard.press('Enter');
+  await expect(app.getByTestId('defenses-menu')).toBeVisible();
+  await expect(app.getByTestId('defense-gate0')).toBeFocused();
+  await app.keyboard.press('Space'); // Gate 0 off, from the keyboard
+  await expect(button).toContainText('Gate 0 off');
+  await app.keyboard.press('Escape');
+  await expect(app.getByTestId('defenses-menu')).toBeHidden();
+  await expect(button).toBeFocused();
+});
+
+test('below 900 px the panes become tabs', async ({ app }) => {
+  await app.setViewportSize({ width: 820, height: 900 });
+  await expect(app.getByTestId('narrow-tab-graph')).toBeVisible();
+  await expect.poll(() => app.evaluate(() => document.documentElement.scrollWidth)).toBe(820);
+  await app.getByTestId('narrow-tab-graph').click();
+  await expect(app.getByTestId('graph').locator('[data-node-id="p:4"]')).toBeVisible();
+  await app.getByTestId('narrow-tab-terminal').click();
+  await typeLine(app, 'ps');
+  await expect(app.getByTestId('terminal')).toContainText('shell');
+});
+
+test('axe-core: no serious or critical accessibility violations on the main view and in presenter mode', async ({ app }) => {
+  const serious = async () =>
+    (await new AxeBuilder({ page: app }).analyze()).violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(await serious()).toEqual([]);
+  await app.getByTestId('presenter-toggle').click();
+  expect(await serious()).toEqual([]);
+});
