@@ -1,6 +1,5 @@
 import type { ExecResult, Transcript, TranscriptEntry } from '../host-api';
 import type { Kernel } from '../kernel';
-import type { LoggedCommand } from './replay';
 
 /** A transcript keeps at most this many commands (the newest)… */
 export const TRANSCRIPT_COMMANDS = 200;
@@ -35,7 +34,7 @@ export class TranscriptRecorder {
   }
 
   /** A command is about to run: what programs printed since goes before it, then its prompt and line. */
-  command(kernel: Kernel, c: Pick<LoggedCommand, 'line' | 'input' | 'interrupt'>): void {
+  command(kernel: Kernel, c: { line: string; input?: true; interrupt?: true }): void {
     this.drain(kernel);
     const entry: TranscriptEntry = c.interrupt
       ? { kind: 'command', line: '', interrupt: true, ...(kernel.foreground ? { prompt: kernel.prompt } : {}) }
