@@ -52,7 +52,8 @@ export async function openFirstSession(
   };
   if (damaged) await setAside(damaged.raw, damaged.problem);
   if (hash === '#fresh') {
-    if (io.fresh && !(replaced = await io.fresh())) return done('The fresh playground did not start: the kernel refused the default scenario.');
+    if (io.fresh && !(replaced = await io.fresh()))
+      return done('The fresh playground did not start: the kernel refused the default scenario.');
     if (!io.owns) return done('A fresh playground. The saved session belongs to another open tab and was left as it is.');
     await io.clear();
     return done('A fresh playground: the saved session was cleared.');
