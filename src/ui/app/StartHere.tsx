@@ -63,9 +63,7 @@ export function StartHere() {
         ×
       </button>
       <h2 id="start-here-title">Start here</h2>
-      <p className="muted">
-        A capability-secured world runs in this tab. Watch an attack meet its defense, or learn the shell step by step.
-      </p>
+      <p className="muted">Watch an attack meet its defense, or learn the shell:</p>
       <div className="start-actions">
         <button
           type="button"
