@@ -103,17 +103,13 @@ export function runScenario(text: string, opts: RunOptions, io: Pick<CliIo, 'out
   const drain = () => {
     for (; printed < k.console.length; printed++) transcript.push(`  | ${clean(k.console[printed].text)}`);
   };
-  for (const step of scenario.script ?? []) {
+  // The same script run as the browser's (ScriptRun): each line, what `clock step` owes, then its wait.
+  host.runScriptNow((step, result) => {
     transcript.push(`$ ${clean(step.line)}`);
-    for (const l of host.exec(step.line).lines) transcript.push(`  ${clean(l.text)}`);
-    host.settle();
+    for (const l of result.lines) transcript.push(`  ${clean(l.text)}`);
     drain();
-    if (step.wait) {
-      k.step(step.wait);
-      drain();
-    }
     progress?.advance(k);
-  }
+  });
 
   const summary: { ok: boolean; text: string }[] = [];
   for (const [i, e] of (scenario.expect ?? []).entries()) {

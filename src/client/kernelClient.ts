@@ -8,7 +8,8 @@ import { FrameLoop } from './frames';
 import { SessionKeeper } from '../session/keeper';
 import { SessionOwner } from '../session/owner';
 import { clearSession, countKept, keepAside, loadSession, NotOwner, sessionWriter, StorageError } from '../session/persist';
-import { openFirstSession } from '../session/opening';
+import { openFirstSession, type Opened, type OpeningIo } from '../session/opening';
+import { decodeShare } from '../session/share';
 import type { AppState } from '../store/store';
 
 /** How often the running session is saved even when nobody types (time runs on). */
@@ -160,7 +161,56 @@ export class KernelClient {
     if (this.worker !== w) return;
     if (opened.notice) store.setState({ notice: opened.notice });
     if (opened.kept) store.setState({ kept: true });
+    if (opened.firstVisit) store.setState({ firstVisit: true });
     await this.attach(kernel);
+    // From now on a link pasted into this tab is offered, never opened unasked.
+    if (typeof addEventListener === 'function' && !this.disposed) {
+      const onHash = () => void this.offerLink();
+      addEventListener('hashchange', onHash);
+      this.listeners.push(() => removeEventListener('hashchange', onHash));
+    }
+  }
+
+  /**
+   * The fragment changed in this open tab (a share link or #fresh was pasted): offer it (store.offer), saying
+   * how many commands it replays; a link that cannot be read says why at once and changes nothing.
+   */
+  private async offerLink(): Promise<void> {
+    const hash = location.hash;
+    if (hash !== '#fresh' && !hash.startsWith('#s=')) return;
+    if (hash === '#fresh') return this.store.setState({ offer: { hash, commands: null } });
+    const link = await decodeShare(hash);
+    if (location.hash !== hash) return; // another was pasted meanwhile
+    if (link.ok) return this.store.setState({ offer: { hash, commands: link.session.log.length } });
+    this.dropFragment();
+    this.store.setState({ offer: null, notice: `The pasted link was not opened: ${link.error}. Your session is unchanged.` });
+  }
+
+  /** The offered link is dealt with (opened, or the person kept their own): a reload comes back to the session. */
+  dropFragment(): void {
+    if (location.hash) history.replaceState(null, '', location.pathname + location.search);
+  }
+
+  /**
+   * Open a link (or #fresh) in this tab, exactly as a first visit opens one (openFirstSession), on the world
+   * running now: a link that cannot be opened leaves it as it is; #fresh boots the default world here.
+   */
+  async openLink(hash: string): Promise<Opened> {
+    this.dropFragment();
+    const kernel = this.store.getState().kernel;
+    if (!kernel || this.store.getState().status !== 'ready')
+      return { notice: 'The link was not opened: the kernel is not running.', kept: false, replaced: false, firstVisit: false };
+    const io: OpeningIo = {
+      restore: (session, label) => this.restoreWithProgress(kernel, session, label),
+      keepAside,
+      // The next save writes the whole session again, over nothing.
+      clear: () => clearSession().then(() => this.keeper.forget()),
+      owns: this.owner.owns,
+      fresh: async () => (await kernel.boot()).ok,
+    };
+    const opened = await openFirstSession(hash, null, undefined, io);
+    if (opened.replaced) this.store.setState({ travel: null, selected: null });
+    return opened;
   }
 
   /**
@@ -205,6 +255,13 @@ export class KernelClient {
       // The world is now this session if it was restored; else what it was. (Only while this worker is the one.)
       if (this.worker === mine) this.fallback = result.ok ? session : before;
       if (store.getState().replay?.stop === banner.stop) store.setState({ replay: null });
+    }
+    // The terminal shows what the replay ran, as it ran (a reopened session is never a blank terminal).
+    if (result.ok && result.transcript && (result.transcript.commands || result.transcript.entries.length)) {
+      const n = result.transcript.commands;
+      store.setState({
+        transcript: { ...result.transcript, label: `${label}: ${n.toLocaleString('en')} command${n === 1 ? '' : 's'} replayed` },
+      });
     }
     return result;
   }
@@ -301,6 +358,11 @@ export class KernelClient {
       this.saveSoon(0);
       return r;
     };
+    const load = async (text: string, seed?: number) => {
+      const r = await remote.load(text, seed);
+      this.saveSoon(0);
+      return r;
+    };
     const travelFork = async () => {
       const r = await remote.travelFork();
       this.saveSoon(0);
@@ -326,7 +388,7 @@ export class KernelClient {
       keep(l);
       return l;
     };
-    const own: Record<string, unknown> = { exec, input, interrupt, boot, travelFork, restore };
+    const own: Record<string, unknown> = { exec, input, interrupt, boot, load, travelFork, restore };
     return new Proxy(remote, {
       get: (target, key, receiver) => (typeof key === 'string' && key in own ? own[key] : Reflect.get(target, key, receiver)),
     });

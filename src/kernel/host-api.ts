@@ -1,4 +1,4 @@
-import type { LedgerEntry } from './sab/layout';
+import type { ConsoleStyle, LedgerEntry } from './sab/layout';
 
 /** One line of shell output. Text is untrusted (names come from scenario files): the UI sanitizes it. */
 export interface OutputLine {
@@ -163,7 +163,34 @@ export interface RestoreProgress {
 /** What a restore that was stopped answers (the world shown is unchanged). */
 export const REPLAY_STOPPED = 'the replay was stopped';
 
-export type BootResult = { ok: true; name: string } | { ok: false; errors: string[] };
+/**
+ * One line of what the terminal showed while commands ran: a command (the shell's prompt, or a program's when the
+ * line was typed to it), a shell line's own output, or what a program printed. Text is untrusted.
+ */
+export type TranscriptEntry =
+  | { kind: 'command'; line: string; prompt?: string; interrupt?: true }
+  | { kind: 'output'; text: string; style?: OutputLine['style'] }
+  | { kind: 'console'; text: string; style: ConsoleStyle };
+
+/** The transcript of a replay or a script: its newest commands and what they printed (bounded). */
+export interface Transcript {
+  entries: TranscriptEntry[];
+  /** Commands replayed (or run) in all… */
+  commands: number;
+  /** …of which the earlier ones not in `entries`. */
+  hidden: number;
+}
+
+export type BootResult =
+  | {
+      ok: true;
+      name: string;
+      /** A restore's replay, or a loaded scenario's script, as a terminal would have shown it. */
+      transcript?: Transcript;
+      /** A scenario's script ran (`load`): how many lines of how many, and whether it was stopped before its end. */
+      script?: { ran: number; lines: number; stopped: boolean };
+    }
+  | { ok: false; errors: string[] };
 
 /**
  * What the kernel worker exposes over comlink: commands and rare bulk reads only. State reaches the UI through
@@ -172,6 +199,11 @@ export type BootResult = { ok: true; name: string } | { ok: false; errors: strin
 export interface KernelHostApi {
   /** Boot a scenario (JSON text; the default scenario when omitted). An invalid file leaves the running world untouched. */
   boot(scenarioText?: string, seed?: number): BootResult;
+  /**
+   * Boot a scenario and run its `script` exactly as the headless runner does (each line, then what `clock step`
+   * owes, then its wait in virtual time), in slices like a restore; the terminal's own lines are refused meanwhile.
+   */
+  load(scenarioText: string, seed?: number): Promise<BootResult>;
   /** The state buffer (shared, not copied). */
   buffer(): SharedArrayBuffer;
   /** Run one shell line as the shell process. */
@@ -212,9 +244,12 @@ export interface KernelHostApi {
    * replays in slices (answering pings meanwhile) and shows the restored world only when the replay is done.
    */
   restore(session: Session): Promise<BootResult>;
-  /** How far a restore under way has come (null: none is). */
+  /** How far a restore (or a scenario's script) under way has come (null: none is). */
   restoreProgress(): RestoreProgress | null;
-  /** Stop a restore under way: the world shown stays as it was, and the restore resolves as stopped. */
+  /**
+   * Stop a restore under way: the world shown stays as it was, and the restore resolves as stopped. A script under
+   * way stops after the line it is at (what ran stays: it is in the log).
+   */
   restoreStop(): void;
   /**
    * Show the session as it was at ledger record `seq` (deterministic replay); the live state is parked. A

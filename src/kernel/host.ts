@@ -43,7 +43,9 @@ import { EvidenceTally, tallyLedger } from './yield/evidence';
 import { yieldView } from './yield/view';
 import { LessonProgress } from './checks/progress';
 import { MAX_LOG, MAX_SESSION_TICKS, sessionProblem } from './session/check';
-import { interruptForeground, Replay, UnitReplay, type LoggedCommand } from './session/replay';
+import { internalError, interruptForeground, Replay, UnitReplay, type LoggedCommand } from './session/replay';
+import { ScriptRun, type ScriptStep } from './session/script';
+import { TranscriptRecorder } from './session/transcript';
 import { MIN_SLICE } from './scheduler/scheduler';
 
 export type { LoggedCommand };
@@ -110,6 +112,8 @@ export class KernelHost implements KernelHostApi {
   private travels = 0;
   /** A restore replaying aside, in slices; the world shown is untouched until it is done. */
   private restoring: { world: World; replay: Replay } | null = null;
+  /** A scenario's script running in the world shown (`load`): the clock and the terminal wait for it. */
+  private scripting: ScriptRun | null = null;
   /** The scenario's lesson, if it has one: which step is current, and wrong tries at it (for the hint). */
   private lesson: { progress: LessonProgress; tries: number } | null = null;
   /** While time travelling: the live session, parked (the published state is a replay of its past). */
@@ -173,6 +177,7 @@ export class KernelHost implements KernelHostApi {
     this.shell = w.shell;
     replaceAll(this.log, log);
     this.live = null;
+    this.scripting = null; // a script belongs to the world it ran in
     this.lesson = w.lesson;
     this.sessionId++;
     this.republish();
@@ -311,7 +316,8 @@ export class KernelHost implements KernelHostApi {
     if (problem) return { ok: false, errors: [problem] };
     const w = this.prepare(session.scenario, session.seed); // a boot that fails has changed nothing
     if (!w.ok) return w;
-    this.restoring = { world: w.world, replay: new Replay(w.world.kernel, w.world.shell, session.log, session.ticks) };
+    const transcript = new TranscriptRecorder(w.world.kernel);
+    this.restoring = { world: w.world, replay: new Replay(w.world.kernel, w.world.shell, session.log, session.ticks, transcript) };
     return { ok: true, name: w.world.scenario.name };
   }
 
@@ -322,17 +328,69 @@ export class KernelHost implements KernelHostApi {
     if (!r.replay.run(Math.max(budget, MIN_SLICE))) return 'more';
     this.restoring = null;
     this.install(r.world, r.replay.applied);
-    return { ok: true, name: r.world.scenario.name };
+    return { ok: true, name: r.world.scenario.name, transcript: r.replay.transcript!.finish(r.world.kernel) };
   }
 
-  /** How far the restore under way has come, or null when there is none. */
+  /** How far the restore (or the script) under way has come, or null when there is none. */
   restoreProgress(): RestoreProgress | null {
-    return this.restoring?.replay.progress ?? null;
+    return this.restoring?.replay.progress ?? this.scripting?.progress ?? null;
   }
 
-  /** Stop the restore under way: its world is dropped, the one shown stays as it was. */
+  /** Stop the restore under way (its world is dropped, the one shown stays as it was), or the script under way. */
   restoreStop(): void {
     this.restoring = null;
+    this.scripting = null;
+  }
+
+  // ── a scenario's script ──────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Boot a scenario and run its script as `capplay run` does (ScriptRun: each line, what `clock step` owes, its
+   * wait), in slices so the worker keeps answering; the clock and the terminal wait meanwhile, so the ledger is
+   * the headless run's byte for byte. A boot, restore or time travel meanwhile ends the script where it is.
+   */
+  async load(scenarioText: string, seed?: number): Promise<BootResult> {
+    const booted = this.boot(scenarioText, seed);
+    const steps = this.scenario.script ?? [];
+    if (!booted.ok || !steps.length) return booted;
+    const transcript = new TranscriptRecorder(this.kernel);
+    const run = this.startScript((line) => {
+      transcript.command(this.kernel, { line });
+      const r = this.run(line);
+      transcript.result(r);
+      return r;
+    });
+    const finished = await this.sliced(
+      () => run.run(SLICE_UNITS),
+      () => this.scripting === run && !this.live,
+    );
+    if (this.scripting === run) this.scripting = null;
+    this.publish();
+    return {
+      ...booted,
+      transcript: transcript.finish(run.kernel),
+      script: { ran: run.done, lines: steps.length, stopped: !finished },
+    };
+  }
+
+  /** The booted scenario's script, all at once (the headless runner); `onStep` hears each line and what it printed. */
+  runScriptNow(onStep?: (step: ScriptStep, result: ExecResult) => void): void {
+    const run = this.startScript((line) => this.run(line), onStep);
+    run.run(Infinity);
+    this.scripting = null;
+  }
+
+  private startScript(exec: (line: string) => ExecResult, onStep?: (step: ScriptStep, result: ExecResult) => void): ScriptRun {
+    this.scripting = new ScriptRun(this.kernel, this.scenario.script ?? [], exec, onStep);
+    return this.scripting;
+  }
+
+  /** Why a typed line is not run while a script is (null: none is). */
+  private scriptRunning(): string | null {
+    const s = this.scripting;
+    return s
+      ? `the scenario's script is running (line ${Math.min(s.done + 1, s.steps.length)} of ${s.steps.length}): this line was not run; wait for the script, or Stop it`
+      : null;
   }
 
   // ── time travel ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -461,6 +519,13 @@ export class KernelHost implements KernelHostApi {
   }
 
   exec(line: string): ExecResult {
+    const busy = this.scriptRunning();
+    if (busy) return { lines: [{ text: busy, style: 'error' }] };
+    return this.run(line);
+  }
+
+  /** Run and log one shell line (a typed one, or a script's). */
+  private run(line: string): ExecResult {
     if (this.live) {
       const why = this.kernel === this.live.kernel ? 'going back in time: the replay is under way' : 'you are looking at the past';
       return { lines: [{ text: `${why}: "resume from here" to fork the session, or go back to live first`, style: 'error' }] };
@@ -481,7 +546,7 @@ export class KernelHost implements KernelHostApi {
       return { ...this.shell.exec(text), logged };
     } catch (e) {
       // A bug, not bad input: report it in the terminal and keep the session alive.
-      return { lines: [{ text: `internal error: ${e instanceof Error ? e.message : String(e)}`, style: 'error' }], logged };
+      return { lines: [{ text: internalError(e), style: 'error' }], logged };
     } finally {
       this.lessonAfterCommand();
       this.publish();
@@ -489,7 +554,7 @@ export class KernelHost implements KernelHostApi {
   }
 
   input(line: string): Logged | null {
-    if (this.live) return null;
+    if (this.live || this.scripting) return null;
     const text = String(line).slice(0, MAX_LINE);
     const logged = this.logCommand({ line: text, input: true });
     if (!logged) return this.refuseFull();
@@ -499,7 +564,11 @@ export class KernelHost implements KernelHostApi {
   }
 
   interrupt(): Logged | null {
-    if (this.live || (!this.kernel.foreground && !this.shell.waitingLines && !this.kernel.processes.get(this.shell.pid)?.waiting))
+    if (
+      this.live ||
+      this.scripting ||
+      (!this.kernel.foreground && !this.shell.waitingLines && !this.kernel.processes.get(this.shell.pid)?.waiting)
+    )
       return null;
     const logged = this.logCommand({ line: '', interrupt: true });
     if (!logged) return this.refuseFull();
@@ -613,7 +682,7 @@ export class KernelHost implements KernelHostApi {
    */
   advance(realMs: number, outOfTime: () => boolean = () => false): void {
     const k = this.kernel;
-    if (!this.live && !this.restoring) {
+    if (!this.live && !this.restoring && !this.scripting) {
       if (k.running) this.carry = Math.min(this.carry + realMs * k.speed, MAX_ADVANCE_MS);
       const before = k.ticks;
       const target = Math.min(before + Math.max(Math.floor(this.carry), k.stepsOwed), MAX_SESSION_TICKS);

@@ -68,7 +68,12 @@ describe('opening the first session', () => {
     const p = page();
     const shared = mine();
     const opened = await openFirstSession(await encodeShare(shared), null, undefined, p.io);
-    expect(opened).toEqual({ notice: `Opened a shared session (${shared.log.length} commands replayed).`, kept: false });
+    expect(opened).toEqual({
+      notice: `Opened a shared session (${shared.log.length} commands replayed).`,
+      kept: false,
+      replaced: true,
+      firstVisit: false,
+    });
     expect(p.host.session()).toEqual(shared);
   });
 
@@ -142,6 +147,8 @@ describe('opening the first session', () => {
     expect(p.kept).toEqual([{ session: raw, why: 'it was saved by a newer capplay (storage format 3)' }]);
     expect(opened).toEqual({
       kept: true,
+      replaced: false,
+      firstVisit: false, // something was there: not a newcomer
       notice: expect.stringMatching(/^Your saved session could not be restored \(it was saved by a newer capplay .*\); it is kept/),
     });
   });
@@ -158,5 +165,52 @@ describe('opening the first session', () => {
       /belongs to another open tab and was left as it is/,
     );
     expect(other.cleared()).toBe(false);
+  });
+
+  it('a reload restores the saved session and says so (the banner the README promises)', async () => {
+    const p = page();
+    const saved = mine();
+    const opened = await openFirstSession('', saved, undefined, p.io);
+    expect(opened).toEqual({
+      notice: `Your session was restored: ${saved.log.length} commands replayed.`,
+      kept: false,
+      replaced: true,
+      firstVisit: false,
+    });
+    expect(p.host.session()).toEqual(saved);
+    const one = { ...saved, log: saved.log.slice(0, 1) };
+    expect((await openFirstSession('', one, undefined, page().io)).notice).toBe('Your session was restored: 1 command replayed.');
+  });
+
+  it('a first visit (nothing saved, no link) is told apart, and says nothing', async () => {
+    expect(await openFirstSession('', null, undefined, page().io)).toEqual({ notice: '', kept: false, replaced: false, firstVisit: true });
+    // An unknown fragment is no link either; a link, or a fresh playground, is not a first visit.
+    expect((await openFirstSession('#about', null, undefined, page().io)).firstVisit).toBe(true);
+    expect((await openFirstSession('#fresh', null, undefined, page().io)).firstVisit).toBe(false);
+    expect((await openFirstSession(await encodeShare(mine()), null, undefined, page().io)).firstVisit).toBe(false);
+  });
+
+  describe('in a tab already open (a link pasted into it)', () => {
+    it('a link opens as on a first visit; one that cannot be opened changes nothing', async () => {
+      const p = page();
+      const shared = mine();
+      expect(await openFirstSession(await encodeShare(shared), null, undefined, p.io)).toMatchObject({ replaced: true });
+      expect(p.host.session()).toEqual(shared);
+      const bad = await openFirstSession('#s=9.abcd', null, undefined, p.io);
+      expect(bad).toMatchObject({ replaced: false, notice: expect.stringMatching(/^The share link could not be opened: .*newer capplay/) });
+      expect(p.host.session()).toEqual(shared); // the world shown was left as it was
+    });
+
+    it('#fresh boots the default world there (and clears the saved session when this tab keeps it)', async () => {
+      const p = page();
+      p.host.restoreNow(mine());
+      const fresh = async () => p.host.boot().ok;
+      const opened = await openFirstSession('#fresh', null, undefined, { ...p.io, fresh });
+      expect(opened).toMatchObject({ replaced: true, notice: 'A fresh playground: the saved session was cleared.' });
+      expect(p.host.session().log).toEqual([]);
+      expect(p.cleared()).toBe(true);
+      const refused = await openFirstSession('#fresh', null, undefined, { ...p.io, fresh: async () => false });
+      expect(refused).toMatchObject({ replaced: false, notice: expect.stringMatching(/did not start/) });
+    });
   });
 });

@@ -9,6 +9,11 @@ export interface OpeningIo {
   /** Forget the saved session (a fresh playground); only the tab that keeps it may. */
   clear(): Promise<void>;
   owns: boolean;
+  /**
+   * A tab already open has a world of its own: boot the default one for a fresh playground (false: it could not).
+   * A first visit needs none (the worker starts with it).
+   */
+  fresh?(): Promise<boolean>;
 }
 
 export interface Opened {
@@ -16,6 +21,10 @@ export interface Opened {
   notice: string;
   /** A session was kept aside (Share offers it for download). */
   kept: boolean;
+  /** The world shown was replaced (by the link, a fresh playground or the saved session): what ran before is gone. */
+  replaced: boolean;
+  /** Nothing was saved and no link came: the person is new here (the start-here card is for them). */
+  firstVisit: boolean;
 }
 
 /**
@@ -32,6 +41,8 @@ export async function openFirstSession(
 ): Promise<Opened> {
   const notes: string[] = [];
   let kept = false;
+  let replaced = false;
+  const done = (notice: string) => ({ notice, kept, replaced, firstVisit: false });
   const setAside = async (session: unknown, why: string) => {
     const stored = await io.keepAside(session, why);
     kept ||= stored;
@@ -41,9 +52,11 @@ export async function openFirstSession(
   };
   if (damaged) await setAside(damaged.raw, damaged.problem);
   if (hash === '#fresh') {
-    if (!io.owns) return { notice: 'A fresh playground. The saved session belongs to another open tab and was left as it is.', kept };
+    if (io.fresh && !(replaced = await io.fresh()))
+      return done('The fresh playground did not start: the kernel refused the default scenario.');
+    if (!io.owns) return done('A fresh playground. The saved session belongs to another open tab and was left as it is.');
     await io.clear();
-    return { notice: 'A fresh playground: the saved session was cleared.', kept };
+    return done('A fresh playground: the saved session was cleared.');
   }
   if (hash.startsWith('#s=')) {
     const link = await decodeShare(hash);
@@ -51,11 +64,10 @@ export async function openFirstSession(
       // A link made before the seed rules replays under them: say so, and why a step may now be refused.
       const older = olderRulesNotice(link.version);
       const r = await io.restore(link.session, 'Opening the shared session');
-      if (r.ok)
-        return {
-          notice: [`Opened a shared session (${link.session.log.length} commands replayed).`, older].filter(Boolean).join(' '),
-          kept,
-        };
+      if (r.ok) {
+        replaced = true;
+        return done([`Opened a shared session (${link.session.log.length} commands replayed).`, older].filter(Boolean).join(' '));
+      }
       notes.push(
         r.errors[0] === REPLAY_STOPPED
           ? 'The share link was not opened: you stopped its replay.'
@@ -67,12 +79,18 @@ export async function openFirstSession(
       const mine = await io.restore(saved, 'Restoring your own session');
       if (mine.ok) notes.push('Your own session was restored instead.');
       else await setAside(saved, mine.errors[0]);
+      replaced = mine.ok;
     }
-    return { notice: notes.join(' '), kept };
+    return done(notes.join(' '));
   }
   if (saved) {
     const r = await io.restore(saved, 'Restoring your session');
-    if (!r.ok) await setAside(saved, r.errors[0]);
+    // A reload says what it did: the world is back by replay, not merely still there.
+    if (r.ok) notes.push(`Your session was restored: ${commands(saved.log.length)} replayed.`);
+    else await setAside(saved, r.errors[0]);
+    replaced = r.ok;
   }
-  return { notice: notes.join(' '), kept };
+  return { notice: notes.join(' '), kept, replaced, firstVisit: !saved && !damaged };
 }
+
+const commands = (n: number) => `${n.toLocaleString('en')} command${n === 1 ? '' : 's'}`;

@@ -1,7 +1,7 @@
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import type { Remote } from 'comlink';
-import type { KernelWorkerApi, RestoreProgress, TravelState, YieldView } from '../kernel/host-api';
+import type { BootResult, KernelWorkerApi, RestoreProgress, Session, Transcript, TravelState, YieldView } from '../kernel/host-api';
 import type { Ownership } from '../session/owner';
 import type { FrameLoop } from '../client/frames';
 import type { LedgerFeed } from '../client/ledgerFeed';
@@ -53,6 +53,16 @@ export interface AppState {
   ownership: Ownership;
   /** A session that could not be restored is kept aside (Share offers it for download). */
   kept: boolean;
+  /** What the terminal is to show of a replay or a script that just ran (`label` says which); each new one is shown once. */
+  transcript: (Transcript & { label: string }) | null;
+  /** A share link (or #fresh) pasted into this open tab, offered before anything is replaced; commands: how many it replays. */
+  offer: { hash: string; commands: number | null } | null;
+  /** The session before a Reset, a fresh playground or an opened link, and what the Undo notice says. */
+  undo: { text: string; session: Session } | null;
+  /** Nothing was saved and no link came: the start-here card may show. */
+  firstVisit: boolean;
+  /** An attack-gallery entry to show (and play) when the gallery opens: the start-here card asks for one. */
+  galleryPick: { id: string; play: boolean } | null;
 }
 
 /** The whole store, React-free; components bind to it through `useApp`. */
@@ -79,18 +89,74 @@ export const appStore = createStore<AppState>()((set) => ({
   storage: '',
   ownership: 'owner',
   kept: false,
+  transcript: null,
+  offer: null,
+  undo: null,
+  firstVisit: false,
+  galleryPick: null,
 }));
 
 /**
  * Boot a scenario from untrusted text (a file the user picked), or the default when text is undefined. An
- * invalid file is refused whole and the running world is left as it was.
+ * invalid file is refused whole and the running world is left as it was. A scenario with a `script` runs it in
+ * the worker as `capplay run` does (the same ledger), with the replay banner meanwhile; the terminal says so
+ * and then shows what the script typed and printed.
  */
 export async function loadScenario(text: string | undefined, file = 'default scenario'): Promise<boolean> {
   const kernel = appStore.getState().kernel;
   if (!kernel) return false;
-  const r = await kernel.boot(text);
+  const lines = text === undefined ? 0 : scriptLength(text);
+  const say = (label: string, t: Transcript = { entries: [], commands: 0, hidden: 0 }) =>
+    appStore.setState({ transcript: { ...t, label } });
+  if (lines) say(`The script of ${file} is running (${lines} line${lines === 1 ? '' : 's'})…`);
+  const r = lines ? await withProgress(kernel, `Running the script of ${file}`, kernel.load(text!)) : await kernel.boot(text);
+  if (!r) return false;
   appStore.setState(r.ok ? { scenarioErrors: null, selected: null, travel: null } : { scenarioErrors: { file, errors: r.errors } });
+  if (!r.ok && lines) say(`${file} was not loaded, so its script did not run`);
+  if (r.ok && r.script && r.transcript)
+    say(
+      r.script.stopped
+        ? `The script of ${file} was stopped after ${r.script.ran} of ${r.script.lines} lines`
+        : `The script of ${file} ran (${r.script.lines} line${r.script.lines === 1 ? '' : 's'})`,
+      r.transcript,
+    );
   return r.ok;
+}
+
+/** How many lines a scenario's script has (0: none, or the text is not even JSON: boot says why). */
+function scriptLength(text: string): number {
+  try {
+    const script = (JSON.parse(text) as { script?: unknown } | null)?.script;
+    return Array.isArray(script) ? script.length : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The replay banner (how far, and Stop) while a long call runs in the worker; a worker that goes meanwhile ends it. */
+async function withProgress(kernel: Remote<KernelWorkerApi>, label: string, call: Promise<BootResult>): Promise<BootResult | null> {
+  const banner = { label, progress: null, stop: () => void kernel.restoreStop().catch(() => {}) };
+  appStore.setState({ replay: banner });
+  let poll: ReturnType<typeof setInterval> | undefined;
+  const gone = new Promise<null>((resolve) => {
+    poll = setInterval(() => {
+      const s = appStore.getState();
+      if (s.kernel !== kernel || s.status !== 'ready') return resolve(null); // the recovery banner says what happened
+      kernel.restoreProgress().then(
+        (progress) => {
+          const r = appStore.getState().replay;
+          if (r?.stop === banner.stop && progress) appStore.setState({ replay: { ...r, progress } });
+        },
+        () => {},
+      );
+    }, 200);
+  });
+  try {
+    return await Promise.race([call, gone]);
+  } finally {
+    clearInterval(poll);
+    if (appStore.getState().replay?.stop === banner.stop) appStore.setState({ replay: null });
+  }
 }
 
 export function useApp<T>(selector: (s: AppState) => T): T {

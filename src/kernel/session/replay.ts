@@ -2,6 +2,8 @@ import { KernelError } from '../errors';
 import type { Kernel } from '../kernel';
 import { MIN_SLICE } from '../scheduler/scheduler';
 import type { Shell } from '../shell/shell';
+import type { ExecResult } from '../host-api';
+import type { TranscriptRecorder } from './transcript';
 
 /** A command as applied: where it ran and the line. Scenario + seed + this log reproduce a session. */
 export interface LoggedCommand {
@@ -15,18 +17,23 @@ export interface LoggedCommand {
   interrupt?: true;
 }
 
-/** Apply one logged command exactly as the live session did. */
-export function applyCommand(kernel: Kernel, shell: Shell, c: LoggedCommand): void {
+/** Apply one logged command exactly as the live session did; a shell line's output is returned (as it showed). */
+export function applyCommand(kernel: Kernel, shell: Shell, c: LoggedCommand): ExecResult | undefined {
   if (c.interrupt) interruptForeground(kernel, shell);
   else if (c.input) kernel.lifecycle.input(c.line);
   else {
     try {
-      shell.exec(c.line);
-    } catch {
+      return shell.exec(c.line);
+    } catch (e) {
       // the live session reported it as an internal error; replay carries on the same way
+      return { lines: [{ text: internalError(e), style: 'error' }] };
     }
   }
+  return undefined;
 }
+
+/** How a bug (not bad input) in a shell line is reported in the terminal. */
+export const internalError = (e: unknown) => `internal error: ${e instanceof Error ? e.message : String(e)}`;
 
 /**
  * Ctrl-C: lines waiting for the shell's energy are cancelled; else the shell kills the foreground program with its
@@ -61,6 +68,8 @@ export class Replay {
     readonly shell: Shell,
     readonly log: readonly LoggedCommand[],
     readonly untilTick: number,
+    /** Records what a terminal showed (a restore's; time travel needs none). */
+    readonly transcript?: TranscriptRecorder,
   ) {}
 
   /** Commands applied so far, and how far virtual time has come of the ticks to replay. */
@@ -86,7 +95,9 @@ export class Replay {
   protected applyNext(): void {
     const c = this.log[this.next++];
     this.kernel.scheduler.runTo(c.at, c.within);
-    applyCommand(this.kernel, this.shell, c);
+    this.transcript?.command(this.kernel, c);
+    const shown = applyCommand(this.kernel, this.shell, c);
+    this.transcript?.result(shown);
     this.applied.push(c);
     this.kernel.scheduler.work++;
   }

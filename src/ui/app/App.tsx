@@ -7,6 +7,8 @@ import { TopBar } from './TopBar';
 import { VerdictBanner } from './VerdictBanner';
 import { Timeline } from '../timeline/Timeline';
 import { Workspace } from './Workspace';
+import { SessionOffers } from './SessionOffers';
+import { StartHere } from './StartHere';
 import { downloadText } from '../download';
 import { plainText } from '../../text/sanitize';
 import './app.css';
@@ -159,6 +161,8 @@ export function App() {
       )}
       <VerdictBanner />
       <Timeline />
+      <SessionOffers />
+      <StartHere />
       <Workspace
         terminal={
           <TerminalPanel

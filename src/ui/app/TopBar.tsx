@@ -6,6 +6,7 @@ import { useFrameValue, useLiveText } from '../../store/useFrame';
 import { Pace } from './pace';
 import { DefensesMenu } from './DefensesMenu';
 import { runControl as run } from './controls';
+import { askReset } from './sessionActions';
 
 const MAX_FILE_BYTES = 1 << 20;
 
@@ -86,13 +87,7 @@ export function TopBar() {
         data-testid="scenario-file"
         onChange={(e) => void openFile(e.currentTarget)}
       />
-      <button
-        type="button"
-        className="button"
-        disabled={!ready}
-        onClick={() => void loadScenario(undefined)}
-        title="Boot the default scenario again"
-      >
+      <button type="button" className="button" disabled={!ready} onClick={() => void askReset()} title="Boot the default scenario again">
         Reset
       </button>
       <ShareMenu />

@@ -36,10 +36,10 @@ export function GalleryPlayer({ entry: first }: { entry?: string }) {
   const busy = useApp((s) => s.scriptBusy);
   const entry = GALLERY.find((e) => e.id === id) ?? GALLERY[0];
 
-  const start = async () => {
-    if (!(await loadScenario(scenarioText(entry.scenario), entry.title))) return;
+  const start = async (e = entry) => {
+    if (!(await loadScenario(scenarioText(e.scenario), e.title))) return;
     setStep(0);
-    if (entry.defense) typeLines([`defense ${entry.defense} ${mode}`]);
+    if (e.defense) typeLines([`defense ${e.defense} ${mode}`]);
   };
 
   /** Play the whole entry with the defense on, then again with it off, and keep both verdicts side by side. */
@@ -67,6 +67,19 @@ export function GalleryPlayer({ entry: first }: { entry?: string }) {
       setComparing(false);
     }
   };
+
+  // An entry asked for from elsewhere (the start-here card): show it, and play it if asked to.
+  const pick = useApp((s) => s.galleryPick);
+  useEffect(() => {
+    if (!pick) return;
+    appStore.setState({ galleryPick: null });
+    const e = GALLERY.find((g) => g.id === pick.id);
+    if (!e) return;
+    setId(e.id);
+    setStep(null);
+    if (pick.play) void start(e);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only a new request starts anything
+  }, [pick]);
 
   const runStep = () => {
     if (step === null || step >= entry.steps.length || busy) return;

@@ -6,6 +6,7 @@ import type { Session } from '../../kernel/host-api';
 import { loadKept } from '../../session/persist';
 import { kernelClient } from '../../client/instance';
 import { downloadText } from '../download';
+import { askFresh } from '../app/sessionActions';
 import './share.css';
 
 /**
@@ -109,7 +110,15 @@ export function ShareMenu() {
                 onChange={(e) => void importFile(e.currentTarget)}
               />
             </label>
-            <a className="button" href="#fresh" data-testid="fresh-link" onClick={() => setTimeout(() => location.reload())}>
+            <a
+              className="button"
+              href="#fresh"
+              data-testid="fresh-link"
+              onClick={(e) => {
+                e.preventDefault(); // in this tab: ask, then start fresh here with Undo (the link itself opens one elsewhere)
+                void askFresh();
+              }}
+            >
               Fresh playground
             </a>
           </div>

@@ -98,7 +98,12 @@ export function TerminalPanel(props: TerminalPanelProps) {
     // Scripted lines (the gallery, lessons) are typed through the editor, one at a time, as a person would.
     const unsubscribeScript = appStore.subscribe((st, prev) => {
       if (st.script && st.script !== prev.script) controller.typeLines(st.script.lines);
+      // What a replay or a scenario's script ran: shown once, when it arrives.
+      if (st.transcript && st.transcript !== prev.transcript) controller.showTranscript(st.transcript);
     });
+    // A reload's replay can finish before the terminal is first mounted: show it then.
+    const early = appStore.getState();
+    if (early.transcript && early.status !== 'ready') controller.showTranscript(early.transcript);
     term.focus();
 
     // Refit on the next frame: resizing inside the observer callback can trigger "ResizeObserver loop" errors.

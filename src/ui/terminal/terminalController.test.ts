@@ -228,4 +228,51 @@ describe('TerminalController', () => {
     await settle();
     expect(screen.out.slice(mark)).toBe('');
   });
+
+  describe('a transcript (a replay, a script)', () => {
+    const transcript = {
+      label: 'Opening the shared session: 203 commands replayed',
+      commands: 203,
+      hidden: 200,
+      entries: [
+        { kind: 'command', line: 'run "chat-client"' },
+        { kind: 'output', text: 'running chat-client\x1b]52;c;c2VjcmV0\x07 in the foreground', style: 'dim' },
+        { kind: 'console', text: '[#lobby] * you joined', style: 'out' },
+        { kind: 'command', line: 'hello\x1b[2J all', prompt: '#lobby> ' },
+        { kind: 'command', line: '', interrupt: true, prompt: '#lobby> ' },
+      ] as const,
+    };
+
+    it('shows a heading, how many earlier commands are hidden, then each command at its prompt and its output, sanitized', () => {
+      const { screen, controller } = setup();
+      controller.setReady(true);
+      controller.showTranscript({ ...transcript, entries: [...transcript.entries] });
+      expect(screen.rows()).toEqual([
+        'welcome',
+        '── Opening the shared session: 203 commands replayed ──',
+        '[200 earlier commands were replayed and are not shown]',
+        'capplay$ run "chat-client"',
+        'running chat-client in the foreground', // the OSC 52 clipboard write is gone, payload and all
+        '[#lobby] * you joined',
+        '#lobby> hello all',
+        '#lobby> ^C',
+        'capplay$', // the prompt, redrawn below it
+      ]);
+      expect(screen.out).not.toContain('\x1b]52');
+      expect(screen.out).not.toContain('\x1b[2J');
+    });
+
+    it('arriving while the kernel boots, it goes above "booting kernel…"', () => {
+      const { screen, controller } = setup(false);
+      controller.showTranscript({
+        label: 'Restoring your session: 1 command replayed',
+        commands: 1,
+        hidden: 0,
+        entries: [{ kind: 'command', line: 'ps' }],
+      });
+      expect(screen.rows()).toEqual(['welcome', '── Restoring your session: 1 command replayed ──', 'capplay$ ps', 'booting kernel…']);
+      controller.setReady(true);
+      expect(screen.rows().at(-1)).toBe('capplay$');
+    });
+  });
 });

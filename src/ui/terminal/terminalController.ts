@@ -1,4 +1,5 @@
 import type { ConsoleUpdate } from '../../client/consoleFeed';
+import type { Transcript, TranscriptEntry } from '../../kernel/host-api';
 import { LineEditor, type CompletionResult } from './lineEditor';
 import { sanitize, toTerminal } from '../../text/sanitize';
 
@@ -64,6 +65,14 @@ const CONSOLE_STYLE: Record<ConsoleUpdate['lines'][number]['style'], LineStyle |
 
 /** A foreground program's prompt is untrusted text: sanitized, then drawn in our own colour. */
 export const programPrompt = (p: string) => `\x1b[1;36m${sanitize(p).replace(/\n/g, ' ') || '> '}\x1b[0m`;
+
+/** One line of a transcript as the terminal showed it: a command at its prompt (Ctrl-C as ^C), or output. */
+function transcriptLine(e: TranscriptEntry): string {
+  if (e.kind === 'output') return styled(e.text, e.style);
+  if (e.kind === 'console') return styled(e.text, CONSOLE_STYLE[e.style]);
+  const prompt = e.prompt === undefined ? PROMPT : programPrompt(e.prompt);
+  return `${prompt}${e.interrupt ? '^C' : sanitize(e.line).replace(/\n/g, ' ')}\r\n`;
+}
 
 /**
  * The shell's terminal without the DOM: the line editor, the lines it runs, and program output from the console
@@ -138,6 +147,25 @@ export class TerminalController {
   /** Program output goes above the prompt (or after a running line's output); the prompt follows the foreground program. */
   attachConsole(feed: ConsoleSource): () => void {
     return feed.subscribe((u) => this.onConsole(u));
+  }
+
+  /**
+   * What a replay (a reload, a link, a recovery) or a scenario's script ran, as the terminal would have shown it:
+   * a heading, how many earlier commands are not shown, then each command at its prompt and what it printed.
+   * Written above the prompt (or after a running line's output, or above "booting kernel…").
+   */
+  showTranscript(t: Transcript & { label: string }): void {
+    const n = t.hidden;
+    let text = styled(`── ${t.label} ──`, 'dim');
+    if (n)
+      text += styled(
+        `[${n.toLocaleString('en')} earlier command${n === 1 ? ' was' : 's were'} replayed and ${n === 1 ? 'is' : 'are'} not shown]`,
+        'dim',
+      );
+    for (const e of t.entries) text += transcriptLine(e);
+    if (this.running) this.held += text;
+    else if (this.booting) this.write('\r\x1b[2K' + text + STYLES.dim + 'booting kernel…' + RESET);
+    else this.editor.printAbove(text);
   }
 
   /** Type these lines through the editor, one at a time at a human pace, as a person would. */
