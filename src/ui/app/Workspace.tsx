@@ -27,14 +27,39 @@ const DEFAULTS: PaneLayouts = {
   bottom: { 'pane-ledger': 72, 'pane-energy': 28 },
 };
 
+/** Presenter mode gives the graph more of the width: a room reads the picture, the terminal's lines are short. */
+const PRESENTER_MAIN: Layout = { 'pane-left': 36, 'pane-right': 64 };
+
 /**
  * One resizable group. Its sizes are the session's (saved with presenter mode and the open tab): the user's
  * drags are written to the store, and a restored session's sizes are applied to the mounted group.
  */
-function Split({ id, vertical, children }: { id: keyof PaneLayouts; vertical?: boolean; children: ReactNode }) {
+function Split({
+  id,
+  vertical,
+  override,
+  children,
+}: {
+  id: keyof PaneLayouts;
+  vertical?: boolean;
+  /** Sizes that win while set (presenter mode's wider graph); the session's come back after. */
+  override?: Layout;
+  children: ReactNode;
+}) {
   const saved = useApp((s) => s.panes[id]);
   const ref = useRef<GroupImperativeHandle | null>(null);
   const mine = useRef<Layout | undefined>(saved);
+  const overridden = useRef(false);
+  useEffect(() => {
+    if (!ref.current) return;
+    if (override) {
+      overridden.current = true;
+      ref.current.setLayout(override);
+    } else if (overridden.current) {
+      overridden.current = false;
+      ref.current.setLayout(mine.current ?? DEFAULTS[id] ?? {});
+    }
+  }, [override, id]);
   useEffect(() => {
     // A layout that came from elsewhere (a restored session): apply it. Our own drags are already shown.
     if (saved && saved !== mine.current && ref.current) {
@@ -54,7 +79,7 @@ function Split({ id, vertical, children }: { id: keyof PaneLayouts; vertical?: b
       orientation={vertical ? 'vertical' : 'horizontal'}
       defaultLayout={saved ?? DEFAULTS[id]}
       onLayoutChanged={(layout, meta) => {
-        if (!meta.isUserInteraction) return;
+        if (!meta.isUserInteraction || overridden.current) return;
         mine.current = layout;
         appStore.setState((s) => ({ panes: { ...s.panes, [id]: layout } }));
       }}
@@ -94,7 +119,7 @@ export function Workspace({ terminal }: { terminal: ReactNode }) {
   // Presenter mode shows only what a room needs (terminal, graph, gallery and lessons): the rest folds away.
   return (
     <main className="panels">
-      <Split id="main">
+      <Split id="main" override={presenter ? PRESENTER_MAIN : undefined}>
         <Panel id="pane-left" minSize={320}>
           <Split id="left" vertical>
             <Panel id="pane-terminal" minSize={120}>

@@ -40,7 +40,7 @@ export function GraphPanel() {
     },
     [presenter],
   );
-  const { layout, layoutCount, error, canCollapse, expand, collapseAll, recheck } = useGraphLayout(readable);
+  const { layout, layoutCount, error, canCollapse, expand, collapseAll, recheck } = useGraphLayout(readable, presenter);
   useEffect(recheck, [presenter, recheck]);
   useEffect(() => {
     const svg = svgRef.current;

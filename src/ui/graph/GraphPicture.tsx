@@ -127,6 +127,7 @@ const Topology = memo(function Topology({
           markerId={`${markerPrefix}-arrow-${e.kind}`}
           related={selected !== null && (e.source === selected || e.target === selected)}
           attack={parties.has(e.source) && parties.has(e.target) ? outcome : undefined}
+          right={layout.width}
           title={`${labels.get(e.source) ?? e.source} holds a ${e.label} cap to ${labels.get(e.target) ?? e.target}`}
         />
       ))}
@@ -352,18 +353,22 @@ function EdgeView({
   markerId,
   related,
   attack,
+  right,
   title,
 }: {
   edge: LaidOutEdge;
   markerId: string;
   related: boolean;
+  /** The picture's right edge: a label drawn over the picture is kept inside it. */
+  right: number;
   /** The verdict's outcome when both ends are its parties. */
   attack?: string;
   title: string;
 }) {
   // A label the layout left out (compact detail) is drawn where it matters: the picked node's edges, an
   // attack's, a relabeled cap's.
-  const l = edge.labelBox ?? (related || attack || edge.relabeled ? labelNearEnd(edge) : null);
+  // An attack's edges are few: labelled where they leave their source, clear of the column they run into.
+  const l = edge.labelBox ?? (attack || edge.relabeled ? labelNearStart(edge, right) : related ? labelNearEnd(edge) : null);
   return (
     <g
       data-edge-id={edge.id}
@@ -393,6 +398,17 @@ function labelNearEnd(edge: LaidOutEdge): { x: number; y: number; width: number;
   if (!end) return null;
   const width = textWidth(edge.label) + 6;
   return { x: end.x - 10 - width, y: end.y - LINE_HEIGHT - 2, width, height: LINE_HEIGHT };
+}
+
+/** A label box just after the edge leaves its source, above its first stretch, kept inside the picture. */
+function labelNearStart(edge: LaidOutEdge, right: number): { x: number; y: number; width: number; height: number } | null {
+  const start = edge.points[0];
+  if (!start) return null;
+  const width = textWidth(edge.label) + 6;
+  const x = Math.max(0, Math.min(start.x + 8, right - width));
+  // Pushed back over its source: go above it instead of across its name.
+  const y = x < start.x + 8 ? start.y - 2 * LINE_HEIGHT - 8 : start.y - LINE_HEIGHT - 2;
+  return { x, y, width, height: LINE_HEIGHT };
 }
 
 /** An SVG path through `points` with its corners rounded (orthogonal routes look less boxy). */

@@ -22,10 +22,10 @@ const DROPS_DETAIL: ReadonlySet<NodeKind> = new Set<NodeKind>([
 ]);
 const HEXAGON: ReadonlySet<NodeKind> = new Set<NodeKind>(['endpoint']);
 
-export function withDetail(model: GraphModel, detail: Detail): GraphModel {
+export function withDetail(model: GraphModel, detail: Detail, tall = false): GraphModel {
   if (detail === 'full') return model;
   // Bands only when every node is a process or kernel object (not clusters, not the yield world's instances).
-  const bands = model.nodes.every((n) => DROPS_DETAIL.has(n.kind)) ? bandsOf(model) : null;
+  const bands = model.nodes.every((n) => DROPS_DETAIL.has(n.kind)) ? bandsOf(model, tall) : null;
   return {
     machines: model.machines,
     nodes: model.nodes.map((n) =>
@@ -47,9 +47,10 @@ const MAX_PROCESS_BAND = 1;
 
 /**
  * Columns, left to right: processes by generation (a parent left of what it spawned: it holds their process
- * caps), then endpoints and spawners (what servers serve), then every other object.
+ * caps), then endpoints and spawners (what servers serve), then every other object. `tall` (presenter mode, a
+ * squarer panel) puts every object in one column: a narrower, taller picture, so larger type.
  */
-function bandsOf(model: GraphModel): Map<string, number> {
+function bandsOf(model: GraphModel, tall: boolean): Map<string, number> {
   const parent = new Map<string, string>();
   for (const e of model.edges)
     if (e.kind === 'process' && e.target.startsWith('p:') && !parent.has(e.target)) parent.set(e.target, e.source);
@@ -66,7 +67,8 @@ function bandsOf(model: GraphModel): Map<string, number> {
       bands.set(n.id, d);
       deepest = Math.max(deepest, d);
     }
-  for (const n of model.nodes) if (n.kind !== 'process') bands.set(n.id, deepest + (n.kind === 'endpoint' || n.kind === 'spawner' ? 1 : 2));
+  for (const n of model.nodes)
+    if (n.kind !== 'process') bands.set(n.id, deepest + (tall || n.kind === 'endpoint' || n.kind === 'spawner' ? 1 : 2));
   return bands;
 }
 

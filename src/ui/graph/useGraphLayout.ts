@@ -30,7 +30,7 @@ export interface GraphLayout {
  * topology version (or scenario generation) moves, the yield view changes, or machines are expanded or
  * collapsed; a model equal to the last one laid out is not sent again. React re-renders once per layout.
  */
-export function useGraphLayout(readable: (graph: LaidOutGraph) => boolean): GraphLayout {
+export function useGraphLayout(readable: (graph: LaidOutGraph) => boolean, tall: boolean): GraphLayout {
   const [layout, setLayout] = useState<LaidOutGraph | null>(null);
   const [layoutCount, setLayoutCount] = useState(0);
   const [error, setError] = useState<string | null>(null);
@@ -41,6 +41,8 @@ export function useGraphLayout(readable: (graph: LaidOutGraph) => boolean): Grap
   const recheckRef = useRef<() => void>(() => {});
   const readableRef = useRef(readable);
   readableRef.current = readable;
+  const tallRef = useRef(tall);
+  tallRef.current = tall;
 
   // The layout worker and the frame listener live as long as the panel.
   useEffect(() => {
@@ -94,7 +96,7 @@ export function useGraphLayout(readable: (graph: LaidOutGraph) => boolean): Grap
     let generation = -1;
     const relayout = () => {
       if (!frameModel) return;
-      const model = withDetail(withYieldWorld(clustered(frameModel, expanded.current), yields), detail);
+      const model = withDetail(withYieldWorld(clustered(frameModel, expanded.current), yields), detail, tallRef.current);
       setCanCollapse(clusterable(frameModel));
       // Some topology bumps change nothing the graph shows; skip those layouts.
       const json = JSON.stringify(model);
@@ -113,9 +115,8 @@ export function useGraphLayout(readable: (graph: LaidOutGraph) => boolean): Grap
           : shown && !readableRef.current(shown)
             ? 'compact'
             : 'full';
-      if (next === detail) return;
       detail = next;
-      relayout();
+      relayout(); // an unchanged model is not laid out again (a new `tall` is a new model)
     };
     const onFrame = (frame: Frame, strings: { get(id: number): string }) => {
       // The scenario generation is part of the key: a reloaded scenario restarts the topology counter.
