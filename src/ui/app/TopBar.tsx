@@ -5,6 +5,7 @@ import { appStore, loadScenario, useApp } from '../../store/store';
 import { useFrameValue, useLiveText } from '../../store/useFrame';
 import { Pace } from './pace';
 import { DefensesMenu } from './DefensesMenu';
+import { FileButton } from '../FileButton';
 import { runControl as run } from './controls';
 import { askReset } from './sessionActions';
 
@@ -35,7 +36,6 @@ export function TopBar() {
   const running = useFrameValue((f) => f.running, true);
   const speed = useFrameValue((f) => f.speed, 1);
   const time = useRef<HTMLSpanElement>(null);
-  const fileInput = useRef<HTMLInputElement>(null);
   useLiveText(time, (f) => `${(f.time / 1000).toFixed(3)} s`);
   const lag = useRef<HTMLSpanElement>(null);
   const pace = useRef(new Pace());
@@ -69,24 +69,16 @@ export function TopBar() {
           </option>
         ))}
       </select>
-      <button
-        type="button"
+      <FileButton
         className="button"
+        accept=".json,application/json"
         disabled={!ready}
         title="Boot a scenario file (a system policy file, JSON)"
-        onClick={() => fileInput.current?.click()}
+        testId="scenario-file"
+        onFile={(input) => void openFile(input)}
       >
         Load…
-      </button>
-      <input
-        ref={fileInput}
-        type="file"
-        accept=".json,application/json"
-        hidden
-        disabled={!ready}
-        data-testid="scenario-file"
-        onChange={(e) => void openFile(e.currentTarget)}
-      />
+      </FileButton>
       <button type="button" className="button" disabled={!ready} onClick={() => void askReset()} title="Boot the default scenario again">
         Reset
       </button>

@@ -17,6 +17,7 @@ import { useDeniedFlashes } from './useDeniedFlashes';
 import { useGraphLayout } from './useGraphLayout';
 import { useLiveFigures } from './useLiveFigures';
 import { fitScale, usePanZoom } from './usePanZoom';
+import { FindNode } from './FindNode';
 import { NAME_FONT, PRESENTER_READABLE_PX, READABLE_PX } from './detail';
 import type { LaidOutGraph } from './model';
 import './graph.css';
@@ -86,6 +87,14 @@ export function GraphPanel() {
       data-layout-count={layoutCount}
     >
       <div className="graph-toolbar" role="toolbar" aria-label="Graph view">
+        <FindNode
+          layout={layout}
+          onFound={(n) => {
+            select(n.id);
+            // After the inspector has folded out beside the graph (the panel is narrower then).
+            requestAnimationFrame(() => requestAnimationFrame(() => view.centreOn(n)));
+          }}
+        />
         <button type="button" onClick={() => view.zoomBy(1 / BUTTON_ZOOM)} aria-label="Zoom out" title="Zoom out">
           −
         </button>

@@ -36,6 +36,8 @@ export interface PanZoom {
   fitToView(): void;
   /** Fit the next layout (and every resize) again, without fitting now. */
   resumeAutoFit(): void;
+  /** Bring a box of the graph (a found node) to the middle of the panel, zoomed in to readable if need be. */
+  centreOn(box: { x: number; y: number; width: number; height: number }): void;
   handlers: PanZoomHandlers;
 }
 
@@ -239,6 +241,14 @@ export function usePanZoom(
     },
     resumeAutoFit: () => {
       autoFit.current = true;
+    },
+    centreOn: (box) => {
+      const svg = svgRef.current;
+      if (!svg) return;
+      const k = Math.max(view.current.k, 1);
+      autoFit.current = false;
+      view.current = { k, x: svg.clientWidth / 2 - (box.x + box.width / 2) * k, y: svg.clientHeight / 2 - (box.y + box.height / 2) * k };
+      applyView();
     },
     handlers: { onPointerDown, onPointerMove, onPointerUp, onPointerCancel, onClickCapture },
   };

@@ -1,3 +1,4 @@
+import { FileButton } from '../FileButton';
 import { useEffect, useState } from 'react';
 import type { LedgerImport, LedgerStatus } from '../../kernel/host-api';
 import { useApp } from '../../store/store';
@@ -83,16 +84,15 @@ export function LedgerIntegrity() {
       <button type="button" className="ledger-button" onClick={() => void exportLedger()} disabled={!kernel}>
         Export
       </button>
-      <label className="ledger-button">
+      <FileButton
+        className="ledger-button"
+        accept=".jsonl,.txt,application/jsonl,text/plain"
+        testId="ledger-import"
+        title="Verify an exported ledger (JSONL)"
+        onFile={(input) => void importLedger(input)}
+      >
         Import…
-        <input
-          type="file"
-          hidden
-          accept=".jsonl,.txt,application/jsonl,text/plain"
-          data-testid="ledger-import"
-          onChange={(e) => void importLedger(e.currentTarget)}
-        />
-      </label>
+      </FileButton>
       {imported && (
         <span className={`ledger-import-result ${imported.result.ok ? 'ok' : 'bad'}`} data-testid="ledger-import-result" role="status">
           {imported.file}:{' '}

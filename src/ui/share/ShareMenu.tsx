@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState } from 'react';
+import { FileButton } from '../FileButton';
+import { useEffect, useState } from 'react';
 import { appStore, useApp } from '../../store/store';
 import { encodeShare, MAX_LINK_CHARS, MAX_SESSION_BYTES, olderRulesNotice, parseSessionFile, sessionFile } from '../../session/share';
 import { sessionProblem } from '../../kernel/session/check';
@@ -19,7 +20,6 @@ export function ShareMenu() {
   const [open, setOpen] = useState(false);
   const [link, setLink] = useState('');
   const [note, setNote] = useState('');
-  const file = useRef<HTMLInputElement>(null);
 
   const makeLink = async () => {
     if (!kernel) return;
@@ -99,17 +99,9 @@ export function ShareMenu() {
             <button type="button" className="button" onClick={() => void exportFile()}>
               Export session
             </button>
-            <label className="button">
+            <FileButton className="button" accept=".json,application/json" testId="session-file" onFile={(input) => void importFile(input)}>
               Import session…
-              <input
-                ref={file}
-                type="file"
-                accept=".json,application/json"
-                hidden
-                data-testid="session-file"
-                onChange={(e) => void importFile(e.currentTarget)}
-              />
-            </label>
+            </FileButton>
             <a
               className="button"
               href="#fresh"
