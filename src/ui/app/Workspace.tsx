@@ -21,7 +21,7 @@ export const useNarrow = () => useSyncExternalStore(subscribeNarrow, () => narro
 /** Default sizes (percent). The left column is wide enough for an 80-column terminal at 1440 px. */
 const DEFAULTS: PaneLayouts = {
   main: { 'pane-left': 45, 'pane-right': 55 },
-  left: { 'pane-terminal': 60, 'pane-learn': 40 },
+  left: { 'pane-terminal': 55, 'pane-learn': 45 },
   right: { 'pane-top': 72, 'pane-bottom': 28 },
   top: { 'pane-graph': 100, 'pane-inspector': 0 },
   bottom: { 'pane-ledger': 72, 'pane-energy': 28 },

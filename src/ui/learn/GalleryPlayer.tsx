@@ -162,9 +162,24 @@ export function GalleryPlayer({ entry: first }: { entry?: string }) {
       )}
       {shown !== null && (
         <div className="gallery-step" data-testid="gallery-narration" data-step={shown + 1}>
-          <div className="muted">
-            step {Math.min(step! + (finished ? 0 : 1), entry.steps.length)} of {entry.steps.length}
-            {finished ? ' · done' : ''}
+          {/* The step and its button first: in a short pane Run step must not fall below the fold. */}
+          <div className="gallery-step-head">
+            <span className="muted">
+              step {Math.min(step! + (finished ? 0 : 1), entry.steps.length)} of {entry.steps.length}
+              {finished ? ' · done' : ''}
+            </span>
+            {!finished && (
+              <button
+                type="button"
+                className="button"
+                data-testid="gallery-next"
+                disabled={busy}
+                onClick={runStep}
+                title="PageDown or Ctrl+Alt+N"
+              >
+                Run step ▶
+              </button>
+            )}
           </div>
           <p>{entry.steps[finished ? entry.steps.length - 1 : shown].narration}</p>
           {!finished && (
@@ -176,21 +191,10 @@ export function GalleryPlayer({ entry: first }: { entry?: string }) {
               ))}
             </ul>
           )}
-          {finished ? (
+          {finished && (
             <p className="gallery-done" data-testid="gallery-done">
               Played {mode === 'on' ? 'with the defense on' : 'with the defense off'}: the verdict banner above has the outcome.
             </p>
-          ) : (
-            <button
-              type="button"
-              className="button"
-              data-testid="gallery-next"
-              disabled={busy}
-              onClick={runStep}
-              title="PageDown or Ctrl+Alt+N"
-            >
-              Run step ▶
-            </button>
           )}
         </div>
       )}
