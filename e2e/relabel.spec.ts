@@ -57,7 +57,7 @@ test('the relabeling attack: blocked by Gate 0, visible when the defense is off'
   await expect(verdict).toContainText('speaks as bob (pid 7)');
   await expect(verdict).toHaveAttribute('data-outcome', 'breach');
   await expect(verdict).toHaveClass(/\bsucceeded\b/);
-  const impersonation = graph.locator('[data-relabeled="true"]');
+  const impersonation = graph.locator('[data-edge-id][data-relabeled="true"]');
   await expect(impersonation).toHaveCount(1);
   await expect(impersonation).toContainText('impersonation');
   await expect(impersonation).toHaveAttribute('data-edge-kind', 'client');

@@ -100,7 +100,16 @@ test('the verdict banner says the outcome in colour and words, the attack edge i
   // The relabeled cap is drawn, labelled, inside the graph's panel.
   const edge = app.getByTestId('graph').locator('[data-relabeled="true"]');
   await expect(edge).toHaveCount(1);
-  await expect(edge.locator('.graph-edge-label')).toContainText('impersonation');
+  // Its label is drawn over the nodes (not under them), whole: the box holds the text.
+  const label = app.getByTestId('graph').locator('.graph-edge-overlay.is-relabeled');
+  await expect(label.locator('.graph-edge-label')).toContainText('impersonation');
+  const [text, back] = await Promise.all([label.locator('text').boundingBox(), label.locator('rect').boundingBox()]);
+  expect(text!.width).toBeLessThanOrEqual(back!.width);
+  const afterNodes = await label.evaluate((g) => {
+    const nodes = g.parentElement!.querySelectorAll('[data-node-id]');
+    return (nodes[nodes.length - 1].compareDocumentPosition(g) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
+  });
+  expect(afterNodes).toBe(true);
   const pane = (await app.getByTestId('graph').boundingBox())!;
   const box = (await edge.boundingBox())!;
   expect(box.x).toBeGreaterThanOrEqual(pane.x);

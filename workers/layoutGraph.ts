@@ -183,7 +183,12 @@ export async function layoutGraph<M extends LayoutMachineIn, N extends LayoutNod
   if (model.nodes.length > HUGE_GRAPH) return gridLayout(model, started);
   if (!model.machines.length && model.nodes.length <= RING_MAX && model.edges.length > 3 * model.nodes.length)
     return ringLayout(model, started);
-  if (model.machines.length > 1 && model.nodes.length + model.edges.length <= BIG_GRAPH && model.nodes.every((n) => n.band !== undefined))
+  const machineIds = new Set(model.machines.map((m) => m.id));
+  if (
+    model.machines.length > 1 &&
+    model.nodes.length + model.edges.length <= BIG_GRAPH &&
+    model.nodes.every((n) => n.band !== undefined && n.machine !== null && machineIds.has(n.machine))
+  )
     return packedLayout(model, started);
   return elkLayout(model, started);
 }

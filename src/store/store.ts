@@ -36,7 +36,7 @@ export interface AppState {
   /** Pane sizes (percent per pane id) of each resizable group, as the user left them. Saved with the session. */
   panes: PaneLayouts;
   /** What the verdict on show is about (graph node ids), for the graph to highlight; null when none or stale. */
-  attack: { seq: number; nodes: string[]; outcome: 'held' | 'breach' | 'info' } | null;
+  attack: { seq: number; nodes: string[]; from: string[]; to: string | null; outcome: 'held' | 'breach' | 'info' } | null;
   /** Time travel: the ledger record shown, or null while live. */
   travel: TravelState | null;
   /** Lines for the terminal to type as if the user did (the gallery and lessons); `id` tells batches apart. */

@@ -7,6 +7,7 @@ import { TopBar } from './TopBar';
 import { VerdictBanner } from './VerdictBanner';
 import { Timeline } from '../timeline/Timeline';
 import { Workspace } from './Workspace';
+import { escapeClaimed } from './escape';
 import { SessionOffers } from './SessionOffers';
 import { StartHere } from './StartHere';
 import { downloadText } from '../download';
@@ -95,12 +96,11 @@ export function App() {
     return () => removeEventListener('keydown', onKey, true);
   }, []);
 
-  // Esc deselects the node in the inspector, unless a field, a menu or the terminal has the key.
+  // Esc lets go of the picked node, unless a field, a menu, a dialog or the terminal has the key.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.key !== 'Escape' || e.defaultPrevented || !appStore.getState().selected) return;
-      const t = e.target as Element | null;
-      if (t?.closest('input, select, textarea, [role="dialog"], .xterm')) return;
+      if (e.key !== 'Escape' || !appStore.getState().selected || escapeClaimed(e)) return;
+      if ((e.target as Element | null)?.closest?.('.xterm')) return; // the terminal's (a program may want it)
       appStore.getState().select(null);
     };
     addEventListener('keydown', onKey);

@@ -44,6 +44,10 @@ export function DefensesMenu({ ready }: { ready: boolean }) {
           button.current?.focus();
         }
       }}
+      // Tabbing out of the menu closes it (it would otherwise stay over the graph, out of Esc's reach).
+      onBlur={(e) => {
+        if (open && !root.current?.contains(e.relatedTarget as Node | null)) setOpen(false);
+      }}
     >
       <button
         ref={button}
@@ -51,14 +55,14 @@ export function DefensesMenu({ ready }: { ready: boolean }) {
         className={`button defenses-button ${state}`}
         data-testid="defenses-button"
         aria-expanded={open}
-        aria-haspopup="true"
+        aria-controls="defenses-menu"
         title={off.length ? `Off: ${off.map((d) => d.label).join('; ')}` : 'Every defense is on'}
         onClick={() => setOpen(!open)}
       >
         {summary} ▾
       </button>
       {/* Always in the DOM (the boxes carry the kernel's state for tests and screen readers); shown when open. */}
-      <div className="defenses-pop" role="group" aria-label="Defenses" hidden={!open} data-testid="defenses-menu">
+      <div className="defenses-pop" id="defenses-menu" role="group" aria-label="Defenses" hidden={!open} data-testid="defenses-menu">
         {DEFENSES.map((d, i) => {
           const on = (defenses & (1 << i)) !== 0;
           const s = !ready ? 'unknown' : on ? 'on' : 'off';

@@ -1,3 +1,4 @@
+import { escapeClaimed } from './escape';
 import { useEffect, useState } from 'react';
 import { LESSONS, lessonScenario } from '../../content/lessons/lessons';
 import { appStore, loadScenario, useApp } from '../../store/store';
@@ -43,7 +44,7 @@ export function StartHere() {
     if (!shown) return;
     // Esc anywhere, the terminal included (it takes the focus first and keeps its keys): seen before it is.
     const onKey = (e: KeyboardEvent) => {
-      if (e.key !== 'Escape' || document.querySelector('dialog[open]')) return;
+      if (e.key !== 'Escape' || escapeClaimed(e)) return;
       remember();
       setGone(true);
     };

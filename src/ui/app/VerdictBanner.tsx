@@ -4,19 +4,24 @@ import { appStore, useApp } from '../../store/store';
 import { plainText } from '../../text/sanitize';
 
 /** The banner's look for each outcome: a defense that held, an attack that succeeded, a plain statement. */
-const LOOK: Record<VerdictOutcome, { className: string; mark: string; says: string }> = {
-  held: { className: 'blocked', mark: '✓ ', says: 'defense held' },
-  breach: { className: 'succeeded', mark: '⚠ ', says: 'attack succeeded' },
-  info: { className: 'info', mark: 'ℹ ', says: 'note' },
+export const OUTCOME_MARK: Record<VerdictOutcome, string> = { held: '✓', breach: '⚠', info: 'ℹ' };
+const LOOK: Record<VerdictOutcome, { className: string; says: string }> = {
+  held: { className: 'blocked', says: 'defense held' },
+  breach: { className: 'succeeded', says: 'attack succeeded' },
+  info: { className: 'info', says: 'note' },
 };
 
-/** What a verdict is about, as graph node ids: who acted, on whom, and the kernel object concerned. */
-export function verdictNodes(v: LedgerEntry): string[] {
+/**
+ * What a verdict is about, as graph node ids: who acted, on whom, and the kernel object concerned; and the edges
+ * that are the attack: the caps its subject (else its actor) holds to that object (else to the other parties).
+ */
+export function verdictParties(v: LedgerEntry): { nodes: string[]; from: string[]; to: string | null } {
   const ids = new Set<string>();
   if (v.actor > 0) ids.add(`p:${v.actor}`);
   if (v.subject > 0) ids.add(`p:${v.subject}`);
   if (v.object > 0) ids.add(`o:${v.object}`);
-  return [...ids];
+  const from = v.subject > 0 ? [`p:${v.subject}`] : v.actor > 0 ? [`p:${v.actor}`] : [];
+  return { nodes: [...ids], from, to: v.object > 0 ? `o:${v.object}` : null };
 }
 
 /**
@@ -31,9 +36,10 @@ export function VerdictBanner() {
   const feed = useApp((s) => s.ledger);
   const kernel = useApp((s) => s.kernel);
   const [verdict, setVerdict] = useState<LedgerEntry | null>(null);
-  const [full, setFull] = useState<{ seq: number; detail: string } | null>(null);
+  // Both keyed by the record itself, not its seq: a replayed world repeats seqs, and its verdict is another record.
+  const [full, setFull] = useState<{ of: LedgerEntry; detail: string } | null>(null);
   const [stale, setStale] = useState<string | null>(null);
-  const [dismissed, setDismissed] = useState(0);
+  const [dismissed, setDismissed] = useState<LedgerEntry | null>(null);
 
   useEffect(() => {
     if (!feed) return;
@@ -71,7 +77,7 @@ export function VerdictBanner() {
     let live = true;
     kernel.ledgerPage(verdict.seq, 1).then(
       ([e]) => {
-        if (live && e?.seq === verdict.seq) setFull({ seq: e.seq, detail: e.detail });
+        if (live && e?.seq === verdict.seq) setFull({ of: verdict, detail: e.detail });
       },
       () => {},
     );
@@ -80,16 +86,16 @@ export function VerdictBanner() {
     };
   }, [verdict, kernel]);
 
-  const shown = verdict && verdict.seq !== dismissed ? verdict : null;
+  const shown = verdict && verdict !== dismissed ? verdict : null;
   // The graph highlights what a live (not stale, not dismissed) verdict is about.
   useEffect(() => {
     appStore.setState({
-      attack: shown && !stale ? { seq: shown.seq, nodes: verdictNodes(shown), outcome: verdictOutcome(shown) ?? 'info' } : null,
+      attack: shown && !stale ? { seq: shown.seq, ...verdictParties(shown), outcome: verdictOutcome(shown) ?? 'info' } : null,
     });
   }, [shown, stale]);
 
   if (!shown) return null;
-  const text = plainText(full?.seq === shown.seq ? full.detail : shown.detail);
+  const text = plainText(full?.of === shown ? full.detail : shown.detail);
   const [headline, ...rest] = text.split(': ');
   const outcome = verdictOutcome(shown) ?? 'info';
   const look = LOOK[outcome];
@@ -103,8 +109,7 @@ export function VerdictBanner() {
       data-seq={shown.seq}
     >
       <span className="headline">
-        {look.mark}
-        <span className="outcome">{look.says}: </span>
+        {OUTCOME_MARK[outcome]} <span className="outcome">{look.says}: </span>
         {headline}
       </span>
       <span className="detail">{rest.join(': ')}</span>
@@ -113,7 +118,7 @@ export function VerdictBanner() {
           stale — since then: {stale}
         </span>
       )}
-      <button type="button" aria-label="Dismiss verdict" onClick={() => setDismissed(shown.seq)}>
+      <button type="button" aria-label="Dismiss verdict" onClick={() => setDismissed(shown)}>
         ×
       </button>
     </div>

@@ -1,4 +1,5 @@
-import { useEffect, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
+import { createPortal } from 'react-dom';
 import { Group, Panel, Separator, usePanelRef, type GroupImperativeHandle, type Layout } from 'react-resizable-panels';
 import { appStore, useApp, type PaneLayouts } from '../../store/store';
 import { EnergyPanel } from '../energy/EnergyPanel';
@@ -61,14 +62,11 @@ function Split({
     }
   }, [override, id]);
   useEffect(() => {
-    // A layout that came from elsewhere (a restored session): apply it. Our own drags are already shown.
+    // A layout that came from elsewhere (a restored session): apply it — unless an override holds the group
+    // (presenter mode): then it is kept for when the override ends. Our own drags are already shown.
     if (saved && saved !== mine.current && ref.current) {
       mine.current = saved;
-      try {
-        ref.current.setLayout(saved);
-      } catch {
-        // A layout for panels that are not all shown (presenter mode): keep the one on screen.
-      }
+      if (!overridden.current) ref.current.setLayout(saved);
     }
   }, [saved]);
   return (
@@ -97,12 +95,21 @@ const handle = (label: string) => <Separator className="splitter" aria-label={`R
  */
 function Folding({ id, open, minSize, children }: { id: string; open: boolean; minSize: number; children: ReactNode }) {
   const ref = usePanelRef();
+  // Sizes applied to the group (a restored session's, presenter mode's) can open a folded pane: fold it again.
+  const panes = useApp((s) => s.panes);
+  const presenter = useApp((s) => s.presenter);
   useEffect(() => {
-    const p = ref.current;
-    if (!p) return;
-    if (open && p.isCollapsed()) p.expand();
-    if (!open && !p.isCollapsed()) p.collapse();
-  }, [open, ref]);
+    const apply = () => {
+      const p = ref.current;
+      if (!p) return;
+      if (open && p.isCollapsed()) p.expand();
+      if (!open && !p.isCollapsed()) p.collapse();
+    };
+    apply();
+    // Once more after the groups' own effects (a parent's effects run after its children's).
+    const frame = requestAnimationFrame(apply);
+    return () => cancelAnimationFrame(frame);
+  }, [open, ref, panes, presenter]);
   return (
     <Panel id={id} panelRef={ref} collapsible collapsedSize={0} minSize={minSize} className={open ? undefined : 'is-folded'}>
       {children}
@@ -112,10 +119,36 @@ function Folding({ id, open, minSize, children }: { id: string; open: boolean; m
 
 /** The panes: terminal and the gallery/lessons on the left, the graph (and the inspector, when a node is picked) over the ledger and energy on the right. */
 export function Workspace({ terminal }: { terminal: ReactNode }) {
+  // The terminal is mounted once, into an element of its own that each arrangement (panes, tabs) takes in: going
+  // across 900 px wide must not lose its scrollback or the line being typed.
+  const [host] = useState(() => {
+    const div = document.createElement('div');
+    div.className = 'terminal-host-slot';
+    return div;
+  });
+  const narrow = useNarrow();
+  const slot = <TerminalSlot host={host} />;
+  return (
+    <>
+      {createPortal(terminal, host)}
+      {narrow ? <NarrowTabs terminal={slot} /> : <Panes terminal={slot} />}
+    </>
+  );
+}
+
+/** Where the terminal's element is put in the arrangement on screen. */
+function TerminalSlot({ host }: { host: HTMLElement }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    ref.current?.appendChild(host);
+    return () => host.remove();
+  }, [host]);
+  return <div ref={ref} className="terminal-slot" />;
+}
+
+function Panes({ terminal }: { terminal: ReactNode }) {
   const presenter = useApp((s) => s.presenter);
   const selected = useApp((s) => s.selected);
-  const narrow = useNarrow();
-  if (narrow) return <NarrowTabs terminal={terminal} />;
   // Presenter mode shows only what a room needs (terminal, graph, gallery and lessons): the rest folds away.
   return (
     <main className="panels">
@@ -173,7 +206,7 @@ const TABS = [
   { id: 'energy', label: 'Energy' },
 ] as const;
 
-/** Under ~900 px: every pane stays mounted (the terminal keeps its scrollback), one shown at a time. */
+/** Under ~900 px: every pane stays mounted, one shown at a time. */
 function NarrowTabs({ terminal }: { terminal: ReactNode }) {
   const [tab, setTab] = useState<(typeof TABS)[number]['id']>('terminal');
   const selected = useApp((s) => s.selected);

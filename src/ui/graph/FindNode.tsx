@@ -7,10 +7,17 @@ import type { LaidOutGraph, LaidOutNode } from './model';
  */
 export function FindNode({ layout, onFound }: { layout: LaidOutGraph | null; onFound(node: LaidOutNode): void }) {
   const [query, setQuery] = useState('');
-  const [at, setAt] = useState(0);
+  /** The match last picked (-1: none yet). */
+  const [picked, setPicked] = useState(-1);
   const q = query.trim().toLowerCase();
   const matches = q && layout ? layout.nodes.filter((n) => n.label.toLowerCase().includes(q) || n.ariaLabel.toLowerCase().includes(q)) : [];
-  const status = !q ? '' : matches.length ? `${Math.min(at, matches.length - 1) + 1} of ${matches.length}` : 'no match';
+  const status = !q
+    ? ''
+    : !matches.length
+      ? 'no match'
+      : picked < 0 || picked >= matches.length
+        ? `${matches.length} match${matches.length === 1 ? '' : 'es'}: Enter to pick`
+        : `${picked + 1} of ${matches.length}`;
   return (
     <span className="graph-find">
       <input
@@ -22,18 +29,19 @@ export function FindNode({ layout, onFound }: { layout: LaidOutGraph | null; onF
         maxLength={80}
         onChange={(e) => {
           setQuery(e.target.value);
-          setAt(0);
+          setPicked(-1);
         }}
         onKeyDown={(e) => {
           if (e.key === 'Escape') {
             e.preventDefault();
             e.stopPropagation();
             setQuery('');
+            setPicked(-1);
           } else if (e.key === 'Enter' && matches.length) {
             e.preventDefault();
-            const i = at % matches.length;
+            const i = (picked + 1) % matches.length;
             onFound(matches[i]);
-            setAt(i + 1);
+            setPicked(i);
           }
         }}
       />

@@ -19,7 +19,7 @@ export interface GraphPictureProps {
   /** Prefix of the arrow markers' ids: unique per panel and safe inside url(#…). */
   markerPrefix: string;
   /** The verdict on show: its parties are highlighted, with the edges between them labelled. */
-  attack: { nodes: string[]; outcome: string } | null;
+  attack: { nodes: string[]; from: string[]; to: string | null; outcome: string } | null;
   /** A node, machine or cluster was clicked (or Enter/Space on it). Keep it stable: the nodes re-render only with layout and selection. */
   onSelect(id: string): void;
   svgRef: RefObject<SVGSVGElement | null>;
@@ -85,13 +85,17 @@ const Topology = memo(function Topology({
 }: {
   layout: LaidOutGraph;
   selected: string | null;
-  attack: { nodes: string[]; outcome: string } | null;
+  attack: { nodes: string[]; from: string[]; to: string | null; outcome: string } | null;
   markerPrefix: string;
   onSelect(id: string): void;
 }) {
   const labels = new Map(layout.nodes.map((n) => [n.id, n.label]));
   const parties = new Set(attack?.nodes ?? []);
+  const from = new Set(attack?.from ?? []);
   const outcome = attack?.outcome;
+  // The attack's edges: from its subject (or actor) to its object, or to its other parties when it names none.
+  const related = (e: LaidOutEdge) => selected !== null && (e.source === selected || e.target === selected);
+  const isAttack = (e: LaidOutEdge) => from.has(e.source) && (attack?.to ? e.target === attack.to : parties.has(e.target));
   const onNodeKey = (id: string) => (e: KeyboardEvent) => {
     if (e.key === 'Enter' || e.key === ' ') {
       e.preventDefault();
@@ -125,9 +129,8 @@ const Topology = memo(function Topology({
           key={e.id}
           edge={e}
           markerId={`${markerPrefix}-arrow-${e.kind}`}
-          related={selected !== null && (e.source === selected || e.target === selected)}
-          attack={parties.has(e.source) && parties.has(e.target) ? outcome : undefined}
-          right={layout.width}
+          related={related(e)}
+          attack={isAttack(e) ? outcome : undefined}
           title={`${labels.get(e.source) ?? e.source} holds a ${e.label} cap to ${labels.get(e.target) ?? e.target}`}
         />
       ))}
@@ -167,6 +170,27 @@ const Topology = memo(function Topology({
           )}
         </g>
       ))}
+      {/* Labels the layout left out (compact detail), drawn over the nodes where they matter: an attack's and a
+          relabeled cap's where the edge leaves its source, the picked node's before the arrowhead. */}
+      {layout.edges.map((e) => {
+        if (e.labelBox) return null;
+        const attackOf = isAttack(e) ? outcome : undefined;
+        const box = attackOf || e.relabeled ? labelNearStart(e, layout.width, STRONG_CHAR) : related(e) ? labelNearEnd(e, CHAR) : null;
+        if (!box) return null;
+        return (
+          <g
+            key={e.id}
+            data-label-of={e.id}
+            data-edge-kind={e.kind}
+            className={`graph-edge graph-edge-overlay${e.relabeled ? ' is-relabeled' : ''}${attackOf ? ` is-attack attack-${attackOf}` : ''}`}
+          >
+            <rect className="graph-edge-label-bg" x={box.x} y={box.y} width={box.width} height={box.height} rx={3} />
+            <text className="graph-edge-label" x={box.x + box.width / 2} y={box.y + box.height / 2}>
+              {e.label}
+            </text>
+          </g>
+        );
+      })}
     </>
   );
 });
@@ -353,22 +377,16 @@ function EdgeView({
   markerId,
   related,
   attack,
-  right,
   title,
 }: {
   edge: LaidOutEdge;
   markerId: string;
   related: boolean;
-  /** The picture's right edge: a label drawn over the picture is kept inside it. */
-  right: number;
   /** The verdict's outcome when both ends are its parties. */
   attack?: string;
   title: string;
 }) {
-  // A label the layout left out (compact detail) is drawn where it matters: the picked node's edges, an
-  // attack's, a relabeled cap's.
-  // An attack's edges are few: labelled where they leave their source, clear of the column they run into.
-  const l = edge.labelBox ?? (attack || edge.relabeled ? labelNearStart(edge, right) : related ? labelNearEnd(edge) : null);
+  const l = edge.labelBox;
   return (
     <g
       data-edge-id={edge.id}
@@ -392,19 +410,23 @@ function EdgeView({
   );
 }
 
-/** A label box just before the edge's arrowhead, above its last stretch (where no other edge runs). */
-function labelNearEnd(edge: LaidOutEdge): { x: number; y: number; width: number; height: number } | null {
+/** Width per character of an edge label (10 px) and of an attack's (12 px bold): the box must hold its text. */
+const CHAR = 6.2;
+const STRONG_CHAR = 7.6;
+
+/** A label box just before the edge's arrowhead, above its last stretch. */
+function labelNearEnd(edge: LaidOutEdge, char: number): { x: number; y: number; width: number; height: number } | null {
   const end = edge.points.at(-1);
   if (!end) return null;
-  const width = textWidth(edge.label) + 6;
+  const width = Math.ceil(edge.label.length * char) + 8;
   return { x: end.x - 10 - width, y: end.y - LINE_HEIGHT - 2, width, height: LINE_HEIGHT };
 }
 
 /** A label box just after the edge leaves its source, above its first stretch, kept inside the picture. */
-function labelNearStart(edge: LaidOutEdge, right: number): { x: number; y: number; width: number; height: number } | null {
+function labelNearStart(edge: LaidOutEdge, right: number, char: number): { x: number; y: number; width: number; height: number } | null {
   const start = edge.points[0];
   if (!start) return null;
-  const width = textWidth(edge.label) + 6;
+  const width = Math.ceil(edge.label.length * char) + 8;
   const x = Math.max(0, Math.min(start.x + 8, right - width));
   // Pushed back over its source: go above it instead of across its name.
   const y = x < start.x + 8 ? start.y - 2 * LINE_HEIGHT - 8 : start.y - LINE_HEIGHT - 2;

@@ -3,6 +3,7 @@ import { GALLERY, stepLines, scenarioText, type GalleryMode } from '../../conten
 import { appStore, loadScenario, typeLines, useApp } from '../../store/store';
 import { verdictOutcome, type VerdictOutcome } from '../../kernel/sab/layout';
 import { plainText } from '../../text/sanitize';
+import { OUTCOME_MARK } from '../app/VerdictBanner';
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -11,15 +12,31 @@ async function typed(): Promise<void> {
   while (appStore.getState().scriptBusy) await pause(50);
 }
 
-/** The newest verdict the kernel has recorded in the running world, if any. */
-function newestVerdict(): { outcome: VerdictOutcome; text: string } | null {
-  const entries = appStore.getState().ledger?.entries ?? [];
-  for (let i = entries.length - 1; i >= 0; i--)
-    if (entries[i].kind === 'verdict') return { outcome: verdictOutcome(entries[i]) ?? 'info', text: plainText(entries[i].detail) };
+type Verdict = { outcome: VerdictOutcome; text: string };
+
+/**
+ * The newest verdict of the running world newer than `after`, asked of the worker (the page's feed lags, and
+ * stops in a background tab): its whole text, its outcome field. Polled until one comes, for `patience` ms.
+ */
+async function verdictAfter(after: number, patience: number): Promise<Verdict | null> {
+  const kernel = appStore.getState().kernel;
+  for (const until = Date.now() + patience; kernel; await pause(200)) {
+    const seq = (await kernel.ledgerFind('verdict')).at(-1) ?? 0;
+    if (seq > after) {
+      const [e] = await kernel.ledgerPage(seq, 1);
+      if (e) return { outcome: verdictOutcome(e) ?? 'info', text: plainText(e.detail) };
+    }
+    if (Date.now() > until) break;
+  }
   return null;
 }
 
-const MARK: Record<VerdictOutcome, string> = { held: '✓', breach: '⚠', info: 'ℹ' };
+/** The newest verdict's seq in the running world (0: none). */
+const lastVerdictSeq = async () => (await appStore.getState().kernel?.ledgerFind('verdict'))?.at(-1) ?? 0;
+
+/** What a mode is called: the defense on or off, or (with no toggle) the capability or vulnerable variant. */
+const modeName = (defense: string | null, m: GalleryMode) =>
+  defense ? `defense ${m}` : m === 'on' ? 'capability variant' : 'vulnerable variant';
 
 /**
  * The attack gallery, played at human pace: pick an attack and whether its defense is on, then step through it.
@@ -31,15 +48,16 @@ export function GalleryPlayer({ entry: first }: { entry?: string }) {
   const [mode, setMode] = useState<GalleryMode>('on');
   const [step, setStep] = useState<number | null>(null);
   /** The on-then-off comparison: each run's verdict, as the kernel recorded it. */
-  const [compared, setCompared] = useState<{ mode: GalleryMode; verdict: ReturnType<typeof newestVerdict> }[] | null>(null);
+  const [compared, setCompared] = useState<{ mode: GalleryMode; verdict: Verdict | null }[] | null>(null);
   const [comparing, setComparing] = useState(false);
   const busy = useApp((s) => s.scriptBusy);
   const entry = GALLERY.find((e) => e.id === id) ?? GALLERY[0];
 
-  const start = async (e = entry) => {
-    if (!(await loadScenario(scenarioText(e.scenario), e.title))) return;
+  const start = async (e = entry, m = mode): Promise<boolean> => {
+    if (!(await loadScenario(scenarioText(e.scenario), e.title))) return false;
     setStep(0);
-    if (e.defense) typeLines([`defense ${e.defense} ${mode}`]);
+    if (e.defense) typeLines([`defense ${e.defense} ${m}`]);
+    return true;
   };
 
   /** Play the whole entry with the defense on, then again with it off, and keep both verdicts side by side. */
@@ -49,9 +67,8 @@ export function GalleryPlayer({ entry: first }: { entry?: string }) {
     try {
       for (const m of ['on', 'off'] as const) {
         setMode(m);
-        if (!(await loadScenario(scenarioText(entry.scenario), entry.title))) return;
-        setStep(0);
-        if (entry.defense) typeLines([`defense ${entry.defense} ${m}`]);
+        if (!(await start(entry, m))) return;
+        const before = await lastVerdictSeq(); // the new world's: a verdict after it is this run's
         await typed();
         for (let i = 0; i < entry.steps.length; i++) {
           typeLines(stepLines(entry.steps[i], m));
@@ -60,7 +77,7 @@ export function GalleryPlayer({ entry: first }: { entry?: string }) {
           // The step's virtual wait, at the clock's speed, and a little for the verdict to reach the page.
           await pause(Math.min(5000, (entry.steps[i].wait ?? 0) / Math.max(0.25, appStore.getState().frames?.frame.speed ?? 1)) + 400);
         }
-        const verdict = newestVerdict();
+        const verdict = await verdictAfter(before, 10_000);
         setCompared((c) => [...(c ?? []), { mode: m, verdict }]);
       }
     } finally {
@@ -110,9 +127,11 @@ export function GalleryPlayer({ entry: first }: { entry?: string }) {
         <select
           data-testid="gallery-entry"
           value={id}
+          disabled={comparing}
           onChange={(e) => {
             setId(e.target.value);
             setStep(null);
+            setCompared(null);
           }}
         >
           {GALLERY.map((g) => (
@@ -126,8 +145,15 @@ export function GalleryPlayer({ entry: first }: { entry?: string }) {
       <div className="gallery-mode" role="radiogroup" aria-label="Defense">
         {(['on', 'off'] as const).map((m) => (
           <label key={m}>
-            <input type="radio" name="gallery-mode" data-testid={`gallery-mode-${m}`} checked={mode === m} onChange={() => setMode(m)} />
-            {entry.defense ? `${m === 'on' ? 'defense on' : 'defense off'}` : m === 'on' ? 'capability variant' : 'vulnerable variant'}
+            <input
+              type="radio"
+              name="gallery-mode"
+              data-testid={`gallery-mode-${m}`}
+              checked={mode === m}
+              disabled={comparing}
+              onChange={() => setMode(m)}
+            />
+            {modeName(entry.defense, m)}
           </label>
         ))}
         <button type="button" className="button" data-testid="gallery-play" disabled={comparing} onClick={() => void start()}>
@@ -153,8 +179,7 @@ export function GalleryPlayer({ entry: first }: { entry?: string }) {
               data-outcome={c.verdict?.outcome ?? 'none'}
               className={`outcome-${c.verdict?.outcome ?? 'none'}`}
             >
-              <b>{entry.defense ? `defense ${c.mode}` : c.mode === 'on' ? 'capability variant' : 'vulnerable variant'}:</b>{' '}
-              {c.verdict ? `${MARK[c.verdict.outcome]} ${c.verdict.text}` : 'no verdict'}
+              <b>{modeName(entry.defense, c.mode)}:</b> {c.verdict ? `${OUTCOME_MARK[c.verdict.outcome]} ${c.verdict.text}` : 'no verdict'}
             </li>
           ))}
           {comparing && <li className="muted">playing…</li>}
