@@ -283,7 +283,10 @@ export class Ledger {
         if (code >= 0 && !kinds.subarray(j0, j1).includes(code)) continue;
         if (held?.si !== si) {
           const seg = this.cache.get(si) ?? new Segment(this.store!.get(this.sealed[si]), si * per + 1);
-          held = { si, seg, details: seg.allDetails() };
+          // All the block's details in one call, unless the kind asked for is a small part of it.
+          let wanted = kinds.length;
+          if (code >= 0) wanted = kinds.reduce((n, k) => (k === code ? n + 1 : n), 0);
+          held = { si, seg, details: wanted * 4 >= kinds.length ? seg.allDetails() : null };
         }
         const { seg, details } = held;
         for (let j = j0; j < j1; j++) {
