@@ -1,7 +1,7 @@
 /**
  * WORM ledger benchmarks: appends/s with hashing and checkpoint signing, verify() of 1M entries (sealed segments
  * packed in memory, and spilled to a file as the kernel worker does),
- * export and verifyExport of 1M entries, memory, and the append/verify cost of a few checkpoint intervals (which
+ * export and verifyExport of 1M entries, a kind filter and a text search over them, memory, and the append/verify cost of a few checkpoint intervals (which
  * is how DEFAULT_CHECKPOINT_EVERY was picked). Prints one JSON object.
  *
  *   npx tsx bench/ledger.bench.ts            (add --expose-gc before the file name for steadier memory figures)
@@ -13,6 +13,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { checkpointMessage } from '../src/kernel/ledger/chain';
 import { DEFAULT_CHECKPOINT_EVERY, Ledger, verifyExport } from '../src/kernel/ledger/ledger';
 import { FileSegmentStore, type SyncFile } from '../src/kernel/ledger/segments';
+import { ledgerMatcher } from '../src/text/ledgerRow';
 import { closeSync, ftruncateSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -181,6 +182,12 @@ result.memory1M = {
   const t1 = now();
   const denials = onFile.seqsOfKind('deny').length;
   const filterMs = now() - t1;
+  // The ledger panel's text search, as the worker runs it (without its pauses): every detail read back and tested.
+  const search = ledgerMatcher('Endpoint #77')!;
+  const t2 = now();
+  const found = onFile.find(null, search);
+  while (!found.step(1024));
+  const searchMs = now() - t2;
   result.fileSpill1M = {
     appendsPerSecond: Math.round(N / (ms / 1000)),
     heapUsedDeltaMiB: mib(m1.heapUsed - m0.heapUsed),
@@ -191,6 +198,8 @@ result.memory1M = {
     verifyOk: ok,
     kindFilterMs: Math.round(filterMs),
     kindFilterMatches: denials,
+    textSearchMs: Math.round(searchMs),
+    textSearchMatches: found.seqs.length,
     note: 'resident: the hot segment and a few cached ones, whatever the length; the worker does this with the origin-private file system',
   };
   store.forget(onFile);

@@ -60,6 +60,10 @@ test('a long session: the ledger panel scrolls over every record, older ones rea
   await expect(ledger.getByTestId('ledger-count')).toHaveText(`1 of ${total}`);
   await ledger.getByLabel('Filter ledger by event kind').selectOption('deny');
   await expect(ledger.getByTestId('ledger-count')).toHaveText(new RegExp(`^2500\\d of ${total}$`));
+  // So does a text search, with the filter: record 7 is long gone from the page's window.
+  await ledger.getByLabel('Search the ledger').fill('BENCH record 7:');
+  await expect(ledger.getByTestId('ledger-count')).toHaveText('1 match', { timeout: 10_000 });
+  await expect(ledger.locator('.ledger-row')).toContainText('bench record 7: granted');
   // Its sealed segments left the worker's memory for a file (OPFS), and it still verifies from there.
   await typeLine(app, 'tables');
   await expect

@@ -84,7 +84,7 @@ const rows = [
   [
     'ledger memory, 1,000,000 entries (Node)',
     `${ledger.fileSpill1M.residentMiB} MiB resident with sealed segments in a file (${ledger.fileSpill1M.fileMiB} MiB on disk)`,
-    `packed in memory instead: ${ledger.memory1M.residentMiB} MiB; from the file: verify ${ledger.fileSpill1M.verifyMs} ms, a kind filter ${ledger.fileSpill1M.kindFilterMs} ms, appends ${ledger.fileSpill1M.appendsPerSecond} / s`,
+    `packed in memory instead: ${ledger.memory1M.residentMiB} MiB; from the file: verify ${ledger.fileSpill1M.verifyMs} ms, a kind filter ${ledger.fileSpill1M.kindFilterMs} ms, a text search ${ledger.fileSpill1M.textSearchMs} ms, appends ${ledger.fileSpill1M.appendsPerSecond} / s`,
   ],
   [
     'ledger export import-verify, 1,000,000 entries (Node)',
@@ -151,7 +151,7 @@ const rows = [
   ['stress world: shell `ps` round trip', `${browser.stress.shellPsRoundTripMs} ms`, ''],
   [
     `long session: ${browser.longSession.records} ledger records in the page`,
-    `filter ${browser.longSession.filterMs} ms; scroll, mean / p95 per frame: random jumps ${browser.longSession.scrollFrameTime.randomJumps.meanMs} / ${browser.longSession.scrollFrameTime.randomJumps.p95Ms} ms, steady ${browser.longSession.scrollFrameTime.steady.meanMs} / ${browser.longSession.scrollFrameTime.steady.p95Ms} ms`,
+    `filter ${browser.longSession.filterMs} ms, text search ${browser.longSession.textSearchMs} ms (200 ms of it the box's debounce); scroll, mean / p95 per frame: random jumps ${browser.longSession.scrollFrameTime.randomJumps.meanMs} / ${browser.longSession.scrollFrameTime.randomJumps.p95Ms} ms, steady ${browser.longSession.scrollFrameTime.steady.meanMs} / ${browser.longSession.scrollFrameTime.steady.p95Ms} ms`,
     `filter target <= 200 ms; appended in the worker in ${browser.longSession.appendInWorkerMs} ms; the page caught up after ${browser.longSession.pageHoldsAllAfterMs} ms holding the newest ${browser.longSession.recordsHeldInThePage}, the live integrity status after ${browser.longSession.integrityStatusCaughtUpMs} ms; page heap +${browser.longSession.pageHeapGrowthMiB} MiB`,
   ],
   [

@@ -160,6 +160,9 @@ export interface RestoreProgress {
   totalTicks: number;
 }
 
+/** What a ledger search answers when a newer one (or another ledger) took its place. */
+export const FIND_SUPERSEDED = 'a newer ledger search took its place';
+
 /** What a restore that was stopped answers (the world shown is unchanged). */
 export const REPLAY_STOPPED = 'the replay was stopped';
 
@@ -225,8 +228,13 @@ export interface KernelHostApi {
   yieldView(): YieldView;
   /** A machine's keys, CellID, pairings, bindings and the handshakes it took part in. */
   machineView(id: number): MachineView | null;
-  /** The seqs of every ledger record of one kind, oldest first (the ledger panel's filter over the whole ledger). */
-  ledgerFind(kind: string): Int32Array;
+  /**
+   * The seqs of every ledger record of one kind (any, when null) whose row holds `text` (src/text/ledgerRow.ts:
+   * case aside, in its kind, actor or cleaned detail; blank: any record), oldest first: the ledger panel's filter
+   * and search over the whole ledger. A text search runs in slices; a newer search supersedes it (it rejects with
+   * FIND_SUPERSEDED), and so does another ledger being shown (time travel, a new scenario).
+   */
+  ledgerFind(kind: string | null, text?: string): Promise<Int32Array>;
   /** The running scenario's lesson, if it has one. */
   lessonStatus(): LessonStatus | null;
   /** Verify the ledger's hash chain and signed checkpoints (incrementally: what was checked stays checked). */

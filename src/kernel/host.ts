@@ -1,5 +1,5 @@
 import defaultScenario from '../content/scenarios/default.json';
-import { REPLAY_STOPPED } from './host-api';
+import { FIND_SUPERSEDED, REPLAY_STOPPED } from './host-api';
 import type {
   BootResult,
   Completion,
@@ -18,6 +18,7 @@ import type {
   YieldView,
 } from './host-api';
 import { verifyLedgerText } from './ledger/verifyText';
+import { ledgerMatcher } from '../text/ledgerRow';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { TYPE_MEANS } from './pairing/fleet';
 import { promisesText } from './sandbox/pledge';
@@ -62,6 +63,9 @@ const MAX_LINE = 4096;
 
 /** A restore replays this long (wall-clock ms) between pauses, so pings and reads wait at most about that. */
 const RESTORE_SLICE_MS = 8;
+
+/** Records a ledger text search reads between checks of the worker's time budget (a millisecond or two). */
+const FIND_SLICE = 1024;
 
 /** The worker's clock and a way to let its event loop run (the kernel itself has neither). */
 export interface HostTiming {
@@ -108,6 +112,8 @@ export class KernelHost implements KernelHostApi {
   sessionId = 0;
   /** Whether the clock ran at the point of the past shown (it is shown paused). */
   private pastRunning = true;
+  /** Ledger searches so far: a text search superseded by a newer one stops between slices. */
+  private finds = 0;
   /** Time-travel requests so far: a scrub superseded by a newer one stops between slices. */
   private travels = 0;
   /** A restore replaying aside, in slices; the world shown is untouched until it is done. */
@@ -228,8 +234,22 @@ export class KernelHost implements KernelHostApi {
 
   // ── the WORM ledger ──────────────────────────────────────────────────────────────────────────────────────────
 
-  ledgerFind(kind: string): Int32Array {
-    return ledgerKindCode(kind) !== undefined ? this.kernel.ledger.seqsOfKind(kind as LedgerKind) : new Int32Array(0);
+  async ledgerFind(kind: string | null, text = ''): Promise<Int32Array> {
+    const asked = ++this.finds;
+    if (kind !== null && ledgerKindCode(String(kind)) === undefined) return new Int32Array(0);
+    const ledger = this.kernel.ledger;
+    const match = ledgerMatcher(String(text));
+    if (!match) return kind === null ? Int32Array.from({ length: ledger.length }, (_, i) => i + 1) : ledger.seqsOfKind(kind as LedgerKind);
+    // The text is read record by record (about a microsecond each), so a long ledger is searched in slices: the
+    // worker answers meanwhile, and a newer search (the next keystroke) or another ledger (time travel) stops
+    // this one. Up to the ledger's length when the last slice runs: it may grow while this one searches.
+    const search = ledger.find(kind as LedgerKind | null, match);
+    const done = await this.sliced(
+      () => search.step(FIND_SLICE),
+      () => this.finds === asked && this.kernel.ledger === ledger,
+    );
+    if (!done) throw new Error(FIND_SUPERSEDED);
+    return Int32Array.from(search.seqs);
   }
 
   ledgerVerify(): LedgerStatus {

@@ -85,6 +85,14 @@ export interface LedgerVerifyResult {
 
 const MAX_CHECKPOINT_EVERY = 2 ** 31;
 
+/** A search over a ledger, run a step at a time (Ledger.find). */
+export interface LedgerFind {
+  /** The seqs found so far, oldest first. */
+  readonly seqs: number[];
+  /** Read at most `budget` more records; true once the end of the ledger is reached. */
+  step(budget: number): boolean;
+}
+
 function checkKey(key: unknown): Uint8Array {
   if (!(key instanceof Uint8Array) || key.length !== 32) throw new TypeError('the ledger signing key must be a Uint8Array of 32 bytes');
   return key.slice();
@@ -248,6 +256,52 @@ export class Ledger {
     }
     for (const e of this.hot) if (e.kind === kind) out[n++] = e.seq;
     return out.slice(0, n);
+  }
+
+  /**
+   * A search for every record of `kind` (any, when null) that passes `test` (a text search), run a few records
+   * at a time: `step(budget)` reads at most `budget` more and says whether it has reached the end of the ledger
+   * (which may grow between steps); `seqs` holds the matches so far, oldest first. A record of another kind costs
+   * a byte of the kind column (a block with none of that kind is not read at all); each sealed block is read
+   * once, without pushing the pages someone is looking at out of the cache, and its details are decoded together,
+   * never built into records.
+   */
+  find(kind: LedgerKind | null, test: (kind: LedgerKind, actor: number, detail: string) => boolean): LedgerFind {
+    const code = kind === null ? -1 : kindCode(kind);
+    const per = this.segmentRecords;
+    const seqs: number[] = [];
+    let i = 0; // the next record's index
+    let held: { si: number; seg: Segment; details: ReturnType<Segment['allDetails']> } | null = null;
+    const step = (budget: number): boolean => {
+      const end = Math.min(this.length, i + Math.max(1, Math.floor(budget)));
+      while (i < end && i < this.sealed.length * per) {
+        const si = Math.floor(i / per);
+        const j0 = i - si * per;
+        const j1 = Math.min(end, (si + 1) * per) - si * per;
+        i += j1 - j0;
+        const kinds = this.sealedKinds[si];
+        if (code >= 0 && !kinds.subarray(j0, j1).includes(code)) continue;
+        if (held?.si !== si) {
+          const seg = this.cache.get(si) ?? new Segment(this.store!.get(this.sealed[si]), si * per + 1);
+          // All the block's details in one call, unless the kind asked for is a small part of it.
+          let wanted = kinds.length;
+          if (code >= 0) wanted = kinds.reduce((n, k) => (k === code ? n + 1 : n), 0);
+          held = { si, seg, details: wanted * 4 >= kinds.length ? seg.allDetails() : null };
+        }
+        const { seg, details } = held;
+        for (let j = j0; j < j1; j++) {
+          if (code >= 0 && kinds[j] !== code) continue;
+          const detail = details ? details.text.slice(details.at[j], details.at[j + 1]) : seg.detail(j);
+          if (test(seg.kind(j), seg.actor(j), detail)) seqs.push(seg.firstSeq + j);
+        }
+      }
+      for (const hotStart = this.sealed.length * per; i < end; i++) {
+        const e = this.hot[i - hotStart];
+        if ((kind === null || e.kind === kind) && test(e.kind, e.actor, e.detail)) seqs.push(i + 1);
+      }
+      return i >= this.length;
+    };
+    return { seqs, step };
   }
 
   /** The newest seq at or below `before` and above `after` whose record is of `kind`; 0 if none. Reads only kinds. */

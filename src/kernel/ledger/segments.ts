@@ -171,6 +171,26 @@ export class Segment {
     return this.wtf8 ? decodeUtf8(bytes) : utf8.decode(bytes);
   }
 
+  /**
+   * Every record's detail decoded in one call, for a search over the whole ledger (in Chromium a call per record
+   * took about half its time): `text`, and where record i's detail is in it, [at[i], at[i + 1]). Null for a block
+   * with a lone surrogate (those decode one by one).
+   */
+  allDetails(): { text: string; at: Uint32Array } | null {
+    if (this.wtf8) return null;
+    const text = utf8.decode(this.details);
+    const at = new Uint32Array(this.n + 1);
+    // All ASCII: a byte is a character. Else count UTF-16 units: a byte that is not a continuation starts a
+    // character, and a four-byte one takes two.
+    if (text.length === this.details.length) at.set(this.ends, 1);
+    else
+      for (let i = 0, b = 0, units = 0, d = this.details; i < this.n; i++) {
+        for (const stop = this.ends[i]; b < stop; b++) if ((d[b] & 0xc0) !== 0x80) units += d[b] >= 0xf0 ? 2 : 1;
+        at[i + 1] = units;
+      }
+    return { text, at };
+  }
+
   factsStart(i: number): number {
     return i === 0 ? 0 : this.factsEnds[i - 1];
   }

@@ -1,41 +1,24 @@
-import { useEffect, useRef, useState } from 'react';
 import type { TravelState } from '../../kernel/host-api';
-import { latestOnly } from '../graph/model';
 import { appStore, useApp } from '../../store/store';
 import { useFrameValue } from '../../store/useFrame';
+import { travelTo, useTravelAsk } from './travel';
 import './timeline.css';
 
 /**
  * Time travel over ledger sequence numbers. Moving the scrubber replays the session (scenario + seed + command
  * log, deterministic) up to that record in the worker and shows its graph, energy and ledger; the live session
- * waits, parked. "Live" goes back to it; "resume from here" forks the session at the record shown.
+ * waits, parked. "Live" goes back to it; "resume from here" forks the session at the record shown. A click on a
+ * ledger row travels the same way (travel.ts).
  */
 export function Timeline() {
   const kernel = useApp((s) => s.kernel);
   const travel = useApp((s) => s.travel);
   const head = useFrameValue((f) => f.ledgerHead, 0);
-  const [pending, setPending] = useState<number | null>(null);
-  const requests = useRef<{ request(to: { seq: number; direction: 'back' | 'forward' }): void } | null>(null);
-
-  useEffect(() => {
-    if (!kernel) return;
-    requests.current = latestOnly(
-      ({ seq, direction }: { seq: number; direction: 'back' | 'forward' }) => kernel.travel(seq, direction),
-      (t: TravelState) => {
-        appStore.setState({ travel: t });
-        setPending(null);
-      },
-      () => setPending(null),
-    );
-  }, [kernel]);
+  const { pending } = useTravelAsk();
 
   const total = travel?.total ?? head;
   const shown = pending ?? travel?.seq ?? head;
-  const go = (seq: number, direction: 'back' | 'forward' = 'back') => {
-    const target = Math.max(1, Math.min(total, seq));
-    setPending(target);
-    requests.current?.request({ seq: target, direction });
-  };
+  const go = (seq: number, direction: 'back' | 'forward' = 'back') => travelTo(Math.max(1, Math.min(total, seq)), direction);
   const settle = (p: Promise<TravelState> | undefined) =>
     p?.then(
       (t) => appStore.setState({ travel: t.traveling ? t : null }),
