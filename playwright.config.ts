@@ -16,6 +16,9 @@ export default defineConfig({
   use: {
     baseURL: `http://127.0.0.1:${PORT}`,
     viewport: { width: 1440, height: 900 },
+    // The app follows prefers-color-scheme (Playwright's default is light): the suite runs dark, as the app looked
+    // when its colour checks were written; e2e/theme.spec.ts switches to light.
+    colorScheme: 'dark',
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       args: [

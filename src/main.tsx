@@ -6,7 +6,9 @@ import { App } from './ui/app/App';
 import { layoutClient } from './ui/graph/layoutClient';
 import { isEmbed } from './ui/embed/embedParams';
 import { mountEmbed } from './ui/embed/EmbedApp';
+import { startTheme } from './ui/theme/theme';
 
+startTheme(); // the full app and the embed alike
 const root = createRoot(document.getElementById('root')!);
 // `?embed=1`: one scenario for an iframe, with a kernel client that keeps no session (src/ui/embed); the full
 // app's client is never started, so the embed neither reads nor writes the visitor's saved session.

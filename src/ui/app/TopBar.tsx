@@ -8,6 +8,7 @@ import { DefensesMenu } from './DefensesMenu';
 import { FileButton } from '../FileButton';
 import { runControl as run } from './controls';
 import { askReset } from './sessionActions';
+import { ThemeToggle } from '../theme/ThemeToggle';
 
 const MAX_FILE_BYTES = 1 << 20;
 
@@ -93,6 +94,7 @@ export function TopBar() {
       >
         Present
       </button>
+      <ThemeToggle />
       <DefensesMenu ready={ready} />
       <div className="clock" role="group" aria-label="Virtual clock">
         <button type="button" disabled={!ready} onClick={() => run(running ? 'clock pause' : 'clock run')} aria-pressed={!running}>

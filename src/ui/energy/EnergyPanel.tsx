@@ -3,6 +3,7 @@ import { TIERS } from '../../kernel/energy/kinetic';
 import { PROC, PROC_STATES, type Frame, type StringTable } from '../../kernel/sab/layout';
 import { useApp } from '../../store/store';
 import { useFrameValue } from '../../store/useFrame';
+import { useTheme, type Theme } from '../theme/theme';
 import './energy.css';
 
 const MAX_ROWS = 200;
@@ -33,6 +34,12 @@ export function EnergyPanel() {
   const listRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const summaryRef = useRef<HTMLSpanElement>(null);
+  const theme = useTheme();
+  const palette = useRef(PALETTES[theme]);
+  useEffect(() => {
+    recolour(canvasRef.current, palette.current, PALETTES[theme]);
+    palette.current = PALETTES[theme];
+  }, [theme]);
 
   const f = frames?.frame;
   const s = frames?.strings;
@@ -84,7 +91,7 @@ export function EnergyPanel() {
       // The timeline draws every other frame (30 columns a second, ~10 s of history), comparing with the frame
       // it last drew: who ran since, who is frozen, who refilled.
       if ((tick++ & 1) === 0) {
-        drawTimeline(canvasRef.current, frame, prev);
+        drawTimeline(canvasRef.current, frame, prev, palette.current);
         for (let r = 0; r < frame.procRows; r++) {
           prev.set(frame.proc[PROC.PID][r], {
             runs: frame.proc[PROC.RUNS][r],
@@ -109,7 +116,7 @@ export function EnergyPanel() {
         ref={canvasRef}
         width={600}
         height={TIMELINE_ROWS * 3}
-        aria-label="Scheduler timeline: ran (green), frozen (red), refilled (white)"
+        aria-label={`Scheduler timeline: ran (in the tier's colour), frozen (red), refilled (${theme === 'light' ? 'black' : 'white'})`}
         data-testid="scheduler-timeline"
       />
       <div className="energy-rows" ref={listRef} tabIndex={0} aria-label="Energy per fiber">
@@ -131,27 +138,65 @@ export function EnergyPanel() {
   );
 }
 
-const TIER_COLOURS = ['#56d4dd', '#7ee787', '#e3b341', '#8b949e'];
+/** The timeline's colours per theme: the background (as --term-bg), frozen, a run in each tier's colour, a refill. */
+interface Palette {
+  bg: string;
+  frozen: string;
+  tiers: readonly string[];
+  refill: string;
+}
+const PALETTES: Record<Theme, Palette> = {
+  dark: { bg: '#0d1117', frozen: '#ff4d4f', tiers: ['#56d4dd', '#7ee787', '#e3b341', '#8b949e'], refill: '#ffffff' },
+  light: { bg: '#ffffff', frozen: '#cf222e', tiers: ['#1b7c83', '#1a7f37', '#9a6700', '#6e7781'], refill: '#1f2328' },
+};
+const paletteColours = (p: Palette) => [p.bg, p.frozen, ...p.tiers, p.refill];
+const rgb = (hex: string) => parseInt(hex.slice(1), 16);
+
+/**
+ * The history already drawn, in another theme's colours: every pixel is one of the palette's (solid rects on whole
+ * pixels), so each is swapped for its counterpart and the last seconds stay on screen.
+ */
+function recolour(canvas: HTMLCanvasElement | null, from: Palette, to: Palette) {
+  const ctx = canvas?.getContext('2d');
+  if (!canvas || !ctx || from === to) return;
+  const [a, b] = [paletteColours(from).map(rgb), paletteColours(to).map(rgb)];
+  const swap = new Map(a.map((c, i) => [c, b[i]]));
+  const image = ctx.getImageData(0, 0, canvas.width, canvas.height);
+  const px = image.data;
+  for (let i = 0; i < px.length; i += 4) {
+    if (px[i + 3] === 0) continue; // not drawn yet: the element's own background shows through
+    const c = swap.get((px[i] << 16) | (px[i + 1] << 8) | px[i + 2]) ?? b[0];
+    px[i] = c >> 16;
+    px[i + 1] = (c >> 8) & 255;
+    px[i + 2] = c & 255;
+  }
+  ctx.putImageData(image, 0, 0);
+}
 
 /** Scroll the timeline one column left and draw this frame: per fiber, ran / frozen / refilled. */
-function drawTimeline(canvas: HTMLCanvasElement | null, frame: Frame, prev: Map<number, { runs: number; energy: number; state: number }>) {
+function drawTimeline(
+  canvas: HTMLCanvasElement | null,
+  frame: Frame,
+  prev: Map<number, { runs: number; energy: number; state: number }>,
+  palette: Palette,
+) {
   const ctx = canvas?.getContext('2d');
   if (!canvas || !ctx) return;
   const w = canvas.width;
   const rowH = canvas.height / TIMELINE_ROWS;
   ctx.drawImage(canvas, -2, 0);
-  ctx.fillStyle = '#0d1117';
+  ctx.fillStyle = palette.bg;
   ctx.fillRect(w - 2, 0, 2, canvas.height);
   for (let r = 0; r < Math.min(frame.procRows, TIMELINE_ROWS); r++) {
     const pid = frame.proc[PROC.PID][r];
     const last = prev.get(pid);
     const y = r * rowH;
-    if (frame.proc[PROC.STATE][r] === FROZEN) ctx.fillStyle = '#ff4d4f';
-    else if (last && frame.proc[PROC.RUNS][r] !== last.runs) ctx.fillStyle = TIER_COLOURS[frame.proc[PROC.TIER][r]] ?? '#7ee787';
+    if (frame.proc[PROC.STATE][r] === FROZEN) ctx.fillStyle = palette.frozen;
+    else if (last && frame.proc[PROC.RUNS][r] !== last.runs) ctx.fillStyle = palette.tiers[frame.proc[PROC.TIER][r]] ?? palette.tiers[1];
     else continue;
     ctx.fillRect(w - 2, y, 2, Math.max(1, rowH - 1));
     if (last && frame.proc[PROC.ENERGY][r] >>> 0 > last.energy) {
-      ctx.fillStyle = '#ffffff';
+      ctx.fillStyle = palette.refill;
       ctx.fillRect(w - 2, y, 2, 1);
     }
   }

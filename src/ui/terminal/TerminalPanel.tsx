@@ -1,10 +1,57 @@
 import { useEffect, useLayoutEffect, useRef } from 'react';
-import { Terminal } from '@xterm/xterm';
+import { Terminal, type ITheme } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import '@xterm/xterm/css/xterm.css';
 import type { ConsoleFeed } from '../../client/consoleFeed';
 import { TerminalController, type TerminalKernel } from './terminalController';
 import { appStore } from '../../store/store';
+import { currentTheme, onThemeChange, type Theme } from '../theme/theme';
+
+/**
+ * The terminal's colours per theme; the background matches --term-bg (app.css). The light one sets the bright
+ * colours too: bold text (the prompt) is drawn in them, and xterm's defaults are pale on white.
+ */
+const XTERM_THEMES: Record<Theme, ITheme> = {
+  dark: {
+    background: '#0d1117',
+    foreground: '#e6edf3',
+    cursor: '#58a6ff',
+    cursorAccent: '#0d1117',
+    selectionBackground: '#264f78',
+    black: '#484f58',
+    red: '#ff7b72',
+    green: '#7ee787',
+    yellow: '#d29922',
+    blue: '#79c0ff',
+    magenta: '#d2a8ff',
+    cyan: '#a5d6ff',
+    white: '#e6edf3',
+    brightBlack: '#8b949e',
+  },
+  light: {
+    background: '#ffffff',
+    foreground: '#1f2328',
+    cursor: '#0969da',
+    cursorAccent: '#ffffff',
+    selectionBackground: '#b6e3ff',
+    black: '#24292f',
+    red: '#cf222e',
+    green: '#116329',
+    yellow: '#7d4e00',
+    blue: '#0969da',
+    magenta: '#8250df',
+    cyan: '#1b7c83',
+    white: '#57606a',
+    brightBlack: '#57606a',
+    brightRed: '#a40e26',
+    brightGreen: '#1a7f37',
+    brightYellow: '#633c01',
+    brightBlue: '#0550ae',
+    brightMagenta: '#6639ba',
+    brightCyan: '#1b7c83',
+    brightWhite: '#1f2328',
+  },
+};
 
 const FONT = 13;
 const PRESENTER_FONT = 20;
@@ -46,22 +93,7 @@ export function TerminalPanel(props: TerminalPanelProps) {
       allowProposedApi: false,
       fontFamily: "ui-monospace, 'SFMono-Regular', 'DejaVu Sans Mono', Menlo, Consolas, 'Liberation Mono', monospace",
       fontSize: appStore.getState().presenter ? PRESENTER_FONT : FONT,
-      theme: {
-        background: '#0d1117',
-        foreground: '#e6edf3',
-        cursor: '#58a6ff',
-        cursorAccent: '#0d1117',
-        selectionBackground: '#264f78',
-        black: '#484f58',
-        red: '#ff7b72',
-        green: '#7ee787',
-        yellow: '#d29922',
-        blue: '#79c0ff',
-        magenta: '#d2a8ff',
-        cyan: '#a5d6ff',
-        white: '#e6edf3',
-        brightBlack: '#8b949e',
-      },
+      theme: XTERM_THEMES[currentTheme()],
     });
     const fit = new FitAddon();
     term.loadAddon(fit);
@@ -79,6 +111,10 @@ export function TerminalPanel(props: TerminalPanelProps) {
       if (st.presenter === prev.presenter) return;
       term.options.fontSize = st.presenter ? PRESENTER_FONT : FONT;
       requestAnimationFrame(refit);
+    });
+
+    const unsubscribeTheme = onThemeChange(() => {
+      term.options.theme = XTERM_THEMES[currentTheme()];
     });
 
     const controller = new TerminalController(
@@ -120,6 +156,7 @@ export function TerminalPanel(props: TerminalPanelProps) {
     return () => {
       unsubscribeScript();
       unsubscribePresenter();
+      unsubscribeTheme();
       controller.dispose();
       cancelAnimationFrame(frame);
       observer?.disconnect();
