@@ -79,6 +79,8 @@ test('a node on screen moves at most 24 px when another process is spawned or ex
 test('the verdict banner says the outcome in colour and words, the attack edge is on screen and labelled, and a toggled defense makes it stale', async ({
   app,
 }) => {
+  // Zoomed far in first: the verdict must bring its parties back into view.
+  for (let i = 0; i < 6; i++) await app.getByTestId('graph').getByRole('button', { name: 'Zoom in' }).click();
   // Played by keyboard alone: the gallery's controls, then PageDown for each step.
   await app.getByTestId('tab-gallery').focus();
   await app.keyboard.press('Enter');

@@ -30,6 +30,20 @@ export function GraphPanel() {
   const flashes = useDeniedFlashes();
   const yields = useApp((s) => s.yields);
   const attack = useApp((s) => s.attack);
+  // A new verdict frames its parties: if the view was panned or zoomed away from any of them, fit the graph again.
+  const attackSeq = attack?.seq;
+  useEffect(() => {
+    const svg = svgRef.current;
+    if (attackSeq === undefined || !svg) return;
+    const pane = svg.getBoundingClientRect();
+    const parties = appStore.getState().attack?.nodes ?? [];
+    const away = parties.some((id) => {
+      const r = svg.querySelector(`[data-node-id="${CSS.escape(id)}"]`)?.getBoundingClientRect();
+      return r && (r.left < pane.left || r.right > pane.right || r.top < pane.top || r.bottom > pane.bottom);
+    });
+    if (away) view.fitToView();
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- once per verdict; view only touches refs
+  }, [attackSeq]);
   const presenter = useApp((s) => s.presenter);
   const svgRef = useRef<SVGSVGElement>(null);
   // Readable: node names at least 11 CSS px at fit (16 in presenter mode); else the layout drops detail.
