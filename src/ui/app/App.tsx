@@ -1,8 +1,7 @@
-import { useCallback, useEffect } from 'react';
-import type { ExecResult } from '../../kernel/host-api';
+import { useEffect } from 'react';
 import { appStore, useApp, type AppState } from '../../store/store';
 import { kernelClient } from '../../client/instance';
-import { TerminalPanel } from '../terminal/TerminalPanel';
+import { ShellTerminal } from '../terminal/ShellTerminal';
 import { TopBar } from './TopBar';
 import { VerdictBanner } from './VerdictBanner';
 import { Timeline } from '../timeline/Timeline';
@@ -10,17 +9,10 @@ import { Workspace } from './Workspace';
 import { escapeClaimed } from './escape';
 import { SessionOffers } from './SessionOffers';
 import { StartHere } from './StartHere';
-import { downloadText } from '../download';
 import { plainText } from '../../text/sanitize';
 import './app.css';
 
 const BANNER = 'capplay: a capability-secured world in your browser. Type "help" to begin, "ps" to see who runs.\n';
-
-function kernelOrThrow() {
-  const k = appStore.getState().kernel;
-  if (!k) throw new Error('the kernel is not running');
-  return k;
-}
 
 /** Virtual ms as a person reads a span: "12.3 s", "4 min 10 s", "3 h 5 min", "6 days 2 h". */
 function duration(ms: number): string {
@@ -56,28 +48,6 @@ export function App() {
   const status = useApp((s) => s.status);
   const problem = useApp((s) => s.problem);
   const scenarioErrors = useApp((s) => s.scenarioErrors);
-  const exec = useCallback(async (line: string): Promise<ExecResult> => {
-    const r = await kernelOrThrow().exec(line);
-    if (r.download) downloadText(r.download.name, r.download.text);
-    return r;
-  }, []);
-  const complete = useCallback((line: string, cursor: number) => kernelOrThrow().complete(line, cursor), []);
-  // Fire-and-forget: a dead worker is reported by the kernel client's banner, not as an unhandled rejection.
-  const input = useCallback(
-    (line: string) =>
-      void kernelOrThrow()
-        .input(line)
-        .catch(() => {}),
-    [],
-  );
-  const interrupt = useCallback(
-    () =>
-      void kernelOrThrow()
-        .interrupt()
-        .catch(() => {}),
-    [],
-  );
-  const consoleFeed = useApp((s) => s.console);
   const notice = useApp((s) => s.notice);
   const presenter = useApp((s) => s.presenter);
   const replay = useApp((s) => s.replay);
@@ -163,19 +133,7 @@ export function App() {
       <Timeline />
       <SessionOffers />
       <StartHere />
-      <Workspace
-        terminal={
-          <TerminalPanel
-            exec={exec}
-            complete={complete}
-            input={input}
-            interrupt={interrupt}
-            console={consoleFeed}
-            ready={status === 'ready'}
-            banner={BANNER}
-          />
-        }
-      />
+      <Workspace terminal={<ShellTerminal banner={BANNER} />} />
     </div>
   );
 }

@@ -1,27 +1,19 @@
-import { StrictMode, useCallback } from 'react';
+import { StrictMode } from 'react';
 import type { Root } from 'react-dom/client';
-import type { ExecResult } from '../../kernel/host-api';
 import { EmbedClient } from '../../client/embedClient';
 import { appStore, useApp } from '../../store/store';
 import { plainText } from '../../text/sanitize';
 import { VerdictBanner } from '../app/VerdictBanner';
-import { downloadText } from '../download';
 import { GraphPanel } from '../graph/GraphPanel';
 import { layoutClient } from '../graph/layoutClient';
 import { GalleryPlayer } from '../learn/GalleryPlayer';
-import { TerminalPanel } from '../terminal/TerminalPanel';
+import { ShellTerminal } from '../terminal/ShellTerminal';
 import { readEmbed, type EmbedRequest } from './embedParams';
 import '../app/app.css';
 import '../learn/learn.css';
 import './embed.css';
 
 const BANNER = 'capplay, embedded: type "help" to begin, "ps" to see who runs. Nothing here is saved.\n';
-
-function kernelOrThrow() {
-  const k = appStore.getState().kernel;
-  if (!k) throw new Error('the kernel is not running');
-  return k;
-}
 
 /** The full playground, beside this page: the visitor's own session, never this embed's. */
 const fullApp = () => location.origin + location.pathname;
@@ -34,28 +26,6 @@ const fullApp = () => location.origin + location.pathname;
 export function EmbedApp({ request, error }: { request: EmbedRequest | null; error: string }) {
   const status = useApp((s) => s.status);
   const problem = useApp((s) => s.problem);
-  const consoleFeed = useApp((s) => s.console);
-  const exec = useCallback(async (line: string): Promise<ExecResult> => {
-    const r = await kernelOrThrow().exec(line);
-    if (r.download) downloadText(r.download.name, r.download.text);
-    return r;
-  }, []);
-  const complete = useCallback((line: string, cursor: number) => kernelOrThrow().complete(line, cursor), []);
-  // Fire-and-forget: a dead worker is reported by the banner below, not as an unhandled rejection.
-  const input = useCallback(
-    (line: string) =>
-      void kernelOrThrow()
-        .input(line)
-        .catch(() => {}),
-    [],
-  );
-  const interrupt = useCallback(
-    () =>
-      void kernelOrThrow()
-        .interrupt()
-        .catch(() => {}),
-    [],
-  );
 
   const title = request ? (request.entry ? `${request.entry.title} · ${request.scenario.name}` : request.scenario.name) : 'capplay';
   return (
@@ -101,15 +71,7 @@ export function EmbedApp({ request, error }: { request: EmbedRequest | null; err
           )}
           <VerdictBanner />
           <main className={request?.entry ? 'embed-panels with-gallery' : 'embed-panels'}>
-            <TerminalPanel
-              exec={exec}
-              complete={complete}
-              input={input}
-              interrupt={interrupt}
-              console={consoleFeed}
-              ready={status === 'ready'}
-              banner={BANNER}
-            />
+            <ShellTerminal banner={BANNER} />
             <GraphPanel />
             {request?.entry && (
               <section className="panel learn-panel embed-gallery" aria-label="Attack gallery">

@@ -1,0 +1,49 @@
+import { useCallback } from 'react';
+import type { ExecResult } from '../../kernel/host-api';
+import { appStore, useApp } from '../../store/store';
+import { downloadText } from '../download';
+import { TerminalPanel } from './TerminalPanel';
+
+function kernelOrThrow() {
+  const k = appStore.getState().kernel;
+  if (!k) throw new Error('the kernel is not running');
+  return k;
+}
+
+/** The terminal wired to the running kernel's shell (the full app's and the embed's alike). */
+export function ShellTerminal({ banner }: { banner: string }) {
+  const status = useApp((s) => s.status);
+  const consoleFeed = useApp((s) => s.console);
+  const exec = useCallback(async (line: string): Promise<ExecResult> => {
+    const r = await kernelOrThrow().exec(line);
+    if (r.download) downloadText(r.download.name, r.download.text);
+    return r;
+  }, []);
+  const complete = useCallback((line: string, cursor: number) => kernelOrThrow().complete(line, cursor), []);
+  // Fire-and-forget: a dead worker is reported by the page's banner, not as an unhandled rejection.
+  const input = useCallback(
+    (line: string) =>
+      void kernelOrThrow()
+        .input(line)
+        .catch(() => {}),
+    [],
+  );
+  const interrupt = useCallback(
+    () =>
+      void kernelOrThrow()
+        .interrupt()
+        .catch(() => {}),
+    [],
+  );
+  return (
+    <TerminalPanel
+      exec={exec}
+      complete={complete}
+      input={input}
+      interrupt={interrupt}
+      console={consoleFeed}
+      ready={status === 'ready'}
+      banner={banner}
+    />
+  );
+}
