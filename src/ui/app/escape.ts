@@ -5,6 +5,7 @@
 export function escapeClaimed(e: KeyboardEvent): boolean {
   if (e.defaultPrevented) return true;
   const t = e.target instanceof Element ? e.target : null;
-  if (t?.closest('input, select, textarea, dialog, [role="dialog"], .defenses-menu')) return true;
+  // The terminal's own textarea is not a field here: each use of Esc decides about the terminal itself.
+  if (t?.closest('input, select, textarea:not(.xterm-helper-textarea), dialog, [role="dialog"], .defenses-menu')) return true;
   return document.querySelector('dialog[open], [data-testid="defenses-menu"]:not([hidden])') !== null;
 }
