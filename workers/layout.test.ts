@@ -176,3 +176,39 @@ describe('huge graphs', () => {
     expect(boxes.get('m:0')!.x + boxes.get('m:0')!.width).toBeLessThan(boxes.get('m:1')!.x);
   });
 });
+
+describe('banded models (the compact level of detail)', () => {
+  const banded = {
+    ...model,
+    nodes: model.nodes.map((n) => ({ ...n, band: n.id.startsWith('p:') ? (n.id === 'p:1' ? 0 : 1) : 2 })),
+    edges: model.edges.map((e) => ({ ...e, labelWidth: 0 })),
+  };
+
+  it('keeps each node in the column its band says, left to right, inside its machine box (a fleet: packed)', async () => {
+    const out = await layoutGraph(banded);
+    const machines = new Map(out.machines.map((m) => [m.id, m]));
+    const at = new Map(out.nodes.map((n) => [n.id, n]));
+    for (const n of out.nodes) {
+      const m = machines.get(n.machine!)!;
+      expect(inside({ x: n.x, y: n.y }, m)).toBe(true);
+      expect(inside({ x: n.x + n.width, y: n.y + n.height }, m)).toBe(true);
+    }
+    // Within a machine a higher band is further right: p:1 (0) < p:2 (1) < o:1 (2) in m:0.
+    expect(at.get('p:1')!.x).toBeLessThan(at.get('p:2')!.x);
+    expect(at.get('p:2')!.x).toBeLessThan(at.get('o:1')!.x);
+    const [a, b] = out.machines;
+    expect(a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y).toBe(true);
+    // An edge between machines is drawn from border to border; no edge label is laid out.
+    const across = out.edges.find((e) => e.id === 'c:4:1')!;
+    expect(onBorder(across.points[0], at.get('p:4')!, 3)).toBe(true); // border() stands 2 off the box
+    expect(onBorder(across.points.at(-1)!, at.get('o:1')!, 3)).toBe(true);
+    expect(out.edges.every((e) => e.labelBox === null)).toBe(true);
+  });
+
+  it('lays out whole, by elk, a fleet with a node outside its machines', async () => {
+    const loose = { ...banded, nodes: [...banded.nodes, { ...node('p:9', null), band: 1 }] };
+    const out = await layoutGraph(loose);
+    expect(out.nodes.map((n) => n.id)).toContain('p:9');
+    expect(out.nodes).toHaveLength(loose.nodes.length);
+  });
+});

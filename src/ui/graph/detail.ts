@@ -21,11 +21,13 @@ const DROPS_DETAIL: ReadonlySet<NodeKind> = new Set<NodeKind>([
   'pairing',
 ]);
 const HEXAGON: ReadonlySet<NodeKind> = new Set<NodeKind>(['endpoint']);
+/** Seed 004's runtime, in a box of its own: the kernel root, then instances by how deep they are held. */
+const YIELD_KINDS: ReadonlySet<NodeKind> = new Set<NodeKind>(['instance', 'kernel']);
 
 export function withDetail(model: GraphModel, detail: Detail, tall = false): GraphModel {
   if (detail === 'full') return model;
-  // Bands only when every node is a process or kernel object (not clusters, not the yield world's instances).
-  const bands = model.nodes.every((n) => DROPS_DETAIL.has(n.kind)) ? bandsOf(model, tall) : null;
+  // Bands only when every node is a process, a kernel object or the yield runtime's (not clusters).
+  const bands = model.nodes.every((n) => DROPS_DETAIL.has(n.kind) || YIELD_KINDS.has(n.kind)) ? bandsOf(model, tall) : null;
   return {
     machines: model.machines,
     nodes: model.nodes.map((n) =>
@@ -36,7 +38,9 @@ export function withDetail(model: GraphModel, detail: Detail, tall = false): Gra
             ...(bands ? { band: bands.get(n.id) } : {}),
             ...nodeSize([n.label], liveChars(n.kind), HEXAGON.has(n.kind) ? HEXAGON_INSET * 2 : 0),
           }
-        : n,
+        : bands
+          ? { ...n, band: bands.get(n.id) }
+          : n,
     ),
     edges: model.edges.map((e) => ({ ...e, labelWidth: 0 })),
   };
@@ -68,7 +72,17 @@ function bandsOf(model: GraphModel, tall: boolean): Map<string, number> {
       deepest = Math.max(deepest, d);
     }
   for (const n of model.nodes)
-    if (n.kind !== 'process') bands.set(n.id, deepest + (tall || n.kind === 'endpoint' || n.kind === 'spawner' ? 1 : 2));
+    if (n.kind !== 'process' && !YIELD_KINDS.has(n.kind))
+      bands.set(n.id, deepest + (tall || n.kind === 'endpoint' || n.kind === 'spawner' ? 1 : 2));
+  // The yield runtime (its own box, laid out on its own): an instance right of the one that holds it.
+  const holder = new Map<string, string>();
+  for (const e of model.edges) if (e.kind === 'holds' && !holder.has(e.target)) holder.set(e.target, e.source);
+  for (const n of model.nodes)
+    if (YIELD_KINDS.has(n.kind)) {
+      let d = 0;
+      for (let at = holder.get(n.id); at !== undefined && d < MAX_PROCESS_BAND + 2; at = holder.get(at)) d++;
+      bands.set(n.id, n.kind === 'kernel' ? 0 : d);
+    }
   return bands;
 }
 
