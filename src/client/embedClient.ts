@@ -2,13 +2,9 @@ import { wrap, type Remote } from 'comlink';
 import type { StoreApi } from 'zustand/vanilla';
 import type { KernelWorkerApi } from '../kernel/host-api';
 import { SabViews } from '../kernel/sab/layout';
-import { ConsoleFeed } from './consoleFeed';
 import { FrameLoop } from './frames';
-import { LedgerFeed } from './ledgerFeed';
+import { connectFeeds } from './connect';
 import type { AppState } from '../store/store';
-
-/** Kinds of ledger record after which the yield view may have changed (as KernelClient). */
-const YIELD_KINDS = new Set(['yield', 'verdict', 'defense', 'boot']);
 
 /**
  * The kernel client of an embedded playground (`?embed=1`, src/ui/embed): it starts the worker, boots one
@@ -64,41 +60,8 @@ export class EmbedClient {
   }
 
   private attach(kernel: Remote<KernelWorkerApi>, views: SabViews): void {
-    const loop = (this.frames = new FrameLoop(views));
-    const ledger = new LedgerFeed(views, (from, n) => kernel.ledgerPage(from, n));
-    const console = new ConsoleFeed(views);
-    // A scenario that needs other table sizes moves the state to a new buffer: follow it.
-    loop.onMoved = () =>
-      void kernel.buffer().then(
-        (buffer) => {
-          const moved = new SabViews(buffer);
-          loop.attach(moved);
-          ledger.views = moved;
-          console.views = moved;
-        },
-        () => {},
-      );
-    loop.subscribe((f) => ledger.onFrame(f));
-    loop.subscribe(console.onFrame);
-    loop.start();
-    this.store.setState({ status: 'ready', problem: '', kernel, frames: loop, ledger, console, travel: null });
-    // The graph's yield runtime: one bulk read per batch of records that could change it.
-    let seen = 0;
-    const refresh = () =>
-      kernel.yieldView().then(
-        (yields) => this.store.setState({ yields }),
-        () => {},
-      );
-    refresh();
-    this.unsubscribe.push(
-      ledger.subscribe(() => {
-        if (ledger.head < seen) seen = 0;
-        let relevant = false;
-        for (let i = ledger.entries.length - 1; i >= 0 && ledger.entries[i].seq > seen; i--)
-          relevant ||= YIELD_KINDS.has(ledger.entries[i].kind);
-        seen = ledger.head;
-        if (relevant) refresh();
-      }),
-    );
+    const { loop, stop } = connectFeeds(this.store, kernel, views);
+    this.frames = loop;
+    this.unsubscribe.push(stop);
   }
 }

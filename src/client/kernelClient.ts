@@ -3,8 +3,8 @@ import type { StoreApi } from 'zustand/vanilla';
 import type { BootResult, ExecResult, KernelHostApi, KernelWorkerApi, Logged, Session } from '../kernel/host-api';
 import { SabViews } from '../kernel/sab/layout';
 import { LedgerFeed } from './ledgerFeed';
-import { ConsoleFeed } from './consoleFeed';
 import { FrameLoop } from './frames';
+import { connectFeeds } from './connect';
 import { SessionKeeper } from '../session/keeper';
 import { SessionOwner } from '../session/owner';
 import { clearSession, countKept, keepAside, loadSession, NotOwner, sessionWriter, StorageError } from '../session/persist';
@@ -27,7 +27,6 @@ const RECOVERY_WINDOW_MS = 60_000;
 const MAX_RECOVERIES = 3;
 
 /** Kinds of ledger record after which the yield view may have changed. */
-const YIELD_KINDS = new Set(['yield', 'verdict', 'defense', 'boot']);
 
 export interface KernelClientOptions {
   /** The app store the client reports to: status, the feeds, banners, ownership. */
@@ -318,24 +317,9 @@ export class KernelClient {
       if (this.disposed) return;
       this.frames?.stop();
       for (const unsubscribe of this.attached.splice(0)) unsubscribe();
-      const loop = (this.frames = new FrameLoop(views));
-      const ledger = new LedgerFeed(views, (from, n) => kernel.ledgerPage(from, n));
-      const console = new ConsoleFeed(views);
-      loop.onMoved = () =>
-        void kernel.buffer().then(
-          (buffer) => {
-            const moved = new SabViews(buffer);
-            loop.attach(moved);
-            ledger.views = moved;
-            console.views = moved;
-          },
-          () => {}, // a worker going away cannot answer; recovery starts a new loop
-        );
-      loop.subscribe((f) => ledger.onFrame(f));
-      loop.subscribe(console.onFrame);
-      loop.start();
-      this.store.setState({ status: 'ready', problem: '', kernel, frames: loop, ledger, console, travel: null });
-      this.watchYields(kernel, ledger);
+      const { loop, ledger, stop } = connectFeeds(this.store, kernel, views);
+      this.frames = loop;
+      this.attached.push(stop);
       this.startSaving(kernel, ledger);
     } catch (e) {
       this.store.setState({ status: 'error', problem: `The kernel could not start: ${e instanceof Error ? e.message : String(e)}` });
@@ -561,26 +545,5 @@ export class KernelClient {
           : `The kernel worker ${why} and was restarted, but your session could not be replayed; ${kept ? 'it is kept: Share → Download the kept session' : 'storage refused to keep it aside'}.`,
       });
     }
-  }
-
-  /** One bulk read of the yield view per batch of ledger records that could change it (never per frame). */
-  private watchYields(kernel: Remote<KernelHostApi>, ledger: LedgerFeed): void {
-    let seenSeq = 0;
-    const refresh = () =>
-      kernel.yieldView().then(
-        (yields) => this.store.setState({ yields }),
-        () => {},
-      );
-    refresh();
-    this.attached.push(
-      ledger.subscribe(() => {
-        if (ledger.head < seenSeq) seenSeq = 0; // a new scenario restarted the sequence
-        let relevant = false;
-        for (let i = ledger.entries.length - 1; i >= 0 && ledger.entries[i].seq > seenSeq; i--)
-          relevant ||= YIELD_KINDS.has(ledger.entries[i].kind);
-        seenSeq = ledger.head;
-        if (relevant) refresh();
-      }),
-    );
   }
 }
