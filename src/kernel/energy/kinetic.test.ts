@@ -97,6 +97,21 @@ describe('the fork bomb and the flooder are capped per refill', () => {
     expect(h.exec('spawn "idle"').lines[0].text).toMatch(/ECAPACITY: process table is full/);
   });
 
+  it('a fork bomb whose cap table is full of handles is refused its next spawn whole: no child is left without its program', () => {
+    const h = host();
+    const k = h.kernel;
+    h.exec('defense energy off');
+    h.exec('spawn "forkbomb" with { spawner: @spawner }');
+    const bomb = [...k.processes.values()].find((p) => p.program === 'forkbomb')!;
+    k.step(4050); // the first bomblets have exited; their handles stay in the bomb's table until it waits
+    expect(bomb.cnode.full).toBe(true);
+    expect([...k.processes.values()].filter((p) => !p.fiber)).toEqual([]);
+    expect(k.ledger.page(1, 1e6).filter((e) => e.kind === 'spawn' && e.actor === bomb.pid).length).toBe(bomb.cnode.size - 1);
+    h.exec('kill @forkbomb');
+    k.step(3100);
+    expect([...k.processes.values()].filter((p) => p.program === 'bomblet')).toEqual([]);
+  });
+
   it('a well-behaved interactive fiber keeps a low latency while a fork bomb and a flooder run', () => {
     const h = host();
     const k = h.kernel;

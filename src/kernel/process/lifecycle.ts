@@ -30,7 +30,14 @@ export class Lifecycle {
   /** Check that a spawn would fit before anything changes, so a refused spawn leaves no trace but its error. */
   checkSpawn(parent: number, program: string, grantCount: number, machine?: number): void {
     if (!programByName.has(program)) throw new KernelError('ENOPROG', `no program named "${program}"`);
-    if (parent) this.k.process(parent);
+    // The parent gets a handle to the child: with no slot for it the spawn is refused whole, before the child
+    // exists (a child made and then left without its program would sit in the table, ready, never running).
+    const cnode = parent ? this.k.process(parent).cnode : null;
+    if (cnode?.full)
+      throw new KernelError(
+        'ECAPACITY',
+        `${this.k.who(parent)} has no free cap slot for the child's process handle (${cnode.maxSlots} slots)`,
+      );
     if (machine !== undefined) this.k.machine(machine);
     if (this.k.processes.size >= this.k.capacity.processes)
       throw new KernelError('ECAPACITY', `process table is full (${this.k.capacity.processes} processes)`);
