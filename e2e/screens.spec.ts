@@ -53,27 +53,69 @@ test('graph names are readable at the default fit (1440x900): the chat world and
   await expect.poll(() => smallestName(app), { timeout: 15_000 }).toBeGreaterThanOrEqual(11);
 });
 
-test('a node on screen moves at most 24 px when another process is spawned or exits', async ({ app }) => {
-  await expect.poll(() => smallestName(app), { timeout: 15_000 }).toBeGreaterThanOrEqual(11);
+test('a node on screen moves at most 24 px when another process is spawned or exits: the chat world and PointSav', async ({ app }) => {
   const moved = (a: Record<string, [number, number]>, b: Record<string, [number, number]>) =>
     Math.max(
       ...Object.keys(a)
         .filter((id) => b[id])
         .map((id) => Math.hypot(a[id][0] - b[id][0], a[id][1] - b[id][1])),
     );
-  const before = await nodePlaces(app);
-  let count = await layouts(app);
-  await typeLine(app, 'spawn "idle"');
-  await expect(app.getByTestId('graph').locator('[data-node-id="p:10"]')).toHaveCount(1);
-  await expect.poll(() => layouts(app)).toBeGreaterThan(count);
-  await app.waitForTimeout(300);
-  const spawned = await nodePlaces(app);
-  expect(moved(before, spawned)).toBeLessThanOrEqual(24);
-  count = await layouts(app);
-  await typeLine(app, 'kill @idle');
+  const comeAndGo = async (pid: number) => {
+    await expect.poll(() => smallestName(app), { timeout: 15_000 }).toBeGreaterThanOrEqual(11);
+    // The picture has settled: no layout for a while.
+    let seen = -1;
+    await expect
+      .poll(
+        async () => {
+          const [was, now] = [seen, (seen = await layouts(app))];
+          return was === now;
+        },
+        { intervals: [700], timeout: 15_000 },
+      )
+      .toBe(true);
+    const before = await nodePlaces(app);
+    const count = await layouts(app);
+    await typeLine(app, 'spawn "idle"');
+    await expect(app.getByTestId('graph').locator(`[data-node-id="p:${pid}"]`)).toHaveCount(1);
+    await expect.poll(() => layouts(app)).toBeGreaterThan(count);
+    await app.waitForTimeout(300);
+    const spawned = await nodePlaces(app);
+    expect(moved(before, spawned)).toBeLessThanOrEqual(24);
+    await typeLine(app, 'kill @idle');
+    await expect(app.getByTestId('graph').locator(`[data-node-id="p:${pid}"]`)).toHaveCount(0);
+    await app.waitForTimeout(300);
+    expect(moved(spawned, await nodePlaces(app))).toBeLessThanOrEqual(24);
+  };
+  await comeAndGo(10);
+  // A fleet: the console's box grows by a row and pushes the machines under it down; the view splits the push.
+  await app.getByTestId('scenario-picker').selectOption('pointsav');
+  await expect(app.getByTestId('scenario-name')).toHaveText(/PointSav/);
+  await expect(app.getByTestId('graph').locator('[data-node-id^="m:"]')).toHaveCount(4);
+  await expect(app.getByTestId('graph').locator('[data-node-id="p:6"]')).toHaveCount(1);
+  await comeAndGo(7);
+});
+
+test('a fork bomb of a thousand stays readable: bomblets alike are drawn as one node, and the picture comes back when they go', async ({
+  app,
+}) => {
+  await expect.poll(() => smallestName(app), { timeout: 15_000 }).toBeGreaterThanOrEqual(11);
+  await typeLine(app, 'defense energy off');
+  await typeLine(app, 'spawn "forkbomb" with { spawner: @spawner }');
+  await typeLine(app, 'clock pause'); // the bomblets linger 3 virtual seconds: hold them there to look
+  const group = app.getByTestId('graph').locator('[data-kind="group"]');
+  await expect(group.first()).toBeVisible({ timeout: 15_000 });
+  await expect(group.first()).toContainText(/bomblet ×\d{2,}/);
+  expect(await smallestName(app)).toBeGreaterThanOrEqual(11);
+  // Picked, the group says who it stands for, live: how many, spawned by whom.
+  await group.first().click();
+  await expect(app.getByTestId('inspector')).toContainText(/bomblet ×\d{2,}/);
+  await expect(app.getByTestId('inspector')).toContainText('forkbomb (pid 10)');
+  await typeLine(app, 'kill @forkbomb');
+  await typeLine(app, 'clock run');
+  await expect(group).toHaveCount(0, { timeout: 15_000 });
   await expect(app.getByTestId('graph').locator('[data-node-id="p:10"]')).toHaveCount(0);
-  await app.waitForTimeout(300);
-  expect(moved(spawned, await nodePlaces(app))).toBeLessThanOrEqual(24);
+  // Back to the world as it was: every process its own node, with its live line.
+  await expect(app.getByTestId('graph').locator('[data-node-id="p:4"] .graph-live')).toHaveText(/runs/);
 });
 
 test('the verdict banner says the outcome in colour and words, the attack edge is on screen and labelled, and a toggled defense makes it stale', async ({

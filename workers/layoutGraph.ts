@@ -149,13 +149,14 @@ const BAND_GAP = 10_000;
 const BANDED: LayoutOptions = {
   'elk.layered.layering.strategy': 'INTERACTIVE',
   'elk.layered.nodePlacement.strategy': 'SIMPLE',
+  'elk.edgeRouting': 'POLYLINE',
   // Banded models are the compact level of detail (no edge labels laid out): tighter spacing too.
   'elk.spacing.nodeNode': '8',
   'elk.layered.spacing.nodeNodeBetweenLayers': '16',
   'elk.spacing.edgeEdge': '5',
   'elk.layered.spacing.edgeEdgeBetweenLayers': '5',
   'elk.layered.spacing.edgeNodeBetweenLayers': '8',
-  'elk.padding': '[top=30,left=8,bottom=8,right=8]',
+  'elk.padding': '[top=26,left=8,bottom=6,right=8]',
 };
 
 /** Room at the top of a machine box for its name, drawn by the panel. */
@@ -381,7 +382,7 @@ async function packedLayout<M extends LayoutMachineIn, N extends LayoutNodeIn, E
   edges.sort((a, b) => edgeOrder.get(a.id)! - edgeOrder.get(b.id)!);
   return { width, height, machines, nodes, edges, durationMs: performance.now() - started };
 }
-const PACK_GAP = 24;
+const PACK_GAP = 12;
 
 /**
  * Past this many nodes (a fork bomb with budgets off fills a machine with a thousand fibers) elk's layered

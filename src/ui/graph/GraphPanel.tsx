@@ -74,7 +74,8 @@ export function GraphPanel() {
   }, [recheck]);
   const viewportRef = useRef<SVGGElement>(null);
   useLiveFigures(viewportRef, layout);
-  const view = usePanZoom(svgRef, viewportRef, layout, clearSelection); // a click on empty space clears the selection
+  // A click on empty space clears the selection.
+  const view = usePanZoom(svgRef, viewportRef, layout, clearSelection, (presenter ? PRESENTER_READABLE_PX : READABLE_PX) / NAME_FONT);
   // Marker ids must be unique per panel and safe inside url(#…).
   const uid = 'g' + useId().replace(/[^a-zA-Z0-9_-]/g, '');
 

@@ -151,20 +151,20 @@ const Topology = memo(function Topology({
           onKeyDown={onNodeKey(n.id)}
         >
           <NodeShape node={n} />
-          <text className="graph-label" x={n.width / 2} y={lineY(0)}>
+          <text className="graph-label" x={n.width / 2} y={lineY(0, n)}>
             {n.label}
           </text>
           {n.detail && (
-            <text className="graph-detail" x={n.width / 2} y={lineY(1)}>
+            <text className="graph-detail" x={n.width / 2} y={lineY(1, n)}>
               {n.detail}
             </text>
           )}
           {/* Filled in per frame by useLiveFigures; React leaves its text alone (it renders no children). */}
           {(n.kind === 'process' || n.kind === 'endpoint') && (
-            <text className="graph-live" data-live="" x={n.width / 2} y={lineY(n.detail ? 2 : 1)} />
+            <text className="graph-live" data-live="" x={n.width / 2} y={lineY(n.detail ? 2 : 1, n)} />
           )}
           {n.kind === 'cluster' && (
-            <text className="graph-detail graph-hint" x={n.width / 2} y={lineY(2)}>
+            <text className="graph-detail graph-hint" x={n.width / 2} y={lineY(2, n)}>
               click to expand
             </text>
           )}
@@ -360,6 +360,15 @@ function NodeShape({ node }: { node: LaidOutNode }) {
     case 'vfs':
     case 'pairing':
       return <rect className="graph-shape" width={w} height={h} rx={h / 2} />;
+    case 'group':
+      // A stack of cards, the text centred on the top one: processes alike, drawn as one (groups.ts).
+      return (
+        <>
+          <rect className="graph-shape graph-shape-under" x={6} width={w - 6} height={h - 6} rx={6} />
+          <rect className="graph-shape graph-shape-under" y={6} width={w - 6} height={h - 6} rx={6} />
+          <rect className="graph-shape" x={3} y={3} width={w - 6} height={h - 6} rx={6} />
+        </>
+      );
     case 'service':
       return (
         <>

@@ -1,16 +1,22 @@
+import { grouped } from './groups';
 import { HEXAGON_INSET, liveChars, nodeSize, type GraphModel, type NodeKind } from './model';
 
 /**
  * Level of detail for the layout. A world whose full picture (every node's kind line, every edge label laid out)
  * would have to be shrunk below readable type at the panel's fit is laid out compact instead: nodes keep their
  * name and live line, and edge labels take no room (they are drawn over the edges that matter: a relabeled cap,
- * the picked node's, an attack's). Detail goes before size.
+ * the picked node's, an attack's). Past that, processes exactly alike are drawn as one node ("bomblet ×957",
+ * groups.ts). Detail goes before size.
  */
-export type Detail = 'full' | 'compact';
+export type Detail = 'full' | 'compact' | 'grouped';
+
+/** From the most detail to the least: the layout takes the first whose picture is readable at fit. */
+export const DETAILS: readonly Detail[] = ['full', 'compact', 'grouped'];
 
 /** Kinds whose second line only repeats what the shape and colour say (program name, object kind). */
 const DROPS_DETAIL: ReadonlySet<NodeKind> = new Set<NodeKind>([
   'process',
+  'group',
   'endpoint',
   'spawner',
   'service',
@@ -19,13 +25,17 @@ const DROPS_DETAIL: ReadonlySet<NodeKind> = new Set<NodeKind>([
   'region',
   'vfs',
   'pairing',
+  // The yield runtime's second lines (what an instance catches, its kind) are the inspector's in compact.
+  'instance',
+  'kernel',
 ]);
 const HEXAGON: ReadonlySet<NodeKind> = new Set<NodeKind>(['endpoint']);
 /** Seed 004's runtime, in a box of its own: the kernel root, then instances by how deep they are held. */
 const YIELD_KINDS: ReadonlySet<NodeKind> = new Set<NodeKind>(['instance', 'kernel']);
 
-export function withDetail(model: GraphModel, detail: Detail, tall = false): GraphModel {
-  if (detail === 'full') return model;
+export function withDetail(full: GraphModel, detail: Detail, tall = false): GraphModel {
+  if (detail === 'full') return full;
+  const model = detail === 'grouped' ? grouped(full, COMPACT_PAD_Y) : full;
   // Bands only when every node is a process, a kernel object or the yield runtime's (not clusters).
   const bands = model.nodes.every((n) => DROPS_DETAIL.has(n.kind) || YIELD_KINDS.has(n.kind)) ? bandsOf(model, tall) : null;
   return {
@@ -36,7 +46,7 @@ export function withDetail(model: GraphModel, detail: Detail, tall = false): Gra
             ...n,
             detail: '',
             ...(bands ? { band: bands.get(n.id) } : {}),
-            ...nodeSize([n.label], liveChars(n.kind), HEXAGON.has(n.kind) ? HEXAGON_INSET * 2 : 0),
+            ...nodeSize([n.label], liveChars(n.kind), HEXAGON.has(n.kind) ? HEXAGON_INSET * 2 : 0, COMPACT_PAD_Y),
           }
         : bands
           ? { ...n, band: bands.get(n.id) }
@@ -45,6 +55,12 @@ export function withDetail(model: GraphModel, detail: Detail, tall = false): Gra
     edges: model.edges.map((e) => ({ ...e, labelWidth: 0 })),
   };
 }
+
+/** A process, or processes alike drawn as one: banded by generation. */
+const PROCESSES: ReadonlySet<NodeKind> = new Set<NodeKind>(['process', 'group']);
+
+/** Compact nodes sit closer around their text. */
+const COMPACT_PAD_Y = 3;
 
 /** Deepest process generation laid out as its own column; deeper ones share it. */
 const MAX_PROCESS_BAND = 1;
@@ -55,9 +71,10 @@ const MAX_PROCESS_BAND = 1;
  * squarer panel) puts every object in one column: a narrower, taller picture, so larger type.
  */
 function bandsOf(model: GraphModel, tall: boolean): Map<string, number> {
+  const kindOf = new Map(model.nodes.map((n) => [n.id, n.kind]));
   const parent = new Map<string, string>();
   for (const e of model.edges)
-    if (e.kind === 'process' && e.target.startsWith('p:') && !parent.has(e.target)) parent.set(e.target, e.source);
+    if (e.kind === 'process' && PROCESSES.has(kindOf.get(e.target)!) && !parent.has(e.target)) parent.set(e.target, e.source);
   const depth = (id: string): number => {
     let d = 0;
     for (let at = parent.get(id); at !== undefined && d < MAX_PROCESS_BAND; at = parent.get(at)) d++;
@@ -66,13 +83,13 @@ function bandsOf(model: GraphModel, tall: boolean): Map<string, number> {
   const bands = new Map<string, number>();
   let deepest = 0;
   for (const n of model.nodes)
-    if (n.kind === 'process') {
+    if (PROCESSES.has(n.kind)) {
       const d = depth(n.id);
       bands.set(n.id, d);
       deepest = Math.max(deepest, d);
     }
   for (const n of model.nodes)
-    if (n.kind !== 'process' && !YIELD_KINDS.has(n.kind))
+    if (!PROCESSES.has(n.kind) && !YIELD_KINDS.has(n.kind))
       bands.set(n.id, deepest + (tall || n.kind === 'endpoint' || n.kind === 'spawner' ? 1 : 2));
   // The yield runtime (its own box, laid out on its own): an instance right of the one that holds it.
   const holder = new Map<string, string>();

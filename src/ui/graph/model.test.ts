@@ -257,6 +257,30 @@ describe('latestOnly', () => {
     expect(calls.map((c) => c.input)).toEqual(['a', 'd', 'e']);
   });
 
+  it('runs only the newest when a result asks for another while an older request waits (one run at a time)', async () => {
+    const { calls, task } = deferredTask();
+    let asked = false;
+    const q = latestOnly(
+      task,
+      () => {
+        if (asked) return;
+        asked = true;
+        q.request('newest'); // as the layout's level of detail does when a picture is unreadable
+      },
+      () => {},
+    );
+    q.request('a');
+    q.request('older');
+    calls[0].resolve('A');
+    await flush();
+    // Not 'newest' and 'older' at once, the older finishing last and winning.
+    expect(calls.map((c) => c.input)).toEqual(['a', 'newest']);
+    calls[1].resolve('N');
+    await flush();
+    expect(calls.map((c) => c.input)).toEqual(['a', 'newest']);
+    expect(q.busy).toBe(false);
+  });
+
   it('reports failures and carries on with the newest request', async () => {
     const { calls, task } = deferredTask();
     const errors: unknown[] = [];

@@ -32,7 +32,19 @@ export interface StringSource {
 }
 
 export type NodeKind =
-  'process' | 'endpoint' | 'spawner' | 'service' | 'session' | 'channel' | 'region' | 'vfs' | 'pairing' | 'instance' | 'kernel' | 'cluster';
+  | 'process'
+  | 'endpoint'
+  | 'spawner'
+  | 'service'
+  | 'session'
+  | 'channel'
+  | 'region'
+  | 'vfs'
+  | 'pairing'
+  | 'instance'
+  | 'kernel'
+  | 'cluster'
+  | 'group';
 
 /** Cap kinds from the SAB, plus the yield runtime's: an instance holding another, and a CALL's owner edge. */
 export type EdgeKind = CapKind | 'holds' | 'owner';
@@ -122,7 +134,7 @@ export const NAME_CHAR_WIDTH = 7.9;
 export const LINE_HEIGHT = 14;
 export const NAME_LINE_HEIGHT = 18;
 export const PAD_X = 10;
-/** Space above the first text line of a node (the renderer lays lines out from here). */
+/** Space above a node's first text line and below its last (the renderer centres the lines in the node). */
 export const NODE_PAD_Y = 6;
 const MIN_NODE_WIDTH = 96;
 /** Widest live line a process shows ("sleeping · 99999 runs"), so the per-frame text never overflows. */
@@ -140,19 +152,28 @@ export function liveChars(kind: NodeKind): number {
 }
 
 /** A node's size for its lines: the first is its name (larger type), the rest smaller, then the live line if any. */
-export function nodeSize(lines: string[], liveChars: number, extraWidth = 0): { width: number; height: number } {
+export function nodeSize(lines: string[], liveChars: number, extraWidth = 0, padY = NODE_PAD_Y): { width: number; height: number } {
   const [name = '', ...rest] = lines.filter((l, i) => i === 0 || l !== '');
   const chars = Math.max(liveChars, ...rest.map((l) => l.length));
   const small = rest.length + (liveChars > 0 ? 1 : 0);
   return {
     width: Math.max(MIN_NODE_WIDTH, Math.ceil(Math.max(name.length * NAME_CHAR_WIDTH, chars * CHAR_WIDTH)) + 2 * PAD_X + extraWidth),
-    height: NAME_LINE_HEIGHT + small * LINE_HEIGHT + 2 * NODE_PAD_Y,
+    height: NAME_LINE_HEIGHT + small * LINE_HEIGHT + 2 * padY,
   };
 }
 
-/** Where text line `i` of a node sits (texts use dominant-baseline: central): the name, then the smaller lines. */
-export const lineY = (i: number): number =>
-  i === 0 ? NODE_PAD_Y + NAME_LINE_HEIGHT / 2 : NODE_PAD_Y + NAME_LINE_HEIGHT + LINE_HEIGHT * (i - 0.5);
+/** How many text lines a node draws: its name, its detail, its live line, a cluster's hint. */
+export const textLines = (n: Pick<GraphNode, 'kind' | 'detail'>): number =>
+  1 + (n.detail ? 1 : 0) + (liveChars(n.kind) > 0 ? 1 : 0) + (n.kind === 'cluster' ? 1 : 0);
+
+/**
+ * Where text line `i` of a node sits (texts use dominant-baseline: central): the name, then the smaller lines,
+ * the block centred in the node's height (compact nodes are shorter).
+ */
+export function lineY(i: number, n: Pick<GraphNode, 'kind' | 'detail' | 'height'>): number {
+  const top = (n.height - NAME_LINE_HEIGHT - (textLines(n) - 1) * LINE_HEIGHT) / 2;
+  return i === 0 ? top + NAME_LINE_HEIGHT / 2 : top + NAME_LINE_HEIGHT + LINE_HEIGHT * (i - 0.5);
+}
 
 export function capLabel(kind: CapKind, badge: number, sourceBadge = badge): string {
   if (badge !== sourceBadge) return `⚠ ${kind} · badge ${badge} (was ${sourceBadge}): impersonation`;
@@ -327,11 +348,11 @@ export function latestOnly<In, Out>(
     );
   };
   const settle = (report: () => void) => {
-    busy = false;
     try {
-      report();
+      report(); // still busy: an input it requests waits as the newest, rather than racing an older pending one
     } finally {
       // A throwing callback must not strand the newest input.
+      busy = false;
       if (pending) {
         const next = pending.input;
         pending = null;

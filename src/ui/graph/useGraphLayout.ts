@@ -6,7 +6,7 @@ import { layoutClient, type LayoutClient } from './layoutClient';
 import { withYieldWorld } from './yieldModel';
 import { clusterable, clustered } from './clusters';
 import { followFrames } from './followFrames';
-import { withDetail, type Detail } from './detail';
+import { DETAILS, withDetail } from './detail';
 
 export interface GraphLayout {
   /** The newest laid-out picture, or null until the first arrives. */
@@ -37,7 +37,7 @@ export function useGraphLayout(readable: (graph: LaidOutGraph) => boolean, tall:
   const [canCollapse, setCanCollapse] = useState(false);
   /** Machines the user expanded in a clustered (big) graph. */
   const expanded = useRef<Set<string>>(new Set());
-  const relayoutRef = useRef<() => void>(() => {});
+  const relayoutRef = useRef<(probeUp?: boolean) => void>(() => {});
   const recheckRef = useRef<() => void>(() => {});
   const readableRef = useRef(readable);
   readableRef.current = readable;
@@ -61,32 +61,46 @@ export function useGraphLayout(readable: (graph: LaidOutGraph) => boolean, tall:
     };
     if (client.failure) setError(`The graph layout worker failed: ${client.failure}`);
     worker.addEventListener('error', onError);
-    // Level of detail (see detail.ts): full while the full picture is readable at fit, else compact. The last
-    // full layout is kept, so a panel that grows can tell when full detail would be readable again.
-    let detail: Detail = 'full';
-    let lastFull: LaidOutGraph | null = null;
+    // Level of detail (see detail.ts): the first level whose picture is readable at fit. A picture that is not
+    // steps down a level before it is shown; while below full, the level above is laid out too ("probed"), and
+    // shown instead as soon as it is readable again (the world shrank, the panel grew).
+    let level = 0;
+    let request = 0; // bumped per model built, so a probe of an older world is dropped
     let shown: LaidOutGraph | null = null;
-    const layouts = latestOnly(
-      (req: { model: GraphModel; detail: Detail }) => api.layout(req.model),
+    const show = (graph: LaidOutGraph) => {
+      shown = graph;
+      setLayout(graph);
+      setLayoutCount((n) => n + 1);
+      setError(null);
+    };
+    const failed = (e: unknown) => {
+      if (!disposed) setError(`The graph could not be laid out: ${message(e)}`);
+    };
+    type Request = { model: GraphModel; level: number; request: number };
+    const lay = (req: Request) => api.layout(req.model);
+    const layouts = latestOnly<Request, LaidOutGraph>(
+      lay,
       (graph, req) => {
-        if (disposed) return;
-        if (req.detail === 'full') {
-          lastFull = graph;
-          if (detail === 'full' && !readableRef.current(graph)) {
-            detail = 'compact';
-            relayout();
-            return;
-          }
+        if (disposed || req.level !== level) return; // a level since left; the newer layout is on its way
+        if (level < DETAILS.length - 1 && !readableRef.current(graph)) {
+          level++;
+          relayout(false); // the level just left is not worth probing
+          return;
         }
-        if (req.detail !== detail) return; // a level since left; the newer layout is on its way
-        shown = graph;
-        setLayout(graph);
-        setLayoutCount((n) => n + 1);
-        setError(null);
+        show(graph);
       },
-      (e) => {
-        if (!disposed) setError(`The graph could not be laid out: ${message(e)}`);
+      failed,
+    );
+    const probes = latestOnly<Request, LaidOutGraph>(
+      lay,
+      (graph, req) => {
+        if (disposed || req.request !== request || req.level !== level - 1 || !readableRef.current(graph)) return;
+        level = req.level;
+        modelKey = JSON.stringify(req.model);
+        show(graph);
+        probe();
       },
+      failed,
     );
 
     let topologyKey = '';
@@ -94,29 +108,31 @@ export function useGraphLayout(readable: (graph: LaidOutGraph) => boolean, tall:
     let frameModel: GraphModel | null = null;
     let yields = appStore.getState().yields;
     let generation = -1;
-    const relayout = () => {
+    const modelAt = (at: number) =>
+      withDetail(withYieldWorld(clustered(frameModel!, expanded.current), yields), DETAILS[at], tallRef.current);
+    const probe = () => {
+      if (frameModel && level > 0) probes.request({ model: modelAt(level - 1), level: level - 1, request });
+    };
+    const relayout = (probeUp = true) => {
       if (!frameModel) return;
-      const model = withDetail(withYieldWorld(clustered(frameModel, expanded.current), yields), detail, tallRef.current);
+      const model = modelAt(level);
       setCanCollapse(clusterable(frameModel));
       // Some topology bumps change nothing the graph shows; skip those layouts.
       const json = JSON.stringify(model);
       if (json !== modelKey) {
         modelKey = json;
-        layouts.request({ model, detail });
+        request++;
+        layouts.request({ model, level, request });
+        if (probeUp) probe();
       }
     };
     relayoutRef.current = relayout;
+    // The panel changed size: the shown level may be unreadable now (step down), or the one above readable.
     recheckRef.current = () => {
-      const next: Detail =
-        detail === 'compact'
-          ? lastFull && readableRef.current(lastFull)
-            ? 'full'
-            : 'compact'
-          : shown && !readableRef.current(shown)
-            ? 'compact'
-            : 'full';
-      detail = next;
-      relayout(); // an unchanged model is not laid out again (a new `tall` is a new model)
+      if (shown && level < DETAILS.length - 1 && !readableRef.current(shown)) {
+        level++;
+        relayout();
+      } else probe();
     };
     const onFrame = (frame: Frame, strings: { get(id: number): string }) => {
       // The scenario generation is part of the key: a reloaded scenario restarts the topology counter.
@@ -126,8 +142,7 @@ export function useGraphLayout(readable: (graph: LaidOutGraph) => boolean, tall:
       if (frame.scenarioGen !== generation) {
         generation = frame.scenarioGen;
         expanded.current = new Set(); // a new world starts collapsed (if it is big)
-        detail = 'full'; // and with full detail, if that is readable
-        lastFull = null;
+        level = 0; // and with full detail, if that is readable
       }
       frameModel = buildGraphModel(frame, strings);
       relayout();

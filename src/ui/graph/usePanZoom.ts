@@ -60,8 +60,12 @@ export function usePanZoom(
   viewportRef: RefObject<SVGGElement | null>,
   layout: LaidOutGraph | null,
   onBackgroundClick: () => void,
+  /** The smallest scale a kept view may have when a fit would be at least this large (readable type). */
+  readableScale = 0,
 ): PanZoom {
   const view = useRef<View>({ x: 0, y: 0, k: 1 });
+  const readableRef = useRef(readableScale);
+  readableRef.current = readableScale;
   /** The rendered layout, for callbacks registered once (resize observer, toolbar). */
   const layoutRef = useRef<LaidOutGraph | null>(null);
   /**
@@ -126,7 +130,7 @@ export function usePanZoom(
   /**
    * A new layout that still fits the view as it is keeps that view: nodes already on screen stay where they
    * are when a process comes or goes (the layout keeps their places). Only one that would not fit, or one
-   * that has shrunk to well under the view, is fitted again.
+   * that has shrunk to well under the view (or would be readable only if fitted), is fitted again.
    */
   const stillFits = (graph: LaidOutGraph, before: LaidOutGraph | null): boolean => {
     const svg = svgRef.current;
@@ -139,9 +143,37 @@ export function usePanZoom(
     const w = svg.clientWidth;
     const h = svg.clientHeight;
     const fits = x >= 0 && y >= 0 && x + graph.width * k <= w && y + graph.height * k <= h;
-    return fits && k <= fitScale(graph, w, h) * 1.05 && fitScale(graph, w, h) < k * 1.3;
+    const fit = fitScale(graph, w, h);
+    // Kept only while it is about the fit's size, and never smaller than readable when the fit would be readable.
+    return fits && k <= fit * 1.05 && fit < k * 1.3 && (k >= readableRef.current || fit < readableRef.current);
   };
   const layoutShown = useRef(false);
+
+  /**
+   * Keep the view, shifted so the nodes (and machine boxes) on screen in both layouts move as little as possible: by the middle of
+   * how far they moved, per axis (a machine box that grows pushes the ones under it down; splitting that push
+   * halves the largest move). False if the shifted view would not fit.
+   */
+  const settle = (graph: LaidOutGraph, before: LaidOutGraph): boolean => {
+    const svg = svgRef.current;
+    if (!svg) return false;
+    const was = new Map<string, Point>([...before.machines, ...before.nodes].map((n) => [n.id, n]));
+    const dx: number[] = [];
+    const dy: number[] = [];
+    for (const n of [...graph.machines, ...graph.nodes]) {
+      const b = was.get(n.id);
+      if (!b) continue;
+      dx.push(n.x - b.x);
+      dy.push(n.y - b.y);
+    }
+    const { x, y, k } = view.current;
+    const mid = (d: number[]) => (d.length ? (Math.min(...d) + Math.max(...d)) / 2 : 0);
+    const next = { k, x: x - mid(dx) * k, y: y - mid(dy) * k };
+    if (next.x < 0 || next.y < 0 || next.x + graph.width * k > svg.clientWidth || next.y + graph.height * k > svg.clientHeight) return true; // keep the view as it is (it fits: stillFits said so)
+    view.current = next;
+    applyView();
+    return true;
+  };
 
   // Wheel zoom needs a non-passive listener (to stop the page scrolling), which React does not offer.
   useEffect(() => {
@@ -165,7 +197,7 @@ export function usePanZoom(
     layoutRef.current = layout;
     if (!viewportRef.current) return;
     applyView();
-    if (layout && autoFit.current && !stillFits(layout, before)) fit(layout);
+    if (layout && autoFit.current && !(stillFits(layout, before) && settle(layout, before!))) fit(layout);
     // eslint-disable-next-line react-hooks/exhaustive-deps -- applyView and fit only touch refs; a new layout is what calls for this
   }, [layout]);
 

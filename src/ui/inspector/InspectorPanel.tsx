@@ -19,6 +19,7 @@ import {
 import { rightsText } from '../../kernel/caps/algebra';
 import { useApp } from '../../store/store';
 import { useFrameValue, useLiveText } from '../../store/useFrame';
+import { parseGroupId } from '../graph/groups';
 import { MachineDetails } from './MachineDetails';
 import { useWorkerRead } from './useWorkerRead';
 import './inspector.css';
@@ -205,6 +206,42 @@ function Live({ text }: { text: (f: Frame, s: StringTable) => string }) {
   return <span ref={ref} />;
 }
 
+/** Processes drawn as one node (graph/groups.ts): who they are now, read from the frame. */
+function GroupDetails({ f, s, id }: { f: Frame; s: StringTable; id: string }) {
+  const group = parseGroupId(id);
+  const members = group
+    ? rowsOf(f.procRows).filter((r) => f.proc[PROC.PARENT][r] === group.parentPid && s.get(f.proc[PROC.NAME][r]) === group.name)
+    : [];
+  if (!group || !members.length) return <p className="muted">Those processes have exited.</p>;
+  const states = new Map<string, number>();
+  for (const r of members) {
+    const state = PROC_STATES[f.proc[PROC.STATE][r]] ?? 'free';
+    states.set(state, (states.get(state) ?? 0) + 1);
+  }
+  const pids = members.map((r) => f.proc[PROC.PID][r]);
+  return (
+    <>
+      <h3>
+        {group.name} ×{members.length} <span className="muted">processes</span>
+      </h3>
+      <dl>
+        <dt>spawned by</dt>
+        <dd>{group.parentPid ? procName(f, s, group.parentPid) : 'nobody now (their parent has gone)'}</dd>
+        <dt>pids</dt>
+        <dd>
+          {Math.min(...pids)} to {Math.max(...pids)}
+        </dd>
+        <dt>states</dt>
+        <dd>{[...states].map(([state, n]) => `${n} ${state}`).join(', ')}</dd>
+      </dl>
+      <p className="muted">
+        Drawn as one node because they hold, and are held by, the same caps: one node each would be too small to read. The graph draws them
+        apart again when there is room.
+      </p>
+    </>
+  );
+}
+
 /** Details of the node selected in the graph: a process's cap table, an object's holders, a machine's load. */
 export function InspectorPanel() {
   const selected = useApp((s) => s.selected);
@@ -340,6 +377,8 @@ export function InspectorPanel() {
             </dl>
           </>
         );
+    } else if (kind === 'grp') {
+      body = <GroupDetails f={f} s={s} id={selected} />;
     } else if (kind === 'm') {
       const procs = rowsOf(f.procRows).filter((r) => f.proc[PROC.MACHINE][r] === id);
       body = (
