@@ -43,3 +43,29 @@ export async function toggleDefense(page: Page, id: string) {
   // The box shows the kernel's state, so it flips once the kernel has it.
   await expect(box).toBeChecked({ checked: !was });
 }
+
+/** Play a gallery entry to its end in one mode, until its script is done. */
+export async function playGallery(app: Page, id: string, mode: 'on' | 'off') {
+  const gallery = app.getByTestId('gallery');
+  await gallery.getByTestId('gallery-entry').selectOption(id);
+  await gallery.getByTestId(`gallery-mode-${mode}`).check();
+  await gallery.getByTestId('gallery-play').click();
+  const narration = gallery.getByTestId('gallery-narration');
+  await expect(narration).toContainText('step 1 of');
+  while (!(await gallery.getByTestId('gallery-done').isVisible())) {
+    const next = gallery.getByTestId('gallery-next');
+    await expect(next).toBeEnabled({ timeout: 15_000 });
+    await next.click();
+  }
+  await expect(app.getByTestId('gallery-next')).toHaveCount(0);
+  await expect
+    .poll(
+      () =>
+        app.evaluate(
+          () =>
+            (globalThis as unknown as { capplay: { store: { getState(): { scriptBusy: boolean } } } }).capplay.store.getState().scriptBusy,
+        ),
+      { timeout: 15_000 },
+    )
+    .toBe(false);
+}

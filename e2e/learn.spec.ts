@@ -1,31 +1,4 @@
-import { expect, terminalFlat, test, typeLine } from './fixtures';
-import type { Page } from '@playwright/test';
-
-/** Play a gallery entry to its end in one mode; return the verdict banner's text. */
-async function play(app: Page, id: string, mode: 'on' | 'off') {
-  const gallery = app.getByTestId('gallery');
-  await gallery.getByTestId('gallery-entry').selectOption(id);
-  await gallery.getByTestId(`gallery-mode-${mode}`).check();
-  await gallery.getByTestId('gallery-play').click();
-  const narration = gallery.getByTestId('gallery-narration');
-  await expect(narration).toContainText('step 1 of');
-  while (!(await gallery.getByTestId('gallery-done').isVisible())) {
-    const next = gallery.getByTestId('gallery-next');
-    await expect(next).toBeEnabled({ timeout: 15_000 });
-    await next.click();
-  }
-  await expect(app.getByTestId('gallery-next')).toHaveCount(0);
-  await expect
-    .poll(
-      () =>
-        app.evaluate(
-          () =>
-            (globalThis as unknown as { capplay: { store: { getState(): { scriptBusy: boolean } } } }).capplay.store.getState().scriptBusy,
-        ),
-      { timeout: 15_000 },
-    )
-    .toBe(false);
-}
+import { expect, playGallery as play, terminalFlat, test, typeLine } from './fixtures';
 
 test('the attack gallery: relabeling and a forged mint, each with its defense on and off, ending in the verdict', async ({ app }) => {
   await app.getByTestId('tab-gallery').click();

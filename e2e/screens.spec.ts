@@ -1,6 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { expect, test, typeLine } from './fixtures';
+import { expect, playGallery, test, typeLine } from './fixtures';
 
 /** The smallest node name on screen, in CSS px: its font size times the graph's scale at the moment. */
 const smallestName = (page: Page) =>
@@ -116,6 +116,15 @@ test('a fork bomb of a thousand stays readable: bomblets alike are drawn as one 
   await expect(app.getByTestId('graph').locator('[data-node-id="p:10"]')).toHaveCount(0);
   // Back to the world as it was: every process its own node, with its live line.
   await expect(app.getByTestId('graph').locator('[data-node-id="p:4"] .graph-live')).toHaveText(/runs/);
+});
+
+test('presenter mode: a world laid out as compact as it goes still follows the world (the yield runtime appears)', async ({ app }) => {
+  await app.getByTestId('presenter-toggle').click();
+  await playGallery(app, 'image-hash', 'off');
+  // Under 16 px even compact (the chat world and the runtime, 32 nodes): the picture must still be the world's.
+  await expect(app.getByTestId('graph').locator('[data-node-id="y:runtime"]')).toHaveCount(1);
+  await expect(app.getByTestId('graph').locator('[data-kind="instance"]').first()).toBeVisible();
+  expect(await smallestName(app)).toBeGreaterThanOrEqual(11);
 });
 
 test('the verdict banner says the outcome in colour and words, the attack edge is on screen and labelled, and a toggled defense makes it stale', async ({

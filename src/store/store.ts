@@ -22,9 +22,11 @@ export interface AppState {
   ledger: LedgerFeed | null;
   /** Program output and the terminal's foreground. */
   console: ConsoleFeed | null;
-  /** Graph node id open in the inspector: "p:<pid>", "o:<objectId>" or "m:<machineId>". */
+  /** Graph node id open in the inspector: "p:<pid>", "o:<objectId>", "m:<machineId>" or a group's "grp:…". */
   selected: string | null;
   select(id: string | null): void;
+  /** Processes the graph on show draws as one node (its id → their pids), for the inspector to list. */
+  groups: ReadonlyMap<string, readonly number[]>;
   /** Yield routing (the yields view and the graph's yield runtime), re-read when the ledger records a yield. */
   yields: YieldView | null;
   /** A passing message (a restored session, a link that could not be opened); dismissable. */
@@ -75,6 +77,7 @@ export const appStore = createStore<AppState>()((set) => ({
   console: null,
   selected: null,
   select: (selected) => set({ selected }),
+  groups: new Map(),
   yields: null,
   notice: '',
   presenter: false,

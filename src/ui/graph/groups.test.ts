@@ -16,11 +16,12 @@ function bombWorld() {
   return { h, m: buildGraphModel(frame, { get: (id: number) => h.kernel.stringList[id] ?? '' }) };
 }
 
-const proc = (pid: number, name: string): GraphNode => ({
+const proc = (pid: number, name: string, parent = 1): GraphNode => ({
   id: `p:${pid}`,
   kind: 'process',
   machine: 'm:0',
   num: pid,
+  parent,
   label: `${name} (${pid})`,
   detail: name,
   ariaLabel: name,
@@ -49,12 +50,15 @@ describe('processes alike drawn as one (the coarsest level of detail)', () => {
     const groups = g.nodes.filter((n) => n.kind === 'group');
     expect(groups).toHaveLength(1);
     expect(groups[0].label).toBe(`bomblet ×${bomblets}`);
+    const bomb = m.nodes.find((n) => n.label.startsWith('forkbomb'))!;
+    // It stands for exactly the bomblets (the inspector lists these), all the forkbomb's children.
+    expect(groups[0].members).toEqual(m.nodes.filter((n) => n.label.startsWith('bomblet')).map((n) => n.num));
+    expect(groups[0].parent).toBe(bomb.num);
     // Everything else is as it was: the same nodes, less the bomblets.
     expect(g.nodes.filter((n) => n.kind !== 'group').map((n) => n.id)).toEqual(
       m.nodes.filter((n) => !n.label.startsWith('bomblet')).map((n) => n.id),
     );
     // The forkbomb's process caps to its bomblets are one edge, counted.
-    const bomb = m.nodes.find((n) => n.label.startsWith('forkbomb'))!;
     const into = g.edges.filter((e) => e.target === groups[0].id);
     expect(into).toHaveLength(1);
     expect(into[0]).toMatchObject({ source: bomb.id, kind: 'process', label: `process ×${bomblets}` });
@@ -85,6 +89,24 @@ describe('processes alike drawn as one (the coarsest level of detail)', () => {
     expect(groups.map((n) => n.label)).toEqual(['worker ×3']);
     expect(g.nodes.map((n) => n.id)).toEqual(['p:1', 'p:2', 'p:3', 'p:4', 'p:5', groups[0].id, 'o:9']);
     expect(g.edges.filter((e) => e.relabeled).map((e) => e.source)).toEqual(['p:3', 'p:4', 'p:5']);
+
+    // Two different caps between the same ends stay two edges (a badge, a dead cap are never merged away).
+    const two: GraphModel = {
+      machines: [],
+      nodes: [parent, ...kids.slice(4), { ...proc(9, 'chat'), kind: 'endpoint', id: 'o:9' }],
+      edges: kids
+        .slice(4)
+        .flatMap((k) => [
+          cap(1, k.id),
+          cap(k.num, 'o:9', { id: `c:${k.num}:a`, kind: 'endpoint', label: 'client · badge 1' }),
+          cap(k.num, 'o:9', { id: `c:${k.num}:b`, kind: 'endpoint', label: 'client · badge 2', dead: true }),
+        ]),
+    };
+    const out = grouped(two).edges.filter((e) => e.target === 'o:9');
+    expect(out.map((e) => [e.label, e.dead])).toEqual([
+      ['client · badge 1 ×3', false],
+      ['client · badge 2 ×3', true],
+    ]);
 
     // Without 8, only 6 and 7 are alike: fewer than GROUP_MIN, so the model comes back as it was.
     expect(GROUP_MIN).toBe(3);

@@ -1,17 +1,13 @@
-import { idNum, nodeSize, textWidth, type GraphEdge, type GraphModel, type GraphNode } from './model';
-
-/**
- * A group's node id: the parent's pid (0 for none), which group of that parent's with this name, then the name
- * (last, as it may hold a colon). The inspector reads it back (parseGroupId) to list the members live.
- */
-export const groupId = (parentPid: number, k: number, name: string) => `grp:${parentPid}:${k}:${name}`;
-export function parseGroupId(id: string): { parentPid: number; name: string } | null {
-  const m = /^grp:(\d+):\d+:(.*)$/s.exec(id);
-  return m ? { parentPid: Number(m[1]), name: m[2] } : null;
-}
+import { nodeSize, textWidth, type GraphEdge, type GraphModel, type GraphNode } from './model';
 
 /** Siblings drawn as one node once there are this many alike. */
 export const GROUP_MIN = 3;
+
+/**
+ * A group's node id: its parent's pid (0: the kernel), which of that parent's groups with this name it is, and the
+ * name (last, as it may hold a colon).
+ */
+const groupId = (parentPid: number, k: number, name: string) => `grp:${parentPid}:${k}:${name}`;
 
 /** The cards behind a group's own peek out this far (GraphPicture draws them inside the node's box). */
 const STACK = 6;
@@ -22,15 +18,12 @@ const nameOf = (n: GraphNode) => n.label.replace(/ \(\d+\)$/, '');
 
 /**
  * The coarsest level of detail (a fork bomb's thousand bomblets): processes that are exactly alike — the same
- * machine, parent, program and name, and the same caps in and out (same other ends, kinds and labels) — are drawn
+ * machine, parent, program and name, and the same caps in and out (same other ends, kinds, labels, liveness) — are drawn
  * as one node "bomblet ×957", and their edges as one edge each. Alike means the group says nothing a member's
  * own node would not: a process holding or held by anything different keeps its own node, and so does one with a
  * relabeled cap (an impersonation is never folded away). Pure, like clustered().
  */
 export function grouped(model: GraphModel, padY?: number): GraphModel {
-  const parent = new Map<string, string>();
-  for (const e of model.edges)
-    if (e.kind === 'process' && e.target.startsWith('p:') && !parent.has(e.target)) parent.set(e.target, e.source);
   const ends = new Map<string, string[]>();
   const apart = new Set<string>();
   const note = (id: string, what: string) => (ends.get(id) ?? ends.set(id, []).get(id)!).push(what);
@@ -42,7 +35,7 @@ export function grouped(model: GraphModel, padY?: number): GraphModel {
   const alike = new Map<string, GraphNode[]>();
   for (const n of model.nodes) {
     if (n.kind !== 'process' || apart.has(n.id)) continue;
-    const key = [n.machine, parent.get(n.id), n.detail, nameOf(n), ...(ends.get(n.id) ?? []).sort()].join('\n');
+    const key = [n.machine, n.parent, n.detail, nameOf(n), ...(ends.get(n.id) ?? []).sort()].join('\n');
     (alike.get(key) ?? alike.set(key, []).get(key)!).push(n);
   }
 
@@ -53,8 +46,8 @@ export function grouped(model: GraphModel, padY?: number): GraphModel {
     if (members.length < GROUP_MIN) continue;
     const first = members[0];
     const name = nameOf(first);
-    // Stable while members come and go: named by parent and name, not by a member's pid (groupId).
-    const parentPid = parent.get(first.id)?.startsWith('p:') ? idNum(parent.get(first.id)!) : 0;
+    // Stable while members come and go: named by parent and name, not by a member's pid.
+    const parentPid = first.parent ?? 0;
     const stem = `${parentPid}:${name}`;
     const k = taken.get(stem) ?? 0;
     taken.set(stem, k + 1);
@@ -64,6 +57,8 @@ export function grouped(model: GraphModel, padY?: number): GraphModel {
       kind: 'group',
       machine: first.machine,
       num: first.num,
+      parent: parentPid,
+      members: members.map((m) => m.num),
       label,
       detail: '',
       ariaLabel: `${members.length} processes ${name} alike (pids ${first.num} to ${members.at(-1)!.num}), drawn as one`,
@@ -83,7 +78,8 @@ export function grouped(model: GraphModel, padY?: number): GraphModel {
       edges.push(e);
       continue;
     }
-    const key = `${source}>${e.kind}>${target}`;
+    // Members are alike, so each holds these same caps; two different caps between the same ends stay two.
+    const key = `${source}>${e.kind}>${target}>${e.label}>${e.dead}`;
     const m = merged.get(key);
     if (m) m.count++;
     else merged.set(key, { edge: { ...e, id: `grp-edge:${key}`, source, target }, count: 1 });

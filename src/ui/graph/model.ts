@@ -72,6 +72,10 @@ export interface GraphNode {
   state?: string;
   /** Column band for the layout (compact detail only; see detail.ts). */
   band?: number;
+  /** A process's parent pid (0: the kernel, at boot). */
+  parent?: number;
+  /** Processes alike drawn as one (groups.ts): the pids it stands for. */
+  members?: number[];
   width: number;
   height: number;
 }
@@ -239,6 +243,7 @@ export function buildGraphModel(frame: Frame, strings: StringSource): GraphModel
       kind: 'process',
       machine: machineOf(frame.proc[PROC.MACHINE][row]),
       num: pid,
+      parent: frame.proc[PROC.PARENT][row],
       label,
       detail: program,
       ariaLabel: `process ${name} (pid ${pid})`,

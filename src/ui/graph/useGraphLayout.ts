@@ -37,7 +37,7 @@ export function useGraphLayout(readable: (graph: LaidOutGraph) => boolean, tall:
   const [canCollapse, setCanCollapse] = useState(false);
   /** Machines the user expanded in a clustered (big) graph. */
   const expanded = useRef<Set<string>>(new Set());
-  const relayoutRef = useRef<(probeUp?: boolean) => void>(() => {});
+  const relayoutRef = useRef<(probeUp?: boolean) => boolean>(() => false);
   const recheckRef = useRef<() => void>(() => {});
   const readableRef = useRef(readable);
   readableRef.current = readable;
@@ -69,6 +69,8 @@ export function useGraphLayout(readable: (graph: LaidOutGraph) => boolean, tall:
     let shown: LaidOutGraph | null = null;
     const show = (graph: LaidOutGraph) => {
       shown = graph;
+      const groups = graph.nodes.filter((n) => n.members).map((n) => [n.id, n.members!] as const);
+      if (groups.length || appStore.getState().groups.size) appStore.setState({ groups: new Map(groups) });
       setLayout(graph);
       setLayoutCount((n) => n + 1);
       setError(null);
@@ -84,8 +86,9 @@ export function useGraphLayout(readable: (graph: LaidOutGraph) => boolean, tall:
         if (disposed || req.level !== level) return; // a level since left; the newer layout is on its way
         if (level < DETAILS.length - 1 && !readableRef.current(graph)) {
           level++;
-          relayout(false); // the level just left is not worth probing
-          return;
+          // The level just left is not worth probing. A level below that draws the same picture (nothing to
+          // group) asks for no layout: this one is the best there is, so it is shown.
+          if (relayout(false)) return;
         }
         show(graph);
       },
@@ -113,26 +116,27 @@ export function useGraphLayout(readable: (graph: LaidOutGraph) => boolean, tall:
     const probe = () => {
       if (frameModel && level > 0) probes.request({ model: modelAt(level - 1), level: level - 1, request });
     };
-    const relayout = (probeUp = true) => {
-      if (!frameModel) return;
+    /** Lay the world out at the current level; false if that would draw what was last asked for (no layout). */
+    const relayout = (probeUp = true): boolean => {
+      if (!frameModel) return false;
       const model = modelAt(level);
       setCanCollapse(clusterable(frameModel));
       // Some topology bumps change nothing the graph shows; skip those layouts.
       const json = JSON.stringify(model);
-      if (json !== modelKey) {
-        modelKey = json;
-        request++;
-        layouts.request({ model, level, request });
-        if (probeUp) probe();
-      }
+      if (json === modelKey) return false;
+      modelKey = json;
+      request++;
+      layouts.request({ model, level, request });
+      if (probeUp) probe();
+      return true;
     };
     relayoutRef.current = relayout;
     // The panel changed size: the shown level may be unreadable now (step down), or the one above readable.
     recheckRef.current = () => {
       if (shown && level < DETAILS.length - 1 && !readableRef.current(shown)) {
         level++;
-        relayout();
-      } else probe();
+        relayout(false);
+      } else if (!relayout()) probe(); // a new `tall` is a new model; an unchanged one is not laid out again
     };
     const onFrame = (frame: Frame, strings: { get(id: number): string }) => {
       // The scenario generation is part of the key: a reloaded scenario restarts the topology counter.

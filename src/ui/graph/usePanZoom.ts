@@ -150,13 +150,14 @@ export function usePanZoom(
   const layoutShown = useRef(false);
 
   /**
-   * Keep the view, shifted so the nodes (and machine boxes) on screen in both layouts move as little as possible: by the middle of
-   * how far they moved, per axis (a machine box that grows pushes the ones under it down; splitting that push
-   * halves the largest move). False if the shifted view would not fit.
+   * Keep the view, shifted so the nodes (and machine boxes) on screen in both layouts move as little as possible:
+   * by the middle of how far they moved, per axis (a machine box that grows pushes the ones under it down;
+   * splitting that push halves the largest move), as far as the panel allows (the view as it was fits: stillFits
+   * said so).
    */
-  const settle = (graph: LaidOutGraph, before: LaidOutGraph): boolean => {
+  const settle = (graph: LaidOutGraph, before: LaidOutGraph): void => {
     const svg = svgRef.current;
-    if (!svg) return false;
+    if (!svg) return;
     const was = new Map<string, Point>([...before.machines, ...before.nodes].map((n) => [n.id, n]));
     const dx: number[] = [];
     const dy: number[] = [];
@@ -168,11 +169,13 @@ export function usePanZoom(
     }
     const { x, y, k } = view.current;
     const mid = (d: number[]) => (d.length ? (Math.min(...d) + Math.max(...d)) / 2 : 0);
-    const next = { k, x: x - mid(dx) * k, y: y - mid(dy) * k };
-    if (next.x < 0 || next.y < 0 || next.x + graph.width * k > svg.clientWidth || next.y + graph.height * k > svg.clientHeight) return true; // keep the view as it is (it fits: stillFits said so)
-    view.current = next;
+    const within = (at: number, room: number) => clamp(at, 0, Math.max(0, room));
+    view.current = {
+      k,
+      x: within(x - mid(dx) * k, svg.clientWidth - graph.width * k),
+      y: within(y - mid(dy) * k, svg.clientHeight - graph.height * k),
+    };
     applyView();
-    return true;
   };
 
   // Wheel zoom needs a non-passive listener (to stop the page scrolling), which React does not offer.
@@ -197,7 +200,10 @@ export function usePanZoom(
     layoutRef.current = layout;
     if (!viewportRef.current) return;
     applyView();
-    if (layout && autoFit.current && !(stillFits(layout, before) && settle(layout, before!))) fit(layout);
+    if (layout && autoFit.current) {
+      if (stillFits(layout, before)) settle(layout, before!);
+      else fit(layout);
+    }
     // eslint-disable-next-line react-hooks/exhaustive-deps -- applyView and fit only touch refs; a new layout is what calls for this
   }, [layout]);
 

@@ -19,7 +19,6 @@ import {
 import { rightsText } from '../../kernel/caps/algebra';
 import { useApp } from '../../store/store';
 import { useFrameValue, useLiveText } from '../../store/useFrame';
-import { parseGroupId } from '../graph/groups';
 import { MachineDetails } from './MachineDetails';
 import { useWorkerRead } from './useWorkerRead';
 import './inspector.css';
@@ -206,30 +205,30 @@ function Live({ text }: { text: (f: Frame, s: StringTable) => string }) {
   return <span ref={ref} />;
 }
 
-/** Processes drawn as one node (graph/groups.ts): who they are now, read from the frame. */
-function GroupDetails({ f, s, id }: { f: Frame; s: StringTable; id: string }) {
-  const group = parseGroupId(id);
-  const members = group
-    ? rowsOf(f.procRows).filter((r) => f.proc[PROC.PARENT][r] === group.parentPid && s.get(f.proc[PROC.NAME][r]) === group.name)
-    : [];
-  if (!group || !members.length) return <p className="muted">Those processes have exited.</p>;
+/** Processes the graph draws as one node (graph/groups.ts): the ones it stands for, as they are now. */
+function GroupDetails({ f, s, pids }: { f: Frame; s: StringTable; pids: readonly number[] }) {
+  const rows = pids.map((pid) => findRow(f.proc[PROC.PID], f.procRows, pid)).filter((r) => r >= 0);
+  if (!rows.length) return <p className="muted">Those processes have exited.</p>;
+  const first = rows[0];
   const states = new Map<string, number>();
-  for (const r of members) {
+  for (const r of rows) {
     const state = PROC_STATES[f.proc[PROC.STATE][r]] ?? 'free';
     states.set(state, (states.get(state) ?? 0) + 1);
   }
-  const pids = members.map((r) => f.proc[PROC.PID][r]);
+  const parent = f.proc[PROC.PARENT][first];
+  const live = rows.map((r) => f.proc[PROC.PID][r]);
   return (
     <>
       <h3>
-        {group.name} ×{members.length} <span className="muted">processes</span>
+        {s.get(f.proc[PROC.NAME][first])} ×{rows.length} <span className="muted">processes</span>
       </h3>
       <dl>
         <dt>spawned by</dt>
-        <dd>{group.parentPid ? procName(f, s, group.parentPid) : 'nobody now (their parent has gone)'}</dd>
+        <dd>{parent ? procName(f, s, parent) : 'the kernel (boot)'}</dd>
         <dt>pids</dt>
         <dd>
-          {Math.min(...pids)} to {Math.max(...pids)}
+          {Math.min(...live)} to {Math.max(...live)}
+          {rows.length < pids.length && ` (${pids.length - rows.length} more drawn have exited since)`}
         </dd>
         <dt>states</dt>
         <dd>{[...states].map(([state, n]) => `${n} ${state}`).join(', ')}</dd>
@@ -245,6 +244,7 @@ function GroupDetails({ f, s, id }: { f: Frame; s: StringTable; id: string }) {
 /** Details of the node selected in the graph: a process's cap table, an object's holders, a machine's load. */
 export function InspectorPanel() {
   const selected = useApp((s) => s.selected);
+  const groups = useApp((s) => s.groups);
   const frames = useApp((s) => s.frames);
   const yields = useApp((s) => s.yields);
   useFrameValue((f) => f.topology, 0); // re-render when caps or processes change, not every frame
@@ -378,7 +378,8 @@ export function InspectorPanel() {
           </>
         );
     } else if (kind === 'grp') {
-      body = <GroupDetails f={f} s={s} id={selected} />;
+      const pids = groups.get(selected);
+      body = pids ? <GroupDetails f={f} s={s} pids={pids} /> : <p className="muted">Those processes are drawn apart now.</p>;
     } else if (kind === 'm') {
       const procs = rowsOf(f.procRows).filter((r) => f.proc[PROC.MACHINE][r] === id);
       body = (
