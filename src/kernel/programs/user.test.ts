@@ -1,8 +1,10 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import defaultScenario from '../../content/scenarios/default.json';
 import { KernelHost } from '../host';
+import { loadScenario } from '../scenario/load';
 import type { LedgerEntry } from '../sab/layout';
 import { runFiber } from '../scheduler/fibers';
-import { loadEngine } from './engine';
+import { ENGINE_VERSION, loadEngine } from './engine';
 import { liveUserPrograms, parseSyscall, USER_LIMITS } from './user';
 
 beforeAll(() => loadEngine());
@@ -310,5 +312,88 @@ describe('parseSyscall', () => {
     });
     expect(() => parseSyscall(`{"op":"call","cap":"a","method":"b","args":["${'x'.repeat(70_000)}"]}`)).toThrow(/at most 65536/);
     expect(() => parseSyscall('{"op":"call","cap":"__proto__ is not a name","method":"x","args":[]}')).toThrow(/cap must be a name/);
+  });
+});
+
+describe('user programs live in the scenario file, and replay byte for byte', () => {
+  const THIEF = `function* main(sys) {
+    for (let i = 0; i < 5; i++) {
+      const r = yield sys.call('fs', 'read', ['/vault/secrets']);
+      yield sys.call('stdio', 'write', ['thief ' + i + ': ' + (r.ok ? 'GOT ' + r.value : r.code) + ' roll ' + sys.random(100)]);
+      yield sys.sleep(50 + sys.random(50));
+    }
+    let n = 0;
+    for (;;) n++; // and then it runs away: cut at the same op every time
+  }`;
+  const scenario = () => {
+    const s = JSON.parse(JSON.stringify(defaultScenario));
+    s.engine = ENGINE_VERSION;
+    s.programs = { thief: { source: THIEF, summary: 'reads the vault, then spins' } };
+    return s;
+  };
+  const session = async () => {
+    const h = new KernelHost(undefined, false);
+    const r = h.boot(JSON.stringify(scenario()));
+    expect(r.ok).toBe(true);
+    h.exec('spawn "thief" with { stdio: client @stdio, fs: @fs }');
+    h.advance(1500);
+    h.exec('spawn "thief" with { stdio: client @stdio }');
+    h.advance(1500);
+    return h;
+  };
+  const bytes = (h: KernelHost) => h.kernel.ledger.exportJsonl();
+
+  it('help lists them as user programs; a scenario process may run one', () => {
+    const h = new KernelHost(undefined, false);
+    const s = scenario();
+    s.processes.push({ name: 'booted-thief', program: 'thief', parent: 'init' });
+    expect(h.boot(JSON.stringify(s))).toMatchObject({ ok: true });
+    expect(
+      h
+        .exec('help')
+        .lines.map((l) => l.text)
+        .join('\n'),
+    ).toMatch(/thief\s+\(user program\) reads the vault, then spins/);
+    h.kernel.step(1000); // it holds nothing: five refusals, then its runaway loop is cut
+    expect(exitOf(h, 'booted-thief')).toMatch(/code 137: killed: computed past its budget/);
+  });
+
+  it('bad programs sections are refused, naming where', () => {
+    const errors = (mutate: (s: ReturnType<typeof scenario>) => void) => {
+      const s = scenario();
+      mutate(s);
+      const r = loadScenario(s);
+      return r.ok ? [] : r.errors;
+    };
+    expect(errors((s) => (s.programs = { cat: { source: 'x', summary: 'mine' } }))).toEqual([
+      'programs.cat: is a built-in program: a user program may not shadow it',
+    ]);
+    expect(errors((s) => (s.programs.thief.source = 'x'.repeat(70_000)))[0]).toMatch(
+      /^programs\.thief\.source: a program's source is at most 65536/,
+    );
+    expect(errors((s) => (s.programs = { 'Bad Name': { source: 'x', summary: 's' } }))[0]).toMatch(
+      /^programs\.Bad Name: a program name is lowercase/,
+    );
+    expect(errors((s) => delete s.engine)).toEqual([
+      `engine: a file with programs names the engine they were written for: "engine": "${ENGINE_VERSION}"`,
+    ]);
+    expect(errors((s) => (s.engine = 'quickjs-emscripten@0.31.0'))[0]).toMatch(
+      /^engine: this build runs user programs on quickjs-emscripten@0\.32\.0/,
+    );
+    expect(errors((s) => s.processes.push({ name: 'x', program: 'nope', parent: 'init' }))[0]).toMatch(
+      /processes\[\d+\]\.program: unknown program "nope"/,
+    );
+    expect(errors((s) => (s.programs.thief.summary = 'evil\u001b[2J')).length).toBe(1);
+  });
+
+  it('the same scenario, seed and command log give the same ledger bytes; a restore replays them', async () => {
+    const a = await session();
+    const b = await session();
+    expect(exitOf(a, 'thief')).toMatch(/code 137: killed: computed past its budget/);
+    expect(a.kernel.console.map((c) => c.text).join('\n')).toMatch(/thief 0: EABORT|thief 0: GOT|thief 0: E/);
+    expect(bytes(a)).toBe(bytes(b));
+    const replayed = new KernelHost(undefined, false);
+    await replayed.restore(a.session());
+    expect(bytes(replayed)).toBe(bytes(a));
   });
 });
