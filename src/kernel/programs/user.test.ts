@@ -176,9 +176,16 @@ describe('user programs: hostile code ends clearly, the world keeps running', ()
       'function f(n) { return f(n + 1) + 1; } function* main(sys) { f(0); }',
       /code 134: uncaught (RangeError|InternalError): stack overflow/,
     ],
+
+    // fill is ours, in JS, so its loop is counted (the engine's C fill ran 7 s near the memory cap, uncounted)
     [
-      'alloc',
+      'fill',
       'function* main(sys) { const a = []; for (;;) a.push(new Array(100000).fill(1)); }',
+      /code 137: (killed: computed past its budget|ENOMEM)/,
+    ],
+    [
+      'alloc', // many small allocations: the cap counts them (big single blocks are not counted: see USER_LIMITS)
+      'function* main(sys) { const a = []; for (let i = 0; ; i++) a.push({ i }); }',
       /code 137: ENOMEM: past its memory cap of 8 MiB/,
     ],
     [

@@ -30,7 +30,12 @@ export interface UserProgramDef {
 
 /** The bounds every user program runs under (README, "User programs"). */
 export const USER_LIMITS = {
-  /** Heap of the program's QuickJS runtime; past it the program ends with ENOMEM. */
+  /**
+   * Heap of the program's QuickJS runtime; past it the program ends with ENOMEM. Known gap: this wasm build has
+   * no malloc_usable_size, so QuickJS counts each allocation as its 8-byte overhead, not its size: many small
+   * objects hit the cap, but one big string or array (up to QuickJS's 1 GiB string limit) passes it and grows the
+   * engine's shared wasm memory. A byte-true cap needs a build that tracks sizes (or a size-tracking allocator).
+   */
   memoryBytes: 8 << 20,
   /**
    * Engine stack; past it the program gets an InternalError ("stack overflow"), about 160 nested JS calls. Kept
@@ -83,6 +88,19 @@ const PRELUDE = String.raw`(function () {
   for (const k of ['Date', 'WeakRef', 'FinalizationRegistry', 'SharedArrayBuffer', 'Atomics', 'console', 'print', 'std', 'os', 'gc'])
     delete G[k];
   Math.random = function random() { throw new TypeError('Math.random is not available: use sys.random(n)'); };
+  // The engine's own fill loops in C, where the op counter does not tick: near the memory cap, one
+  // new Array(1e5).fill(1) ran 7 s. In JS the budget counts it.
+  const trunc = Math.trunc, max = Math.max, min = Math.min, toObject = Object;
+  Object.defineProperty(Array.prototype, 'fill', {
+    configurable: true,
+    writable: true,
+    value: function fill(value, start, end) {
+      const o = toObject(this), len = min(max(trunc(Number(o.length)) || 0, 0), 9007199254740991);
+      const at = (x, d) => { const n = x === undefined ? d : trunc(Number(x)) || 0; return n < 0 ? max(len + n, 0) : min(n, len); };
+      for (let k = at(start, 0), f = at(end, len); k < f; k++) o[k] = value;
+      return o;
+    },
+  });
   const stringify = JSON.stringify, parse = JSON.parse, freeze = Object.freeze, isArray = Array.isArray;
   const hostRandom = host.random, hostCap = host.cap, init = parse(host.init);
   // Each syscall is its JSON text, built here so the host reads one string per step (stringify only where a
