@@ -58,7 +58,7 @@ const KERNEL_FOR_UI = [
 ];
 const KERNEL_FOR_STORE = ['sab/', 'host-api'];
 // Tests drive a headless kernel to get real frames and views.
-const KERNEL_FOR_TESTS = ['host', 'yield/world', 'yield/view'];
+const KERNEL_FOR_TESTS = ['host', 'yield/world', 'yield/view', 'programs/engine']; // the engine: loaded before user programs run
 const kernelOnly = (who, allowed) => (depth) => ({
   patterns: [
     {

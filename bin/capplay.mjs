@@ -12,5 +12,7 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-const { main } = await tsImport('../src/cli/run.ts', import.meta.url);
+const { main, loadEngine } = await tsImport('../src/cli/run.ts', import.meta.url);
+// The sandbox engine for user programs loads once, before any world boots (the kernel uses it synchronously).
+await loadEngine();
 process.exitCode = main(process.argv.slice(2));

@@ -12,6 +12,7 @@ const kernel = json(['tsx', 'bench/kernel.bench.ts']);
 const handshake = json(['tsx', 'bench/handshake.bench.ts']);
 const replay = json(['tsx', 'bench/replay.bench.ts']);
 const ledger = json(['tsx', '--expose-gc', 'bench/ledger.bench.ts']);
+const programs = json(['tsx', 'bench/programs.bench.ts']);
 if (spawnSync('npx', ['vite', 'build', '--logLevel', 'error'], { stdio: 'inherit' }).status !== 0) process.exit(1);
 const browser = json(['tsx', 'bench/browser.bench.ts']);
 // What the page loads before it is usable: every script but the workers' (they load on their own threads).
@@ -46,11 +47,13 @@ const targets = [
   ['verbs vs. a bare typed-array loop (x slower)', kernel.verbsPerSecond1000Fibers.ratio, '<=', 5],
   ['pledge + unveil checks / s', kernel.permissionChecksPerSecond50Unveils.value, '>=', 5_000_000],
   ['yields routed / s, 16-deep chain', kernel.yieldsRoutedPerSecond16Deep.value, '>=', 500_000],
+  ['syscalls / s from a user program (QuickJS)', programs.userSyscallsPerSecond.value, '>=', 100_000],
+  ['sandbox engine cold start, Node (ms)', programs.engineColdStartNodeMs.value, '<=', 150],
 ].map(([name, value, op, limit]) => {
   const met = op === '<=' ? value <= limit : op === '<' ? value < limit : value >= limit;
   return { name, value, target: `${op} ${limit}`, met, ...(met ? {} : { gap: +Math.abs(value - limit).toFixed(2) }) };
 });
-const result = { date: new Date().toISOString(), machine, kernel, handshake, replay, ledger, browser, targets };
+const result = { date: new Date().toISOString(), machine, kernel, handshake, replay, ledger, programs, browser, targets };
 console.log(JSON.stringify(result, null, 2));
 
 const rows = [
@@ -71,6 +74,16 @@ const rows = [
     `target >= 5,000,000; first lookup of each path: ${kernel.permissionChecksPerSecond50Unveils.firstLookupOfEachPath}; bare Set.has: ${kernel.permissionChecksPerSecond50Unveils.baselineBareSetHas}`,
   ],
   ['yields routed / s through a 16-deep owner chain (Node, median of 5)', kernel.yieldsRoutedPerSecond16Deep.value, 'target >= 500,000'],
+  [
+    'syscalls / s from a user program in the QuickJS sandbox (Node, median of 5)',
+    programs.userSyscallsPerSecond.value,
+    `target >= 100,000; the same loop as a built-in: ${programs.userSyscallsPerSecond.builtInSameLoop} (ratio ${programs.userSyscallsPerSecond.ratio}x); refused calls from a user program: ${programs.userCallsRefusedPerSecond} / s`,
+  ],
+  [
+    'sandbox engine cold start / size',
+    `${programs.engineColdStartNodeMs.value} ms (Node)`,
+    `target <= 150 ms; ${programs.engine}, ${Math.round(programs.engineWasmBytes / 1024)} KiB of wasm, loaded by the kernel worker only`,
+  ],
   [
     'ledger appends / s with hashing and signed checkpoints, 1M entries (Node)',
     ledger.appendsPerSecond.value,

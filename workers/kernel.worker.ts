@@ -3,6 +3,8 @@ import { expose } from 'comlink';
 import { KernelHost } from '../src/kernel/host';
 import type { KernelWorkerApi } from '../src/kernel/host-api';
 import { FileSegmentStore, setSegmentStore } from '../src/kernel/ledger/segments';
+import { loadEngine } from '../src/kernel/programs/engine';
+import engineWasm from '@jitl/quickjs-wasmfile-release-sync/wasm?url';
 
 // The kernel worker: the one writer of kernel state. Commands arrive over comlink; state leaves through the
 // SharedArrayBuffer, published after every command and every driver tick.
@@ -19,6 +21,12 @@ class WorkerHost extends KernelHost implements KernelWorkerApi {
     }
     this.publish();
     return k.ledger.length;
+  }
+
+  /** For `npm run bench` only: how long the sandbox engine took to load in this worker (ms), once it has. */
+  async benchEngineLoadMs(): Promise<number> {
+    await engineReady;
+    return engineMs;
   }
 
   /** An uncaught error outside any call: the page sees the worker fail, exactly as with a real bug. */
@@ -54,6 +62,27 @@ const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 const host = new WorkerHost(undefined, undefined, { now: () => performance.now(), pause });
 
 /**
+ * The sandbox engine for user programs (QuickJS, ~500 KB of wasm) loads here, in the worker, never in the page.
+ * The kernel uses it synchronously, so every call from the page waits for it first (it never rejects: a failed
+ * load leaves user programs refusing to start, with the reason, and the rest of the world running).
+ */
+const engineStart = performance.now();
+const engineReady = loadEngine(engineWasm);
+let engineLoaded = false;
+let engineMs = 0;
+void engineReady.then(() => {
+  engineLoaded = true;
+  engineMs = performance.now() - engineStart;
+});
+const api = new Proxy(host, {
+  get(target, key) {
+    const v = Reflect.get(target, key, target);
+    if (typeof v !== 'function') return v;
+    return (...args: unknown[]) => (engineLoaded ? v.apply(target, args) : engineReady.then(() => v.apply(target, args)));
+  },
+});
+
+/**
  * The driver: every frame, run the world for at most SLICE_MS (a heavy world falls behind real time instead of
  * holding the worker), then publish. Each round is its own task, so pings and commands get in between.
  */
@@ -62,9 +91,13 @@ const SLICE_MS = 8;
 let last = performance.now();
 setInterval(() => {
   const now = performance.now();
+  if (!engineLoaded) {
+    last = now; // the world's clock starts when the worker can run it
+    return;
+  }
   const end = now + SLICE_MS;
   host.advance(now - last, () => performance.now() >= end);
   last = now;
 }, FRAME_MS);
 
-expose(host);
+expose(api);

@@ -6,6 +6,9 @@ import { LessonProgress } from '../kernel/checks/progress';
 import { LESSONS, lessonById, lessonScenario } from '../content/lessons/lessons';
 import { sanitize } from '../text/sanitize';
 
+/** bin/capplay.mjs awaits it before `main` (from this module graph: tsx loads each entry on its own). */
+export { loadEngine } from '../kernel/programs/engine';
+
 /**
  * The headless runner behind `npx capplay` (bin/capplay.mjs loads this file through tsx). No DOM, no worker:
  * the same KernelHost the worker runs, driven line by line.

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import defaultScenario from '../content/scenarios/default.json';
 import { KernelHost } from '../kernel/host';
+import { ENGINE_VERSION, loadEngine } from '../kernel/programs/engine';
 import { decodeShare, encodeShare, olderRulesNotice, parseSessionFile, SHARE_VERSION, sessionFile } from './share';
 
 function session() {
@@ -80,5 +82,33 @@ describe('share links', () => {
     expect(olderRulesNotice(1)).toMatch(/^It was made before the kernel enforced the seed rules \(ledger record format 2\)/);
     expect(olderRulesNotice(1)).toMatch(/steps it took may now be refused/);
     expect(olderRulesNotice(SHARE_VERSION)).toBe('');
+  });
+});
+
+describe('share links and session files carry user programs', () => {
+  it('with their source and the engine pin, and the replay matches byte for byte', async () => {
+    await loadEngine();
+    const scenario = JSON.parse(JSON.stringify(defaultScenario));
+    scenario.engine = ENGINE_VERSION;
+    scenario.programs = {
+      roller: {
+        summary: 'rolls dice on stdio, then runs away',
+        source:
+          "function* main(sys) { for (let i = 0; i < 3; i++) { yield sys.call('stdio', 'write', ['roll ' + sys.random(6)]); yield sys.sleep(40); } for (;;) {} }",
+      },
+    };
+    const h = new KernelHost(undefined, false);
+    expect(h.boot(JSON.stringify(scenario)).ok).toBe(true);
+    h.exec('spawn "roller" with { stdio: client @stdio }');
+    h.kernel.step(500);
+    const s = h.session();
+    expect(s.scenario).toContain(ENGINE_VERSION);
+    for (const back of [await decodeShare(await encodeShare(s)), parseSessionFile(sessionFile(s))]) {
+      expect(back).toEqual({ ok: true, session: s, version: SHARE_VERSION });
+      const other = new KernelHost(undefined, false);
+      expect(other.restoreNow(back.ok ? back.session : (null as never)).ok).toBe(true);
+      expect(other.kernel.ledger.exportJsonl()).toBe(h.kernel.ledger.exportJsonl());
+      expect(other.kernel.ledger.exportJsonl()).toMatch(/roller \(pid \d+\) exited with code 137: killed: computed past its budget/);
+    }
   });
 });

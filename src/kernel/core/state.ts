@@ -3,6 +3,7 @@ import { DEFAULT_DECAY, effectiveRights, nextDecayAt, type DecayRule } from '../
 import { KernelError } from '../errors';
 import { Ledger, ledgerKeyFromSeed } from '../ledger/ledger';
 import { Prng } from '../prng';
+import type { UserProgramDef } from '../programs/user';
 import {
   DEFAULT_CAPACITY,
   DEFENSES,
@@ -47,6 +48,8 @@ export class WorldState implements KernelState {
   readonly stdin: string[] = [];
   /** Exit codes of processes that have ended, for `wait` (kept small: one number per pid). */
   readonly exitCodes = new Map<number, number>();
+  /** Programs the scenario file brings (JavaScript run in the QuickJS sandbox), by name; none shadows a built-in. */
+  readonly userPrograms = new Map<string, UserProgramDef>();
   nextPid = 1;
   private nextObject = 1;
   private capCount = 0;

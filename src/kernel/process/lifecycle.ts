@@ -4,6 +4,7 @@ import type { EnergyAccounts } from '../energy/accounts';
 import { newMeter, SPAWN_TIER } from '../energy/kinetic';
 import { KernelError } from '../errors';
 import { programByName } from '../programs/programs';
+import { USER_LIMITS, userBody } from '../programs/user';
 import { childBound } from '../sandbox/pledge';
 import { applyUnveil } from '../sandbox/unveil';
 import type { KernelObject, Process, SpawnOptions } from '../types';
@@ -29,7 +30,12 @@ export class Lifecycle {
 
   /** Check that a spawn would fit before anything changes, so a refused spawn leaves no trace but its error. */
   checkSpawn(parent: number, program: string, grantCount: number, machine?: number): void {
-    if (!programByName.has(program)) throw new KernelError('ENOPROG', `no program named "${program}"`);
+    if (!programByName.has(program) && !this.k.userPrograms.has(program)) throw new KernelError('ENOPROG', `no program named "${program}"`);
+    if (this.k.userPrograms.has(program)) {
+      let n = 0;
+      for (const p of this.k.processes.values()) if (this.k.userPrograms.has(p.program)) n++;
+      if (n >= USER_LIMITS.live) throw new KernelError('ECAPACITY', `at most ${USER_LIMITS.live} user programs run at once`);
+    }
     // The parent gets a handle to the child: with no slot for it the spawn is refused whole, before the child
     // exists (a child made and then left without its program would sit in the table, ready, never running).
     const cnode = parent ? this.k.process(parent).cnode : null;
@@ -52,7 +58,8 @@ export class Lifecycle {
     const k = this.k;
     const grants = opts.grants ?? [];
     this.checkSpawn(parent, program, grants.length, opts.machine);
-    const prog = programByName.get(program)!;
+    const user = k.userPrograms.get(program);
+    const body = user ? userBody(user) : programByName.get(program)!.body;
     const parentProc = parent ? k.process(parent) : null;
     const machine = opts.machine ?? parentProc?.machine ?? 0;
     const name = opts.name ?? program;
@@ -110,7 +117,7 @@ export class Lifecycle {
       const obj = c.target.kind === 'object' ? k.objects.get(c.target.id) : undefined;
       return { kind: c.kind, iface: obj?.record?.iface ?? '' };
     };
-    proc.fiber = prog.body({ pid, name, args: proc.args, argv: Object.freeze([...(opts.argv ?? [])]), random, cap });
+    proc.fiber = body({ pid, name, args: proc.args, argv: Object.freeze([...(opts.argv ?? [])]), random, cap });
     return proc;
   }
 
@@ -123,7 +130,7 @@ export class Lifecycle {
       machine: p.machine,
       code,
     });
-    this.reap(p, 'exited', code);
+    this.reap(p, 'exited', code, why && `exited with code ${code}: ${why}`);
   }
 
   /**
@@ -182,7 +189,10 @@ export class Lifecycle {
     const dead = [...k.objects.values()].filter((o) => o.owner === p.pid);
     this.queues.serverGone(p, dead, how);
     p.state = state;
+    // Returning the fiber runs its `finally`: a user program's sandbox is disposed there (not left to a GC).
+    const fiber = p.fiber;
     p.fiber = null;
+    fiber?.return(undefined);
     p.exitCode = code;
     k.exitCodes.set(p.pid, code);
     const slots = p.cnode.removeWhere(() => true);
@@ -218,7 +228,7 @@ export class Lifecycle {
       k.write(
         p.pid,
         `[${p.name} (pid ${p.pid}) ${why || (state === 'killed' ? 'was killed' : `exited with code ${code}`)}]`,
-        state === 'killed' && why ? 'err' : 'sys',
+        why && (state === 'killed' || code !== 0) ? 'err' : 'sys',
       );
     }
   }

@@ -1,5 +1,6 @@
 import { makeCap } from '../caps/cnode';
 import type { Tier } from '../energy/kinetic';
+import { ENGINE_VERSION } from '../programs/engine';
 import { Kernel } from '../kernel';
 import type { Capacity } from '../sab/layout';
 import { DEFAULT_CAPACITY, type DefenseId } from '../sab/layout';
@@ -42,6 +43,10 @@ export function boot(scenario: Scenario, seed = scenario.seed ?? 1, capacity: Ca
     const mach = k.addMachine(m.name, m.role);
     machineId.set(m.name, mach.id);
     spawner.set(mach.id, k.createObject('spawner', mach.id, 0, `spawner@${m.name}`).id);
+  }
+  for (const [name, p] of Object.entries(scenario.programs ?? {})) {
+    k.userPrograms.set(name, { name, source: p.source, summary: p.summary });
+    k.record('boot', 0, 0, `user program "${name}" (${p.source.length} characters of JavaScript, run on ${ENGINE_VERSION})`);
   }
   const pidOf = new Map<string, number>();
   scenario.processes.forEach((p, i) => {

@@ -1,6 +1,7 @@
 import type { Check } from '../checks/check';
 import { CNODE_SLOTS } from '../caps/cnode';
 import { programByName } from '../programs/programs';
+import { ENGINE_VERSION } from '../programs/engine';
 import { bootNeeds } from './capacity';
 import { MAX_SCRIPT_MS, ScenarioSchema, type Scenario } from './schema';
 
@@ -64,6 +65,21 @@ export function loadScenario(input: string | unknown): LoadResult {
 /** The checks a schema cannot express: names resolve, are unique, parents come first, one shell. */
 function crossCheck(s: Scenario): string[] {
   const errors: string[] = [];
+  const userNames = Object.keys(s.programs ?? {});
+  const known = (program: string) => programByName.has(program) || userNames.includes(program);
+  for (const name of userNames) {
+    if (!/^[a-z][a-z0-9-]{0,31}$/.test(name))
+      errors.push(`programs.${name}: a program name is lowercase letters, digits and "-", starting with a letter (at most 32)`);
+    else if (programByName.has(name)) errors.push(`programs.${name}: is a built-in program: a user program may not shadow it`);
+  }
+  if (userNames.length && s.engine === undefined)
+    errors.push(`engine: a file with programs names the engine they were written for: "engine": "${ENGINE_VERSION}"`);
+  s.processes.forEach((p, i) => {
+    if (!known(p.program))
+      errors.push(
+        `processes[${i}].program: unknown program "${p.program}"; known programs: ${[...programByName.keys(), ...userNames].join(', ')}`,
+      );
+  });
   const machines = new Set<string>();
   s.machines.forEach((m, i) => {
     if (machines.has(m.name)) errors.push(`machines[${i}].name: duplicate machine name "${m.name}"`);
@@ -185,7 +201,7 @@ function crossCheck(s: Scenario): string[] {
           if (!machines.has(c.pairing[end]))
             errors.push(`${at}.pairing.${end}: no machine named "${c.pairing[end]}" (declared: ${[...machines].join(', ')})`);
       }
-      if ('process' in c && c.process.program !== undefined && !programByName.has(c.process.program))
+      if ('process' in c && c.process.program !== undefined && !known(c.process.program))
         errors.push(`${at}.process.program: no program named "${c.process.program}"`);
     }),
   );

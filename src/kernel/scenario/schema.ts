@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { TIER_IDS } from '../energy/kinetic';
-import { programByName, PROGRAMS } from '../programs/programs';
 import { PAIRING_TYPES, ROLE_LEVEL } from '../pairing/types';
 import { checkProblems, NAME, type Check } from '../checks/check';
 import { patternProblem } from '../checks/pattern';
 import { CAPACITY_LIMITS } from '../sab/layout';
+import { ENGINE_VERSION } from '../programs/engine';
 
 const MACHINE_ROLES = Object.keys(ROLE_LEVEL) as [string, ...string[]];
 
@@ -111,15 +111,22 @@ const Lesson = z.strictObject({
 
 const ProcessDecl = z.strictObject({
   name: Name,
-  program: z.string().refine((p) => programByName.has(p), {
-    message: `unknown program; known programs: ${PROGRAMS.map((p) => p.name).join(', ')}`,
-  }),
+  /** A built-in, or one of the file's own `programs` (checked in load.ts). */
+  program: z.string().max(40),
   machine: Name.optional(),
   parent: Name.optional(),
   args: Args.optional(),
   /** Spectrum tier (default matter for boot processes; spawned fibers start at void). */
   tier: z.enum(TIER_IDS as [string, ...string[]]).optional(),
   caps: z.array(CapDecl).max(64).optional(),
+});
+
+/** User programs (programs/user.ts): at most 16, each at most 64 KiB of JavaScript. */
+export const MAX_USER_PROGRAMS = 16;
+export const MAX_PROGRAM_SOURCE = 64 * 1024;
+const UserProgram = z.strictObject({
+  source: z.string().min(1).max(MAX_PROGRAM_SOURCE, `a program's source is at most ${MAX_PROGRAM_SOURCE} characters`),
+  summary: Text(1, 200),
 });
 
 const Size = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -143,6 +150,13 @@ export const ScenarioSchema = z.strictObject({
     .max(64)
     .optional(),
   processes: z.array(ProcessDecl).min(1).max(4000),
+  /** Programs people write (JavaScript, run in the QuickJS sandbox): name → source and a one-line summary. */
+  programs: z
+    .record(z.string(), UserProgram) // names are checked in load.ts (zod's record keys lose their message)
+    .refine((p) => Object.keys(p).length <= MAX_USER_PROGRAMS, `at most ${MAX_USER_PROGRAMS} programs`)
+    .optional(),
+  /** The sandbox engine the programs were written for (budgets count its ops): required with programs. */
+  engine: z.literal(ENGINE_VERSION, { message: `this build runs user programs on ${ENGINE_VERSION}` }).optional(),
   /** State table sizes (see capacity.ts): by default twice what boot fills, at least the defaults. */
   capacity: z
     .strictObject({

@@ -2,6 +2,7 @@ import { spawnWithGrants, type TransferHost } from '../caps/transfer';
 import { spawnCharge, type Charge } from '../energy/kinetic';
 import { KernelError } from '../errors';
 import type { Syscall, SyscallResult } from '../programs/abi';
+import { ProgramFault } from '../programs/user';
 import { VERDICT_OUTCOMES } from '../sab/layout';
 import type { Value } from '../services/service';
 import type { CallOptions, CallResult, Process } from '../types';
@@ -11,6 +12,8 @@ import { MAX_VERBS_PER_TICK } from './scheduler';
 export interface FiberHost extends TransferHost {
   call(caller: number, capName: string, method: string, opts?: CallOptions): CallResult;
   exit(pid: number, code: number, why?: string): void;
+  write(pid: number, text: string, style?: 'err'): void;
+  readonly foreground: number;
   readonly sandbox: TransferHost['sandbox'] & {
     setPledge(pid: number, promises: number, execpromises?: number): void;
     unveilPaths(pid: number, add: { path: string; perms: number }[] | 'lock'): void;
@@ -41,7 +44,11 @@ export function runFiber(k: FiberHost, p: Process, limit = MAX_VERBS_PER_TICK): 
         p.resume = undefined;
         next = p.fiber.next(resume);
       } catch (e) {
-        k.exit(p.pid, 134, `crashed: ${e instanceof Error ? e.message : String(e)}`);
+        if (e instanceof ProgramFault) {
+          // A user program's end that was not its own doing shows in the terminal (the foreground one's at reap).
+          if (k.foreground !== p.pid) k.write(p.pid, `[${p.name} (pid ${p.pid}) ${e.why}]`, 'err');
+          k.exit(p.pid, e.code, e.why);
+        } else k.exit(p.pid, 134, `crashed: ${e instanceof Error ? e.message : String(e)}`);
         return n;
       }
       if (!p.fiber) return n; // it was reaped while running (e.g. a call killed it)

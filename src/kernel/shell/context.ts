@@ -82,6 +82,8 @@ export type ProcessView = Readonly<Omit<Process, 'cnode'>> & { readonly cnode: C
 export interface KernelView {
   readonly machines: readonly Machine[];
   readonly processes: ReadonlyMap<number, ProcessView>;
+  /** The scenario's own programs (JavaScript in the sandbox), for help. */
+  readonly userPrograms: ReadonlyMap<string, { readonly summary: string }>;
   readonly objects: ReadonlyMap<number, Readonly<KernelObject>>;
   readonly defenses: Readonly<Record<DefenseId, boolean>>;
   readonly capacity: Readonly<Capacity>;

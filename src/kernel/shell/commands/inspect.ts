@@ -22,7 +22,7 @@ export const INSPECT_COMMANDS: Command[] = [
     usage: 'help [command]',
     summary: 'list commands, or explain one',
     args: [{ name: 'command', complete: (_, commands) => [...commands.map((c) => c.name), 'verbs', 'pledge'] }],
-    run(args, { commands }) {
+    run(args, { commands, view }) {
       if (args[0]?.value === 'pledge' && !args[1]) {
         return [
           out(`Promises: ${PROMISES.join(' ')}`, 'head'),
@@ -86,6 +86,7 @@ export const INSPECT_COMMANDS: Command[] = [
         out(''),
         out('Programs', 'head'),
         ...PROGRAMS.flatMap((p) => helpRow(p.name, p.summary)),
+        ...[...view.userPrograms].flatMap(([name, p]) => helpRow(name, `(user program) ${p.summary}`)),
         out(''),
         out('Caps are named with @name (Tab completes commands, pids and @names). Time is virtual: one tick is 1 ms.', 'dim'),
       ];

@@ -1,0 +1,434 @@
+/**
+ * User programs: JavaScript that people write, run in the QuickJS sandbox (engine.ts), one runtime per process
+ * so no program sees another's heap. A program defines a generator and yields what its `sys` API returns:
+ *
+ *   function* main(sys) {
+ *     const r = yield sys.call('chat', 'send', ['#lobby', 'hi']);   // r: { ok: true, value } | { ok: false, code, error }
+ *     if (!r.ok) yield sys.exit(1);
+ *   }
+ *
+ * `sys.call(…)` and the rest return the syscall as its JSON text (a program may also yield a plain object of the
+ * same shape). The host resumes the generator inside QuickJS with each syscall's result and reads back the next
+ * syscall as one string, checked here field by field: a malformed one ends the program with its reason (never a throw
+ * into the kernel). The syscalls are the built-ins' ABI (abi.ts) less `verdict`: what happened is the kernel's
+ * to say. Each is charged by the scheduler like any fiber's.
+ */
+import type { QuickJSContext, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core';
+import { sanitize } from '../../text/sanitize';
+import { parsePromises } from '../sandbox/pledge';
+import { parsePerms } from '../sandbox/unveil';
+import type { Value } from '../services/service';
+import type { Fiber, GrantSpec, ProgramContext, Syscall, SyscallResult } from './abi';
+import { theEngine } from './engine';
+
+/** A program as a scenario file gives it. */
+export interface UserProgramDef {
+  readonly name: string;
+  readonly source: string;
+  readonly summary: string;
+}
+
+/** The bounds every user program runs under (README, "User programs"). */
+export const USER_LIMITS = {
+  /**
+   * Heap of the program's QuickJS runtime; past it the program ends with ENOMEM. Known gap: this wasm build has
+   * no malloc_usable_size, so QuickJS counts each allocation as its 8-byte overhead, not its size: many small
+   * objects hit the cap, but one big string or array (up to QuickJS's 1 GiB string limit) passes it and grows the
+   * engine's shared wasm memory. A byte-true cap needs a build that tracks sizes (or a size-tracking allocator).
+   */
+  memoryBytes: 8 << 20,
+  /**
+   * Engine stack; past it the program gets an InternalError ("stack overflow"), about 160 nested JS calls. Kept
+   * this small because the engine's C frames also run on the worker's own stack: at 64 KiB a deep JSON.stringify
+   * or parse could overflow the host's stack first (a host RangeError inside the engine, which then cannot be
+   * freed cleanly).
+   */
+  stackBytes: 32 << 10,
+  /**
+   * Compute between two syscalls, in interrupt checks: QuickJS asks the interrupt handler once every 10,000 of
+   * its op-counter ticks (branches and calls), so 200 is ~2 million ticks, the same count on every run.
+   */
+  interruptsPerStep: 200,
+  /** One syscall's JSON text. */
+  syscallChars: 64 << 10,
+  /** User programs alive at once in a world (each is a QuickJS runtime); the next spawn is refused (ECAPACITY). */
+  live: 64,
+} as const;
+
+/** How a user program ended when it was not its own doing: the exit code and the ledgered reason. */
+export class ProgramFault extends Error {
+  constructor(
+    readonly code: number,
+    readonly why: string,
+  ) {
+    super(why);
+  }
+}
+
+let live = 0;
+/** How many QuickJS runtimes are held now, in every world (tests check that ended programs released theirs). */
+export const liveUserPrograms = () => live;
+
+/**
+ * A world dropped with programs still running (a time-travel replay, a restore, a test) frees their runtimes
+ * when it is collected: nothing in a sandbox holds its world (the host functions reach it through a WeakRef).
+ * Only memory depends on when that happens, never what a program sees.
+ */
+const dropped = new FinalizationRegistry<Sandbox>((box) => box.dispose());
+
+/**
+ * What the program sees, set up before its source runs: `sys` (frozen) and a global object with the engine's
+ * non-deterministic or host-reaching parts removed. It evaluates to the host's step function, which is never
+ * reachable from the program: `__host` is deleted before the program's source runs.
+ */
+const PRELUDE = String.raw`(function () {
+  'use strict';
+  const G = globalThis, host = G.__host;
+  delete G.__host;
+  for (const k of ['Date', 'WeakRef', 'FinalizationRegistry', 'SharedArrayBuffer', 'Atomics', 'console', 'print', 'std', 'os', 'gc'])
+    delete G[k];
+  Math.random = function random() { throw new TypeError('Math.random is not available: use sys.random(n)'); };
+  // The engine's own fill loops in C, where the op counter does not tick: near the memory cap, one
+  // new Array(1e5).fill(1) ran 7 s. In JS the budget counts it.
+  const trunc = Math.trunc, max = Math.max, min = Math.min, toObject = Object;
+  Object.defineProperty(Array.prototype, 'fill', {
+    configurable: true,
+    writable: true,
+    value: function fill(value, start, end) {
+      const o = toObject(this), len = min(max(trunc(Number(o.length)) || 0, 0), 9007199254740991);
+      const at = (x, d) => { const n = x === undefined ? d : trunc(Number(x)) || 0; return n < 0 ? max(len + n, 0) : min(n, len); };
+      for (let k = at(start, 0), f = at(end, len); k < f; k++) o[k] = value;
+      return o;
+    },
+  });
+  const stringify = JSON.stringify, parse = JSON.parse, freeze = Object.freeze, isArray = Array.isArray;
+  const hostRandom = host.random, hostCap = host.cap, init = parse(host.init);
+  // Each syscall is its JSON text, built here so the host reads one string per step (stringify only where a
+  // value needs it; undefined and functions become null, which the host names as a bad argument).
+  const j = (v) => (v === undefined ? 'null' : String(stringify(v)));
+  const opt = (o, key) => (o !== null && typeof o === 'object' && o[key] !== undefined ? ',"' + key + '":' + j(o[key]) : '');
+  const sys = freeze({
+    pid: init.pid,
+    name: init.name,
+    argv: freeze(init.argv),
+    args: freeze(init.args),
+    call: (cap, method, args, o) =>
+      '{"op":"call","cap":' + j(cap) + ',"method":' + j(method) + ',"args":' + (args === undefined ? '[]' : j(args)) + opt(o, 'caps') + opt(o, 'as') + '}',
+    spawn: (program, o) => '{"op":"spawn","program":' + j(program) + opt(o, 'name') + opt(o, 'grants') + opt(o, 'argv') + '}',
+    sleep: (ms) => '{"op":"sleep","ms":' + j(ms) + '}',
+    tick: () => '{"op":"tick"}',
+    wait: () => '{"op":"wait"}',
+    exit: (code) => '{"op":"exit","code":' + (code === undefined ? '0' : j(code)) + '}',
+    pledge: (promises, execpromises) => '{"op":"pledge","promises":' + j(promises) + (execpromises === undefined ? '' : ',"execpromises":' + j(execpromises)) + '}',
+    unveil: (entries) => '{"op":"unveil","entries":' + j(entries) + '}',
+    random: (n) => hostRandom(n),
+    cap: (name) => hostCap(name),
+  });
+  let gen = null;
+  return function step(kind, a, b) {
+    let input;
+    if (gen === null) {
+      const main = G.main;
+      if (typeof main !== 'function') throw new TypeError('a program defines function* main(sys) { … }');
+      gen = main(sys);
+      if (gen === null || typeof gen !== 'object' || typeof gen.next !== 'function')
+        throw new TypeError('main must be a generator: function* main(sys) { … }');
+    } else input = kind === 1 ? { ok: true } : kind === 2 ? { ok: true, value: a } : kind === 3 ? parse(a) : { ok: false, code: a, error: b };
+    const r = gen.next(input);
+    if (r.done) return '';
+    const v = r.value;
+    return typeof v === 'string' ? v : String(stringify(v));
+  };
+})()`;
+
+/** A user program's body: its sandbox is made when it first runs and disposed however it ends. */
+export function userBody(def: UserProgramDef): (ctx: ProgramContext) => Fiber {
+  return (ctx) => userFiber(def, ctx);
+}
+
+function* userFiber(def: UserProgramDef, ctx: ProgramContext): Fiber {
+  const box = new Sandbox(def, ctx);
+  dropped.register(ctx, box, box);
+  try {
+    let call = box.start();
+    while (call) call = box.step(yield call);
+  } finally {
+    dropped.unregister(box);
+    box.dispose(); // on exit, on a fault, and when the kernel reaps it (Lifecycle.reap returns the fiber)
+  }
+}
+
+class Sandbox {
+  private readonly rt: QuickJSRuntime;
+  private readonly vm: QuickJSContext;
+  private readonly stepFn: QuickJSHandle;
+  private readonly kinds: QuickJSHandle[];
+  private interrupts = 0;
+  private disposed = false;
+  /** The host's own stack overflowed inside the engine: its state cannot be trusted to free, so it is left. */
+  private broken = false;
+
+  constructor(
+    private readonly def: UserProgramDef,
+    ctx: ProgramContext,
+  ) {
+    const engine = theEngine();
+    if (typeof engine === 'string') throw new ProgramFault(127, engine);
+    this.rt = engine.newRuntime();
+    live++;
+    const handles: QuickJSHandle[] = [];
+    try {
+      this.rt.setMemoryLimit(USER_LIMITS.memoryBytes);
+      this.rt.setMaxStackSize(USER_LIMITS.stackBytes);
+      this.rt.setInterruptHandler(() => ++this.interrupts > USER_LIMITS.interruptsPerStep);
+      const vm = (this.vm = this.rt.newContext());
+      const world = new WeakRef(ctx);
+      this.kinds = [0, 1, 2, 3, 4].map((n) => vm.newNumber(n));
+      const host = vm.newObject();
+      handles.push(host);
+      const random = vm.newFunction('random', (h) => {
+        const n = vm.typeof(h) === 'number' ? vm.getNumber(h) : NaN;
+        if (!Number.isInteger(n) || n < 1 || n > 0x1_0000_0000) throw new RangeError('sys.random(n) takes an integer n, 1 ≤ n ≤ 2^32');
+        return vm.newNumber(world.deref()?.random(n) ?? 0);
+      });
+      const cap = vm.newFunction('cap', (h) => {
+        const found = vm.typeof(h) === 'string' ? (world.deref()?.cap(vm.getString(h)) ?? null) : null;
+        if (!found) return vm.null;
+        const o = vm.newObject();
+        for (const [key, value] of Object.entries(found)) vm.newString(value).consume((s) => vm.setProp(o, key, s));
+        return o;
+      });
+      handles.push(random, cap);
+      vm.setProp(host, 'random', random);
+      vm.setProp(host, 'cap', cap);
+      const init = JSON.stringify({ pid: ctx.pid, name: ctx.name, argv: ctx.argv, args: ctx.args });
+      vm.newString(init).consume((s) => vm.setProp(host, 'init', s));
+      vm.setProp(vm.global, '__host', host);
+      this.stepFn = vm.unwrapResult(vm.evalCode(PRELUDE, '<sandbox>'));
+      const r = vm.evalCode(def.source, `${def.name}.js`, { type: 'global', strict: true });
+      if (r.error) throw this.fault(r.error);
+      r.value.dispose();
+    } catch (e) {
+      for (const h of handles) if (h.alive) h.dispose();
+      this.dispose();
+      throw e instanceof ProgramFault
+        ? e
+        : new ProgramFault(134, `the sandbox could not start: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    for (const h of handles) h.dispose();
+  }
+
+  /** Run main to its first syscall (null: it returned at once). */
+  start(): Syscall | null {
+    return this.run([this.kinds[0]], []);
+  }
+
+  /** Resume with a syscall's result; the next syscall, or null when main returned. */
+  step(r: SyscallResult | undefined): Syscall | null {
+    const vm = this.vm;
+    if (!r || (r.ok && r.value === undefined && !r.caps?.length)) return this.run([this.kinds[1]], []);
+    if (r.ok && !r.caps?.length && (typeof r.value === 'string' || typeof r.value === 'number' || typeof r.value === 'boolean')) {
+      const v =
+        typeof r.value === 'string'
+          ? vm.newString(r.value)
+          : typeof r.value === 'number'
+            ? vm.newNumber(r.value)
+            : r.value
+              ? vm.true
+              : vm.false;
+      return this.run([this.kinds[2], v], typeof r.value === 'boolean' ? [] : [v]);
+    }
+    if (r.ok) {
+      const j = vm.newString(JSON.stringify(r));
+      return this.run([this.kinds[3], j], [j]);
+    }
+    const code = vm.newString(r.code);
+    const error = vm.newString(r.error);
+    return this.run([this.kinds[4], code, error], [code, error]);
+  }
+
+  private run(args: QuickJSHandle[], owned: QuickJSHandle[]): Syscall | null {
+    const vm = this.vm;
+    this.interrupts = 0;
+    let res;
+    try {
+      res = vm.callFunction(this.stepFn, vm.undefined, ...args);
+    } catch (e) {
+      this.broken = true;
+      throw new ProgramFault(134, `uncaught InternalError: stack overflow (in the engine: ${e instanceof Error ? e.message : String(e)})`);
+    }
+    for (const h of owned) h.dispose();
+    if (res.error) throw this.fault(res.error);
+    const text = vm.typeof(res.value) === 'string' ? vm.getString(res.value) : null;
+    res.value.dispose();
+    if (text === '') return null;
+    return parseSyscall(text);
+  }
+
+  /** Why the program's engine stopped: its budget, its memory cap, or an exception it did not catch. */
+  private fault(err: QuickJSHandle): ProgramFault {
+    const vm = this.vm;
+    const cut = this.interrupts > USER_LIMITS.interruptsPerStep;
+    // Reading the error may run the program's getters: they get a small budget of their own.
+    this.interrupts = USER_LIMITS.interruptsPerStep - 5;
+    let name = '';
+    let message = '';
+    let where = '';
+    try {
+      if (vm.typeof(err) === 'object') {
+        name = vm.getProp(err, 'name').consume((h) => (vm.typeof(h) === 'string' ? vm.getString(h) : ''));
+        message = vm.getProp(err, 'message').consume((h) => (vm.typeof(h) === 'string' ? vm.getString(h) : ''));
+        const stack = vm.getProp(err, 'stack').consume((h) => (vm.typeof(h) === 'string' ? vm.getString(h) : ''));
+        where = at(stack, this.def.name) ?? '';
+      } else message = vm.typeof(err) === 'string' ? vm.getString(err) : `a thrown ${vm.typeof(err)}`;
+    } catch {
+      message ||= 'an exception that could not be read';
+    }
+    err.dispose();
+    if (cut)
+      return new ProgramFault(
+        137,
+        `killed: computed past its budget between syscalls (${USER_LIMITS.interruptsPerStep} × 10,000 engine ticks)${where ? ` at ${where}` : ''}`,
+      );
+    if (/out of memory/i.test(message)) return new ProgramFault(137, `ENOMEM: past its memory cap of ${USER_LIMITS.memoryBytes >> 20} MiB`);
+    const text = clip(`${name ? `${name}: ` : ''}${message}`, 300);
+    return new ProgramFault(134, `uncaught ${text}${where ? ` at ${where}` : ''}`);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    live--;
+    if (this.broken) return;
+    for (const h of [...(this.kinds ?? []), this.stepFn]) if (h?.alive) h.dispose();
+    this.vm?.dispose();
+    this.rt.dispose();
+  }
+}
+
+/** The first frame in the program's own file, as line:column ("thief.js:3:7"). */
+function at(stack: string, name: string): string | null {
+  const file = `${name}.js:`;
+  for (const line of stack.split('\n')) {
+    const i = line.indexOf(file);
+    if (i >= 0) return clip(line.slice(i).replace(/\)$/, ''), 120);
+  }
+  return null;
+}
+
+const clip = (s: string, n: number) => {
+  const t = sanitize(s).replace(/\n/g, ' ');
+  return t.length > n ? `${t.slice(0, n - 1)}…` : t;
+};
+
+// ── the syscall a program yields, checked ─────────────────────────────────────────────────────────────────────
+
+const bad = (why: string): never => {
+  throw new ProgramFault(134, `bad syscall: ${clip(why, 200)}`);
+};
+const NAME = /^[A-Za-z0-9_.#:-]{1,64}$/;
+const name = (v: unknown, what: string): string =>
+  typeof v === 'string' && NAME.test(v) ? v : bad(`${what} must be a name (letters, digits, _ . # : -; 1–64 chars), got ${show(v)}`);
+const show = (v: unknown) => (v === undefined ? 'nothing' : clip(JSON.stringify(v) ?? String(v), 60));
+const int = (v: unknown, what: string, lo: number, hi: number): number =>
+  Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi
+    ? (v as number)
+    : bad(`${what} must be an integer ${lo}–${hi}, got ${show(v)}`);
+const strings = (v: unknown, what: string, max: number): string[] =>
+  Array.isArray(v) && v.length <= max && v.every((s) => typeof s === 'string')
+    ? v
+    : bad(`${what} must be a list of at most ${max} strings`);
+const OPS = 'call, spawn, sleep, tick, wait, exit, pledge, unveil (sys.call(…) and so on make them)';
+const GRANT = /^(?:(move|client) )?@([A-Za-z0-9_.#:-]{1,64})(?: badge (\d{1,9}))?$/;
+
+function promises(v: unknown, what: string): number {
+  if (typeof v === 'number') return int(v, what, 0, 0xff);
+  if (typeof v !== 'string') return bad(`${what} must be promise names ("stdio net") or their bits`);
+  const p = parsePromises(v);
+  return p.ok ? p.bits : bad(`${what}: ${p.error}`);
+}
+
+/** The syscall in a program's JSON text, or a fault naming what is wrong with it. */
+export function parseSyscall(text: string | null): Syscall {
+  if (text === null) return bad('a program yields what sys.call(…), sys.sleep(…) etc. return');
+  if (text.length > USER_LIMITS.syscallChars) bad(`${text.length} characters (at most ${USER_LIMITS.syscallChars})`);
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return bad(`it yielded ${show(text)}, not a syscall (${OPS})`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return bad(`it yielded ${show(v)}, not a syscall (${OPS})`);
+  const s = v as Record<string, unknown>;
+  switch (s.op) {
+    case 'tick':
+    case 'wait':
+      return { op: s.op };
+    case 'sleep':
+      return { op: 'sleep', ms: int(s.ms, 'sleep(ms)', 0, 3_600_000) };
+    case 'exit':
+      return { op: 'exit', code: int(s.code, 'exit(code)', 0, 255) };
+    case 'call': {
+      if (!Array.isArray(s.args) || s.args.length > 16) bad('call(cap, method, args): args must be a list of at most 16 values');
+      return {
+        op: 'call',
+        cap: name(s.cap, 'call(cap, …): cap'),
+        method: name(s.method, 'call(…, method): method'),
+        args: s.args as Value[],
+        ...(s.caps !== undefined && { caps: strings(s.caps, 'call(…, { caps })', 8).map((c) => name(c, 'a cap passed')) }),
+        ...(s.as !== undefined && { as: name(s.as, 'call(…, { as })') }),
+      };
+    }
+    case 'spawn': {
+      const grants: GrantSpec[] = [];
+      if (s.grants !== undefined) {
+        if (s.grants === null || typeof s.grants !== 'object' || Array.isArray(s.grants))
+          bad('spawn(program, { grants }): grants is { childName: "@cap" | "move @cap" | "client @cap" }');
+        const entries = Object.entries(s.grants as object);
+        if (entries.length > 16) bad('spawn: at most 16 grants');
+        for (const [as, spec] of entries) {
+          const m = typeof spec === 'string' ? GRANT.exec(spec) : null;
+          if (!m) return bad(`spawn: grant ${show(as)} is "@cap", "move @cap" or "client @cap", got ${show(spec)}`);
+          grants.push({
+            name: name(as, 'a grant name'),
+            from: m[2],
+            mode: m[1] === 'move' ? 'move' : m[1] === 'client' ? 'client' : 'copy',
+            ...(m[3] !== undefined && { badge: Number(m[3]) }),
+          });
+        }
+      }
+      return {
+        op: 'spawn',
+        program: name(s.program, 'spawn(program)'),
+        ...(s.name !== undefined && { name: name(s.name, 'spawn(…, { name })') }),
+        grants,
+        ...(s.argv !== undefined && { argv: strings(s.argv, 'spawn(…, { argv })', 16) }),
+      };
+    }
+    case 'pledge':
+      return {
+        op: 'pledge',
+        promises: promises(s.promises, 'pledge(promises)'),
+        ...(s.execpromises !== undefined && { execpromises: promises(s.execpromises, 'pledge(…, execpromises)') }),
+      };
+    case 'unveil': {
+      if (s.entries === 'lock') return { op: 'unveil', entries: 'lock' };
+      if (!Array.isArray(s.entries) || s.entries.length > 32) return bad('unveil(entries): "lock" or a list of at most 32 { path, perms }');
+      return {
+        op: 'unveil',
+        entries: s.entries.map((e: unknown) => {
+          const o = (e ?? {}) as Record<string, unknown>;
+          const perms =
+            typeof o.perms === 'string' ? parsePerms(o.perms) : typeof o.perms === 'number' ? int(o.perms, 'unveil perms', 0, 15) : null;
+          if (typeof o.path !== 'string' || o.path.length > 256 || perms === null)
+            bad('unveil: each entry is { path: "/dir", perms: "rwxc" }');
+          return { path: o.path as string, perms: perms as number };
+        }),
+      };
+    }
+    case 'verdict':
+      return bad('verdict is the kernel’s to say, never a program’s');
+    default:
+      return bad(`unknown op ${show(s.op)} (${OPS})`);
+  }
+}
