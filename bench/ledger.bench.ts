@@ -4,13 +4,16 @@
  * export and verifyExport of 1M entries, a kind filter and a text search over them, memory, and the append/verify cost of a few checkpoint intervals (which
  * is how DEFAULT_CHECKPOINT_EVERY was picked). Prints one JSON object.
  *
- *   npx tsx bench/ledger.bench.ts            (add --expose-gc before the file name for steadier memory figures)
+ *   npx tsx bench/ledger.bench.ts            (add --expose-gc before the file name for steadier memory figures;
+ *                                             --hashing after it: only the SHA-256 engine comparison)
  *
  * The hot loops call methods only; no closure is created per iteration (tsx wraps closures with a __name helper).
  */
 import { LEDGER_KINDS, type LedgerKind } from '../src/kernel/sab/layout';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { checkpointMessage } from '../src/kernel/ledger/chain';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { ChainHasher, checkpointMessage } from '../src/kernel/ledger/chain';
+import { shaEngine, shaInto } from '../src/kernel/ledger/sha';
 import { DEFAULT_CHECKPOINT_EVERY, Ledger, verifyExport } from '../src/kernel/ledger/ledger';
 import { FileSegmentStore, type SyncFile } from '../src/kernel/ledger/segments';
 import { ledgerMatcher } from '../src/text/ledgerRow';
@@ -101,6 +104,65 @@ const result: Record<string, unknown> = {
   meanDetailChars: +meanDetail.toFixed(1),
   defaultCheckpointEvery: DEFAULT_CHECKPOINT_EVERY,
 };
+
+// Hashing at speed (issue 19 item 6): one SHA-256 of our message sizes — a Merkle node (65 bytes), a record
+// without facts (~150) and one with grant facts (~300) — by noble's sha256(), by hash-wasm's WebAssembly binary
+// (sha.ts, synchronous), and by WebCrypto (asynchronous: it cannot serve the synchronous kernel; awaited one by one,
+// and 1,000 in flight at once). Then a whole record chained by ChainHasher under each synchronous engine.
+async function hashing() {
+  const { webcrypto } = await import('node:crypto');
+  const per = (ms: number, n: number) => +((ms * 1000) / n).toFixed(3);
+  const out: Record<string, Record<string, number>> = {};
+  for (const size of [65, 150, 300]) {
+    const msg = new Uint8Array(size).map((_, i) => i);
+    const digest = new Uint8Array(32);
+    const R = 200_000;
+    for (let i = 0; i < 20_000; i++) sha256(msg);
+    let t = now();
+    for (let i = 0; i < R; i++) {
+      msg[0] = i;
+      sha256(msg);
+    }
+    const noble = per(now() - t, R);
+    shaEngine('webassembly');
+    for (let i = 0; i < 20_000; i++) shaInto(msg, 0, size, digest, 0);
+    t = now();
+    for (let i = 0; i < R; i++) {
+      msg[0] = i;
+      shaInto(msg, 0, size, digest, 0);
+    }
+    const wasm = per(now() - t, R);
+    const C = 10_000;
+    t = now();
+    for (let i = 0; i < C; i++) await webcrypto.subtle.digest('SHA-256', msg);
+    const awaited = per(now() - t, C);
+    t = now();
+    for (let b = 0; b < C; b += 1000) await Promise.all(Array.from({ length: 1000 }, () => webcrypto.subtle.digest('SHA-256', msg)));
+    const batched = per(now() - t, C);
+    out[`${size}B`] = { nobleUs: noble, webAssemblyUs: wasm, webCryptoAwaitedUs: awaited, webCrypto1000InFlightUs: batched };
+  }
+  const chain: Record<string, number> = {};
+  for (const engine of ['noble', 'webassembly'] as const) {
+    shaEngine(engine);
+    const h = new ChainHasher();
+    const R = 200_000;
+    for (let i = 0; i < 20_000; i++) h.push(i, i, 'grant', 1, 2, 3, DETAILS[i & 4095]);
+    const t = now();
+    for (let i = 0; i < R; i++) h.push(i, i, 'grant', 1, 2, 3, DETAILS[i & 4095]);
+    chain[`${engine}UsPerRecord`] = per(now() - t, R);
+  }
+  out.chainHasher = chain;
+  return {
+    ...out,
+    engineInUse: shaEngine('webassembly').name,
+    note: 'µs per hash; the kernel uses the fastest synchronous engine (WebAssembly, falling back to noble)',
+  };
+}
+result.hashing = await hashing();
+if (process.argv.includes('--hashing')) {
+  console.log(JSON.stringify(result, null, 2)); // `npx tsx bench/ledger.bench.ts --hashing`: this part alone
+  process.exit(0);
+}
 
 // Warm up the JIT and noble's precomputed tables.
 {

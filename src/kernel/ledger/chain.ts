@@ -1,4 +1,5 @@
 import { _SHA256, sha256 } from '@noble/hashes/sha2.js';
+import { midstate as shaMidstate, shaAfterInto, shaWasm, type Midstate } from './sha';
 
 /**
  * The ledger's hash chain: the canonical byte encoding of one record and the SHA-256 that links it to the one
@@ -124,12 +125,12 @@ class BlockSha256 extends _SHA256 {
 }
 
 // SHA-256 state after absorbing each format's tag: the public hasher for the slow path, the 8 words for the fast one.
-function midstate(tag: Uint8Array): { hasher: _SHA256; words: Int32Array } {
+function midstate(tag: Uint8Array): { hasher: _SHA256; words: Int32Array; wasm: Midstate } {
   const words = new Int32Array(8);
   const b = new BlockSha256();
   b.update(tag); // exactly one block: processed, nothing buffered
   b.save(words);
-  return { hasher: sha256.create().update(tag), words };
+  return { hasher: sha256.create().update(tag), words, wasm: shaMidstate(tag) };
 }
 const MID = { 1: midstate(ENTRY_TAG_V1), 2: midstate(ENTRY_TAG) } as const;
 
@@ -148,7 +149,7 @@ export class ChainHasher {
   private view: DataView;
   private readonly block = new BlockSha256();
   private readonly h: _SHA256 = sha256.create();
-  private readonly mid: { hasher: _SHA256; words: Int32Array };
+  private readonly mid: { hasher: _SHA256; words: Int32Array; wasm: Midstate };
   /** Format 2 writes `str facts` after the detail. */
   private readonly withFacts: boolean;
 
@@ -196,8 +197,7 @@ export class ChainHasher {
   push(seq: number, time: number, kind: string, actor: number, subject: number, object: number, detail: string, facts = ''): void {
     let p = this.writeStr(this.writeFixed(seq, time, kind, actor, subject, object, 3 * (detail.length + facts.length)), detail);
     if (this.withFacts) p = this.writeStr(p, facts);
-    if (FAST) this.digestFast(p);
-    else this.digestSlow(p);
+    this.digest(p);
   }
 
   /**
@@ -221,8 +221,7 @@ export class ChainHasher {
     const p = this.writeFixed(seq, time, kind, actor, subject, object, end - start + factsEnd - factsStart);
     let q = this.writeBytes(p, details, start, end);
     if (this.withFacts) q = this.writeBytes(q, facts, factsStart, factsEnd);
-    if (FAST) this.digestFast(q);
-    else this.digestSlow(q);
+    this.digest(q);
   }
 
   /** u32 length then bytes[start, end), at `at`; returns the position after it. */
@@ -250,7 +249,13 @@ export class ChainHasher {
     return p + 24;
   }
 
-  /** Hash ENTRY_TAG || buf[0, len) into buf[0, 32). */
+  /** Hash ENTRY_TAG || buf[0, len) into buf[0, 32): WebAssembly when it runs (sha.ts), else noble block by block. */
+  private digest(len: number): void {
+    if (shaWasm()) shaAfterInto(this.mid.wasm, this.buf, 0, len, this.buf, 0);
+    else if (FAST) this.digestFast(len);
+    else this.digestSlow(len);
+  }
+
   private digestFast(len: number): void {
     const buf = this.buf;
     const view = this.view;
