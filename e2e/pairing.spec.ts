@@ -82,7 +82,7 @@ test('the Diode: the compromised MediaKit cannot command the vault, until the Di
 
 test('the WORM ledger: verified in the panel; export it, alter one byte, import it, and the first bad entry is named', async ({ app }) => {
   const ledger = app.getByTestId('ledger');
-  await expect(ledger.getByTestId('ledger-verify')).toContainText('✓ chain intact');
+  await expect(ledger.getByTestId('ledger-verify')).toContainText('✓ tree intact');
   const download = app.waitForEvent('download');
   await ledger.getByRole('button', { name: 'Export' }).click();
   const file = await download;

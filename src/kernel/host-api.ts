@@ -117,7 +117,7 @@ export interface SessionDelta {
   ticks: number;
 }
 
-/** The WORM ledger's verification: the hash chain and every signed checkpoint, checked in the worker. */
+/** The WORM ledger's verification: every record's hash, the Merkle tree and every signed checkpoint, checked in the worker. */
 export interface LedgerStatus {
   ok: boolean;
   /** Records verified so far (a big burst is checked a slice per call)… */
@@ -132,7 +132,7 @@ export interface LedgerStatus {
 
 /** An imported ledger export, verified: how much checked out (and its record format), or the first bad entry and why. */
 export type LedgerImport =
-  | { ok: true; entries: number; checkpoints: number; sameKey: boolean; format: 1 | 2 }
+  | { ok: true; entries: number; checkpoints: number; sameKey: boolean; format: 1 | 2 | 3 }
   | { ok: false; line: number; seq?: number; reason: string };
 
 /** A lesson in progress: every step as the kernel checks it. The hint is for after a wrong try. */
@@ -237,7 +237,7 @@ export interface KernelHostApi {
   ledgerFind(kind: string | null, text?: string): Promise<Int32Array>;
   /** The running scenario's lesson, if it has one. */
   lessonStatus(): LessonStatus | null;
-  /** Verify the ledger's hash chain and signed checkpoints (incrementally: what was checked stays checked). */
+  /** Verify the ledger's records, tree and signed checkpoints (incrementally: what was checked stays checked). */
   ledgerVerify(): LedgerStatus;
   /** The ledger as JSONL with its checkpoints (the last one signed over the head). */
   ledgerExport(): string;

@@ -8,8 +8,15 @@ const MAX_IMPORT_BYTES = 64 << 20;
 /** Verify at most this often while records stream in (the worker re-hashes the whole chain). */
 const VERIFY_EVERY_MS = 1500;
 
+/** What an import's record format says about the file. */
+const FORMAT_NOTE = {
+  1: '; record format 1: a hash chain, from before records carried facts',
+  2: '; record format 2: a hash chain, from before the Merkle tree',
+  3: '',
+} as const;
+
 /**
- * The WORM ledger's integrity in the ledger panel's header: the hash chain and signed checkpoints as the worker
+ * The WORM ledger's integrity in the ledger panel's header: the records, the Merkle tree and signed checkpoints as the worker
  * last verified them, Export (JSONL plus checkpoints), and Import… which verifies a file and names the first bad
  * entry if a byte was altered.
  */
@@ -79,7 +86,7 @@ export function LedgerIntegrity() {
             ? `✕ broken at entry ${status.firstBad?.seq}`
             : status.entries < status.total
               ? `verifying… ${status.entries} of ${status.total}`
-              : `✓ chain intact · ${status.checkpoints} signed checkpoint${status.checkpoints === 1 ? '' : 's'}`}
+              : `✓ tree intact · ${status.checkpoints} signed checkpoint${status.checkpoints === 1 ? '' : 's'}`}
       </span>
       <button type="button" className="ledger-button" onClick={() => void exportLedger()} disabled={!kernel}>
         Export
@@ -97,7 +104,7 @@ export function LedgerIntegrity() {
         <span className={`ledger-import-result ${imported.result.ok ? 'ok' : 'bad'}`} data-testid="ledger-import-result" role="status">
           {imported.file}:{' '}
           {imported.result.ok
-            ? `✓ verified: ${imported.result.entries} entries, ${imported.result.checkpoints} checkpoint${imported.result.checkpoints === 1 ? '' : 's'}${imported.result.sameKey ? '' : ' (signed by another session’s key)'}${imported.result.format === 1 ? '; record format 1, from before records carried facts' : ''}`
+            ? `✓ verified: ${imported.result.entries} entries, ${imported.result.checkpoints} checkpoint${imported.result.checkpoints === 1 ? '' : 's'}${imported.result.sameKey ? ' signed by this session’s key — a key derived from the public seed: this proves the file is intact, not who wrote it' : ' (signed by another session’s key)'}${FORMAT_NOTE[imported.result.format]}`
             : `✕ ${imported.result.seq !== undefined ? `first bad entry ${imported.result.seq} (line ${imported.result.line})` : `line ${imported.result.line}`}: ${imported.result.reason}`}
           <button type="button" aria-label="Dismiss" onClick={() => setImported(null)}>
             ×
