@@ -1,6 +1,7 @@
 /**
- * WORM ledger benchmarks: appends/s with hashing and checkpoint signing, verify() of 1M entries (sealed segments
- * packed in memory, and spilled to a file as the kernel worker does),
+ * WORM ledger benchmarks: SHA-256 engines compared (noble, WebAssembly, WebCrypto), appends/s with leaf hashing,
+ * the Merkle tree and checkpoint signing beside a bare-hash baseline, verify() of 1M entries (sealed segments
+ * packed in memory, and spilled to a file as the kernel worker does), RFC 6962 inclusion and consistency proofs,
  * export and verifyExport of 1M entries, a kind filter and a text search over them, memory, and the append/verify cost of a few checkpoint intervals (which
  * is how DEFAULT_CHECKPOINT_EVERY was picked). Prints one JSON object.
  *
