@@ -64,6 +64,8 @@ export interface Midstate {
 class WasmEngine {
   private readonly ex: WasmSha;
   private readonly io: Uint8Array;
+  /** All of the module's memory (it never grows: hash-wasm's SHA-256 works in a fixed buffer). */
+  private readonly mem: Uint8Array;
   private readonly state: number;
   private readonly stateSize: number;
 
@@ -72,6 +74,7 @@ class WasmEngine {
     const inst = new WebAssembly.Instance(new WebAssembly.Module(fromBase64(SHA256_WASM_BASE64)), {});
     this.ex = inst.exports as unknown as WasmSha;
     this.io = new Uint8Array(this.ex.memory.buffer, this.ex.Hash_GetBuffer(), CHUNK);
+    this.mem = new Uint8Array(this.ex.memory.buffer);
     this.state = this.ex.Hash_GetState();
     this.stateSize = new DataView(this.ex.memory.buffer).getUint32(this.ex.STATE_SIZE.value, true);
   }
@@ -93,13 +96,14 @@ class WasmEngine {
 
   /** SHA-256(mid.prefix || msg[start, end)) into out[off, off + 32). */
   hashAfter(mid: Midstate, msg: Uint8Array, start: number, end: number, out: Uint8Array, off: number): void {
-    const mem = new Uint8Array(this.ex.memory.buffer);
+    const mem = this.mem;
     if (!mid.wasm) {
       this.ex.Hash_Init(256);
       this.feed(mid.prefix, 0, mid.prefix.length);
       mid.wasm = mem.slice(this.state, this.state + this.stateSize);
     }
-    mem.set(mid.wasm, this.state);
+    const st = mid.wasm;
+    for (let i = 0, at = this.state; i < st.length; i++) mem[at + i] = st[i];
     this.feed(msg, start, end);
     this.ex.Hash_Final();
     const io = this.io;
