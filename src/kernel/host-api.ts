@@ -135,6 +135,24 @@ export type LedgerImport =
   | { ok: true; entries: number; checkpoints: number; sameKey: boolean; format: 1 | 2 | 3 }
   | { ok: false; line: number; seq?: number; reason: string };
 
+/**
+ * One record's RFC 6962 inclusion proof in the live ledger, checked in the worker the way a verifier holding only
+ * the proof and the vkey would (src/kernel/ledger/proofs.ts).
+ */
+export interface LedgerProofView {
+  seq: number;
+  treeSize: number;
+  /** Hex: the record's leaf hash, and the path from it to the root. */
+  leafHash: string;
+  path: string[];
+  /** Base64, as the checkpoint note writes it. */
+  root: string;
+  /** Null when the proof checks out, else why not. */
+  problem: string | null;
+  /** The proof as one JSON line (the documented proof format), to copy. */
+  json: string;
+}
+
 /** A lesson in progress: every step as the kernel checks it. The hint is for after a wrong try. */
 export interface LessonStatus {
   title: string;
@@ -241,6 +259,8 @@ export interface KernelHostApi {
   ledgerVerify(): LedgerStatus;
   /** The ledger as JSONL with its checkpoints (the last one signed over the head). */
   ledgerExport(): string;
+  /** Prove record `seq` is in the live ledger's tree (null for no such record), and check the proof. */
+  ledgerProve(seq: number): LedgerProofView | null;
   /** Verify an exported ledger (untrusted text): never throws; names the first bad entry. */
   ledgerImport(text: string): LedgerImport;
   /** The session as it stands: scenario text, seed, command log and tick. */

@@ -9,6 +9,7 @@ import type {
   ExecResult,
   KernelHostApi,
   LedgerImport,
+  LedgerProofView,
   LedgerStatus,
   LessonStatus,
   MachineView,
@@ -18,6 +19,8 @@ import type {
   YieldView,
 } from './host-api';
 import { verifyLedgerText } from './ledger/verifyText';
+import { toBase64 } from './ledger/note';
+import { inclusionProblem, inclusionProofJson } from './ledger/proofs';
 import { ledgerMatcher } from '../text/ledgerRow';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { TYPE_MEANS } from './pairing/fleet';
@@ -270,6 +273,22 @@ export class KernelHost implements KernelHostApi {
 
   ledgerExport(): string {
     return this.kernel.ledger.exportJsonl();
+  }
+
+  ledgerProve(seq: number): LedgerProofView | null {
+    // The live ledger even while time travelling: the proof is about the record as the session holds it now.
+    const l = (this.live?.kernel ?? this.kernel).ledger;
+    if (!Number.isInteger(seq) || seq < 1 || seq > l.length) return null;
+    const p = l.proveInclusion(seq);
+    return {
+      seq,
+      treeSize: p.treeSize,
+      leafHash: bytesToHex(p.leafHash),
+      path: p.path.map(bytesToHex),
+      root: toBase64(p.root),
+      problem: inclusionProblem(p, l.vkey),
+      json: inclusionProofJson(p, l.vkey),
+    };
   }
 
   ledgerImport(text: string): LedgerImport {

@@ -53,6 +53,18 @@ describe('the WORM ledger from the shell and the host', () => {
     expect(consistencyProofProblem({ ...c, path: c.path.slice(1) }, l.vkey)).not.toBeNull();
   });
 
+  it('the host proves a record for the ledger panel (the live ledger) and says whether the proof checks out', () => {
+    const h = new KernelHost(undefined, false);
+    h.exec('spawn "idle"');
+    const n = h.kernel.ledger.length;
+    const v = h.ledgerProve(2)!;
+    expect(v).toMatchObject({ seq: 2, treeSize: n, problem: null });
+    expect(v.path.length).toBeGreaterThan(0);
+    expect(JSON.parse(v.json)).toMatchObject({ type: 'inclusion', seq: 2, treeSize: n });
+    expect(h.ledgerProve(0)).toBeNull();
+    expect(h.ledgerProve(n + 1)).toBeNull();
+  });
+
   it('keeps a live status cheaply: verifyNew checks only what was appended since, and agrees with verify', () => {
     const h = new KernelHost(undefined, false);
     const first = h.kernel.ledger.verifyNew();
