@@ -261,6 +261,13 @@ export interface KernelHostApi {
   ledgerExport(): string;
   /** Prove record `seq` is in the live ledger's tree (null for no such record), and check the proof. */
   ledgerProve(seq: number): LedgerProofView | null;
+  /**
+   * An export too big for one piece (over 64 MiB), verified as it is read: begin, the pieces in order (each says
+   * how much was read and whether a problem was found already), then the verdict. One at a time; begin starts over.
+   */
+  ledgerImportBegin(): void;
+  ledgerImportPiece(text: string): { read: number; stopped: boolean };
+  ledgerImportEnd(): LedgerImport;
   /** Verify an exported ledger (untrusted text): never throws; names the first bad entry. */
   ledgerImport(text: string): LedgerImport;
   /** The session as it stands: scenario text, seed, command log and tick. */

@@ -18,7 +18,8 @@ import type {
   TravelState,
   YieldView,
 } from './host-api';
-import { verifyLedgerText } from './ledger/verifyText';
+import { importResult, ledgerImportStream, verifyLedgerText } from './ledger/verifyText';
+import type { ExportVerifier } from './ledger/jsonl';
 import { toBase64 } from './ledger/note';
 import { inclusionProblem, inclusionProofJson } from './ledger/proofs';
 import { ledgerMatcher } from '../text/ledgerRow';
@@ -289,6 +290,25 @@ export class KernelHost implements KernelHostApi {
       problem: inclusionProblem(p, l.vkey),
       json: inclusionProofJson(p, l.vkey),
     };
+  }
+
+  /** The streamed import under way (Import… of a big file). */
+  private importing: ExportVerifier | null = null;
+
+  ledgerImportBegin(): void {
+    this.importing = ledgerImportStream();
+  }
+
+  ledgerImportPiece(text: string): { read: number; stopped: boolean } {
+    const v = (this.importing ??= ledgerImportStream());
+    v.push(String(text));
+    return { read: v.read, stopped: v.stopped };
+  }
+
+  ledgerImportEnd(): LedgerImport {
+    const v = this.importing ?? ledgerImportStream();
+    this.importing = null;
+    return importResult(v.end(), this.kernel.ledger.publicKey);
   }
 
   ledgerImport(text: string): LedgerImport {

@@ -242,40 +242,117 @@ function pinnedKeyHex(k: Uint8Array | string | undefined): string | null | undef
  * wrong — the line, the entry (seq) or checkpoint, and what is wrong with it — in one sentence.
  */
 export function verifyExport(text: string, options: VerifyExportOptions = {}): VerifyExportResult {
+  if (typeof text !== 'string') return fail(0, `expected the export as text, got ${text === null ? 'null' : typeof text}`);
+  const v = new ExportVerifier(options);
+  if (!v.stopped && text.length > v.maxChars)
+    return fail(0, `the file is ${text.length} characters long, over the ${v.maxChars}-character limit; it was not verified`);
+  v.push(text);
+  return v.end();
+}
+
+function unexpected(err: unknown): { ok: false; firstBad: ExportBad } {
+  let why = 'unknown error';
   try {
-    return verifyText(text, options ?? {});
-  } catch (err) {
-    let why = 'unknown error';
-    try {
-      why = err instanceof Error ? err.message : String(err);
-    } catch {
-      /* keep the generic text */
+    why = err instanceof Error ? err.message : String(err);
+  } catch {
+    /* keep the generic text */
+  }
+  return fail(0, `the verifier failed unexpectedly (${why}); the file was not verified`);
+}
+
+/**
+ * The same check over text that arrives in pieces (a file read as a stream): push each piece, then end(). Holds
+ * one line at a time, so a file far bigger than any string (`maxChars` defaults to MAX_IMPORT_CHARS here too; a
+ * stream sets its own) verifies in constant memory with `collect: false`. Stops at the first problem; never throws.
+ */
+export class ExportVerifier {
+  private readonly lines: Generator<void, VerifyExportResult, Line | null>;
+  readonly maxChars: number;
+  private readonly maxLineChars: number;
+  private rest = '';
+  private chars = 0;
+  private result: VerifyExportResult | null = null;
+
+  constructor(options: VerifyExportOptions = {}) {
+    this.maxChars = positiveLimit(options?.maxChars, MAX_IMPORT_CHARS);
+    this.maxLineChars = positiveLimit(options?.maxLineChars, MAX_LINE_CHARS);
+    this.lines = verifyLines(options ?? {});
+    this.step(undefined);
+  }
+
+  /** True once a problem was found (end() says which). */
+  get stopped(): boolean {
+    return this.result !== null;
+  }
+
+  /** Characters pushed so far. */
+  get read(): number {
+    return this.chars;
+  }
+
+  /** The next piece of the text. */
+  push(chunk: string): void {
+    if (this.result) return;
+    this.chars += chunk.length;
+    if (this.chars > this.maxChars) {
+      this.result = fail(0, `the file is more than ${this.maxChars} characters long, over the limit; it was not verified past that`);
+      return;
     }
-    return fail(0, `the verifier failed unexpectedly (${why}); the file was not verified`);
+    let text = this.rest + chunk;
+    let pos = 0;
+    for (let end = text.indexOf('\n'); end !== -1 && !this.result; end = text.indexOf('\n', pos)) {
+      this.step({ text: text.slice(pos, end), cutOff: false });
+      pos = end + 1;
+    }
+    text = text.slice(pos);
+    // A line longer than any allowed is reported now, not held on to.
+    if (!this.result && text.length > this.maxLineChars) this.step({ text, cutOff: false });
+    this.rest = this.result ? '' : text;
+  }
+
+  /** The text is complete: the verdict. */
+  end(): VerifyExportResult {
+    if (!this.result && this.rest) this.step({ text: this.rest, cutOff: true });
+    this.rest = '';
+    if (!this.result) this.step(null);
+    return this.result ?? fail(0, 'the verifier stopped without a verdict; the file was not verified');
+  }
+
+  private step(line: Line | null | undefined): void {
+    try {
+      const r = this.lines.next(line as Line | null);
+      if (r.done) this.result = r.value;
+    } catch (err) {
+      this.result = unexpected(err);
+    }
   }
 }
 
-function verifyText(text: unknown, options: VerifyExportOptions): VerifyExportResult {
-  if (typeof text !== 'string') return fail(0, `expected the export as text, got ${text === null ? 'null' : typeof text}`);
+/** One line of the file (without its newline); cutOff: the text ended without one. */
+interface Line {
+  text: string;
+  cutOff: boolean;
+}
+
+/** The verifier proper: fed the file line by line (null: the end), it returns at the first problem or the verdict. */
+function* verifyLines(options: VerifyExportOptions): Generator<void, VerifyExportResult, Line | null> {
   const maxChars = positiveLimit(options.maxChars, MAX_IMPORT_CHARS);
   const maxLines = positiveLimit(options.maxLines, MAX_IMPORT_LINES);
   const maxLineChars = positiveLimit(options.maxLineChars, MAX_LINE_CHARS);
   const maxCheckpoints = positiveLimit(options.maxCheckpoints, MAX_IMPORT_CHECKPOINTS);
   const pinned = pinnedKeyHex(options.publicKey);
   if (pinned === null) return fail(0, 'the expected public key given to the verifier is not 32 bytes (64 hex digits)');
-  if (text.length === 0) return fail(1, 'the file is empty: there is no header line');
-  if (text.length > maxChars)
-    return fail(0, `the file is ${text.length} characters long, over the ${maxChars}-character limit; it was not verified`);
-  if (text.charCodeAt(0) === 0xfeff)
-    return fail(1, 'the file starts with a byte-order mark (U+FEFF), which an export never has (was it re-saved by an editor?)');
+  void maxChars; // checked by the driver, on the characters as they come
 
   // Header.
-  let end = text.indexOf('\n');
-  if (end === -1) end = text.length;
+  const first = yield;
+  if (first === null) return fail(1, 'the file is empty: there is no header line');
+  const headerText = first.text;
+  if (headerText.charCodeAt(0) === 0xfeff)
+    return fail(1, 'the file starts with a byte-order mark (U+FEFF), which an export never has (was it re-saved by an editor?)');
   let lineNo = 1;
-  if (end > maxLineChars) return fail(1, `line 1 (the header) is ${end} characters long, over the ${maxLineChars}-character line limit`);
-  const headerText = text.slice(0, end);
-  let pos = end + 1;
+  if (headerText.length > maxLineChars)
+    return fail(1, `line 1 (the header) is ${headerText.length} characters long, over the ${maxLineChars}-character line limit`);
   if (headerText.endsWith('\r'))
     return fail(
       1,
@@ -350,18 +427,16 @@ function verifyText(text: unknown, options: VerifyExportOptions): VerifyExportRe
   let pendingCheckpoint = 0; // an entry whose seq is a multiple of `every` still waiting for its checkpoint
   let lastCheckpointSize = 0;
 
-  while (pos < text.length) {
-    end = text.indexOf('\n', pos);
-    const cutOff = end === -1;
-    if (cutOff) end = text.length;
+  for (;;) {
+    const got = yield;
+    if (got === null) break;
+    const { text: line, cutOff } = got;
     lineNo++;
     const next = count + 1;
     if (lineNo > maxLines)
       return fail(lineNo, `the file has more than ${maxLines} lines, over the line limit; it was not verified past line ${maxLines}`);
-    if (end - pos > maxLineChars)
-      return fail(lineNo, `line ${lineNo} is ${end - pos} characters long, over the ${maxLineChars}-character line limit`, { seq: next });
-    const line = text.slice(pos, end);
-    pos = end + 1;
+    if (line.length > maxLineChars)
+      return fail(lineNo, `line ${lineNo} is ${line.length} characters long, over the ${maxLineChars}-character line limit`, { seq: next });
 
     if (line.endsWith('\r'))
       return fail(

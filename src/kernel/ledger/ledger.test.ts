@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LEDGER_KINDS, type LedgerEntry, type LedgerKind } from '../sab/layout';
 import { ChainHasher, chainFastPath, ENTRY_TAG, ENTRY_TAG_V1, LEAF_TAG } from './chain';
+import { ExportVerifier } from './jsonl';
 import { EMPTY_ROOT, hashChildren, hashLeaf } from './merkle';
 import { checkpointBody, parseVkey, signedNote, vkey } from './note';
 import { MemorySegmentStore, Segment, type SegmentRef } from './segments';
@@ -917,5 +918,53 @@ describe('older exports keep verifying (fixtures/)', () => {
     p.prev = p.prev.toUpperCase();
     prev[10] = JSON.stringify(p);
     expect(bad(verifyExport(join(prev))).reason).toMatch(/"prev" should be 64 lowercase hex digits/);
+  });
+});
+
+describe('ExportVerifier: the same verdict from text that arrives in pieces', () => {
+  it('gives exactly what verifyExport gives, wherever the pieces are cut, for honest and damaged files', () => {
+    const good = filled(40, { checkpointEvery: 8 }).exportJsonl();
+    const damaged = [
+      good,
+      good.replace('"detail":"denied', '"detail":"Denied'),
+      good.slice(0, -30),
+      good.replace('\n', '\r\n'),
+      '\ufeff' + good,
+      '',
+      'not json\n',
+      good + '\n',
+      lines(good).slice(0, 5).join('\n'),
+    ];
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: damaged.length - 1 }), fc.array(fc.nat(), { maxLength: 12 }), (which, cuts) => {
+        const text = damaged[which];
+        const at = [...new Set(cuts.map((c) => c % (text.length + 1)))].sort((a, b) => a - b);
+        const v = new ExportVerifier({ collect: false });
+        let from = 0;
+        for (const c of [...at, text.length]) {
+          v.push(text.slice(from, c));
+          from = c;
+        }
+        const whole = verifyExport(text, { collect: false });
+        const streamed = v.end();
+        expect(streamed).toEqual(whole);
+      }),
+      { numRuns: 150, seed: 19 },
+    );
+  });
+
+  it('holds a line at a time: a line over the limit is refused as it arrives, and so is a file over its character budget', () => {
+    const v = new ExportVerifier({ maxLineChars: 100 });
+    v.push('x'.repeat(150));
+    expect(v.stopped).toBe(true);
+    expect(bad(v.end())).toEqual({ line: 1, reason: 'line 1 (the header) is 150 characters long, over the 100-character line limit' });
+    const w = new ExportVerifier({ maxChars: 1000 });
+    const text = filled(20).exportJsonl();
+    w.push(text.slice(0, 900));
+    w.push(text.slice(900, 2000));
+    expect(bad(w.end())).toEqual({
+      line: 0,
+      reason: 'the file is more than 1000 characters long, over the limit; it was not verified past that',
+    });
   });
 });

@@ -65,6 +65,25 @@ describe('the WORM ledger from the shell and the host', () => {
     expect(h.ledgerProve(n + 1)).toBeNull();
   });
 
+  it('a big import streams: begin, pieces, end gives the verdict a whole import gives, for an honest and an altered file', () => {
+    const h = new KernelHost(undefined, false);
+    for (let i = 0; i < 3; i++) h.exec('spawn "idle"');
+    const text = h.ledgerExport();
+    const altered = text.replace('"detail":"boot', '"detail":"Boot');
+    for (const t of [text, altered]) {
+      h.ledgerImportBegin();
+      let last = { read: 0, stopped: false };
+      for (let at = 0; at < t.length; at += 777) last = h.ledgerImportPiece(t.slice(at, at + 777));
+      expect(last.read).toBe(t === text ? t.length : last.read);
+      expect(h.ledgerImportEnd()).toEqual(h.ledgerImport(t));
+    }
+    expect(h.ledgerImport(altered)).toMatchObject({ ok: false, seq: 1, line: 2 });
+    // Begin starts over; an end without pieces is an empty file.
+    h.ledgerImportPiece('garbage');
+    h.ledgerImportBegin();
+    expect(h.ledgerImportEnd()).toMatchObject({ ok: false, reason: 'the file is empty: there is no header line' });
+  });
+
   it('keeps a live status cheaply: verifyNew checks only what was appended since, and agrees with verify', () => {
     const h = new KernelHost(undefined, false);
     const first = h.kernel.ledger.verifyNew();
