@@ -729,7 +729,7 @@ function checkNote(
       seq: size,
     });
   // The interval is not signed in version 3, so where checkpoints may stand is fixed by it: a multiple of it, or the end.
-  if (size % every !== 0 && size !== declared)
+  if (Number.isFinite(size) && size % every !== 0 && size !== declared)
     return fail(lineNo, `${at} is for size ${size}, where none is due (one every ${every} entries, and one after the last)`, where);
   const from = lastSize + 1;
   const covers = `${at}, which covers entries 1..${count}`;

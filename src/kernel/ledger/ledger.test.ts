@@ -716,6 +716,15 @@ describe('verifyExport: tampering', () => {
       range: [1, 10],
       reason: expect.stringMatching(/signature by .* does not verify.*entries 1\.\.10 cannot be trusted/),
     });
+    // A note that is not a checkpoint at all: what is wrong with it, in words.
+    const torn = [...ls];
+    torn[cp10] = JSON.stringify({ checkpoint: 'capplay.invalid/x\n\n— x AAAA\n' });
+    expect(bad(verifyExport(join(torn)))).toMatchObject({
+      checkpoint: 1,
+      reason: expect.stringMatching(
+        /its signed note does not check out under the header's key \(the checkpoint has fewer than three lines/,
+      ),
+    });
     // A checkpoint where none is due (every 10, and the last): the interval in the header is not signed, so this is what holds it.
     const odd = lines(filled(25, { checkpointEvery: 5 }).exportJsonl());
     odd[0] = odd[0].replace('"checkpointEvery":5', '"checkpointEvery":10');
