@@ -259,7 +259,7 @@ export class KernelHost implements KernelHostApi {
   ledgerVerify(): LedgerStatus {
     const l = this.kernel.ledger;
     // Incremental: entries already checked stay checked (there is no API to change them), so a live status
-    // costs time per new entry. `ledger verify` in the shell re-derives the whole chain.
+    // costs time per new entry. `ledger verify` in the shell re-derives every leaf and root.
     // At most VERIFY_SLICE new records per call, so a burst of a million never stalls the worker for seconds.
     const r = l.verifyNew(VERIFY_SLICE);
     return {

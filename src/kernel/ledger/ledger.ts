@@ -24,13 +24,13 @@ export {
 export type { ExportBad, VerifyExportOptions, VerifyExportResult } from './jsonl';
 
 /**
- * Entries per signed checkpoint when none is given. Measured on this project's 2-core Xeon (Node 20, noble):
- * chaining an entry costs ~5 µs, an Ed25519 signature ~1–1.5 ms, a verification ~2.5–3.5 ms. So a checkpoint
- * adds ~1.2/N µs to every append and ~3/N ms to verifying each entry: at N = 1024 that is a third of verify
- * time (1M entries: +2.9 s, over the 5 s budget), at 4096 ~17%, at 8192 ~8%, at 16384 ~4%. 8192 keeps
- * signatures under a tenth of both costs while a rewrite is still pinned to an 8192-entry window; and an
- * export is covered up to its last entry whatever N is, because `exportJsonl` signs the head at the end of
- * every file. bench/ledger.bench.ts prints the sweep.
+ * Entries per signed checkpoint when none is given. Measured on this project's 2-core Xeon (Node 20, noble, the
+ * hash chain of record format 2; the tree's cost per entry is of the same order): hashing an entry cost ~5 µs, an
+ * Ed25519 signature ~1–1.5 ms, a verification ~2.5–3.5 ms. So a checkpoint adds ~1.2/N µs to every append and
+ * ~3/N ms to verifying each entry: at N = 1024 that is a third of verify time (1M entries: +2.9 s), at 4096
+ * ~17%, at 8192 ~8%, at 16384 ~4%. 8192 keeps signatures under a tenth of both costs while a rewrite is still
+ * pinned to an 8192-entry window; and an export is covered up to its last entry whatever N is, because
+ * `exportJsonl` signs the head at the end of every file. bench/ledger.bench.ts prints the sweep.
  */
 export const DEFAULT_CHECKPOINT_EVERY = 8192;
 
@@ -142,7 +142,7 @@ function checkKey(key: unknown): Uint8Array {
 /**
  * The audit ledger: append-only, one record per spawn, exit, kill, grant, release, mint, close, revoke, denial,
  * defense toggle, verdict and clock change. Records carry virtual time, so a replay reproduces the ledger exactly.
- * Besides its prose (`detail`) a record may carry facts: its structured fields (record format 2, chain.ts).
+ * Besides its prose (`detail`) a record may carry facts: its structured fields (record formats 2 and 3, chain.ts).
  *
  * WORM: there is no modify or delete API, and every record is a leaf of an RFC 6962 Merkle tree (chain.ts,
  * merkle.ts) kept as it grows. Every `checkpointEvery` entries the ledger signs a C2SP checkpoint note (origin,
@@ -512,8 +512,9 @@ export class Ledger {
   }
 
   /**
-   * Re-derive the whole chain from the records (read back from wherever they are kept) and compare it with the
-   * stored hashes, then check each checkpoint's root against the chain and its signature against `publicKey`.
+   * Re-derive every record's leaf hash from the record (read back from wherever it is kept) and compare it with the
+   * stored hash, rebuild the tree's roots from them, and check each checkpoint's root against the tree at its size
+   * and its signature against `publicKey`.
    * Stops at the first problem.
    */
   verify(): LedgerVerifyResult {
@@ -525,7 +526,7 @@ export class Ledger {
     return { hasher: new ChainHasher(), tree: new MerkleTree(() => {}, false), next: 0, ci: 0 };
   }
 
-  /** Where the last incremental verification stopped: the chain state after the entries already checked. */
+  /** Where the last incremental verification stopped: the tree's roots over the entries already checked. */
   private checked: Checked | null = null;
 
   /**
@@ -539,7 +540,7 @@ export class Ledger {
     return r;
   }
 
-  /** Check entries from `at.next` on, advancing `at` (its hasher holds the chain head so far). */
+  /** Check entries from `at.next` on, advancing `at` (its tree holds the roots so far). */
   private verifyFrom(at: Checked, max = Infinity): LedgerVerifyResult {
     const total = this.length;
     const n = Math.min(total, at.next + max);
