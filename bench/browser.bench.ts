@@ -273,7 +273,7 @@ try {
     // The live integrity status checks the new records 10,000 per call in the background; wait until it has
     // checked them all (a checkpoint every 8,192 records), not for the status it showed before the burst.
     const status = document.querySelector('[data-testid="ledger-verify"]');
-    const done = 'chain intact · ' + Math.floor(total / 8192) + ' signed';
+    const done = 'tree intact · ' + Math.floor(total / 8192) + ' signed';
     while (!status.textContent.includes(done)) await new Promise((r) => setTimeout(r, 20));
     const verifiedMs = performance.now() - t;
     const scroller = document.querySelector('.ledger-scroll');
@@ -316,6 +316,17 @@ try {
     };
   })(${frameTimesSource})`)) as Record<string, unknown>;
 
+  // SHA-256 engines in the kernel worker (issue 19): noble and the WebAssembly binary, as in bench/ledger.bench.ts.
+  const hp2 = await browser.newPage();
+  await hp2.goto(`http://127.0.0.1:${PORT}/`);
+  await hp2.waitForSelector('[data-testid="graph"][data-layout-ms]');
+  const workerHashing = await hp2.evaluate(() =>
+    (globalThis as unknown as { capplay: { store: { getState(): { kernel: { benchHashing(): Promise<unknown> } } } } }).capplay.store
+      .getState()
+      .kernel.benchHashing(),
+  );
+  await hp2.close();
+
   const stress = {
     collapsedLayoutMs: stressCollapsedLayoutMs,
     bootToGraphMs: stressBootToGraphMs,
@@ -344,6 +355,7 @@ try {
         stress,
         responsive,
         longSession,
+        workerHashing,
       },
       null,
       2,

@@ -82,7 +82,7 @@ test('the Diode: the compromised MediaKit cannot command the vault, until the Di
 
 test('the WORM ledger: verified in the panel; export it, alter one byte, import it, and the first bad entry is named', async ({ app }) => {
   const ledger = app.getByTestId('ledger');
-  await expect(ledger.getByTestId('ledger-verify')).toContainText('✓ chain intact');
+  await expect(ledger.getByTestId('ledger-verify')).toContainText('✓ tree intact');
   const download = app.waitForEvent('download');
   await ledger.getByRole('button', { name: 'Export' }).click();
   const file = await download;
@@ -105,4 +105,12 @@ test('the WORM ledger: verified in the panel; export it, alter one byte, import 
   // The tamper demo from the shell does the same on a copy.
   await typeLine(app, 'ledger tamper 5');
   await expect.poll(() => terminalFlat(app)).toContain('verification of the copy: ✕ line 6, entry 5');
+
+  // A click on a record shows its RFC 6962 inclusion proof in the live ledger, checked in the worker.
+  const row = ledger.locator('.ledger-row[data-event]').last(); // the newest rows are the ones shown
+  const seq = await row.getAttribute('data-seq');
+  await row.click();
+  await expect(ledger.getByTestId('ledger-proof')).toContainText(
+    new RegExp(`entry ${seq}: ✓ in the tree of \\d+ entries — an RFC 6962 path of \\d+ hash`),
+  );
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Page } from '@playwright/test';
 import { tsImport } from 'tsx/esm/api';
 import defaultScenario from '../src/content/scenarios/default.json' with { type: 'json' };
@@ -10,15 +11,20 @@ const kernelOf = (page: Page) =>
     () => (globalThis as unknown as { capplay: { store: { getState(): { kernel: Kernel } } } }).capplay.store.getState().kernel,
   );
 
-/** The hash of ledger record `seq` (the records are hash-chained: equal hashes, equal ledgers up to there). */
+/**
+ * The ledger up to record `seq` (default: the last), as one hash: SHA-256 over the records' leaf hashes 1..seq in
+ * order (each leaf hash covers its record, so equal hashes mean equal ledgers up to there).
+ */
 async function hashAt(exported: string, seq?: number): Promise<{ seq: number; hash: string }> {
   const records = exported
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l) as { seq?: number; hash?: string })
     .filter((r) => typeof r.seq === 'number' && r.hash);
-  const r = seq === undefined ? records.at(-1)! : records.find((x) => x.seq === seq)!;
-  return { seq: r.seq!, hash: r.hash! };
+  const upTo = seq ?? records.at(-1)!.seq!;
+  const hash = createHash('sha256');
+  for (const r of records) if (r.seq! <= upTo) hash.update(r.hash!);
+  return { seq: upTo, hash: hash.digest('hex') };
 }
 const browserHash = async (page: Page, seq?: number) => hashAt(await (await kernelOf(page)).evaluate((k) => k.ledgerExport()), seq);
 

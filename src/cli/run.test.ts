@@ -125,7 +125,7 @@ describe('the headless runner', () => {
     ]) {
       c = capture();
       expect(main(argv, c.io), argv.join(' ')).toBe(2);
-      expect(c.err.at(-1)).toBe('       capplay lesson [id] [--json]');
+      expect(c.err.at(-1)).toBe('       capplay verify <ledger-export.jsonl> [--key <64-hex public key>]');
     }
     c = capture();
     expect(main(['gallery', 'stale-cookie', '--off'], c.io)).toBe(0);
@@ -149,4 +149,33 @@ describe('the headless runner', () => {
     expect(r.stdout.trim().split('\n').at(-1)).toBe('6 of 6 passed');
     expect(r.status).toBe(0);
   }, 20_000);
+});
+
+describe('capplay verify', () => {
+  it('verifies an export, says what that proves, pins a key, and names the first bad entry of an altered copy', async () => {
+    const { KernelHost } = await import('../kernel/host');
+    const h = new KernelHost(undefined, false);
+    h.exec('spawn "idle"');
+    const text = h.exec('ledger export').download!.text;
+    const key = Buffer.from(h.kernel.ledger.publicKey).toString('hex');
+    files['ok.jsonl'] = text;
+    files['bad.jsonl'] = text.replace('"detail":"boot', '"detail":"Boot');
+    let c = capture();
+    expect(main(['verify', 'ok.jsonl'], c.io)).toBe(0);
+    expect(c.out[0]).toMatch(/^✓ ok\.jsonl: \d+ entries, 1 checkpoint verified \(record format 3, RFC 6962 tree\)$/);
+    expect(c.out.join('\n')).toMatch(/no key was pinned .* not who signed it/);
+    expect(c.out.join('\n')).toMatch(/proves integrity, not authorship/);
+    c = capture();
+    expect(main(['verify', 'ok.jsonl', '--key', key], c.io)).toBe(0);
+    expect(c.out.join('\n')).toMatch(/the key is the one you pinned/);
+    c = capture();
+    expect(main(['verify', 'ok.jsonl', '--key', 'ab'.repeat(32)], c.io)).toBe(1);
+    expect(c.err[0]).toMatch(/not the expected abab/);
+    c = capture();
+    expect(main(['verify', 'bad.jsonl'], c.io)).toBe(1);
+    expect(c.err[0]).toMatch(/^✕ bad\.jsonl: first bad entry 1 \(line 2\): .*contents do not match its hash/);
+    c = capture();
+    expect(main(['verify', 'ok.jsonl', '--key', 'zz'], c.io)).toBe(2);
+    expect(c.err[0]).toMatch(/--key takes a 64-hex-digit/);
+  });
 });

@@ -5,6 +5,7 @@ import { evaluate } from '../kernel/checks/check';
 import { LessonProgress } from '../kernel/checks/progress';
 import { LESSONS, lessonById, lessonScenario } from '../content/lessons/lessons';
 import { sanitize } from '../text/sanitize';
+import { verifyFile } from './verify';
 
 /** bin/capplay.mjs awaits it before `main` (from this module graph: tsx loads each entry on its own). */
 export { loadEngine } from '../kernel/programs/engine';
@@ -37,6 +38,7 @@ export const USAGE = [
   'usage: capplay run <scenario.json> [--seed N] [--quiet]',
   '       capplay gallery [id] [--off] [--seed N] [--quiet]',
   '       capplay lesson [id] [--json]',
+  '       capplay verify <ledger-export.jsonl> [--key <64-hex public key>]',
 ];
 
 /**
@@ -54,10 +56,12 @@ interface Flags {
   quiet: boolean;
   off: boolean;
   json: boolean;
+  key?: string;
 }
 
 function parseFlags(args: string[]): Flags {
   const f: Flags = { positional: [], quiet: false, off: false, json: false };
+  // verify --key: the public key the export must be signed by.
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--quiet' || a === '-q') f.quiet = true;
@@ -68,6 +72,11 @@ function parseFlags(args: string[]): Flags {
       if (v === undefined || !/^\d{1,10}$/.test(v) || Number(v) > 0xffffffff)
         throw new UsageProblem(`--seed takes a whole number from 0 to 4294967295, got ${JSON.stringify(v ?? '')}`);
       f.seed = Number(v);
+    } else if (a === '--key' || a.startsWith('--key=')) {
+      const v = a === '--key' ? args[++i] : a.slice('--key='.length);
+      if (v === undefined || !/^[0-9a-fA-F]{64}$/.test(v))
+        throw new UsageProblem(`--key takes a 64-hex-digit Ed25519 public key, got ${JSON.stringify(v ?? '')}`);
+      f.key = v.toLowerCase();
     } else if (a.startsWith('-')) throw new UsageProblem(`unknown option ${JSON.stringify(a)}`);
     else f.positional.push(a);
   }
@@ -227,6 +236,19 @@ export function main(argv: readonly string[], io: CliIo = nodeIo): number {
     }
     if (command === 'gallery') return gallery(f, io);
     if (command === 'lesson') return lesson(f, io);
+    if (command === 'verify') {
+      const [path, extra] = f.positional;
+      if (path === undefined) throw new UsageProblem('verify needs a ledger export (JSONL)');
+      if (extra !== undefined) throw new UsageProblem(`verify takes one file, got also ${JSON.stringify(extra)}`);
+      let text: string;
+      try {
+        text = io.readFile(path);
+      } catch (e) {
+        io.err(`${clean(path)}: cannot read it: ${e instanceof Error ? e.message : String(e)}`);
+        return 2;
+      }
+      return verifyFile(text, clean(path), f.key, { out: io.out, err: (l) => io.err(clean(l)) });
+    }
     throw new UsageProblem(`unknown command ${JSON.stringify(command)}`);
   } catch (e) {
     if (!(e instanceof UsageProblem)) throw e;

@@ -117,7 +117,7 @@ export interface SessionDelta {
   ticks: number;
 }
 
-/** The WORM ledger's verification: the hash chain and every signed checkpoint, checked in the worker. */
+/** The WORM ledger's verification: every record's hash, the Merkle tree and every signed checkpoint, checked in the worker. */
 export interface LedgerStatus {
   ok: boolean;
   /** Records verified so far (a big burst is checked a slice per call)… */
@@ -132,8 +132,26 @@ export interface LedgerStatus {
 
 /** An imported ledger export, verified: how much checked out (and its record format), or the first bad entry and why. */
 export type LedgerImport =
-  | { ok: true; entries: number; checkpoints: number; sameKey: boolean; format: 1 | 2 }
+  | { ok: true; entries: number; checkpoints: number; sameKey: boolean; format: 1 | 2 | 3 }
   | { ok: false; line: number; seq?: number; reason: string };
+
+/**
+ * One record's RFC 6962 inclusion proof in the live ledger, checked in the worker the way a verifier holding only
+ * the proof and the vkey would (src/kernel/ledger/proofs.ts).
+ */
+export interface LedgerProofView {
+  seq: number;
+  treeSize: number;
+  /** Hex: the record's leaf hash, and the path from it to the root. */
+  leafHash: string;
+  path: string[];
+  /** Base64, as the checkpoint note writes it. */
+  root: string;
+  /** Null when the proof checks out, else why not. */
+  problem: string | null;
+  /** The proof as one JSON line (the documented proof format), to copy. */
+  json: string;
+}
 
 /** A lesson in progress: every step as the kernel checks it. The hint is for after a wrong try. */
 export interface LessonStatus {
@@ -237,10 +255,19 @@ export interface KernelHostApi {
   ledgerFind(kind: string | null, text?: string): Promise<Int32Array>;
   /** The running scenario's lesson, if it has one. */
   lessonStatus(): LessonStatus | null;
-  /** Verify the ledger's hash chain and signed checkpoints (incrementally: what was checked stays checked). */
+  /** Verify the ledger's records, tree and signed checkpoints (incrementally: what was checked stays checked). */
   ledgerVerify(): LedgerStatus;
   /** The ledger as JSONL with its checkpoints (the last one signed over the head). */
   ledgerExport(): string;
+  /** Prove record `seq` is in the live ledger's tree (null for no such record), and check the proof. */
+  ledgerProve(seq: number): LedgerProofView | null;
+  /**
+   * An export too big for one piece (over 64 MiB), verified as it is read: begin, the pieces in order (each says
+   * how much was read and whether a problem was found already), then the verdict. One at a time; begin starts over.
+   */
+  ledgerImportBegin(): void;
+  ledgerImportPiece(text: string): { read: number; stopped: boolean };
+  ledgerImportEnd(): LedgerImport;
   /** Verify an exported ledger (untrusted text): never throws; names the first bad entry. */
   ledgerImport(text: string): LedgerImport;
   /** The session as it stands: scenario text, seed, command log and tick. */
@@ -279,4 +306,6 @@ export interface KernelWorkerApi extends KernelHostApi {
   crash(): void;
   /** For `npm run bench` only: append synthetic ledger records. */
   benchFillLedger(n: number): number;
+  /** For `npm run bench` only: µs per SHA-256 of 65 / 150 / 300 bytes in this worker, by each synchronous engine. */
+  benchHashing(): Record<string, Record<string, number>>;
 }

@@ -9,6 +9,7 @@ import type {
   ExecResult,
   KernelHostApi,
   LedgerImport,
+  LedgerProofView,
   LedgerStatus,
   LessonStatus,
   MachineView,
@@ -17,7 +18,10 @@ import type {
   TravelState,
   YieldView,
 } from './host-api';
-import { verifyLedgerText } from './ledger/verifyText';
+import { importResult, ledgerImportStream, verifyLedgerText } from './ledger/verifyText';
+import type { ExportVerifier } from './ledger/jsonl';
+import { toBase64 } from './ledger/note';
+import { inclusionProblem, inclusionProofJson } from './ledger/proofs';
 import { ledgerMatcher } from '../text/ledgerRow';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { TYPE_MEANS } from './pairing/fleet';
@@ -255,7 +259,7 @@ export class KernelHost implements KernelHostApi {
   ledgerVerify(): LedgerStatus {
     const l = this.kernel.ledger;
     // Incremental: entries already checked stay checked (there is no API to change them), so a live status
-    // costs time per new entry. `ledger verify` in the shell re-derives the whole chain.
+    // costs time per new entry. `ledger verify` in the shell re-derives every leaf and root.
     // At most VERIFY_SLICE new records per call, so a burst of a million never stalls the worker for seconds.
     const r = l.verifyNew(VERIFY_SLICE);
     return {
@@ -270,6 +274,41 @@ export class KernelHost implements KernelHostApi {
 
   ledgerExport(): string {
     return this.kernel.ledger.exportJsonl();
+  }
+
+  ledgerProve(seq: number): LedgerProofView | null {
+    // The live ledger even while time travelling: the proof is about the record as the session holds it now.
+    const l = (this.live?.kernel ?? this.kernel).ledger;
+    if (!Number.isInteger(seq) || seq < 1 || seq > l.length) return null;
+    const p = l.proveInclusion(seq);
+    return {
+      seq,
+      treeSize: p.treeSize,
+      leafHash: bytesToHex(p.leafHash),
+      path: p.path.map(bytesToHex),
+      root: toBase64(p.root),
+      problem: inclusionProblem(p, l.vkey),
+      json: inclusionProofJson(p, l.vkey),
+    };
+  }
+
+  /** The streamed import under way (Import… of a big file). */
+  private importing: ExportVerifier | null = null;
+
+  ledgerImportBegin(): void {
+    this.importing = ledgerImportStream();
+  }
+
+  ledgerImportPiece(text: string): { read: number; stopped: boolean } {
+    const v = (this.importing ??= ledgerImportStream());
+    v.push(String(text));
+    return { read: v.read, stopped: v.stopped };
+  }
+
+  ledgerImportEnd(): LedgerImport {
+    const v = this.importing ?? ledgerImportStream();
+    this.importing = null;
+    return importResult(v.end(), this.kernel.ledger.publicKey);
   }
 
   ledgerImport(text: string): LedgerImport {

@@ -1,42 +1,50 @@
 import { _SHA256, sha256 } from '@noble/hashes/sha2.js';
+import { midstate as shaMidstate, shaAfterInto, shaWasm, type Midstate } from './sha';
 
 /**
- * The ledger's hash chain: the canonical byte encoding of one record and the SHA-256 that links it to the one
- * before. Shared by the in-memory ledger (append, verify) and the verifier of exported files, so both hash the
- * same bytes.
+ * The canonical byte encoding of one ledger record and its hash. Shared by the in-memory ledger (append, verify)
+ * and the verifier of exported files, so both hash the same bytes.
+ *
+ * Record format 3 (what the ledger writes): each record is a leaf of an RFC 6962 Merkle tree (merkle.ts):
+ *
+ *   leaf_i     = LEAF_TAG || encode(entry_i)                 (the RFC's leaf input)
+ *   leafHash_i = SHA-256( 0x00 || leaf_i )                  (RFC 6962 §2.1 leaf hash)
+ *   encode(e)  = u64 seq || f64 time || str kind || f64 actor || f64 subject || f64 object || str detail || str facts
+ *
+ * LEAF_TAG is the 63 bytes "capplay-ledger/v3 entry" then zero bytes, so 0x00 || LEAF_TAG is exactly one SHA-256
+ * block (ENTRY_TAG_V3): its compression is done once (the midstate) and each record only pays for its own bytes.
+ * `facts` is the record's facts as canonical JSON (facts.ts: keys sorted, no spaces), "" when it has none. No
+ * record names the one before it: the tree, not a chain, commits to the order, and a checkpoint's root to every
+ * record up to its size.
+ *
+ * Record formats 1 and 2, still read from older exports, are a hash chain:
  *
  *   hash_i = SHA-256( ENTRY_TAG || hash_{i-1} || encode(entry_i) )        hash_0 = GENESIS (32 zero bytes)
  *
- * Record format 2 (ENTRY_TAG "capplay-ledger/v2 entry"), what the ledger writes:
- *
- *   encode(e) = u64 seq || f64 time || str kind || f64 actor || f64 subject || f64 object || str detail || str facts
- *
- * where facts is the record's facts as canonical JSON (facts.ts: keys sorted, no spaces), "" when it has none.
- * Record format 1 (ENTRY_TAG_V1 "capplay-ledger/v1 entry"), still read from older exports, is the same without
- * `str facts`.
+ * with ENTRY_TAG "capplay-ledger/v2 entry" (format 2, the encoding above) or "capplay-ledger/v1 entry" (format 1,
+ * the same without `str facts`), each zero-padded to 64 bytes.
  *
  * All integers and floats are big-endian. f64 is IEEE-754 binary64 with -0 written as +0 and every NaN as the
  * one quiet NaN 7ff8000000000000, so equal numbers always encode alike. `str` is a u32 byte length then the
  * string's UTF-8 (a lone surrogate, which UTF-8 cannot express, is written in its 3-byte generalized form
  * ED xx xx — WTF-8 — rather than replaced by U+FFFD, so two different strings never encode alike).
  *
- * An ENTRY_TAG is 64 bytes, exactly one SHA-256 block: the ASCII text, then zero bytes. Being a full block, its
- * compression is done once (the midstate) and each record only pays for its own bytes. The tag differs between
- * the formats, so a record can never verify under the other format's encoding.
+ * The tags differ between the formats, so a record can never verify under another format's encoding.
  */
 
-/** The record formats: 2 is written; 1 is what exports before structured facts hold. */
-export type RecordFormat = 1 | 2;
-export const RECORD_FORMAT: RecordFormat = 2;
+/** The record formats: 3 (Merkle leaves) is written; 2 (a chain, with facts) and 1 (without) are read from older exports. */
+export type RecordFormat = 1 | 2 | 3;
+export const RECORD_FORMAT: RecordFormat = 3;
 
 export const HASH_BYTES = 32;
 
 /** The chain's starting point, the "previous hash" of entry 1: 32 zero bytes. (Nothing here reads this array.) */
 export const GENESIS: Uint8Array = new Uint8Array(HASH_BYTES);
 
+const ENTRY_TAG_V3_TEXT = 'capplay-ledger/v3 entry';
 const ENTRY_TAG_TEXT = 'capplay-ledger/v2 entry';
 const ENTRY_TAG_V1_TEXT = 'capplay-ledger/v1 entry';
-/** Checkpoints sign (size, root, interval) alike in both formats: the root already depends on the format. */
+/** Formats 1 and 2 sign (size, root, interval) alike: the root already depends on the format. (Format 3 signs notes: note.ts.) */
 const CHECKPOINT_TAG_TEXT = 'capplay-ledger/v1 checkpoint';
 
 function asciiBytes(s: string, size = s.length): Uint8Array {
@@ -45,6 +53,10 @@ function asciiBytes(s: string, size = s.length): Uint8Array {
   return out;
 }
 
+/** Record format 3's leaf prefix: the tag text, zero-padded to 63 bytes. */
+export const LEAF_TAG: Uint8Array = asciiBytes(ENTRY_TAG_V3_TEXT, 63);
+/** 0x00 || LEAF_TAG: the first SHA-256 block of every format 3 leaf hash. */
+export const ENTRY_TAG_V3: Uint8Array = new Uint8Array([0, ...LEAF_TAG]);
 /** 64 bytes: the tag text, zero-padded to one SHA-256 block (record format 2). */
 export const ENTRY_TAG: Uint8Array = asciiBytes(ENTRY_TAG_TEXT, 64);
 /** The same for record format 1. */
@@ -105,9 +117,9 @@ class BlockSha256 extends _SHA256 {
     s[7] = this.H;
   }
 
-  /** Compress the 64-byte blocks of `view` from 0 to `end`. */
-  blocks(view: DataView, end: number): void {
-    for (let off = 0; off < end; off += 64) this.process(view, off);
+  /** Compress the 64-byte blocks of `view` from `start` to `end`. */
+  blocks(view: DataView, start: number, end: number): void {
+    for (let off = start; off < end; off += 64) this.process(view, off);
   }
 
   /** Write the state, big-endian, as the 32-byte digest at the start of `view`. */
@@ -124,14 +136,14 @@ class BlockSha256 extends _SHA256 {
 }
 
 // SHA-256 state after absorbing each format's tag: the public hasher for the slow path, the 8 words for the fast one.
-function midstate(tag: Uint8Array): { hasher: _SHA256; words: Int32Array } {
+function midstate(tag: Uint8Array): { hasher: _SHA256; words: Int32Array; wasm: Midstate } {
   const words = new Int32Array(8);
   const b = new BlockSha256();
   b.update(tag); // exactly one block: processed, nothing buffered
   b.save(words);
-  return { hasher: sha256.create().update(tag), words };
+  return { hasher: sha256.create().update(tag), words, wasm: shaMidstate(tag) };
 }
-const MID = { 1: midstate(ENTRY_TAG_V1), 2: midstate(ENTRY_TAG) } as const;
+const MID = { 1: midstate(ENTRY_TAG_V1), 2: midstate(ENTRY_TAG), 3: midstate(ENTRY_TAG_V3) } as const;
 
 /** Fixed part of a record after the tag: prev 32 + seq 8 + time 8 + kind len 4 + 3 floats 24 + detail len 4 + facts len 4. */
 const FIXED = HASH_BYTES + 8 + 8 + 4 + 24 + 4 + 4;
@@ -139,18 +151,24 @@ const FIXED = HASH_BYTES + 8 + 8 + 4 + 24 + 4 + 4;
 const PAD = 72;
 
 /**
- * A running chain: feed it records in order and it yields each record's hash. Holds one scratch buffer (the
- * message) whose first 32 bytes are always the current head, so the digest of one record lands exactly where
- * the next record's "previous hash" goes. One instance per chain, of one record format; not re-entrant.
+ * Record hashing: feed it records in order and it yields each record's hash — format 3 its leaf hash, formats 1
+ * and 2 the chain hash. Holds one scratch buffer (the message) whose first 32 bytes are always the last hash (the
+ * "head"), so in a chain the digest of one record lands exactly where the next record's "previous hash" goes; format
+ * 3 hashes from byte 32 on and leaves the previous hash out. One instance per ledger or file, of one record format;
+ * not re-entrant.
  */
 export class ChainHasher {
   private buf: Uint8Array;
   private view: DataView;
   private readonly block = new BlockSha256();
   private readonly h: _SHA256 = sha256.create();
-  private readonly mid: { hasher: _SHA256; words: Int32Array };
-  /** Format 2 writes `str facts` after the detail. */
+  private readonly mid: { hasher: _SHA256; words: Int32Array; wasm: Midstate };
+  /** Formats 2 and 3 write `str facts` after the detail. */
   private readonly withFacts: boolean;
+  /** Where the hashed message starts in the buffer: 0 (with the previous hash) in a chain, 32 for a leaf. */
+  private readonly from: number;
+  /** The end of the last record's encoding. */
+  private last = 0;
 
   constructor(
     readonly format: RecordFormat = RECORD_FORMAT,
@@ -159,7 +177,16 @@ export class ChainHasher {
     this.buf = new Uint8Array(Math.max(FIXED + PAD + 64, initialCapacity));
     this.view = new DataView(this.buf.buffer);
     this.mid = MID[format];
-    this.withFacts = format === 2;
+    this.withFacts = format >= 2;
+    this.from = format === 3 ? HASH_BYTES : 0;
+  }
+
+  /** Format 3: the last record's leaf input (LEAF_TAG || encode(e)), the bytes an RFC 6962 verifier hashes. */
+  leafInput(): Uint8Array {
+    const out = new Uint8Array(LEAF_TAG.length + this.last - HASH_BYTES);
+    out.set(LEAF_TAG);
+    out.set(this.buf.subarray(HASH_BYTES, this.last), LEAF_TAG.length);
+    return out;
   }
 
   /** Copy the current head (the last record's hash, or the start) into `out` at `off`. */
@@ -196,8 +223,7 @@ export class ChainHasher {
   push(seq: number, time: number, kind: string, actor: number, subject: number, object: number, detail: string, facts = ''): void {
     let p = this.writeStr(this.writeFixed(seq, time, kind, actor, subject, object, 3 * (detail.length + facts.length)), detail);
     if (this.withFacts) p = this.writeStr(p, facts);
-    if (FAST) this.digestFast(p);
-    else this.digestSlow(p);
+    this.digest(p);
   }
 
   /**
@@ -221,8 +247,7 @@ export class ChainHasher {
     const p = this.writeFixed(seq, time, kind, actor, subject, object, end - start + factsEnd - factsStart);
     let q = this.writeBytes(p, details, start, end);
     if (this.withFacts) q = this.writeBytes(q, facts, factsStart, factsEnd);
-    if (FAST) this.digestFast(q);
-    else this.digestSlow(q);
+    this.digest(q);
   }
 
   /** u32 length then bytes[start, end), at `at`; returns the position after it. */
@@ -250,26 +275,34 @@ export class ChainHasher {
     return p + 24;
   }
 
-  /** Hash ENTRY_TAG || buf[0, len) into buf[0, 32). */
+  /** Hash ENTRY_TAG || buf[0, len) into buf[0, 32): WebAssembly when it runs (sha.ts), else noble block by block. */
+  private digest(len: number): void {
+    this.last = len;
+    if (shaWasm() && !TESTING_NOBLE) shaAfterInto(this.mid.wasm, this.buf, this.from, len, this.buf, 0);
+    else if (FAST) this.digestFast(len);
+    else this.digestSlow(len);
+  }
+
   private digestFast(len: number): void {
     const buf = this.buf;
     const view = this.view;
-    const end = (len + 9 + 63) & ~63;
+    const from = this.from;
+    const end = from + ((len - from + 9 + 63) & ~63);
     buf[len] = 0x80;
     buf.fill(0, len + 1, end - 8);
-    const bits = (64 + len) * 8; // the tag block counts too
+    const bits = (64 + len - from) * 8; // the tag block counts too
     view.setUint32(end - 8, Math.floor(bits / 0x1_0000_0000), false);
     view.setUint32(end - 4, bits >>> 0, false);
     const b = this.block;
     b.load(this.mid.words);
-    b.blocks(view, end);
+    b.blocks(view, from, end);
     b.digestTo(view);
   }
 
   private digestSlow(len: number): void {
     const h = this.h;
     this.mid.hasher._cloneInto(h);
-    h.update(this.buf.subarray(0, len));
+    h.update(this.buf.subarray(this.from, len));
     h.digestInto(this.buf); // writes bytes 0..31: the new head, i.e. the next record's "previous hash"
   }
 
@@ -365,8 +398,9 @@ export function fromHex(s: string): Uint8Array {
 
 /** Known-answer test: the fast path must agree with the public sha256() (1-, 2- and 3-block messages, and padding that spills into a block of its own), in both formats. */
 function fastPathAgrees(): boolean {
+  TESTING_NOBLE = true;
   try {
-    for (const format of [1, 2] as const)
+    for (const format of [1, 2, 3] as const)
       for (const n of [0, 40, 55, 56, 63, 64, 100, 119, 120, 200]) {
         const detail = 'x'.repeat(n) + '→';
         const facts = n % 3 ? `{"n":${n}}` : '';
@@ -377,6 +411,7 @@ function fastPathAgrees(): boolean {
         const slow = new ChainHasher(format);
         slow.push(1, 2.5, 'boot', 3, 4, 5, detail, facts);
         if (fast.headHex() !== slow.headHex()) return false;
+        if (format === 3 && fast.headHex() !== toHex(sha256(new Uint8Array([0, ...fast.leafInput()])))) return false;
       }
     // And the slow path against a one-shot sha256 of the whole message (format 2, facts "{}" as a stand-in).
     const probe = new ChainHasher(2);
@@ -402,9 +437,13 @@ function fastPathAgrees(): boolean {
     return probe.headHex() === toHex(sha256(msg));
   } catch {
     return false;
+  } finally {
+    TESTING_NOBLE = false;
   }
 }
 
+/** While the self-test below runs: noble's paths, whatever engine sha.ts chose. */
+let TESTING_NOBLE = false;
 let FAST = false;
 FAST = fastPathAgrees();
 

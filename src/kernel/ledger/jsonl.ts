@@ -2,18 +2,29 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { ledgerKindCode, type LedgerEntry, type LedgerFacts, type LedgerKind } from '../sab/layout';
 import { ChainHasher, checkpointMessage, fromHex, HASH_BYTES, toHex, type Checkpoint, type RecordFormat } from './chain';
 import { factsProblem, factsText, sealFacts } from './facts';
+import { MerkleTree } from './merkle';
+import { openCheckpoint, parseVkey, type VerifierKey } from './note';
 
 /**
  * The ledger's export format: JSON lines, UTF-8, every line ending in "\n", nothing else in the file.
  *
- *   line 1   {"format":"capplay-ledger","version":2,"entries":N,"checkpointEvery":K,"publicKey":"<64 hex>"}
- *   entry    {"seq":1,"time":0,"kind":"boot","actor":0,"subject":0,"object":0,"detail":"…","facts":{…},"prev":"<64 hex>","hash":"<64 hex>"}
- *   …        one line per entry, seq 1..N in order; `prev` is the previous entry's `hash` (64 zeros for entry 1)
- *   ckpt     {"checkpoint":{"size":S,"root":"<64 hex>","sig":"<128 hex>"}}   right after entry S
+ * Version 3 (record format 3, chain.ts: each record a leaf of an RFC 6962 Merkle tree), what the ledger writes:
  *
- * The version is the record format (chain.ts): version 2 entries carry `"facts"` — the record's facts in their
- * canonical JSON (facts.ts), only on records that have some — and hash under format 2. A version 1 export, from
- * before records had facts, has no `"facts"` anywhere and verifies under format 1: older exports still verify.
+ *   line 1   {"format":"capplay-ledger","version":3,"entries":N,"checkpointEvery":K,"origin":"<log name>","vkey":"<name+id+key>"}
+ *   entry    {"seq":1,"time":0,"kind":"boot","actor":0,"subject":0,"object":0,"detail":"…","facts":{…},"hash":"<64 hex>"}
+ *   …        one line per entry, seq 1..N in order; `hash` is its RFC 6962 leaf hash
+ *   ckpt     {"checkpoint":"<the C2SP signed note, as a JSON string>"}   right after entry S, for tree size S
+ *
+ * A checkpoint is a C2SP tlog-checkpoint signed note (note.ts): origin, size, base64 Merkle root, a blank line,
+ * "— <origin> <base64(key ID || Ed25519 signature)>". `vkey` is the signed-note verifier key. The root commits to
+ * every record 1..S, so each checkpoint vouches for the whole log up to it; a standard signed-note verifier with
+ * the vkey checks the note, and any RFC 6962 implementation recomputes the root from the leaves
+ * (SHA-256(0x00 || LEAF_TAG || encode(record)), chain.ts).
+ *
+ * Versions 2 and 1 (older exports, still verified) are a hash chain: the header has "publicKey":"<64 hex>" instead
+ * of origin and vkey, each entry a "prev" (the previous entry's hash) before its "hash", and each checkpoint is
+ * {"checkpoint":{"size":S,"root":"<64 hex>","sig":"<128 hex>"}}, the root the chain head at S and the signature over
+ * CHECKPOINT_TAG || u64 size || root || u32 checkpointEvery. Version 2 entries carry `"facts"`; version 1 ones never.
  *
  * There is a checkpoint after every entry whose seq is a multiple of K, and the file always ends with one
  * covering entry N (signed at export time when N is not a multiple of K). Hex is lowercase. Numbers are
@@ -22,17 +33,18 @@ import { factsProblem, factsText, sealFacts } from './facts';
  * strings as JSON.stringify writes them. The verifier rejects any other spelling, so any edit to a line — even
  * one that keeps the same values — is reported.
  *
- * What verification proves: the entries form an unbroken chain, each checkpoint's root is the chain head at its
- * size, and every checkpoint is signed by the header's public key over (size, root, checkpointEvery). Every
- * header field is thereby vouched for — format and version must match, `entries` must equal the signed final
- * size, `checkpointEvery` is in every signature — except `publicKey` itself: someone who rewrites the whole
- * file can sign it with a key of their own, so pin the expected key (`verifyExport(text, { publicKey })`)
- * whenever it is known. Likewise a file cut back to an earlier checkpoint, header edited to match, is a valid
- * shorter ledger: compare `entries.length` with what you expect.
+ * What verification proves: every entry's hash is its contents' hash (an edit is found at that entry), each
+ * checkpoint's root is the tree root (version 3) or chain head (1, 2) at its size, and every checkpoint is signed
+ * by the header's key. `entries` must equal the signed final size. In version 3, `checkpointEvery` is not signed: it
+ * only says where checkpoints must be, and dropping some cannot hide an edit, since the last one's root commits to
+ * every entry. The header's key itself is vouched for by nothing in the file: someone who rewrites the whole file
+ * can sign it with a key of their own, so pin the expected key (`verifyExport(text, { publicKey })`) whenever it
+ * is known. Likewise a file cut back to an earlier checkpoint, header edited to match, is a valid shorter ledger:
+ * compare `entries.length` with what you expect.
  */
 export const LEDGER_FORMAT = 'capplay-ledger';
-/** The version an export is written in: the record format. Versions 1 and 2 are read. */
-export const LEDGER_FORMAT_VERSION = 2;
+/** The version an export is written in: the record format. Versions 1, 2 and 3 are read. */
+export const LEDGER_FORMAT_VERSION = 3;
 
 /** Default import limits: refuse bigger input instead of spending memory and time on it. */
 export const MAX_IMPORT_CHARS = 64 * 1024 * 1024;
@@ -52,8 +64,14 @@ function num(x: number): string {
   return Number.isFinite(x) ? String(x) : `"${String(x)}"`;
 }
 
-function headerLine(entries: number, every: number, publicKeyHex: string, version: RecordFormat = LEDGER_FORMAT_VERSION): string {
+/** A version 1 or 2 header. */
+function headerLine(entries: number, every: number, publicKeyHex: string, version: RecordFormat): string {
   return `{"format":"${LEDGER_FORMAT}","version":${version},"entries":${entries},"checkpointEvery":${every},"publicKey":"${publicKeyHex}"}`;
+}
+
+/** A version 3 header. */
+function headerLineV3(entries: number, every: number, origin: string, vkey: string): string {
+  return `{"format":"${LEDGER_FORMAT}","version":3,"entries":${entries},"checkpointEvery":${every},"origin":${JSON.stringify(origin)},"vkey":${JSON.stringify(vkey)}}`;
 }
 
 function entryLine(
@@ -66,45 +84,48 @@ function entryLine(
   detail: string,
   /** The facts' canonical text, "" for none (and always "" in a version 1 line). */
   facts: string,
-  prev: string,
+  /** The previous entry's hash (versions 1 and 2), null in version 3. */
+  prev: string | null,
   hash: string,
 ): string {
-  return `{"seq":${seq},"time":${num(time)},"kind":${JSON.stringify(kind)},"actor":${num(actor)},"subject":${num(subject)},"object":${num(object)},"detail":${JSON.stringify(detail)}${facts ? `,"facts":${facts}` : ''},"prev":"${prev}","hash":"${hash}"}`;
+  return `{"seq":${seq},"time":${num(time)},"kind":${JSON.stringify(kind)},"actor":${num(actor)},"subject":${num(subject)},"object":${num(object)},"detail":${JSON.stringify(detail)}${facts ? `,"facts":${facts}` : ''}${prev === null ? '' : `,"prev":"${prev}"`},"hash":"${hash}"}`;
 }
 
 function checkpointLine(size: number, root: string, sig: string): string {
   return `{"checkpoint":{"size":${size},"root":"${root}","sig":"${sig}"}}`;
 }
 
-/** The text of an export. `seal` is the checkpoint over the head when the stored ones stop short of it. */
+function noteLine(note: string): string {
+  return `{"checkpoint":${JSON.stringify(note)}}`;
+}
+
+/** The text of a version 3 export. `seal` is the checkpoint over the head when the stored ones stop short of it. */
 export function exportLines(
   n: number,
   /** Visits every record in order with its stored hash (at `hashes[off]`). */
   each: (visit: (e: LedgerEntry, hashes: Uint8Array, off: number) => void) => void,
   checkpoints: readonly Checkpoint[],
-  publicKey: Uint8Array,
   every: number,
+  origin: string,
+  vkey: string,
+  /** A checkpoint as its signed note. */
+  note: (c: Checkpoint) => string,
   seal: Checkpoint | null,
 ): string {
-  const chunks: string[] = [headerLine(n, every, toHex(publicKey)) + '\n'];
+  const chunks: string[] = [headerLineV3(n, every, origin, vkey) + '\n'];
   let lines: string[] = [];
-  let prev = ZERO_HEX;
   let ci = 0;
   each((e, hashes, off) => {
     const hash = toHex(hashes, off, HASH_BYTES);
-    lines.push(entryLine(e.seq, e.time, e.kind, e.actor, e.subject, e.object, e.detail, factsText(e.facts), prev, hash));
-    prev = hash;
-    while (ci < checkpoints.length && checkpoints[ci].size === e.seq) {
-      const c = checkpoints[ci++];
-      lines.push(checkpointLine(c.size, toHex(c.root), toHex(c.sig)));
-    }
+    lines.push(entryLine(e.seq, e.time, e.kind, e.actor, e.subject, e.object, e.detail, factsText(e.facts), null, hash));
+    while (ci < checkpoints.length && checkpoints[ci].size === e.seq) lines.push(noteLine(note(checkpoints[ci++])));
     if (lines.length >= 4096) {
       chunks.push(lines.join('\n') + '\n');
       lines = [];
     }
   });
   const lastSize = checkpoints.length ? checkpoints[checkpoints.length - 1].size : 0;
-  if (seal && seal.size === n && lastSize !== n) lines.push(checkpointLine(seal.size, toHex(seal.root), toHex(seal.sig)));
+  if (seal && seal.size === n && lastSize !== n) lines.push(noteLine(note(seal)));
   if (lines.length) chunks.push(lines.join('\n') + '\n');
   return chunks.join('');
 }
@@ -147,9 +168,13 @@ export type VerifyExportResult =
       checkpoints: Checkpoint[];
       publicKey: Uint8Array;
       checkpointEvery: number;
+      /** Version 3: the Merkle tree root over every entry; 1 and 2: the chain head (the last entry's hash). */
       head: Uint8Array;
       /** The record format the file is in (its header's version). */
       version: RecordFormat;
+      /** Version 3: the log's name and its signed-note verifier key. */
+      origin?: string;
+      vkey?: string;
     }
   | { ok: false; firstBad: ExportBad };
 
@@ -159,7 +184,7 @@ const HEX128 = /^[0-9a-f]{128}$/;
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };
 
-function fail(line: number, reason: string, extra: Omit<ExportBad, 'line' | 'reason'> = {}): VerifyExportResult {
+function fail(line: number, reason: string, extra: Omit<ExportBad, 'line' | 'reason'> = {}): { ok: false; firstBad: ExportBad } {
   return { ok: false, firstBad: { line, ...extra, reason } };
 }
 
@@ -217,40 +242,117 @@ function pinnedKeyHex(k: Uint8Array | string | undefined): string | null | undef
  * wrong — the line, the entry (seq) or checkpoint, and what is wrong with it — in one sentence.
  */
 export function verifyExport(text: string, options: VerifyExportOptions = {}): VerifyExportResult {
+  if (typeof text !== 'string') return fail(0, `expected the export as text, got ${text === null ? 'null' : typeof text}`);
+  const v = new ExportVerifier(options);
+  if (!v.stopped && text.length > v.maxChars)
+    return fail(0, `the file is ${text.length} characters long, over the ${v.maxChars}-character limit; it was not verified`);
+  v.push(text);
+  return v.end();
+}
+
+function unexpected(err: unknown): { ok: false; firstBad: ExportBad } {
+  let why = 'unknown error';
   try {
-    return verifyText(text, options ?? {});
-  } catch (err) {
-    let why = 'unknown error';
-    try {
-      why = err instanceof Error ? err.message : String(err);
-    } catch {
-      /* keep the generic text */
+    why = err instanceof Error ? err.message : String(err);
+  } catch {
+    /* keep the generic text */
+  }
+  return fail(0, `the verifier failed unexpectedly (${why}); the file was not verified`);
+}
+
+/**
+ * The same check over text that arrives in pieces (a file read as a stream): push each piece, then end(). Holds
+ * one line at a time, so a file far bigger than any string (`maxChars` defaults to MAX_IMPORT_CHARS here too; a
+ * stream sets its own) verifies in constant memory with `collect: false`. Stops at the first problem; never throws.
+ */
+export class ExportVerifier {
+  private readonly lines: Generator<void, VerifyExportResult, Line | null>;
+  readonly maxChars: number;
+  private readonly maxLineChars: number;
+  private rest = '';
+  private chars = 0;
+  private result: VerifyExportResult | null = null;
+
+  constructor(options: VerifyExportOptions = {}) {
+    this.maxChars = positiveLimit(options?.maxChars, MAX_IMPORT_CHARS);
+    this.maxLineChars = positiveLimit(options?.maxLineChars, MAX_LINE_CHARS);
+    this.lines = verifyLines(options ?? {});
+    this.step(undefined);
+  }
+
+  /** True once a problem was found (end() says which). */
+  get stopped(): boolean {
+    return this.result !== null;
+  }
+
+  /** Characters pushed so far. */
+  get read(): number {
+    return this.chars;
+  }
+
+  /** The next piece of the text. */
+  push(chunk: string): void {
+    if (this.result) return;
+    this.chars += chunk.length;
+    if (this.chars > this.maxChars) {
+      this.result = fail(0, `the file is more than ${this.maxChars} characters long, over the limit; it was not verified past that`);
+      return;
     }
-    return fail(0, `the verifier failed unexpectedly (${why}); the file was not verified`);
+    let text = this.rest + chunk;
+    let pos = 0;
+    for (let end = text.indexOf('\n'); end !== -1 && !this.result; end = text.indexOf('\n', pos)) {
+      this.step({ text: text.slice(pos, end), cutOff: false });
+      pos = end + 1;
+    }
+    text = text.slice(pos);
+    // A line longer than any allowed is reported now, not held on to.
+    if (!this.result && text.length > this.maxLineChars) this.step({ text, cutOff: false });
+    this.rest = this.result ? '' : text;
+  }
+
+  /** The text is complete: the verdict. */
+  end(): VerifyExportResult {
+    if (!this.result && this.rest) this.step({ text: this.rest, cutOff: true });
+    this.rest = '';
+    if (!this.result) this.step(null);
+    return this.result ?? fail(0, 'the verifier stopped without a verdict; the file was not verified');
+  }
+
+  private step(line: Line | null | undefined): void {
+    try {
+      const r = this.lines.next(line as Line | null);
+      if (r.done) this.result = r.value;
+    } catch (err) {
+      this.result = unexpected(err);
+    }
   }
 }
 
-function verifyText(text: unknown, options: VerifyExportOptions): VerifyExportResult {
-  if (typeof text !== 'string') return fail(0, `expected the export as text, got ${text === null ? 'null' : typeof text}`);
+/** One line of the file (without its newline); cutOff: the text ended without one. */
+interface Line {
+  text: string;
+  cutOff: boolean;
+}
+
+/** The verifier proper: fed the file line by line (null: the end), it returns at the first problem or the verdict. */
+function* verifyLines(options: VerifyExportOptions): Generator<void, VerifyExportResult, Line | null> {
   const maxChars = positiveLimit(options.maxChars, MAX_IMPORT_CHARS);
   const maxLines = positiveLimit(options.maxLines, MAX_IMPORT_LINES);
   const maxLineChars = positiveLimit(options.maxLineChars, MAX_LINE_CHARS);
   const maxCheckpoints = positiveLimit(options.maxCheckpoints, MAX_IMPORT_CHECKPOINTS);
   const pinned = pinnedKeyHex(options.publicKey);
   if (pinned === null) return fail(0, 'the expected public key given to the verifier is not 32 bytes (64 hex digits)');
-  if (text.length === 0) return fail(1, 'the file is empty: there is no header line');
-  if (text.length > maxChars)
-    return fail(0, `the file is ${text.length} characters long, over the ${maxChars}-character limit; it was not verified`);
-  if (text.charCodeAt(0) === 0xfeff)
-    return fail(1, 'the file starts with a byte-order mark (U+FEFF), which an export never has (was it re-saved by an editor?)');
+  void maxChars; // checked by the driver, on the characters as they come
 
   // Header.
-  let end = text.indexOf('\n');
-  if (end === -1) end = text.length;
+  const first = yield;
+  if (first === null) return fail(1, 'the file is empty: there is no header line');
+  const headerText = first.text;
+  if (headerText.charCodeAt(0) === 0xfeff)
+    return fail(1, 'the file starts with a byte-order mark (U+FEFF), which an export never has (was it re-saved by an editor?)');
   let lineNo = 1;
-  if (end > maxLineChars) return fail(1, `line 1 (the header) is ${end} characters long, over the ${maxLineChars}-character line limit`);
-  const headerText = text.slice(0, end);
-  let pos = end + 1;
+  if (headerText.length > maxLineChars)
+    return fail(1, `line 1 (the header) is ${headerText.length} characters long, over the ${maxLineChars}-character line limit`);
   if (headerText.endsWith('\r'))
     return fail(
       1,
@@ -269,31 +371,53 @@ function verifyText(text: unknown, options: VerifyExportOptions): VerifyExportRe
     );
   }
   const version = header.version;
-  if (version !== 1 && version !== 2)
+  if (version !== 1 && version !== 2 && version !== 3)
     return fail(
       1,
       typeof version === 'number' && version > LEDGER_FORMAT_VERSION
-        ? `line 1: version ${version} is newer than this verifier reads (versions 1 and ${LEDGER_FORMAT_VERSION}): a newer capplay's export`
-        : `line 1: unsupported version ${describe(version)} — this verifier reads versions 1 and ${LEDGER_FORMAT_VERSION}`,
+        ? `line 1: version ${version} is newer than this verifier reads (versions 1 to ${LEDGER_FORMAT_VERSION}): a newer capplay's export`
+        : `line 1: unsupported version ${describe(version)} — this verifier reads versions 1 to ${LEDGER_FORMAT_VERSION}`,
     );
   const declared = header.entries;
   const every = header.checkpointEvery;
-  const keyHex = header.publicKey;
   if (!isCount(declared, 0)) return fail(1, `line 1: "entries" should be a whole number >= 0, found ${describe(declared)}`);
   if (!isCount(every, 1)) return fail(1, `line 1: "checkpointEvery" should be a whole number >= 1, found ${describe(every)}`);
-  if (typeof keyHex !== 'string' || !HEX64.test(keyHex))
-    return fail(1, `line 1: "publicKey" should be 64 lowercase hex digits, found ${describe(keyHex)}`);
-  if (headerLine(declared, every, keyHex, version) !== headerText)
-    return fail(
-      1,
-      'line 1: the header is not in canonical form (extra, missing or reordered fields, or a different spelling) — it was edited',
-    );
-  const publicKey = fromHex(keyHex);
-  if (pinned !== undefined && pinned !== keyHex)
-    return fail(1, `line 1: the file is signed by public key ${keyHex}, not the expected ${pinned}`);
-  if (!ed25519.utils.isValidPublicKey(publicKey, false)) return fail(1, 'line 1: "publicKey" is not a valid Ed25519 public key');
+  let publicKey: Uint8Array;
+  let noteKey: VerifierKey | null = null;
+  const origin = header.origin;
+  const vkey = header.vkey;
+  if (version === 3) {
+    if (typeof origin !== 'string') return fail(1, `line 1: "origin" should be the log's name, found ${describe(origin)}`);
+    if (typeof vkey !== 'string') return fail(1, `line 1: "vkey" should be a signed-note verifier key, found ${describe(vkey)}`);
+    const k = parseVkey(vkey);
+    if (typeof k === 'string') return fail(1, `line 1: "vkey" is not a usable verifier key: ${k}`);
+    if (k.name !== origin) return fail(1, `line 1: the vkey's name ${JSON.stringify(k.name)} is not the origin ${JSON.stringify(origin)}`);
+    if (headerLineV3(declared, every, origin, vkey) !== headerText)
+      return fail(
+        1,
+        'line 1: the header is not in canonical form (extra, missing or reordered fields, or a different spelling) — it was edited',
+      );
+    noteKey = k;
+    publicKey = k.publicKey.slice();
+  } else {
+    const keyHex = header.publicKey;
+    if (typeof keyHex !== 'string' || !HEX64.test(keyHex))
+      return fail(1, `line 1: "publicKey" should be 64 lowercase hex digits, found ${describe(keyHex)}`);
+    if (headerLine(declared, every, keyHex, version) !== headerText)
+      return fail(
+        1,
+        'line 1: the header is not in canonical form (extra, missing or reordered fields, or a different spelling) — it was edited',
+      );
+    publicKey = fromHex(keyHex);
+    if (!ed25519.utils.isValidPublicKey(publicKey, false)) return fail(1, 'line 1: "publicKey" is not a valid Ed25519 public key');
+  }
+  if (pinned !== undefined && pinned !== toHex(publicKey))
+    return fail(1, `line 1: the file is signed by public key ${toHex(publicKey)}, not the expected ${pinned}`);
 
   const hasher = new ChainHasher(version);
+  /** Version 3: the roots-only Merkle tree over the entries read. */
+  const tree = new MerkleTree(() => {}, false);
+  const leaf = new Uint8Array(HASH_BYTES);
   const entries: LedgerEntry[] = [];
   const collect = options.collect ?? true;
   const checkpoints: Checkpoint[] = [];
@@ -303,18 +427,16 @@ function verifyText(text: unknown, options: VerifyExportOptions): VerifyExportRe
   let pendingCheckpoint = 0; // an entry whose seq is a multiple of `every` still waiting for its checkpoint
   let lastCheckpointSize = 0;
 
-  while (pos < text.length) {
-    end = text.indexOf('\n', pos);
-    const cutOff = end === -1;
-    if (cutOff) end = text.length;
+  for (;;) {
+    const got = yield;
+    if (got === null) break;
+    const { text: line, cutOff } = got;
     lineNo++;
     const next = count + 1;
     if (lineNo > maxLines)
       return fail(lineNo, `the file has more than ${maxLines} lines, over the line limit; it was not verified past line ${maxLines}`);
-    if (end - pos > maxLineChars)
-      return fail(lineNo, `line ${lineNo} is ${end - pos} characters long, over the ${maxLineChars}-character line limit`, { seq: next });
-    const line = text.slice(pos, end);
-    pos = end + 1;
+    if (line.length > maxLineChars)
+      return fail(lineNo, `line ${lineNo} is ${line.length} characters long, over the ${maxLineChars}-character line limit`, { seq: next });
 
     if (line.endsWith('\r'))
       return fail(
@@ -349,6 +471,14 @@ function verifyText(text: unknown, options: VerifyExportOptions): VerifyExportRe
           `the file has more than ${maxCheckpoints} checkpoints, over the limit (each costs a signature check); it was not verified past line ${lineNo - 1}`,
           { checkpoint: index },
         );
+      if (noteKey) {
+        const r = checkNote(c, line, lineNo, index, count, lastCheckpointSize, noteKey, origin as string, tree, every, declared);
+        if ('firstBad' in r) return r;
+        checkpoints.push(r);
+        lastCheckpointSize = r.size;
+        pendingCheckpoint = 0;
+        continue;
+      }
       if (!isObj(c)) return fail(lineNo, `line ${lineNo}: "checkpoint" should be an object, found ${describe(c)}`, { checkpoint: index });
       const { size, root, sig } = c;
       if (!isCount(size, 1))
@@ -454,7 +584,7 @@ function verifyText(text: unknown, options: VerifyExportOptions): VerifyExportRe
       );
     // Cheap shape checks here; the full hex check runs only on the failure paths below (a hex string that
     // matches the recomputed chain is necessarily well formed).
-    if (typeof prev !== 'string' || prev.length !== 64)
+    if (version < 3 && (typeof prev !== 'string' || prev.length !== 64))
       return fail(
         lineNo,
         prev === undefined
@@ -479,15 +609,16 @@ function verifyText(text: unknown, options: VerifyExportOptions): VerifyExportRe
       facts = sealFacts(v.facts as LedgerFacts);
     }
     const spelled = factsText(facts);
-    if (entryLine(seq, time!, kind, actor!, subject!, object!, detail, spelled, prev, hash) !== line) {
+    if (entryLine(seq, time!, kind, actor!, subject!, object!, detail, spelled, version < 3 ? (prev as string) : null, hash) !== line) {
       return fail(
         lineNo,
         `${at} is not in canonical form (extra, missing or reordered fields, or a different spelling of a value) — it was edited`,
         where,
       );
     }
-    if (prev !== headHex) {
-      if (!HEX64.test(prev)) return fail(lineNo, `${at}: "prev" should be 64 lowercase hex digits, found ${describe(prev)}`, where);
+    if (version < 3 && prev !== headHex) {
+      if (!HEX64.test(prev as string))
+        return fail(lineNo, `${at}: "prev" should be 64 lowercase hex digits, found ${describe(prev)}`, where);
       const before = next === 1 ? 'the chain start (64 zeros)' : `the hash of entry ${next - 1} (line ${headLine})`;
       return fail(
         lineNo,
@@ -499,6 +630,10 @@ function verifyText(text: unknown, options: VerifyExportOptions): VerifyExportRe
     if (!hasher.headIsHex(hash)) {
       if (!HEX64.test(hash)) return fail(lineNo, `${at}: "hash" should be 64 lowercase hex digits, found ${describe(hash)}`, where);
       return fail(lineNo, `${at}: contents do not match its hash — altered after it was written`, where);
+    }
+    if (version === 3) {
+      hasher.headInto(leaf, 0);
+      tree.append(leaf, 0);
     }
     if (ledgerKindCode(kind) === undefined)
       return fail(lineNo, `${at}: kind ${JSON.stringify(kind)} is not one this verifier knows (a newer kernel's export?)`, where);
@@ -543,7 +678,81 @@ function verifyText(text: unknown, options: VerifyExportOptions): VerifyExportRe
   }
   const head = new Uint8Array(HASH_BYTES);
   hasher.headInto(head, 0);
+  if (version === 3)
+    return {
+      ok: true,
+      entries,
+      count,
+      checkpoints,
+      publicKey,
+      checkpointEvery: every,
+      head: tree.root(),
+      version,
+      origin: origin as string,
+      vkey: vkey as string,
+    };
   return { ok: true, entries, count, checkpoints, publicKey, checkpointEvery: every, head, version };
+}
+
+/** A version 3 checkpoint line: its signed note opened with the header's key, and its root checked against the tree. */
+function checkNote(
+  c: Json | undefined,
+  line: string,
+  lineNo: number,
+  index: number,
+  count: number,
+  lastSize: number,
+  key: VerifierKey,
+  origin: string,
+  tree: MerkleTree,
+  every: number,
+  declared: number,
+): Checkpoint | { ok: false; firstBad: ExportBad } {
+  const at = `checkpoint ${index} (line ${lineNo})`;
+  const where = { checkpoint: index };
+  if (typeof c !== 'string') return fail(lineNo, `${at}: "checkpoint" should be a signed note (a string), found ${describe(c)}`, where);
+  if (noteLine(c) !== line)
+    return fail(lineNo, `${at} is not in canonical form (extra or reordered fields, or a different spelling) — it was edited`, where);
+  // The size first, so a moved or cut checkpoint is named as such; then the signature and the root.
+  const sizeText = c.split('\n')[1] ?? '';
+  const size = /^[1-9][0-9]{0,15}$/.test(sizeText) ? Number(sizeText) : NaN;
+  if (size > count)
+    return fail(
+      lineNo,
+      `${at} claims ${size} entries but only ${count} precede it — ${entriesRange(count + 1, size)} missing (deleted, or the file was truncated)`,
+      { checkpoint: index, seq: count + 1 },
+    );
+  if (size === lastSize) return fail(lineNo, `${at} repeats the checkpoint for size ${size}`, where);
+  if (size < count)
+    return fail(lineNo, `${at} is for size ${size} but follows entry ${count} — checkpoints were moved or entries inserted`, {
+      checkpoint: index,
+      seq: size,
+    });
+  // The interval is not signed in version 3, so where checkpoints may stand is fixed by it: a multiple of it, or the end.
+  if (Number.isFinite(size) && size % every !== 0 && size !== declared)
+    return fail(lineNo, `${at} is for size ${size}, where none is due (one every ${every} entries, and one after the last)`, where);
+  const from = lastSize + 1;
+  const covers = `${at}, which covers entries 1..${count}`;
+  const since =
+    from === 1
+      ? `entries 1..${count} cannot be trusted`
+      : `entries up to ${from - 1} are vouched for by the checkpoint before it, so the change lies in entries ${from}..${count}`;
+  const opened = openCheckpoint(c, key);
+  if (typeof opened === 'string')
+    return fail(lineNo, `${covers}: its signed note does not check out under the header's key (${opened}) — forged or edited; ${since}`, {
+      checkpoint: index,
+      range: [from, count],
+    });
+  if (opened.origin !== origin)
+    return fail(lineNo, `${at}: its origin ${JSON.stringify(opened.origin)} is not the header's ${JSON.stringify(origin)}`, where);
+  const root = tree.root();
+  if (root.some((x, i) => x !== opened.root[i]))
+    return fail(
+      lineNo,
+      `${covers}: its root is not the Merkle root of the entries — entries were rewritten (and their hashes recomputed) after they were signed; ${since}`,
+      { checkpoint: index, range: [from, count] },
+    );
+  return { size: opened.size, root: opened.root, sig: opened.sig };
 }
 
 /** "entry 20 is" or "entries 20..24 are", for messages about missing entries. */

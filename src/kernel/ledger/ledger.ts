@@ -3,12 +3,15 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import type { LedgerEntry, LedgerFacts, LedgerKind } from '../sab/layout';
-import { ChainHasher, checkpointMessage, HASH_BYTES, type Checkpoint } from './chain';
+import { ChainHasher, HASH_BYTES, type Checkpoint } from './chain';
 import { factsText, sealFacts } from './facts';
 import { exportLines } from './jsonl';
+import { MerkleTree } from './merkle';
+import { checkpointBody, ledgerOrigin, signedNote, validKeyName, vkey } from './note';
 import { encodeSegment, kindCode, newSegmentStore, Segment, type SegmentRef, type SegmentStore } from './segments';
 
 export { GENESIS, RECORD_FORMAT, toHex, type Checkpoint, type RecordFormat } from './chain';
+export { ledgerOrigin } from './note';
 export {
   LEDGER_FORMAT,
   LEDGER_FORMAT_VERSION,
@@ -21,13 +24,13 @@ export {
 export type { ExportBad, VerifyExportOptions, VerifyExportResult } from './jsonl';
 
 /**
- * Entries per signed checkpoint when none is given. Measured on this project's 2-core Xeon (Node 20, noble):
- * chaining an entry costs ~5 µs, an Ed25519 signature ~1–1.5 ms, a verification ~2.5–3.5 ms. So a checkpoint
- * adds ~1.2/N µs to every append and ~3/N ms to verifying each entry: at N = 1024 that is a third of verify
- * time (1M entries: +2.9 s, over the 5 s budget), at 4096 ~17%, at 8192 ~8%, at 16384 ~4%. 8192 keeps
- * signatures under a tenth of both costs while a rewrite is still pinned to an 8192-entry window; and an
- * export is covered up to its last entry whatever N is, because `exportJsonl` signs the head at the end of
- * every file. bench/ledger.bench.ts prints the sweep.
+ * Entries per signed checkpoint when none is given. Measured on this project's 2-core Xeon (Node 20, noble, the
+ * hash chain of record format 2; the tree's cost per entry is of the same order): hashing an entry cost ~5 µs, an
+ * Ed25519 signature ~1–1.5 ms, a verification ~2.5–3.5 ms. So a checkpoint adds ~1.2/N µs to every append and
+ * ~3/N ms to verifying each entry: at N = 1024 that is a third of verify time (1M entries: +2.9 s), at 4096
+ * ~17%, at 8192 ~8%, at 16384 ~4%. 8192 keeps signatures under a tenth of both costs while a rewrite is still
+ * pinned to an 8192-entry window; and an export is covered up to its last entry whatever N is, because
+ * `exportJsonl` signs the head at the end of every file. bench/ledger.bench.ts prints the sweep.
  */
 export const DEFAULT_CHECKPOINT_EVERY = 8192;
 
@@ -56,6 +59,8 @@ export const LEDGER_KDF_SALT = 'capplay/ledger/checkpoint/v1';
 export interface LedgerOptions {
   /** Ed25519 secret key (32 bytes). Default: DEFAULT_SIGNING_KEY. */
   signingKey?: Uint8Array;
+  /** The log's name: every checkpoint note's origin line and its key name. Default: DEFAULT_ORIGIN. */
+  origin?: string;
   /** Sign a checkpoint after every this many entries (integer >= 1). Default: DEFAULT_CHECKPOINT_EVERY. */
   checkpointEvery?: number;
   /** Records per sealed segment. Default: SEGMENT_RECORDS. */
@@ -85,6 +90,42 @@ export interface LedgerVerifyResult {
 
 const MAX_CHECKPOINT_EVERY = 2 ** 31;
 
+/** The origin of a ledger given none (a kernel's is set from its scenario and seed: ledgerOrigin). */
+export const DEFAULT_ORIGIN = ledgerOrigin(null, 'default');
+
+/** An inclusion proof: record `seq` is leaf seq - 1 of the tree of `treeSize` records whose root is `root`. */
+export interface InclusionProof {
+  seq: number;
+  treeSize: number;
+  /** LEAF_TAG || encode(record): what the leaf hash hashes (after 0x00). */
+  leaf: Uint8Array;
+  leafHash: Uint8Array;
+  /** RFC 6962 PATH: the siblings from the leaf up. */
+  path: Uint8Array[];
+  root: Uint8Array;
+  /** The signed checkpoint note for treeSize (the stored one, or signed now). */
+  note: string;
+}
+
+/** A consistency proof: the tree of `from` records is a prefix of the tree of `to`. */
+export interface ConsistencyProof {
+  from: number;
+  to: number;
+  path: Uint8Array[];
+  fromRoot: Uint8Array;
+  toRoot: Uint8Array;
+  fromNote: string;
+  toNote: string;
+}
+
+/** Where an incremental verification stands: the record hasher, the roots-only tree over the leaves checked so far. */
+interface Checked {
+  hasher: ChainHasher;
+  tree: MerkleTree;
+  next: number;
+  ci: number;
+}
+
 /** A search over a ledger, run a step at a time (Ledger.find). */
 export interface LedgerFind {
   /** The seqs found so far, oldest first. */
@@ -101,11 +142,13 @@ function checkKey(key: unknown): Uint8Array {
 /**
  * The audit ledger: append-only, one record per spawn, exit, kill, grant, release, mint, close, revoke, denial,
  * defense toggle, verdict and clock change. Records carry virtual time, so a replay reproduces the ledger exactly.
- * Besides its prose (`detail`) a record may carry facts: its structured fields (record format 2, chain.ts).
+ * Besides its prose (`detail`) a record may carry facts: its structured fields (record formats 2 and 3, chain.ts).
  *
- * WORM: there is no modify or delete API, and every record is hash-chained to the one before (see chain.ts).
- * Every `checkpointEvery` entries the ledger signs (size, head hash, interval) with its Ed25519 key. `verify()`
- * re-derives the chain and checks every checkpoint; `exportJsonl()` writes the ledger as JSON lines that
+ * WORM: there is no modify or delete API, and every record is a leaf of an RFC 6962 Merkle tree (chain.ts,
+ * merkle.ts) kept as it grows. Every `checkpointEvery` entries the ledger signs a C2SP checkpoint note (origin,
+ * size, tree root: note.ts) with its Ed25519 key; the root commits to every record before it, and any record's
+ * inclusion, or any two sizes' consistency, can be proved (proveInclusion, proveConsistency). `verify()` re-derives
+ * every leaf and root and checks every checkpoint; `exportJsonl()` writes the ledger as JSON lines that
  * `verifyExport()` checks without trusting anything in the file except, optionally, a public key the caller pins.
  *
  * Storage: the newest records are JS objects (the hot segment); every `segmentRecords` of them are sealed into one
@@ -130,9 +173,14 @@ export class Ledger {
   readonly segmentRecords: number;
   private cps: Checkpoint[] = [];
   private readonly chain = new ChainHasher();
+  /** The RFC 6962 tree over the records' leaf hashes (merkle.ts); leaves are read back from where the records are. */
+  private readonly tree = new MerkleTree((i, out, off) => this.leafInto(i, out, off));
   readonly checkpointEvery: number;
   #secretKey: Uint8Array;
   #publicKey: Uint8Array | null = null;
+  #origin: string = DEFAULT_ORIGIN;
+  /** Checkpoints signed on demand for sizes that have none stored, the few most recent. */
+  private readonly signedNow = new Map<number, Checkpoint>();
 
   constructor(options: LedgerOptions = {}) {
     const every = options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
@@ -144,6 +192,24 @@ export class Ledger {
     this.segmentRecords = seg;
     this.store = options.store ?? null;
     this.#secretKey = checkKey(options.signingKey ?? DEFAULT_SIGNING_KEY);
+    if (options.origin !== undefined) this.setOrigin(options.origin);
+  }
+
+  /** Name the log (the checkpoints' origin and key name). Only before the first append, like the key. */
+  setOrigin(origin: string): void {
+    if (this.length > 0) throw new Error('the ledger origin can only be set before the first append');
+    if (!validKeyName(origin)) throw new RangeError(`a ledger origin must be non-empty, without spaces or '+': ${JSON.stringify(origin)}`);
+    this.#origin = origin;
+  }
+
+  /** The log's name: the origin line of every checkpoint, and the signing key's name. */
+  get origin(): string {
+    return this.#origin;
+  }
+
+  /** The verifier key in signed-note vkey form: origin+keyID+base64(0x01 || public key). */
+  get vkey(): string {
+    return vkey(this.#origin, this.publicKey);
   }
 
   /** Replace the signing key. Only before the first append: a ledger is signed by one key throughout. */
@@ -176,9 +242,15 @@ export class Ledger {
       this.hot.length * RECORD_OBJECT_BYTES +
       this.hotHashes.length +
       this.sealedKinds.length * this.segmentRecords +
+      this.tree.residentBytes() +
       cached +
       (this.store?.residentBytes ?? 0)
     );
+  }
+
+  /** What the Merkle tree keeps resident: its compact range and the complete nodes from STORED_LEVEL up (merkle.ts). */
+  treeBytes(): number {
+    return this.tree.residentBytes();
   }
 
   append(time: number, kind: LedgerKind, actor: number, subject: number, detail: string, object = 0, facts?: LedgerFacts): LedgerEntry {
@@ -197,6 +269,7 @@ export class Ledger {
       this.hotHashes = grown;
     }
     this.chain.headInto(this.hotHashes, off);
+    this.tree.append(this.hotHashes, off);
     this.hot.push(entry);
     this.hotFacts.push(text);
     if (seq % this.checkpointEvery === 0) this.cps.push(this.sign(seq));
@@ -323,12 +396,21 @@ export class Ledger {
     return this.page(this.length - k + 1, k);
   }
 
-  /** The hash of the newest entry (GENESIS, 32 zero bytes, while empty). A copy. */
+  /** The Merkle tree root over every record (SHA-256 of nothing while empty): what a checkpoint now would sign. */
   headHash(): Uint8Array {
-    return this.hashAt(this.length) ?? new Uint8Array(HASH_BYTES);
+    return this.tree.root();
   }
 
-  /** The hash of entry `seq` (a copy), or undefined if there is no such entry. */
+  /** Leaf `index`'s hash (record index + 1's) into out[off, off + 32), from the hot records or its sealed segment. */
+  private leafInto(index: number, out: Uint8Array, off: number): void {
+    const per = this.segmentRecords;
+    const hotStart = this.sealed.length * per;
+    const src = index >= hotStart ? this.hotHashes : this.segment(Math.floor(index / per)).hashes;
+    const at = (index >= hotStart ? index - hotStart : index % per) * HASH_BYTES;
+    for (let i = 0; i < HASH_BYTES; i++) out[off + i] = src[at + i];
+  }
+
+  /** The leaf hash of entry `seq` (a copy), or undefined if there is no such entry. */
   hashAt(seq: number): Uint8Array | undefined {
     if (!Number.isInteger(seq) || seq < 1 || seq > this.length) return undefined;
     const per = this.segmentRecords;
@@ -368,42 +450,102 @@ export class Ledger {
    * covered too. Null while the ledger is empty.
    */
   signHead(): Checkpoint | null {
-    const n = this.length;
-    if (n === 0) return null;
-    const last = this.cps[this.cps.length - 1];
-    if (last && last.size === n) return { size: n, root: last.root.slice(), sig: last.sig.slice() };
-    return this.sign(n);
+    return this.length === 0 ? null : this.checkpointAt(this.length);
+  }
+
+  /** The signed checkpoint for tree size `size` (1..length): the stored one, or signed now over the tree then. */
+  checkpointAt(size: number): Checkpoint {
+    if (!Number.isInteger(size) || size < 1 || size > this.length)
+      throw new RangeError(`no tree of size ${size} (the ledger holds ${this.length})`);
+    const i = size % this.checkpointEvery === 0 ? size / this.checkpointEvery - 1 : -1;
+    let c = i >= 0 && this.cps[i]?.size === size ? this.cps[i] : this.signedNow.get(size);
+    if (!c) {
+      // Signed on demand (a proof to the head, an export): the same size always signs the same bytes, so keep a few.
+      c = this.sign(size);
+      if (this.signedNow.size >= 8) this.signedNow.delete(this.signedNow.keys().next().value!);
+      this.signedNow.set(size, c);
+    }
+    return { size, root: c.root.slice(), sig: c.sig.slice() };
+  }
+
+  /** A checkpoint as its C2SP signed note (note.ts). */
+  note(c: Checkpoint): string {
+    return signedNote(checkpointBody(this.#origin, c.size, c.root), this.#origin, this.publicKey, c.sig);
+  }
+
+  /** Record `seq` is in the tree of `treeSize` records (default: all): its leaf, the RFC 6962 path, the signed root. */
+  proveInclusion(seq: number, treeSize = this.length): InclusionProof {
+    if (!Number.isInteger(treeSize) || treeSize < 1 || treeSize > this.length)
+      throw new RangeError(`no tree of size ${treeSize} (the ledger holds ${this.length})`);
+    if (!Number.isInteger(seq) || seq < 1 || seq > treeSize) throw new RangeError(`entry ${seq} is not in a tree of ${treeSize} entries`);
+    const c = this.checkpointAt(treeSize);
+    const [r] = this.page(seq, 1);
+    const h = new ChainHasher();
+    h.push(r.seq, r.time, r.kind, r.actor, r.subject, r.object, r.detail, factsText(r.facts));
+    const leafHash = new Uint8Array(HASH_BYTES);
+    h.headInto(leafHash, 0);
+    return {
+      seq,
+      treeSize,
+      leaf: h.leafInput(),
+      leafHash,
+      path: this.tree.inclusionProof(seq - 1, treeSize),
+      root: c.root,
+      note: this.note(c),
+    };
+  }
+
+  /** The tree of `from` records is a prefix of the tree of `to` (1 <= from <= to <= length): RFC 6962 PROOF and both signed roots. */
+  proveConsistency(from: number, to: number): ConsistencyProof {
+    const b = this.checkpointAt(to);
+    if (!Number.isInteger(from) || from < 1 || from > to) throw new RangeError(`no consistency proof from ${from} to ${to} entries`);
+    const a = this.checkpointAt(from);
+    return {
+      from,
+      to,
+      path: this.tree.consistencyProof(from, to),
+      fromRoot: a.root,
+      toRoot: b.root,
+      fromNote: this.note(a),
+      toNote: this.note(b),
+    };
   }
 
   /**
-   * Re-derive the whole chain from the records (read back from wherever they are kept) and compare it with the
-   * stored hashes, then check each checkpoint's root against the chain and its signature against `publicKey`.
+   * Re-derive every record's leaf hash from the record (read back from wherever it is kept) and compare it with the
+   * stored hash, rebuild the tree's roots from them, and check each checkpoint's root against the tree at its size
+   * and its signature against `publicKey`.
    * Stops at the first problem.
    */
   verify(): LedgerVerifyResult {
-    return this.verifyFrom({ hasher: new ChainHasher(), next: 0, ci: 0 });
+    return this.verifyFrom(Ledger.fresh());
   }
 
-  /** Where the last incremental verification stopped: the chain state after the entries already checked. */
-  private checked: { hasher: ChainHasher; next: number; ci: number } | null = null;
+  private static fresh(): Checked {
+    // Roots only: the verifying tree needs no kept nodes and never reads a leaf back.
+    return { hasher: new ChainHasher(), tree: new MerkleTree(() => {}, false), next: 0, ci: 0 };
+  }
+
+  /** Where the last incremental verification stopped: the tree's roots over the entries already checked. */
+  private checked: Checked | null = null;
 
   /**
    * Verify only what was appended since the last call (the entries before were checked and there is no API to
    * change them), so a status that is kept current costs time per new entry, not per entry ever written.
    */
   verifyNew(max = Infinity): LedgerVerifyResult {
-    this.checked ??= { hasher: new ChainHasher(), next: 0, ci: 0 };
+    this.checked ??= Ledger.fresh();
     const r = this.verifyFrom(this.checked, max);
     if (!r.ok) this.checked = null; // start over next time, and report the same break
     return r;
   }
 
-  /** Check entries from `at.next` on, advancing `at` (its hasher holds the chain head so far). */
-  private verifyFrom(at: { hasher: ChainHasher; next: number; ci: number }, max = Infinity): LedgerVerifyResult {
+  /** Check entries from `at.next` on, advancing `at` (its tree holds the roots so far). */
+  private verifyFrom(at: Checked, max = Infinity): LedgerVerifyResult {
     const total = this.length;
     const n = Math.min(total, at.next + max);
     const every = this.checkpointEvery;
-    const { hasher } = at;
+    const { hasher, tree } = at;
     const cps = this.cps;
     const publicKey = this.publicKey;
     let ci = at.ci;
@@ -435,12 +577,13 @@ export class Ledger {
         };
         return false;
       }
+      tree.append(hashes, off);
       // Checkpoints are checked where they were signed, so a bad one is reported before the entries after it.
       let signedHere = false;
       for (; ci < cps.length && cps[ci].size <= seq; ci++) {
         const why =
           cps[ci].size === seq
-            ? this.checkCheckpoint(ci, hasher, publicKey)
+            ? this.checkCheckpoint(ci, tree, publicKey)
             : `checkpoint ${ci + 1} is for size ${cps[ci].size}, out of order`;
         if (why) {
           bad = { ok: false, entries: seq, checkpoints: ci, firstBad: { seq, reason: why } };
@@ -474,21 +617,25 @@ export class Ledger {
   exportJsonl(): string {
     const each = (visit: (e: LedgerEntry, hashes: Uint8Array, off: number) => void) =>
       this.scan(0, this.length, (_seq, r, j, hashes, off) => (visit(r instanceof Segment ? r.entry(j) : r, hashes, off), true));
-    return exportLines(this.length, each, this.cps, this.publicKey, this.checkpointEvery, this.signHead());
+    const head = this.signHead();
+    return exportLines(this.length, each, this.cps, this.checkpointEvery, this.#origin, this.vkey, (c) => this.note(c), head);
   }
 
-  private checkCheckpoint(ci: number, hasher: ChainHasher, publicKey: Uint8Array): string | null {
+  private checkCheckpoint(ci: number, tree: MerkleTree, publicKey: Uint8Array): string | null {
     const c = this.cps[ci];
     const from = ci === 0 ? 1 : this.cps[ci - 1].size + 1;
     const covers = `checkpoint ${ci + 1} (entries 1..${c.size}; new since the previous checkpoint: ${from}..${c.size})`;
-    if (!hasher.headEquals(c.root, 0)) return `${covers}: its root is not the chain head at entry ${c.size}`;
-    if (!ed25519.verify(c.sig, checkpointMessage(c.size, c.root, this.checkpointEvery), publicKey, { zip215: false }))
+    const root = tree.root();
+    if (root.some((x, i) => x !== c.root[i])) return `${covers}: its root is not the Merkle tree root at ${c.size} entries`;
+    const body = utf8ToBytes(checkpointBody(this.#origin, c.size, c.root));
+    if (!ed25519.verify(c.sig, body, publicKey, { zip215: false }))
       return `${covers}: its signature does not verify under the ledger's public key`;
     return null;
   }
 
+  /** Sign the C2SP checkpoint body (origin, size, base64 root) for tree size `size`. */
   private sign(size: number): Checkpoint {
-    const root = this.hashAt(size)!;
-    return { size, root, sig: ed25519.sign(checkpointMessage(size, root, this.checkpointEvery), this.#secretKey) };
+    const root = this.tree.rootAt(size);
+    return { size, root, sig: ed25519.sign(utf8ToBytes(checkpointBody(this.#origin, size, root)), this.#secretKey) };
   }
 }

@@ -11,7 +11,8 @@ import { factsText, parseFacts } from './facts';
  *   u32 n, u32 flags, u32 detailBytes, u32 factsBytes
  *   f64 time[n]
  *   actor[n], subject[n], object[n]        i32 each if FLAG_INT (all of them fit), else f64
- *   u8  hash[32 n]                         the chain hash stored for each record at append
+ *   u8  hash[32 n]                         the hash stored for each record at append (its RFC 6962 leaf
+ *                                          hash: the Merkle tree reads its leaves back from here)
  *   u32 detailEnd[n]                       cumulative end of each detail in the bytes below
  *   u32 factsEnd[n]                        cumulative end of each record's facts in the facts bytes
  *   u8  kind[n]                            index into LEDGER_KINDS

@@ -1,13 +1,25 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { LedgerImport } from '../host-api';
-import { verifyExport } from './jsonl';
+import { ExportVerifier, verifyExport, type VerifyExportResult } from './jsonl';
 
 /**
  * Verify an exported ledger (untrusted text) for people: how much checked out and whether it was signed by
  * this session's kernel key, or the first bad entry (its seq and line) and why.
  */
 export function verifyLedgerText(text: string, sessionKey: Uint8Array): LedgerImport {
-  const r = verifyExport(text, { collect: false });
+  return importResult(verifyExport(text, { collect: false }), sessionKey);
+}
+
+/** A streamed import reads files of any size a line at a time; this bounds the work (a 1M-record export is ~250 MB). */
+export const MAX_STREAM_CHARS = 4 * 2 ** 30;
+
+/** An import too big to read in one piece, verified as its pieces arrive (the page reads the file as a stream). */
+export function ledgerImportStream(): ExportVerifier {
+  return new ExportVerifier({ collect: false, maxChars: MAX_STREAM_CHARS, maxLines: 2 ** 26 });
+}
+
+/** A verification result, for people. */
+export function importResult(r: VerifyExportResult, sessionKey: Uint8Array): LedgerImport {
   if (!r.ok)
     return {
       ok: false,

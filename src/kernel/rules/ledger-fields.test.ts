@@ -213,16 +213,16 @@ describe('seed 001 (audit) — rule 8: the ledger says what happened in fields, 
     });
   });
 
-  it('a version-2 export carries the facts and gives them back; a tampered facts field is located at its entry', () => {
+  it('an export (version 3) carries the facts and gives them back; a tampered facts field is located at its entry', () => {
     const h = host();
     const k = h.kernel;
     h.exec('spawn "chat-client" with { chat: client @chat badge 200 }');
     h.exec('channel news');
     const text = k.ledger.exportJsonl();
-    expect(text.split('\n', 1)[0]).toMatch(/^\{"format":"capplay-ledger","version":2,/);
+    expect(text.split('\n', 1)[0]).toMatch(/^\{"format":"capplay-ledger","version":3,/);
     const r = verifyExport(text, { publicKey: k.ledger.publicKey });
     if (!r.ok) throw new Error(r.firstBad.reason);
-    expect(r.version).toBe(2);
+    expect(r.version).toBe(3);
     expect(r.entries).toEqual(k.ledger.page(1, 1e6));
     expect(r.entries.filter((e) => e.facts?.origin === 'boot').length).toBeGreaterThan(5);
     // Change one fact (a boot grant claims a mint): the JSON stays canonical, only the hash gives it away.

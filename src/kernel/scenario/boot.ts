@@ -2,6 +2,7 @@ import { makeCap } from '../caps/cnode';
 import type { Tier } from '../energy/kinetic';
 import { ENGINE_VERSION } from '../programs/engine';
 import { Kernel } from '../kernel';
+import { ledgerOrigin } from '../ledger/ledger';
 import type { Capacity } from '../sab/layout';
 import { DEFAULT_CAPACITY, type DefenseId } from '../sab/layout';
 import { pairingObject } from '../pairing/service';
@@ -36,6 +37,7 @@ function at<T>(path: string, step: () => T): T {
 export function boot(scenario: Scenario, seed = scenario.seed ?? 1, capacity: Capacity = DEFAULT_CAPACITY): Kernel {
   const k = new Kernel(seed, capacity);
   k.decay = { ...k.decay, ...scenario.decay };
+  k.ledger.setOrigin(ledgerOrigin(scenario.name, seed)); // the checkpoints' log name: scenario and seed
   k.record('boot', 0, 0, `boot "${scenario.name}" with seed ${seed}`);
   const machineId = new Map<string, number>();
   const spawner = new Map<number, number>();

@@ -94,7 +94,20 @@ export interface KernelView {
   readonly stepsOwed: number;
   readonly liveCaps: number;
   readonly stringList: readonly string[];
-  readonly ledger: Pick<Ledger, 'length' | 'last' | 'verify' | 'exportJsonl' | 'publicKey' | 'residentBytes' | 'storage'>;
+  readonly ledger: Pick<
+    Ledger,
+    | 'length'
+    | 'last'
+    | 'verify'
+    | 'exportJsonl'
+    | 'publicKey'
+    | 'residentBytes'
+    | 'storage'
+    | 'proveInclusion'
+    | 'proveConsistency'
+    | 'vkey'
+    | 'origin'
+  >;
   readonly fleet: Pick<Fleet, 'machine' | 'level' | 'identity' | 'describe' | 'bindingsOf' | 'handshakes' | 'pairing'>;
   /** A running process, or ESRCH. */
   process(pid: number): ProcessView;

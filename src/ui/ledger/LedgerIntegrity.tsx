@@ -4,12 +4,24 @@ import type { LedgerImport, LedgerStatus } from '../../kernel/host-api';
 import { useApp } from '../../store/store';
 import { downloadText } from '../download';
 
-const MAX_IMPORT_BYTES = 64 << 20;
+/** Files up to this size are read whole; bigger ones are streamed to the worker a piece at a time. */
+const WHOLE_IMPORT_BYTES = 64 << 20;
+/** What a streamed import reads at most (a 1M-record export is ~250 MB). */
+const MAX_STREAM_BYTES = 4 * 2 ** 30;
+/** Characters sent to the worker per message while streaming. */
+const PIECE_CHARS = 1 << 20;
 /** Verify at most this often while records stream in (the worker re-hashes the whole chain). */
 const VERIFY_EVERY_MS = 1500;
 
+/** What an import's record format says about the file. */
+const FORMAT_NOTE = {
+  1: '; record format 1: a hash chain, from before records carried facts',
+  2: '; record format 2: a hash chain, from before the Merkle tree',
+  3: '',
+} as const;
+
 /**
- * The WORM ledger's integrity in the ledger panel's header: the hash chain and signed checkpoints as the worker
+ * The WORM ledger's integrity in the ledger panel's header: the records, the Merkle tree and signed checkpoints as the worker
  * last verified them, Export (JSONL plus checkpoints), and Import… which verifies a file and names the first bad
  * entry if a byte was altered.
  */
@@ -17,7 +29,7 @@ export function LedgerIntegrity() {
   const kernel = useApp((s) => s.kernel);
   const feed = useApp((s) => s.ledger);
   const [status, setStatus] = useState<LedgerStatus | null>(null);
-  const [imported, setImported] = useState<{ file: string; result: LedgerImport } | null>(null);
+  const [imported, setImported] = useState<{ file: string; result: LedgerImport | { reading: number; of: number } } | null>(null);
 
   useEffect(() => {
     if (!kernel || !feed) return;
@@ -58,13 +70,40 @@ export function LedgerIntegrity() {
     const f = input.files?.[0];
     input.value = '';
     if (!f || !kernel) return;
-    if (f.size > MAX_IMPORT_BYTES)
+    if (f.size > MAX_STREAM_BYTES)
       return setImported({
         file: f.name,
-        result: { ok: false, line: 0, reason: `the file is ${f.size} bytes; at most ${MAX_IMPORT_BYTES} are read` },
+        result: { ok: false, line: 0, reason: `the file is ${f.size} bytes; at most ${MAX_STREAM_BYTES} are read` },
       });
-    setImported({ file: f.name, result: await kernel.ledgerImport(await f.text()) });
+    if (f.size <= WHOLE_IMPORT_BYTES) return setImported({ file: f.name, result: await kernel.ledgerImport(await f.text()) });
+    // Too big to hold as one string: read it as a stream and verify it a line at a time in the worker.
+    setImported({ file: f.name, result: { reading: 0, of: f.size } });
+    await kernel.ledgerImportBegin();
+    const reader = f.stream().pipeThrough(new TextDecoderStream()).getReader();
+    let piece = '';
+    let bytes = 0;
+    const send = async () => {
+      const s = await kernel.ledgerImportPiece(piece);
+      piece = '';
+      setImported({ file: f.name, result: { reading: bytes, of: f.size } });
+      return s.stopped;
+    };
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      piece += value;
+      bytes += value.length; // characters: close enough to bytes for a progress figure
+      if (piece.length >= PIECE_CHARS && (await send())) {
+        await reader.cancel();
+        break;
+      }
+    }
+    if (piece) await send();
+    setImported({ file: f.name, result: await kernel.ledgerImportEnd() });
   };
+  const result = imported?.result;
+  const reading = result && 'reading' in result ? result : null;
+  const verdict = result && !('reading' in result) ? result : null;
 
   return (
     <>
@@ -79,7 +118,7 @@ export function LedgerIntegrity() {
             ? `✕ broken at entry ${status.firstBad?.seq}`
             : status.entries < status.total
               ? `verifying… ${status.entries} of ${status.total}`
-              : `✓ chain intact · ${status.checkpoints} signed checkpoint${status.checkpoints === 1 ? '' : 's'}`}
+              : `✓ tree intact · ${status.checkpoints} signed checkpoint${status.checkpoints === 1 ? '' : 's'}`}
       </span>
       <button type="button" className="ledger-button" onClick={() => void exportLedger()} disabled={!kernel}>
         Export
@@ -94,11 +133,17 @@ export function LedgerIntegrity() {
         Import…
       </FileButton>
       {imported && (
-        <span className={`ledger-import-result ${imported.result.ok ? 'ok' : 'bad'}`} data-testid="ledger-import-result" role="status">
+        <span
+          className={`ledger-import-result ${verdict ? (verdict.ok ? 'ok' : 'bad') : ''}`}
+          data-testid="ledger-import-result"
+          role="status"
+        >
           {imported.file}:{' '}
-          {imported.result.ok
-            ? `✓ verified: ${imported.result.entries} entries, ${imported.result.checkpoints} checkpoint${imported.result.checkpoints === 1 ? '' : 's'}${imported.result.sameKey ? '' : ' (signed by another session’s key)'}${imported.result.format === 1 ? '; record format 1, from before records carried facts' : ''}`
-            : `✕ ${imported.result.seq !== undefined ? `first bad entry ${imported.result.seq} (line ${imported.result.line})` : `line ${imported.result.line}`}: ${imported.result.reason}`}
+          {reading
+            ? `verifying… ${Math.round(reading.reading / 2 ** 20)} of ${Math.round(reading.of / 2 ** 20)} MiB read`
+            : verdict!.ok
+              ? `✓ verified: ${verdict!.entries} entries, ${verdict!.checkpoints} checkpoint${verdict!.checkpoints === 1 ? '' : 's'}${verdict!.sameKey ? ' signed by this session’s key — a key derived from the public seed: this proves the file is intact, not who wrote it' : ' (signed by another session’s key)'}${FORMAT_NOTE[verdict!.format]}`
+              : `✕ ${verdict!.seq !== undefined ? `first bad entry ${verdict!.seq} (line ${verdict!.line})` : `line ${verdict!.line}`}: ${verdict!.reason}`}
           <button type="button" aria-label="Dismiss" onClick={() => setImported(null)}>
             ×
           </button>

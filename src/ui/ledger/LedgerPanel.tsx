@@ -5,6 +5,7 @@ import { LedgerIntegrity } from './LedgerIntegrity';
 import { cleanDetails } from '../../client/ledgerFeed';
 import { actorText, ledgerMatcher } from '../../text/ledgerRow';
 import { travelTo, useTravelAsk } from '../timeline/travel';
+import { LedgerProof } from './LedgerProof';
 import './ledger.css';
 
 const ROW = 22;
@@ -163,6 +164,8 @@ export function LedgerPanel() {
   // the table), and the record marked as the one the timeline shows: the row asked for, or while scrubbing the
   // newest record of the state shown (a scrub lands on the last state with at most the seq asked for).
   const [cursor, setCursor] = useState<number | null>(null);
+  /** The record clicked last: its inclusion proof is shown under the header. */
+  const [proved, setProved] = useState<number | null>(null);
   const travel = useApp((s) => s.travel);
   const ask = useTravelAsk();
   const marked = travel ? Math.min(ask.asked ?? travel.seq, travel.seq) : ask.pending;
@@ -210,6 +213,7 @@ export function LedgerPanel() {
     style: { transform: `translateY(${row * ROW}px)` },
     onClick: () => {
       setCursor(row);
+      setProved(seq);
       open(row);
     },
   });
@@ -264,6 +268,7 @@ export function LedgerPanel() {
         </label>
         <LedgerIntegrity />
       </header>
+      {proved !== null && <LedgerProof seq={proved} onClose={() => setProved(null)} />}
       <div className="ledger-columns" aria-hidden>
         <span>seq</span>
         <span>time s</span>

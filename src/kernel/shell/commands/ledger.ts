@@ -1,10 +1,15 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { ExecResult, OutputLine } from '../../host-api';
+import { toBase64 } from '../../ledger/note';
+import { consistencyProofJson, consistencyProofProblem, inclusionProblem, inclusionProofJson } from '../../ledger/proofs';
 import { tamperCopy, verifyLedgerText } from '../../ledger/verifyText';
 import { fmtTime, intArg, noMore, out, table, UsageError, words, type Command, type KernelView } from '../common';
 import type { Token } from '../tokenize';
 
-/** The WORM ledger: the newest records, verifying the chain and its signed checkpoints, export, the tamper demo. */
+/**
+ * The WORM ledger: the newest records, verifying the records, the Merkle tree and its signed checkpoints, export,
+ * the tamper demo, and RFC 6962 proofs (inclusion of a record, consistency of two tree sizes).
+ */
 
 function ledgerCommand(sub: string, args: Token[], view: KernelView): OutputLine[] | ExecResult {
   const l = view.ledger;
@@ -15,7 +20,7 @@ function ledgerCommand(sub: string, args: Token[], view: KernelView): OutputLine
       if (!r.ok) return [out(`✕ the ledger does not verify: entry ${r.firstBad!.seq}: ${r.firstBad!.reason}`, 'error')];
       return [
         out(
-          `✓ ${r.entries} entries, hash chain intact; ${r.checkpoints} signed checkpoint${r.checkpoints === 1 ? '' : 's'} verified (key ${bytesToHex(l.publicKey).slice(0, 16)}…)`,
+          `✓ ${r.entries} entries, every hash matches its record; ${r.checkpoints} signed checkpoint${r.checkpoints === 1 ? '' : 's'} verified — Merkle roots and C2SP notes (key ${bytesToHex(l.publicKey).slice(0, 16)}…)`,
           'ok',
         ),
       ];
@@ -44,17 +49,58 @@ function ledgerCommand(sub: string, args: Token[], view: KernelView): OutputLine
           : out(`verification of the copy: ✕ line ${r.line}${r.seq !== undefined ? `, entry ${r.seq}` : ''}: ${r.reason}`, 'ok'),
       ];
     }
+    case 'prove': {
+      if (l.length === 0) return [out('the ledger is empty: there is nothing to prove', 'error')];
+      if (!args[1]) throw new UsageError('ledger prove takes the seq of a record', args[0].column);
+      const seq = intArg(args[1], 'seq', 1, l.length);
+      noMore(args, 2);
+      const p = l.proveInclusion(seq);
+      const why = inclusionProblem(p, l.vkey);
+      return [
+        out(
+          `entry ${seq} is leaf ${seq - 1} of the tree of ${p.treeSize} entries (RFC 6962 inclusion proof, ${p.path.length} hashes):`,
+          'dim',
+        ),
+        out(`  leaf hash  ${bytesToHex(p.leafHash)}`),
+        ...p.path.map((h, i) => out(`  ${i === 0 ? 'path' : '    '}       ${bytesToHex(h)}`)),
+        out(`  root       ${toBase64(p.root)} (checkpoint for ${p.treeSize} entries, signed by ${l.origin})`),
+        why
+          ? out(`✕ the proof does not check out: ${why}`, 'error')
+          : out('✓ the path leads from the leaf to the signed root, and the checkpoint note verifies under the ledger key', 'ok'),
+        out(`proof: ${inclusionProofJson(p, l.vkey)}`, 'dim'),
+      ];
+    }
+    case 'consistency': {
+      if (!args[1] || !args[2]) throw new UsageError('ledger consistency takes two tree sizes, a <= b', args[0].column);
+      const a = intArg(args[1], 'a', 1, Math.max(1, l.length));
+      const b = intArg(args[2], 'b', a, Math.max(a, l.length));
+      noMore(args, 3);
+      if (b > l.length) return [out(`the ledger holds ${l.length} entries, not ${b}`, 'error')];
+      const p = l.proveConsistency(a, b);
+      const why = consistencyProofProblem(p, l.vkey);
+      return [
+        out(`the tree of ${a} entries is a prefix of the tree of ${b} (RFC 6962 consistency proof, ${p.path.length} hashes):`, 'dim'),
+        out(`  root at ${a}  ${toBase64(p.fromRoot)}`),
+        out(`  root at ${b}  ${toBase64(p.toRoot)}`),
+        ...p.path.map((h, i) => out(`  ${i === 0 ? 'path' : '    '}       ${bytesToHex(h)}`)),
+        why
+          ? out(`✕ the proof does not check out: ${why}`, 'error')
+          : out('✓ the path leads from the first signed root to the second: nothing before entry ' + (a + 1) + ' was changed', 'ok'),
+        out(`proof: ${consistencyProofJson(p, l.vkey)}`, 'dim'),
+      ];
+    }
   }
-  throw new UsageError(`ledger takes a count, verify, export or tamper; got ${JSON.stringify(sub)}`, args[0].column);
+  throw new UsageError(`ledger takes a count, verify, export, tamper, prove or consistency; got ${JSON.stringify(sub)}`, args[0].column);
 }
 
 export const LEDGER_COMMANDS: Command[] = [
   {
     name: 'ledger',
     world: 'outside',
-    usage: 'ledger [n] | ledger verify | ledger export | ledger tamper [seq]',
-    summary: 'the last n audit records (default 10); verify the hash chain and signed checkpoints; export JSONL; the tamper demo',
-    args: [words('action', ['verify', 'export', 'tamper'])],
+    usage: 'ledger [n] | ledger verify | ledger export | ledger tamper [seq] | ledger prove <seq> | ledger consistency <a> <b>',
+    summary:
+      'the last n audit records (default 10); verify the records, Merkle tree and signed checkpoints; export JSONL; the tamper demo; RFC 6962 inclusion and consistency proofs',
+    args: [words('action', ['verify', 'export', 'tamper', 'prove', 'consistency'])],
     run(args, { view }) {
       const sub = args[0]?.type === 'word' && /^[a-z]+$/.test(args[0].value) ? args[0].value : null;
       if (sub) return ledgerCommand(sub, args, view);

@@ -1,0 +1,309 @@
+import { sha256 } from '@noble/hashes/sha2.js';
+import { nodeInto } from './sha';
+
+/**
+ * The RFC 6962 Merkle tree over the ledger's records (RFC 6962 §2.1, RFC 9162 §2.1): leaf hash =
+ * SHA-256(0x00 || leaf), interior node = SHA-256(0x01 || left || right), the tree over n leaves split at the largest
+ * power of two below n. Each record format 3 entry's hash is its leaf hash (chain.ts); a checkpoint's root is the
+ * tree's root at its size, so it commits to every record before it.
+ *
+ * Kept incrementally: appending a leaf merges the compact range (the roots of the perfect subtrees that make up
+ * the tree, one per set bit of the size — at most 53 hashes). Complete nodes at height STORED_LEVEL and above (one
+ * per 2^STORED_LEVEL leaves, ~0.5 byte per record) are kept; anything lower is recomputed from the leaf hashes,
+ * which the ledger keeps with every record (hot, or in its sealed segment). So a proof costs at most
+ * 2^STORED_LEVEL - 1 node hashes plus a lookup per level, and resident memory stays a small fraction of the
+ * records' own.
+ *
+ * Sizes and indices are plain numbers (up to 2^53): no 32-bit bit operations on them.
+ */
+
+export const HASH = 32;
+/** Lowest level whose complete nodes are kept (a node per 64 leaves). */
+export const STORED_LEVEL = 6;
+/** The root of the empty tree: SHA-256 of nothing. */
+export const EMPTY_ROOT: Uint8Array = sha256(new Uint8Array(0));
+
+/** SHA-256(0x00 || data): an RFC 6962 leaf hash (for tests and verifiers; the ledger hashes its records in chain.ts). */
+export function hashLeaf(data: Uint8Array): Uint8Array {
+  const msg = new Uint8Array(1 + data.length);
+  msg.set(data, 1);
+  return sha256(msg);
+}
+
+/** SHA-256(0x01 || left || right). */
+export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
+  const out = new Uint8Array(HASH);
+  nodeInto(left, 0, right, 0, out, 0);
+  return out;
+}
+
+/** The largest power of two strictly below n (n >= 2). */
+function splitPoint(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+/** Writes leaf `index`'s hash at out[off, off + 32). */
+export type LeafReader = (index: number, out: Uint8Array, off: number) => void;
+
+export class MerkleTree {
+  /** Number of leaves. */
+  size = 0;
+  /** The compact range: roots of the perfect subtrees, largest first, 32 bytes each. */
+  private readonly stack = new Uint8Array(64 * HASH);
+  private top = 0;
+  /** levels[L - STORED_LEVEL]: the complete nodes of height L, in order (node k covers leaves [k 2^L, (k + 1) 2^L)). */
+  private readonly levels: { bytes: Uint8Array; n: number }[] = [];
+
+  constructor(
+    /** Reads a leaf hash back, for proofs and past roots; appends never call it. */
+    private readonly leafAt: LeafReader,
+    /** Keep complete nodes (for proofs). False: only the compact range (a verifier that needs roots only). */
+    private readonly keep = true,
+  ) {}
+
+  /** Append the leaf hash at leaf[off, off + 32). */
+  append(leaf: Uint8Array, off: number): void {
+    const s = this.stack;
+    let t = this.top * HASH;
+    for (let i = 0; i < HASH; i++) s[t + i] = leaf[off + i];
+    this.top++;
+    let idx = this.size;
+    let level = 0;
+    while (idx % 2 === 1) {
+      this.top--;
+      t = (this.top - 1) * HASH;
+      nodeInto(s, t, s, t + HASH, s, t);
+      level++;
+      idx = (idx - 1) / 2;
+      if (this.keep && level >= STORED_LEVEL) this.keepNode(level, s, t);
+    }
+    this.size++;
+  }
+
+  /** The root over all leaves so far (EMPTY_ROOT for none). */
+  root(): Uint8Array {
+    if (this.top === 0) return EMPTY_ROOT.slice();
+    const out = this.stack.slice((this.top - 1) * HASH, this.top * HASH);
+    for (let j = this.top - 2; j >= 0; j--) nodeInto(this.stack, j * HASH, out, 0, out, 0);
+    return out;
+  }
+
+  /** The root the tree had at `size` leaves (size <= this.size). */
+  rootAt(size: number): Uint8Array {
+    this.checkSize(size);
+    if (size === this.size) return this.root();
+    if (size === 0) return EMPTY_ROOT.slice();
+    return this.range(0, size);
+  }
+
+  /** RFC 6962 §2.1.1 PATH(index, D[0:size]): the siblings from the leaf up. */
+  inclusionProof(index: number, size: number): Uint8Array[] {
+    this.checkSize(size);
+    if (!Number.isInteger(index) || index < 0 || index >= size) throw new RangeError(`leaf ${index} is not in a tree of ${size}`);
+    const out: Uint8Array[] = [];
+    let lo = 0;
+    let hi = size;
+    const path: Uint8Array[] = [];
+    while (hi - lo > 1) {
+      const k = splitPoint(hi - lo);
+      if (index < lo + k) {
+        path.push(this.range(lo + k, hi));
+        hi = lo + k;
+      } else {
+        path.push(this.range(lo, lo + k));
+        lo += k;
+      }
+    }
+    for (let i = path.length - 1; i >= 0; i--) out.push(path[i]);
+    return out;
+  }
+
+  /** RFC 6962 §2.1.2 PROOF(m, D[0:n]): what shows the tree at m leaves is a prefix of the tree at n. */
+  consistencyProof(m: number, n: number): Uint8Array[] {
+    this.checkSize(n);
+    if (!Number.isInteger(m) || m < 0 || m > n) throw new RangeError(`no consistency proof from size ${m} to ${n}`);
+    if (m === 0 || m === n) return [];
+    const path: Uint8Array[] = [];
+    // SUBPROOF(m, D[lo:hi], whole) unrolled: each step adds one node, deepest last, so reverse at the end.
+    let lo = 0;
+    let hi = n;
+    let whole = true;
+    for (;;) {
+      const size = hi - lo;
+      if (m === size) {
+        if (!whole) path.push(this.range(lo, hi));
+        break;
+      }
+      const k = splitPoint(size);
+      if (m <= k) {
+        path.push(this.range(lo + k, hi));
+        hi = lo + k;
+      } else {
+        path.push(this.range(lo, lo + k));
+        lo += k;
+        m -= k;
+        whole = false;
+      }
+    }
+    return path.reverse();
+  }
+
+  /** Bytes the kept nodes and the compact range take. */
+  residentBytes(): number {
+    return this.stack.length + this.levels.reduce((n, l) => n + l.bytes.length, 0);
+  }
+
+  /** MTH(D[lo:hi]) for 0 <= lo < hi <= size, from kept nodes where whole ones exist, else from the leaves. */
+  private range(lo: number, hi: number): Uint8Array {
+    const out = new Uint8Array(HASH);
+    this.rangeInto(lo, hi, out, 0);
+    return out;
+  }
+
+  private rangeInto(lo: number, hi: number, out: Uint8Array, off: number): void {
+    const n = hi - lo;
+    if (n === 1) return this.leafAt(lo, out, off);
+    const k = splitPoint(n);
+    if (k * 2 === n && lo % n === 0) return this.perfectInto(lo, Math.log2(n), out, off);
+    // [lo, lo + k) is a perfect aligned subtree (lo is a multiple of k here, as every split of [0, size) keeps it).
+    const right = new Uint8Array(HASH);
+    this.rangeInto(lo + k, hi, right, 0);
+    this.perfectInto(lo, Math.log2(k), out, off);
+    nodeInto(out, off, right, 0, out, off);
+  }
+
+  /** The node of height `level` over leaves [lo, lo + 2^level), lo aligned. */
+  private perfectInto(lo: number, level: number, out: Uint8Array, off: number): void {
+    if (this.keep && level >= STORED_LEVEL) {
+      const l = this.levels[level - STORED_LEVEL];
+      const at = (lo / 2 ** level) * HASH;
+      for (let i = 0; i < HASH; i++) out[off + i] = l.bytes[at + i];
+      return;
+    }
+    // From its leaves with a compact range of its own.
+    const n = 2 ** level;
+    const s = new Uint8Array((level + 2) * HASH);
+    let top = 0;
+    for (let j = 0; j < n; j++) {
+      this.leafAt(lo + j, s, top * HASH);
+      top++;
+      for (let idx = j; idx % 2 === 1; idx = (idx - 1) / 2) {
+        top--;
+        nodeInto(s, (top - 1) * HASH, s, top * HASH, s, (top - 1) * HASH);
+      }
+    }
+    for (let i = 0; i < HASH; i++) out[off + i] = s[i];
+  }
+
+  private keepNode(level: number, src: Uint8Array, at: number): void {
+    while (this.levels.length <= level - STORED_LEVEL) this.levels.push({ bytes: new Uint8Array(HASH * 16), n: 0 });
+    const l = this.levels[level - STORED_LEVEL];
+    if ((l.n + 1) * HASH > l.bytes.length) {
+      const grown = new Uint8Array(l.bytes.length * 2);
+      grown.set(l.bytes);
+      l.bytes = grown;
+    }
+    l.bytes.set(src.subarray(at, at + HASH), l.n * HASH);
+    l.n++;
+  }
+
+  private checkSize(size: number): void {
+    if (!Number.isInteger(size) || size < 0 || size > this.size) throw new RangeError(`the tree has ${this.size} leaves, not ${size}`);
+  }
+}
+
+// ── verifying (RFC 9162 §2.1.3.2 and §2.1.4.2), for anyone holding only hashes ──────────────────────────────────
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
+  return d === 0;
+}
+
+const odd = (x: number) => x % 2 === 1;
+const half = (x: number) => Math.floor(x / 2);
+
+/** The root an inclusion proof leads to, or why it cannot be one (RFC 9162 §2.1.3.2). */
+export function rootFromInclusion(index: number, size: number, leafHash: Uint8Array, proof: readonly Uint8Array[]): Uint8Array | string {
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(size) || index < 0 || index >= size)
+    return `leaf index ${index} is not below the tree size ${size}`;
+  if (leafHash.length !== HASH || proof.some((p) => p.length !== HASH)) return 'a hash in the proof is not 32 bytes';
+  let fn = index;
+  let sn = size - 1;
+  let r = leafHash;
+  for (const p of proof) {
+    if (sn === 0) return 'the proof is longer than the tree is deep';
+    if (odd(fn) || fn === sn) {
+      r = hashChildren(p, r);
+      if (!odd(fn))
+        while (!odd(fn) && fn !== 0) {
+          fn = half(fn);
+          sn = half(sn);
+        }
+    } else r = hashChildren(r, p);
+    fn = half(fn);
+    sn = half(sn);
+  }
+  if (sn !== 0) return 'the proof is shorter than the tree is deep';
+  return r;
+}
+
+/** True if `proof` shows the leaf hash at `index` is in the tree of `size` leaves with this root. */
+export function verifyInclusion(
+  index: number,
+  size: number,
+  leafHash: Uint8Array,
+  proof: readonly Uint8Array[],
+  root: Uint8Array,
+): boolean {
+  const r = rootFromInclusion(index, size, leafHash, proof);
+  return typeof r !== 'string' && equal(r, root);
+}
+
+/** Null if `proof` shows the tree of size1 leaves (root1) is a prefix of the tree of size2 (root2); else why not (RFC 9162 §2.1.4.2). */
+export function consistencyProblem(
+  size1: number,
+  size2: number,
+  root1: Uint8Array,
+  root2: Uint8Array,
+  proof: readonly Uint8Array[],
+): string | null {
+  if (!Number.isSafeInteger(size1) || !Number.isSafeInteger(size2) || size1 < 0 || size2 < size1)
+    return `sizes ${size1} and ${size2}: the second must be at least the first`;
+  if (proof.some((p) => p.length !== HASH)) return 'a hash in the proof is not 32 bytes';
+  if (size1 === size2) return proof.length === 0 && equal(root1, root2) ? null : 'equal sizes need equal roots and an empty proof';
+  if (size1 === 0) return proof.length === 0 ? null : 'a proof from the empty tree is empty';
+  if (proof.length === 0) return 'the proof is empty';
+  const path = [...proof];
+  if (Number.isInteger(Math.log2(size1))) path.unshift(root1);
+  let fn = size1 - 1;
+  let sn = size2 - 1;
+  while (odd(fn)) {
+    fn = half(fn);
+    sn = half(sn);
+  }
+  let fr = path[0];
+  let sr = path[0];
+  for (let i = 1; i < path.length; i++) {
+    const c = path[i];
+    if (sn === 0) return 'the proof is longer than needed';
+    if (odd(fn) || fn === sn) {
+      fr = hashChildren(c, fr);
+      sr = hashChildren(c, sr);
+      if (!odd(fn))
+        while (!odd(fn) && fn !== 0) {
+          fn = half(fn);
+          sn = half(sn);
+        }
+    } else sr = hashChildren(sr, c);
+    fn = half(fn);
+    sn = half(sn);
+  }
+  if (sn !== 0) return 'the proof is shorter than needed';
+  if (!equal(fr, root1)) return `the proof does not lead to the root of the tree at size ${size1}`;
+  if (!equal(sr, root2)) return `the proof does not lead to the root of the tree at size ${size2}`;
+  return null;
+}
