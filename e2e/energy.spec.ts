@@ -19,7 +19,14 @@ test('a fork bomb with budgets on stays bounded and the shell answers; with budg
   await toggleDefense(app, 'energy');
   await expect(app.getByTestId('defense-energy')).not.toBeChecked();
   await expect.poll(() => processCount(app), { timeout: 15_000 }).toBeGreaterThan(150);
-  await expect.poll(() => app.getByTestId('graph').locator('[data-node-id^="p:"]').count(), { timeout: 20_000 }).toBeGreaterThan(150);
+  // The graph draws the bomblets, exactly alike, as one node with their count.
+  const drawn = () =>
+    app
+      .getByTestId('graph')
+      .locator('[data-kind="group"] .graph-label')
+      .allTextContents()
+      .then((t) => Number(/bomblet ×(\d+)/.exec(t.join(' '))?.[1] ?? 0));
+  await expect.poll(drawn, { timeout: 20_000 }).toBeGreaterThan(150);
   await typeLine(app, 'kill @forkbomb');
   await expect.poll(() => terminalText(app)).toMatch(/killed forkbomb \(pid 10\)/);
 });

@@ -114,8 +114,12 @@ test('a fork bomb of a thousand stays readable: bomblets alike are drawn as one 
   await typeLine(app, 'clock run');
   await expect(group).toHaveCount(0, { timeout: 15_000 });
   await expect(app.getByTestId('graph').locator('[data-node-id="p:10"]')).toHaveCount(0);
-  // Back to the world as it was: every process its own node, with its live line.
-  await expect(app.getByTestId('graph').locator('[data-node-id="p:4"] .graph-live')).toHaveText(/runs/);
+  // Back to the world as it was: every process its own node; with the inspector folded away again (the pane as
+  // wide as before), each with its live line.
+  await app.getByTestId('graph').locator('[data-node-id="p:4"]').focus();
+  await app.keyboard.press('Escape');
+  await expect(app.getByTestId('inspector')).toBeHidden();
+  await expect(app.getByTestId('graph').locator('[data-node-id="p:4"] .graph-live')).toHaveText(/runs/, { timeout: 15_000 });
 });
 
 test('presenter mode: a world laid out as compact as it goes still follows the world (the yield runtime appears)', async ({ app }) => {

@@ -160,7 +160,7 @@ const Topology = memo(function Topology({
             </text>
           )}
           {/* Filled in per frame by useLiveFigures; React leaves its text alone (it renders no children). */}
-          {(n.kind === 'process' || n.kind === 'endpoint') && (
+          {(n.kind === 'process' || n.kind === 'endpoint') && !n.noLive && (
             <text className="graph-live" data-live="" x={n.width / 2} y={lineY(n.detail ? 2 : 1, n)} />
           )}
           {n.kind === 'cluster' && (

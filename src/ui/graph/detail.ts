@@ -8,15 +8,14 @@ import { HEXAGON_INSET, liveChars, nodeSize, type GraphModel, type NodeKind } fr
  * the picked node's, an attack's). Past that, processes exactly alike are drawn as one node ("bomblet ×957",
  * groups.ts). Detail goes before size.
  */
-export type Detail = 'full' | 'compact' | 'grouped';
+export type Detail = 'full' | 'compact' | 'grouped' | 'names';
 
 /** From the most detail to the least: the layout takes the first whose picture is readable at fit. */
-export const DETAILS: readonly Detail[] = ['full', 'compact', 'grouped'];
+export const DETAILS: readonly Detail[] = ['full', 'compact', 'grouped', 'names'];
 
 /** Kinds whose second line only repeats what the shape and colour say (program name, object kind). */
 const DROPS_DETAIL: ReadonlySet<NodeKind> = new Set<NodeKind>([
   'process',
-  'group',
   'endpoint',
   'spawner',
   'service',
@@ -35,9 +34,14 @@ const YIELD_KINDS: ReadonlySet<NodeKind> = new Set<NodeKind>(['instance', 'kerne
 
 export function withDetail(full: GraphModel, detail: Detail, tall = false): GraphModel {
   if (detail === 'full') return full;
-  const model = detail === 'grouped' ? grouped(full, COMPACT_PAD_Y) : full;
+  const model = detail === 'compact' ? full : grouped(full, COMPACT_PAD_Y);
+  // Last, the live lines go too (state still shows in a process's colour): nodes as narrow as their names.
+  const live = detail !== 'names';
   // Bands only when every node is a process, a kernel object or the yield runtime's (not clusters).
-  const bands = model.nodes.every((n) => DROPS_DETAIL.has(n.kind) || YIELD_KINDS.has(n.kind)) ? bandsOf(model, tall) : null;
+  // A group (groups.ts) is sized for its stack of cards already; it is banded like the processes it stands for.
+  const bands = model.nodes.every((n) => DROPS_DETAIL.has(n.kind) || YIELD_KINDS.has(n.kind) || n.kind === 'group')
+    ? bandsOf(model, tall)
+    : null;
   return {
     machines: model.machines,
     nodes: model.nodes.map((n) =>
@@ -46,7 +50,8 @@ export function withDetail(full: GraphModel, detail: Detail, tall = false): Grap
             ...n,
             detail: '',
             ...(bands ? { band: bands.get(n.id) } : {}),
-            ...nodeSize([n.label], liveChars(n.kind), HEXAGON.has(n.kind) ? HEXAGON_INSET * 2 : 0, COMPACT_PAD_Y),
+            ...(live ? {} : { noLive: true }),
+            ...nodeSize([n.label], live ? liveChars(n.kind) : 0, HEXAGON.has(n.kind) ? HEXAGON_INSET * 2 : 0, COMPACT_PAD_Y),
           }
         : bands
           ? { ...n, band: bands.get(n.id) }
@@ -60,7 +65,7 @@ export function withDetail(full: GraphModel, detail: Detail, tall = false): Grap
 const PROCESSES: ReadonlySet<NodeKind> = new Set<NodeKind>(['process', 'group']);
 
 /** Compact nodes sit closer around their text. */
-const COMPACT_PAD_Y = 3;
+export const COMPACT_PAD_Y = 3;
 
 /** Deepest process generation laid out as its own column; deeper ones share it. */
 const MAX_PROCESS_BAND = 1;

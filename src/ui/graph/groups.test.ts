@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { KernelHost } from '../../kernel/host';
 import { Frame, readFrame } from '../../kernel/sab/layout';
-import { withDetail } from './detail';
+import { COMPACT_PAD_Y, withDetail } from './detail';
 import { GROUP_MIN, grouped } from './groups';
-import { buildGraphModel, type GraphEdge, type GraphModel, type GraphNode } from './model';
+import { buildGraphModel, nodeSize, type GraphEdge, type GraphModel, type GraphNode } from './model';
 
 function bombWorld() {
   const h = new KernelHost(undefined, false);
@@ -68,6 +68,17 @@ describe('processes alike drawn as one (the coarsest level of detail)', () => {
     const band = (id: string) => banded.nodes.find((n) => n.id === id)!.band!;
     expect(band(groups[0].id)).toBeGreaterThanOrEqual(band(bomb.id));
     expect(banded.nodes.length).toBe(g.nodes.length);
+    // Sized for its stack of cards (6 more each way than its text needs), at every level that groups.
+    const stacked = grouped(m, COMPACT_PAD_Y).nodes.find((n) => n.kind === 'group')!;
+    expect(stacked.height).toBe(nodeSize([stacked.label], 0, 0, COMPACT_PAD_Y).height + 6);
+    for (const at of ['grouped', 'names'] as const) {
+      const node = withDetail(m, at).nodes.find((n) => n.kind === 'group')!;
+      expect(node).toMatchObject({ width: stacked.width, height: stacked.height });
+    }
+    // The names level drops the live lines: a process as narrow as its name.
+    const named = withDetail(m, 'names').nodes.find((n) => n.id === bomb.id)!;
+    expect(named.noLive).toBe(true);
+    expect(named.width).toBeLessThan(withDetail(m, 'grouped').nodes.find((n) => n.id === bomb.id)!.width);
   });
 
   it('keeps apart a process whose caps differ, or that holds a relabeled cap, and leaves fewer than GROUP_MIN alone', () => {

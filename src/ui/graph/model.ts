@@ -76,6 +76,8 @@ export interface GraphNode {
   parent?: number;
   /** Processes alike drawn as one (groups.ts): the pids it stands for. */
   members?: number[];
+  /** No live line (the names level of detail): a process's state shows in its colour only. */
+  noLive?: boolean;
   width: number;
   height: number;
 }
@@ -167,14 +169,14 @@ export function nodeSize(lines: string[], liveChars: number, extraWidth = 0, pad
 }
 
 /** How many text lines a node draws: its name, its detail, its live line, a cluster's hint. */
-export const textLines = (n: Pick<GraphNode, 'kind' | 'detail'>): number =>
-  1 + (n.detail ? 1 : 0) + (liveChars(n.kind) > 0 ? 1 : 0) + (n.kind === 'cluster' ? 1 : 0);
+export const textLines = (n: Pick<GraphNode, 'kind' | 'detail' | 'noLive'>): number =>
+  1 + (n.detail ? 1 : 0) + (liveChars(n.kind) > 0 && !n.noLive ? 1 : 0) + (n.kind === 'cluster' ? 1 : 0);
 
 /**
  * Where text line `i` of a node sits (texts use dominant-baseline: central): the name, then the smaller lines,
  * the block centred in the node's height (compact nodes are shorter).
  */
-export function lineY(i: number, n: Pick<GraphNode, 'kind' | 'detail' | 'height'>): number {
+export function lineY(i: number, n: Pick<GraphNode, 'kind' | 'detail' | 'noLive' | 'height'>): number {
   const top = (n.height - NAME_LINE_HEIGHT - (textLines(n) - 1) * LINE_HEIGHT) / 2;
   return i === 0 ? top + NAME_LINE_HEIGHT / 2 : top + NAME_LINE_HEIGHT + LINE_HEIGHT * (i - 0.5);
 }
