@@ -43,6 +43,8 @@ export interface LayoutModel<
   machines: M[];
   nodes: N[];
   edges: E[];
+  /** Name-only nodes (the names level of detail): banded columns packed closer. */
+  tight?: boolean;
 }
 
 export interface Point {
@@ -159,6 +161,9 @@ const BANDED: LayoutOptions = {
   'elk.padding': '[top=26,left=8,bottom=6,right=8]',
 };
 
+/** Name-only boxes (24 units tall) stand closer in their column. */
+const TIGHT: LayoutOptions = { ...BANDED, 'elk.spacing.nodeNode': '4' };
+
 /** Room at the top of a machine box for its name, drawn by the panel. */
 const MACHINE_OPTIONS: LayoutOptions = {
   'elk.padding': '[top=30,left=14,bottom=14,right=14]',
@@ -205,10 +210,11 @@ async function elkLayout<M extends LayoutMachineIn, N extends LayoutNodeIn, E ex
   const machineNodes = new Map<string, ElkNode>();
   const big = model.nodes.length + model.edges.length > BIG_GRAPH;
   const banded = !big && model.nodes.length > 0 && model.nodes.every((n) => n.band !== undefined);
+  const bandedOptions = model.tight ? TIGHT : BANDED;
   const rootOptions = big
     ? { ...ROOT_OPTIONS, ...BIG_OPTIONS }
     : banded
-      ? { ...ROOT_OPTIONS, ...BANDED, 'elk.padding': '[top=4,left=4,bottom=4,right=4]' }
+      ? { ...ROOT_OPTIONS, ...bandedOptions, 'elk.padding': '[top=4,left=4,bottom=4,right=4]' }
       : ROOT_OPTIONS;
   const root: ElkNode = { id: '__root', layoutOptions: rootOptions, children: [], edges: [] };
   model.machines.forEach((m, i) => {
@@ -216,7 +222,7 @@ async function elkLayout<M extends LayoutMachineIn, N extends LayoutNodeIn, E ex
       id: m.id,
       layoutOptions: {
         ...MACHINE_OPTIONS,
-        ...(big ? BIG_NESTED_OPTIONS : banded ? BANDED : {}),
+        ...(big ? BIG_NESTED_OPTIONS : banded ? bandedOptions : {}),
         ...orderHint(i),
         'elk.nodeSize.minimum': `(${m.minWidth}, ${m.minHeight})`,
       },
@@ -319,6 +325,7 @@ async function packedLayout<M extends LayoutMachineIn, N extends LayoutNodeIn, E
           machines: [],
           nodes: model.nodes.filter((n) => n.machine === m.id).map((n) => ({ ...n, machine: null })),
           edges: model.edges.filter((e) => homeOf.get(e.source) === m.id && homeOf.get(e.target) === m.id),
+          tight: model.tight,
         },
         started,
       ),

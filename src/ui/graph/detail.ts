@@ -44,6 +44,7 @@ export function withDetail(full: GraphModel, detail: Detail, tall = false): Grap
     : null;
   return {
     machines: model.machines,
+    ...(live ? {} : { tight: true }),
     nodes: model.nodes.map((n) =>
       DROPS_DETAIL.has(n.kind)
         ? {
@@ -67,8 +68,13 @@ const PROCESSES: ReadonlySet<NodeKind> = new Set<NodeKind>(['process', 'group'])
 /** Compact nodes sit closer around their text. */
 export const COMPACT_PAD_Y = 3;
 
-/** Deepest process generation laid out as its own column; deeper ones share it. */
+/**
+ * Deepest process generation laid out as its own column; deeper ones share it (and are pushed right of their
+ * parent by the edge between them). `tall` gives the grandchildren a column of their own, so the objects they hold
+ * stay in the one objects column rather than being pushed into another.
+ */
 const MAX_PROCESS_BAND = 1;
+const TALL_MAX_PROCESS_BAND = 2;
 
 /**
  * Columns, left to right: processes by generation (a parent left of what it spawned: it holds their process
@@ -80,9 +86,10 @@ function bandsOf(model: GraphModel, tall: boolean): Map<string, number> {
   const parent = new Map<string, string>();
   for (const e of model.edges)
     if (e.kind === 'process' && PROCESSES.has(kindOf.get(e.target)!) && !parent.has(e.target)) parent.set(e.target, e.source);
+  const deepestBand = tall ? TALL_MAX_PROCESS_BAND : MAX_PROCESS_BAND;
   const depth = (id: string): number => {
     let d = 0;
-    for (let at = parent.get(id); at !== undefined && d < MAX_PROCESS_BAND; at = parent.get(at)) d++;
+    for (let at = parent.get(id); at !== undefined && d < deepestBand; at = parent.get(at)) d++;
     return d;
   };
   const bands = new Map<string, number>();

@@ -100,6 +100,8 @@ export interface GraphModel {
   machines: GraphMachine[];
   nodes: GraphNode[];
   edges: GraphEdge[];
+  /** Name-only nodes (the names level of detail): the layout packs their columns closer. */
+  tight?: boolean;
 }
 
 export interface Point {

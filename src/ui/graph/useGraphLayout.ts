@@ -84,12 +84,14 @@ export function useGraphLayout(readable: (graph: LaidOutGraph) => boolean, tall:
       lay,
       (graph, req) => {
         if (disposed || req.level !== level) return; // a level since left; the newer layout is on its way
-        if (level < DETAILS.length - 1 && !readableRef.current(graph)) {
-          level++;
-          // The level just left is not worth probing. A level below that draws the same picture (nothing to
-          // group) asks for no layout: this one is the best there is, so it is shown.
-          if (relayout(false)) return;
-        }
+        // Down a level, past any that would draw the same picture (nothing to group asks for no layout), until
+        // one asks for a layout (its result comes here) or there is none lower: then this picture is the best.
+        // The level just left is not worth probing.
+        if (!readableRef.current(graph))
+          while (level < DETAILS.length - 1) {
+            level++;
+            if (relayout(false)) return;
+          }
         show(graph);
       },
       failed,
