@@ -85,6 +85,7 @@ test('two tabs: one keeps the session, the other is told and does not overwrite 
   context,
   baseURL,
 }) => {
+  test.setTimeout(60_000); // five tabs opened in turn, each booting a kernel worker
   await myHistory(app);
   await saved(app);
   const second = await context.newPage();
