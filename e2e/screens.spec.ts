@@ -125,6 +125,18 @@ test('a fork bomb of a thousand stays readable: bomblets alike are drawn as one 
   await expect(app.getByTestId('graph').locator('[data-node-id="p:4"] .graph-live')).toHaveText(/runs/, { timeout: 15_000 });
 });
 
+test('presenter mode at 1280x720: the relabel impostor is drawn while the verdict banner comes and the pane changes size', async ({
+  app,
+}) => {
+  await app.setViewportSize({ width: 1280, height: 720 });
+  await app.getByTestId('start-here-dismiss').click();
+  await app.getByTestId('presenter-toggle').click();
+  await playGallery(app, 'relabel', 'off');
+  await expect(app.getByTestId('verdict')).toHaveAttribute('data-outcome', 'breach');
+  // A layout asked for while the panel resized (the banner) used to be dropped, leaving the world before the spawn.
+  await expect(app.getByTestId('graph').locator('[data-node-id="p:10"]')).toHaveCount(1);
+});
+
 test('presenter mode (1440x900): a big gallery world still reads from the back of the room, names at least 16 px', async ({ app }) => {
   await app.getByTestId('start-here-dismiss').click(); // a first visit's card, shown once: the room sees the graph
   await app.getByTestId('presenter-toggle').click();

@@ -78,12 +78,14 @@ export function useGraphLayout(readable: (graph: LaidOutGraph) => boolean, tall:
     const failed = (e: unknown) => {
       if (!disposed) setError(`The graph could not be laid out: ${message(e)}`);
     };
-    type Request = { model: GraphModel; level: number; request: number };
+    type Request = { model: GraphModel; json: string; level: number; request: number };
     const lay = (req: Request) => api.layout(req.model);
     const layouts = latestOnly<Request, LaidOutGraph>(
       lay,
       (graph, req) => {
-        if (disposed || req.level !== level) return; // a level since left; the newer layout is on its way
+        // Only the picture of the model last asked for: an older one (a world since changed, a level since left
+        // whose model differs) is dropped, as a newer layout is on its way. Levels alike share a model.
+        if (disposed || req.json !== modelKey) return;
         // Down a level, past any that would draw the same picture (nothing to group asks for no layout), until
         // one asks for a layout (its result comes here) or there is none lower: then this picture is the best.
         // The level just left is not worth probing.
@@ -101,7 +103,7 @@ export function useGraphLayout(readable: (graph: LaidOutGraph) => boolean, tall:
       (graph, req) => {
         if (disposed || req.request !== request || req.level !== level - 1 || !readableRef.current(graph)) return;
         level = req.level;
-        modelKey = JSON.stringify(req.model);
+        modelKey = req.json;
         show(graph);
         probe();
       },
@@ -116,7 +118,9 @@ export function useGraphLayout(readable: (graph: LaidOutGraph) => boolean, tall:
     const modelAt = (at: number) =>
       withDetail(withYieldWorld(clustered(frameModel!, expanded.current), yields), DETAILS[at], tallRef.current);
     const probe = () => {
-      if (frameModel && level > 0) probes.request({ model: modelAt(level - 1), level: level - 1, request });
+      if (!frameModel || level === 0) return;
+      const model = modelAt(level - 1);
+      probes.request({ model, json: JSON.stringify(model), level: level - 1, request });
     };
     /** Lay the world out at the current level; false if that would draw what was last asked for (no layout). */
     const relayout = (probeUp = true): boolean => {
@@ -128,7 +132,7 @@ export function useGraphLayout(readable: (graph: LaidOutGraph) => boolean, tall:
       if (json === modelKey) return false;
       modelKey = json;
       request++;
-      layouts.request({ model, level, request });
+      layouts.request({ model, json, level, request });
       if (probeUp) probe();
       return true;
     };
