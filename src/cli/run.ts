@@ -213,6 +213,19 @@ function lesson(f: Flags, io: Pick<CliIo, 'out' | 'err'>): number {
 }
 
 /** The command line: returns the exit code (bin/capplay.mjs sets it). */
+/** The one file a command takes, read; null (said on stderr) if it cannot be read. */
+function oneFile(positional: readonly string[], command: string, what: string, io: CliIo): { path: string; text: string } | null {
+  const [path, extra] = positional;
+  if (path === undefined) throw new UsageProblem(`${command} needs ${what}`);
+  if (extra !== undefined) throw new UsageProblem(`${command} takes one file, got also ${JSON.stringify(extra)}`);
+  try {
+    return { path, text: io.readFile(path) };
+  } catch (e) {
+    io.err(`${clean(path)}: cannot read it: ${e instanceof Error ? e.message : String(e)}`);
+    return null;
+  }
+}
+
 export function main(argv: readonly string[], io: CliIo = nodeIo): number {
   const [command, ...rest] = argv;
   try {
@@ -222,32 +235,14 @@ export function main(argv: readonly string[], io: CliIo = nodeIo): number {
     }
     const f = parseFlags(rest);
     if (command === 'run') {
-      const [path, extra] = f.positional;
-      if (path === undefined) throw new UsageProblem('run needs a scenario file');
-      if (extra !== undefined) throw new UsageProblem(`run takes one scenario file, got also ${JSON.stringify(extra)}`);
-      let text: string;
-      try {
-        text = io.readFile(path);
-      } catch (e) {
-        io.err(`${clean(path)}: cannot read it: ${e instanceof Error ? e.message : String(e)}`);
-        return 2;
-      }
-      return runScenario(text, { seed: f.seed, quiet: f.quiet, source: path }, io);
+      const file = oneFile(f.positional, 'run', 'a scenario file', io);
+      return file ? runScenario(file.text, { seed: f.seed, quiet: f.quiet, source: file.path }, io) : 2;
     }
     if (command === 'gallery') return gallery(f, io);
     if (command === 'lesson') return lesson(f, io);
     if (command === 'verify') {
-      const [path, extra] = f.positional;
-      if (path === undefined) throw new UsageProblem('verify needs a ledger export (JSONL)');
-      if (extra !== undefined) throw new UsageProblem(`verify takes one file, got also ${JSON.stringify(extra)}`);
-      let text: string;
-      try {
-        text = io.readFile(path);
-      } catch (e) {
-        io.err(`${clean(path)}: cannot read it: ${e instanceof Error ? e.message : String(e)}`);
-        return 2;
-      }
-      return verifyFile(text, clean(path), f.key, { out: io.out, err: (l) => io.err(clean(l)) });
+      const file = oneFile(f.positional, 'verify', 'a ledger export (JSONL)', io);
+      return file ? verifyFile(file.text, clean(file.path), f.key, { out: io.out, err: (l) => io.err(clean(l)) }) : 2;
     }
     throw new UsageProblem(`unknown command ${JSON.stringify(command)}`);
   } catch (e) {
