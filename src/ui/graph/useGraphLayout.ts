@@ -86,15 +86,8 @@ export function useGraphLayout(readable: (graph: LaidOutGraph) => boolean, tall:
         // Only the picture of the model last asked for: an older one (a world since changed, a level since left
         // whose model differs) is dropped, as a newer layout is on its way. Levels alike share a model.
         if (disposed || req.json !== modelKey) return;
-        // Down a level, past any that would draw the same picture (nothing to group asks for no layout), until
-        // one asks for a layout (its result comes here) or there is none lower: then this picture is the best.
-        // The level just left is not worth probing.
-        if (!readableRef.current(graph))
-          while (level < DETAILS.length - 1) {
-            level++;
-            if (relayout(false)) return;
-          }
-        show(graph);
+        // Unreadable: a layout of a level below is asked for (its result comes here), unless there is none.
+        if (readableRef.current(graph) || !stepDown()) show(graph);
       },
       failed,
     );
@@ -136,13 +129,23 @@ export function useGraphLayout(readable: (graph: LaidOutGraph) => boolean, tall:
       if (probeUp) probe();
       return true;
     };
+    /**
+     * Down a level, past any that would draw the same picture (nothing to group asks for no layout), until one
+     * asks for a layout; false if there is none lower (the picture in hand is the best there is). The level just
+     * left is not worth probing.
+     */
+    const stepDown = (): boolean => {
+      while (level < DETAILS.length - 1) {
+        level++;
+        if (relayout(false)) return true;
+      }
+      return false;
+    };
     relayoutRef.current = relayout;
     // The panel changed size: the shown level may be unreadable now (step down), or the one above readable.
     recheckRef.current = () => {
-      if (shown && level < DETAILS.length - 1 && !readableRef.current(shown)) {
-        level++;
-        relayout(false);
-      } else if (!relayout()) probe(); // a new `tall` is a new model; an unchanged one is not laid out again
+      if (shown && !readableRef.current(shown)) stepDown();
+      else if (!relayout()) probe(); // a new `tall` is a new model; an unchanged one is not laid out again
     };
     const onFrame = (frame: Frame, strings: { get(id: number): string }) => {
       // The scenario generation is part of the key: a reloaded scenario restarts the topology counter.
