@@ -74,6 +74,8 @@ test('a light system gets the light theme, live: the page, the terminal and the 
   expect(r, `breach banner ${bg} is red`).toBeGreaterThan(150);
   expect(Math.max(g, b), `breach banner ${bg} is red`).toBeLessThan(80);
   expect(contrast(bg, fg), `breach banner text ${fg} on ${bg}`).toBeGreaterThanOrEqual(4.5);
+  // The graph follows the kernel's verdict once its layout is in: wait for the impersonation to be drawn.
+  await expect(app.getByTestId('graph').locator('.graph-canvas text', { hasText: 'impersonation' }).first()).toBeVisible();
   // Every word in the graph (names, live lines, edge labels, the impersonation) holds 4.5:1 on what is behind it:
   // its node's fill, or the paper for edge labels (drawn on a patch of it).
   const graphText = await app.getByTestId('graph').evaluate((g) => {
