@@ -6,7 +6,7 @@ import { HEXAGON_INSET, liveChars, nodeSize, type GraphModel, type NodeKind } fr
  * would have to be shrunk below readable type at the panel's fit is laid out compact instead: nodes keep their
  * name and live line, and edge labels take no room (they are drawn over the edges that matter: a relabeled cap,
  * the picked node's, an attack's). Past that, processes exactly alike are drawn as one node ("bomblet ×957",
- * groups.ts). Detail goes before size.
+ * groups.ts), and last the live lines go too (names). Detail goes before size.
  */
 export type Detail = 'full' | 'compact' | 'grouped' | 'names';
 
