@@ -391,6 +391,10 @@ describe('user programs live in the scenario file, and replay byte for byte', ()
       /processes\[\d+\]\.program: unknown program "nope"/,
     );
     expect(errors((s) => (s.programs.thief.summary = 'evil\u001b[2J')).length).toBe(1);
+    expect(errors((s) => (s.programs.thief.run = 'run "thief"\nclock off'))).toEqual([
+      'programs.thief.run: the run line is one shell line',
+    ]);
+    expect(errors((s) => (s.programs.thief.run = 'run "thief" with { stdio: @stdio }'))).toEqual([]);
   });
 
   it('the same scenario, seed and command log give the same ledger bytes; a restore replays them', async () => {

@@ -26,6 +26,8 @@ export interface UserProgramDef {
   readonly name: string;
   readonly source: string;
   readonly summary: string;
+  /** The shell line the Programs tab's Run types, when the file suggests one. */
+  readonly run?: string;
 }
 
 /** The bounds every user program runs under (README, "User programs"). */

@@ -47,7 +47,7 @@ export function boot(scenario: Scenario, seed = scenario.seed ?? 1, capacity: Ca
     spawner.set(mach.id, k.createObject('spawner', mach.id, 0, `spawner@${m.name}`).id);
   }
   for (const [name, p] of Object.entries(scenario.programs ?? {})) {
-    k.userPrograms.set(name, { name, source: p.source, summary: p.summary });
+    k.userPrograms.set(name, { name, source: p.source, summary: p.summary, ...(p.run !== undefined && { run: p.run }) });
     k.record('boot', 0, 0, `user program "${name}" (${p.source.length} characters of JavaScript, run on ${ENGINE_VERSION})`);
   }
   const pidOf = new Map<string, number>();

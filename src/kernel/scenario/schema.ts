@@ -127,6 +127,10 @@ export const MAX_PROGRAM_SOURCE = 64 * 1024;
 const UserProgram = z.strictObject({
   source: z.string().min(1).max(MAX_PROGRAM_SOURCE, `a program's source is at most ${MAX_PROGRAM_SOURCE} characters`),
   summary: Text(1, 200),
+  /** The shell line the Programs tab's Run types (default `run "<name>"`), e.g. with the caps a challenge starts with. */
+  run: Text(1, 400)
+    .refine((s) => !s.includes('\n'), 'the run line is one shell line')
+    .optional(),
 });
 
 const Size = (min: number, max: number) => z.number().int().min(min).max(max);
