@@ -89,7 +89,7 @@ const host = new WorkerHost(undefined, undefined, { now: () => performance.now()
  * load leaves user programs refusing to start, with the reason, and the rest of the world running).
  */
 const engineStart = performance.now();
-const engineReady = loadEngine(engineWasm);
+const engineReady = loadEngine(() => fetch(engineWasm).then((r) => r.arrayBuffer()));
 let engineLoaded = false;
 let engineMs = 0;
 void engineReady.then(() => {

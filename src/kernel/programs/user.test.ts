@@ -184,14 +184,43 @@ describe('user programs: hostile code ends clearly, the world keeps running', ()
       /code 137: (killed: computed past its budget|ENOMEM)/,
     ],
     [
-      'alloc', // many small allocations: the cap counts them (big single blocks are not counted: see USER_LIMITS)
+      'alloc', // many small allocations
       'function* main(sys) { const a = []; for (let i = 0; ; i++) a.push({ i }); }',
-      /code 137: ENOMEM: past its memory cap of 8 MiB/,
+      /code 137: ENOMEM: past its memory cap of 16 MiB/,
     ],
     [
-      'bigstring',
+      // a few big blocks: the cap is byte-true (QuickJS's own counted each block as 8 bytes, so this passed it)
+      'bigblocks',
+      "function* main(sys) { const k = []; for (;;) { k.push('x'.repeat(1 << 20) + k.length); yield sys.tick(); } }",
+      /code 137: ENOMEM: past its memory cap of 16 MiB/,
+    ],
+    ['buffers', 'function* main(sys) { const k = []; for (;;) k.push(new ArrayBuffer(1 << 20)); }', /code 137: ENOMEM/],
+    // built-ins that loop in C do not tick the op counter: uncharged, each of these ran 10–75 s on a few ticks
+    ['indexof', 'function* main(sys) { const a = new Array(1e6); for (;;) a.indexOf(1); }', /code 137: killed: computed past its budget/],
+    [
+      'includes',
+      "function* main(sys) { const s = 'a'.repeat(4 << 20); for (;;) { try { s.includes('b'); } catch (e) {} } }",
+      /code 137: killed: computed past its budget/,
+    ],
+    [
+      'replaceall',
+      "function* main(sys) { const s = 'ab'.repeat(1 << 16); for (;;) s.replaceAll('a', 'b'); }",
+      /code 137: killed: computed past its budget/,
+    ],
+    [
+      'typed',
+      'function* main(sys) { const a = new Uint8Array(1 << 20); for (;;) a.lastIndexOf(1); }',
+      /code 137: killed: computed past its budget/,
+    ],
+    [
+      'bigstring', // concatenation makes ropes: the engine's string length limit comes first
       "function* main(sys) { let s = 'x'; for (;;) s += s; }",
-      /code 137: ENOMEM: past its memory cap of 8 MiB|code 134: uncaught (RangeError|InternalError)/,
+      /code 134: uncaught InternalError: string too long/,
+    ],
+    [
+      'bigsplit', // …and built-ins that loop in C are charged per element: splitting 32M characters is past the budget
+      "function* main(sys) { let s = 'xy'; for (let i = 0; i < 24; i++) s += s; s.split(''); }",
+      /code 137: killed: computed past its budget .* at bigsplit\.js:1:/,
     ],
     [
       'throws',
@@ -245,6 +274,20 @@ describe('user programs: hostile code ends clearly, the world keeps running', ()
     h.kernel.step(50);
     expect(h.kernel.time).toBe(t + 50);
     expect(h.exec('ps').lines.length).toBeGreaterThan(0);
+  });
+
+  it('the memory cap is byte-true: a program holds at most its instance’s memory in big strings, then gets ENOMEM', () => {
+    const h = world({
+      hoard: `function* main(sys) {
+        const k = [];
+        try { for (;;) { k.push('x'.repeat(1 << 20) + k.length); yield sys.tick(); } } catch (e) { yield sys.call('stdio', 'write', ['held ' + k.length + ' MiB: ' + e]); }
+      }`,
+    });
+    const { printed } = run(h, `run "hoard" ${IO}`);
+    const held = Number(/held (\d+) MiB: InternalError: out of memory/.exec(printed.join('\n'))?.[1]);
+    expect(held).toBeGreaterThanOrEqual(8); // room for real work…
+    expect(held).toBeLessThan(USER_LIMITS.memoryBytes >> 20); // …and never more than the cap (the engine's own data is in it)
+    expect(exitOf(h, 'hoard')).toMatch(/exited with code 0$/); // it caught the error and went on
   });
 
   it('a runaway program is cut at the same point on every run', () => {

@@ -1,6 +1,7 @@
 /**
- * User programs: JavaScript that people write, run in the QuickJS sandbox (engine.ts), one runtime per process
- * so no program sees another's heap. A program defines a generator and yields what its `sys` API returns:
+ * User programs: JavaScript that people write, run in the QuickJS sandbox (engine.ts), one engine instance
+ * and runtime per process, so no program sees another's heap. A program defines a generator and yields what
+ * its `sys` API returns:
  *
  *   function* main(sys) {
  *     const r = yield sys.call('chat', 'send', ['#lobby', 'hi']);   // r: { ok: true, value } | { ok: false, code, error }
@@ -19,7 +20,8 @@ import { parsePromises } from '../sandbox/pledge';
 import { parsePerms } from '../sandbox/unveil';
 import type { Value } from '../services/service';
 import type { Fiber, GrantSpec, ProgramContext, Syscall, SyscallResult } from './abi';
-import { theEngine } from './engine';
+import { newEngine, type Engine } from './engine';
+import { MEMORY_PAGES } from './instance';
 
 /** A program as a scenario file gives it. */
 export interface UserProgramDef {
@@ -33,12 +35,12 @@ export interface UserProgramDef {
 /** The bounds every user program runs under (README, "User programs"). */
 export const USER_LIMITS = {
   /**
-   * Heap of the program's QuickJS runtime; past it the program ends with ENOMEM. Known gap: this wasm build has
-   * no malloc_usable_size, so QuickJS counts each allocation as its 8-byte overhead, not its size: many small
-   * objects hit the cap, but one big string or array (up to QuickJS's 1 GiB string limit) passes it and grows the
-   * engine's shared wasm memory. A byte-true cap needs a build that tracks sizes (or a size-tracking allocator).
+   * The program's whole memory: its engine runs in a WebAssembly instance of its own whose linear memory is fixed
+   * at this size (instance.ts), the engine's own data and stack included (about 10 MiB is left for the program's
+   * values). It is byte-true: one big string counts its bytes. A malloc past it fails, and the program ends with
+   * ENOMEM (or catches the out-of-memory error and goes on with what it has).
    */
-  memoryBytes: 8 << 20,
+  memoryBytes: MEMORY_PAGES << 16,
   /**
    * Engine stack; past it the program gets an InternalError ("stack overflow"), about 160 nested JS calls. Kept
    * this small because the engine's C frames also run on the worker's own stack: at 64 KiB a deep JSON.stringify
@@ -53,9 +55,12 @@ export const USER_LIMITS = {
   interruptsPerStep: 200,
   /** One syscall's JSON text. */
   syscallChars: 64 << 10,
-  /** User programs alive at once in a world (each is a QuickJS runtime); the next spawn is refused (ECAPACITY). */
+  /** User programs alive at once in a world (each is an engine instance); the next spawn is refused (ECAPACITY). */
   live: 64,
 } as const;
+
+/** QuickJS asks its interrupt handler once per this many op-counter ticks (JS_INTERRUPT_COUNTER_INIT). */
+const TICKS_PER_CHECK = 10_000;
 
 /** How a user program ended when it was not its own doing: the exit code and the ledgered reason. */
 export class ProgramFault extends Error {
@@ -90,20 +95,58 @@ const PRELUDE = String.raw`(function () {
   for (const k of ['Date', 'WeakRef', 'FinalizationRegistry', 'SharedArrayBuffer', 'Atomics', 'console', 'print', 'std', 'os', 'gc'])
     delete G[k];
   Math.random = function random() { throw new TypeError('Math.random is not available: use sys.random(n)'); };
-  // The engine's own fill loops in C, where the op counter does not tick: near the memory cap, one
-  // new Array(1e5).fill(1) ran 7 s. In JS the budget counts it.
-  const trunc = Math.trunc, max = Math.max, min = Math.min, toObject = Object;
-  Object.defineProperty(Array.prototype, 'fill', {
-    configurable: true,
-    writable: true,
-    value: function fill(value, start, end) {
-      const o = toObject(this), len = min(max(trunc(Number(o.length)) || 0, 0), 9007199254740991);
-      const at = (x, d) => { const n = x === undefined ? d : trunc(Number(x)) || 0; return n < 0 ? max(len + n, 0) : min(n, len); };
-      for (let k = at(start, 0), f = at(end, len); k < f; k++) o[k] = value;
-      return o;
-    },
-  });
-  const stringify = JSON.stringify, parse = JSON.parse, freeze = Object.freeze, isArray = Array.isArray;
+  // Built-ins that loop in C (indexOf on a million elements, repeat, join…) do not tick the op counter: a program
+  // calling one in a loop would stall the worker for minutes on a few thousand ticks. Each is charged one tick per
+  // element or character it is given (and makes), paid to the host (host.charge) once 10,000 are owed; past the
+  // budget the charge throws before the built-in runs, so only JS is left and the counter's check ends it.
+  const stringify = JSON.stringify, parse = JSON.parse, freeze = Object.freeze; // the prelude's own: not charged
+  const hostCharge = host.charge, isArray = Array.isArray, isView = ArrayBuffer.isView;
+  const taLength = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), 'length').get;
+  const abLength = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength').get;
+  const apply = Reflect.apply, defineProperty = Object.defineProperty, ownKeys = Reflect.ownKeys, getDesc = Object.getOwnPropertyDescriptor;
+  let owed = 0;
+  const size = (v) => {
+    if (typeof v === 'string') return v.length;
+    if (typeof v !== 'object' || v === null) return 0;
+    if (isArray(v)) return +v.length || 0;
+    if (isView(v)) { try { return apply(taLength, v, []); } catch { return +v.byteLength || 0; } }
+    try { return apply(abLength, v, []); } catch { return 0; }
+  };
+  const pay = (n) => { owed += n; if (owed >= 10000) { const o = owed; owed = 0; hostCharge(o); } };
+  const meter = (o, names, scans) => {
+    for (const k of names) {
+      const d = getDesc(o, k);
+      if (k === 'constructor' || !d || typeof d.value !== 'function') continue;
+      const native = d.value;
+      const f = { [k](...args) {
+        let n = scans ? size(this) : 0;
+        for (let i = 0; i < args.length; i++) n += size(args[i]);
+        pay(n);
+        const r = apply(native, this, args);
+        pay(size(r));
+        return r;
+      } }[k];
+      defineProperty(f, 'length', { value: native.length });
+      defineProperty(o, k, { ...d, value: f });
+    }
+  };
+  const TA = Object.getPrototypeOf(Uint8Array);
+  const SCANS = ['indexOf', 'lastIndexOf', 'includes', 'join', 'toString', 'toLocaleString', 'reverse', 'toReversed', 'sort', 'toSorted', 'copyWithin', 'fill', 'splice', 'toSpliced', 'shift', 'unshift', 'concat', 'flat', 'with', 'set'];
+  meter(Array.prototype, SCANS, true);
+  meter(TA.prototype, SCANS, true);
+  meter(String.prototype, ['indexOf', 'lastIndexOf', 'includes', 'startsWith', 'endsWith', 'split', 'replace', 'replaceAll', 'toLowerCase', 'toUpperCase', 'toLocaleLowerCase', 'toLocaleUpperCase', 'trim', 'trimStart', 'trimEnd', 'normalize', 'localeCompare', 'concat', 'match', 'matchAll', 'search', 'isWellFormed', 'toWellFormed'], true);
+  // These are charged what they are given and what they make, not the whole of what they are called on.
+  meter(String.prototype, ['repeat', 'padStart', 'padEnd', 'slice', 'substring', 'substr', 'at'], false);
+  meter(Array.prototype, ['slice', 'flatMap'], false);
+  meter(TA.prototype, ['slice', 'subarray'], false);
+  meter(ArrayBuffer.prototype, ['slice'], false);
+  meter(JSON, ['stringify', 'parse'], false);
+  meter(Object, ['keys', 'values', 'entries', 'getOwnPropertyNames', 'getOwnPropertySymbols', 'assign', 'fromEntries'], false);
+  meter(Reflect, ['ownKeys', 'apply', 'construct'], false);
+  meter(Array, ['from', 'of'], false);
+  meter(TA, ['from', 'of'], false);
+  meter(String, ['fromCharCode', 'fromCodePoint', 'raw'], false);
+  meter(RegExp.prototype, ownKeys(RegExp.prototype), true);
   const hostRandom = host.random, hostCap = host.cap, init = parse(host.init);
   // Each syscall is its JSON text, built here so the host reads one string per step (stringify only where a
   // value needs it; undefined and functions become null, which the host names as a bad argument).
@@ -165,22 +208,24 @@ class Sandbox {
   private readonly vm: QuickJSContext;
   private readonly stepFn: QuickJSHandle;
   private readonly kinds: QuickJSHandle[];
+  private readonly engine: Engine;
   private interrupts = 0;
+  private refusedBefore = 0;
   private disposed = false;
-  /** The host's own stack overflowed inside the engine: its state cannot be trusted to free, so it is left. */
+  /** A throw came out of the engine (hostFault): its state cannot be trusted to free, so it is left. */
   private broken = false;
 
   constructor(
     private readonly def: UserProgramDef,
     ctx: ProgramContext,
   ) {
-    const engine = theEngine();
+    const engine = newEngine();
     if (typeof engine === 'string') throw new ProgramFault(127, engine);
-    this.rt = engine.newRuntime();
+    this.engine = engine;
+    this.rt = engine.quickjs.newRuntime();
     live++;
     const handles: QuickJSHandle[] = [];
     try {
-      this.rt.setMemoryLimit(USER_LIMITS.memoryBytes);
       this.rt.setMaxStackSize(USER_LIMITS.stackBytes);
       this.rt.setInterruptHandler(() => ++this.interrupts > USER_LIMITS.interruptsPerStep);
       const vm = (this.vm = this.rt.newContext());
@@ -200,9 +245,15 @@ class Sandbox {
         for (const [key, value] of Object.entries(found)) vm.newString(value).consume((s) => vm.setProp(o, key, s));
         return o;
       });
-      handles.push(random, cap);
+      // What the prelude's metered built-ins owe, in op ticks; past the budget the built-in does not run.
+      const charge = vm.newFunction('charge', (h) => {
+        this.interrupts += (vm.typeof(h) === 'number' ? vm.getNumber(h) : 0) / TICKS_PER_CHECK;
+        if (this.interrupts > USER_LIMITS.interruptsPerStep) throw new RangeError('computed past its budget between syscalls');
+      });
+      handles.push(random, cap, charge);
       vm.setProp(host, 'random', random);
       vm.setProp(host, 'cap', cap);
+      vm.setProp(host, 'charge', charge);
       const init = JSON.stringify({ pid: ctx.pid, name: ctx.name, argv: ctx.argv, args: ctx.args });
       vm.newString(init).consume((s) => vm.setProp(host, 'init', s));
       vm.setProp(vm.global, '__host', host);
@@ -222,11 +273,25 @@ class Sandbox {
 
   /** Run main to its first syscall (null: it returned at once). */
   start(): Syscall | null {
-    return this.run([this.kinds[0]], []);
+    this.refusedBefore = this.engine.refused();
+    try {
+      return this.run([this.kinds[0]], []);
+    } catch (e) {
+      throw this.hostFault(e);
+    }
   }
 
   /** Resume with a syscall's result; the next syscall, or null when main returned. */
   step(r: SyscallResult | undefined): Syscall | null {
+    this.refusedBefore = this.engine.refused();
+    try {
+      return this.resume(r);
+    } catch (e) {
+      throw this.hostFault(e);
+    }
+  }
+
+  private resume(r: SyscallResult | undefined): Syscall | null {
     const vm = this.vm;
     if (!r || (r.ok && r.value === undefined && !r.caps?.length)) return this.run([this.kinds[1]], []);
     if (r.ok && !r.caps?.length && (typeof r.value === 'string' || typeof r.value === 'number' || typeof r.value === 'boolean')) {
@@ -252,19 +317,38 @@ class Sandbox {
   private run(args: QuickJSHandle[], owned: QuickJSHandle[]): Syscall | null {
     const vm = this.vm;
     this.interrupts = 0;
-    let res;
-    try {
-      res = vm.callFunction(this.stepFn, vm.undefined, ...args);
-    } catch (e) {
-      this.broken = true;
-      throw new ProgramFault(134, `uncaught InternalError: stack overflow (in the engine: ${e instanceof Error ? e.message : String(e)})`);
-    }
+    const res = vm.callFunction(this.stepFn, vm.undefined, ...args);
     for (const h of owned) h.dispose();
     if (res.error) throw this.fault(res.error);
     const text = vm.typeof(res.value) === 'string' ? vm.getString(res.value) : null;
     res.value.dispose();
     if (text === '') return null;
     return parseSyscall(text);
+  }
+
+  /** Its memory ran out during this step (a malloc past the instance's memory failed). */
+  private exhausted(): boolean {
+    return this.engine.refused() > this.refusedBefore;
+  }
+
+  private enomem(): ProgramFault {
+    return new ProgramFault(137, `ENOMEM: past its memory cap of ${USER_LIMITS.memoryBytes >> 20} MiB`);
+  }
+
+  /**
+   * A throw out of the engine rather than a JS exception in it: the host's own stack overflowed inside it, or a
+   * host allocation (a result handed in) found no memory left. Its state cannot be trusted, so it is left as is
+   * (the whole instance goes when the program does).
+   */
+  private hostFault(e: unknown): ProgramFault {
+    if (e instanceof ProgramFault) return e;
+    this.broken = true;
+    if (this.exhausted()) return this.enomem();
+    const why = e instanceof Error ? e.message : String(e);
+    return new ProgramFault(
+      134,
+      e instanceof RangeError ? `uncaught InternalError: stack overflow (in the engine: ${why})` : `the engine failed: ${why}`,
+    );
   }
 
   /** Why the program's engine stopped: its budget, its memory cap, or an exception it did not catch. */
@@ -292,7 +376,8 @@ class Sandbox {
         137,
         `killed: computed past its budget between syscalls (${USER_LIMITS.interruptsPerStep} × 10,000 engine ticks)${where ? ` at ${where}` : ''}`,
       );
-    if (/out of memory/i.test(message)) return new ProgramFault(137, `ENOMEM: past its memory cap of ${USER_LIMITS.memoryBytes >> 20} MiB`);
+    // An exhausted heap may leave no room even for the error's message: the instance's refusal says it.
+    if (/out of memory/i.test(message) || this.exhausted()) return this.enomem();
     const text = clip(`${name ? `${name}: ` : ''}${message}`, 300);
     return new ProgramFault(134, `uncaught ${text}${where ? ` at ${where}` : ''}`);
   }
