@@ -50,6 +50,7 @@ test('the Programs tab: write a program, see a syntax error marked, run it refus
     "Syntax error at line 1:33: SyntaxError: unexpected token in expression: ';'",
   );
   await expect(tab.locator('.cm-lintRange-error')).toHaveCount(1);
+  await tab.screenshot({ path: 'test-results/programs-syntax-error.png' });
 
   // The sys API is documented inline: its completion list after "sys.".
   await typeSource(app, 'sys.sp', false);
@@ -108,4 +109,12 @@ test('the Programs tab: write a program, see a syntax error marked, run it refus
   await expect(theirs.getByTestId('program-fate')).toHaveText('exit 0');
   expect(errors).toEqual([]);
   await context.close();
+
+  // A reload restores it too (the definition is in the saved session's log), and the tab stays open.
+  await expect(tab.getByTestId('program-pick').locator('option')).toHaveText(['thief']);
+  await app.waitForTimeout(2500); // one periodic save at least
+  await app.reload();
+  await expect(tab.getByTestId('program-pick')).toHaveValue('thief');
+  await expect(tab.getByTestId('program-editor').locator('.cm-content')).toContainText('thief: impostor started');
+  await expect(tab.getByTestId('program-output')).toContainText('thief: impostor started');
 });

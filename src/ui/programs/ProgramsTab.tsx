@@ -16,6 +16,8 @@ interface Draft {
   source: string;
   summary: string;
   run: string;
+  /** Changed here since it was the world's (or never in it): a new world's version does not replace it. */
+  edited: boolean;
 }
 
 /**
@@ -28,7 +30,24 @@ const drafts = createStore<{ open: string | null; drafts: Record<string, Draft>;
   fresh: 0,
 }));
 
-const draftOf = (p: UserProgramView): Draft => ({ name: p.name, source: p.source, summary: p.summary, run: p.run });
+const draftOf = (p: UserProgramView): Draft => ({ name: p.name, source: p.source, summary: p.summary, run: p.run, edited: false });
+
+/**
+ * The world's programs were read (a boot, a restore, time travel, a Run): drafts nobody edited follow the world
+ * (a program it no longer has goes); edited ones stay as they are.
+ */
+function followWorld(list: UserProgramView[]): void {
+  const s = drafts.getState();
+  const next: Record<string, Draft> = {};
+  for (const [name, d] of Object.entries(s.drafts)) if (d.edited) next[name] = d;
+  for (const p of list) next[p.name] ??= draftOf(p);
+  const was = s.open ? s.drafts[s.open] : undefined;
+  const open = s.open && next[s.open] ? s.open : (list[0]?.name ?? null);
+  const now = open ? next[open] : undefined;
+  // The open program's text changed under the editor: make the editor anew with it.
+  const fresh = open !== s.open || was?.source !== now?.source ? s.fresh + 1 : s.fresh;
+  drafts.setState({ drafts: next, open, fresh });
+}
 
 /** The Programs tab: the world's user programs, an editor, Run, and the latest run's output and end. */
 export function ProgramsTab() {
@@ -48,11 +67,7 @@ export function ProgramsTab() {
       (list) => {
         if (!live) return;
         setPrograms(list);
-        const s = drafts.getState();
-        // A program the world has and no draft yet: its draft is the world's. Open the first if none is.
-        const next = { ...s.drafts };
-        for (const p of list) next[p.name] ??= draftOf(p);
-        drafts.setState({ drafts: next, open: s.open ?? list[0]?.name ?? null });
+        followWorld(list);
       },
       () => {},
     );
@@ -65,7 +80,7 @@ export function ProgramsTab() {
   const update = useCallback((change: Partial<Draft>) => {
     const s = drafts.getState();
     if (!s.open || !s.drafts[s.open]) return;
-    drafts.setState({ drafts: { ...s.drafts, [s.open]: { ...s.drafts[s.open], ...change } } });
+    drafts.setState({ drafts: { ...s.drafts, [s.open]: { ...s.drafts[s.open], ...change, edited: true } } });
   }, []);
 
   const newProgram = () => {
@@ -79,7 +94,7 @@ export function ProgramsTab() {
       fresh: s.fresh + 1,
       drafts: {
         ...s.drafts,
-        [name]: { name, source: PROGRAM_TEMPLATE, summary: 'my program', run: `run "${name}" with { stdio: client @stdio }` },
+        [name]: { name, source: PROGRAM_TEMPLATE, summary: 'my program', run: `run "${name}" with { stdio: client @stdio }`, edited: true },
       },
     });
     setError('');
@@ -90,11 +105,11 @@ export function ProgramsTab() {
     setError('');
     const r = await kernel.defineProgram({ name: draft.name, source: draft.source, summary: draft.summary, run: draft.run });
     if (!r.ok) return setError(r.error);
-    // Renamed in the form: the draft now lives under its new name too.
-    if (draft.name !== open) {
-      const s = drafts.getState();
-      drafts.setState({ open: draft.name, drafts: { ...s.drafts, [draft.name]: draft } });
-    }
+    // It is the world's now (under its name, if it was renamed in the form).
+    const s = drafts.getState();
+    const next = { ...s.drafts, [draft.name]: { ...draft, edited: false } };
+    if (open && open !== draft.name && !inWorld.has(open)) delete next[open]; // a new one, renamed before its first Run
+    drafts.setState({ open: draft.name, drafts: next });
     setRefresh((n) => n + 1);
     typeLines([draft.run]);
   };
