@@ -61,6 +61,13 @@ test('the Programs tab: write a program, see a syntax error marked, run it refus
   await typeSource(app, THIEF);
   await expect(tab.getByTestId('program-syntax')).toHaveText('Compiles (checked by the sandbox engine, QuickJS).');
   await expect(tab.locator('.cm-lintRange-error')).toHaveCount(0);
+  // …and on hover: the same text as its completion.
+  await tab
+    .locator('.cm-line span', { hasText: /^spawn$/ })
+    .first()
+    .hover();
+  await expect(app.locator('.cm-tooltip-hover')).toContainText('sys.spawn(program, { name, grants');
+  await app.mouse.move(0, 0);
 
   // Gate 0 on: the kernel refuses the relabeled child, and the program says so; its fate is the kernel's exit record.
   await tab.getByTestId('program-run').click();

@@ -117,6 +117,10 @@ describe('defining a user program mid-session (the Programs tab)', () => {
     expect(h.programs()).toEqual([]);
     await h.travel(seq, 'forward');
     expect(h.programs().map((p) => p.name)).toEqual(['thief']);
+    // The past is for looking: a definition there is refused (resume from here first), and nothing is logged.
+    const logged = h.session().log.length;
+    expect(h.defineProgram(def({ name: 'later' }))).toMatchObject({ ok: false, error: expect.stringMatching(/looking at the past/) });
+    expect(h.session().log.length).toBe(logged);
     h.travelEnd();
     expect(bytes(h)).toBe(bytes(session()));
   });
