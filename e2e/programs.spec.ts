@@ -125,3 +125,21 @@ test('the Programs tab: write a program, see a syntax error marked, run it refus
   await expect(tab.getByTestId('program-editor').locator('.cm-content')).toContainText('thief: impostor started');
   await expect(tab.getByTestId('program-output')).toContainText('thief: impostor started');
 });
+
+test('the Programs tab in the narrow layout: reachable, usable from the keyboard, axe clean', async ({ app }) => {
+  test.setTimeout(60_000);
+  await app.setViewportSize({ width: 760, height: 900 });
+  await app.getByTestId('narrow-tab-learn').click();
+  await app.getByTestId('tab-programs').click();
+  const tab = app.getByTestId('programs');
+  await tab.getByTestId('program-new').focus();
+  await app.keyboard.press('Enter');
+  await expect(tab.getByTestId('program-editor').locator('.cm-content')).toContainText('function* main(sys)');
+  await expect(tab.getByTestId('program-syntax')).toHaveText('Compiles (checked by the sandbox engine, QuickJS).');
+  await tab.getByTestId('program-run-line').focus();
+  await app.keyboard.press('Enter'); // Enter in the run line is Run
+  await expect(tab.getByTestId('program-output')).toContainText('hello from program-1');
+  await expect(tab.getByTestId('program-fate')).toHaveText('exit 0');
+  expect(await serious(app)).toEqual([]);
+  await tab.screenshot({ path: 'test-results/programs-narrow.png' });
+});
