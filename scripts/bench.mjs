@@ -15,12 +15,18 @@ const ledger = json(['tsx', '--expose-gc', 'bench/ledger.bench.ts']);
 const programs = json(['tsx', 'bench/programs.bench.ts']);
 if (spawnSync('npx', ['vite', 'build', '--logLevel', 'error'], { stdio: 'inherit' }).status !== 0) process.exit(1);
 const browser = json(['tsx', 'bench/browser.bench.ts']);
-// What the page loads before it is usable: every script but the workers' (they load on their own threads).
+// What the page loads before it is usable: the scripts index.html loads (its module entry and the chunks it
+// preloads), not the workers' (they load on their own threads) nor chunks imported lazily (the program editor).
 const assets = readdirSync('dist/assets');
-const gz = (re) => assets.filter((f) => re.test(f)).reduce((n, f) => n + gzipSync(readFileSync(`dist/assets/${f}`)).length, 0);
-const initialKiB = +(gz(/^(?!.*worker).*\.js$/) / 1024).toFixed(1);
-const workersKiB = +(gz(/worker.*\.js$/) / 1024).toFixed(1);
-browser.initialJavaScriptGzipKiB = { value: initialKiB, target: '<= 300 KiB', workersNotCounted: workersKiB };
+const html = readFileSync('dist/index.html', 'utf8');
+const initial = new Set([...html.matchAll(/(?:src|href)="\.?\/?assets\/([^"]+\.js)"/g)].map((m) => m[1]));
+if (!initial.size) throw new Error('dist/index.html loads no script from assets/: the initial JavaScript cannot be measured');
+const gz = (test) => assets.filter(test).reduce((n, f) => n + gzipSync(readFileSync(`dist/assets/${f}`)).length, 0);
+const kib = (bytes) => +(bytes / 1024).toFixed(1);
+const initialKiB = kib(gz((f) => initial.has(f)));
+const workersKiB = kib(gz((f) => /worker.*\.js$/.test(f)));
+const lazyKiB = kib(gz((f) => f.endsWith('.js') && !initial.has(f) && !/worker/.test(f)));
+browser.initialJavaScriptGzipKiB = { value: initialKiB, target: '<= 300 KiB', workersNotCounted: workersKiB, lazyNotCounted: lazyKiB };
 const machine = {
   cpu: os.cpus()[0]?.model ?? 'unknown',
   cores: os.cpus().length,
@@ -160,7 +166,7 @@ const rows = [
   [
     'initial JavaScript (gzipped)',
     `${browser.initialJavaScriptGzipKiB.value} KiB`,
-    `target <= 300 KiB; the workers (kernel, elk) load on their own: ${browser.initialJavaScriptGzipKiB.workersNotCounted} KiB`,
+    `target <= 300 KiB; the workers (kernel, elk) load on their own: ${browser.initialJavaScriptGzipKiB.workersNotCounted} KiB; the program editor loads when its tab opens: ${browser.initialJavaScriptGzipKiB.lazyNotCounted} KiB`,
   ],
   [
     'navigation → terminal usable (median of five first visits)',

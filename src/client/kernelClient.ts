@@ -372,7 +372,12 @@ export class KernelClient {
       keep(l);
       return l;
     };
-    const own: Record<string, unknown> = { exec, input, interrupt, boot, load, travelFork, restore };
+    const defineProgram = async (program: Parameters<KernelWorkerApi['defineProgram']>[0]) => {
+      const r = await remote.defineProgram(program);
+      if (r.ok) keep(r.logged);
+      return r;
+    };
+    const own: Record<string, unknown> = { exec, input, interrupt, boot, load, travelFork, restore, defineProgram };
     return new Proxy(remote, {
       get: (target, key, receiver) => (typeof key === 'string' && key in own ? own[key] : Reflect.get(target, key, receiver)),
     });

@@ -1,4 +1,7 @@
 import type { ConsoleStyle, LedgerEntry } from './sab/layout';
+import type { ProgramCheck } from './programs/compile';
+
+export type { ProgramCheck };
 
 /** One line of shell output. Text is untrusted (names come from scenario files): the UI sanitizes it. */
 export interface OutputLine {
@@ -100,7 +103,15 @@ export interface Session {
   scenario: string;
   seed: number;
   /** Each command at the tick it ran at; `within`: it ran inside that tick, after that many turns of it. */
-  log: { at: number; within?: number; line: string; input?: true; interrupt?: true }[];
+  log: {
+    at: number;
+    within?: number;
+    line: string;
+    input?: true;
+    interrupt?: true;
+    /** A user program the experimenter defined mid-session (`line` is ''): see KernelHostApi.defineProgram. */
+    program?: { name: string; source: string; summary: string; run?: string; engine?: string };
+  }[];
   /** The virtual tick reached (time runs on after the last command). */
   ticks: number;
 }
@@ -176,6 +187,27 @@ export interface RestoreProgress {
   totalCommands: number;
   ticks: number;
   totalTicks: number;
+}
+
+/** A user program as the Programs tab lists it: the scenario's and those defined this session. */
+export interface UserProgramView {
+  name: string;
+  source: string;
+  summary: string;
+  /** The shell line Run types: the program's own `run`, or `run "<name>"`. */
+  run: string;
+}
+
+/** A user program's latest run, as the kernel tells it: what it printed, and how it ended (null: still running). */
+export interface ProgramRunView {
+  pid: number;
+  /** The process's name (a `run … as` may rename it). */
+  name: string;
+  /** What it printed, newest last (at most PROGRAM_RUN_LINES; `cut` says how many earlier ones are not here). */
+  lines: { text: string; style: ConsoleStyle }[];
+  cut: number;
+  /** The exit or kill record: its exit code (137 for a kill) and the kernel's reason. */
+  end: { seq: number; code: number; reason: string } | null;
 }
 
 /** What a ledger search answers when a newer one (or another ledger) took its place. */
@@ -297,6 +329,24 @@ export interface KernelHostApi {
   travelEnd(): TravelState;
   /** Resume from the state shown: it becomes the live session. */
   travelFork(): TravelState;
+  /** The running world's user programs (the scenario's, and those defined this session), in name order. */
+  programs(): UserProgramView[];
+  /**
+   * An experimenter's control (outside the world, free, ledgered as a `program` record, out of every process's
+   * reach): define or redefine a user program, checked exactly as a scenario file's `programs` entry is (name,
+   * sizes, no built-in's name, at most 16 per world). Logged in the session (`program` entry) so replay, time
+   * travel, links and files reproduce it. Processes already running keep the source they were spawned with.
+   */
+  defineProgram(program: {
+    name: string;
+    source: string;
+    summary: string;
+    run?: string;
+  }): { ok: true; logged: Logged } | { ok: false; error: string };
+  /** Compile `source` with the sandbox engine (nothing runs): its first syntax error, line and column, if any. */
+  checkProgram(source: string): ProgramCheck;
+  /** The latest run of user program `name` in the world shown (null: it has not run). */
+  programRun(name: string): ProgramRunView | null;
   /** Does nothing: the comlink round trip the benchmark compares with a SAB read. */
   ping(): number;
 }

@@ -13,7 +13,10 @@ import type {
   LedgerStatus,
   LessonStatus,
   MachineView,
+  ProgramCheck,
+  ProgramRunView,
   SandboxView,
+  UserProgramView,
   Session,
   TravelState,
   YieldView,
@@ -42,7 +45,7 @@ import { Publisher } from './sab/publish';
 import { boot, BootError } from './scenario/boot';
 import { capacityFor } from './scenario/capacity';
 import { loadScenario } from './scenario/load';
-import type { Scenario } from './scenario/schema';
+import { MAX_PROGRAM_SOURCE, type Scenario } from './scenario/schema';
 import { Shell } from './shell/shell';
 import { EvidenceTally, tallyLedger } from './yield/evidence';
 import { yieldView } from './yield/view';
@@ -52,6 +55,10 @@ import { internalError, interruptForeground, Replay, UnitReplay, type LoggedComm
 import { ScriptRun, type ScriptStep } from './session/script';
 import { TranscriptRecorder } from './session/transcript';
 import { MIN_SLICE } from './scheduler/scheduler';
+import { compileCheck } from './programs/compile';
+import { ENGINE_VERSION } from './programs/engine';
+import { defineUserProgram, type ProgramDefinition } from './programs/define';
+import { ProgramRuns, programsView } from './programs/view';
 
 export type { LoggedCommand };
 
@@ -371,7 +378,7 @@ export class KernelHost implements KernelHostApi {
   /** Check a session and boot its scenario aside, ready to replay; a restore under way is dropped. */
   startRestore(session: Session): BootResult {
     this.restoring = null;
-    const problem = sessionProblem(session);
+    const problem = sessionProblem(session) ?? engineProblem(session.log);
     if (problem) return { ok: false, errors: [problem] };
     const w = this.prepare(session.scenario, session.seed); // a boot that fails has changed nothing
     if (!w.ok) return w;
@@ -657,6 +664,45 @@ export class KernelHost implements KernelHostApi {
     return { session: this.sessionId, index: this.log.length - 1, command };
   }
 
+  // ── user programs: the Programs tab ─────────────────────────────────────────────────────────────────────────
+
+  programs(): UserProgramView[] {
+    return programsView(this.kernel);
+  }
+
+  /** Define a program as the experimenter: checked, then logged and applied where it stands (like a typed line). */
+  defineProgram(program: ProgramDefinition): { ok: true; logged: Logged } | { ok: false; error: string } {
+    if (this.live) return { ok: false, error: 'you are looking at the past: go back to live (or resume from here) to define a program' };
+    const busy = this.scriptRunning();
+    if (busy) return { ok: false, error: busy };
+    if (!program || typeof program !== 'object') return { ok: false, error: 'a program definition is { name, source, summary }' };
+    const p: ProgramDefinition = {
+      name: program.name,
+      source: program.source,
+      summary: program.summary,
+      ...(program.run !== undefined && { run: program.run }),
+      engine: ENGINE_VERSION, // pinned in the log: budgets count this engine's ops
+    };
+    if (this.log.length >= MAX_LOG) return { ok: false, error: LOG_FULL };
+    // A refused definition changes nothing and is not logged; one that is made is logged where it was made.
+    const error = defineUserProgram(this.kernel, p, this.shell.pid);
+    if (error) return { ok: false, error };
+    const logged = this.logCommand({ line: '', program: p })!;
+    this.lessonAfterCommand();
+    this.publish();
+    return { ok: true, logged };
+  }
+
+  checkProgram(source: string): ProgramCheck {
+    return compileCheck(String(source).slice(0, MAX_PROGRAM_SOURCE + 1));
+  }
+
+  private runs = new ProgramRuns();
+
+  programRun(name: string): ProgramRunView | null {
+    return this.runs.view(this.kernel, String(name));
+  }
+
   complete(line: string, cursor: number): Completion {
     return this.shell.complete(String(line), Number(cursor) || 0);
   }
@@ -771,6 +817,16 @@ export function replay(scenarioText: string, seed: number, log: readonly LoggedC
   const r = host.restoreNow({ scenario: scenarioText, seed, log: [...log], ticks: 0 });
   if (!r.ok) throw new Error(r.errors.join('; '));
   return host;
+}
+
+/** A definition written for another engine would not replay the same (budgets count its ops): refused whole. */
+function engineProblem(log: Session['log']): string | null {
+  for (let i = 0; i < log.length; i++) {
+    const e = log[i].program?.engine;
+    if (e !== undefined && e !== ENGINE_VERSION)
+      return `session.log[${i}].program.engine: written for ${e}; this build runs user programs on ${ENGINE_VERSION}`;
+  }
+  return null;
 }
 
 /** Records the ledger panel's live status checks per call (about 50 ms of hashing on this project's machine), so

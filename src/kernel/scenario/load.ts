@@ -2,6 +2,7 @@ import type { Check } from '../checks/check';
 import { CNODE_SLOTS } from '../caps/cnode';
 import { programByName } from '../programs/programs';
 import { ENGINE_VERSION } from '../programs/engine';
+import { programNameProblem } from '../programs/define';
 import { bootNeeds } from './capacity';
 import { MAX_SCRIPT_MS, ScenarioSchema, type Scenario } from './schema';
 
@@ -68,9 +69,8 @@ function crossCheck(s: Scenario): string[] {
   const userNames = Object.keys(s.programs ?? {});
   const known = (program: string) => programByName.has(program) || userNames.includes(program);
   for (const name of userNames) {
-    if (!/^[a-z][a-z0-9-]{0,31}$/.test(name))
-      errors.push(`programs.${name}: a program name is lowercase letters, digits and "-", starting with a letter (at most 32)`);
-    else if (programByName.has(name)) errors.push(`programs.${name}: is a built-in program: a user program may not shadow it`);
+    const problem = programNameProblem(name);
+    if (problem) errors.push(`programs.${name}: ${problem}`);
   }
   if (userNames.length && s.engine === undefined)
     errors.push(`engine: a file with programs names the engine they were written for: "engine": "${ENGINE_VERSION}"`);

@@ -124,7 +124,7 @@ const ProcessDecl = z.strictObject({
 /** User programs (programs/user.ts): at most 16, each at most 64 KiB of JavaScript. */
 export const MAX_USER_PROGRAMS = 16;
 export const MAX_PROGRAM_SOURCE = 64 * 1024;
-const UserProgram = z.strictObject({
+export const UserProgram = z.strictObject({
   source: z.string().min(1).max(MAX_PROGRAM_SOURCE, `a program's source is at most ${MAX_PROGRAM_SOURCE} characters`),
   summary: Text(1, 200),
   /** The shell line the Programs tab's Run types (default `run "<name>"`), e.g. with the caps a challenge starts with. */

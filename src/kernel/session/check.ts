@@ -6,6 +6,16 @@
  */
 export const MAX_SESSION_TICKS = 7 * 86_400_000;
 export const MAX_LOG = 250_000;
+/**
+ * Program definitions a session may hold (the Programs tab's Run defines one each time): each carries its source
+ * (at most 64 KiB, as in a scenario file), so this bounds what a link or file may make a replay compile.
+ */
+export const MAX_LOG_PROGRAMS = 256;
+const MAX_SOURCE = 64 * 1024;
+/** As scenario files: control characters and bidi overrides are refused in text that is shown. */
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
+const shownText = (v: unknown, max: number) => typeof v === 'string' && v.length >= 1 && v.length <= max && !CONTROL.test(v);
+
 /** Turns in one tick: one per process, and a world has at most this many. */
 const MAX_TURNS = 1 << 16;
 
@@ -24,6 +34,7 @@ export function sessionProblem(s: unknown): string | null {
   if (!Array.isArray(x.log) || x.log.length > MAX_LOG) return `session.log: a list of at most ${MAX_LOG} commands`;
   let last = 0;
   let lastWithin = -1;
+  let programs = 0;
   for (let i = 0; i < x.log.length; i++) {
     const c = x.log[i] as Record<string, unknown> | null;
     if (!c || typeof c !== 'object') return `session.log[${i}]: a command object`;
@@ -39,7 +50,33 @@ export function sessionProblem(s: unknown): string | null {
     if (typeof c.line !== 'string' || c.line.length > 4096) return `session.log[${i}].line: text of at most 4096 characters`;
     if ((c.input !== undefined && c.input !== true) || (c.interrupt !== undefined && c.interrupt !== true))
       return `session.log[${i}]: input and interrupt are true or absent`;
+    if (c.program !== undefined) {
+      const problem = programProblem(c.program, c);
+      if (problem) return `session.log[${i}].program: ${problem}`;
+      if (++programs > MAX_LOG_PROGRAMS)
+        return `session.log[${i}].program: a session holds at most ${MAX_LOG_PROGRAMS} program definitions`;
+    }
     last = c.at as number;
   }
+  if (x.engine !== undefined && !shownText(x.engine, 100)) return 'engine: the engine it was written for (text)';
+  return null;
+}
+
+/** Why a log entry's program definition is malformed (its name's other rules, and the count, are the kernel's). */
+function programProblem(p: unknown, c: Record<string, unknown>): string | null {
+  if (!p || typeof p !== 'object' || Array.isArray(p)) return 'a program definition { name, source, summary, run?, engine? }';
+  const x = p as Record<string, unknown>;
+  const extra = Object.keys(x).find((k) => !['name', 'source', 'summary', 'run', 'engine'].includes(k));
+  if (extra !== undefined) return `unknown field ${JSON.stringify(extra)}`;
+  if (c.line !== '' || c.input !== undefined || c.interrupt !== undefined)
+    return 'a definition is an entry of its own (line "", no input or interrupt)';
+  if (typeof x.name !== 'string' || !/^[a-z][a-z0-9-]{0,31}$/.test(x.name))
+    return 'name: lowercase letters, digits and "-", starting with a letter (at most 32)';
+  if (typeof x.source !== 'string' || x.source.length < 1 || x.source.length > MAX_SOURCE)
+    return `source: JavaScript of 1 to ${MAX_SOURCE} characters`;
+  if (!shownText(x.summary, 200)) return 'summary: one line of 1 to 200 characters, no control characters';
+  if (x.run !== undefined && (!shownText(x.run, 400) || (x.run as string).includes('\n')))
+    return 'run: one shell line of 1 to 400 characters, no control characters';
+  if (x.engine !== undefined && !shownText(x.engine, 100)) return 'engine: the engine it was written for (text)';
   return null;
 }

@@ -1,5 +1,6 @@
 import { KernelError } from '../errors';
 import type { Kernel } from '../kernel';
+import { defineUserProgram, type ProgramDefinition } from '../programs/define';
 import { MIN_SLICE } from '../scheduler/scheduler';
 import type { Shell } from '../shell/shell';
 import type { ExecResult } from '../host-api';
@@ -15,11 +16,15 @@ export interface LoggedCommand {
   input?: true;
   /** Ctrl-C on the foreground program. */
   interrupt?: true;
+  /** The experimenter defined (or redefined) a user program (the Programs tab's Run); `line` is then ''. */
+  program?: ProgramDefinition;
 }
 
 /** Apply one logged command exactly as the live session did; a shell line's output is returned (as it showed). */
 export function applyCommand(kernel: Kernel, shell: Shell, c: LoggedCommand): ExecResult | undefined {
   if (c.interrupt) interruptForeground(kernel, shell);
+  // A definition the live session refused was never logged, so one refused here (a forged log) changes nothing.
+  else if (c.program) defineUserProgram(kernel, c.program, shell.pid);
   else if (c.input) kernel.lifecycle.input(c.line);
   else {
     try {
@@ -95,9 +100,10 @@ export class Replay {
   protected applyNext(): void {
     const c = this.log[this.next++];
     this.kernel.scheduler.runTo(c.at, c.within);
-    this.transcript?.command(this.kernel, c);
+    // A program definition showed nothing in the terminal (the Programs tab made it): its transcript skips it too.
+    if (!c.program) this.transcript?.command(this.kernel, c);
     const shown = applyCommand(this.kernel, this.shell, c);
-    this.transcript?.result(shown);
+    if (!c.program) this.transcript?.result(shown);
     this.applied.push(c);
     this.kernel.scheduler.work++;
   }

@@ -200,7 +200,7 @@ function Panes({ terminal }: { terminal: ReactNode }) {
 const TABS = [
   { id: 'terminal', label: 'Terminal' },
   { id: 'graph', label: 'Graph' },
-  { id: 'learn', label: 'Gallery & lessons' },
+  { id: 'learn', label: 'Gallery, lessons & programs' },
   { id: 'inspector', label: 'Inspector' },
   { id: 'ledger', label: 'Ledger' },
   { id: 'energy', label: 'Energy' },

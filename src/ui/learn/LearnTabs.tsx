@@ -1,4 +1,5 @@
 import { appStore, useApp } from '../../store/store';
+import { ProgramsTab } from '../programs/ProgramsTab';
 import { YieldsPanel } from '../yields/YieldsPanel';
 import { GalleryPlayer } from './GalleryPlayer';
 import { LessonPlayer } from './LessonPlayer';
@@ -8,6 +9,7 @@ const TABS = [
   { id: 'gallery', label: 'Attack gallery' },
   { id: 'lessons', label: 'Lessons' },
   { id: 'yields', label: 'Yield routes' },
+  { id: 'programs', label: 'Programs' },
 ] as const;
 
 /** Under the terminal: the attack gallery, the lessons and yield routes, one at a time. */
@@ -15,7 +17,7 @@ export function LearnTabs() {
   const tab = useApp((s) => s.learnTab);
   const setTab = (learnTab: (typeof TABS)[number]['id']) => appStore.setState({ learnTab });
   return (
-    <section className="panel learn-panel" aria-label="Yields, gallery and lessons" data-testid="learn">
+    <section className="panel learn-panel" aria-label="Gallery, lessons, yields and programs" data-testid="learn">
       <div className="learn-tabs" role="tablist">
         {TABS.map((t) => (
           <button
@@ -31,7 +33,17 @@ export function LearnTabs() {
           </button>
         ))}
       </div>
-      <div className="learn-body">{tab === 'yields' ? <YieldsPanel /> : tab === 'gallery' ? <GalleryPlayer /> : <LessonPlayer />}</div>
+      <div className="learn-body">
+        {tab === 'yields' ? (
+          <YieldsPanel />
+        ) : tab === 'gallery' ? (
+          <GalleryPlayer />
+        ) : tab === 'programs' ? (
+          <ProgramsTab />
+        ) : (
+          <LessonPlayer />
+        )}
+      </div>
     </section>
   );
 }

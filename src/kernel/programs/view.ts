@@ -1,0 +1,98 @@
+/**
+ * What the Programs tab reads (rare bulk reads, on change): the world's user programs, and a program's latest
+ * run — what it printed and how it ended — as the kernel recorded it (its spawn, console and exit or kill
+ * record), never guessed by the page.
+ */
+import type { ProgramRunView, UserProgramView } from '../host-api';
+import type { Kernel } from '../kernel';
+import type { Ledger } from '../ledger/ledger';
+
+/** Lines of a run's output the tab is given (the newest). */
+export const PROGRAM_RUN_LINES = 200;
+/** Console lines read back (newest first) for a run's output: a bound on the read, not on the program. */
+const CONSOLE_SCAN = 50_000;
+
+export function programsView(k: Kernel): UserProgramView[] {
+  return [...k.userPrograms.values()]
+    .map((p) => ({ name: p.name, source: p.source, summary: p.summary, run: p.run ?? `run "${p.name}"` }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * Each user program's newest spawn, found from the spawn records (read once: each call reads only the records
+ * appended since), and a run's end once found. Starts over for another ledger (a boot, a restore, time travel).
+ */
+export class ProgramRuns {
+  private ledger: Ledger | null = null;
+  private scanned = 0;
+  private latest = new Map<string, { pid: number; seq: number }>();
+  private ends = new Map<number, { seq: number; code: number; reason: string }>();
+
+  view(k: Kernel, name: string): ProgramRunView | null {
+    this.catchUp(k);
+    const run = this.latest.get(String(name));
+    if (!run) return null;
+    const alive = k.processes.get(run.pid);
+    return {
+      pid: run.pid,
+      name: alive?.name ?? this.nameOf(k, run.seq),
+      ...this.output(k, run.pid),
+      end: alive ? null : this.end(k, run),
+    };
+  }
+
+  private catchUp(k: Kernel): void {
+    const l = k.ledger;
+    if (l !== this.ledger) {
+      this.ledger = l;
+      this.scanned = 0;
+      this.latest.clear();
+      this.ends.clear();
+    }
+    const found: { pid: number; seq: number; program: string }[] = [];
+    for (let seq = l.previousOfKind('spawn', l.length, this.scanned); seq > 0; seq = l.previousOfKind('spawn', seq - 1, this.scanned)) {
+      const f = l.page(seq, 1)[0]?.facts;
+      if (typeof f?.program === 'string' && typeof f.pid === 'number') found.push({ pid: f.pid, seq, program: f.program });
+    }
+    this.scanned = l.length;
+    for (let i = found.length - 1; i >= 0; i--) this.latest.set(found[i].program, { pid: found[i].pid, seq: found[i].seq });
+    // Built-ins spawn too: only user programs are asked for, so the map holds a few names more, never wrong ones.
+  }
+
+  private nameOf(k: Kernel, spawnSeq: number): string {
+    const d = k.ledger.page(spawnSeq, 1)[0]?.detail ?? '';
+    const m = /^(.*) \(pid \d+\) runs /.exec(d);
+    return m ? m[1] : '';
+  }
+
+  /** The newest lines the process printed (the console keeps every line with its pid). */
+  private output(k: Kernel, pid: number): Pick<ProgramRunView, 'lines' | 'cut'> {
+    const lines: ProgramRunView['lines'] = [];
+    let cut = 0;
+    const c = k.console;
+    for (let i = c.length - 1, stop = Math.max(0, c.length - CONSOLE_SCAN); i >= stop; i--) {
+      if (c[i].pid !== pid) continue;
+      if (lines.length < PROGRAM_RUN_LINES) lines.push({ text: c[i].text, style: c[i].style });
+      else cut++;
+    }
+    return { lines: lines.reverse(), cut };
+  }
+
+  /** Its exit or kill record, the first after its spawn that names it (there is exactly one). */
+  private end(k: Kernel, run: { pid: number; seq: number }): ProgramRunView['end'] {
+    const known = this.ends.get(run.pid);
+    if (known) return known;
+    const l = k.ledger;
+    for (const kind of ['exit', 'kill'] as const) {
+      for (let seq = l.previousOfKind(kind, l.length, run.seq); seq > 0; seq = l.previousOfKind(kind, seq - 1, run.seq)) {
+        const e = l.page(seq, 1)[0];
+        if (e?.facts?.pid !== run.pid) continue;
+        const code = kind === 'kill' ? 137 : typeof e.facts.code === 'number' ? e.facts.code : 0;
+        const end = { seq, code, reason: e.detail };
+        this.ends.set(run.pid, end);
+        return end;
+      }
+    }
+    return null;
+  }
+}
