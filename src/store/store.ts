@@ -33,8 +33,8 @@ export interface AppState {
   notice: string;
   /** Presenter mode: large type, high contrast, fewer panels. Saved with the session. */
   presenter: boolean;
-  /** Which tab the lower right shows (yield routes, gallery, lessons). Saved with the session. */
-  learnTab: 'yields' | 'gallery' | 'lessons';
+  /** Which tab the lower right shows (yield routes, gallery, lessons, challenges). Saved with the session. */
+  learnTab: 'yields' | 'gallery' | 'lessons' | 'challenges';
   /** Pane sizes (percent per pane id) of each resizable group, as the user left them. Saved with the session. */
   panes: PaneLayouts;
   /** What the verdict on show is about (graph node ids), for the graph to highlight; null when none or stale. */

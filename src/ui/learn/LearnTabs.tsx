@@ -1,5 +1,6 @@
 import { appStore, useApp } from '../../store/store';
 import { YieldsPanel } from '../yields/YieldsPanel';
+import { ChallengeList } from './ChallengeList';
 import { GalleryPlayer } from './GalleryPlayer';
 import { LessonPlayer } from './LessonPlayer';
 import './learn.css';
@@ -7,10 +8,11 @@ import './learn.css';
 const TABS = [
   { id: 'gallery', label: 'Attack gallery' },
   { id: 'lessons', label: 'Lessons' },
+  { id: 'challenges', label: 'Challenges' },
   { id: 'yields', label: 'Yield routes' },
 ] as const;
 
-/** Under the terminal: the attack gallery, the lessons and yield routes, one at a time. */
+/** Under the terminal: the attack gallery, the lessons, the challenges and yield routes, one at a time. */
 export function LearnTabs() {
   const tab = useApp((s) => s.learnTab);
   const setTab = (learnTab: (typeof TABS)[number]['id']) => appStore.setState({ learnTab });
@@ -31,7 +33,17 @@ export function LearnTabs() {
           </button>
         ))}
       </div>
-      <div className="learn-body">{tab === 'yields' ? <YieldsPanel /> : tab === 'gallery' ? <GalleryPlayer /> : <LessonPlayer />}</div>
+      <div className="learn-body">
+        {tab === 'yields' ? (
+          <YieldsPanel />
+        ) : tab === 'gallery' ? (
+          <GalleryPlayer />
+        ) : tab === 'challenges' ? (
+          <ChallengeList />
+        ) : (
+          <LessonPlayer />
+        )}
+      </div>
     </section>
   );
 }
