@@ -41,8 +41,8 @@ export function ChallengeList() {
   return (
     <div className="challenges" data-testid="challenges">
       <p className="muted">
-        Write the program <code>thief</code> (Programs tab) and run it with the caps its line grants. The kernel decides whether the flag is
-        captured: with every defense on it holds; turn the named one off to win.
+        Write the program <code>thief</code> (in the Programs tab, or in a scenario file you load) and run it with the caps its line grants.
+        The kernel decides whether the flag is captured: with every defense on it holds; turn the named one off to win.
       </p>
       <ol className="challenge-list">
         {CHALLENGES.map((c) => {
