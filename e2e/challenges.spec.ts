@@ -47,4 +47,17 @@ test('a challenge: listed with its state; held with the defense on, captured wit
   await expect(vault.getByTestId('challenge-state')).toHaveText('⚑ captured');
   await expect(list.locator('[data-id="flood"]')).toHaveAttribute('data-state', 'not open');
   if (SHOTS) await list.screenshot({ path: `${SHOTS}/challenges.png` });
+
+  // The session the app exports is what `capplay grade` takes: it replays there and passes.
+  await app.getByTestId('share-toggle').click();
+  const download = app.waitForEvent('download');
+  await app.getByTestId('share').getByRole('button', { name: 'Export session' }).click();
+  const exported = await (await (await download).createReadStream()).toArray().then((chunks) => Buffer.concat(chunks).toString('utf8'));
+  const { gradeFile, loadEngine } = (await tsImport('./grade-helper.ts', import.meta.url)) as typeof import('./grade-helper');
+  await loadEngine();
+  const graded = gradeFile('exported.json', () => exported, { kind: 'challenge', challenge: c });
+  expect([graded.status, graded.flagged ?? graded.steps[0].why]).toEqual([
+    'passed',
+    expect.stringMatching(/^the verdict reads "unveil bypassed: thief/),
+  ]);
 });
