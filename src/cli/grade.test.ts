@@ -130,5 +130,22 @@ describe('capplay run --challenge', () => {
     const empty = cli('run', '--challenge', 'flood', join(dir, 'empty.js'));
     expect([empty.code, empty.err[0]]).toEqual([2, `${join(dir, 'empty.js')}: the program is empty`]);
     expect(cli('gallery', '--challenge', 'flood').err[0]).toBe('capplay: --challenge is for run and grade');
+    expect(cli('grade', at('alice.json'), '--challenge', 'flood', '--on').err[0]).toBe('capplay: --on is for run --challenge');
+    expect(cli('run', '--challenge', 'flood', REF, '--off').code).toBe(2);
+  });
+});
+
+describe('capplay challenge', () => {
+  it('lists the challenges, shows one, and prints one as a scenario file that carries its template', () => {
+    const list = cli('challenge');
+    expect(list.out).toHaveLength(5);
+    expect(list.out[0]).toMatch(/^1\. vault-unveil +Read the vault from an unveiled sandbox \(defense sandbox, scenario default\)$/);
+    const one = cli('challenge', 'diode-upstream');
+    expect(one.text).toContain('your program starts with: run "thief" with { stdio: client @stdio, telemetry: @telemetry }');
+    expect(one.text).toContain('win with defense diode off');
+    const file = JSON.parse(cli('challenge', 'flood', '--json').text);
+    expect(Object.keys(file.programs)).toEqual(['thief']);
+    expect(file.lesson.steps).toHaveLength(1);
+    expect(cli('challenge', 'nope').code).toBe(2);
   });
 });

@@ -329,9 +329,10 @@ export function main(argv: readonly string[], io: CliIo = nodeIo): number {
     if (f.lesson !== undefined && command !== 'grade') throw new UsageProblem('--lesson is for grade (capplay lesson <id> shows one)');
     if (f.challenge !== undefined && command !== 'run' && command !== 'grade') throw new UsageProblem('--challenge is for run and grade');
     if (f.csv && command !== 'grade') throw new UsageProblem('--csv is for grade');
+    if (f.on && (command !== 'run' || f.challenge === undefined)) throw new UsageProblem('--on is for run --challenge');
+    if (f.off && command !== 'gallery') throw new UsageProblem('--off is for gallery (run --challenge plays with the defense off)');
     if (command === 'run' && f.challenge !== undefined) return runChallenge(f, io);
     if (command === 'run') {
-      if (f.on) throw new UsageProblem('--on is for run --challenge');
       const file = oneFile(f.positional, 'run', 'a scenario file', io);
       return file ? runScenario(file.text, { seed: f.seed, quiet: f.quiet, source: file.path }, io) : 2;
     }
