@@ -46,7 +46,10 @@ test('a challenge: listed with its state; held with the defense on, captured wit
   await expect(vault).toHaveAttribute('data-state', 'captured');
   await expect(vault.getByTestId('challenge-state')).toHaveText('⚑ captured');
   await expect(list.locator('[data-id="flood"]')).toHaveAttribute('data-state', 'not open');
-  if (SHOTS) await list.screenshot({ path: `${SHOTS}/challenges.png` });
+  if (SHOTS) {
+    await list.screenshot({ path: `${SHOTS}/challenges.png` });
+    await app.screenshot({ path: `${SHOTS}/challenges-page.png` });
+  }
 
   // The session the app exports is what `capplay grade` takes: it replays there and passes.
   await app.getByTestId('share-toggle').click();
