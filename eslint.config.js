@@ -104,6 +104,13 @@ export default defineConfig(
     rules: { '@typescript-eslint/no-unused-expressions': 'off' },
   },
   {
+    // User programs (challenge solutions, graded submissions): scripts the sandbox runs, which calls their main;
+    // they see only sys, no Node globals.
+    files: ['tests/content/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: {} },
+    rules: { '@typescript-eslint/no-unused-vars': ['error', { varsIgnorePattern: '^main$' }] },
+  },
+  {
     files: ['public/coi-serviceworker.js'],
     languageOptions: { sourceType: 'script', globals: { ...globals.browser, ...globals.serviceworker } },
   },

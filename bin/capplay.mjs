@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The headless runner: `npx capplay run <scenario.json> [--seed N] [--quiet]`, `npx capplay gallery [id] [--off]`,
-// `npx capplay lesson [id] [--json]`. It loads the TypeScript entry through tsx (a devDependency), so it works in
+// `npx capplay lesson [id] [--json]`, `npx capplay challenge [id]`, `npx capplay run --challenge <id> thief.js`,
+// `npx capplay grade <files…> --lesson <id> | --challenge <id> [--json | --csv]`. It loads the TypeScript entry through tsx (a devDependency), so it works in
 // this repository after `npm install`.
 import { tsImport } from 'tsx/esm/api';
 

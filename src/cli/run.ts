@@ -6,6 +6,10 @@ import { LessonProgress } from '../kernel/checks/progress';
 import { LESSONS, lessonById, lessonScenario } from '../content/lessons/lessons';
 import { sanitize } from '../text/sanitize';
 import { verifyFile } from './verify';
+import { CHALLENGES, challengeById, challengeScenario, type Challenge } from '../content/challenges/challenges';
+import { MAX_PROGRAM_SOURCE } from '../kernel/scenario/schema';
+import { challengeRunText } from './challenge';
+import { gradeCsv, gradeExit, gradeFile, gradeJson, gradeTable, type Target } from './grade';
 
 /** bin/capplay.mjs awaits it before `main` (from this module graph: tsx loads each entry on its own). */
 export { loadEngine } from '../kernel/programs/engine';
@@ -15,6 +19,9 @@ export { loadEngine } from '../kernel/programs/engine';
  * the same KernelHost the worker runs, driven line by line.
  *
  *   capplay run <scenario.json> [--seed N] [--quiet]   boot, run the script, check expectations and the lesson
+ *   capplay run --challenge <id> <thief.js> [--on]     play a program in a challenge: exit 0 if it captured the flag
+ *   capplay challenge [id] [--json]                    list the challenges, show one, or print it as a scenario file
+ *   capplay grade <files…> --lesson <id> | --challenge <id> [--json | --csv]   grade a class's submissions
  *   capplay gallery [id] [--off] [--seed N] [--quiet]  play gallery entries (all of them, or one in full)
  *   capplay lesson [id] [--json]                       list the lessons, show one, or print it as a scenario file
  *
@@ -36,6 +43,9 @@ const nodeIo: CliIo = {
 
 export const USAGE = [
   'usage: capplay run <scenario.json> [--seed N] [--quiet]',
+  '       capplay run --challenge <id> <thief.js> [--on] [--seed N] [--quiet]',
+  '       capplay challenge [id] [--json]',
+  '       capplay grade <files…> (--lesson <id> | --challenge <id>) [--json | --csv] [--seed N]',
   '       capplay gallery [id] [--off] [--seed N] [--quiet]',
   '       capplay lesson [id] [--json]',
   '       capplay verify <ledger-export.jsonl> [--key <64-hex public key>]',
@@ -56,18 +66,31 @@ interface Flags {
   quiet: boolean;
   off: boolean;
   json: boolean;
+  csv: boolean;
+  /** run --challenge: keep the challenge's defense on (a correct kernel holds: exit 1). */
+  on: boolean;
   key?: string;
+  challenge?: string;
+  lesson?: string;
 }
 
 function parseFlags(args: string[]): Flags {
-  const f: Flags = { positional: [], quiet: false, off: false, json: false };
+  const f: Flags = { positional: [], quiet: false, off: false, json: false, csv: false, on: false };
   // verify --key: the public key the export must be signed by.
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--quiet' || a === '-q') f.quiet = true;
     else if (a === '--off') f.off = true;
     else if (a === '--json') f.json = true;
-    else if (a === '--seed' || a.startsWith('--seed=')) {
+    else if (a === '--csv') f.csv = true;
+    else if (a === '--on') f.on = true;
+    else if (a === '--challenge' || a.startsWith('--challenge=') || a === '--lesson' || a.startsWith('--lesson=')) {
+      const which = a.startsWith('--challenge') ? 'challenge' : 'lesson';
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[++i];
+      if (v === undefined || v === '' || v.startsWith('-'))
+        throw new UsageProblem(`--${which} takes an id, got ${JSON.stringify(v ?? '')}`);
+      f[which] = v;
+    } else if (a === '--seed' || a.startsWith('--seed=')) {
       const v = a === '--seed' ? args[++i] : a.slice('--seed='.length);
       if (v === undefined || !/^\d{1,10}$/.test(v) || Number(v) > 0xffffffff)
         throw new UsageProblem(`--seed takes a whole number from 0 to 4294967295, got ${JSON.stringify(v ?? '')}`);
@@ -212,6 +235,75 @@ function lesson(f: Flags, io: Pick<CliIo, 'out' | 'err'>): number {
   return 0;
 }
 
+const challengeOf = (id: string): Challenge => {
+  const c = challengeById(id);
+  if (!c) throw new UsageProblem(`no challenge ${JSON.stringify(id)}; challenges: ${CHALLENGES.map((x) => x.id).join(', ')}`);
+  return c;
+};
+
+function challenge(f: Flags, io: Pick<CliIo, 'out' | 'err'>): number {
+  const [id, extra] = f.positional;
+  if (extra !== undefined) throw new UsageProblem(`challenge takes one challenge id, got also ${JSON.stringify(extra)}`);
+  if (id === undefined) {
+    CHALLENGES.forEach((c, i) => io.out(`${i + 1}. ${c.id.padEnd(18)} ${c.title} (defense ${c.defense}, scenario ${c.scenario})`));
+    return 0;
+  }
+  const c = challengeOf(id);
+  if (f.json) {
+    io.out(challengeScenario(c));
+    return 0;
+  }
+  io.out(`${c.title} — ${c.summary}`);
+  io.out(`seed rule: ${c.seed}`);
+  io.out(`scenario ${c.scenario}; win with defense ${c.defense} off`);
+  io.out(`your program starts with: ${c.run}`);
+  io.out(`flag: ${c.flag}`);
+  io.out('template (program "thief"):');
+  for (const l of c.template.trimEnd().split('\n')) io.out(`  ${l}`);
+  return 0;
+}
+
+/**
+ * run --challenge: the challenge's scenario with the submitted program as "thief", the defense off (unless --on),
+ * the run line and its wait; the lesson's one step is the flag. Exit 0 only if the flag was captured.
+ */
+function runChallenge(f: Flags, io: CliIo): number {
+  const c = challengeOf(f.challenge!);
+  const file = oneFile(f.positional, 'run --challenge', 'a program file (thief.js)', io);
+  if (!file) return 2;
+  if (!file.text.trim() || file.text.length > MAX_PROGRAM_SOURCE) {
+    io.err(
+      `${clean(file.path)}: ${file.text.trim() ? `the program is ${file.text.length} characters; at most ${MAX_PROGRAM_SOURCE}` : 'the program is empty'}`,
+    );
+    return 2;
+  }
+  const code = runScenario(challengeRunText(c, file.text, f.on ? 'on' : 'off'), { seed: f.seed, quiet: f.quiet, source: file.path }, io);
+  if (f.on)
+    io.out(
+      code === 0
+        ? `the flag was captured with defense ${c.defense} ON: the kernel did not hold — that is a kernel bug, please report it`
+        : `defense ${c.defense} stayed on and the kernel held (run without --on to play the challenge)`,
+    );
+  return code === 2 ? 2 : code;
+}
+
+function grade(f: Flags, io: CliIo): number {
+  if ((f.lesson === undefined) === (f.challenge === undefined))
+    throw new UsageProblem('grade takes --lesson <id> or --challenge <id> (one of them)');
+  if (f.json && f.csv) throw new UsageProblem('grade prints --json or --csv, not both');
+  if (!f.positional.length) throw new UsageProblem('grade needs the submitted files (session files, or programs for a challenge)');
+  let target: Target;
+  if (f.lesson !== undefined) {
+    const l = lessonById(f.lesson);
+    if (!l) throw new UsageProblem(`no lesson ${JSON.stringify(f.lesson)}; lessons: ${LESSONS.map((x) => x.id).join(', ')}`);
+    target = { kind: 'lesson', lesson: l };
+  } else target = { kind: 'challenge', challenge: challengeOf(f.challenge!) };
+  const graded = f.positional.map((path) => gradeFile(path, () => io.readFile(path), target, f.seed));
+  if (f.json) io.out(gradeJson(target, graded));
+  else for (const l of f.csv ? gradeCsv(graded) : gradeTable(target, graded)) io.out(l);
+  return gradeExit(graded);
+}
+
 /** The command line: returns the exit code (bin/capplay.mjs sets it). */
 /** The one file a command takes, read; null (said on stderr) if it cannot be read. */
 function oneFile(positional: readonly string[], command: string, what: string, io: CliIo): { path: string; text: string } | null {
@@ -234,12 +326,20 @@ export function main(argv: readonly string[], io: CliIo = nodeIo): number {
       return command === undefined ? 2 : 0;
     }
     const f = parseFlags(rest);
+    if (f.lesson !== undefined && command !== 'grade') throw new UsageProblem('--lesson is for grade (capplay lesson <id> shows one)');
+    if (f.challenge !== undefined && command !== 'run' && command !== 'grade') throw new UsageProblem('--challenge is for run and grade');
+    if (f.csv && command !== 'grade') throw new UsageProblem('--csv is for grade');
+    if (f.on && (command !== 'run' || f.challenge === undefined)) throw new UsageProblem('--on is for run --challenge');
+    if (f.off && command !== 'gallery') throw new UsageProblem('--off is for gallery (run --challenge plays with the defense off)');
+    if (command === 'run' && f.challenge !== undefined) return runChallenge(f, io);
     if (command === 'run') {
       const file = oneFile(f.positional, 'run', 'a scenario file', io);
       return file ? runScenario(file.text, { seed: f.seed, quiet: f.quiet, source: file.path }, io) : 2;
     }
     if (command === 'gallery') return gallery(f, io);
     if (command === 'lesson') return lesson(f, io);
+    if (command === 'challenge') return challenge(f, io);
+    if (command === 'grade') return grade(f, io);
     if (command === 'verify') {
       const file = oneFile(f.positional, 'verify', 'a ledger export (JSONL)', io);
       return file ? verifyFile(file.text, clean(file.path), f.key, { out: io.out, err: (l) => io.err(clean(l)) }) : 2;

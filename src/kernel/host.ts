@@ -383,7 +383,10 @@ export class KernelHost implements KernelHostApi {
     const w = this.prepare(session.scenario, session.seed); // a boot that fails has changed nothing
     if (!w.ok) return w;
     const transcript = new TranscriptRecorder(w.world.kernel);
-    this.restoring = { world: w.world, replay: new Replay(w.world.kernel, w.world.shell, session.log, session.ticks, transcript) };
+    const replay = new Replay(w.world.kernel, w.world.shell, session.log, session.ticks, transcript);
+    const lesson = w.world.lesson;
+    if (lesson) replay.onCommand = () => void lesson.progress.advance(w.world.kernel);
+    this.restoring = { world: w.world, replay };
     return { ok: true, name: w.world.scenario.name };
   }
 

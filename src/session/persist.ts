@@ -13,7 +13,7 @@ import type { PaneLayouts } from '../store/store';
 
 export interface Layout {
   presenter: boolean;
-  learnTab: 'yields' | 'gallery' | 'lessons' | 'programs';
+  learnTab: 'yields' | 'gallery' | 'lessons' | 'challenges' | 'programs';
   /** Pane sizes per resizable group; absent in sessions saved before panes could be resized. */
   panes?: PaneLayouts;
 }
@@ -162,7 +162,7 @@ const layoutOf = (ui: Partial<Layout> | undefined): Layout => {
   const tab = ui?.learnTab;
   return {
     presenter: ui?.presenter === true,
-    learnTab: tab === 'yields' || tab === 'lessons' || tab === 'programs' ? tab : 'gallery',
+    learnTab: tab === 'yields' || tab === 'lessons' || tab === 'challenges' || tab === 'programs' ? tab : 'gallery',
     panes: panesOf(ui?.panes),
   };
 };

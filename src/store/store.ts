@@ -33,8 +33,8 @@ export interface AppState {
   notice: string;
   /** Presenter mode: large type, high contrast, fewer panels. Saved with the session. */
   presenter: boolean;
-  /** Which tab the lower left shows (yield routes, gallery, lessons, programs). Saved with the session. */
-  learnTab: 'yields' | 'gallery' | 'lessons' | 'programs';
+  /** Which tab the lower left shows (yield routes, gallery, lessons, challenges, programs). Saved with the session. */
+  learnTab: 'yields' | 'gallery' | 'lessons' | 'challenges' | 'programs';
   /** Pane sizes (percent per pane id) of each resizable group, as the user left them. Saved with the session. */
   panes: PaneLayouts;
   /** What the verdict on show is about (graph node ids), for the graph to highlight; null when none or stale. */

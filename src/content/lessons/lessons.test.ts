@@ -113,3 +113,24 @@ describe('lessons', () => {
     });
   }
 });
+
+describe('lessons survive a restore', () => {
+  for (const lesson of LESSONS) {
+    it(`${lesson.id}: a session that did every step replays to every step done (each checked where it ran)`, () => {
+      const { host } = start(lesson.id);
+      for (const actions of SOLUTIONS[lesson.id])
+        for (const a of actions) {
+          act(host, a);
+          host.lessonStatus(); // the page reads it as time passes (LessonPlayer polls), so a step may finish meanwhile
+        }
+      expect(host.lessonStatus()?.done, `${lesson.id} live`).toBe(true);
+      const again = new KernelHost(undefined, false);
+      expect(again.restoreNow(host.session()).ok).toBe(true);
+      const status = again.lessonStatus()!;
+      expect(
+        status.steps.map((s) => `${s.state}: ${s.why}`).filter((s) => !s.startsWith('done')),
+        lesson.id,
+      ).toEqual([]);
+    });
+  }
+});

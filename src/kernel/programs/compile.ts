@@ -1,11 +1,11 @@
 /**
  * A syntax check of a user program's source by the engine that will run it (QuickJS, compile only: nothing of
- * the source runs), so the editor marks exactly what the sandbox would refuse. A fresh runtime each time, capped
- * like a program's, disposed at once.
+ * the source runs), so the editor marks exactly what the sandbox would refuse. A fresh engine instance each time
+ * (its memory fixed like a program's), dropped at once.
  */
 import { sanitize } from '../../text/sanitize';
 import { USER_LIMITS } from './user';
-import { theEngine } from './engine';
+import { newEngine } from './engine';
 
 /** Clean (ok), or the engine's first syntax error and where it is (1-based line and column). */
 export type ProgramCheck = { ok: true } | { ok: false; message: string; line: number; column: number };
@@ -14,12 +14,11 @@ export type ProgramCheck = { ok: true } | { ok: false; message: string; line: nu
 const COMPILE_INTERRUPTS = 50;
 
 export function compileCheck(source: string, name = 'program'): ProgramCheck {
-  const engine = theEngine();
+  const engine = newEngine();
   if (typeof engine === 'string') return { ok: false, message: engine, line: 1, column: 1 };
-  const rt = engine.newRuntime();
+  const rt = engine.quickjs.newRuntime();
   let interrupts = 0;
   try {
-    rt.setMemoryLimit(USER_LIMITS.memoryBytes);
     rt.setMaxStackSize(USER_LIMITS.stackBytes);
     rt.setInterruptHandler(() => ++interrupts > COMPILE_INTERRUPTS);
     const vm = rt.newContext();

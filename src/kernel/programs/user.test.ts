@@ -254,6 +254,11 @@ describe('user programs: hostile code ends clearly, the world keeps running', ()
       "function* main(sys) { yield sys.spawn('idle', { grants: { x: 'everything' } }); }",
       /bad syscall: spawn: grant "x" is "@cap"/,
     ],
+    [
+      'badgemove',
+      "function* main(sys) { yield sys.spawn('idle', { grants: { x: 'move @stdio badge 200' } }); }",
+      /bad syscall: spawn: grant "x": only a client facet takes a badge/,
+    ],
     ['badpledge', "function* main(sys) { yield sys.pledge('root'); }", /bad syscall: pledge\(promises\): "root" is not a promise/],
     ['bigint', "function* main(sys) { yield sys.call('stdio', 'write', [1n]); }", /code 134: uncaught TypeError: .*BigInt/i],
     [

@@ -476,6 +476,9 @@ export function parseSyscall(text: string | null): Syscall {
         for (const [as, spec] of entries) {
           const m = typeof spec === 'string' ? GRANT.exec(spec) : null;
           if (!m) return bad(`spawn: grant ${show(as)} is "@cap", "move @cap" or "client @cap", got ${show(spec)}`);
+          // As the shell's grammar: a badge is a client facet's; on a copy or a move it would be dropped unsaid.
+          if (m[3] !== undefined && m[1] !== 'client')
+            return bad(`spawn: grant ${show(as)}: only a client facet takes a badge ("client @${m[2]} badge N")`);
           grants.push({
             name: name(as, 'a grant name'),
             from: m[2],

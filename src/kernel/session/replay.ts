@@ -67,6 +67,11 @@ export function interruptForeground(kernel: Kernel, shell: Shell): void {
 export class Replay {
   protected next = 0;
   readonly applied: LoggedCommand[] = [];
+  /**
+   * Told before each command (time has run to it) and after it: a restore advances the lesson there, as the live
+   * session did after each command and as time passed (a step's records count only after the step before it).
+   */
+  onCommand?: () => void;
 
   constructor(
     readonly kernel: Kernel,
@@ -100,10 +105,12 @@ export class Replay {
   protected applyNext(): void {
     const c = this.log[this.next++];
     this.kernel.scheduler.runTo(c.at, c.within);
+    this.onCommand?.();
     // A program definition showed nothing in the terminal (the Programs tab made it): its transcript skips it too.
     if (!c.program) this.transcript?.command(this.kernel, c);
     const shown = applyCommand(this.kernel, this.shell, c);
     if (!c.program) this.transcript?.result(shown);
+    this.onCommand?.();
     this.applied.push(c);
     this.kernel.scheduler.work++;
   }

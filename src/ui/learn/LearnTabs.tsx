@@ -1,6 +1,7 @@
 import { appStore, useApp } from '../../store/store';
 import { ProgramsTab } from '../programs/ProgramsTab';
 import { YieldsPanel } from '../yields/YieldsPanel';
+import { ChallengeList } from './ChallengeList';
 import { GalleryPlayer } from './GalleryPlayer';
 import { LessonPlayer } from './LessonPlayer';
 import './learn.css';
@@ -8,16 +9,17 @@ import './learn.css';
 const TABS = [
   { id: 'gallery', label: 'Attack gallery' },
   { id: 'lessons', label: 'Lessons' },
-  { id: 'yields', label: 'Yield routes' },
+  { id: 'challenges', label: 'Challenges' },
   { id: 'programs', label: 'Programs' },
+  { id: 'yields', label: 'Yield routes' },
 ] as const;
 
-/** Under the terminal: the attack gallery, the lessons and yield routes, one at a time. */
+/** Under the terminal: the attack gallery, the lessons, the challenges, programs and yield routes, one at a time. */
 export function LearnTabs() {
   const tab = useApp((s) => s.learnTab);
   const setTab = (learnTab: (typeof TABS)[number]['id']) => appStore.setState({ learnTab });
   return (
-    <section className="panel learn-panel" aria-label="Gallery, lessons, yields and programs" data-testid="learn">
+    <section className="panel learn-panel" aria-label="Gallery, lessons, challenges, programs and yields" data-testid="learn">
       <div className="learn-tabs" role="tablist">
         {TABS.map((t) => (
           <button
@@ -40,6 +42,8 @@ export function LearnTabs() {
           <GalleryPlayer />
         ) : tab === 'programs' ? (
           <ProgramsTab />
+        ) : tab === 'challenges' ? (
+          <ChallengeList />
         ) : (
           <LessonPlayer />
         )}
