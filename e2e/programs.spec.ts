@@ -75,12 +75,15 @@ test('the Programs tab: write a program, see a syntax error marked, run it refus
   await expect(tab.getByTestId('program-output')).toContainText('thief: refused: EGATE0');
   await expect(tab.getByTestId('program-fate')).toHaveText('exit 0');
   await expect(tab.getByTestId('program-reason')).toContainText('exited with code 0');
+  await expect(tab.getByTestId('program-verdicts')).toContainText('Held:'); // what happened is the kernel's verdict
 
   // Gate 0 off (the experimenter's control): the same program wins.
   await toggleDefense(app, 'gate0');
   await tab.getByTestId('program-run').click();
   await expect(tab.getByTestId('program-output')).toContainText('thief: impostor started');
   await expect(tab.getByTestId('program-fate')).toHaveText('exit 0');
+  await expect(tab.getByTestId('program-verdicts')).toContainText('Breach: relabel succeeded');
+  await expect(tab.getByTestId('program-verdicts')).not.toContainText('Held:'); // only this run's
 
   expect(await serious(app)).toEqual([]);
   await tab.screenshot({ path: 'test-results/programs-dark.png' });

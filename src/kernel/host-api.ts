@@ -208,6 +208,8 @@ export interface ProgramRunView {
   cut: number;
   /** The exit or kill record: its exit code (137 for a kill) and the kernel's reason. */
   end: { seq: number; code: number; reason: string } | null;
+  /** The kernel's verdicts while it ran (after its spawn, up to its end), the newest VERDICTS_SHOWN, oldest first. */
+  verdicts: { seq: number; outcome: string; detail: string }[];
 }
 
 /** What a ledger search answers when a newer one (or another ledger) took its place. */

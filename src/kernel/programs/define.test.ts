@@ -77,6 +77,23 @@ describe('defining a user program mid-session (the Programs tab)', () => {
     expect(h.programs()).toEqual([{ name: 'thief', source: THIEF + '// é', summary: 'speaks as bob', run: RUN }]);
   });
 
+  it('programRun gives the kernel’s verdicts while it ran: held with Gate 0 on, the breach with it off', () => {
+    const h = host();
+    h.defineProgram(def());
+    h.exec(RUN);
+    h.advance(1500);
+    expect(h.programRun('thief')!.verdicts).toEqual([
+      expect.objectContaining({ outcome: 'held', detail: expect.stringMatching(/relabel/) }),
+    ]);
+    h.exec('defense gate0 off');
+    h.exec(RUN);
+    h.advance(1500);
+    const won = h.programRun('thief')!;
+    expect(won.end).toMatchObject({ code: 0 }); // its own exit code says nothing of what it did…
+    expect(won.verdicts.map((v) => v.outcome)).toEqual(['breach']); // …the kernel's verdict does (only this run's)
+    expect(won.verdicts[0].detail).toMatch(/relabel succeeded/);
+  });
+
   it('runs: refused with Gate 0 on, wins with it off; a running process keeps the source it was spawned with', () => {
     const h = session();
     const text = h.kernel.console.map((c) => c.text).join('\n');

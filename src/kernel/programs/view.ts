@@ -9,6 +9,8 @@ import type { Ledger } from '../ledger/ledger';
 
 /** Lines of a run's output the tab is given (the newest). */
 export const PROGRAM_RUN_LINES = 200;
+/** Verdicts of a run the tab is given (the newest). */
+export const VERDICTS_SHOWN = 3;
 /** Console lines read back (newest first) for a run's output: a bound on the read, not on the program. */
 const CONSOLE_SCAN = 50_000;
 
@@ -33,12 +35,32 @@ export class ProgramRuns {
     const run = this.latest.get(String(name));
     if (!run) return null;
     const alive = k.processes.get(run.pid);
+    const end = alive ? null : this.end(k, run);
     return {
       pid: run.pid,
       name: alive?.name ?? this.nameOf(k, run.seq),
       ...this.output(k, run.pid),
-      end: alive ? null : this.end(k, run),
+      end,
+      verdicts: this.verdicts(k, run.seq, end?.seq ?? k.ledger.length),
     };
+  }
+
+  /**
+   * What the kernel said happened while it ran: a program's exit code is its own, so an exit 0 may be a breach
+   * won (a defense off) and a refusal may end in exit 0 too. The verdicts tell which.
+   */
+  private verdicts(k: Kernel, after: number, upTo: number): ProgramRunView['verdicts'] {
+    const l = k.ledger;
+    const out: ProgramRunView['verdicts'] = [];
+    for (
+      let seq = l.previousOfKind('verdict', upTo, after);
+      seq > 0 && out.length < VERDICTS_SHOWN;
+      seq = l.previousOfKind('verdict', seq - 1, after)
+    ) {
+      const e = l.page(seq, 1)[0];
+      if (e) out.push({ seq, outcome: typeof e.facts?.outcome === 'string' ? e.facts.outcome : 'info', detail: e.detail });
+    }
+    return out.reverse();
   }
 
   private catchUp(k: Kernel): void {

@@ -273,7 +273,8 @@ function LatestRun({ name }: { name: string }) {
     <div className="program-latest" data-testid="program-latest">
       <h3>
         Latest run: {sanitize(run.name)} (pid {run.pid}){' '}
-        <span className={run.end ? (run.end.code === 0 ? 'ok' : 'bad') : 'muted'} data-testid="program-fate">
+        {/* Its own exit code, in no verdict's colour: exit 0 may be a breach won, or a refusal read and reported. */}
+        <span className={run.end ? '' : 'muted'} data-testid="program-fate">
           {run.end ? `exit ${run.end.code}` : 'running'}
         </span>
       </h3>
@@ -281,6 +282,16 @@ function LatestRun({ name }: { name: string }) {
         <p className="program-reason" data-testid="program-reason">
           {sanitize(run.end.reason)} <span className="muted">(ledger #{run.end.seq})</span>
         </p>
+      )}
+      {run.verdicts.length > 0 && (
+        <ul className="program-verdicts" data-testid="program-verdicts" aria-label="The kernel's verdicts while it ran">
+          {run.verdicts.map((v) => (
+            <li key={v.seq} className={v.outcome === 'breach' ? 'bad' : v.outcome === 'held' ? 'ok' : ''}>
+              <strong>{v.outcome === 'breach' ? 'Breach' : v.outcome === 'held' ? 'Held' : 'Note'}:</strong> {sanitize(v.detail)}{' '}
+              <span className="muted">(ledger #{v.seq})</span>
+            </li>
+          ))}
+        </ul>
       )}
       <pre className="program-output" data-testid="program-output" tabIndex={0} aria-label="What it printed">
         {run.cut > 0 && `… ${run.cut} earlier lines\n`}
