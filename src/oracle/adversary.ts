@@ -4,6 +4,7 @@ import { KernelError } from '../kernel/errors';
 import { KernelHost } from '../kernel/host';
 import { DEFENSES, type DefenseId } from '../kernel/sab/layout';
 import { Checker, type Finding, type OracleCall, type Rule } from './checker';
+import { generateProgram, runLine } from './programs';
 
 /**
  * The authority oracle's adversary: a seeded random player. Each step it types a random shell line, makes a
@@ -18,11 +19,18 @@ export interface OracleRun {
   steps: number;
   /** A defense switched off for the whole run. */
   off?: DefenseId;
+  /**
+   * Also write random user programs (programs.ts) and run them with the shell's caps (needs loadEngine first);
+   * 'only': they are the only adversary (the clock runs between them).
+   */
+  programs?: boolean | 'only';
 }
 
 export interface OracleResult extends OracleRun {
   findings: Finding[];
   rules: Partial<Record<Rule, number>>;
+  /** With programs: how many generated programs started, ended, and were refused something (ledgered). */
+  programRuns?: { spawned: number; ended: number; refused: number };
 }
 
 /** mulberry32: the adversary's own deterministic randomness. */
@@ -242,7 +250,30 @@ export function runOracle(run: OracleRun): OracleResult {
     }
   };
 
+  /** Write a random user program (as the experimenter's Programs tab does), start it, and let it run a little. */
+  const GEN = ['gen-0', 'gen-1', 'gen-2', 'gen-3'];
+  const launch = () => {
+    const name = r.pick(GEN);
+    const source = generateProgram(r, name, GEN);
+    const defined = h.defineProgram({ name, source, summary: 'a random adversary from the oracle' });
+    if (!defined.ok) throw new Error(`the oracle's program was refused: ${defined.error}\n${source}`);
+    h.exec(
+      runLine(
+        r,
+        name,
+        [...k.process(shellPid).cnode.entries()].map(([, c]) => ({ name: c.name, kind: c.cap.kind })),
+      ),
+    );
+    k.step(1 + r.int(30));
+  };
+
   for (let i = 0; i < run.steps; i++) {
+    if (run.programs === 'only' || (run.programs && r.next() < 0.15)) {
+      launch();
+      checker.check([]);
+      if (k.processes.size > 3000) break;
+      continue;
+    }
     const roll = r.next();
     let calls: OracleCall[] = [];
     if (roll < 0.45) h.exec(line());
@@ -257,7 +288,21 @@ export function runOracle(run: OracleRun): OracleResult {
   checker.verifyLedger();
   const rules: Partial<Record<Rule, number>> = {};
   for (const f of checker.findings) rules[f.rule] = (rules[f.rule] ?? 0) + 1;
-  return { ...run, steps: checker.steps, findings: checker.findings, rules };
+  return { ...run, steps: checker.steps, findings: checker.findings, rules, ...(run.programs && { programRuns: programRuns(k) }) };
 }
 
 export const DEFENSE_IDS = DEFENSES.map((d) => d.id);
+
+/** What the generated programs did, as the ledger has it: a run that started none would prove nothing. */
+function programRuns(k: KernelHost['kernel']): NonNullable<OracleResult['programRuns']> {
+  const pids = new Set<number>();
+  let ended = 0;
+  let refused = 0;
+  for (const e of k.ledger.page(1, k.ledger.length)) {
+    const pid = typeof e.facts?.pid === 'number' ? e.facts.pid : e.actor;
+    if (e.kind === 'spawn' && /^gen-\d$/.test(String(e.facts?.program))) pids.add(e.facts!.pid as number);
+    else if ((e.kind === 'exit' || e.kind === 'kill') && pids.has(pid)) ended++;
+    else if ((e.kind === 'deny' || e.kind === 'error') && pids.has(e.actor)) refused++;
+  }
+  return { spawned: pids.size, ended, refused };
+}

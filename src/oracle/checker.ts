@@ -198,6 +198,9 @@ export class Checker {
     const src = this.grants.get(Number(f.from));
     if (!src) return this.find('origin', `grant ${e.seq} (@${f.cap}) names source record ${f.from}, which granted nothing`);
     if (src.target !== f.target) this.find('widening', `grant ${e.seq} (@${f.cap}) designates ${f.target}, its source ${src.target}`);
+    // Seed 002 from the record alone, so a chain made and gone within one step (a program's spawn) is judged too.
+    if (src.kind === 'client' && f.kind === 'client' && Number(src.badge) !== Number(f.badge))
+      this.find('relabel', `grant ${e.seq} (@${f.cap}) carries badge ${f.badge}, its source's record ${f.from} badge ${src.badge}`);
     if ((f.kind === 'channel' || f.kind === 'memory') && (Number(f.rights) & ~Number(src.rights)) !== 0)
       this.find('widening', `grant ${e.seq} (@${f.cap}) holds rights ${f.rights}, its source ${src.rights}`);
   }
@@ -251,8 +254,12 @@ export class Checker {
         }
         // A cap new to this slot: copied or moved from a source the oracle saw before this step.
         if ((c.origin.how === 'copied' || c.origin.how === 'moved') && c.origin.from !== undefined && c.origin.slot !== undefined) {
-          const src = prev.procs.get(c.origin.from)?.caps.get(c.origin.slot);
-          if (!src) continue; // made and passed within the step (a spawn's grants): seen at the next level
+          const was = prev.procs.get(c.origin.from)?.caps.get(c.origin.slot);
+          // Made and passed on within the step (a program spawned, and its spawn's grants): judged by the source as
+          // it is now, if that still designates what the copy does (a slot reused since says nothing of it).
+          const later = now.procs.get(c.origin.from)?.caps.get(c.origin.slot);
+          const src = was ?? (later?.target === c.target ? later : undefined);
+          if (!src) continue;
           if (src.target !== c.target) this.find('widening', `@${c.name} of pid ${p.pid} designates another object than its source`);
           if (src.kind === 'client' && c.kind === 'client' && src.badge !== c.badge)
             this.find('relabel', `pid ${p.pid}'s @${c.name} carries badge ${c.badge}, its source's was ${src.badge}`);

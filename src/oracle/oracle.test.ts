@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadEngine } from '../kernel/programs/engine';
 import { runOracle, type OracleRun } from './adversary';
 import type { Rule } from './checker';
 
@@ -17,6 +18,26 @@ describe('the authority oracle (seeds 000–004, from the ledger and the tables,
       }
     },
   );
+
+  describe('with random user programs as adversaries too (issue 18)', () => {
+    beforeAll(() => loadEngine());
+    it.each(['default', 'pointsav'] as const)('every defense on: nothing found in 2 × 150 steps of %s', (scenario) => {
+      for (const seed of [1, 2]) {
+        const r = runOracle({ scenario, seed, steps: 150, programs: true });
+        expect(r.findings, `${scenario} seed ${seed}: ${JSON.stringify(r.findings.slice(0, 3))}`).toEqual([]);
+      }
+    });
+    it('with programs as the only adversary, they really act; and with Gate 0 off, their relabeled grants are found', () => {
+      const on = runOracle({ scenario: 'default', seed: 5, steps: 60, programs: 'only' });
+      expect(on.findings).toEqual([]);
+      expect(on.programRuns!.spawned).toBeGreaterThanOrEqual(60); // each step starts one (and some spawn more)
+      expect(on.programRuns!.ended).toBeGreaterThan(20);
+      expect(on.programRuns!.refused).toBeGreaterThan(20); // the kernel said no, and ledgered it
+      const off = [1, 2, 3].map((seed) => runOracle({ scenario: 'default', seed, steps: 60, programs: 'only', off: 'gate0' }));
+      expect(off.some((r) => (r.rules.relabel ?? 0) > 0)).toBe(true);
+      for (const r of off) expect(Object.keys(r.rules).filter((rule) => rule !== 'relabel')).toEqual([]);
+    });
+  });
 
   const cases: [OracleRun['off'], OracleRun['scenario'], Rule, number][] = [
     ['gate0', 'default', 'relabel', 300],

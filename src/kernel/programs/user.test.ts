@@ -409,6 +409,8 @@ describe('user programs live in the scenario file, and replay byte for byte', ()
         .lines.map((l) => l.text)
         .join('\n'),
     ).toMatch(/thief\s+\(user program\) reads the vault, then spins/);
+    expect(h.complete('run "th', 7)).toEqual({ from: 4, candidates: ['"thief"'] }); // Tab completes its name too
+    expect(h.complete('spawn "', 7).candidates).toEqual(expect.arrayContaining(['"thief"', '"cat"']));
     h.kernel.step(1000); // it holds nothing: five refusals, then its runaway loop is cut
     expect(exitOf(h, 'booted-thief')).toMatch(/code 137: killed: computed past its budget/);
   });

@@ -4,7 +4,7 @@ import { KernelError } from '../../errors';
 import type { ExecResult } from '../../host-api';
 import { PROGRAMS } from '../../programs/programs';
 import { parsePromises } from '../../sandbox/pledge';
-import { costs, noMore, out, PID, pidArg, UsageError, words, type Command, type Cost, type ShellContext } from '../common';
+import { costs, noMore, out, PID, pidArg, UsageError, words, type ArgSpec, type Command, type Cost, type ShellContext } from '../common';
 import { parseLaunch } from '../grammar';
 import type { Token } from '../tokenize';
 import { parseUnveilSpec } from './sandbox';
@@ -55,10 +55,11 @@ const LAUNCH_COST: Cost = {
   verbs: (args, line) => spawnCharge(parseLaunch('run', args, line).grants.length),
 };
 
-const PROGRAM = words(
-  'program',
-  PROGRAMS.map((p) => `"${p.name}"`),
-);
+/** A program: the built-ins, and the world's user programs (its scenario's, or defined this session). */
+const PROGRAM: ArgSpec = {
+  name: 'program',
+  complete: (view) => [...PROGRAMS.map((p) => `"${p.name}"`), ...[...view.userPrograms.keys()].map((n) => `"${n}"`)],
+};
 const WITH = words('with', ['with']);
 
 export const LAUNCH_COMMANDS: Command[] = [
