@@ -208,6 +208,11 @@ describe('user programs: hostile code ends clearly, the world keeps running', ()
       /code 137: killed: computed past its budget/,
     ],
     [
+      'negative', // a Proxy claiming a negative length cannot pay the charges off in advance
+      "function* main(sys) { const p = new Proxy([], { get: (t, k) => (k === 'length' ? -1e15 : t[k]) }); [].concat(p); const s = 'a'.repeat(1 << 20); for (;;) s.includes('b'); }",
+      /code 137: killed: computed past its budget/,
+    ],
+    [
       'typed',
       'function* main(sys) { const a = new Uint8Array(1 << 20); for (;;) a.lastIndexOf(1); }',
       /code 137: killed: computed past its budget/,

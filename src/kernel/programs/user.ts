@@ -105,11 +105,13 @@ const PRELUDE = String.raw`(function () {
   const abLength = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength').get;
   const apply = Reflect.apply, defineProperty = Object.defineProperty, ownKeys = Reflect.ownKeys, getDesc = Object.getOwnPropertyDescriptor;
   let owed = 0;
+  // A Proxy's length is the program's to say: never below 0 (a negative one would pay the debt off in advance).
+  const count = (n) => { n = +n; return n > 0 ? n : 0; };
   const size = (v) => {
     if (typeof v === 'string') return v.length;
     if (typeof v !== 'object' || v === null) return 0;
-    if (isArray(v)) return +v.length || 0;
-    if (isView(v)) { try { return apply(taLength, v, []); } catch { return +v.byteLength || 0; } }
+    if (isArray(v)) return count(v.length);
+    if (isView(v)) { try { return apply(taLength, v, []); } catch { return count(v.byteLength); } }
     try { return apply(abLength, v, []); } catch { return 0; }
   };
   const pay = (n) => { owed += n; if (owed >= 10000) { const o = owed; owed = 0; hostCharge(o); } };
