@@ -207,6 +207,30 @@ describe('user programs: hostile code ends clearly, the world keeps running', ()
       "function* main(sys) { const s = 'ab'.repeat(1 << 16); for (;;) s.replaceAll('a', 'b'); }",
       /code 137: killed: computed past its budget/,
     ],
+    // found by review: generic methods on array-likes, String objects, unlisted built-ins, catching the charge
+    [
+      'arraylike',
+      'function* main(sys) { for (;;) Array.prototype.indexOf.call({ length: 3e7 }, 1); }',
+      /code 137: killed: computed past its budget/,
+    ],
+    [
+      'stringobj',
+      "function* main(sys) { const s = new String('a'.repeat(1 << 20)); for (;;) String.prototype.indexOf.call(s, 'b'); }",
+      /code 137: killed: computed past its budget/,
+    ],
+    [
+      'frozen',
+      'function* main(sys) { const a = Object.freeze(new Array(60000).fill(0)); for (;;) Object.isFrozen(a); }',
+      /code 137: killed/,
+    ],
+    ['spread', 'function* main(sys) { const a = new Array(60000).fill(1); for (;;) Math.max.apply(null, a); }', /code 137: killed/],
+    ['uri', "function* main(sys) { const s = 'a'.repeat(500000); for (;;) encodeURIComponent(s); }", /code 137: killed/],
+    [
+      'catchcharge',
+      "function* main(sys) { let n = 0; for (let i = 0; i < 3000; i++) { try { n += 'ab'.repeat(1500000).length; } catch (e) {} } yield sys.call('stdio', 'write', [String(n)]); }",
+      /code 137: killed: computed past its budget/,
+    ],
+    ['hostcalls', "function* main(sys) { for (let i = 0; i < 9e5; i++) sys.cap('stdio'); }", /code 137: killed: computed past its budget/],
     [
       'negative', // a Proxy claiming a negative length cannot pay the charges off in advance
       "function* main(sys) { const p = new Proxy([], { get: (t, k) => (k === 'length' ? -1e15 : t[k]) }); [].concat(p); const s = 'a'.repeat(1 << 20); for (;;) s.includes('b'); }",

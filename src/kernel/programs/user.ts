@@ -55,12 +55,17 @@ export const USER_LIMITS = {
   interruptsPerStep: 200,
   /** One syscall's JSON text. */
   syscallChars: 64 << 10,
-  /** User programs alive at once in a world (each is an engine instance); the next spawn is refused (ECAPACITY). */
-  live: 64,
+  /**
+   * User programs alive at once in a world (each is an engine instance with its 16 MiB: at most 256 MiB a world);
+   * the next spawn is refused (ECAPACITY).
+   */
+  live: 16,
 } as const;
 
 /** QuickJS asks its interrupt handler once per this many op-counter ticks (JS_INTERRUPT_COUNTER_INIT). */
 const TICKS_PER_CHECK = 10_000;
+/** What sys.random and sys.cap cost in ticks (a host round trip is ~10 µs, a tick well under one). */
+const HOST_CALL_TICKS = 100;
 
 /** How a user program ended when it was not its own doing: the exit code and the ledgered reason. */
 export class ProgramFault extends Error {
@@ -110,21 +115,30 @@ const PRELUDE = String.raw`(function () {
   const size = (v) => {
     if (typeof v === 'string') return v.length;
     if (typeof v !== 'object' || v === null) return 0;
-    if (isArray(v)) return count(v.length);
     if (isView(v)) { try { return apply(taLength, v, []); } catch { return count(v.byteLength); } }
-    try { return apply(abLength, v, []); } catch { return 0; }
+    try { return apply(abLength, v, []); } catch {}
+    return count(v.length); // arrays, and array-likes ({ length: 3e7 }) that generic methods loop over
   };
-  const pay = (n) => { owed += n; if (owed >= 10000) { const o = owed; owed = 0; hostCharge(o); } };
+  let spent = false; // once a charge failed, no metered built-in runs again this step (catching it buys nothing)
+  const pay = (n) => {
+    if (spent) { hostCharge(0); spent = false; } // throws while this step is past its budget; a new step has one
+    owed += n;
+    if (owed >= 10000) { const o = owed; owed = 0; try { hostCharge(o); } catch (e) { spent = true; throw e; } }
+  };
+  const toString = String;
+  // scans: charged the size of what they are called on too ('string': a String method, whose receiver is made a
+  // string first, so a String object or a toString() of a big one is charged what the native would read).
   const meter = (o, names, scans) => {
     for (const k of names) {
       const d = getDesc(o, k);
       if (k === 'constructor' || !d || typeof d.value !== 'function') continue;
       const native = d.value;
       const f = { [k](...args) {
-        let n = scans ? size(this) : 0;
+        const self = scans === 'string' && this != null && typeof this !== 'string' ? toString(this) : this;
+        let n = scans ? size(self) : 0;
         for (let i = 0; i < args.length; i++) n += size(args[i]);
         pay(n);
-        const r = apply(native, this, args);
+        const r = apply(native, self, args);
         pay(size(r));
         return r;
       } }[k];
@@ -136,9 +150,13 @@ const PRELUDE = String.raw`(function () {
   const SCANS = ['indexOf', 'lastIndexOf', 'includes', 'join', 'toString', 'toLocaleString', 'reverse', 'toReversed', 'sort', 'toSorted', 'copyWithin', 'fill', 'splice', 'toSpliced', 'shift', 'unshift', 'concat', 'flat', 'with', 'set'];
   meter(Array.prototype, SCANS, true);
   meter(TA.prototype, SCANS, true);
-  meter(String.prototype, ['indexOf', 'lastIndexOf', 'includes', 'startsWith', 'endsWith', 'split', 'replace', 'replaceAll', 'toLowerCase', 'toUpperCase', 'toLocaleLowerCase', 'toLocaleUpperCase', 'trim', 'trimStart', 'trimEnd', 'normalize', 'localeCompare', 'concat', 'match', 'matchAll', 'search', 'isWellFormed', 'toWellFormed'], true);
+  meter(String.prototype, ['indexOf', 'lastIndexOf', 'includes', 'startsWith', 'endsWith', 'split', 'replace', 'replaceAll', 'toLowerCase', 'toUpperCase', 'toLocaleLowerCase', 'toLocaleUpperCase', 'trim', 'trimStart', 'trimEnd', 'normalize', 'localeCompare', 'concat', 'match', 'matchAll', 'search', 'isWellFormed', 'toWellFormed', 'trimLeft', 'trimRight'], 'string');
   // These are charged what they are given and what they make, not the whole of what they are called on.
   meter(String.prototype, ['repeat', 'padStart', 'padEnd', 'slice', 'substring', 'substr', 'at'], false);
+  meter(Object, ['freeze', 'seal', 'isFrozen', 'isSealed', 'preventExtensions', 'getOwnPropertyDescriptors', 'defineProperties'], false);
+  meter(globalThis, ['parseFloat', 'parseInt', 'encodeURIComponent', 'encodeURI', 'decodeURIComponent', 'decodeURI', 'escape', 'unescape'], false);
+  meter(Function.prototype, ['apply', 'call', 'bind'], false);
+  meter(Math, ['max', 'min', 'hypot'], false);
   meter(Array.prototype, ['slice', 'flatMap'], false);
   meter(TA.prototype, ['slice', 'subarray'], false);
   meter(ArrayBuffer.prototype, ['slice'], false);
@@ -235,12 +253,19 @@ class Sandbox {
       this.kinds = [0, 1, 2, 3, 4].map((n) => vm.newNumber(n));
       const host = vm.newObject();
       handles.push(host);
+      // A host call costs more than its one tick: each is charged HOST_CALL_TICKS, so a loop of them is cut too.
+      const hostCall = () => {
+        this.interrupts += HOST_CALL_TICKS / TICKS_PER_CHECK;
+        if (this.interrupts > USER_LIMITS.interruptsPerStep) throw new RangeError('computed past its budget between syscalls');
+      };
       const random = vm.newFunction('random', (h) => {
+        hostCall();
         const n = vm.typeof(h) === 'number' ? vm.getNumber(h) : NaN;
         if (!Number.isInteger(n) || n < 1 || n > 0x1_0000_0000) throw new RangeError('sys.random(n) takes an integer n, 1 ≤ n ≤ 2^32');
         return vm.newNumber(world.deref()?.random(n) ?? 0);
       });
       const cap = vm.newFunction('cap', (h) => {
+        hostCall();
         const found = vm.typeof(h) === 'string' ? (world.deref()?.cap(vm.getString(h)) ?? null) : null;
         if (!found) return vm.null;
         const o = vm.newObject();
