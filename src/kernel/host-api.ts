@@ -208,7 +208,10 @@ export interface ProgramRunView {
   cut: number;
   /** The exit or kill record: its exit code (137 for a kill) and the kernel's reason. */
   end: { seq: number; code: number; reason: string } | null;
-  /** The kernel's verdicts while it ran (after its spawn, up to its end), the newest VERDICTS_SHOWN, oldest first. */
+  /**
+   * The kernel's verdicts on it while it ran (actor or subject: it or a process it started), oldest first: every
+   * breach (to BREACHES_SHOWN) and the newest VERDICTS_SHOWN of the rest.
+   */
   verdicts: { seq: number; outcome: string; detail: string }[];
 }
 

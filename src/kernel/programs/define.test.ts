@@ -94,6 +94,36 @@ describe('defining a user program mid-session (the Programs tab)', () => {
     expect(won.verdicts[0].detail).toMatch(/relabel succeeded/);
   });
 
+  it('programRun: a breach is never hidden by later verdicts, and the run is the shell’s, not the program’s own copies', () => {
+    const h = host();
+    h.exec('defense gate0 off');
+    h.defineProgram(
+      def({ name: 'kid', source: "function* main(sys) { yield sys.pledge('stdio'); yield sys.spawn('idle'); }", run: 'run "kid"' }),
+    );
+    const loud = `function* main(sys) {
+      if (sys.argv[0] === 'copy') { yield sys.sleep(5000); return; }
+      yield sys.spawn('chat-client', { name: 'impostor', grants: { chat: 'client @chat badge 200' }, argv: ['stay'] });
+      for (let i = 0; i < 4; i++) yield sys.spawn('kid', { name: 'k' + i, grants: { spawner: '@spawner' } });
+      yield sys.spawn('thief', { argv: ['copy'], grants: { spawner: '@spawner' } });
+      yield sys.sleep(2000);
+      yield sys.call('stdio', 'write', ['nothing happened here']);
+    }`;
+    h.defineProgram(def({ source: loud }));
+    h.defineProgram(def({ name: 'other', source: "function* main(sys) { yield sys.pledge('stdio'); yield sys.spawn('idle'); }" }));
+    h.exec(RUN);
+    h.advance(1500);
+    h.exec('spawn "other" with { spawner: @spawner }'); // another run's verdict, the newest while this one sleeps
+    h.advance(3000);
+    const run = h.programRun('thief')!;
+    expect(run.lines.map((l) => l.text)).toContain('nothing happened here'); // the shell's run, not its copy
+    expect(run.end).toMatchObject({ code: 0 });
+    const outcomes = run.verdicts.map((v) => `${v.outcome}: ${v.detail}`);
+    expect(outcomes.filter((v) => v.startsWith('breach: relabel succeeded'))).toHaveLength(1); // kept, though older
+    expect(outcomes.filter((v) => v.startsWith('held')).length).toBe(3); // the newest few of the rest…
+    expect(outcomes.at(-1)).toMatch(/^held: pledge violation blocked: .* k3 \(pid/); // …its kids' refusals among them
+    expect(outcomes.join('\n')).not.toContain('other'); // not another run's
+  });
+
   it('runs: refused with Gate 0 on, wins with it off; a running process keeps the source it was spawned with', () => {
     const h = session();
     const text = h.kernel.console.map((c) => c.text).join('\n');
