@@ -17,7 +17,7 @@ const def = (over: Partial<{ name: string; source: string; summary: string; run:
   name: 'thief',
   source: THIEF,
   summary: 'speaks as bob',
-  run: RUN,
+  run: over.name && over.name !== 'thief' ? `run "${over.name}"` : RUN,
   ...over,
 });
 const host = () => new KernelHost(undefined, false);

@@ -10,6 +10,7 @@ import type { Kernel } from '../kernel';
 import { MAX_USER_PROGRAMS, UserProgram } from '../scenario/schema';
 import { ENGINE_VERSION } from './engine';
 import { programByName } from './programs';
+import { runLineProblem } from './runLine';
 import type { UserProgramDef } from './user';
 
 /** A program name, as scenario files and the Programs tab give it. */
@@ -49,6 +50,8 @@ export function defineUserProgram(k: Kernel, p: ProgramDefinition, by: number): 
   if (!k.userPrograms.has(name) && k.userPrograms.size >= MAX_USER_PROGRAMS)
     return `a world holds at most ${MAX_USER_PROGRAMS} user programs (${[...k.userPrograms.keys()].join(', ')}); redefine one of them`;
   const { source, summary, run } = parsed.data;
+  const runProblem = run === undefined ? null : runLineProblem(name, run);
+  if (runProblem) return `run: ${runProblem}`;
   const def: UserProgramDef = { name, source, summary, ...(run !== undefined && { run }) };
   const bytes = utf8ToBytes(source);
   const hash = bytesToHex(sha256(bytes));

@@ -474,6 +474,13 @@ describe('user programs live in the scenario file, and replay byte for byte', ()
       'programs.thief.run: the run line is one shell line',
     ]);
     expect(errors((s) => (s.programs.thief.run = 'run "thief" with { stdio: @stdio }'))).toEqual([]);
+    expect(errors((s) => (s.programs.thief.run = 'spawn "thief a b" with { stdio: @stdio }'))).toEqual([]);
+    // Run types it with the experimenter's hand: it may only start the program itself
+    expect(errors((s) => (s.programs.thief.run = 'defense gate0 off'))[0]).toMatch(
+      /^programs\.thief\.run: the run line starts the program itself: run "thief …"/,
+    );
+    expect(errors((s) => (s.programs.thief.run = 'run "cat" with { fs: @fs }')).length).toBe(1);
+    expect(errors((s) => (s.programs.thief.run = 'run "thieves"')).length).toBe(1);
   });
 
   it('the same scenario, seed and command log give the same ledger bytes; a restore replays them', async () => {

@@ -3,6 +3,7 @@ import { CNODE_SLOTS } from '../caps/cnode';
 import { programByName } from '../programs/programs';
 import { ENGINE_VERSION } from '../programs/engine';
 import { programNameProblem } from '../programs/define';
+import { runLineProblem } from '../programs/runLine';
 import { bootNeeds } from './capacity';
 import { MAX_SCRIPT_MS, ScenarioSchema, type Scenario } from './schema';
 
@@ -71,6 +72,9 @@ function crossCheck(s: Scenario): string[] {
   for (const name of userNames) {
     const problem = programNameProblem(name);
     if (problem) errors.push(`programs.${name}: ${problem}`);
+    const run = s.programs?.[name]?.run;
+    const runProblem = run === undefined ? null : runLineProblem(name, run);
+    if (runProblem) errors.push(`programs.${name}.run: ${runProblem}`);
   }
   if (userNames.length && s.engine === undefined)
     errors.push(`engine: a file with programs names the engine they were written for: "engine": "${ENGINE_VERSION}"`);

@@ -4,6 +4,8 @@
  * quarter of a million commands. The live session keeps to the same bounds and says so when it reaches one, so
  * nothing it saves is ever refused when it comes back.
  */
+import { runLineProblem } from '../programs/runLine';
+
 export const MAX_SESSION_TICKS = 7 * 86_400_000;
 export const MAX_LOG = 250_000;
 /**
@@ -77,6 +79,8 @@ function programProblem(p: unknown, c: Record<string, unknown>): string | null {
   if (!shownText(x.summary, 200)) return 'summary: one line of 1 to 200 characters, no control characters';
   if (x.run !== undefined && (!shownText(x.run, 400) || (x.run as string).includes('\n')))
     return 'run: one shell line of 1 to 400 characters, no control characters';
+  const runProblem = x.run === undefined ? null : runLineProblem(x.name, x.run as string);
+  if (runProblem) return `run: ${runProblem}`;
   if (x.engine !== undefined && !shownText(x.engine, 100)) return 'engine: the engine it was written for (text)';
   return null;
 }
