@@ -70,7 +70,16 @@ const kernelOnly = (who, allowed) => (depth) => ({
 
 export default defineConfig(
   {
-    ignores: ['dist/', 'test-results/', 'playwright-report/', 'node_modules/', '.tsbuild/', 'bench/out/', 'tmp-exp/'],
+    ignores: [
+      'dist/',
+      'test-results/',
+      'playwright-report/',
+      'node_modules/',
+      '.tsbuild/',
+      'bench/out/',
+      'tmp-exp/',
+      'tests/content/grade/notjs.js',
+    ],
   },
   js.configs.recommended,
   tseslint.configs.recommended,

@@ -29,6 +29,7 @@ const SUBMISSIONS = [
   'engine.json',
   'noreplay.json',
   'wrong-lesson.json',
+  'notjs.js',
 ];
 
 describe('capplay grade', () => {
@@ -39,7 +40,7 @@ describe('capplay grade', () => {
     expect(row('dave.js')).toMatch(/ +— +failed +✗$/);
     expect(row('alice.json')).toMatch(/ +Alice Liddell +passed +✓$/); // the session's name field
     expect(row('bob.json')).toMatch(/ +Bob +failed +✗$/);
-    for (const f of ['damaged.json', 'edited.json', 'engine.json', 'noreplay.json', 'wrong-lesson.json'])
+    for (const f of ['damaged.json', 'edited.json', 'engine.json', 'noreplay.json', 'wrong-lesson.json', 'notjs.js'])
       expect(row(f)).toMatch(/FLAGGED$/);
     const why = (file: string) => r.out.find((l) => l.startsWith(`  ${at(file)}`));
     expect(why('dave.js')).toMatch(/step 1: no breach verdict matching .*; the program: thief \(pid \d+\) exited with code 0$/);
@@ -49,8 +50,9 @@ describe('capplay grade', () => {
     expect(why('engine.json')).toMatch(/wrong engine pin: its programs were written for "quickjs-emscripten@0\.31\.0"/);
     expect(why('noreplay.json')).toMatch(/the session in it is not usable: session\.log\[1\]\.at/);
     expect(why('wrong-lesson.json')).toMatch(/it is a session of "Make the relabel fail", not of challenge vault-unveil/);
+    expect(why('notjs.js')).toMatch(/FLAGGED, not graded: it does not compile: SyntaxError: .* at 1:/); // not "failed"
     expect(why('carol.js')).toBeUndefined();
-    expect(r.out.at(-1)).toBe('2 passed, 2 failed, 5 flagged');
+    expect(r.out.at(-1)).toBe('2 passed, 2 failed, 6 flagged');
     expect(r.code).toBe(2); // some were flagged
   });
 

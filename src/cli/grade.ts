@@ -7,6 +7,7 @@ import { MAX_PROGRAM_SOURCE } from '../kernel/scenario/schema';
 import { parseSessionFile } from '../session/share';
 import { sanitize } from '../text/sanitize';
 import { challengeRunText } from './challenge';
+import { compileCheck } from '../kernel/programs/compile';
 
 /**
  * Grading a class: `capplay grade <files…> --lesson <id> | --challenge <id> [--json | --csv]`. Each file is a
@@ -126,6 +127,9 @@ function gradeProgram(file: string, source: string, target: Target, seed?: numbe
   if (!source.trim()) return flag('the program is empty');
   if (source.length > MAX_PROGRAM_SOURCE)
     return flag(`the program is ${source.length} characters; a program is at most ${MAX_PROGRAM_SOURCE}`);
+  // One that does not compile is not a program (a session file named .js, a damaged file): flagged, not failed.
+  const compiles = compileCheck(source, 'thief');
+  if (!compiles.ok) return flag(`it does not compile: ${clean(compiles.message)} at ${compiles.line}:${compiles.column}`);
   const host = new KernelHost(undefined, false);
   const booted = host.boot(challengeRunText(target.challenge, source, 'off'), seed);
   if (!booted.ok) return flag(`not a program this challenge can run: ${booted.errors.map((e) => clean(e)).join('; ')}`);

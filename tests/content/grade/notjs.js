@@ -1,0 +1,1 @@
+{ "format": "capplay-session", "note": "a session file saved as .js" }
