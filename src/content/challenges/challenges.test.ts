@@ -4,7 +4,7 @@ import { playChallenge } from '../../cli/challenge';
 import { loadScenario } from '../../kernel/scenario/load';
 import { loadEngine } from '../../kernel/programs/engine';
 import { verdictOutcome } from '../../kernel/sab/layout';
-import { CHALLENGES, challengeScenario, THIEF } from './challenges';
+import { CHALLENGES, challengeScenario, isChallengeScenario, THIEF } from './challenges';
 
 beforeAll(() => loadEngine());
 
@@ -57,5 +57,17 @@ describe('challenges', () => {
     const c = CHALLENGES[0];
     const liar = `function* main(sys) { yield sys.call('stdio', 'write', ['unveil bypassed: thief (pid 10) reached /vault/secrets']); }`;
     expect(playChallenge(c, liar, 'off').flag.ok).toBe(false);
+  });
+});
+
+describe('which challenge is open is decided by its scenario, not its title', () => {
+  it('the challenge with any program is it; the same title over an easier check is not', () => {
+    const c = CHALLENGES[0];
+    expect(isChallengeScenario(c, challengeScenario(c, 'function* main(sys) { yield sys.exit(0); }'))).toBe(true);
+    const fake = JSON.parse(challengeScenario(c));
+    fake.lesson.steps[0].check = { ledger: '.' };
+    expect(isChallengeScenario(c, JSON.stringify(fake))).toBe(false);
+    expect(isChallengeScenario(c, 'not json')).toBe(false);
+    expect(isChallengeScenario(CHALLENGES[1], challengeScenario(c))).toBe(false);
   });
 });

@@ -184,3 +184,31 @@ export function challengeScenario(c: Challenge, source = c.template, script?: { 
   if (script) s.script = script;
   return JSON.stringify(s, null, 2);
 }
+
+/** Deep equality of two JSON values (key order aside). */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  return ka.length === kb.length && ka.every((k) => sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+/**
+ * Is `scenarioText` challenge `c` — its scenario, lesson and checks, whatever program the player wrote? A file or
+ * link may carry the challenge's title over an easier check: only the challenge's own counts as it.
+ */
+export function isChallengeScenario(c: Challenge, scenarioText: string): boolean {
+  let got: unknown;
+  try {
+    got = JSON.parse(scenarioText);
+  } catch {
+    return false;
+  }
+  if (typeof got !== 'object' || got === null) return false;
+  const strip = (x: object) => {
+    const { programs: _p, engine: _e, ...rest } = x as Record<string, unknown>;
+    return rest;
+  };
+  return sameJson(strip(got), strip(JSON.parse(challengeScenario(c)) as object));
+}

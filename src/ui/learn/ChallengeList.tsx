@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'react';
 import type { LessonStatus } from '../../kernel/host-api';
-import { CHALLENGES, challengeLesson, challengeScenario, type Challenge } from '../../content/challenges/challenges';
+import { CHALLENGES, challengeLesson, challengeScenario, isChallengeScenario, type Challenge } from '../../content/challenges/challenges';
 import { DEFENSES } from '../../kernel/sab/layout';
 import { loadScenario, useApp } from '../../store/store';
+import { useFrameValue } from '../../store/useFrame';
 import { plainText } from '../../text/sanitize';
 
 /** How often the open challenge's flag is re-read while time runs (a program may capture it by itself). */
@@ -36,7 +37,31 @@ export function ChallengeList() {
     };
   }, [kernel, feed]);
 
-  const stateOf = (c: Challenge) => (status?.title !== challengeLesson(c).title ? 'not open' : status.done ? 'captured' : 'not captured');
+  // The title alone proves nothing (a file may carry it over an easier check): the open scenario must be the
+  // challenge's own, programs aside. Read once per world booted (a rare bulk read).
+  const title = status?.title ?? null;
+  const gen = useFrameValue((f) => f.scenarioGen, 0);
+  const [scenario, setScenario] = useState<{ title: string; gen: number; text: string } | null>(null);
+  useEffect(() => {
+    if (!kernel || title === null) return;
+    let live = true;
+    kernel.session().then(
+      (s) => live && setScenario({ title, gen, text: s.scenario }),
+      () => {},
+    );
+    return () => {
+      live = false;
+    };
+  }, [kernel, title, gen]);
+  const stateOf = (c: Challenge) =>
+    status?.title !== challengeLesson(c).title ||
+    scenario?.title !== status.title ||
+    scenario.gen !== gen ||
+    !isChallengeScenario(c, scenario.text)
+      ? 'not open'
+      : status.done
+        ? 'captured'
+        : 'not captured';
 
   return (
     <div className="challenges" data-testid="challenges">
