@@ -1,13 +1,10 @@
 import { useEffect, useState } from 'react';
-import type { LessonStatus } from '../../kernel/host-api';
 import { CHALLENGES, challengeLesson, challengeScenario, isChallengeScenario, type Challenge } from '../../content/challenges/challenges';
 import { DEFENSES } from '../../kernel/sab/layout';
 import { loadScenario, useApp } from '../../store/store';
 import { useFrameValue } from '../../store/useFrame';
 import { plainText } from '../../text/sanitize';
-
-/** How often the open challenge's flag is re-read while time runs (a program may capture it by itself). */
-const POLL_MS = 1000;
+import { useLessonStatus } from './useLessonStatus';
 
 /**
  * Capture-the-flag challenges: each one's title, the caps its program starts with (its run line), the flag, and
@@ -16,26 +13,7 @@ const POLL_MS = 1000;
  */
 export function ChallengeList() {
   const kernel = useApp((s) => s.kernel);
-  const feed = useApp((s) => s.ledger);
-  const [status, setStatus] = useState<LessonStatus | null>(null);
-
-  useEffect(() => {
-    if (!kernel || !feed) return;
-    let live = true;
-    const read = () =>
-      kernel.lessonStatus().then(
-        (s) => live && setStatus(s),
-        () => {},
-      );
-    read();
-    const off = feed.subscribe(read);
-    const timer = setInterval(read, POLL_MS);
-    return () => {
-      live = false;
-      off();
-      clearInterval(timer);
-    };
-  }, [kernel, feed]);
+  const status = useLessonStatus();
 
   // The title alone proves nothing (a file may carry it over an easier check): the open scenario must be the
   // challenge's own, programs aside. Read once per world booted (a rare bulk read).

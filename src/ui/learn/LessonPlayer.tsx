@@ -1,11 +1,8 @@
-import { useEffect, useState } from 'react';
-import type { LessonStatus } from '../../kernel/host-api';
+import { useState } from 'react';
 import { LESSONS, lessonScenario } from '../../content/lessons/lessons';
-import { loadScenario, useApp } from '../../store/store';
+import { loadScenario } from '../../store/store';
 import { plainText } from '../../text/sanitize';
-
-/** How often the lesson's checks are re-read while time runs (a step can finish by itself, e.g. a program exits). */
-const POLL_MS = 1000;
+import { useLessonStatus } from './useLessonStatus';
 
 /**
  * Lessons: pick one and start it (its scenario boots with the lesson in it). The kernel checks each step; a step
@@ -13,28 +10,8 @@ const POLL_MS = 1000;
  * after a wrong try.
  */
 export function LessonPlayer() {
-  const kernel = useApp((s) => s.kernel);
-  const feed = useApp((s) => s.ledger);
   const [id, setId] = useState(LESSONS[0].id);
-  const [status, setStatus] = useState<LessonStatus | null>(null);
-
-  useEffect(() => {
-    if (!kernel || !feed) return;
-    let live = true;
-    const read = () =>
-      kernel.lessonStatus().then(
-        (s) => live && setStatus(s),
-        () => {},
-      );
-    read();
-    const off = feed.subscribe(read);
-    const timer = setInterval(read, POLL_MS);
-    return () => {
-      live = false;
-      off();
-      clearInterval(timer);
-    };
-  }, [kernel, feed]);
+  const status = useLessonStatus();
 
   const lesson = LESSONS.find((l) => l.id === id) ?? LESSONS[0];
   const start = () => void loadScenario(lessonScenario(lesson), lesson.title);
