@@ -1,7 +1,7 @@
 import { wrap, type Remote } from 'comlink';
 import type { StoreApi } from 'zustand/vanilla';
 import type { BootResult, ExecResult, KernelHostApi, KernelWorkerApi, Logged, Session } from '../kernel/host-api';
-import { SabViews } from '../kernel/sab/layout';
+import { H, HEADER_WORDS, SabViews } from '../kernel/sab/layout';
 import { LedgerFeed } from './ledgerFeed';
 import { FrameLoop } from './frames';
 import { connectFeeds } from './connect';
@@ -10,6 +10,7 @@ import { SessionOwner } from '../session/owner';
 import { clearSession, countKept, keepAside, loadSession, NotOwner, sessionWriter, StorageError } from '../session/persist';
 import { openFirstSession, type Opened, type OpeningIo } from '../session/opening';
 import { decodeShare } from '../session/share';
+import { stepInProgress, withCut, type StuckStep } from '../session/cut';
 import type { AppState } from '../store/store';
 
 /** How often the running session is saved even when nobody types (time runs on). */
@@ -22,6 +23,12 @@ const HEARTBEAT_MS = 1000;
 const HEARTBEAT_TIMEOUT_MS = 8000;
 /** …or, before its first answer (its script may still be loading), for this long. */
 const FIRST_ANSWER_TIMEOUT_MS = 30_000;
+/**
+ * One step of a user program that holds the worker this long without reaching a host entry (where the worker's
+ * own backstop would cut it after 1 s) is cut from here: the worker is replaced and the session replayed with the
+ * cut logged (src/kernel/programs/backstop.ts).
+ */
+const STEP_WATCHDOG_MS = 3000;
 /** Recoveries this close together mean the session itself brings the worker down: stop trying. */
 const RECOVERY_WINDOW_MS = 60_000;
 const MAX_RECOVERIES = 3;
@@ -60,6 +67,8 @@ export class KernelClient {
    * or the one a replay under way is for — for a link, still the person's own.
    */
   private fallback: Session | null = null;
+  /** The session a restore is replaying now (a step it hangs on is cut in it); null when none is. */
+  private replaying: Session | null = null;
   /** The saved session has been read (a recovery must not choose before it has). */
   private initialLoadDone: () => void = () => {};
   private readonly initialLoad = new Promise<void>((resolve) => (this.initialLoadDone = resolve));
@@ -245,12 +254,14 @@ export class KernelClient {
         );
       }, 200);
     });
+    this.replaying = session;
     try {
       result = await Promise.race([kernel.restore(session), gone]);
     } catch (e) {
       result = { ok: false, errors: [`the kernel worker stopped during the replay (${e instanceof Error ? e.message : String(e)})`] };
     } finally {
       clearInterval(poll);
+      if (this.replaying === session) this.replaying = null;
       // The world is now this session if it was restored; else what it was. (Only while this worker is the one.)
       if (this.worker === mine) this.fallback = result.ok ? session : before;
       if (store.getState().replay?.stop === banner.stop) store.setState({ replay: null });
@@ -468,13 +479,39 @@ export class KernelClient {
     let waitingSince = 0;
     let lastBeat = performance.now();
     let answered = false;
+    // The state buffer's header says which user step runs now (asked for at once, before any replay starts, and
+    // again if the worker moves to a new buffer); one that stays put past STEP_WATCHDOG_MS is cut.
+    let header: Int32Array | null = null;
+    let asking = false;
+    const askHeader = () => {
+      if (asking) return;
+      asking = true;
+      kernel.buffer().then(
+        (b) => {
+          header = new Int32Array(b, 0, HEADER_WORDS);
+          asking = false;
+        },
+        () => (asking = false),
+      );
+    };
+    askHeader();
+    let stuck = { key: '', since: 0 };
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = setInterval(() => {
       if (this.worker !== w) return;
       const now = performance.now();
       // The page itself was asleep (a laptop lid, a frozen tab): the worker was too; ask again rather than blame it.
-      if (now - lastBeat > 3 * HEARTBEAT_MS) waitingSince = 0;
+      if (now - lastBeat > 3 * HEARTBEAT_MS) waitingSince = stuck.since = 0;
       lastBeat = now;
+      if (header && Atomics.load(header, H.MOVED) === 1) askHeader();
+      const step = header ? stepInProgress(header) : null;
+      const key = step ? `${step.pid}/${step.step}/${step.check}` : '';
+      if (!step || key !== stuck.key || !stuck.since) stuck = { key, since: now };
+      else if (now - stuck.since > STEP_WATCHDOG_MS) {
+        const s = Math.round((now - stuck.since) / 1000);
+        void this.recover(`was held by one step of a user program (pid ${step.pid}) for ${s} s`, w, step);
+        return;
+      }
       if (waitingSince) {
         // Until its first answer the worker may still be loading its script (a slow network): give it longer.
         const limit = answered ? HEARTBEAT_TIMEOUT_MS : FIRST_ANSWER_TIMEOUT_MS;
@@ -498,7 +535,7 @@ export class KernelClient {
    * copy (which holds every command whose output was shown). A session that keeps bringing the worker down is
    * kept aside instead of being replayed forever.
    */
-  private async recover(why: string, failed: Worker): Promise<void> {
+  private async recover(why: string, failed: Worker, stuck?: StuckStep): Promise<void> {
     if (failed !== this.worker) return; // already being replaced
     const store = this.store;
     this.recovering = true;
@@ -514,7 +551,13 @@ export class KernelClient {
     recoveries.push(now);
     while (recoveries.length && recoveries[0] < now - RECOVERY_WINDOW_MS) recoveries.shift();
     // The page's copy if it has one; else the session a first restore was replaying when the worker went.
-    const session = this.keeper.known ? this.keeper.session() : this.fallback;
+    let session = this.keeper.known ? this.keeper.session() : this.fallback;
+    // A step that held the worker is cut in the session it belongs to (not in the person's own, for a link's).
+    const cut = stuck && session && (this.replaying === null || this.replaying === session) ? withCut(session, stuck) : null;
+    if (cut && cut !== session) {
+      session = cut;
+      why += '; that step is cut, and the cut is logged, so every replay cuts it there';
+    }
     this.keeper.detach();
     if (recoveries.length >= MAX_RECOVERIES) {
       const kept = session ? await keepAside(session, `the kernel worker ${why}, ${MAX_RECOVERIES} times in a minute`) : false;

@@ -111,6 +111,11 @@ export interface Session {
     interrupt?: true;
     /** A user program the experimenter defined mid-session (`line` is ''): see KernelHostApi.defineProgram. */
     program?: { name: string; source: string; summary: string; run?: string; engine?: string };
+    /**
+     * The wall-clock backstop cut a user program's step here (`line` is ''): its pid, step and host entry. A
+     * replay cuts the same step at the same entry (src/kernel/programs/backstop.ts).
+     */
+    cut?: { pid: number; step: number; check: number };
   }[];
   /** The virtual tick reached (time runs on after the last command). */
   ticks: number;

@@ -55,6 +55,7 @@ import { internalError, interruptForeground, Replay, UnitReplay, type LoggedComm
 import { ScriptRun, type ScriptStep } from './session/script';
 import { TranscriptRecorder } from './session/transcript';
 import { MIN_SLICE } from './scheduler/scheduler';
+import type { Cut } from './programs/backstop';
 import { compileCheck } from './programs/compile';
 import { ENGINE_VERSION } from './programs/engine';
 import { defineUserProgram, type ProgramDefinition } from './programs/define';
@@ -165,7 +166,7 @@ export class KernelHost implements KernelHostApi {
     const capacity = this.fixedCapacity ?? capacityFor(loaded.scenario);
     let kernel: Kernel;
     try {
-      kernel = boot(loaded.scenario, seed ?? loaded.scenario.seed ?? 1, capacity);
+      kernel = this.watched(boot(loaded.scenario, seed ?? loaded.scenario.seed ?? 1, capacity));
     } catch (e) {
       // A BootError names the field (processes[4].caps[0]: …); anything else is a bug, said as such.
       return { ok: false, errors: [e instanceof BootError ? e.message : `boot failed: ${e instanceof Error ? e.message : String(e)}`] };
@@ -188,6 +189,7 @@ export class KernelHost implements KernelHostApi {
   private install(w: World, log: LoggedCommand[]): void {
     if (!sameCapacity(w.capacity, this.views.layout.capacity)) this.resize(w.capacity);
     this.kernel = w.kernel;
+    this.goLive(w.kernel);
     this.scenario = w.scenario;
     this.scenarioText = w.text;
     this.seed = w.kernel.seed;
@@ -477,7 +479,7 @@ export class KernelHost implements KernelHostApi {
     const asked = ++this.travels;
     const target = Math.max(1, Math.min(Math.floor(Number(seq)) || 1, live.kernel.ledger.length));
     const fresh = () => {
-      const k = boot(this.scenario, this.seed, this.views.layout.capacity);
+      const k = this.watched(boot(this.scenario, this.seed, this.views.layout.capacity));
       return { kernel: k, shell: shellOf(k) };
     };
     // Once per visit to the past: replay the whole session, noting where the ledger grew (markUnits); a newer
@@ -577,6 +579,7 @@ export class KernelHost implements KernelHostApi {
     if (this.live) {
       this.live = null;
       this.kernel.running = this.pastRunning;
+      this.goLive(this.kernel);
       this.sessionId++; // the log is now the past's: the old future is dropped
       this.republish();
     }
@@ -665,6 +668,47 @@ export class KernelHost implements KernelHostApi {
     const command: LoggedCommand = within === undefined ? { at: k.ticks, ...c } : { at: k.ticks, within, ...c };
     this.log.push(command);
     return { session: this.sessionId, index: this.log.length - 1, command };
+  }
+
+  // ── the wall-clock backstop (programs/backstop.ts) ──────────────────────────────────────────────────────────
+
+  /**
+   * Every world this host runs (live, restoring, or a replay of the past) says where user code is, in the state
+   * buffer, as it goes: the page cuts a step that never reaches a host entry (one engine operation that never
+   * ends) by replacing the worker and replaying with that cut logged.
+   */
+  private watched(k: Kernel): Kernel {
+    k.backstop.onProgress = (pid, step, check) => {
+      const h = this.views.header;
+      if (check === 0 && pid !== 0) {
+        h[H.STEP_AT] = k.ticks;
+        h[H.STEP_WITHIN] = (k.scheduler.within ?? 1) - 1;
+        h[H.STEP_N] = step;
+      }
+      h[H.STEP_CHECK] = check;
+      h[H.STEP_PID] = pid;
+    };
+    return k;
+  }
+
+  /** The world shown is live: its steps are timed (when this host has a clock), and a cut is logged. */
+  private goLive(k: Kernel): void {
+    k.backstop.clock = this.timing === NO_TIMING ? null : () => this.timing.now();
+    k.backstop.onCut = (c) => this.logCut(k, c);
+  }
+
+  /**
+   * Log a cut the clock made, before the turn it was made in (the turns taken so far), so a replay knows of it
+   * when that turn comes. A log that is full cannot take it: the terminal says the session may replay otherwise.
+   */
+  private logCut(k: Kernel, cut: Cut): void {
+    if (k !== this.kernel || this.live) return;
+    if (this.log.length >= MAX_LOG) {
+      k.write(0, `pid ${cut.pid} was cut by the wall-clock backstop, but the session log is full: a replay may differ from here`, 'err');
+      return;
+    }
+    const within = k.scheduler.within;
+    this.log.push(within === undefined ? { at: k.ticks, line: '', cut } : { at: k.ticks, within: within - 1, line: '', cut });
   }
 
   // ── user programs: the Programs tab ─────────────────────────────────────────────────────────────────────────

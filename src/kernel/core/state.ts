@@ -3,6 +3,7 @@ import { DEFAULT_DECAY, effectiveRights, nextDecayAt, type DecayRule } from '../
 import { KernelError } from '../errors';
 import { Ledger, ledgerKeyFromSeed, ledgerOrigin } from '../ledger/ledger';
 import { Prng } from '../prng';
+import { Backstop } from '../programs/backstop';
 import type { UserProgramDef } from '../programs/user';
 import {
   DEFAULT_CAPACITY,
@@ -50,6 +51,8 @@ export class WorldState implements KernelState {
   readonly exitCodes = new Map<number, number>();
   /** Programs the scenario file brings (JavaScript run in the QuickJS sandbox), by name; none shadows a built-in. */
   readonly userPrograms = new Map<string, UserProgramDef>();
+  /** The wall-clock backstop for user programs' steps: off unless the host watches this world (backstop.ts). */
+  readonly backstop = new Backstop();
   nextPid = 1;
   private nextObject = 1;
   private capCount = 0;

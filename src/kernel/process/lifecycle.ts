@@ -117,7 +117,7 @@ export class Lifecycle {
       const obj = c.target.kind === 'object' ? k.objects.get(c.target.id) : undefined;
       return { kind: c.kind, iface: obj?.record?.iface ?? '' };
     };
-    proc.fiber = body({ pid, name, args: proc.args, argv: Object.freeze([...(opts.argv ?? [])]), random, cap });
+    proc.fiber = body({ pid, name, args: proc.args, argv: Object.freeze([...(opts.argv ?? [])]), random, cap, backstop: k.backstop });
     return proc;
   }
 

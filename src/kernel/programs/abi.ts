@@ -3,6 +3,7 @@
  * generator; it holds no authority of its own, only cap names in its cnode.
  */
 import type { CapKind, VerdictOutcome } from '../sab/layout';
+import type { Backstop } from './backstop';
 import type { ArgValue, Value } from '../services/service';
 import type { Proof } from '../subject/proof';
 
@@ -51,6 +52,8 @@ export interface ProgramContext {
   random(n: number): number;
   /** What the process holds under `name` (its own table: no authority is gained by looking). */
   cap(name: string): { kind: CapKind; iface: string } | null;
+  /** The world's wall-clock backstop: a user program's steps are watched by it (backstop.ts). */
+  readonly backstop?: Backstop;
 }
 
 export type Fiber = Generator<Syscall, void, SyscallResult | undefined>;

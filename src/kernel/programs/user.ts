@@ -20,6 +20,7 @@ import { parsePromises } from '../sandbox/pledge';
 import { parsePerms } from '../sandbox/unveil';
 import type { Value } from '../services/service';
 import type { Fiber, GrantSpec, ProgramContext, Syscall, SyscallResult } from './abi';
+import { Backstop, LIMIT_MS, type Cut } from './backstop';
 import { newEngine, type Engine } from './engine';
 import { MEMORY_PAGES } from './instance';
 
@@ -66,6 +67,9 @@ export const USER_LIMITS = {
 const TICKS_PER_CHECK = 10_000;
 /** What sys.random and sys.cap cost in ticks (a host round trip is ~10 µs, a tick well under one). */
 const HOST_CALL_TICKS = 100;
+
+/** What a host entry throws once the backstop has cut the step (the step ends at its next interrupt check). */
+const HELD = 'held the worker past its wall-clock limit';
 
 /** How a user program ended when it was not its own doing: the exit code and the ledgered reason. */
 export class ProgramFault extends Error {
@@ -231,6 +235,16 @@ class Sandbox {
   private readonly engine: Engine;
   private interrupts = 0;
   private refusedBefore = 0;
+  private readonly pid: number;
+  private readonly backstop: Backstop;
+  /** Steps run so far (start is the first) and host entries in this one: where the backstop cuts (backstop.ts). */
+  private steps = 0;
+  private checks = 0;
+  /** The entry the log cuts this step at, if it does; else the wall-clock deadline of a live world. */
+  private cutAt: number | undefined;
+  private deadline = Infinity;
+  /** This step was cut by the backstop: it ends the program, caught or not. */
+  private cut: Cut | null = null;
   private disposed = false;
   /** A throw came out of the engine (hostFault): its state cannot be trusted to free, so it is left. */
   private broken = false;
@@ -242,12 +256,17 @@ class Sandbox {
     const engine = newEngine();
     if (typeof engine === 'string') throw new ProgramFault(127, engine);
     this.engine = engine;
+    this.pid = ctx.pid;
+    this.backstop = ctx.backstop ?? new Backstop();
     this.rt = engine.quickjs.newRuntime();
     live++;
     const handles: QuickJSHandle[] = [];
     try {
       this.rt.setMaxStackSize(USER_LIMITS.stackBytes);
-      this.rt.setInterruptHandler(() => ++this.interrupts > USER_LIMITS.interruptsPerStep);
+      this.rt.setInterruptHandler(() => {
+        const cut = this.enter();
+        return ++this.interrupts > USER_LIMITS.interruptsPerStep || cut;
+      });
       const vm = (this.vm = this.rt.newContext());
       const world = new WeakRef(ctx);
       this.kinds = [0, 1, 2, 3, 4].map((n) => vm.newNumber(n));
@@ -255,6 +274,7 @@ class Sandbox {
       handles.push(host);
       // A host call costs more than its one tick: each is charged HOST_CALL_TICKS, so a loop of them is cut too.
       const hostCall = () => {
+        if (this.enter()) throw new RangeError(HELD);
         this.interrupts += HOST_CALL_TICKS / TICKS_PER_CHECK;
         if (this.interrupts > USER_LIMITS.interruptsPerStep) throw new RangeError('computed past its budget between syscalls');
       };
@@ -274,6 +294,7 @@ class Sandbox {
       });
       // What the prelude's metered built-ins owe, in op ticks; past the budget the built-in does not run.
       const charge = vm.newFunction('charge', (h) => {
+        if (this.enter()) throw new RangeError(HELD);
         this.interrupts += (vm.typeof(h) === 'number' ? vm.getNumber(h) : 0) / TICKS_PER_CHECK;
         if (this.interrupts > USER_LIMITS.interruptsPerStep) throw new RangeError('computed past its budget between syscalls');
       });
@@ -285,9 +306,6 @@ class Sandbox {
       vm.newString(init).consume((s) => vm.setProp(host, 'init', s));
       vm.setProp(vm.global, '__host', host);
       this.stepFn = vm.unwrapResult(vm.evalCode(PRELUDE, '<sandbox>'));
-      const r = vm.evalCode(def.source, `${def.name}.js`, { type: 'global', strict: true });
-      if (r.error) throw this.fault(r.error);
-      r.value.dispose();
     } catch (e) {
       for (const h of handles) if (h.alive) h.dispose();
       this.dispose();
@@ -298,11 +316,11 @@ class Sandbox {
     for (const h of handles) h.dispose();
   }
 
-  /** Run main to its first syscall (null: it returned at once). */
+  /** Run the program's source, then main to its first syscall (null: it returned at once): its first step. */
   start(): Syscall | null {
     this.refusedBefore = this.engine.refused();
     try {
-      return this.run([this.kinds[0]], []);
+      return this.run([this.kinds[0]], [], this.def.source);
     } catch (e) {
       throw this.hostFault(e);
     }
@@ -341,16 +359,60 @@ class Sandbox {
     return this.run([this.kinds[4], code, error], [code, error]);
   }
 
-  private run(args: QuickJSHandle[], owned: QuickJSHandle[]): Syscall | null {
+  private run(args: QuickJSHandle[], owned: QuickJSHandle[], source?: string): Syscall | null {
     const vm = this.vm;
+    const b = this.backstop;
     this.interrupts = 0;
-    const res = vm.callFunction(this.stepFn, vm.undefined, ...args);
-    for (const h of owned) h.dispose();
-    if (res.error) throw this.fault(res.error);
-    const text = vm.typeof(res.value) === 'string' ? vm.getString(res.value) : null;
-    res.value.dispose();
-    if (text === '') return null;
-    return parseSyscall(text);
+    this.checks = 0;
+    const step = ++this.steps;
+    this.cutAt = b.logged(this.pid, step);
+    this.deadline = this.cutAt === undefined && b.clock ? b.clock() + LIMIT_MS : Infinity;
+    b.onProgress?.(this.pid, step, 0);
+    try {
+      if (this.cutAt === 0) {
+        for (const h of owned) h.dispose();
+        this.cut = { pid: this.pid, step, check: 0 };
+        throw this.held();
+      }
+      if (source !== undefined) {
+        const r = vm.evalCode(source, `${this.def.name}.js`, { type: 'global', strict: true });
+        if (r.error) throw this.fault(r.error);
+        r.value.dispose();
+      }
+      const res = vm.callFunction(this.stepFn, vm.undefined, ...args);
+      for (const h of owned) h.dispose();
+      if (res.error) throw this.fault(res.error);
+      const text = vm.typeof(res.value) === 'string' ? vm.getString(res.value) : null;
+      res.value.dispose();
+      if (this.cut) throw this.held(); // it caught the cut and yielded: it ends all the same
+      if (text === '') return null;
+      return parseSyscall(text);
+    } finally {
+      b.onProgress?.(0, 0, 0);
+    }
+  }
+
+  /**
+   * A host entry (an interrupt check, a charge, sys.random, sys.cap): true if the backstop cuts the step here,
+   * where the log says or, live, once the step has held the worker past its limit. Once cut, every entry says so.
+   */
+  private enter(): boolean {
+    const n = ++this.checks;
+    const b = this.backstop;
+    b.onProgress?.(this.pid, this.steps, n);
+    if (this.cut) return true;
+    if (n !== this.cutAt && !(this.deadline !== Infinity && b.clock!() > this.deadline)) return false;
+    this.cut = { pid: this.pid, step: this.steps, check: n };
+    if (n !== this.cutAt) b.onCut?.(this.cut);
+    return true;
+  }
+
+  private held(): ProgramFault {
+    const c = this.cut!;
+    return new ProgramFault(
+      137,
+      `killed: held the worker too long in one step (the wall-clock backstop cut its step ${c.step} at host entry ${c.check}; the cut is logged, so a replay cuts it there too)`,
+    );
   }
 
   /** Its memory ran out during this step (a malloc past the instance's memory failed). */
@@ -381,6 +443,10 @@ class Sandbox {
   /** Why the program's engine stopped: its budget, its memory cap, or an exception it did not catch. */
   private fault(err: QuickJSHandle): ProgramFault {
     const vm = this.vm;
+    if (this.cut) {
+      err.dispose();
+      return this.held();
+    }
     const cut = this.interrupts > USER_LIMITS.interruptsPerStep;
     // Reading the error may run the program's getters: they get a small budget of their own.
     this.interrupts = USER_LIMITS.interruptsPerStep - 5;

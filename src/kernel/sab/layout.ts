@@ -93,6 +93,12 @@ export const H = {
   PROMPT: 27, // string id of the foreground program's prompt
   DEFENSES: 28, // bit i set = DEFENSES[i] is on
   MOVED: 29, // 1 = the writer moved to a new, differently sized buffer (a scenario needed other tables): ask for it
+  // Where user program code runs now (backstop.ts), written as it goes so the page can see a step that never ends:
+  STEP_PID: 34, // the process (0 = no user step is running)
+  STEP_N: 35, // its step
+  STEP_CHECK: 36, // the host entries in that step so far
+  STEP_AT: 37, // the tick of the turn the step runs in
+  STEP_WITHIN: 38, // turns of that tick taken before it
 } as const;
 export const HEADER_WORDS = 64;
 export const HEADER_TIME_BYTE = 32 * 4; // Float64 virtual time in ms

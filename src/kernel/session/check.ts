@@ -4,6 +4,7 @@
  * quarter of a million commands. The live session keeps to the same bounds and says so when it reaches one, so
  * nothing it saves is ever refused when it comes back.
  */
+import { cutProblem } from '../programs/backstop';
 import { runLineProblem } from '../programs/runLine';
 
 export const MAX_SESSION_TICKS = 7 * 86_400_000;
@@ -57,6 +58,12 @@ export function sessionProblem(s: unknown): string | null {
       if (problem) return `session.log[${i}].program: ${problem}`;
       if (++programs > MAX_LOG_PROGRAMS)
         return `session.log[${i}].program: a session holds at most ${MAX_LOG_PROGRAMS} program definitions`;
+    }
+    if (c.cut !== undefined) {
+      const problem = cutProblem(c.cut);
+      if (problem) return `session.log[${i}].cut: ${problem}`;
+      if (c.line !== '' || c.input !== undefined || c.interrupt !== undefined || c.program !== undefined)
+        return `session.log[${i}].cut: a cut is an entry of its own (line "", nothing else)`;
     }
     last = c.at as number;
   }

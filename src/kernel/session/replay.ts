@@ -1,5 +1,6 @@
 import { KernelError } from '../errors';
 import type { Kernel } from '../kernel';
+import type { Cut } from '../programs/backstop';
 import { defineUserProgram, type ProgramDefinition } from '../programs/define';
 import { MIN_SLICE } from '../scheduler/scheduler';
 import type { Shell } from '../shell/shell';
@@ -18,6 +19,8 @@ export interface LoggedCommand {
   interrupt?: true;
   /** The experimenter defined (or redefined) a user program (the Programs tab's Run); `line` is then ''. */
   program?: ProgramDefinition;
+  /** The wall-clock backstop cut a user program's step in the turn that follows (`line` is ''): a replay does too. */
+  cut?: Cut;
 }
 
 /** Apply one logged command exactly as the live session did; a shell line's output is returned (as it showed). */
@@ -25,6 +28,7 @@ export function applyCommand(kernel: Kernel, shell: Shell, c: LoggedCommand): Ex
   if (c.interrupt) interruptForeground(kernel, shell);
   // A definition the live session refused was never logged, so one refused here (a forged log) changes nothing.
   else if (c.program) defineUserProgram(kernel, c.program, shell.pid);
+  else if (c.cut) kernel.backstop.expect(c.cut);
   else if (c.input) kernel.lifecycle.input(c.line);
   else {
     try {
@@ -106,10 +110,11 @@ export class Replay {
     const c = this.log[this.next++];
     this.kernel.scheduler.runTo(c.at, c.within);
     this.onCommand?.();
-    // A program definition showed nothing in the terminal (the Programs tab made it): its transcript skips it too.
-    if (!c.program) this.transcript?.command(this.kernel, c);
+    // A program definition or a cut showed nothing in the terminal as typed: its transcript skips it too.
+    const typed = !c.program && !c.cut;
+    if (typed) this.transcript?.command(this.kernel, c);
     const shown = applyCommand(this.kernel, this.shell, c);
-    if (!c.program) this.transcript?.result(shown);
+    if (typed) this.transcript?.result(shown);
     this.onCommand?.();
     this.applied.push(c);
     this.kernel.scheduler.work++;

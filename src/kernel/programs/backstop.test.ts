@@ -1,0 +1,95 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { KernelHost, type HostTiming } from '../host';
+import type { Session } from '../host-api';
+import { sessionProblem } from '../session/check';
+import { loadEngine } from './engine';
+
+beforeAll(() => loadEngine());
+
+/**
+ * A clock that moves 1 ms each time it is read: the backstop reads it once at a step's start and at each host
+ * entry, so a step is cut at its ~1,001st entry on every run (the real clock would make the test machine's).
+ */
+function ticking(): HostTiming {
+  let t = 0;
+  return { now: () => t++, pause: () => Promise.resolve() };
+}
+
+/** sys.random is a host entry (100 ticks each): 5,000 calls are within the tick budget, ~5,000 entries. */
+const CHATTY = `function* main(sys) {
+  yield sys.call('stdio', 'write', ['before']);
+  let x = 0;
+  for (let i = 0; i < 5000; i++) x += sys.random(2);
+  yield sys.call('stdio', 'write', ['after ' + x]);
+}`;
+
+function world(timing?: HostTiming): KernelHost {
+  const h = new KernelHost(undefined, false, timing);
+  const r = h.defineProgram({ name: 'chatty', source: CHATTY, summary: 'many host calls in one step' });
+  if (!r.ok) throw new Error(r.error);
+  return h;
+}
+const exits = (h: KernelHost) =>
+  h.kernel.ledger
+    .page(1, h.kernel.ledger.length)
+    .filter((e) => e.kind === 'exit')
+    .map((e) => e.detail);
+const ledgerBytes = (h: KernelHost) => JSON.stringify(h.kernel.ledger.page(1, h.kernel.ledger.length));
+function runChatty(h: KernelHost): void {
+  h.exec('run "chatty" with { stdio: client @stdio }');
+  h.kernel.step(500);
+}
+
+describe('the wall-clock backstop (src/kernel/programs/backstop.ts)', () => {
+  it('a live world cuts a step that holds the worker past its limit, and logs where', () => {
+    const h = world(ticking());
+    runChatty(h);
+    const exit = exits(h).find((d) => d.startsWith('chatty ('));
+    expect(exit).toMatch(
+      /code 137: killed: held the worker too long in one step \(the wall-clock backstop cut its step 2 at host entry \d+;/,
+    );
+    expect(h.kernel.console.map((c) => c.text)).not.toContain('after 2500');
+    const cuts = h.session().log.filter((c) => c.cut);
+    expect(cuts).toHaveLength(1);
+    const { pid, step, check } = cuts[0].cut!;
+    expect(step).toBe(2);
+    expect(check).toBeGreaterThan(900);
+    expect(check).toBeLessThan(1100);
+    expect(exit).toContain(`(pid ${pid})`);
+    expect(exit).toContain(`host entry ${check};`);
+    expect(sessionProblem(h.session())).toBeNull();
+  });
+
+  it('unwatched (tests, replays), the same program runs to its end', () => {
+    const h = world();
+    runChatty(h);
+    expect(exits(h).find((d) => d.startsWith('chatty ('))).toMatch(/exited with code 0$/);
+    expect(h.session().log.some((c) => c.cut)).toBe(false);
+  });
+
+  it('a replay, never timed, cuts at the logged entry: the same ledger bytes', () => {
+    const live = world(ticking());
+    runChatty(live);
+    const s = live.session();
+    const again = new KernelHost(undefined, false);
+    expect(again.restoreNow(s)).toMatchObject({ ok: true });
+    expect(ledgerBytes(again)).toBe(ledgerBytes(live));
+    // Without the cut the replay runs the step to its end: a different ledger (the test can fail).
+    const uncut = new KernelHost(undefined, false);
+    expect(uncut.restoreNow({ ...s, log: s.log.filter((c) => !c.cut) })).toMatchObject({ ok: true });
+    expect(ledgerBytes(uncut)).not.toBe(ledgerBytes(live));
+  });
+
+  it('session files: a cut is checked field by field', () => {
+    const base: Session = { scenario: '{}', seed: 1, ticks: 0, log: [] };
+    const bad = (cut: unknown, extra: object = {}) =>
+      sessionProblem({ ...base, log: [{ at: 0, line: '', cut, ...extra }] } as unknown as Session);
+    expect(bad({ pid: 3, step: 1, check: 0 })).toBeNull();
+    expect(bad({ pid: 0, step: 1, check: 0 })).toMatch(/^session\.log\[0\]\.cut: pid/);
+    expect(bad({ pid: 3, step: 0, check: 0 })).toMatch(/cut: step/);
+    expect(bad({ pid: 3, step: 1, check: -1 })).toMatch(/cut: check/);
+    expect(bad({ pid: 3, step: 1, check: 0, why: 'x' })).toMatch(/unknown field "why"/);
+    expect(bad('3/1/0')).toMatch(/a cut is \{ pid, step, check \}/);
+    expect(bad({ pid: 3, step: 1, check: 0 }, { line: 'ls' })).toMatch(/an entry of its own/);
+  });
+});
