@@ -1,6 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
-import { expect, terminalFlat, test, toggleDefense } from './fixtures';
+import { expect, terminalFlat, test, toggleDefense, typeLine } from './fixtures';
 
 /** The Gate 0 attack (src/kernel/programs/user.test.ts): start a child that speaks as bob, holding only badge 42. */
 const THIEF =
@@ -145,4 +145,49 @@ test('the Programs tab in the narrow layout: reachable, usable from the keyboard
   await expect(tab.getByTestId('program-fate')).toHaveText('exit 0');
   expect(await serious(app)).toEqual([]);
   await tab.screenshot({ path: 'test-results/programs-narrow.png' });
+});
+
+/**
+ * One step that holds the worker between two host entries (each `in` walks a 60,000-deep prototype chain, and
+ * the engine checks its clock only every 10,000 operations): the page sees the step stay put, replaces the worker
+ * and replays the session with the step cut; the cut is in the log, so a reload replays without hanging.
+ */
+const HOG =
+  "function* main(sys) { let o = {}; for (let i = 0; i < 60000; i++) o = Object.create(o); yield sys.call('stdio', 'write', ['hog: built']); " +
+  "let n = 0; for (;;) n += ('zz' in o) + ('zz' in o) + ('zz' in o) + ('zz' in o) + ('zz' in o) + ('zz' in o) + ('zz' in o) + ('zz' in o); }";
+
+test('a step that holds the worker is cut by the page: the worker replaced, the session replayed with the cut logged', async ({ app }) => {
+  test.setTimeout(120_000);
+  const errors: string[] = [];
+  app.on('pageerror', (e) => errors.push(e.message));
+  await app.getByTestId('tab-programs').click();
+  const tab = app.getByTestId('programs');
+  await tab.getByTestId('program-new').click();
+  await tab.getByTestId('program-name').fill('hog');
+  await tab.getByTestId('program-summary').fill('holds the worker in one step');
+  await tab.getByTestId('program-run-line').fill('run "hog" with { stdio: client @stdio }');
+  await typeSource(app, HOG);
+  await expect(tab.getByTestId('program-syntax')).toHaveText('Compiles (checked by the sandbox engine, QuickJS).');
+  await tab.getByTestId('program-run').click();
+  const notice = app.getByTestId('notice');
+  await expect(notice).toContainText(/The kernel worker was held by one step of a user program \(pid \d+\) for [3-9] s and was restarted/, {
+    timeout: 30_000,
+  });
+  await expect(notice).toContainText('The step that held it is cut where it was, and the cut is logged');
+  await expect(tab.getByTestId('program-fate')).toHaveText('exit 137');
+  await expect(tab.getByTestId('program-reason')).toContainText('killed: held the worker too long in one step');
+  await expect(tab.getByTestId('program-output')).toContainText('hog: built');
+  await app.screenshot({ path: 'test-results/programs-backstop.png' });
+  // The world runs on: the shell has the terminal again and answers.
+  await typeLine(app, 'ps');
+  await expect.poll(() => terminalFlat(app)).toMatch(/capplay\$ ps\s*PID\s+PPID/);
+  // A reload replays the session (the cut is in it): the same fate, and no worker had to be replaced again.
+  await app.waitForTimeout(2500);
+  await app.reload();
+  await expect(tab.getByTestId('program-reason')).toContainText('killed: held the worker too long in one step', { timeout: 30_000 });
+  await app.waitForTimeout(4000);
+  await expect(app.getByTestId('notice')).not.toContainText('was held by one step');
+  await typeLine(app, 'ps');
+  await expect.poll(() => terminalFlat(app)).toMatch(/capplay\$ ps\s*PID\s+PPID/);
+  expect(errors).toEqual([]);
 });

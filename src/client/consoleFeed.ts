@@ -17,7 +17,8 @@ export interface ConsoleUpdate {
 export class ConsoleFeed {
   private head = -1;
   private generation = -1;
-  private foreground = 0;
+  /** -1 until the first frame: a new feed (a replaced worker) always says who has the terminal. */
+  private foreground = -1;
   private prompt = '';
   private listeners = new Set<(u: ConsoleUpdate) => void>();
 

@@ -554,10 +554,9 @@ export class KernelClient {
     let session = this.keeper.known ? this.keeper.session() : this.fallback;
     // A step that held the worker is cut in the session it belongs to (not in the person's own, for a link's).
     const cut = stuck && session && (this.replaying === null || this.replaying === session) ? withCut(session, stuck) : null;
-    if (cut && cut !== session) {
-      session = cut;
-      why += '; that step is cut, and the cut is logged, so every replay cuts it there';
-    }
+    const cutNote =
+      cut && cut !== session ? ' The step that held it is cut where it was, and the cut is logged: every replay cuts it there too.' : '';
+    if (cut) session = cut;
     this.keeper.detach();
     if (recoveries.length >= MAX_RECOVERIES) {
       const kept = session ? await keepAside(session, `the kernel worker ${why}, ${MAX_RECOVERIES} times in a minute`) : false;
@@ -589,7 +588,7 @@ export class KernelClient {
     if (store.getState().status === 'ready' && !this.disposed) {
       store.setState({
         notice: restored
-          ? `The kernel worker ${why} and was restarted; your session was restored by replay${session ? ` (${session.log.length} commands)` : ''}.`
+          ? `The kernel worker ${why} and was restarted; your session was restored by replay${session ? ` (${session.log.length} commands)` : ''}.${cutNote}`
           : `The kernel worker ${why} and was restarted, but your session could not be replayed; ${kept ? 'it is kept: Share → Download the kept session' : 'storage refused to keep it aside'}.`,
       });
     }

@@ -137,10 +137,14 @@ const PRELUDE = String.raw`(function () {
       const d = getDesc(o, k);
       if (k === 'constructor' || !d || typeof d.value !== 'function') continue;
       const native = d.value;
+      const search = SEARCHES.includes(k);
       const f = { [k](...args) {
         const self = scans === 'string' && this != null && typeof this !== 'string' ? toString(this) : this;
         let n = scans ? size(self) : 0;
         for (let i = 0; i < args.length; i++) n += size(args[i]);
+        // A search for a string compares it at each place (the engine's search is naive): n × m characters,
+        // a tick per 64 of them (what a compare costs, in op ticks), so a long needle cannot buy minutes.
+        if (search && typeof args[0] === 'string') n += (size(self) * args[0].length) / 64;
         pay(n);
         const r = apply(native, self, args);
         pay(size(r));
@@ -150,6 +154,7 @@ const PRELUDE = String.raw`(function () {
       defineProperty(o, k, { ...d, value: f });
     }
   };
+  const SEARCHES = ['indexOf', 'lastIndexOf', 'includes', 'split', 'replace', 'replaceAll'];
   const TA = Object.getPrototypeOf(Uint8Array);
   const SCANS = ['indexOf', 'lastIndexOf', 'includes', 'join', 'toString', 'toLocaleString', 'reverse', 'toReversed', 'sort', 'toSorted', 'copyWithin', 'fill', 'splice', 'toSpliced', 'shift', 'unshift', 'concat', 'flat', 'with', 'set'];
   meter(Array.prototype, SCANS, true);
