@@ -197,6 +197,17 @@ describe('user programs: hostile code ends clearly, the world keeps running', ()
     ['buffers', 'function* main(sys) { const k = []; for (;;) k.push(new ArrayBuffer(1 << 20)); }', /code 137: ENOMEM/],
     // built-ins that loop in C do not tick the op counter: uncharged, each of these ran 10–75 s on a few ticks
     ['indexof', 'function* main(sys) { const a = new Array(1e6); for (;;) a.indexOf(1); }', /code 137: killed: computed past its budget/],
+    // a search compares its needle at each place: a long needle makes one call superlinear (minutes, uncharged)
+    [
+      'needle',
+      "function* main(sys) { let h = 'a'; for (let i = 0; i < 20; i++) h += h; let n = 'a'; for (let i = 0; i < 16; i++) n += n; h.indexOf(n + 'b'); }",
+      /code 137: killed: computed past its budget/,
+    ],
+    [
+      'needles',
+      "function* main(sys) { let a = 'a'; for (let i = 0; i < 20; i++) a += a; const b = a + 'y'; a += 'x'; new Array(400000).fill(a).indexOf(b); }",
+      /code 137: killed: computed past its budget/,
+    ],
     [
       'includes',
       "function* main(sys) { const s = 'a'.repeat(4 << 20); for (;;) { try { s.includes('b'); } catch (e) {} } }",
