@@ -56,6 +56,22 @@ describe('capplay grade', () => {
     expect(r.code).toBe(2); // some were flagged
   });
 
+  it('a submission that holds the grader in one step is cut by the clock and flagged, not graded (programs/backstop.ts)', () => {
+    // Each `in` walks a 20,000-deep prototype chain: the engine's budget would take minutes to run out; the clock cuts it.
+    const dir = mkdtempSync(join(tmpdir(), 'capplay-grade-'));
+    const hog = join(dir, 'hog.js');
+    writeFileSync(
+      hog,
+      "function* main(sys) { let o = {}; for (let i = 0; i < 20000; i++) o = Object.create(o); let n = 0; for (;;) n += ('zz' in o) + ('zz' in o); }",
+    );
+    const r = cli('grade', hog, at('carol.js'), '--challenge', 'vault-unveil');
+    expect(r.out.find((l) => l.startsWith(hog))).toMatch(/FLAGGED$/);
+    expect(r.out.find((l) => l.startsWith(`  ${hog}`))).toMatch(
+      /FLAGGED, not graded: a step of its pid \d+ held the grader past the backstop's limit and was cut \(a grade would depend on this machine's speed\)/,
+    );
+    expect(r.out.find((l) => l.startsWith(at('carol.js')))).toMatch(/passed +✓$/); // the next one is graded as ever
+  });
+
   it('a lesson: each step passed or not, with the reason; a program is flagged (lessons take sessions)', () => {
     const r = cli('grade', at('relabel-judy.json'), at('wrong-lesson.json'), at('carol.js'), '--lesson', 'relabel');
     expect(r.out.find((l) => l.startsWith(at('relabel-judy.json')))).toMatch(/Judy +passed +✓ +✓ +✓ +✓$/);

@@ -1,7 +1,8 @@
 import { challengeScenario, type Challenge } from '../content/challenges/challenges';
 import { lessonScenario, type Lesson } from '../content/lessons/lessons';
 import type { StepStatus } from '../kernel/checks/progress';
-import { KernelHost } from '../kernel/host';
+import { KernelHost, type HostTiming } from '../kernel/host';
+import { WALL_CLOCK } from './clock';
 import { ENGINE_VERSION } from '../kernel/programs/engine';
 import { MAX_PROGRAM_SOURCE } from '../kernel/scenario/schema';
 import { parseSessionFile } from '../session/share';
@@ -96,6 +97,17 @@ const stepsOf = (status: readonly StepStatus[]) =>
   status.map((s) => ({ step: s.index + 1, goal: clean(s.goal), ok: s.state === 'done', why: clean(s.why) }));
 const verdictOf = (steps: Graded['steps']): Graded['status'] => (steps.every((s) => s.ok) ? 'passed' : 'failed');
 
+/** Submissions are timed, replays too: a step that holds the grader is cut (src/kernel/programs/backstop.ts)… */
+const GRADER_CLOCK: HostTiming = { ...WALL_CLOCK, cutReplays: true };
+
+/** …and the submission flagged, not graded: where the clock cut it depends on this machine, so a grade would too. */
+function heldTheGrader(host: KernelHost): string | null {
+  const c = host.kernel.backstop.made[0];
+  return c
+    ? `a step of its pid ${c.pid} held the grader past the backstop's limit and was cut (a grade would depend on this machine's speed)`
+    : null;
+}
+
 /** Grade a session file's text against the target. */
 function gradeSession(file: string, text: string, target: Target): Graded {
   const flag = (why: string, name = ''): Graded => ({ file, name, status: 'flagged', flagged: why, steps: [] });
@@ -110,8 +122,10 @@ function gradeSession(file: string, text: string, target: Target): Graded {
   if (!decoded.ok) return flag(decoded.error, name);
   const wrong = mismatch(decoded.session.scenario, target);
   if (wrong) return flag(wrong, name);
-  const host = new KernelHost(undefined, false);
+  const host = new KernelHost(undefined, false, GRADER_CLOCK);
   const r = host.restoreNow(decoded.session);
+  const held = heldTheGrader(host);
+  if (held) return flag(held, name);
   if (!r.ok) return flag(`the session does not replay: ${r.errors.map((e) => clean(e)).join('; ')}`, name);
   const status = host.lessonStatus();
   if (!status) return flag('the replayed session has no lesson', name);
@@ -130,10 +144,12 @@ function gradeProgram(file: string, source: string, target: Target, seed?: numbe
   // One that does not compile is not a program (a session file named .js, a damaged file): flagged, not failed.
   const compiles = compileCheck(source, 'thief');
   if (!compiles.ok) return flag(`it does not compile: ${clean(compiles.message)} at ${compiles.line}:${compiles.column}`);
-  const host = new KernelHost(undefined, false);
+  const host = new KernelHost(undefined, false, GRADER_CLOCK);
   const booted = host.boot(challengeRunText(target.challenge, source, 'off'), seed);
   if (!booted.ok) return flag(`not a program this challenge can run: ${booted.errors.map((e) => clean(e)).join('; ')}`);
   host.runScriptNow(() => {});
+  const held = heldTheGrader(host);
+  if (held) return flag(held);
   const status = host.lessonStatus();
   if (!status) return flag('the challenge has no lesson (a bug)');
   const exit = host.kernel.ledger

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { GALLERY, galleryEntry, playEntry, type GalleryMode } from './gallery';
 import { KernelHost } from '../kernel/host';
+import { WALL_CLOCK } from './clock';
 import { evaluate } from '../kernel/checks/check';
 import { LessonProgress } from '../kernel/checks/progress';
 import { LESSONS, lessonById, lessonScenario } from '../content/lessons/lessons';
@@ -121,7 +122,7 @@ export interface RunOptions {
  */
 export function runScenario(text: string, opts: RunOptions, io: Pick<CliIo, 'out' | 'err'>): number {
   const source = opts.source ?? 'scenario';
-  const host = new KernelHost(undefined, false);
+  const host = new KernelHost(undefined, false, WALL_CLOCK); // timed: a step that holds it is cut (programs/backstop.ts)
   const booted = host.boot(text, opts.seed);
   if (!booted.ok) {
     io.err(`${clean(source)}: invalid scenario (${booted.errors.length} problem${booted.errors.length === 1 ? '' : 's'}):`);

@@ -83,6 +83,12 @@ const FIND_SLICE = 1024;
 export interface HostTiming {
   now(): number;
   pause(): Promise<void>;
+  /**
+   * Time replays too (a grader replaying a submission): a step that holds the host past the backstop's limit is
+   * cut there as well, and noted in the world's backstop.made, since a replay cut by the clock depends on the
+   * machine (a grade from it would).
+   */
+  cutReplays?: boolean;
 }
 /** In Node nothing else waits: never pause. */
 const NO_TIMING: HostTiming = { now: () => 0, pause: () => Promise.resolve() };
@@ -167,6 +173,7 @@ export class KernelHost implements KernelHostApi {
     let kernel: Kernel;
     try {
       kernel = this.watched(boot(loaded.scenario, seed ?? loaded.scenario.seed ?? 1, capacity));
+      if (this.timing.cutReplays) kernel.backstop.clock = () => this.timing.now();
     } catch (e) {
       // A BootError names the field (processes[4].caps[0]: …); anything else is a bug, said as such.
       return { ok: false, errors: [e instanceof BootError ? e.message : `boot failed: ${e instanceof Error ? e.message : String(e)}`] };

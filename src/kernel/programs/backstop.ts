@@ -29,6 +29,8 @@ export class Backstop {
   onCut: ((c: Cut) => void) | null = null;
   /** Where user code is now, for a watchdog outside the worker: at each step's start and each host entry in it. */
   onProgress: ((pid: number, step: number, check: number) => void) | null = null;
+  /** Cuts the clock made in this world (live, or in a timed replay). */
+  readonly made: Cut[] = [];
   /** Cuts the log holds that have not happened yet, by pid. */
   private readonly expected = new Map<number, Cut>();
 

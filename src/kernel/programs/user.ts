@@ -408,7 +408,10 @@ class Sandbox {
     if (this.cut) return true;
     if (n !== this.cutAt && !(this.deadline !== Infinity && b.clock!() > this.deadline)) return false;
     this.cut = { pid: this.pid, step: this.steps, check: n };
-    if (n !== this.cutAt) b.onCut?.(this.cut);
+    if (n !== this.cutAt) {
+      b.made.push(this.cut);
+      b.onCut?.(this.cut);
+    }
     return true;
   }
 
