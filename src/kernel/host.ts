@@ -195,6 +195,7 @@ export class KernelHost implements KernelHostApi {
   /** Make a prepared world (and the commands already applied to it) the one shown. */
   private install(w: World, log: LoggedCommand[]): void {
     if (!sameCapacity(w.capacity, this.views.layout.capacity)) this.resize(w.capacity);
+    const before = [this.kernel, this.live?.kernel];
     this.kernel = w.kernel;
     this.goLive(w.kernel);
     this.scenario = w.scenario;
@@ -203,6 +204,7 @@ export class KernelHost implements KernelHostApi {
     this.shell = w.shell;
     replaceAll(this.log, log);
     this.live = null;
+    for (const k of before) this.drop(k);
     this.scripting = null; // a script belongs to the world it ran in
     this.lesson = w.lesson;
     this.sessionId++;
@@ -386,7 +388,7 @@ export class KernelHost implements KernelHostApi {
 
   /** Check a session and boot its scenario aside, ready to replay; a restore under way is dropped. */
   startRestore(session: Session): BootResult {
-    this.restoring = null;
+    this.restoreStop();
     const problem = sessionProblem(session) ?? engineProblem(session.log);
     if (problem) return { ok: false, errors: [problem] };
     const w = this.prepare(session.scenario, session.seed); // a boot that fails has changed nothing
@@ -416,8 +418,18 @@ export class KernelHost implements KernelHostApi {
 
   /** Stop the restore under way (its world is dropped, the one shown stays as it was), or the script under way. */
   restoreStop(): void {
+    const aside = this.restoring?.world.kernel;
     this.restoring = null;
     this.scripting = null;
+    this.drop(aside);
+  }
+
+  /**
+   * A world no longer shown, parked or being restored: its user programs' engines (16 MiB each) go now rather
+   * than when it is collected (a scrub through time makes one world per step).
+   */
+  private drop(k: Kernel | undefined): void {
+    if (k && k !== this.kernel && k !== this.live?.kernel && k !== this.restoring?.world.kernel) k.dropPrograms();
   }
 
   // ── a scenario's script ──────────────────────────────────────────────────────────────────────────────────────
@@ -518,7 +530,9 @@ export class KernelHost implements KernelHostApi {
     // The past is shown frozen; a fork gives it back the clock state it really had (a replay of the fork has it).
     this.pastRunning = kernel.running;
     kernel.running = false;
+    const shown = this.kernel;
     this.kernel = kernel;
+    this.drop(shown);
     this.shell = shell;
     replaceAll(this.log, pass.applied);
     this.republish();
@@ -544,6 +558,7 @@ export class KernelHost implements KernelHostApi {
     )
       return null;
     marks.total = pass.units;
+    this.drop(r.kernel); // only its marks are kept
     return marks;
   }
 
@@ -571,10 +586,12 @@ export class KernelHost implements KernelHostApi {
   /** Back to the live session, as it was left. */
   travelEnd(): TravelState {
     if (this.live) {
+      const past = this.kernel;
       this.kernel = this.live.kernel;
       this.shell = this.live.shell;
       replaceAll(this.log, this.live.log);
       this.live = null;
+      this.drop(past);
       this.republish();
     }
     return this.travelState();
@@ -584,7 +601,9 @@ export class KernelHost implements KernelHostApi {
   travelFork(): TravelState {
     if (this.live && this.kernel === this.live.kernel) return this.travelEnd(); // no past shown yet: nothing to fork
     if (this.live) {
+      const future = this.live.kernel;
       this.live = null;
+      this.drop(future); // the old future is dropped
       this.kernel.running = this.pastRunning;
       this.goLive(this.kernel);
       this.sessionId++; // the log is now the past's: the old future is dropped

@@ -79,6 +79,21 @@ export class Kernel extends WorldState implements Schedulable {
     this.lifecycle.kill(by, pid);
   }
 
+  /**
+   * This world is being dropped (the host shows another): end its user programs' fibers so their engines are
+   * disposed now (their `finally`). Nothing is recorded: the world is not run again.
+   */
+  dropPrograms(): void {
+    for (const p of this.processes.values()) {
+      if (!p.fiber || !this.userPrograms.has(p.program)) continue;
+      try {
+        p.fiber.return(undefined);
+      } catch {
+        // a fiber that cannot end cleanly is left to the collector (its sandbox's FinalizationRegistry)
+      }
+    }
+  }
+
   /** The last cap to a live service object went (drop, move, its holder's exit): the service ends the object. */
   protected override lastCapGone(obj: KernelObject, by: number, how: string): void {
     this.services.released(obj, by, how);

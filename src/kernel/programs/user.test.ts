@@ -5,7 +5,7 @@ import { loadScenario } from '../scenario/load';
 import type { LedgerEntry } from '../sab/layout';
 import { runFiber } from '../scheduler/fibers';
 import { ENGINE_VERSION, loadEngine } from './engine';
-import { liveUserPrograms, parseSyscall, USER_LIMITS } from './user';
+import { liveUserPrograms, parseSyscall, USER_LIMITS, userBody } from './user';
 
 beforeAll(() => loadEngine());
 
@@ -365,6 +365,28 @@ describe('user programs: hostile code ends clearly, the world keeps running', ()
   });
 });
 
+describe('user programs: a world the host drops releases their engines at once, not when it is collected', () => {
+  it('time travel scrubs, back to live, a new boot', async () => {
+    const h = new KernelHost(undefined, false);
+    expect(h.defineProgram({ name: 'sleeper', source: 'function* main(sys) { for (;;) yield sys.sleep(100); }', summary: 's' }).ok).toBe(
+      true,
+    );
+    h.exec('spawn "sleeper"');
+    h.exec('spawn "sleeper"');
+    h.kernel.step(300);
+    expect(held()).toBe(2);
+    const end = h.kernel.ledger.length;
+    for (const seq of [end - 1, end - 2, end - 1]) {
+      await h.travel(seq);
+      expect(held()).toBeLessThanOrEqual(4); // the live world's two, and the past shown (the marking pass's are gone)
+    }
+    h.travelEnd();
+    expect(held()).toBe(2);
+    h.boot();
+    expect(held()).toBe(0);
+  });
+});
+
 describe('user programs: an attack the kernel refuses, and wins with the defense off (Gate 0)', () => {
   const THIEF = `function* main(sys) {
     // Holding only a client facet of chat (badge 42, "shell"), try to start a child that speaks as bob (badge 200).
@@ -389,6 +411,26 @@ describe('user programs: an attack the kernel refuses, and wins with the defense
     const impostor = [...h.kernel.processes.values()].find((p) => p.name === 'impostor');
     expect(impostor).toBeDefined();
     expect(impostor!.cnode.lookup('chat').cap.badge).toBe(200);
+  });
+});
+
+describe('user programs: strings cross the sandbox exactly', () => {
+  it('a NUL or a lone surrogate survives both ways (the engine passes C strings in UTF-8: these go as JSON)', () => {
+    const echo = `function* main(sys) { let r = yield sys.tick(); for (;;) r = yield sys.call('stdio', 'write', [r.value, r.value.length]); }`;
+    const f = userBody({ name: 'u', summary: 's', source: echo })({
+      pid: 1,
+      name: 'u',
+      args: {},
+      argv: [],
+      random: () => 0,
+      cap: () => null,
+    });
+    f.next();
+    for (const v of ['a\u0000b', '\u0000', '\ud800x', 'x\udc00', '\udc00\ud800', '😀é', 'plain']) {
+      const y = f.next({ ok: true, value: v }).value;
+      expect(y).toEqual({ op: 'call', cap: 'stdio', method: 'write', args: [v, v.length] });
+    }
+    f.return(undefined);
   });
 });
 

@@ -344,7 +344,10 @@ class Sandbox {
   private resume(r: SyscallResult | undefined): Syscall | null {
     const vm = this.vm;
     if (!r || (r.ok && r.value === undefined && !r.caps?.length)) return this.run([this.kinds[1]], []);
-    if (r.ok && !r.caps?.length && (typeof r.value === 'string' || typeof r.value === 'number' || typeof r.value === 'boolean')) {
+    // A string goes in as is unless it holds a NUL or a surrogate: the engine's strings cross as C strings (a NUL
+    // would cut it short) in UTF-8 (a lone surrogate would become U+FFFD); JSON escapes both, so it goes as JSON.
+    const plain = !r.ok || typeof r.value !== 'string' || !/[\0\ud800-\udfff]/.test(r.value);
+    if (r.ok && !r.caps?.length && plain && (typeof r.value === 'string' || typeof r.value === 'number' || typeof r.value === 'boolean')) {
       const v =
         typeof r.value === 'string'
           ? vm.newString(r.value)
