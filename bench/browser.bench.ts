@@ -325,6 +325,12 @@ try {
       .getState()
       .kernel.benchHashing(),
   );
+  // The sandbox engine's cold start in the kernel worker (issue 18): its wasm fetched and compiled, as the worker timed it.
+  const workerEngineColdStartMs = await hp2.evaluate(() =>
+    (globalThis as unknown as { capplay: { store: { getState(): { kernel: { benchEngineLoadMs(): Promise<number> } } } } }).capplay.store
+      .getState()
+      .kernel.benchEngineLoadMs(),
+  );
   await hp2.close();
 
   const stress = {
@@ -356,6 +362,7 @@ try {
         responsive,
         longSession,
         workerHashing,
+        workerEngineColdStartMs: Math.round(workerEngineColdStartMs),
       },
       null,
       2,

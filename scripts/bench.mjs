@@ -55,7 +55,7 @@ const targets = [
   ['pledge + unveil checks / s', kernel.permissionChecksPerSecond50Unveils.value, '>=', 5_000_000],
   ['yields routed / s, 16-deep chain', kernel.yieldsRoutedPerSecond16Deep.value, '>=', 500_000],
   ['syscalls / s from a user program (QuickJS)', programs.userSyscallsPerSecond.value, '>=', 100_000],
-  ['sandbox engine cold start, Node (ms)', programs.engineColdStartNodeMs.value, '<=', 150],
+  ['sandbox engine cold start, kernel worker in Chromium (ms)', browser.workerEngineColdStartMs, '<=', 150],
 ].map(([name, value, op, limit]) => {
   const met = op === '<=' ? value <= limit : op === '<' ? value < limit : value >= limit;
   return { name, value, target: `${op} ${limit}`, met, ...(met ? {} : { gap: +Math.abs(value - limit).toFixed(2) }) };
@@ -88,8 +88,8 @@ const rows = [
   ],
   [
     'sandbox engine cold start / size',
-    `${programs.engineColdStartNodeMs.value} ms (Node)`,
-    `target <= 150 ms; ${programs.engine}, ${Math.round(programs.engineWasmBytes / 1024)} KiB of wasm, loaded by the kernel worker only`,
+    `${browser.workerEngineColdStartMs} ms in the kernel worker (Chromium)`,
+    `target <= 150 ms (fetch and compile, timed by the worker); in Node, with the first program started: ${programs.engineColdStartNodeMs.value} ms; ${programs.engine}, ${Math.round(programs.engineWasmBytes / 1024)} KiB of wasm, loaded by the kernel worker only`,
   ],
   [
     'ledger appends / s with hashing and signed checkpoints, 1M entries (Node)',

@@ -89,7 +89,10 @@ const host = new WorkerHost(undefined, undefined, { now: () => performance.now()
  * load leaves user programs refusing to start, with the reason, and the rest of the world running).
  */
 const engineStart = performance.now();
-const engineReady = loadEngine(() => fetch(engineWasm).then((r) => r.arrayBuffer()));
+// Compiled while it downloads; a host that serves .wasm under another type gets the bytes compiled after.
+const engineReady = loadEngine(() =>
+  WebAssembly.compileStreaming(fetch(engineWasm)).catch(() => fetch(engineWasm).then((r) => r.arrayBuffer())),
+);
 let engineLoaded = false;
 let engineMs = 0;
 void engineReady.then(() => {

@@ -43,12 +43,14 @@ function checkBuild(m: WebAssembly.Module): void {
 /**
  * Load the engine (once; later calls share the first). It never rejects: a failure is kept and user programs
  * then fail to spawn with its reason, while the rest of the world runs. `wasm` fetches the .wasm where a bundled
- * page serves it (the worker's); Node reads it from the package.
+ * page serves it (the worker's: compiled as it streams in); Node reads it from the package.
  */
-export function loadEngine(wasm?: () => Promise<ArrayBuffer>): Promise<void> {
+export function loadEngine(wasm?: () => Promise<ArrayBuffer | WebAssembly.Module>): Promise<void> {
   loading ??= (async () => {
     try {
-      const m = await WebAssembly.compile(await (wasm ?? nodeWasm)());
+      // The worker may hand over a module it compiled as it downloaded (compileStreaming), or the bytes.
+      const got = await (wasm ?? nodeWasm)();
+      const m = got instanceof WebAssembly.Module ? got : await WebAssembly.compile(got);
       checkBuild(m);
       compiled = m;
     } catch (e) {
