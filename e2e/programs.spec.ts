@@ -173,7 +173,7 @@ test('a step that holds the worker is cut by the page: the worker replaced, the 
   await expect(notice).toContainText(/The kernel worker was held by one step of a user program \(pid \d+\) for [3-9] s and was restarted/, {
     timeout: 30_000,
   });
-  await expect(notice).toContainText('The step that held it is cut where it was, and the cut is logged');
+  await expect(notice).toContainText('The step that held it is cut before it ran, and the cut is logged');
   await expect(tab.getByTestId('program-fate')).toHaveText('exit 137');
   await expect(tab.getByTestId('program-reason')).toContainText('killed: held the worker too long in one step');
   await expect(tab.getByTestId('program-output')).toContainText('hog: built');

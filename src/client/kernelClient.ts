@@ -10,7 +10,7 @@ import { SessionOwner } from '../session/owner';
 import { clearSession, countKept, keepAside, loadSession, NotOwner, sessionWriter, StorageError } from '../session/persist';
 import { openFirstSession, type Opened, type OpeningIo } from '../session/opening';
 import { decodeShare } from '../session/share';
-import { stepInProgress, withCut, type StuckStep } from '../session/cut';
+import { recentCuts, stepInProgress, withCuts, type HeaderCut } from '../session/cut';
 import type { AppState } from '../store/store';
 
 /** How often the running session is saved even when nobody types (time runs on). */
@@ -24,9 +24,9 @@ const HEARTBEAT_TIMEOUT_MS = 8000;
 /** …or, before its first answer (its script may still be loading), for this long. */
 const FIRST_ANSWER_TIMEOUT_MS = 30_000;
 /**
- * One step of a user program that holds the worker this long without reaching a host entry (where the worker's
- * own backstop would cut it after 1 s) is cut from here: the worker is replaced and the session replayed with the
- * cut logged (src/kernel/programs/backstop.ts).
+ * One step of a user program that holds the worker this long without reaching an interrupt check (where the
+ * worker's own backstop would cut it after 1 s) is cut from here: the worker is replaced and the session replayed
+ * with the cut logged (src/kernel/programs/backstop.ts).
  */
 const STEP_WATCHDOG_MS = 3000;
 /** Recoveries this close together mean the session itself brings the worker down: stop trying. */
@@ -69,6 +69,8 @@ export class KernelClient {
   private fallback: Session | null = null;
   /** The session a restore is replaying now (a step it hangs on is cut in it); null when none is. */
   private replaying: Session | null = null;
+  /** The current worker's state buffer header, once it has answered: where its user step is, and its recent cuts. */
+  private header: Int32Array | null = null;
   /** The saved session has been read (a recovery must not choose before it has). */
   private initialLoadDone: () => void = () => {};
   private readonly initialLoad = new Promise<void>((resolve) => (this.initialLoadDone = resolve));
@@ -483,12 +485,14 @@ export class KernelClient {
     // again if the worker moves to a new buffer); one that stays put past STEP_WATCHDOG_MS is cut.
     let header: Int32Array | null = null;
     let asking = false;
+    this.header = null;
     const askHeader = () => {
       if (asking) return;
       asking = true;
       kernel.buffer().then(
         (b) => {
           header = new Int32Array(b, 0, HEADER_WORDS);
+          if (this.worker === w) this.header = header;
           asking = false;
         },
         () => (asking = false),
@@ -505,7 +509,7 @@ export class KernelClient {
       lastBeat = now;
       if (header && Atomics.load(header, H.MOVED) === 1) askHeader();
       const step = header ? stepInProgress(header) : null;
-      const key = step ? `${step.pid}/${step.step}/${step.check}` : '';
+      const key = step ? `${step.session}/${step.pid}/${step.step}/${step.check}` : '';
       if (!step || key !== stuck.key || !stuck.since) stuck = { key, since: now };
       else if (now - stuck.since > STEP_WATCHDOG_MS) {
         const s = Math.round((now - stuck.since) / 1000);
@@ -535,7 +539,7 @@ export class KernelClient {
    * copy (which holds every command whose output was shown). A session that keeps bringing the worker down is
    * kept aside instead of being replayed forever.
    */
-  private async recover(why: string, failed: Worker, stuck?: StuckStep): Promise<void> {
+  private async recover(why: string, failed: Worker, stuck?: HeaderCut): Promise<void> {
     if (failed !== this.worker) return; // already being replaced
     const store = this.store;
     this.recovering = true;
@@ -552,11 +556,16 @@ export class KernelClient {
     while (recoveries.length && recoveries[0] < now - RECOVERY_WINDOW_MS) recoveries.shift();
     // The page's copy if it has one; else the session a first restore was replaying when the worker went.
     let session = this.keeper.known ? this.keeper.session() : this.fallback;
-    // A step that held the worker is cut in the session it belongs to (not in the person's own, for a link's).
-    const cut = stuck && session && (this.replaying === null || this.replaying === session) ? withCut(session, stuck) : null;
-    const cutNote =
-      cut && cut !== session ? ' The step that held it is cut where it was, and the cut is logged: every replay cuts it there too.' : '';
-    if (cut) session = cut;
+    // The worker's cuts go into the session they belong to: the page's copy of the live one (by its session id),
+    // or the one a restore was replaying — never the person's own for a link's, or an older copy for a newer one.
+    const of = this.keeper.known ? this.keeper.cursor.id : this.replaying !== null && this.replaying === session ? 'replaying' : null;
+    let cutNote = '';
+    const header = this.header;
+    if (session && header && of !== null) {
+      const r = withCuts(session, of, recentCuts(header), stuck ?? null);
+      session = r.session;
+      if (r.stuckCut) cutNote = ' The step that held it is cut before it ran, and the cut is logged: every replay cuts it there too.';
+    }
     this.keeper.detach();
     if (recoveries.length >= MAX_RECOVERIES) {
       const kept = session ? await keepAside(session, `the kernel worker ${why}, ${MAX_RECOVERIES} times in a minute`) : false;

@@ -112,8 +112,8 @@ export interface Session {
     /** A user program the experimenter defined mid-session (`line` is ''): see KernelHostApi.defineProgram. */
     program?: { name: string; source: string; summary: string; run?: string; engine?: string };
     /**
-     * The wall-clock backstop cut a user program's step here (`line` is ''): its pid, step and host entry. A
-     * replay cuts the same step at the same entry (src/kernel/programs/backstop.ts).
+     * The wall-clock backstop cut a user program's step (`line` is ''): its pid, step and interrupt check. A
+     * replay cuts the same step at the same check, wherever the entry is in the log (src/kernel/programs/backstop.ts).
      */
     cut?: { pid: number; step: number; check: number };
   }[];

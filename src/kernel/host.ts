@@ -32,6 +32,7 @@ import { promisesText } from './sandbox/pledge';
 import { permsText } from './sandbox/unveil';
 import type { Kernel } from './kernel';
 import {
+  CUT_RING_SIZE,
   DEFAULT_CAPACITY,
   H,
   ledgerKindCode,
@@ -132,6 +133,8 @@ export class KernelHost implements KernelHostApi {
   private pastRunning = true;
   /** Ledger searches so far: a text search superseded by a newer one stops between slices. */
   private finds = 0;
+  /** Where the running user step is published (backstop.ts): the state buffer's header, and the one before a resize. */
+  private stepHeaders: Int32Array[];
   /** Time-travel requests so far: a scrub superseded by a newer one stops between slices. */
   private travels = 0;
   /** A restore replaying aside, in slices; the world shown is untouched until it is done. */
@@ -153,6 +156,7 @@ export class KernelHost implements KernelHostApi {
     private readonly timing: HostTiming = NO_TIMING,
   ) {
     this.views = SabViews.create(fixedCapacity ?? DEFAULT_CAPACITY, shared);
+    this.stepHeaders = [this.views.header];
     this.publisher = new Publisher(this.views);
     const r = this.boot();
     if (!r.ok) throw new Error(`the default scenario is invalid: ${r.errors.join('; ')}`);
@@ -218,6 +222,7 @@ export class KernelHost implements KernelHostApi {
   private resize(capacity: Capacity): void {
     const old = this.views;
     this.views = SabViews.create(capacity, this.shared);
+    this.stepHeaders = [old.header, this.views.header];
     this.publisher = new Publisher(this.views);
     Atomics.store(old.header, H.MOVED, 1);
   }
@@ -388,7 +393,7 @@ export class KernelHost implements KernelHostApi {
 
   /** Check a session and boot its scenario aside, ready to replay; a restore under way is dropped. */
   startRestore(session: Session): BootResult {
-    this.restoreStop();
+    this.dropRestore();
     const problem = sessionProblem(session) ?? engineProblem(session.log);
     if (problem) return { ok: false, errors: [problem] };
     const w = this.prepare(session.scenario, session.seed); // a boot that fails has changed nothing
@@ -418,9 +423,14 @@ export class KernelHost implements KernelHostApi {
 
   /** Stop the restore under way (its world is dropped, the one shown stays as it was), or the script under way. */
   restoreStop(): void {
+    this.dropRestore();
+    this.scripting = null;
+  }
+
+  /** A restore under way is dropped, and its world with it. */
+  private dropRestore(): void {
     const aside = this.restoring?.world.kernel;
     this.restoring = null;
-    this.scripting = null;
     this.drop(aside);
   }
 
@@ -605,6 +615,7 @@ export class KernelHost implements KernelHostApi {
       this.live = null;
       this.drop(future); // the old future is dropped
       this.kernel.running = this.pastRunning;
+      this.kernel.backstop.keepOnly(new Set(this.log.flatMap((c) => (c.cut ? [c.cut.pid] : []))));
       this.goLive(this.kernel);
       this.sessionId++; // the log is now the past's: the old future is dropped
       this.republish();
@@ -700,19 +711,18 @@ export class KernelHost implements KernelHostApi {
 
   /**
    * Every world this host runs (live, restoring, or a replay of the past) says where user code is, in the state
-   * buffer, as it goes: the page cuts a step that never reaches a host entry (one engine operation that never
-   * ends) by replacing the worker and replaying with that cut logged.
+   * buffer, as it goes: the page cuts a step that stays put for seconds by replacing the worker and replaying
+   * with that cut logged. Written to the buffer before a resize too, which the page may still be reading.
    */
   private watched(k: Kernel): Kernel {
     k.backstop.onProgress = (pid, step, check) => {
-      const h = this.views.header;
-      if (check === 0 && pid !== 0) {
-        h[H.STEP_AT] = k.ticks;
-        h[H.STEP_WITHIN] = (k.scheduler.within ?? 1) - 1;
+      const session = k === this.restoring?.world.kernel ? -1 : this.sessionId;
+      for (const h of this.stepHeaders) {
         h[H.STEP_N] = step;
+        h[H.STEP_CHECK] = check;
+        h[H.STEP_SESSION] = session;
+        h[H.STEP_PID] = pid;
       }
-      h[H.STEP_CHECK] = check;
-      h[H.STEP_PID] = pid;
     };
     return k;
   }
@@ -724,8 +734,9 @@ export class KernelHost implements KernelHostApi {
   }
 
   /**
-   * Log a cut the clock made, before the turn it was made in (the turns taken so far), so a replay knows of it
-   * when that turn comes. A log that is full cannot take it: the terminal says the session may replay otherwise.
+   * Log a cut the clock made, where the world is now (its place in the log does not matter to a replay: see
+   * LoggedCommand.cut), and put it in the state buffer's ring of recent cuts too, so a page whose copy of the
+   * session does not have it yet can add it if the worker goes. A full log cannot take it: the terminal says so.
    */
   private logCut(k: Kernel, cut: Cut): void {
     if (k !== this.kernel || this.live) return;
@@ -734,7 +745,16 @@ export class KernelHost implements KernelHostApi {
       return;
     }
     const within = k.scheduler.within;
-    this.log.push(within === undefined ? { at: k.ticks, line: '', cut } : { at: k.ticks, within: within - 1, line: '', cut });
+    this.log.push(within === undefined ? { at: k.ticks, line: '', cut } : { at: k.ticks, within, line: '', cut });
+    for (const h of this.stepHeaders) {
+      const n = h[H.CUTS];
+      const at = H.CUT_RING + (n % CUT_RING_SIZE) * 4;
+      h[at] = cut.pid;
+      h[at + 1] = cut.step;
+      h[at + 2] = cut.check;
+      h[at + 3] = this.sessionId;
+      Atomics.store(h, H.CUTS, n + 1);
+    }
   }
 
   // ── user programs: the Programs tab ─────────────────────────────────────────────────────────────────────────

@@ -1,43 +1,73 @@
 import type { Session } from '../kernel/host-api';
-import { H } from '../kernel/sab/layout';
+import { CUT_RING_SIZE, H } from '../kernel/sab/layout';
 import { sessionProblem } from '../kernel/session/check';
 
-/** A user program's step the page saw hold the worker: where it ran, and the host entry it last reached. */
-export interface StuckStep {
+/** A cut as the state buffer's header gives it: the process, its step and check, and the session it belongs to. */
+export interface HeaderCut {
   pid: number;
   step: number;
   check: number;
-  /** The tick of the turn it ran in, and the turns of that tick taken before it. */
-  at: number;
-  within: number;
+  /** The worker's session id for the world the step ran in; -1 for a restore replaying aside. */
+  session: number;
 }
 
-/**
- * The session with that step cut (src/kernel/programs/backstop.ts): the cut goes in before the turn the step ran
- * in, after every entry a replay applies before that turn, so the replay cuts it at the entry it last reached
- * instead of running into what held the worker. The session is given back unchanged if it already cuts that
- * process, or if the cut would make it one the kernel refuses (a full log).
- */
-export function withCut(session: Session, stuck: StuckStep): Session {
-  if (session.log.some((c) => c.cut?.pid === stuck.pid)) return session;
-  const later = (c: Session['log'][number]) =>
-    c.at > stuck.at || (c.at === stuck.at && (c.within === undefined || c.within > stuck.within));
-  let i = session.log.length;
-  while (i > 0 && later(session.log[i - 1])) i--;
-  const cut = { at: stuck.at, within: stuck.within, line: '', cut: { pid: stuck.pid, step: stuck.step, check: stuck.check } };
-  const next = { ...session, log: [...session.log.slice(0, i), cut, ...session.log.slice(i)], ticks: Math.max(session.ticks, stuck.at) };
-  return sessionProblem(next) ? session : next;
-}
-
-/** The step running now, as the worker last wrote it into the state buffer's header; null when none is. */
-export function stepInProgress(header: Int32Array): StuckStep | null {
+/** The user program's step running now, as the worker last wrote it; null when none is. */
+export function stepInProgress(header: Int32Array): HeaderCut | null {
   const pid = Atomics.load(header, H.STEP_PID);
   if (pid <= 0) return null;
   return {
     pid,
     step: Atomics.load(header, H.STEP_N),
     check: Atomics.load(header, H.STEP_CHECK),
-    at: Atomics.load(header, H.STEP_AT),
-    within: Atomics.load(header, H.STEP_WITHIN),
+    session: Atomics.load(header, H.STEP_SESSION),
   };
+}
+
+/** The newest cuts the worker's clock made (its ring in the header), oldest first. */
+export function recentCuts(header: Int32Array): HeaderCut[] {
+  const n = Atomics.load(header, H.CUTS);
+  const out: HeaderCut[] = [];
+  for (let i = Math.max(0, n - CUT_RING_SIZE); i < n; i++) {
+    const at = H.CUT_RING + (i % CUT_RING_SIZE) * 4;
+    out.push({ pid: header[at], step: header[at + 1], check: header[at + 2], session: header[at + 3] });
+  }
+  return out;
+}
+
+/**
+ * The session with this cut (src/kernel/programs/backstop.ts), replacing any other of that process. A cut's place
+ * in the log does not matter to a replay (it knows every cut before it starts), so it goes at the end, where the
+ * last entry is. The session is given back unchanged if it has this cut already, or if the cut would make it one
+ * the kernel refuses (a full log).
+ */
+export function withCut(session: Session, cut: { pid: number; step: number; check: number }): Session {
+  const had = session.log.find((c) => c.cut?.pid === cut.pid)?.cut;
+  if (had && had.step === cut.step && had.check === cut.check) return session;
+  const log = session.log.filter((c) => c.cut?.pid !== cut.pid);
+  const last = log[log.length - 1];
+  const entry = { at: last?.at ?? 0, ...(last?.within !== undefined && { within: last.within }), line: '', cut: { ...cut } };
+  const next = { ...session, log: [...log, entry] };
+  return sessionProblem(next) ? session : next;
+}
+
+/**
+ * What a page rebuilds after the worker went, with the cuts that belong in it: the worker's recent cuts its copy
+ * may lack, and the step that held the worker, cut before it ran (nothing after it ran live, and what it did is
+ * seen only when it yields, so a cut at check 0 is as faithful, and the step never runs again). `session` is the
+ * worker's session id for the page's copy (the cuts of other sessions are not its), or 'replaying' when the copy
+ * is a session a restore was replaying.
+ */
+export function withCuts(
+  copy: Session,
+  of: number | 'replaying',
+  recent: readonly HeaderCut[],
+  stuck: HeaderCut | null,
+): { session: Session; stuckCut: boolean } {
+  let session = copy;
+  const ours = (c: HeaderCut) => (of === 'replaying' ? c.session === -1 : c.session === of);
+  for (const c of recent)
+    if (ours(c) && !session.log.some((e) => e.cut?.pid === c.pid)) session = withCut(session, { pid: c.pid, step: c.step, check: c.check });
+  const before = session;
+  if (stuck && ours(stuck)) session = withCut(session, { pid: stuck.pid, step: stuck.step, check: 0 });
+  return { session, stuckCut: session !== before };
 }

@@ -14,8 +14,11 @@ import { QuickJSWASMModule } from 'quickjs-emscripten-core';
 import { QuickJSFFI } from '@jitl/quickjs-wasmfile-release-sync/ffi';
 import { EXPORTS, IMPORTS, instantiate } from './instance';
 
-/** Pinned: share links and session files that carry programs name it, since budgets count this engine's ops. */
-export const ENGINE_VERSION = 'quickjs-emscripten@0.32.0/wasmfile-release-sync';
+/**
+ * Pinned: share links and session files that carry programs name it, since budgets count this engine's ops.
+ * `meter.2`: the sandbox's metering (user.ts), which decides where a program is cut, as much as the engine does.
+ */
+export const ENGINE_VERSION = 'quickjs-emscripten@0.32.0/wasmfile-release-sync meter.2';
 
 let compiled: WebAssembly.Module | null = null;
 let failure = '';

@@ -68,9 +68,6 @@ const TICKS_PER_CHECK = 10_000;
 /** What sys.random and sys.cap cost in ticks (a host round trip is ~10 µs, a tick well under one). */
 const HOST_CALL_TICKS = 100;
 
-/** What a host entry throws once the backstop has cut the step (the step ends at its next interrupt check). */
-const HELD = 'held the worker past its wall-clock limit';
-
 /** How a user program ended when it was not its own doing: the exit code and the ledgered reason. */
 export class ProgramFault extends Error {
   constructor(
@@ -142,9 +139,9 @@ const PRELUDE = String.raw`(function () {
         const self = scans === 'string' && this != null && typeof this !== 'string' ? toString(this) : this;
         let n = scans ? size(self) : 0;
         for (let i = 0; i < args.length; i++) n += size(args[i]);
-        // A search for a string compares it at each place (the engine's search is naive): n × m characters,
-        // a tick per 64 of them (what a compare costs, in op ticks), so a long needle cannot buy minutes.
-        if (search && typeof args[0] === 'string') n += (size(self) * args[0].length) / 64;
+        // A search for a string compares it at each place (the engine's search is naive): n × m characters at
+        // worst, a tick per 256 of them (about what a tick costs in compares), so a long needle cannot buy minutes.
+        if (search && typeof args[0] === 'string') n += (size(self) * args[0].length) / 256;
         pay(n);
         const r = apply(native, self, args);
         pay(size(r));
@@ -242,9 +239,11 @@ class Sandbox {
   private refusedBefore = 0;
   private readonly pid: number;
   private readonly backstop: Backstop;
-  /** Steps run so far (start is the first) and host entries in this one: where the backstop cuts (backstop.ts). */
+  /** Steps run so far (start is the first) and interrupt checks in this one: where the backstop cuts (backstop.ts). */
   private steps = 0;
   private checks = 0;
+  /** A step is running (run()): only then is where it is published. */
+  private running = false;
   /** The entry the log cuts this step at, if it does; else the wall-clock deadline of a live world. */
   private cutAt: number | undefined;
   private deadline = Infinity;
@@ -279,7 +278,6 @@ class Sandbox {
       handles.push(host);
       // A host call costs more than its one tick: each is charged HOST_CALL_TICKS, so a loop of them is cut too.
       const hostCall = () => {
-        if (this.enter()) throw new RangeError(HELD);
         this.interrupts += HOST_CALL_TICKS / TICKS_PER_CHECK;
         if (this.interrupts > USER_LIMITS.interruptsPerStep) throw new RangeError('computed past its budget between syscalls');
       };
@@ -299,7 +297,6 @@ class Sandbox {
       });
       // What the prelude's metered built-ins owe, in op ticks; past the budget the built-in does not run.
       const charge = vm.newFunction('charge', (h) => {
-        if (this.enter()) throw new RangeError(HELD);
         this.interrupts += (vm.typeof(h) === 'number' ? vm.getNumber(h) : 0) / TICKS_PER_CHECK;
         if (this.interrupts > USER_LIMITS.interruptsPerStep) throw new RangeError('computed past its budget between syscalls');
       });
@@ -375,6 +372,7 @@ class Sandbox {
     const step = ++this.steps;
     this.cutAt = b.logged(this.pid, step);
     this.deadline = this.cutAt === undefined && b.clock ? b.clock() + LIMIT_MS : Infinity;
+    this.running = true;
     b.onProgress?.(this.pid, step, 0);
     try {
       if (this.cutAt === 0) {
@@ -392,19 +390,21 @@ class Sandbox {
       if (res.error) throw this.fault(res.error);
       const text = vm.typeof(res.value) === 'string' ? vm.getString(res.value) : null;
       res.value.dispose();
-      if (this.cut) throw this.held(); // it caught the cut and yielded: it ends all the same
       if (text === '') return null;
       return parseSyscall(text);
     } finally {
+      this.running = false;
       b.onProgress?.(0, 0, 0);
     }
   }
 
   /**
-   * A host entry (an interrupt check, a charge, sys.random, sys.cap): true if the backstop cuts the step here,
-   * where the log says or, live, once the step has held the worker past its limit. Once cut, every entry says so.
+   * An interrupt check: true if the backstop cuts the step here, where the log says or, live, once the step has
+   * held the worker past its limit. Only here: an interrupt cannot be caught (an error thrown from sys.random
+   * could, and the program would run on to its next check).
    */
   private enter(): boolean {
+    if (!this.running) return false; // the prelude being set up: not a step
     const n = ++this.checks;
     const b = this.backstop;
     b.onProgress?.(this.pid, this.steps, n);
@@ -422,7 +422,7 @@ class Sandbox {
     const c = this.cut!;
     return new ProgramFault(
       137,
-      `killed: held the worker too long in one step (the wall-clock backstop cut its step ${c.step} at host entry ${c.check}; the cut is logged, so a replay cuts it there too)`,
+      `killed: held the worker too long in one step (the wall-clock backstop cut its step ${c.step}${c.check ? ` at interrupt check ${c.check}` : ' before it ran'})`,
     );
   }
 

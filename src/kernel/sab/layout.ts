@@ -93,13 +93,16 @@ export const H = {
   PROMPT: 27, // string id of the foreground program's prompt
   DEFENSES: 28, // bit i set = DEFENSES[i] is on
   MOVED: 29, // 1 = the writer moved to a new, differently sized buffer (a scenario needed other tables): ask for it
-  // Where user program code runs now (backstop.ts), written as it goes so the page can see a step that never ends:
+  // Where user program code runs now (programs/backstop.ts), written as it goes, so the page sees a step that
+  // never ends (and the worker's own recent cuts, which its copy of the session may not have yet):
   STEP_PID: 34, // the process (0 = no user step is running)
   STEP_N: 35, // its step
-  STEP_CHECK: 36, // the host entries in that step so far
-  STEP_AT: 37, // the tick of the turn the step runs in
-  STEP_WITHIN: 38, // turns of that tick taken before it
+  STEP_CHECK: 36, // interrupt checks in that step so far
+  STEP_SESSION: 37, // the session of the world it runs in (the host's sessionId), -1 for a restore replaying aside
+  CUTS: 38, // cuts the worker's clock made so far; the newest CUT_RING_SIZE are at CUT_RING
+  CUT_RING: 39, // CUT_RING_SIZE × (pid, step, check, session)
 } as const;
+export const CUT_RING_SIZE = 4;
 export const HEADER_WORDS = 64;
 export const HEADER_TIME_BYTE = 32 * 4; // Float64 virtual time in ms
 

@@ -19,7 +19,11 @@ export interface LoggedCommand {
   interrupt?: true;
   /** The experimenter defined (or redefined) a user program (the Programs tab's Run); `line` is then ''. */
   program?: ProgramDefinition;
-  /** The wall-clock backstop cut a user program's step in the turn that follows (`line` is ''): a replay does too. */
+  /**
+   * The wall-clock backstop cut a user program's step (`line` is ''): a replay does too. Its place in the log
+   * does not matter (the step is named by pid and step count, and pids are never reused): a replay knows every
+   * cut in its log before it starts, so one made inside a long command (`clock step`) is there when the step is.
+   */
   cut?: Cut;
 }
 
@@ -28,7 +32,8 @@ export function applyCommand(kernel: Kernel, shell: Shell, c: LoggedCommand): Ex
   if (c.interrupt) interruptForeground(kernel, shell);
   // A definition the live session refused was never logged, so one refused here (a forged log) changes nothing.
   else if (c.program) defineUserProgram(kernel, c.program, shell.pid);
-  else if (c.cut) kernel.backstop.expect(c.cut);
+  else if (c.cut)
+    return undefined; // known from the start (Replay's constructor)
   else if (c.input) kernel.lifecycle.input(c.line);
   else {
     try {
@@ -84,7 +89,9 @@ export class Replay {
     readonly untilTick: number,
     /** Records what a terminal showed (a restore's; time travel needs none). */
     readonly transcript?: TranscriptRecorder,
-  ) {}
+  ) {
+    for (const c of log) if (c.cut) kernel.backstop.expect(c.cut);
+  }
 
   /** Commands applied so far, and how far virtual time has come of the ticks to replay. */
   get progress(): { commands: number; totalCommands: number; ticks: number; totalTicks: number } {
