@@ -1,5 +1,6 @@
 import { FileButton } from '../FileButton';
 import { useEffect, useState } from 'react';
+import { createPortal } from 'react-dom';
 import type { LedgerImport, LedgerSigner, LedgerStatus } from '../../kernel/host-api';
 import { useApp } from '../../store/store';
 import { installationKey, signedLedgerExport, type InstallationKey, type LedgerExporter } from '../../client/installationKey';
@@ -53,7 +54,7 @@ export async function downloadSignedLedger(kernel: LedgerExporter): Promise<stri
  * Import… which verifies a file, says whose key signed it and what that proves, and names the first bad entry if a
  * byte was altered.
  */
-export function LedgerIntegrity() {
+export function LedgerIntegrity({ popsAt }: { popsAt: HTMLElement | null }) {
   const kernel = useApp((s) => s.kernel);
   const feed = useApp((s) => s.ledger);
   const [status, setStatus] = useState<LedgerStatus | null>(null);
@@ -187,70 +188,76 @@ export function LedgerIntegrity() {
       >
         Import…
       </FileButton>
-      {showKey && (
-        <div className="ledger-pop" data-testid="installation-key" role="dialog" aria-label="This installation's signing key">
-          {key === undefined ? (
-            'opening this installation’s key…'
-          ) : key === null ? (
-            'This browser’s WebCrypto has no Ed25519: exports are unsigned, and say so.'
-          ) : (
-            <>
-              <div>
-                <b>This installation’s key</b> signs every export’s tree heads (the kernel signs nothing). It was made by this browser’s
-                WebCrypto and cannot be read out of it
-                {key.kept
-                  ? ', and is kept for this site across reloads.'
-                  : ': storage refused to keep it, so it lasts until this page closes.'}
+      {/* Below the header, over the first rows: a verdict says whose key and what it proves, so it is shown whole. */}
+      {popsAt &&
+        createPortal(
+          <div className="ledger-pops">
+            {showKey && (
+              <div className="ledger-pop" data-testid="installation-key" role="dialog" aria-label="This installation's signing key">
+                {key === undefined ? (
+                  'opening this installation’s key…'
+                ) : key === null ? (
+                  'This browser’s WebCrypto has no Ed25519: exports are unsigned, and say so.'
+                ) : (
+                  <>
+                    <div>
+                      <b>This installation’s key</b> signs every export’s tree heads (the kernel signs nothing). It was made by this
+                      browser’s WebCrypto and cannot be read out of it
+                      {key.kept
+                        ? ', and is kept for this site across reloads.'
+                        : ': storage refused to keep it, so it lasts until this page closes.'}
+                    </div>
+                    <div>
+                      name <code data-testid="installation-key-name">{key.name}</code>
+                    </div>
+                    <div>
+                      key ID <code data-testid="installation-key-id">{key.keyId}</code> · fingerprint <code>{key.fingerprint}</code>
+                    </div>
+                    <div>
+                      vkey (publish it, so others can check your exports: c2sp.org/signed-note){' '}
+                      <code className="ledger-vkey" data-testid="installation-vkey">
+                        {key.vkey}
+                      </code>
+                    </div>
+                  </>
+                )}
+                <button type="button" aria-label="Close" onClick={() => setShowKey(false)}>
+                  ×
+                </button>
               </div>
-              <div>
-                name <code data-testid="installation-key-name">{key.name}</code>
-              </div>
-              <div>
-                key ID <code data-testid="installation-key-id">{key.keyId}</code> · fingerprint <code>{key.fingerprint}</code>
-              </div>
-              <div>
-                vkey (publish it, so others can check your exports: c2sp.org/signed-note){' '}
-                <code className="ledger-vkey" data-testid="installation-vkey">
-                  {key.vkey}
-                </code>
-              </div>
-            </>
-          )}
-          <button type="button" aria-label="Close" onClick={() => setShowKey(false)}>
-            ×
-          </button>
-        </div>
-      )}
-      {exported && (
-        <span
-          className={`ledger-import-result ${exported.startsWith('✕') ? 'bad' : 'ok'}`}
-          data-testid="ledger-export-result"
-          role="status"
-        >
-          {exported}
-          <button type="button" aria-label="Dismiss" onClick={() => setExported(null)}>
-            ×
-          </button>
-        </span>
-      )}
-      {imported && (
-        <span
-          className={`ledger-import-result ${verdict ? (verdict.ok ? (verdict.signer.kind === 'installation' ? 'ok' : 'warn') : 'bad') : ''}`}
-          data-testid="ledger-import-result"
-          role="status"
-          tabIndex={0}
-        >
-          {imported.file}:{' '}
-          {reading
-            ? `verifying… ${Math.round(reading.reading / 2 ** 20)} of ${Math.round(reading.of / 2 ** 20)} MiB read`
-            : verdict!.ok
-              ? `${verdict!.signer.kind === 'installation' ? '✓ verified' : '✓ intact'}: ${verdict!.entries} entries, ${verdict!.checkpoints} checkpoint${verdict!.checkpoints === 1 ? '' : 's'} — ${signerHeadline(verdict!.signer)}. ${verdict!.signer.proves}${FORMAT_NOTE[verdict!.format]}`
-              : `✕ ${verdict!.seq !== undefined ? `first bad entry ${verdict!.seq} (line ${verdict!.line})` : `line ${verdict!.line}`}: ${verdict!.reason}`}
-          <button type="button" aria-label="Dismiss" onClick={() => setImported(null)}>
-            ×
-          </button>
-        </span>
-      )}
+            )}
+            {exported && (
+              <span
+                className={`ledger-import-result ${exported.startsWith('✕') ? 'bad' : 'ok'}`}
+                data-testid="ledger-export-result"
+                role="status"
+              >
+                {exported}
+                <button type="button" aria-label="Dismiss" onClick={() => setExported(null)}>
+                  ×
+                </button>
+              </span>
+            )}
+            {imported && (
+              <span
+                className={`ledger-import-result ${verdict ? (verdict.ok ? (verdict.signer.kind === 'installation' ? 'ok' : 'warn') : 'bad') : ''}`}
+                data-testid="ledger-import-result"
+                role="status"
+              >
+                {imported.file}:{' '}
+                {reading
+                  ? `verifying… ${Math.round(reading.reading / 2 ** 20)} of ${Math.round(reading.of / 2 ** 20)} MiB read`
+                  : verdict!.ok
+                    ? `${verdict!.signer.kind === 'installation' ? '✓ verified' : '✓ intact'}: ${verdict!.entries} entries, ${verdict!.checkpoints} checkpoint${verdict!.checkpoints === 1 ? '' : 's'} — ${signerHeadline(verdict!.signer)}. ${verdict!.signer.proves}${FORMAT_NOTE[verdict!.format]}`
+                    : `✕ ${verdict!.seq !== undefined ? `first bad entry ${verdict!.seq} (line ${verdict!.line})` : `line ${verdict!.line}`}: ${verdict!.reason}`}
+                <button type="button" aria-label="Dismiss" onClick={() => setImported(null)}>
+                  ×
+                </button>
+              </span>
+            )}
+          </div>,
+          popsAt,
+        )}
     </>
   );
 }
