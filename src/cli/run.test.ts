@@ -206,8 +206,15 @@ describe('capplay verify, keygen and run --export', () => {
     c = capture();
     expect(main(['verify', 'signed.jsonl'], c.io)).toBe(0);
     expect(c.out.join('\n')).toMatch(
-      /not your key \(--key-file\): integrity under that key; authorship unknown — compare the key ID with the one its author published/,
+      /not a key you gave \(no --key-file\): integrity under that key; authorship unknown — compare the key ID with the one its author published/,
     );
+    // Another key file of yours: the file is not what it signed.
+    const mine2 = withWrites();
+    main(['keygen', 'k2.key'], mine2.io);
+    files['k2.key'] = written['k2.key'].text;
+    c = capture();
+    expect(main(['verify', 'signed.jsonl', '--key-file', 'k2.key'], c.io)).toBe(0);
+    expect(c.out.join('\n')).toMatch(/not your key \(--key-file\): integrity under that key; authorship unknown/);
     c = capture();
     expect(main(['verify', 'plain.jsonl'], c.io)).toBe(0);
     expect(c.out.join('\n')).toMatch(/unsigned: .*anyone can rewrite an unsigned file/);

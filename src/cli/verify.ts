@@ -27,7 +27,10 @@ export function verifyFile(text: string, source: string, key: string | undefined
     `✓ ${source}: ${r.count} entries, ${r.checkpoints.length} checkpoint${r.checkpoints.length === 1 ? '' : 's'} verified (record format ${r.version}${r.version === 3 ? ', RFC 6962 tree' : ', hash chain'})`,
   );
   if (r.count) io.out(`  ${r.version === 3 ? 'root' : 'head'} ${toBase64(r.head)} at ${r.count} entries`);
-  const s = signerOf(r, own, { key: 'your key (--key-file)', proves: 'the file is what your key signed, unchanged' });
+  const s = signerOf(r, own, {
+    key: own ? 'your key (--key-file)' : 'a key you gave (no --key-file)',
+    proves: 'the file is what your key signed, unchanged',
+  });
   io.out(`  ${s.proves}`);
   if (r.publicKey) {
     if (r.vkey) io.out(`  vkey ${r.vkey}`);
