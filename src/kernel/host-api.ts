@@ -171,7 +171,7 @@ export type LedgerImport =
 
 /**
  * One record's RFC 6962 inclusion proof in the live ledger, checked in the worker the way a verifier holding only
- * the proof and the vkey would (src/kernel/ledger/proofs.ts).
+ * the proof and the kernel's unsigned tree head would (src/kernel/ledger/proofs.ts).
  */
 export interface LedgerProofView {
   seq: number;

@@ -466,7 +466,7 @@ export class Ledger {
     return heads;
   }
 
-  /** Record `seq` is in the tree of `treeSize` records (default: all): its leaf, the RFC 6962 path, the signed root. */
+  /** Record `seq` is in the tree of `treeSize` records (default: all): its leaf, the RFC 6962 path, the tree head (unsigned). */
   proveInclusion(seq: number, treeSize = this.length): InclusionProof {
     if (!Number.isInteger(treeSize) || treeSize < 1 || treeSize > this.length)
       throw new RangeError(`no tree of size ${treeSize} (the ledger holds ${this.length})`);
