@@ -1,6 +1,6 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import type { Page } from '@playwright/test';
-import { expect, test } from './fixtures';
+import { expect, terminalFlat, test, typeLine } from './fixtures';
 import { cosignature } from '../src/kernel/ledger/cosign';
 import { Ledger, ledgerKeyFromSeed, verifyExport } from '../src/kernel/ledger/ledger';
 
@@ -73,6 +73,13 @@ test("an export is co-signed by this installation's key: import says so, the key
   await ledger.getByRole('dialog', { name: "This installation's signing key" }).getByRole('button', { name: 'Close' }).click();
   await importText(app, 'mine-again.jsonl', text);
   await expect(result).toContainText(`signed by this installation's key (ID ${keyId})`);
+
+  // The shell's `ledger export` goes through the same co-signing: the download carries this installation's vkey.
+  const shellDownload = app.waitForEvent('download');
+  await typeLine(app, 'ledger export');
+  const fromShell = await (await (await shellDownload).createReadStream()).toArray().then((c) => Buffer.concat(c).toString('utf8'));
+  expect(fromShell.split('\n', 1)[0]).toContain(`"vkey":"${vkey}"`);
+  await expect.poll(() => terminalFlat(app)).toContain(`exported, signed by this installation's key`);
 
   // A verdict rewritten and re-signed with the seed's key verifies, but only as integrity, never as ours.
   const forged = forgeWithSeedKey(text);

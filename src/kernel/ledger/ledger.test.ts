@@ -634,6 +634,37 @@ describe('verifyExport: tampering', () => {
     );
   });
 
+  it('an unsigned export ("vkey":null) verifies as unsigned; every single-bit flip in it is noticed, never thrown', () => {
+    const l = filled(5, { checkpointEvery: 2 });
+    const text = l.exportJsonl(null);
+    expect(lines(text)[0]).toMatch(/"vkey":null\}$/);
+    const r = verifyExport(text);
+    if (!r.ok) throw new Error(r.firstBad.reason);
+    expect(r).toMatchObject({ count: 5, publicKey: null, vkey: null });
+    expect(r.checkpoints.map((c) => c.size)).toEqual([2, 4, 5]);
+    expect(r.checkpoints[0]).not.toHaveProperty('sig');
+    expect(bad(verifyExport(text, { publicKey: l.publicKey })).reason).toMatch(
+      /^line 1: the file is unsigned, not signed by the expected key/,
+    );
+    // A signed note where a bare tree head is due, and a bare head in a signed file, are both refused.
+    const signed = l.exportJsonl();
+    const signedNotes = lines(signed).filter((x) => x.startsWith('{"checkpoint"'));
+    const mixed = lines(text).map((x, i) => (x.startsWith('{"checkpoint"') && i < 5 ? signedNotes[0] : x));
+    expect(bad(verifyExport(join(mixed)))).toMatchObject({ checkpoint: 1, reason: expect.stringMatching(/not a bare tree head/) });
+    const bare = lines(signed).map((x, i) => (x.startsWith('{"checkpoint"') && i < 5 ? lines(text)[i] : x));
+    expect(bad(verifyExport(join(bare)))).toMatchObject({ checkpoint: 1, reason: expect.stringMatching(/signed note does not check out/) });
+    const bytes = enc.encode(text);
+    for (let at = 0; at < bytes.length - 1; at++) {
+      for (let bit = 0; bit < 8; bit++) {
+        const copy = bytes.slice();
+        copy[at] ^= 1 << bit;
+        const v = verifyExport(dec.decode(copy));
+        if (v.ok) throw new Error(`flip at byte ${at} bit ${bit} went unnoticed`);
+        if (/failed unexpectedly/.test(v.firstBad.reason)) throw new Error(`flip at byte ${at} bit ${bit}: ${v.firstBad.reason}`);
+      }
+    }
+  });
+
   it('reports an altered entry in plain words', () => {
     const l = filled(20, { checkpointEvery: 100 });
     const ls = lines(l.exportJsonl());
