@@ -226,6 +226,25 @@ describe('capplay verify, keygen and run --export', () => {
     );
   });
 
+  it("gallery <id> --export writes the entry's ledger, signed with --key-file or unsigned and said; --export needs one id", () => {
+    const k = withWrites();
+    main(['keygen', 'g.key', '--name', 'ci.example/g'], k.io);
+    files['g.key'] = written['g.key'].text;
+    const s = withWrites();
+    expect(main(['gallery', 'relabel', '--quiet', '--export', 'relabel.jsonl', '--key-file', 'g.key'], s.io)).toBe(0);
+    expect(s.out.at(-1)).toMatch(/^ledger: \d+ entries written to relabel\.jsonl, signed by ci\.example\/g \(key ID [0-9a-f]{8}/);
+    files['relabel.jsonl'] = written['relabel.jsonl'].text;
+    const c = capture();
+    expect(main(['verify', 'relabel.jsonl', '--key-file', 'g.key'], c.io)).toBe(0);
+    expect(c.out.join('\n')).toContain('signed by your key (--key-file) ci.example/g');
+    const u = withWrites();
+    expect(main(['gallery', 'relabel', '--quiet', '--export', 'plain.jsonl'], u.io)).toBe(0);
+    expect(u.out.at(-1)).toMatch(/exported UNSIGNED \(no --key-file\)/);
+    const all = withWrites();
+    expect(main(['gallery', '--export', 'all.jsonl'], all.io)).toBe(2);
+    expect(all.err[0]).toMatch(/--export is for run <scenario\.json> and gallery <id>/);
+  }, 30_000);
+
   it('verifies an export, pins a key, and names the first bad entry of an altered copy', async () => {
     const { KernelHost } = await import('../kernel/host');
     const { cosignature } = await import('../kernel/ledger/cosign');

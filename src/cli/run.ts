@@ -29,8 +29,8 @@ export { loadEngine } from '../kernel/programs/engine';
  *   capplay verify <export.jsonl> [--key hex] [--key-file f]   verify a ledger export, and say what it proves
  *   capplay keygen <file> [--name <key name>]          make a signing key file (signed-note PRIVATE+KEY form)
  *
- * run --export <file> writes the ledger's export after the run, co-signed with --key-file <file> (sign.ts), or
- * unsigned without one, and says which.
+ * run --export <file> (and gallery <id> --export) writes the ledger's export after the run, co-signed with
+ * --key-file <file> (sign.ts), or unsigned without one, and says which.
  *
  * Exit codes: 0 every expectation and lesson check passed (or the entry's verdict was the expected one); 1 some
  * did not; 2 bad usage or an invalid scenario file (the errors name the field path).
@@ -56,7 +56,7 @@ export const USAGE = [
   '       capplay run --challenge <id> <thief.js> [--on] [--seed N] [--quiet]',
   '       capplay challenge [id] [--json]',
   '       capplay grade <files…> (--lesson <id> | --challenge <id>) [--json | --csv] [--seed N]',
-  '       capplay gallery [id] [--off] [--seed N] [--quiet]',
+  '       capplay gallery [id] [--off] [--seed N] [--quiet] [--export <ledger.jsonl> [--key-file <key>]] (--export: one id)',
   '       capplay lesson [id] [--json]',
   '       capplay verify <ledger-export.jsonl> [--key <64-hex public key>] [--key-file <key>]',
   '       capplay keygen <key file> [--name <key name>]',
@@ -207,7 +207,7 @@ export function runScenario(text: string, opts: RunOptions, io: Pick<CliIo, 'out
   return passed === summary.length ? 0 : 1;
 }
 
-function gallery(f: Flags, io: Pick<CliIo, 'out' | 'err'>): number {
+function gallery(f: Flags, io: Pick<CliIo, 'out' | 'err'>, onLedger?: (l: Ledger) => void): number {
   const mode: GalleryMode = f.off ? 'off' : 'on';
   const [id, extra] = f.positional;
   if (extra !== undefined) throw new UsageProblem(`gallery takes one entry id, got also ${JSON.stringify(extra)}`);
@@ -237,6 +237,7 @@ function gallery(f: Flags, io: Pick<CliIo, 'out' | 'err'>): number {
   io.out('');
   io.out(`verdict: ${clean(r.verdict || '(none)')}`);
   io.out(`${mark(r.ok)} expected /${entry.expect[mode]}/`);
+  onLedger?.(r.ledger);
   return r.ok ? 0 : 1;
 }
 
@@ -375,28 +376,35 @@ export function main(argv: readonly string[], io: CliIo = nodeIo): number {
     if (f.on && (command !== 'run' || f.challenge === undefined)) throw new UsageProblem('--on is for run --challenge');
     if (f.off && command !== 'gallery') throw new UsageProblem('--off is for gallery (run --challenge plays with the defense off)');
     if (command === 'run' && f.challenge !== undefined) return runChallenge(f, io);
-    if ((f.export !== undefined || f.keyFile !== undefined) && (command !== 'run' || f.challenge !== undefined) && command !== 'verify')
-      throw new UsageProblem('--export and --key-file are for run (and --key-file for verify)');
-    if (f.keyFile !== undefined && command === 'run' && f.export === undefined)
-      throw new UsageProblem('--key-file signs the ledger run --export writes: give --export <file> too');
+    const exports = (command === 'run' && f.challenge === undefined) || (command === 'gallery' && f.positional.length === 1);
+    if (f.export !== undefined && !exports) throw new UsageProblem('--export is for run <scenario.json> and gallery <id>');
+    if (f.keyFile !== undefined && !exports && command !== 'verify')
+      throw new UsageProblem('--key-file is for run, gallery <id> (with --export) and verify');
+    if (f.keyFile !== undefined && command !== 'verify' && f.export === undefined)
+      throw new UsageProblem(`--key-file signs the ledger ${command} --export writes: give --export <file> too`);
     if (f.name !== undefined && command !== 'keygen') throw new UsageProblem('--name is for keygen');
     const key = f.keyFile === undefined ? null : keyFileOf(f.keyFile, io);
     if (key === undefined) return 2;
+    let wrote = true;
+    /** --export: the ledger written, signed with --key-file or unsigned, and which said. */
+    const onLedger = (l: Ledger) => {
+      const x = exportLedger(l, key);
+      try {
+        (io.writeFile ?? nodeIo.writeFile!)(f.export!, x.text);
+        io.out(`ledger: ${l.length} entries written to ${clean(f.export!)}, ${x.said}`);
+      } catch (e) {
+        io.err(`${clean(f.export!)}: cannot write the ledger export: ${e instanceof Error ? e.message : String(e)}`);
+        wrote = false;
+      }
+    };
     if (command === 'run') {
       const file = oneFile(f.positional, 'run', 'a scenario file', io);
       if (!file) return 2;
-      let wrote = true;
-      const onLedger = (l: Ledger) => {
-        const x = exportLedger(l, key);
-        try {
-          (io.writeFile ?? nodeIo.writeFile!)(f.export!, x.text);
-          io.out(`ledger: ${l.length} entries written to ${clean(f.export!)}, ${x.said}`);
-        } catch (e) {
-          io.err(`${clean(f.export!)}: cannot write the ledger export: ${e instanceof Error ? e.message : String(e)}`);
-          wrote = false;
-        }
-      };
       const code = runScenario(file.text, { seed: f.seed, quiet: f.quiet, source: file.path, ...(f.export ? { onLedger } : {}) }, io);
+      return code === 0 && !wrote ? 1 : code;
+    }
+    if (command === 'gallery' && f.export !== undefined) {
+      const code = gallery(f, io, onLedger);
       return code === 0 && !wrote ? 1 : code;
     }
     if (command === 'keygen') {
