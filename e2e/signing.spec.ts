@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import type { Page } from '@playwright/test';
 import { expect, terminalFlat, test, typeLine } from './fixtures';
@@ -90,5 +91,35 @@ test("an export is co-signed by this installation's key: import says so, the key
   if (SHOTS) {
     await ledger.scrollIntoViewIfNeeded();
     await ledger.screenshot({ path: `${SHOTS}/signing-import-forged.png` });
+  }
+});
+
+const serious = async (page: Page) =>
+  (await new AxeBuilder({ page }).include('[data-testid="ledger"]').analyze()).violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+
+test('axe-core, dark and light: the Key card, the export line and an integrity-only verdict have no serious violations (contrast included)', async ({
+  app,
+}) => {
+  test.setTimeout(60_000);
+  const ledger = app.getByTestId('ledger');
+  const text = await exportLedger(app);
+  await importText(app, 'forged.jsonl', forgeWithSeedKey(text));
+  await expect(ledger.getByTestId('ledger-import-result')).toContainText('integrity only');
+  const key = ledger.getByTestId('installation-key-button');
+  for (const scheme of ['dark', 'light'] as const) {
+    await app.emulateMedia({ colorScheme: scheme });
+    await expect.poll(() => app.evaluate(() => document.documentElement.dataset.theme)).toBe(scheme);
+    // The verdict and the export line alone, then with the Key card over them.
+    expect(await serious(app), `${scheme}: the verdict`).toEqual([]);
+    await key.click();
+    await expect(ledger.getByTestId('installation-key-id')).toBeVisible();
+    expect(await serious(app), `${scheme}: the Key card`).toEqual([]);
+    if (scheme === 'dark') await key.click();
+  }
+  if (SHOTS) {
+    await ledger.scrollIntoViewIfNeeded();
+    await ledger.screenshot({ path: `${SHOTS}/signing-light.png` });
   }
 });
