@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Ledger } from '../kernel/ledger/ledger';
-import { exportLedger, newKeyFile, readKeyFile } from './sign';
+import { parsePrivateKey } from '../kernel/ledger/note';
+import { exportLedger, newKeyFile } from './sign';
 import { GALLERY, galleryEntry, playEntry, type GalleryMode } from './gallery';
 import { KernelHost } from '../kernel/host';
 import { evaluate } from '../kernel/checks/check';
@@ -340,7 +341,7 @@ function keyFileOf(path: string, io: CliIo) {
     io.err(`${clean(path)}: cannot read the key file: ${e instanceof Error ? e.message : String(e)}`);
     return undefined;
   }
-  const k = readKeyFile(text);
+  const k = parsePrivateKey(text);
   if (typeof k === 'string') {
     io.err(`${clean(path)}: not a signing key: ${k}`);
     return undefined;

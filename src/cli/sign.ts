@@ -1,7 +1,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { cosignature } from '../kernel/ledger/cosign';
 import type { Ledger } from '../kernel/ledger/ledger';
-import { fingerprint, keyId, parsePrivateKey, privateKeyText, validKeyName, vkey, type NotePrivateKey } from '../kernel/ledger/note';
+import { fingerprint, keyId, privateKeyText, validKeyName, vkey, type NotePrivateKey } from '../kernel/ledger/note';
 
 /**
  * The headless runner's signing: the kernel emits unsigned tree heads, and `--key-file` co-signs them with a key in
@@ -14,11 +14,6 @@ import { fingerprint, keyId, parsePrivateKey, privateKeyText, validKeyName, vkey
  */
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-
-/** A key file read and checked, or why not. */
-export function readKeyFile(text: string): NotePrivateKey | string {
-  return parsePrivateKey(text);
-}
 
 /** A new key file's text, and the vkey to publish. */
 export function newKeyFile(name: string): { text: string; vkey: string } | string {

@@ -42,7 +42,8 @@ import { openCheckpoint, openTreeHead, parseVkey, type VerifierKey } from './not
  * only says where checkpoints must be, and dropping some cannot hide an edit, since the last one's root commits to
  * every entry. The header's key itself is vouched for by nothing in the file: someone who rewrites the whole file
  * can sign it with a key of their own, so pin the expected key (`verifyExport(text, { publicKey })`) whenever it
- * is known. Likewise a file cut back to an earlier checkpoint, header edited to match, is a valid shorter ledger:
+ * is known, and say whose it is (verifyText.ts signerOf: this installation's, unknown, seed-derived, none). An
+ * unsigned file proves only that it is internally consistent: anyone can rewrite and recompute it. Likewise a file cut back to an earlier checkpoint, header edited to match, is a valid shorter ledger:
  * compare `entries.length` with what you expect.
  */
 export const LEDGER_FORMAT = 'capplay-ledger';
@@ -115,14 +116,13 @@ export function exportLines<H extends { size: number }>(
   /** A head as its signed note, or its bare body when unsigned. */
   note: (h: H) => string,
 ): string {
-  const checkpoints = heads;
   const chunks: string[] = [headerLineV3(n, every, origin, vkey) + '\n'];
   let lines: string[] = [];
   let ci = 0;
   each((e, hashes, off) => {
     const hash = toHex(hashes, off, HASH_BYTES);
     lines.push(entryLine(e.seq, e.time, e.kind, e.actor, e.subject, e.object, e.detail, factsText(e.facts), null, hash));
-    while (ci < checkpoints.length && checkpoints[ci].size === e.seq) lines.push(noteLine(note(checkpoints[ci++])));
+    while (ci < heads.length && heads[ci].size === e.seq) lines.push(noteLine(note(heads[ci++])));
     if (lines.length >= 4096) {
       chunks.push(lines.join('\n') + '\n');
       lines = [];
