@@ -3,8 +3,8 @@ import { useEffect, useState } from 'react';
 import { createPortal } from 'react-dom';
 import type { LedgerImport, LedgerSigner, LedgerStatus } from '../../kernel/host-api';
 import { useApp } from '../../store/store';
-import { installationKey, signedLedgerExport, type InstallationKey, type LedgerExporter } from '../../client/installationKey';
-import { downloadText } from '../download';
+import { installationKey, type InstallationKey } from '../../client/installationKey';
+import { downloadSignedLedger } from '../download';
 
 /** Files up to this size are read whole; bigger ones are streamed to the worker a piece at a time. */
 const WHOLE_IMPORT_BYTES = 64 << 20;
@@ -36,16 +36,6 @@ function signerHeadline(s: LedgerSigner): string {
     case 'unsigned':
       return 'unsigned: no signature at all';
   }
-}
-
-/** Offer the ledger's export for download, co-signed by this installation's key; what happened, in words. */
-export async function downloadSignedLedger(kernel: LedgerExporter): Promise<string> {
-  const r = await signedLedgerExport(kernel, await installationKey());
-  if ('problem' in r) return `✕ not exported: ${r.problem}`;
-  downloadText('capplay-ledger.jsonl', r.text);
-  return r.signedBy
-    ? `exported, signed by this installation's key ${r.signedBy.name} (key ID ${r.signedBy.keyId})`
-    : 'exported unsigned: this browser’s WebCrypto has no Ed25519, so the file proves nothing against edits';
 }
 
 /**

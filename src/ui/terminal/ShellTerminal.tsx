@@ -1,8 +1,7 @@
 import { useCallback } from 'react';
 import type { ExecResult } from '../../kernel/host-api';
 import { appStore, useApp } from '../../store/store';
-import { downloadText } from '../download';
-import { downloadSignedLedger } from '../ledger/LedgerIntegrity';
+import { downloadSignedLedger, downloadText } from '../download';
 import { TerminalPanel } from './TerminalPanel';
 
 function kernelOrThrow() {
