@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The headless runner: `npx capplay run <scenario.json> [--seed N] [--quiet]`, `npx capplay gallery [id] [--off]`,
 // `npx capplay lesson [id] [--json]`, `npx capplay challenge [id]`, `npx capplay run --challenge <id> thief.js`,
-// `npx capplay grade <files…> --lesson <id> | --challenge <id> [--json | --csv]`. It loads the TypeScript entry through tsx (a devDependency), so it works in
+// `npx capplay grade <files…> --lesson <id> | --challenge <id> [--json | --csv]`, `npx capplay verify <export.jsonl>`,
+// `npx capplay keygen <file>` (run/gallery --export <file> --key-file <file> sign the ledger). It loads the TypeScript entry through tsx (a devDependency), so it works in
 // this repository after `npm install`.
 import { tsImport } from 'tsx/esm/api';
 

@@ -1,3 +1,4 @@
+import type { Ledger } from '../kernel/ledger/ledger';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { KernelHost } from '../kernel/host';
 import { scenarioText, stepLines, type GalleryEntry, type GalleryMode } from '../content/gallery/entries';
@@ -28,6 +29,8 @@ export interface PlayResult {
   ok: boolean;
   /** The ledger's head hash at the end, hex (the golden replays compare it). */
   head: string;
+  /** The world's ledger at the end (gallery --export writes it). */
+  ledger: Ledger;
 }
 
 /** The newest 'verdict' ledger record after `sinceSeq`, if any. */
@@ -87,5 +90,6 @@ export function playEntry(entry: GalleryEntry, mode: GalleryMode, seed?: number)
     ...(outcome ? { outcome } : {}),
     ok: verdict !== '' && compiled(entry.expect[mode]).test(verdict),
     head: bytesToHex(host.kernel.ledger.headHash()),
+    ledger: host.kernel.ledger,
   };
 }

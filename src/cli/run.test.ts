@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -125,7 +125,7 @@ describe('the headless runner', () => {
     ]) {
       c = capture();
       expect(main(argv, c.io), argv.join(' ')).toBe(2);
-      expect(c.err.at(-1)).toBe('       capplay verify <ledger-export.jsonl> [--key <64-hex public key>]');
+      expect(c.err.at(-1)).toBe('       capplay keygen <key file> [--name <key name>]');
     }
     c = capture();
     expect(main(['gallery', 'stale-cookie', '--off'], c.io)).toBe(0);
@@ -151,22 +151,118 @@ describe('the headless runner', () => {
   }, 20_000);
 });
 
-describe('capplay verify', () => {
-  it('verifies an export, says what that proves, pins a key, and names the first bad entry of an altered copy', async () => {
+describe('capplay verify, keygen and run --export', () => {
+  const written: Record<string, { text: string; secret?: boolean }> = {};
+  const withWrites = () => {
+    const c = capture();
+    return { ...c, io: { ...c.io, writeFile: (p: string, text: string, secret?: boolean) => void (written[p] = { text, secret }) } };
+  };
+
+  it('keygen writes a signed-note private key (owner-only) and prints its vkey; a bad key file is refused by name', () => {
+    const c = withWrites();
+    expect(main(['keygen', 'me.key', '--name', 'ci.example/capplay'], c.io)).toBe(0);
+    expect(written['me.key'].secret).toBe(true);
+    expect(written['me.key'].text).toMatch(/^PRIVATE\+KEY\+ci\.example\/capplay\+[0-9a-f]{8}\+[A-Za-z0-9+/]{44}\n$/);
+    expect(c.out[1]).toMatch(/^ci\.example\/capplay\+[0-9a-f]{8}\+[A-Za-z0-9+/]{44}$/);
+    files['me.key'] = written['me.key'].text;
+    files['bad.key'] = 'PRIVATE+KEY+x+00000000+AAAA';
+    files['scenario.json'] = relabelScenario();
+    const b = withWrites();
+    expect(main(['run', 'scenario.json', '--export', 'out.jsonl', '--key-file', 'bad.key'], b.io)).toBe(2);
+    expect(b.err[0]).toMatch(/^bad\.key: not a signing key: /);
+    const u = withWrites();
+    expect(main(['run', 'scenario.json', '--key-file', 'me.key'], u.io)).toBe(2);
+    expect(u.err[0]).toMatch(/--key-file signs the ledger run --export writes/);
+  });
+
+  it('run --export signs with the key file, or exports unsigned and says so; verify says what each proves', () => {
+    files['scenario.json'] = relabelScenario();
+    const made = withWrites();
+    main(['keygen', 'k.key', '--name', 'ci.example/k'], made.io);
+    files['k.key'] = written['k.key'].text;
+    const vkeyLine = made.out[1];
+
+    const s = withWrites();
+    expect(main(['run', 'scenario.json', '--quiet', '--export', 'signed.jsonl', '--key-file', 'k.key'], s.io)).toBe(0);
+    expect(s.out.at(-1)).toMatch(
+      /^ledger: \d+ entries written to signed\.jsonl, signed by ci\.example\/k \(key ID [0-9a-f]{8}, fingerprint [0-9a-f]{16}…\)$/,
+    );
+    files['signed.jsonl'] = written['signed.jsonl'].text;
+    expect(files['signed.jsonl'].split('\n', 1)[0]).toContain(`"vkey":"${vkeyLine}"`);
+
+    const n = withWrites();
+    expect(main(['run', 'scenario.json', '--quiet', '--export', 'plain.jsonl'], n.io)).toBe(0);
+    expect(n.out.at(-1)).toMatch(/written to plain\.jsonl, exported UNSIGNED \(no --key-file\): it proves nothing against edits/);
+    files['plain.jsonl'] = written['plain.jsonl'].text;
+    // The same run gives the same records whether signed or not: signatures are not in what a replay compares.
+    const entries = (t: string) => t.split('\n').filter((l) => l.startsWith('{"seq"'));
+    expect(entries(files['plain.jsonl'])).toEqual(entries(files['signed.jsonl']));
+
+    let c = capture();
+    expect(main(['verify', 'signed.jsonl', '--key-file', 'k.key'], c.io)).toBe(0);
+    expect(c.out.join('\n')).toMatch(
+      /signed by your key \(--key-file\) ci\.example\/k \(key ID [0-9a-f]{8}, .*\): the file is what your key signed, unchanged/,
+    );
+    c = capture();
+    expect(main(['verify', 'signed.jsonl'], c.io)).toBe(0);
+    expect(c.out.join('\n')).toMatch(
+      /not a key you gave \(no --key-file\): integrity under that key; authorship unknown — compare the key ID with the one its author published/,
+    );
+    // Another key file of yours: the file is not what it signed.
+    const mine2 = withWrites();
+    main(['keygen', 'k2.key'], mine2.io);
+    files['k2.key'] = written['k2.key'].text;
+    c = capture();
+    expect(main(['verify', 'signed.jsonl', '--key-file', 'k2.key'], c.io)).toBe(0);
+    expect(c.out.join('\n')).toMatch(/not your key \(--key-file\): integrity under that key; authorship unknown/);
+    c = capture();
+    expect(main(['verify', 'plain.jsonl'], c.io)).toBe(0);
+    expect(c.out.join('\n')).toMatch(/unsigned: .*anyone can rewrite an unsigned file/);
+    c = capture();
+    files['old.jsonl'] = readFileSync(new URL('../kernel/ledger/fixtures/v3-seed-export.jsonl', import.meta.url), 'utf8');
+    expect(main(['verify', 'old.jsonl'], c.io)).toBe(0);
+    expect(c.out.join('\n')).toMatch(
+      /key derived from seed 2026.*integrity only, not authorship — anyone with the scenario can make this signature/,
+    );
+  });
+
+  it("gallery <id> --export writes the entry's ledger, signed with --key-file or unsigned and said; --export needs one id", () => {
+    const k = withWrites();
+    main(['keygen', 'g.key', '--name', 'ci.example/g'], k.io);
+    files['g.key'] = written['g.key'].text;
+    const s = withWrites();
+    expect(main(['gallery', 'relabel', '--quiet', '--export', 'relabel.jsonl', '--key-file', 'g.key'], s.io)).toBe(0);
+    expect(s.out.at(-1)).toMatch(/^ledger: \d+ entries written to relabel\.jsonl, signed by ci\.example\/g \(key ID [0-9a-f]{8}/);
+    files['relabel.jsonl'] = written['relabel.jsonl'].text;
+    const c = capture();
+    expect(main(['verify', 'relabel.jsonl', '--key-file', 'g.key'], c.io)).toBe(0);
+    expect(c.out.join('\n')).toContain('signed by your key (--key-file) ci.example/g');
+    const u = withWrites();
+    expect(main(['gallery', 'relabel', '--quiet', '--export', 'plain.jsonl'], u.io)).toBe(0);
+    expect(u.out.at(-1)).toMatch(/exported UNSIGNED \(no --key-file\)/);
+    const all = withWrites();
+    expect(main(['gallery', '--export', 'all.jsonl'], all.io)).toBe(2);
+    expect(all.err[0]).toMatch(/--export is for run <scenario\.json> and gallery <id>/);
+  }, 30_000);
+
+  it('verifies an export, pins a key, and names the first bad entry of an altered copy', async () => {
     const { KernelHost } = await import('../kernel/host');
+    const { cosignature } = await import('../kernel/ledger/cosign');
+    const { parsePrivateKey } = await import('../kernel/ledger/note');
     const h = new KernelHost(undefined, false);
     h.exec('spawn "idle"');
-    const text = h.exec('ledger export').download!.text;
-    const key = Buffer.from(h.kernel.ledger.publicKey).toString('hex');
+    main(['keygen', 'p.key'], withWrites().io);
+    const key = parsePrivateKey(written['p.key'].text);
+    if (typeof key === 'string') throw new Error(key);
+    const text = h.kernel.ledger.exportJsonl(cosignature(h.kernel.ledger, key));
+    const hex = Buffer.from(key.publicKey).toString('hex');
     files['ok.jsonl'] = text;
     files['bad.jsonl'] = text.replace('"detail":"boot', '"detail":"Boot');
     let c = capture();
     expect(main(['verify', 'ok.jsonl'], c.io)).toBe(0);
     expect(c.out[0]).toMatch(/^✓ ok\.jsonl: \d+ entries, 1 checkpoint verified \(record format 3, RFC 6962 tree\)$/);
-    expect(c.out.join('\n')).toMatch(/no key was pinned .* not who signed it/);
-    expect(c.out.join('\n')).toMatch(/proves integrity, not authorship/);
     c = capture();
-    expect(main(['verify', 'ok.jsonl', '--key', key], c.io)).toBe(0);
+    expect(main(['verify', 'ok.jsonl', '--key', hex], c.io)).toBe(0);
     expect(c.out.join('\n')).toMatch(/the key is the one you pinned/);
     c = capture();
     expect(main(['verify', 'ok.jsonl', '--key', 'ab'.repeat(32)], c.io)).toBe(1);

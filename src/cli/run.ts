@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Ledger } from '../kernel/ledger/ledger';
+import { parsePrivateKey } from '../kernel/ledger/note';
+import { exportLedger, newKeyFile } from './sign';
 import { GALLERY, galleryEntry, playEntry, type GalleryMode } from './gallery';
 import { KernelHost } from '../kernel/host';
 import { WALL_CLOCK } from './clock';
@@ -25,6 +28,11 @@ export { loadEngine } from '../kernel/programs/engine';
  *   capplay grade <files…> --lesson <id> | --challenge <id> [--json | --csv]   grade a class's submissions
  *   capplay gallery [id] [--off] [--seed N] [--quiet]  play gallery entries (all of them, or one in full)
  *   capplay lesson [id] [--json]                       list the lessons, show one, or print it as a scenario file
+ *   capplay verify <export.jsonl> [--key hex] [--key-file f]   verify a ledger export, and say what it proves
+ *   capplay keygen <file> [--name <key name>]          make a signing key file (signed-note PRIVATE+KEY form)
+ *
+ * run --export <file> (and gallery <id> --export) writes the ledger's export after the run, co-signed with
+ * --key-file <file> (sign.ts), or unsigned without one, and says which.
  *
  * Exit codes: 0 every expectation and lesson check passed (or the entry's verdict was the expected one); 1 some
  * did not; 2 bad usage or an invalid scenario file (the errors name the field path).
@@ -34,22 +42,26 @@ export interface CliIo {
   out(line: string): void;
   err(line: string): void;
   readFile(path: string): string;
+  /** Write a file; `secret`: readable by its owner only (a key file). */
+  writeFile?(path: string, text: string, secret?: boolean): void;
 }
 
 const nodeIo: CliIo = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
   readFile: (path) => readFileSync(path, 'utf8'),
+  writeFile: (path, text, secret) => writeFileSync(path, text, secret ? { mode: 0o600, flag: 'wx' } : undefined),
 };
 
 export const USAGE = [
-  'usage: capplay run <scenario.json> [--seed N] [--quiet]',
+  'usage: capplay run <scenario.json> [--seed N] [--quiet] [--export <ledger.jsonl> [--key-file <key>]]',
   '       capplay run --challenge <id> <thief.js> [--on] [--seed N] [--quiet]',
   '       capplay challenge [id] [--json]',
   '       capplay grade <files…> (--lesson <id> | --challenge <id>) [--json | --csv] [--seed N]',
-  '       capplay gallery [id] [--off] [--seed N] [--quiet]',
+  '       capplay gallery [id] [--off] [--seed N] [--quiet] [--export <ledger.jsonl> [--key-file <key>]] (--export: one id)',
   '       capplay lesson [id] [--json]',
-  '       capplay verify <ledger-export.jsonl> [--key <64-hex public key>]',
+  '       capplay verify <ledger-export.jsonl> [--key <64-hex public key>] [--key-file <key>]',
+  '       capplay keygen <key file> [--name <key name>]',
 ];
 
 /**
@@ -71,6 +83,12 @@ interface Flags {
   /** run --challenge: keep the challenge's defense on (a correct kernel holds: exit 1). */
   on: boolean;
   key?: string;
+  /** A signed-note private key file (sign.ts): run --export signs with it, verify names it as yours. */
+  keyFile?: string;
+  /** run: write the ledger's export here. */
+  export?: string;
+  /** keygen: the key's name. */
+  name?: string;
   challenge?: string;
   lesson?: string;
 }
@@ -96,6 +114,12 @@ function parseFlags(args: string[]): Flags {
       if (v === undefined || !/^\d{1,10}$/.test(v) || Number(v) > 0xffffffff)
         throw new UsageProblem(`--seed takes a whole number from 0 to 4294967295, got ${JSON.stringify(v ?? '')}`);
       f.seed = Number(v);
+    } else if (['--key-file', '--export', '--name'].some((o) => a === o || a.startsWith(`${o}=`))) {
+      const o = a.includes('=') ? a.slice(0, a.indexOf('=')) : a;
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[++i];
+      if (v === undefined || v === '' || v.startsWith('-'))
+        throw new UsageProblem(`${o} takes a ${o === '--name' ? 'name' : 'file'}, got ${JSON.stringify(v ?? '')}`);
+      f[o === '--key-file' ? 'keyFile' : o === '--export' ? 'export' : 'name'] = v;
     } else if (a === '--key' || a.startsWith('--key=')) {
       const v = a === '--key' ? args[++i] : a.slice('--key='.length);
       if (v === undefined || !/^[0-9a-fA-F]{64}$/.test(v))
@@ -112,6 +136,8 @@ export interface RunOptions {
   quiet?: boolean;
   /** What to call the file in error messages. */
   source?: string;
+  /** Called with the ledger once the run is over (run --export). */
+  onLedger?: (ledger: Ledger) => void;
 }
 
 /**
@@ -179,10 +205,11 @@ export function runScenario(text: string, opts: RunOptions, io: Pick<CliIo, 'out
   for (const s of summary) out(`${s.ok ? '✓' : '✗'} ${clean(s.text)}`);
   const passed = summary.filter((s) => s.ok).length;
   out(summary.length ? `${passed} of ${summary.length} passed` : 'nothing to check: the scenario has no "expect" and no "lesson"');
+  opts.onLedger?.(k.ledger);
   return passed === summary.length ? 0 : 1;
 }
 
-function gallery(f: Flags, io: Pick<CliIo, 'out' | 'err'>): number {
+function gallery(f: Flags, io: Pick<CliIo, 'out' | 'err'>, onLedger?: (l: Ledger) => void): number {
   const mode: GalleryMode = f.off ? 'off' : 'on';
   const [id, extra] = f.positional;
   if (extra !== undefined) throw new UsageProblem(`gallery takes one entry id, got also ${JSON.stringify(extra)}`);
@@ -212,6 +239,7 @@ function gallery(f: Flags, io: Pick<CliIo, 'out' | 'err'>): number {
   io.out('');
   io.out(`verdict: ${clean(r.verdict || '(none)')}`);
   io.out(`${mark(r.ok)} expected /${entry.expect[mode]}/`);
+  onLedger?.(r.ledger);
   return r.ok ? 0 : 1;
 }
 
@@ -305,6 +333,23 @@ function grade(f: Flags, io: CliIo): number {
   return gradeExit(graded);
 }
 
+/** A --key-file read and checked: the key, or undefined (said on stderr). */
+function keyFileOf(path: string, io: CliIo) {
+  let text: string;
+  try {
+    text = io.readFile(path);
+  } catch (e) {
+    io.err(`${clean(path)}: cannot read the key file: ${e instanceof Error ? e.message : String(e)}`);
+    return undefined;
+  }
+  const k = parsePrivateKey(text);
+  if (typeof k === 'string') {
+    io.err(`${clean(path)}: not a signing key: ${k}`);
+    return undefined;
+  }
+  return k;
+}
+
 /** The command line: returns the exit code (bin/capplay.mjs sets it). */
 /** The one file a command takes, read; null (said on stderr) if it cannot be read. */
 function oneFile(positional: readonly string[], command: string, what: string, io: CliIo): { path: string; text: string } | null {
@@ -333,9 +378,54 @@ export function main(argv: readonly string[], io: CliIo = nodeIo): number {
     if (f.on && (command !== 'run' || f.challenge === undefined)) throw new UsageProblem('--on is for run --challenge');
     if (f.off && command !== 'gallery') throw new UsageProblem('--off is for gallery (run --challenge plays with the defense off)');
     if (command === 'run' && f.challenge !== undefined) return runChallenge(f, io);
+    const exports = (command === 'run' && f.challenge === undefined) || (command === 'gallery' && f.positional.length === 1);
+    if (f.export !== undefined && !exports) throw new UsageProblem('--export is for run <scenario.json> and gallery <id>');
+    if (f.keyFile !== undefined && !exports && command !== 'verify')
+      throw new UsageProblem('--key-file is for run, gallery <id> (with --export) and verify');
+    if (f.keyFile !== undefined && command !== 'verify' && f.export === undefined)
+      throw new UsageProblem(`--key-file signs the ledger ${command} --export writes: give --export <file> too`);
+    if (f.name !== undefined && command !== 'keygen') throw new UsageProblem('--name is for keygen');
+    const key = f.keyFile === undefined ? null : keyFileOf(f.keyFile, io);
+    if (key === undefined) return 2;
+    let wrote = true;
+    /** --export: the ledger written, signed with --key-file or unsigned, and which said. */
+    const onLedger = (l: Ledger) => {
+      const x = exportLedger(l, key);
+      try {
+        (io.writeFile ?? nodeIo.writeFile!)(f.export!, x.text);
+        io.out(`ledger: ${l.length} entries written to ${clean(f.export!)}, ${x.said}`);
+      } catch (e) {
+        io.err(`${clean(f.export!)}: cannot write the ledger export: ${e instanceof Error ? e.message : String(e)}`);
+        wrote = false;
+      }
+    };
     if (command === 'run') {
       const file = oneFile(f.positional, 'run', 'a scenario file', io);
-      return file ? runScenario(file.text, { seed: f.seed, quiet: f.quiet, source: file.path }, io) : 2;
+      if (!file) return 2;
+      const code = runScenario(file.text, { seed: f.seed, quiet: f.quiet, source: file.path, ...(f.export ? { onLedger } : {}) }, io);
+      return code === 0 && !wrote ? 1 : code;
+    }
+    if (command === 'gallery' && f.export !== undefined) {
+      const code = gallery(f, io, onLedger);
+      return code === 0 && !wrote ? 1 : code;
+    }
+    if (command === 'keygen') {
+      const [path, extra] = f.positional;
+      if (path === undefined) throw new UsageProblem('keygen needs the file to write the key to');
+      if (extra !== undefined) throw new UsageProblem(`keygen takes one file, got also ${JSON.stringify(extra)}`);
+      const made = newKeyFile(f.name ?? 'capplay-cli');
+      if (typeof made === 'string') throw new UsageProblem(made);
+      try {
+        (io.writeFile ?? nodeIo.writeFile!)(path, made.text, true);
+      } catch (e) {
+        io.err(
+          `${clean(path)}: cannot write the key (an existing file is never overwritten): ${e instanceof Error ? e.message : String(e)}`,
+        );
+        return 2;
+      }
+      io.out(`wrote a signing key to ${clean(path)} (keep it secret); its verifier key, to publish:`);
+      io.out(made.vkey);
+      return 0;
     }
     if (command === 'gallery') return gallery(f, io);
     if (command === 'lesson') return lesson(f, io);
@@ -343,7 +433,9 @@ export function main(argv: readonly string[], io: CliIo = nodeIo): number {
     if (command === 'grade') return grade(f, io);
     if (command === 'verify') {
       const file = oneFile(f.positional, 'verify', 'a ledger export (JSONL)', io);
-      return file ? verifyFile(file.text, clean(file.path), f.key, { out: io.out, err: (l) => io.err(clean(l)) }) : 2;
+      return file
+        ? verifyFile(file.text, clean(file.path), f.key, { out: io.out, err: (l) => io.err(clean(l)) }, key?.publicKey ?? null)
+        : 2;
     }
     throw new UsageProblem(`unknown command ${JSON.stringify(command)}`);
   } catch (e) {

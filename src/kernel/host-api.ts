@@ -12,7 +12,8 @@ export interface OutputLine {
 export interface ExecResult {
   lines: OutputLine[];
   /** A file the command produced for the user to save (`ledger export`). */
-  download?: { name: string; text: string };
+  /** A file for the page to offer; `ledger`: the ledger's export, which the page co-signs (ledgerHeads, ledgerExport). */
+  download?: { name: string; text: string } | { name: string; ledger: true };
   /** The command asked for the screen to be cleared (`clear`). */
   clear?: boolean;
   /** The terminal is now attached to this process (`run`, `wait`): send typed lines with `input` until it ends. */
@@ -133,27 +134,49 @@ export interface SessionDelta {
   ticks: number;
 }
 
-/** The WORM ledger's verification: every record's hash, the Merkle tree and every signed checkpoint, checked in the worker. */
+/** The WORM ledger's verification: every record's hash, the Merkle tree and every tree head, checked in the worker (the kernel signs none). */
 export interface LedgerStatus {
   ok: boolean;
   /** Records verified so far (a big burst is checked a slice per call)… */
   entries: number;
   /** …of this many in the ledger. */
   total: number;
+  /** Tree heads checked (unsigned: the kernel signs nothing; an export is co-signed). */
   checkpoints: number;
-  /** The kernel's checkpoint-signing public key (hex). */
-  publicKey: string;
   firstBad?: { seq: number; reason: string };
 }
 
-/** An imported ledger export, verified: how much checked out (and its record format), or the first bad entry and why. */
+/** A co-signature of the tree heads ledgerHeads listed: the signer's key name, Ed25519 public key and signatures. */
+export interface LedgerCosignature {
+  name: string;
+  publicKey: Uint8Array;
+  size: number;
+  sigs: Uint8Array[];
+}
+
+/**
+ * Who signed a verified export and what that proves: this installation's key, an unknown one, a key anyone can
+ * derive (the scenario seed's, or the old demo key), an older export's kernel key, or no signature at all.
+ */
+export interface LedgerSigner {
+  kind: 'installation' | 'unknown' | 'seed' | 'legacy' | 'unsigned';
+  /** The signed-note key name and key ID (8 hex), for a version 3 export. */
+  name?: string;
+  keyId?: string;
+  /** SHA-256 of the public key, hex. */
+  fingerprint?: string;
+  /** In one sentence: which key, and what a verification under it proves. */
+  proves: string;
+}
+
+/** An imported ledger export, verified: how much checked out (and its record format) and who signed it, or the first bad entry and why. */
 export type LedgerImport =
-  | { ok: true; entries: number; checkpoints: number; sameKey: boolean; format: 1 | 2 | 3 }
+  | { ok: true; entries: number; checkpoints: number; signer: LedgerSigner; format: 1 | 2 | 3 }
   | { ok: false; line: number; seq?: number; reason: string };
 
 /**
  * One record's RFC 6962 inclusion proof in the live ledger, checked in the worker the way a verifier holding only
- * the proof and the vkey would (src/kernel/ledger/proofs.ts).
+ * the proof and the kernel's unsigned tree head would (src/kernel/ledger/proofs.ts).
  */
 export interface LedgerProofView {
   seq: number;
@@ -297,10 +320,19 @@ export interface KernelHostApi {
   ledgerFind(kind: string | null, text?: string): Promise<Int32Array>;
   /** The running scenario's lesson, if it has one. */
   lessonStatus(): LessonStatus | null;
-  /** Verify the ledger's records, tree and signed checkpoints (incrementally: what was checked stays checked). */
+  /** Verify the ledger's records, tree and tree heads (incrementally: what was checked stays checked). */
   ledgerVerify(): LedgerStatus;
-  /** The ledger as JSONL with its checkpoints (the last one signed over the head). */
-  ledgerExport(): string;
+  /**
+   * The tree heads an export of the ledger as it stands carries (its size, and each head's checkpoint body, in
+   * order): what the page co-signs before asking for the export. The kernel signs nothing.
+   */
+  ledgerHeads(): { size: number; bodies: string[] };
+  /**
+   * The ledger as JSONL with its tree heads: co-signed (the first `cosign.size` records, one signature per head
+   * ledgerHeads listed, each checked before it is written), or unsigned without one. A problem (a signature that
+   * does not verify, a size the ledger no longer has) is said, never thrown.
+   */
+  ledgerExport(cosign?: LedgerCosignature | null): { text: string } | { problem: string };
   /** Prove record `seq` is in the live ledger's tree (null for no such record), and check the proof. */
   ledgerProve(seq: number): LedgerProofView | null;
   /**
@@ -309,9 +341,12 @@ export interface KernelHostApi {
    */
   ledgerImportBegin(): void;
   ledgerImportPiece(text: string): { read: number; stopped: boolean };
-  ledgerImportEnd(): LedgerImport;
-  /** Verify an exported ledger (untrusted text): never throws; names the first bad entry. */
-  ledgerImport(text: string): LedgerImport;
+  ledgerImportEnd(installationKey?: Uint8Array | null): LedgerImport;
+  /**
+   * Verify an exported ledger (untrusted text): never throws; names the first bad entry, or who signed it and what
+   * that proves (`installationKey`: this installation's public key, to recognise its own exports).
+   */
+  ledgerImport(text: string, installationKey?: Uint8Array | null): LedgerImport;
   /** The session as it stands: scenario text, seed, command log and tick. */
   session(): Session;
   /** Only what changed since the page last read: the commands from `from`, if session `id` is still the one. */

@@ -8,6 +8,7 @@ import type {
   SessionDelta,
   ExecResult,
   KernelHostApi,
+  LedgerCosignature,
   LedgerImport,
   LedgerProofView,
   LedgerStatus,
@@ -115,6 +116,9 @@ interface World {
  * Owns the kernel, the shell and the state buffer; what the worker exposes. DOM-free so Node tests and
  * benchmarks drive it exactly as the worker does.
  */
+/** The page's installation key as the worker receives it: 32 bytes, or none. */
+const installationKeyOf = (k: unknown): Uint8Array | null => (k instanceof Uint8Array && k.length === 32 ? k : null);
+
 export class KernelHost implements KernelHostApi {
   views: SabViews;
   private publisher: Publisher;
@@ -290,13 +294,24 @@ export class KernelHost implements KernelHostApi {
       entries: r.entries,
       total: l.length,
       checkpoints: r.checkpoints,
-      publicKey: bytesToHex(l.publicKey),
       ...(r.firstBad ? { firstBad: r.firstBad } : {}),
     };
   }
 
-  ledgerExport(): string {
-    return this.kernel.ledger.exportJsonl();
+  ledgerHeads(): { size: number; bodies: string[] } {
+    const l = this.kernel.ledger;
+    return { size: l.length, bodies: l.exportHeads().map((h) => l.headBody(h)) };
+  }
+
+  ledgerExport(cosign: LedgerCosignature | null = null): { text: string } | { problem: string } {
+    const l = this.kernel.ledger;
+    if (cosign && (!Number.isInteger(cosign.size) || cosign.size < 0 || cosign.size > l.length))
+      return { problem: `the heads were signed for ${cosign.size} entries; this ledger holds ${l.length} (another scenario?)` };
+    try {
+      return { text: l.exportJsonl(cosign) };
+    } catch (e) {
+      return { problem: e instanceof Error ? e.message : String(e) };
+    }
   }
 
   ledgerProve(seq: number): LedgerProofView | null {
@@ -310,8 +325,8 @@ export class KernelHost implements KernelHostApi {
       leafHash: bytesToHex(p.leafHash),
       path: p.path.map(bytesToHex),
       root: toBase64(p.root),
-      problem: inclusionProblem(p, l.vkey),
-      json: inclusionProofJson(p, l.vkey),
+      problem: inclusionProblem(p),
+      json: inclusionProofJson(p),
     };
   }
 
@@ -328,14 +343,14 @@ export class KernelHost implements KernelHostApi {
     return { read: v.read, stopped: v.stopped };
   }
 
-  ledgerImportEnd(): LedgerImport {
+  ledgerImportEnd(installationKey: Uint8Array | null = null): LedgerImport {
     const v = this.importing ?? ledgerImportStream();
     this.importing = null;
-    return importResult(v.end(), this.kernel.ledger.publicKey);
+    return importResult(v.end(), installationKeyOf(installationKey));
   }
 
-  ledgerImport(text: string): LedgerImport {
-    return verifyLedgerText(String(text), this.kernel.ledger.publicKey);
+  ledgerImport(text: string, installationKey: Uint8Array | null = null): LedgerImport {
+    return verifyLedgerText(String(text), installationKeyOf(installationKey));
   }
 
   // ── sessions: save, share, restore ───────────────────────────────────────────────────────────────────────────

@@ -1,7 +1,7 @@
 import { type Cap, type CapTarget, type Origin, type Slot } from '../caps/cnode';
 import { DEFAULT_DECAY, effectiveRights, nextDecayAt, type DecayRule } from '../caps/algebra';
 import { KernelError } from '../errors';
-import { Ledger, ledgerKeyFromSeed, ledgerOrigin } from '../ledger/ledger';
+import { Ledger, ledgerOrigin } from '../ledger/ledger';
 import { Prng } from '../prng';
 import { Backstop } from '../programs/backstop';
 import type { UserProgramDef } from '../programs/user';
@@ -67,9 +67,8 @@ export class WorldState implements KernelState {
   ) {
     this.capacity = capacity;
     this.prng = new Prng(seed);
-    // The WORM ledger signs its checkpoints with a key from the seed, so a replay signs byte for byte the same.
-    this.ledger.setSigningKey(ledgerKeyFromSeed(seed));
-    // …and names its log after the seed (boot adds the scenario's name before the first record).
+    // The WORM ledger signs nothing (its tree heads are co-signed by whoever exports: the page, or the CLI); it
+    // names its log after the seed (boot adds the scenario's name before the first record).
     this.ledger.setOrigin(ledgerOrigin(null, seed));
   }
 

@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, verify as nodeVerify } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { KernelHost } from '../host';
 
@@ -15,7 +15,8 @@ import { KernelHost } from '../host';
  *     u64 seq || f64 time || str kind || f64 actor || f64 subject || f64 object || str detail || str facts
  *     (big-endian; str = u32 length || UTF-8; facts = canonical JSON, keys sorted, "" for none).
  *
- * The host only produces the files (as a user would, with the shell); everything checked is checked here.
+ * The host only produces the files (its tree heads, co-signed here with a Node key as the page co-signs them with
+ * WebCrypto, and the shell's proofs); everything checked is checked here.
  */
 
 const sha = (...parts: Uint8Array[]) => new Uint8Array(createHash('sha256').update(Buffer.concat(parts)).digest());
@@ -40,6 +41,13 @@ function parseVkey(vkey: string) {
 }
 
 /** Open a checkpoint note: the signature line by our key verifies over the text; returns origin, size, root. */
+/** An unsigned tree head (what the kernel's proofs carry): exactly the three checkpoint lines. */
+function openHead(text: string) {
+  const lines = text.split('\n');
+  if (lines.length !== 4 || lines[3] !== '') return null;
+  return { origin: lines[0], size: Number(lines[1]), root: b64(lines[2]) };
+}
+
 function openNote(note: string, key: ReturnType<typeof parseVkey>) {
   const split = note.lastIndexOf('\n\n');
   const text = note.slice(0, split + 1);
@@ -159,7 +167,19 @@ function verifyConsistency(first: number, second: number, firstHash: Uint8Array,
 describe('an independent verifier, written from the specs, checks our export and proofs', () => {
   const h = new KernelHost(undefined, false);
   for (let i = 0; i < 30; i++) h.exec(i % 3 ? 'spawn "idle"' : 'tick 2');
-  const text = h.exec('ledger export').download!.text;
+  // A co-signer's key, Node's: name+ID+key as c2sp.org/signed-note says, the 32 raw bytes from its SPKI.
+  const pair = generateKeyPairSync('ed25519');
+  const raw = new Uint8Array(pair.publicKey.export({ format: 'der', type: 'spki' }).subarray(12));
+  const name = 'cosigner.example/test';
+  const heads = h.ledgerHeads();
+  const exported = h.ledgerExport({
+    name,
+    publicKey: raw,
+    size: heads.size,
+    sigs: heads.bodies.map((b) => new Uint8Array(nodeSign(null, Buffer.from(b), pair.privateKey))),
+  });
+  if (!('text' in exported)) throw new Error(exported.problem);
+  const text = exported.text;
   const [headerLine, ...rest] = text.trimEnd().split('\n');
   const header = JSON.parse(headerLine);
   const key = parseVkey(header.vkey);
@@ -172,7 +192,8 @@ describe('an independent verifier, written from the specs, checks our export and
 
   it('every entry hash is the RFC 6962 leaf hash of its documented encoding, and every checkpoint note verifies and signs the tree root', () => {
     expect(header.version).toBe(3);
-    expect(key.name).toBe(header.origin);
+    expect(key.name).toBe(name);
+    expect(eq(key.publicKey, raw), "the vkey is the co-signer's").toBe(true);
     expect(entries.length).toBe(header.entries);
     entries.forEach((e, i) => expect(Buffer.from(leaves[i]).toString('hex'), `entry ${e.seq}`).toBe(e.hash));
     expect(notes.length).toBeGreaterThan(0);
@@ -194,13 +215,16 @@ describe('an independent verifier, written from the specs, checks our export and
     expect(Buffer.from(leafHash(leafOf(edited))).toString('hex')).not.toBe(entries[4].hash);
   });
 
-  it('an inclusion proof from `ledger prove` leads from the exported record to the signed root', () => {
+  it("an inclusion proof from `ledger prove` leads from the exported record to the root the export's signed note vouches for", () => {
     const seq = 11;
     const out = h.exec(`ledger prove ${seq}`).lines.map((l) => l.text);
     const proof = JSON.parse(out.at(-1)!.replace(/^proof: /, ''));
-    expect(proof.vkey).toBe(header.vkey);
-    const cp = openNote(proof.checkpoint, key)!;
+    expect(proof.vkey, 'the kernel signs no head').toBeNull();
+    const cp = openHead(proof.checkpoint)!;
     expect(cp.size).toBe(proof.treeSize);
+    // The head is the body of the export's last checkpoint, which the co-signer signed.
+    const signed = openNote(notes.at(-1)!, key)!;
+    expect([signed.size, Buffer.from(signed.root).toString('base64')]).toEqual([cp.size, Buffer.from(cp.root).toString('base64')]);
     const leaf = b64(proof.leaf);
     expect(eq(leaf, leafOf(entries[seq - 1])), 'the proof is about the exported record').toBe(true);
     const path = (proof.path as string[]).map(b64);
@@ -213,7 +237,7 @@ describe('an independent verifier, written from the specs, checks our export and
     const [a, b] = [7, entries.length];
     const out = h.exec(`ledger consistency ${a} ${b}`).lines.map((l) => l.text);
     const proof = JSON.parse(out.at(-1)!.replace(/^proof: /, ''));
-    const [ca, cb] = (proof.checkpoints as string[]).map((n) => openNote(n, key)!);
+    const [ca, cb] = (proof.checkpoints as string[]).map((n) => openHead(n)!);
     expect([ca.size, cb.size]).toEqual([a, b]);
     expect(eq(ca.root, mth(leaves.slice(0, a)))).toBe(true);
     const path = (proof.path as string[]).map(b64);

@@ -1,22 +1,25 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { ledgerKindCode, type LedgerEntry, type LedgerFacts, type LedgerKind } from '../sab/layout';
-import { ChainHasher, checkpointMessage, fromHex, HASH_BYTES, toHex, type Checkpoint, type RecordFormat } from './chain';
+import { ChainHasher, checkpointMessage, fromHex, HASH_BYTES, toHex, type RecordFormat } from './chain';
 import { factsProblem, factsText, sealFacts } from './facts';
 import { MerkleTree } from './merkle';
-import { openCheckpoint, parseVkey, type VerifierKey } from './note';
+import { openCheckpoint, openTreeHead, parseVkey, type VerifierKey } from './note';
 
 /**
  * The ledger's export format: JSON lines, UTF-8, every line ending in "\n", nothing else in the file.
  *
  * Version 3 (record format 3, chain.ts: each record a leaf of an RFC 6962 Merkle tree), what the ledger writes:
  *
- *   line 1   {"format":"capplay-ledger","version":3,"entries":N,"checkpointEvery":K,"origin":"<log name>","vkey":"<name+id+key>"}
+ *   line 1   {"format":"capplay-ledger","version":3,"entries":N,"checkpointEvery":K,"origin":"<log name>","vkey":"<name+id+key>" or null}
  *   entry    {"seq":1,"time":0,"kind":"boot","actor":0,"subject":0,"object":0,"detail":"…","facts":{…},"hash":"<64 hex>"}
  *   …        one line per entry, seq 1..N in order; `hash` is its RFC 6962 leaf hash
  *   ckpt     {"checkpoint":"<the C2SP signed note, as a JSON string>"}   right after entry S, for tree size S
  *
  * A checkpoint is a C2SP tlog-checkpoint signed note (note.ts): origin, size, base64 Merkle root, a blank line,
- * "— <origin> <base64(key ID || Ed25519 signature)>". `vkey` is the signed-note verifier key. The root commits to
+ * "— <key name> <base64(key ID || Ed25519 signature)>". `vkey` is the signer's signed-note verifier key: since the
+ * kernel stopped signing, the co-signer's (a browser installation's WebCrypto key, or the CLI's key file), whose
+ * name is its own; exports from before carry a key derived from the seed, named after the origin. An unsigned
+ * export has `"vkey":null` and each checkpoint is the bare tree head (the three lines, no signature). The root commits to
  * every record 1..S, so each checkpoint vouches for the whole log up to it; a standard signed-note verifier with
  * the vkey checks the note, and any RFC 6962 implementation recomputes the root from the leaves
  * (SHA-256(0x00 || LEAF_TAG || encode(record)), chain.ts).
@@ -39,7 +42,8 @@ import { openCheckpoint, parseVkey, type VerifierKey } from './note';
  * only says where checkpoints must be, and dropping some cannot hide an edit, since the last one's root commits to
  * every entry. The header's key itself is vouched for by nothing in the file: someone who rewrites the whole file
  * can sign it with a key of their own, so pin the expected key (`verifyExport(text, { publicKey })`) whenever it
- * is known. Likewise a file cut back to an earlier checkpoint, header edited to match, is a valid shorter ledger:
+ * is known, and say whose it is (verifyText.ts signerOf: this installation's, unknown, seed-derived, none). An
+ * unsigned file proves only that it is internally consistent: anyone can rewrite and recompute it. Likewise a file cut back to an earlier checkpoint, header edited to match, is a valid shorter ledger:
  * compare `entries.length` with what you expect.
  */
 export const LEDGER_FORMAT = 'capplay-ledger';
@@ -69,8 +73,8 @@ function headerLine(entries: number, every: number, publicKeyHex: string, versio
   return `{"format":"${LEDGER_FORMAT}","version":${version},"entries":${entries},"checkpointEvery":${every},"publicKey":"${publicKeyHex}"}`;
 }
 
-/** A version 3 header. */
-function headerLineV3(entries: number, every: number, origin: string, vkey: string): string {
+/** A version 3 header (vkey null: unsigned). */
+function headerLineV3(entries: number, every: number, origin: string, vkey: string | null): string {
   return `{"format":"${LEDGER_FORMAT}","version":3,"entries":${entries},"checkpointEvery":${every},"origin":${JSON.stringify(origin)},"vkey":${JSON.stringify(vkey)}}`;
 }
 
@@ -99,18 +103,18 @@ function noteLine(note: string): string {
   return `{"checkpoint":${JSON.stringify(note)}}`;
 }
 
-/** The text of a version 3 export. `seal` is the checkpoint over the head when the stored ones stop short of it. */
-export function exportLines(
+/** The text of a version 3 export: `heads` are every tree head it carries, the last one for `n` (none when empty). */
+export function exportLines<H extends { size: number }>(
   n: number,
   /** Visits every record in order with its stored hash (at `hashes[off]`). */
   each: (visit: (e: LedgerEntry, hashes: Uint8Array, off: number) => void) => void,
-  checkpoints: readonly Checkpoint[],
+  heads: readonly H[],
   every: number,
   origin: string,
-  vkey: string,
-  /** A checkpoint as its signed note. */
-  note: (c: Checkpoint) => string,
-  seal: Checkpoint | null,
+  /** The signer's verifier key, or null for an unsigned export. */
+  vkey: string | null,
+  /** A head as its signed note, or its bare body when unsigned. */
+  note: (h: H) => string,
 ): string {
   const chunks: string[] = [headerLineV3(n, every, origin, vkey) + '\n'];
   let lines: string[] = [];
@@ -118,14 +122,12 @@ export function exportLines(
   each((e, hashes, off) => {
     const hash = toHex(hashes, off, HASH_BYTES);
     lines.push(entryLine(e.seq, e.time, e.kind, e.actor, e.subject, e.object, e.detail, factsText(e.facts), null, hash));
-    while (ci < checkpoints.length && checkpoints[ci].size === e.seq) lines.push(noteLine(note(checkpoints[ci++])));
+    while (ci < heads.length && heads[ci].size === e.seq) lines.push(noteLine(note(heads[ci++])));
     if (lines.length >= 4096) {
       chunks.push(lines.join('\n') + '\n');
       lines = [];
     }
   });
-  const lastSize = checkpoints.length ? checkpoints[checkpoints.length - 1].size : 0;
-  if (seal && seal.size === n && lastSize !== n) lines.push(noteLine(note(seal)));
   if (lines.length) chunks.push(lines.join('\n') + '\n');
   return chunks.join('');
 }
@@ -165,16 +167,18 @@ export type VerifyExportResult =
       ok: true;
       entries: LedgerEntry[];
       count: number;
-      checkpoints: Checkpoint[];
-      publicKey: Uint8Array;
+      /** Each checkpoint's size and root, and its signature (none in an unsigned export). */
+      checkpoints: { size: number; root: Uint8Array; sig?: Uint8Array }[];
+      /** The signer's Ed25519 public key; null for an unsigned export. */
+      publicKey: Uint8Array | null;
       checkpointEvery: number;
       /** Version 3: the Merkle tree root over every entry; 1 and 2: the chain head (the last entry's hash). */
       head: Uint8Array;
       /** The record format the file is in (its header's version). */
       version: RecordFormat;
-      /** Version 3: the log's name and its signed-note verifier key. */
+      /** Version 3: the log's name and the signer's signed-note verifier key (null: unsigned). */
       origin?: string;
-      vkey?: string;
+      vkey?: string | null;
     }
   | { ok: false; firstBad: ExportBad };
 
@@ -382,23 +386,24 @@ function* verifyLines(options: VerifyExportOptions): Generator<void, VerifyExpor
   const every = header.checkpointEvery;
   if (!isCount(declared, 0)) return fail(1, `line 1: "entries" should be a whole number >= 0, found ${describe(declared)}`);
   if (!isCount(every, 1)) return fail(1, `line 1: "checkpointEvery" should be a whole number >= 1, found ${describe(every)}`);
-  let publicKey: Uint8Array;
+  let publicKey: Uint8Array | null = null;
   let noteKey: VerifierKey | null = null;
   const origin = header.origin;
   const vkey = header.vkey;
   if (version === 3) {
     if (typeof origin !== 'string') return fail(1, `line 1: "origin" should be the log's name, found ${describe(origin)}`);
-    if (typeof vkey !== 'string') return fail(1, `line 1: "vkey" should be a signed-note verifier key, found ${describe(vkey)}`);
-    const k = parseVkey(vkey);
+    if (typeof vkey !== 'string' && vkey !== null)
+      return fail(1, `line 1: "vkey" should be a signed-note verifier key (or null: unsigned), found ${describe(vkey)}`);
+    // The signer's key has a name of its own (a co-signer's), or the origin (an export from when the kernel signed).
+    const k = vkey === null ? null : parseVkey(vkey);
     if (typeof k === 'string') return fail(1, `line 1: "vkey" is not a usable verifier key: ${k}`);
-    if (k.name !== origin) return fail(1, `line 1: the vkey's name ${JSON.stringify(k.name)} is not the origin ${JSON.stringify(origin)}`);
     if (headerLineV3(declared, every, origin, vkey) !== headerText)
       return fail(
         1,
         'line 1: the header is not in canonical form (extra, missing or reordered fields, or a different spelling) — it was edited',
       );
     noteKey = k;
-    publicKey = k.publicKey.slice();
+    publicKey = k ? k.publicKey.slice() : null;
   } else {
     const keyHex = header.publicKey;
     if (typeof keyHex !== 'string' || !HEX64.test(keyHex))
@@ -411,8 +416,9 @@ function* verifyLines(options: VerifyExportOptions): Generator<void, VerifyExpor
     publicKey = fromHex(keyHex);
     if (!ed25519.utils.isValidPublicKey(publicKey, false)) return fail(1, 'line 1: "publicKey" is not a valid Ed25519 public key');
   }
-  if (pinned !== undefined && pinned !== toHex(publicKey))
-    return fail(1, `line 1: the file is signed by public key ${toHex(publicKey)}, not the expected ${pinned}`);
+  if (pinned !== undefined && publicKey === null) return fail(1, `line 1: the file is unsigned, not signed by the expected key ${pinned}`);
+  if (pinned !== undefined && pinned !== toHex(publicKey!))
+    return fail(1, `line 1: the file is signed by public key ${toHex(publicKey!)}, not the expected ${pinned}`);
 
   const hasher = new ChainHasher(version);
   /** Version 3: the roots-only Merkle tree over the entries read. */
@@ -420,7 +426,7 @@ function* verifyLines(options: VerifyExportOptions): Generator<void, VerifyExpor
   const leaf = new Uint8Array(HASH_BYTES);
   const entries: LedgerEntry[] = [];
   const collect = options.collect ?? true;
-  const checkpoints: Checkpoint[] = [];
+  const checkpoints: { size: number; root: Uint8Array; sig?: Uint8Array }[] = [];
   let count = 0; // entries read
   let headHex = ZERO_HEX;
   let headLine = 1;
@@ -471,7 +477,7 @@ function* verifyLines(options: VerifyExportOptions): Generator<void, VerifyExpor
           `the file has more than ${maxCheckpoints} checkpoints, over the limit (each costs a signature check); it was not verified past line ${lineNo - 1}`,
           { checkpoint: index },
         );
-      if (noteKey) {
+      if (version === 3) {
         const r = checkNote(c, line, lineNo, index, count, lastCheckpointSize, noteKey, origin as string, tree, every, declared);
         if ('firstBad' in r) return r;
         checkpoints.push(r);
@@ -528,7 +534,7 @@ function* verifyLines(options: VerifyExportOptions): Generator<void, VerifyExpor
         );
       }
       const rootBytes = fromHex(root);
-      if (!ed25519.verify(fromHex(sig), checkpointMessage(size, rootBytes, every), publicKey, { zip215: false })) {
+      if (!ed25519.verify(fromHex(sig), checkpointMessage(size, rootBytes, every), publicKey!, { zip215: false })) {
         return fail(
           lineNo,
           `${covers}: its signature does not verify under the header's public key — the checkpoint was forged or entries were rewritten after they were signed; ${since}`,
@@ -694,7 +700,10 @@ function* verifyLines(options: VerifyExportOptions): Generator<void, VerifyExpor
   return { ok: true, entries, count, checkpoints, publicKey, checkpointEvery: every, head, version };
 }
 
-/** A version 3 checkpoint line: its signed note opened with the header's key, and its root checked against the tree. */
+/**
+ * A version 3 checkpoint line: its signed note opened with the header's key (or, unsigned, its bare tree head read),
+ * and its root checked against the tree.
+ */
 function checkNote(
   c: Json | undefined,
   line: string,
@@ -702,12 +711,12 @@ function checkNote(
   index: number,
   count: number,
   lastSize: number,
-  key: VerifierKey,
+  key: VerifierKey | null,
   origin: string,
   tree: MerkleTree,
   every: number,
   declared: number,
-): Checkpoint | { ok: false; firstBad: ExportBad } {
+): { size: number; root: Uint8Array; sig?: Uint8Array } | { ok: false; firstBad: ExportBad } {
   const at = `checkpoint ${index} (line ${lineNo})`;
   const where = { checkpoint: index };
   if (typeof c !== 'string') return fail(lineNo, `${at}: "checkpoint" should be a signed note (a string), found ${describe(c)}`, where);
@@ -737,12 +746,15 @@ function checkNote(
     from === 1
       ? `entries 1..${count} cannot be trusted`
       : `entries up to ${from - 1} are vouched for by the checkpoint before it, so the change lies in entries ${from}..${count}`;
-  const opened = openCheckpoint(c, key);
+  const opened = key ? openCheckpoint(c, key) : openTreeHead(c);
   if (typeof opened === 'string')
-    return fail(lineNo, `${covers}: its signed note does not check out under the header's key (${opened}) — forged or edited; ${since}`, {
-      checkpoint: index,
-      range: [from, count],
-    });
+    return fail(
+      lineNo,
+      key
+        ? `${covers}: its signed note does not check out under the header's key (${opened}) — forged or edited; ${since}`
+        : `${covers}: it is not a bare tree head, as an unsigned export ("vkey":null) holds (${opened}) — edited; ${since}`,
+      { checkpoint: index, range: [from, count] },
+    );
   if (opened.origin !== origin)
     return fail(lineNo, `${at}: its origin ${JSON.stringify(opened.origin)} is not the header's ${JSON.stringify(origin)}`, where);
   const root = tree.root();
@@ -752,7 +764,9 @@ function checkNote(
       `${covers}: its root is not the Merkle root of the entries — entries were rewritten (and their hashes recomputed) after they were signed; ${since}`,
       { checkpoint: index, range: [from, count] },
     );
-  return { size: opened.size, root: opened.root, sig: opened.sig };
+  return 'sig' in opened
+    ? { size: opened.size, root: opened.root, sig: opened.sig as Uint8Array }
+    : { size: opened.size, root: opened.root };
 }
 
 /** "entry 20 is" or "entries 20..24 are", for messages about missing entries. */

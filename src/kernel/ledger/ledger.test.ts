@@ -8,6 +8,7 @@ import { ChainHasher, chainFastPath, ENTRY_TAG, ENTRY_TAG_V1, LEAF_TAG } from '.
 import { ExportVerifier } from './jsonl';
 import { EMPTY_ROOT, hashChildren, hashLeaf } from './merkle';
 import { checkpointBody, parseVkey, signedNote, vkey } from './note';
+import { cosignature } from './cosign';
 import { MemorySegmentStore, Segment, type SegmentRef } from './segments';
 import {
   DEFAULT_CHECKPOINT_EVERY,
@@ -19,7 +20,9 @@ import {
   MAX_IMPORT_CHARS,
   toHex,
   verifyExport,
-  type Checkpoint,
+  type Cosignature,
+  type LedgerOptions,
+  type TreeHead,
   type VerifyExportResult,
 } from './ledger';
 
@@ -39,8 +42,36 @@ function factsFor(i: number) {
   return i % 3 === 1 ? { origin: i % 2 ? 'grant' : 'mint', cap: `c${i}`, from: i - 1, name: 'π ∈ ☃' } : undefined;
 }
 
-function filled(n: number, options: ConstructorParameters<typeof Ledger>[0] = {}): Ledger {
-  const l = new Ledger(options);
+/**
+ * A ledger whose exports are co-signed (as the page's and the CLI's are) by a test key named after its origin, the
+ * way kernels signed before: `exportJsonl()` signs, `exportJsonl(null)` is unsigned. `signingKey`: the key's seed.
+ */
+class SignedLedger extends Ledger {
+  readonly seed: Uint8Array;
+  constructor(options: LedgerOptions & { signingKey?: Uint8Array } = {}) {
+    const { signingKey, ...rest } = options;
+    super(rest);
+    this.seed = signingKey ?? DEFAULT_SIGNING_KEY;
+  }
+  get publicKey(): Uint8Array {
+    return ed25519.getPublicKey(this.seed);
+  }
+  get vkey(): string {
+    return vkey(this.origin, this.publicKey);
+  }
+  /** A head as the co-signed export writes it. */
+  note(h: TreeHead): string {
+    const body = this.headBody(h);
+    return signedNote(body, this.origin, this.publicKey, ed25519.sign(enc.encode(body), this.seed));
+  }
+  override exportJsonl(cosign?: Cosignature | null, size = this.length): string {
+    if (cosign !== undefined) return super.exportJsonl(cosign, size);
+    return super.exportJsonl(cosignature(this, { name: this.origin, seed: this.seed, publicKey: this.publicKey }, size), size);
+  }
+}
+
+function filled(n: number, options: LedgerOptions & { signingKey?: Uint8Array } = {}): SignedLedger {
+  const l = new SignedLedger(options);
   for (let i = 0; i < n; i++) l.append(i * 1.5, KINDS[i % KINDS.length], i % 9, (i * 7) % 13, detailFor(i), i % 4, factsFor(i));
   return l;
 }
@@ -233,69 +264,93 @@ describe('hash chain', () => {
 
 // ── checkpoints ──────────────────────────────────────────────────────────────────────────────────────────────
 
-describe('checkpoints', () => {
-  it('signs a C2SP checkpoint (origin, size, base64 tree root) every N entries with the injected key', () => {
-    const key = ledgerKeyFromSeed(42);
-    const l = filled(25, { signingKey: key, checkpointEvery: 10, origin: 'example.com/log' });
-    expect(l.publicKey).toEqual(ed25519.getPublicKey(key));
+describe('tree heads', () => {
+  it('keeps an unsigned tree head (origin, size, base64 tree root) every N entries; a co-signer signs its body', () => {
+    const l = filled(25, { checkpointEvery: 10, origin: 'example.com/log' });
     const cps = l.checkpoints();
     expect(cps.map((c) => c.size)).toEqual([10, 20]);
+    expect(cps[0]).not.toHaveProperty('sig'); // the kernel signs nothing
     const leaves = l.page(1, 25).map(leafHashOf);
     for (const c of cps) {
       expect(c.root).toEqual(mth(leaves.slice(0, c.size)));
-      const body = `example.com/log\n${c.size}\n${Buffer.from(c.root).toString('base64')}\n`;
-      expect(ed25519.verify(c.sig, enc.encode(body), l.publicKey, { zip215: false })).toBe(true);
-      // The note: body, blank line, "— name base64(keyID || sig)", keyID = SHA-256(name || 0x0A || 0x01 || key)[:4].
-      const id = sha256(new Uint8Array([...enc.encode('example.com/log'), 0x0a, 0x01, ...l.publicKey])).subarray(0, 4);
-      expect(l.note(c)).toBe(`${body}\n— example.com/log ${Buffer.from([...id, ...c.sig]).toString('base64')}\n`);
+      expect(l.headBody(c)).toBe(`example.com/log\n${c.size}\n${Buffer.from(c.root).toString('base64')}\n`);
     }
-    expect(l.vkey).toBe(
-      `example.com/log+${toHex(sha256(new Uint8Array([...enc.encode('example.com/log'), 0x0a, 0x01, ...l.publicKey])).subarray(0, 4))}+${Buffer.from([1, ...l.publicKey]).toString('base64')}`,
-    );
-    expect(parseVkey(l.vkey)).toMatchObject({ name: 'example.com/log', publicKey: l.publicKey });
-    // Any past size can be signed on demand, and gives the root the tree had then.
+    // What an export carries: every stored head, and one for the end.
+    expect(l.exportHeads().map((h) => h.size)).toEqual([10, 20, 25]);
+    expect(l.exportHeads(20).map((h) => h.size)).toEqual([10, 20]);
+    expect(l.exportHeads(7).map((h) => h.size)).toEqual([7]);
+    expect(new Ledger().exportHeads()).toEqual([]);
+    expect(() => l.exportHeads(26)).toThrow(RangeError);
+    // A co-signed export: the note is body, blank line, "— name base64(keyID || sig)", keyID = SHA-256(name || 0x0A || 0x01 || key)[:4].
+    const key = ledgerKeyFromSeed(42);
+    const pub = ed25519.getPublicKey(key);
+    const cos = cosignature(l, { name: 'witness.example/w', seed: key, publicKey: pub });
+    const text = l.exportJsonl(cos);
+    const id = sha256(new Uint8Array([...enc.encode('witness.example/w'), 0x0a, 0x01, ...pub])).subarray(0, 4);
+    const notes = lines(text)
+      .map((x) => JSON.parse(x))
+      .filter((o) => o.checkpoint)
+      .map((o) => o.checkpoint as string);
+    l.exportHeads().forEach((h, i) => {
+      const body = l.headBody(h);
+      expect(notes[i]).toBe(`${body}\n— witness.example/w ${Buffer.from([...id, ...cos.sigs[i]]).toString('base64')}\n`);
+      expect(ed25519.verify(cos.sigs[i], enc.encode(body), pub, { zip215: false })).toBe(true);
+    });
+    expect(JSON.parse(lines(text)[0]).vkey).toBe(`witness.example/w+${toHex(id)}+${Buffer.from([1, ...pub]).toString('base64')}`);
+    expect(parseVkey(JSON.parse(lines(text)[0]).vkey)).toMatchObject({ name: 'witness.example/w', publicKey: pub });
+    // Any past size has a head on demand, with the root the tree had then.
     expect(l.checkpointAt(7).root).toEqual(mth(leaves.slice(0, 7)));
     // Copies: editing what was returned changes nothing.
     cps[0].root[0] ^= 1;
     expect(l.checkpoints()[0].root).toEqual(mth(leaves.slice(0, 10)));
   });
 
-  it('new Ledger() works with a deterministic default key; the key can be set only before the first append', () => {
+  it('refuses a co-signature that does not verify, is short, or is for another size: an export that would not verify is never written', () => {
+    const l = filled(25, { checkpointEvery: 10 });
+    const key = ledgerKeyFromSeed(5);
+    const good = cosignature(l, { name: 'w.example', seed: key, publicKey: ed25519.getPublicKey(key) });
+    expect(() => l.exportJsonl(good)).not.toThrow();
+    const flipped = { ...good, sigs: good.sigs.map((x, i) => (i === 1 ? x.map((b, j) => (j === 0 ? b ^ 1 : b)) : x)) };
+    expect(() => l.exportJsonl(flipped)).toThrow(/tree head at 20 entries does not verify/);
+    expect(() => l.exportJsonl({ ...good, sigs: good.sigs.slice(1) })).toThrow(/3 tree heads to sign, not 2/);
+    expect(() => l.exportJsonl({ ...good, name: 'a b' })).toThrow(/key name/);
+    // Signed for 20 entries: the export is of those 20, whatever was appended since.
+    const at20 = cosignature(l, { name: 'w.example', seed: key, publicKey: ed25519.getPublicKey(key) }, 20);
+    const r = verifyExport(l.exportJsonl(at20));
+    expect(r.ok && r.count).toBe(20);
+  });
+
+  it('new Ledger() has a default origin, set only before the first append; no key at all', () => {
     const l = new Ledger();
     expect(l.checkpointEvery).toBe(DEFAULT_CHECKPOINT_EVERY);
-    expect(l.publicKey).toEqual(ed25519.getPublicKey(DEFAULT_SIGNING_KEY));
     expect(l.origin).toBe(DEFAULT_ORIGIN);
+    expect(l).not.toHaveProperty('publicKey');
     l.setOrigin('capplay.invalid/x');
     expect(() => l.setOrigin('has space')).toThrow(/without spaces/);
     expect(() => l.setOrigin('a+b')).toThrow(/without spaces or '\+'/);
-    l.setSigningKey(ledgerKeyFromSeed(7));
-    expect(l.publicKey).toEqual(ed25519.getPublicKey(ledgerKeyFromSeed(7)));
     l.append(0, 'boot', 0, 0, 'up');
-    expect(() => l.setSigningKey(ledgerKeyFromSeed(8))).toThrow(/before the first append/);
     expect(() => l.setOrigin('capplay.invalid/y')).toThrow(/before the first append/);
-    expect(() => new Ledger({ signingKey: new Uint8Array(31) })).toThrow(/32 bytes/);
     expect(() => new Ledger({ checkpointEvery: 0 })).toThrow(RangeError);
     expect(() => new Ledger({ checkpointEvery: 2.5 })).toThrow(RangeError);
+    // The seed-derived key old exports were signed with (kept to recognise them).
     expect(ledgerKeyFromSeed(1)).not.toEqual(ledgerKeyFromSeed(2));
     expect(ledgerKeyFromSeed(1)).toEqual(ledgerKeyFromSeed(1));
     expect(ledgerKeyFromSeed('1')).not.toEqual(ledgerKeyFromSeed(1));
     expect(ledgerKeyFromSeed(1)).toHaveLength(32);
   });
 
-  it('signHead covers the tail without storing anything, and is deterministic', () => {
+  it('the head for the tail is computed without being stored, and is deterministic', () => {
     const l = filled(13, { checkpointEvery: 5 });
-    const s = l.signHead()!;
-    expect(s.size).toBe(13);
+    const s = l.checkpointAt(13);
     expect(s.root).toEqual(l.headHash());
-    expect(l.signHead()).toEqual(s);
+    expect(l.checkpointAt(13)).toEqual(s);
     expect(l.checkpoints().map((c) => c.size)).toEqual([5, 10]);
-    expect(new Ledger().signHead()).toBeNull();
   });
 });
 
 // ── verify() ─────────────────────────────────────────────────────────────────────────────────────────────────
 
-type Guts = { hot: LedgerEntry[]; hotHashes: Uint8Array; cps: Checkpoint[] };
+type Guts = { hot: LedgerEntry[]; hotHashes: Uint8Array; cps: TreeHead[] };
 const guts = (l: Ledger) => l as unknown as Guts;
 
 /** A memory store whose blocks a test can reach, to alter what a sealed segment holds. */
@@ -403,20 +458,14 @@ describe('verify() on the in-memory ledger', () => {
     expect(seg.length).toBe(25);
   });
 
-  it('catches a bad checkpoint signature, a bad root and a missing checkpoint', () => {
-    const a = filled(35, { checkpointEvery: 10 });
-    guts(a).cps[1].sig[3] ^= 1;
-    expect(a.verify().firstBad).toEqual({
-      seq: 20,
-      reason: expect.stringMatching(
-        /^checkpoint 2 \(entries 1\.\.20; new since the previous checkpoint: 11\.\.20\): its signature does not verify/,
-      ),
-    });
+  it('catches a bad tree head root and a missing tree head', () => {
     const b = filled(35, { checkpointEvery: 10 });
     guts(b).cps[2].root[0] ^= 1;
     expect(b.verify().firstBad).toMatchObject({
       seq: 30,
-      reason: expect.stringMatching(/checkpoint 3 .*root is not the Merkle tree root/),
+      reason: expect.stringMatching(
+        /^tree head 3 \(entries 1\.\.30; new since the previous head: 21\.\.30\): its root is not the Merkle tree root/,
+      ),
     });
     const c = filled(35, { checkpointEvery: 10 });
     guts(c).cps.splice(1, 1);
@@ -453,7 +502,7 @@ describe('exportJsonl', () => {
       [22, '20'],
       [26, '23'],
     ]);
-    const seal = l.signHead()!;
+    const seal = l.checkpointAt(23);
     expect(JSON.parse(ls[26])).toEqual({ checkpoint: l.note(seal) });
     expect(seal.root).toEqual(l.headHash());
   });
@@ -485,7 +534,8 @@ describe('verifyExport: round trip', () => {
     const r = verifyExport(l.exportJsonl(), { publicKey: l.publicKey });
     if (!r.ok) throw new Error(r.firstBad.reason);
     expect(r.entries).toEqual(l.page(1, 1e6));
-    expect(r.checkpoints).toEqual([...l.checkpoints(), l.signHead()]);
+    expect(r.checkpoints.map((c) => ({ size: c.size, root: c.root }))).toEqual(l.exportHeads());
+    expect(r.checkpoints.every((c) => c.sig?.length === 64)).toBe(true);
     expect(r.publicKey).toEqual(l.publicKey);
     expect(r.head).toEqual(l.headHash());
     expect(r.checkpointEvery).toBe(10);
@@ -582,6 +632,37 @@ describe('verifyExport: tampering', () => {
       }),
       { numRuns: 200, seed: 11 },
     );
+  });
+
+  it('an unsigned export ("vkey":null) verifies as unsigned; every single-bit flip in it is noticed, never thrown', () => {
+    const l = filled(5, { checkpointEvery: 2 });
+    const text = l.exportJsonl(null);
+    expect(lines(text)[0]).toMatch(/"vkey":null\}$/);
+    const r = verifyExport(text);
+    if (!r.ok) throw new Error(r.firstBad.reason);
+    expect(r).toMatchObject({ count: 5, publicKey: null, vkey: null });
+    expect(r.checkpoints.map((c) => c.size)).toEqual([2, 4, 5]);
+    expect(r.checkpoints[0]).not.toHaveProperty('sig');
+    expect(bad(verifyExport(text, { publicKey: l.publicKey })).reason).toMatch(
+      /^line 1: the file is unsigned, not signed by the expected key/,
+    );
+    // A signed note where a bare tree head is due, and a bare head in a signed file, are both refused.
+    const signed = l.exportJsonl();
+    const signedNotes = lines(signed).filter((x) => x.startsWith('{"checkpoint"'));
+    const mixed = lines(text).map((x, i) => (x.startsWith('{"checkpoint"') && i < 5 ? signedNotes[0] : x));
+    expect(bad(verifyExport(join(mixed)))).toMatchObject({ checkpoint: 1, reason: expect.stringMatching(/not a bare tree head/) });
+    const bare = lines(signed).map((x, i) => (x.startsWith('{"checkpoint"') && i < 5 ? lines(text)[i] : x));
+    expect(bad(verifyExport(join(bare)))).toMatchObject({ checkpoint: 1, reason: expect.stringMatching(/signed note does not check out/) });
+    const bytes = enc.encode(text);
+    for (let at = 0; at < bytes.length - 1; at++) {
+      for (let bit = 0; bit < 8; bit++) {
+        const copy = bytes.slice();
+        copy[at] ^= 1 << bit;
+        const v = verifyExport(dec.decode(copy));
+        if (v.ok) throw new Error(`flip at byte ${at} bit ${bit} went unnoticed`);
+        if (/failed unexpectedly/.test(v.firstBad.reason)) throw new Error(`flip at byte ${at} bit ${bit}: ${v.firstBad.reason}`);
+      }
+    }
   });
 
   it('reports an altered entry in plain words', () => {
@@ -825,9 +906,10 @@ describe('verifyExport: bad input never throws and says what is wrong', () => {
       { line: 1, reason: 'line 1: "vkey" is not a usable verifier key: a verifier key is name+keyid+key' },
     ],
     [
-      'a verifier key of another name',
-      header.replace(/"origin":"[^"]+"/, '"origin":"elsewhere"') + '\n',
-      { line: 1, reason: `line 1: the vkey's name "${DEFAULT_ORIGIN}" is not the origin "elsewhere"` },
+      // The signer's key has a name of its own; the origin is the one in every signed note.
+      'an origin the signed notes do not name',
+      good.replace(/"origin":"[^"]+"/, '"origin":"elsewhere"'),
+      { line: 6, checkpoint: 1, reason: `checkpoint 1 (line 6): its origin "${DEFAULT_ORIGIN}" is not the header's "elsewhere"` },
     ],
     ['a blank line', good.replace('\n', '\n\n'), { line: 2, seq: 1, reason: 'line 2 is empty (entry 1 or a checkpoint was expected)' }],
     ['a line that is not an object', header + '\n42\n', { line: 2, seq: 1, reason: 'line 2 should be a JSON object, found number 42' }],

@@ -3,7 +3,7 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import type { LedgerEntry, LedgerFacts, LedgerKind } from '../sab/layout';
-import { ChainHasher, HASH_BYTES, type Checkpoint } from './chain';
+import { ChainHasher, HASH_BYTES } from './chain';
 import { factsText, sealFacts } from './facts';
 import { exportLines } from './jsonl';
 import { MerkleTree } from './merkle';
@@ -23,8 +23,25 @@ export {
 } from './jsonl';
 export type { ExportBad, VerifyExportOptions, VerifyExportResult } from './jsonl';
 
+/** A tree head: the tree size and its RFC 6962 root. The kernel emits them unsigned; the page (or the CLI) co-signs them. */
+export interface TreeHead {
+  readonly size: number;
+  readonly root: Uint8Array;
+}
+
 /**
- * Entries per signed checkpoint when none is given. Measured on this project's 2-core Xeon (Node 20, noble, the
+ * A co-signature for an export of the first `size` records: the signer's key name and Ed25519 public key, and one
+ * signature per tree head `exportHeads(size)` lists, in that order, each over that head's checkpoint body.
+ */
+export interface Cosignature {
+  name: string;
+  publicKey: Uint8Array;
+  size: number;
+  sigs: Uint8Array[];
+}
+
+/**
+ * Entries per tree head when none is given. Measured on this project's 2-core Xeon (Node 20, noble, the
  * hash chain of record format 2; the tree's cost per entry is of the same order): hashing an entry cost ~5 µs, an
  * Ed25519 signature ~1–1.5 ms, a verification ~2.5–3.5 ms. So a checkpoint adds ~1.2/N µs to every append and
  * ~3/N ms to verifying each entry: at N = 1024 that is a third of verify time (1M entries: +2.9 s), at 4096
@@ -37,16 +54,15 @@ export const DEFAULT_CHECKPOINT_EVERY = 8192;
 const DEFAULT_KEY_TEXT = 'capplay-ledger/v1 default signing key (public: for demos and tests only)';
 
 /**
- * The deterministic key `new Ledger()` signs with: SHA-256 of a constant. Anyone can compute it, so its
- * signatures prove nothing against a forger — inject a real key (or at least `ledgerKeyFromSeed`) for that.
+ * The key `new Ledger()` signed with before the kernel stopped signing: SHA-256 of a constant. Kept so the importer
+ * can name it (anyone can compute it: its signatures prove integrity at most, never authorship).
  */
 export const DEFAULT_SIGNING_KEY: Uint8Array = sha256(utf8ToBytes(DEFAULT_KEY_TEXT));
 
 /**
- * The kernel's checkpoint-signing key for a scenario seed: HKDF-SHA256 in the style of the machine identities
- * (pairing/identity.ts), so a replay of the same seed produces byte-identical checkpoints and exports. The seed
- * is not a secret: these signatures catch edits by anyone who does not know the seed, not a forger who does.
- * A deployment that needs more injects a secret key instead.
+ * The checkpoint key the kernel derived from a scenario seed before it stopped signing (HKDF-SHA256, in the style
+ * of the machine identities). The seed is public, so anyone with the scenario can make this signature: the
+ * importer uses it only to recognise old exports (and forgeries) and say that they prove integrity, not authorship.
  */
 export function ledgerKeyFromSeed(seed: number | string): Uint8Array {
   const ikm = utf8ToBytes(typeof seed === 'number' ? `n:${seed}` : `s:${seed}`);
@@ -57,11 +73,9 @@ export function ledgerKeyFromSeed(seed: number | string): Uint8Array {
 export const LEDGER_KDF_SALT = 'capplay/ledger/checkpoint/v1';
 
 export interface LedgerOptions {
-  /** Ed25519 secret key (32 bytes). Default: DEFAULT_SIGNING_KEY. */
-  signingKey?: Uint8Array;
-  /** The log's name: every checkpoint note's origin line and its key name. Default: DEFAULT_ORIGIN. */
+  /** The log's name: every tree head's origin line. Default: DEFAULT_ORIGIN. */
   origin?: string;
-  /** Sign a checkpoint after every this many entries (integer >= 1). Default: DEFAULT_CHECKPOINT_EVERY. */
+  /** Keep a tree head after every this many entries (integer >= 1). Default: DEFAULT_CHECKPOINT_EVERY. */
   checkpointEvery?: number;
   /** Records per sealed segment. Default: SEGMENT_RECORDS. */
   segmentRecords?: number;
@@ -103,8 +117,8 @@ export interface InclusionProof {
   /** RFC 6962 PATH: the siblings from the leaf up. */
   path: Uint8Array[];
   root: Uint8Array;
-  /** The signed checkpoint note for treeSize (the stored one, or signed now). */
-  note: string;
+  /** The unsigned tree head for treeSize: its checkpoint body (origin, size, base64 root). */
+  head: string;
 }
 
 /** A consistency proof: the tree of `from` records is a prefix of the tree of `to`. */
@@ -114,8 +128,8 @@ export interface ConsistencyProof {
   path: Uint8Array[];
   fromRoot: Uint8Array;
   toRoot: Uint8Array;
-  fromNote: string;
-  toNote: string;
+  fromHead: string;
+  toHead: string;
 }
 
 /** Where an incremental verification stands: the record hasher, the roots-only tree over the leaves checked so far. */
@@ -134,22 +148,19 @@ export interface LedgerFind {
   step(budget: number): boolean;
 }
 
-function checkKey(key: unknown): Uint8Array {
-  if (!(key instanceof Uint8Array) || key.length !== 32) throw new TypeError('the ledger signing key must be a Uint8Array of 32 bytes');
-  return key.slice();
-}
-
 /**
  * The audit ledger: append-only, one record per spawn, exit, kill, grant, release, mint, close, revoke, denial,
  * defense toggle, verdict and clock change. Records carry virtual time, so a replay reproduces the ledger exactly.
  * Besides its prose (`detail`) a record may carry facts: its structured fields (record formats 2 and 3, chain.ts).
  *
  * WORM: there is no modify or delete API, and every record is a leaf of an RFC 6962 Merkle tree (chain.ts,
- * merkle.ts) kept as it grows. Every `checkpointEvery` entries the ledger signs a C2SP checkpoint note (origin,
- * size, tree root: note.ts) with its Ed25519 key; the root commits to every record before it, and any record's
- * inclusion, or any two sizes' consistency, can be proved (proveInclusion, proveConsistency). `verify()` re-derives
- * every leaf and root and checks every checkpoint; `exportJsonl()` writes the ledger as JSON lines that
- * `verifyExport()` checks without trusting anything in the file except, optionally, a public key the caller pins.
+ * merkle.ts) kept as it grows. Every `checkpointEvery` entries the ledger keeps a tree head (size and root, the
+ * body of a C2SP checkpoint: note.ts); the root commits to every record before it, and any record's inclusion, or
+ * any two sizes' consistency, can be proved (proveInclusion, proveConsistency). The ledger signs nothing: it is
+ * synchronous and deterministic and holds no secret, so its heads are unsigned, and whoever exports co-signs them
+ * (exportHeads, then exportJsonl with a Cosignature: the page with its installation's WebCrypto key, the CLI with a
+ * key file), or the export is unsigned and says so. `verify()` re-derives every leaf and root and checks every
+ * head; `verifyExport()` checks an export without trusting anything in the file except, optionally, a pinned key.
  *
  * Storage: the newest records are JS objects (the hot segment); every `segmentRecords` of them are sealed into one
  * packed block (segments.ts) and handed to a SegmentStore, memory by default, a file in the kernel worker. Reads
@@ -171,16 +182,14 @@ export class Ledger {
   /** The few sealed segments read last (a scrolled page, a filter, the walk of a verify). */
   private readonly cache = new Map<number, Segment>();
   readonly segmentRecords: number;
-  private cps: Checkpoint[] = [];
+  private cps: TreeHead[] = [];
   private readonly chain = new ChainHasher();
   /** The RFC 6962 tree over the records' leaf hashes (merkle.ts); leaves are read back from where the records are. */
   private readonly tree = new MerkleTree((i, out, off) => this.leafInto(i, out, off));
   readonly checkpointEvery: number;
-  #secretKey: Uint8Array;
-  #publicKey: Uint8Array | null = null;
   #origin: string = DEFAULT_ORIGIN;
-  /** Checkpoints signed on demand for sizes that have none stored, the few most recent. */
-  private readonly signedNow = new Map<number, Checkpoint>();
+  /** Tree heads computed on demand for sizes that have none stored, the few most recent. */
+  private readonly headsNow = new Map<number, TreeHead>();
 
   constructor(options: LedgerOptions = {}) {
     const every = options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
@@ -191,38 +200,19 @@ export class Ledger {
     this.checkpointEvery = every;
     this.segmentRecords = seg;
     this.store = options.store ?? null;
-    this.#secretKey = checkKey(options.signingKey ?? DEFAULT_SIGNING_KEY);
     if (options.origin !== undefined) this.setOrigin(options.origin);
   }
 
-  /** Name the log (the checkpoints' origin and key name). Only before the first append, like the key. */
+  /** Name the log (the tree heads' origin line). Only before the first append. */
   setOrigin(origin: string): void {
     if (this.length > 0) throw new Error('the ledger origin can only be set before the first append');
     if (!validKeyName(origin)) throw new RangeError(`a ledger origin must be non-empty, without spaces or '+': ${JSON.stringify(origin)}`);
     this.#origin = origin;
   }
 
-  /** The log's name: the origin line of every checkpoint, and the signing key's name. */
+  /** The log's name: the origin line of every tree head. */
   get origin(): string {
     return this.#origin;
-  }
-
-  /** The verifier key in signed-note vkey form: origin+keyID+base64(0x01 || public key). */
-  get vkey(): string {
-    return vkey(this.#origin, this.publicKey);
-  }
-
-  /** Replace the signing key. Only before the first append: a ledger is signed by one key throughout. */
-  setSigningKey(key: Uint8Array): void {
-    if (this.length > 0) throw new Error('the ledger signing key can only be set before the first append');
-    this.#secretKey = checkKey(key);
-    this.#publicKey = null;
-  }
-
-  /** The Ed25519 public key that verifies this ledger's checkpoints (a copy). */
-  get publicKey(): Uint8Array {
-    this.#publicKey ??= ed25519.getPublicKey(this.#secretKey);
-    return this.#publicKey.slice();
   }
 
   get length(): number {
@@ -272,7 +262,7 @@ export class Ledger {
     this.tree.append(this.hotHashes, off);
     this.hot.push(entry);
     this.hotFacts.push(text);
-    if (seq % this.checkpointEvery === 0) this.cps.push(this.sign(seq));
+    if (seq % this.checkpointEvery === 0) this.cps.push({ size: seq, root: this.tree.rootAt(seq) });
     if (this.hot.length === this.segmentRecords) this.seal();
     return entry;
   }
@@ -439,41 +429,44 @@ export class Ledger {
     for (; i < to; i++) if (!visit(i + 1, this.hot[i - hotStart], 0, this.hotHashes, (i - hotStart) * HASH_BYTES)) return;
   }
 
-  /** The signed checkpoints so far, oldest first, one per `checkpointEvery` entries (copies). */
-  checkpoints(): Checkpoint[] {
-    return this.cps.map((c) => ({ size: c.size, root: c.root.slice(), sig: c.sig.slice() }));
+  /** The tree heads kept so far, oldest first, one per `checkpointEvery` entries (copies). */
+  checkpoints(): TreeHead[] {
+    return this.cps.map((c) => ({ size: c.size, root: c.root.slice() }));
   }
 
-  /**
-   * A checkpoint over the current head, signed now but not stored (Ed25519 is deterministic: the same ledger
-   * always gives the same bytes). `exportJsonl` ends with one so the tail after the last stored checkpoint is
-   * covered too. Null while the ledger is empty.
-   */
-  signHead(): Checkpoint | null {
-    return this.length === 0 ? null : this.checkpointAt(this.length);
-  }
-
-  /** The signed checkpoint for tree size `size` (1..length): the stored one, or signed now over the tree then. */
-  checkpointAt(size: number): Checkpoint {
+  /** The tree head for tree size `size` (1..length): the stored one, or computed now from the tree. */
+  checkpointAt(size: number): TreeHead {
     if (!Number.isInteger(size) || size < 1 || size > this.length)
       throw new RangeError(`no tree of size ${size} (the ledger holds ${this.length})`);
     const i = size % this.checkpointEvery === 0 ? size / this.checkpointEvery - 1 : -1;
-    let c = i >= 0 && this.cps[i]?.size === size ? this.cps[i] : this.signedNow.get(size);
+    let c = i >= 0 && this.cps[i]?.size === size ? this.cps[i] : this.headsNow.get(size);
     if (!c) {
-      // Signed on demand (a proof to the head, an export): the same size always signs the same bytes, so keep a few.
-      c = this.sign(size);
-      if (this.signedNow.size >= 8) this.signedNow.delete(this.signedNow.keys().next().value!);
-      this.signedNow.set(size, c);
+      // On demand (a proof to the head, an export): keep a few, a proof panel asks for the same size again.
+      c = { size, root: this.tree.rootAt(size) };
+      if (this.headsNow.size >= 8) this.headsNow.delete(this.headsNow.keys().next().value!);
+      this.headsNow.set(size, c);
     }
-    return { size, root: c.root.slice(), sig: c.sig.slice() };
+    return { size, root: c.root.slice() };
   }
 
-  /** A checkpoint as its C2SP signed note (note.ts). */
-  note(c: Checkpoint): string {
-    return signedNote(checkpointBody(this.#origin, c.size, c.root), this.#origin, this.publicKey, c.sig);
+  /** A tree head as its checkpoint body (note.ts): what a co-signer signs, and an unsigned export carries. */
+  headBody(c: TreeHead): string {
+    return checkpointBody(this.#origin, c.size, c.root);
   }
 
-  /** Record `seq` is in the tree of `treeSize` records (default: all): its leaf, the RFC 6962 path, the signed root. */
+  /**
+   * The tree heads an export of the first `size` records carries, in order: every stored one up to `size`, and one
+   * for `size` itself (so the tail after the last stored head is covered too). Empty for an empty export.
+   */
+  exportHeads(size = this.length): TreeHead[] {
+    if (!Number.isInteger(size) || size < 0 || size > this.length)
+      throw new RangeError(`no export of ${size} entries (the ledger holds ${this.length})`);
+    const heads: TreeHead[] = this.cps.filter((c) => c.size <= size).map((c) => ({ size: c.size, root: c.root.slice() }));
+    if (size > 0 && heads[heads.length - 1]?.size !== size) heads.push(this.checkpointAt(size));
+    return heads;
+  }
+
+  /** Record `seq` is in the tree of `treeSize` records (default: all): its leaf, the RFC 6962 path, the tree head (unsigned). */
   proveInclusion(seq: number, treeSize = this.length): InclusionProof {
     if (!Number.isInteger(treeSize) || treeSize < 1 || treeSize > this.length)
       throw new RangeError(`no tree of size ${treeSize} (the ledger holds ${this.length})`);
@@ -491,11 +484,11 @@ export class Ledger {
       leafHash,
       path: this.tree.inclusionProof(seq - 1, treeSize),
       root: c.root,
-      note: this.note(c),
+      head: this.headBody(c),
     };
   }
 
-  /** The tree of `from` records is a prefix of the tree of `to` (1 <= from <= to <= length): RFC 6962 PROOF and both signed roots. */
+  /** The tree of `from` records is a prefix of the tree of `to` (1 <= from <= to <= length): RFC 6962 PROOF and both tree heads. */
   proveConsistency(from: number, to: number): ConsistencyProof {
     const b = this.checkpointAt(to);
     if (!Number.isInteger(from) || from < 1 || from > to) throw new RangeError(`no consistency proof from ${from} to ${to} entries`);
@@ -506,15 +499,14 @@ export class Ledger {
       path: this.tree.consistencyProof(from, to),
       fromRoot: a.root,
       toRoot: b.root,
-      fromNote: this.note(a),
-      toNote: this.note(b),
+      fromHead: this.headBody(a),
+      toHead: this.headBody(b),
     };
   }
 
   /**
    * Re-derive every record's leaf hash from the record (read back from wherever it is kept) and compare it with the
-   * stored hash, rebuild the tree's roots from them, and check each checkpoint's root against the tree at its size
-   * and its signature against `publicKey`.
+   * stored hash, rebuild the tree's roots from them, and check each tree head's root against the tree at its size.
    * Stops at the first problem.
    */
   verify(): LedgerVerifyResult {
@@ -547,7 +539,6 @@ export class Ledger {
     const every = this.checkpointEvery;
     const { hasher, tree } = at;
     const cps = this.cps;
-    const publicKey = this.publicKey;
     let ci = at.ci;
     let bad: LedgerVerifyResult | null = null;
     this.scan(at.next, n, (seq, r, j, hashes, off) => {
@@ -582,9 +573,7 @@ export class Ledger {
       let signedHere = false;
       for (; ci < cps.length && cps[ci].size <= seq; ci++) {
         const why =
-          cps[ci].size === seq
-            ? this.checkCheckpoint(ci, tree, publicKey)
-            : `checkpoint ${ci + 1} is for size ${cps[ci].size}, out of order`;
+          cps[ci].size === seq ? this.checkCheckpoint(ci, tree) : `checkpoint ${ci + 1} is for size ${cps[ci].size}, out of order`;
         if (why) {
           bad = { ok: false, entries: seq, checkpoints: ci, firstBad: { seq, reason: why } };
           return false;
@@ -613,29 +602,45 @@ export class Ledger {
     return { ok: true, entries: n, checkpoints: cps.length };
   }
 
-  /** Write the ledger as JSON lines (see jsonl.ts for the format). A pure function of the ledger: same ledger, same text. */
-  exportJsonl(): string {
+  /**
+   * Write the first `size` records (default: all) as JSON lines (see jsonl.ts for the format) with the tree heads
+   * `exportHeads(size)` lists: as C2SP signed notes when a co-signature is given (each signature is checked first,
+   * so an export that does not verify is never written), else unsigned, and the header says so (`"vkey":null`).
+   * A pure function of the ledger and the signatures: what a replay compares is `exportJsonl()`, with none.
+   */
+  exportJsonl(cosign: Cosignature | null = null, size = this.length): string {
+    const heads = this.exportHeads(cosign ? cosign.size : size);
+    const n = heads.length ? heads[heads.length - 1].size : 0;
+    let key: string | null = null;
+    let note = (h: TreeHead) => this.headBody(h);
+    if (cosign) {
+      if (!validKeyName(cosign.name)) throw new RangeError(`the co-signer's key name ${JSON.stringify(cosign.name)} is not allowed`);
+      if (!(cosign.publicKey instanceof Uint8Array) || cosign.publicKey.length !== 32)
+        throw new RangeError("the co-signer's public key is not 32 bytes");
+      if (!Array.isArray(cosign.sigs) || cosign.sigs.length !== heads.length)
+        throw new RangeError(`an export of ${n} entries has ${heads.length} tree heads to sign, not ${cosign.sigs?.length}`);
+      const sigOf = new Map<number, Uint8Array>();
+      heads.forEach((h, i) => {
+        const sig = cosign.sigs[i];
+        const body = utf8ToBytes(this.headBody(h));
+        if (!(sig instanceof Uint8Array) || sig.length !== 64 || !ed25519.verify(sig, body, cosign.publicKey, { zip215: false }))
+          throw new RangeError(`the co-signature of the tree head at ${h.size} entries does not verify under the co-signer's key`);
+        sigOf.set(h.size, sig);
+      });
+      key = vkey(cosign.name, cosign.publicKey);
+      note = (h) => signedNote(this.headBody(h), cosign.name, cosign.publicKey, sigOf.get(h.size)!);
+    }
     const each = (visit: (e: LedgerEntry, hashes: Uint8Array, off: number) => void) =>
-      this.scan(0, this.length, (_seq, r, j, hashes, off) => (visit(r instanceof Segment ? r.entry(j) : r, hashes, off), true));
-    const head = this.signHead();
-    return exportLines(this.length, each, this.cps, this.checkpointEvery, this.#origin, this.vkey, (c) => this.note(c), head);
+      this.scan(0, n, (_seq, r, j, hashes, off) => (visit(r instanceof Segment ? r.entry(j) : r, hashes, off), true));
+    return exportLines<TreeHead>(n, each, heads, this.checkpointEvery, this.#origin, key, note);
   }
 
-  private checkCheckpoint(ci: number, tree: MerkleTree, publicKey: Uint8Array): string | null {
+  private checkCheckpoint(ci: number, tree: MerkleTree): string | null {
     const c = this.cps[ci];
     const from = ci === 0 ? 1 : this.cps[ci - 1].size + 1;
-    const covers = `checkpoint ${ci + 1} (entries 1..${c.size}; new since the previous checkpoint: ${from}..${c.size})`;
+    const covers = `tree head ${ci + 1} (entries 1..${c.size}; new since the previous head: ${from}..${c.size})`;
     const root = tree.root();
     if (root.some((x, i) => x !== c.root[i])) return `${covers}: its root is not the Merkle tree root at ${c.size} entries`;
-    const body = utf8ToBytes(checkpointBody(this.#origin, c.size, c.root));
-    if (!ed25519.verify(c.sig, body, publicKey, { zip215: false }))
-      return `${covers}: its signature does not verify under the ledger's public key`;
     return null;
-  }
-
-  /** Sign the C2SP checkpoint body (origin, size, base64 root) for tree size `size`. */
-  private sign(size: number): Checkpoint {
-    const root = this.tree.rootAt(size);
-    return { size, root, sig: ed25519.sign(utf8ToBytes(checkpointBody(this.#origin, size, root)), this.#secretKey) };
   }
 }

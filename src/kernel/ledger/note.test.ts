@@ -6,7 +6,10 @@ import {
   keyId,
   ledgerOrigin,
   openCheckpoint,
+  openTreeHead,
+  parsePrivateKey,
   parseVkey,
+  privateKeyText,
   signCheckpoint,
   signedNote,
   toBase64,
@@ -67,5 +70,32 @@ describe('C2SP signed notes (note.ts)', () => {
     expect(fromBase64('AAA=')).toEqual(new Uint8Array([0, 0]));
     expect(fromBase64('AAB=')).toBeNull(); // non-canonical: trailing bits set
     expect(fromBase64('AA')).toBeNull();
+  });
+
+  it('reads and writes signed-note private keys (golang.org/x/mod/sumdb/note form), whatever base64 holds', () => {
+    // Go's note.GenerateKey writes PRIVATE+KEY+<name>+<hex id>+<base64(0x01 || seed)>; a seed whose base64 holds '+'.
+    for (const byte of [0, 0xfb, 0xff]) {
+      const seed = new Uint8Array(32).fill(byte);
+      const text = privateKeyText('ci.example/k', seed);
+      const pk = ed25519.getPublicKey(seed);
+      expect(text).toBe(
+        `PRIVATE+KEY+ci.example/k+${Buffer.from(keyId('ci.example/k', pk)).toString('hex')}+${toBase64(new Uint8Array([1, ...seed]))}`,
+      );
+      expect(parsePrivateKey(`${text}\n`)).toEqual({ name: 'ci.example/k', seed, publicKey: pk });
+    }
+    const good = privateKeyText('n', new Uint8Array(32).fill(0xfb));
+    expect(good).toMatch(/\+[^+]*\+.*\+.*\+/); // the base64 itself has a '+'
+    expect(parsePrivateKey('hello')).toMatch(/^a key file holds one line PRIVATE\+KEY/);
+    expect(parsePrivateKey(good.replace(/\+[0-9a-f]{8}\+/, '+00000000+'))).toBe('the key ID does not match the name and key');
+    expect(parsePrivateKey(good.slice(0, -4))).toMatch(/not base64 of 0x01 and a 32-byte Ed25519 seed/);
+  });
+
+  it('reads an unsigned tree head: exactly the three checkpoint lines', () => {
+    const root = new Uint8Array(32).fill(7);
+    const body = checkpointBody('o.example', 5, root);
+    expect(openTreeHead(body)).toEqual({ origin: 'o.example', size: 5, root });
+    expect(openTreeHead(`${body}\n— o.example AAAA\n`)).toMatch(/has a signature block/);
+    expect(openTreeHead(body.replace('\n5\n', '\n05\n'))).toMatch(/without leading zeros/);
+    expect(openTreeHead(body.slice(0, -1))).toMatch(/does not end in a newline/);
   });
 });

@@ -131,6 +131,66 @@ export function signCheckpoint(
   return { note: signedNote(body, name, publicKey, sig), sig };
 }
 
+/**
+ * A private key in the signed-note form (golang.org/x/mod/sumdb/note, what `note.GenerateKey` writes):
+ * PRIVATE+KEY+<name>+<key ID as 8 hex>+<base64(0x01 || 32-byte Ed25519 seed)>. The headless runner signs with one.
+ */
+export function privateKeyText(name: string, seed: Uint8Array): string {
+  const publicKey = ed25519.getPublicKey(seed);
+  return `PRIVATE+KEY+${name}+${hex(keyId(name, publicKey))}+${toBase64(new Uint8Array([1, ...seed]))}`;
+}
+
+export interface NotePrivateKey {
+  name: string;
+  seed: Uint8Array;
+  publicKey: Uint8Array;
+}
+
+/** A signed-note private key read back (surrounding white space allowed), or why it is not one. Never throws. */
+export function parsePrivateKey(text: string): NotePrivateKey | string {
+  const t = text.trim();
+  if (!t.startsWith('PRIVATE+KEY+')) return 'a key file holds one line PRIVATE+KEY+<name>+<key ID>+<base64 key> (the signed-note form)';
+  const rest = t.slice('PRIVATE+KEY+'.length);
+  // A name has no '+' (base64 may): name, then ID, then the key.
+  const a = rest.indexOf('+');
+  const b = rest.indexOf('+', a + 1);
+  if (a < 0 || b < 0) return 'the key is not PRIVATE+KEY+<name>+<key ID>+<base64 key>';
+  const name = rest.slice(0, a);
+  const idHex = rest.slice(a + 1, b);
+  const key = fromBase64(rest.slice(b + 1));
+  if (!validKeyName(name)) return `the key name ${JSON.stringify(name.slice(0, 60))} is not allowed (empty, or with a space or '+')`;
+  if (!/^[0-9a-f]{8}$/.test(idHex)) return 'the key ID is not 8 lowercase hex digits';
+  if (!key || key.length !== 33 || key[0] !== 1) return 'the key is not base64 of 0x01 and a 32-byte Ed25519 seed';
+  const seed = key.slice(1);
+  const publicKey = ed25519.getPublicKey(seed);
+  if (hex(keyId(name, publicKey)) !== idHex) return 'the key ID does not match the name and key';
+  return { name, seed, publicKey };
+}
+
+/** SHA-256 of the raw public key, hex: a key's fingerprint, to compare with the one its owner published. */
+export function fingerprint(publicKey: Uint8Array): string {
+  return hex(sha256(publicKey));
+}
+
+/**
+ * An unsigned tree head (what the kernel emits; the page or the headless runner co-signs it): exactly a checkpoint
+ * body, three lines, no signature. Its parts, or why it is not one. Never throws.
+ */
+export function openTreeHead(text: string): { origin: string; size: number; root: Uint8Array } | string {
+  if (!text.endsWith('\n')) return 'the tree head does not end in a newline';
+  if (text.includes('\n\n')) return 'an unsigned export holds tree heads without signatures, but this one has a signature block';
+  const lines = text.slice(0, -1).split('\n');
+  if (lines.length !== 3) return 'a tree head is three lines (origin, size, root hash)';
+  const [origin, sizeText, rootText] = lines;
+  if (!origin) return 'the origin line is empty';
+  if (!/^[1-9][0-9]{0,15}$/.test(sizeText) || !Number.isSafeInteger(Number(sizeText)))
+    return `the size line ${JSON.stringify(sizeText.slice(0, 20))} is not a decimal number without leading zeros`;
+  const root = fromBase64(rootText);
+  if (!root || root.length !== 32) return 'the root hash line is not the base64 of 32 bytes';
+  if (checkpointBody(origin, Number(sizeText), root) !== text) return 'the tree head is not in canonical form';
+  return { origin, size: Number(sizeText), root };
+}
+
 export interface OpenedCheckpoint {
   origin: string;
   size: number;

@@ -220,7 +220,7 @@ describe('seed 001 (audit) — rule 8: the ledger says what happened in fields, 
     h.exec('channel news');
     const text = k.ledger.exportJsonl();
     expect(text.split('\n', 1)[0]).toMatch(/^\{"format":"capplay-ledger","version":3,/);
-    const r = verifyExport(text, { publicKey: k.ledger.publicKey });
+    const r = verifyExport(text);
     if (!r.ok) throw new Error(r.firstBad.reason);
     expect(r.version).toBe(3);
     expect(r.entries).toEqual(k.ledger.page(1, 1e6));

@@ -96,17 +96,7 @@ export interface KernelView {
   readonly stringList: readonly string[];
   readonly ledger: Pick<
     Ledger,
-    | 'length'
-    | 'last'
-    | 'verify'
-    | 'exportJsonl'
-    | 'publicKey'
-    | 'residentBytes'
-    | 'storage'
-    | 'proveInclusion'
-    | 'proveConsistency'
-    | 'vkey'
-    | 'origin'
+    'length' | 'last' | 'verify' | 'exportJsonl' | 'residentBytes' | 'storage' | 'proveInclusion' | 'proveConsistency' | 'origin'
   >;
   readonly fleet: Pick<Fleet, 'machine' | 'level' | 'identity' | 'describe' | 'bindingsOf' | 'handshakes' | 'pairing'>;
   /** A running process, or ESRCH. */

@@ -1,8 +1,10 @@
 import { FileButton } from '../FileButton';
 import { useEffect, useState } from 'react';
-import type { LedgerImport, LedgerStatus } from '../../kernel/host-api';
+import { createPortal } from 'react-dom';
+import type { LedgerImport, LedgerSigner, LedgerStatus } from '../../kernel/host-api';
 import { useApp } from '../../store/store';
-import { downloadText } from '../download';
+import { installationKey, type InstallationKey } from '../../client/installationKey';
+import { downloadSignedLedger } from '../download';
 
 /** Files up to this size are read whole; bigger ones are streamed to the worker a piece at a time. */
 const WHOLE_IMPORT_BYTES = 64 << 20;
@@ -20,16 +22,44 @@ const FORMAT_NOTE = {
   3: '',
 } as const;
 
+/** The verdict's headline, by whose key signed: what it proves, at a glance (the full sentence follows it). */
+function signerHeadline(s: LedgerSigner): string {
+  switch (s.kind) {
+    case 'installation':
+      return `signed by this installation's key (ID ${s.keyId})`;
+    case 'unknown':
+      return `intact under an unknown key (ID ${s.keyId}): authorship unknown`;
+    case 'seed':
+      return 'signed by a seed-derived key: integrity only, not authorship';
+    case 'legacy':
+      return 'signed by an older kernel key: integrity only, not authorship';
+    case 'unsigned':
+      return 'unsigned: no signature at all';
+  }
+}
+
 /**
- * The WORM ledger's integrity in the ledger panel's header: the records, the Merkle tree and signed checkpoints as the worker
- * last verified them, Export (JSONL plus checkpoints), and Import… which verifies a file and names the first bad
- * entry if a byte was altered.
+ * The WORM ledger's integrity in the ledger panel's header: the records, the Merkle tree and tree heads as the worker
+ * last verified them, Export (JSONL with the heads, co-signed here by this installation's key), the key itself, and
+ * Import… which verifies a file, says whose key signed it and what that proves, and names the first bad entry if a
+ * byte was altered.
  */
-export function LedgerIntegrity() {
+export function LedgerIntegrity({ popsAt }: { popsAt: HTMLElement | null }) {
   const kernel = useApp((s) => s.kernel);
   const feed = useApp((s) => s.ledger);
   const [status, setStatus] = useState<LedgerStatus | null>(null);
   const [imported, setImported] = useState<{ file: string; result: LedgerImport | { reading: number; of: number } } | null>(null);
+  const [key, setKey] = useState<InstallationKey | null | undefined>(undefined);
+  const [showKey, setShowKey] = useState(false);
+  const [exported, setExported] = useState<string | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    void installationKey().then((k) => live && setKey(k));
+    return () => {
+      live = false;
+    };
+  }, []);
 
   useEffect(() => {
     if (!kernel || !feed) return;
@@ -63,8 +93,9 @@ export function LedgerIntegrity() {
   }, [kernel, feed]);
 
   const exportLedger = async () => {
-    if (kernel) downloadText('capplay-ledger.jsonl', await kernel.ledgerExport());
+    if (kernel) setExported(await downloadSignedLedger(kernel).catch((e: unknown) => `✕ not exported: ${String(e)}`));
   };
+  const mine = key ? key.publicKey : null;
 
   const importLedger = async (input: HTMLInputElement) => {
     const f = input.files?.[0];
@@ -75,7 +106,7 @@ export function LedgerIntegrity() {
         file: f.name,
         result: { ok: false, line: 0, reason: `the file is ${f.size} bytes; at most ${MAX_STREAM_BYTES} are read` },
       });
-    if (f.size <= WHOLE_IMPORT_BYTES) return setImported({ file: f.name, result: await kernel.ledgerImport(await f.text()) });
+    if (f.size <= WHOLE_IMPORT_BYTES) return setImported({ file: f.name, result: await kernel.ledgerImport(await f.text(), mine) });
     // Too big to hold as one string: read it as a stream and verify it a line at a time in the worker.
     setImported({ file: f.name, result: { reading: 0, of: f.size } });
     await kernel.ledgerImportBegin();
@@ -99,7 +130,7 @@ export function LedgerIntegrity() {
       }
     }
     if (piece) await send();
-    setImported({ file: f.name, result: await kernel.ledgerImportEnd() });
+    setImported({ file: f.name, result: await kernel.ledgerImportEnd(mine) });
   };
   const result = imported?.result;
   const reading = result && 'reading' in result ? result : null;
@@ -110,7 +141,7 @@ export function LedgerIntegrity() {
       <span
         className={`ledger-verify ${status ? (status.ok ? 'ok' : 'bad') : ''}`}
         data-testid="ledger-verify"
-        title={status ? `checkpoints signed with Ed25519 key ${status.publicKey}` : ''}
+        title={status ? 'every record against its hash, and the Merkle tree against its tree heads (the kernel signs none)' : ''}
       >
         {!status
           ? 'verifying…'
@@ -118,10 +149,25 @@ export function LedgerIntegrity() {
             ? `✕ broken at entry ${status.firstBad?.seq}`
             : status.entries < status.total
               ? `verifying… ${status.entries} of ${status.total}`
-              : `✓ tree intact · ${status.checkpoints} signed checkpoint${status.checkpoints === 1 ? '' : 's'}`}
+              : `✓ tree intact · ${status.checkpoints} tree head${status.checkpoints === 1 ? '' : 's'}`}
       </span>
-      <button type="button" className="ledger-button" onClick={() => void exportLedger()} disabled={!kernel}>
+      <button
+        type="button"
+        className="ledger-button"
+        onClick={() => void exportLedger()}
+        disabled={!kernel}
+        title="Download the ledger (JSONL), its tree heads co-signed by this installation's key"
+      >
         Export
+      </button>
+      <button
+        type="button"
+        className="ledger-button"
+        data-testid="installation-key-button"
+        aria-expanded={showKey}
+        onClick={() => setShowKey((v) => !v)}
+      >
+        Key
       </button>
       <FileButton
         className="ledger-button"
@@ -132,23 +178,76 @@ export function LedgerIntegrity() {
       >
         Import…
       </FileButton>
-      {imported && (
-        <span
-          className={`ledger-import-result ${verdict ? (verdict.ok ? 'ok' : 'bad') : ''}`}
-          data-testid="ledger-import-result"
-          role="status"
-        >
-          {imported.file}:{' '}
-          {reading
-            ? `verifying… ${Math.round(reading.reading / 2 ** 20)} of ${Math.round(reading.of / 2 ** 20)} MiB read`
-            : verdict!.ok
-              ? `✓ verified: ${verdict!.entries} entries, ${verdict!.checkpoints} checkpoint${verdict!.checkpoints === 1 ? '' : 's'}${verdict!.sameKey ? ' signed by this session’s key — a key derived from the public seed: this proves the file is intact, not who wrote it' : ' (signed by another session’s key)'}${FORMAT_NOTE[verdict!.format]}`
-              : `✕ ${verdict!.seq !== undefined ? `first bad entry ${verdict!.seq} (line ${verdict!.line})` : `line ${verdict!.line}`}: ${verdict!.reason}`}
-          <button type="button" aria-label="Dismiss" onClick={() => setImported(null)}>
-            ×
-          </button>
-        </span>
-      )}
+      {/* Below the header, over the first rows: a verdict says whose key and what it proves, so it is shown whole. */}
+      {popsAt &&
+        createPortal(
+          <div className="ledger-pops">
+            {showKey && (
+              <div className="ledger-pop" data-testid="installation-key" role="dialog" aria-label="This installation's signing key">
+                {key === undefined ? (
+                  'opening this installation’s key…'
+                ) : key === null ? (
+                  'This browser’s WebCrypto has no Ed25519: exports are unsigned, and say so.'
+                ) : (
+                  <>
+                    <div>
+                      <b>This installation’s key</b> signs every export’s tree heads (the kernel signs nothing). It was made by this
+                      browser’s WebCrypto and cannot be read out of it
+                      {key.kept
+                        ? ', and is kept for this site across reloads.'
+                        : ': storage refused to keep it, so it lasts until this page closes.'}
+                    </div>
+                    <div>
+                      name <code data-testid="installation-key-name">{key.name}</code>
+                    </div>
+                    <div>
+                      key ID <code data-testid="installation-key-id">{key.keyId}</code> · fingerprint <code>{key.fingerprint}</code>
+                    </div>
+                    <div>
+                      vkey (publish it, so others can check your exports: c2sp.org/signed-note){' '}
+                      <code className="ledger-vkey" data-testid="installation-vkey">
+                        {key.vkey}
+                      </code>
+                    </div>
+                  </>
+                )}
+                <button type="button" aria-label="Close" onClick={() => setShowKey(false)}>
+                  ×
+                </button>
+              </div>
+            )}
+            {exported && (
+              <span
+                className={`ledger-import-result ${exported.startsWith('✕') ? 'bad' : 'ok'}`}
+                data-testid="ledger-export-result"
+                role="status"
+              >
+                {exported}
+                <button type="button" aria-label="Dismiss" onClick={() => setExported(null)}>
+                  ×
+                </button>
+              </span>
+            )}
+            {imported && (
+              <span
+                className={`ledger-import-result ${verdict ? (verdict.ok ? (verdict.signer.kind === 'installation' ? 'ok' : 'warn') : 'bad') : ''}`}
+                data-testid="ledger-import-result"
+                role="status"
+              >
+                {imported.file}:{' '}
+                {reading
+                  ? `verifying… ${Math.round(reading.reading / 2 ** 20)} of ${Math.round(reading.of / 2 ** 20)} MiB read`
+                  : verdict!.ok
+                    ? `${verdict!.signer.kind === 'installation' ? '✓ verified' : '✓ intact'}: ${verdict!.entries} entries, ${verdict!.checkpoints} checkpoint${verdict!.checkpoints === 1 ? '' : 's'} — ${signerHeadline(verdict!.signer)}. ${verdict!.signer.proves}${FORMAT_NOTE[verdict!.format]}`
+                    : `✕ ${verdict!.seq !== undefined ? `first bad entry ${verdict!.seq} (line ${verdict!.line})` : `line ${verdict!.line}`}: ${verdict!.reason}`}
+                <button type="button" aria-label="Dismiss" onClick={() => setImported(null)}>
+                  ×
+                </button>
+              </span>
+            )}
+          </div>,
+          popsAt,
+        )}
     </>
   );
 }

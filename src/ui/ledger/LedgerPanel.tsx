@@ -30,6 +30,7 @@ const MAX_IN_FLIGHT = 2;
  * the row the arrow keys reached) moves the timeline there.
  */
 export function LedgerPanel() {
+  const [popsAt, setPopsAt] = useState<HTMLDivElement | null>(null);
   const feed = useApp((s) => s.ledger);
   const kernel = useApp((s) => s.kernel);
   const version = useSyncExternalStore(feed?.subscribe ?? noSubscribe, () => feed?.version ?? 0);
@@ -266,8 +267,10 @@ export function LedgerPanel() {
             ))}
           </select>
         </label>
-        <LedgerIntegrity />
+        <LedgerIntegrity popsAt={popsAt} />
       </header>
+      {/* Where the integrity verdicts and the key show, over the first rows (the header scrolls sideways when narrow). */}
+      <div className="ledger-pops-at" ref={setPopsAt} />
       {proved !== null && <LedgerProof seq={proved} onClose={() => setProved(null)} />}
       <div className="ledger-columns" aria-hidden>
         <span>seq</span>

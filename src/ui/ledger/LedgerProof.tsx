@@ -31,7 +31,7 @@ export function LedgerProof({ seq, onClose }: { seq: number; onClose: () => void
         ? `entry ${seq}: no such record in the live ledger`
         : proof.problem
           ? `entry ${seq}: ✕ its proof does not check out: ${proof.problem}`
-          : `entry ${seq}: ✓ in the tree of ${proof.treeSize} entries — an RFC 6962 path of ${proof.path.length} hash${proof.path.length === 1 ? '' : 'es'} from its leaf to the signed root ${proof.root.slice(0, 12)}…`;
+          : `entry ${seq}: ✓ in the tree of ${proof.treeSize} entries — an RFC 6962 path of ${proof.path.length} hash${proof.path.length === 1 ? '' : 'es'} from its leaf to the tree root ${proof.root.slice(0, 12)}… (the kernel's unsigned tree head; an export signs it)`;
   const ok = proof !== 'asking' && proof !== null && !proof.problem;
   return (
     <div

@@ -1,7 +1,7 @@
 import { useCallback } from 'react';
 import type { ExecResult } from '../../kernel/host-api';
 import { appStore, useApp } from '../../store/store';
-import { downloadText } from '../download';
+import { downloadSignedLedger, downloadText } from '../download';
 import { TerminalPanel } from './TerminalPanel';
 
 function kernelOrThrow() {
@@ -15,8 +15,14 @@ export function ShellTerminal({ banner }: { banner: string }) {
   const status = useApp((s) => s.status);
   const consoleFeed = useApp((s) => s.console);
   const exec = useCallback(async (line: string): Promise<ExecResult> => {
-    const r = await kernelOrThrow().exec(line);
-    if (r.download) downloadText(r.download.name, r.download.text);
+    const k = kernelOrThrow();
+    const r = await k.exec(line);
+    if (r.download && 'text' in r.download) downloadText(r.download.name, r.download.text);
+    // `ledger export`: the page co-signs the kernel's tree heads with this installation's key (the kernel has none).
+    if (r.download && 'ledger' in r.download) {
+      const said = await downloadSignedLedger(k).catch((e: unknown) => `✕ not exported: ${String(e)}`);
+      return { ...r, lines: [...r.lines, { text: said, style: said.startsWith('✕') ? 'error' : 'dim' }] };
+    }
     return r;
   }, []);
   const complete = useCallback((line: string, cursor: number) => kernelOrThrow().complete(line, cursor), []);

@@ -7,7 +7,7 @@ import { fmtTime, intArg, noMore, out, table, UsageError, words, type Command, t
 import type { Token } from '../tokenize';
 
 /**
- * The WORM ledger: the newest records, verifying the records, the Merkle tree and its signed checkpoints, export,
+ * The WORM ledger: the newest records, verifying the records, the Merkle tree and its tree heads, export (the page co-signs),
  * the tamper demo, and RFC 6962 proofs (inclusion of a record, consistency of two tree sizes).
  */
 
@@ -20,17 +20,17 @@ function ledgerCommand(sub: string, args: Token[], view: KernelView): OutputLine
       if (!r.ok) return [out(`✕ the ledger does not verify: entry ${r.firstBad!.seq}: ${r.firstBad!.reason}`, 'error')];
       return [
         out(
-          `✓ ${r.entries} entries, every hash matches its record; ${r.checkpoints} signed checkpoint${r.checkpoints === 1 ? '' : 's'} verified — Merkle roots and C2SP notes (key ${bytesToHex(l.publicKey).slice(0, 16)}…)`,
+          `✓ ${r.entries} entries, every hash matches its record; ${r.checkpoints} tree head${r.checkpoints === 1 ? '' : 's'} match the Merkle roots (the kernel signs none: an export is co-signed with this installation's key)`,
           'ok',
         ),
       ];
     }
     case 'export': {
       noMore(args, 1);
-      const text = l.exportJsonl();
+      // The page co-signs the tree heads with its installation's key and downloads the file (the kernel holds no key).
       return {
-        lines: [out(`exported ${l.length} entries as JSONL with their checkpoints (the last one signed over the head)`, 'ok')],
-        download: { name: 'capplay-ledger.jsonl', text },
+        lines: [out(`exporting ${l.length} entries as JSONL with their tree heads, co-signed by this installation's key`, 'ok')],
+        download: { name: 'capplay-ledger.jsonl', ledger: true },
       };
     }
     case 'tamper': {
@@ -38,7 +38,7 @@ function ledgerCommand(sub: string, args: Token[], view: KernelView): OutputLine
       noMore(args, 2);
       const copy = tamperCopy(l.exportJsonl(), seq);
       if (!copy) return [out(`entry ${seq} has no letter to alter`, 'error')];
-      const r = verifyLedgerText(copy.altered, l.publicKey);
+      const r = verifyLedgerText(copy.altered, null);
       return [
         out(
           `altered one byte of entry ${seq} (line ${copy.line}) in a copy of the export; the ledger itself has no API to modify or delete a record`,
@@ -55,7 +55,7 @@ function ledgerCommand(sub: string, args: Token[], view: KernelView): OutputLine
       const seq = intArg(args[1], 'seq', 1, l.length);
       noMore(args, 2);
       const p = l.proveInclusion(seq);
-      const why = inclusionProblem(p, l.vkey);
+      const why = inclusionProblem(p);
       return [
         out(
           `entry ${seq} is leaf ${seq - 1} of the tree of ${p.treeSize} entries (RFC 6962 inclusion proof, ${p.path.length} hashes):`,
@@ -63,11 +63,14 @@ function ledgerCommand(sub: string, args: Token[], view: KernelView): OutputLine
         ),
         out(`  leaf hash  ${bytesToHex(p.leafHash)}`),
         ...p.path.map((h, i) => out(`  ${i === 0 ? 'path' : '    '}       ${bytesToHex(h)}`)),
-        out(`  root       ${toBase64(p.root)} (checkpoint for ${p.treeSize} entries, signed by ${l.origin})`),
+        out(`  root       ${toBase64(p.root)} (tree head for ${p.treeSize} entries of ${l.origin}, unsigned)`),
         why
           ? out(`✕ the proof does not check out: ${why}`, 'error')
-          : out('✓ the path leads from the leaf to the signed root, and the checkpoint note verifies under the ledger key', 'ok'),
-        out(`proof: ${inclusionProofJson(p, l.vkey)}`, 'dim'),
+          : out(
+              "✓ the path leads from the leaf to the tree head's root (the kernel signs no head: an export's co-signed checkpoint vouches for it)",
+              'ok',
+            ),
+        out(`proof: ${inclusionProofJson(p)}`, 'dim'),
       ];
     }
     case 'consistency': {
@@ -77,7 +80,7 @@ function ledgerCommand(sub: string, args: Token[], view: KernelView): OutputLine
       noMore(args, 3);
       if (b > l.length) return [out(`the ledger holds ${l.length} entries, not ${b}`, 'error')];
       const p = l.proveConsistency(a, b);
-      const why = consistencyProofProblem(p, l.vkey);
+      const why = consistencyProofProblem(p);
       return [
         out(`the tree of ${a} entries is a prefix of the tree of ${b} (RFC 6962 consistency proof, ${p.path.length} hashes):`, 'dim'),
         out(`  root at ${a}  ${toBase64(p.fromRoot)}`),
@@ -85,8 +88,8 @@ function ledgerCommand(sub: string, args: Token[], view: KernelView): OutputLine
         ...p.path.map((h, i) => out(`  ${i === 0 ? 'path' : '    '}       ${bytesToHex(h)}`)),
         why
           ? out(`✕ the proof does not check out: ${why}`, 'error')
-          : out('✓ the path leads from the first signed root to the second: nothing before entry ' + (a + 1) + ' was changed', 'ok'),
-        out(`proof: ${consistencyProofJson(p, l.vkey)}`, 'dim'),
+          : out('✓ the path leads from the first root to the second: nothing before entry ' + (a + 1) + ' was changed', 'ok'),
+        out(`proof: ${consistencyProofJson(p)}`, 'dim'),
       ];
     }
   }
@@ -99,7 +102,7 @@ export const LEDGER_COMMANDS: Command[] = [
     world: 'outside',
     usage: 'ledger [n] | ledger verify | ledger export | ledger tamper [seq] | ledger prove <seq> | ledger consistency <a> <b>',
     summary:
-      'the last n audit records (default 10); verify the records, Merkle tree and signed checkpoints; export JSONL; the tamper demo; RFC 6962 inclusion and consistency proofs',
+      'the last n audit records (default 10); verify the records, Merkle tree and tree heads; export JSONL (co-signed by this installation’s key); the tamper demo; RFC 6962 inclusion and consistency proofs',
     args: [words('action', ['verify', 'export', 'tamper', 'prove', 'consistency'])],
     run(args, { view }) {
       const sub = args[0]?.type === 'word' && /^[a-z]+$/.test(args[0].value) ? args[0].value : null;
