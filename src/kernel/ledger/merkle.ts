@@ -220,18 +220,11 @@ export class MerkleTree {
       for (let i = 0; i < HASH; i++) out[off + i] = l.bytes[at + i];
       return;
     }
-    // From its leaves with a compact range of its own.
+    // From its leaves, a level at a time (in place: parent k is written below children 2k and 2k + 1).
     const n = 2 ** level;
-    const s = new Uint8Array((level + 2) * HASH);
-    let top = 0;
-    for (let j = 0; j < n; j++) {
-      this.leafAt(lo + j, s, top * HASH);
-      top++;
-      for (let idx = j; idx % 2 === 1; idx = (idx - 1) / 2) {
-        top--;
-        nodeInto(s, (top - 1) * HASH, s, top * HASH, s, (top - 1) * HASH);
-      }
-    }
+    const s = new Uint8Array(n * HASH);
+    for (let j = 0; j < n; j++) this.leafAt(lo + j, s, j * HASH);
+    for (let k = n / 2; k >= 1; k /= 2) nodesInto(s, 0, k, s, 0);
     for (let i = 0; i < HASH; i++) out[off + i] = s[i];
   }
 
