@@ -3,7 +3,7 @@ import { expose } from 'comlink';
 import { KernelHost } from '../src/kernel/host';
 import type { KernelWorkerApi } from '../src/kernel/host-api';
 import { FileSegmentStore, setSegmentStore } from '../src/kernel/ledger/segments';
-import { shaEngine, shaInto } from '../src/kernel/ledger/sha';
+import { shaBench } from '../src/kernel/ledger/shaBench';
 import { loadEngine } from '../src/kernel/programs/engine';
 import engineWasm from '@jitl/quickjs-wasmfile-release-sync/wasm?url';
 
@@ -32,23 +32,7 @@ class WorkerHost extends KernelHost implements KernelWorkerApi {
 
   /** For `npm run bench` only: the SHA-256 engines compared in this worker (Chromium), as bench/ledger.bench.ts does in Node. */
   benchHashing(): Record<string, Record<string, number>> {
-    const out: Record<string, Record<string, number>> = {};
-    const digest = new Uint8Array(32);
-    for (const engine of ['noble', 'webassembly'] as const) {
-      shaEngine(engine);
-      for (const size of [65, 150, 300]) {
-        const msg = new Uint8Array(size);
-        for (let i = 0; i < 20_000; i++) shaInto(msg, 0, size, digest, 0);
-        const t = performance.now();
-        for (let i = 0; i < 200_000; i++) {
-          msg[0] = i;
-          shaInto(msg, 0, size, digest, 0);
-        }
-        (out[`${size}B`] ??= {})[`${engine}Us`] = +(((performance.now() - t) * 1000) / 200_000).toFixed(3);
-      }
-    }
-    out.engineInUse = { [shaEngine('webassembly').name]: 1 };
-    return out;
+    return shaBench(() => performance.now());
   }
 
   /** An uncaught error outside any call: the page sees the worker fail, exactly as with a real bug. */

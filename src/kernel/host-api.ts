@@ -401,6 +401,6 @@ export interface KernelWorkerApi extends KernelHostApi {
   crash(): void;
   /** For `npm run bench` only: append synthetic ledger records. */
   benchFillLedger(n: number): number;
-  /** For `npm run bench` only: µs per SHA-256 of 65 / 150 / 300 bytes in this worker, by each synchronous engine. */
+  /** For `npm run bench` only: µs per SHA-256 of 65 / 150 / 300 bytes in this worker, by each synchronous engine, one per call and batched (shaBench.ts). */
   benchHashing(): Record<string, Record<string, number>>;
 }

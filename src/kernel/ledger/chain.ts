@@ -1,5 +1,5 @@
 import { _SHA256, sha256 } from '@noble/hashes/sha2.js';
-import { midstate as shaMidstate, shaAfterInto, shaWasm, type Midstate } from './sha';
+import { midstate as shaMidstate, shaAfterInto, shaWasm, type LeafBatch, type Midstate } from './sha';
 
 /**
  * The canonical byte encoding of one ledger record and its hash. Shared by the in-memory ledger (append, verify)
@@ -144,6 +144,8 @@ function midstate(tag: Uint8Array): { hasher: _SHA256; words: Int32Array; wasm: 
   return { hasher: sha256.create().update(tag), words, wasm: shaMidstate(tag) };
 }
 const MID = { 1: midstate(ENTRY_TAG_V1), 2: midstate(ENTRY_TAG), 3: midstate(ENTRY_TAG_V3) } as const;
+/** Where every format 3 leaf hash starts (after 0x00 || LEAF_TAG): the midstate a LeafBatch of records needs. */
+export const LEAF_MIDSTATE: Midstate = MID[3].wasm;
 
 /** Fixed part of a record after the tag: prev 32 + seq 8 + time 8 + kind len 4 + 3 floats 24 + detail len 4 + facts len 4. */
 const FIXED = HASH_BYTES + 8 + 8 + 4 + 24 + 4 + 4;
@@ -173,7 +175,13 @@ export class ChainHasher {
   constructor(
     readonly format: RecordFormat = RECORD_FORMAT,
     initialCapacity = 512,
+    /**
+     * Format 3 only: records are not hashed one by one but added to this batch (made with LEAF_MIDSTATE), whose
+     * owner hashes them all in one call (leavesInto) when it needs them. The head then stays as it was.
+     */
+    private readonly batch: LeafBatch | null = null,
   ) {
+    if (batch && (format !== 3 || batch.mid !== LEAF_MIDSTATE)) throw new Error('only format 3 leaves are hashed in batches');
     this.buf = new Uint8Array(Math.max(FIXED + PAD + 64, initialCapacity));
     this.view = new DataView(this.buf.buffer);
     this.mid = MID[format];
@@ -278,7 +286,8 @@ export class ChainHasher {
   /** Hash ENTRY_TAG || buf[0, len) into buf[0, 32): WebAssembly when it runs (sha.ts), else noble block by block. */
   private digest(len: number): void {
     this.last = len;
-    if (shaWasm() && !TESTING_NOBLE) shaAfterInto(this.mid.wasm, this.buf, this.from, len, this.buf, 0);
+    if (this.batch) this.batch.add(this.buf, this.from, len);
+    else if (shaWasm() && !TESTING_NOBLE) shaAfterInto(this.mid.wasm, this.buf, this.from, len, this.buf, 0);
     else if (FAST) this.digestFast(len);
     else this.digestSlow(len);
   }

@@ -3,12 +3,13 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import type { LedgerEntry, LedgerFacts, LedgerKind } from '../sab/layout';
-import { ChainHasher, HASH_BYTES } from './chain';
+import { ChainHasher, HASH_BYTES, LEAF_MIDSTATE } from './chain';
 import { factsText, sealFacts } from './facts';
 import { exportLines } from './jsonl';
 import { MerkleTree } from './merkle';
 import { checkpointBody, ledgerOrigin, signedNote, validKeyName, vkey } from './note';
 import { encodeSegment, kindCode, newSegmentStore, Segment, type SegmentRef, type SegmentStore } from './segments';
+import { LeafBatch, leavesInto } from './sha';
 
 export { GENESIS, RECORD_FORMAT, toHex, type Checkpoint, type RecordFormat } from './chain';
 export { ledgerOrigin } from './note';
@@ -87,6 +88,10 @@ export interface LedgerOptions {
 export const SEGMENT_RECORDS = 8192;
 /** Sealed segments kept decoded: a page being scrolled and its neighbours. */
 const SEGMENT_CACHE = 4;
+/** Records hashed together (Ledger.hashPending): enough to amortize the call, few enough to stay in the cache. */
+const LEAF_BATCH = 256;
+/** Records verify() hashes together. */
+const VERIFY_BATCH = 256;
 /** About what one hot record costs as a frozen JS object with its detail string (for residentBytes). */
 const RECORD_OBJECT_BYTES = 160;
 
@@ -134,7 +139,9 @@ export interface ConsistencyProof {
 
 /** Where an incremental verification stands: the record hasher, the roots-only tree over the leaves checked so far. */
 interface Checked {
+  /** Encodes each record into `leaves`, hashed a batch at a time. */
   hasher: ChainHasher;
+  leaves: LeafBatch;
   tree: MerkleTree;
   next: number;
   ci: number;
@@ -183,7 +190,14 @@ export class Ledger {
   private readonly cache = new Map<number, Segment>();
   readonly segmentRecords: number;
   private cps: TreeHead[] = [];
-  private readonly chain = new ChainHasher();
+  /**
+   * Records appended but not hashed yet: the newest `pending` hot records. Their leaves wait in `leaves` and are
+   * hashed together (with the tree levels above them) by hashPending(), which every read of a hash, a root or the tree
+   * runs first: a batch keeps the SIMD engine's four lanes busy and crosses into WebAssembly once, not per record.
+   */
+  private readonly leaves = new LeafBatch(LEAF_MIDSTATE);
+  private pending = 0;
+  private readonly chain = new ChainHasher(undefined, undefined, this.leaves);
   /** The RFC 6962 tree over the records' leaf hashes (merkle.ts); leaves are read back from where the records are. */
   private readonly tree = new MerkleTree((i, out, off) => this.leafInto(i, out, off));
   readonly checkpointEvery: number;
@@ -226,6 +240,7 @@ export class Ledger {
 
   /** What the ledger holds in this worker's memory, roughly: hot records, the kind columns, cached segments, blocks a memory store keeps. */
   residentBytes(): number {
+    this.hashPending();
     let cached = 0;
     for (const s of this.cache.values()) cached += s.bytes;
     return (
@@ -240,6 +255,7 @@ export class Ledger {
 
   /** What the Merkle tree keeps resident: its compact range and the complete nodes from STORED_LEVEL up (merkle.ts). */
   treeBytes(): number {
+    this.hashPending();
     return this.tree.residentBytes();
   }
 
@@ -258,17 +274,27 @@ export class Ledger {
       grown.set(this.hotHashes);
       this.hotHashes = grown;
     }
-    this.chain.headInto(this.hotHashes, off);
-    this.tree.append(this.hotHashes, off);
     this.hot.push(entry);
     this.hotFacts.push(text);
+    if (++this.pending === LEAF_BATCH || seq % this.checkpointEvery === 0 || this.hot.length === this.segmentRecords) this.hashPending();
     if (seq % this.checkpointEvery === 0) this.cps.push({ size: seq, root: this.tree.rootAt(seq) });
     if (this.hot.length === this.segmentRecords) this.seal();
     return entry;
   }
 
+  /** Hash the pending records' leaves into hotHashes and add them to the tree. */
+  private hashPending(): void {
+    if (this.pending === 0) return;
+    const off = (this.hot.length - this.pending) * HASH_BYTES;
+    leavesInto(this.leaves, this.hotHashes, off);
+    this.tree.appendMany(this.hotHashes, off, this.pending);
+    this.leaves.clear();
+    this.pending = 0;
+  }
+
   /** The hot segment is full: pack it into a block for the store and start the next. */
   private seal(): void {
+    this.hashPending();
     this.store ??= newSegmentStore();
     const block = encodeSegment(this.hot, this.hotHashes, this.hotFacts);
     this.sealedKinds.push(new Segment(block, this.length - this.hot.length + 1).kinds.slice());
@@ -388,11 +414,13 @@ export class Ledger {
 
   /** The Merkle tree root over every record (SHA-256 of nothing while empty): what a checkpoint now would sign. */
   headHash(): Uint8Array {
+    this.hashPending();
     return this.tree.root();
   }
 
   /** Leaf `index`'s hash (record index + 1's) into out[off, off + 32), from the hot records or its sealed segment. */
   private leafInto(index: number, out: Uint8Array, off: number): void {
+    this.hashPending();
     const per = this.segmentRecords;
     const hotStart = this.sealed.length * per;
     const src = index >= hotStart ? this.hotHashes : this.segment(Math.floor(index / per)).hashes;
@@ -403,6 +431,7 @@ export class Ledger {
   /** The leaf hash of entry `seq` (a copy), or undefined if there is no such entry. */
   hashAt(seq: number): Uint8Array | undefined {
     if (!Number.isInteger(seq) || seq < 1 || seq > this.length) return undefined;
+    this.hashPending();
     const per = this.segmentRecords;
     const hotFirst = this.sealed.length * per + 1;
     if (seq >= hotFirst) return this.hotHashes.slice((seq - hotFirst) * HASH_BYTES, (seq - hotFirst + 1) * HASH_BYTES);
@@ -415,6 +444,7 @@ export class Ledger {
    * it is, a sealed one as record j of its segment (read one block at a time). Stops when the visitor returns false.
    */
   private scan(from: number, to: number, visit: RecordVisitor): void {
+    this.hashPending();
     const per = this.segmentRecords;
     const hotStart = this.sealed.length * per;
     let i = from;
@@ -442,6 +472,7 @@ export class Ledger {
     let c = i >= 0 && this.cps[i]?.size === size ? this.cps[i] : this.headsNow.get(size);
     if (!c) {
       // On demand (a proof to the head, an export): keep a few, a proof panel asks for the same size again.
+      this.hashPending(); // the tree must hold every leaf before a root is read
       c = { size, root: this.tree.rootAt(size) };
       if (this.headsNow.size >= 8) this.headsNow.delete(this.headsNow.keys().next().value!);
       this.headsNow.set(size, c);
@@ -471,6 +502,7 @@ export class Ledger {
     if (!Number.isInteger(treeSize) || treeSize < 1 || treeSize > this.length)
       throw new RangeError(`no tree of size ${treeSize} (the ledger holds ${this.length})`);
     if (!Number.isInteger(seq) || seq < 1 || seq > treeSize) throw new RangeError(`entry ${seq} is not in a tree of ${treeSize} entries`);
+    this.hashPending();
     const c = this.checkpointAt(treeSize);
     const [r] = this.page(seq, 1);
     const h = new ChainHasher();
@@ -496,7 +528,7 @@ export class Ledger {
     return {
       from,
       to,
-      path: this.tree.consistencyProof(from, to),
+      path: (this.hashPending(), this.tree.consistencyProof(from, to)),
       fromRoot: a.root,
       toRoot: b.root,
       fromHead: this.headBody(a),
@@ -515,8 +547,13 @@ export class Ledger {
 
   private static fresh(): Checked {
     // Roots only: the verifying tree needs no kept nodes and never reads a leaf back.
-    return { hasher: new ChainHasher(), tree: new MerkleTree(() => {}, false), next: 0, ci: 0 };
+    const leaves = new LeafBatch(LEAF_MIDSTATE);
+    return { hasher: new ChainHasher(undefined, undefined, leaves), leaves, tree: new MerkleTree(() => {}, false), next: 0, ci: 0 };
   }
+
+  /** verify's batch: the stored hashes, and the ones re-derived. */
+  private readonly verifyWant = new Uint8Array(VERIFY_BATCH * HASH_BYTES);
+  private readonly verifyGot = new Uint8Array(VERIFY_BATCH * HASH_BYTES);
 
   /** Where the last incremental verification stopped: the tree's roots over the entries already checked. */
   private checked: Checked | null = null;
@@ -537,10 +574,52 @@ export class Ledger {
     const total = this.length;
     const n = Math.min(total, at.next + max);
     const every = this.checkpointEvery;
-    const { hasher, tree } = at;
+    const { hasher, leaves, tree } = at;
     const cps = this.cps;
     let ci = at.ci;
     let bad: LedgerVerifyResult | null = null;
+    // Records are re-encoded into a batch and hashed together (the stored hashes copied beside them), up to a record
+    // where a checkpoint is due: only there does the tree's root matter.
+    const want = this.verifyWant;
+    let first = at.next; // the batch's first record index
+    const check = (last: number): boolean => {
+      const got = this.verifyGot;
+      leavesInto(leaves, got, 0);
+      const count = last - first;
+      for (let k = 0; k < count; k++) {
+        let d = 0;
+        for (let i = k * HASH_BYTES, stop = i + HASH_BYTES; i < stop; i++) d |= got[i] ^ want[i];
+        if (d !== 0) {
+          const seq = first + k + 1;
+          const reason = `entry ${seq}: contents do not match its hash — altered after it was written`;
+          bad = { ok: false, entries: seq - 1, checkpoints: ci, firstBad: { seq, reason } };
+          return false;
+        }
+      }
+      tree.appendMany(want, 0, count);
+      leaves.clear();
+      first = last;
+      // Checkpoints are checked where they were signed, so a bad one is reported before the entries after it.
+      const seq = last;
+      let signedHere = false;
+      for (; ci < cps.length && cps[ci].size <= seq; ci++) {
+        const why =
+          cps[ci].size === seq ? this.checkCheckpoint(ci, tree) : `checkpoint ${ci + 1} is for size ${cps[ci].size}, out of order`;
+        if (why) {
+          bad = { ok: false, entries: seq, checkpoints: ci, firstBad: { seq, reason: why } };
+          return false;
+        }
+        signedHere = true;
+      }
+      if (seq % every === 0 && !signedHere) {
+        bad = { ok: false, entries: seq, checkpoints: ci, firstBad: { seq, reason: `the checkpoint after entry ${seq} is missing` } };
+        return false;
+      }
+      at.next = seq;
+      at.ci = ci;
+      return true;
+    };
+    leaves.clear();
     this.scan(at.next, n, (seq, r, j, hashes, off) => {
       if (r instanceof Segment)
         hasher.pushBytes(
@@ -559,33 +638,9 @@ export class Ledger {
         );
       // A hot record's facts are re-spelled from the record itself, not taken from what append kept for sealing.
       else hasher.push(seq, r.time, r.kind, r.actor, r.subject, r.object, r.detail, factsText(r.facts));
-      if (!hasher.headEquals(hashes, off)) {
-        bad = {
-          ok: false,
-          entries: seq - 1,
-          checkpoints: ci,
-          firstBad: { seq, reason: `entry ${seq}: contents do not match its hash — altered after it was written` },
-        };
-        return false;
-      }
-      tree.append(hashes, off);
-      // Checkpoints are checked where they were signed, so a bad one is reported before the entries after it.
-      let signedHere = false;
-      for (; ci < cps.length && cps[ci].size <= seq; ci++) {
-        const why =
-          cps[ci].size === seq ? this.checkCheckpoint(ci, tree) : `checkpoint ${ci + 1} is for size ${cps[ci].size}, out of order`;
-        if (why) {
-          bad = { ok: false, entries: seq, checkpoints: ci, firstBad: { seq, reason: why } };
-          return false;
-        }
-        signedHere = true;
-      }
-      if (seq % every === 0 && !signedHere) {
-        bad = { ok: false, entries: seq, checkpoints: ci, firstBad: { seq, reason: `the checkpoint after entry ${seq} is missing` } };
-        return false;
-      }
-      at.next = seq;
-      at.ci = ci;
+      const k = (seq - 1 - first) * HASH_BYTES;
+      for (let i = 0; i < HASH_BYTES; i++) want[k + i] = hashes[off + i];
+      if (seq - first === VERIFY_BATCH || seq === n || seq % every === 0 || (ci < cps.length && cps[ci].size <= seq)) return check(seq);
       return true;
     });
     if (bad) return bad;

@@ -110,7 +110,7 @@ function treeOf(leafHashes: Uint8Array[]): MerkleTree {
   return t;
 }
 
-describe.each(['webassembly', 'noble'] as const)('the RFC 6962 tree (%s SHA-256)', (engine) => {
+describe.each(['simd', 'scalar', 'noble'] as const)('the RFC 6962 tree (%s SHA-256)', (engine) => {
   it('uses the engine asked for', () => {
     expect(shaEngine(engine).name).toBe(engine);
   });
@@ -200,5 +200,33 @@ describe.each(['webassembly', 'noble'] as const)('the RFC 6962 tree (%s SHA-256)
       for (const m of [1, 3, 64, 100, n - 1])
         if (m >= 1 && m < n) expect(consistencyProblem(m, n, mth(0, m), root, t.consistencyProof(m, n)), `${m} → ${n}`).toBeNull();
     }
+  });
+
+  it('appendMany builds the same tree as one append at a time: roots, kept nodes, proofs, in batches of any size and alignment', () => {
+    const n = 8192 + 300;
+    const flat = new Uint8Array(32 * n);
+    for (let i = 0; i < n; i++) flat.set(hashLeaf(new Uint8Array([i & 0xff, i >> 8])), 32 * i);
+    const at = (i: number, out: Uint8Array, off: number) => out.set(flat.subarray(32 * i, 32 * i + 32), off);
+    const one = new MerkleTree(at);
+    for (let i = 0; i < n; i++) one.append(flat, 32 * i);
+    // Chunks that start aligned and not, smaller and larger than a perfect subtree, up to a whole 8,192.
+    const many = new MerkleTree(at);
+    let done = 0;
+    for (const c of [1, 3, 4, 8, 64, 128, 63, 1, 100, 8192 - 372, 8, 29, n]) {
+      const k = Math.min(c, n - done);
+      many.appendMany(flat, 32 * done, k);
+      done += k;
+      expect(bytesToHex(many.root()), `root at ${done}`).toBe(bytesToHex(one.rootAt(done)));
+    }
+    expect(many.size).toBe(n);
+    expect(many.residentBytes()).toBe(one.residentBytes());
+    const whole = new MerkleTree(at);
+    whole.appendMany(flat, 0, n);
+    expect(bytesToHex(whole.root())).toBe(bytesToHex(one.root()));
+    for (const t of [many, whole])
+      for (const i of [0, 63, 64, 4095, 8191, 8192, n - 1]) {
+        expect(t.inclusionProof(i, n).map(bytesToHex)).toEqual(one.inclusionProof(i, n).map(bytesToHex));
+        expect(t.consistencyProof(i + 1, n).map(bytesToHex)).toEqual(one.consistencyProof(i + 1, n).map(bytesToHex));
+      }
   });
 });
