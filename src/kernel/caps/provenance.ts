@@ -29,6 +29,8 @@ export interface ProvStep {
 export interface Provenance {
   /** Oldest first: from the mint or boot wiring to the holder. */
   steps: ProvStep[];
+  /** How many records the ledger held when the chain was read (the state it describes). */
+  head: number;
   /** Set when a link could not be followed (a record that is not what the chain says it is): the chain stops there. */
   problem?: string;
 }
@@ -91,7 +93,7 @@ export function provenance(l: ProvLedger, holder: number, granted: number): Prov
   for (let guard = 0; seq; guard++) {
     const e = at(l, seq);
     if (!isGrant(e) || e.subject !== expect || guard > 10_000)
-      return { steps: back.reverse(), problem: `ledger record #${seq} is not the grant of a cap ${expect} held` };
+      return { steps: back.reverse(), head: l.length, problem: `ledger record #${seq} is not the grant of a cap ${expect} held` };
     const name = e.facts.cap as string;
     for (let i = masks.length - 1; i >= 0; i--) {
       if (masks[i] <= seq || masks[i] >= until) continue;
@@ -100,7 +102,7 @@ export function provenance(l: ProvLedger, holder: number, granted: number): Prov
         back.push({ seq: m.seq, how: 'mask', holder: e.subject, cap: name, by: m.actor, detail: m.detail });
     }
     let from = Number(e.facts.from) || 0;
-    if (from >= seq) return { steps: back.reverse(), problem: `ledger record #${seq} names a later source, #${from}` };
+    if (from >= seq) return { steps: back.reverse(), head: l.length, problem: `ledger record #${seq} names a later source, #${from}` };
     const source = from ? at(l, from) : undefined;
     const how = howOf(e, source);
     if (how === 'facet') from = minterCap(l, e.actor, e.facts.target, seq);
@@ -109,7 +111,7 @@ export function provenance(l: ProvLedger, holder: number, granted: number): Prov
     until = seq;
     seq = from;
   }
-  return { steps: back.reverse() };
+  return { steps: back.reverse(), head: l.length };
 }
 
 /** The grants in force in a cap table now: each slot with how and when (the ledger record) its holder got it. */
