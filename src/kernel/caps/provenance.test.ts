@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import defaultScenario from '../../content/scenarios/default.json';
+import { BUILT_IN_SCENARIOS } from '../../content/scenarios';
 import { KernelHost } from '../host';
 import { grantsInForce, provenance, type ProvHow } from './provenance';
 
@@ -78,6 +79,34 @@ describe('provenance: the chain of custody of a cap (seed 003 S1)', () => {
       ['facet', child, 'svc'],
     ]);
     expect(chain(child, 'svc').steps[1].detail).toMatch(/badge 9/);
+  });
+
+  it('a relabel (Gate 0 off) is its own step, unlike a copy that keeps the badge', () => {
+    const { run, pidOf, shape } = session();
+    const shell = pidOf('shell');
+    run('spawn "idle" with { same: client @chat }');
+    const keeps = pidOf('idle');
+    run('defense gate0 off');
+    run('spawn "idle" with { bob: client @chat badge 200 }');
+    const forged = pidOf('idle');
+    expect(shape(keeps, 'same')).toEqual([
+      ['boot', shell, 'chat'],
+      ['grant', keeps, 'same'],
+    ]);
+    expect(shape(forged, 'bob')).toEqual([
+      ['boot', shell, 'chat'],
+      ['relabel', forged, 'bob'],
+    ]);
+  });
+
+  it('an import across a pairing starts its chain (seed 000: only an import crosses machines)', () => {
+    const host = new KernelHost(undefined, false);
+    const pointsav = BUILT_IN_SCENARIOS.find((x) => x.id === 'pointsav')!;
+    expect(host.boot(pointsav.text, 7).ok).toBe(true);
+    const k = host.kernel;
+    const media = [...k.processes.values()].find((p) => p.name === 'media')!;
+    const c = provenance(k.ledger, media.pid, media.cnode.lookup('telemetry').granted);
+    expect(c.steps.map((s) => [s.how, s.holder, s.cap])).toEqual([['import', media.pid, 'telemetry']]);
   });
 
   it('a spawn handle, and a channel minted then masked: mask steps belong to the slot that was masked', () => {
