@@ -1,5 +1,8 @@
 import type { ConsoleStyle, LedgerEntry } from './sab/layout';
 import type { ProgramCheck } from './programs/compile';
+import type { GrantInForce, Provenance } from './caps/provenance';
+
+export type { GrantInForce, Provenance, ProvHow, ProvStep } from './caps/provenance';
 
 export type { ProgramCheck };
 
@@ -307,6 +310,10 @@ export interface KernelHostApi {
   ledgerPage(from: number, count: number): LedgerEntry[];
   /** Promises, execpromises and unveiled paths of a process (null if there is no such process). */
   sandbox(pid: number): SandboxView | null;
+  /** The chain of custody of the cap in `slot` of process `pid`, from the kernel's records (null: no such cap). */
+  provenance(pid: number, slot: number): Provenance | null;
+  /** The grants in force in a process's cap table: how and when (the record) it got each (null: no such process). */
+  grantsInForce(pid: number): GrantInForce[] | null;
   /** Recent yield routes (newest last), with their call stacks, and the V1–V9 table. */
   yieldView(): YieldView;
   /** A machine's keys, CellID, pairings, bindings and the handshakes it took part in. */

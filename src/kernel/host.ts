@@ -29,6 +29,7 @@ import { inclusionProblem, inclusionProofJson } from './ledger/proofs';
 import { ledgerMatcher } from '../text/ledgerRow';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { TYPE_MEANS } from './pairing/fleet';
+import { grantsInForce, provenance, type GrantInForce, type Provenance } from './caps/provenance';
 import { promisesText } from './sandbox/pledge';
 import { permsText } from './sandbox/unveil';
 import type { Kernel } from './kernel';
@@ -830,6 +831,16 @@ export class KernelHost implements KernelHostApi {
         : null,
       locked: p.unveil.locked,
     };
+  }
+
+  provenance(pid: number, slot: number): Provenance | null {
+    const s = this.kernel.processes.get(Number(pid))?.cnode.get(Number(slot));
+    return s ? provenance(this.kernel.ledger, Number(pid), s.granted) : null;
+  }
+
+  grantsInForce(pid: number): GrantInForce[] | null {
+    const p = this.kernel.processes.get(Number(pid));
+    return p ? grantsInForce(this.kernel.ledger, p.cnode.entries()) : null;
   }
 
   /** The V1–V9 evidence read from the ledger so far (a new ledger — boot, restore, travel — starts a new tally). */

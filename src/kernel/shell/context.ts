@@ -96,7 +96,17 @@ export interface KernelView {
   readonly stringList: readonly string[];
   readonly ledger: Pick<
     Ledger,
-    'length' | 'last' | 'verify' | 'exportJsonl' | 'residentBytes' | 'storage' | 'proveInclusion' | 'proveConsistency' | 'origin'
+    | 'length'
+    | 'last'
+    | 'page'
+    | 'seqsOfKind'
+    | 'verify'
+    | 'exportJsonl'
+    | 'residentBytes'
+    | 'storage'
+    | 'proveInclusion'
+    | 'proveConsistency'
+    | 'origin'
   >;
   readonly fleet: Pick<Fleet, 'machine' | 'level' | 'identity' | 'describe' | 'bindingsOf' | 'handshakes' | 'pairing'>;
   /** A running process, or ESRCH. */

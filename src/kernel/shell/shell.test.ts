@@ -62,8 +62,8 @@ describe('shell commands', () => {
     expect(text(h, 'caps')).toMatch(/@chat\s+client\s+endpoint "chat"\s+42/);
     expect(text(h, 'caps')).toMatch(/@chat_participant\s+object\s+ChatParticipant you/);
     expect(text(h, 'caps 1')).toMatch(/@spawner\s+spawner/);
-    expect(text(h, 'caps 99')).toBe('caps: no process with pid 99 (column 6). Usage: caps [pid]');
-    expect(text(h, 'caps x')).toBe('caps: pid must be a whole number, got "x" (column 6). Usage: caps [pid]');
+    expect(text(h, 'caps 99')).toBe('caps: no process with pid 99 (column 6). Usage: caps [pid] | caps --why [@cap] [pid]');
+    expect(text(h, 'caps x')).toBe('caps: pid must be a whole number, got "x" (column 6). Usage: caps [pid] | caps --why [@cap] [pid]');
   });
 
   it('ledger shows the newest records', () => {
@@ -124,7 +124,7 @@ describe('shell commands', () => {
     const h = host();
     expect(h.complete('cl', 2)).toEqual({ from: 0, candidates: ['clear', 'clock'] });
     expect(h.complete('clock st', 8)).toEqual({ from: 6, candidates: ['step'] });
-    expect(h.complete('caps ', 5).candidates).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    expect(h.complete('caps ', 5).candidates).toEqual(['--why', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
     expect(h.complete('x { a: @chat_', 13)).toEqual({ from: 7, candidates: ['@chat_mod', '@chat_participant', '@chat_root'] });
   });
 

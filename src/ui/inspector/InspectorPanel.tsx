@@ -1,5 +1,5 @@
-import { useRef, type ReactNode } from 'react';
-import type { SandboxView } from '../../kernel/host-api';
+import { useRef, useState, type ReactNode } from 'react';
+import type { GrantInForce, SandboxView } from '../../kernel/host-api';
 import {
   CAP,
   CAP_FLAG,
@@ -19,6 +19,8 @@ import {
 import { rightsText } from '../../kernel/caps/algebra';
 import { useApp } from '../../store/store';
 import { useFrameValue, useLiveText } from '../../store/useFrame';
+import { travelTo } from '../timeline/travel';
+import { CustodyView, type Custody } from './Custody';
 import { MachineDetails } from './MachineDetails';
 import { useWorkerRead } from './useWorkerRead';
 import './inspector.css';
@@ -69,7 +71,13 @@ function objectText(f: Frame, s: StringTable, row: number): string | null {
   return `${s.get(iface)} · generation ${f.cap[CAP.GENERATION][row]} · #${tag}`;
 }
 
-function CapTable({ f, s, rows, holder }: { f: Frame; s: StringTable; rows: number[]; holder: boolean }) {
+/** A process's own table: each row also says which ledger record granted it and opens its chain of custody. */
+interface Holding {
+  grants: ReadonlyMap<number, GrantInForce> | null;
+  why(slot: number, name: string): void;
+}
+
+function CapTable({ f, s, rows, holder, holding }: { f: Frame; s: StringTable; rows: number[]; holder: boolean; holding?: Holding }) {
   if (!rows.length) return <p className="muted">{holder ? 'holds no caps' : 'no process holds a cap to it'}</p>;
   return (
     <table className="cap-table" data-testid="inspector-caps">
@@ -87,6 +95,9 @@ function CapTable({ f, s, rows, holder }: { f: Frame; s: StringTable; rows: numb
           const flags = f.cap[CAP.FLAGS][r];
           const relabeled = (flags & CAP_FLAG.RELABELED) !== 0;
           const object = objectText(f, s, r);
+          const slot = f.cap[CAP.SLOT][r];
+          const name = s.get(f.cap[CAP.NAME][r]);
+          const grant = holding?.grants?.get(slot);
           return (
             <tr
               key={`${f.cap[CAP.HOLDER][r]}:${f.cap[CAP.SLOT][r]}`}
@@ -133,6 +144,27 @@ function CapTable({ f, s, rows, holder }: { f: Frame; s: StringTable; rows: numb
                   {originText(f, s, r)}
                   {flags & CAP_FLAG.DEAD ? ' · no longer works' : ''}
                 </div>
+                {holding && (
+                  <div className="cap-custody">
+                    {grant && grant.cap === name && (
+                      <>
+                        {grant.how}, ledger{' '}
+                        <button
+                          type="button"
+                          className="cap-record"
+                          data-testid="cap-record"
+                          aria-label={`show the session at record ${grant.seq}, where @${name} was granted`}
+                          onClick={() => travelTo(grant.seq, 'forward')}
+                        >
+                          #{grant.seq}
+                        </button>{' '}
+                      </>
+                    )}
+                    <button type="button" className="cap-why" data-testid="cap-why" onClick={() => holding.why(slot, name)}>
+                      chain of custody
+                    </button>
+                  </div>
+                )}
               </td>
             </tr>
           );
@@ -241,6 +273,29 @@ function GroupDetails({ f, s, pids }: { f: Frame; s: StringTable; pids: readonly
   );
 }
 
+/** The grants in force in a process's table (seed 000): its cap table, each row with the record that granted it. */
+function ProcessCaps({
+  f,
+  s,
+  pid,
+  rows,
+  version,
+  why,
+}: {
+  f: Frame;
+  s: StringTable;
+  pid: number;
+  rows: number[];
+  version: string;
+  why: Holding['why'];
+}) {
+  const grants = useWorkerRead(
+    (k) => (k.grantsInForce(pid) as Promise<GrantInForce[] | null>).then((g) => (g ? new Map(g.map((x) => [x.slot, x])) : null)),
+    `${pid}@${version}`,
+  );
+  return <CapTable f={f} s={s} rows={rows} holder holding={{ grants, why }} />;
+}
+
 /** Details of the node selected in the graph: a process's cap table, an object's holders, a machine's load. */
 export function InspectorPanel() {
   const selected = useApp((s) => s.selected);
@@ -248,8 +303,16 @@ export function InspectorPanel() {
   const frames = useApp((s) => s.frames);
   const yields = useApp((s) => s.yields);
   useFrameValue((f) => f.topology, 0); // re-render when caps or processes change, not every frame
+  const kernel = useApp((st) => st.kernel);
+  const [custody, setCustody] = useState<Custody | null>(null);
   const f = frames?.frame;
   const s = frames?.strings;
+  const why = (pid: number, holder: string) => (slot: number, name: string) => {
+    kernel?.provenance(pid, slot).then(
+      (chain) => setCustody(chain ? { pid, slot, name, holder, chain } : null),
+      () => {},
+    );
+  };
   let body: ReactNode = <p className="muted">Click a node in the graph to inspect it.</p>;
 
   if (f && s && selected) {
@@ -287,8 +350,15 @@ export function InspectorPanel() {
               </dd>
             </dl>
             <Sandbox pid={id} version={`${f.scenarioGen}:${f.topology}`} />
-            <h4>cap table ({caps.length})</h4>
-            <CapTable f={f} s={s} rows={caps} holder />
+            <h4>cap table: the grants in force ({caps.length})</h4>
+            <ProcessCaps
+              f={f}
+              s={s}
+              pid={id}
+              rows={caps}
+              version={`${f.scenarioGen}:${f.topology}`}
+              why={why(id, `${s.get(f.proc[PROC.NAME][r])} (pid ${id})`)}
+            />
           </>
         );
       }
@@ -405,6 +475,7 @@ export function InspectorPanel() {
         <h2>Inspector</h2>
       </header>
       <div className="inspector-body" tabIndex={0} aria-label="Inspector details">
+        {custody && <CustodyView custody={custody} onClose={() => setCustody(null)} />}
         {body}
       </div>
     </section>

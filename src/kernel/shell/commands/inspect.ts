@@ -3,6 +3,7 @@ import { OPERATION_VERBS, TIERS, VERBS } from '../../energy/kinetic';
 import type { OutputLine } from '../../host-api';
 import { PROGRAMS } from '../../programs/programs';
 import { intArg, noMore, out, PID, table, UsageError, type Command } from '../common';
+import { capsWhy } from './provenance';
 
 /** Inspection: help, the process list, a cap table, how full the state tables are, and clearing the terminal. */
 
@@ -116,10 +117,13 @@ export const INSPECT_COMMANDS: Command[] = [
   {
     name: 'caps',
     world: 'outside',
-    usage: 'caps [pid]',
-    summary: "show a process's cap table (default: the shell's)",
-    args: [PID],
-    run(args, { view, pid }) {
+    usage: 'caps [pid] | caps --why [@cap] [pid]',
+    summary:
+      "show a process's cap table (default: the shell's); --why: the grants in force, each with how and its ledger record, or one cap's chain of custody from its mint or boot wiring",
+    args: [{ name: 'pid', complete: (view) => ['--why', ...PID.complete!(view, [])] }],
+    run(args, ctx) {
+      if (args[0]?.type === 'word' && args[0].value === '--why') return capsWhy(args, ctx);
+      const { view, pid } = ctx;
       const target = args[0] ? intArg(args[0], 'pid', 1, 0x7fffffff) : pid;
       noMore(args, 1);
       const p = view.processes.get(target);
