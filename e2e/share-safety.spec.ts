@@ -5,7 +5,8 @@ import defaultScenario from '../src/content/scenarios/default.json' with { type:
 import { encodeShare } from '../src/session/share';
 import { expect, terminalFlat, test, typeLine } from './fixtures';
 
-type Kernel = { ledgerExport(): Promise<string> };
+type Exported = { text: string } | { problem: string };
+type Kernel = { ledgerExport(): Promise<Exported> };
 const kernelOf = (page: Page) =>
   page.evaluateHandle(
     () => (globalThis as unknown as { capplay: { store: { getState(): { kernel: Kernel } } } }).capplay.store.getState().kernel,
@@ -15,8 +16,9 @@ const kernelOf = (page: Page) =>
  * The ledger up to record `seq` (default: the last), as one hash: SHA-256 over the records' leaf hashes 1..seq in
  * order (each leaf hash covers its record, so equal hashes mean equal ledgers up to there).
  */
-async function hashAt(exported: string, seq?: number): Promise<{ seq: number; hash: string }> {
-  const records = exported
+async function hashAt(exported: Exported, seq?: number): Promise<{ seq: number; hash: string }> {
+  if (!('text' in exported)) throw new Error(`the export failed: ${exported.problem}`);
+  const records = exported.text
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l) as { seq?: number; hash?: string })

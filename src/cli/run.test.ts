@@ -263,7 +263,7 @@ describe('capplay verify, keygen and run --export', () => {
     expect(c.out[0]).toMatch(/^✓ ok\.jsonl: \d+ entries, 1 checkpoint verified \(record format 3, RFC 6962 tree\)$/);
     c = capture();
     expect(main(['verify', 'ok.jsonl', '--key', hex], c.io)).toBe(0);
-    expect(c.out.join('\n')).toMatch(/the key is the one you pinned/);
+    expect(c.out.join('\n')).toMatch(/signed by the key you pinned \(--key\) .*: the file is what that key signed, unchanged/);
     c = capture();
     expect(main(['verify', 'ok.jsonl', '--key', 'ab'.repeat(32)], c.io)).toBe(1);
     expect(c.err[0]).toMatch(/not the expected abab/);

@@ -27,15 +27,18 @@ export function verifyFile(text: string, source: string, key: string | undefined
     `✓ ${source}: ${r.count} entries, ${r.checkpoints.length} checkpoint${r.checkpoints.length === 1 ? '' : 's'} verified (record format ${r.version}${r.version === 3 ? ', RFC 6962 tree' : ', hash chain'})`,
   );
   if (r.count) io.out(`  ${r.version === 3 ? 'root' : 'head'} ${toBase64(r.head)} at ${r.count} entries`);
-  const s = signerOf(r, own, {
-    key: own ? 'your key (--key-file)' : 'a key you gave (no --key-file)',
-    proves: 'the file is what your key signed, unchanged',
+  // A pinned key (--key) that the file verified under is the one to name, as --key-file's is.
+  const pinned = !own && key && r.publicKey ? r.publicKey : null;
+  const s = signerOf(r, own ?? pinned, {
+    key: own ? 'your key (--key-file)' : pinned ? 'the key you pinned (--key)' : 'a key you gave (no --key-file)',
+    proves: pinned
+      ? 'the file is what that key signed, unchanged (whose key it is, you know, not the file)'
+      : 'the file is what your key signed, unchanged',
   });
   io.out(`  ${s.proves}`);
   if (r.publicKey) {
     if (r.vkey) io.out(`  vkey ${r.vkey}`);
     else io.out(`  public key ${toHex(r.publicKey)}`);
-    if (key) io.out('  the key is the one you pinned (--key): the file is what that key signed, unchanged');
   }
   return 0;
 }

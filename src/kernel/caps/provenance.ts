@@ -24,6 +24,11 @@ export interface ProvStep {
   by: number;
   /** The record's own detail line (the kernel wrote it). */
   detail: string;
+  /**
+   * The link from this step to the next one is inferred, not recorded: a facet's grant record does not name the
+   * cap it was minted from, so the chain takes the latest endpoint or minter cap the minter held on that target.
+   */
+  inferred?: true;
 }
 
 export interface Provenance {
@@ -106,7 +111,15 @@ export function provenance(l: ProvLedger, holder: number, granted: number): Prov
     const source = from ? at(l, from) : undefined;
     const how = howOf(e, source);
     if (how === 'facet') from = minterCap(l, e.actor, e.facts.target, seq);
-    back.push({ seq, how, holder: e.subject, cap: name, by: e.actor, detail: e.detail });
+    back.push({
+      seq,
+      how,
+      holder: e.subject,
+      cap: name,
+      by: e.actor,
+      detail: e.detail,
+      ...(how === 'facet' && from && { inferred: true as const }),
+    });
     expect = e.actor;
     until = seq;
     seq = from;

@@ -42,6 +42,7 @@ export function CustodyView({ custody, onClose }: { custody: Custody; onClose: (
               onClick={() => travelTo(s.seq, 'forward')}
             >
               <span className="seq">#{s.seq}</span> <b className={`how how-${s.how}`}>{s.how}</b> {s.detail}
+              {s.inferred && <em> (minted from the cap above: inferred, the record does not name it)</em>}
             </button>
           </li>
         ))}

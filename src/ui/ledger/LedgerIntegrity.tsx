@@ -101,12 +101,19 @@ export function LedgerIntegrity({ popsAt }: { popsAt: HTMLElement | null }) {
     const f = input.files?.[0];
     input.value = '';
     if (!f || !kernel) return;
+    // An import made before the key was read still knows this installation's own exports.
+    const own =
+      mine ??
+      (await installationKey().then(
+        (k) => k?.publicKey ?? null,
+        () => null,
+      ));
     if (f.size > MAX_STREAM_BYTES)
       return setImported({
         file: f.name,
         result: { ok: false, line: 0, reason: `the file is ${f.size} bytes; at most ${MAX_STREAM_BYTES} are read` },
       });
-    if (f.size <= WHOLE_IMPORT_BYTES) return setImported({ file: f.name, result: await kernel.ledgerImport(await f.text(), mine) });
+    if (f.size <= WHOLE_IMPORT_BYTES) return setImported({ file: f.name, result: await kernel.ledgerImport(await f.text(), own) });
     // Too big to hold as one string: read it as a stream and verify it a line at a time in the worker.
     setImported({ file: f.name, result: { reading: 0, of: f.size } });
     await kernel.ledgerImportBegin();
@@ -130,7 +137,7 @@ export function LedgerIntegrity({ popsAt }: { popsAt: HTMLElement | null }) {
       }
     }
     if (piece) await send();
-    setImported({ file: f.name, result: await kernel.ledgerImportEnd(mine) });
+    setImported({ file: f.name, result: await kernel.ledgerImportEnd(own) });
   };
   const result = imported?.result;
   const reading = result && 'reading' in result ? result : null;

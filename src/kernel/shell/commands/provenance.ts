@@ -42,7 +42,12 @@ export function capsWhy(args: Token[], { view, pid }: ShellContext): OutputLine[
       'dim',
     ),
   ];
-  for (const s of chain.steps) lines.push(out(`  #${s.seq}  ${s.how.padEnd(7)}  ${s.detail}`));
+  for (const s of chain.steps)
+    lines.push(
+      out(
+        `  #${s.seq}  ${s.how.padEnd(7)}  ${s.detail}${s.inferred ? ' (minted from the cap above: inferred, the record does not name it)' : ''}`,
+      ),
+    );
   if (chain.problem) lines.push(out(`  the chain stops: ${chain.problem}`, 'error'));
   return lines;
 }
