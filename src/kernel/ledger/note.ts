@@ -90,14 +90,19 @@ export interface VerifierKey {
   publicKey: Uint8Array;
 }
 
-/** A vkey read back, or why it is not one (an Ed25519 one, whose ID matches its name and key). */
-export function parseVkey(v: string): VerifierKey | string {
+/** name+keyid+base64: the name and ID end at the first two '+' (base64 may hold more). */
+function keyParts(v: string): { name: string; idHex: string; key: Uint8Array | null } | null {
   const a = v.indexOf('+');
   const b = v.indexOf('+', a + 1);
-  if (a < 0 || b < 0) return 'a verifier key is name+keyid+key';
-  const name = v.slice(0, a);
-  const idHex = v.slice(a + 1, b);
-  const key = fromBase64(v.slice(b + 1));
+  if (a < 0 || b < 0) return null;
+  return { name: v.slice(0, a), idHex: v.slice(a + 1, b), key: fromBase64(v.slice(b + 1)) };
+}
+
+/** A vkey read back, or why it is not one (an Ed25519 one, whose ID matches its name and key). */
+export function parseVkey(v: string): VerifierKey | string {
+  const parts = keyParts(v);
+  if (!parts) return 'a verifier key is name+keyid+key';
+  const { name, idHex, key } = parts;
   if (!validKeyName(name)) return `the key name ${JSON.stringify(name)} is not allowed (empty, or with a space or '+')`;
   if (!/^[0-9a-f]{8}$/.test(idHex)) return 'the key ID is not 8 lowercase hex digits';
   if (!key || key.length !== 33 || key[0] !== 1) return 'the key is not base64 of 0x01 and a 32-byte Ed25519 public key';
@@ -152,12 +157,9 @@ export function parsePrivateKey(text: string): NotePrivateKey | string {
   if (!t.startsWith('PRIVATE+KEY+')) return 'a key file holds one line PRIVATE+KEY+<name>+<key ID>+<base64 key> (the signed-note form)';
   const rest = t.slice('PRIVATE+KEY+'.length);
   // A name has no '+' (base64 may): name, then ID, then the key.
-  const a = rest.indexOf('+');
-  const b = rest.indexOf('+', a + 1);
-  if (a < 0 || b < 0) return 'the key is not PRIVATE+KEY+<name>+<key ID>+<base64 key>';
-  const name = rest.slice(0, a);
-  const idHex = rest.slice(a + 1, b);
-  const key = fromBase64(rest.slice(b + 1));
+  const parts = keyParts(rest);
+  if (!parts) return 'the key is not PRIVATE+KEY+<name>+<key ID>+<base64 key>';
+  const { name, idHex, key } = parts;
   if (!validKeyName(name)) return `the key name ${JSON.stringify(name.slice(0, 60))} is not allowed (empty, or with a space or '+')`;
   if (!/^[0-9a-f]{8}$/.test(idHex)) return 'the key ID is not 8 lowercase hex digits';
   if (!key || key.length !== 33 || key[0] !== 1) return 'the key is not base64 of 0x01 and a 32-byte Ed25519 seed';
