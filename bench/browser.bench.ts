@@ -273,8 +273,13 @@ try {
     // The live integrity status checks the new records 10,000 per call in the background; wait until it has
     // checked them all (a checkpoint every 8,192 records), not for the status it showed before the burst.
     const status = document.querySelector('[data-testid="ledger-verify"]');
-    const done = 'tree intact · ' + Math.floor(total / 8192) + ' signed';
-    while (!status.textContent.includes(done)) await new Promise((r) => setTimeout(r, 20));
+    const done = 'tree intact · ' + Math.floor(total / 8192) + ' tree head';
+    const deadline = performance.now() + 300000;
+    while (!status.textContent.includes(done)) {
+      // A status text that changed would otherwise hang the bench: fail it, saying what was shown.
+      if (performance.now() > deadline) throw new Error('the ledger status never showed "' + done + '": it shows "' + status.textContent + '"');
+      await new Promise((r) => setTimeout(r, 20));
+    }
     const verifiedMs = performance.now() - t;
     const scroller = document.querySelector('.ledger-scroll');
     // Two ways to scroll, two seconds each: jumps to random places across the million (each frame, rows nobody
