@@ -99,7 +99,7 @@ const rows = [
   [
     'ledger verify(), 1,000,000 entries (Node)',
     `${ledger.verify1M.medianMs} ms (best ${ledger.verify1M.bestMs})`,
-    `target <= 2,500 ms; signature checks: ${ledger.verify1M.ofWhichSignatureChecksMs} ms; bare hashing of 1M records: ${ledger.verify1M.baselineBareHashBatchedMs} ms batched, ${ledger.verify1M.baselineBareHashMs} ms one per call`,
+    `target <= 2,500 ms; no signature checks (the kernel signs nothing; an import of a co-signed export checks ${ledger.verify1M.checkpoints} heads' signatures: ${ledger.verify1M.importerSignatureChecksMs} ms); bare hashing of 1M records: ${ledger.verify1M.baselineBareHashBatchedMs} ms batched, ${ledger.verify1M.baselineBareHashMs} ms one per call`,
   ],
   [
     'ledger RFC 6962 proofs, 1,000,000 entries (Node)',
