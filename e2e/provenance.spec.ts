@@ -48,11 +48,27 @@ test('the inspector shows a cap’s chain of custody; a step jumps the timeline 
   expect(Number(await timeline.getAttribute('data-seq'))).toBeLessThan(grant);
   await expect(graph.locator(`[data-node-id="p:${pid}"]`)).toHaveCount(0);
   await expect(steps.nth(0)).toHaveAttribute('aria-current', 'step'); // the chain stays, marking where the timeline is
+  // The ledger panel, which follows the newest record, scrolls back to the step's record and marks it.
+  const bootRow = app.getByTestId('ledger').locator(`[role="row"][data-seq="${boot}"]`);
+  await expect(bootRow).toBeInViewport();
+  await expect(bootRow).toHaveAttribute('aria-selected', 'true');
 
   // The grant step: the child holds the cap again.
   await steps.nth(1).click();
   await expect.poll(async () => Number(await timeline.getAttribute('data-seq'))).toBeGreaterThanOrEqual(grant);
   await expect(graph.locator(`[data-node-id="p:${pid}"]`)).toHaveCount(1);
   await expect(steps.nth(1)).toHaveAttribute('aria-current', 'step');
+  await expect(app.getByTestId('ledger').locator(`[role="row"][data-seq="${grant}"]`)).toBeInViewport();
   await app.screenshot({ path: 'test-results/provenance-travel.png' });
+
+  // Closed and opened again (closing once threw in the page: an effect returned scrollIntoView's promise).
+  await custody.getByRole('button', { name: 'close' }).click();
+  await expect(custody).toHaveCount(0);
+  await row.getByTestId('cap-why').click();
+  await expect(custody).toHaveCount(1);
+
+  // A new world: the chain described a cap of the old one, so it closes.
+  await app.getByTestId('scenario-picker').selectOption('pointsav');
+  await expect(app.getByTestId('scenario-name')).toHaveText(/PointSav fleet/);
+  await expect(custody).toHaveCount(0);
 });

@@ -20,7 +20,10 @@ export function CustodyView({ custody, onClose }: { custody: Custody; onClose: (
   const { chain } = custody;
   const ref = useRef<HTMLElement>(null);
   // Opened from a row far down the cap table: bring the chain into view, or the click would seem to do nothing.
-  useEffect(() => ref.current?.scrollIntoView({ block: 'nearest' }), [custody]);
+  // (A block body: Chromium's scrollIntoView now returns a promise, which React would take for a cleanup.)
+  useEffect(() => {
+    ref.current?.scrollIntoView({ block: 'nearest' });
+  }, [custody]);
   return (
     <section ref={ref} className="custody" data-testid="custody" aria-label={`Chain of custody of @${custody.name}`}>
       <h4>

@@ -1,4 +1,4 @@
-import { useRef, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { GrantInForce, SandboxView } from '../../kernel/host-api';
 import {
   CAP,
@@ -305,6 +305,9 @@ export function InspectorPanel() {
   useFrameValue((f) => f.topology, 0); // re-render when caps or processes change, not every frame
   const kernel = useApp((st) => st.kernel);
   const [custody, setCustody] = useState<Custody | null>(null);
+  // A chain belongs to a cap of the selected process: another selection, or a new world (boot clears the
+  // selection), closes it — or it would describe a cap that is not there.
+  useEffect(() => setCustody(null), [selected]);
   const f = frames?.frame;
   const s = frames?.strings;
   const why = (pid: number, holder: string) => (slot: number, name: string) => {

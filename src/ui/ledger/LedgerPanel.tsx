@@ -98,6 +98,22 @@ export function LedgerPanel() {
   const count = !active ? head : matches ? matches.scanned.length + matches.more.length : 0;
   const seqAt = (row: number) =>
     !matches ? row + 1 : row < matches.scanned.length ? matches.scanned[row] : matches.more[row - matches.scanned.length];
+  /** The row showing `seq`, or -1 (filtered out, or not in yet). Both lists are ascending. */
+  const rowOf = (seq: number): number => {
+    if (!active) return seq >= 1 && seq <= head ? seq - 1 : -1;
+    if (!matches) return -1;
+    const { scanned, more } = matches;
+    let lo = 0;
+    let hi = scanned.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (scanned[mid] < seq) lo = mid + 1;
+      else hi = mid;
+    }
+    if (scanned[lo] === seq) return lo;
+    const i = more.indexOf(seq);
+    return i < 0 ? -1 : scanned.length + i;
+  };
 
   /** A record by seq: from the feed's window, or a page read from the worker (asked for once, kept a while). */
   const entry = (seq: number): LedgerEntry | undefined => {
@@ -171,6 +187,21 @@ export function LedgerPanel() {
   const ask = useTravelAsk();
   const marked = travel ? Math.min(ask.asked ?? travel.seq, travel.seq) : ask.pending;
   useEffect(() => setCursor(null), [filter, search]);
+  // A record asked for from elsewhere (a provenance step, the timeline) is brought into view if its row is not —
+  // once, when its row is there (a travel forward brings it in after it was asked for).
+  const broughtIn = useRef<number | null>(null);
+  useEffect(() => {
+    const el = scroller.current;
+    const seq = ask.asked;
+    if (!el || seq === null || broughtIn.current === seq) return;
+    const row = rowOf(seq);
+    if (row < 0) return;
+    broughtIn.current = seq;
+    if (row * ROW >= el.scrollTop && (row + 1) * ROW <= el.scrollTop + el.clientHeight) return;
+    follow.current = false;
+    el.scrollTop = Math.max(0, row * ROW - el.clientHeight / 2);
+    setScrollTop(el.scrollTop);
+  }, [ask.asked, count]); // eslint-disable-line react-hooks/exhaustive-deps -- rowOf reads what count follows
   const at = cursor === null || !count ? null : Math.min(cursor, count - 1);
 
   const rowsShown = Math.max(1, Math.floor(height / ROW));
