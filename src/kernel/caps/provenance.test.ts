@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import defaultScenario from '../../content/scenarios/default.json';
 import { BUILT_IN_SCENARIOS } from '../../content/scenarios';
 import { KernelHost } from '../host';
-import { grantsInForce, provenance, type ProvHow } from './provenance';
+import { grantsInForce, provenance, type ProvHow, type ProvLedger } from './provenance';
 
 /**
  * Seed 003 S1: "delegation is explicit and auditable via ProvChain"; seed 000: "the set of grants in force at any
@@ -79,6 +79,28 @@ describe('provenance: the chain of custody of a cap (seed 003 S1)', () => {
       ['facet', child, 'svc'],
     ]);
     expect(chain(child, 'svc').steps[1].detail).toMatch(/badge 9/);
+  });
+
+  it('a facet minted late in a long session reads only the minter’s own records, not every grant since boot', () => {
+    const { k, run, pidOf } = session();
+    const alice = pidOf('alice');
+    for (let i = 0; i < 20_000; i++)
+      k.record('grant', 0, alice, `filler ${i}`, 0, { cap: `f${i}`, kind: 'client', target: 'o:1', origin: 'grant', from: 0 });
+    run('spawn "idle" with { svc: client @mine badge 9 }');
+    const child = pidOf('idle');
+    let built = 0; // records read back whole (each decodes its detail and facts)
+    const counting: ProvLedger = {
+      length: k.ledger.length,
+      seqsOfKind: (kind) => k.ledger.seqsOfKind(kind),
+      subjectOf: (seq) => k.ledger.subjectOf(seq),
+      page: (from, count) => {
+        built += count;
+        return k.ledger.page(from, count);
+      },
+    };
+    const c = provenance(counting, child, k.process(child).cnode.lookup('svc').granted);
+    expect(c.steps.map((s) => s.how)).toEqual(['boot', 'facet']);
+    expect(built).toBeLessThan(50);
   });
 
   it('a relabel (Gate 0 off) is its own step, unlike a copy that keeps the badge', () => {

@@ -50,7 +50,7 @@ export interface GrantInForce {
   by: number;
 }
 
-export type ProvLedger = Pick<Ledger, 'page' | 'seqsOfKind' | 'length'>;
+export type ProvLedger = Pick<Ledger, 'page' | 'seqsOfKind' | 'subjectOf' | 'length'>;
 
 const HOW: Record<string, ProvHow> = { boot: 'boot', mint: 'mint', import: 'import', spawn: 'spawn', grant: 'grant', move: 'move' };
 
@@ -68,24 +68,34 @@ function howOf(e: LedgerEntry, source: LedgerEntry | undefined): ProvHow {
 const isGrant = (e: LedgerEntry | undefined): e is LedgerEntry & { facts: NonNullable<LedgerEntry['facts']> } =>
   !!e && e.kind === 'grant' && e.facts !== undefined && typeof e.facts.cap === 'string';
 
-/** The endpoint or mint authority cap `minter` held on `target` when it minted a facet at `before`: its grant seq. */
+/**
+ * The endpoint or mint authority cap `minter` held on `target` when it minted a facet at `before`: its grant seq.
+ * Records are built only for `minter`'s own grants and releases (the subject column sorts out the rest): a facet
+ * minted late in a long session would otherwise read every grant since boot.
+ */
 function minterCap(l: ProvLedger, minter: number, target: string | number, before: number): number {
   const grants = l.seqsOfKind('grant');
-  const releases = l.seqsOfKind('release');
+  let released: Set<unknown> | null = null; // the grants the minter's slot releases before `before` name
   for (let i = grants.length - 1; i >= 0; i--) {
     const seq = grants[i];
-    if (seq >= before) continue;
+    if (seq >= before || l.subjectOf(seq) !== minter) continue;
     const e = at(l, seq);
     if (!isGrant(e) || e.subject !== minter || e.facts.target !== target) continue;
     if (e.facts.kind !== 'endpoint' && e.facts.kind !== 'minter') continue;
-    let released = false;
-    for (const r of releases) {
-      if (r <= seq || r >= before) continue;
-      if (at(l, r)?.facts?.from === seq) released = true;
-    }
-    if (!released) return seq;
+    released ??= releasedBefore(l, minter, before);
+    if (!released.has(seq)) return seq;
   }
   return 0;
+}
+
+/** The grant seqs (facts.from) of the slot releases of `holder`'s caps recorded before `before`. */
+function releasedBefore(l: ProvLedger, holder: number, before: number): Set<unknown> {
+  const out = new Set<unknown>();
+  for (const r of l.seqsOfKind('release')) {
+    if (r >= before) break;
+    if (l.subjectOf(r) === holder) out.add(at(l, r)?.facts?.from);
+  }
+  return out;
 }
 
 /** The chain of custody of the cap whose slot was filled by grant record `granted`, held by `holder` now. */
@@ -101,7 +111,7 @@ export function provenance(l: ProvLedger, holder: number, granted: number): Prov
       return { steps: back.reverse(), head: l.length, problem: `ledger record #${seq} is not the grant of a cap ${expect} held` };
     const name = e.facts.cap as string;
     for (let i = masks.length - 1; i >= 0; i--) {
-      if (masks[i] <= seq || masks[i] >= until) continue;
+      if (masks[i] <= seq || masks[i] >= until || l.subjectOf(masks[i]) !== e.subject) continue;
       const m = at(l, masks[i])!;
       if (m.actor === e.subject && m.facts?.cap === name)
         back.push({ seq: m.seq, how: 'mask', holder: e.subject, cap: name, by: m.actor, detail: m.detail });

@@ -392,6 +392,13 @@ describe('verify() on the in-memory ledger', () => {
     expect(m.verify().firstBad).toMatchObject({ seq: 4, reason: expect.stringMatching(/altered/) });
   });
 
+  it('reads an entry’s subject from its segment’s column, sealed or hot, without building the record', () => {
+    const l = filled(70, { checkpointEvery: 10, segmentRecords: 16 }); // 64 sealed, 6 hot
+    for (const seq of [1, 16, 17, 64, 65, 70]) expect(l.subjectOf(seq)).toBe(l.page(seq, 1)[0].subject);
+    expect(((69 - 1) * 7) % 13).toBe(l.subjectOf(69)); // as filled wrote it
+    for (const bad of [0, 71, 1.5, -1]) expect(l.subjectOf(bad)).toBeUndefined();
+  });
+
   it('reads sealed segments back to verify them: an altered detail, time or stored hash in a block is named exactly', () => {
     const alter = (edit: (block: Uint8Array, seg: Segment) => void) => {
       const store = new OpenStore();

@@ -407,6 +407,15 @@ export class Ledger {
     return 0;
   }
 
+  /** Entry `seq`'s subject, read from its segment's column (no record built); undefined if there is no such entry. */
+  subjectOf(seq: number): number | undefined {
+    if (!Number.isInteger(seq) || seq < 1 || seq > this.length) return undefined;
+    const per = this.segmentRecords;
+    const hotFirst = this.sealed.length * per + 1;
+    if (seq >= hotFirst) return this.hot[seq - hotFirst].subject;
+    return this.segment(Math.floor((seq - 1) / per)).subject((seq - 1) % per);
+  }
+
   last(n: number): LedgerEntry[] {
     const k = Math.max(0, Math.min(Math.floor(n) || 0, this.length));
     return this.page(this.length - k + 1, k);

@@ -100,6 +100,7 @@ export interface KernelView {
     | 'last'
     | 'page'
     | 'seqsOfKind'
+    | 'subjectOf'
     | 'verify'
     | 'exportJsonl'
     | 'residentBytes'
