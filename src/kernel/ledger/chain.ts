@@ -208,15 +208,9 @@ export class ChainHasher {
     return toHex(this.buf, 0, HASH_BYTES);
   }
 
-  /** True if the current head, in lowercase hex, is `hex`. Compares character codes: no string is built. */
+  /** True if the current head, in lowercase hex, is `hex`. */
   headIsHex(hex: string): boolean {
-    if (hex.length !== 2 * HASH_BYTES) return false;
-    const b = this.buf;
-    for (let i = 0; i < HASH_BYTES; i++) {
-      const x = b[i] << 1;
-      if (hex.charCodeAt(2 * i) !== HEX_CODES[x] || hex.charCodeAt(2 * i + 1) !== HEX_CODES[x + 1]) return false;
-    }
-    return true;
+    return hashIsHex(this.buf, 0, hex);
   }
 
   /** True if the current head equals the 32 bytes of `other` at `off`. */
@@ -377,6 +371,16 @@ export function writeWtf8(buf: Uint8Array, p: number, s: string, i = 0): number 
     }
   }
   return p;
+}
+
+/** True if the 32 bytes at bytes[off..] are, in lowercase hex, `hex`. Compares character codes: no string is built. */
+export function hashIsHex(bytes: Uint8Array, off: number, hex: string): boolean {
+  if (hex.length !== 2 * HASH_BYTES) return false;
+  for (let i = 0; i < HASH_BYTES; i++) {
+    const x = bytes[off + i] << 1;
+    if (hex.charCodeAt(2 * i) !== HEX_CODES[x] || hex.charCodeAt(2 * i + 1) !== HEX_CODES[x + 1]) return false;
+  }
+  return true;
 }
 
 const HEX_CODES = new Uint16Array(512); // the two character codes of each byte's hex

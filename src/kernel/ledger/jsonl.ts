@@ -1,6 +1,7 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { ledgerKindCode, type LedgerEntry, type LedgerFacts, type LedgerKind } from '../sab/layout';
-import { ChainHasher, checkpointMessage, fromHex, HASH_BYTES, toHex, type RecordFormat } from './chain';
+import { ChainHasher, checkpointMessage, fromHex, HASH_BYTES, hashIsHex, LEAF_MIDSTATE, toHex, type RecordFormat } from './chain';
+import { LEAF_BATCH, LeafBatch, leavesInto } from './sha';
 import { factsProblem, factsText, sealFacts } from './facts';
 import { MerkleTree } from './merkle';
 import { openCheckpoint, openTreeHead, parseVkey, type VerifierKey } from './note';
@@ -420,10 +421,36 @@ function* verifyLines(options: VerifyExportOptions): Generator<void, VerifyExpor
   if (pinned !== undefined && pinned !== toHex(publicKey!))
     return fail(1, `line 1: the file is signed by public key ${toHex(publicKey!)}, not the expected ${pinned}`);
 
-  const hasher = new ChainHasher(version);
+  /**
+   * Version 3: the entries' leaves are hashed LEAF_BATCH at a time (one call into the hashing engine, not one per
+   * entry). An entry waits in `pending` until then; every verdict first settles what is pending, so a bad hash
+   * is still named before anything wrong further down the file.
+   */
+  const batch = version === 3 ? new LeafBatch(LEAF_MIDSTATE) : null;
+  const hasher = new ChainHasher(version, 512, batch);
   /** Version 3: the roots-only Merkle tree over the entries read. */
   const tree = new MerkleTree(() => {}, false);
-  const leaf = new Uint8Array(HASH_BYTES);
+  const leaves = new Uint8Array(LEAF_BATCH * HASH_BYTES);
+  const pending: { hash: string; lineNo: number; seq: number }[] = [];
+  /** Hash the pending entries; the first whose leaf hash is not its "hash", or null (the tree then has them all). */
+  const settle = (): { ok: false; firstBad: ExportBad } | null => {
+    if (!batch || !pending.length) return null;
+    leavesInto(batch, leaves, 0);
+    batch.clear();
+    const bad = pending.findIndex((p, i) => !hashIsHex(leaves, i * HASH_BYTES, p.hash));
+    if (bad >= 0) {
+      const { hash, lineNo: line, seq } = pending[bad];
+      const at = `entry ${seq} (line ${line})`;
+      return HEX64.test(hash)
+        ? fail(line, `${at}: contents do not match its hash — altered after it was written`, { seq })
+        : fail(line, `${at}: "hash" should be 64 lowercase hex digits, found ${describe(hash)}`, { seq });
+    }
+    tree.appendMany(leaves, 0, pending.length);
+    pending.length = 0;
+    return null;
+  };
+  /** A verdict of failure, after what is pending is settled (an earlier entry's bad hash comes first). */
+  const stop = (line: number, reason: string, extra: Omit<ExportBad, 'line' | 'reason'> = {}) => settle() ?? fail(line, reason, extra);
   const entries: LedgerEntry[] = [];
   const collect = options.collect ?? true;
   const checkpoints: { size: number; root: Uint8Array; sig?: Uint8Array }[] = [];
@@ -435,49 +462,55 @@ function* verifyLines(options: VerifyExportOptions): Generator<void, VerifyExpor
 
   for (;;) {
     const got = yield;
-    if (got === null) break;
+    if (got === null) {
+      const unsettled = settle();
+      if (unsettled) return unsettled;
+      break;
+    }
     const { text: line, cutOff } = got;
     lineNo++;
     const next = count + 1;
     if (lineNo > maxLines)
-      return fail(lineNo, `the file has more than ${maxLines} lines, over the line limit; it was not verified past line ${maxLines}`);
+      return stop(lineNo, `the file has more than ${maxLines} lines, over the line limit; it was not verified past line ${maxLines}`);
     if (line.length > maxLineChars)
-      return fail(lineNo, `line ${lineNo} is ${line.length} characters long, over the ${maxLineChars}-character line limit`, { seq: next });
+      return stop(lineNo, `line ${lineNo} is ${line.length} characters long, over the ${maxLineChars}-character line limit`, { seq: next });
 
     if (line.endsWith('\r'))
-      return fail(
+      return stop(
         lineNo,
         `line ${lineNo} ends in a carriage return — CRLF line endings (was the file converted after export?) or an edit; exports end lines with \\n only`,
         { seq: next },
       );
-    if (line.length === 0) return fail(lineNo, `line ${lineNo} is empty (entry ${next} or a checkpoint was expected)`, { seq: next });
+    if (line.length === 0) return stop(lineNo, `line ${lineNo} is empty (entry ${next} or a checkpoint was expected)`, { seq: next });
     const v = parseLine(line);
     if (v === undefined) {
       if (cutOff)
-        return fail(
+        return stop(
           lineNo,
           `line ${lineNo} is cut off: the file ends in the middle of a line — truncated after entry ${count} (the header declares ${declared})`,
           { seq: next },
         );
-      return fail(
+      return stop(
         lineNo,
         `line ${lineNo} is not valid JSON (entry ${next} or a checkpoint was expected there) — the line was damaged or edited`,
         { seq: next },
       );
     }
-    if (!isObj(v)) return fail(lineNo, `line ${lineNo} should be a JSON object, found ${describe(v)}`, { seq: next });
+    if (!isObj(v)) return stop(lineNo, `line ${lineNo} should be a JSON object, found ${describe(v)}`, { seq: next });
 
     // ── a checkpoint line ──
     if ('checkpoint' in v) {
       const c = v.checkpoint;
       const index = checkpoints.length + 1;
       if (index > maxCheckpoints)
-        return fail(
+        return stop(
           lineNo,
           `the file has more than ${maxCheckpoints} checkpoints, over the limit (each costs a signature check); it was not verified past line ${lineNo - 1}`,
           { checkpoint: index },
         );
       if (version === 3) {
+        const unsettled = settle();
+        if (unsettled) return unsettled;
         const r = checkNote(c, line, lineNo, index, count, lastCheckpointSize, noteKey, origin as string, tree, every, declared);
         if ('firstBad' in r) return r;
         checkpoints.push(r);
@@ -485,37 +518,37 @@ function* verifyLines(options: VerifyExportOptions): Generator<void, VerifyExpor
         pendingCheckpoint = 0;
         continue;
       }
-      if (!isObj(c)) return fail(lineNo, `line ${lineNo}: "checkpoint" should be an object, found ${describe(c)}`, { checkpoint: index });
+      if (!isObj(c)) return stop(lineNo, `line ${lineNo}: "checkpoint" should be an object, found ${describe(c)}`, { checkpoint: index });
       const { size, root, sig } = c;
       if (!isCount(size, 1))
-        return fail(lineNo, `checkpoint ${index} (line ${lineNo}): "size" should be a whole number >= 1, found ${describe(size)}`, {
+        return stop(lineNo, `checkpoint ${index} (line ${lineNo}): "size" should be a whole number >= 1, found ${describe(size)}`, {
           checkpoint: index,
         });
       if (typeof root !== 'string' || !HEX64.test(root))
-        return fail(lineNo, `checkpoint ${index} (line ${lineNo}): "root" should be 64 lowercase hex digits, found ${describe(root)}`, {
+        return stop(lineNo, `checkpoint ${index} (line ${lineNo}): "root" should be 64 lowercase hex digits, found ${describe(root)}`, {
           checkpoint: index,
         });
       if (typeof sig !== 'string' || !HEX128.test(sig))
-        return fail(lineNo, `checkpoint ${index} (line ${lineNo}): "sig" should be 128 lowercase hex digits, found ${describe(sig)}`, {
+        return stop(lineNo, `checkpoint ${index} (line ${lineNo}): "sig" should be 128 lowercase hex digits, found ${describe(sig)}`, {
           checkpoint: index,
         });
       if (checkpointLine(size, root, sig) !== line)
-        return fail(
+        return stop(
           lineNo,
           `checkpoint ${index} (line ${lineNo}) is not in canonical form (extra, missing or reordered fields, or a different spelling) — it was edited`,
           { checkpoint: index },
         );
       if (size > count) {
-        return fail(
+        return stop(
           lineNo,
           `checkpoint ${index} (line ${lineNo}) claims ${size} entries but only ${count} precede it — ${entriesRange(count + 1, size)} missing (deleted, or the file was truncated)`,
           { checkpoint: index, seq: count + 1 },
         );
       }
       if (size === lastCheckpointSize)
-        return fail(lineNo, `checkpoint ${index} (line ${lineNo}) repeats the checkpoint for size ${size}`, { checkpoint: index });
+        return stop(lineNo, `checkpoint ${index} (line ${lineNo}) repeats the checkpoint for size ${size}`, { checkpoint: index });
       if (size < count)
-        return fail(
+        return stop(
           lineNo,
           `checkpoint ${index} (line ${lineNo}) is for size ${size} but follows entry ${count} — checkpoints were moved or entries inserted`,
           { checkpoint: index, seq: size },
@@ -527,7 +560,7 @@ function* verifyLines(options: VerifyExportOptions): Generator<void, VerifyExpor
           ? `entries 1..${size} cannot be trusted`
           : `entries up to ${from - 1} are vouched for by the checkpoint before it, so the change lies in entries ${from}..${size}`;
       if (root !== headHex) {
-        return fail(
+        return stop(
           lineNo,
           `${covers}: its root is not the hash of entry ${size} — entries were rewritten (and their hashes recomputed) after they were signed; ${since}`,
           { checkpoint: index, range: [from, size] },
@@ -535,7 +568,7 @@ function* verifyLines(options: VerifyExportOptions): Generator<void, VerifyExpor
       }
       const rootBytes = fromHex(root);
       if (!ed25519.verify(fromHex(sig), checkpointMessage(size, rootBytes, every), publicKey!, { zip215: false })) {
-        return fail(
+        return stop(
           lineNo,
           `${covers}: its signature does not verify under the header's public key — the checkpoint was forged or entries were rewritten after they were signed; ${since}`,
           { checkpoint: index, range: [from, size] },
@@ -549,7 +582,7 @@ function* verifyLines(options: VerifyExportOptions): Generator<void, VerifyExpor
 
     // ── an entry line ──
     if (pendingCheckpoint) {
-      return fail(
+      return stop(
         lineNo,
         `the checkpoint after entry ${pendingCheckpoint} is missing (one is due every ${every} entries): line ${lineNo} holds an entry instead`,
         { seq: pendingCheckpoint },
@@ -558,14 +591,14 @@ function* verifyLines(options: VerifyExportOptions): Generator<void, VerifyExpor
     const at = `entry ${next} (line ${lineNo})`;
     const where = { seq: next };
     const { seq, kind, detail, prev, hash } = v;
-    if (seq === undefined) return fail(lineNo, `${at}: the "seq" field is missing`, where);
-    if (!isCount(seq, 1)) return fail(lineNo, `${at}: "seq" should be a whole number >= 1, found ${describe(seq)}`, where);
+    if (seq === undefined) return stop(lineNo, `${at}: the "seq" field is missing`, where);
+    if (!isCount(seq, 1)) return stop(lineNo, `${at}: "seq" should be a whole number >= 1, found ${describe(seq)}`, where);
     if (seq !== next) {
       const why =
         seq > next ? `${entriesRange(next, seq - 1)} missing (deleted, or moved further down)` : 'entries are out of order or duplicated';
-      return fail(lineNo, `line ${lineNo} holds seq ${seq} where entry ${next} was expected — ${why}`, where);
+      return stop(lineNo, `line ${lineNo} holds seq ${seq} where entry ${next} was expected — ${why}`, where);
     }
-    if (next > declared) return fail(lineNo, `${at}: the header declares only ${declared} entries`, where);
+    if (next > declared) return stop(lineNo, `${at}: the header declares only ${declared} entries`, where);
     const time = readNum(v.time);
     const actor = readNum(v.actor);
     const subject = readNum(v.subject);
@@ -575,15 +608,15 @@ function* verifyLines(options: VerifyExportOptions): Generator<void, VerifyExpor
       numProblem('actor', actor, v.actor) ??
       numProblem('subject', subject, v.subject) ??
       numProblem('object', object, v.object);
-    if (badNum) return fail(lineNo, `${at}: ${badNum}`, where);
+    if (badNum) return stop(lineNo, `${at}: ${badNum}`, where);
     if (typeof kind !== 'string')
-      return fail(
+      return stop(
         lineNo,
         kind === undefined ? `${at}: the "kind" field is missing` : `${at}: "kind" should be a string, found ${describe(kind)}`,
         where,
       );
     if (typeof detail !== 'string')
-      return fail(
+      return stop(
         lineNo,
         detail === undefined ? `${at}: the "detail" field is missing` : `${at}: "detail" should be a string, found ${describe(detail)}`,
         where,
@@ -591,7 +624,7 @@ function* verifyLines(options: VerifyExportOptions): Generator<void, VerifyExpor
     // Cheap shape checks here; the full hex check runs only on the failure paths below (a hex string that
     // matches the recomputed chain is necessarily well formed).
     if (version < 3 && (typeof prev !== 'string' || prev.length !== 64))
-      return fail(
+      return stop(
         lineNo,
         prev === undefined
           ? `${at}: the "prev" field is missing`
@@ -599,7 +632,7 @@ function* verifyLines(options: VerifyExportOptions): Generator<void, VerifyExpor
         where,
       );
     if (typeof hash !== 'string' || hash.length !== 64)
-      return fail(
+      return stop(
         lineNo,
         hash === undefined
           ? `${at}: the "hash" field is missing`
@@ -609,14 +642,14 @@ function* verifyLines(options: VerifyExportOptions): Generator<void, VerifyExpor
     let facts: LedgerFacts | undefined;
     if (v.facts !== undefined) {
       if (version === 1)
-        return fail(lineNo, `${at}: a version 1 export has no "facts" (records had none before version 2) — the line was edited`, where);
+        return stop(lineNo, `${at}: a version 1 export has no "facts" (records had none before version 2) — the line was edited`, where);
       const why = factsProblem(v.facts);
-      if (why) return fail(lineNo, `${at}: "facts" ${why}`, where);
+      if (why) return stop(lineNo, `${at}: "facts" ${why}`, where);
       facts = sealFacts(v.facts as LedgerFacts);
     }
     const spelled = factsText(facts);
     if (entryLine(seq, time!, kind, actor!, subject!, object!, detail, spelled, version < 3 ? (prev as string) : null, hash) !== line) {
-      return fail(
+      return stop(
         lineNo,
         `${at} is not in canonical form (extra, missing or reordered fields, or a different spelling of a value) — it was edited`,
         where,
@@ -624,25 +657,27 @@ function* verifyLines(options: VerifyExportOptions): Generator<void, VerifyExpor
     }
     if (version < 3 && prev !== headHex) {
       if (!HEX64.test(prev as string))
-        return fail(lineNo, `${at}: "prev" should be 64 lowercase hex digits, found ${describe(prev)}`, where);
+        return stop(lineNo, `${at}: "prev" should be 64 lowercase hex digits, found ${describe(prev)}`, where);
       const before = next === 1 ? 'the chain start (64 zeros)' : `the hash of entry ${next - 1} (line ${headLine})`;
-      return fail(
+      return stop(
         lineNo,
         `${at}: chain break — its "prev" is not ${before}; entries were removed, inserted or reordered, or a hash was edited`,
         where,
       );
     }
     hasher.push(seq, time!, kind, actor!, subject!, object!, detail, spelled);
-    if (!hasher.headIsHex(hash)) {
-      if (!HEX64.test(hash)) return fail(lineNo, `${at}: "hash" should be 64 lowercase hex digits, found ${describe(hash)}`, where);
-      return fail(lineNo, `${at}: contents do not match its hash — altered after it was written`, where);
-    }
-    if (version === 3) {
-      hasher.headInto(leaf, 0);
-      tree.append(leaf, 0);
+    if (batch) {
+      pending.push({ hash, lineNo, seq: next });
+      if (pending.length === LEAF_BATCH) {
+        const bad = settle();
+        if (bad) return bad;
+      }
+    } else if (!hasher.headIsHex(hash)) {
+      if (!HEX64.test(hash)) return stop(lineNo, `${at}: "hash" should be 64 lowercase hex digits, found ${describe(hash)}`, where);
+      return stop(lineNo, `${at}: contents do not match its hash — altered after it was written`, where);
     }
     if (ledgerKindCode(kind) === undefined)
-      return fail(lineNo, `${at}: kind ${JSON.stringify(kind)} is not one this verifier knows (a newer kernel's export?)`, where);
+      return stop(lineNo, `${at}: kind ${JSON.stringify(kind)} is not one this verifier knows (a newer kernel's export?)`, where);
     if (collect)
       entries.push(
         Object.freeze({
@@ -664,19 +699,19 @@ function* verifyLines(options: VerifyExportOptions): Generator<void, VerifyExpor
 
   const endLine = lineNo;
   if (count < declared)
-    return fail(
+    return stop(
       endLine,
       `the file is truncated: the header declares ${declared} entries but it ends after entry ${count} (line ${endLine})`,
       { seq: count + 1 },
     );
   if (pendingCheckpoint)
-    return fail(
+    return stop(
       endLine,
       `the checkpoint after entry ${pendingCheckpoint} is missing (one is due every ${every} entries): the file ends at line ${endLine}`,
       { seq: pendingCheckpoint },
     );
   if (count > 0 && lastCheckpointSize !== count) {
-    return fail(
+    return stop(
       endLine,
       `entries ${lastCheckpointSize + 1}..${count} are not covered by any signed checkpoint — an export always ends with one, so the final checkpoint line was removed`,
       { seq: lastCheckpointSize + 1 },

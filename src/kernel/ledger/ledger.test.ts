@@ -722,6 +722,43 @@ describe('verifyExport: tampering', () => {
     });
   });
 
+  it('names the first bad entry though entries are hashed 256 at a time: nothing later in the file hides it', () => {
+    const altered = (every: number, k: number) => {
+      const ls = lines(filled(700, { checkpointEvery: every }).exportJsonl());
+      const at = lineOfEntry(join(ls), k) - 1;
+      const o = JSON.parse(ls[at]);
+      o.detail = 'nothing to see here';
+      ls[at] = JSON.stringify(o);
+      return { ls, at };
+    };
+    const hashBad = (k: number, line: number) => ({
+      line,
+      seq: k,
+      reason: `entry ${k} (line ${line}): contents do not match its hash — altered after it was written`,
+    });
+    // Alone (found at the final checkpoint), before a broken line, before a truncation, right before a checkpoint.
+    for (const k of [1, 255, 256, 257, 300, 700]) {
+      const { ls, at } = altered(1000, k);
+      expect(bad(verifyExport(join(ls)))).toEqual(hashBad(k, at + 1));
+      if (k < 700) {
+        const broken = [...ls];
+        broken[at + 1] = '{"seq":';
+        expect(bad(verifyExport(join(broken)))).toEqual(hashBad(k, at + 1));
+        expect(bad(verifyExport(join(ls.slice(0, at + 2))))).toEqual(hashBad(k, at + 1));
+      }
+    }
+    const { ls, at } = altered(100, 300); // the checkpoint for size 300 is the next line
+    expect(ls[at + 1]).toMatch(/^\{"checkpoint"/);
+    expect(bad(verifyExport(join(ls)))).toEqual(hashBad(300, at + 1));
+    // A "hash" that is not hex is named as such, in a batch too.
+    const o = JSON.parse(ls[at]);
+    o.hash = 'z'.repeat(64);
+    ls[at] = JSON.stringify(o);
+    expect(bad(verifyExport(join(ls)))?.reason).toBe(
+      `entry 300 (line ${at + 1}): "hash" should be 64 lowercase hex digits, found a 64-character string`,
+    );
+  });
+
   it('catches a rewrite that recomputes the hashes: the first checkpoint after it fails, with its range', () => {
     const l = filled(45, { checkpointEvery: 10 });
     const ls = lines(l.exportJsonl());

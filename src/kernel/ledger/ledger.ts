@@ -9,7 +9,7 @@ import { exportLines } from './jsonl';
 import { MerkleTree } from './merkle';
 import { checkpointBody, ledgerOrigin, signedNote, validKeyName, vkey } from './note';
 import { encodeSegment, kindCode, newSegmentStore, Segment, type SegmentRef, type SegmentStore } from './segments';
-import { LeafBatch, leavesInto } from './sha';
+import { LEAF_BATCH, LeafBatch, leavesInto } from './sha';
 
 export { GENESIS, RECORD_FORMAT, toHex, type Checkpoint, type RecordFormat } from './chain';
 export { ledgerOrigin } from './note';
@@ -88,8 +88,6 @@ export interface LedgerOptions {
 export const SEGMENT_RECORDS = 8192;
 /** Sealed segments kept decoded: a page being scrolled and its neighbours. */
 const SEGMENT_CACHE = 4;
-/** Records hashed together (Ledger.hashPending): enough to amortize the call, few enough to stay in the cache. */
-const LEAF_BATCH = 256;
 /** Records verify() hashes together. */
 const VERIFY_BATCH = 256;
 /** About what one hot record costs as a frozen JS object with its detail string (for residentBytes). */

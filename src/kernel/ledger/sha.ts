@@ -49,6 +49,9 @@ interface Engine {
  * Each is stored padded as SHA-256 pads it (0x80, zeros, the bit length of prefix and message), so the WebAssembly
  * engines take the bytes as they are.
  */
+/** Records hashed together (appends, an import): enough to amortize the call, few enough to stay in the cache. */
+export const LEAF_BATCH = 256;
+
 export class LeafBatch {
   bytes = new Uint8Array(1 << 16);
   /** Message i: its padded bytes start at at[i]; len[i] is its own length (unpadded). */
