@@ -123,6 +123,16 @@ describe('seed 004 "Where policy attaches": policy attached to authority caps', 
     expect(oks(at(w, 0, (x) => x.rateInvoke(3, 5)))).toEqual([true, true, true, true, false]);
   });
 
+  it('tightening mid-window: calls admitted under the old rate count, and the verdict is not a breach', () => {
+    const w = twoCaps();
+    expect(oks(at(w, 0, (x) => x.rateInvoke(3, 5)))).toEqual([true, true, true, true, true]);
+    at(w, 0, (x) => x.ratePolicy(3, 1));
+    const o = at(w, 500, (x) => x.rateInvoke(3, 2));
+    expect(oks(o)).toEqual([false, false]); // five went through in the last second: over 1/s
+    expect(o.verdict?.text).toMatch(/^policy tightened: .*: 0 of 2 calls reached B, 2 faulted on the rate limit/);
+    expect(oks(at(w, 1000, (x) => x.rateInvoke(3, 2)))).toEqual([true, false]);
+  });
+
   it('the stricter of baked and sidecar wins: a looser sidecar cannot raise a baked rate', () => {
     const w = twoCaps();
     at(w, 0, (x) => x.ratePolicy(2, 10));

@@ -402,21 +402,23 @@ export class ChainWorld {
     const recent = (this.reached.get(capId) ?? []).filter((t) => t > this.now - WINDOW_MS).length;
     const cap = `cap #${capId}`;
     const perS = (r: number) => `${r}/s`;
-    const within = `${recent} call${recent === 1 ? '' : 's'} through it reached B within 1 s`;
+    const within = `${recent} call${recent === 1 ? '' : 's'} through it reached B within 1 s${got < recent ? ` (${got} of them in this burst)` : ''}`;
+    // Over a rate only if this burst let a call through: calls admitted before a tightening were within the old rate.
+    const over = (rate: number) => got > 0 && recent > rate;
     const burst = `${got} of ${n} call${n === 1 ? '' : 's'} reached B${refused ? `, ${refused} faulted on the rate limit (B never ran them)` : ''}`;
     const bakedIn = baked === null ? 'nothing baked in' : `baked in: ${perS(baked)}`;
     const source = limit?.by === 'sidecar' ? `the chain's sidecar policy; ${bakedIn}` : 'baked in';
     const meant = this.meant.get(capId);
     if (claim) {
       const said = `the args claimed rate_limit ${claim.rate}${claim.capId === undefined ? '' : ` and cap_id ${claim.capId}`}`;
-      if (limit && recent > limit.rate)
+      if (limit && over(limit.rate))
         return verdict(VERDICT.claimTaken, `${said}, and through ${cap}, which allows ${perS(limit.rate)}, ${within}`);
       if (limit && refused)
         return verdict(VERDICT.claimIgnored, `${said}; the chain enforced ${cap}'s own ${perS(limit.rate)} (${source}): ${burst}`);
       return undefined;
     }
-    if (limit && recent > limit.rate) return verdict(VERDICT.rateBroken, `${cap} allows ${perS(limit.rate)} (${source}), yet ${within}`);
-    if (meant && recent > meant.rate)
+    if (limit && over(limit.rate)) return verdict(VERDICT.rateBroken, `${cap} allows ${perS(limit.rate)} (${source}), yet ${within}`);
+    if (meant && over(meant.rate))
       return verdict(
         VERDICT.notTightened,
         `the chain re-minted ${cap}'s authority at ${perS(meant.rate)} as cap #${meant.by}, but the user still holds ${cap} (${bakedIn}) and ${within}: a baked policy is fixed at mint`,
