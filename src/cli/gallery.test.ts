@@ -4,7 +4,7 @@ import { compiled, patternProblem } from '../kernel/checks/pattern';
 import { GALLERY, playEntry, stepLines } from './gallery';
 
 describe('the attack gallery', () => {
-  it('has the thirteen entries, each well formed', () => {
+  it('has the fourteen entries, each well formed', () => {
     expect(GALLERY.map((e) => e.id)).toEqual([
       'relabel',
       'confused-deputy',
@@ -16,6 +16,7 @@ describe('the attack gallery', () => {
       'forge',
       'image-hash',
       'key-rotation',
+      'rate-limit',
       'mitm',
       'diode',
       'pairing-revocation',

@@ -6,7 +6,8 @@ import { BUILT_IN_SCENARIOS } from '../scenarios';
  * Each entry plays step by step (a paragraph of narration, then shell lines and some virtual time), can be played
  * with its defense on or off, and ends with a verdict in the ledger (the banner shows the newest). Entries
  * without a defense toggle play a vulnerable variant of their lines when "off" (`linesWhenOff`): the
- * ambient-authority compiler, a rotation during a call in flight, a revocation by deleting your own copy.
+ * ambient-authority compiler, a rotation during a call in flight, a revocation by deleting your own copy, a rate
+ * limit tightened by re-minting.
  */
 
 export type BuiltInScenarioId = 'default' | 'pointsav';
@@ -258,6 +259,39 @@ export const GALLERY: readonly GalleryEntry[] = [
       },
     ],
     expect: { on: '^revoked by key rotation', off: '^snapshot caveat' },
+  },
+  {
+    id: 'rate-limit',
+    title: 'Rate-limited authority caps',
+    summary: 'One user holds two caps with different rate limits; the chain tightens one after the grant.',
+    scenario: 'default',
+    defense: null,
+    steps: [
+      {
+        narration:
+          'Where policy attaches (seed 004). The chain mints one user contract two EndpointRefCaps to B’s process endpoint: cap #2 with rate_limit 2 calls/s baked into its state, cap #3 with 5/s (cap #1 is the user contract the chain world starts with). Each also carries a cap_id, baked in at mint from the chain’s counter. A cap’s bytecode writes its payload from its own state — target, endpoint, rate_limit, cap_id — and the caller’s args only fill in args. ratelimit lists the caps and their policy.',
+        lines: ['ratelimit issue 2', 'ratelimit issue 5', 'ratelimit'],
+      },
+      {
+        narration:
+          'The same user calls through each cap three times in one instant. The chain’s handler reads rate_limit and cap_id from the payload and counts each cap’s calls over the last second of virtual time: cap #2’s third call faults before the chain calls B (B ran it twice), while cap #3 takes all three. Two caps, two limits, one holder.',
+        lines: ['ratelimit invoke 2 3', 'ratelimit invoke 3 3'],
+        wait: 1000,
+      },
+      {
+        narration:
+          'A second later the window is empty. Now the user’s args claim rate_limit 1000 and cap #3’s cap_id: they reach B as plain data, and the chain reads only what the cap wrote, so cap #2 still allows 2/s. Neither pattern is an ACL: the chain never asks who is calling and keeps no list of principals. The policy is in the unforgeable cap (its state), or keyed by an id only the cap’s own code puts in its payload; whoever holds the cap has exactly its policy, and giving the cap away gives its policy with it.',
+        lines: ['ratelimit invoke 2 3 claim 1000 3'],
+        wait: 1000,
+      },
+      {
+        narration:
+          'Tightening after the grant. On: the chain sets its sidecar policy for cap #3 to 1 call/s — no new mint, no re-grant: the very instance the user holds is now held to the stricter of its baked 5/s and the sidecar’s 1/s, and cap #2 is untouched. Off: the chain tightens the baked way, minting the user a new cap at 1/s; the user keeps cap #3, whose state still says 5/s, and nothing at the chain can change that — all three calls reach B.',
+        lines: ['ratelimit policy 3 1', 'ratelimit invoke 2 2', 'ratelimit invoke 3 3'],
+        linesWhenOff: ['ratelimit reissue 3 1', 'ratelimit invoke 2 2', 'ratelimit invoke 3 3'],
+      },
+    ],
+    expect: { on: '^policy tightened', off: '^policy not tightened' },
   },
   {
     id: 'mitm',

@@ -287,6 +287,8 @@ describe('seed 003 S1/S3: every verb is charged', () => {
       'pledge "stdio rw spawn net"',
       'unveil /home r',
       'attest',
+      'ratelimit issue 2',
+      'ratelimit invoke 2 3',
       'tofu',
     ]) {
       const before = shell.spent;
@@ -299,6 +301,7 @@ describe('seed 003 S1/S3: every verb is charged', () => {
       charged.push([line, inWorld(cmd, args) ? costOf(cmd.cost.verbs(args, line)) : 0]);
       expect(shell.spent - before, line).toBe(charged.at(-1)![1]);
     }
-    expect(charged.map(([, j]) => j)).toEqual([10, 10, 3, 540, 20, 20, 3, 5, 3, 5, 3, 3, 5, 0]);
+    // A ratelimit burst is a CALL into the chain per call: three of them, 15 J.
+    expect(charged.map(([, j]) => j)).toEqual([10, 10, 3, 540, 20, 20, 3, 5, 3, 5, 3, 3, 5, 5, 15, 0]);
   });
 });

@@ -217,7 +217,7 @@ describe('seed 004 (yield-key authority pattern): yield routing as the seed stat
     const { chain, user, userSlot, b } = bootChain(rt);
     const cap = rt.instances.get((user.cnode[0] as { id: number }).id)!;
     expect(cap.image.name).toBe('EndpointRefCap');
-    expect(cap.state).toEqual({ target: b.id, endpoint: 'process' });
+    expect(cap.state).toEqual({ target: b.id, endpoint: 'process', cap_id: 1 }); // no rate_limit: none was asked for
     expect(cap.cnode[0]).toMatchObject({ kind: 'sender', key: 'invoke_key' });
     expect(rt.invoke(chain.id, 'run', { slot: userSlot, args: { payload: 'swap' } })).toEqual({
       status: 'ok',

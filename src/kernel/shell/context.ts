@@ -156,8 +156,11 @@ export interface ShellOps {
    * the shell holds for it; without one, a ledgered ENOCAP.
    */
   pairing(method: PairingMethod, args: string[]): CallResult;
-  /** Run a yield example on the chain world (seed 004), ledgering its route and, for a demonstration, its verdict. */
-  chain(run: (w: ChainWorld) => Outcome): Outcome & { routeText: string };
+  /**
+   * Run a yield example on the chain world (seed 004) at the kernel's virtual time, ledgering its routes and, for a
+   * demonstration, its verdict. It pays a SEND per transaction it makes (`calls`, 1 unless it is a burst).
+   */
+  chain(run: (w: ChainWorld) => Outcome, calls?: number): Outcome & { routeText: string };
 }
 
 export type PairingMethod = 'pair' | 'unpair' | 'import' | 'announce' | 'forget';
@@ -175,8 +178,8 @@ export interface Controls {
   forgeAnnounce(machine: string): { message: string };
   /** Staged attack: drive a compromised process to call through one of its caps. */
   callAs(pid: number, cap: string, method: string, opts?: CallOptions): CallResult;
-  /** The chain world, read only (its routes). */
-  readonly chainWorld: Pick<ChainWorld, 'rt' | 'describe'>;
+  /** The chain world, read only (its routes, the rate-limited caps and their policy). */
+  readonly chainWorld: Pick<ChainWorld, 'rt' | 'describe' | 'rateCaps'>;
   /** Rerun the chain world's operations in a fresh one and compare (seed 004's V9), ledgering the verdict. */
   replayChain(): Outcome;
 }

@@ -86,12 +86,12 @@ export function shellOps(k: Kernel, pid: number): ShellOps {
       k.deny(pid, pid, `${method} by ${k.who(pid)}`, `ENOCAP: ${error}`);
       return { ok: false, code: 'ENOCAP', error };
     },
-    chain(run) {
-      pay('SEND'); // a CALL into the chain
+    chain(run, calls = 1) {
+      for (let i = 0; i < calls; i++) pay('SEND'); // a CALL into the chain per transaction
       const w = k.chainWorld;
-      const o = w.apply(run);
+      const o = w.apply(run, k.time); // the chain's clock is the kernel's virtual time
       const routeText = w.describe(o.route);
-      if (o.route) k.record('yield', pid, pid, routeText);
+      for (const r of o.routes ?? (o.route ? [o.route] : [])) k.record('yield', pid, pid, w.describe(r));
       if (o.verdict) chainVerdict(k, pid, o.verdict);
       return { ...o, routeText };
     },

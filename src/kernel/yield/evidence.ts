@@ -30,6 +30,12 @@ export const VERDICT = {
   unbounded: 'nested gas unbounded',
   deterministic: 'deterministic',
   nondeterministic: 'nondeterministic',
+  rateHeld: 'rate limit held',
+  rateBroken: 'rate limit broken',
+  claimIgnored: 'policy claim ignored',
+  claimTaken: 'policy taken from the caller',
+  tightened: 'policy tightened',
+  notTightened: 'policy not tightened',
 } as const;
 
 type Opening = (typeof VERDICT)[keyof typeof VERDICT];
@@ -59,6 +65,13 @@ const OUTCOME: Record<Opening, { outcome: VerdictOutcome; weakness?: string }> =
   [VERDICT.unbounded]: { outcome: 'breach' },
   [VERDICT.deterministic]: { outcome: 'held' },
   [VERDICT.nondeterministic]: { outcome: 'breach' },
+  [VERDICT.rateHeld]: { outcome: 'held' },
+  [VERDICT.rateBroken]: { outcome: 'breach' },
+  [VERDICT.claimIgnored]: { outcome: 'held' },
+  [VERDICT.claimTaken]: { outcome: 'breach' },
+  [VERDICT.tightened]: { outcome: 'held' },
+  // Re-minting leaves the old cap's baked rate in force: the weakness the sidecar exists for (seed 004).
+  [VERDICT.notTightened]: { outcome: 'breach', weakness: 'baked policy' },
 };
 
 /** A chain-world verdict as the ledger takes it: the prose, and its outcome (and admitted weakness) as fields. */
@@ -111,7 +124,11 @@ const ROWS: readonly Row[] = [
   {
     id: 'V5',
     name: 'Cap rights',
-    evidence: { held: [VERDICT.rights], violated: [VERDICT.rightsBroken] },
+    // Policy baked into the cap's state, or keyed by the cap_id baked beside it (seed 004, "Where policy attaches").
+    evidence: {
+      held: [VERDICT.rights, VERDICT.rateHeld, VERDICT.claimIgnored, VERDICT.tightened],
+      violated: [VERDICT.rightsBroken, VERDICT.rateBroken, VERDICT.claimTaken],
+    },
     hint: 'mint art sunrise other (the caller names another domain)',
   },
   {

@@ -1,11 +1,12 @@
 import type { Value } from '../services/service';
+import { admit, isRate, type PolicyState } from './policy';
 import { FORWARD, GAS, image, YieldFault, type Ctx, type Image, type YCap, type YieldRuntime } from './runtime';
 
 /**
  * The worked examples of seed 004: a chain orchestrator that registers authority keys and interposes over
  * kernel:mint_yield and kernel:merge_yield_receiver; AuthorityCaps whose opaque cnode holds the YieldSender and
- * whose state holds their policy (EndpointRefCap: target and endpoint; MintRefCap: domain; AttestationAuthority:
- * mode); the contracts the chain routes to (B, MintInstance); user contracts; attackers; a vault.
+ * whose state holds their policy (EndpointRefCap: target, endpoint, rate_limit and cap_id; MintRefCap: domain;
+ * AttestationAuthority: mode); the contracts the chain routes to (B, MintInstance); user contracts; attackers; a vault.
  */
 
 /** Keys no descendant may mint a sender for: the chain's authorities and the kernel's attestation. */
@@ -27,7 +28,16 @@ export const EndpointRefCap: Image = image({
   description: 'invoke(args) → the chain calls the target contract at the endpoint this cap holds',
   yieldReceiverSlot: null,
   opaque: true,
-  methods: { invoke: (ctx, args) => ctx.yield(0, { target: ctx.state.target, endpoint: ctx.state.endpoint, args }) },
+  methods: {
+    invoke: (ctx, args) =>
+      ctx.yield(0, {
+        target: ctx.state.target,
+        endpoint: ctx.state.endpoint,
+        rate_limit: ctx.state.rate_limit ?? null,
+        cap_id: ctx.state.cap_id ?? null,
+        args,
+      }),
+  },
 });
 
 export const MintRefCap: Image = image({
@@ -100,6 +110,8 @@ export const Chain: Image = image({
     /** Mint the pairs, register the keys (`interpose` also catches the kernel's mint and merge), deploy B and MintInstance. */
     setup(ctx, args) {
       Object.assign(ctx.state, { senders: {}, receivers: {}, directory: {}, kinds: { invoke_key: 'endpoint', mint_key: 'mint' } });
+      // Where policy attaches: the next cap_id to bake in, the sidecar (cap_id → calls/s), the calls each cap made.
+      Object.assign(ctx.state, { nextCapId: 1, policies: {}, calls: {}, now: 0 });
       for (const key of ['invoke_key', 'mint_key', 'kernel:attest', MINT, MERGE]) mintPair(ctx, key);
       // kernel:attest is the kernel's to catch: the chain keeps only the sender, for the AttestationAuthorities it issues.
       ctx.put(record(ctx, 'receivers')['kernel:attest'] as number, null);
@@ -113,7 +125,10 @@ export const Chain: Image = image({
       ctx.state.mintInstance = ctx.deriveSpawn(MintInstance, { state: { minted: [] } });
       return list(ctx, 'caught');
     },
-    /** Mint an AuthorityCap for `key`, its policy baked into its state; returns the slot holding it. */
+    /**
+     * Mint an AuthorityCap for `key`, its policy baked into its state; returns the slot holding it. An EndpointRefCap
+     * gets the next cap_id (monotonic) and, with `rate_limit`, that many calls per second.
+     */
     issue(ctx, args) {
       const key = String(arg(args, 'key') ?? 'invoke_key');
       const sender = record(ctx, 'senders')[key];
@@ -132,7 +147,24 @@ export const Chain: Image = image({
       }
       const target = arg(args, 'target') ?? ctx.state.b;
       if (typeof record(ctx, 'directory')[String(target)] !== 'number') throw new YieldFault(`the chain has no contract ${String(target)}`);
-      return ctx.deriveSpawn(EndpointRefCap, { state: { target, endpoint: arg(args, 'endpoint') ?? 'process' }, caps });
+      const rate = arg(args, 'rate_limit');
+      if (rate !== null && !isRate(rate)) throw new YieldFault(`a rate_limit is 1 to 1000 calls/s, not ${JSON.stringify(rate)}`);
+      const capId = ctx.state.nextCapId as number;
+      ctx.state.nextCapId = capId + 1;
+      const state = { target, endpoint: arg(args, 'endpoint') ?? 'process', cap_id: capId, ...(rate === null ? {} : { rate_limit: rate }) };
+      return ctx.deriveSpawn(EndpointRefCap, { state, caps });
+    },
+    /** The sidecar: set (or with rate null, clear) the policy for a cap_id already minted. No re-mint, no re-grant. */
+    policy(ctx, args) {
+      const capId = arg(args, 'cap_id');
+      const rate = arg(args, 'rate');
+      if (typeof capId !== 'number' || !Number.isSafeInteger(capId) || capId < 1 || capId >= (ctx.state.nextCapId as number))
+        throw new YieldFault(`the chain minted no cap #${String(capId)}`);
+      if (rate !== null && !isRate(rate)) throw new YieldFault(`a policy is 1 to 1000 calls/s, not ${JSON.stringify(rate)}`);
+      const policies = record(ctx, 'policies');
+      if (rate === null) delete policies[capId];
+      else policies[capId] = rate;
+      return { cap_id: capId, sidecar: rate };
     },
     /** Cap flow: move the cap in `slot` into the cnode of the instance in slot `to`. */
     give(ctx, args) {
@@ -174,6 +206,9 @@ export const Chain: Image = image({
     },
     /** A transaction: the chain CALLs a contract it holds (so it is on every owner path below). */
     run(ctx, args) {
+      // The chain's clock is the block's time, set by whoever runs the transaction, never by a contract it calls.
+      const now = arg(args, 'now');
+      if (typeof now === 'number' && Number.isSafeInteger(now) && now >= 0) ctx.state.now = now;
       const reserve = Math.min(HANDLER_RESERVE, ctx.gas - GAS.call);
       return ctx.call(Number(arg(args, 'slot')), String(arg(args, 'method') ?? 'main'), arg(args, 'args'), ctx.gas - GAS.call - reserve);
     },
@@ -204,6 +239,12 @@ export const Chain: Image = image({
       const target = arg(payload, 'target');
       const slot = record(ctx, 'directory')[String(target)];
       if (typeof slot !== 'number') throw new YieldFault(`the chain has no contract ${String(target)}`);
+      // The rate limit, from the payload the cap composed (its baked rate_limit, its cap_id for the sidecar).
+      const policy: PolicyState = {
+        policies: record(ctx, 'policies') as PolicyState['policies'],
+        calls: record(ctx, 'calls') as PolicyState['calls'],
+      };
+      admit(policy, payload, ctx.state.now as number);
       return { status: 'ok', result: ctx.call(slot, String(arg(payload, 'endpoint')), arg(payload, 'args')) };
     },
   },
@@ -218,7 +259,7 @@ function held(ctx: Ctx, back: number): number {
   return at;
 }
 
-/** A user contract: invokes the authority caps it holds (the newest one, or with `old` the one before it). */
+/** A user contract: invokes the authority caps it holds (the newest one, with `old` the one before it, or by slot). */
 export const User: Image = image({
   name: 'User',
   description: 'a user contract that invokes the authorities it holds',
@@ -226,6 +267,8 @@ export const User: Image = image({
   methods: {
     main: (ctx, args) => ctx.call(held(ctx, 0), 'invoke', args),
     old: (ctx, args) => ctx.call(held(ctx, 1), 'invoke', args),
+    /** Invoke the EndpointRefCap in `slot` (a user holding several picks one) with `args`. */
+    use: (ctx, args) => ctx.call(Number(arg(args, 'slot')), 'invoke', arg(args, 'args')),
     attest: (ctx, args) => ctx.call(held(ctx, 0), 'attest', args),
     mint: (ctx, args) => ctx.call(held(ctx, 0), 'mint', args),
     /** Try to take the sender out of the AuthorityCap it holds. */

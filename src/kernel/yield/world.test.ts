@@ -52,6 +52,49 @@ describe('yield commands in the shell', () => {
     ]);
   });
 
+  it('ratelimit (seed 004 "Where policy attaches"): issue, a burst paying a SEND per call, each route ledgered, the verdict', () => {
+    const h = host();
+    const shell = [...h.kernel.processes.values()].find((p) => p.program === 'shell')!;
+    expect(text(h, 'ratelimit issue 2')).toMatch(/^→ \{"cap_id":2,"rate_limit":2,"cap":"EndpointRefCap#\d+","holder":"User#\d+"\}$/);
+    const spent = shell.spent;
+    const yields = h.kernel.ledger.page(1, 1e5).filter((e) => e.kind === 'yield').length;
+    expect(text(h, 'ratelimit invoke 2 3')).toMatch(
+      /^1\. → \{"status":"ok","result":\{"by":"B","processed":null\}\}\n2\. → .*\n3\. fault: rate limit: cap #2 allows 2 calls\/s \(baked in\), and 2 went through in the last 1 s\nroute: invoke_key: EndpointRefCap#\d+ → User#\d+ → caught by Chain#1$/,
+    );
+    expect(shell.spent - spent).toBe(15); // three CALLs into the chain
+    expect(h.kernel.ledger.page(1, 1e5).filter((e) => e.kind === 'yield').length - yields).toBe(3);
+    expect(verdicts(h).at(-1)).toMatch(/^rate limit held: cap #2 allows 2\/s/);
+    expect(text(h, 'ratelimit')).toMatch(
+      /^CAP +INSTANCE +HOLDER +BAKED +SIDECAR +IN FORCE +LAST 1 s\n#1 .*\n#2 +EndpointRefCap#\d+ +User#\d+ +2\/s +- +2\/s +2$/,
+    );
+    expect(text(h, 'ratelimit policy 2 1')).toBe('→ {"cap_id":2,"baked":2,"sidecar":1,"in_force":1}');
+    h.exec('clock step 1000');
+    expect(text(h, 'ratelimit invoke 2 2')).toMatch(
+      /^1\. → .*\n2\. fault: rate limit: cap #2 allows 1 call\/s \(the chain's sidecar policy; baked in: 2 calls\/s\)/,
+    );
+    expect(text(h, 'ratelimit reissue 2 1')).toMatch(/^→ \{"cap_id":3,.*"instead_of":2\}\ncap #2 is still held/);
+  });
+
+  it('ratelimit: bad input is a usage error naming what and where', () => {
+    const h = host();
+    const err = (line: string) => {
+      const r = h.exec(line).lines;
+      expect(r[0].style, line).toBe('error');
+      return r.map((l) => l.text).join('\n');
+    };
+    expect(err('ratelimit frob')).toMatch(/ratelimit issue, invoke, policy or reissue.*column 11/);
+    expect(err('ratelimit issue 0')).toMatch(/rate must be between 1 and 1000, got 0.*column 17/);
+    expect(err('ratelimit issue')).toMatch(/missing rate/);
+    expect(err('ratelimit invoke x')).toMatch(/cap_id must be a whole number, got "x".*column 18/);
+    expect(err('ratelimit invoke 2 99')).toMatch(/n must be between 1 and 20, got 99/);
+    expect(err('ratelimit invoke 2 3 clam 5')).toMatch(/expected claim <rate> \[cap_id\], got "clam".*column 22/);
+    expect(err('ratelimit invoke 2 claim')).toMatch(/missing the claimed rate_limit/);
+    expect(err('ratelimit policy 2')).toMatch(/missing rate \(or none\)/);
+    expect(err('ratelimit policy 2 1 extra')).toMatch(/unexpected "extra"/);
+    expect(err('ratelimit invoke 5')).toMatch(/^fault: the rate user holds no cap #5/);
+    expect(err('ratelimit policy 9 1')).toMatch(/^fault: the chain minted no cap #9/);
+  });
+
   it('lookalike: refused when image_hash is not authority, paid by the buggy check', () => {
     const h = host();
     expect(text(h, 'lookalike')).toMatch(/^fault: image_hash is not authority/);

@@ -1,17 +1,36 @@
 import type { Value } from '../services/service';
 import { VERDICT, routeText, verdict, type ChainVerdict } from './evidence';
-import { Attacker, bootChain, Forger, LiteralForger, Staller, User, Vault } from './examples';
+import { Attacker, bootChain, EndpointRefCap, Forger, LiteralForger, Staller, User, Vault } from './examples';
+import { inForce, WINDOW_MS } from './policy';
 import { image, YieldFault, YieldRuntime, type Image, type Instance, type Route } from './runtime';
 
 /** What a chain-world operation did: its result or fault, its newest route, and for a demonstration the verdict. */
-export type Outcome = ({ ok: true; value: Value } | { ok: false; fault: string }) & {
+export type Called = { ok: true; value: Value } | { ok: false; fault: string };
+export type Outcome = Called & {
   route: Route | null;
+  /** A burst of calls (ratelimit invoke): each call's result and every route, oldest first; the last is the outcome. */
+  calls?: Called[];
+  routes?: Route[];
   verdict?: ChainVerdict;
   /** A replay check: not itself replayed. */
   replay?: true;
 };
 
-type Op = { run: (w: ChainWorld) => Outcome; summary: string };
+type Op = { run: (w: ChainWorld) => Outcome; now: number; summary: string };
+
+/** One of the rate user's caps, as the experimenter sees it (ratelimit with no verb). */
+export interface RateCap {
+  capId: number;
+  cap: string;
+  holder: string;
+  baked: number | null;
+  sidecar: number | null;
+  inForce: number | null;
+  /** Calls through it that reached B in the last second. */
+  recent: number;
+  /** A cap the chain re-minted at this rate (ratelimit reissue): what it meant this cap's holder to have. */
+  meant?: number;
+}
 
 /**
  * The chain world the shell's yield commands act on: a chain orchestrator, contract B, a user contract holding an
@@ -24,6 +43,12 @@ export class ChainWorld {
   readonly b: Instance;
   private readonly userSlot: number;
   private rotations = 0;
+  /** The kernel's virtual time (ms) the current operation runs at: the chain's clock for its transactions. */
+  private now = 0;
+  /** Where policy attaches: the user holding the rate-limited caps, when calls through each cap_id reached B. */
+  private rateUser: Instance | null = null;
+  private readonly reached = new Map<number, number[]>();
+  private readonly meant = new Map<number, { rate: number; by: number }>();
   /** Every operation applied so far, with what it gave, for `yields replay`. */
   private readonly ops: Op[] = [];
   /** Routes the chain's own setup made (its kernel:mint_yield and merge calls): not the session's. */
@@ -50,15 +75,17 @@ export class ChainWorld {
     return routeText(route, (id) => this.name(id));
   }
 
-  /** Run one operation and remember it (and what it gave) for the replay check. */
-  apply(run: (w: ChainWorld) => Outcome): Outcome {
+  /** Run one operation at virtual time `now` and remember it (when, and what it gave) for the replay check. */
+  apply(run: (w: ChainWorld) => Outcome, now = this.now): Outcome {
+    this.now = now;
     const o = run(this);
-    if (!o.replay) this.ops.push({ run, summary: this.summary(o) });
+    if (!o.replay) this.ops.push({ run, now, summary: this.summary(o) });
     return o;
   }
 
   private summary(o: Outcome): string {
-    return JSON.stringify([o.ok ? o.value : o.fault, this.describe(o.route), o.verdict?.text ?? null, this.rt.routesLogged]);
+    const calls = o.calls?.map((c) => (c.ok ? c.value : c.fault)) ?? null;
+    return JSON.stringify([o.ok ? o.value : o.fault, calls, this.describe(o.route), o.verdict?.text ?? null, this.rt.routesLogged]);
   }
 
   /** Kernel operations outside any transaction (the chain's own setup steps): a fault is an outcome, not a throw. */
@@ -80,7 +107,7 @@ export class ChainWorld {
     const slot = this.rt.slotOf(this.chain, contract.id);
     const before = this.rt.routesLogged;
     try {
-      const value = this.rt.invoke(this.chain.id, 'run', { slot, method, args });
+      const value = this.rt.invoke(this.chain.id, 'run', { slot, method, args, now: this.now });
       return { ok: true, value, route: this.newest(before) };
     } catch (e) {
       if (!(e instanceof YieldFault)) throw e;
@@ -278,10 +305,168 @@ export class ChainWorld {
     return o;
   }
 
+  // ── Where policy attaches (seed 004): a rate limit baked into the cap, and the chain's sidecar by cap_id ──────
+
+  /** The EndpointRefCap the chain minted with this cap_id (one another contract derived would not count). */
+  private capById(capId: number): Instance | undefined {
+    for (const i of this.rt.instances.values())
+      if (i.image === EndpointRefCap && i.parent === this.chain.id && i.state.cap_id === capId) return i;
+    return undefined;
+  }
+
+  /** The slot of the rate user's cnode holding cap #capId, or why there is none. */
+  private rateSlot(capId: number): number | string {
+    const cap = this.capById(capId);
+    const slot = cap && this.rateUser ? this.rt.slotOf(this.rateUser, cap.id) : -1;
+    return slot >= 0 ? slot : `the rate user holds no cap #${capId} (ratelimit issue <rate> gives it one)`;
+  }
+
+  private policyOf(capId: number): { baked: number | null; sidecar: number | null } {
+    const baked = this.capById(capId)?.state.rate_limit;
+    const sidecar = (this.chain.state.policies as Record<string, Value>)[capId];
+    return { baked: typeof baked === 'number' ? baked : null, sidecar: typeof sidecar === 'number' ? sidecar : null };
+  }
+
+  /** The chain mints an EndpointRefCap(B, process) with `rate` calls/s and the next cap_id baked in, for the rate user. */
+  private mintRateCap(rate: number): Record<string, Value> {
+    const user = (this.rateUser ??= this.rt.spawn(this.chain.id, User));
+    const slot = this.rt.invoke(this.chain.id, 'issue', { key: this.keyOf('endpoint'), rate_limit: rate }) as number;
+    const c = this.chain.cnode[slot];
+    const cap = this.rt.instances.get(c?.kind === 'instance' ? c.id : 0)!;
+    this.rt.invoke(this.chain.id, 'give', { slot, to: this.rt.slotOf(this.chain, user.id) });
+    return { cap_id: cap.state.cap_id, rate_limit: rate, cap: this.name(cap.id), holder: this.name(user.id) };
+  }
+
+  /** `ratelimit issue`: one user contract comes to hold several caps, each with its own baked rate. */
+  rateIssue(rate: number): Outcome {
+    return this.guard(() => this.mintRateCap(rate));
+  }
+
+  /**
+   * `ratelimit reissue`: tightening the baked way. The chain mints a new cap at `rate` for the holder of cap #capId,
+   * which keeps that cap: nothing at the chain can change the state baked into it.
+   */
+  rateReissue(capId: number, rate: number): Outcome {
+    const slot = this.rateSlot(capId);
+    if (typeof slot === 'string') return { ok: false, fault: slot, route: null };
+    return this.guard(() => {
+      const minted = this.mintRateCap(rate);
+      this.meant.set(capId, { rate, by: minted.cap_id as number });
+      return { ...minted, instead_of: capId };
+    });
+  }
+
+  /** `ratelimit policy`: the chain sets (rate null: clears) its sidecar policy for a cap_id. The cap is not touched. */
+  ratePolicy(capId: number, rate: number | null): Outcome {
+    return this.guard(() => {
+      this.rt.invoke(this.chain.id, 'policy', { cap_id: capId, rate });
+      const { baked, sidecar } = this.policyOf(capId);
+      return { cap_id: capId, baked, sidecar, in_force: inForce(baked, sidecar)?.rate ?? null };
+    });
+  }
+
+  /**
+   * `ratelimit invoke`: the rate user invokes cap #capId `n` times at this instant, one transaction each; with
+   * `claim`, its args say a rate_limit (and a cap_id) of its choosing. The verdict compares what reached B (B's own
+   * log) within the last second with the policy in force (baked ∧ sidecar), or with what a re-mint meant.
+   */
+  rateInvoke(capId: number, n: number, claim?: { rate: number; capId?: number }): Outcome {
+    const slot = this.rateSlot(capId);
+    if (typeof slot === 'string') return { ok: false, fault: slot, route: null };
+    const args = claim ? { rate_limit: claim.rate, ...(claim.capId === undefined ? {} : { cap_id: claim.capId }) } : null;
+    const ran = this.b.state.ran as string[];
+    const times = this.reached.get(capId) ?? [];
+    this.reached.set(capId, times);
+    const calls: Called[] = [];
+    const routes: Route[] = [];
+    let got = 0;
+    let refused = 0;
+    let o: Outcome = { ok: false, fault: 'no call', route: null };
+    for (let i = 0; i < n; i++) {
+      const before = ran.length;
+      o = this.transact(this.rateUser!, 'use', { slot, args }, true);
+      if (o.route) routes.push(o.route);
+      calls.push(o.ok ? { ok: true, value: o.value } : { ok: false, fault: o.fault });
+      if (ran.length > before) {
+        got++;
+        times.push(this.now);
+      } else if (!o.ok && o.fault.startsWith('rate limit:')) refused++;
+    }
+    const v = this.rateVerdict(capId, n, got, refused, claim);
+    return { ...o, calls, routes, ...(v ? { verdict: v } : {}) };
+  }
+
+  private rateVerdict(capId: number, n: number, got: number, refused: number, claim?: { rate: number; capId?: number }) {
+    const { baked, sidecar } = this.policyOf(capId);
+    const limit = inForce(baked, sidecar);
+    const recent = (this.reached.get(capId) ?? []).filter((t) => t > this.now - WINDOW_MS).length;
+    const cap = `cap #${capId}`;
+    const perS = (r: number) => `${r}/s`;
+    const within = `${recent} call${recent === 1 ? '' : 's'} through it reached B within 1 s${got < recent ? ` (${got} of them in this burst)` : ''}`;
+    // Over a rate only if this burst let a call through: calls admitted before a tightening were within the old rate.
+    const over = (rate: number) => got > 0 && recent > rate;
+    const burst = `${got} of ${n} call${n === 1 ? '' : 's'} reached B${refused ? `, ${refused} faulted on the rate limit (B never ran them)` : ''}`;
+    const bakedIn = baked === null ? 'nothing baked in' : `baked in: ${perS(baked)}`;
+    const source = limit?.by === 'sidecar' ? `the chain's sidecar policy; ${bakedIn}` : 'baked in';
+    const meant = this.meant.get(capId);
+    if (claim) {
+      const said = `the args claimed rate_limit ${claim.rate}${claim.capId === undefined ? '' : ` and cap_id ${claim.capId}`}`;
+      if (limit && over(limit.rate))
+        return verdict(VERDICT.claimTaken, `${said}, and through ${cap}, which allows ${perS(limit.rate)}, ${within}`);
+      if (limit && refused)
+        return verdict(VERDICT.claimIgnored, `${said}; the chain enforced ${cap}'s own ${perS(limit.rate)} (${source}): ${burst}`);
+      return undefined;
+    }
+    if (limit && over(limit.rate)) return verdict(VERDICT.rateBroken, `${cap} allows ${perS(limit.rate)} (${source}), yet ${within}`);
+    if (meant && over(meant.rate))
+      return verdict(
+        VERDICT.notTightened,
+        `the chain re-minted ${cap}'s authority at ${perS(meant.rate)} as cap #${meant.by}, but the user still holds ${cap} (${bakedIn}) and ${within}: a baked policy is fixed at mint`,
+      );
+    if (!limit || !refused) return undefined;
+    if (limit.by === 'sidecar')
+      return verdict(
+        VERDICT.tightened,
+        `${cap} (${this.name(this.capById(capId)!.id)}: the same instance, not re-minted or re-granted) is held to ${perS(limit.rate)} by the chain's sidecar policy (${bakedIn}): ${burst}`,
+      );
+    return verdict(
+      VERDICT.rateHeld,
+      `${cap} allows ${perS(limit.rate)} (${source}${sidecar === null ? '' : `; its sidecar's ${perS(sidecar)} is looser`}): ${burst}`,
+    );
+  }
+
+  private holderOf(id: number): string {
+    const holders = [...this.rt.instances.values()].filter((h) => this.rt.slotOf(h, id) >= 0).map((h) => this.name(h.id));
+    return holders.join(', ') || 'nobody';
+  }
+
+  /** The caps the chain minted with a cap_id, their policy and the calls the chain admitted in the second before `now`. */
+  rateCaps(now: number): RateCap[] {
+    const rows: RateCap[] = [];
+    const calls = this.chain.state.calls as Record<string, number[]>;
+    for (const i of this.rt.instances.values()) {
+      const capId = i.state.cap_id;
+      if (i.image !== EndpointRefCap || i.parent !== this.chain.id || typeof capId !== 'number') continue;
+      const { baked, sidecar } = this.policyOf(capId);
+      const meant = this.meant.get(capId);
+      rows.push({
+        capId,
+        cap: this.name(i.id),
+        holder: this.holderOf(i.id),
+        baked,
+        sidecar,
+        inForce: inForce(baked, sidecar)?.rate ?? null,
+        recent: (calls[capId] ?? []).filter((t) => t > now - WINDOW_MS).length,
+        ...(meant ? { meant: meant.rate } : {}),
+      });
+    }
+    return rows.sort((a, b) => a.capId - b.capId);
+  }
+
   /** V9: replay every operation so far in a fresh chain world and compare what each one gave. */
   replay(): Outcome {
     const fresh = new ChainWorld(this.interposeAtBoot);
-    const at = this.ops.findIndex((op) => fresh.summary(fresh.apply(op.run)) !== op.summary);
+    const at = this.ops.findIndex((op) => fresh.summary(fresh.apply(op.run, op.now)) !== op.summary);
     const n = this.ops.length;
     const o: Outcome = { ok: true, value: n, route: null, replay: true };
     o.verdict =

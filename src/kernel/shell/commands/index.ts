@@ -43,6 +43,7 @@ export const COMMANDS: readonly Command[] = byName(
     'invoke',
     'mint',
     'rotate',
+    'ratelimit',
     'yields',
     'forge',
     'lookalike',

@@ -1,6 +1,8 @@
+import type { Verb } from '../../energy/kinetic';
 import type { OutputLine } from '../../host-api';
+import { MAX_RATE } from '../../yield/policy';
 import type { ChainWorld, Outcome } from '../../yield/world';
-import { costs, intArg, noMore, out, UsageError, words, type Command, type ShellContext } from '../common';
+import { costs, intArg, noMore, out, table, UsageError, words, type Command, type ShellContext } from '../common';
 import type { Token } from '../tokenize';
 
 /** Yield-key authority routing (seed 004): the chain world's examples and attacks. */
@@ -13,6 +15,61 @@ function yieldCommand(ctx: ShellContext, args: Token[], maxArgs: number, run: (w
     o.ok ? out(`→ ${JSON.stringify(o.value)}`, 'ok') : out(`fault: ${o.fault}`, 'error'),
     ...(o.route ? [out(`route: ${o.routeText}`, 'dim')] : []),
   ];
+}
+
+/** At most this many calls in one `ratelimit invoke` burst. */
+const MAX_BURST = 20;
+const CAP_IDS = 1_000_000;
+
+/** How many transactions a ratelimit line makes (what it pays, a SEND each): a burst's n, else 1. */
+function burstOf(args: Token[]): number {
+  return args[0]?.value === 'invoke' && args[2] && args[2].value !== 'claim' ? intArg(args[2], 'n', 1, MAX_BURST) : 1;
+}
+
+/** A burst prints each call's result, then the route of the last (they all take the same one). */
+function burstLines(o: Outcome & { routeText: string }): OutputLine[] {
+  if (!o.calls) return [out(`fault: ${o.ok ? 'no call' : o.fault}`, 'error')];
+  return [
+    ...o.calls.map((c, i) => (c.ok ? out(`${i + 1}. → ${JSON.stringify(c.value)}`, 'ok') : out(`${i + 1}. fault: ${c.fault}`, 'error'))),
+    ...(o.route ? [out(`route: ${o.routeText}`, 'dim')] : []),
+  ];
+}
+
+const rate = (t: Token | undefined, what: string) => intArg(t, what, 1, MAX_RATE);
+
+/** `ratelimit invoke <cap_id> [n] [claim <rate> [<cap_id>]]` */
+function rateInvoke(args: Token[], ctx: ShellContext): OutputLine[] {
+  const capId = intArg(args[1], 'cap_id', 1, CAP_IDS);
+  const n = burstOf(args);
+  let at = args[2] && args[2].value !== 'claim' ? 3 : 2;
+  let claim: { rate: number; capId?: number } | undefined;
+  if (args[at]) {
+    if (args[at].value !== 'claim')
+      throw new UsageError(`expected claim <rate> [cap_id], got ${JSON.stringify(args[at].value)}`, args[at].column);
+    claim = { rate: intArg(args[at + 1], 'the claimed rate_limit', 0, 1e9) };
+    if (args[at + 2]) claim.capId = intArg(args[at + 2], 'the claimed cap_id', 0, CAP_IDS);
+    at += 3;
+  }
+  noMore(args, at);
+  return burstLines(ctx.shell.chain((w) => w.rateInvoke(capId, n, claim), n));
+}
+
+/** `ratelimit` alone: the caps the chain minted with a cap_id, their policy, and the chain's count this second. */
+function rateTable(ctx: ShellContext): OutputLine[] {
+  const rows = ctx.experimenter.chainWorld.rateCaps(ctx.view.time);
+  const r = (n: number | null | undefined) => (n == null ? '-' : `${n}/s`);
+  return table(
+    ['CAP', 'INSTANCE', 'HOLDER', 'BAKED', 'SIDECAR', 'IN FORCE', 'LAST 1 s'],
+    rows.map((c) => [
+      `#${c.capId}`,
+      c.cap,
+      c.holder,
+      r(c.baked),
+      r(c.sidecar),
+      r(c.inForce),
+      `${c.recent}${c.meant ? ` (re-minted at ${c.meant}/s)` : ''}`,
+    ]),
+  );
 }
 
 export const YIELD_COMMANDS: Command[] = [
@@ -71,6 +128,44 @@ export const YIELD_COMMANDS: Command[] = [
       const key = rest[0].value;
       const next = rest[1]?.value ?? `${key}_${ctx.view.ticks}`;
       return yieldCommand(ctx, rest, 2, (w) => (inflight ? w.rotateInFlight(key, next) : w.rotate(key, next)));
+    },
+  },
+  {
+    name: 'ratelimit',
+    world: 'inside',
+    cost: {
+      text: 'SEND per call into the chain',
+      verbs: (args): Verb | Verb[] => (burstOf(args) === 1 ? 'SEND' : Array<Verb>(burstOf(args)).fill('SEND')),
+    },
+    outside: (args) => args.length === 0,
+    usage: 'ratelimit [issue <rate> | invoke <cap_id> [n] [claim <rate> [cap_id]] | policy <cap_id> <rate|none> | reissue <cap_id> <rate>]',
+    summary:
+      "where policy attaches (seed 004): issue: the chain mints the rate user an EndpointRefCap(B, process) with <rate> calls/s and the next cap_id baked in; invoke: the user calls through cap <cap_id> n times now (claim: its args claim a rate_limit and cap_id — the chain reads the cap's own); policy: the chain's sidecar for a cap_id, adjustable after the grant (the stricter of baked and sidecar holds); reissue: tighten the baked way, by minting a new cap (the old one keeps its rate); alone: the caps and their policy (free)",
+    args: [words('verb', ['issue', 'invoke', 'policy', 'reissue'])],
+    run(args, ctx) {
+      const verb = args[0]?.value;
+      if (verb === undefined) return rateTable(ctx);
+      if (verb === 'invoke') return rateInvoke(args, ctx);
+      if (verb === 'issue') {
+        const r = rate(args[1], 'rate');
+        return yieldCommand(ctx, args, 2, (w) => w.rateIssue(r));
+      }
+      if (verb === 'policy') {
+        const capId = intArg(args[1], 'cap_id', 1, CAP_IDS);
+        const r = args[2]?.value === 'none' ? null : rate(args[2], 'rate (or none)');
+        return yieldCommand(ctx, args, 3, (w) => w.ratePolicy(capId, r));
+      }
+      if (verb === 'reissue') {
+        const capId = intArg(args[1], 'cap_id', 1, CAP_IDS);
+        const r = rate(args[2], 'rate');
+        const lines = yieldCommand(ctx, args, 3, (w) => w.rateReissue(capId, r));
+        if (lines[0]?.style !== 'ok') return lines;
+        return [
+          ...lines,
+          out(`cap #${capId} is still held: its rate is baked into its state, which nothing at the chain can change`, 'dim'),
+        ];
+      }
+      throw new UsageError('ratelimit issue, invoke, policy or reissue (or nothing, to list the caps)', args[0].column);
     },
   },
   {
