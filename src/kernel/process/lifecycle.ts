@@ -1,4 +1,4 @@
-import { CNode, makeCap } from '../caps/cnode';
+import { CNode, makeCap, type Cap } from '../caps/cnode';
 import type { WorldState } from '../core/state';
 import type { EnergyAccounts } from '../energy/accounts';
 import { newMeter, SPAWN_TIER } from '../energy/kinetic';
@@ -110,14 +110,16 @@ export class Lifecycle {
     for (const g of grants) k.insertCap(opts.grantedBy ?? parent, proc, g.name, g.cap);
     if (parentProc) k.insertCap(0, parentProc, name, makeCap('process', { kind: 'process', pid }, { how: 'spawned' }));
     const random = (n: number) => k.prng.below(n);
-    const cap = (capName: string) => {
-      const slot = proc.cnode.indexOf(capName);
-      const c = slot >= 0 ? proc.cnode.get(slot)!.cap : null;
-      if (!c) return null;
+    const describe = (c: Cap) => {
       const obj = c.target.kind === 'object' ? k.objects.get(c.target.id) : undefined;
       return { kind: c.kind, iface: obj?.record?.iface ?? '' };
     };
-    proc.fiber = body({ pid, name, args: proc.args, argv: Object.freeze([...(opts.argv ?? [])]), random, cap, backstop: k.backstop });
+    const cap = (capName: string) => {
+      const slot = proc.cnode.indexOf(capName);
+      return slot >= 0 ? describe(proc.cnode.get(slot)!.cap) : null;
+    };
+    const caps = () => [...proc.cnode.entries()].map(([, s]) => ({ name: s.name, ...describe(s.cap) }));
+    proc.fiber = body({ pid, name, args: proc.args, argv: Object.freeze([...(opts.argv ?? [])]), random, cap, caps, backstop: k.backstop });
     return proc;
   }
 

@@ -52,6 +52,8 @@ export interface ProgramContext {
   random(n: number): number;
   /** What the process holds under `name` (its own table: no authority is gained by looking). */
   cap(name: string): { kind: CapKind; iface: string } | null;
+  /** Everything the process holds, by name, in slot order (its own table again). */
+  caps(): { name: string; kind: CapKind; iface: string }[];
   /** The world's wall-clock backstop: a user program's steps are watched by it (backstop.ts). */
   readonly backstop?: Backstop;
 }

@@ -51,6 +51,22 @@ describe('user programs: the ABI', () => {
     expect(held()).toBe(0);
   });
 
+  it('caps lists its own cap table, by name, kind and interface, in slot order — and looking grants nothing', () => {
+    const h = world({
+      lister: `function* main(sys) {
+        const mine = sys.caps();
+        mine.push({ name: 'vault', kind: 'client', iface: 'Records' }); // a copy: editing it changes nothing
+        yield sys.call('stdio', 'write', [JSON.stringify(sys.caps())]);
+        const r = yield sys.call('vault', 'read', ['secrets']);
+        yield sys.call('stdio', 'write', [r.code]);
+      }`,
+    });
+    const { printed } = run(h, 'run "lister" with { stdio: client @stdio, chat: @chat_participant }');
+    expect(printed).toContain('[{"name":"stdio","kind":"client","iface":""},{"name":"chat","kind":"object","iface":"ChatParticipant"}]');
+    expect(printed).toContain('ENOCAP');
+    expect(exitOf(h, 'lister')).toMatch(/code 0$/);
+  });
+
   it('a refusal is a result the program reads: a cap it does not hold', () => {
     const h = world({
       probe: `function* main(sys) {
@@ -242,6 +258,7 @@ describe('user programs: hostile code ends clearly, the world keeps running', ()
       /code 137: killed: computed past its budget/,
     ],
     ['hostcalls', "function* main(sys) { for (let i = 0; i < 9e5; i++) sys.cap('stdio'); }", /code 137: killed: computed past its budget/],
+    ['caplists', 'function* main(sys) { for (let i = 0; i < 9e5; i++) sys.caps(); }', /code 137: killed: computed past its budget/],
     [
       'negative', // a Proxy claiming a negative length cannot pay the charges off in advance
       "function* main(sys) { const p = new Proxy([], { get: (t, k) => (k === 'length' ? -1e15 : t[k]) }); [].concat(p); const s = 'a'.repeat(1 << 20); for (;;) s.includes('b'); }",
@@ -424,6 +441,7 @@ describe('user programs: strings cross the sandbox exactly', () => {
       argv: [],
       random: () => 0,
       cap: () => null,
+      caps: () => [],
     });
     f.next();
     for (const v of ['a\u0000b', '\u0000', '\ud800x', 'x\udc00', '\udc00\ud800', '😀é', 'plain']) {

@@ -173,7 +173,7 @@ const PRELUDE = String.raw`(function () {
   meter(TA, ['from', 'of'], false);
   meter(String, ['fromCharCode', 'fromCodePoint', 'raw'], false);
   meter(RegExp.prototype, ownKeys(RegExp.prototype), true);
-  const hostRandom = host.random, hostCap = host.cap, init = parse(host.init);
+  const hostRandom = host.random, hostCap = host.cap, hostCaps = host.caps, init = parse(host.init);
   // Each syscall is its JSON text, built here so the host reads one string per step (stringify only where a
   // value needs it; undefined and functions become null, which the host names as a bad argument).
   const j = (v) => (v === undefined ? 'null' : String(stringify(v)));
@@ -194,6 +194,7 @@ const PRELUDE = String.raw`(function () {
     unveil: (entries) => '{"op":"unveil","entries":' + j(entries) + '}',
     random: (n) => hostRandom(n),
     cap: (name) => hostCap(name),
+    caps: () => parse(hostCaps()),
   });
   let gen = null;
   return function step(kind, a, b) {
@@ -295,14 +296,20 @@ class Sandbox {
         for (const [key, value] of Object.entries(found)) vm.newString(value).consume((s) => vm.setProp(o, key, s));
         return o;
       });
+      // Its own cap list, as JSON text (the prelude parses it: one string crosses, not an object per cap).
+      const caps = vm.newFunction('caps', () => {
+        hostCall();
+        return vm.newString(JSON.stringify(world.deref()?.caps() ?? []));
+      });
       // What the prelude's metered built-ins owe, in op ticks; past the budget the built-in does not run.
       const charge = vm.newFunction('charge', (h) => {
         this.interrupts += (vm.typeof(h) === 'number' ? vm.getNumber(h) : 0) / TICKS_PER_CHECK;
         if (this.interrupts > USER_LIMITS.interruptsPerStep) throw new RangeError('computed past its budget between syscalls');
       });
-      handles.push(random, cap, charge);
+      handles.push(random, cap, caps, charge);
       vm.setProp(host, 'random', random);
       vm.setProp(host, 'cap', cap);
+      vm.setProp(host, 'caps', caps);
       vm.setProp(host, 'charge', charge);
       const init = JSON.stringify({ pid: ctx.pid, name: ctx.name, argv: ctx.argv, args: ctx.args });
       vm.newString(init).consume((s) => vm.setProp(host, 'init', s));

@@ -62,13 +62,19 @@ export const SYS_API: readonly SysEntry[] = [
   {
     name: 'random',
     signature: 'sys.random(n)',
-    doc: "An integer in [0, n) from the kernel's seeded PRNG (the same on every replay). Synchronous and free. Math.random is removed.",
+    doc: "An integer in [0, n) from the kernel's seeded PRNG (the same on every replay). Synchronous, no energy; it counts 100 ticks of the compute budget between syscalls. Math.random is removed.",
     syscall: false,
   },
   {
     name: 'cap',
     signature: 'sys.cap(name)',
-    doc: 'What you hold under a name ({ kind, iface, … }), or null. Synchronous and free.',
+    doc: 'What you hold under a name ({ kind, iface }), or null. Synchronous, no energy; it counts 100 ticks of the compute budget.',
+    syscall: false,
+  },
+  {
+    name: 'caps',
+    signature: 'sys.caps()',
+    doc: 'Your own cap list: [{ name, kind, iface }, …] in slot order (a copy; looking grants nothing). Synchronous, no energy; 100 ticks of the compute budget.',
     syscall: false,
   },
   { name: 'pid', signature: 'sys.pid', doc: 'This process id.', syscall: false },
