@@ -152,8 +152,14 @@ describe('service-fs (seed 000): no read-modify-write at the API surface', () =>
 
   it('seed 000: a bare facet of the ledger endpoint reaches no method', () => {
     const { k, shell } = world((s) => s.processes.find((p) => p.name === 'shell')!.caps.push({ name: 'facet', client: 'ledger' } as never));
-    expect(k.call(shell, 'facet', 'append', { args: ['x'] })).toMatchObject({ ok: false, code: 'EIFACE' });
+    const before = appended(k).length;
+    expect(k.call(shell, 'facet', 'append', { args: ['x'] })).toMatchObject({
+      ok: false,
+      code: 'EIFACE',
+      error: 'append belongs to LedgerAppend; @facet is a Ledger',
+    });
     expect(k.call(shell, 'facet', 'tail')).toMatchObject({ ok: false, code: 'EIFACE' });
+    expect(appended(k).length).toBe(before);
   });
 
   it('seed 000: the read interface gives size, ranges and the tail, each record saying whose word it is', () => {
