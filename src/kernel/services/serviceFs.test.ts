@@ -89,6 +89,15 @@ describe('service-fs (seed 000): append is a capability', () => {
     expect(appended(host.kernel).length).toBe(before);
   });
 
+  it('seed 000: appending needs the "storage" promise: an ingest pledged without it is aborted, nothing appended', () => {
+    const host = new KernelHost(undefined, false);
+    expect(host.boot(JSON.stringify(worm)).ok).toBe(true);
+    host.exec('run "ingest hello" pledge "stdio" with { stdio: client @stdio, ledger: @notes }');
+    host.kernel.step(30);
+    expect(appended(host.kernel).filter((e) => e.detail.startsWith('ingest'))).toEqual([]);
+    expect(host.kernel.ledger.last(20).map((e) => e.detail)).toContainEqual(expect.stringMatching(/append on @ledger needs "storage"/));
+  });
+
   it('seed 000: a read cap cannot append (EIFACE), nor can a LedgerAppend read', () => {
     const { k, shell } = world();
     const before = appended(k).length;
@@ -159,6 +168,21 @@ describe('service-fs (seed 000): no read-modify-write at the API surface', () =>
       error: 'append belongs to LedgerAppend; @facet is a Ledger',
     });
     expect(k.call(shell, 'facet', 'tail')).toMatchObject({ ok: false, code: 'EIFACE' });
+    expect(appended(k).length).toBe(before);
+  });
+
+  it('seed 000: an import of the ledger across a pairing reaches no method (even an ADMIN pairing)', () => {
+    const { k } = world((s) => {
+      const sc = s as unknown as { machines: object[]; pairings: object[]; processes: object[] };
+      sc.machines.push({ name: 'console', role: 'console' });
+      sc.pairings = [{ a: 'console', b: 'totebox', type: 'ADMIN' }];
+      sc.processes.push({ name: 'remote', program: 'idle', machine: 'console', caps: [{ name: 'far', import: 'totebox/ledger' }] });
+    });
+    const remote = [...k.processes.values()].find((p) => p.name === 'remote')!.pid;
+    const before = appended(k).length;
+    expect(k.call(remote, 'far', 'append', { args: ['from afar'] })).toMatchObject({ ok: false, code: 'EIFACE' });
+    expect(k.call(remote, 'far', 'tail')).toMatchObject({ ok: false, code: 'EIFACE' });
+    expect(k.call(remote, 'far', 'delete', { args: [1] })).toMatchObject({ ok: false, code: 'EWORM' });
     expect(appended(k).length).toBe(before);
   });
 
