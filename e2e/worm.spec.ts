@@ -22,3 +22,26 @@ test('service-fs (seed 000): an append shows as the process’s record; delete i
   await expect.poll(() => terminalFlat(app)).toContain('EWORM: service-fs is append-only (WORM, seed 000)');
   if (process.env.WORM_SHOT) await app.screenshot({ path: process.env.WORM_SHOT });
 });
+
+test('service-fs lesson (seed 000): each step turns green as the kernel checks it', async ({ app }) => {
+  await app.getByTestId('tab-lessons').click();
+  const lessons = app.getByTestId('lessons');
+  await lessons.getByTestId('lesson-pick').selectOption('worm');
+  await lessons.getByTestId('lesson-start').click();
+  await expect(app.getByTestId('scenario-name')).toHaveText(/service-fs/);
+  const steps = lessons.getByTestId('lesson-step');
+  await expect(steps).toHaveCount(5);
+  const lines = [
+    'call @notes append "shift change: all clear"',
+    'call @notes delete 1',
+    'call @audit append "x"',
+    'run "ingest hello" with { stdio: client @stdio }',
+    'call @notes append "relabel blocked: forged"',
+  ];
+  for (const [i, line] of lines.entries()) {
+    await expect(steps.nth(i)).toHaveAttribute('data-state', 'current');
+    await typeLine(app, line);
+    await expect(steps.nth(i)).toHaveAttribute('data-state', 'done');
+  }
+  await expect(lessons.getByTestId('lesson-done')).toBeVisible();
+});
