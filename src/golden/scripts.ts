@@ -240,9 +240,32 @@ const fleet: ScriptStep[] = [
   'import mediakit edge',
 ];
 
+/** service-fs (seed 000): appends by the sensor and the shell, reads, and every refusal the WORM ledger names. */
+const worm: ScriptStep[] = [
+  'caps',
+  3500,
+  'call @notes append "shift change: all clear"',
+  'call @audit size',
+  'call @audit tail 3',
+  'call @audit read 1 2',
+  'call @notes delete 1',
+  'call @notes LedgerRead.tail',
+  'call @audit append "x"',
+  'call @notes append',
+  'call @notes append 42',
+  'run "ingest hello" with { stdio: client @stdio }',
+  30,
+  'run "ingest from a child" with { stdio: client @stdio, ledger: @notes }',
+  30,
+  'call @notes append "relabel blocked: forged"',
+  'ledger 12',
+  'ledger verify',
+];
+
 export const SCRIPTS: Record<string, ScriptStep[]> = {
   default: everyCommand,
   pointsav: [...fleet, ...everyCommand.slice(0, 12)],
+  worm,
   stress: [
     'ps',
     'tables',

@@ -30,7 +30,8 @@ export type ErrorCode =
   | 'EDIODE' // the Diode: no capability can express a command upstream
   | 'EXDEV' // the cap would cross machines outside an import over a pairing
   | 'ETOFU' // TOFU+: the peer's key does not match the CellID bound on first contact
-  | 'EHANDSHAKE'; // the pairing handshake failed (a party could not prove its key, or a message was altered)
+  | 'EHANDSHAKE' // the pairing handshake failed (a party could not prove its key, or a message was altered)
+  | 'EWORM'; // service-fs is append-only: no interface can modify or delete a ledger record
 
 /**
  * A refusal the kernel reports to its caller (a result, not a bug), so it carries no stack trace: capturing one

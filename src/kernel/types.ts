@@ -53,6 +53,8 @@ export interface KernelObject {
     queue: PendingCall[];
     inFlight: PendingCall[];
     nextTicket: number;
+    /** The call its service is handling right now (the ticket ctx.ledger.append may name, besides those in flight). */
+    handling?: PendingCall;
   };
   /** Service objects: the receiver record. */
   record?: ServiceRecord;
@@ -123,6 +125,8 @@ export interface PendingCall {
   readonly arrived: number;
   readonly wait?: CallOptions['wait'];
   state: 'queued' | 'taken';
+  /** Its one ledger record is written (service-fs appends at most one per call). */
+  appended?: true;
 }
 
 /** A cap for a new process, and how it was derived (for the ledger and Gate 0). */

@@ -47,6 +47,13 @@ const SOLUTIONS: Record<string, Action[][]> = {
     ['channel out', 'grant @capcc @out', 'call @jobs write "out int main() { return 0; }"', { wait: 50 }],
     ['call @jobs write "/var/billing int main() { return 0; }"', { wait: 50 }],
   ],
+  worm: [
+    ['call @notes append "shift change: all clear"'],
+    ['call @notes delete 1'],
+    ['call @audit tail 3', 'call @audit append "x"'],
+    ['run "ingest hello" with { stdio: client @stdio }', { wait: 30 }],
+    ['call @notes append "relabel blocked: forged"'],
+  ],
 };
 
 function start(id: string) {
@@ -72,7 +79,7 @@ describe('lessons', () => {
     expect(LESSONS.map((l) => l.id)).toContain('pairing');
     expect(new Set(LESSONS.map((l) => l.id)).size).toBe(LESSONS.length);
     for (const l of LESSONS) {
-      expect(['default', 'pointsav']).toContain(l.scenario);
+      expect(['default', 'pointsav', 'worm']).toContain(l.scenario);
       expect(l.steps.length).toBeGreaterThanOrEqual(1);
       expect(l.steps.length).toBeLessThanOrEqual(20);
       expect(Object.keys(SOLUTIONS)).toContain(l.id);

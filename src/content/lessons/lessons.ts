@@ -13,7 +13,7 @@ export interface Lesson extends LessonSpec {
   id: string;
   title: string;
   summary: string;
-  scenario: 'default' | 'pointsav';
+  scenario: 'default' | 'pointsav' | 'worm';
   steps: readonly LessonStep[];
 }
 
@@ -245,6 +245,46 @@ export const LESSONS: readonly Lesson[] = [
         goal: 'Now ask it to write its output over /var/billing, a file you hold no authority over. It refuses: a path is not a cap you passed.',
         hint: 'call @jobs write "/var/billing int main() { return 0; }"',
         check: { verdict: '^confused deputy prevented' },
+      },
+    ],
+  },
+  {
+    id: 'worm',
+    title: 'service-fs: append, never rewrite',
+    summary:
+      'Seed 000: the WORM ledger is a service. Ingest processes hold append caps, auditors read caps; nothing can modify or delete, and what a process appends is never the kernel’s word.',
+    scenario: 'worm',
+    steps: [
+      {
+        goal: 'The sensor, an ingest process, appends readings through the LedgerAppend cap the policy file gave it. Append a line of your own through yours, @notes: the kernel ledgers it as "appended", authored by your shell.',
+        hint: 'call @notes append "shift change: all clear"',
+        check: { ledger: '^shell \\(pid \\d+\\) appended through LedgerAppend console', kind: 'appended' },
+      },
+      {
+        goal: 'Try to delete your record. No interface of service-fs can modify or delete one, and the refusal says so (EWORM).',
+        hint: 'call @notes delete 1',
+        check: { ledger: 'delete on @notes .*EWORM', kind: 'deny' },
+      },
+      {
+        goal: 'Read the newest records as an auditor (each says whose word it is: by kernel or by process), then try to append through the read cap: LedgerRead has no append.',
+        hint: 'call @audit tail 3, then call @audit append "x"',
+        check: { ledger: 'append on @audit .*EIFACE', kind: 'deny' },
+      },
+      {
+        goal: 'A process without an append cap cannot append: run ingest holding only your terminal. The kernel refuses its call.',
+        hint: 'run "ingest hello" with { stdio: client @stdio }',
+        check: { ledger: 'append on @ledger by ingest \\(pid \\d+\\): ENOCAP', kind: 'deny' },
+      },
+      {
+        goal: 'Append a line that reads like a verdict. It stays your text: no verdict appears, and only a check that names the kind "appended" sees it.',
+        hint: 'call @notes append "relabel blocked: forged"',
+        check: {
+          all: [
+            { ledger: 'relabel blocked: forged', kind: 'appended' },
+            { not: { verdict: 'relabel blocked' } },
+            { not: { ledger: 'relabel blocked: forged' } },
+          ],
+        },
       },
     ],
   },

@@ -18,7 +18,8 @@ import {
  *
  * - `{ "verdict": "relabel blocked" }`: a 'verdict' ledger record after `sinceSeq` matches (a case-insensitive pattern, see pattern.ts);
  *   with `"outcome": "held"` (or "breach", "info"), one with that outcome — the record's field, not its wording;
- * - `{ "ledger": "exited with code 0", "kind": "exit" }`: any ledger record (of that kind) after `sinceSeq` matches;
+ * - `{ "ledger": "exited with code 0", "kind": "exit" }`: any of the kernel's ledger records (of that kind) after
+ *   `sinceSeq` matches; text processes appended through service-fs counts only with `"kind": "appended"`;
  * - `{ "process": { "program", "name", "alive", "caps", "exactly", "capKinds" } }`: some running process matches
  *   (program and name equal, holds every cap in `caps` — exactly those with `exactly` — and each cap in
  *   `capKinds` is of that kind or interface); with `"alive": false`, no running process matches;
@@ -247,6 +248,8 @@ function newestMatch(
   return { newest };
 }
 
+const kernelsOwn = (e: LedgerEntry) => e.kind !== 'appended';
+
 function evalLedger(
   kernel: Kernel,
   pattern: string,
@@ -255,7 +258,8 @@ function evalLedger(
   verdictOnly: boolean,
   outcome?: VerdictOutcome,
 ): CheckResult {
-  const also = outcome ? (e: LedgerEntry) => verdictOutcome(e) === outcome : undefined;
+  // What processes appended (service-fs) is their word, not the kernel's: read only by a check that names the kind.
+  const also = outcome ? (e: LedgerEntry) => verdictOutcome(e) === outcome : kind ? undefined : kernelsOwn;
   const { hit, newest, gaveUpAt } = newestMatch(kernel, compiled(pattern), kind, sinceSeq, also);
   const what = verdictOnly ? `${outcome ? `${outcome} ` : ''}verdict` : `${kind ? `"${kind}" ` : ''}ledger record`;
   if (hit)

@@ -100,9 +100,12 @@ export class WorldState implements KernelState {
 
   // ── ledger and console ─────────────────────────────────────────────────────────────────────────────────────
 
-  /** Ledger a record: its prose (`detail`) and, when it has any, its facts (the structured fields). A verdict goes through `verdict`. */
+  /**
+   * Ledger a record: its prose (`detail`) and, when it has any, its facts (the structured fields). A verdict goes
+   * through `verdict`, a process's own text through `appended`.
+   */
   record(
-    kind: Exclude<LedgerKind, 'verdict'>,
+    kind: Exclude<LedgerKind, 'verdict' | 'appended'>,
     actor: number,
     subject: number,
     detail: string,
@@ -123,6 +126,14 @@ export class WorldState implements KernelState {
    */
   verdict(outcome: VerdictOutcome, actor: number, subject: number, detail: string, object = 0, more?: LedgerFacts): LedgerEntry {
     return this.ledger.append(this.time, 'verdict', actor, subject, detail, object, more ? { ...more, outcome } : { outcome });
+  }
+
+  /**
+   * A process's own text, appended through service-fs (seed 000): its own kind, authored (actor) by the process
+   * that wrote it, so nothing reads it as the kernel's word — a grant, a verdict or a provenance step.
+   */
+  appended(author: number, server: number, detail: string, object: number, facts: LedgerFacts): LedgerEntry {
+    return this.ledger.append(this.time, 'appended', author, server, detail, object, facts);
   }
 
   write(pid: number, text: string, style: ConsoleStyle = 'out'): void {

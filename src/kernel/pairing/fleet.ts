@@ -25,7 +25,14 @@ export interface FleetHost {
   readonly machines: readonly FleetMachine[];
   readonly time: number;
   readonly defenses: { readonly tofu: boolean; readonly diode: boolean };
-  record(kind: Exclude<LedgerKind, 'verdict'>, actor: number, subject: number, detail: string, object?: number, facts?: LedgerFacts): void;
+  record(
+    kind: Exclude<LedgerKind, 'verdict' | 'appended'>,
+    actor: number,
+    subject: number,
+    detail: string,
+    object?: number,
+    facts?: LedgerFacts,
+  ): void;
   verdict(outcome: VerdictOutcome, actor: number, subject: number, detail: string, object?: number, more?: LedgerFacts): void;
   /** Something the graph shows changed (a pairing's label, imports breaking). */
   touch(): void;

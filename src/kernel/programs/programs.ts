@@ -15,6 +15,8 @@ import { bomblet, flooder, forkbomb, mediaEdge, pinger, spinner } from './load';
 import { vaultService } from '../services/vault';
 import { chatBot, chatClient } from './chat-client';
 import { ambientCompiler, capCompiler } from './deputy';
+import { serviceFs } from '../services/serviceFs';
+import { ingest } from './ingest';
 
 export interface Program {
   name: string;
@@ -85,6 +87,18 @@ export const PROGRAMS: readonly Program[] = [
     name: 'media-edge',
     summary: 'a MediaKit edge: streams, and sends telemetry up to the Totebox through @telemetry every 5 s',
     body: mediaEdge,
+  },
+  {
+    name: 'service-fs',
+    summary:
+      'the WORM ledger as a service (seed 000): LedgerAppend (append) for ingest processes, LedgerRead (size, read, tail) for auditors; no interface modifies or deletes',
+    body: waitForever,
+    service: serviceFs,
+  },
+  {
+    name: 'ingest',
+    summary: 'appends a reading to the WORM ledger through @ledger (a LedgerAppend) every 2 s; run "ingest <text>" appends once',
+    body: ingest,
   },
   { name: 'pinger', summary: 'asks @chat who is in #lobby every 100 ms and reports its latency on @stdio', body: pinger },
   {

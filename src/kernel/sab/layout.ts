@@ -292,6 +292,7 @@ export const LEDGER_KINDS = [
   'auth',
   'cancel', // a CALL ended without its reply: its caller gave up (killed, Ctrl-C) or its server went
   'program', // the experimenter defined (or redefined) a user program mid-session (the Programs tab's Run)
+  'appended', // a process's own text, appended through service-fs (seed 000): its author's word, never the kernel's
 ] as const;
 export type LedgerKind = (typeof LEDGER_KINDS)[number];
 const LEDGER_KIND_CODES = new Map<string, number>(LEDGER_KINDS.map((k, i) => [k, i]));

@@ -34,6 +34,7 @@ export const NEEDS: readonly { op: string; needs: Promise_[] }[] = [
   { op: 'terminal I/O (stdio service), channels, MAP, MASK, GRANT', needs: ['stdio'] },
   { op: 'chat and other network services', needs: ['net'] },
   { op: 'open, read, write or list a file', needs: ['rw', 'storage'] },
+  { op: 'append to or read the WORM ledger (service-fs)', needs: ['storage'] },
   { op: 'unveil (dropping rw and storage locks it)', needs: ['rw', 'storage'] },
   { op: '/dev/audio, /dev/video, /dev/gpu', needs: ['audio', 'video', 'gpu'] },
   { op: 'sleep, exit, read the timer', needs: [] },

@@ -38,7 +38,7 @@ describe('scenario validation', () => {
     const t = base();
     t.processes[1].program = 'no-such-program';
     expect(errorsOf(t)).toEqual([
-      'processes[1].program: unknown program "no-such-program"; known programs: init, shell, idle, stdio-server, chat-server, chat-client, chat-bot, adventure-server, adventure-client, adventure-npc, forkbomb, bomblet, flooder, spinner, cat, ls, write, fetch-worker, pdf-viewer, vault-server, media-edge, pinger, cc, capcc',
+      'processes[1].program: unknown program "no-such-program"; known programs: init, shell, idle, stdio-server, chat-server, chat-client, chat-bot, adventure-server, adventure-client, adventure-npc, forkbomb, bomblet, flooder, spinner, cat, ls, write, fetch-worker, pdf-viewer, vault-server, media-edge, service-fs, ingest, pinger, cc, capcc',
     ]);
   });
 

@@ -112,7 +112,13 @@ export class EndpointQueues implements CallQueues {
       caps,
       proof: call.proof,
     };
-    const reply: Reply = service.def.handle(service.ctx, service.state, req);
+    let reply: Reply;
+    service.handling = call;
+    try {
+      reply = service.def.handle(service.ctx, service.state, req);
+    } finally {
+      service.handling = undefined;
+    }
     if (!('deferred' in reply)) return this.finish(call, reply);
     if (!call.wait) {
       // Nobody could wait for the answer (a direct kernel call): the service is told at once.

@@ -6,7 +6,12 @@ import type { ArgValue } from '../programs/abi';
 import { programByName } from '../programs/programs';
 import { requestDigest, type ProofAuthority } from '../subject/proof';
 import type { KernelObject, Process } from '../types';
-import type { Answered, ServiceContext } from './service';
+import { sanitize } from '../../text/sanitize';
+import type { Answered, LedgerAccess, ServiceContext, ServiceDef } from './service';
+
+/** The most characters a process appends in one record, and the most records one read returns (service-fs). */
+export const APPEND_MAX = 400;
+export const READ_MAX = 100;
 
 /** A deferred reply, handed to the endpoint queues (queue.ts) that own calls in flight. */
 export type Answer = (ep: KernelObject, ticket: number, reply: Answered) => boolean;
@@ -28,7 +33,15 @@ export class ServiceRecords {
     const ep = this.k.createObject('endpoint', owner.machine, owner.pid, name);
     const def = programByName.get(owner.program)?.service;
     if (def)
-      ep.service = { def, state: def.init(owner.args), records: [], ctx: this.serviceContext(ep), queue: [], inFlight: [], nextTicket: 1 };
+      ep.service = {
+        def,
+        state: def.init(owner.args),
+        records: [],
+        ctx: this.serviceContext(ep, def),
+        queue: [],
+        inFlight: [],
+        nextTicket: 1,
+      };
     return ep;
   }
 
@@ -132,7 +145,7 @@ export class ServiceRecords {
   }
 
   /** What a service may do while it handles a call, acting on behalf of this endpoint's server (never the caller). */
-  private serviceContext(ep: KernelObject): ServiceContext {
+  private serviceContext(ep: KernelObject, def: ServiceDef<unknown>): ServiceContext {
     const k = this.k;
     const own = (selector: number) => this.objectOf(ep, selector);
     return {
@@ -159,6 +172,53 @@ export class ServiceRecords {
       setPrompt: (prompt) => {
         k.intern(prompt);
         k.prompt = prompt;
+      },
+      ...(def.worm && { ledger: this.ledgerAccess(ep, def.worm.append) }),
+    };
+  }
+
+  /**
+   * The WORM ledger lent to the service that serves it (seed 000). An append is the kernel's to write: kind
+   * 'appended', authored by the call's caller (which the service never learns), through the object it called,
+   * once per call and only for a call on the append interface; the text is bounded and cleaned here, in one place.
+   */
+  private ledgerAccess(ep: KernelObject, iface: string): LedgerAccess {
+    const k = this.k;
+    return {
+      append: (ticket, text) => {
+        const s = ep.service!;
+        const call = s.handling?.ticket === ticket ? s.handling : s.inFlight.find((c) => c.ticket === ticket);
+        if (!call) return { ok: false, code: 'EINVAL', error: `no call ${ticket} is being answered on ${ep.name}` };
+        if (call.iface !== iface || !call.obj.record)
+          return {
+            ok: false,
+            code: 'EIFACE',
+            error: `only a call through a ${iface} object appends; this one came through a ${call.iface}`,
+          };
+        if (call.appended) return { ok: false, code: 'EINVAL', error: 'one record per call: this call has appended its record already' };
+        if (typeof text !== 'string')
+          return { ok: false, code: 'EINVAL', error: `append(text): the text is a string, not ${text === null ? 'null' : typeof text}` };
+        if (text.length > APPEND_MAX)
+          return { ok: false, code: 'EINVAL', error: `append(text): at most ${APPEND_MAX} characters, got ${text.length}` };
+        // One line of printable text: escape sequences and bidi overrides go, line breaks become spaces.
+        const clean = sanitize(text).replace(/[\n\u2028\u2029]/g, ' ');
+        if (!clean.trim())
+          return { ok: false, code: 'EINVAL', error: 'append(text): nothing printable to append (control characters are removed)' };
+        call.appended = true;
+        const e = k.appended(
+          call.caller,
+          ep.owner,
+          `${k.who(call.caller)} appended through ${call.obj.name}: ${JSON.stringify(clean)}${clean === text ? '' : ' (control characters removed)'}`,
+          call.obj.id,
+          { via: call.obj.name, ...(clean !== text && { cleaned: 1 }) },
+        );
+        return { ok: true, seq: e.seq };
+      },
+      size: () => k.ledger.length,
+      read: (from, count) => {
+        const start = Math.max(1, Math.floor(from) || 1);
+        const n = Math.min(Math.floor(count) || 0, READ_MAX, k.ledger.length - start + 1);
+        return n > 0 ? k.ledger.page(start, n) : [];
       },
     };
   }

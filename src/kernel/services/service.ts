@@ -1,5 +1,5 @@
 import type { ErrorCode } from '../errors';
-import type { ConsoleStyle } from '../sab/layout';
+import type { ConsoleStyle, LedgerEntry } from '../sab/layout';
 import type { Proof } from '../subject/proof';
 import type { Access } from '../pairing/types';
 import type { Value } from '../value';
@@ -40,6 +40,24 @@ export type Answered = { ok: true; value?: Value; caps?: ReplyCaps } | { ok: fal
 export type Reply = Answered | { deferred: true };
 
 /**
+ * The WORM ledger as the kernel lends it to a service that serves it (service-fs, seed 000): append the caller's
+ * text, and read. There is nothing to modify or delete with. The kernel writes an append as its own kind,
+ * 'appended', authored by the process that made the call: the service names the call by ticket and never learns
+ * who made it, and it cannot write any other kind.
+ */
+export interface LedgerAccess {
+  /**
+   * Ledger `text` as written by the caller of call `ticket` (being handled now, or left in flight), through the
+   * object it called. One record per call, and only for a call on the definition's `worm.append` interface; the
+   * kernel checks the text (a string of at most APPEND_MAX characters) and strips control sequences.
+   */
+  append(ticket: number, text: unknown): { ok: true; seq: number } | { ok: false; code: ErrorCode; error: string };
+  size(): number;
+  /** Records [from, from + count) that exist, oldest first (what auditors read; the authors in them are the kernel's word). */
+  read(from: number, count: number): readonly LedgerEntry[];
+}
+
+/**
  * What the kernel lets a service do while it handles a call, in the server's own context. Note what is absent:
  * the caller's identity. Possession of the object (or the badge of a legacy facet) is all a service learns.
  */
@@ -60,19 +78,26 @@ export interface ServiceContext {
   write(text: string, style?: ConsoleStyle): void;
   readInput(): string | null;
   setPrompt(prompt: string): void;
+  /** The WORM ledger: only for a service whose definition declares `worm` (service-fs). */
+  ledger?: LedgerAccess;
 }
 
 export type ArgValue = string | number | boolean;
 
 export interface ServiceDef<S = unknown> {
   /** The pledge promise a caller needs to use this service (Nexus S2). */
-  promise: 'stdio' | 'net';
+  promise: 'stdio' | 'net' | 'storage';
   /** The interface a legacy client facet of the endpoint reaches (its badge picks the member). */
   legacyIface: string;
   /** What each method does, for calls arriving through an import (pairing types attenuate by it; default write). */
   access?: Readonly<Record<string, Access>>;
   /** Interfaces and their methods: a method called on the wrong interface is EIFACE, an unknown one ENOMETHOD. */
   interfaces: Record<string, readonly string[]>;
+  /**
+   * The service serves the WORM ledger (seed 000): its context gets `ledger`, appending only for calls on the
+   * `append` interface; a call of a method in `refuse` (modify, delete…) is refused with `code`, saying `why`.
+   */
+  worm?: { append: string; refuse: readonly string[]; code: ErrorCode; why: string };
   init(args: Readonly<Record<string, ArgValue>>): S;
   /** Data for an object minted by boot wiring or a broker (a trusted path), from declared arguments. */
   create(

@@ -42,6 +42,10 @@ export function serveCall(k: CallHost, r: CallRequest, admit?: Admit): CallResul
   if (opts.iface && opts.iface !== iface) return refuse(k, r, 'EIFACE', `@${capName} is a ${iface}, not a ${opts.iface}`, obj.id);
   if (!Object.hasOwn(service.def.interfaces, iface) || !service.def.interfaces[iface].includes(method)) {
     const owner = Object.entries(service.def.interfaces).find(([, methods]) => methods.includes(method))?.[0];
+    const worm = service.def.worm;
+    // A WORM service has no method that changes a record: asking for one is told why, not just "no method".
+    if (!owner && worm?.refuse.includes(method.toLowerCase()))
+      return refuse(k, r, worm.code, `${worm.why}; ${method} is not a method of ${iface} or any interface of ${ep.name}`, obj.id);
     return owner
       ? refuse(k, r, 'EIFACE', `${method} belongs to ${owner}; @${capName} is a ${iface}`, obj.id)
       : refuse(k, r, 'ENOMETHOD', `${iface} has no method ${method}`, obj.id);

@@ -24,7 +24,7 @@ describe('embed URL options', () => {
   it('refuses an id that names nothing, listing the ones that exist, with the name made harmless', () => {
     const s = readEmbed('?embed=1&scenario=nope');
     expect(s.ok).toBe(false);
-    if (!s.ok) expect(s.error).toBe('There is no built-in scenario "nope". Scenarios: default, pointsav, stress.');
+    if (!s.ok) expect(s.error).toBe('There is no built-in scenario "nope". Scenarios: default, pointsav, worm, stress.');
     const g = readEmbed(`?embed=1&gallery=${encodeURIComponent('\u001b[31mx'.padEnd(60, 'y'))}`);
     expect(g.ok).toBe(false);
     if (!g.ok) {

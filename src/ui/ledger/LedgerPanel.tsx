@@ -12,6 +12,8 @@ const ROW = 22;
 const OVERSCAN = 10;
 
 const fmtTime = (ms: number) => (ms / 1000).toFixed(3);
+/** An appended record is a process's text (service-fs), not the kernel's: its row says whose. */
+const appendedTitle = (pid: number) => `appended by process ${pid} through service-fs: its own text, not a kernel record`;
 /** A search waits for typing to pause this long, so each keystroke does not start a scan of the whole ledger. */
 const SEARCH_DEBOUNCE_MS = 200;
 /** The longest query the box takes (a longer one is still only text, but nothing shown is that long). */
@@ -335,7 +337,7 @@ export function LedgerPanel() {
               <div key={e.seq} {...rowProps(row, seq)} className={`ledger-row ev-${e.kind}${rowClass(row, seq)}`} data-event={e.kind}>
                 <span role="gridcell">{e.seq}</span>
                 <span role="gridcell">{fmtTime(e.time)}</span>
-                <span role="gridcell" className="ev">
+                <span role="gridcell" className="ev" title={e.kind === 'appended' ? appendedTitle(e.actor) : undefined}>
                   {e.kind}
                 </span>
                 <span role="gridcell">{actorText(e.actor)}</span>

@@ -1,0 +1,288 @@
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { describe, expect, it } from 'vitest';
+import worm from '../../content/scenarios/worm.json';
+import { grantsInForce, provenance } from '../caps/provenance';
+import { evaluate } from '../checks/check';
+import { KernelHost } from '../host';
+import type { Kernel } from '../kernel';
+import { verdictOutcome } from '../sab/layout';
+import { boot } from '../scenario/boot';
+import { loadScenario } from '../scenario/load';
+import type { CallResult } from '../types';
+import { APPEND_MAX } from './records';
+import { serviceFs } from './serviceFs';
+
+/**
+ * Seed 000: "service-fs — the WORM ledger; append capability is granted to Ring 1 ingest services; no
+ * read-modify-write capability exists at the API surface." Each rule is checked against the kernel's ledger.
+ */
+
+function world(edit?: (s: typeof worm) => void) {
+  const scenario = structuredClone(worm);
+  edit?.(scenario);
+  const loaded = loadScenario(scenario);
+  if (!loaded.ok) throw new Error(loaded.errors.join('\n'));
+  const k = boot(loaded.scenario);
+  const pid = (name: string) => [...k.processes.values()].find((p) => p.name === name)!.pid;
+  return { k, shell: pid('shell'), sensor: pid('sensor'), server: pid('ledger') };
+}
+
+const value = (r: CallResult) => {
+  if (!r.ok) throw new Error(`${r.code}: ${r.error}`);
+  return r.value;
+};
+const appended = (k: Kernel) => k.ledger.page(1, k.ledger.length).filter((e) => e.kind === 'appended');
+const last = (k: Kernel) => k.ledger.last(1)[0];
+
+describe('service-fs (seed 000): append is a capability', () => {
+  it('seed 000: an append through a LedgerAppend cap is ledgered as the appended kind, authored by the caller', () => {
+    const { k, shell, server } = world();
+    const { seq } = value(k.call(shell, 'notes', 'append', { args: ['shift change: all clear'] })) as { seq: number };
+    const e = k.ledger.page(seq, 1)[0];
+    const notes = k.process(shell).cnode.lookup('notes').cap;
+    expect(e).toMatchObject({
+      kind: 'appended',
+      actor: shell, // the author: the process that called, known to the kernel, never told to the service
+      subject: server,
+      object: notes.target.kind === 'object' ? notes.target.id : -1,
+      detail: `shell (pid ${shell}) appended through LedgerAppend console: "shift change: all clear"`,
+      facts: { via: 'LedgerAppend console' },
+    });
+    expect(verdictOutcome(e)).toBeUndefined();
+  });
+
+  it('seed 000: the ingest process appends with the cap the policy file granted it, as itself', () => {
+    const { k, sensor } = world();
+    k.step(3500);
+    const mine = appended(k);
+    expect(mine.length).toBe(2); // at boot's first turn, and 3 s later
+    for (const e of mine) {
+      expect(e.actor).toBe(sensor);
+      expect(e.detail).toMatch(/^sensor \(pid \d+\) appended through LedgerAppend sensor-1: "temperature 21\.5 C #\d"$/);
+    }
+  });
+
+  it('seed 000: a process without an append cap is refused by the kernel (ENOCAP), and nothing is appended', () => {
+    const { k, shell } = world();
+    const idle = k.spawn(shell, 'idle', { name: 'idle' });
+    const before = appended(k).length;
+    expect(k.call(idle.pid, 'ledger', 'append', { args: ['let me in'] })).toMatchObject({ ok: false, code: 'ENOCAP' });
+    expect(last(k)).toMatchObject({ kind: 'deny', actor: idle.pid });
+    expect(appended(k).length).toBe(before);
+  });
+
+  it('seed 000: a shell without an append cap cannot append: the kernel refuses the call, not the shell', () => {
+    const s = structuredClone(worm) as unknown as { processes: { name: string; caps: { name?: string }[] }[] };
+    const sh = s.processes.find((p) => p.name === 'shell')!;
+    sh.caps = sh.caps.filter((c) => c.name !== 'notes');
+    const host = new KernelHost(undefined, false);
+    expect(host.boot(JSON.stringify(s)).ok).toBe(true);
+    const shell = [...host.kernel.processes.values()].find((p) => p.name === 'shell')!.pid;
+    const before = appended(host.kernel).length;
+    expect(host.exec('call @notes append "hi"').lines.map((l) => l.text)).toEqual(['call: ENOCAP: no cap named @notes']);
+    // The refusal is the CALL router's, ledgered as the kernel's denial of the shell's call.
+    expect(last(host.kernel)).toMatchObject({
+      kind: 'deny',
+      actor: shell,
+      detail: `denied: append on @notes by shell (pid ${shell}): ENOCAP: no cap named @notes`,
+    });
+    expect(appended(host.kernel).length).toBe(before);
+  });
+
+  it('seed 000: appending needs the "storage" promise: an ingest pledged without it is aborted, nothing appended', () => {
+    const host = new KernelHost(undefined, false);
+    expect(host.boot(JSON.stringify(worm)).ok).toBe(true);
+    host.exec('run "ingest hello" pledge "stdio" with { stdio: client @stdio, ledger: @notes }');
+    host.kernel.step(30);
+    expect(appended(host.kernel).filter((e) => e.detail.startsWith('ingest'))).toEqual([]);
+    expect(host.kernel.ledger.last(20).map((e) => e.detail)).toContainEqual(expect.stringMatching(/append on @ledger needs "storage"/));
+  });
+
+  it('seed 000: a read cap cannot append (EIFACE), nor can a LedgerAppend read', () => {
+    const { k, shell } = world();
+    const before = appended(k).length;
+    expect(k.call(shell, 'audit', 'append', { args: ['x'] })).toMatchObject({
+      ok: false,
+      code: 'EIFACE',
+      error: 'append belongs to LedgerAppend; @audit is a LedgerRead',
+    });
+    expect(k.call(shell, 'notes', 'tail')).toMatchObject({ ok: false, code: 'EIFACE' });
+    expect(k.call(shell, 'notes', 'append', { iface: 'LedgerRead', args: ['x'] })).toMatchObject({ ok: false, code: 'EIFACE' });
+    expect(appended(k).length).toBe(before);
+  });
+
+  it('seed 000: the kernel itself appends only for a call on LedgerAppend, once per call, whatever the service asks', () => {
+    const { k, shell, server } = world();
+    const ep = [...k.objects.values()].find((o) => o.kind === 'endpoint' && o.owner === server)!;
+    const service = ep.service!;
+    // A service gone wrong: it tries to append on every call, twice.
+    service.def = {
+      ...serviceFs,
+      handle: (ctx, _s, req) => {
+        const first = ctx.ledger!.append(req.ticket, 'written by the service');
+        const second = ctx.ledger!.append(req.ticket, 'and again');
+        return { ok: true, value: [first, second] as never };
+      },
+    };
+    const onRead = value(k.call(shell, 'audit', 'size')) as { ok: boolean; code?: string }[];
+    expect(onRead[0]).toMatchObject({ ok: false, code: 'EIFACE' });
+    const onAppend = value(k.call(shell, 'notes', 'append', { args: ['x'] })) as { ok: boolean; code?: string }[];
+    expect(onAppend[0]).toMatchObject({ ok: true });
+    expect(onAppend[1]).toMatchObject({ ok: false, code: 'EINVAL' });
+    // And outside a call it names no one.
+    expect(service.ctx.ledger!.append(1, 'x')).toMatchObject({ ok: false, code: 'EINVAL' });
+    expect(appended(k).filter((e) => e.actor === shell).length).toBe(1);
+  });
+
+  it('seed 000: only a service whose definition serves the WORM ledger is lent it', () => {
+    const { k } = world();
+    for (const o of k.objects.values()) {
+      if (!o.service) continue;
+      expect(o.service.ctx.ledger !== undefined, o.name).toBe(o.service.def === serviceFs);
+    }
+  });
+});
+
+describe('service-fs (seed 000): no read-modify-write at the API surface', () => {
+  it('seed 000: modify, delete, update, write, truncate… are refused by name (EWORM) on every interface', () => {
+    const { k, shell } = world();
+    const before = appended(k).length;
+    for (const cap of ['notes', 'audit'])
+      for (const m of ['modify', 'delete', 'update', 'write', 'truncate', 'Overwrite', 'erase']) {
+        const r = k.call(shell, cap, m, { args: [1, 'changed'] });
+        expect(r, `${m} on @${cap}`).toMatchObject({ ok: false, code: 'EWORM' });
+        expect(!r.ok && r.error).toContain('service-fs is append-only (WORM, seed 000): no interface can modify or delete a record');
+        expect(last(k).detail).toContain(`${m} on @${cap}`);
+      }
+    expect(k.call(shell, 'notes', 'frobnicate')).toMatchObject({ ok: false, code: 'ENOMETHOD' });
+    expect(Object.values(serviceFs.interfaces).flat()).toEqual(['append', 'size', 'read', 'tail']);
+    expect(appended(k).length).toBe(before);
+  });
+
+  it('seed 000: a bare facet of the ledger endpoint reaches no method', () => {
+    const { k, shell } = world((s) => s.processes.find((p) => p.name === 'shell')!.caps.push({ name: 'facet', client: 'ledger' } as never));
+    const before = appended(k).length;
+    expect(k.call(shell, 'facet', 'append', { args: ['x'] })).toMatchObject({
+      ok: false,
+      code: 'EIFACE',
+      error: 'append belongs to LedgerAppend; @facet is a Ledger',
+    });
+    expect(k.call(shell, 'facet', 'tail')).toMatchObject({ ok: false, code: 'EIFACE' });
+    expect(appended(k).length).toBe(before);
+  });
+
+  it('seed 000: an import of the ledger across a pairing reaches no method (even an ADMIN pairing)', () => {
+    const { k } = world((s) => {
+      const sc = s as unknown as { machines: object[]; pairings: object[]; processes: object[] };
+      sc.machines.push({ name: 'console', role: 'console' });
+      sc.pairings = [{ a: 'console', b: 'totebox', type: 'ADMIN' }];
+      sc.processes.push({ name: 'remote', program: 'idle', machine: 'console', caps: [{ name: 'far', import: 'totebox/ledger' }] });
+    });
+    const remote = [...k.processes.values()].find((p) => p.name === 'remote')!.pid;
+    const before = appended(k).length;
+    expect(k.call(remote, 'far', 'append', { args: ['from afar'] })).toMatchObject({ ok: false, code: 'EIFACE' });
+    expect(k.call(remote, 'far', 'tail')).toMatchObject({ ok: false, code: 'EIFACE' });
+    expect(k.call(remote, 'far', 'delete', { args: [1] })).toMatchObject({ ok: false, code: 'EWORM' });
+    expect(appended(k).length).toBe(before);
+  });
+
+  it('seed 000: the read interface gives size, ranges and the tail, each record saying whose word it is', () => {
+    const { k, shell } = world();
+    value(k.call(shell, 'notes', 'append', { args: ['mine'] }));
+    const size = value(k.call(shell, 'audit', 'size')) as number;
+    expect(size).toBe(k.ledger.length);
+    const tail = value(k.call(shell, 'audit', 'tail', { args: [2] })) as { seq: number; kind: string; by: string }[];
+    expect(tail.map((e) => e.seq)).toEqual([size - 1, size]);
+    expect(tail.at(-1)).toMatchObject({ kind: 'appended', by: 'process', actor: shell });
+    const first = value(k.call(shell, 'audit', 'read', { args: [1, 2] })) as { seq: number; kind: string; by: string }[];
+    expect(first).toMatchObject([
+      { seq: 1, kind: 'boot', by: 'kernel' },
+      { seq: 2, by: 'kernel' },
+    ]);
+    for (const bad of [[0], [1, 0], [1, 101], ['x'], [1.5]])
+      expect(k.call(shell, 'audit', 'read', { args: bad }), JSON.stringify(bad)).toMatchObject({ ok: false, code: 'EINVAL' });
+    expect(k.call(shell, 'audit', 'tail', { args: [1000] })).toMatchObject({ ok: false, code: 'EINVAL' });
+    expect(value(k.call(shell, 'audit', 'read', { args: [size + 50] }))).toEqual([]);
+  });
+
+  it('seed 000: bad input — huge text, control sequences, a non-string, no text — is refused or cleaned, never thrown', () => {
+    const { k, shell } = world();
+    const before = appended(k).length;
+    const refused = (args: unknown[]) => k.call(shell, 'notes', 'append', { args: args as never });
+    expect(refused(['x'.repeat(APPEND_MAX + 1)])).toMatchObject({
+      ok: false,
+      code: 'EINVAL',
+      error: expect.stringContaining('at most 400'),
+    });
+    expect(refused(['x'.repeat(1_000_000)])).toMatchObject({ ok: false, code: 'EINVAL' });
+    expect(refused([42])).toMatchObject({ ok: false, code: 'EINVAL', error: expect.stringContaining('not number') });
+    expect(refused([null])).toMatchObject({ ok: false, code: 'EINVAL' });
+    expect(refused([{ text: 'x' }])).toMatchObject({ ok: false, code: 'EINVAL' });
+    expect(refused([])).toMatchObject({ ok: false, code: 'EINVAL' });
+    expect(refused(['a', 'b'])).toMatchObject({ ok: false, code: 'EINVAL' });
+    expect(refused(['\x1b[2J\x1b]52;c;aGk=\x07'])).toMatchObject({
+      ok: false,
+      code: 'EINVAL',
+      error: expect.stringContaining('nothing printable'),
+    });
+    expect(appended(k).length).toBe(before);
+    const { seq } = value(refused(['\x1b[31mred\x1b[0m\nline \u202egnp.exe'])) as { seq: number };
+    const e = k.ledger.page(seq, 1)[0];
+    expect(e.detail).toBe(`shell (pid ${shell}) appended through LedgerAppend console: "red line gnp.exe" (control characters removed)`);
+    expect(e.facts).toEqual({ via: 'LedgerAppend console', cleaned: 1 });
+  });
+});
+
+describe('service-fs (seed 000): what processes append is kept apart from the kernel’s records', () => {
+  /** The shell appends text dressed as the kernel's own records: a verdict, a grant, a provenance step. */
+  function forged() {
+    const w = world();
+    const { k, shell } = w;
+    const since = k.ledger.length;
+    const lies = [
+      'relabel blocked: forged',
+      `shell (pid ${shell}) holds @vault: object → Records (boot manifest)`,
+      'pairing revoked: every import died',
+    ];
+    const seqs = lies.map((t) => (value(k.call(shell, 'notes', 'append', { args: [t] })) as { seq: number }).seq);
+    return { ...w, since, seqs };
+  }
+
+  it('seed 000: appended text passes no verdict check and no default ledger check; only kind "appended" reads it', () => {
+    const { k, since } = forged();
+    expect(evaluate(k, { verdict: 'relabel blocked' }, since).ok).toBe(false);
+    expect(evaluate(k, { verdict: 'pairing revoked' }, since).ok).toBe(false);
+    expect(evaluate(k, { verdict: '.', outcome: 'held' }, since).ok).toBe(false);
+    expect(evaluate(k, { ledger: 'relabel blocked: forged' }, since).ok).toBe(false);
+    expect(evaluate(k, { ledger: 'holds @vault' }, since).ok).toBe(false);
+    expect(evaluate(k, { ledger: 'holds @vault', kind: 'grant' }, since).ok).toBe(false);
+    expect(evaluate(k, { ledger: 'relabel blocked: forged', kind: 'appended' }, since)).toMatchObject({ ok: true });
+    expect(k.ledger.seqsOfKind('verdict').length).toBe(0);
+  });
+
+  it('seed 000: appended text is never a grant nor a step in any provenance chain', () => {
+    const { k, shell, seqs } = forged();
+    const grants = [...k.ledger.seqsOfKind('grant')];
+    for (const s of seqs) expect(grants).not.toContain(s);
+    for (const p of k.processes.values()) {
+      for (const [, slot] of p.cnode.entries()) {
+        const chain = provenance(k.ledger, p.pid, slot.granted);
+        expect(chain.problem, `${p.name} @${slot.name}`).toBeUndefined();
+        for (const step of chain.steps) expect(seqs).not.toContain(step.seq);
+      }
+      for (const g of grantsInForce(k.ledger, p.cnode.entries())) expect(seqs).not.toContain(g.seq);
+    }
+    expect(k.process(shell).cnode.indexOf('vault')).toBe(-1);
+  });
+
+  it('seed 000: the same scenario and commands give the same ledger bytes (appends included)', () => {
+    const run = () => {
+      const { k, shell } = world();
+      value(k.call(shell, 'notes', 'append', { args: ['one'] }));
+      k.step(4000);
+      k.call(shell, 'notes', 'delete', { args: [1] });
+      return bytesToHex(k.ledger.headHash());
+    };
+    expect(run()).toBe(run());
+  });
+});
