@@ -16,7 +16,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { ChainHasher } from '../src/kernel/ledger/chain';
 import { cosignature } from '../src/kernel/ledger/cosign';
 import { LeafBatch, leavesInto, midstate, nodeInto, nodesInto, shaEngine, shaInto } from '../src/kernel/ledger/sha';
-import { shaBench } from '../src/kernel/ledger/shaBench';
+import { mergeBench, shaBench, webCryptoBench } from '../src/kernel/ledger/shaBench';
 import { inclusionProblem } from '../src/kernel/ledger/proofs';
 import { DEFAULT_CHECKPOINT_EVERY, Ledger, verifyExport } from '../src/kernel/ledger/ledger';
 import { FileSegmentStore, type SyncFile } from '../src/kernel/ledger/segments';
@@ -118,17 +118,7 @@ const result: Record<string, unknown> = {
 async function hashing() {
   const { webcrypto } = await import('node:crypto');
   const per = (ms: number, n: number) => +((ms * 1000) / n).toFixed(3);
-  const out: Record<string, Record<string, number>> = shaBench(now);
-  for (const size of [65, 150, 300]) {
-    const msg = new Uint8Array(size).map((_, i) => i);
-    const C = 10_000;
-    let t = now();
-    for (let i = 0; i < C; i++) await webcrypto.subtle.digest('SHA-256', msg);
-    const awaited = per(now() - t, C);
-    t = now();
-    for (let b = 0; b < C; b += 1000) await Promise.all(Array.from({ length: 1000 }, () => webcrypto.subtle.digest('SHA-256', msg)));
-    out[`${size}B`] = { ...out[`${size}B`], webCryptoAwaitedUs: awaited, webCrypto1000InFlightUs: per(now() - t, C) };
-  }
+  const out = mergeBench(shaBench(now), await webCryptoBench((m) => webcrypto.subtle.digest('SHA-256', m), now));
   const chain: Record<string, number> = {};
   for (const engine of ['noble', 'hash-wasm', 'scalar', 'simd'] as const) {
     shaEngine(engine);

@@ -3,7 +3,7 @@ import { expose } from 'comlink';
 import { KernelHost } from '../src/kernel/host';
 import type { KernelWorkerApi } from '../src/kernel/host-api';
 import { FileSegmentStore, setSegmentStore } from '../src/kernel/ledger/segments';
-import { shaBench } from '../src/kernel/ledger/shaBench';
+import { mergeBench, shaBench, webCryptoBench } from '../src/kernel/ledger/shaBench';
 import { loadEngine } from '../src/kernel/programs/engine';
 import engineWasm from '@jitl/quickjs-wasmfile-release-sync/wasm?url';
 
@@ -31,8 +31,9 @@ class WorkerHost extends KernelHost implements KernelWorkerApi {
   }
 
   /** For `npm run bench` only: the SHA-256 engines compared in this worker (Chromium), as bench/ledger.bench.ts does in Node. */
-  benchHashing(): Record<string, Record<string, number>> {
-    return shaBench(() => performance.now());
+  async benchHashing(): Promise<Record<string, Record<string, number>>> {
+    const now = () => performance.now();
+    return mergeBench(shaBench(now), await webCryptoBench((m) => crypto.subtle.digest('SHA-256', m as Uint8Array<ArrayBuffer>), now));
   }
 
   /** An uncaught error outside any call: the page sees the worker fail, exactly as with a real bug. */

@@ -409,5 +409,5 @@ export interface KernelWorkerApi extends KernelHostApi {
   /** For `npm run bench` only: append synthetic ledger records. */
   benchFillLedger(n: number): number;
   /** For `npm run bench` only: µs per SHA-256 of 65 / 150 / 300 bytes in this worker, by each synchronous engine, one per call and batched (shaBench.ts). */
-  benchHashing(): Record<string, Record<string, number>>;
+  benchHashing(): Promise<Record<string, Record<string, number>>>;
 }

@@ -48,3 +48,37 @@ export function shaBench(now: () => number, rounds = 100_000): Record<string, Re
   out.engineInUse = { [shaEngine('best').name]: 1 };
   return out;
 }
+
+/**
+ * WebCrypto's SHA-256 for comparison (asynchronous: it cannot serve the synchronous kernel), µs per hash of the same
+ * sizes: awaited one by one, and 1,000 in flight at once. `digest` is the runtime's crypto.subtle.digest('SHA-256', …)
+ * (the kernel has no DOM types: Node and the worker pass their own).
+ */
+export async function webCryptoBench(
+  digest: (msg: Uint8Array) => Promise<unknown>,
+  now: () => number,
+  count = 10_000,
+): Promise<Record<string, Record<string, number>>> {
+  const per = (ms: number, n: number) => +((ms * 1000) / n).toFixed(3);
+  const out: Record<string, Record<string, number>> = {};
+  for (const size of [65, 150, 300]) {
+    const msg = new Uint8Array(size).map((_, i) => i);
+    let t = now();
+    for (let i = 0; i < count; i++) await digest(msg);
+    const awaited = per(now() - t, count);
+    t = now();
+    for (let b = 0; b < count; b += 1000) await Promise.all(Array.from({ length: 1000 }, () => digest(msg)));
+    out[`${size}B`] = { webCryptoAwaitedUs: awaited, webCrypto1000InFlightUs: per(now() - t, count) };
+  }
+  return out;
+}
+
+/** Two bench results, merged size by size. */
+export function mergeBench(
+  a: Record<string, Record<string, number>>,
+  b: Record<string, Record<string, number>>,
+): Record<string, Record<string, number>> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = { ...out[k], ...v };
+  return out;
+}
