@@ -20,6 +20,13 @@ test('a challenge: listed with its state; held with the defense on, captured wit
   // Start: the template runs and does not win.
   await vault.getByTestId('challenge-start').click();
   await expect(vault).toHaveAttribute('data-state', 'not captured');
+  // The challenge's template is the program `thief`, open in the Programs tab's editor to be changed.
+  await app.getByTestId('tab-programs').click();
+  const programs = app.getByTestId('programs');
+  await programs.getByTestId('program-pick').selectOption('thief');
+  await expect(programs.getByTestId('program-editor').locator('.cm-content')).toContainText('// Goal: print the text of /vault/secrets.');
+  await expect(programs.getByTestId('program-run-line')).toHaveValue('run "thief" unveil "/home r" with { stdio: client @stdio, fs: @fs }');
+  await app.getByTestId('tab-challenges').click();
   await typeLine(app, 'run "thief" unveil "/home r" with { stdio: client @stdio, fs: @fs }');
   await expect.poll(() => terminalFlat(app)).toContain('remember: capabilities, not passwords');
 

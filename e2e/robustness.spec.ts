@@ -3,6 +3,8 @@ import defaultScenario from '../src/content/scenarios/default.json' with { type:
 import { forkBombWorld } from '../bench/scenarios';
 import { encodeShare } from '../src/session/share';
 import { expect, terminalFlat, test, typeLine } from './fixtures';
+import { tsImport } from 'tsx/esm/api';
+import type * as Engine from '../src/kernel/programs/engine';
 
 /** Some history of one's own: a child that holds a participant (pid 10) and Gate 0 off. */
 async function myHistory(page: Page) {
@@ -65,6 +67,40 @@ test('a worker killed from outside the app is noticed by the heartbeat and repla
   await expect(app.getByTestId('graph').locator('[data-node-id="p:11"]')).toHaveCount(1);
   await typeLine(app, 'ps');
   await expect.poll(() => terminalFlat(app)).toMatch(/11\s+4\s+\w+\s+0\s+idle/);
+});
+
+test('a crash replays user programs too: the same program, the same deterministic roll, still running', async ({ app }) => {
+  const { ENGINE_VERSION } = (await tsImport('../src/kernel/programs/engine.ts', import.meta.url)) as typeof Engine;
+  // The roll reaches the kernel's ledger: a call on a cap named after it, which the kernel refuses and records.
+  const scenario = {
+    ...defaultScenario,
+    name: 'Dice',
+    engine: ENGINE_VERSION,
+    programs: {
+      dice: {
+        summary: 'rolls, calls a cap named after the roll (refused: ledgered), then waits',
+        source:
+          "function* main(sys) { const n = sys.random(1000000); yield sys.call('stdio', 'write', ['rolled ' + n + ' holding ' + sys.caps().map((c) => c.name).join(',')]); yield sys.call('roll' + n, 'x'); yield sys.wait(); }",
+      },
+    },
+  };
+  const file = { name: 'dice.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(scenario)) };
+  await app.getByTestId('scenario-file').setInputFiles(file);
+  await expect(app.getByTestId('scenario-name')).toHaveText('Dice');
+  await typeLine(app, 'spawn "dice" with { stdio: client @stdio }');
+  await expect.poll(() => terminalFlat(app)).toMatch(/rolled \d+ holding stdio/);
+  const rolled = (await terminalFlat(app)).match(/rolled (\d+)/)![1];
+  const pid = Number((await terminalFlat(app)).match(/spawned dice as pid (\d+)/)![1]);
+
+  const kernelWorker = app.workers().find((w) => w.url().includes('kernel'))!;
+  await kernelWorker.evaluate(() => (self as unknown as { close(): void }).close());
+  await expect(app.getByTestId('notice')).toContainText(/was restarted; your session was restored by replay/, { timeout: 25_000 });
+  // The replayed world ran the program again in a fresh sandbox: the same roll in the kernel's ledger, and it waits.
+  await expect(app.getByTestId('graph').locator(`[data-node-id="p:${pid}"]`)).toHaveCount(1);
+  await typeLine(app, 'ps');
+  await expect.poll(() => terminalFlat(app)).toMatch(new RegExp(`${pid}\\s+\\d+\\s+blocked\\s+\\d+\\s+dice`));
+  await typeLine(app, 'ledger 5');
+  await expect.poll(() => terminalFlat(app)).toContain(`denied: x on @roll${rolled} by dice (pid ${pid}): ENOCAP`);
 });
 
 test('a worker stuck in a loop is replaced too', async ({ app }) => {
