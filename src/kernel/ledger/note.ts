@@ -213,19 +213,32 @@ export interface ParsedNote {
  * nothing; why not, in words. Never throws.
  */
 export function parseNote(note: string): ParsedNote | string {
+  const n = splitNote(note);
+  if (typeof n === 'string') return n;
+  const signatures = readSignatures(n.sigLines);
+  return typeof signatures === 'string' ? signatures : { text: n.text, signatures };
+}
+
+/** A note's text and its signature lines, not yet read. */
+function splitNote(note: string): { text: string; sigLines: string[] } | string {
   if (!note.endsWith('\n')) return 'the note does not end in a newline';
   if (/[\u0000-\u0009\u000b-\u001f]/.test(note)) return 'the note holds a control character';
   const split = note.lastIndexOf('\n\n');
   if (split < 0) return 'the note has no blank line before its signatures';
+  return { text: note.slice(0, split + 1), sigLines: note.slice(split + 2, -1).split('\n') };
+}
+
+/** The signature lines read: "— <key name> <base64(key ID || signature)>" each. */
+function readSignatures(lines: string[]): NoteSignature[] | string {
   const signatures: NoteSignature[] = [];
-  for (const line of note.slice(split + 2, -1).split('\n')) {
+  for (const line of lines) {
     const m = /^\u2014 (\S+) ([A-Za-z0-9+/=]+)$/.exec(line);
     if (!m) return `a signature line is malformed: ${JSON.stringify(line.slice(0, 40))}`;
     const blob = fromBase64(m[2]);
     if (!blob || blob.length < 5) return 'a signature is not base64 of a key ID and a signature';
     signatures.push({ name: m[1], id: blob.subarray(0, 4), sig: blob.subarray(4) });
   }
-  return { text: note.slice(0, split + 1), signatures };
+  return signatures;
 }
 
 /**
@@ -269,7 +282,8 @@ export interface OpenedCheckpoint {
 export function parseCheckpoint(
   note: string,
 ): { origin: string; size: number; root: Uint8Array; body: string; signatures: NoteSignature[] } | string {
-  const n = parseNote(note);
+  // The body's lines first, then the signatures (a torn note is named by what is wrong with its text).
+  const n = splitNote(note);
   if (typeof n === 'string') return n;
   const lines = n.text.slice(0, -1).split('\n');
   if (lines.length < 3) return 'the checkpoint has fewer than three lines (origin, size, root hash)';
@@ -280,7 +294,9 @@ export function parseCheckpoint(
     return `the size line ${JSON.stringify(sizeText.slice(0, 20))} is not a decimal number without leading zeros`;
   const root = fromBase64(rootText);
   if (!root || root.length !== 32) return 'the root hash line is not the base64 of 32 bytes';
-  return { origin, size: Number(sizeText), root, body: n.text, signatures: n.signatures };
+  const signatures = readSignatures(n.sigLines);
+  if (typeof signatures === 'string') return signatures;
+  return { origin, size: Number(sizeText), root, body: n.text, signatures };
 }
 
 /**
