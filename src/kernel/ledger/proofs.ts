@@ -196,7 +196,8 @@ export function verifyProofText(text: string, options: { publicKey?: Uint8Array 
     return bad(`the proof is signed by public key ${hex(key.publicKey)}, not the expected ${hex(pinned)}`);
   const path = hashes(o.path);
   if (typeof path === 'string') return bad(path);
-  const publicKey = key ? key.publicKey : null;
+  /** What every verdict carries: the path's length and the key (none: unsigned). */
+  const common = { pathLength: path.length, vkey: vk, publicKey: key ? key.publicKey : null };
   const originOf = (note: string) => {
     const c = vk === null ? openTreeHead(note) : parseCheckpoint(note);
     return typeof c === 'string' ? '' : c.origin;
@@ -216,19 +217,9 @@ export function verifyProofText(text: string, options: { publicKey?: Uint8Array 
     const p = { seq, treeSize, leaf, leafHash: new Uint8Array(0), path, root: new Uint8Array(0), head: checkpoint };
     const why = inclusionProblem(p, vk, checkpoint);
     if (why) return bad(why);
-    const root = openHead(checkpoint, vk) as { root: Uint8Array };
-    return {
-      ok: true,
-      type: 'inclusion',
-      seq,
-      treeSize,
-      pathLength: path.length,
-      origin: originOf(checkpoint),
-      root: root.root,
-      record: { kind: record.kind, detail: record.detail },
-      vkey: vk,
-      publicKey,
-    };
+    const { root } = openHead(checkpoint, vk) as { root: Uint8Array };
+    const { kind, detail } = record;
+    return { ok: true, type: 'inclusion', seq, treeSize, origin: originOf(checkpoint), root, record: { kind, detail }, ...common };
   }
   if (o.type === 'consistency') {
     const { from, to, checkpoints } = o;
@@ -241,19 +232,8 @@ export function verifyProofText(text: string, options: { publicKey?: Uint8Array 
     const why = consistencyProofProblem(p, vk, [a, b]);
     if (why) return bad(why);
     if (originOf(a) !== originOf(b)) return bad('the two checkpoints are of different logs (their origins differ)');
-    const ra = openHead(a, vk) as { root: Uint8Array };
-    const rb = openHead(b, vk) as { root: Uint8Array };
-    return {
-      ok: true,
-      type: 'consistency',
-      from,
-      to,
-      pathLength: path.length,
-      origin: originOf(a),
-      roots: [ra.root, rb.root],
-      vkey: vk,
-      publicKey,
-    };
+    const roots = [a, b].map((c) => (openHead(c, vk) as { root: Uint8Array }).root) as [Uint8Array, Uint8Array];
+    return { ok: true, type: 'consistency', from, to, origin: originOf(a), roots, ...common };
   }
   return bad('"type" should be "inclusion" or "consistency"');
 }

@@ -45,6 +45,15 @@ const text = (h: KernelHost, line: string) =>
     .lines.map((l) => l.text)
     .join('\n');
 
+/** The proof JSON a `ledger prove` prints as its last line. */
+const proofLine = (out: string) =>
+  JSON.parse(
+    out
+      .split('\n')
+      .at(-1)!
+      .replace(/^proof: /, ''),
+  ) as Record<string, unknown>;
+
 describe('the WORM ledger from the shell and the host', () => {
   it('ledger verify checks the records, the tree and the tree heads (the kernel signs none)', () => {
     const h = new KernelHost(undefined, false);
@@ -63,12 +72,7 @@ describe('the WORM ledger from the shell and the host', () => {
     const proved = text(h, 'ledger prove 3');
     expect(proved).toMatch(new RegExp(`^entry 3 is leaf 2 of the tree of ${n} entries \\(RFC 6962 inclusion proof, \\d+ hashes\\)`));
     expect(proved).toContain("✓ the path leads from the leaf to the tree head's root");
-    const json = JSON.parse(
-      proved
-        .split('\n')
-        .at(-1)!
-        .replace(/^proof: /, ''),
-    );
+    const json = proofLine(proved);
     expect(json).toMatchObject({ format: 'capplay-ledger-proof', type: 'inclusion', seq: 3, index: 2, treeSize: n, vkey: null });
     expect(json.checkpoint).toBe(l.headBody(l.checkpointAt(n)));
     expect(text(h, 'ledger consistency 4 ' + n)).toContain('✓ the path leads from the first root to the second');
@@ -121,12 +125,7 @@ describe('the WORM ledger from the shell and the host', () => {
     expect(proved).toMatch(new RegExp(`^entry 3 is leaf 2 of the tree of ${size} entries`));
     expect(proved).toContain(`(tree head for ${size} entries of ${l.origin}, unsigned)`);
     expect(proved).toContain("✓ the path leads from the leaf to the tree head's root");
-    const json = JSON.parse(
-      proved
-        .split('\n')
-        .at(-1)!
-        .replace(/^proof: /, ''),
-    );
+    const json = proofLine(proved);
     expect(json).toMatchObject({ type: 'inclusion', seq: 3, treeSize: size, vkey: null, checkpoint: l.headBody(l.checkpointAt(size)) });
     // The same proof checks out against the earlier export's signed checkpoint, under its vkey.
     const r = verifyExport(earlier, { collect: false });
