@@ -75,6 +75,9 @@ describe('capplay prove: proofs from an export, against its signed checkpoints',
     );
     expect(r.said).toContain('signed by auditor.example/capplay (key ID');
 
+    // Pretty-printed (jq, say): still read as a proof.
+    files['pretty.json'] = `${JSON.stringify(p, null, 2)}\n`;
+    expect(cli(['verify', 'pretty.json']).out[0]).toMatch(/^✓ pretty\.json: entry 3 is leaf 2 of the log/);
     const v = verifyProof(p);
     expect(v.code, v.said).toBe(0);
     expect(v.out[0]).toBe(

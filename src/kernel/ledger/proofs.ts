@@ -119,17 +119,23 @@ export type ProofVerdict =
     }
   | { ok: false; reason: string };
 
-/** True when the text's first line is a proof file's (its "format"), not an export's. Never throws. */
+/**
+ * True when the text is a proof file (its "format"), not an export: its first line, or the whole of a small text
+ * (a proof pretty-printed over several lines, by jq say). Never throws.
+ */
 export function isProofText(text: string): boolean {
   const nl = text.indexOf('\n');
   const first = nl < 0 ? text : text.slice(0, nl);
-  if (first.length > MAX_PROOF_CHARS || !first.includes(PROOF_FORMAT)) return false;
-  try {
-    const v = JSON.parse(first) as unknown;
-    return typeof v === 'object' && v !== null && (v as { format?: unknown }).format === PROOF_FORMAT;
-  } catch {
-    return false;
-  }
+  const isProof = (t: string) => {
+    if (t.length > MAX_PROOF_CHARS || !t.includes(PROOF_FORMAT)) return false;
+    try {
+      const v = JSON.parse(t) as unknown;
+      return typeof v === 'object' && v !== null && (v as { format?: unknown }).format === PROOF_FORMAT;
+    } catch {
+      return false;
+    }
+  };
+  return isProof(first) || isProof(text);
 }
 
 const isSeq = (v: unknown, min: number): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= min;
