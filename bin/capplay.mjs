@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The headless runner: `npx capplay run <scenario.json> [--seed N] [--quiet]`, `npx capplay gallery [id] [--off]`,
 // `npx capplay lesson [id] [--json]`, `npx capplay challenge [id]`, `npx capplay run --challenge <id> thief.js`,
-// `npx capplay grade <files…> --lesson <id> | --challenge <id> [--json | --csv]`, `npx capplay verify <export.jsonl>`,
+// `npx capplay grade <files…> --lesson <id> | --challenge <id> [--json | --csv]`, `npx capplay verify <export.jsonl | proof.json>`, `npx capplay prove <export.jsonl> <seq> [--size S] | --consistency <A> <B>`,
 // `npx capplay keygen <file>` (run/gallery --export <file> --key-file <file> sign the ledger). It loads the TypeScript entry through tsx (a devDependency), so it works in
 // this repository after `npm install`.
 import { tsImport } from 'tsx/esm/api';

@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import type { Ledger } from '../kernel/ledger/ledger';
 import { parsePrivateKey } from '../kernel/ledger/note';
 import { exportLedger, newKeyFile } from './sign';
@@ -9,7 +10,9 @@ import { evaluate } from '../kernel/checks/check';
 import { LessonProgress } from '../kernel/checks/progress';
 import { LESSONS, lessonById, lessonScenario } from '../content/lessons/lessons';
 import { sanitize } from '../text/sanitize';
-import { verifyFile } from './verify';
+import { verifyFile, verifyProofFile } from './verify';
+import { proveFile, type ProveRequest } from './prove';
+import { isProofText } from '../kernel/ledger/proofs';
 import { CHALLENGES, challengeById, challengeScenario, type Challenge } from '../content/challenges/challenges';
 import { MAX_PROGRAM_SOURCE } from '../kernel/scenario/schema';
 import { challengeRunText } from './challenge';
@@ -28,7 +31,8 @@ export { loadEngine } from '../kernel/programs/engine';
  *   capplay grade <files…> --lesson <id> | --challenge <id> [--json | --csv]   grade a class's submissions
  *   capplay gallery [id] [--off] [--seed N] [--quiet]  play gallery entries (all of them, or one in full)
  *   capplay lesson [id] [--json]                       list the lessons, show one, or print it as a scenario file
- *   capplay verify <export.jsonl> [--key hex] [--key-file f]   verify a ledger export, and say what it proves
+ *   capplay verify <export.jsonl | proof.json> [--key hex] [--key-file f]   verify a ledger export or a proof, and say what it proves
+ *   capplay prove <export.jsonl> <seq> [--size S] | --consistency <A> <B>    a proof against the export's checkpoints (prove.ts)
  *   capplay keygen <file> [--name <key name>]          make a signing key file (signed-note PRIVATE+KEY form)
  *
  * run --export <file> (and gallery <id> --export) writes the ledger's export after the run, co-signed with
@@ -42,14 +46,30 @@ export interface CliIo {
   out(line: string): void;
   err(line: string): void;
   readFile(path: string): string;
+  /** A file read a piece at a time (a big export is never one string); without it, readFile. */
+  readChunks?(path: string): Iterable<string>;
   /** Write a file; `secret`: readable by its owner only (a key file). */
   writeFile?(path: string, text: string, secret?: boolean): void;
+}
+
+/** A file's text 4 MiB at a time (UTF-8 decoded across the piece boundaries). */
+function* fileChunks(path: string): Generator<string> {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(4 * 2 ** 20);
+    const utf8 = new StringDecoder('utf8');
+    for (let n = readSync(fd, buf); n > 0; n = readSync(fd, buf)) yield utf8.write(buf.subarray(0, n));
+    yield utf8.end();
+  } finally {
+    closeSync(fd);
+  }
 }
 
 const nodeIo: CliIo = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
   readFile: (path) => readFileSync(path, 'utf8'),
+  readChunks: (path) => fileChunks(path),
   writeFile: (path, text, secret) => writeFileSync(path, text, secret ? { mode: 0o600, flag: 'wx' } : undefined),
 };
 
@@ -60,7 +80,9 @@ export const USAGE = [
   '       capplay grade <files…> (--lesson <id> | --challenge <id>) [--json | --csv] [--seed N]',
   '       capplay gallery [id] [--off] [--seed N] [--quiet] [--export <ledger.jsonl> [--key-file <key>]] (--export: one id)',
   '       capplay lesson [id] [--json]',
-  '       capplay verify <ledger-export.jsonl> [--key <64-hex public key>] [--key-file <key>]',
+  '       capplay verify <ledger-export.jsonl | proof.json> [--key <64-hex public key>] [--key-file <key>]',
+  '       capplay prove <ledger-export.jsonl> <seq> [--size <tree size>] [--key <64-hex public key>] [--key-file <key>]',
+  '       capplay prove <ledger-export.jsonl> --consistency <size A> <size B> [--key <64-hex public key>] [--key-file <key>]',
   '       capplay keygen <key file> [--name <key name>]',
 ];
 
@@ -91,10 +113,14 @@ interface Flags {
   name?: string;
   challenge?: string;
   lesson?: string;
+  /** prove: the tree size to prove against. */
+  size?: number;
+  /** prove: a consistency proof between the two sizes given. */
+  consistency: boolean;
 }
 
 function parseFlags(args: string[]): Flags {
-  const f: Flags = { positional: [], quiet: false, off: false, json: false, csv: false, on: false };
+  const f: Flags = { positional: [], quiet: false, off: false, json: false, csv: false, on: false, consistency: false };
   // verify --key: the public key the export must be signed by.
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -103,7 +129,11 @@ function parseFlags(args: string[]): Flags {
     else if (a === '--json') f.json = true;
     else if (a === '--csv') f.csv = true;
     else if (a === '--on') f.on = true;
-    else if (a === '--challenge' || a.startsWith('--challenge=') || a === '--lesson' || a.startsWith('--lesson=')) {
+    else if (a === '--consistency') f.consistency = true;
+    else if (a === '--size' || a.startsWith('--size=')) {
+      const v = a === '--size' ? args[++i] : a.slice('--size='.length);
+      f.size = wholeNumber(v, '--size takes a tree size');
+    } else if (a === '--challenge' || a.startsWith('--challenge=') || a === '--lesson' || a.startsWith('--lesson=')) {
       const which = a.startsWith('--challenge') ? 'challenge' : 'lesson';
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : args[++i];
       if (v === undefined || v === '' || v.startsWith('-'))
@@ -129,6 +159,13 @@ function parseFlags(args: string[]): Flags {
     else f.positional.push(a);
   }
   return f;
+}
+
+/** A whole number >= 1 from the command line, or a usage problem that says what was expected and what came. */
+function wholeNumber(v: string | undefined, what: string): number {
+  if (v === undefined || !/^[1-9][0-9]{0,15}$/.test(v) || !Number.isSafeInteger(Number(v)))
+    throw new UsageProblem(`${what} (a whole number >= 1), got ${JSON.stringify(v ?? '')}`);
+  return Number(v);
 }
 
 export interface RunOptions {
@@ -364,6 +401,28 @@ function oneFile(positional: readonly string[], command: string, what: string, i
   }
 }
 
+/** capplay prove: the export streamed in (io.readChunks, else read whole), and the proof asked for (prove.ts). */
+function prove(f: Flags, io: CliIo, own: Uint8Array | null): number {
+  const [path, ...nums] = f.positional;
+  if (path === undefined) throw new UsageProblem('prove needs a ledger export (JSONL)');
+  let req: ProveRequest;
+  if (f.consistency) {
+    if (nums.length !== 2) throw new UsageProblem(`prove --consistency takes two tree sizes A <= B after the file, got ${nums.length}`);
+    req = { type: 'consistency', from: wholeNumber(nums[0], 'size A'), to: wholeNumber(nums[1], 'size B') };
+  } else {
+    if (nums.length !== 1) throw new UsageProblem(`prove takes one entry (its seq) after the file, got ${nums.length}`);
+    req = { type: 'inclusion', seq: wholeNumber(nums[0], 'the entry'), ...(f.size !== undefined ? { size: f.size } : {}) };
+  }
+  try {
+    const chunks = io.readChunks ? io.readChunks(path) : [io.readFile(path)];
+    return proveFile(chunks, clean(path), req, f.key, { out: io.out, err: (l) => io.err(clean(l)) }, own);
+  } catch (e) {
+    if (e instanceof UsageProblem) throw e;
+    io.err(`${clean(path)}: cannot read it: ${e instanceof Error ? e.message : String(e)}`);
+    return 2;
+  }
+}
+
 export function main(argv: readonly string[], io: CliIo = nodeIo): number {
   const [command, ...rest] = argv;
   try {
@@ -380,11 +439,14 @@ export function main(argv: readonly string[], io: CliIo = nodeIo): number {
     if (command === 'run' && f.challenge !== undefined) return runChallenge(f, io);
     const exports = (command === 'run' && f.challenge === undefined) || (command === 'gallery' && f.positional.length === 1);
     if (f.export !== undefined && !exports) throw new UsageProblem('--export is for run <scenario.json> and gallery <id>');
-    if (f.keyFile !== undefined && !exports && command !== 'verify')
-      throw new UsageProblem('--key-file is for run, gallery <id> (with --export) and verify');
-    if (f.keyFile !== undefined && command !== 'verify' && f.export === undefined)
+    if (f.keyFile !== undefined && !exports && command !== 'verify' && command !== 'prove')
+      throw new UsageProblem('--key-file is for run, gallery <id> (with --export), verify and prove');
+    if (f.keyFile !== undefined && command !== 'verify' && command !== 'prove' && f.export === undefined)
       throw new UsageProblem(`--key-file signs the ledger ${command} --export writes: give --export <file> too`);
     if (f.name !== undefined && command !== 'keygen') throw new UsageProblem('--name is for keygen');
+    if ((f.size !== undefined || f.consistency) && command !== 'prove') throw new UsageProblem('--size and --consistency are for prove');
+    if (f.size !== undefined && f.consistency)
+      throw new UsageProblem('--size is for an inclusion proof; --consistency takes its two sizes');
     const key = f.keyFile === undefined ? null : keyFileOf(f.keyFile, io);
     if (key === undefined) return 2;
     let wrote = true;
@@ -431,12 +493,15 @@ export function main(argv: readonly string[], io: CliIo = nodeIo): number {
     if (command === 'lesson') return lesson(f, io);
     if (command === 'challenge') return challenge(f, io);
     if (command === 'grade') return grade(f, io);
+    const said = { out: io.out, err: (l: string) => io.err(clean(l)) };
     if (command === 'verify') {
-      const file = oneFile(f.positional, 'verify', 'a ledger export (JSONL)', io);
-      return file
-        ? verifyFile(file.text, clean(file.path), f.key, { out: io.out, err: (l) => io.err(clean(l)) }, key?.publicKey ?? null)
-        : 2;
+      const file = oneFile(f.positional, 'verify', 'a ledger export (JSONL) or a proof (JSON)', io);
+      if (!file) return 2;
+      // A proof file (one JSON line, "format":"capplay-ledger-proof") or an export: the first line says which.
+      const check = isProofText(file.text) ? verifyProofFile : verifyFile;
+      return check(file.text, clean(file.path), f.key, { out: (l) => io.out(clean(l)), err: said.err }, key?.publicKey ?? null);
     }
+    if (command === 'prove') return prove(f, io, key?.publicKey ?? null);
     throw new UsageProblem(`unknown command ${JSON.stringify(command)}`);
   } catch (e) {
     if (!(e instanceof UsageProblem)) throw e;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KernelHost } from '../kernel/host';
-import { openInstallationKey, signedLedgerExport, type KeyStore, type StoredKey } from './installationKey';
+import { openInstallationKey, signedLedgerExport, signedLedgerProof, type KeyStore, type StoredKey } from './installationKey';
 
 /** A store that keeps what IndexedDB would: a structured clone (a CryptoKey survives it, still non-extractable). */
 function memoryStore(): KeyStore & { held: StoredKey | undefined } {
@@ -50,5 +50,31 @@ describe("this installation's key (WebCrypto Ed25519, non-extractable, kept as a
     const u = await signedLedgerExport({ ledgerHeads: async () => h.ledgerHeads(), ledgerExport: async (c) => h.ledgerExport(c) }, null);
     expect(u).toMatchObject({ signedBy: null });
     if ('text' in u) expect(h.ledgerImport(u.text, key.publicKey)).toMatchObject({ ok: true, signer: { kind: 'unsigned' } });
+  });
+
+  it("makes the ledger panel's proof a signed one: the head co-signed as an export's, checked under the key; a bad signature is caught", async () => {
+    const key = (await openInstallationKey(memoryStore()))!;
+    const h = new KernelHost(undefined, false);
+    h.exec('spawn "idle"');
+    const kernel = { ledgerProve: async (seq: number, c?: Parameters<typeof h.ledgerProve>[1]) => h.ledgerProve(seq, c) };
+    const r = await signedLedgerProof(kernel, key, 3);
+    expect(r.signedBy).toBe(key);
+    expect(r.proof).toMatchObject({ seq: 3, treeSize: h.kernel.ledger.length, vkey: key.vkey, problem: null });
+    const json = JSON.parse(r.proof!.json);
+    expect(json.vkey).toBe(key.vkey);
+    expect(json.checkpoint).toMatch(new RegExp(`^${r.proof!.head.replace(/[/+]/g, '\\$&')}\n— ${key.name} `));
+    // The note's signature, checked by WebCrypto itself: key ID, then the Ed25519 signature of the head.
+    const blob = Buffer.from(json.checkpoint.trimEnd().split(' ').at(-1), 'base64');
+    expect(blob.subarray(0, 4).toString('hex')).toBe(key.keyId);
+    const pub = await crypto.subtle.importKey('raw', key.publicKey as Uint8Array<ArrayBuffer>, { name: 'Ed25519' }, false, ['verify']);
+    expect(await crypto.subtle.verify('Ed25519', pub, blob.subarray(4), new TextEncoder().encode(r.proof!.head))).toBe(true);
+    // The same head as an export's checkpoint for that size: the page signs the same body.
+    expect(h.ledgerHeads().bodies.at(-1)).toBe(r.proof!.head);
+    // A signature that is not the key's: the worker's check says so.
+    const other = (await openInstallationKey(memoryStore()))!;
+    const forged = await signedLedgerProof(kernel, { ...key, sign: other.sign }, 3);
+    expect(forged.proof!.problem).toBe(`the checkpoint: the signature by ${key.name} does not verify`);
+    // No key: the unsigned proof.
+    expect((await signedLedgerProof(kernel, null, 3)).proof).toMatchObject({ vkey: null, problem: null });
   });
 });

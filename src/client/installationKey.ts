@@ -1,4 +1,4 @@
-import type { LedgerCosignature } from '../kernel/host-api';
+import type { LedgerCosignature, LedgerProofCosignature, LedgerProofView } from '../kernel/host-api';
 
 /**
  * This installation's checkpoint-signing key: an Ed25519 key pair made by WebCrypto with a non-extractable private
@@ -168,4 +168,26 @@ export async function signedLedgerExport(
   const sigs = await key.sign(heads.bodies);
   const r = await kernel.ledgerExport({ name: key.name, publicKey: key.publicKey, size: heads.size, sigs });
   return 'text' in r ? { text: r.text, signedBy: key } : r;
+}
+
+/** What the worker offers for a signed proof (a part of the kernel host's API). */
+export interface LedgerProver {
+  ledgerProve(seq: number, cosign?: LedgerProofCosignature | null): Promise<LedgerProofView | null>;
+}
+
+/**
+ * Record `seq`'s inclusion proof for the ledger panel, its tree head co-signed with this installation's key as an
+ * export's heads are: the worker proves it (a size fixed then) and gives the head's body, the page signs it, the
+ * worker makes the signed note and checks the proof under the key. Without a key the proof is the unsigned one.
+ */
+export async function signedLedgerProof(
+  kernel: LedgerProver,
+  key: InstallationKey | null,
+  seq: number,
+): Promise<{ proof: LedgerProofView | null; signedBy: InstallationKey | null }> {
+  const unsigned = await kernel.ledgerProve(seq);
+  if (!unsigned || !key) return { proof: unsigned, signedBy: null };
+  const [sig] = await key.sign([unsigned.head]);
+  const signed = await kernel.ledgerProve(seq, { name: key.name, publicKey: key.publicKey, size: unsigned.treeSize, sig });
+  return signed ? { proof: signed, signedBy: key } : { proof: unsigned, signedBy: null };
 }

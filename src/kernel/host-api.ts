@@ -189,10 +189,22 @@ export interface LedgerProofView {
   path: string[];
   /** Base64, as the checkpoint note writes it. */
   root: string;
-  /** Null when the proof checks out, else why not. */
+  /** The kernel's unsigned tree head for treeSize (its checkpoint body): what the page co-signs for a signed proof. */
+  head: string;
+  /** The co-signer's verifier key when the proof carries a signed note; null: the unsigned head. */
+  vkey: string | null;
+  /** Null when the proof checks out (under vkey, when signed), else why not. */
   problem: string | null;
   /** The proof as one JSON line (the documented proof format), to copy. */
   json: string;
+}
+
+/** The page's co-signature of one tree head (a proof's, at `size`): key name, Ed25519 public key, signature of the head. */
+export interface LedgerProofCosignature {
+  name: string;
+  publicKey: Uint8Array;
+  size: number;
+  sig: Uint8Array;
 }
 
 /** A lesson in progress: every step as the kernel checks it. The hint is for after a wrong try. */
@@ -340,8 +352,12 @@ export interface KernelHostApi {
    * does not verify, a size the ledger no longer has) is said, never thrown.
    */
   ledgerExport(cosign?: LedgerCosignature | null): { text: string } | { problem: string };
-  /** Prove record `seq` is in the live ledger's tree (null for no such record), and check the proof. */
-  ledgerProve(seq: number): LedgerProofView | null;
+  /**
+   * Prove record `seq` is in the live ledger's tree (null for no such record, or a size it does not have), and check
+   * the proof. With `cosign` (the page signed the head ledgerProve gave for that size), the proof carries the signed
+   * note and its vkey, and is checked under it; the kernel signs nothing.
+   */
+  ledgerProve(seq: number, cosign?: LedgerProofCosignature | null): LedgerProofView | null;
   /**
    * An export too big for one piece (over 64 MiB), verified as it is read: begin, the pieces in order (each says
    * how much was read and whether a problem was found already), then the verdict. One at a time; begin starts over.

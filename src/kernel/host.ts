@@ -10,6 +10,7 @@ import type {
   KernelHostApi,
   LedgerCosignature,
   LedgerImport,
+  LedgerProofCosignature,
   LedgerProofView,
   LedgerStatus,
   LessonStatus,
@@ -24,7 +25,7 @@ import type {
 } from './host-api';
 import { importResult, ledgerImportStream, verifyLedgerText } from './ledger/verifyText';
 import type { ExportVerifier } from './ledger/jsonl';
-import { toBase64 } from './ledger/note';
+import { signedNote, toBase64, vkey } from './ledger/note';
 import { inclusionProblem, inclusionProofJson } from './ledger/proofs';
 import { ledgerMatcher } from '../text/ledgerRow';
 import { bytesToHex } from '@noble/hashes/utils.js';
@@ -315,19 +316,29 @@ export class KernelHost implements KernelHostApi {
     }
   }
 
-  ledgerProve(seq: number): LedgerProofView | null {
+  ledgerProve(seq: number, cosign: LedgerProofCosignature | null = null): LedgerProofView | null {
     // The live ledger even while time travelling: the proof is about the record as the session holds it now.
     const l = (this.live?.kernel ?? this.kernel).ledger;
-    if (!Number.isInteger(seq) || seq < 1 || seq > l.length) return null;
-    const p = l.proveInclusion(seq);
+    const size = cosign ? cosign.size : l.length;
+    if (!Number.isInteger(seq) || seq < 1 || !Number.isInteger(size) || seq > size || size > l.length) return null;
+    const p = l.proveInclusion(seq, size);
+    // The page's signature of this head makes it a signed note; the proof is then checked under the page's key.
+    const signed =
+      cosign && cosign.publicKey instanceof Uint8Array && cosign.publicKey.length === 32 && cosign.sig instanceof Uint8Array
+        ? { vkey: vkey(String(cosign.name), cosign.publicKey), note: signedNote(p.head, String(cosign.name), cosign.publicKey, cosign.sig) }
+        : null;
+    const key = signed?.vkey ?? null;
+    const note = signed?.note ?? p.head;
     return {
       seq,
       treeSize: p.treeSize,
       leafHash: bytesToHex(p.leafHash),
       path: p.path.map(bytesToHex),
       root: toBase64(p.root),
-      problem: inclusionProblem(p),
-      json: inclusionProofJson(p),
+      head: p.head,
+      vkey: key,
+      problem: cosign && !signed ? 'the co-signature is not a 32-byte public key and a signature' : inclusionProblem(p, key, note),
+      json: inclusionProofJson(p, key, note),
     };
   }
 

@@ -1,4 +1,5 @@
 import { _SHA256, sha256 } from '@noble/hashes/sha2.js';
+import type { LedgerEntry } from '../sab/layout';
 import { midstate as shaMidstate, shaAfterInto, shaWasm, type LeafBatch, type Midstate } from './sha';
 
 /**
@@ -146,6 +147,15 @@ function midstate(tag: Uint8Array): { hasher: _SHA256; words: Int32Array; wasm: 
 const MID = { 1: midstate(ENTRY_TAG_V1), 2: midstate(ENTRY_TAG), 3: midstate(ENTRY_TAG_V3) } as const;
 /** Where every format 3 leaf hash starts (after 0x00 || LEAF_TAG): the midstate a LeafBatch of records needs. */
 export const LEAF_MIDSTATE: Midstate = MID[3].wasm;
+
+/** A format 3 record's leaf input (LEAF_TAG || encode(e)) and leaf hash, for a proof (`facts`: their canonical text). */
+export function recordLeaf(e: LedgerEntry, facts: string): { leaf: Uint8Array; leafHash: Uint8Array } {
+  const h = new ChainHasher(3);
+  h.push(e.seq, e.time, e.kind, e.actor, e.subject, e.object, e.detail, facts);
+  const leafHash = new Uint8Array(HASH_BYTES);
+  h.headInto(leafHash, 0);
+  return { leaf: h.leafInput(), leafHash };
+}
 
 /** Fixed part of a record after the tag: prev 32 + seq 8 + time 8 + kind len 4 + 3 floats 24 + detail len 4 + facts len 4. */
 const FIXED = HASH_BYTES + 8 + 8 + 4 + 24 + 4 + 4;

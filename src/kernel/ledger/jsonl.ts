@@ -148,6 +148,21 @@ export interface VerifyExportOptions {
   maxCheckpoints?: number;
   /** Give back the entries read (default). False: only count them, so a big import does not hold them all. */
   collect?: boolean;
+  /** Sees the leaf hashes and checkpoint notes as they are read (version 3): a proof maker (exportProof.ts). */
+  observe?: ExportObserver;
+}
+
+/**
+ * What a proof maker needs from an export, handed over as the verifier reads it (version 3 only). It is what the
+ * file claims: trust it only if the verdict is ok (every hash and note was then checked).
+ */
+export interface ExportObserver {
+  /** Entry `seq`'s "hash" (its RFC 6962 leaf hash, 64 hex). */
+  leaf(seq: number, hash: string): void;
+  /** The checkpoint for tree size `size`: its note (signed, or the bare tree head of an unsigned export). */
+  checkpoint(size: number, note: string): void;
+  /** The one entry whose record is wanted (an inclusion proof's leaf), and where to hand it. */
+  record?: { seq: number; got(e: LedgerEntry): void };
 }
 
 /** Where verification stopped, and why, in one sentence. */
@@ -453,6 +468,7 @@ function* verifyLines(options: VerifyExportOptions): Generator<void, VerifyExpor
   const stop = (line: number, reason: string, extra: Omit<ExportBad, 'line' | 'reason'> = {}) => settle() ?? fail(line, reason, extra);
   const entries: LedgerEntry[] = [];
   const collect = options.collect ?? true;
+  const observe = options.observe;
   const checkpoints: { size: number; root: Uint8Array; sig?: Uint8Array }[] = [];
   let count = 0; // entries read
   let headHex = ZERO_HEX;
@@ -513,6 +529,7 @@ function* verifyLines(options: VerifyExportOptions): Generator<void, VerifyExpor
         if (unsettled) return unsettled;
         const r = checkNote(c, line, lineNo, index, count, lastCheckpointSize, noteKey, origin as string, tree, every, declared);
         if ('firstBad' in r) return r;
+        observe?.checkpoint(r.size, c as string);
         checkpoints.push(r);
         lastCheckpointSize = r.size;
         pendingCheckpoint = 0;
@@ -678,19 +695,22 @@ function* verifyLines(options: VerifyExportOptions): Generator<void, VerifyExpor
     }
     if (ledgerKindCode(kind) === undefined)
       return stop(lineNo, `${at}: kind ${JSON.stringify(kind)} is not one this verifier knows (a newer kernel's export?)`, where);
-    if (collect)
-      entries.push(
-        Object.freeze({
-          seq,
-          time: time!,
-          kind: kind as LedgerKind,
-          actor: actor!,
-          subject: subject!,
-          object: object!,
-          detail,
-          ...(facts ? { facts } : {}),
-        }),
-      );
+    if (observe && version === 3) observe.leaf(seq, hash);
+    const wanted = observe && version === 3 && observe.record?.seq === seq;
+    if (collect || wanted) {
+      const e: LedgerEntry = Object.freeze({
+        seq,
+        time: time!,
+        kind: kind as LedgerKind,
+        actor: actor!,
+        subject: subject!,
+        object: object!,
+        detail,
+        ...(facts ? { facts } : {}),
+      });
+      if (collect) entries.push(e);
+      if (wanted) observe.record!.got(e);
+    }
     count = next;
     headHex = hash;
     headLine = lineNo;

@@ -3,7 +3,7 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import type { LedgerEntry, LedgerFacts, LedgerKind } from '../sab/layout';
-import { ChainHasher, HASH_BYTES, LEAF_MIDSTATE } from './chain';
+import { ChainHasher, HASH_BYTES, LEAF_MIDSTATE, recordLeaf } from './chain';
 import { factsText, sealFacts } from './facts';
 import { exportLines } from './jsonl';
 import { MerkleTree } from './merkle';
@@ -512,14 +512,11 @@ export class Ledger {
     this.hashPending();
     const c = this.checkpointAt(treeSize);
     const [r] = this.page(seq, 1);
-    const h = new ChainHasher();
-    h.push(r.seq, r.time, r.kind, r.actor, r.subject, r.object, r.detail, factsText(r.facts));
-    const leafHash = new Uint8Array(HASH_BYTES);
-    h.headInto(leafHash, 0);
+    const { leaf, leafHash } = recordLeaf(r, factsText(r.facts));
     return {
       seq,
       treeSize,
-      leaf: h.leafInput(),
+      leaf,
       leafHash,
       path: this.tree.inclusionProof(seq - 1, treeSize),
       root: c.root,

@@ -6,7 +6,10 @@ import {
   keyId,
   ledgerOrigin,
   openCheckpoint,
+  openNote,
   openTreeHead,
+  parseCheckpoint,
+  parseNote,
   parsePrivateKey,
   parseVkey,
   privateKeyText,
@@ -97,5 +100,82 @@ describe('C2SP signed notes (note.ts)', () => {
     expect(openTreeHead(`${body}\n— o.example AAAA\n`)).toMatch(/has a signature block/);
     expect(openTreeHead(body.replace('\n5\n', '\n05\n'))).toMatch(/without leading zeros/);
     expect(openTreeHead(body.slice(0, -1))).toMatch(/does not end in a newline/);
+  });
+});
+
+/*
+ * The C2SP specifications' own worked examples (github.com/C2SP/C2SP at 5ba5ee8, read from signed-note.md and
+ * tlog-checkpoint.md). Node's Buffer decodes the base64 independently of note.ts's decoder.
+ */
+const b64 = (s: string) => Buffer.from(s, 'base64');
+const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+describe("the C2SP specs' examples", () => {
+  // signed-note.md, "Verifier keys" → "Example": the one example with its public key.
+  const FOO_VKEY = 'example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k';
+  const FOO_NOTE =
+    'This is an example message.\n\n— example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n';
+
+  it('signed-note.md "Verifier keys / Example": the vkey parses, its key ID is SHA-256(name || 0x0A || 0x01 || key)[:4], and it verifies the note', () => {
+    const k = parseVkey(FOO_VKEY) as VerifierKey;
+    expect(typeof k).toBe('object');
+    expect(k.name).toBe('example.com/foo');
+    expect(hexOf(k.publicKey)).toBe(hexOf(b64('AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k').subarray(1)));
+    expect(hexOf(keyId('example.com/foo', k.publicKey))).toBe('530d903a');
+    expect(vkey('example.com/foo', k.publicKey)).toBe(FOO_VKEY);
+    const opened = openNote(FOO_NOTE, k);
+    expect(opened).toMatchObject({ text: 'This is an example message.\n' });
+    expect(openNote(FOO_NOTE.replace('example message', 'exemple message'), k)).toBe('the signature by example.com/foo does not verify');
+    // Not a checkpoint: one line of text.
+    expect(openCheckpoint(FOO_NOTE, k)).toBe('the checkpoint has fewer than three lines (origin, size, root hash)');
+  });
+
+  it('signed-note.md, the opening example (no public key given): the text runs to the last blank line; name and key ID read', () => {
+    const SIG = 'NnugSzTjtVAewIS+Z/iJhUPeFDkO/5QQ2i5ddnGITLlC+EhfLW9oJKONrMouFSQU0xMcXxj99ihAQwaqP3ZekRwNtIc=';
+    const text = 'Ognuno sta solo sul cuor della terra\ntrafitto da un raggio di sole:\n\ned è subito sera.\n';
+    const n = parseNote(`${text}\n— quasimodo.example/salvatore ${SIG}\n`);
+    if (typeof n === 'string') throw new Error(n);
+    expect(n.text).toBe(text); // holds a blank line of its own: the signatures start after the last one
+    expect(n.signatures).toHaveLength(1);
+    expect(n.signatures[0].name).toBe('quasimodo.example/salvatore');
+    expect(hexOf(n.signatures[0].id)).toBe(hexOf(b64(SIG).subarray(0, 4)));
+    expect(hexOf(n.signatures[0].id)).toBe('367ba04b');
+    expect(n.signatures[0].sig).toHaveLength(64); // an Ed25519 signature
+    // "Verifiers MUST ignore signatures from unknown keys, even if they share a name": a key of that name, not its ID.
+    const seed = new Uint8Array(32).fill(3);
+    const other = parseVkey(vkey('quasimodo.example/salvatore', ed25519.getPublicKey(seed))) as VerifierKey;
+    expect(openNote(`${text}\n— quasimodo.example/salvatore ${SIG}\n`, other)).toBe(
+      `no signature by the key quasimodo.example/salvatore+${hexOf(other.id)}`,
+    );
+  });
+
+  it('tlog-checkpoint.md, the opening example (example.com/behind-the-sofa, no public key given): origin, size, root, key name and ID', () => {
+    const ROOT = 'CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=';
+    const SIG = 'Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=';
+    const note = `example.com/behind-the-sofa\n20852163\n${ROOT}\n\n— example.com/behind-the-sofa ${SIG}\n`;
+    const c = parseCheckpoint(note);
+    if (typeof c === 'string') throw new Error(c);
+    expect(c.origin).toBe('example.com/behind-the-sofa');
+    expect(c.size).toBe(20852163);
+    expect(hexOf(c.root)).toBe(hexOf(b64(ROOT)));
+    expect(c.root).toHaveLength(32);
+    expect(c.body).toBe(checkpointBody(c.origin, c.size, c.root));
+    expect(c.signatures.map((s) => s.name)).toEqual(['example.com/behind-the-sofa']); // "SHOULD match the origin line"
+    expect(hexOf(c.signatures[0].id)).toBe('033de0ae');
+    expect(c.signatures[0].sig).toHaveLength(64);
+    // tlog-cosignature.md's copy adds a witness's cosignature: key ID, then u64 timestamp || Ed25519 signature
+    // (its section "Format" gives the same checkpoint's signed message with "time 1679315147").
+    const W = 'jWbPPwAAAABkGFDLEZMHwSRaJNiIDoe9DYn/zXcrtPHeolMI5OWXEhZCB9dlrDJsX3b2oyin1nPZqhf5nNo0xUe+mbIUBkBIfZ+qnA==';
+    const cosigned = parseCheckpoint(`${note}— witness.example.com/w1 ${W}\n`);
+    if (typeof cosigned === 'string') throw new Error(cosigned);
+    expect(cosigned.size).toBe(20852163);
+    const w = cosigned.signatures[1];
+    expect(w.name).toBe('witness.example.com/w1');
+    expect(w.sig).toHaveLength(72);
+    expect(Number(Buffer.from(w.sig).readBigUInt64BE(0))).toBe(1679315147);
+    // A key named for the log but not the one that signed: its signature is ignored, and the note refused.
+    const stranger = parseVkey(vkey('example.com/behind-the-sofa', ed25519.getPublicKey(new Uint8Array(32).fill(5)))) as VerifierKey;
+    expect(openCheckpoint(note, stranger)).toBe(`no signature by the key example.com/behind-the-sofa+${hexOf(stranger.id)}`);
+    expect(parseCheckpoint(note.replace('\n20852163\n', '\n020852163\n'))).toMatch(/not a decimal number without leading zeros/);
   });
 });

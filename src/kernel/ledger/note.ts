@@ -12,8 +12,9 @@ import { utf8ToBytes } from '@noble/hashes/utils.js';
  *   \n
  *   — <key name> <base64(key ID (4 bytes, big-endian) || Ed25519 signature of the three lines above)>\n
  *
- * The key name is the origin; key ID = SHA-256(key name || 0x0A || 0x01 || public key)[:4]. The verifier key is
- * published as a vkey: <name>+<key ID as 8 hex>+<base64(0x01 || public key)>.
+ * The key name is the signer's own: a co-signer's (this installation's capplay.invalid/installation/…, a CLI key
+ * file's), or the origin in exports from when the kernel signed. Key ID = SHA-256(key name || 0x0A || 0x01 ||
+ * public key)[:4]. The verifier key is published as a vkey: <name>+<key ID as 8 hex>+<base64(0x01 || public key)>.
  */
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -193,6 +194,78 @@ export function openTreeHead(text: string): { origin: string; size: number; root
   return { origin, size: Number(sizeText), root };
 }
 
+/** One signature line of a note: the key name, the 4-byte key ID and the signature bytes after it. */
+export interface NoteSignature {
+  name: string;
+  id: Uint8Array;
+  sig: Uint8Array;
+}
+
+/** A signed note read but not verified: its text (through the last blank line, exclusive) and its signature lines. */
+export interface ParsedNote {
+  text: string;
+  signatures: NoteSignature[];
+}
+
+/**
+ * Read a signed note (c2sp.org/signed-note, "Format"): the text ends in a newline and runs to the LAST blank line
+ * (the text may hold blank lines), then one or more lines "— <key name> <base64(key ID || signature)>". Verifies
+ * nothing; why not, in words. Never throws.
+ */
+export function parseNote(note: string): ParsedNote | string {
+  const n = splitNote(note);
+  if (typeof n === 'string') return n;
+  const signatures = readSignatures(n.sigLines);
+  return typeof signatures === 'string' ? signatures : { text: n.text, signatures };
+}
+
+/** A note's text and its signature lines, not yet read. */
+function splitNote(note: string): { text: string; sigLines: string[] } | string {
+  if (!note.endsWith('\n')) return 'the note does not end in a newline';
+  if (/[\u0000-\u0009\u000b-\u001f]/.test(note)) return 'the note holds a control character';
+  const split = note.lastIndexOf('\n\n');
+  if (split < 0) return 'the note has no blank line before its signatures';
+  return { text: note.slice(0, split + 1), sigLines: note.slice(split + 2, -1).split('\n') };
+}
+
+/** The signature lines read: "— <key name> <base64(key ID || signature)>" each. */
+function readSignatures(lines: string[]): NoteSignature[] | string {
+  const signatures: NoteSignature[] = [];
+  for (const line of lines) {
+    const m = /^\u2014 (\S+) ([A-Za-z0-9+/=]+)$/.exec(line);
+    if (!m) return `a signature line is malformed: ${JSON.stringify(line.slice(0, 40))}`;
+    const blob = fromBase64(m[2]);
+    if (!blob || blob.length < 5) return 'a signature is not base64 of a key ID and a signature';
+    signatures.push({ name: m[1], id: blob.subarray(0, 4), sig: blob.subarray(4) });
+  }
+  return signatures;
+}
+
+/**
+ * The signature of `key` (by name and ID) in a note, verified over its text: signatures by other keys are ignored, as
+ * the spec says; there must be one of ours and it must verify.
+ */
+function signatureBy(n: ParsedNote, key: VerifierKey): Uint8Array | string {
+  let ours: Uint8Array | null = null;
+  for (const s of n.signatures) {
+    if (s.name !== key.name || hex(s.id) !== hex(key.id)) continue; // someone else's: ignored
+    if (ours) return `two signatures by ${key.name}`;
+    ours = s.sig;
+  }
+  if (!ours) return `no signature by the key ${key.name}+${hex(key.id)}`;
+  if (ours.length !== 64) return `the signature by ${key.name} is not 64 bytes (Ed25519)`;
+  if (!ed25519.verify(ours, utf8ToBytes(n.text), key.publicKey, { zip215: false })) return `the signature by ${key.name} does not verify`;
+  return ours;
+}
+
+/** Open any signed note with the one key it must be signed by: its text, or why not. Never throws. */
+export function openNote(note: string, key: VerifierKey): { text: string; sig: Uint8Array } | string {
+  const n = parseNote(note);
+  if (typeof n === 'string') return n;
+  const sig = signatureBy(n, key);
+  return typeof sig === 'string' ? sig : { text: n.text, sig };
+}
+
 export interface OpenedCheckpoint {
   origin: string;
   size: number;
@@ -202,18 +275,17 @@ export interface OpenedCheckpoint {
 }
 
 /**
- * Open a checkpoint note with the one key it must be signed by: the body's three lines, and the signature line of
- * that key (by name and ID) verified. Signatures by other keys are ignored, as the spec says; there must be one of
- * ours and it must verify. Returns why not in words. Never throws.
+ * A checkpoint note read, nothing verified (c2sp.org/tlog-checkpoint, "Note text"): origin, decimal size without
+ * leading zeros, base64 of a 32-byte root; and its signature lines. Extension lines are refused (this ledger never
+ * writes them). Why not, in words. Never throws.
  */
-export function openCheckpoint(note: string, key: VerifierKey): OpenedCheckpoint | string {
-  if (!note.endsWith('\n')) return 'the note does not end in a newline';
-  if (/[\u0000-\u0009\u000b-\u001f]/.test(note)) return 'the note holds a control character';
-  const split = note.lastIndexOf('\n\n');
-  if (split < 0) return 'the note has no blank line before its signatures';
-  const body = note.slice(0, split + 1);
-  const sigLines = note.slice(split + 2, -1).split('\n');
-  const lines = body.slice(0, -1).split('\n');
+export function parseCheckpoint(
+  note: string,
+): { origin: string; size: number; root: Uint8Array; body: string; signatures: NoteSignature[] } | string {
+  // The body's lines first, then the signatures (a torn note is named by what is wrong with its text).
+  const n = splitNote(note);
+  if (typeof n === 'string') return n;
+  const lines = n.text.slice(0, -1).split('\n');
   if (lines.length < 3) return 'the checkpoint has fewer than three lines (origin, size, root hash)';
   if (lines.length > 3) return 'the checkpoint has extension lines, which this ledger never writes';
   const [origin, sizeText, rootText] = lines;
@@ -222,18 +294,19 @@ export function openCheckpoint(note: string, key: VerifierKey): OpenedCheckpoint
     return `the size line ${JSON.stringify(sizeText.slice(0, 20))} is not a decimal number without leading zeros`;
   const root = fromBase64(rootText);
   if (!root || root.length !== 32) return 'the root hash line is not the base64 of 32 bytes';
-  let ours: Uint8Array | null = null;
-  for (const line of sigLines) {
-    const m = /^\u2014 (\S+) ([A-Za-z0-9+/=]+)$/.exec(line);
-    if (!m) return `a signature line is malformed: ${JSON.stringify(line.slice(0, 40))}`;
-    const blob = fromBase64(m[2]);
-    if (!blob || blob.length < 5) return 'a signature is not base64 of a key ID and a signature';
-    if (m[1] !== key.name || hex(blob.subarray(0, 4)) !== hex(key.id)) continue; // someone else's: ignored
-    if (ours) return `two signatures by ${key.name}`;
-    ours = blob.subarray(4);
-  }
-  if (!ours) return `no signature by the key ${key.name}+${hex(key.id)}`;
-  if (ours.length !== 64) return 'the signature by the ledger key is not 64 bytes (Ed25519)';
-  if (!ed25519.verify(ours, utf8ToBytes(body), key.publicKey, { zip215: false })) return `the signature by ${key.name} does not verify`;
-  return { origin, size: Number(sizeText), root, sig: ours, body };
+  const signatures = readSignatures(n.sigLines);
+  if (typeof signatures === 'string') return signatures;
+  return { origin, size: Number(sizeText), root, body: n.text, signatures };
+}
+
+/**
+ * Open a checkpoint note with the one key it must be signed by: the body's three lines read, and that key's
+ * signature line verified (others ignored). Returns why not in words. Never throws.
+ */
+export function openCheckpoint(note: string, key: VerifierKey): OpenedCheckpoint | string {
+  const c = parseCheckpoint(note);
+  if (typeof c === 'string') return c;
+  const sig = signatureBy({ text: c.body, signatures: c.signatures }, key);
+  if (typeof sig === 'string') return sig;
+  return { origin: c.origin, size: c.size, root: c.root, sig, body: c.body };
 }

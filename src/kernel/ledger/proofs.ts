@@ -1,7 +1,8 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { ConsistencyProof, InclusionProof } from './ledger';
 import { consistencyProblem, rootFromInclusion } from './merkle';
-import { openCheckpoint, openTreeHead, parseVkey, toBase64 } from './note';
+import { LEAF_TAG } from './chain';
+import { fromBase64, openCheckpoint, openTreeHead, parseCheckpoint, parseVkey, toBase64 } from './note';
 
 /**
  * Proofs as files an auditor can check with standard tools (one JSON object, one line):
@@ -83,4 +84,162 @@ export function consistencyProofProblem(
   if (typeof b === 'string') return `the checkpoint at ${p.to}: ${b}`;
   if (a.size !== p.from || b.size !== p.to) return 'the checkpoints are not for the sizes the proof is for';
   return consistencyProblem(p.from, p.to, a.root, b.root, p.path);
+}
+
+// ── reading a proof file (capplay verify <proof.json>) ─────────────────────────────────────────────────────────
+
+/** A proof file is one JSON line; anything far bigger is not one (a path has at most 64 hashes). */
+export const MAX_PROOF_CHARS = 1024 * 1024;
+
+/** What a proof file that checks out proves: the record (inclusion) or the two sizes (consistency), and under which key. */
+export type ProofVerdict =
+  | {
+      ok: true;
+      type: 'inclusion';
+      seq: number;
+      treeSize: number;
+      pathLength: number;
+      origin: string;
+      root: Uint8Array;
+      /** The record the leaf encodes (its kind and detail), for people. */
+      record: { kind: string; detail: string };
+      vkey: string | null;
+      publicKey: Uint8Array | null;
+    }
+  | {
+      ok: true;
+      type: 'consistency';
+      from: number;
+      to: number;
+      pathLength: number;
+      origin: string;
+      roots: [Uint8Array, Uint8Array];
+      vkey: string | null;
+      publicKey: Uint8Array | null;
+    }
+  | { ok: false; reason: string };
+
+/**
+ * True when the text is a proof file (its "format"), not an export: its first line, or the whole of a small text
+ * (a proof pretty-printed over several lines, by jq say). Never throws.
+ */
+export function isProofText(text: string): boolean {
+  const nl = text.indexOf('\n');
+  const first = nl < 0 ? text : text.slice(0, nl);
+  const isProof = (t: string) => {
+    if (t.length > MAX_PROOF_CHARS || !t.includes(PROOF_FORMAT)) return false;
+    try {
+      const v = JSON.parse(t) as unknown;
+      return typeof v === 'object' && v !== null && (v as { format?: unknown }).format === PROOF_FORMAT;
+    } catch {
+      return false;
+    }
+  };
+  return isProof(first) || isProof(text);
+}
+
+const isSeq = (v: unknown, min: number): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= min;
+
+/** A list of base64 32-byte hashes, or why not. */
+function hashes(v: unknown): Uint8Array[] | string {
+  if (!Array.isArray(v)) return '"path" should be a list of base64 hashes';
+  if (v.length > 64) return `"path" has ${v.length} hashes; a tree of up to 2^53 entries needs at most 53`;
+  const out: Uint8Array[] = [];
+  for (const [i, h] of v.entries()) {
+    const b = typeof h === 'string' ? fromBase64(h) : null;
+    if (!b || b.length !== 32) return `"path"[${i}] is not the base64 of a 32-byte hash`;
+    out.push(b);
+  }
+  return out;
+}
+
+/** The seq, kind and detail a record format 3 leaf input encodes (LEAF_TAG || u64 seq || f64 time || str kind || …), or why not. */
+export function leafRecord(leaf: Uint8Array): { seq: number; kind: string; detail: string } | string {
+  const T = LEAF_TAG.length;
+  if (leaf.length < T + 16 + 4 || LEAF_TAG.some((b, i) => leaf[i] !== b))
+    return 'the leaf is not a capplay ledger record (record format 3)';
+  const v = new DataView(leaf.buffer, leaf.byteOffset, leaf.byteLength);
+  const str = (at: number): [string, number] | null => {
+    if (at + 4 > leaf.length) return null;
+    const n = v.getUint32(at, false);
+    if (at + 4 + n > leaf.length) return null;
+    return [new TextDecoder().decode(leaf.subarray(at + 4, at + 4 + n)), at + 4 + n];
+  };
+  const seq = Number(v.getBigUint64(T, false));
+  const kind = str(T + 16);
+  const detail = kind && kind[1] + 24 <= leaf.length ? str(kind[1] + 24) : null;
+  if (!kind || !detail) return 'the leaf is cut short: not a whole record';
+  return { seq, kind: kind[0], detail: detail[0] };
+}
+
+/**
+ * Check a proof file (untrusted text) as a verifier holding only it would: its checkpoint note(s) opened — signed
+ * notes under the proof's vkey (which must be `publicKey` when one is pinned), or bare tree heads when "vkey" is
+ * null — and the path checked against the note's root (RFC 9162 §2.1.3.2, §2.1.4.2). Never throws.
+ */
+export function verifyProofText(text: string, options: { publicKey?: Uint8Array } = {}): ProofVerdict {
+  const bad = (reason: string): ProofVerdict => ({ ok: false, reason });
+  if (typeof text !== 'string') return bad('expected the proof as text');
+  if (text.length > MAX_PROOF_CHARS) return bad(`the file is ${text.length} characters long: a proof is one short JSON line`);
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return bad('the file is not one JSON object (a proof is one JSON line)');
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return bad('the proof should be a JSON object');
+  const o = v as Record<string, unknown>;
+  if (o.format !== PROOF_FORMAT) return bad(`"format" should be "${PROOF_FORMAT}"`);
+  if (o.version !== 1) return bad('"version" should be 1, the only proof version this verifier reads');
+  const vk = o.vkey;
+  if (vk !== null && typeof vk !== 'string') return bad('"vkey" should be a signed-note verifier key, or null (unsigned)');
+  const key = vk === null ? null : parseVkey(vk);
+  if (typeof key === 'string') return bad(`"vkey" is not a usable verifier key: ${key}`);
+  const pinned = options.publicKey;
+  const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  if (pinned && !key) return bad(`the proof is unsigned ("vkey":null), not signed by the expected key ${hex(pinned)}`);
+  if (pinned && key && hex(key.publicKey) !== hex(pinned))
+    return bad(`the proof is signed by public key ${hex(key.publicKey)}, not the expected ${hex(pinned)}`);
+  const path = hashes(o.path);
+  if (typeof path === 'string') return bad(path);
+  /** What every verdict carries: the path's length and the key (none: unsigned). */
+  const common = { pathLength: path.length, vkey: vk, publicKey: key ? key.publicKey : null };
+  const originOf = (note: string) => {
+    const c = vk === null ? openTreeHead(note) : parseCheckpoint(note);
+    return typeof c === 'string' ? '' : c.origin;
+  };
+
+  if (o.type === 'inclusion') {
+    const { seq, index, treeSize, checkpoint } = o;
+    if (!isSeq(seq, 1)) return bad('"seq" should be a whole number >= 1');
+    if (index !== seq - 1) return bad(`"index" should be seq - 1 (${seq - 1}), the leaf's place in the tree`);
+    if (!isSeq(treeSize, seq)) return bad(`"treeSize" should be a whole number >= seq (${seq})`);
+    if (typeof checkpoint !== 'string') return bad('"checkpoint" should be the checkpoint note (a string)');
+    const leaf = typeof o.leaf === 'string' ? fromBase64(o.leaf) : null;
+    if (!leaf) return bad('"leaf" should be the base64 of the leaf input');
+    const record = leafRecord(leaf);
+    if (typeof record === 'string') return bad(record);
+    if (record.seq !== seq) return bad(`the leaf is entry ${record.seq}'s record, but the proof is for entry ${seq}`);
+    const p = { seq, treeSize, leaf, leafHash: new Uint8Array(0), path, root: new Uint8Array(0), head: checkpoint };
+    const why = inclusionProblem(p, vk, checkpoint);
+    if (why) return bad(why);
+    const { root } = openHead(checkpoint, vk) as { root: Uint8Array };
+    const { kind, detail } = record;
+    return { ok: true, type: 'inclusion', seq, treeSize, origin: originOf(checkpoint), root, record: { kind, detail }, ...common };
+  }
+  if (o.type === 'consistency') {
+    const { from, to, checkpoints } = o;
+    if (!isSeq(from, 1)) return bad('"from" should be a whole number >= 1');
+    if (!isSeq(to, from)) return bad(`"to" should be a whole number >= from (${from})`);
+    if (!Array.isArray(checkpoints) || checkpoints.length !== 2 || checkpoints.some((c) => typeof c !== 'string'))
+      return bad('"checkpoints" should be the two checkpoint notes, at from and at to');
+    const [a, b] = checkpoints as [string, string];
+    const p = { from, to, path, fromRoot: new Uint8Array(0), toRoot: new Uint8Array(0), fromHead: a, toHead: b };
+    const why = consistencyProofProblem(p, vk, [a, b]);
+    if (why) return bad(why);
+    if (originOf(a) !== originOf(b)) return bad('the two checkpoints are of different logs (their origins differ)');
+    const roots = [a, b].map((c) => (openHead(c, vk) as { root: Uint8Array }).root) as [Uint8Array, Uint8Array];
+    return { ok: true, type: 'consistency', from, to, origin: originOf(a), roots, ...common };
+  }
+  return bad('"type" should be "inclusion" or "consistency"');
 }

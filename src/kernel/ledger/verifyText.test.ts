@@ -45,6 +45,15 @@ const text = (h: KernelHost, line: string) =>
     .lines.map((l) => l.text)
     .join('\n');
 
+/** The proof JSON a `ledger prove` prints as its last line. */
+const proofLine = (out: string) =>
+  JSON.parse(
+    out
+      .split('\n')
+      .at(-1)!
+      .replace(/^proof: /, ''),
+  ) as Record<string, unknown>;
+
 describe('the WORM ledger from the shell and the host', () => {
   it('ledger verify checks the records, the tree and the tree heads (the kernel signs none)', () => {
     const h = new KernelHost(undefined, false);
@@ -63,12 +72,7 @@ describe('the WORM ledger from the shell and the host', () => {
     const proved = text(h, 'ledger prove 3');
     expect(proved).toMatch(new RegExp(`^entry 3 is leaf 2 of the tree of ${n} entries \\(RFC 6962 inclusion proof, \\d+ hashes\\)`));
     expect(proved).toContain("✓ the path leads from the leaf to the tree head's root");
-    const json = JSON.parse(
-      proved
-        .split('\n')
-        .at(-1)!
-        .replace(/^proof: /, ''),
-    );
+    const json = proofLine(proved);
     expect(json).toMatchObject({ format: 'capplay-ledger-proof', type: 'inclusion', seq: 3, index: 2, treeSize: n, vkey: null });
     expect(json.checkpoint).toBe(l.headBody(l.checkpointAt(n)));
     expect(text(h, 'ledger consistency 4 ' + n)).toContain('✓ the path leads from the first root to the second');
@@ -106,6 +110,38 @@ describe('the WORM ledger from the shell and the host', () => {
     expect(consistencyProofProblem(c)).toBeNull();
     expect(consistencyProofProblem({ ...c, fromHead: l.proveConsistency(3, n).fromHead })).toMatch(/not for the sizes/);
     expect(consistencyProofProblem({ ...c, path: c.path.slice(1) })).not.toBeNull();
+  });
+
+  it("ledger prove <seq> <size> proves a record in the tree at an earlier size, against that size's signed checkpoint", () => {
+    const h = new KernelHost(undefined, false);
+    for (let i = 0; i < 3; i++) h.exec('spawn "idle"');
+    const l = h.kernel.ledger;
+    const size = l.length;
+    const earlier = signedExport(h); // an export made then: its last checkpoint is the co-signed head at `size`
+    for (let i = 0; i < 3; i++) h.exec('spawn "idle"');
+    const n = l.length;
+    expect(n).toBeGreaterThan(size);
+    const proved = text(h, `ledger prove 3 ${size}`);
+    expect(proved).toMatch(new RegExp(`^entry 3 is leaf 2 of the tree of ${size} entries`));
+    expect(proved).toContain(`(tree head for ${size} entries of ${l.origin}, unsigned)`);
+    expect(proved).toContain("✓ the path leads from the leaf to the tree head's root");
+    const json = proofLine(proved);
+    expect(json).toMatchObject({ type: 'inclusion', seq: 3, treeSize: size, vkey: null, checkpoint: l.headBody(l.checkpointAt(size)) });
+    // The same proof checks out against the earlier export's signed checkpoint, under its vkey.
+    const r = verifyExport(earlier, { collect: false });
+    if (!r.ok) throw new Error(r.firstBad.reason);
+    const lastNote = earlier.trimEnd().split('\n').at(-1)!;
+    const p = l.proveInclusion(3, size);
+    expect(inclusionProblem(p, r.vkey!, JSON.parse(lastNote).checkpoint)).toBeNull();
+    // ...and not against the head of the ledger as it is now: another size.
+    expect(inclusionProblem(l.proveInclusion(3), r.vkey!, JSON.parse(lastNote).checkpoint)).toBe(
+      `the checkpoint is for ${size} entries, the proof for ${n}`,
+    );
+    expect(text(h, `ledger prove 3 ${n}`)).toMatch(new RegExp(`of the tree of ${n} entries`));
+    expect(text(h, 'ledger prove 3')).toMatch(new RegExp(`of the tree of ${n} entries`));
+    expect(text(h, 'ledger prove 3 2')).toMatch(`ledger: size must be between 3 and ${n}, got 2 (column`);
+    expect(text(h, `ledger prove 3 ${n + 1}`)).toMatch(`ledger: size must be between 3 and ${n}, got ${n + 1} (column`);
+    expect(text(h, 'ledger prove 3 4 5')).toMatch(/^ledger: /);
   });
 
   it('the host proves a record for the ledger panel (the live ledger) and says whether the proof checks out', () => {

@@ -55,7 +55,8 @@ const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every(
  * which never leaves this browser (non-extractable), says it was exported here.
  */
 export function signerOf(
-  r: VerifyExportResult & { ok: true },
+  /** A verified export, or what a proof carries of one (its key, vkey and origin). */
+  r: Pick<VerifyExportResult & { ok: true }, 'publicKey' | 'vkey' | 'origin' | 'version'>,
   installationKey: Uint8Array | null,
   /** Who "this installation's key" is, and what a signature by it proves (the CLI's is its key file). */
   own = { key: "this installation's key", proves: 'the file is what this browser exported, unchanged (the key cannot leave it)' },

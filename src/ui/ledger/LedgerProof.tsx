@@ -1,24 +1,38 @@
 import { useEffect, useState } from 'react';
+import { installationKey, signedLedgerProof, type InstallationKey } from '../../client/installationKey';
 import type { LedgerProofView } from '../../kernel/host-api';
 import { useApp } from '../../store/store';
 
 /**
  * The record last clicked in the ledger panel: its RFC 6962 inclusion proof in the live ledger's tree and whether
- * it checks out (the worker checks it as a verifier holding only the proof and the key would). The proof itself, as
- * the documented JSON line, is in the tooltip and copies with the button.
+ * it checks out (the worker checks it as a verifier holding only the proof and the key would). Its tree head is
+ * co-signed with this installation's key, as an export's are, so the copied proof is a signed one (`capplay verify`
+ * checks it); a browser without Ed25519 copies the unsigned one, and says so. The proof itself, as the documented
+ * JSON line, is in the tooltip and copies with the button.
  */
 export function LedgerProof({ seq, onClose }: { seq: number; onClose: () => void }) {
   const kernel = useApp((s) => s.kernel);
   const [proof, setProof] = useState<LedgerProofView | null | 'asking'>('asking');
+  const [signedBy, setSignedBy] = useState<InstallationKey | null>(null);
+  const [noKey, setNoKey] = useState(false);
 
   useEffect(() => {
     if (!kernel) return;
     let current = true;
     setProof('asking');
-    kernel.ledgerProve(seq).then(
-      (p) => current && setProof(p),
-      () => current && setProof(null),
-    );
+    installationKey()
+      .then((key) => {
+        if (current) setNoKey(!key);
+        return signedLedgerProof(kernel, key, seq);
+      })
+      .then(
+        (r) => {
+          if (!current) return;
+          setProof(r.proof);
+          setSignedBy(r.signedBy);
+        },
+        () => current && setProof(null),
+      );
     return () => {
       current = false;
     };
@@ -31,7 +45,11 @@ export function LedgerProof({ seq, onClose }: { seq: number; onClose: () => void
         ? `entry ${seq}: no such record in the live ledger`
         : proof.problem
           ? `entry ${seq}: ✕ its proof does not check out: ${proof.problem}`
-          : `entry ${seq}: ✓ in the tree of ${proof.treeSize} entries — an RFC 6962 path of ${proof.path.length} hash${proof.path.length === 1 ? '' : 'es'} from its leaf to the tree root ${proof.root.slice(0, 12)}… (the kernel's unsigned tree head; an export signs it)`;
+          : `entry ${seq}: ✓ in the tree of ${proof.treeSize} entries — an RFC 6962 path of ${proof.path.length} hash${proof.path.length === 1 ? '' : 'es'} from its leaf to the tree root ${proof.root.slice(0, 12)}… ${
+              signedBy && proof.vkey
+                ? `(its tree head co-signed by this installation's key, key ID ${signedBy.keyId}: the copied proof is signed)`
+                : `(the kernel's unsigned tree head, not co-signed${noKey ? ": this browser's WebCrypto has no Ed25519 key" : ''} — the copied proof is unsigned)`
+            }`;
   const ok = proof !== 'asking' && proof !== null && !proof.problem;
   return (
     <div

@@ -51,10 +51,12 @@ function ledgerCommand(sub: string, args: Token[], view: KernelView): OutputLine
     }
     case 'prove': {
       if (l.length === 0) return [out('the ledger is empty: there is nothing to prove', 'error')];
-      if (!args[1]) throw new UsageError('ledger prove takes the seq of a record', args[0].column);
+      if (!args[1]) throw new UsageError('ledger prove takes the seq of a record, and optionally a tree size', args[0].column);
       const seq = intArg(args[1], 'seq', 1, l.length);
-      noMore(args, 2);
-      const p = l.proveInclusion(seq);
+      // A tree size from seq to the length: the record proved in the tree as it was then (an earlier export's size).
+      const size = args[2] ? intArg(args[2], 'size', seq, l.length) : l.length;
+      noMore(args, 3);
+      const p = l.proveInclusion(seq, size);
       const why = inclusionProblem(p);
       return [
         out(
@@ -100,7 +102,7 @@ export const LEDGER_COMMANDS: Command[] = [
   {
     name: 'ledger',
     world: 'outside',
-    usage: 'ledger [n] | ledger verify | ledger export | ledger tamper [seq] | ledger prove <seq> | ledger consistency <a> <b>',
+    usage: 'ledger [n] | ledger verify | ledger export | ledger tamper [seq] | ledger prove <seq> [size] | ledger consistency <a> <b>',
     summary:
       'the last n audit records (default 10); verify the records, Merkle tree and tree heads; export JSONL (co-signed by this installation’s key); the tamper demo; RFC 6962 inclusion and consistency proofs',
     args: [words('action', ['verify', 'export', 'tamper', 'prove', 'consistency'])],
