@@ -98,6 +98,8 @@ export function shellOps(k: Kernel, pid: number): ShellOps {
       for (let i = 0; i < (o.calls?.length ?? 1); i++) pay('SEND');
       const routeText = w.describe(o.route);
       for (const r of o.routes ?? (o.route ? [o.route] : [])) k.record('yield', pid, pid, w.describe(r));
+      // A sidecar change leaves a trace: a grant record of policy, not of a cap (as a tier move is one of energy).
+      if (o.policy) k.record('grant', pid, pid, o.policy.detail, 0, o.policy.facts);
       if (o.verdict) chainVerdict(k, pid, o.verdict);
       return { ...o, routeText };
     },

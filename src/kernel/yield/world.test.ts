@@ -86,6 +86,25 @@ describe('yield commands in the shell', () => {
     expect(h.kernel.ledger.page(1, 1e5).filter((e) => e.kind === 'yield')).toHaveLength(0);
   });
 
+  it('ratelimit policy leaves a trace in the ledger: a grant record of policy (set and cleared), none for a refused one', () => {
+    const h = host();
+    h.exec('ratelimit issue 5');
+    const grants = () => h.kernel.ledger.page(1, 1e5).filter((e) => e.kind === 'grant' && e.facts?.cap_id !== undefined);
+    h.exec('ratelimit policy 2 1');
+    h.exec('ratelimit policy 2 none');
+    h.exec('ratelimit policy 9 1'); // refused: the chain minted no cap #9
+    expect(grants().map((e) => [e.detail, e.facts])).toEqual([
+      [
+        "the chain set cap #2's sidecar policy to 1 call/s (baked in: 5 calls/s; in force: 1 call/s), with no re-mint or re-grant",
+        { cap_id: 2, sidecar: 1, baked: 5, in_force: 1 },
+      ],
+      [
+        "the chain cleared cap #2's sidecar policy (baked in: 5 calls/s; in force: 5 calls/s), with no re-mint or re-grant",
+        { cap_id: 2, sidecar: 'none', baked: 5, in_force: 5 },
+      ],
+    ]);
+  });
+
   it('the ratelimit listing marks a cap whose key was rotated away as revoked', () => {
     const h = host();
     h.exec('ratelimit issue 2');

@@ -14,6 +14,8 @@ export type Outcome = Called & {
   verdict?: ChainVerdict;
   /** A replay check: not itself replayed. */
   replay?: true;
+  /** A sidecar set or cleared (ratelimit policy): the trace the kernel ledgers for it (a grant record, of policy). */
+  policy?: { detail: string; facts: Record<string, string | number> };
 };
 
 type Op = { run: (w: ChainWorld) => Outcome; now: number; summary: string };
@@ -392,11 +394,21 @@ export class ChainWorld {
 
   /** `ratelimit policy`: the chain sets (rate null: clears) its sidecar policy for a cap_id. The cap is not touched. */
   ratePolicy(capId: number, rate: number | null): Outcome {
-    return this.guard(() => {
+    const o = this.guard(() => {
       this.rt.invoke(this.chain.id, 'policy', { cap_id: capId, rate });
       const { baked, sidecar } = this.policyOf(capId);
       return { cap_id: capId, baked, sidecar, in_force: stricter(baked, sidecar) };
     });
+    if (!o.ok) return o;
+    const { baked } = this.policyOf(capId);
+    const inForce = stricter(baked, rate);
+    const perS = (r: number) => `${r} call${r === 1 ? '' : 's'}/s`;
+    const rest = `${baked === null ? 'nothing baked in' : `baked in: ${perS(baked)}`}; in force: ${inForce === null ? 'no limit' : perS(inForce)}`;
+    o.policy = {
+      detail: `the chain ${rate === null ? `cleared cap #${capId}'s sidecar policy` : `set cap #${capId}'s sidecar policy to ${perS(rate)}`} (${rest}), with no re-mint or re-grant`,
+      facts: { cap_id: capId, sidecar: rate ?? 'none', baked: baked ?? 'none', in_force: inForce ?? 'none' },
+    };
+    return o;
   }
 
   /**
