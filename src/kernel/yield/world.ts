@@ -135,7 +135,7 @@ export class ChainWorld {
     const emitter = typeof route?.emitter === 'number' ? this.rt.instances.get(route.emitter) : undefined;
     const capId = emitter?.image === EndpointRefCap && emitter.parent === this.chain.id ? emitter.state.cap_id : undefined;
     if (typeof capId !== 'number' || count <= 0) return;
-    const times = this.reached.get(capId) ?? [];
+    const times = (this.reached.get(capId) ?? []).filter((t) => t > this.now - WINDOW_MS); // only the window is read
     this.reached.set(capId, times);
     for (let i = 0; i < count; i++) times.push(this.now);
   }
