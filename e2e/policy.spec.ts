@@ -5,10 +5,11 @@ test('rate-limited authority caps: a sidecar tightens the granted cap (held); a 
   await app.getByTestId('tab-gallery').click();
   await play(app, 'rate-limit', 'on');
   await expect(app.getByTestId('verdict')).toContainText('policy tightened');
-  // The burst's third call on cap #2 faulted in the chain's handler, as the terminal shows.
+  // The claim reached B as plain data, and the sidecar's 1/s faulted calls in the chain's handler, as the terminal shows.
+  await expect.poll(() => terminalFlat(app)).toContain('"processed":{"rate_limit":1000,"cap_id":2}');
   await expect
     .poll(() => terminalFlat(app))
-    .toContain('3. fault: rate limit: cap #2 allows 2 calls/s (baked in), and 2 went through in the last 1 s');
+    .toContain("fault: rate limit: cap #3 allows 1 call/s (the chain's sidecar policy; baked in: 5 calls/s)");
   await play(app, 'rate-limit', 'off');
   await expect(app.getByTestId('verdict')).toContainText('policy not tightened');
   // Inspection is free and outside the world: the caps and their policy.

@@ -269,7 +269,7 @@ export const GALLERY: readonly GalleryEntry[] = [
     steps: [
       {
         narration:
-          'Where policy attaches (seed 004). The chain mints one user contract two EndpointRefCaps to B’s process endpoint: cap #2 with rate_limit 2 calls/s baked into its state, cap #3 with 5/s (cap #1 is the user contract the chain world starts with). Each also carries a cap_id, baked in at mint from the chain’s counter. A cap’s bytecode writes its payload from its own state — target, endpoint, rate_limit, cap_id — and the caller’s args only fill in args. ratelimit lists the caps and their policy.',
+          'Where policy attaches (seed 004). The chain mints one user contract two EndpointRefCaps to B’s process endpoint: cap #2 with rate_limit 2 calls/s baked into its state, cap #3 with 5/s (cap #1 is held by the user contract the chain world starts with). Each also carries a cap_id, baked in at mint from the chain’s counter. A cap’s bytecode writes its payload from its own state — target, endpoint, rate_limit, cap_id — and the caller’s args only fill in args. ratelimit lists the caps and their policy.',
         lines: ['ratelimit issue 2', 'ratelimit issue 5', 'ratelimit'],
       },
       {
@@ -280,15 +280,15 @@ export const GALLERY: readonly GalleryEntry[] = [
       },
       {
         narration:
-          'A second later the window is empty. Now the user’s args claim rate_limit 1000 and cap #3’s cap_id: they reach B as plain data, and the chain reads only what the cap wrote, so cap #2 still allows 2/s. Neither pattern is an ACL: the chain never asks who is calling and keeps no list of principals. The policy is in the unforgeable cap (its state), or keyed by an id only the cap’s own code puts in its payload; whoever holds the cap has exactly its policy, and giving the cap away gives its policy with it.',
-        lines: ['ratelimit invoke 2 3 claim 1000 3'],
+          'Tightening after the grant. On: the chain sets its sidecar policy for cap #3 to 1 call/s — no new mint, no re-grant: the very instance the user holds is now held to the stricter of its baked 5/s and the sidecar’s 1/s. Then the user’s args claim rate_limit 1000 and cap #2’s cap_id (cap #2 has no sidecar): a chain that took either from the args would let all three calls through; they reach B as plain data, the chain reads only what the cap wrote, and one call gets through. Off: the chain tightens the baked way instead, minting the user a new cap at 1/s; the user keeps cap #3, whose state still says 5/s. Short of revoking it (rotating invoke_key revokes every cap under that key), nothing at the chain changes cap #3’s rate — which is why the sidecar exists.',
+        lines: ['ratelimit policy 3 1', 'ratelimit invoke 3 3 claim 1000 2'],
+        linesWhenOff: ['ratelimit reissue 3 1'],
         wait: 1000,
       },
       {
         narration:
-          'Tightening after the grant. On: the chain sets its sidecar policy for cap #3 to 1 call/s — no new mint, no re-grant: the very instance the user holds is now held to the stricter of its baked 5/s and the sidecar’s 1/s, and cap #2 is untouched. Off: the chain tightens the baked way, minting the user a new cap at 1/s; the user keeps cap #3, whose state still says 5/s, and nothing at the chain can change that — all three calls reach B.',
-        lines: ['ratelimit policy 3 1', 'ratelimit invoke 2 2', 'ratelimit invoke 3 3'],
-        linesWhenOff: ['ratelimit reissue 3 1', 'ratelimit invoke 2 2', 'ratelimit invoke 3 3'],
+          'A second later, the same calls through both caps. On: cap #2 is untouched at 2/s and cap #3 is held to 1/s. Off: all three calls through cap #3 reach B, more than the re-mint meant. Neither pattern is an ACL: the chain never asks who is calling and keeps no list of principals. The policy is in the cap (its state), or keyed by an id only the cap’s own code puts in its payload — as long as the chain interposes on kernel:mint_yield: with defense interpose off, a descendant can mint invoke_key itself and yield any cap_id and rate_limit it likes (the V2 breach, see the forge entry). Whoever holds the cap has exactly its policy, and giving the cap away gives its policy with it.',
+        lines: ['ratelimit invoke 2 2', 'ratelimit invoke 3 3'],
       },
     ],
     expect: { on: '^policy tightened', off: '^policy not tightened' },

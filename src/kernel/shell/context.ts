@@ -158,7 +158,8 @@ export interface ShellOps {
   pairing(method: PairingMethod, args: string[]): CallResult;
   /**
    * Run a yield example on the chain world (seed 004) at the kernel's virtual time, ledgering its routes and, for a
-   * demonstration, its verdict. It pays a SEND per transaction it makes (`calls`, 1 unless it is a burst).
+   * demonstration, its verdict. `calls`: the most transactions it may make (1 unless it is a burst); it must be able
+   * to pay a SEND for each before it runs, and pays one for each it made (a burst may make none).
    */
   chain(run: (w: ChainWorld) => Outcome, calls?: number): Outcome & { routeText: string };
 }

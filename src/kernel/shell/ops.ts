@@ -1,7 +1,8 @@
 import { createChannel, mask, revokeEpoch } from '../caps/channels';
 import { grantTo, spawnWithGrants } from '../caps/transfer';
 import type { Kernel } from '../kernel';
-import { tierIndex, type Verb } from '../energy/kinetic';
+import { costOf, tierIndex, type Verb } from '../energy/kinetic';
+import { KernelError } from '../errors';
 import { importsAcross } from '../pairing/imports';
 import { MAX_SESSION_TICKS } from '../session/check';
 import type { CallResult } from '../types';
@@ -87,11 +88,18 @@ export function shellOps(k: Kernel, pid: number): ShellOps {
       return { ok: false, code: 'ENOCAP', error };
     },
     chain(run, calls = 1) {
-      for (let i = 0; i < calls; i++) pay('SEND'); // a CALL into the chain per transaction
+      // It must be able to pay for every transaction it may make, and pays a SEND (a CALL into the chain) for each
+      // one it made: a burst through a cap the user does not hold makes none.
+      const p = k.process(pid);
+      const most = Array<Verb>(calls).fill('SEND');
+      if (!k.energy.canPay(p, costOf(most))) throw new KernelError('EAGAIN', k.energy.frozenWhy(p, most));
       const w = k.chainWorld;
       const o = w.apply(run, k.time); // the chain's clock is the kernel's virtual time
+      for (let i = 0; i < (o.calls?.length ?? 1); i++) pay('SEND');
       const routeText = w.describe(o.route);
       for (const r of o.routes ?? (o.route ? [o.route] : [])) k.record('yield', pid, pid, w.describe(r));
+      // A sidecar change leaves a trace: a grant record of policy, not of a cap (as a tier move is one of energy).
+      if (o.policy) k.record('grant', pid, pid, o.policy.detail, 0, o.policy.facts);
       if (o.verdict) chainVerdict(k, pid, o.verdict);
       return { ...o, routeText };
     },

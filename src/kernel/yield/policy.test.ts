@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EndpointRefCap } from './examples';
-import { image, YieldRuntime } from './runtime';
+import { Chain, EndpointRefCap } from './examples';
+import { image, YieldRuntime, type CatchFn } from './runtime';
 import { ChainWorld, type Outcome } from './world';
 
 /** Seed 004, "Where policy attaches": policy baked into the AuthorityCap at mint, and a cap_id sidecar at the Chain. */
@@ -71,13 +71,110 @@ describe('seed 004 "Where policy attaches": policy attached to authority caps', 
     const o = at(w, 0, (x) => x.rateInvoke(2, 3, { rate: 1000, capId: 3 }));
     expect(oks(o)).toEqual([true, true, false]);
     expect(o.calls![0]).toEqual({ ok: true, value: { status: 'ok', result: { by: 'B', processed: { rate_limit: 1000, cap_id: 3 } } } });
+    // Only the readings that would have changed the outcome are named: cap #3 (5/s, empty window) would admit 2 too.
     expect(o.verdict?.text).toBe(
-      "policy claim ignored: the args claimed rate_limit 1000 and cap_id 3; the chain enforced cap #2's own 2/s (baked in): 2 of 3 calls reached B, 1 faulted on the rate limit (B never ran them)",
+      "policy claim ignored: the args claimed rate_limit 1000 and cap_id 3; the chain enforced cap #2's own 2/s (baked in): 2 of 3 calls reached B, 1 faulted on the rate limit (B never ran them); a chain taking rate_limit from the args would have admitted 3, one taking both from the args would have admitted 3",
     );
     expect(o.verdict?.outcome).toBe('held');
     // A claimed cap_id does not escape a sidecar either: cap #2 tightened to 1/s, its args name cap #3 (no sidecar).
     at(w, 2000, (x) => x.ratePolicy(2, 1));
     expect(oks(at(w, 2000, (x) => x.rateInvoke(2, 3, { rate: 1000, capId: 3 })))).toEqual([true, false, false]);
+  });
+
+  it('a claim is named as ignored only when taking it would have changed what got through', () => {
+    const w = twoCaps();
+    // The cap's own rate claimed: a chain reading it from the args would admit the same 2, so nothing is said of it.
+    const same = at(w, 0, (x) => x.rateInvoke(2, 3, { rate: 2 }));
+    expect(oks(same)).toEqual([true, true, false]);
+    expect(same.verdict?.text).toMatch(/^rate limit held: cap #2 allows 2\/s \(baked in\): 2 of 3 calls reached B/);
+    // Cap #3 held to 1/s by its sidecar; the args name cap #2's id (no sidecar): taking that id would admit all 3.
+    at(w, 1000, (x) => x.ratePolicy(3, 1));
+    const o = at(w, 1000, (x) => x.rateInvoke(3, 3, { rate: 1000, capId: 2 }));
+    expect(oks(o)).toEqual([true, false, false]);
+    expect(o.verdict).toEqual({
+      text: "policy claim ignored: the args claimed rate_limit 1000 and cap_id 2; the chain enforced cap #3's own 1/s (the chain's sidecar policy; baked in: 5/s): 1 of 3 calls reached B, 2 faulted on the rate limit (B never ran them); a chain taking cap_id from the args would have admitted 3, one taking both from the args would have admitted 3",
+      outcome: 'held',
+    });
+    // A claim naming a cap_id in the same state as the cap's own (no sidecar, empty window, same rate) cannot tell.
+    at(w, 2000, (x) => x.ratePolicy(3, null));
+    at(w, 2000, (x) => x.rateIssue(5)); // cap #4: 5/s, like cap #3
+    const blind = at(w, 2000, (x) => x.rateInvoke(3, 6, { rate: 5, capId: 4 }));
+    expect(oks(blind)).toEqual([true, true, true, true, true, false]);
+    expect(blind.verdict?.text).toMatch(/^rate limit held: cap #3 allows 5\/s/);
+  });
+
+  it('calls through a cap with no policy in force are counted: a sidecar set mid-window sees them', () => {
+    const w = world();
+    for (const p of ['a', 'b', 'c']) expect(at(w, 0, (x) => x.invoke(p)).ok).toBe(true);
+    expect(w.rateCaps(0).find((c) => c.capId === 1)?.recent).toBe(3); // the chain admitted three through cap #1
+    at(w, 0, (x) => x.ratePolicy(1, 1));
+    const d = at(w, 0, (x) => x.invoke('d'));
+    expect(d).toMatchObject({
+      ok: false,
+      fault: "rate limit: cap #1 allows 1 call/s (the chain's sidecar policy), and 3 went through in the last 1 s",
+    });
+    expect(at(w, 1000, (x) => x.invoke('e')).ok).toBe(true); // a second later, the window is empty
+  });
+
+  it('a sidecar equal to the baked rate is "no stricter", not looser', () => {
+    const w = twoCaps();
+    at(w, 0, (x) => x.ratePolicy(2, 2));
+    const o = at(w, 0, (x) => x.rateInvoke(2, 3));
+    expect(faults(o)).toEqual([
+      "rate limit: cap #2 allows 2 calls/s (baked in; its sidecar's 2 calls/s is no stricter), and 2 went through in the last 1 s",
+    ]);
+    expect(o.verdict?.text).toMatch(/^rate limit held: cap #2 allows 2\/s \(baked in; its sidecar's 2\/s is no stricter\)/);
+  });
+
+  it('the breach verdicts: a chain that ignores the limit breaks it; one that reads the args takes the caller’s policy', () => {
+    const handler = Chain.catches!['*'];
+    const arg = (v: unknown, name: string) => (v && typeof v === 'object' ? (v as Record<string, never>)[name] : undefined);
+    /** Run `f` with the chain's endpoint handler given a payload rewritten by `rewrite`. */
+    const patched = (rewrite: (payload: Record<string, never>) => object, f: () => void) => {
+      const patch: CatchFn = (ctx, key, payload) =>
+        handler(ctx, key, { ...(payload as object), ...rewrite(payload as Record<string, never>) });
+      Chain.catches!['*'] = patch;
+      try {
+        f();
+      } finally {
+        Chain.catches!['*'] = handler;
+      }
+    };
+    // The limit ignored: the verdict's expected limit is worked out apart from the chain, so it sees all 3 get through.
+    patched(
+      () => ({ rate_limit: null, cap_id: null }),
+      () => {
+        const w = twoCaps();
+        const o = at(w, 0, (x) => x.rateInvoke(2, 3));
+        expect(oks(o)).toEqual([true, true, true]);
+        expect(o.verdict).toEqual({
+          text: 'rate limit broken: cap #2 allows 2/s (baked in), yet 3 calls through it reached B within 1 s',
+          outcome: 'breach',
+        });
+        // With a claim that would admit 2, what got through (5) is not the claim's: the limit is broken, not taken.
+        const c = at(w, 1000, (x) => x.rateInvoke(2, 5, { rate: 2 }));
+        expect(oks(c)).toEqual([true, true, true, true, true]);
+        expect(c.verdict).toMatchObject({ text: expect.stringMatching(/^rate limit broken: cap #2 allows 2\/s/), outcome: 'breach' });
+      },
+    );
+    // The policy read from the caller's args: exactly what the claim allows gets through.
+    patched(
+      (payload) => ({
+        rate_limit: arg(payload.args, 'rate_limit') ?? payload.rate_limit,
+        cap_id: arg(payload.args, 'cap_id') ?? payload.cap_id,
+      }),
+      () => {
+        const w = twoCaps();
+        const o = at(w, 0, (x) => x.rateInvoke(2, 4, { rate: 3 }));
+        expect(oks(o)).toEqual([true, true, true, false]);
+        expect(o.verdict).toEqual({
+          text: 'policy taken from the caller: the args claimed rate_limit 3, and 3 of 4 calls through cap #2, which allows 2/s, reached B: what a chain taking rate_limit from the args admits (its own policy admits 2)',
+          outcome: 'breach',
+        });
+      },
+    );
+    // Restored: the same burst holds.
+    expect(at(twoCaps(), 0, (x) => x.rateInvoke(2, 4, { rate: 3 })).verdict?.text).toMatch(/^policy claim ignored: /);
   });
 
   it('two caps of different rate limits held by the same user contract are independent', () => {

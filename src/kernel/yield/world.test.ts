@@ -72,7 +72,57 @@ describe('yield commands in the shell', () => {
     expect(text(h, 'ratelimit invoke 2 2')).toMatch(
       /^1\. → .*\n2\. fault: rate limit: cap #2 allows 1 call\/s \(the chain's sidecar policy; baked in: 2 calls\/s\)/,
     );
-    expect(text(h, 'ratelimit reissue 2 1')).toMatch(/^→ \{"cap_id":3,.*"instead_of":2\}\ncap #2 is still held/);
+    expect(text(h, 'ratelimit reissue 2 1')).toMatch(
+      /^→ \{"cap_id":3,.*"instead_of":2\}\ncap #2 is still held: its rate is baked into its state\. Short of revoking it \(rotating invoke_key revokes every cap under that key\), nothing at the chain changes cap #2's rate/,
+    );
+  });
+
+  it('ratelimit invoke through a cap the rate user does not hold makes no transaction and pays nothing', () => {
+    const h = host();
+    const shell = [...h.kernel.processes.values()].find((p) => p.program === 'shell')!;
+    const spent = shell.spent;
+    expect(text(h, 'ratelimit invoke 9 20')).toMatch(/^fault: the rate user holds no cap #9/);
+    expect(shell.spent - spent).toBe(0);
+    expect(h.kernel.ledger.page(1, 1e5).filter((e) => e.kind === 'yield')).toHaveLength(0);
+  });
+
+  it('ratelimit policy leaves a trace in the ledger: a grant record of policy (set and cleared), none for a refused one', () => {
+    const h = host();
+    h.exec('ratelimit issue 5');
+    const grants = () => h.kernel.ledger.page(1, 1e5).filter((e) => e.kind === 'grant' && e.facts?.cap_id !== undefined);
+    h.exec('ratelimit policy 2 1');
+    h.exec('ratelimit policy 2 none');
+    h.exec('ratelimit policy 9 1'); // refused: the chain minted no cap #9
+    expect(grants().map((e) => [e.detail, e.facts])).toEqual([
+      [
+        "the chain set cap #2's sidecar policy to 1 call/s (baked in: 5 calls/s; in force: 1 call/s), with no re-mint or re-grant",
+        { cap_id: 2, sidecar: 1, baked: 5, in_force: 1 },
+      ],
+      [
+        "the chain cleared cap #2's sidecar policy (baked in: 5 calls/s; in force: 5 calls/s), with no re-mint or re-grant",
+        { cap_id: 2, sidecar: 'none', baked: 5, in_force: 5 },
+      ],
+    ]);
+  });
+
+  it('the ratelimit listing marks a cap whose key was rotated away as revoked', () => {
+    const h = host();
+    h.exec('ratelimit issue 2');
+    h.exec('rotate invoke_key k2');
+    const rows = text(h, 'ratelimit').split('\n');
+    expect(rows[1]).toMatch(/^#1 .* revoked \(invoke_key rotated\) +0$/);
+    expect(rows[2]).toMatch(/^#2 .* 2\/s +- +revoked \(invoke_key rotated\) +0$/);
+    expect(rows[3]).toMatch(/^#3 .* - +- +- +0$/); // the cap the chain redistributed under k2
+  });
+
+  it('a mint-key rotation revokes no EndpointRefCap: invoke old with no older cap is no "revoked" verdict', () => {
+    const h = host();
+    h.exec('rotate mint_key m2');
+    expect(text(h, 'invoke old')).toBe('fault: the user holds no older cap');
+    expect(verdicts(h)).toEqual([]);
+    h.exec('rotate invoke_key k2');
+    expect(text(h, 'invoke old')).toMatch(/^fault: unhandled yield_key invoke_key/);
+    expect(verdicts(h)).toEqual([expect.stringMatching(/^revoked by key rotation: /)]);
   });
 
   it('ratelimit: bad input is a usage error naming what and where', () => {

@@ -1,7 +1,7 @@
 import type { Value } from '../services/service';
 import { VERDICT, routeText, verdict, type ChainVerdict } from './evidence';
 import { Attacker, bootChain, EndpointRefCap, Forger, LiteralForger, Staller, User, Vault } from './examples';
-import { inForce, WINDOW_MS } from './policy';
+import { admittedIn, WINDOW_MS, type PolicyState } from './policy';
 import { image, YieldFault, YieldRuntime, type Image, type Instance, type Route } from './runtime';
 
 /** What a chain-world operation did: its result or fault, its newest route, and for a demonstration the verdict. */
@@ -14,9 +14,17 @@ export type Outcome = Called & {
   verdict?: ChainVerdict;
   /** A replay check: not itself replayed. */
   replay?: true;
+  /** A sidecar set or cleared (ratelimit policy): the trace the kernel ledgers for it (a grant record, of policy). */
+  policy?: { detail: string; facts: Record<string, string | number> };
 };
 
 type Op = { run: (w: ChainWorld) => Outcome; now: number; summary: string };
+type Claim = { rate: number; capId?: number };
+
+/** The stricter of two rates (null: none), worked out here apart from the chain's own check. */
+const stricter = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.min(a, b));
+/** How many of `n` calls at one instant a rate admits when `before` went through in its window (null: no limit). */
+const admits = (rate: number | null, before: number, n: number): number => (rate === null ? n : Math.max(0, Math.min(n, rate - before)));
 
 /** One of the rate user's caps, as the experimenter sees it (ratelimit with no verb). */
 export interface RateCap {
@@ -26,8 +34,10 @@ export interface RateCap {
   baked: number | null;
   sidecar: number | null;
   inForce: number | null;
-  /** Calls through it that reached B in the last second. */
+  /** The calls through it the chain admitted in the last second (its own count, the one it enforces). */
   recent: number;
+  /** Its YieldSender's key was rotated away: the chain no longer catches its yields, whatever its policy says. */
+  revoked?: string;
   /** A cap the chain re-minted at this rate (ratelimit reissue): what it meant this cap's holder to have. */
   meant?: number;
 }
@@ -42,10 +52,11 @@ export class ChainWorld {
   readonly chain: Instance;
   readonly b: Instance;
   private readonly userSlot: number;
-  private rotations = 0;
+  /** Rotations of the endpoint authority (invoke_key): what can revoke the user's EndpointRefCap. */
+  private endpointRotations = 0;
   /** The kernel's virtual time (ms) the current operation runs at: the chain's clock for its transactions. */
   private now = 0;
-  /** Where policy attaches: the user holding the rate-limited caps, when calls through each cap_id reached B. */
+  /** Where policy attaches: the user holding the rate-limited caps, when calls through each cap_id reached B (B's log). */
   private rateUser: Instance | null = null;
   private readonly reached = new Map<number, number[]>();
   private readonly meant = new Map<number, { rate: number; by: number }>();
@@ -106,6 +117,7 @@ export class ChainWorld {
   private transact(contract: Instance, method = 'main', args: Value = null, keep = false): Outcome {
     const slot = this.rt.slotOf(this.chain, contract.id);
     const before = this.rt.routesLogged;
+    const ran = (this.b.state.ran as string[]).length;
     try {
       const value = this.rt.invoke(this.chain.id, 'run', { slot, method, args, now: this.now });
       return { ok: true, value, route: this.newest(before) };
@@ -114,7 +126,23 @@ export class ChainWorld {
       return { ok: false, fault: e.fault, route: this.newest(before) };
     } finally {
       if (!keep) this.rt.release(this.chain, slot);
+      this.noteReached(this.newest(before), (this.b.state.ran as string[]).length - ran);
     }
+  }
+
+  /** B ran `count` calls in this transaction: note them under the cap_id of the chain-minted cap that yielded, if any. */
+  private noteReached(route: Route | null, count: number): void {
+    const emitter = typeof route?.emitter === 'number' ? this.rt.instances.get(route.emitter) : undefined;
+    const capId = emitter?.image === EndpointRefCap && emitter.parent === this.chain.id ? emitter.state.cap_id : undefined;
+    if (typeof capId !== 'number' || count <= 0) return;
+    const times = (this.reached.get(capId) ?? []).filter((t) => t > this.now - WINDOW_MS); // only the window is read
+    this.reached.set(capId, times);
+    for (let i = 0; i < count; i++) times.push(this.now);
+  }
+
+  /** Calls through cap_id that reached B in the second before now (B's log, not the chain's count). */
+  private reachedRecently(capId: number): number {
+    return (this.reached.get(capId) ?? []).filter((t) => t > this.now - WINDOW_MS).length;
   }
 
   private get user(): Instance {
@@ -149,11 +177,15 @@ export class ChainWorld {
       endpoint ? { payload, endpoint } : payload === null ? null : { payload },
       true,
     );
-    if (old && this.rotations)
-      o.verdict = o.ok
-        ? verdict(VERDICT.notRevoked, this.describe(o.route))
-        : verdict(VERDICT.revoked, `the user's old EndpointRefCap faults (${o.fault}); the chain redistributed one under the new key`);
-    else if (endpoint && o.ok) {
+    // Revoked only if the old cap's own yield went uncaught after an endpoint rotation (not: no older cap, a mint rotation).
+    if (old && this.endpointRotations) {
+      if (o.ok) o.verdict = verdict(VERDICT.notRevoked, this.describe(o.route));
+      else if (o.route?.caughtBy === null)
+        o.verdict = verdict(
+          VERDICT.revoked,
+          `the user's old EndpointRefCap faults (${o.fault}); the chain redistributed one under the new key`,
+        );
+    } else if (endpoint && o.ok) {
       const endpoints = (this.b.state.ran as string[]).slice(ran);
       // What B ran decides it: the endpoint the args named, or only the one in the cap's state (else: no evidence).
       if (endpoint !== 'process' && endpoints.includes(endpoint))
@@ -206,8 +238,8 @@ export class ChainWorld {
       if ((this.chain.state.kinds as Record<string, Value>)[next] === 'endpoint') {
         const slot = this.rt.invoke(this.chain.id, 'issue', { key: next }) as number;
         this.rt.invoke(this.chain.id, 'give', { slot, to: this.userSlot });
+        this.endpointRotations++;
       }
-      this.rotations++;
       return next;
     });
   }
@@ -323,8 +355,12 @@ export class ChainWorld {
 
   private policyOf(capId: number): { baked: number | null; sidecar: number | null } {
     const baked = this.capById(capId)?.state.rate_limit;
+    return { baked: typeof baked === 'number' ? baked : null, sidecar: this.sidecarOf(capId) };
+  }
+
+  private sidecarOf(capId: number): number | null {
     const sidecar = (this.chain.state.policies as Record<string, Value>)[capId];
-    return { baked: typeof baked === 'number' ? baked : null, sidecar: typeof sidecar === 'number' ? sidecar : null };
+    return typeof sidecar === 'number' ? sidecar : null;
   }
 
   /** The chain mints an EndpointRefCap(B, process) with `rate` calls/s and the next cap_id baked in, for the rate user. */
@@ -344,7 +380,7 @@ export class ChainWorld {
 
   /**
    * `ratelimit reissue`: tightening the baked way. The chain mints a new cap at `rate` for the holder of cap #capId,
-   * which keeps that cap: nothing at the chain can change the state baked into it.
+   * which keeps that cap: short of revoking it (a key rotation), nothing at the chain changes the state baked into it.
    */
   rateReissue(capId: number, rate: number): Outcome {
     const slot = this.rateSlot(capId);
@@ -358,11 +394,21 @@ export class ChainWorld {
 
   /** `ratelimit policy`: the chain sets (rate null: clears) its sidecar policy for a cap_id. The cap is not touched. */
   ratePolicy(capId: number, rate: number | null): Outcome {
-    return this.guard(() => {
+    const o = this.guard(() => {
       this.rt.invoke(this.chain.id, 'policy', { cap_id: capId, rate });
       const { baked, sidecar } = this.policyOf(capId);
-      return { cap_id: capId, baked, sidecar, in_force: inForce(baked, sidecar)?.rate ?? null };
+      return { cap_id: capId, baked, sidecar, in_force: stricter(baked, sidecar) };
     });
+    if (!o.ok) return o;
+    const { baked } = this.policyOf(capId);
+    const inForce = stricter(baked, rate);
+    const perS = (r: number) => `${r} call${r === 1 ? '' : 's'}/s`;
+    const rest = `${baked === null ? 'nothing baked in' : `baked in: ${perS(baked)}`}; in force: ${inForce === null ? 'no limit' : perS(inForce)}`;
+    o.policy = {
+      detail: `the chain ${rate === null ? `cleared cap #${capId}'s sidecar policy` : `set cap #${capId}'s sidecar policy to ${perS(rate)}`} (${rest}), with no re-mint or re-grant`,
+      facts: { cap_id: capId, sidecar: rate ?? 'none', baked: baked ?? 'none', in_force: inForce ?? 'none' },
+    };
+    return o;
   }
 
   /**
@@ -370,69 +416,95 @@ export class ChainWorld {
    * `claim`, its args say a rate_limit (and a cap_id) of its choosing. The verdict compares what reached B (B's own
    * log) within the last second with the policy in force (baked ∧ sidecar), or with what a re-mint meant.
    */
-  rateInvoke(capId: number, n: number, claim?: { rate: number; capId?: number }): Outcome {
+  rateInvoke(capId: number, n: number, claim?: Claim): Outcome {
     const slot = this.rateSlot(capId);
-    if (typeof slot === 'string') return { ok: false, fault: slot, route: null };
+    // No such cap: no transaction is made (and none is paid for).
+    if (typeof slot === 'string') return { ok: false, fault: slot, route: null, calls: [] };
     const args = claim ? { rate_limit: claim.rate, ...(claim.capId === undefined ? {} : { cap_id: claim.capId }) } : null;
     const ran = this.b.state.ran as string[];
-    const times = this.reached.get(capId) ?? [];
-    this.reached.set(capId, times);
+    const before = new Map([capId, claim?.capId ?? capId].map((id) => [id, this.reachedRecently(id)]));
     const calls: Called[] = [];
     const routes: Route[] = [];
     let got = 0;
     let refused = 0;
     let o: Outcome = { ok: false, fault: 'no call', route: null };
     for (let i = 0; i < n; i++) {
-      const before = ran.length;
+      const ranBefore = ran.length;
       o = this.transact(this.rateUser!, 'use', { slot, args }, true);
       if (o.route) routes.push(o.route);
       calls.push(o.ok ? { ok: true, value: o.value } : { ok: false, fault: o.fault });
-      if (ran.length > before) {
-        got++;
-        times.push(this.now);
-      } else if (!o.ok && o.fault.startsWith('rate limit:')) refused++;
+      if (ran.length > ranBefore) got++;
+      else if (!o.ok && o.fault.startsWith('rate limit:')) refused++;
     }
-    const v = this.rateVerdict(capId, n, got, refused, claim);
+    const v = this.rateVerdict({ capId, n, got, refused, before, claim });
     return { ...o, calls, routes, ...(v ? { verdict: v } : {}) };
   }
 
-  private rateVerdict(capId: number, n: number, got: number, refused: number, claim?: { rate: number; capId?: number }) {
+  /**
+   * What a burst showed, from B's log against what the policy should admit, worked out here (the stricter of baked
+   * and sidecar, counted from B's log), not by the chain's own check. A claim in the args is named only when taking
+   * it would have changed how many calls got through; a breach names the caller only when what got through is what
+   * the claim would admit.
+   */
+  private rateVerdict(b: { capId: number; n: number; got: number; refused: number; before: Map<number, number>; claim?: Claim }) {
+    const { capId, n, got, refused, claim } = b;
     const { baked, sidecar } = this.policyOf(capId);
-    const limit = inForce(baked, sidecar);
-    const recent = (this.reached.get(capId) ?? []).filter((t) => t > this.now - WINDOW_MS).length;
+    const limit = stricter(baked, sidecar);
+    const expected = admits(limit, b.before.get(capId)!, n);
+    const recent = this.reachedRecently(capId);
     const cap = `cap #${capId}`;
     const perS = (r: number) => `${r}/s`;
     const within = `${recent} call${recent === 1 ? '' : 's'} through it reached B within 1 s${got < recent ? ` (${got} of them in this burst)` : ''}`;
-    // Over a rate only if this burst let a call through: calls admitted before a tightening were within the old rate.
-    const over = (rate: number) => got > 0 && recent > rate;
     const burst = `${got} of ${n} call${n === 1 ? '' : 's'} reached B${refused ? `, ${refused} faulted on the rate limit (B never ran them)` : ''}`;
     const bakedIn = baked === null ? 'nothing baked in' : `baked in: ${perS(baked)}`;
-    const source = limit?.by === 'sidecar' ? `the chain's sidecar policy; ${bakedIn}` : 'baked in';
+    const bySidecar = sidecar !== null && (baked === null || sidecar < baked);
+    const other = sidecar === null ? '' : `; its sidecar's ${perS(sidecar)} is ${sidecar === baked ? 'no stricter' : 'looser'}`;
+    const source = bySidecar ? `the chain's sidecar policy; ${bakedIn}` : `baked in${other}`;
     const meant = this.meant.get(capId);
     if (claim) {
       const said = `the args claimed rate_limit ${claim.rate}${claim.capId === undefined ? '' : ` and cap_id ${claim.capId}`}`;
-      if (limit && over(limit.rate))
-        return verdict(VERDICT.claimTaken, `${said}, and through ${cap}, which allows ${perS(limit.rate)}, ${within}`);
-      if (limit && refused)
-        return verdict(VERDICT.claimIgnored, `${said}; the chain enforced ${cap}'s own ${perS(limit.rate)} (${source}): ${burst}`);
-      return undefined;
+      const hyps = this.claimReadings(capId, baked, n, b.before, claim);
+      const taken = got !== expected ? hyps.find((h) => h.admits === got) : undefined;
+      if (taken)
+        return verdict(
+          VERDICT.claimTaken,
+          `${said}, and ${got} of ${n} calls through ${cap}, which allows ${limit === null ? 'any number' : perS(limit)}, reached B: what a chain ${taken.reading} admits (its own policy admits ${expected})`,
+        );
+      const mattered = hyps.filter((h) => h.admits !== expected);
+      if (got === expected && mattered.length)
+        return verdict(
+          VERDICT.claimIgnored,
+          `${said}; the chain enforced ${cap}'s own ${limit === null ? 'absence of a limit' : `${perS(limit)} (${source})`}: ${burst}; a chain ${mattered.map((h) => `${h.reading} would have admitted ${h.admits}`).join(', one ')}`,
+        );
+      // Otherwise the claim could not have changed what got through: the burst says what it says without it.
     }
-    if (limit && over(limit.rate)) return verdict(VERDICT.rateBroken, `${cap} allows ${perS(limit.rate)} (${source}), yet ${within}`);
-    if (meant && over(meant.rate))
+    if (limit !== null && got > expected) return verdict(VERDICT.rateBroken, `${cap} allows ${perS(limit)} (${source}), yet ${within}`);
+    if (meant && got > admits(meant.rate, b.before.get(capId)!, n))
       return verdict(
         VERDICT.notTightened,
         `the chain re-minted ${cap}'s authority at ${perS(meant.rate)} as cap #${meant.by}, but the user still holds ${cap} (${bakedIn}) and ${within}: a baked policy is fixed at mint`,
       );
-    if (!limit || !refused) return undefined;
-    if (limit.by === 'sidecar')
+    if (limit === null || !refused) return undefined;
+    if (bySidecar)
       return verdict(
         VERDICT.tightened,
-        `${cap} (${this.name(this.capById(capId)!.id)}: the same instance, not re-minted or re-granted) is held to ${perS(limit.rate)} by the chain's sidecar policy (${bakedIn}): ${burst}`,
+        `${cap} (${this.name(this.capById(capId)!.id)}: the same instance, not re-minted or re-granted) is held to ${perS(limit)} by the chain's sidecar policy (${bakedIn}): ${burst}`,
       );
-    return verdict(
-      VERDICT.rateHeld,
-      `${cap} allows ${perS(limit.rate)} (${source}${sidecar === null ? '' : `; its sidecar's ${perS(sidecar)} is looser`}): ${burst}`,
-    );
+    return verdict(VERDICT.rateHeld, `${cap} allows ${perS(limit)} (${source}): ${burst}`);
+  }
+
+  /** How many calls of the burst a chain would have admitted had it read the claim's rate_limit, cap_id, or both. */
+  private claimReadings(capId: number, baked: number | null, n: number, before: Map<number, number>, claim: Claim) {
+    const readings = [
+      { reading: 'taking rate_limit from the args', admits: admits(stricter(claim.rate, this.sidecarOf(capId)), before.get(capId)!, n) },
+    ];
+    const other = claim.capId;
+    if (other !== undefined && other !== capId)
+      readings.push(
+        { reading: 'taking cap_id from the args', admits: admits(stricter(baked, this.sidecarOf(other)), before.get(other)!, n) },
+        { reading: 'taking both from the args', admits: admits(stricter(claim.rate, this.sidecarOf(other)), before.get(other)!, n) },
+      );
+    return readings;
   }
 
   private holderOf(id: number): string {
@@ -443,21 +515,25 @@ export class ChainWorld {
   /** The caps the chain minted with a cap_id, their policy and the calls the chain admitted in the second before `now`. */
   rateCaps(now: number): RateCap[] {
     const rows: RateCap[] = [];
-    const calls = this.chain.state.calls as Record<string, number[]>;
+    const calls = this.chain.state.calls as PolicyState['calls'];
+    const senders = this.chain.state.senders as Record<string, Value>;
     for (const i of this.rt.instances.values()) {
       const capId = i.state.cap_id;
       if (i.image !== EndpointRefCap || i.parent !== this.chain.id || typeof capId !== 'number') continue;
       const { baked, sidecar } = this.policyOf(capId);
       const meant = this.meant.get(capId);
+      const sender = i.cnode[0];
+      const key = sender?.kind === 'sender' ? sender.key : null;
       rows.push({
         capId,
         cap: this.name(i.id),
         holder: this.holderOf(i.id),
         baked,
         sidecar,
-        inForce: inForce(baked, sidecar)?.rate ?? null,
-        recent: (calls[capId] ?? []).filter((t) => t > now - WINDOW_MS).length,
+        inForce: stricter(baked, sidecar),
+        recent: admittedIn(calls[capId], now),
         ...(meant ? { meant: meant.rate } : {}),
+        ...(key !== null && typeof senders[key] !== 'number' ? { revoked: key } : {}),
       });
     }
     return rows.sort((a, b) => a.capId - b.capId);

@@ -28,7 +28,7 @@ function burstOf(args: Token[]): number {
 
 /** A burst prints each call's result, then the route of the last (they all take the same one). */
 function burstLines(o: Outcome & { routeText: string }): OutputLine[] {
-  if (!o.calls) return [out(`fault: ${o.ok ? 'no call' : o.fault}`, 'error')];
+  if (!o.calls?.length) return [out(`fault: ${o.ok ? 'no call' : o.fault}`, 'error')];
   return [
     ...o.calls.map((c, i) => (c.ok ? out(`${i + 1}. → ${JSON.stringify(c.value)}`, 'ok') : out(`${i + 1}. fault: ${c.fault}`, 'error'))),
     ...(o.route ? [out(`route: ${o.routeText}`, 'dim')] : []),
@@ -54,7 +54,10 @@ function rateInvoke(args: Token[], ctx: ShellContext): OutputLine[] {
   return burstLines(ctx.shell.chain((w) => w.rateInvoke(capId, n, claim), n));
 }
 
-/** `ratelimit` alone: the caps the chain minted with a cap_id, their policy, and the chain's count this second. */
+/**
+ * `ratelimit` alone: the caps the chain minted with a cap_id, their policy, and the chain's count this second. A cap
+ * whose key was rotated says so in IN FORCE: the chain catches none of its calls, whatever rate it carries.
+ */
 function rateTable(ctx: ShellContext): OutputLine[] {
   const rows = ctx.experimenter.chainWorld.rateCaps(ctx.view.time);
   const r = (n: number | null | undefined) => (n == null ? '-' : `${n}/s`);
@@ -66,7 +69,7 @@ function rateTable(ctx: ShellContext): OutputLine[] {
       c.holder,
       r(c.baked),
       r(c.sidecar),
-      r(c.inForce),
+      c.revoked ? `revoked (${c.revoked} rotated)` : r(c.inForce),
       `${c.recent}${c.meant ? ` (re-minted at ${c.meant}/s)` : ''}`,
     ]),
   );
@@ -162,7 +165,10 @@ export const YIELD_COMMANDS: Command[] = [
         if (lines[0]?.style !== 'ok') return lines;
         return [
           ...lines,
-          out(`cap #${capId} is still held: its rate is baked into its state, which nothing at the chain can change`, 'dim'),
+          out(
+            `cap #${capId} is still held: its rate is baked into its state. Short of revoking it (rotating invoke_key revokes every cap under that key), nothing at the chain changes cap #${capId}'s rate — which is why the sidecar exists`,
+            'dim',
+          ),
         ];
       }
       throw new UsageError('ratelimit issue, invoke, policy or reissue (or nothing, to list the caps)', args[0].column);
