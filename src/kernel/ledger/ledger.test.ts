@@ -399,6 +399,36 @@ describe('verify() on the in-memory ledger', () => {
     for (const bad of [0, 71, 1.5, -1]) expect(l.subjectOf(bad)).toBeUndefined();
   });
 
+  it('sealed segments keep the tree’s interior nodes over their records: the same proofs, a node per segment resident', () => {
+    // Segments of 256 records (2^8) keep levels 6 and 7; segments of 200 are no subtree of their own and keep none.
+    const store = new OpenStore();
+    const sealed = filled(3000, { checkpointEvery: 500, segmentRecords: 256, store });
+    const resident = filled(3000, { checkpointEvery: 500, segmentRecords: 200 });
+    expect(store.blocks).toHaveLength(11);
+    expect(new Segment(store.blocks[3], 3 * 256 + 1).nodes.length).toBe(32 * (4 + 2)); // 256/64 + 256/128
+    expect(sealed.headHash()).toEqual(resident.headHash());
+    for (const size of [1, 63, 64, 65, 256, 257, 1000, 2048, 2999, 3000])
+      for (const seq of [1, 2, 64, 65, 200, 256, 257, 700, 1500, 2999, 3000].filter((q) => q <= size)) {
+        expect(sealed.proveInclusion(seq, size).path).toEqual(resident.proveInclusion(seq, size).path);
+        expect(sealed.proveConsistency(seq, size).path).toEqual(resident.proveConsistency(seq, size).path);
+      }
+    // Kept here: the compact range, the segments' roots and above, and the nodes of the segment being filled.
+    const many = (segmentRecords: number) => filled(20_000, { checkpointEvery: 5000, segmentRecords }).treeBytes();
+    expect(many(256)).toBeLessThan(many(200) / 2);
+    expect(sealed.verify()).toEqual({ ok: true, entries: 3000, checkpoints: 6 });
+  });
+
+  it('verify() checks the tree nodes a sealed segment keeps against its records', () => {
+    const store = new OpenStore();
+    const l = filled(1000, { checkpointEvery: 100, segmentRecords: 256, store });
+    const seg = new Segment(store.blocks[1], 257);
+    seg.nodes[5 * 32 + 7] ^= 1; // level 7's second node of the second segment
+    expect(l.verify().firstBad).toEqual({
+      seq: 257,
+      reason: 'entries 257..512: the tree nodes stored with them do not match their hashes — the stored segment was altered',
+    });
+  });
+
   it('reads sealed segments back to verify them: an altered detail, time or stored hash in a block is named exactly', () => {
     const alter = (edit: (block: Uint8Array, seg: Segment) => void) => {
       const store = new OpenStore();

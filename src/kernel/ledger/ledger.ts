@@ -6,9 +6,18 @@ import type { LedgerEntry, LedgerFacts, LedgerKind } from '../sab/layout';
 import { ChainHasher, HASH_BYTES, LEAF_MIDSTATE, recordLeaf } from './chain';
 import { factsText, sealFacts } from './facts';
 import { exportLines } from './jsonl';
-import { MerkleTree } from './merkle';
+import { interiorNodes, MerkleTree } from './merkle';
 import { checkpointBody, ledgerOrigin, signedNote, validKeyName, vkey } from './note';
-import { encodeSegment, kindCode, newSegmentStore, Segment, type SegmentRef, type SegmentStore } from './segments';
+import {
+  encodeSegment,
+  kindCode,
+  newSegmentStore,
+  Segment,
+  segmentNodeCount,
+  segmentNodeIndex,
+  type SegmentRef,
+  type SegmentStore,
+} from './segments';
 import { LEAF_BATCH, LeafBatch, leavesInto } from './sha';
 
 export { GENESIS, RECORD_FORMAT, toHex, type Checkpoint, type RecordFormat } from './chain';
@@ -171,6 +180,13 @@ export interface LedgerFind {
  * packed block (segments.ts) and handed to a SegmentStore, memory by default, a file in the kernel worker. Reads
  * (pages, filters, verify, export) take blocks back from the store, so what is verified is what is stored.
  */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
+  return d === 0;
+}
+
 export class Ledger {
   /** Records of the segment being filled, oldest first; sealed segments went to the store. */
   private hot: LedgerEntry[] = [];
@@ -196,8 +212,11 @@ export class Ledger {
   private readonly leaves = new LeafBatch(LEAF_MIDSTATE);
   private pending = 0;
   private readonly chain = new ChainHasher(undefined, undefined, this.leaves);
-  /** The RFC 6962 tree over the records' leaf hashes (merkle.ts); leaves are read back from where the records are. */
-  private readonly tree = new MerkleTree((i, out, off) => this.leafInto(i, out, off));
+  /**
+   * The RFC 6962 tree over the records' leaf hashes (merkle.ts); leaves are read back from where the records are,
+   * and a sealed segment keeps the tree's interior nodes over its records (segments of 2^s records: the default).
+   */
+  private readonly tree: MerkleTree;
   readonly checkpointEvery: number;
   #origin: string = DEFAULT_ORIGIN;
   /** Tree heads computed on demand for sizes that have none stored, the few most recent. */
@@ -211,6 +230,13 @@ export class Ledger {
     if (!Number.isInteger(seg) || seg < 1 || seg > 1 << 20) throw new RangeError('segmentRecords must be an integer from 1 to 2^20');
     this.checkpointEvery = every;
     this.segmentRecords = seg;
+    const sealed = segmentNodeCount(seg)
+      ? {
+          segmentLevel: Math.log2(seg),
+          read: (level: number, k: number, out: Uint8Array, off: number) => this.sealedNodeInto(level, k, out, off),
+        }
+      : null;
+    this.tree = new MerkleTree((i, out, off) => this.leafInto(i, out, off), true, sealed);
     this.store = options.store ?? null;
     if (options.origin !== undefined) this.setOrigin(options.origin);
   }
@@ -294,7 +320,8 @@ export class Ledger {
   private seal(): void {
     this.hashPending();
     this.store ??= newSegmentStore();
-    const block = encodeSegment(this.hot, this.hotHashes, this.hotFacts);
+    const nodes = segmentNodeCount(this.segmentRecords) ? this.tree.sealNodes(this.length - this.hot.length) : undefined;
+    const block = encodeSegment(this.hot, this.hotHashes, this.hotFacts, nodes);
     this.sealedKinds.push(new Segment(block, this.length - this.hot.length + 1).kinds.slice());
     this.sealed.push(this.store.put(block, this));
     this.hot = [];
@@ -433,6 +460,16 @@ export class Ledger {
     const src = index >= hotStart ? this.hotHashes : this.segment(Math.floor(index / per)).hashes;
     const at = (index >= hotStart ? index - hotStart : index % per) * HASH_BYTES;
     for (let i = 0; i < HASH_BYTES; i++) out[off + i] = src[at + i];
+  }
+
+  /** Interior node k of height `level` of the tree, kept by the sealed segment it lies in, into out[off..]. */
+  private sealedNodeInto(level: number, k: number, out: Uint8Array, off: number): void {
+    const per = this.segmentRecords;
+    const perSegment = per / 2 ** level;
+    const si = Math.floor(k / perSegment);
+    const at = segmentNodeIndex(per, level, k - si * perSegment) * HASH_BYTES;
+    const nodes = this.segment(si).nodes;
+    for (let i = 0; i < HASH_BYTES; i++) out[off + i] = nodes[at + i];
   }
 
   /** The leaf hash of entry `seq` (a copy), or undefined if there is no such entry. */
@@ -644,7 +681,17 @@ export class Ledger {
       else hasher.push(seq, r.time, r.kind, r.actor, r.subject, r.object, r.detail, factsText(r.facts));
       const k = (seq - 1 - first) * HASH_BYTES;
       for (let i = 0; i < HASH_BYTES; i++) want[k + i] = hashes[off + i];
-      if (seq - first === VERIFY_BATCH || seq === n || seq % every === 0 || (ci < cps.length && cps[ci].size <= seq)) return check(seq);
+      const segmentEnd = r instanceof Segment && j === r.n - 1 && r.nodes.length > 0;
+      if (seq - first === VERIFY_BATCH || seq === n || seq % every === 0 || (ci < cps.length && cps[ci].size <= seq) || segmentEnd) {
+        if (!check(seq)) return false;
+        // The tree's nodes a sealed segment keeps, against the ones its records' hashes (just checked) make.
+        if (segmentEnd && !sameBytes(interiorNodes(r.hashes, 0, r.n), r.nodes)) {
+          const from = seq - r.n + 1;
+          const reason = `entries ${from}..${seq}: the tree nodes stored with them do not match their hashes — the stored segment was altered`;
+          bad = { ok: false, entries: from - 1, checkpoints: ci, firstBad: { seq: from, reason } };
+          return false;
+        }
+      }
       return true;
     });
     if (bad) return bad;

@@ -9,10 +9,11 @@ import { nodeInto, nodesInto } from './sha';
  *
  * Kept incrementally: appending a leaf merges the compact range (the roots of the perfect subtrees that make up
  * the tree, one per set bit of the size — at most 53 hashes). Complete nodes at height STORED_LEVEL and above (one
- * per 2^STORED_LEVEL leaves, ~0.5 byte per record) are kept; anything lower is recomputed from the leaf hashes,
- * which the ledger keeps with every record (hot, or in its sealed segment). So a proof costs at most
- * 2^STORED_LEVEL - 1 node hashes plus a lookup per level, and resident memory stays a small fraction of the
- * records' own.
+ * per 2^STORED_LEVEL leaves) are kept: with the ledger's sealed segments those below a segment's root (sealNodes),
+ * here the rest (the segments' roots and above, and the segment being filled); anything lower is recomputed from
+ * the leaf hashes, which the ledger keeps with every record (hot, or in its sealed segment). So a proof costs at
+ * most 2^STORED_LEVEL - 1 node hashes plus a lookup per level and reads one sealed segment, and resident memory is
+ * about a node per sealed segment.
  *
  * Sizes and indices are plain numbers (up to 2^53): no 32-bit bit operations on them.
  */
@@ -49,14 +50,46 @@ function splitPoint(n: number): number {
 /** Writes leaf `index`'s hash at out[off, off + 32). */
 export type LeafReader = (index: number, out: Uint8Array, off: number) => void;
 
+/**
+ * A tree whose leaves are sealed in segments of 2^segmentLevel (the ledger's): each sealed segment takes its
+ * interior nodes from STORED_LEVEL up to its own root with it (sealNodes), and the tree reads them back from there.
+ */
+export interface SealedNodes {
+  readonly segmentLevel: number;
+  /** Writes node k of height `level`, one a sealed segment holds, at out[off..]. */
+  read(level: number, k: number, out: Uint8Array, off: number): void;
+}
+
+/**
+ * The interior nodes of the perfect subtree over the n = 2^s leaf hashes at leaves[off..], from STORED_LEVEL up to
+ * its root (excluded), level by level, lowest first: what a sealed segment keeps (segments.ts).
+ */
+export function interiorNodes(leaves: Uint8Array, off: number, n: number): Uint8Array {
+  const s = Math.log2(n);
+  const out = new Uint8Array(HASH * Math.max(0, n / 2 ** (STORED_LEVEL - 1) - 2));
+  const level = leaves.slice(off, off + n * HASH);
+  let at = 0;
+  for (let l = 1; l < s; l++) {
+    nodesInto(level, 0, n >> l, level, 0); // in place: parent k is written below children 2k and 2k + 1
+    if (l >= STORED_LEVEL) {
+      out.set(level.subarray(0, (n >> l) * HASH), at);
+      at += (n >> l) * HASH;
+    }
+  }
+  return out;
+}
+
 export class MerkleTree {
   /** Number of leaves. */
   size = 0;
   /** The compact range: roots of the perfect subtrees, largest first, 32 bytes each. */
   private readonly stack = new Uint8Array(64 * HASH);
   private top = 0;
-  /** levels[L - STORED_LEVEL]: the complete nodes of height L, in order (node k covers leaves [k 2^L, (k + 1) 2^L)). */
-  private readonly levels: { bytes: Uint8Array; n: number }[] = [];
+  /**
+   * levels[L - STORED_LEVEL]: the complete nodes of height L kept here, in order (node k covers leaves
+   * [k 2^L, (k + 1) 2^L)), from node `base` on: the ones before went with their sealed segment.
+   */
+  private readonly levels: { bytes: Uint8Array; n: number; base: number }[] = [];
   /** appendMany's level being hashed. */
   private scratch = new Uint8Array(0);
 
@@ -65,7 +98,32 @@ export class MerkleTree {
     private readonly leafAt: LeafReader,
     /** Keep complete nodes (for proofs). False: only the compact range (a verifier that needs roots only). */
     private readonly keep = true,
+    /** Where sealed segments keep their interior nodes, if the leaves are sealed in segments (see sealNodes). */
+    private readonly sealed: SealedNodes | null = null,
   ) {}
+
+  /**
+   * The 2^segmentLevel leaves from `lo` on were sealed: their interior nodes from STORED_LEVEL up to the segment's
+   * root (excluded), lowest level first, to be kept with the segment — and no longer here. Segments seal in order.
+   */
+  sealNodes(lo: number): Uint8Array {
+    const s = this.sealed?.segmentLevel ?? 0;
+    const n = 2 ** s;
+    if (!this.keep || s <= STORED_LEVEL || lo % n !== 0 || lo + n > this.size) throw new RangeError(`no sealed segment at leaf ${lo}`);
+    const out = new Uint8Array(HASH * (n / 2 ** (STORED_LEVEL - 1) - 2));
+    let at = 0;
+    for (let level = STORED_LEVEL; level < s; level++) {
+      const l = this.levels[level - STORED_LEVEL];
+      const count = n / 2 ** level;
+      if (l.base !== lo / 2 ** level || l.n < count) throw new Error(`the nodes of level ${level} before leaf ${lo} went elsewhere`);
+      out.set(l.bytes.subarray(0, count * HASH), at);
+      at += count * HASH;
+      l.bytes.copyWithin(0, count * HASH, l.n * HASH);
+      l.n -= count;
+      l.base += count;
+    }
+    return out;
+  }
 
   /** Append the leaf hash at leaf[off, off + 32). */
   append(leaf: Uint8Array, off: number): void {
@@ -216,7 +274,9 @@ export class MerkleTree {
   private perfectInto(lo: number, level: number, out: Uint8Array, off: number): void {
     if (this.keep && level >= STORED_LEVEL) {
       const l = this.levels[level - STORED_LEVEL];
-      const at = (lo / 2 ** level) * HASH;
+      const k = lo / 2 ** level;
+      if (k < l.base) return this.sealed!.read(level, k, out, off);
+      const at = (k - l.base) * HASH;
       for (let i = 0; i < HASH; i++) out[off + i] = l.bytes[at + i];
       return;
     }
@@ -229,7 +289,7 @@ export class MerkleTree {
   }
 
   private keepNode(level: number, src: Uint8Array, at: number): void {
-    while (this.levels.length <= level - STORED_LEVEL) this.levels.push({ bytes: new Uint8Array(HASH * 16), n: 0 });
+    while (this.levels.length <= level - STORED_LEVEL) this.levels.push({ bytes: new Uint8Array(HASH * 16), n: 0, base: 0 });
     const l = this.levels[level - STORED_LEVEL];
     if ((l.n + 1) * HASH > l.bytes.length) {
       const grown = new Uint8Array(l.bytes.length * 2);

@@ -2,6 +2,7 @@ import { LEDGER_KINDS, ledgerKindCode, type LedgerEntry, type LedgerKind } from 
 import { decodeUtf8 } from '../sab/utf8';
 import { HASH_BYTES, writeWtf8 } from './chain';
 import { factsText, parseFacts } from './facts';
+import { STORED_LEVEL } from './merkle';
 
 /**
  * Sealed ledger segments: a full run of records packed into one byte block, columns side by side, so a long
@@ -13,6 +14,9 @@ import { factsText, parseFacts } from './facts';
  *   actor[n], subject[n], object[n]        i32 each if FLAG_INT (all of them fit), else f64
  *   u8  hash[32 n]                         the hash stored for each record at append (its RFC 6962 leaf
  *                                          hash: the Merkle tree reads its leaves back from here)
+ *   u8  node[32 m]                         FLAG_NODES: the Merkle tree's interior nodes over these records from
+ *                                          level STORED_LEVEL up to the segment's own root (excluded), level by
+ *                                          level, lowest first (segmentNodeCount: m = n/32 - 2 for n = 2^s)
  *   u32 detailEnd[n]                       cumulative end of each detail in the bytes below
  *   u32 factsEnd[n]                        cumulative end of each record's facts in the facts bytes
  *   u8  kind[n]                            index into LEDGER_KINDS
@@ -28,6 +32,23 @@ import { factsText, parseFacts } from './facts';
 const HEADER = 16;
 const FLAG_INT = 1;
 const FLAG_WTF8 = 2;
+const FLAG_NODES = 4;
+
+/**
+ * The interior nodes a sealed segment of n records keeps (merkle.ts STORED_LEVEL up to its root, excluded): only
+ * for a segment that is a whole subtree of its own, n = 2^s above 2^STORED_LEVEL; else none.
+ */
+export function segmentNodeCount(n: number): number {
+  if (!Number.isInteger(Math.log2(n)) || n <= 2 ** STORED_LEVEL) return 0;
+  return n / 2 ** (STORED_LEVEL - 1) - 2;
+}
+
+/** Where node k (counted within the segment) of height `level` is among a segment's nodes, in nodes. */
+export function segmentNodeIndex(n: number, level: number, k: number): number {
+  let at = 0;
+  for (let l = STORED_LEVEL; l < level; l++) at += n / 2 ** l;
+  return at + k;
+}
 
 declare const TextDecoder: { new (): { decode(bytes: Uint8Array): string } };
 const utf8 = new TextDecoder(); // in every runtime the kernel runs in (Node, workers); the kernel's lib omits its type
@@ -43,11 +64,12 @@ function offsets(n: number, flags: number) {
   const time = HEADER;
   const nums = time + 8 * n;
   const hashes = nums + (flags & FLAG_INT ? 12 : 24) * n;
-  const detailEnd = hashes + HASH_BYTES * n;
+  const nodes = hashes + HASH_BYTES * n;
+  const detailEnd = nodes + (flags & FLAG_NODES ? HASH_BYTES * segmentNodeCount(n) : 0);
   const factsEnd = detailEnd + 4 * n;
   const kinds = factsEnd + 4 * n;
   const details = kinds + n;
-  return { time, nums, hashes, detailEnd, factsEnd, kinds, details };
+  return { time, nums, hashes, nodes, detailEnd, factsEnd, kinds, details };
 }
 
 const ANY_SURROGATE = /[\ud800-\udfff]/;
@@ -59,8 +81,16 @@ const isInt = (x: number) => (x | 0) === x && !Object.is(x, -0);
  * Pack records (seq-consecutive) and their stored hashes (32 bytes each, from `hashes[0]`) into one block.
  * `facts[i]` is record i's facts as canonical text, when the caller kept it (the ledger does, from the append).
  */
-export function encodeSegment(records: readonly LedgerEntry[], hashes: Uint8Array, facts?: readonly string[]): Uint8Array {
+export function encodeSegment(
+  records: readonly LedgerEntry[],
+  hashes: Uint8Array,
+  facts?: readonly string[],
+  /** The tree's interior nodes over these records (segmentNodeCount of them), if the tree hands them over. */
+  nodes?: Uint8Array,
+): Uint8Array {
   const n = records.length;
+  if (nodes && nodes.length !== HASH_BYTES * segmentNodeCount(n))
+    throw new RangeError(`a segment of ${n} records keeps ${segmentNodeCount(n)} tree nodes, not ${nodes.length / HASH_BYTES}`);
   const texts = facts ?? records.map((e) => factsText(e.facts));
   let most = 0;
   let ints = true;
@@ -72,7 +102,7 @@ export function encodeSegment(records: readonly LedgerEntry[], hashes: Uint8Arra
     // A lone surrogate: standard UTF-8 decoders would replace it. (The plain class is quick; \p{Cs} is exact.)
     wtf8 ||= ANY_SURROGATE.test(e.detail) && LONE_SURROGATE.test(e.detail);
   }
-  const flags = (ints ? FLAG_INT : 0) | (wtf8 ? FLAG_WTF8 : 0);
+  const flags = (ints ? FLAG_INT : 0) | (wtf8 ? FLAG_WTF8 : 0) | (nodes ? FLAG_NODES : 0);
   const o = offsets(n, flags);
   const block = new Uint8Array(o.details + most);
   const buf = block.buffer;
@@ -97,6 +127,7 @@ export function encodeSegment(records: readonly LedgerEntry[], hashes: Uint8Arra
     factsEnds[i] = p - factsAt;
   }
   block.set(hashes.subarray(0, HASH_BYTES * n), o.hashes);
+  if (nodes) block.set(nodes, o.nodes);
   new Uint32Array(buf, 0, 4).set([n, flags, factsAt - o.details, p - factsAt]);
   return block.slice(0, p); // the room a detail could have needed, given back
 }
@@ -110,6 +141,8 @@ export class Segment {
   readonly nums: Int32Array | Float64Array;
   /** The stored hashes: record i's at [32 i, 32 i + 32). */
   readonly hashes: Uint8Array;
+  /** The tree's interior nodes over these records (segmentNodeIndex), or empty: the block keeps none. */
+  readonly nodes: Uint8Array;
   readonly kinds: Uint8Array;
   /** Record i's detail, encoded, is details[start(i), end(i)). */
   readonly details: Uint8Array;
@@ -136,6 +169,7 @@ export class Segment {
     this.time = new Float64Array(buf, o.time, n);
     this.nums = flags & FLAG_INT ? new Int32Array(buf, o.nums, 3 * n) : new Float64Array(buf, o.nums, 3 * n);
     this.hashes = new Uint8Array(buf, o.hashes, HASH_BYTES * n);
+    this.nodes = new Uint8Array(buf, o.nodes, o.detailEnd - o.nodes);
     this.ends = new Uint32Array(buf, o.detailEnd, n);
     this.factsEnds = new Uint32Array(buf, o.factsEnd, n);
     this.kinds = new Uint8Array(buf, o.kinds, n);
