@@ -87,7 +87,7 @@ describe('capplay prove: proofs from an export, against its signed checkpoints',
     expect(v.text).toMatch(/not a key you gave \(no --key-file\): integrity under that key; authorship unknown/);
     // Pinned: the key you expected; your own key file: yours.
     expect(verifyProof(p, '--key', KEY_HEX).text).toMatch(
-      /signed by the key you pinned \(--key\) auditor\.example\/capplay .*: the record is in the tree that key signed at 11 entries \(whose key it is, you know, not the proof\)/,
+      /signed by the key you pinned \(--key\) auditor\.example\/capplay .*: the record is in the tree that key signed at 11 entries — whose key it is, you know, not the proof/,
     );
     expect(verifyProof(p, '--key-file', 'me.key').text).toMatch(
       /signed by your key \(--key-file\) auditor\.example\/capplay .*: the record is in the tree your key signed at 11 entries/,
@@ -204,7 +204,10 @@ describe('capplay prove: proofs from an export, against its signed checkpoints',
     expect(p.vkey).toBeNull();
     const v = verifyProof(p);
     expect(v.code).toBe(0);
-    expect(v.text).toMatch(/unsigned \("vkey":null\): this shows only that the path leads to that root; nothing vouches for it/);
+    expect(v.text).toMatch(
+      /^unsigned proof \("vkey":null\) — p\.json: the path from its leaf leads to root .*; nothing vouches for that root, the log or the record/,
+    );
+    expect(v.text).not.toContain('✓');
     expect(verifyProof(p, '--key', KEY_HEX).err[0]).toMatch(/the proof is unsigned \("vkey":null\), not signed by the expected key/);
   });
 
@@ -225,7 +228,9 @@ describe('capplay prove: proofs from an export, against its signed checkpoints',
     files['shell.json'] = line;
     const v = cli(['verify', 'shell.json']);
     expect(v.code, v.said).toBe(0);
-    expect(v.out[0]).toMatch(/^✓ shell\.json: entry 2 is leaf 1 of the log "capplay\.invalid\/ledger\/.*" at tree size \d+/);
-    expect(v.text).toContain('unsigned ("vkey":null)');
+    expect(v.out[0]).toMatch(
+      /^unsigned proof \("vkey":null\) — shell\.json: .* names the log "capplay\.invalid\/ledger\/.*" at size \d+; nothing vouches/,
+    );
+    expect(v.text).toContain('nothing vouches for that root, the log or the record');
   });
 });

@@ -201,7 +201,7 @@ describe('capplay verify, keygen and run --export', () => {
     let c = capture();
     expect(main(['verify', 'signed.jsonl', '--key-file', 'k.key'], c.io)).toBe(0);
     expect(c.out.join('\n')).toMatch(
-      /signed by your key \(--key-file\) ci\.example\/k \(key ID [0-9a-f]{8}, .*\): the file is what your key signed, unchanged/,
+      /signed by your key \(--key-file\) ci\.example\/k \(key ID [0-9a-f]{8}, .*\): every entry up to its last tree head is as your key signed it; a copy cut back at an earlier head your key signed verifies too, so check its size/,
     );
     c = capture();
     expect(main(['verify', 'signed.jsonl'], c.io)).toBe(0);
@@ -263,7 +263,9 @@ describe('capplay verify, keygen and run --export', () => {
     expect(c.out[0]).toMatch(/^✓ ok\.jsonl: \d+ entries, 1 checkpoint verified \(record format 3, RFC 6962 tree\)$/);
     c = capture();
     expect(main(['verify', 'ok.jsonl', '--key', hex], c.io)).toBe(0);
-    expect(c.out.join('\n')).toMatch(/signed by the key you pinned \(--key\) .*: the file is what that key signed, unchanged/);
+    expect(c.out.join('\n')).toMatch(
+      /signed by the key you pinned \(--key\) .*: every entry up to its last tree head is as that key signed it; a copy cut back at an earlier head that key signed verifies too, so check its size — whose key it is, you know, not the file/,
+    );
     c = capture();
     expect(main(['verify', 'ok.jsonl', '--key', 'ab'.repeat(32)], c.io)).toBe(1);
     expect(c.err[0]).toMatch(/not the expected abab/);

@@ -35,7 +35,16 @@ export function verifyFile(text: string, source: string, key: string | undefined
     `✓ ${source}: ${r.count} entries, ${r.checkpoints.length} checkpoint${r.checkpoints.length === 1 ? '' : 's'} verified (record format ${r.version}${r.version === 3 ? ', RFC 6962 tree' : ', hash chain'})`,
   );
   if (r.count) io.out(`  ${r.version === 3 ? 'root' : 'head'} ${toBase64(r.head)} at ${r.count} entries`);
-  signerLines(r, key, own, { by: 'the file is what that key signed, unchanged', subject: 'the file' }, io);
+  signerLines(
+    r,
+    key,
+    own,
+    {
+      by: 'every entry up to its last tree head is as that key signed it; a copy cut back at an earlier head that key signed verifies too, so check its size',
+      subject: 'the file',
+    },
+    io,
+  );
   return 0;
 }
 
@@ -54,7 +63,7 @@ export function signerLines(
   const pinned = !own && key && r.publicKey ? r.publicKey : null;
   const s = signerOf(r, own ?? pinned, {
     key: own ? 'your key (--key-file)' : pinned ? 'the key you pinned (--key)' : 'a key you gave (no --key-file)',
-    proves: pinned ? `${proves.by} (whose key it is, you know, not ${proves.subject})` : proves.by.replace('that key', 'your key'),
+    proves: pinned ? `${proves.by} — whose key it is, you know, not ${proves.subject}` : proves.by.replaceAll('that key', 'your key'),
   });
   io.out(`  ${s.proves}`);
   if (r.publicKey) {
@@ -81,23 +90,27 @@ export function verifyProofFile(
     return 1;
   }
   const origin = JSON.stringify(r.origin);
+  if (!r.vkey) {
+    // Unsigned: anyone can make such a file (a one-leaf tree and its bare head), so nothing here is vouched for.
+    io.out(
+      r.type === 'inclusion'
+        ? `unsigned proof ("vkey":null) — ${source}: the path from its leaf leads to root ${toBase64(r.root)}, of a bare tree head that names the log ${origin} at size ${r.treeSize}; nothing vouches for that root, the log or the record (entry ${r.seq}: ${r.record.kind}: ${r.record.detail})`
+        : `unsigned proof ("vkey":null) — ${source}: the path leads from root ${toBase64(r.roots[0])} (size ${r.from}) to root ${toBase64(r.roots[1])} (size ${r.to}) of bare tree heads that name the log ${origin}; nothing vouches for either root`,
+    );
+    io.out('  check it against a signed checkpoint for the same size (capplay prove on a signed export)');
+    return 0;
+  }
   if (r.type === 'inclusion') {
     io.out(
       `✓ ${source}: entry ${r.seq} is leaf ${r.seq - 1} of the log ${origin} at tree size ${r.treeSize} (RFC 6962 inclusion proof, ${r.pathLength} hash${r.pathLength === 1 ? '' : 'es'})`,
     );
     io.out(`  the record: ${r.record.kind}: ${r.record.detail}`);
-    io.out(`  root ${toBase64(r.root)} at ${r.treeSize} entries`);
+    io.out(`  root ${toBase64(r.root)} at ${r.treeSize} ${r.treeSize === 1 ? 'entry' : 'entries'}`);
   } else {
     io.out(
       `✓ ${source}: the log ${origin} at tree size ${r.from} is a prefix of it at ${r.to} (RFC 6962 consistency proof, ${r.pathLength} hash${r.pathLength === 1 ? '' : 'es'}): entries 1..${r.from} are the same in both`,
     );
     io.out(`  root ${toBase64(r.roots[0])} at ${r.from} entries, ${toBase64(r.roots[1])} at ${r.to}`);
-  }
-  if (!r.vkey) {
-    io.out(
-      `  unsigned ("vkey":null): this shows only that the path leads to ${r.type === 'inclusion' ? 'that root' : 'those roots'}; nothing vouches for ${r.type === 'inclusion' ? 'it' : 'them'} — check against a signed checkpoint for the same size (capplay prove on a signed export)`,
-    );
-    return 0;
   }
   const by =
     r.type === 'inclusion'

@@ -32,6 +32,39 @@ describe("this installation's key (WebCrypto Ed25519, non-extractable, kept as a
     expect((await openInstallationKey(broken))!.kept).toBe(false);
   });
 
+  it('signs nothing the worker hands over that is not a tree head of the export or proof asked for', async () => {
+    const key = (await openInstallationKey(memoryStore()))!;
+    let signed = 0;
+    const counting = { ...key, sign: (bodies: string[]) => ((signed += bodies.length), key.sign(bodies)) };
+    const h = new KernelHost(undefined, false);
+    h.exec('spawn "idle"');
+    const real = h.ledgerHeads();
+    const exporter = (bodies: string[], size = real.size) => ({
+      ledgerHeads: async () => ({ size, bodies }),
+      ledgerExport: async () => ({ problem: 'not reached' }),
+    });
+    const head = real.bodies[real.bodies.length - 1];
+    for (const [bodies, size] of [
+      [['grant root to mallory'], real.size],
+      [[head.slice(0, -1)], real.size], // not a whole head
+      [[head], real.size + 1], // a head for another size than the export's
+      [[head, head], real.size], // sizes not rising
+    ] as const)
+      expect(await signedLedgerExport(exporter([...bodies], size), counting)).toEqual({
+        problem: 'the worker gave the page something other than the tree heads of this export to sign; nothing was signed',
+      });
+    // A proof whose head is not for its tree size: the unsigned proof, nothing signed.
+    const proof = h.ledgerProve(1)!;
+    const r = await signedLedgerProof({ ledgerProve: async () => ({ ...proof, head: 'grant root to mallory\n' }) }, counting, 1);
+    expect(r.signedBy).toBeNull();
+    expect(signed).toBe(0);
+    // The real ones are signed.
+    expect(
+      'text' in (await signedLedgerExport({ ledgerHeads: async () => real, ledgerExport: async (c) => h.ledgerExport(c) }, counting)),
+    ).toBe(true);
+    expect(signed).toBe(real.bodies.length);
+  });
+
   it("co-signs the kernel's tree heads; the import says it is this installation's, and another's key is not", async () => {
     const key = (await openInstallationKey(memoryStore()))!;
     const h = new KernelHost(undefined, false);

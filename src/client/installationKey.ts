@@ -165,9 +165,22 @@ export async function signedLedgerExport(
     return 'text' in r ? { text: r.text, signedBy: null } : r;
   }
   const heads = await kernel.ledgerHeads();
+  // Sign only what is a tree head, sizes rising to the export's: the key vouches for nothing else the worker hands over.
+  const sizes = heads.bodies.map(treeHeadSize);
+  if (sizes.some((n, i) => n === null || (i > 0 && n <= sizes[i - 1]!)) || (sizes.length > 0 && sizes[sizes.length - 1] !== heads.size))
+    return { problem: 'the worker gave the page something other than the tree heads of this export to sign; nothing was signed' };
   const sigs = await key.sign(heads.bodies);
   const r = await kernel.ledgerExport({ name: key.name, publicKey: key.publicKey, size: heads.size, sigs });
   return 'text' in r ? { text: r.text, signedBy: key } : r;
+}
+
+/**
+ * The size a tree head names, if `body` is one as the kernel writes it (C2SP tlog-checkpoint body: origin, decimal
+ * size, base64 of a 32-byte root, each line ending in a newline); null for anything else.
+ */
+export function treeHeadSize(body: string): number | null {
+  const m = /^[^\n]+\n([1-9][0-9]{0,15})\n[A-Za-z0-9+/]{43}=\n$/.exec(body);
+  return m && Number.isSafeInteger(Number(m[1])) ? Number(m[1]) : null;
 }
 
 /** What the worker offers for a signed proof (a part of the kernel host's API). */
@@ -186,7 +199,7 @@ export async function signedLedgerProof(
   seq: number,
 ): Promise<{ proof: LedgerProofView | null; signedBy: InstallationKey | null }> {
   const unsigned = await kernel.ledgerProve(seq);
-  if (!unsigned || !key) return { proof: unsigned, signedBy: null };
+  if (!unsigned || !key || treeHeadSize(unsigned.head) !== unsigned.treeSize) return { proof: unsigned, signedBy: null };
   const [sig] = await key.sign([unsigned.head]);
   const signed = await kernel.ledgerProve(seq, { name: key.name, publicKey: key.publicKey, size: unsigned.treeSize, sig });
   return signed ? { proof: signed, signedBy: key } : { proof: unsigned, signedBy: null };

@@ -1,4 +1,5 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cosignature } from './cosign';
 import { ExportProver, ProvableExport, sizesText } from './exportProof';
@@ -7,6 +8,57 @@ import { verifyProofText } from './proofs';
 
 const seed = new Uint8Array(32).fill(9);
 const KEY = { name: 'co.example/signer', seed, publicKey: ed25519.getPublicKey(seed) };
+
+describe('a proof file is untrusted input (verifyProofText never throws)', () => {
+  it('random text, random JSON and edited proofs get a verdict, never an exception; an edit that verifies changed nothing it reports', () => {
+    const l = new Ledger({ origin: 'capplay.invalid/ledger/fuzz/seed-3' });
+    for (let i = 1; i <= 40; i++) l.append(i, 'spawn', i, 0, `r${i} é`);
+    const prover = new ExportProver({}, 7);
+    prover.push(l.exportJsonl(cosignature(l, KEY)));
+    const r = prover.end();
+    if (!r.ok) throw new Error(r.firstBad.reason);
+    const made = r.export.inclusion(7);
+    if (!made.ok) throw new Error(made.problem);
+    const c = r.export.consistency(1, 40);
+    const valid = [made.json, c.ok ? c.json : made.json];
+    const verdictOf = (text: string) => {
+      const v = verifyProofText(text, { publicKey: KEY.publicKey });
+      expect(typeof v.ok).toBe('boolean');
+      if (!v.ok) expect(v.reason.length).toBeGreaterThan(0);
+      return v;
+    };
+    const json = fc.jsonValue({ maxDepth: 4 });
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (t) => void verdictOf(t)),
+      { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(json, (j) => void verdictOf(JSON.stringify(j) ?? 'null')),
+      { numRuns: 300 },
+    );
+    // A field of a real proof replaced by any JSON value, or one character of it changed.
+    fc.assert(
+      fc.property(fc.nat(1), fc.nat(20), json, (which, field, value) => {
+        const o = JSON.parse(valid[which]) as Record<string, unknown>;
+        const key = Object.keys(o)[field % Object.keys(o).length];
+        o[key] = value;
+        const v = verdictOf(JSON.stringify(o));
+        if (v.ok) expect(JSON.stringify(v)).toBe(JSON.stringify(verifyProofText(valid[which], { publicKey: KEY.publicKey })));
+      }),
+      { numRuns: 300 },
+    );
+    fc.assert(
+      fc.property(fc.nat(1), fc.nat(), fc.integer({ min: 1, max: 0xffff }), (which, at, code) => {
+        const t = valid[which];
+        const i = at % t.length;
+        const edited = t.slice(0, i) + String.fromCharCode(code) + t.slice(i + 1);
+        const v = verdictOf(edited);
+        if (v.ok && edited !== t) expect(JSON.parse(edited)).toEqual(JSON.parse(t)); // only a spelling of the same JSON
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
 
 describe('proofs from an export (exportProof.ts)', () => {
   it("rebuilds the ledger's own tree from the export's leaf hashes: the same paths and roots as the ledger's proofs", () => {

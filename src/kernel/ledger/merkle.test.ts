@@ -1,7 +1,16 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
-import { consistencyProblem, EMPTY_ROOT, hashLeaf, MerkleTree, rootFromInclusion, STORED_LEVEL, verifyInclusion } from './merkle';
+import {
+  consistencyProblem,
+  EMPTY_ROOT,
+  hashLeaf,
+  isPowerOfTwo,
+  MerkleTree,
+  rootFromInclusion,
+  STORED_LEVEL,
+  verifyInclusion,
+} from './merkle';
 import { shaEngine } from './sha';
 
 /*
@@ -169,6 +178,9 @@ describe.each(['simd', 'scalar', 'noble'] as const)('the RFC 6962 tree (%s SHA-2
       expect(consistencyProblem(m - 1, n, h(ROOTS[m]), h(ROOTS[n]), p)).not.toBeNull();
       expect(consistencyProblem(m, n, h(ROOTS[m]), h(ROOTS[n]), p.slice(0, -1))).not.toBeNull();
       expect(consistencyProblem(m, n, h(ROOTS[m]), h(ROOTS[n]), [...p, p[0]])).not.toBeNull();
+      // Which sizes are powers of two decides the proof's shape: exactly, though Math.log2(2^49 - 1) rounds to 49.
+      expect([2 ** 49 - 1, 2 ** 53 - 1, 3, 0].map(isPowerOfTwo)).toEqual([false, false, false, false]);
+      expect([1, 2, 2 ** 49, 2 ** 52].map(isPowerOfTwo)).toEqual([true, true, true, true]);
       for (let i = 0; i < p.length; i++) {
         const flipped = p.map((x) => x.slice());
         flipped[i][0] ^= 16;

@@ -315,6 +315,12 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 const odd = (x: number) => x % 2 === 1;
+/** Exact for every safe integer (Math.log2 rounds: log2(2^49 - 1) is 49). */
+export function isPowerOfTwo(x: number): boolean {
+  if (x < 1) return false;
+  while (x % 2 === 0) x /= 2;
+  return x === 1;
+}
 const half = (x: number) => Math.floor(x / 2);
 
 /** The root an inclusion proof leads to, or why it cannot be one (RFC 9162 §2.1.3.2). */
@@ -369,7 +375,7 @@ export function consistencyProblem(
   if (size1 === 0) return proof.length === 0 ? null : 'a proof from the empty tree is empty';
   if (proof.length === 0) return 'the proof is empty';
   const path = [...proof];
-  if (Number.isInteger(Math.log2(size1))) path.unshift(root1);
+  if (isPowerOfTwo(size1)) path.unshift(root1);
   let fn = size1 - 1;
   let sn = size2 - 1;
   while (odd(fn)) {

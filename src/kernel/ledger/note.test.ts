@@ -70,6 +70,10 @@ describe('C2SP signed notes (note.ts)', () => {
     expect(openCheckpoint(cosigned, key)).toMatchObject({ size: 42 });
     expect(openCheckpoint(other.note, key)).toBe(`no signature by the key ${origin}+${Buffer.from(key.id).toString('hex')}`);
     expect(openCheckpoint(note.slice(0, -1), key)).toBe('the note does not end in a newline');
+    // A lone surrogate is not UTF-8: signed as U+FFFD, it would verify and be shown as another text.
+    const fffd = signCheckpoint(checkpointBody('log\ufffdA', 42, root), origin, sk, pk).note;
+    expect(openCheckpoint(fffd, key)).toMatchObject({ origin: 'log\ufffdA' });
+    expect(openCheckpoint(fffd.replace('\ufffd', '\ud800'), key)).toBe('the note is not valid Unicode text (it holds a lone surrogate)');
     expect(fromBase64('AAA=')).toEqual(new Uint8Array([0, 0]));
     expect(fromBase64('AAB=')).toBeNull(); // non-canonical: trailing bits set
     expect(fromBase64('AA')).toBeNull();

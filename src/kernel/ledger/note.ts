@@ -223,6 +223,8 @@ export function parseNote(note: string): ParsedNote | string {
 function splitNote(note: string): { text: string; sigLines: string[] } | string {
   if (!note.endsWith('\n')) return 'the note does not end in a newline';
   if (/[\u0000-\u0009\u000b-\u001f]/.test(note)) return 'the note holds a control character';
+  // A note is UTF-8 (c2sp.org/signed-note): a lone surrogate would be signed as U+FFFD and shown as something else.
+  if (/\p{Cs}/u.test(note)) return 'the note is not valid Unicode text (it holds a lone surrogate)';
   const split = note.lastIndexOf('\n\n');
   if (split < 0) return 'the note has no blank line before its signatures';
   return { text: note.slice(0, split + 1), sigLines: note.slice(split + 2, -1).split('\n') };

@@ -143,7 +143,8 @@ const isSeq = (v: unknown, min: number): v is number => typeof v === 'number' &&
 /** A list of base64 32-byte hashes, or why not. */
 function hashes(v: unknown): Uint8Array[] | string {
   if (!Array.isArray(v)) return '"path" should be a list of base64 hashes';
-  if (v.length > 64) return `"path" has ${v.length} hashes; a tree of up to 2^53 entries needs at most 53`;
+  if (v.length > 64)
+    return `"path" has ${v.length} hashes, over the 64 any proof here can need (a tree of up to 2^53 entries needs at most 53)`;
   const out: Uint8Array[] = [];
   for (const [i, h] of v.entries()) {
     const b = typeof h === 'string' ? fromBase64(h) : null;

@@ -2,7 +2,7 @@ import { LEDGER_KINDS, ledgerKindCode, type LedgerEntry, type LedgerKind } from 
 import { decodeUtf8 } from '../sab/utf8';
 import { HASH_BYTES, writeWtf8 } from './chain';
 import { factsText, parseFacts } from './facts';
-import { STORED_LEVEL } from './merkle';
+import { isPowerOfTwo, STORED_LEVEL } from './merkle';
 
 /**
  * Sealed ledger segments: a full run of records packed into one byte block, columns side by side, so a long
@@ -39,7 +39,7 @@ const FLAG_NODES = 4;
  * for a segment that is a whole subtree of its own, n = 2^s above 2^STORED_LEVEL; else none.
  */
 export function segmentNodeCount(n: number): number {
-  if (!Number.isInteger(Math.log2(n)) || n <= 2 ** STORED_LEVEL) return 0;
+  if (n <= 2 ** STORED_LEVEL || !isPowerOfTwo(n)) return 0;
   return n / 2 ** (STORED_LEVEL - 1) - 2;
 }
 

@@ -235,7 +235,7 @@ describe('the WORM ledger from the shell and the host', () => {
       fingerprint: fp,
     });
     expect(own.signer.proves).toBe(
-      `signed by this installation's key ${MINE.name} (key ID ${own.signer.keyId}, fingerprint ${fp.slice(0, 16)}…): the file is what this browser exported, unchanged (the key cannot leave it)`,
+      `signed by this installation's key ${MINE.name} (key ID ${own.signer.keyId}, fingerprint ${fp.slice(0, 16)}…): every entry up to its last tree head is as this browser signed it (the key cannot leave it); a copy cut back at an earlier head this browser signed (an export’s, or a copied proof’s) verifies too, so check that its size is the one you expect`,
     );
     // The same file in another installation: a key it does not know.
     const elsewhere = h.ledgerImport(mine, keyOf('other', 2).publicKey);

@@ -59,7 +59,11 @@ export function signerOf(
   r: Pick<VerifyExportResult & { ok: true }, 'publicKey' | 'vkey' | 'origin' | 'version'>,
   installationKey: Uint8Array | null,
   /** Who "this installation's key" is, and what a signature by it proves (the CLI's is its key file). */
-  own = { key: "this installation's key", proves: 'the file is what this browser exported, unchanged (the key cannot leave it)' },
+  own = {
+    key: "this installation's key",
+    proves:
+      'every entry up to its last tree head is as this browser signed it (the key cannot leave it); a copy cut back at an earlier head this browser signed (an export’s, or a copied proof’s) verifies too, so check that its size is the one you expect',
+  },
 ): LedgerSigner {
   const pk = r.publicKey;
   if (!pk)

@@ -69,7 +69,7 @@ function ledgerCommand(sub: string, args: Token[], view: KernelView): OutputLine
         why
           ? out(`✕ the proof does not check out: ${why}`, 'error')
           : out(
-              "✓ the path leads from the leaf to the tree head's root (the kernel signs no head: an export's co-signed checkpoint vouches for it)",
+              "✓ the path leads from the leaf to the tree head's root (the kernel signs no head: an export's co-signed checkpoint would vouch for it, if an export was made at that size)",
               'ok',
             ),
         out(`proof: ${inclusionProofJson(p)}`, 'dim'),
