@@ -1,5 +1,6 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
+import pointsav from '../../content/scenarios/pointsav.json';
 import worm from '../../content/scenarios/worm.json';
 import { grantsInForce, provenance } from '../caps/provenance';
 import { evaluate } from '../checks/check';
@@ -139,6 +140,87 @@ describe('service-fs (seed 000): append is a capability', () => {
     for (const o of k.objects.values()) {
       if (!o.service) continue;
       expect(o.service.ctx.ledger !== undefined, o.name).toBe(o.service.def === serviceFs);
+    }
+  });
+});
+
+describe('service-fs (seed 000): the ledger stays where it is kept', () => {
+  type Sc = { machines: { name: string; role?: string }[]; processes: Record<string, unknown>[] };
+  const fleet = (edit: (s: Sc) => void) => {
+    const s = structuredClone(pointsav) as unknown as Sc;
+    edit(s);
+    return loadScenario(s);
+  };
+  const refused = (r: ReturnType<typeof loadScenario>) => (r.ok ? [] : r.errors.filter((e) => e.includes('service-fs')));
+
+  it('seed 000: a service-fs on the MediaKit, its reader there, is refused at load, naming why (no Totebox records reach it)', () => {
+    const r = fleet((s) => {
+      s.processes.push({ name: 'mklog', program: 'service-fs', machine: 'mediakit', caps: [{ endpoint: 'mklog' }] });
+      s.processes.push({
+        name: 'spy',
+        program: 'idle',
+        machine: 'mediakit',
+        caps: [{ name: 'audit', object: 'mklog', iface: 'LedgerRead' }],
+      });
+    });
+    const at = (structuredClone(pointsav) as unknown as Sc).processes.length;
+    expect(refused(r)).toEqual([
+      `processes[${at}]: "mklog" runs service-fs on mediakit; the kernel keeps one ledger for the whole fleet, and service-fs serves it whole, so it runs only on the Totebox (role "totebox": totebox) or in a one-machine scenario; on mediakit (role "mediakit") it would hand that machine the fleet's records with no pairing and past the Diode`,
+    ]);
+  });
+
+  it('seed 000: a MediaKit ingest cannot append what a Totebox auditor reads: its own service-fs is refused, the Totebox’s is out of reach', () => {
+    const tb = { name: 'tblog', program: 'service-fs', machine: 'totebox', caps: [{ endpoint: 'tblog' }] };
+    const auditor = {
+      name: 'auditor',
+      program: 'idle',
+      machine: 'totebox',
+      caps: [{ name: 'audit', object: 'tblog', iface: 'LedgerRead' }],
+    };
+    const own = fleet((s) => {
+      s.processes.push(tb, auditor, { name: 'mklog', program: 'service-fs', machine: 'mediakit', caps: [{ endpoint: 'mklog' }] });
+      s.processes.push({
+        name: 'edge',
+        program: 'ingest',
+        machine: 'mediakit',
+        caps: [{ name: 'ledger', object: 'mklog', iface: 'LedgerAppend', args: { source: 'edge' } }],
+      });
+    });
+    expect(refused(own)).toEqual([expect.stringContaining('"mklog" runs service-fs on mediakit')]);
+    const far = fleet((s) => {
+      s.processes.push(tb, auditor);
+      s.processes.push({
+        name: 'edge',
+        program: 'ingest',
+        machine: 'mediakit',
+        caps: [{ name: 'ledger', object: 'tblog', iface: 'LedgerAppend', args: { source: 'edge' } }],
+      });
+    });
+    expect(far.ok ? [] : far.errors).toEqual([
+      expect.stringContaining('endpoint "tblog" is served on totebox and "edge" runs on mediakit'),
+    ]);
+    // On the Totebox itself it loads.
+    expect(fleet((s) => s.processes.push(tb, auditor)).ok).toBe(true);
+  });
+
+  it('seed 000: no Totebox, two Toteboxes, or a role-less machine of a fleet: refused; a one-machine world of any role loads', () => {
+    const roleless = fleet((s) => {
+      s.machines.push({ name: 'alpha' });
+      s.processes.push({ name: 'log', program: 'service-fs', machine: 'alpha', caps: [{ endpoint: 'log' }] });
+    });
+    expect(refused(roleless)).toEqual([expect.stringContaining('on alpha (no role) it would hand that machine the fleet')]);
+    const two = fleet((s) => {
+      s.machines.push({ name: 'vault2', role: 'totebox' });
+      s.processes.push({ name: 'log', program: 'service-fs', machine: 'vault2', caps: [{ endpoint: 'log' }] });
+    });
+    expect(refused(two)).toEqual([expect.stringContaining('one Totebox (this one has 2: totebox, vault2)')]);
+    const none = structuredClone(worm) as unknown as Sc;
+    none.machines = [{ name: 'alpha' }, { name: 'beta' }];
+    expect(refused(loadScenario(none))).toEqual([expect.stringContaining('and this fleet has none')]);
+    for (const role of [undefined, 'mediakit']) {
+      const one = structuredClone(worm) as unknown as Sc;
+      one.machines = [{ name: 'solo', ...(role && { role }) }];
+      expect(loadScenario(one).ok, String(role)).toBe(true);
     }
   });
 });
