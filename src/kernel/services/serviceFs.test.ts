@@ -342,6 +342,23 @@ describe('service-fs (seed 000): what processes append is kept apart from the ke
     expect(k.ledger.seqsOfKind('verdict').length).toBe(0);
   });
 
+  it('seed 000: a flood of appends spends nothing of a default ledger check: it still finds the kernel’s records', () => {
+    const { k, shell } = world();
+    for (let i = 0; i < 30_000; i++) {
+      const r = k.call(shell, 'notes', 'append', { args: ['z'.repeat(APPEND_MAX)] });
+      if (r.ok || r.code !== 'EAGAIN') value(r);
+      else {
+        k.step(1); // the server's queue is full: let it take the calls
+        i--;
+      }
+    }
+    expect(appended(k).length).toBeGreaterThan(30_000);
+    expect(evaluate(k, { ledger: 'with seed 2026' })).toMatchObject({ ok: true, why: expect.stringContaining('ledger record 1 (boot)') });
+    expect(evaluate(k, { not: { ledger: 'with seed 2026' } }).ok).toBe(false);
+    // A check that names the kind reads the appended text, within its budget; it cannot tell, rather than pass.
+    expect(evaluate(k, { not: { ledger: 'never appended', kind: 'appended' } })).toMatchObject({ ok: false, unknown: true });
+  });
+
   it('seed 000: appended text is never a grant nor a step in any provenance chain', () => {
     const { k, shell, seqs } = forged();
     const grants = [...k.ledger.seqsOfKind('grant')];
