@@ -237,6 +237,20 @@ describe('service-fs (seed 000): no read-modify-write at the API surface', () =>
         expect(last(k).detail).toContain(`${m} on @${cap}`);
       }
     expect(k.call(shell, 'notes', 'frobnicate')).toMatchObject({ ok: false, code: 'ENOMETHOD' });
+    expect(appended(k).length).toBe(before);
+  });
+
+  it('seed 000: a verb inside a longer name — camelCase, snake_case, dotted, colons — is refused by name too (EWORM)', () => {
+    const { k, shell } = world();
+    const before = appended(k).length;
+    const names = ['deleteRecord', 'delete_record', 'DELETE', 'record-delete', 'ledger.wipe', 'fs:Truncate', 'HTTPDelete', 'delete2'];
+    const verbs = ['insert', 'prepend', 'splice', 'wipe', 'destroy', 'expunge', 'prune', 'forget', 'trim', 'pop', 'tamper'];
+    for (const m of [...names, ...verbs, 'insertAt', 'pop_last', 'tamperWith'])
+      expect(k.call(shell, 'notes', m, { args: [1] }), m).toMatchObject({ ok: false, code: 'EWORM' });
+    // A word that merely contains a verb is not one; the methods that exist keep their answers.
+    for (const m of ['offset', 'seek', 'appendix', 'popular'])
+      expect(k.call(shell, 'notes', m), m).toMatchObject({ ok: false, code: 'ENOMETHOD' });
+    expect(k.call(shell, 'audit', 'append', { args: ['x'] })).toMatchObject({ ok: false, code: 'EIFACE' });
     expect(Object.values(serviceFs.interfaces).flat()).toEqual(['append', 'size', 'read', 'tail']);
     expect(appended(k).length).toBe(before);
   });

@@ -13,7 +13,7 @@ import { fail, ok, type Reply, type ServiceDef, type Value } from './service';
 const SOURCE = /^[A-Za-z][A-Za-z0-9_.-]{0,39}$/;
 const TAIL_DEFAULT = 10;
 
-/** Every verb that would change a record: refused by name (EWORM), never "no such method". */
+/** Every verb that would change a record: a method with any of them among its words is refused (EWORM), never "no such method". */
 const MUTATORS = [
   'modify',
   'delete',
@@ -43,6 +43,17 @@ const MUTATORS = [
   'compact',
   'rename',
   'move',
+  'insert',
+  'prepend',
+  'splice',
+  'wipe',
+  'destroy',
+  'expunge',
+  'prune',
+  'forget',
+  'trim',
+  'pop',
+  'tamper',
 ] as const;
 
 /** A record as an auditor reads it: whose word it is (the kernel's, or a process's appended text) and its fields. */
