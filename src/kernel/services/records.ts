@@ -12,6 +12,8 @@ import type { Answered, LedgerAccess, ServiceContext, ServiceDef } from './servi
 /** The most characters a process appends in one record, and the most records one read returns (service-fs). */
 export const APPEND_MAX = 400;
 export const READ_MAX = 100;
+/** What prints nothing: spaces, and format or zero-width characters (U+200B, U+2060, U+FEFF, a soft hyphen…). */
+const INVISIBLE = /[\s\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
 
 /** A deferred reply, handed to the endpoint queues (queue.ts) that own calls in flight. */
 export type Answer = (ep: KernelObject, ticket: number, reply: Answered) => boolean;
@@ -200,10 +202,15 @@ export class ServiceRecords {
           return { ok: false, code: 'EINVAL', error: `append(text): the text is a string, not ${text === null ? 'null' : typeof text}` };
         if (text.length > APPEND_MAX)
           return { ok: false, code: 'EINVAL', error: `append(text): at most ${APPEND_MAX} characters, got ${text.length}` };
-        // One line of printable text: escape sequences and bidi overrides go, line breaks become spaces.
-        const clean = sanitize(text).replace(/[\n\u2028\u2029]/g, ' ');
-        if (!clean.trim())
-          return { ok: false, code: 'EINVAL', error: 'append(text): nothing printable to append (control characters are removed)' };
+        // One line of printable text: escape sequences and bidi overrides go; a tab becomes one space before sanitize
+        // (which would widen it to 8) and every line break one space after, so cleaning never lengthens the text.
+        const clean = sanitize(text.replace(/\t/g, ' ')).replace(/[\n\u2028\u2029]/g, ' ');
+        if (!clean.replace(INVISIBLE, ''))
+          return {
+            ok: false,
+            code: 'EINVAL',
+            error: 'append(text): nothing printable to append (control, format and zero-width characters print nothing)',
+          };
         call.appended = true;
         const e = k.appended(
           call.caller,

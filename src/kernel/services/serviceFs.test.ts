@@ -327,6 +327,28 @@ describe('service-fs (seed 000): no read-modify-write at the API surface', () =>
     expect(e.detail).toBe(`shell (pid ${shell}) appended through LedgerAppend console: "red line gnp.exe" (control characters removed)`);
     expect(e.facts).toEqual({ via: 'LedgerAppend console', cleaned: 1 });
   });
+
+  it('seed 000: cleaning never lengthens a record past 400 characters, and invisible text is nothing printable', () => {
+    const { k, shell } = world();
+    const append = (text: string) => k.call(shell, 'notes', 'append', { args: [text] });
+    const stored = (r: CallResult) => {
+      const d = k.ledger.page((value(r) as { seq: number }).seq, 1)[0].detail;
+      return JSON.parse(/: (".*")( \(control characters removed\))?$/.exec(d)![1]) as string;
+    };
+    // A tab is one space, not up to eight: 'x' and 399 tabs store 400 characters, not 3,276.
+    expect(stored(append('x' + '\t'.repeat(APPEND_MAX - 1)))).toBe('x' + ' '.repeat(APPEND_MAX - 1));
+    expect(stored(append('a\tb'))).toBe('a b');
+    // Every line break, U+2028 and U+2029 included, becomes a space: one line.
+    expect(stored(append('one\ntwo\u2028three\u2029four\r\nfive'))).toBe('one two three four five');
+    const before = appended(k).length;
+    for (const invisible of ['\u200b\u200b', '\u2060', '\ufeff', '\u00ad', ' \u200d\t\u200c ', '\u2028\u2029'])
+      expect(append(invisible), JSON.stringify(invisible)).toMatchObject({
+        ok: false,
+        code: 'EINVAL',
+        error: expect.stringContaining('nothing printable'),
+      });
+    expect(appended(k).length).toBe(before);
+  });
 });
 
 describe('service-fs (seed 000): what processes append is kept apart from the kernel’s records', () => {
