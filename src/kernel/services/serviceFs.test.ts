@@ -135,6 +135,29 @@ describe('service-fs (seed 000): append is a capability', () => {
     expect(appended(k).filter((e) => e.actor === shell).length).toBe(1);
   });
 
+  it('seed 000: answering an append, the service cannot read the ledger (it cannot look up the record it made)', () => {
+    const { k, shell, server } = world();
+    const ep = [...k.objects.values()].find((o) => o.kind === 'endpoint' && o.owner === server)!;
+    const service = ep.service!;
+    let peeked: unknown = 'not called';
+    // A service that wants to know who called: it appends, then reads back the record's author.
+    service.def = {
+      ...serviceFs,
+      handle: (ctx, s, req) => {
+        const reply = serviceFs.handle(ctx, s as null, req);
+        const seq = 'ok' in reply && reply.ok ? (reply.value as { seq?: number } | undefined)?.seq : undefined;
+        if (seq) peeked = [ctx.ledger!.read(req.ticket, seq, 1), ctx.ledger!.size(req.ticket)];
+        return reply;
+      },
+    };
+    value(k.call(shell, 'notes', 'append', { args: ['who am i'] }));
+    expect(peeked).toEqual([null, null]);
+    // Outside any call it reads nothing either; answering a LedgerRead call it reads (authors included).
+    expect(service.ctx.ledger!.read(1, 1, 1)).toBeNull();
+    const tail = value(k.call(shell, 'audit', 'tail', { args: [1] })) as { actor: number }[];
+    expect(tail).toMatchObject([{ actor: shell }]);
+  });
+
   it('seed 000: only a service whose definition serves the WORM ledger is lent it', () => {
     const { k } = world();
     for (const o of k.objects.values()) {

@@ -7,7 +7,8 @@ import { fail, ok, type Reply, type ServiceDef, type Value } from './service';
  * policy file: LedgerAppend (append) for ingest processes, each object labelled with its source, and LedgerRead
  * (size, read, tail) for auditors. Nothing modifies or deletes: no interface has such a method, and asking for
  * one is refused with EWORM saying so. The service holds no ledger of its own: it appends through what the
- * kernel lends it (ctx.ledger), which writes the caller's text as the 'appended' kind, authored by the caller.
+ * kernel lends it (ctx.ledger), which writes the caller's text as the 'appended' kind, authored by the caller, and
+ * reads through it only while answering a LedgerRead call.
  */
 
 const SOURCE = /^[A-Za-z][A-Za-z0-9_.-]{0,39}$/;
@@ -81,6 +82,7 @@ export const serviceFs: ServiceDef<null> = {
   access: { append: 'write', size: 'meta', read: 'read', tail: 'read' },
   worm: {
     append: 'LedgerAppend',
+    read: 'LedgerRead',
     refuse: MUTATORS,
     code: 'EWORM',
     why: 'service-fs is append-only (WORM, seed 000): no interface can modify or delete a record',
@@ -100,24 +102,27 @@ export const serviceFs: ServiceDef<null> = {
   handle(ctx, _s, req): Reply {
     const ledger = ctx.ledger!;
     const [a, b] = req.args;
+    if (req.method === 'append') {
+      if (req.args.length !== 1) return fail('append(text): one argument, the text to append', 'EINVAL');
+      const r = ledger.append(req.ticket, a);
+      return r.ok ? ok({ seq: r.seq }) : fail(r.error, r.code);
+    }
+    // The kernel lends reads only to answer a LedgerRead call (a size of null: this is not one).
+    const size = ledger.size(req.ticket);
+    if (size === null) return fail(`${req.method}: only a call through a LedgerRead object reads the ledger`, 'EIFACE');
     switch (req.method) {
-      case 'append': {
-        if (req.args.length !== 1) return fail('append(text): one argument, the text to append', 'EINVAL');
-        const r = ledger.append(req.ticket, a);
-        return r.ok ? ok({ seq: r.seq }) : fail(r.error, r.code);
-      }
       case 'size':
-        return ok(ledger.size());
+        return ok(size);
       case 'read': {
         const from = count(a, 1, Number.MAX_SAFE_INTEGER);
         const n = count(b, TAIL_DEFAULT, 100);
         if (from === null || n === null) return fail('read(from, count): a record number from 1, and a count from 1 to 100', 'EINVAL');
-        return ok(ledger.read(from, n).map(view));
+        return ok(ledger.read(req.ticket, from, n)!.map(view));
       }
       case 'tail': {
         const n = count(a, TAIL_DEFAULT, 100);
         if (n === null) return fail('tail(count): a count from 1 to 100', 'EINVAL');
-        return ok(ledger.read(Math.max(1, ledger.size() - n + 1), n).map(view));
+        return ok(ledger.read(req.ticket, Math.max(1, size - n + 1), n)!.map(view));
       }
     }
     return fail(`no method ${req.method}`, 'ENOMETHOD');

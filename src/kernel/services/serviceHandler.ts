@@ -17,7 +17,8 @@ export type Admit = (
 /**
  * CALL through a client facet, a service object or an import: checked here (the pledge, the import's admission,
  * the caller's energy, the interface), then handed to the endpoint's queue (queue.ts), which runs the service in
- * the server's context now or when the server can take it. The service never learns who called.
+ * the server's context now or when the server can take it. The request does not say who called (service-fs, a
+ * reader of the ledger, can read there who wrote each record).
  */
 export function serveCall(k: CallHost, r: CallRequest, admit?: Admit): CallResult {
   const { caller: p, capName, cap, obj, method, opts } = r;
