@@ -165,7 +165,7 @@ function crossCheck(s: Scenario): string[] {
           );
         else if (c.iface !== undefined && !Object.hasOwn(service.interfaces, c.iface)) {
           errors.push(
-            `${at}.caps[${j}].iface: "${server.program}" has no interface ${c.iface} (it has ${Object.keys(service.interfaces).join(', ')})`,
+            `${at}.caps[${j}].iface: "${server.program}" has no interface ${c.iface} (it has ${mintable(service.interfaces).join(', ')})`,
           );
         }
       }
@@ -231,6 +231,12 @@ function ledgerHomeProblem(s: Scenario, machine: string): string | null {
   const role = s.machines.find((m) => m.name === machine)?.role;
   return `${why}, so it runs only on the Totebox (role "totebox"${toteboxes.length ? `: ${toteboxes[0]}` : ', and this fleet has none'}) or in a one-machine scenario; on ${machine} (${role ? `role "${role}"` : 'no role'}) it would hand that machine the fleet's records with no pairing and past the Diode`;
 }
+
+/** The interfaces a policy file can ask for: those with methods (a bare facet's interface, like service-fs's Ledger, has none). */
+const mintable = (interfaces: Record<string, readonly string[]>) =>
+  Object.entries(interfaces)
+    .filter(([, methods]) => methods.length)
+    .map(([iface]) => iface);
 
 /** Visit a check and every check nested in it, with its path. */
 function walkChecks(c: Check, at: string, visit: (c: Check, at: string) => void): void {

@@ -248,6 +248,31 @@ describe('service-fs (seed 000): the ledger stays where it is kept', () => {
   });
 });
 
+describe('service-fs (seed 000): a policy file’s mistakes are named', () => {
+  const bootWith = (cap: Record<string, unknown>) => {
+    const s = structuredClone(worm) as unknown as { processes: { name: string; caps: Record<string, unknown>[] }[] };
+    s.processes.find((p) => p.name === 'sensor')!.caps = [{ name: 'ledger', object: 'ledger', ...cap }];
+    const r = new KernelHost(undefined, false).boot(JSON.stringify(s));
+    return r.ok ? [] : r.errors;
+  };
+
+  it('seed 000: a LedgerAppend’s source: missing, too long, not a name, not a string — each said as such', () => {
+    const source = (v: unknown) => bootWith({ iface: 'LedgerAppend', ...(v !== undefined && { args: { source: v } }) });
+    const lead = 'processes[4].caps[0]: a LedgerAppend\'s "source" argument names what appends (e.g. "sensor-1"): ';
+    expect(source(undefined)).toEqual([`${lead}it is missing`]);
+    expect(source('x'.repeat(41))).toEqual([`${lead}it is 41 characters; at most 40`]);
+    expect(source('two words')).toEqual([`${lead}"two words" is not a name (a letter, then letters, digits, "_", "-" or ".")`]);
+    expect(source(7)).toEqual([`${lead}it is a number, not a name`]);
+    expect(source('x'.repeat(40))).toEqual([]);
+  });
+
+  it('seed 000: an unknown interface is told the ones a policy file can ask for (not Ledger, which has no methods)', () => {
+    expect(bootWith({ iface: 'LedgerWrite' })).toEqual([
+      'processes[4].caps[0].iface: "service-fs" has no interface LedgerWrite (it has LedgerAppend, LedgerRead)',
+    ]);
+  });
+});
+
 describe('service-fs (seed 000): no read-modify-write at the API surface', () => {
   it('seed 000: modify, delete, update, write, truncate… are refused by name (EWORM) on every interface', () => {
     const { k, shell } = world();

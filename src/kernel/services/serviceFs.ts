@@ -14,6 +14,15 @@ import { fail, ok, type Reply, type ServiceDef, type Value } from './service';
 const SOURCE = /^[A-Za-z][A-Za-z0-9_.-]{0,39}$/;
 const TAIL_DEFAULT = 10;
 
+/** What is wrong with a LedgerAppend's source label, or null. */
+function sourceProblem(source: unknown): string | null {
+  if (source === undefined) return 'it is missing';
+  if (typeof source !== 'string') return `it is a ${typeof source}, not a name`;
+  if (source.length > 40) return `it is ${source.length} characters; at most 40`;
+  if (!SOURCE.test(source)) return `${JSON.stringify(source.slice(0, 40))} is not a name (a letter, then letters, digits, "_", "-" or ".")`;
+  return null;
+}
+
 /** Every verb that would change a record: a method with any of them among its words is refused (EWORM), never "no such method". */
 const MUTATORS = [
   'modify',
@@ -91,8 +100,9 @@ export const serviceFs: ServiceDef<null> = {
 
   create(_ctx, _s, iface, args) {
     if (iface === 'LedgerAppend') {
-      const source = String(args.source ?? '');
-      if (!SOURCE.test(source)) return { error: 'a LedgerAppend needs a "source" argument naming what appends (e.g. "sensor-1")' };
+      const problem = sourceProblem(args.source);
+      if (problem) return { error: `a LedgerAppend's "source" argument names what appends (e.g. "sensor-1"): ${problem}` };
+      const source = String(args.source);
       return { label: `LedgerAppend ${source}`, data: null };
     }
     if (iface === 'LedgerRead') return { label: 'LedgerRead', data: null };
