@@ -226,10 +226,10 @@ function ledgerHomeProblem(s: Scenario, machine: string): string | null {
   const toteboxes = s.machines.filter((m) => m.role === 'totebox').map((m) => m.name);
   const why = 'the kernel keeps one ledger for the whole fleet, and service-fs serves it whole';
   if (toteboxes.length > 1)
-    return `${why}, so it runs only in a fleet with one Totebox (this one has ${toteboxes.length}: ${toteboxes.join(', ')}), else each would read the others' records with no pairing`;
+    return `${why}, so it runs only in a fleet with one Totebox (this one has ${toteboxes.length}: ${toteboxes.join(', ')}), else each would read the others' records outside any pairing`;
   if (toteboxes[0] === machine) return null;
   const role = s.machines.find((m) => m.name === machine)?.role;
-  return `${why}, so it runs only on the Totebox (role "totebox"${toteboxes.length ? `: ${toteboxes[0]}` : ', and this fleet has none'}) or in a one-machine scenario; on ${machine} (${role ? `role "${role}"` : 'no role'}) it would hand that machine the fleet's records with no pairing and past the Diode`;
+  return `${why}, so it runs only on the Totebox (role "totebox"${toteboxes.length ? `: ${toteboxes[0]}` : ', and this fleet has none'}) or in a one-machine scenario; on ${machine} (${role ? `role "${role}"` : 'no role'}) it would hand that machine the fleet's records outside any pairing and past the Diode`;
 }
 
 /** The interfaces a policy file can ask for: those with methods (a bare facet's interface, like service-fs's Ledger, has none). */

@@ -188,7 +188,7 @@ describe('service-fs (seed 000): the ledger stays where it is kept', () => {
     });
     const at = (structuredClone(pointsav) as unknown as Sc).processes.length;
     expect(refused(r)).toEqual([
-      `processes[${at}]: "mklog" runs service-fs on mediakit; the kernel keeps one ledger for the whole fleet, and service-fs serves it whole, so it runs only on the Totebox (role "totebox": totebox) or in a one-machine scenario; on mediakit (role "mediakit") it would hand that machine the fleet's records with no pairing and past the Diode`,
+      `processes[${at}]: "mklog" runs service-fs on mediakit; the kernel keeps one ledger for the whole fleet, and service-fs serves it whole, so it runs only on the Totebox (role "totebox": totebox) or in a one-machine scenario; on mediakit (role "mediakit") it would hand that machine the fleet's records outside any pairing and past the Diode`,
     ]);
   });
 
