@@ -16,10 +16,27 @@ test('service-fs (seed 000): an append shows as the process’s record; delete i
   );
   // Its author is the shell's pid, not the kernel.
   await expect(row.locator('[role="gridcell"]').nth(3)).not.toHaveText('kernel');
+  // Its own marker — a "process" badge and a dashed frame — never the marked row's left stripe.
+  await expect(row.locator('.by-process')).toHaveText('process');
+  const look = (el: Element) => ({ shadow: getComputedStyle(el).boxShadow, outline: getComputedStyle(el).outlineStyle });
+  expect(await row.evaluate(look)).toEqual({ shadow: 'none', outline: 'dashed' });
   // A forged verdict text raises no verdict banner.
   await expect(app.getByTestId('verdict').filter({ hasText: 'relabel blocked' })).toHaveCount(0);
   await typeLine(app, 'call @notes delete 1');
   await expect.poll(() => terminalFlat(app)).toContain('EWORM: service-fs is append-only (WORM, seed 000)');
+  // Mark the kernel record after it (travel to the refusal): that row gets the stripe, the appended row keeps its frame.
+  const seq = Number(await row.getAttribute('data-seq'));
+  const kernelSeq = await app
+    .getByTestId('ledger')
+    .locator('.ledger-row:not([data-event="appended"])')
+    .evaluateAll((els, after) => Math.min(...els.map((el) => Number(el.getAttribute('data-seq'))).filter((n) => n > after)), seq);
+  const kernelRow = app.getByTestId('ledger').locator(`.ledger-row[data-seq="${kernelSeq}"]`);
+  await kernelRow.click();
+  await expect(kernelRow).toHaveAttribute('aria-selected', 'true');
+  expect((await kernelRow.evaluate(look)).shadow).toMatch(/ 3px 0px 0px 0px inset$/);
+  await expect(kernelRow.locator('.by-process')).toHaveCount(0);
+  expect(await row.evaluate(look)).toEqual({ shadow: 'none', outline: 'dashed' });
+  if (process.env.WORM_SHOT) await app.getByTestId('ledger').screenshot({ path: `${process.env.WORM_SHOT}.ledger.png` });
   if (process.env.WORM_SHOT) await app.screenshot({ path: process.env.WORM_SHOT });
 });
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lessonById, lessonScenario } from '../content/lessons/lessons';
+import worm from '../content/scenarios/worm.json';
 import { main, runScenario } from './run';
 
 const capture = () => {
@@ -40,6 +41,17 @@ function relabelScenario(extra: Record<string, unknown> = {}) {
 }
 
 describe('the headless runner', () => {
+  it('lines up the ledger listing: an appended record’s detail starts where a boot record’s does', () => {
+    const c = capture();
+    const s = { ...structuredClone(worm), script: [{ line: 'call @notes append "hi"' }] };
+    expect(runScenario(JSON.stringify(s), { source: 'worm.json' }, c.io)).toBe(0);
+    const at = (kind: string, detail: string) => {
+      const line = c.out.find((l) => new RegExp(`^ *\\d+ +\\S+s  ${kind} `).test(l))!;
+      return line.indexOf(detail);
+    };
+    expect(at('appended', 'shell (pid')).toBe(at('boot', 'boot "service-fs'));
+  });
+
   it('runs a good scenario: transcript, ledger, summary; exit 0', () => {
     const c = capture();
     expect(runScenario(relabelScenario(), { source: 'relabel.json' }, c.io)).toBe(0);
@@ -48,8 +60,8 @@ describe('the headless runner', () => {
     expect(text).toContain(
       '── transcript ──\n$ run "chat-client" with { stdio: client @stdio, chat: client @chat badge 200 }\n  run: EGATE0: grant "chat: client @chat badge 200" refused.',
     );
-    expect(text).toMatch(/── ledger ──\n 1 {5}0\.000s {2}boot {5}boot "Chat on one machine" with seed 2026\n/);
-    expect(text).toMatch(/\n\d+ +0\.000s {2}verdict {2}relabel succeeded: chat-client \(pid 10\) holds badge 200/);
+    expect(text).toMatch(/── ledger ──\n 1 {5}0\.000s {2}boot {6}boot "Chat on one machine" with seed 2026\n/);
+    expect(text).toMatch(/\n\d+ +0\.000s {2}verdict {3}relabel succeeded: chat-client \(pid 10\) holds badge 200/);
     expect(text).toContain('lesson "Make the relabel fail": 4 of 4 steps done');
     expect(text).toMatch(/✓ expect\[0\] verdict \/\^relabel blocked\/: the verdict reads "relabel blocked: Gate 0/);
     expect(text).toContain('✓ lesson step 2: Turn Gate 0 off (the top bar, or the shell). — Gate 0 relabel check is off');

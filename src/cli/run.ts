@@ -8,6 +8,7 @@ import { KernelHost } from '../kernel/host';
 import { WALL_CLOCK } from './clock';
 import { evaluate } from '../kernel/checks/check';
 import { LessonProgress } from '../kernel/checks/progress';
+import { LEDGER_KINDS } from '../kernel/sab/layout';
 import { LESSONS, lessonById, lessonScenario } from '../content/lessons/lessons';
 import { sanitize } from '../text/sanitize';
 import { verifyFile, verifyProofFile } from './verify';
@@ -183,6 +184,9 @@ export interface RunOptions {
  * step before it was done, and when it passes the next step becomes current. Expectations are checked at the
  * end against every verdict recorded after boot. Returns the exit code.
  */
+/** The ledger listing's event column: as wide as the longest kind ('appended'), so the details line up. */
+const KIND_WIDTH = Math.max(...LEDGER_KINDS.map((k) => k.length));
+
 export function runScenario(text: string, opts: RunOptions, io: Pick<CliIo, 'out' | 'err'>): number {
   const source = opts.source ?? 'scenario';
   const host = new KernelHost(undefined, false, WALL_CLOCK); // timed: a step that holds it is cut (programs/backstop.ts)
@@ -231,7 +235,7 @@ export function runScenario(text: string, opts: RunOptions, io: Pick<CliIo, 'out
     out('── ledger ──');
     const width = String(k.ledger.length).length;
     for (const e of k.ledger.page(1, k.ledger.length))
-      out(`${String(e.seq).padStart(width)}  ${fmtTime(e.time).padStart(9)}  ${e.kind.padEnd(7)}  ${clean(e.detail)}`);
+      out(`${String(e.seq).padStart(width)}  ${fmtTime(e.time).padStart(9)}  ${e.kind.padEnd(KIND_WIDTH)}  ${clean(e.detail)}`);
   }
   out('');
   out('── summary ──');

@@ -50,7 +50,7 @@ const SOLUTIONS: Record<string, Action[][]> = {
   worm: [
     ['call @notes append "shift change: all clear"'],
     ['call @notes delete 1'],
-    ['call @audit tail 3', 'call @audit append "x"'],
+    ['call @audit append "x"'],
     ['run "ingest hello" with { stdio: client @stdio }', { wait: 30 }],
     ['call @notes append "relabel blocked: forged"'],
   ],

@@ -266,8 +266,8 @@ export const LESSONS: readonly Lesson[] = [
         check: { ledger: 'delete on @notes .*EWORM', kind: 'deny' },
       },
       {
-        goal: 'Read the newest records as an auditor (each says whose word it is: by kernel or by process), then try to append through the read cap: LedgerRead has no append.',
-        hint: 'call @audit tail 3, then call @audit append "x"',
+        goal: 'Your @audit is an auditor’s read cap: try to append through it. LedgerRead has no append, and the kernel refuses the call (EIFACE). What it does is read: call @audit tail 3 shows the newest records, each saying whose word it is (by kernel or by process).',
+        hint: 'call @audit append "x" (and call @audit tail 3 to read)',
         check: { ledger: 'append on @audit .*EIFACE', kind: 'deny' },
       },
       {

@@ -62,6 +62,8 @@ export type Check =
 export interface CheckResult {
   ok: boolean;
   why: string;
+  /** The check could not tell (a ledger scan spent its budget first): not ok, and its negation is not ok either. */
+  unknown?: true;
 }
 
 export const CHECK_KINDS = ['verdict', 'ledger', 'process', 'pairing', 'defense', 'all', 'any', 'not'] as const;
@@ -213,7 +215,9 @@ export const SCAN_BUDGET = 200_000_000;
 /**
  * The newest record since `sinceSeq` (of `kind`, if given) whose detail matches (and that `also` accepts), and the
  * newest such record at all. Newest first with an early stop; with a kind, only that kind's records are read (the
- * kind column finds them). `gaveUpAt`: the scan stopped at this seq, its work budget spent, without a match.
+ * kind column finds them); without one, only the kernel's: what processes appended (service-fs) is their word, not
+ * the kernel's, so it is passed over before it costs anything (a flood of appends cannot spend a check's budget).
+ * `gaveUpAt`: the scan stopped at this seq, its work budget spent, without a match.
  */
 function newestMatch(
   kernel: Kernel,
@@ -240,6 +244,7 @@ function newestMatch(
     const from = Math.max(since + 1, end - PAGE + 1);
     const page = l.page(from, end - from + 1);
     for (let i = page.length - 1; i >= 0; i--) {
+      if (page[i].kind === 'appended') continue;
       newest ??= page[i];
       if (also(page[i]) && re.test(page[i].detail)) return { hit: page[i], newest };
       if (spent(page[i])) return { newest, gaveUpAt: page[i].seq };
@@ -247,8 +252,6 @@ function newestMatch(
   }
   return { newest };
 }
-
-const kernelsOwn = (e: LedgerEntry) => e.kind !== 'appended';
 
 function evalLedger(
   kernel: Kernel,
@@ -258,14 +261,14 @@ function evalLedger(
   verdictOnly: boolean,
   outcome?: VerdictOutcome,
 ): CheckResult {
-  // What processes appended (service-fs) is their word, not the kernel's: read only by a check that names the kind.
-  const also = outcome ? (e: LedgerEntry) => verdictOutcome(e) === outcome : kind ? undefined : kernelsOwn;
+  const also = outcome ? (e: LedgerEntry) => verdictOutcome(e) === outcome : undefined;
   const { hit, newest, gaveUpAt } = newestMatch(kernel, compiled(pattern), kind, sinceSeq, also);
   const what = verdictOnly ? `${outcome ? `${outcome} ` : ''}verdict` : `${kind ? `"${kind}" ` : ''}ledger record`;
   if (hit)
     return { ok: true, why: `${verdictOnly ? 'the verdict' : `ledger record ${hit.seq} (${hit.kind})`} reads "${clip(hit.detail)}"` };
   return {
     ok: false,
+    ...(gaveUpAt && { unknown: true as const }),
     why: `no ${what} matching /${pattern}/ ${gaveUpAt ? `among the newest records (the pattern is too costly to read further back than record ${gaveUpAt})` : 'yet'}${verdictOnly && newest ? `; the newest verdict${outcome ? ` (${verdictOutcome(newest) ?? 'no outcome'})` : ''} reads "${clip(newest.detail, 120)}"` : ''}`,
   };
 }
@@ -354,18 +357,21 @@ export function evaluate(kernel: Kernel, check: Check, sinceSeq = 0): CheckResul
   if ('process' in check) return evalProcess(kernel, check.process);
   if ('pairing' in check) return evalPairing(kernel, check.pairing);
   if ('defense' in check) return evalDefense(kernel, check.defense);
+  // A check that could not tell stays so through all, any and not: a gave-up scan never makes a negation pass.
+  const unknown = (results: CheckResult[]) => (results.some((r) => r.unknown) ? { unknown: true as const } : {});
   if ('all' in check) {
     const results = check.all.map((c) => evaluate(kernel, c, sinceSeq));
-    const failed = results.find((r) => !r.ok);
-    return failed ? { ok: false, why: failed.why } : { ok: true, why: results.map((r) => r.why).join('; ') };
+    const failed = results.find((r) => !r.ok && !r.unknown) ?? results.find((r) => !r.ok);
+    return failed ? { ok: false, why: failed.why, ...unknown([failed]) } : { ok: true, why: results.map((r) => r.why).join('; ') };
   }
   if ('any' in check) {
     const results = check.any.map((c) => evaluate(kernel, c, sinceSeq));
     const passed = results.find((r) => r.ok);
-    return passed
-      ? { ok: true, why: passed.why }
-      : { ok: false, why: results.length === 1 ? results[0].why : `none of these yet: ${results.map((r) => r.why).join('; or ')}` };
+    if (passed) return { ok: true, why: passed.why };
+    const why = results.length === 1 ? results[0].why : `none of these yet: ${results.map((r) => r.why).join('; or ')}`;
+    return { ok: false, why, ...unknown(results) };
   }
   const inner = evaluate(kernel, check.not, sinceSeq);
+  if (inner.unknown) return { ok: false, unknown: true, why: `could not tell whether it is not so: ${inner.why}` };
   return inner.ok ? { ok: false, why: `that should not be so, but ${inner.why}` } : { ok: true, why: inner.why };
 }

@@ -102,4 +102,27 @@ describe('a check over a long ledger stays bounded whatever its pattern costs', 
     // An ordinary pattern reads the whole of it.
     expect(evaluate(h.kernel, { ledger: 'no such words' }).why).toMatch(/^no ledger record matching \/no such words\/ yet/);
   });
+
+  it('a check that gave up could not tell: its negation fails too, saying so, through all and any as well', () => {
+    const h = new KernelHost(undefined, false);
+    for (let i = 0; i < 20_000; i++)
+      h.kernel.record('spawn', 1, 1, `bomblet${i} (pid ${i}) runs "bomblet" on alpha, a detail of some length to read`);
+    const costly = { ledger: '\\pL{400}\\pL{400}z' };
+    expect(evaluate(h.kernel, costly)).toMatchObject({ ok: false, unknown: true });
+    const not = evaluate(h.kernel, { not: costly });
+    expect(not).toMatchObject({ ok: false, unknown: true });
+    expect(not.why).toMatch(/^could not tell whether it is not so: .*too costly to read further back/);
+    expect(evaluate(h.kernel, { all: [{ not: costly }] })).toMatchObject({ ok: false, unknown: true });
+    expect(evaluate(h.kernel, { any: [{ not: costly }, { ledger: 'no such words' }] })).toMatchObject({ ok: false, unknown: true });
+    // A definite answer still wins: an all with a plain failure fails plainly; an any with a pass passes.
+    expect(evaluate(h.kernel, { all: [{ not: costly }, { ledger: 'no such words' }] })).toEqual({
+      ok: false,
+      why: 'no ledger record matching /no such words/ yet',
+    });
+    expect(evaluate(h.kernel, { any: [{ not: costly }, { ledger: 'bomblet19999' }] }).ok).toBe(true);
+    expect(evaluate(h.kernel, { not: { ledger: 'no such words' } })).toEqual({
+      ok: true,
+      why: 'no ledger record matching /no such words/ yet',
+    });
+  });
 });

@@ -138,6 +138,8 @@ function crossCheck(s: Scenario): string[] {
         `${at}.parent: "${p.parent}" runs on ${machineOf.get(p.parent)} and "${p.name}" on ${machineOf.get(p.name)}; a parent holds a handle to its child, and nothing crosses machines except an import over a pairing (give "${p.name}" no parent, or run it on ${machineOf.get(p.parent)})`,
       );
     }
+    const ledgerProblem = programByName.get(p.program)?.service?.worm ? ledgerHomeProblem(s, machineOf.get(p.name)!) : null;
+    if (ledgerProblem) errors.push(`${at}: "${p.name}" runs ${p.program} on ${machineOf.get(p.name)}; ${ledgerProblem}`);
     const capNames = new Set<string>();
     p.caps?.forEach((c, j) => {
       for (const form of ['client', 'object', 'mint'] as const) {
@@ -163,7 +165,7 @@ function crossCheck(s: Scenario): string[] {
           );
         else if (c.iface !== undefined && !Object.hasOwn(service.interfaces, c.iface)) {
           errors.push(
-            `${at}.caps[${j}].iface: "${server.program}" has no interface ${c.iface} (it has ${Object.keys(service.interfaces).join(', ')})`,
+            `${at}.caps[${j}].iface: "${server.program}" has no interface ${c.iface} (it has ${mintable(service.interfaces).join(', ')})`,
           );
         }
       }
@@ -211,6 +213,30 @@ function crossCheck(s: Scenario): string[] {
   );
   return errors;
 }
+
+/**
+ * Why a WORM ledger service (service-fs) may not run on `machine`, or null. The kernel keeps one ledger, the
+ * fleet's, and the service serves it whole: so it runs only where that ledger is kept (seed 000), on the fleet's
+ * one Totebox, or on the only machine of a one-machine world. Anywhere else it would hand a machine the records of
+ * others without a pairing and past the Diode (a MediaKit, which "holds no capability grants reaching ToteboxOS",
+ * reading the Totebox's records).
+ */
+function ledgerHomeProblem(s: Scenario, machine: string): string | null {
+  if (s.machines.length === 1) return null;
+  const toteboxes = s.machines.filter((m) => m.role === 'totebox').map((m) => m.name);
+  const why = 'the kernel keeps one ledger for the whole fleet, and service-fs serves it whole';
+  if (toteboxes.length > 1)
+    return `${why}, so it runs only in a fleet with one Totebox (this one has ${toteboxes.length}: ${toteboxes.join(', ')}), else each would read the others' records outside any pairing`;
+  if (toteboxes[0] === machine) return null;
+  const role = s.machines.find((m) => m.name === machine)?.role;
+  return `${why}, so it runs only on the Totebox (role "totebox"${toteboxes.length ? `: ${toteboxes[0]}` : ', and this fleet has none'}) or in a one-machine scenario; on ${machine} (${role ? `role "${role}"` : 'no role'}) it would hand that machine the fleet's records outside any pairing and past the Diode`;
+}
+
+/** The interfaces a policy file can ask for: those with methods (a bare facet's interface, like service-fs's Ledger, has none). */
+const mintable = (interfaces: Record<string, readonly string[]>) =>
+  Object.entries(interfaces)
+    .filter(([, methods]) => methods.length)
+    .map(([iface]) => iface);
 
 /** Visit a check and every check nested in it, with its path. */
 function walkChecks(c: Check, at: string, visit: (c: Check, at: string) => void): void {

@@ -1,17 +1,19 @@
 import { makeCap, type Cap } from '../caps/cnode';
 import type { WorldState } from '../core/state';
-import { KernelError } from '../errors';
+import { KernelError, type ErrorCode } from '../errors';
 import { fnv1a } from '../prng';
 import type { ArgValue } from '../programs/abi';
 import { programByName } from '../programs/programs';
 import { requestDigest, type ProofAuthority } from '../subject/proof';
-import type { KernelObject, Process } from '../types';
+import type { KernelObject, PendingCall, Process } from '../types';
 import { sanitize } from '../../text/sanitize';
 import type { Answered, LedgerAccess, ServiceContext, ServiceDef } from './service';
 
 /** The most characters a process appends in one record, and the most records one read returns (service-fs). */
 export const APPEND_MAX = 400;
 export const READ_MAX = 100;
+/** What prints nothing: spaces, and format or zero-width characters (U+200B, U+2060, U+FEFF, a soft hyphen…). */
+const INVISIBLE = /[\s\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
 
 /** A deferred reply, handed to the endpoint queues (queue.ts) that own calls in flight. */
 export type Answer = (ep: KernelObject, ticket: number, reply: Answered) => boolean;
@@ -173,37 +175,46 @@ export class ServiceRecords {
         k.intern(prompt);
         k.prompt = prompt;
       },
-      ...(def.worm && { ledger: this.ledgerAccess(ep, def.worm.append) }),
+      ...(def.worm && { ledger: this.ledgerAccess(ep, def.worm.append, def.worm.read) }),
     };
   }
 
   /**
-   * The WORM ledger lent to the service that serves it (seed 000). An append is the kernel's to write: kind
-   * 'appended', authored by the call's caller (which the service never learns), through the object it called,
-   * once per call and only for a call on the append interface; the text is bounded and cleaned here, in one place.
+   * The WORM ledger lent to the service that serves it (seed 000), each use naming the call it answers. An append
+   * is the kernel's to write: kind 'appended', authored by the call's caller (whom the request does not name),
+   * through the object it called, once per call and only for a call on the append interface; the text is bounded
+   * and cleaned here, in one place. Reads only answer a call on the read interface: while it answers an append the
+   * service cannot look up the record it made (an auditor's read shows it the authors, as it shows the auditor).
    */
-  private ledgerAccess(ep: KernelObject, iface: string): LedgerAccess {
+  private ledgerAccess(ep: KernelObject, appendIface: string, readIface: string): LedgerAccess {
     const k = this.k;
+    const answering = (ticket: number, iface: string, what: string): PendingCall | { ok: false; code: ErrorCode; error: string } => {
+      const s = ep.service!;
+      const call = s.handling?.ticket === ticket ? s.handling : s.inFlight.find((c) => c.ticket === ticket);
+      if (!call) return { ok: false, code: 'EINVAL', error: `no call ${ticket} is being answered on ${ep.name}` };
+      if (call.iface !== iface || !call.obj.record)
+        return { ok: false, code: 'EIFACE', error: `only a call through a ${iface} object ${what}; this one came through a ${call.iface}` };
+      return call;
+    };
+    const reading = (ticket: number) => !('ok' in answering(ticket, readIface, 'reads'));
     return {
       append: (ticket, text) => {
-        const s = ep.service!;
-        const call = s.handling?.ticket === ticket ? s.handling : s.inFlight.find((c) => c.ticket === ticket);
-        if (!call) return { ok: false, code: 'EINVAL', error: `no call ${ticket} is being answered on ${ep.name}` };
-        if (call.iface !== iface || !call.obj.record)
-          return {
-            ok: false,
-            code: 'EIFACE',
-            error: `only a call through a ${iface} object appends; this one came through a ${call.iface}`,
-          };
+        const call = answering(ticket, appendIface, 'appends');
+        if ('ok' in call) return call;
         if (call.appended) return { ok: false, code: 'EINVAL', error: 'one record per call: this call has appended its record already' };
         if (typeof text !== 'string')
           return { ok: false, code: 'EINVAL', error: `append(text): the text is a string, not ${text === null ? 'null' : typeof text}` };
         if (text.length > APPEND_MAX)
           return { ok: false, code: 'EINVAL', error: `append(text): at most ${APPEND_MAX} characters, got ${text.length}` };
-        // One line of printable text: escape sequences and bidi overrides go, line breaks become spaces.
-        const clean = sanitize(text).replace(/[\n\u2028\u2029]/g, ' ');
-        if (!clean.trim())
-          return { ok: false, code: 'EINVAL', error: 'append(text): nothing printable to append (control characters are removed)' };
+        // One line of printable text: escape sequences and bidi overrides go; a tab becomes one space before sanitize
+        // (which would widen it to 8) and every line break one space after, so cleaning never lengthens the text.
+        const clean = sanitize(text.replace(/\t/g, ' ')).replace(/[\n\u2028\u2029]/g, ' ');
+        if (!clean.replace(INVISIBLE, ''))
+          return {
+            ok: false,
+            code: 'EINVAL',
+            error: 'append(text): nothing printable to append (control, format and zero-width characters print nothing)',
+          };
         call.appended = true;
         const e = k.appended(
           call.caller,
@@ -214,8 +225,9 @@ export class ServiceRecords {
         );
         return { ok: true, seq: e.seq };
       },
-      size: () => k.ledger.length,
-      read: (from, count) => {
+      size: (ticket) => (reading(ticket) ? k.ledger.length : null),
+      read: (ticket, from, count) => {
+        if (!reading(ticket)) return null;
         const start = Math.max(1, Math.floor(from) || 1);
         const n = Math.min(Math.floor(count) || 0, READ_MAX, k.ledger.length - start + 1);
         return n > 0 ? k.ledger.page(start, n) : [];

@@ -41,9 +41,10 @@ export type Reply = Answered | { deferred: true };
 
 /**
  * The WORM ledger as the kernel lends it to a service that serves it (service-fs, seed 000): append the caller's
- * text, and read. There is nothing to modify or delete with. The kernel writes an append as its own kind,
- * 'appended', authored by the process that made the call: the service names the call by ticket and never learns
- * who made it, and it cannot write any other kind.
+ * text, and read, each naming the call (by ticket) it answers. There is nothing to modify or delete with. The
+ * kernel writes an append as its own kind, 'appended', authored by the process that made the call: the service is
+ * not told who that is, and it cannot write any other kind. It reads only while answering a call on the read
+ * interface, and then sees what the auditor sees, the author of every record included.
  */
 export interface LedgerAccess {
   /**
@@ -52,14 +53,19 @@ export interface LedgerAccess {
    * kernel checks the text (a string of at most APPEND_MAX characters) and strips control sequences.
    */
   append(ticket: number, text: unknown): { ok: true; seq: number } | { ok: false; code: ErrorCode; error: string };
-  size(): number;
-  /** Records [from, from + count) that exist, oldest first (what auditors read; the authors in them are the kernel's word). */
-  read(from: number, count: number): readonly LedgerEntry[];
+  /** The ledger's length; null unless `ticket` is a call on the read interface being answered. */
+  size(ticket: number): number | null;
+  /**
+   * Records [from, from + count) that exist, oldest first (what auditors read; the authors in them are the kernel's
+   * word); null unless `ticket` is a call on the read interface being answered.
+   */
+  read(ticket: number, from: number, count: number): readonly LedgerEntry[] | null;
 }
 
 /**
  * What the kernel lets a service do while it handles a call, in the server's own context. Note what is absent:
- * the caller's identity. Possession of the object (or the badge of a legacy facet) is all a service learns.
+ * the caller's identity. Possession of the object (or the badge of a legacy facet) is all a request tells a service
+ * (service-fs, which serves the ledger's reads, can read there who wrote each record, as any auditor can).
  */
 export interface ServiceContext {
   now(): number;
@@ -95,9 +101,10 @@ export interface ServiceDef<S = unknown> {
   interfaces: Record<string, readonly string[]>;
   /**
    * The service serves the WORM ledger (seed 000): its context gets `ledger`, appending only for calls on the
-   * `append` interface; a call of a method in `refuse` (modify, delete…) is refused with `code`, saying `why`.
+   * `append` interface and reading only for calls on `read`; a method with a word in `refuse` (modify, delete…)
+   * is refused with `code`, saying `why`.
    */
-  worm?: { append: string; refuse: readonly string[]; code: ErrorCode; why: string };
+  worm?: { append: string; read: string; refuse: readonly string[]; code: ErrorCode; why: string };
   init(args: Readonly<Record<string, ArgValue>>): S;
   /** Data for an object minted by boot wiring or a broker (a trusted path), from declared arguments. */
   create(

@@ -1,5 +1,6 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
+import pointsav from '../../content/scenarios/pointsav.json';
 import worm from '../../content/scenarios/worm.json';
 import { grantsInForce, provenance } from '../caps/provenance';
 import { evaluate } from '../checks/check';
@@ -134,12 +135,141 @@ describe('service-fs (seed 000): append is a capability', () => {
     expect(appended(k).filter((e) => e.actor === shell).length).toBe(1);
   });
 
+  it('seed 000: answering an append, the service cannot read the ledger (it cannot look up the record it made)', () => {
+    const { k, shell, server } = world();
+    const ep = [...k.objects.values()].find((o) => o.kind === 'endpoint' && o.owner === server)!;
+    const service = ep.service!;
+    let peeked: unknown = 'not called';
+    // A service that wants to know who called: it appends, then reads back the record's author.
+    service.def = {
+      ...serviceFs,
+      handle: (ctx, s, req) => {
+        const reply = serviceFs.handle(ctx, s as null, req);
+        const seq = 'ok' in reply && reply.ok ? (reply.value as { seq?: number } | undefined)?.seq : undefined;
+        if (seq) peeked = [ctx.ledger!.read(req.ticket, seq, 1), ctx.ledger!.size(req.ticket)];
+        return reply;
+      },
+    };
+    value(k.call(shell, 'notes', 'append', { args: ['who am i'] }));
+    expect(peeked).toEqual([null, null]);
+    // Outside any call it reads nothing either; answering a LedgerRead call it reads (authors included).
+    expect(service.ctx.ledger!.read(1, 1, 1)).toBeNull();
+    const tail = value(k.call(shell, 'audit', 'tail', { args: [1] })) as { actor: number }[];
+    expect(tail).toMatchObject([{ actor: shell }]);
+  });
+
   it('seed 000: only a service whose definition serves the WORM ledger is lent it', () => {
     const { k } = world();
     for (const o of k.objects.values()) {
       if (!o.service) continue;
       expect(o.service.ctx.ledger !== undefined, o.name).toBe(o.service.def === serviceFs);
     }
+  });
+});
+
+describe('service-fs (seed 000): the ledger stays where it is kept', () => {
+  type Sc = { machines: { name: string; role?: string }[]; processes: Record<string, unknown>[] };
+  const fleet = (edit: (s: Sc) => void) => {
+    const s = structuredClone(pointsav) as unknown as Sc;
+    edit(s);
+    return loadScenario(s);
+  };
+  const refused = (r: ReturnType<typeof loadScenario>) => (r.ok ? [] : r.errors.filter((e) => e.includes('service-fs')));
+
+  it('seed 000: a service-fs on the MediaKit, its reader there, is refused at load, naming why (no Totebox records reach it)', () => {
+    const r = fleet((s) => {
+      s.processes.push({ name: 'mklog', program: 'service-fs', machine: 'mediakit', caps: [{ endpoint: 'mklog' }] });
+      s.processes.push({
+        name: 'spy',
+        program: 'idle',
+        machine: 'mediakit',
+        caps: [{ name: 'audit', object: 'mklog', iface: 'LedgerRead' }],
+      });
+    });
+    const at = (structuredClone(pointsav) as unknown as Sc).processes.length;
+    expect(refused(r)).toEqual([
+      `processes[${at}]: "mklog" runs service-fs on mediakit; the kernel keeps one ledger for the whole fleet, and service-fs serves it whole, so it runs only on the Totebox (role "totebox": totebox) or in a one-machine scenario; on mediakit (role "mediakit") it would hand that machine the fleet's records outside any pairing and past the Diode`,
+    ]);
+  });
+
+  it('seed 000: a MediaKit ingest cannot append what a Totebox auditor reads: its own service-fs is refused, the Totebox’s is out of reach', () => {
+    const tb = { name: 'tblog', program: 'service-fs', machine: 'totebox', caps: [{ endpoint: 'tblog' }] };
+    const auditor = {
+      name: 'auditor',
+      program: 'idle',
+      machine: 'totebox',
+      caps: [{ name: 'audit', object: 'tblog', iface: 'LedgerRead' }],
+    };
+    const own = fleet((s) => {
+      s.processes.push(tb, auditor, { name: 'mklog', program: 'service-fs', machine: 'mediakit', caps: [{ endpoint: 'mklog' }] });
+      s.processes.push({
+        name: 'edge',
+        program: 'ingest',
+        machine: 'mediakit',
+        caps: [{ name: 'ledger', object: 'mklog', iface: 'LedgerAppend', args: { source: 'edge' } }],
+      });
+    });
+    expect(refused(own)).toEqual([expect.stringContaining('"mklog" runs service-fs on mediakit')]);
+    const far = fleet((s) => {
+      s.processes.push(tb, auditor);
+      s.processes.push({
+        name: 'edge',
+        program: 'ingest',
+        machine: 'mediakit',
+        caps: [{ name: 'ledger', object: 'tblog', iface: 'LedgerAppend', args: { source: 'edge' } }],
+      });
+    });
+    expect(far.ok ? [] : far.errors).toEqual([
+      expect.stringContaining('endpoint "tblog" is served on totebox and "edge" runs on mediakit'),
+    ]);
+    // On the Totebox itself it loads.
+    expect(fleet((s) => s.processes.push(tb, auditor)).ok).toBe(true);
+  });
+
+  it('seed 000: no Totebox, two Toteboxes, or a role-less machine of a fleet: refused; a one-machine world of any role loads', () => {
+    const roleless = fleet((s) => {
+      s.machines.push({ name: 'alpha' });
+      s.processes.push({ name: 'log', program: 'service-fs', machine: 'alpha', caps: [{ endpoint: 'log' }] });
+    });
+    expect(refused(roleless)).toEqual([expect.stringContaining('on alpha (no role) it would hand that machine the fleet')]);
+    const two = fleet((s) => {
+      s.machines.push({ name: 'vault2', role: 'totebox' });
+      s.processes.push({ name: 'log', program: 'service-fs', machine: 'vault2', caps: [{ endpoint: 'log' }] });
+    });
+    expect(refused(two)).toEqual([expect.stringContaining('one Totebox (this one has 2: totebox, vault2)')]);
+    const none = structuredClone(worm) as unknown as Sc;
+    none.machines = [{ name: 'alpha' }, { name: 'beta' }];
+    expect(refused(loadScenario(none))).toEqual([expect.stringContaining('and this fleet has none')]);
+    for (const role of [undefined, 'mediakit']) {
+      const one = structuredClone(worm) as unknown as Sc;
+      one.machines = [{ name: 'solo', ...(role && { role }) }];
+      expect(loadScenario(one).ok, String(role)).toBe(true);
+    }
+  });
+});
+
+describe('service-fs (seed 000): a policy file’s mistakes are named', () => {
+  const bootWith = (cap: Record<string, unknown>) => {
+    const s = structuredClone(worm) as unknown as { processes: { name: string; caps: Record<string, unknown>[] }[] };
+    s.processes.find((p) => p.name === 'sensor')!.caps = [{ name: 'ledger', object: 'ledger', ...cap }];
+    const r = new KernelHost(undefined, false).boot(JSON.stringify(s));
+    return r.ok ? [] : r.errors;
+  };
+
+  it('seed 000: a LedgerAppend’s source: missing, too long, not a name, not a string — each said as such', () => {
+    const source = (v: unknown) => bootWith({ iface: 'LedgerAppend', ...(v !== undefined && { args: { source: v } }) });
+    const lead = 'processes[4].caps[0]: a LedgerAppend\'s "source" argument names what appends (e.g. "sensor-1"): ';
+    expect(source(undefined)).toEqual([`${lead}it is missing`]);
+    expect(source('x'.repeat(41))).toEqual([`${lead}it is 41 characters; at most 40`]);
+    expect(source('two words')).toEqual([`${lead}"two words" is not a name (a letter, then letters, digits, "_", "-" or ".")`]);
+    expect(source(7)).toEqual([`${lead}it is a number, not a name`]);
+    expect(source('x'.repeat(40))).toEqual([]);
+  });
+
+  it('seed 000: an unknown interface is told the ones a policy file can ask for (not Ledger, which has no methods)', () => {
+    expect(bootWith({ iface: 'LedgerWrite' })).toEqual([
+      'processes[4].caps[0].iface: "service-fs" has no interface LedgerWrite (it has LedgerAppend, LedgerRead)',
+    ]);
   });
 });
 
@@ -155,6 +285,20 @@ describe('service-fs (seed 000): no read-modify-write at the API surface', () =>
         expect(last(k).detail).toContain(`${m} on @${cap}`);
       }
     expect(k.call(shell, 'notes', 'frobnicate')).toMatchObject({ ok: false, code: 'ENOMETHOD' });
+    expect(appended(k).length).toBe(before);
+  });
+
+  it('seed 000: a verb inside a longer name — camelCase, snake_case, dotted, colons — is refused by name too (EWORM)', () => {
+    const { k, shell } = world();
+    const before = appended(k).length;
+    const names = ['deleteRecord', 'delete_record', 'DELETE', 'record-delete', 'ledger.wipe', 'fs:Truncate', 'HTTPDelete', 'delete2'];
+    const verbs = ['insert', 'prepend', 'splice', 'wipe', 'destroy', 'expunge', 'prune', 'forget', 'trim', 'pop', 'tamper'];
+    for (const m of [...names, ...verbs, 'insertAt', 'pop_last', 'tamperWith'])
+      expect(k.call(shell, 'notes', m, { args: [1] }), m).toMatchObject({ ok: false, code: 'EWORM' });
+    // A word that merely contains a verb is not one; the methods that exist keep their answers.
+    for (const m of ['offset', 'seek', 'appendix', 'popular'])
+      expect(k.call(shell, 'notes', m), m).toMatchObject({ ok: false, code: 'ENOMETHOD' });
+    expect(k.call(shell, 'audit', 'append', { args: ['x'] })).toMatchObject({ ok: false, code: 'EIFACE' });
     expect(Object.values(serviceFs.interfaces).flat()).toEqual(['append', 'size', 'read', 'tail']);
     expect(appended(k).length).toBe(before);
   });
@@ -231,6 +375,28 @@ describe('service-fs (seed 000): no read-modify-write at the API surface', () =>
     expect(e.detail).toBe(`shell (pid ${shell}) appended through LedgerAppend console: "red line gnp.exe" (control characters removed)`);
     expect(e.facts).toEqual({ via: 'LedgerAppend console', cleaned: 1 });
   });
+
+  it('seed 000: cleaning never lengthens a record past 400 characters, and invisible text is nothing printable', () => {
+    const { k, shell } = world();
+    const append = (text: string) => k.call(shell, 'notes', 'append', { args: [text] });
+    const stored = (r: CallResult) => {
+      const d = k.ledger.page((value(r) as { seq: number }).seq, 1)[0].detail;
+      return JSON.parse(/: (".*")( \(control characters removed\))?$/.exec(d)![1]) as string;
+    };
+    // A tab is one space, not up to eight: 'x' and 399 tabs store 400 characters, not 3,276.
+    expect(stored(append('x' + '\t'.repeat(APPEND_MAX - 1)))).toBe('x' + ' '.repeat(APPEND_MAX - 1));
+    expect(stored(append('a\tb'))).toBe('a b');
+    // Every line break, U+2028 and U+2029 included, becomes a space: one line.
+    expect(stored(append('one\ntwo\u2028three\u2029four\r\nfive'))).toBe('one two three four five');
+    const before = appended(k).length;
+    for (const invisible of ['\u200b\u200b', '\u2060', '\ufeff', '\u00ad', ' \u200d\t\u200c ', '\u2028\u2029'])
+      expect(append(invisible), JSON.stringify(invisible)).toMatchObject({
+        ok: false,
+        code: 'EINVAL',
+        error: expect.stringContaining('nothing printable'),
+      });
+    expect(appended(k).length).toBe(before);
+  });
 });
 
 describe('service-fs (seed 000): what processes append is kept apart from the kernel’s records', () => {
@@ -258,6 +424,23 @@ describe('service-fs (seed 000): what processes append is kept apart from the ke
     expect(evaluate(k, { ledger: 'holds @vault', kind: 'grant' }, since).ok).toBe(false);
     expect(evaluate(k, { ledger: 'relabel blocked: forged', kind: 'appended' }, since)).toMatchObject({ ok: true });
     expect(k.ledger.seqsOfKind('verdict').length).toBe(0);
+  });
+
+  it('seed 000: a flood of appends spends nothing of a default ledger check: it still finds the kernel’s records', () => {
+    const { k, shell } = world();
+    for (let i = 0; i < 30_000; i++) {
+      const r = k.call(shell, 'notes', 'append', { args: ['z'.repeat(APPEND_MAX)] });
+      if (r.ok || r.code !== 'EAGAIN') value(r);
+      else {
+        k.step(1); // the server's queue is full: let it take the calls
+        i--;
+      }
+    }
+    expect(appended(k).length).toBeGreaterThan(30_000);
+    expect(evaluate(k, { ledger: 'with seed 2026' })).toMatchObject({ ok: true, why: expect.stringContaining('ledger record 1 (boot)') });
+    expect(evaluate(k, { not: { ledger: 'with seed 2026' } }).ok).toBe(false);
+    // A check that names the kind reads the appended text, within its budget; it cannot tell, rather than pass.
+    expect(evaluate(k, { not: { ledger: 'never appended', kind: 'appended' } })).toMatchObject({ ok: false, unknown: true });
   });
 
   it('seed 000: appended text is never a grant nor a step in any provenance chain', () => {

@@ -7,13 +7,23 @@ import { fail, ok, type Reply, type ServiceDef, type Value } from './service';
  * policy file: LedgerAppend (append) for ingest processes, each object labelled with its source, and LedgerRead
  * (size, read, tail) for auditors. Nothing modifies or deletes: no interface has such a method, and asking for
  * one is refused with EWORM saying so. The service holds no ledger of its own: it appends through what the
- * kernel lends it (ctx.ledger), which writes the caller's text as the 'appended' kind, authored by the caller.
+ * kernel lends it (ctx.ledger), which writes the caller's text as the 'appended' kind, authored by the caller, and
+ * reads through it only while answering a LedgerRead call.
  */
 
 const SOURCE = /^[A-Za-z][A-Za-z0-9_.-]{0,39}$/;
 const TAIL_DEFAULT = 10;
 
-/** Every verb that would change a record: refused by name (EWORM), never "no such method". */
+/** What is wrong with a LedgerAppend's source label, or null. */
+function sourceProblem(source: unknown): string | null {
+  if (source === undefined) return 'it is missing';
+  if (typeof source !== 'string') return `it is a ${typeof source}, not a name`;
+  if (source.length > 40) return `it is ${source.length} characters; at most 40`;
+  if (!SOURCE.test(source)) return `${JSON.stringify(source.slice(0, 40))} is not a name (a letter, then letters, digits, "_", "-" or ".")`;
+  return null;
+}
+
+/** Every verb that would change a record: a method with any of them among its words is refused (EWORM), never "no such method". */
 const MUTATORS = [
   'modify',
   'delete',
@@ -43,6 +53,17 @@ const MUTATORS = [
   'compact',
   'rename',
   'move',
+  'insert',
+  'prepend',
+  'splice',
+  'wipe',
+  'destroy',
+  'expunge',
+  'prune',
+  'forget',
+  'trim',
+  'pop',
+  'tamper',
 ] as const;
 
 /** A record as an auditor reads it: whose word it is (the kernel's, or a process's appended text) and its fields. */
@@ -70,6 +91,7 @@ export const serviceFs: ServiceDef<null> = {
   access: { append: 'write', size: 'meta', read: 'read', tail: 'read' },
   worm: {
     append: 'LedgerAppend',
+    read: 'LedgerRead',
     refuse: MUTATORS,
     code: 'EWORM',
     why: 'service-fs is append-only (WORM, seed 000): no interface can modify or delete a record',
@@ -78,8 +100,9 @@ export const serviceFs: ServiceDef<null> = {
 
   create(_ctx, _s, iface, args) {
     if (iface === 'LedgerAppend') {
-      const source = String(args.source ?? '');
-      if (!SOURCE.test(source)) return { error: 'a LedgerAppend needs a "source" argument naming what appends (e.g. "sensor-1")' };
+      const problem = sourceProblem(args.source);
+      if (problem) return { error: `a LedgerAppend's "source" argument names what appends (e.g. "sensor-1"): ${problem}` };
+      const source = String(args.source);
       return { label: `LedgerAppend ${source}`, data: null };
     }
     if (iface === 'LedgerRead') return { label: 'LedgerRead', data: null };
@@ -89,24 +112,27 @@ export const serviceFs: ServiceDef<null> = {
   handle(ctx, _s, req): Reply {
     const ledger = ctx.ledger!;
     const [a, b] = req.args;
+    if (req.method === 'append') {
+      if (req.args.length !== 1) return fail('append(text): one argument, the text to append', 'EINVAL');
+      const r = ledger.append(req.ticket, a);
+      return r.ok ? ok({ seq: r.seq }) : fail(r.error, r.code);
+    }
+    // The kernel lends reads only to answer a LedgerRead call (a size of null: this is not one).
+    const size = ledger.size(req.ticket);
+    if (size === null) return fail(`${req.method}: only a call through a LedgerRead object reads the ledger`, 'EIFACE');
     switch (req.method) {
-      case 'append': {
-        if (req.args.length !== 1) return fail('append(text): one argument, the text to append', 'EINVAL');
-        const r = ledger.append(req.ticket, a);
-        return r.ok ? ok({ seq: r.seq }) : fail(r.error, r.code);
-      }
       case 'size':
-        return ok(ledger.size());
+        return ok(size);
       case 'read': {
         const from = count(a, 1, Number.MAX_SAFE_INTEGER);
         const n = count(b, TAIL_DEFAULT, 100);
         if (from === null || n === null) return fail('read(from, count): a record number from 1, and a count from 1 to 100', 'EINVAL');
-        return ok(ledger.read(from, n).map(view));
+        return ok(ledger.read(req.ticket, from, n)!.map(view));
       }
       case 'tail': {
         const n = count(a, TAIL_DEFAULT, 100);
         if (n === null) return fail('tail(count): a count from 1 to 100', 'EINVAL');
-        return ok(ledger.read(Math.max(1, ledger.size() - n + 1), n).map(view));
+        return ok(ledger.read(req.ticket, Math.max(1, size - n + 1), n)!.map(view));
       }
     }
     return fail(`no method ${req.method}`, 'ENOMETHOD');

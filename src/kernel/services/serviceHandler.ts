@@ -17,7 +17,8 @@ export type Admit = (
 /**
  * CALL through a client facet, a service object or an import: checked here (the pledge, the import's admission,
  * the caller's energy, the interface), then handed to the endpoint's queue (queue.ts), which runs the service in
- * the server's context now or when the server can take it. The service never learns who called.
+ * the server's context now or when the server can take it. The request does not say who called (service-fs, a
+ * reader of the ledger, can read there who wrote each record).
  */
 export function serveCall(k: CallHost, r: CallRequest, admit?: Admit): CallResult {
   const { caller: p, capName, cap, obj, method, opts } = r;
@@ -44,7 +45,7 @@ export function serveCall(k: CallHost, r: CallRequest, admit?: Admit): CallResul
     const owner = Object.entries(service.def.interfaces).find(([, methods]) => methods.includes(method))?.[0];
     const worm = service.def.worm;
     // A WORM service has no method that changes a record: asking for one is told why, not just "no method".
-    if (!owner && worm?.refuse.includes(method.toLowerCase()))
+    if (!owner && worm && changesRecords(method, worm.refuse))
       return refuse(k, r, worm.code, `${worm.why}; ${method} is not a method of ${iface} or any interface of ${ep.name}`, obj.id);
     return owner
       ? refuse(k, r, 'EIFACE', `${method} belongs to ${owner}; @${capName} is a ${iface}`, obj.id)
@@ -74,6 +75,19 @@ export function serveCall(k: CallHost, r: CallRequest, admit?: Admit): CallResul
     wait: opts.wait,
     state: 'queued',
   });
+}
+
+/**
+ * Does a method name ask to change records? Any of its words is a refused verb: split at camelCase humps, digits
+ * and every other non-letter (`deleteRecord`, `delete_record`, `ledger.wipe`, `fs:DELETE` all say delete or wipe).
+ */
+function changesRecords(method: string, refuse: readonly string[]): boolean {
+  const words = method
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z]+/);
+  return words.some((w) => refuse.includes(w));
 }
 
 /** A client facet (legacy, badged) or a service object. */

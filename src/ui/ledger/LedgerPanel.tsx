@@ -342,6 +342,7 @@ export function LedgerPanel() {
                 </span>
                 <span role="gridcell">{actorText(e.actor)}</span>
                 <span role="gridcell" className="detail" title={e.detail}>
+                  {e.kind === 'appended' && <span className="by-process">process</span>}
                   {e.detail}
                 </span>
               </div>
