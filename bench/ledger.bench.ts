@@ -236,8 +236,8 @@ result.memory1M = {
   heapUsedDeltaMiB: mib(after.heapUsed - before.heapUsed),
   arrayBuffersDeltaMiB: mib(after.arrayBuffers - before.arrayBuffers),
   residentMiB: mib(ledger.residentBytes()),
-  merkleTreeMiB: mib(ledger.treeBytes()),
-  note: 'sealed segments packed in memory (the Node default): heap is the hot segment; arrayBuffers the packed blocks (times, numbers, hashes, kinds, details as Latin-1 or UTF-16); merkleTree: the compact range and the nodes kept from level 6 up (the rest is recomputed from the leaf hashes the segments hold)',
+  merkleTreeKiB: +(ledger.treeBytes() / 1024).toFixed(1),
+  note: 'sealed segments packed in memory (the Node default): heap is the hot segment; arrayBuffers the packed blocks (times, numbers, hashes, kinds, details as Latin-1 or UTF-16); merkleTree: what the tree keeps in memory — the compact range, a node per sealed segment and above, and the nodes of the segment being filled (each sealed segment keeps its own from level 6 up; the levels below are recomputed from its leaf hashes)',
 };
 
 // The kernel worker's setup: sealed segments in a file (OPFS there, a temp file here), read back synchronously.
