@@ -69,3 +69,17 @@ export async function playGallery(app: Page, id: string, mode: 'on' | 'off') {
     )
     .toBe(false);
 }
+
+/** This installation's key as the ledger panel's Key dialog shows it (opened, read, closed; `shot`: a screenshot first). */
+export async function installationKey(app: Page, shot?: string): Promise<{ keyId: string; vkey: string }> {
+  const ledger = app.getByTestId('ledger');
+  await ledger.getByTestId('installation-key-button').click();
+  const keyId = (await ledger.getByTestId('installation-key-id').innerText()).trim();
+  const vkey = (await ledger.getByTestId('installation-vkey').innerText()).trim();
+  if (shot) {
+    await ledger.scrollIntoViewIfNeeded();
+    await ledger.screenshot({ path: shot });
+  }
+  await ledger.getByRole('dialog', { name: "This installation's signing key" }).getByRole('button', { name: 'Close' }).click();
+  return { keyId, vkey };
+}

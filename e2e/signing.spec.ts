@@ -1,7 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import type { Page } from '@playwright/test';
-import { expect, terminalFlat, test, typeLine } from './fixtures';
+import { expect, installationKey, terminalFlat, test, typeLine } from './fixtures';
 import { cosignature } from '../src/kernel/ledger/cosign';
 import { Ledger, ledgerKeyFromSeed, verifyExport } from '../src/kernel/ledger/ledger';
 
@@ -43,16 +43,9 @@ test("an export is co-signed by this installation's key: import says so, the key
   await expect(ledger.getByTestId('ledger-verify')).toContainText('✓ tree intact');
 
   // The key, where a person looks for it: the ledger panel's Key button.
-  await ledger.getByTestId('installation-key-button').click();
-  const keyId = (await ledger.getByTestId('installation-key-id').innerText()).trim();
+  const { keyId, vkey } = await installationKey(app, SHOTS && `${SHOTS}/signing-key.png`);
   expect(keyId).toMatch(/^[0-9a-f]{8}$/);
-  const vkey = (await ledger.getByTestId('installation-vkey').innerText()).trim();
   expect(vkey).toMatch(new RegExp(`^capplay\\.invalid/installation/[0-9a-f]{16}\\+${keyId}\\+[A-Za-z0-9+/]{44}$`));
-  if (SHOTS) {
-    await ledger.scrollIntoViewIfNeeded();
-    await ledger.screenshot({ path: `${SHOTS}/signing-key.png` });
-  }
-  await ledger.getByRole('dialog', { name: "This installation's signing key" }).getByRole('button', { name: 'Close' }).click();
 
   const text = await exportLedger(app);
   expect(text.split('\n', 1)[0]).toContain(`"vkey":"${vkey}"`);
