@@ -5,8 +5,9 @@ test('rate-limited authority caps: a sidecar tightens the granted cap (held); a 
   await app.getByTestId('tab-gallery').click();
   await play(app, 'rate-limit', 'on');
   await expect(app.getByTestId('verdict')).toContainText('policy tightened');
-  // The claim reached B as plain data, and the sidecar's 1/s faulted calls in the chain's handler, as the terminal shows.
-  await expect.poll(() => terminalFlat(app)).toContain('"processed":{"rate_limit":1000,"cap_id":2}');
+  // The sidecar's 1/s faulted calls in the chain's handler, as the terminal shows. (Whether the claim's call itself got
+  // through depends on the wall-clock time between the app's steps, which do not wait: the headless gallery test and
+  // policy.test.ts check what a claim reaches.)
   await expect
     .poll(() => terminalFlat(app))
     .toContain("fault: rate limit: cap #3 allows 1 call/s (the chain's sidecar policy; baked in: 5 calls/s)");
